@@ -1,0 +1,3 @@
+"""Shequ (社区): community-level epidemic response."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,91 @@
+"""The /api/v1 ninja API: mounts each app's router, turns errors into JSON 4xx answers."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as SchemaValidationError
+
+import shequ
+from shequ.core.api_auth import SessionAuth, TokenAuth
+from shequ.core.errors import ValidationError
+from shequ.places.api import router as places_router
+
+api = NinjaAPI(
+    title="Shequ API",
+    version="1",
+    description="Community-level epidemic response. Authenticate with `Authorization: Bearer "
+    "<token>` (`shequ token create USER`) or a logged-in session.",
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+)
+
+
+def _error(request: HttpRequest, status: int, detail: str, errors: list | None = None) -> HttpResponse:
+    return api.create_response(request, {"detail": detail, "errors": errors or []}, status=status)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return _error(request, 400, _("Some fields need fixing."), exc.as_list())
+
+
+@api.exception_handler(SchemaValidationError)
+def on_schema_error(request: HttpRequest, exc: SchemaValidationError) -> HttpResponse:
+    errors = []
+    for err in exc.errors:
+        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "payload", "query")]
+        errors.append({"field": ".".join(loc) or "body", "message": err.get("msg", "")})
+    return _error(request, 422, _("The request is malformed; see errors."), errors)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, _("Not found."))
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _error(request, 403, str(exc) or _("You may not do this."))
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, _("Log in or send a valid API token."))
+
+
+class HealthOut(Schema):
+    status: str
+    database: bool
+    migrations_applied: bool
+    version: str
+
+
+@api.get("/health", auth=None, response={200: HealthOut, 503: HealthOut}, tags=["health"])
+def health(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """Database reachable, migrations applied, and the running version."""
+    database = migrated = False
+    try:
+        connection = connections[DEFAULT_DB_ALIAS]
+        connection.ensure_connection()
+        database = True
+        executor = MigrationExecutor(connection)
+        migrated = not executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except Exception:  # noqa: BLE001 - any failure here is what the health check reports
+        pass
+    ok = database and migrated
+    body = {
+        "status": "ok" if ok else "unavailable",
+        "database": database,
+        "migrations_applied": migrated,
+        "version": shequ.__version__,
+    }
+    return (200 if ok else 503), body
+
+
+api.add_router("/places", places_router)

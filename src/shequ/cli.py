@@ -1,0 +1,189 @@
+"""The `shequ` command: demo, serve, seed, createuser, token, and Django's own commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="Shequ (社区): community-level epidemic response.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+DEMO_HOST = "127.0.0.1"
+DEMO_PORT = 8000
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequ.settings")
+    import django
+
+    django.setup()
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code=2)
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+@app.command()
+def seed(
+    scenario: Annotated[str, typer.Option(help="Which data set to build.")] = "demo",
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same city.")] = 42,
+) -> None:
+    """Build a scenario's places and users (safe to run again: nothing is duplicated)."""
+    _setup()
+    from shequ import scenarios
+
+    if scenario not in scenarios.SCENARIOS:
+        raise _fail(f"unknown scenario {scenario!r}; choose one of {', '.join(scenarios.SCENARIOS)}")
+    _migrate()
+    summary = scenarios.SCENARIOS[scenario](seed=seed)
+    typer.echo(summary.describe())
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = DEMO_HOST,
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = DEMO_PORT,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the site with granian (WSGI); static files are served by whitenoise."""
+    _setup()
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    typer.echo(f"Shequ at http://{host}:{port}/  (Ctrl-C stops it)")
+    Granian(
+        "shequ.wsgi:application",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+    ).serve()
+
+
+@app.command()
+def demo(
+    seed_value: Annotated[int, typer.Option("--seed", help="Random seed of the demo city.")] = 42,
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = DEMO_PORT,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Set up, print, do not serve.")] = False,
+) -> None:
+    """Migrate, seed the demo city, print the logins, and serve on 127.0.0.1."""
+    _setup()
+    from shequ import scenarios
+
+    _migrate()
+    summary = scenarios.SCENARIOS["demo"](seed=seed_value)
+    typer.echo(summary.describe())
+    typer.echo("")
+    typer.echo(f"Open http://{DEMO_HOST}:{port}/ and log in as one of:")
+    for login in summary.logins:
+        typer.echo(f"  {login.username:<14} {login.password:<16} {login.role:<20} {login.place}")
+    if not no_serve:
+        serve(host=DEMO_HOST, port=port, workers=1)
+
+
+@app.command()
+def createuser(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[str, typer.Option(help="Role, e.g. street_officer.")] = "",
+    place: Annotated[str, typer.Option(help="Code of the place the role covers.")] = "",
+    agency: Annotated[str, typer.Option(help="Code of the agency (agency roles).")] = "",
+    display_name: Annotated[str, typer.Option(help="Name shown on pages.")] = "",
+    phone: Annotated[str, typer.Option(help="Mobile number (stored encrypted).")] = "",
+    language: Annotated[str, typer.Option(help="zh-hans or en.")] = "zh-hans",
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="Password.")
+    ] = "",
+) -> None:
+    """Create a login, optionally with one role over a place or an agency."""
+    _setup()
+    from django.db import transaction
+
+    from shequ.core import services
+    from shequ.core.errors import ValidationError
+    from shequ.mobilization.models import Agency
+    from shequ.places.models import Place
+
+    try:
+        with transaction.atomic():
+            user = services.user_create(
+                actor=None,
+                username=username,
+                password=password,
+                display_name=display_name,
+                phone=phone,
+                language=language,
+            )
+            if role:
+                bound_place = Place.objects.filter(code=place).first() if place else None
+                bound_agency = Agency.objects.filter(code=agency).first() if agency else None
+                if place and bound_place is None:
+                    raise ValidationError({"place": f"no place has code {place!r}"})
+                if agency and bound_agency is None:
+                    raise ValidationError({"agency": f"no agency has code {agency!r}"})
+                services.role_grant(
+                    actor=None, user=user, role=role, place=bound_place, agency=bound_agency
+                )
+    except ValidationError as exc:
+        for field, message in exc.errors.items():
+            typer.secho(f"error: {field}: {message}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2) from None
+    typer.echo(f"created user {user.username}" + (f" ({role} of {place or agency})" if role else ""))
+
+
+@token_app.command("create")
+def token_create(
+    username: Annotated[str, typer.Argument(help="Whose token.")],
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
+) -> None:
+    """Make an API token; it is printed once and only its hash is kept."""
+    _setup()
+    from shequ.core import services
+    from shequ.core.errors import ValidationError
+    from shequ.core.models import User
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise _fail(f"no user {username!r}; create one with `shequ createuser`")
+    try:
+        _token, secret = services.api_token_create(actor=None, user=user, name=name)
+    except ValidationError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(secret)
+    typer.secho("Keep it now: it cannot be shown again.", err=True)
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def manage(ctx: typer.Context) -> None:
+    """Run a Django management command, e.g. `shequ manage migrate`."""
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["shequ manage", *ctx.args])
+
+
+def main() -> None:
+    app(prog_name="shequ")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

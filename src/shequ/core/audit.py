@@ -1,0 +1,34 @@
+"""The audit log: one `record` call per change, inside the service's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models, transaction
+
+from shequ.core.models import AuditEvent, User
+
+
+def record(
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model,
+    place: Any = None,
+    changes: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Write an audit row for `obj`; refuses to run outside a transaction.
+
+    Why refuse: an audit row written outside the change's transaction can survive a
+    rolled-back change, or be lost when the change lands.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record must run inside the service's transaction.atomic()")
+    return AuditEvent.objects.create(
+        actor=actor,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        place=place,
+        changes=changes or {},
+    )

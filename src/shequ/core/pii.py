@@ -1,0 +1,80 @@
+"""Personal data at rest: AES-GCM encryption, a keyed blind index for exact lookup, masking.
+
+One master key (SHEQU_PII_KEY) is stretched with HKDF into two independent keys, so the
+blind index cannot be used to decrypt and the cipher key never doubles as a MAC key.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+from functools import cache
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+
+TOKEN_PREFIX = "v1:"
+NONCE_BYTES = 12
+
+
+@cache
+def _keys(master: str) -> tuple[bytes, bytes]:
+    def derive(info: bytes) -> bytes:
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(
+            master.encode()
+        )
+
+    return derive(b"shequ pii aes-gcm"), derive(b"shequ pii blind index")
+
+
+def encrypt(plaintext: str, *, context: str) -> str:
+    """Encrypt `plaintext`; `context` (e.g. the column) is bound in so tokens cannot be swapped."""
+    key, _ = _keys(settings.PII_KEY)
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = AESGCM(key).encrypt(nonce, plaintext.encode(), context.encode())
+    return TOKEN_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+def decrypt(token: str, *, context: str) -> str:
+    """Decrypt a token made by `encrypt` with the same context; raises on tampering."""
+    if not token.startswith(TOKEN_PREFIX):
+        raise ValueError("not an encrypted PII token")
+    key, _ = _keys(settings.PII_KEY)
+    raw = base64.urlsafe_b64decode(token[len(TOKEN_PREFIX) :])
+    nonce, sealed = raw[:NONCE_BYTES], raw[NONCE_BYTES:]
+    return AESGCM(key).decrypt(nonce, sealed, context.encode()).decode()
+
+
+def blind_index(value: str, *, kind: str) -> str:
+    """Keyed hash of a normalized value, for `WHERE x_hmac = ?` lookups without plaintext."""
+    _, key = _keys(settings.PII_KEY)
+    return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def normalize_phone(value: str) -> str:
+    """Digits only, without a leading +86/0086 country code: '+86 138-0013-8000' → 13800138000."""
+    digits = re.sub(r"\D", "", value or "")
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    elif len(digits) == 15 and digits.startswith("0086"):
+        digits = digits[4:]
+    return digits
+
+
+def normalize_document(value: str) -> str:
+    """Upper case without spaces, so '11010119900307123x' and '…123X' are one number."""
+    return re.sub(r"\s", "", value or "").upper()
+
+
+def mask(value: str, *, head: int = 3, tail: int = 4) -> str:
+    """Show the first `head` and last `tail` characters: '110101199003071234' → '110***********1234'."""
+    if not value:
+        return ""
+    if len(value) <= head + tail:
+        return value[:1] + "*" * (len(value) - 1)
+    return value[:head] + "*" * (len(value) - head - tail) + value[-tail:]

@@ -1,0 +1,44 @@
+"""Roles and what each may do. The place a role is bound to limits where it may do it."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CITY_HQ = "city_hq", _("City HQ")
+    DISTRICT_OFFICER = "district_officer", _("District officer")
+    STREET_OFFICER = "street_officer", _("Street officer")
+    COMMUNITY_STAFF = "community_staff", _("Community staff")
+    AGENCY_COORDINATOR = "agency_coordinator", _("Agency coordinator")
+    CADRE = "cadre", _("Cadre")
+    VOLUNTEER = "volunteer", _("Volunteer")
+    INSPECTOR = "inspector", _("Inspector")
+    LAB_OPERATOR = "lab_operator", _("Lab operator")
+    WAREHOUSE_KEEPER = "warehouse_keeper", _("Warehouse keeper")
+
+
+class Capability(models.TextChoices):
+    VIEW_PLACES = "view_places", _("See places")
+    SET_ZONE = "set_zone", _("Set lockdown, control and precaution zones")
+    VIEW_PII = "view_pii", _("See ID numbers and phones in full")
+
+
+# Roles bound to an agency rather than a place. Their place scope comes from the places
+# their agency is paired with (mobilization), not from the binding itself.
+AGENCY_ROLES = frozenset({Role.AGENCY_COORDINATOR})
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.CITY_HQ: frozenset({Capability.VIEW_PLACES, Capability.SET_ZONE, Capability.VIEW_PII}),
+    Role.DISTRICT_OFFICER: frozenset({Capability.VIEW_PLACES, Capability.SET_ZONE}),
+    # "street officer or above" sets zones (issue #3).
+    Role.STREET_OFFICER: frozenset({Capability.VIEW_PLACES, Capability.SET_ZONE}),
+    Role.COMMUNITY_STAFF: frozenset({Capability.VIEW_PLACES, Capability.VIEW_PII}),
+    Role.AGENCY_COORDINATOR: frozenset(),
+    Role.CADRE: frozenset({Capability.VIEW_PLACES}),
+    Role.VOLUNTEER: frozenset({Capability.VIEW_PLACES}),
+    Role.INSPECTOR: frozenset({Capability.VIEW_PLACES}),
+    Role.LAB_OPERATOR: frozenset(),
+    Role.WAREHOUSE_KEEPER: frozenset(),
+}

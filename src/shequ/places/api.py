@@ -1,0 +1,62 @@
+"""/api/v1/places: the place tree, zones, and the current zone of any place."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Query, Router
+from ninja.pagination import PageNumberPagination, paginate
+
+from shequ.places import selectors, services
+from shequ.places.schemas import CurrentZoneOut, PlaceFilter, PlaceOut, ZoneIn, ZoneOut
+
+router = Router(tags=["places"])
+
+
+@router.get("", response=list[PlaceOut])
+@paginate(PageNumberPagination, page_size=50)
+def list_places(request: HttpRequest, filters: Query[PlaceFilter]):  # type: ignore[no-untyped-def]
+    """Places in your scope, filtered by kind, parent or text; 50 a page."""
+    parent = selectors.get_place_for(request.user, filters.parent) if filters.parent else None
+    return selectors.places_for(request.user, kind=filters.kind, parent=parent, text=filters.q)
+
+
+@router.get("/{place_id}", response=PlaceOut)
+def get_place(request: HttpRequest, place_id: int):  # type: ignore[no-untyped-def]
+    """One place; 404 when it does not exist or lies outside your scope."""
+    return selectors.get_place_for(request.user, place_id)
+
+
+@router.get("/{place_id}/zones", response=list[ZoneOut])
+@paginate(PageNumberPagination, page_size=50)
+def list_zones(request: HttpRequest, place_id: int):  # type: ignore[no-untyped-def]
+    """Zone history of a compound or building, newest first."""
+    return selectors.zone_history(selectors.get_place_for(request.user, place_id))
+
+
+@router.post("/{place_id}/zones", response={201: ZoneOut})
+def set_zone(request: HttpRequest, place_id: int, payload: ZoneIn):  # type: ignore[no-untyped-def]
+    """Designate a zone; an open one is closed at the new start, other overlaps are refused."""
+    place = selectors.get_place_for(request.user, place_id)
+    designation = services.zone_set(
+        actor=request.user,
+        place=place,
+        level=payload.level,
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+        reason=payload.reason,
+    )
+    return 201, designation
+
+
+@router.post("/{place_id}/zones/lift", response=ZoneOut)
+def lift_zone(request: HttpRequest, place_id: int):  # type: ignore[no-untyped-def]
+    """End the zone in force on a compound or building now."""
+    place = selectors.get_place_for(request.user, place_id)
+    return services.zone_lift(actor=request.user, place=place)
+
+
+@router.get("/{place_id}/current-zone", response=CurrentZoneOut)
+def current_zone(request: HttpRequest, place_id: int):  # type: ignore[no-untyped-def]
+    """The zone in force for a household (or building, compound): the strictest above it."""
+    place = selectors.get_place_for(request.user, place_id)
+    return {"place_id": place.pk, "zone": selectors.current_zone(place)}

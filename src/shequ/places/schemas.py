@@ -1,0 +1,46 @@
+"""API schemas for places and zones."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Field, Schema
+
+from shequ.places.models import PlaceKind, ZoneLevel
+
+
+class PlaceOut(Schema):
+    id: int
+    kind: PlaceKind
+    code: str
+    name: str
+    parent_id: int | None
+    no_property_management: bool
+
+
+class PlaceFilter(Schema):
+    kind: PlaceKind | None = None
+    parent: int | None = Field(None, description="Only the children of this place id.")
+    q: str | None = Field(None, max_length=100, description="Name contains, or code starts with.")
+
+
+class ZoneOut(Schema):
+    id: int
+    place_id: int
+    level: ZoneLevel
+    starts_at: datetime
+    ends_at: datetime | None
+    reason: str
+    set_by: str = Field(alias="set_by.username")
+
+
+class ZoneIn(Schema):
+    level: ZoneLevel
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    reason: str = Field("", max_length=200)
+
+
+class CurrentZoneOut(Schema):
+    place_id: int
+    zone: ZoneOut | None

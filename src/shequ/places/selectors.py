@@ -1,0 +1,119 @@
+"""Reads of the place tree, always narrowed to what the acting user covers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from shequ.core.roles import Capability
+from shequ.core.scopes import scope_for
+from shequ.places.models import (
+    KIND_ORDER,
+    ZONE_STRICTNESS,
+    Place,
+    PlaceKind,
+    ZoneDesignation,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from shequ.core.models import User
+
+
+def places_for(
+    user: User | AnonymousUser,
+    *,
+    kind: str | None = None,
+    parent: Place | None = None,
+    text: str | None = None,
+) -> QuerySet[Place]:
+    """Places the user may see, optionally one kind, children of one place, or matching text."""
+    qs = Place.objects.filter(scope_for(user).q()).select_related("parent")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if parent is not None:
+        qs = qs.filter(parent=parent)
+    if text:
+        text = text.strip()
+        qs = qs.filter(Q(name__icontains=text) | Q(code__istartswith=text))
+    return qs.order_by("path")
+
+
+def get_place_for(user: User | AnonymousUser, pk: int, *, kind: str | None = None) -> Place:
+    """The place with id `pk` if the user covers it; 404 otherwise (never reveals it exists)."""
+    qs = places_for(user, kind=kind)
+    try:
+        return qs.get(pk=pk)
+    except (Place.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such place") from None
+
+
+def scope_roots(user: User | AnonymousUser) -> QuerySet[Place]:
+    """The top places of the user's scope: where browsing the tree starts."""
+    paths = scope_for(user).paths
+    return Place.objects.filter(path__in=paths).order_by("path")
+
+
+def ancestors_in_scope(user: User | AnonymousUser, place: Place) -> list[Place]:
+    """Breadcrumbs: the place's ancestors the user may open, outermost first."""
+    scope = scope_for(user)
+    ancestors = Place.objects.filter(pk__in=place.ancestor_ids()).order_by("depth")
+    return [p for p in ancestors if scope.covers(p)]
+
+
+def may_set_zone(user: User | AnonymousUser, place: Place) -> bool:
+    return place.kind in (PlaceKind.COMPOUND, PlaceKind.BUILDING) and scope_for(
+        user, Capability.SET_ZONE
+    ).covers(place)
+
+
+def zone_history(place: Place) -> QuerySet[ZoneDesignation]:
+    """Every designation ever set on this place, newest first, with who set and ended it."""
+    return place.zone_designations.select_related("set_by", "ended_by").order_by(
+        "-starts_at", "-id"
+    )
+
+
+def current_zone(place: Place, *, at: datetime | None = None) -> ZoneDesignation | None:
+    """The zone in force for a place at `at` (now): the strictest designation on the place
+    itself or on the building or compound above it. For a household this is its zone."""
+    at = at or timezone.now()
+    ids = [*place.ancestor_ids(), place.pk]
+    active = ZoneDesignation.objects.filter(
+        Q(ends_at__isnull=True) | Q(ends_at__gt=at), place_id__in=ids, starts_at__lte=at
+    ).select_related("place")
+    return max(active, key=lambda d: (ZONE_STRICTNESS[d.level], d.place.depth), default=None)
+
+
+@dataclass(frozen=True)
+class ScopeCounts:
+    by_kind: dict[str, int]
+    lockdown_zones: int
+    control_zones: int
+    no_property_management: int
+
+
+def scope_counts(user: User | AnonymousUser) -> ScopeCounts:
+    """What the user's scope holds, for the home page: places by kind and zones in force."""
+    scope = scope_for(user)
+    rows = Place.objects.filter(scope.q()).values("kind").annotate(n=Count("id"))
+    by_kind = {kind: 0 for kind in KIND_ORDER}
+    by_kind.update({row["kind"]: row["n"] for row in rows})
+    now = timezone.now()
+    active = ZoneDesignation.objects.filter(
+        scope.q("place"), Q(ends_at__isnull=True) | Q(ends_at__gt=now), starts_at__lte=now
+    )
+    levels = dict(active.values_list("level").annotate(n=Count("id")))
+    npm = Place.objects.filter(scope.q(), no_property_management=True).count()
+    return ScopeCounts(
+        by_kind=by_kind,
+        lockdown_zones=levels.get("lockdown", 0),
+        control_zones=levels.get("control", 0),
+        no_property_management=npm,
+    )

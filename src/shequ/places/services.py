@@ -1,0 +1,197 @@
+"""Writes to the place tree and its zones: one transaction and one audit row each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from shequ.core import audit
+from shequ.core.errors import PermissionDenied, ValidationError
+from shequ.core.roles import Capability
+from shequ.core.scopes import scope_for
+from shequ.places.models import (
+    PARENT_KIND,
+    ZONABLE_KINDS,
+    Place,
+    PlaceKind,
+    ZoneDesignation,
+    ZoneLevel,
+)
+
+if TYPE_CHECKING:
+    from shequ.core.models import User
+
+
+def _show(when: datetime) -> str:
+    return formats.date_format(timezone.localtime(when), "Y-m-d H:i")
+
+
+@transaction.atomic
+def place_create(
+    *,
+    actor: User | None,
+    kind: str,
+    code: str,
+    name: str,
+    parent: Place | None = None,
+    no_property_management: bool = False,
+) -> Place:
+    """Add a place under `parent`; the kind must be the one directly below the parent's."""
+    errors: dict[str, str] = {}
+    if kind not in PlaceKind.values:
+        errors["kind"] = _("Choose one of: %s.") % ", ".join(PlaceKind.values)
+    elif PARENT_KIND[kind] != (parent.kind if parent else None):
+        expected = PARENT_KIND[kind]
+        errors["parent"] = (
+            _("A %(kind)s must sit under a %(parent)s.") % {"kind": kind, "parent": expected}
+            if expected
+            else _("A city has no parent.")
+        )
+    code = (code or "").strip()
+    if not code or len(code) > 40:
+        errors["code"] = _("Give a code of 1–40 characters.")
+    elif Place.objects.filter(code=code).exists():
+        errors["code"] = _("Code %s is already used; codes are unique across the city.") % code
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        errors["name"] = _("Give a name of 1–100 characters.")
+    if no_property_management and kind != PlaceKind.COMPOUND:
+        errors["no_property_management"] = _("Only a compound can be without property management.")
+    if actor is not None and parent is not None:
+        if not scope_for(actor, Capability.SET_ZONE).covers(parent):
+            raise PermissionDenied(_("You may not add places here."))
+    if errors:
+        raise ValidationError(errors)
+    place = Place.objects.create(
+        kind=kind,
+        code=code,
+        name=name,
+        parent=parent,
+        no_property_management=no_property_management,
+        depth=(parent.depth + 1) if parent else 0,
+    )
+    place.path = f"{parent.path if parent else '/'}{place.pk}/"
+    place.save(update_fields=["path"])
+    audit.record(actor=actor, action="places.place.create", obj=place, place=place)
+    return place
+
+
+@transaction.atomic
+def zone_set(
+    *,
+    actor: User,
+    place: Place,
+    level: str,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    reason: str = "",
+) -> ZoneDesignation:
+    """Designate a compound or building a lockdown, control or precaution zone.
+
+    A designation still open when the new one starts is closed at that moment; any other
+    overlap is refused, so the history never holds two zones for one place at one time.
+    """
+    if not scope_for(actor, Capability.SET_ZONE).covers(place):
+        raise PermissionDenied(_("Only street officers and above may set zones here."))
+    now = timezone.now()
+    starts_at = starts_at or now
+    errors: dict[str, str] = {}
+    if place.kind not in ZONABLE_KINDS:
+        errors["place"] = _("Zones are set on a compound or a building, not a %s.") % (
+            place.get_kind_display()
+        )
+    if level not in ZoneLevel.values:
+        errors["level"] = _("Choose lockdown, control or precaution.")
+    if ends_at is not None and ends_at <= starts_at:
+        errors["ends_at"] = _("The end must be after the start (%s).") % _show(starts_at)
+    if len(reason) > 200:
+        errors["reason"] = _("Keep the reason under 200 characters.")
+    if errors:
+        raise ValidationError(errors)
+
+    # Lock the place row so two officers setting zones at once queue instead of overlapping.
+    Place.objects.select_for_update().filter(pk=place.pk).first()
+    overlapping = ZoneDesignation.objects.filter(
+        Q(ends_at__isnull=True) | Q(ends_at__gt=starts_at), place=place
+    )
+    if ends_at is not None:
+        overlapping = overlapping.filter(starts_at__lt=ends_at)
+    previous = None
+    for existing in overlapping.order_by("starts_at"):
+        if existing.ends_at is None and existing.starts_at < starts_at and previous is None:
+            if existing.level == level:
+                raise ValidationError(
+                    {
+                        "level": _("This place is already a %(zone)s since %(start)s.")
+                        % {"zone": existing.get_level_display(), "start": _show(existing.starts_at)}
+                    }
+                )
+            previous = existing
+            continue
+        end = _show(existing.ends_at) if existing.ends_at else _("until lifted")
+        raise ValidationError(
+            {
+                "starts_at": _(
+                    "Overlaps the %(zone)s from %(start)s to %(end)s; "
+                    "choose times outside it or lift that designation first."
+                )
+                % {"zone": existing.get_level_display(), "start": _show(existing.starts_at), "end": end}
+            }
+        )
+    if previous is not None:
+        previous.ends_at = starts_at
+        previous.ended_by = actor
+        previous.save(update_fields=["ends_at", "ended_by"])
+    designation = ZoneDesignation.objects.create(
+        place=place,
+        level=level,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        reason=reason,
+        set_by=actor,
+    )
+    audit.record(
+        actor=actor,
+        action="places.zone.set",
+        obj=designation,
+        place=place,
+        changes={
+            "level": [previous.level if previous else None, level],
+            "closed": previous.pk if previous else None,
+            "starts_at": starts_at.isoformat(),
+            "ends_at": ends_at.isoformat() if ends_at else None,
+        },
+    )
+    return designation
+
+
+@transaction.atomic
+def zone_lift(*, actor: User, place: Place, at: datetime | None = None) -> ZoneDesignation:
+    """End the open designation on a place at `at` (now)."""
+    if not scope_for(actor, Capability.SET_ZONE).covers(place):
+        raise PermissionDenied(_("Only street officers and above may lift zones here."))
+    at = at or timezone.now()
+    Place.objects.select_for_update().filter(pk=place.pk).first()
+    current = ZoneDesignation.objects.filter(place=place, ends_at__isnull=True).first()
+    if current is None:
+        raise ValidationError({"place": _("This place has no zone in force to lift.")})
+    if at <= current.starts_at:
+        raise ValidationError(
+            {"at": _("Lift it after it starts (%s).") % _show(current.starts_at)}
+        )
+    current.ends_at = at
+    current.ended_by = actor
+    current.save(update_fields=["ends_at", "ended_by"])
+    audit.record(
+        actor=actor,
+        action="places.zone.lift",
+        obj=current,
+        place=place,
+        changes={"level": [current.level, None], "ends_at": at.isoformat()},
+    )
+    return current

@@ -1,0 +1,100 @@
+"""Named data sets for `shequ seed` and `shequ demo`. Later issues extend the demo."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from shequ.core import services as core_services
+from shequ.core.models import User
+from shequ.core.roles import Role
+from shequ.mobilization.models import Agency, AgencyLevel
+from shequ.places.demo import build_demo_city, designate_demo_zones
+from shequ.places.models import Place, PlaceKind
+
+DEMO_PASSWORD = "shequ-demo"  # noqa: S105 - the demo's published password, printed by `make demo`
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    role: str
+    place: str
+
+
+@dataclass
+class ScenarioSummary:
+    name: str
+    created: bool
+    counts: dict[str, int] = field(default_factory=dict)
+    logins: list[DemoLogin] = field(default_factory=list)
+
+    def describe(self) -> str:
+        if not self.created:
+            return f"scenario {self.name}: already in the database, nothing added"
+        parts = ", ".join(f"{n} {kind}" for kind, n in self.counts.items())
+        return f"scenario {self.name}: built {parts}"
+
+
+def _demo_users(city: Place) -> list[tuple[str, str, str, Place | Agency]]:
+    districts = list(city.children.order_by("code"))
+    streets = list(Place.objects.filter(kind=PlaceKind.STREET).order_by("code"))
+    community = Place.objects.filter(kind=PlaceKind.COMMUNITY).order_by("code").first()
+    agency, _ = Agency.objects.get_or_create(
+        code="A-RS",
+        defaults={"name": "示范省人力资源和社会保障厅", "level": AgencyLevel.PROVINCE},
+    )
+    assert community is not None
+    return [
+        ("hq", "指挥部值班员", Role.CITY_HQ, city),
+        ("district", "河东区干部", Role.DISTRICT_OFFICER, districts[0]),
+        ("street", "东岗街道干部", Role.STREET_OFFICER, streets[0]),
+        ("street2", "雁园街道干部", Role.STREET_OFFICER, streets[1]),
+        ("community", f"{community.name}工作人员", Role.COMMUNITY_STAFF, community),
+        ("coordinator", "人社厅联络员", Role.AGENCY_COORDINATOR, agency),
+        ("cadre", "下沉干部甲", Role.CADRE, community),
+        ("volunteer", "志愿者乙", Role.VOLUNTEER, community),
+        ("inspector", "督导组组员", Role.INSPECTOR, districts[1]),
+        ("lab", "检测机构操作员", Role.LAB_OPERATOR, city),
+        ("warehouse", "街道仓库管理员", Role.WAREHOUSE_KEEPER, streets[0]),
+    ]
+
+
+@transaction.atomic
+def demo(*, seed: int = 42) -> ScenarioSummary:
+    """The demo city of issue #3: places, zones and one login per role."""
+    built = build_demo_city(seed=seed)
+    logins: list[DemoLogin] = []
+    hq: User | None = None
+    for i, (username, name, role, where) in enumerate(_demo_users(built.city)):
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = core_services.user_create(
+                actor=None,
+                username=username,
+                password=DEMO_PASSWORD,
+                display_name=name,
+                # Synthetic: 100… is not a mobile number range in China.
+                phone=f"1000000{i:04d}",
+                check_password=False,
+            )
+            is_agency = isinstance(where, Agency)
+            core_services.role_grant(
+                actor=None,
+                user=user,
+                role=role,
+                place=None if is_agency else where,
+                agency=where if is_agency else None,
+            )
+        if role == Role.CITY_HQ:
+            hq = user
+        logins.append(DemoLogin(username, DEMO_PASSWORD, str(role), str(where)))
+    if built.created and hq is not None:
+        designate_demo_zones(actor=hq, seed=seed)
+    return ScenarioSummary(name="demo", created=built.created, counts=built.counts, logins=logins)
+
+
+SCENARIOS: dict[str, Callable[..., ScenarioSummary]] = {"demo": demo}

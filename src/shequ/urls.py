@@ -1,0 +1,17 @@
+"""Page routes, the API and the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from shequ.api import api
+
+urlpatterns = [
+    path("", include("shequ.web.urls")),
+    path("places/", include("shequ.places.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "shequ.web.views.forbidden"
+handler404 = "shequ.web.views.not_found"
+handler500 = "shequ.web.views.server_error"

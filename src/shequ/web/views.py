@@ -1,0 +1,98 @@
+"""Login, language, the role-aware home page, and error pages in both languages."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from shequ.core.models import Language
+from shequ.core.scopes import roles_of
+from shequ.core.services import user_set_language
+from shequ.places.selectors import scope_counts, scope_roots
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label=_("Login name"), max_length=64)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, max_length=128)
+
+
+def _safe_next(request: HttpRequest, fallback: str = "/") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return fallback
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        # django-axes counts failures inside authenticate() and may lock the name out.
+        user = authenticate(
+            request,
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password"],
+        )
+        if getattr(request, "axes_locked_out", False):
+            return render(request, "web/locked_out.html", status=429)
+        if user is None:
+            form.add_error(None, _("Wrong login name or password. Check both and try again."))
+        else:
+            login(request, user)
+            response = HttpResponseRedirect(_safe_next(request, "/"))
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
+            return response
+    return render(
+        request, "web/login.html", {"form": form, "next": _safe_next(request, "")}
+    )
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("web:login")
+
+
+@require_POST
+def switch_language(request: HttpRequest) -> HttpResponse:
+    language = request.POST.get("language", "")
+    response = HttpResponseRedirect(_safe_next(request, "/"))
+    if language not in Language.values:
+        return response
+    if request.user.is_authenticated:
+        user_set_language(user=request.user, language=language)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 86400, samesite="Lax"
+    )
+    return response
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "web/home.html",
+        {
+            "roles": roles_of(request.user),
+            "counts": scope_counts(request.user),
+            "roots": scope_roots(request.user)[:10],
+        },
+    )
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "web/error.html", {"code": 403, "exception": exception}, status=403)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "web/error.html", {"code": 404}, status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/error.html", {"code": 500}, status=500)
