@@ -48,7 +48,9 @@ def seed(
     from shequ import scenarios
 
     if scenario not in scenarios.SCENARIOS:
-        raise _fail(f"unknown scenario {scenario!r}; choose one of {', '.join(scenarios.SCENARIOS)}")
+        raise _fail(
+            f"unknown scenario {scenario!r}; choose one of {', '.join(scenarios.SCENARIOS)}"
+        )
     _migrate()
     summary = scenarios.SCENARIOS[scenario](seed=seed)
     typer.echo(summary.describe())
@@ -82,7 +84,9 @@ def serve(
 def demo(
     seed_value: Annotated[int, typer.Option("--seed", help="Random seed of the demo city.")] = 42,
     port: Annotated[int, typer.Option(help="Port to serve on.")] = DEMO_PORT,
-    no_serve: Annotated[bool, typer.Option("--no-serve", help="Set up, print, do not serve.")] = False,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Set up, print, do not serve.")
+    ] = False,
 ) -> None:
     """Migrate, seed the demo city, print the logins, and serve on 127.0.0.1."""
     _setup()
@@ -145,7 +149,9 @@ def createuser(
         for field, message in exc.errors.items():
             typer.secho(f"error: {field}: {message}", fg=typer.colors.RED, err=True)
         raise typer.Exit(code=2) from None
-    typer.echo(f"created user {user.username}" + (f" ({role} of {place or agency})" if role else ""))
+    typer.echo(
+        f"created user {user.username}" + (f" ({role} of {place or agency})" if role else "")
+    )
 
 
 @token_app.command("create")

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
-TOKEN_PREFIX = "v1:"
+TOKEN_PREFIX = "v1:"  # noqa: S105 - a format marker, not a secret
 NONCE_BYTES = 12
 
 
@@ -72,7 +72,10 @@ def normalize_document(value: str) -> str:
 
 
 def mask(value: str, *, head: int = 3, tail: int = 4) -> str:
-    """Show the first `head` and last `tail` characters: '110101199003071234' → '110***********1234'."""
+    """Show only the first `head` and last `tail` characters.
+
+    '110101199003071234' → '110***********1234'; '13800138000' → '138****8000'.
+    """
     if not value:
         return ""
     if len(value) <= head + tail:

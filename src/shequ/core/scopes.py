@@ -71,9 +71,7 @@ def roles_of(user: User | AnonymousUser) -> list[RoleAssignment]:
     return cache["roles"]
 
 
-def scope_for(
-    user: User | AnonymousUser, capability: str = Capability.VIEW_PLACES
-) -> Scope:
+def scope_for(user: User | AnonymousUser, capability: str = Capability.VIEW_PLACES) -> Scope:
     """The places `user` covers for `capability`: the union of their place-bound roles."""
     paths = {
         ra.place.path

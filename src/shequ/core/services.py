@@ -19,7 +19,7 @@ from shequ.core.models import ApiToken, Language, RoleAssignment, User
 from shequ.core.roles import AGENCY_ROLES, Role
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]{2,64}$")
-TOKEN_PREFIX = "shq_"
+TOKEN_PREFIX = "shq_"  # noqa: S105 - marks our tokens in logs, not a secret
 
 
 def _check_phone(phone: str) -> str:
@@ -80,7 +80,9 @@ def role_grant(
         raise ValidationError({"role": _("Unknown role; choose one of: %s.") % ", ".join(Role)})
     if role in AGENCY_ROLES:
         if agency is None or place is not None:
-            raise ValidationError({"agency": _("This role is bound to an agency; name the agency.")})
+            raise ValidationError(
+                {"agency": _("This role is bound to an agency; name the agency.")}
+            )
     elif place is None or agency is not None:
         raise ValidationError({"place": _("This role is bound to a place; name the place code.")})
     assignment, created = RoleAssignment.objects.get_or_create(
@@ -154,6 +156,9 @@ def user_set_language(*, user: User, language: str) -> User:
         user.language = language
         user.save(update_fields=["language"])
         audit.record(
-            actor=user, action="core.user.language", obj=user, changes={"language": [before, language]}
+            actor=user,
+            action="core.user.language",
+            obj=user,
+            changes={"language": [before, language]},
         )
     return user

@@ -1,9 +1,7 @@
 """/api/v1/places: the place tree, zones, and the current zone of any place."""
 
-from __future__ import annotations
-
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from shequ.places import selectors, services
@@ -45,7 +43,7 @@ def set_zone(request: HttpRequest, place_id: int, payload: ZoneIn):  # type: ign
         ends_at=payload.ends_at,
         reason=payload.reason,
     )
-    return 201, designation
+    return Status(201, designation)
 
 
 @router.post("/{place_id}/zones/lift", response=ZoneOut)

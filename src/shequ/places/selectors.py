@@ -103,7 +103,7 @@ def scope_counts(user: User | AnonymousUser) -> ScopeCounts:
     """What the user's scope holds, for the home page: places by kind and zones in force."""
     scope = scope_for(user)
     rows = Place.objects.filter(scope.q()).values("kind").annotate(n=Count("id"))
-    by_kind = {kind: 0 for kind in KIND_ORDER}
+    by_kind = dict.fromkeys(KIND_ORDER, 0)
     by_kind.update({row["kind"]: row["n"] for row in rows})
     now = timezone.now()
     active = ZoneDesignation.objects.filter(

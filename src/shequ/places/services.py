@@ -48,7 +48,8 @@ def place_create(
     elif PARENT_KIND[kind] != (parent.kind if parent else None):
         expected = PARENT_KIND[kind]
         errors["parent"] = (
-            _("A %(kind)s must sit under a %(parent)s.") % {"kind": kind, "parent": expected}
+            _("A %(kind)s must sit under a %(parent)s.")
+            % {"kind": PlaceKind(kind).label, "parent": PlaceKind(expected).label}
             if expected
             else _("A city has no parent.")
         )
@@ -62,9 +63,12 @@ def place_create(
         errors["name"] = _("Give a name of 1–100 characters.")
     if no_property_management and kind != PlaceKind.COMPOUND:
         errors["no_property_management"] = _("Only a compound can be without property management.")
-    if actor is not None and parent is not None:
-        if not scope_for(actor, Capability.SET_ZONE).covers(parent):
-            raise PermissionDenied(_("You may not add places here."))
+    if (
+        actor is not None
+        and parent is not None
+        and not scope_for(actor, Capability.SET_ZONE).covers(parent)
+    ):
+        raise PermissionDenied(_("You may not add places here."))
     if errors:
         raise ValidationError(errors)
     place = Place.objects.create(
@@ -140,7 +144,11 @@ def zone_set(
                     "Overlaps the %(zone)s from %(start)s to %(end)s; "
                     "choose times outside it or lift that designation first."
                 )
-                % {"zone": existing.get_level_display(), "start": _show(existing.starts_at), "end": end}
+                % {
+                    "zone": existing.get_level_display(),
+                    "start": _show(existing.starts_at),
+                    "end": end,
+                }
             }
         )
     if previous is not None:
@@ -181,9 +189,7 @@ def zone_lift(*, actor: User, place: Place, at: datetime | None = None) -> ZoneD
     if current is None:
         raise ValidationError({"place": _("This place has no zone in force to lift.")})
     if at <= current.starts_at:
-        raise ValidationError(
-            {"at": _("Lift it after it starts (%s).") % _show(current.starts_at)}
-        )
+        raise ValidationError({"at": _("Lift it after it starts (%s).") % _show(current.starts_at)})
     current.ends_at = at
     current.ended_by = actor
     current.save(update_fields=["ends_at", "ended_by"])

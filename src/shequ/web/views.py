@@ -48,9 +48,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             response = HttpResponseRedirect(_safe_next(request, "/"))
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
             return response
-    return render(
-        request, "web/login.html", {"form": form, "next": _safe_next(request, "")}
-    )
+    return render(request, "web/login.html", {"form": form, "next": _safe_next(request, "")})
 
 
 @require_POST

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from shequ.core import services
+from shequ.core.roles import Capability, Role
+from shequ.core.scopes import forget_scope, scope_for
+from shequ.places.models import Place
+
+
+def test_a_street_officer_covers_exactly_their_street(personas, city):
+    ids = set(scope_for(personas.street).place_ids())
+    expected = set(Place.objects.filter(path__startswith=city.s1.path).values_list("id", flat=True))
+    assert ids == expected
+    assert city.ka.pk in ids
+    assert city.kb.pk not in ids
+    assert city.d1.pk not in ids
+
+
+def test_a_user_with_no_role_covers_nothing(personas):
+    scope = scope_for(personas.outsider)
+    assert scope.is_empty
+    assert not scope.place_ids().exists()
+
+
+def test_an_agency_coordinator_covers_no_places_by_their_binding(personas):
+    assert scope_for(personas.coordinator).is_empty
+
+
+def test_two_roles_cover_the_union_without_repeating_nested_places(personas, city):
+    user = personas.staff_a
+    services.role_grant(actor=None, user=user, role=Role.COMMUNITY_STAFF, place=city.b)
+    services.role_grant(actor=None, user=user, role=Role.COMMUNITY_STAFF, place=city.ga)
+    forget_scope(user)
+    scope = scope_for(user)
+    assert scope.paths == tuple(sorted([city.a.path, city.b.path]))
+    assert scope.covers(city.kb)
+
+
+def test_community_staff_may_see_but_not_set_zones(personas, city):
+    assert scope_for(personas.staff_a).covers(city.ka)
+    assert not scope_for(personas.staff_a, Capability.SET_ZONE).covers(city.ka)
+
+
+def test_an_inactive_user_covers_nothing(personas):
+    personas.street.is_active = False
+    assert scope_for(personas.street).is_empty
