@@ -33,14 +33,14 @@ lint: $(STAMP)
 
 pytest-sqlite: $(STAMP)
 	@echo "== tests on SQLite =="
-	$(BIN)/pytest -q -n 2 -p no:cacheprovider
+	$(BIN)/pytest -q -n 2 -p no:cacheprovider --ignore=tests/e2e --ignore=tests/pg
 	@echo "== SQLite: ran =="
 
 # On PostgreSQL when 127.0.0.1:5432 answers; with CI=true a missing server fails the run.
 pytest-pg: $(STAMP)
 	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
 		echo "== tests on PostgreSQL ($(PG_URL)) =="; \
-		DATABASE_URL=$(PG_URL) SHEQU_TEST_PG=1 $(BIN)/pytest -q -n 2 -p no:cacheprovider && echo "== PostgreSQL: ran =="; \
+		DATABASE_URL=$(PG_URL) SHEQU_TEST_PG=1 $(BIN)/pytest -q -n 2 -p no:cacheprovider --ignore=tests/e2e && echo "== PostgreSQL: ran =="; \
 	elif [ "$$CI" = "true" ]; then echo "error: CI needs PostgreSQL at 127.0.0.1:5432" >&2; exit 1; \
 	else echo "== PostgreSQL: not running at 127.0.0.1:5432, skipped (CI requires it) =="; fi
 

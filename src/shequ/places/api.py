@@ -1,5 +1,6 @@
 """/api/v1/places: the place tree, zones, and the current zone of any place."""
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import PageNumberPagination, paginate
@@ -11,9 +12,9 @@ router = Router(tags=["places"])
 
 
 @router.get("", response=list[PlaceOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(PageNumberPagination, page_size=settings.API_PAGE_SIZE)
 def list_places(request: HttpRequest, filters: Query[PlaceFilter]):  # type: ignore[no-untyped-def]
-    """Places in your scope, filtered by kind, parent or text; 50 a page."""
+    """Places in your scope, filtered by kind, parent or text; SHEQU_API_PAGE_SIZE a page."""
     parent = selectors.get_place_for(request.user, filters.parent) if filters.parent else None
     return selectors.places_for(request.user, kind=filters.kind, parent=parent, text=filters.q)
 
@@ -25,7 +26,7 @@ def get_place(request: HttpRequest, place_id: int):  # type: ignore[no-untyped-d
 
 
 @router.get("/{place_id}/zones", response=list[ZoneOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(PageNumberPagination, page_size=settings.API_PAGE_SIZE)
 def list_zones(request: HttpRequest, place_id: int):  # type: ignore[no-untyped-def]
     """Zone history of a compound or building, newest first."""
     return selectors.zone_history(selectors.get_place_for(request.user, place_id))

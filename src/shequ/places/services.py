@@ -102,8 +102,10 @@ def zone_set(
     """
     if not scope_for(actor, Capability.SET_ZONE).covers(place):
         raise PermissionDenied(_("Only street officers and above may set zones here."))
-    now = timezone.now()
-    starts_at = starts_at or now
+    # Lock the place row first, so two officers setting zones at once queue, and "now" is
+    # taken after the wait: the later designation then starts after the earlier one.
+    Place.objects.select_for_update().filter(pk=place.pk).first()
+    starts_at = starts_at or timezone.now()
     errors: dict[str, str] = {}
     if place.kind not in ZONABLE_KINDS:
         errors["place"] = _("Zones are set on a compound or a building, not a %s.") % (
@@ -118,8 +120,6 @@ def zone_set(
     if errors:
         raise ValidationError(errors)
 
-    # Lock the place row so two officers setting zones at once queue instead of overlapping.
-    Place.objects.select_for_update().filter(pk=place.pk).first()
     overlapping = ZoneDesignation.objects.filter(
         Q(ends_at__isnull=True) | Q(ends_at__gt=starts_at), place=place
     )

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from shequ.places.models import ZoneDesignation, ZoneLevel
+from shequ.places.services import zone_set
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import ARTIFACTS
+
+
+def _log_in(page, live_server, username: str) -> None:
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit].weui-btn")
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def test_log_in_switch_to_english_and_open_a_compound(live_server, personas, city, phone):
+    zone_set(actor=personas.street, place=city.ka, level=ZoneLevel.CONTROL, reason="周边阳性")
+    _log_in(phone, live_server, "street")
+    assert phone.locator("html").get_attribute("lang") == "zh-hans"
+    assert phone.locator("[data-testid=count-compound]").inner_text() == "1"
+
+    phone.click("[data-testid=lang-en]")
+    phone.wait_for_selector("html[lang=en]")
+    assert "Hello" in phone.inner_text("main")
+
+    phone.click("nav >> text=Places")
+    phone.fill("#q", "甲小区")
+    phone.keyboard.press("Enter")
+    phone.click("#results >> text=甲小区")
+    phone.wait_for_selector("[data-testid=zone-history]")
+    assert phone.inner_text("[data-testid=place-name]").startswith("甲小区")
+    assert "Control zone" in phone.inner_text("[data-testid=zone-history]")
+    assert "1号楼" in phone.inner_text("#children")
+    phone.screenshot(path=str(ARTIFACTS / "compound-en-360.png"), full_page=True)
+    # Nothing may stick out sideways on a 360 px phone.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_set_a_lockdown_zone_with_confirmation_on_a_phone(live_server, personas, city, phone):
+    _log_in(phone, live_server, "street")
+    phone.goto(f"{live_server.url}/places/{city.ka.pk}/zone/")
+    phone.select_option("select[name=level]", ZoneLevel.LOCKDOWN.value)
+    phone.fill("input[name=reason]", "楼内发现阳性")
+    phone.click("button[type=submit].weui-btn_primary")
+    phone.wait_for_selector("[data-testid=confirm-text]")
+    phone.screenshot(path=str(ARTIFACTS / "zone-confirm-zh-360.png"), full_page=True)
+    assert not ZoneDesignation.objects.exists()
+    phone.click("button[name=confirm][value=yes]")
+    phone.wait_for_selector("[data-testid=zone-history]")
+    assert "封控区" in phone.inner_text("[data-testid=current-zone]")
+    assert ZoneDesignation.objects.get().level == ZoneLevel.LOCKDOWN
+
+
+def test_the_desk_layout_of_the_home_page(live_server, personas, city, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    _log_in(page, live_server, "hq")
+    assert page.locator("[data-testid=count-household]").inner_text() == "3"
+    page.screenshot(path=str(ARTIFACTS / "home-hq-1280.png"), full_page=True)
+    context.close()
+
+
+def test_a_wrong_password_shows_the_message_in_the_browser(live_server, personas, phone):
+    phone.goto(f"{live_server.url}/login/")
+    phone.fill("input[name=username]", "street")
+    phone.fill("input[name=password]", "wrong")
+    phone.click("button[type=submit].weui-btn")
+    phone.wait_for_selector(".sq-error-box")
+    assert phone.input_value("input[name=username]") == "street"
+    phone.screenshot(path=str(ARTIFACTS / "login-error-zh-360.png"), full_page=True)

@@ -1,0 +1,138 @@
+"""The `shequ` command and the demo scenario."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from shequ import scenarios
+from shequ.cli import app
+from shequ.core.models import AuditEvent, RoleAssignment, User
+from shequ.core.roles import Role
+from shequ.core.services import user_for_token
+from shequ.places.models import Place, PlaceKind, ZoneDesignation
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def demo_city(db):
+    return scenarios.demo(seed=42)
+
+
+def test_the_demo_city_has_the_shape_the_articles_describe(demo_city):
+    counts = demo_city.counts
+    assert counts[PlaceKind.DISTRICT] == 2
+    assert counts[PlaceKind.STREET] == 6
+    assert counts[PlaceKind.COMMUNITY] >= 20
+    assert Place.objects.filter(kind=PlaceKind.GRID).count() >= 20
+    compounds = Place.objects.filter(kind=PlaceKind.COMPOUND)
+    assert 0 < compounds.filter(no_property_management=True).count() < compounds.count()
+    assert Place.objects.filter(kind=PlaceKind.HOUSEHOLD).count() > 1000
+    assert ZoneDesignation.objects.filter(ends_at__isnull=True, level="lockdown").exists()
+
+
+def test_every_place_path_matches_its_parent(demo_city):
+    for place in Place.objects.select_related("parent").exclude(kind=PlaceKind.CITY)[:500]:
+        assert place.path == f"{place.parent.path}{place.pk}/"
+        assert place.depth == place.parent.depth + 1
+
+
+def test_the_demo_has_a_login_for_every_role(demo_city):
+    roles = set(RoleAssignment.objects.values_list("role", flat=True))
+    assert roles == set(Role.values)
+    assert {login.role for login in demo_city.logins} == set(Role.values)
+    assert User.objects.get(username="hq").check_password(scenarios.DEMO_PASSWORD)
+
+
+def test_seeding_twice_adds_nothing(demo_city):
+    before = (Place.objects.count(), User.objects.count(), ZoneDesignation.objects.count())
+    again = scenarios.demo(seed=42)
+    assert not again.created
+    after = (Place.objects.count(), User.objects.count(), ZoneDesignation.objects.count())
+    assert after == before
+    assert len(again.logins) == len(demo_city.logins)
+
+
+def _snapshot():
+    return list(
+        Place.objects.order_by("code").values_list("code", "name", "no_property_management")
+    )
+
+
+def _wipe():
+    ZoneDesignation.objects.all().delete()
+    RoleAssignment.objects.all().delete()
+    AuditEvent.objects.all().delete()
+    User.objects.all().delete()
+    for kind in reversed(list(PlaceKind)):  # protected foreign keys: leaves first
+        Place.objects.filter(kind=kind).delete()
+
+
+def test_the_same_seed_builds_the_same_city(db):
+    scenarios.demo(seed=7)
+    first = _snapshot()
+    _wipe()
+    scenarios.demo(seed=7)
+    assert _snapshot() == first
+
+
+def test_a_different_seed_builds_a_different_city(db):
+    scenarios.demo(seed=1)
+    first = _snapshot()
+    _wipe()
+    scenarios.demo(seed=2)
+    assert _snapshot() != first
+
+
+def test_cli_createuser_with_a_role(city):
+    result = runner.invoke(
+        app,
+        [
+            "createuser",
+            "wang",
+            "--role",
+            "street_officer",
+            "--place",
+            "S1",
+            "--password",
+            "pw-long-enough-1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    user = User.objects.get(username="wang")
+    assert user.role_assignments.get().place == city.s1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--role", "mayor", "--place", "S1"], "role"),
+        (["--role", "street_officer", "--place", "NOPE"], "place"),
+        (["--role", "street_officer"], "place"),
+    ],
+)
+def test_cli_createuser_refuses_bad_input_and_creates_nobody(city, args, message):
+    result = runner.invoke(app, ["createuser", "wang", *args, "--password", "pw-long-enough-1"])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not User.objects.filter(username="wang").exists()
+
+
+def test_cli_token_create_prints_a_working_token_once(personas):
+    result = runner.invoke(app, ["token", "create", "street", "--name", "gate scanner"])
+    assert result.exit_code == 0, result.output
+    secret = result.stdout.strip().splitlines()[0]
+    assert user_for_token(secret) == personas.street
+
+
+def test_cli_token_for_an_unknown_user_fails(db):
+    result = runner.invoke(app, ["token", "create", "nobody"])
+    assert result.exit_code == 2
+    assert "nobody" in result.output
+
+
+def test_cli_seed_refuses_an_unknown_scenario(db):
+    result = runner.invoke(app, ["seed", "--scenario", "atlantis"])
+    assert result.exit_code == 2
+    assert "atlantis" in result.output
