@@ -11,13 +11,14 @@ from shequ.core.models import AuditEvent, RoleAssignment, User
 from shequ.core.roles import Role
 from shequ.core.services import user_for_token
 from shequ.places.models import Place, PlaceKind, ZoneDesignation
+from shequ.residents.models import Resident
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def demo_city(db):
-    return scenarios.demo(seed=42)
+    return scenarios.demo(seed=42, residents=300)
 
 
 def test_the_demo_city_has_the_shape_the_articles_describe(demo_city):
@@ -47,7 +48,7 @@ def test_the_demo_has_a_login_for_every_role(demo_city):
 
 def test_seeding_twice_adds_nothing(demo_city):
     before = (Place.objects.count(), User.objects.count(), ZoneDesignation.objects.count())
-    again = scenarios.demo(seed=42)
+    again = scenarios.demo(seed=42, residents=300)
     assert not again.created
     after = (Place.objects.count(), User.objects.count(), ZoneDesignation.objects.count())
     assert after == before
@@ -61,6 +62,7 @@ def _snapshot():
 
 
 def _wipe():
+    Resident.objects.all().delete()
     ZoneDesignation.objects.all().delete()
     RoleAssignment.objects.all().delete()
     AuditEvent.objects.all().delete()
@@ -70,18 +72,18 @@ def _wipe():
 
 
 def test_the_same_seed_builds_the_same_city(db):
-    scenarios.demo(seed=7)
+    scenarios.demo(seed=7, residents=50)
     first = _snapshot()
     _wipe()
-    scenarios.demo(seed=7)
+    scenarios.demo(seed=7, residents=50)
     assert _snapshot() == first
 
 
 def test_a_different_seed_builds_a_different_city(db):
-    scenarios.demo(seed=1)
+    scenarios.demo(seed=1, residents=0)
     first = _snapshot()
     _wipe()
-    scenarios.demo(seed=2)
+    scenarios.demo(seed=2, residents=0)
     assert _snapshot() != first
 
 

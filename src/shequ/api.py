@@ -15,6 +15,7 @@ import shequ
 from shequ.core.api_auth import SessionAuth, TokenAuth
 from shequ.core.errors import ValidationError
 from shequ.places.api import router as places_router
+from shequ.residents.api import router as residents_router
 
 logger = logging.getLogger(__name__)
 
@@ -93,3 +94,4 @@ def health(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 
 api.add_router("/places", places_router)
+api.add_router("/residents", residents_router)

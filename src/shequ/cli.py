@@ -15,6 +15,8 @@ app = typer.Typer(
 )
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+import_app = typer.Typer(help="Import spreadsheets (.xlsx or .csv).", no_args_is_help=True)
+app.add_typer(import_app, name="import")
 
 DEMO_HOST = "127.0.0.1"
 DEMO_PORT = 8000
@@ -42,6 +44,7 @@ def _migrate() -> None:
 def seed(
     scenario: Annotated[str, typer.Option(help="Which data set to build.")] = "demo",
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same city.")] = 42,
+    residents: Annotated[int, typer.Option(help="Synthetic residents to add.")] = 20_000,
 ) -> None:
     """Build a scenario's places and users (safe to run again: nothing is duplicated)."""
     _setup()
@@ -52,7 +55,7 @@ def seed(
             f"unknown scenario {scenario!r}; choose one of {', '.join(scenarios.SCENARIOS)}"
         )
     _migrate()
-    summary = scenarios.SCENARIOS[scenario](seed=seed)
+    summary = scenarios.SCENARIOS[scenario](seed=seed, residents=residents)
     typer.echo(summary.describe())
 
 
@@ -61,28 +64,43 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = DEMO_HOST,
     port: Annotated[int, typer.Option(help="Port to listen on.")] = DEMO_PORT,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    task_worker: Annotated[
+        bool, typer.Option("--task-worker/--no-task-worker", help="Run background tasks too.")
+    ] = True,
 ) -> None:
-    """Serve the site with granian (WSGI); static files are served by whitenoise."""
+    """Serve the site with granian (WSGI) and a background-task worker beside it."""
     _setup()
+    import subprocess
+
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
     from granian import Granian
     from granian.constants import Interfaces
 
+    background = None
+    if task_worker:
+        # Imports and other long jobs; a separate process so a big import never slows pages.
+        background = subprocess.Popen([sys.executable, "-m", "shequ", "worker"])
     typer.echo(f"Shequ at http://{host}:{port}/  (Ctrl-C stops it)")
-    Granian(
-        "shequ.wsgi:application",
-        address=host,
-        port=port,
-        interface=Interfaces.WSGI,
-        workers=workers,
-    ).serve()
+    try:
+        Granian(
+            "shequ.wsgi:application",
+            address=host,
+            port=port,
+            interface=Interfaces.WSGI,
+            workers=workers,
+        ).serve()
+    finally:
+        if background is not None:
+            background.terminate()
+            background.wait(timeout=10)
 
 
 @app.command()
 def demo(
     seed_value: Annotated[int, typer.Option("--seed", help="Random seed of the demo city.")] = 42,
+    residents: Annotated[int, typer.Option(help="Synthetic residents to add.")] = 20_000,
     port: Annotated[int, typer.Option(help="Port to serve on.")] = DEMO_PORT,
     no_serve: Annotated[
         bool, typer.Option("--no-serve", help="Set up, print, do not serve.")
@@ -93,7 +111,7 @@ def demo(
     from shequ import scenarios
 
     _migrate()
-    summary = scenarios.SCENARIOS["demo"](seed=seed_value)
+    summary = scenarios.SCENARIOS["demo"](seed=seed_value, residents=residents)
     typer.echo(summary.describe())
     typer.echo("")
     typer.echo(f"Open http://{DEMO_HOST}:{port}/ and log in as one of:")
@@ -174,6 +192,97 @@ def token_create(
         raise _fail(str(exc)) from None
     typer.echo(secret)
     typer.secho("Keep it now: it cannot be shown again.", err=True)
+
+
+@app.command()
+def worker(
+    batch: Annotated[bool, typer.Option(help="Run what is queued, then exit.")] = False,
+) -> None:
+    """Run background tasks (imports, exports) from the database queue."""
+    _setup()
+    from django.core.management import call_command
+
+    args = ["--batch"] if batch else []
+    call_command("db_worker", *args, "--no-startup-delay", "--interval", "0.5")
+
+
+@import_app.command("residents")
+def import_residents(
+    file: Annotated[str, typer.Argument(help="The .xlsx or .csv file.")],
+    user: Annotated[str, typer.Option(help="Whose import this is (scope and audit).")] = "",
+    community: Annotated[str, typer.Option(help="Code of the community to import into.")] = "",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; save nothing.")] = False,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Land the good rows, report the rest.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Import residents. Exits 1 when the file is refused, 2 on bad arguments."""
+    _setup()
+    import json
+    from pathlib import Path
+
+    from django.utils import translation
+
+    from shequ.core import imports
+    from shequ.core.errors import ValidationError
+    from shequ.core.models import ImportStatus, User
+    from shequ.residents.selectors import import_target
+
+    path = Path(file)
+    if not path.is_file():
+        raise _fail(f"no file {file!r}")
+    actor = User.objects.filter(username=user).first() if user else _only_hq()
+    if actor is None:
+        raise _fail("name the importing user with --user (e.g. --user community)")
+    translation.activate(actor.language)
+    try:
+        with path.open("rb") as fh:
+            job = imports.import_job_create(
+                actor=actor,
+                kind="residents",
+                upload=fh,
+                filename=path.name,
+                place=import_target(actor, community),
+                options={"skip_invalid": skip_invalid, "dry_run": dry_run},
+                enqueue=False,
+            )
+    except ValidationError as exc:
+        for field, message in exc.errors.items():
+            typer.secho(f"error: {field}: {message}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2) from None
+    job = imports.run_import(job.pk)
+    errors = [
+        {"row": e.row, "column": e.column, "value": e.value, "reason": e.reason}
+        for e in job.row_errors.all()
+    ]
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {**job.summary(), "status": job.status, "errors": errors}, ensure_ascii=False
+            )
+        )
+    else:
+        typer.echo(f"{job.get_status_display()}: {job.message}".rstrip(": "))
+        typer.echo(
+            f"created {job.created}, updated {job.updated}, unchanged {job.unchanged}, "
+            f"rejected {job.rejected}"
+        )
+        for e in errors[:50]:
+            typer.echo(f"  row {e['row']} {e['column']} {e['value']}: {e['reason']}")
+        if len(errors) > 50:
+            typer.echo(f"  … and {len(errors) - 50} more (use --json for all)")
+    if job.status != ImportStatus.DONE:
+        raise typer.Exit(code=1)
+
+
+def _only_hq():  # type: ignore[no-untyped-def]
+    """Without --user: the single city HQ login, if there is exactly one."""
+    from shequ.core.models import User
+    from shequ.core.roles import Role
+
+    hq = list(User.objects.filter(role_assignments__role=Role.CITY_HQ).distinct()[:2])
+    return hq[0] if len(hq) == 1 else None
 
 
 @app.command(

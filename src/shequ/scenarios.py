@@ -13,6 +13,7 @@ from shequ.core.roles import Role
 from shequ.mobilization.models import Agency, AgencyLevel
 from shequ.places.demo import build_demo_city, designate_demo_zones
 from shequ.places.models import Place, PlaceKind
+from shequ.residents.demo import add_demo_residents
 
 DEMO_PASSWORD = "shequ-demo"  # noqa: S105 - the demo's published password, printed by `make demo`
 
@@ -64,8 +65,8 @@ def _demo_users(city: Place) -> list[tuple[str, str, str, Place | Agency]]:
 
 
 @transaction.atomic
-def demo(*, seed: int = 42) -> ScenarioSummary:
-    """The demo city of issue #3: places, zones and one login per role."""
+def demo(*, seed: int = 42, residents: int = 20_000) -> ScenarioSummary:
+    """The demo city: places, zones, one login per role, and synthetic residents."""
     built = build_demo_city(seed=seed)
     logins: list[DemoLogin] = []
     hq: User | None = None
@@ -94,7 +95,13 @@ def demo(*, seed: int = 42) -> ScenarioSummary:
         logins.append(DemoLogin(username, DEMO_PASSWORD, str(role), str(where)))
     if built.created and hq is not None:
         designate_demo_zones(actor=hq, seed=seed)
-    return ScenarioSummary(name="demo", created=built.created, counts=built.counts, logins=logins)
+    added = add_demo_residents(count=residents, seed=seed, hq=hq) if hq is not None else 0
+    counts = dict(built.counts)
+    if added:
+        counts["resident"] = added
+    return ScenarioSummary(
+        name="demo", created=built.created or bool(added), counts=counts, logins=logins
+    )
 
 
 SCENARIOS: dict[str, Callable[..., ScenarioSummary]] = {"demo": demo}

@@ -88,8 +88,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "shequ.core",
     "shequ.places",
+    "shequ.residents",
     "shequ.mobilization",
     "shequ.web",
 ]
@@ -188,6 +191,19 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+
+# --- background work -----------------------------------------------------------------------
+# Imports and other long jobs run in `shequ worker` (django-tasks' db_worker); `shequ serve`
+# starts one beside the web server. The immediate backend runs them inline instead.
+TASKS = {
+    "default": {
+        "BACKEND": env_str("SHEQU_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+IMPORT_MAX_MB = env_int("SHEQU_IMPORT_MAX_MB", 50)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- API ------------------------------------------------------------------------------------
 API_PAGE_SIZE = env_int("SHEQU_API_PAGE_SIZE", 50)

@@ -8,6 +8,7 @@ from shequ.api import api
 urlpatterns = [
     path("", include("shequ.web.urls")),
     path("places/", include("shequ.places.urls")),
+    path("residents/", include("shequ.residents.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -23,6 +23,8 @@ class Capability(models.TextChoices):
     VIEW_PLACES = "view_places", _("See places")
     SET_ZONE = "set_zone", _("Set lockdown, control and precaution zones")
     VIEW_PII = "view_pii", _("See ID numbers and phones in full")
+    VIEW_RESIDENTS = "view_residents", _("See residents")
+    EDIT_RESIDENTS = "edit_residents", _("Register, edit and import residents")
 
 
 # Roles bound to an agency rather than a place. Their place scope comes from the places
@@ -30,15 +32,41 @@ class Capability(models.TextChoices):
 AGENCY_ROLES = frozenset({Role.AGENCY_COORDINATOR})
 
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.CITY_HQ: frozenset({Capability.VIEW_PLACES, Capability.SET_ZONE, Capability.VIEW_PII}),
-    Role.DISTRICT_OFFICER: frozenset({Capability.VIEW_PLACES, Capability.SET_ZONE}),
+    Role.CITY_HQ: frozenset(
+        {
+            Capability.VIEW_PLACES,
+            Capability.SET_ZONE,
+            Capability.VIEW_PII,
+            Capability.VIEW_RESIDENTS,
+            Capability.EDIT_RESIDENTS,
+        }
+    ),
+    Role.DISTRICT_OFFICER: frozenset(
+        {Capability.VIEW_PLACES, Capability.SET_ZONE, Capability.VIEW_RESIDENTS}
+    ),
     # "street officer or above" sets zones (issue #3).
-    Role.STREET_OFFICER: frozenset({Capability.VIEW_PLACES, Capability.SET_ZONE}),
-    Role.COMMUNITY_STAFF: frozenset({Capability.VIEW_PLACES, Capability.VIEW_PII}),
+    Role.STREET_OFFICER: frozenset(
+        {
+            Capability.VIEW_PLACES,
+            Capability.SET_ZONE,
+            Capability.VIEW_RESIDENTS,
+            Capability.EDIT_RESIDENTS,
+        }
+    ),
+    # Full ID numbers and phones: city HQ and the staff of the resident's own community (#4).
+    Role.COMMUNITY_STAFF: frozenset(
+        {
+            Capability.VIEW_PLACES,
+            Capability.VIEW_PII,
+            Capability.VIEW_RESIDENTS,
+            Capability.EDIT_RESIDENTS,
+        }
+    ),
     Role.AGENCY_COORDINATOR: frozenset(),
+    # Cadres and volunteers see places; residents reach them through their tasks, not the registry.
     Role.CADRE: frozenset({Capability.VIEW_PLACES}),
     Role.VOLUNTEER: frozenset({Capability.VIEW_PLACES}),
-    Role.INSPECTOR: frozenset({Capability.VIEW_PLACES}),
+    Role.INSPECTOR: frozenset({Capability.VIEW_PLACES, Capability.VIEW_RESIDENTS}),
     Role.LAB_OPERATOR: frozenset(),
     Role.WAREHOUSE_KEEPER: frozenset(),
 }

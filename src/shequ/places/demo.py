@@ -136,7 +136,7 @@ def build_demo_city(*, seed: int) -> DemoCity:
                         parent=building,
                         depth=7,
                         code=f"{building.code}-{room}",
-                        name=f"{building.name}{room}室",
+                        name=f"{room}室",
                     )
                 )
     households = _bulk(households)

@@ -1,0 +1,165 @@
+"""/api/v1/residents: the registry, health status and spreadsheet imports."""
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import File, Form, Query, Router, Status
+from ninja.files import UploadedFile
+from ninja.pagination import PageNumberPagination, paginate
+
+from shequ.core import imports, pii
+from shequ.core.errors import ValidationError
+from shequ.places.models import Place, PlaceKind
+from shequ.places.selectors import get_place_for
+from shequ.residents import selectors, services
+from shequ.residents.models import Resident
+from shequ.residents.schemas import (
+    ImportErrorOut,
+    ImportJobOut,
+    ResidentFilter,
+    ResidentIn,
+    ResidentOut,
+    ResidentPatch,
+    StatusIn,
+    StatusOut,
+)
+from shequ.residents.selectors import import_target
+
+router = Router(tags=["residents"])
+
+
+def _out(request: HttpRequest, resident: Resident) -> dict:
+    full = selectors.may_see_pii(request.user, resident)
+    return {
+        "id": resident.pk,
+        "name": resident.name,
+        "gender": resident.gender,
+        "birth_date": resident.birth_date,
+        "document_type": resident.document_type,
+        "document_number": resident.document_number if full else pii.mask(resident.document_number),
+        "phone": resident.phone if full else pii.mask(resident.phone),
+        "household_id": resident.household_id,
+        "household": str(resident.household.code),
+        "relation": resident.relation,
+        "occupancy": resident.occupancy,
+        "tags": resident.tag_list,
+        "notes": resident.notes,
+        "health_status": resident.health_status,
+    }
+
+
+@router.get("", response=list[ResidentOut])
+@paginate(PageNumberPagination, page_size=settings.API_PAGE_SIZE)
+def list_residents(request: HttpRequest, filters: Query[ResidentFilter]):  # type: ignore[no-untyped-def]
+    """Residents in your scope; ID numbers and phones masked unless your role allows."""
+    building = get_place_for(request.user, filters.building) if filters.building else None
+    household = get_place_for(request.user, filters.household) if filters.household else None
+    qs = selectors.residents_for(
+        request.user,
+        text=filters.q,
+        building=building,
+        household=household,
+        tag=filters.tag,
+        status=filters.status,
+    )
+    return _Mapped(qs, lambda r: _out(request, r))
+
+
+class _Mapped:
+    """A queryset that the paginator can slice and count, mapped through `fn` per row."""
+
+    def __init__(self, qs, fn):  # type: ignore[no-untyped-def]
+        self.qs, self.fn = qs, fn
+
+    def count(self) -> int:
+        return self.qs.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, item):  # type: ignore[no-untyped-def]
+        return [self.fn(r) for r in self.qs[item]]
+
+
+@router.get("/{resident_id}", response=ResidentOut)
+def get_resident(request: HttpRequest, resident_id: int):  # type: ignore[no-untyped-def]
+    return _out(request, selectors.get_resident_for(request.user, resident_id))
+
+
+def _household(request: HttpRequest, pk: int) -> Place:
+    return get_place_for(request.user, pk, kind=PlaceKind.HOUSEHOLD)
+
+
+@router.post("", response={201: ResidentOut})
+def create_resident(request: HttpRequest, payload: ResidentIn):  # type: ignore[no-untyped-def]
+    data = payload.dict()
+    household = _household(request, data.pop("household_id"))
+    data["gender"] = data["gender"] or ""
+    resident = services.resident_create(actor=request.user, household=household, **data)
+    return Status(201, _out(request, resident))
+
+
+@router.patch("/{resident_id}", response=ResidentOut)
+def update_resident(request: HttpRequest, resident_id: int, payload: ResidentPatch):  # type: ignore[no-untyped-def]
+    resident = selectors.get_resident_for(request.user, resident_id, write=True)
+    changes = payload.dict(exclude_unset=True)
+    household_id = changes.pop("household_id", None)
+    if "gender" in changes:
+        changes["gender"] = changes["gender"] or ""
+    if changes:
+        resident = services.resident_update(actor=request.user, resident=resident, **changes)
+    if household_id is not None and household_id != resident.household_id:
+        resident = services.resident_move(
+            actor=request.user, resident=resident, household=_household(request, household_id)
+        )
+    return _out(request, resident)
+
+
+@router.post("/{resident_id}/status", response={201: StatusOut})
+def set_status(request: HttpRequest, resident_id: int, payload: StatusIn):  # type: ignore[no-untyped-def]
+    resident = selectors.get_resident_for(request.user, resident_id, write=True)
+    period = services.resident_set_status(actor=request.user, resident=resident, **payload.dict())
+    return Status(201, period)
+
+
+@router.get("/{resident_id}/status", response=list[StatusOut])
+def status_history(request: HttpRequest, resident_id: int):  # type: ignore[no-untyped-def]
+    return list(selectors.status_history(selectors.get_resident_for(request.user, resident_id)))
+
+
+@router.post("/import", response={202: ImportJobOut})
+def create_import(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    file: File[UploadedFile],
+    community: Form[str] = "",
+    skip_invalid: Form[bool] = False,
+    dry_run: Form[bool] = False,
+):
+    """Upload an .xlsx or .csv of residents; the import runs in the background (poll the job)."""
+    place = import_target(request.user, community)
+    if file.size and file.size > settings.IMPORT_MAX_MB * 1024 * 1024:
+        raise ValidationError(
+            {"file": _("The file is larger than %d MB; split it.") % settings.IMPORT_MAX_MB}
+        )
+    job = imports.import_job_create(
+        actor=request.user,
+        kind="residents",
+        upload=file,
+        filename=file.name or "",
+        place=place,
+        options={"skip_invalid": skip_invalid, "dry_run": dry_run},
+    )
+    return Status(202, job)
+
+
+@router.get("/import/{job_id}", response=ImportJobOut)
+def import_status(request: HttpRequest, job_id: str):  # type: ignore[no-untyped-def]
+    """Progress and, once finished, the summary."""
+    return imports.get_import_job_for(request.user, job_id)
+
+
+@router.get("/import/{job_id}/errors", response=list[ImportErrorOut])
+@paginate(PageNumberPagination, page_size=100)
+def import_errors(request: HttpRequest, job_id: str):  # type: ignore[no-untyped-def]
+    """Every problem found, by row."""
+    return imports.get_import_job_for(request.user, job_id).row_errors.all()

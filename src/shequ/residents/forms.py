@@ -1,0 +1,83 @@
+"""Page forms for residents."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shequ.residents.models import (
+    DocumentType,
+    Gender,
+    HealthStatus,
+    Occupancy,
+    Relation,
+    Tag,
+)
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class ResidentForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=50)
+    gender = forms.ChoiceField(
+        label=_("Gender"), choices=[("", "—"), *Gender.choices], required=False
+    )
+    birth_date = forms.DateField(
+        label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    document_type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices)
+    document_number = forms.CharField(label=_("Document number"), max_length=40)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=30, required=False)
+    household = forms.CharField(
+        label=_("Household code"),
+        max_length=40,
+        help_text=_("The code shown on the household's page, e.g. 990102001001-G1-C1-B1-101."),
+    )
+    relation = forms.ChoiceField(label=_("Relation to head"), choices=Relation.choices)
+    occupancy = forms.ChoiceField(label=_("Occupancy"), choices=Occupancy.choices)
+    tags = forms.MultipleChoiceField(
+        label=_("Special populations"),
+        choices=Tag.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    notes = forms.CharField(label=_("Notes"), max_length=500, required=False)
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Health status"), choices=HealthStatus.choices)
+    starts_at = forms.DateTimeField(
+        label=_("Starts"),
+        input_formats=[DATETIME_LOCAL],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+    planned_end = forms.DateField(
+        label=_("Planned end"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault(
+                "starts_at", timezone.localtime().replace(second=0, microsecond=0)
+            )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Spreadsheet (.xlsx or .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+    community = forms.ChoiceField(label=_("Community"), required=False)
+    skip_invalid = forms.BooleanField(
+        label=_("Skip invalid rows (import the good rows, list the rest)"), required=False
+    )
+    dry_run = forms.BooleanField(label=_("Check only (dry run)"), required=False)
+
+    def __init__(self, *args, communities=(), **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["community"].choices = [("", _("All places I cover"))] + [
+            (c.code, f"{c.name} ({c.code})") for c in communities
+        ]

@@ -1,0 +1,572 @@
+"""Resident lists from community spreadsheets (through core.imports)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shequ.core import pii
+from shequ.core.imports import CREATED, UNCHANGED, UPDATED, Checked, Importer, RowError
+from shequ.core.roles import Capability
+from shequ.core.scopes import scope_for
+from shequ.core.tabular import Column, HeaderMap, TableRefused
+from shequ.places.models import Place, PlaceKind
+from shequ.residents.models import (
+    DocumentType,
+    Gender,
+    Occupancy,
+    Relation,
+    Resident,
+    Tag,
+    tags_to_bits,
+)
+from shequ.residents.rules import resident_problems
+
+COLUMNS = [
+    Column("name", "姓名", ("name", "full name", "居民姓名"), required=True),
+    Column("gender", "性别", ("gender", "sex")),
+    Column("birth_date", "出生日期", ("birth date", "date of birth", "birthday", "生日")),
+    Column("document_type", "证件类型", ("document type", "id type")),
+    Column(
+        "document_number",
+        "证件号码",
+        ("document number", "id number", "身份证号", "身份证号码", "公民身份号码", "证件号"),
+        required=True,
+        pii=True,
+    ),
+    Column("phone", "手机号码", ("phone", "mobile", "手机号", "联系电话", "电话"), pii=True),
+    Column("household_code", "户编码", ("household code", "household", "户号编码")),
+    Column("compound", "小区", ("compound", "楼院", "小区名称")),
+    Column("building", "楼栋", ("building", "楼号", "楼栋号")),
+    Column("room", "房号", ("room", "门牌号", "户号", "室号")),
+    Column("relation", "与户主关系", ("relation", "relation to head", "关系")),
+    Column("occupancy", "居住类型", ("occupancy", "住户类型", "户籍类型")),
+    Column("tags", "重点人群", ("special populations", "tags", "人群类别")),
+    Column("notes", "备注", ("notes", "remark", "remarks")),
+]
+LABELS = {c.field: c.label for c in COLUMNS}
+
+# Cell words (Chinese and English) → stored values.
+WORDS: dict[str, dict[str, str]] = {
+    "gender": {
+        "男": Gender.MALE,
+        "女": Gender.FEMALE,
+        "male": Gender.MALE,
+        "female": Gender.FEMALE,
+        "m": Gender.MALE,
+        "f": Gender.FEMALE,
+    },
+    "document_type": {
+        "居民身份证": DocumentType.RESIDENT_ID,
+        "身份证": DocumentType.RESIDENT_ID,
+        "resident id": DocumentType.RESIDENT_ID,
+        "id card": DocumentType.RESIDENT_ID,
+        "护照": DocumentType.PASSPORT,
+        "passport": DocumentType.PASSPORT,
+        "其他": DocumentType.OTHER,
+        "other": DocumentType.OTHER,
+    },
+    "relation": {
+        "户主": Relation.HEAD,
+        "本人": Relation.HEAD,
+        "head": Relation.HEAD,
+        "配偶": Relation.SPOUSE,
+        "妻": Relation.SPOUSE,
+        "夫": Relation.SPOUSE,
+        "spouse": Relation.SPOUSE,
+        "子女": Relation.CHILD,
+        "子": Relation.CHILD,
+        "女": Relation.CHILD,
+        "儿子": Relation.CHILD,
+        "女儿": Relation.CHILD,
+        "child": Relation.CHILD,
+        "父母": Relation.PARENT,
+        "父亲": Relation.PARENT,
+        "母亲": Relation.PARENT,
+        "parent": Relation.PARENT,
+        "祖父母": Relation.GRANDPARENT,
+        "grandparent": Relation.GRANDPARENT,
+        "孙子女": Relation.GRANDCHILD,
+        "孙子": Relation.GRANDCHILD,
+        "孙女": Relation.GRANDCHILD,
+        "grandchild": Relation.GRANDCHILD,
+        "兄弟姐妹": Relation.SIBLING,
+        "sibling": Relation.SIBLING,
+        "其他": Relation.OTHER,
+        "other": Relation.OTHER,
+    },
+    "occupancy": {
+        "住户": Occupancy.OWNER,
+        "业主": Occupancy.OWNER,
+        "owner": Occupancy.OWNER,
+        "租户": Occupancy.RENTER,
+        "renter": Occupancy.RENTER,
+        "tenant": Occupancy.RENTER,
+        "其他": Occupancy.OTHER,
+        "other": Occupancy.OTHER,
+    },
+    "tags": {
+        "独居老人": Tag.ELDERLY_ALONE,
+        "elderly living alone": Tag.ELDERLY_ALONE,
+        "慢性病": Tag.CHRONIC_ILLNESS,
+        "重病": Tag.CHRONIC_ILLNESS,
+        "慢性病或重病": Tag.CHRONIC_ILLNESS,
+        "chronic or severe illness": Tag.CHRONIC_ILLNESS,
+        "残疾": Tag.DISABLED,
+        "残疾人": Tag.DISABLED,
+        "disabled": Tag.DISABLED,
+        "行动不便": Tag.IMMOBILE,
+        "immobile": Tag.IMMOBILE,
+        "孕妇": Tag.PREGNANT,
+        "孕产妇": Tag.PREGNANT,
+        "pregnant": Tag.PREGNANT,
+        "婴幼儿": Tag.INFANT,
+        "婴儿": Tag.INFANT,
+        "infant": Tag.INFANT,
+        "外籍人员": Tag.FOREIGNER,
+        "外籍": Tag.FOREIGNER,
+        "foreigner": Tag.FOREIGNER,
+        "返乡人员": Tag.RETURNEE,
+        "返乡": Tag.RETURNEE,
+        "returnee": Tag.RETURNEE,
+    },
+}
+for _field in ("document_type", "relation", "occupancy", "tags"):  # the codes work too
+    enum = {
+        "document_type": DocumentType,
+        "relation": Relation,
+        "occupancy": Occupancy,
+        "tags": Tag,
+    }
+    WORDS[_field].update({value: value for value in enum[_field].values})
+TAG_SPLIT = re.compile(r"[、,，;；/|\s]+")
+ROOM_SUFFIX = re.compile(r"(室|号|户)$")
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
+
+# Compared field by field to tell "updated" from "unchanged" (the phone through its HMAC).
+ROW_FIELDS = ("name", "gender", "birth_date", "document_type", "relation", "occupancy", "notes")
+
+
+def room_key(room: str) -> str:
+    return ROOM_SUFFIX.sub("", room.strip()).upper()
+
+
+def parse_date(text: str) -> dt.date | None:
+    text = text.strip()
+    if "T" in text:
+        text = text.split("T", 1)[0]
+    for fmt in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+class ResidentImporter(Importer):
+    kind = "residents"
+    columns = COLUMNS
+
+    def prepare(self, header: HeaderMap) -> None:
+        if "household_code" not in header.index and not (
+            "building" in header.index and "room" in header.index
+        ):
+            raise TableRefused(
+                _("Missing columns: 户编码 (household code), or 楼栋 and 房号 (building, room)."),
+                column="户编码 / 楼栋, 房号",
+            )
+        actor = self.job.actor
+        self.scope = scope_for(actor, Capability.EDIT_RESIDENTS)
+        self.root: Place | None = self.job.place
+        if self.root is not None and not self.scope.covers(self.root):
+            raise TableRefused(_("You may not import residents into %s.") % self.root.name)
+        roots = [self.root.path] if self.root else list(self.scope.paths)
+        area = Q()
+        for path in roots:
+            area |= Q(path__startswith=path)
+        self.area = area if roots else Q(pk__in=[])
+        # (compound name, building name) → building, within the area; buildings are few.
+        self.buildings: dict[tuple[str, str], Place] = {}
+        self.buildings_by_name: dict[str, list[Place]] = {}
+        for b in Place.objects.filter(self.area, kind=PlaceKind.BUILDING).select_related("parent"):
+            self.buildings[(b.parent.name, b.name)] = b
+            self.buildings_by_name.setdefault(b.name, []).append(b)
+        self.households: dict[int, dict[str, int]] = {}
+        self.today = timezone.localdate()
+
+    # -- row checks ------------------------------------------------------------------------
+    def _word(self, field: str, text: str, default: str) -> tuple[str, str | None]:
+        if not text:
+            return default, None
+        value = WORDS[field].get(text.strip().lower())
+        if value is None:
+            return "", _("Unknown value “%(v)s”; use one of: %(ok)s.") % {
+                "v": text,
+                "ok": "、".join(k for k in WORDS[field] if not k.isascii())[:80],
+            }
+        return value, None
+
+    def _households_of(self, building_ids: set[int]) -> None:
+        missing = [b for b in building_ids if b not in self.households]
+        for b in missing:
+            self.households[b] = {}
+        if missing:
+            for pk, parent_id, name in Place.objects.filter(
+                parent_id__in=missing, kind=PlaceKind.HOUSEHOLD
+            ).values_list("pk", "parent_id", "name"):
+                self.households[parent_id][room_key(name)] = pk
+
+    def check(
+        self, rows: Sequence[tuple[int, list[str]]], header: HeaderMap
+    ) -> tuple[list[Checked], list[RowError]]:
+        errors: list[RowError] = []
+        parsed: list[tuple[int, dict[str, Any]]] = []
+        codes: set[str] = set()
+        for number, cells in rows:
+            row_errors: list[RowError] = []
+
+            def bad(field: str, value: str, reason: str, _out=row_errors, _row=number) -> None:
+                shown = pii.mask(value) if header.columns[field].pii else value
+                _out.append(RowError(_row, LABELS[field], shown[:200], str(reason)))
+
+            get = header.get
+            data: dict[str, Any] = {"name": get(cells, "name"), "notes": get(cells, "notes")}
+            for field, default in (
+                ("gender", ""),
+                ("document_type", DocumentType.RESIDENT_ID),
+                ("relation", Relation.OTHER),
+                ("occupancy", Occupancy.OWNER),
+            ):
+                data[field], problem = self._word(field, get(cells, field), default)
+                if problem:
+                    bad(field, get(cells, field), problem)
+            tag_text = get(cells, "tags")
+            tags: list[str] = []
+            for word in filter(None, TAG_SPLIT.split(tag_text)):
+                tag = WORDS["tags"].get(word.lower())
+                if tag is None:
+                    bad("tags", tag_text, _("Unknown special population “%s”.") % word)
+                else:
+                    tags.append(tag)
+            data["tags"] = tags
+            birth_text = get(cells, "birth_date")
+            data["birth_date"] = None
+            if birth_text:
+                try:
+                    data["birth_date"] = parse_date(birth_text)
+                except ValueError:
+                    bad("birth_date", birth_text, _("Write the date as 1980-05-17."))
+            data["document_number"] = pii.normalize_document(get(cells, "document_number"))
+            data["phone"] = pii.normalize_phone(get(cells, "phone"))
+            if not row_errors:
+                problems = resident_problems(**data, today=self.today)
+                for field, message in problems.items():
+                    raw = get(cells, field) if field in header.index else ""
+                    bad(field, raw, message)
+            # Where the resident lives.
+            code = get(cells, "household_code")
+            if code:
+                codes.add(code)
+                data["_where"] = ("code", code)
+            else:
+                compound, building, room = (
+                    get(cells, "compound"),
+                    get(cells, "building"),
+                    get(cells, "room"),
+                )
+                target = self._building(compound, building)
+                if not building or not room:
+                    bad("room", room, _("Give the household code, or the building and room."))
+                elif target is None:
+                    where = f"{compound} {building}".strip()
+                    if not compound and len(self.buildings_by_name.get(building.strip(), [])) > 1:
+                        reason = _("Several compounds have a building “%s”; add the 小区 column.")
+                    else:
+                        reason = _("No building “%s” in the places you may import into.")
+                    bad("building", where, reason % where)
+                else:
+                    data["_where"] = ("room", target, room_key(room), room.strip())
+            if row_errors:
+                errors.extend(row_errors)
+            else:
+                parsed.append((number, data))
+        # Resolve household codes and rooms for the whole chunk at once.
+        by_code: dict[str, Place] = {}
+        if codes:
+            by_code = {
+                p.code: p for p in Place.objects.filter(code__in=codes, kind=PlaceKind.HOUSEHOLD)
+            }
+        self._households_of({d["_where"][1].pk for _, d in parsed if d["_where"][0] == "room"})
+        # Who is already registered: by document, in one query for the chunk.
+        digests = {
+            pii.blind_index(d["document_number"], kind="document"): (n, d) for n, d in parsed
+        }
+        existing = {
+            (r["document_type"], r["document_hmac"]): r
+            for r in Resident.objects.filter(document_hmac__in=list(digests)).values(
+                "pk",
+                "document_type",
+                "document_hmac",
+                "phone_hmac",
+                "household_id",
+                "household__path",
+                "tags",
+                *ROW_FIELDS,
+            )
+        }
+        checked: list[Checked] = []
+        for number, data in parsed:
+            where = data.pop("_where")
+            if where[0] == "code":
+                household = by_code.get(where[1])
+                if household is None or not self._in_area(household.path):
+                    errors.append(
+                        RowError(
+                            number,
+                            LABELS["household_code"],
+                            where[1],
+                            _("No household with this code in the places you may import into."),
+                        )
+                    )
+                    continue
+                data["household_id"], data["_new_household"] = household.pk, None
+            else:
+                building, key, room = where[1], where[2], where[3]
+                household_id = self.households[building.pk].get(key)
+                data["household_id"] = household_id
+                data["_new_household"] = None if household_id else (building, key, room)
+            digest = pii.blind_index(data["document_number"], kind="document")
+            data["document_hmac"] = digest
+            data["phone_hmac"] = (
+                pii.blind_index(data["phone"], kind="phone") if data["phone"] else ""
+            )
+            found = existing.get((data["document_type"], digest))
+            if found is not None and not self._in_area(found["household__path"]):
+                errors.append(
+                    RowError(
+                        number,
+                        LABELS["document_number"],
+                        pii.mask(data["document_number"]),
+                        _(
+                            "This person is registered in a community you do not cover; "
+                            "ask that community to move them."
+                        ),
+                    )
+                )
+                continue
+            data["_existing"] = found
+            checked.append(
+                Checked(
+                    row=number,
+                    key=f"{data['document_type']}:{digest}",
+                    item=data,
+                    label=pii.mask(data["document_number"]),
+                )
+            )
+        return checked, errors
+
+    def _in_area(self, path: str) -> bool:
+        roots = [self.root.path] if self.root else list(self.scope.paths)
+        return any(path.startswith(r) for r in roots)
+
+    def _building(self, compound: str, building: str) -> Place | None:
+        if compound:
+            return self.buildings.get((compound.strip(), building.strip()))
+        matches = self.buildings_by_name.get(building.strip(), [])
+        return matches[0] if len(matches) == 1 else None
+
+    # -- classification and writes ------------------------------------------------------------
+    def classify(self, items: Sequence[Checked]) -> list[str]:
+        outcomes = []
+        for c in items:
+            d, found = c.item, c.item["_existing"]
+            if found is None:
+                outcomes.append(CREATED)
+            elif d["_new_household"] is None and all(
+                (
+                    found["household_id"] == d["household_id"],
+                    found["phone_hmac"] == d["phone_hmac"],
+                    found["tags"] == tags_to_bits(d["tags"]),
+                    *(found[f] == d[f] for f in ROW_FIELDS),
+                )
+            ):
+                outcomes.append(UNCHANGED)
+            else:
+                outcomes.append(UPDATED)
+        return outcomes
+
+    def _create_households(self, items: Sequence[Checked]) -> None:
+        wanted: dict[tuple[int, str], tuple[Place, str]] = {}
+        for c in items:
+            new = c.item["_new_household"]
+            if new is not None:
+                building, key, room = new
+                created = self.households[building.pk].get(key)
+                if created:
+                    c.item["household_id"] = created
+                else:
+                    wanted.setdefault((building.pk, key), (building, room))
+        if not wanted:
+            return
+        rows = [
+            Place(
+                kind=PlaceKind.HOUSEHOLD,
+                parent=building,
+                depth=building.depth + 1,
+                code=f"{building.code}-{key}",
+                name=room if ROOM_SUFFIX.search(room) else f"{room}室",
+            )
+            for (_pk, key), (building, room) in wanted.items()
+        ]
+        created = Place.objects.bulk_create(rows)
+        for place in created:
+            place.path = f"{place.parent.path}{place.pk}/"
+        Place.objects.bulk_update(created, ["path"])
+        for place in created:
+            self.households[place.parent_id][room_key(place.name)] = place.pk
+        for c in items:
+            new = c.item["_new_household"]
+            if new is not None:
+                c.item["household_id"] = self.households[new[0].pk][new[1]]
+
+    def write(self, items: Sequence[Checked], outcomes: Sequence[str]) -> None:
+        self._create_households(items)
+        now = timezone.now()
+        fresh, changed = [], []
+        for c, outcome in zip(items, outcomes, strict=True):
+            d = c.item
+            values = {f: d[f] for f in (*ROW_FIELDS, "phone", "document_number", "household_id")}
+            values.update(
+                tags=tags_to_bits(d["tags"]),
+                document_hmac=d["document_hmac"],
+                phone_hmac=d["phone_hmac"],
+                updated_at=now,
+            )
+            if outcome == CREATED:
+                fresh.append(Resident(**values, created_at=now))
+            elif outcome == UPDATED:
+                changed.append(Resident(pk=d["_existing"]["pk"], **values))
+        Resident.objects.bulk_create(fresh, batch_size=1000)
+        if changed:
+            Resident.objects.bulk_update(
+                changed,
+                [
+                    *ROW_FIELDS,
+                    "document_number",
+                    "household_id",
+                    "tags",
+                    "document_hmac",
+                    "phone_hmac",
+                    "phone",
+                    "updated_at",
+                ],
+                batch_size=500,
+            )
+
+    def duplicate_errors(self, first: int, again: int, label: str) -> tuple[RowError, RowError]:
+        column = LABELS["document_number"]
+        return (
+            RowError(
+                first, column, label, _("The same document number appears again in row %d.") % again
+            ),
+            RowError(
+                again,
+                column,
+                label,
+                _("The same document number already appears in row %d.") % first,
+            ),
+        )
+
+
+EXAMPLE_ROWS = [
+    # Synthetic people: region 629999 does not exist, so no real person has these numbers.
+    [
+        "张三",
+        "男",
+        "1980-05-17",
+        "居民身份证",
+        "",
+        "10000000001",
+        "",
+        "和平1号家属院",
+        "1号楼",
+        "101",
+        "户主",
+        "住户",
+        "",
+        "",
+    ],
+    [
+        "李四",
+        "女",
+        "1952-11-02",
+        "居民身份证",
+        "",
+        "",
+        "",
+        "和平1号家属院",
+        "1号楼",
+        "102",
+        "户主",
+        "租户",
+        "独居老人、行动不便",
+        "每周送药",
+    ],
+]
+
+
+def template_workbook() -> bytes:
+    """The import template: the header row people fill in, two example rows, and a sheet
+    explaining each column and the words it accepts."""
+    import io
+
+    import xlsxwriter
+
+    from shequ.residents.idcard import check_char
+
+    for row, born in zip(EXAMPLE_ROWS, ("19800517", "19521102"), strict=True):
+        first17 = f"629999{born}{'013' if row[1] == '男' else '024'}"
+        row[4] = first17 + check_char(first17)
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    head = book.add_format({"bold": True, "bg_color": "#E8F5E9"})
+    must = book.add_format({"bold": True, "bg_color": "#FFEBEE"})
+    text = book.add_format({"num_format": "@"})
+    sheet = book.add_worksheet("居民")
+    for col, column in enumerate(COLUMNS):
+        sheet.write(0, col, column.label, must if column.required else head)
+        sheet.set_column(col, col, 20 if column.pii else 12, text)
+    for r, row in enumerate(EXAMPLE_ROWS, 1):
+        for col, value in enumerate(row):
+            sheet.write_string(r, col, value)
+    notes = book.add_worksheet("说明 Notes")
+    notes.write_row(
+        0, 0, ["列 Column", "英文列名 English header", "必填 Required", "可填 Accepted"], head
+    )
+    for r, column in enumerate(COLUMNS, 1):
+        accepted = "、".join(WORDS[column.field]) if column.field in WORDS else ""
+        notes.write_row(
+            r,
+            0,
+            [
+                column.label,
+                column.aliases[0] if column.aliases else column.field,
+                "是 yes" if column.required else "",
+                accepted,
+            ],
+        )
+    notes.write(
+        len(COLUMNS) + 2,
+        0,
+        "户编码 or 楼栋+房号 (with 小区 when two compounds have the same building name).",
+    )
+    notes.set_column(0, 1, 22)
+    notes.set_column(3, 3, 80)
+    book.close()
+    return buffer.getvalue()

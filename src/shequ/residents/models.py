@@ -1,0 +1,160 @@
+"""Residents of households, their special-population tags and health status history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shequ.core import pii
+from shequ.core.fields import BlindIndexField, EncryptedTextField
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+
+
+class DocumentType(models.TextChoices):
+    RESIDENT_ID = "resident_id", _("Resident ID card (居民身份证)")
+    PASSPORT = "passport", _("Passport")
+    OTHER = "other", _("Other document")
+
+
+class Relation(models.TextChoices):
+    HEAD = "head", _("Head of household")
+    SPOUSE = "spouse", _("Spouse")
+    CHILD = "child", _("Child")
+    PARENT = "parent", _("Parent")
+    GRANDPARENT = "grandparent", _("Grandparent")
+    GRANDCHILD = "grandchild", _("Grandchild")
+    SIBLING = "sibling", _("Sibling")
+    OTHER = "other", _("Other")
+
+
+class Occupancy(models.TextChoices):
+    OWNER = "owner", _("Owner (住户)")
+    RENTER = "renter", _("Renter (租户)")
+    OTHER = "other", _("Other")
+
+
+class Tag(models.TextChoices):
+    """Special populations (重点人群). Stored as bits of Resident.tags, in this order."""
+
+    ELDERLY_ALONE = "elderly_alone", _("Elderly living alone")
+    CHRONIC_ILLNESS = "chronic_illness", _("Chronic or severe illness")
+    DISABLED = "disabled", _("Disabled")
+    IMMOBILE = "immobile", _("Immobile")
+    PREGNANT = "pregnant", _("Pregnant")
+    INFANT = "infant", _("Infant")
+    FOREIGNER = "foreigner", _("Foreigner")
+    RETURNEE = "returnee", _("Returnee")
+
+
+TAG_BITS: dict[str, int] = {tag: 1 << i for i, tag in enumerate(Tag.values)}
+
+
+def tags_to_bits(tags: list[str] | set[str] | tuple[str, ...]) -> int:
+    return sum(TAG_BITS[t] for t in set(tags))
+
+
+def bits_to_tags(bits: int) -> list[str]:
+    return [tag for tag, bit in TAG_BITS.items() if bits & bit]
+
+
+class HealthStatus(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    HOME_MONITORING = "home_monitoring", _("Home health monitoring (居家健康监测)")
+    HOME_ISOLATION = "home_isolation", _("Home isolation (居家隔离)")
+    CENTRAL_ISOLATION = "central_isolation", _("Centralized isolation (集中隔离)")
+    HOSPITAL = "hospital", _("In hospital")
+    CLOSE_CONTACT = "close_contact", _("Close contact (密接)")
+    SECONDARY_CONTACT = "secondary_contact", _("Secondary contact (次密接)")
+
+
+class Resident(models.Model):
+    name = models.CharField(_("name"), max_length=50)
+    gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    document_type = models.CharField(
+        _("document type"),
+        max_length=16,
+        choices=DocumentType.choices,
+        default=DocumentType.RESIDENT_ID,
+    )
+    document_number = EncryptedTextField(_("document number"), normalize=pii.normalize_document)
+    document_hmac = BlindIndexField(source="document_number", kind="document")
+    phone = EncryptedTextField(_("phone"), normalize=pii.normalize_phone)
+    phone_hmac = BlindIndexField(source="phone", kind="phone")
+    household = models.ForeignKey(
+        "places.Place", on_delete=models.PROTECT, related_name="residents"
+    )
+    relation = models.CharField(
+        _("relation to head"), max_length=16, choices=Relation.choices, default=Relation.OTHER
+    )
+    occupancy = models.CharField(
+        _("occupancy"), max_length=8, choices=Occupancy.choices, default=Occupancy.OWNER
+    )
+    tags = models.PositiveIntegerField(_("special populations"), default=0)
+    notes = models.CharField(_("notes"), max_length=500, blank=True)
+    health_status = models.CharField(
+        _("health status"),
+        max_length=20,
+        choices=HealthStatus.choices,
+        default=HealthStatus.NORMAL,
+        db_index=True,
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        ordering = ["household_id", "id"]
+        indexes = [models.Index(fields=["name"]), models.Index(fields=["household", "name"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document_type", "document_hmac"], name="one_resident_per_document"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tag_list(self) -> list[str]:
+        return bits_to_tags(self.tags)
+
+    def get_tag_labels(self) -> list[str]:
+        return [str(Tag(t).label) for t in self.tag_list]
+
+
+class StatusPeriod(models.Model):
+    """One stretch of a health status: [starts_at, ended_at); ended_at NULL = current."""
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="status_periods")
+    status = models.CharField(_("status"), max_length=20, choices=HealthStatus.choices)
+    starts_at = models.DateTimeField(_("starts"))
+    planned_end = models.DateField(_("planned end"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident"], condition=Q(ended_at__isnull=True), name="one_open_status"
+            ),
+            models.CheckConstraint(
+                name="status_ends_after_start",
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("starts_at")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} {self.status}"

@@ -1,0 +1,249 @@
+"""Pages: the resident list, a resident, edit and status forms, and the import with progress."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from shequ.core import imports, pii
+from shequ.core.errors import PermissionDenied, ValidationError
+from shequ.places.models import Place, PlaceKind
+from shequ.places.selectors import places_for
+from shequ.residents import selectors, services
+from shequ.residents.forms import ImportForm, ResidentForm, StatusForm
+from shequ.residents.importers import template_workbook
+from shequ.residents.models import HealthStatus, Tag
+
+
+def _shown(request: HttpRequest, resident) -> dict:  # type: ignore[no-untyped-def]
+    full = selectors.may_see_pii(request.user, resident)
+    return {
+        "document": resident.document_number if full else pii.mask(resident.document_number),
+        "phone": resident.phone if full else pii.mask(resident.phone),
+        "full": full,
+    }
+
+
+@login_required
+def resident_list(request: HttpRequest) -> HttpResponse:
+    """Paginated, filtered by building, tag, status and text (name, or exact ID / phone)."""
+    text = request.GET.get("q", "").strip()[:50]
+    tag = request.GET.get("tag", "")
+    status = request.GET.get("status", "")
+    building_id = request.GET.get("building", "")
+    buildings = selectors.buildings_for(request.user).order_by("path")[:500]
+    building = None
+    if building_id.isdigit():
+        building = selectors.buildings_for(request.user).filter(pk=building_id).first()
+    qs = selectors.residents_for(
+        request.user,
+        text=text,
+        building=building,
+        tag=tag if tag in Tag.values else None,
+        status=status if status in HealthStatus.values else None,
+    )
+    page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(r, _shown(request, r)) for r in page.object_list]
+    context = {
+        "page": page,
+        "rows": rows,
+        "q": text,
+        "tag": tag,
+        "status": status,
+        "building_id": building.pk if building else "",
+        "buildings": buildings,
+        "tags": Tag.choices,
+        "statuses": HealthStatus.choices,
+        "may_import": selectors.editable_communities(request.user).exists(),
+    }
+    template = "residents/list.html#results" if request.htmx else "residents/list.html"
+    return render(request, template, context)
+
+
+@login_required
+def resident_detail(request: HttpRequest, resident_id: int) -> HttpResponse:
+    resident = selectors.get_resident_for(request.user, resident_id)
+    members = [
+        (m, _shown(request, m))
+        for m in selectors.household_members(resident)
+        if m.pk != resident.pk
+    ]
+    return render(
+        request,
+        "residents/detail.html",
+        {
+            "resident": resident,
+            "shown": _shown(request, resident),
+            "members": members,
+            "history": selectors.status_history(resident)[:50],
+            "may_edit": selectors.may_edit(request.user, resident),
+        },
+    )
+
+
+def _household_by_code(request: HttpRequest, code: str) -> Place:
+    place = places_for(request.user, kind=PlaceKind.HOUSEHOLD).filter(code=code.strip()).first()
+    if place is None:
+        raise ValidationError({"household": _("No household with this code in your places.")})
+    return place
+
+
+def _resident_fields(data: dict) -> dict:
+    return {
+        "name": data["name"],
+        "gender": data["gender"],
+        "birth_date": data["birth_date"],
+        "document_type": data["document_type"],
+        "document_number": data["document_number"],
+        "phone": data["phone"],
+        "relation": data["relation"],
+        "occupancy": data["occupancy"],
+        "tags": data["tags"],
+        "notes": data["notes"],
+    }
+
+
+@login_required
+def resident_new(request: HttpRequest) -> HttpResponse:
+    if not selectors.editable_communities(request.user).exists():
+        raise PermissionDenied(_("Your role may not register residents."))
+    form = ResidentForm(
+        request.POST or None, initial={"household": request.GET.get("household", "")}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            household = _household_by_code(request, form.cleaned_data["household"])
+            resident = services.resident_create(
+                actor=request.user, household=household, **_resident_fields(form.cleaned_data)
+            )
+        except ValidationError as exc:
+            exc.apply_to_form(form)
+        else:
+            messages.success(request, _("%s is registered.") % resident.name)
+            return redirect("residents:detail", resident_id=resident.pk)
+    return render(request, "residents/form.html", {"form": form, "resident": None})
+
+
+@login_required
+def resident_edit(request: HttpRequest, resident_id: int) -> HttpResponse:
+    resident = selectors.get_resident_for(request.user, resident_id, write=True)
+    initial = {
+        **{
+            f: getattr(resident, f)
+            for f in (
+                "name",
+                "gender",
+                "birth_date",
+                "document_type",
+                "phone",
+                "relation",
+                "occupancy",
+                "notes",
+            )
+        },
+        "document_number": resident.document_number,
+        "household": resident.household.code,
+        "tags": resident.tag_list,
+    }
+    form = ResidentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            household = _household_by_code(request, form.cleaned_data["household"])
+            resident = services.resident_update(
+                actor=request.user, resident=resident, **_resident_fields(form.cleaned_data)
+            )
+            if household.pk != resident.household_id:
+                resident = services.resident_move(
+                    actor=request.user, resident=resident, household=household
+                )
+        except ValidationError as exc:
+            exc.apply_to_form(form)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("residents:detail", resident_id=resident.pk)
+    return render(request, "residents/form.html", {"form": form, "resident": resident})
+
+
+@login_required
+def resident_status(request: HttpRequest, resident_id: int) -> HttpResponse:
+    resident = selectors.get_resident_for(request.user, resident_id, write=True)
+    form = StatusForm(request.POST or None, initial={"status": resident.health_status})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.resident_set_status(actor=request.user, resident=resident, **form.cleaned_data)
+        except ValidationError as exc:
+            exc.apply_to_form(form)
+        else:
+            messages.success(request, _("Health status changed."))
+            return redirect("residents:detail", resident_id=resident.pk)
+    return render(request, "residents/status.html", {"form": form, "resident": resident})
+
+
+@login_required
+def import_upload(request: HttpRequest) -> HttpResponse:
+    communities = list(selectors.editable_communities(request.user)[:500])
+    if not communities:
+        raise PermissionDenied(_("Your role may not import residents."))
+    form = ImportForm(request.POST or None, request.FILES or None, communities=communities)
+    if len(communities) == 1:
+        form.fields["community"].initial = communities[0].code
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = data["file"]
+        try:
+            if upload.size > settings.IMPORT_MAX_MB * 1024 * 1024:
+                raise ValidationError(
+                    {"file": _("The file is larger than %d MB; split it.") % settings.IMPORT_MAX_MB}
+                )
+            job = imports.import_job_create(
+                actor=request.user,
+                kind="residents",
+                upload=upload,
+                filename=upload.name,
+                place=selectors.import_target(request.user, data["community"]),
+                options={"skip_invalid": data["skip_invalid"], "dry_run": data["dry_run"]},
+            )
+        except ValidationError as exc:
+            exc.apply_to_form(form)
+        else:
+            return redirect("residents:import_job", job_id=job.pk)
+    recent = imports.ImportJob.objects.filter(actor=request.user, kind="residents")[:10]
+    return render(request, "residents/import.html", {"form": form, "recent": recent})
+
+
+@login_required
+def import_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(
+        template_workbook(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="residents-template.xlsx"'
+    return response
+
+
+@login_required
+def import_job(request: HttpRequest, job_id: str) -> HttpResponse:
+    """Progress while running (htmx polls the partial), then the summary and the errors."""
+    job = imports.get_import_job_for(request.user, job_id)
+    errors = Paginator(job.row_errors.all(), 50).get_page(request.GET.get("page"))
+    context = {"job": job, "errors": errors}
+    template = "residents/import_job.html#progress" if request.htmx else "residents/import_job.html"
+    return render(request, template, context)
+
+
+@login_required
+def import_errors(request: HttpRequest, job_id: str) -> HttpResponse:
+    job = imports.get_import_job_for(request.user, job_id)
+    if not job.row_errors.exists():
+        raise Http404("No errors")
+    response = HttpResponse(
+        imports.errors_workbook(job),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="import-errors-{job.pk}.xlsx"'
+    return response
