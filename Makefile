@@ -28,8 +28,11 @@ demo: $(STAMP)
 	$(BIN)/shequ demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+	@if command -v xgettext >/dev/null 2>&1; then $(BIN)/python scripts/check_messages.py; \
+	elif [ "$$CI" = "true" ]; then echo "error: CI needs GNU gettext (apt-get install gettext)" >&2; exit 1; \
+	else echo "== i18n check: xgettext missing, skipped (CI requires it) =="; fi
 
 pytest-sqlite: $(STAMP)
 	@echo "== tests on SQLite =="

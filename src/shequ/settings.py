@@ -66,9 +66,25 @@ def local_secret(name: str) -> str:
 
 
 DEBUG = env_bool("SHEQU_DEBUG", False)
-SECRET_KEY = env_str("SHEQU_SECRET_KEY") or local_secret("secret_key")
+# Generated secrets are for one machine: the laptop demo on the embedded SQLite database, or
+# DEBUG. A server on PostgreSQL must be given its keys, so every app server shares them.
+LOCAL_SECRETS = env_bool("SHEQU_LOCAL_SECRETS", DEBUG or not env_str("DATABASE_URL"))
+
+
+def secret(name: str, local_name: str) -> str:
+    value = env_str(name)
+    if value:
+        return value
+    if LOCAL_SECRETS:
+        return local_secret(local_name)
+    raise ImproperlyConfigured(
+        f"Set {name} (see docs/config.md); generated keys are only for the SQLite demo."
+    )
+
+
+SECRET_KEY = secret("SHEQU_SECRET_KEY", "secret_key")
 # Key material for PII encryption (AES-GCM) and the blind index (HMAC); see core/pii.py.
-PII_KEY = env_str("SHEQU_PII_KEY") or local_secret("pii_key")
+PII_KEY = secret("SHEQU_PII_KEY", "pii_key")
 ALLOWED_HOSTS = env_list("SHEQU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("SHEQU_CSRF_TRUSTED_ORIGINS", "")
 SECURE_COOKIES = env_bool("SHEQU_SECURE_COOKIES", False)
@@ -77,6 +93,7 @@ CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_AGE = env_int("SHEQU_SESSION_HOURS", 12) * 3600
 
 INSTALLED_APPS = [
+    "ninja",  # serves the API docs page's assets locally (no CDN)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -186,6 +203,7 @@ LANGUAGE_COOKIE_NAME = "shequ_language"
 # --- static files ---------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request without it
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

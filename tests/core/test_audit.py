@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from datetime import timedelta
 
 import pytest
@@ -13,17 +14,20 @@ from shequ.core.models import AuditEvent
 from shequ.core.roles import Role
 from shequ.places import services as place_services
 from shequ.places.models import PlaceKind, ZoneLevel
+from shequ.residents import services as resident_services
+from shequ.residents.idcard import check_char
+from shequ.residents.models import StatusPeriod
 from tests.conftest import make_user
 
 
 def _writes(personas, city):
-    """(action, call) pairs: each call is one service write."""
+    """service function name → (expected action, call, expected place). Each call is one write."""
     hq = personas.hq
-    token_holder = {}
+    held = {}
 
     def make_token():
         token, _secret = services.api_token_create(actor=hq, user=hq, name="scanner")
-        token_holder["token"] = token
+        held["token"] = token
         return token
 
     def lift():
@@ -36,68 +40,135 @@ def _writes(personas, city):
         AuditEvent.objects.all().delete()
         return place_services.zone_lift(actor=hq, place=city.kb)
 
-    return [
-        (
+    def resident():
+        if "resident" not in held:
+            held["resident"] = resident_services.resident_create(
+                actor=hq, household=city.ha1, name="测试", document_number=ID_NUMBER
+            )
+            AuditEvent.objects.all().delete()
+        return held["resident"]
+
+    return {
+        "user_create": (
             "core.user.create",
             lambda: services.user_create(actor=hq, username="new1", password="long-enough-pw-1"),
+            None,
         ),
-        (
+        "role_grant": (
             "core.role.grant",
             lambda: services.role_grant(
                 actor=hq, user=personas.outsider, role=Role.CADRE, place=city.a
             ),
+            city.a,
         ),
-        ("core.token.create", make_token),
-        (
+        "api_token_create": ("core.token.create", make_token, None),
+        "api_token_revoke": (
             "core.token.revoke",
-            lambda: services.api_token_revoke(actor=hq, token=token_holder["token"]),
+            lambda: services.api_token_revoke(actor=hq, token=held["token"]),
+            None,
         ),
-        (
+        "user_set_language": (
             "core.user.language",
-            lambda: services.user_set_language(user=personas.street, language="en"),
+            lambda: services.user_set_language(user=hq, language="en"),
+            None,
         ),
-        (
+        "place_create": (
             "places.place.create",
             lambda: place_services.place_create(
                 actor=hq, kind=PlaceKind.BUILDING, code="KA-9", name="9号楼", parent=city.ka
             ),
+            "self",
         ),
-        (
+        "zone_set": (
             "places.zone.set",
             lambda: place_services.zone_set(actor=hq, place=city.ka, level=ZoneLevel.LOCKDOWN),
+            city.ka,
         ),
-        ("places.zone.lift", lift),
-    ]
+        "zone_lift": ("places.zone.lift", lift, city.kb),
+        "resident_create": (
+            "residents.resident.create",
+            lambda: resident_services.resident_create(
+                actor=hq, household=city.ha2, name="新", document_number=ID_NUMBER_2
+            ),
+            city.ha2,
+        ),
+        "resident_update": (
+            "residents.resident.update",
+            lambda: resident_services.resident_update(actor=hq, resident=resident(), name="改"),
+            city.ha1,
+        ),
+        "resident_move": (
+            "residents.resident.move",
+            lambda: resident_services.resident_move(
+                actor=hq, resident=resident(), household=city.ha2
+            ),
+            city.ha2,
+        ),
+        "resident_set_status": (
+            "residents.resident.status",
+            lambda: resident_services.resident_set_status(
+                actor=hq, resident=resident(), status="home_isolation"
+            ),
+            city.ha1,
+        ),
+    }
 
 
-ACTIONS = [
-    "core.user.create",
-    "core.role.grant",
-    "core.token.create",
-    "core.token.revoke",
-    "core.user.language",
-    "places.place.create",
-    "places.zone.set",
-    "places.zone.lift",
+def _first17(born: str, seq: str) -> str:
+    first17 = f"629999{born}{seq}"
+    return first17 + check_char(first17)
+
+
+ID_NUMBER = _first17("19800101", "011")
+ID_NUMBER_2 = _first17("19900101", "022")
+SERVICE_MODULES = [services, place_services, resident_services]
+WRITES = [
+    "user_create",
+    "role_grant",
+    "api_token_create",
+    "api_token_revoke",
+    "user_set_language",
+    "place_create",
+    "zone_set",
+    "zone_lift",
+    "resident_create",
+    "resident_update",
+    "resident_move",
+    "resident_set_status",
 ]
 
 
-@pytest.mark.parametrize("action", ACTIONS)
-def test_each_service_write_leaves_exactly_one_matching_audit_event(db, personas, city, action):
-    calls = dict(_writes(personas, city))
-    if action == "core.token.revoke":
-        calls["core.token.create"]()
+@pytest.mark.parametrize("name", WRITES)
+def test_each_service_write_leaves_exactly_one_matching_audit_event(db, personas, city, name):
+    writes = _writes(personas, city)
+    action, call, place = writes[name]
+    if name == "api_token_revoke":
+        writes["api_token_create"][1]()
     AuditEvent.objects.all().delete()
-    obj = calls[action]()
+    obj = call()
+    if isinstance(obj, StatusPeriod):  # a status change is audited on the resident
+        obj = obj.resident
     events = list(AuditEvent.objects.all())
     assert len(events) == 1, [e.action for e in events]
-    assert events[0].action == action
-    assert events[0].object_id == str(obj.pk)
-    assert events[0].object_type == obj._meta.label_lower
+    event = events[0]
+    assert event.action == action
+    assert event.object_id == str(obj.pk)
+    assert event.object_type == obj._meta.label_lower
+    assert event.actor == (personas.hq)
+    assert event.place == (obj if place == "self" else place)
 
 
-def test_every_service_write_is_covered_by_the_audit_test(db, personas, city):
-    assert [action for action, _ in _writes(personas, city)] == ACTIONS
+def test_every_transactional_service_is_in_the_audit_test():
+    """A new service that writes must be added above, so its audit row is checked."""
+    found = {
+        name
+        for module in SERVICE_MODULES
+        for name, fn in inspect.getmembers(module, inspect.isfunction)
+        if fn.__module__ == module.__name__
+        and not name.startswith("_")
+        and hasattr(fn, "__wrapped__")  # @transaction.atomic
+    }
+    assert found == set(WRITES)
 
 
 def test_audit_refuses_to_write_outside_a_transaction(transactional_db):

@@ -88,3 +88,11 @@ def test_same_value_encrypts_differently_each_time_but_indexes_the_same():
 )
 def test_mask_shows_only_the_ends(value, masked):
     assert pii.mask(value) == masked
+
+
+def test_saving_only_the_phone_keeps_the_lookup_in_step(db):
+    user = make_user("li", phone="13800138000")
+    user.phone = "13900139000"
+    user.save(update_fields=["phone"])
+    assert list(User.objects.with_phone("13900139000")) == [user]
+    assert not User.objects.with_phone("13800138000").exists()

@@ -120,11 +120,41 @@ def test_a_bad_zone_form_keeps_the_input_and_marks_the_field(personas, city, log
     assert not ZoneDesignation.objects.exists()
 
 
-def test_a_missing_start_is_marked_on_the_form(personas, city, login):
+def test_an_empty_start_means_the_moment_of_confirming(personas, city, login):
     form = {"level": "control", "starts_at": "", "confirm": "yes"}
+    before = timezone.now()
+    response = login(personas.street).post(f"/places/{city.ka.pk}/zone/", form)
+    assert response.status_code == 302
+    assert ZoneDesignation.objects.get().starts_at >= before.replace(microsecond=0)
+
+
+def test_an_unreadable_start_is_marked_on_the_form(personas, city, login):
+    form = {"level": "control", "starts_at": "tomorrow-ish", "confirm": "yes"}
     page = login(personas.street).post(f"/places/{city.ka.pk}/zone/", form).content.decode()
     assert "sq-field-error" in page
+    assert 'value="tomorrow-ish"' in page
     assert not ZoneDesignation.objects.exists()
+
+
+def test_a_building_page_warns_that_the_compounds_stricter_zone_still_applies(
+    personas, city, login
+):
+    zone_set(actor=personas.street, place=city.ka, level=ZoneLevel.LOCKDOWN)
+    client = login(personas.street)
+    form = {"level": "precaution", "starts_at": ""}
+    page = client.post(f"/places/{city.ka1.pk}/zone/", form).content.decode()
+    assert 'data-testid="above"' in page
+    client.post(f"/places/{city.ka1.pk}/zone/", {**form, "confirm": "yes"})
+    building = client.get(f"/places/{city.ka1.pk}/").content.decode()
+    assert "/zone/lift/" in building  # the building's own zone can be lifted
+    assert "sq-zone-lockdown" in building  # while the compound's lockdown still governs
+
+
+def test_going_back_to_a_searched_list_restores_the_whole_page(personas, city, login):
+    headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    page = login(personas.hq).get("/places/", {"q": "甲"}, headers=headers)
+    assert "<html" in page.content.decode()
+    assert "HX-Request" in page["Vary"]
 
 
 def test_community_staff_get_403_on_the_zone_form_and_see_no_button(personas, city, login):

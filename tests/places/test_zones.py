@@ -22,14 +22,51 @@ def test_setting_a_new_zone_closes_the_open_one_at_the_new_start(personas, city)
     first = zone_set(
         actor=personas.street, place=city.ka, level=ZoneLevel.CONTROL, starts_at=H(-48)
     )
-    second = zone_set(
-        actor=personas.street, place=city.ka, level=ZoneLevel.LOCKDOWN, starts_at=H(-1)
-    )
+    second = zone_set(actor=personas.street, place=city.ka, level=ZoneLevel.LOCKDOWN)
     first.refresh_from_db()
-    assert first.ends_at == H(-1)
+    assert first.ends_at == second.starts_at
     assert first.ended_by == personas.street
     assert second.ends_at is None
     assert list(ZoneDesignation.objects.filter(place=city.ka)) == [second, first]
+
+
+def test_a_zone_scheduled_for_later_closes_the_open_one_then(personas, city):
+    first = zone_set(actor=personas.street, place=city.ka, level=ZoneLevel.LOCKDOWN)
+    zone_set(actor=personas.street, place=city.ka, level=ZoneLevel.CONTROL, starts_at=H(24))
+    first.refresh_from_db()
+    assert first.ends_at == H(24)
+    assert current_zone(city.ha1).level == ZoneLevel.LOCKDOWN
+    assert current_zone(city.ha1, at=H(25)).level == ZoneLevel.CONTROL
+
+
+def test_ending_the_zone_in_force_in_the_past_is_refused(personas, city):
+    first = zone_set(
+        actor=personas.street, place=city.ka, level=ZoneLevel.LOCKDOWN, starts_at=H(-240)
+    )
+    with pytest.raises(ValidationError) as exc:
+        zone_set(actor=personas.street, place=city.ka, level=ZoneLevel.CONTROL, starts_at=H(-216))
+    assert "starts_at" in exc.value.errors
+    first.refresh_from_db()
+    assert first.ends_at is None
+
+
+def test_a_time_without_zone_is_taken_as_city_time(personas, city):
+    naive = timezone.localtime(H(5)).replace(tzinfo=None)
+    zone = zone_set(actor=personas.street, place=city.ka, level=ZoneLevel.CONTROL, starts_at=naive)
+    assert zone.starts_at == H(5)
+
+
+def test_lifting_ends_a_zone_that_was_set_to_end_later(personas, city):
+    zone_set(
+        actor=personas.street,
+        place=city.ka,
+        level=ZoneLevel.LOCKDOWN,
+        starts_at=H(-1),
+        ends_at=H(100),
+    )
+    lifted = zone_lift(actor=personas.street, place=city.ka)
+    assert lifted.ends_at < H(1)
+    assert current_zone(city.ha1) is None
 
 
 def test_a_designation_overlapping_a_closed_one_is_refused(personas, city):

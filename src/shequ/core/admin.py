@@ -5,9 +5,16 @@ from shequ.core.models import ApiToken, AuditEvent, RoleAssignment, User
 
 
 class RoleInline(admin.TabularInline):
+    """Shown, not edited: roles are granted with `shequ createuser` / the role service (audit)."""
+
     model = RoleAssignment
     extra = 0
-    raw_id_fields = ["place", "agency"]
+    fields = ["role", "place", "agency", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
 
 
 @admin.register(User)
@@ -28,13 +35,19 @@ class UserAdmin(DjangoUserAdmin):
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["prefix", "name", "user", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["prefix", "digest", "created_at", "last_used_at"]
+    readonly_fields = ["user", "name", "prefix", "digest", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False  # tokens are made with `shequ token create` (shown once)
 
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     list_display = ["at", "actor", "action", "object_type", "object_id"]
     list_filter = ["action"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False  # only services write the audit log
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False  # the audit log is append-only

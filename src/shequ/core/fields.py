@@ -89,6 +89,31 @@ class BlindIndexField(models.CharField):
         return pii.blind_index(value, kind=self.kind) if value else ""
 
     def pre_save(self, model_instance: models.Model, add: bool) -> str:
-        value = self.digest(getattr(model_instance, self.source) or "")
+        source = getattr(model_instance, self.source) or ""
+        # Bulk writers that already computed the digest mark it, saving an HMAC per row.
+        known = getattr(model_instance, "_blind_index_for", {}).get(self.attname)
+        if known is not None and known == source:
+            return getattr(model_instance, self.attname)
+        value = self.digest(source)
         setattr(model_instance, self.attname, value)
         return value
+
+
+class BlindIndexedModel(models.Model):
+    """Keeps blind indexes in step on `save(update_fields=[...])` too.
+
+    (A queryset `.update(phone=...)` bypasses both fields' logic: change PII through services.)
+    """
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, update_fields: Any = None, **kwargs: Any) -> None:
+        if update_fields is not None:
+            indexes = {
+                f.name
+                for f in self._meta.concrete_fields
+                if isinstance(f, BlindIndexField) and f.source in update_fields
+            }
+            update_fields = {*update_fields, *indexes}
+        super().save(*args, update_fields=update_fields, **kwargs)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core import pii
-from shequ.core.fields import BlindIndexField, EncryptedTextField
+from shequ.core.fields import BlindIndexedModel, BlindIndexField, EncryptedTextField
 from shequ.core.roles import AGENCY_ROLES, Role
 
 
@@ -41,7 +41,7 @@ class UserManager(BaseUserManager["User"]):
         return self.filter(phone_hmac=pii.blind_index(normalized, kind="phone"))
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(BlindIndexedModel, AbstractBaseUser, PermissionsMixin):
     username = models.CharField(
         _("login name"),
         max_length=64,

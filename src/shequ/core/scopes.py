@@ -6,6 +6,7 @@ path starts with it. Every selector narrows its queryset with `scope_for(user).q
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from shequ.core.models import User
 
 _CACHE_ATTR = "_shequ_scope_cache"
+VALID_PATH = re.compile(r"^/(\d+/)+$")
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,10 @@ def scope_for(user: User | AnonymousUser, capability: str = Capability.VIEW_PLAC
     paths = {
         ra.place.path
         for ra in roles_of(user)
-        if ra.place is not None and capability in CAPABILITIES.get(ra.role, frozenset())
+        if ra.place is not None
+        and capability in CAPABILITIES.get(ra.role, frozenset())
+        # A place whose path was never set would be a prefix of every path: cover nothing.
+        and VALID_PATH.match(ra.place.path)
     }
     return Scope(paths=_outermost(paths))
 

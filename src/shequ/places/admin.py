@@ -5,15 +5,33 @@ from shequ.places.models import Place, ZoneDesignation
 
 @admin.register(Place)
 class PlaceAdmin(admin.ModelAdmin):
+    """Names and flags only: the tree's shape (parent, path) changes through services, or
+    scopes would silently cover the wrong places."""
+
     list_display = ["code", "name", "kind", "no_property_management"]
     list_filter = ["kind", "no_property_management"]
     search_fields = ["code", "name"]
-    raw_id_fields = ["parent"]
-    readonly_fields = ["path", "depth"]
+    readonly_fields = ["kind", "parent", "path", "depth"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
 
 
 @admin.register(ZoneDesignation)
 class ZoneDesignationAdmin(admin.ModelAdmin):
+    """Read-only: zones are set and lifted on the pages or the API (history and audit)."""
+
     list_display = ["place", "level", "starts_at", "ends_at", "set_by"]
     list_filter = ["level"]
-    raw_id_fields = ["place", "set_by", "ended_by"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

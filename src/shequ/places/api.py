@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
+from shequ.core.scopes import scope_for
 from shequ.places import selectors, services
 from shequ.places.schemas import CurrentZoneOut, PlaceFilter, PlaceOut, ZoneIn, ZoneOut
 
@@ -58,4 +59,19 @@ def lift_zone(request: HttpRequest, place_id: int):  # type: ignore[no-untyped-d
 def current_zone(request: HttpRequest, place_id: int):  # type: ignore[no-untyped-def]
     """The zone in force for a household (or building, compound): the strictest above it."""
     place = selectors.get_place_for(request.user, place_id)
-    return {"place_id": place.pk, "zone": selectors.current_zone(place)}
+    zone = selectors.current_zone(place)
+    if zone is not None and not scope_for(request.user).covers(zone.place):
+        # Set on a compound the caller cannot open: say what applies, not who set it or why.
+        return {
+            "place_id": place.pk,
+            "zone": {
+                "id": zone.pk,
+                "place_id": None,
+                "level": zone.level,
+                "starts_at": zone.starts_at,
+                "ends_at": zone.ends_at,
+                "reason": "",
+                "set_by": "",
+            },
+        }
+    return {"place_id": place.pk, "zone": zone}

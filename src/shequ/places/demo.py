@@ -167,6 +167,7 @@ def designate_demo_zones(*, actor: User, seed: int) -> int:
                 place=compound,
                 level=ZoneLevel.PRECAUTION,
                 starts_at=now - timedelta(days=5),
+                ends_at=now - timedelta(days=2),
                 reason="周边发现阳性病例",
             )
             made += 1

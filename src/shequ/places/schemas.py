@@ -26,12 +26,16 @@ class PlaceFilter(Schema):
 
 class ZoneOut(Schema):
     id: int
-    place_id: int
+    place_id: int | None = Field(description="Empty when set on a place outside your scope.")
     level: ZoneLevel
     starts_at: datetime
     ends_at: datetime | None
     reason: str
-    set_by: str = Field(alias="set_by.username")
+    set_by: str
+
+    @staticmethod
+    def resolve_set_by(obj) -> str:  # type: ignore[no-untyped-def]
+        return obj["set_by"] if isinstance(obj, dict) else obj.set_by.username
 
 
 class ZoneIn(Schema):

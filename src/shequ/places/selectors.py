@@ -117,3 +117,15 @@ def scope_counts(user: User | AnonymousUser) -> ScopeCounts:
         control_zones=levels.get("control", 0),
         no_property_management=npm,
     )
+
+
+def own_open_zone(place: Place) -> ZoneDesignation | None:
+    """The designation set on this very place that has not ended (what "lift" would end)."""
+    now = timezone.now()
+    return (
+        place.zone_designations.filter(
+            Q(ends_at__isnull=True) | Q(ends_at__gt=now), starts_at__lte=now
+        )
+        .order_by("-starts_at")
+        .first()
+    )

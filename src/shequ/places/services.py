@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from shequ.core import audit
 from shequ.core.errors import PermissionDenied, ValidationError
-from shequ.core.roles import Capability
-from shequ.core.scopes import scope_for
+from shequ.core.roles import Capability, Role
+from shequ.core.scopes import has_role, scope_for
 from shequ.places.models import (
     PARENT_KIND,
     ZONABLE_KINDS,
@@ -25,6 +25,18 @@ from shequ.places.models import (
 
 if TYPE_CHECKING:
     from shequ.core.models import User
+
+
+# How far back a new designation may start when it ends the one in force (a form filled in
+# over a few minutes); older starts would rewrite history.
+BACKDATE_TOLERANCE = timedelta(minutes=15)
+
+
+def _aware(when: datetime | None) -> datetime | None:
+    """Times without a zone are the city's local time (what an officer types)."""
+    if when is not None and timezone.is_naive(when):
+        return timezone.make_aware(when)
+    return when
 
 
 def _show(when: datetime) -> str:
@@ -63,10 +75,9 @@ def place_create(
         errors["name"] = _("Give a name of 1–100 characters.")
     if no_property_management and kind != PlaceKind.COMPOUND:
         errors["no_property_management"] = _("Only a compound can be without property management.")
-    if (
-        actor is not None
-        and parent is not None
-        and not scope_for(actor, Capability.SET_ZONE).covers(parent)
+    if actor is not None and (
+        (parent is None and not has_role(actor, Role.CITY_HQ))
+        or (parent is not None and not scope_for(actor, Capability.SET_ZONE).covers(parent))
     ):
         raise PermissionDenied(_("You may not add places here."))
     if errors:
@@ -105,7 +116,9 @@ def zone_set(
     # Lock the place row first, so two officers setting zones at once queue, and "now" is
     # taken after the wait: the later designation then starts after the earlier one.
     Place.objects.select_for_update().filter(pk=place.pk).first()
-    starts_at = starts_at or timezone.now()
+    now = timezone.now()
+    starts_at = _aware(starts_at) or now
+    ends_at = _aware(ends_at)
     errors: dict[str, str] = {}
     if place.kind not in ZONABLE_KINDS:
         errors["place"] = _("Zones are set on a compound or a building, not a %s.") % (
@@ -128,6 +141,17 @@ def zone_set(
     previous = None
     for existing in overlapping.order_by("starts_at"):
         if existing.ends_at is None and existing.starts_at < starts_at and previous is None:
+            if starts_at < now - BACKDATE_TOLERANCE:
+                # Closing a zone in the past would rewrite what gates and residents lived by.
+                raise ValidationError(
+                    {
+                        "starts_at": _(
+                            "The %(zone)s in force cannot be ended in the past; "
+                            "start the new zone now or later."
+                        )
+                        % {"zone": existing.get_level_display()}
+                    }
+                )
             if existing.level == level:
                 raise ValidationError(
                     {
@@ -180,16 +204,21 @@ def zone_set(
 
 @transaction.atomic
 def zone_lift(*, actor: User, place: Place, at: datetime | None = None) -> ZoneDesignation:
-    """End the open designation on a place at `at` (now)."""
+    """End the designation in force on a place at `at` (now), even one set to end later."""
     if not scope_for(actor, Capability.SET_ZONE).covers(place):
         raise PermissionDenied(_("Only street officers and above may lift zones here."))
-    at = at or timezone.now()
     Place.objects.select_for_update().filter(pk=place.pk).first()
-    current = ZoneDesignation.objects.filter(place=place, ends_at__isnull=True).first()
+    at = _aware(at) or timezone.now()
+    current = (
+        ZoneDesignation.objects.filter(
+            Q(ends_at__isnull=True) | Q(ends_at__gt=at), place=place, starts_at__lt=at
+        )
+        .order_by("-starts_at")
+        .first()
+    )
     if current is None:
         raise ValidationError({"place": _("This place has no zone in force to lift.")})
-    if at <= current.starts_at:
-        raise ValidationError({"at": _("Lift it after it starts (%s).") % _show(current.starts_at)})
+    before = current.ends_at
     current.ends_at = at
     current.ended_by = actor
     current.save(update_fields=["ends_at", "ended_by"])
@@ -198,6 +227,9 @@ def zone_lift(*, actor: User, place: Place, at: datetime | None = None) -> ZoneD
         action="places.zone.lift",
         obj=current,
         place=place,
-        changes={"level": [current.level, None], "ends_at": at.isoformat()},
+        changes={
+            "level": [current.level, None],
+            "ends_at": [before.isoformat() if before else None, at.isoformat()],
+        },
     )
     return current

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,6 +17,11 @@ from shequ.core.errors import ValidationError
 from shequ.places import selectors, services
 from shequ.places.forms import ZoneForm
 from shequ.places.models import PlaceKind, ZoneLevel
+
+
+def partial_wanted(request: HttpRequest) -> bool:
+    """An htmx swap wants the fragment; a history restore (Back after a miss) wants the page."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 def _page(request: HttpRequest, qs):  # type: ignore[no-untyped-def]
@@ -33,8 +39,10 @@ def tree(request: HttpRequest) -> HttpResponse:
     else:
         qs = selectors.scope_roots(request.user)
     context = {"page": _page(request, qs), "q": text, "kind": kind, "kinds": PlaceKind.choices}
-    template = "places/tree.html#results" if request.htmx else "places/tree.html"
-    return render(request, template, context)
+    template = "places/tree.html#results" if partial_wanted(request) else "places/tree.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required
@@ -47,11 +55,14 @@ def detail(request: HttpRequest, place_id: int) -> HttpResponse:
         "crumbs": selectors.ancestors_in_scope(request.user, place),
         "page": _page(request, children),
         "zone": selectors.current_zone(place),
+        "own_zone": selectors.own_open_zone(place),
         "history": selectors.zone_history(place)[:50],
         "may_set_zone": selectors.may_set_zone(request.user, place),
     }
-    template = "places/detail.html#children" if request.htmx else "places/detail.html"
-    return render(request, template, context)
+    template = "places/detail.html#children" if partial_wanted(request) else "places/detail.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required
@@ -61,7 +72,10 @@ def set_zone(request: HttpRequest, place_id: int) -> HttpResponse:
     if not selectors.may_set_zone(request.user, place):
         raise PermissionDenied(_("Only street officers and above may set zones here."))
     form = ZoneForm(request.POST or None)
-    current = selectors.current_zone(place)
+    current = selectors.own_open_zone(place)
+    effective = selectors.current_zone(place)
+    # A stricter zone set on the compound above keeps applying whatever is set here.
+    above = effective if effective is not None and effective.place_id != place.pk else None
     confirm = request.POST.get("confirm")
     if request.method == "POST" and form.is_valid() and confirm != "no":
         data = form.cleaned_data
@@ -75,6 +89,7 @@ def set_zone(request: HttpRequest, place_id: int) -> HttpResponse:
                     "data": data,
                     "level_label": ZoneLevel(data["level"]).label,
                     "current": current,
+                    "above": above,
                 },
             )
         try:
@@ -96,7 +111,9 @@ def set_zone(request: HttpRequest, place_id: int) -> HttpResponse:
             )
             return redirect("places:detail", place_id=place.pk)
     return render(
-        request, "places/zone_form.html", {"place": place, "form": form, "current": current}
+        request,
+        "places/zone_form.html",
+        {"place": place, "form": form, "current": current, "above": above},
     )
 
 

@@ -161,6 +161,11 @@ def parse_date(text: str) -> dt.date | None:
     text = text.strip()
     if "T" in text:
         text = text.split("T", 1)[0]
+    if len(text) == 10 and text[4] == "-":
+        try:
+            return dt.date.fromisoformat(text)  # the common case, ten times faster than strptime
+        except ValueError:
+            pass
     for fmt in DATE_FORMATS:
         try:
             return dt.datetime.strptime(text, fmt).date()
@@ -304,9 +309,9 @@ class ResidentImporter(Importer):
             }
         self._households_of({d["_where"][1].pk for _, d in parsed if d["_where"][0] == "room"})
         # Who is already registered: by document, in one query for the chunk.
-        digests = {
-            pii.blind_index(d["document_number"], kind="document"): (n, d) for n, d in parsed
-        }
+        for _n, d in parsed:
+            d["document_hmac"] = pii.blind_index(d["document_number"], kind="document")
+        digests = {d["document_hmac"] for _n, d in parsed}
         existing = {
             (r["document_type"], r["document_hmac"]): r
             for r in Resident.objects.filter(document_hmac__in=list(digests)).values(
@@ -341,8 +346,7 @@ class ResidentImporter(Importer):
                 household_id = self.households[building.pk].get(key)
                 data["household_id"] = household_id
                 data["_new_household"] = None if household_id else (building, key, room)
-            digest = pii.blind_index(data["document_number"], kind="document")
-            data["document_hmac"] = digest
+            digest = data["document_hmac"]
             data["phone_hmac"] = (
                 pii.blind_index(data["phone"], kind="phone") if data["phone"] else ""
             )
@@ -449,7 +453,13 @@ class ResidentImporter(Importer):
                 updated_at=now,
             )
             if outcome == CREATED:
-                fresh.append(Resident(**values, created_at=now))
+                resident = Resident(**values, created_at=now)
+                # The digests above were computed from these very values: skip recomputing.
+                resident._blind_index_for = {
+                    "document_hmac": values["document_number"],
+                    "phone_hmac": values["phone"],
+                }
+                fresh.append(resident)
             elif outcome == UPDATED:
                 changed.append(Resident(pk=d["_existing"]["pk"], **values))
         Resident.objects.bulk_create(fresh, batch_size=1000)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core import pii
-from shequ.core.fields import BlindIndexField, EncryptedTextField
+from shequ.core.fields import BlindIndexedModel, BlindIndexField, EncryptedTextField
 
 
 class Gender(models.TextChoices):
@@ -74,7 +74,7 @@ class HealthStatus(models.TextChoices):
     SECONDARY_CONTACT = "secondary_contact", _("Secondary contact (次密接)")
 
 
-class Resident(models.Model):
+class Resident(BlindIndexedModel):
     name = models.CharField(_("name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)

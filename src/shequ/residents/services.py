@@ -65,6 +65,19 @@ def _duplicate_document(document_type: str, number: str, exclude: int | None = N
     return qs.exists()
 
 
+def _comparable(field: str, value: Any) -> Any:
+    """A value as the database would hold it, so re-saving the same thing is no change."""
+    if field == "document_number":
+        return pii.normalize_document(str(value or ""))
+    if field == "phone":
+        return pii.normalize_phone(str(value or ""))
+    if field == "tags":
+        return frozenset(value or ())
+    if field == "name":
+        return str(value or "").strip()
+    return value
+
+
 def _shown(field: str, value: Any) -> Any:
     if field in PII_FIELDS:
         return pii.mask(str(value or ""))
@@ -155,13 +168,8 @@ def resident_update(*, actor: User, resident: Resident, **changes: Any) -> Resid
     diff = {
         f: [_shown(f, current[f]), _shown(f, merged[f])]
         for f in EDITABLE
-        if (pii.normalize_document(str(current[f])) if f == "document_number" else current[f])
-        != (pii.normalize_document(str(merged[f])) if f == "document_number" else merged[f])
+        if _comparable(f, current[f]) != _comparable(f, merged[f])
     }
-    if "phone" in diff and pii.normalize_phone(current["phone"]) == pii.normalize_phone(
-        merged["phone"]
-    ):
-        del diff["phone"]
     if not diff:
         return resident
     for field in EDITABLE:

@@ -1,0 +1,7 @@
+"""Test settings: the real settings, with generated local keys allowed on PostgreSQL too."""
+
+import os
+
+os.environ.setdefault("SHEQU_LOCAL_SECRETS", "1")
+
+from shequ.settings import *  # noqa: F403
