@@ -3,9 +3,10 @@
     .venv/bin/python bench/import_residents.py [--rows 100000]
 
 Each measurement runs in its own process on a fresh SQLite database that another process
-filled with the places first (so the peak RSS printed is that measurement's alone): the baseline bulk_creates the same rows as Resident objects (PII still
-encrypted by the field), then the real import (both passes: check every row, then write in
-one transaction) runs on the CSV and on the XLSX. Prints seconds, rows/s, peak RSS and the
+filled with the places first (so the peak RSS printed is that measurement's alone): the
+baseline bulk_creates the same rows as Resident objects (PII still encrypted by the field),
+then the real import (both passes: check every row, then write in one transaction) runs on
+the CSV and on the XLSX. Prints seconds, rows/s, peak RSS and the
 import/baseline rate ratio. Issue #4's targets: 100,000 xlsx rows < 20 s, peak RSS < 500 MB,
 rate ≥ 0.5 × baseline.
 """
@@ -242,7 +243,8 @@ def main() -> int:
         csv_path, xlsx_path = write_files(args.rows, folder)
         print(
             f"generated {args.rows:,} rows in {time.perf_counter() - t:.1f} s "
-            f"(csv {csv_path.stat().st_size / 1e6:.1f} MB, xlsx {xlsx_path.stat().st_size / 1e6:.1f} MB)"
+            f"(csv {csv_path.stat().st_size / 1e6:.1f} MB, "
+            f"xlsx {xlsx_path.stat().st_size / 1e6:.1f} MB)"
         )
         results = {}
         for phase, path in (("baseline", csv_path), ("csv", csv_path), ("xlsx", xlsx_path)):

@@ -250,7 +250,8 @@ def import_residents(
     except ValidationError as exc:
         for field, message in exc.errors.items():
             typer.secho(f"error: {field}: {message}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=2) from None
+        # A refused file (wrong type, empty) exits 1 like a refused import; bad arguments 2.
+        raise typer.Exit(code=1 if "file" in exc.errors else 2) from None
     job = imports.run_import(job.pk)
     errors = [
         {"row": e.row, "column": e.column, "value": e.value, "reason": e.reason}

@@ -69,3 +69,34 @@ def test_a_wrong_password_shows_the_message_in_the_browser(live_server, personas
     phone.wait_for_selector(".sq-error-box")
     assert phone.input_value("input[name=username]") == "street"
     phone.screenshot(path=str(ARTIFACTS / "login-error-zh-360.png"), full_page=True)
+
+
+def test_import_residents_upload_progress_summary(live_server, personas, city, phone, tmp_path):
+    from shequ.core.imports import run_import
+    from shequ.core.models import ImportJob
+    from shequ.residents.idcard import check_char
+    from shequ.residents.models import Resident
+
+    first17 = "62999919800517013"
+    sheet = tmp_path / "居民.csv"
+    sheet.write_text(
+        "姓名,性别,证件号码,小区,楼栋,房号,重点人群\n"
+        f"张三,男,{first17 + check_char(first17)},甲小区,1号楼,101,\n"
+        f"李四,女,{first17[:-3]}024{check_char(first17[:-3] + '024')},甲小区,1号楼,102,独居老人\n",
+        encoding="gb18030",
+    )
+    _log_in(phone, live_server, "staff_a")
+    phone.goto(f"{live_server.url}/residents/import/")
+    phone.set_input_files("input[type=file]", str(sheet))
+    phone.click("button[type=submit].weui-btn_primary")
+    phone.wait_for_selector("progress")
+    job = ImportJob.objects.get()
+    assert phone.locator("#progress").get_attribute("data-status") == "queued"
+    phone.screenshot(path=str(ARTIFACTS / "import-queued-zh-360.png"), full_page=True)
+
+    run_import(job.pk)  # what the background worker does; the page polls until it is done
+    phone.wait_for_selector("#progress[data-status=done]", timeout=15_000)
+    assert phone.inner_text("[data-testid=created]") == "2"
+    assert phone.inner_text("[data-testid=rejected]") == "0"
+    phone.screenshot(path=str(ARTIFACTS / "import-done-zh-360.png"), full_page=True)
+    assert Resident.objects.count() == 2

@@ -33,11 +33,10 @@ def _create(actor, household, **kw):
 
 
 def _raw_row(resident: Resident) -> tuple:
+    table = connection.ops.quote_name(Resident._meta.db_table)
+    sql = f"SELECT document_number, phone, name FROM {table} WHERE id = %s"  # noqa: S608 - no input
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT document_number, phone, name FROM {Resident._meta.db_table} WHERE id = %s",  # noqa: S608 - table name from the model
-            [resident.pk],
-        )
+        cursor.execute(sql, [resident.pk])
         return cursor.fetchone()
 
 

@@ -274,6 +274,10 @@ def _run(job: ImportJob, importer: Importer) -> None:
                 "and upload again, or import with 'skip invalid rows'."
             )
             % {"n": len(bad_rows)},
+            # Nothing landed: the summary must not suggest rows were created or updated.
+            created=0,
+            updated=0,
+            unchanged=0,
         )
         return
     if job.options.get("dry_run"):

@@ -91,19 +91,14 @@ def _cell(value: object) -> str:
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[str]]:
+    """python-calamine (fast, Rust); openpyxl when calamine is missing or cannot read it."""
     try:
         from python_calamine import CalamineWorkbook
-    except ImportError:  # pragma: no cover - calamine has wheels for our platforms
+
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).iter_rows()
+    except Exception:  # noqa: BLE001 - any calamine failure: let openpyxl try before refusing
         yield from _openpyxl_rows(path)
         return
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        sheet = workbook.get_sheet_by_index(0)
-        rows = sheet.iter_rows()
-    except Exception as exc:  # calamine raises its own types for corrupt files
-        raise TableRefused(
-            _("This .xlsx file cannot be read (%s). Save it again from Excel or WPS.") % exc
-        ) from exc
     for row in rows:
         yield [_cell(v) for v in row]
 
@@ -111,7 +106,12 @@ def _xlsx_rows(path: Path) -> Iterator[list[str]]:
 def _openpyxl_rows(path: Path) -> Iterator[list[str]]:
     from openpyxl import load_workbook
 
-    workbook = load_workbook(str(path), read_only=True, data_only=True)
+    try:
+        workbook = load_workbook(str(path), read_only=True, data_only=True)
+    except Exception as exc:  # corrupt archives raise many types; all mean "cannot read"
+        raise TableRefused(
+            _("This .xlsx file cannot be read; save it again from Excel or WPS.")
+        ) from exc
     try:
         for row in workbook.worksheets[0].iter_rows(values_only=True):
             yield [_cell(v) for v in row]
@@ -120,16 +120,24 @@ def _openpyxl_rows(path: Path) -> Iterator[list[str]]:
 
 
 def detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) if the start of the file decodes as UTF-8, else GB18030."""
+    """UTF-8 (with or without BOM) if the whole file decodes as UTF-8, else GB18030.
+
+    The whole file, not a sample: a GB18030 list can be plain ASCII for its first thousand
+    rows. Decoding without keeping the text costs one quick read.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
     with path.open("rb") as fh:
-        sample = fh.read(SNIFF_BYTES)
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    try:
-        # An incremental decoder forgives a character cut at the end of the sample.
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-    except UnicodeDecodeError:
-        return "gb18030"
+        first = fh.read(SNIFF_BYTES)
+        if first.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        try:
+            block = first
+            while block:
+                decoder.decode(block, final=False)
+                block = fh.read(1 << 20)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "gb18030"
     return "utf-8"
 
 
@@ -206,7 +214,7 @@ def count_rows(path: Path, *, filename: str = "") -> int:
             from python_calamine import CalamineWorkbook
 
             return int(CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).height)
-        except Exception:
+        except Exception:  # noqa: BLE001 - the count only feeds the progress bar; the import reports
             return 0
     with path.open("rb") as fh:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))

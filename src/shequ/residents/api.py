@@ -81,7 +81,7 @@ class _Mapped:
         return [self.fn(r) for r in self.qs[item]]
 
 
-@router.get("/{resident_id}", response=ResidentOut)
+@router.get("/{int:resident_id}", response=ResidentOut)
 def get_resident(request: HttpRequest, resident_id: int):  # type: ignore[no-untyped-def]
     return _out(request, selectors.get_resident_for(request.user, resident_id))
 
@@ -99,7 +99,7 @@ def create_resident(request: HttpRequest, payload: ResidentIn):  # type: ignore[
     return Status(201, _out(request, resident))
 
 
-@router.patch("/{resident_id}", response=ResidentOut)
+@router.patch("/{int:resident_id}", response=ResidentOut)
 def update_resident(request: HttpRequest, resident_id: int, payload: ResidentPatch):  # type: ignore[no-untyped-def]
     resident = selectors.get_resident_for(request.user, resident_id, write=True)
     changes = payload.dict(exclude_unset=True)
@@ -115,14 +115,14 @@ def update_resident(request: HttpRequest, resident_id: int, payload: ResidentPat
     return _out(request, resident)
 
 
-@router.post("/{resident_id}/status", response={201: StatusOut})
+@router.post("/{int:resident_id}/status", response={201: StatusOut})
 def set_status(request: HttpRequest, resident_id: int, payload: StatusIn):  # type: ignore[no-untyped-def]
     resident = selectors.get_resident_for(request.user, resident_id, write=True)
     period = services.resident_set_status(actor=request.user, resident=resident, **payload.dict())
     return Status(201, period)
 
 
-@router.get("/{resident_id}/status", response=list[StatusOut])
+@router.get("/{int:resident_id}/status", response=list[StatusOut])
 def status_history(request: HttpRequest, resident_id: int):  # type: ignore[no-untyped-def]
     return list(selectors.status_history(selectors.get_resident_for(request.user, resident_id)))
 
@@ -152,13 +152,13 @@ def create_import(  # type: ignore[no-untyped-def]
     return Status(202, job)
 
 
-@router.get("/import/{job_id}", response=ImportJobOut)
+@router.get("/import/{uuid:job_id}", response=ImportJobOut)
 def import_status(request: HttpRequest, job_id: str):  # type: ignore[no-untyped-def]
     """Progress and, once finished, the summary."""
     return imports.get_import_job_for(request.user, job_id)
 
 
-@router.get("/import/{job_id}/errors", response=list[ImportErrorOut])
+@router.get("/import/{uuid:job_id}/errors", response=list[ImportErrorOut])
 @paginate(PageNumberPagination, page_size=100)
 def import_errors(request: HttpRequest, job_id: str):  # type: ignore[no-untyped-def]
     """Every problem found, by row."""

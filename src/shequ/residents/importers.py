@@ -145,7 +145,9 @@ for _field in ("document_type", "relation", "occupancy", "tags"):  # the codes w
         "tags": Tag,
     }
     WORDS[_field].update({value: value for value in enum[_field].values})
-TAG_SPLIT = re.compile(r"[、,，;；/|\s]+")
+# Between tags: Chinese or Latin list marks; spaces only separate words that are not a tag
+# together ("elderly living alone" is one tag, "独居老人 行动不便" two).
+TAG_SPLIT = re.compile(r"[、,，;；/|\n]+")
 ROOM_SUFFIX = re.compile(r"(室|号|户)$")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 
@@ -187,6 +189,7 @@ class ResidentImporter(Importer):
                 column="户编码 / 楼栋, 房号",
             )
         actor = self.job.actor
+        self.header_fields = set(header.index)
         self.scope = scope_for(actor, Capability.EDIT_RESIDENTS)
         self.root: Place | None = self.job.place
         if self.root is not None and not self.scope.covers(self.root):
@@ -253,12 +256,13 @@ class ResidentImporter(Importer):
                     bad(field, get(cells, field), problem)
             tag_text = get(cells, "tags")
             tags: list[str] = []
-            for word in filter(None, TAG_SPLIT.split(tag_text)):
-                tag = WORDS["tags"].get(word.lower())
-                if tag is None:
-                    bad("tags", tag_text, _("Unknown special population “%s”.") % word)
+            for piece in filter(None, (p.strip() for p in TAG_SPLIT.split(tag_text))):
+                found = WORDS["tags"].get(piece.lower())
+                words = [found] if found else [WORDS["tags"].get(w.lower()) for w in piece.split()]
+                if not words or None in words:
+                    bad("tags", tag_text, _("Unknown special population “%s”.") % piece)
                 else:
-                    tags.append(tag)
+                    tags.extend(words)
             data["tags"] = tags
             birth_text = get(cells, "birth_date")
             data["birth_date"] = None
@@ -269,11 +273,11 @@ class ResidentImporter(Importer):
                     bad("birth_date", birth_text, _("Write the date as 1980-05-17."))
             data["document_number"] = pii.normalize_document(get(cells, "document_number"))
             data["phone"] = pii.normalize_phone(get(cells, "phone"))
-            if not row_errors:
-                problems = resident_problems(**data, today=self.today)
-                for field, message in problems.items():
-                    raw = get(cells, field) if field in header.index else ""
-                    bad(field, raw, message)
+            # Every problem of the row at once, not one kind per upload.
+            flagged = {LABELS[f] for f in LABELS if any(e.column == LABELS[f] for e in row_errors)}
+            for field, message in resident_problems(**data, today=self.today).items():
+                if LABELS.get(field) not in flagged:
+                    bad(field, get(cells, field) if field in header.index else "", message)
             # Where the resident lives.
             code = get(cells, "household_code")
             if code:
@@ -387,6 +391,8 @@ class ResidentImporter(Importer):
 
     # -- classification and writes ------------------------------------------------------------
     def classify(self, items: Sequence[Checked]) -> list[str]:
+        # A column the file does not have leaves that field as it is in the registry.
+        fields = self._present_fields()
         outcomes = []
         for c in items:
             d, found = c.item, c.item["_existing"]
@@ -395,15 +401,18 @@ class ResidentImporter(Importer):
             elif d["_new_household"] is None and all(
                 (
                     found["household_id"] == d["household_id"],
-                    found["phone_hmac"] == d["phone_hmac"],
-                    found["tags"] == tags_to_bits(d["tags"]),
-                    *(found[f] == d[f] for f in ROW_FIELDS),
+                    "phone" not in fields or found["phone_hmac"] == d["phone_hmac"],
+                    "tags" not in fields or found["tags"] == tags_to_bits(d["tags"]),
+                    *(found[f] == d[f] for f in ROW_FIELDS if f in fields),
                 )
             ):
                 outcomes.append(UNCHANGED)
             else:
                 outcomes.append(UPDATED)
         return outcomes
+
+    def _present_fields(self) -> set[str]:
+        return {"name", "document_number", *self.header_fields}
 
     def _create_households(self, items: Sequence[Checked]) -> None:
         wanted: dict[tuple[int, str], tuple[Place, str]] = {}
@@ -464,20 +473,14 @@ class ResidentImporter(Importer):
                 changed.append(Resident(pk=d["_existing"]["pk"], **values))
         Resident.objects.bulk_create(fresh, batch_size=1000)
         if changed:
-            Resident.objects.bulk_update(
-                changed,
-                [
-                    *ROW_FIELDS,
-                    "document_number",
-                    "household_id",
-                    "tags",
-                    "document_hmac",
-                    "phone_hmac",
-                    "phone",
-                    "updated_at",
-                ],
-                batch_size=500,
-            )
+            fields = self._present_fields()
+            update = [f for f in ROW_FIELDS if f in fields]
+            update += ["document_number", "document_hmac", "household_id", "updated_at"]
+            if "phone" in fields:
+                update += ["phone", "phone_hmac"]
+            if "tags" in fields:
+                update.append("tags")
+            Resident.objects.bulk_update(changed, update, batch_size=500)
 
     def duplicate_errors(self, first: int, again: int, label: str) -> tuple[RowError, RowError]:
         column = LABELS["document_number"]

@@ -94,18 +94,19 @@ def _household_by_code(request: HttpRequest, code: str) -> Place:
 
 
 def _resident_fields(data: dict) -> dict:
-    return {
-        "name": data["name"],
-        "gender": data["gender"],
-        "birth_date": data["birth_date"],
-        "document_type": data["document_type"],
-        "document_number": data["document_number"],
-        "phone": data["phone"],
-        "relation": data["relation"],
-        "occupancy": data["occupancy"],
-        "tags": data["tags"],
-        "notes": data["notes"],
-    }
+    fields = (
+        "name",
+        "gender",
+        "birth_date",
+        "document_type",
+        "document_number",
+        "phone",
+        "relation",
+        "occupancy",
+        "tags",
+        "notes",
+    )
+    return {f: data[f] for f in fields if f in data}
 
 
 @login_required
@@ -151,12 +152,17 @@ def resident_edit(request: HttpRequest, resident_id: int) -> HttpResponse:
         "tags": resident.tag_list,
     }
     form = ResidentForm(request.POST or None, initial=initial)
+    full = selectors.may_see_pii(request.user, resident)
+    if not full:
+        # Whoever may not read the ID number and phone may not see them in a form either.
+        del form.fields["document_number"], form.fields["phone"]
     if request.method == "POST" and form.is_valid():
+        fields = _resident_fields(form.cleaned_data)
+        if not full:
+            del fields["document_number"], fields["phone"]
         try:
             household = _household_by_code(request, form.cleaned_data["household"])
-            resident = services.resident_update(
-                actor=request.user, resident=resident, **_resident_fields(form.cleaned_data)
-            )
+            resident = services.resident_update(actor=request.user, resident=resident, **fields)
             if household.pk != resident.household_id:
                 resident = services.resident_move(
                     actor=request.user, resident=resident, household=household
