@@ -100,7 +100,7 @@ def setup_city():  # type: ignore[no-untyped-def]
     from shequ.core.models import User
     from shequ.core.services import role_grant
     from shequ.places.models import Place, PlaceKind
-    from shequ.places.services import place_create
+    from shequ.places.services import place_create, places_insert
 
     city = place_create(actor=None, kind=PlaceKind.CITY, code="B", name="基准市")
     parent = city
@@ -110,14 +110,7 @@ def setup_city():  # type: ignore[no-untyped-def]
         )
     community = parent.parent
 
-    def level(rows):  # type: ignore[no-untyped-def]
-        made = Place.objects.bulk_create(rows, batch_size=1000)
-        for p in made:
-            p.path = f"{p.parent.path}{p.pk}/"
-        Place.objects.bulk_update(made, ["path"], batch_size=1000)
-        return made
-
-    compounds = level(
+    compounds = places_insert(
         [
             Place(
                 kind=PlaceKind.COMPOUND, parent=parent, depth=5, code=f"K{c}", name=f"小区{c + 1}"
@@ -125,7 +118,7 @@ def setup_city():  # type: ignore[no-untyped-def]
             for c in range(COMPOUNDS)
         ]
     )
-    buildings = level(
+    buildings = places_insert(
         [
             Place(
                 kind=PlaceKind.BUILDING,
@@ -138,7 +131,7 @@ def setup_city():  # type: ignore[no-untyped-def]
             for b in range(BUILDINGS)
         ]
     )
-    level(
+    places_insert(
         [
             Place(
                 kind=PlaceKind.HOUSEHOLD,

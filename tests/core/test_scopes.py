@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from shequ.core import services
 from shequ.core.roles import Capability, Role
 from shequ.core.scopes import forget_scope, scope_for
@@ -43,3 +45,29 @@ def test_community_staff_may_see_but_not_set_zones(personas, city):
 def test_an_inactive_user_covers_nothing(personas):
     personas.street.is_active = False
     assert scope_for(personas.street).is_empty
+
+
+def test_a_role_on_a_place_without_a_path_covers_nothing_rather_than_everything(personas, city):
+    Place.objects.filter(pk=city.ka.pk).update(path="")
+    user = personas.outsider
+    services.role_grant(
+        actor=None, user=user, role=Role.CADRE, place=Place.objects.get(pk=city.ka.pk)
+    )
+    forget_scope(user)
+    assert scope_for(user).is_empty
+
+
+def test_only_city_hq_may_add_a_root_city(personas):
+    from shequ.core.errors import PermissionDenied
+    from shequ.places.services import place_create
+
+    with pytest.raises(PermissionDenied):
+        place_create(actor=personas.street, kind="city", code="X", name="另一市")
+    assert place_create(actor=personas.hq, kind="city", code="X", name="另一市").path
+
+
+def test_the_admin_cannot_reshape_the_place_tree(admin_client, city):
+    assert admin_client.get("/admin/places/place/add/").status_code == 403
+    page = admin_client.get(f"/admin/places/place/{city.ka.pk}/change/").content.decode()
+    assert 'name="parent"' not in page
+    assert admin_client.get("/admin/core/auditevent/add/").status_code == 403

@@ -30,15 +30,6 @@ class DemoCity:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _bulk(rows: list[Place]) -> list[Place]:
-    """Insert one level of the tree, then give each row its path (needs the new ids)."""
-    created = Place.objects.bulk_create(rows, batch_size=500)
-    for place in created:
-        place.path = f"{place.parent.path}{place.pk}/"
-    Place.objects.bulk_update(created, ["path"], batch_size=500)
-    return created
-
-
 @transaction.atomic
 def build_demo_city(*, seed: int) -> DemoCity:
     """2 districts, 6 streets, 24 communities, grids, compounds (some with no property
@@ -49,13 +40,13 @@ def build_demo_city(*, seed: int) -> DemoCity:
     rng = random.Random(seed)
     city = services.place_create(actor=None, kind=PlaceKind.CITY, code=CITY_CODE, name="示范市")
 
-    districts = _bulk(
+    districts = services.places_insert(
         [
             Place(kind=PlaceKind.DISTRICT, parent=city, depth=1, code=f"9901{i + 2:02d}", name=n)
             for i, n in enumerate(DISTRICTS)
         ]
     )
-    streets = _bulk(
+    streets = services.places_insert(
         [
             Place(
                 kind=PlaceKind.STREET,
@@ -81,8 +72,8 @@ def build_demo_city(*, seed: int) -> DemoCity:
             )
             for j in range(4)
         ]
-    communities = _bulk(communities)
-    grids = _bulk(
+    communities = services.places_insert(communities)
+    grids = services.places_insert(
         [
             Place(
                 kind=PlaceKind.GRID,
@@ -110,8 +101,8 @@ def build_demo_city(*, seed: int) -> DemoCity:
                     no_property_management=(word in ("家属院", "庭院")) or rng.random() < 0.15,
                 )
             )
-    compounds = _bulk(compounds)
-    buildings = _bulk(
+    compounds = services.places_insert(compounds)
+    buildings = services.places_insert(
         [
             Place(
                 kind=PlaceKind.BUILDING,
@@ -139,7 +130,7 @@ def build_demo_city(*, seed: int) -> DemoCity:
                         name=f"{room}室",
                     )
                 )
-    households = _bulk(households)
+    households = services.places_insert(households)
     counts = {
         PlaceKind.DISTRICT: len(districts),
         PlaceKind.STREET: len(streets),

@@ -43,6 +43,19 @@ def _show(when: datetime) -> str:
     return formats.date_format(timezone.localtime(when), "Y-m-d H:i")
 
 
+def places_insert(rows: list[Place]) -> list[Place]:
+    """Insert many places of one level (parents saved already) and give each its path.
+
+    For seeding and imports, inside the caller's transaction; the caller audits the batch.
+    """
+    created = Place.objects.bulk_create(rows, batch_size=1000)
+    for place in created:
+        place.path = f"{place.parent.path}{place.pk}/"
+        place.depth = place.parent.depth + 1
+    Place.objects.bulk_update(created, ["path", "depth"], batch_size=1000)
+    return created
+
+
 @transaction.atomic
 def place_create(
     *,

@@ -17,6 +17,7 @@ from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.core.tabular import Column, HeaderMap, TableRefused
 from shequ.places.models import Place, PlaceKind
+from shequ.places.services import places_insert
 from shequ.residents.models import (
     DocumentType,
     Gender,
@@ -437,10 +438,7 @@ class ResidentImporter(Importer):
             )
             for (_pk, key), (building, room) in wanted.items()
         ]
-        created = Place.objects.bulk_create(rows)
-        for place in created:
-            place.path = f"{place.parent.path}{place.pk}/"
-        Place.objects.bulk_update(created, ["path"])
+        created = places_insert(rows)
         for place in created:
             self.households[place.parent_id][room_key(place.name)] = place.pk
         for c in items:

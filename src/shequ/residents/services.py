@@ -57,6 +57,11 @@ def _check_household(actor: User, household: Place) -> None:
         raise PermissionDenied(_("You may not register residents in this household."))
 
 
+def _require_edit(actor: User, resident: Resident) -> None:
+    if not scope_for(actor, Capability.EDIT_RESIDENTS).covers(resident.household):
+        raise PermissionDenied(_("You may not change this resident."))
+
+
 def _duplicate_document(document_type: str, number: str, exclude: int | None = None) -> bool:
     digest = pii.blind_index(pii.normalize_document(number), kind="document")
     qs = Resident.objects.filter(document_type=document_type, document_hmac=digest)
@@ -149,8 +154,7 @@ def resident_create(
 @transaction.atomic
 def resident_update(*, actor: User, resident: Resident, **changes: Any) -> Resident:
     """Change any of a resident's details; only the fields given are touched."""
-    if not scope_for(actor, Capability.EDIT_RESIDENTS).covers(resident.household):
-        raise PermissionDenied(_("You may not change this resident."))
+    _require_edit(actor, resident)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValidationError({f: _("This field cannot be changed here.") for f in unknown})
@@ -190,8 +194,7 @@ def resident_update(*, actor: User, resident: Resident, **changes: Any) -> Resid
 @transaction.atomic
 def resident_move(*, actor: User, resident: Resident, household: Place) -> Resident:
     """Move a resident to another household; the actor must cover both."""
-    if not scope_for(actor, Capability.EDIT_RESIDENTS).covers(resident.household):
-        raise PermissionDenied(_("You may not change this resident."))
+    _require_edit(actor, resident)
     _check_household(actor, household)
     if household.pk == resident.household_id:
         raise ValidationError({"household": _("The resident already lives in this household.")})
@@ -220,8 +223,7 @@ def resident_set_status(
     reason: str = "",
 ) -> StatusPeriod:
     """Set a health status from `starts_at` (now); the previous period closes at that moment."""
-    if not scope_for(actor, Capability.EDIT_RESIDENTS).covers(resident.household):
-        raise PermissionDenied(_("You may not change this resident."))
+    _require_edit(actor, resident)
     # Lock the resident so two status changes at once queue up.
     Resident.objects.select_for_update().filter(pk=resident.pk).first()
     starts_at = starts_at or timezone.now()

@@ -94,19 +94,15 @@ def _household_by_code(request: HttpRequest, code: str) -> Place:
 
 
 def _resident_fields(data: dict) -> dict:
-    fields = (
-        "name",
-        "gender",
-        "birth_date",
-        "document_type",
-        "document_number",
-        "phone",
-        "relation",
-        "occupancy",
-        "tags",
-        "notes",
+    return {f: data[f] for f in services.EDITABLE if f in data}
+
+
+def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    return {f: data[f] for f in fields if f in data}
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @login_required
@@ -224,12 +220,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def import_template(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(
-        template_workbook(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = 'attachment; filename="residents-template.xlsx"'
-    return response
+    return _xlsx_response(template_workbook(), "residents-template.xlsx")
 
 
 @login_required
@@ -247,9 +238,4 @@ def import_errors(request: HttpRequest, job_id: str) -> HttpResponse:
     job = imports.get_import_job_for(request.user, job_id)
     if not job.row_errors.exists():
         raise Http404("No errors")
-    response = HttpResponse(
-        imports.errors_workbook(job),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="import-errors-{job.pk}.xlsx"'
-    return response
+    return _xlsx_response(imports.errors_workbook(job), f"import-errors-{job.pk}.xlsx")
