@@ -138,3 +138,22 @@ def test_cli_seed_refuses_an_unknown_scenario(db):
     result = runner.invoke(app, ["seed", "--scenario", "atlantis"])
     assert result.exit_code == 2
     assert "atlantis" in result.output
+
+
+def test_demo_residents_look_like_a_real_community(db):
+    from shequ.residents.idcard import id_number_problem
+    from shequ.residents.models import DocumentType
+
+    scenarios.demo(seed=42, residents=3000)
+    residents = list(Resident.objects.all())
+    assert len(residents) == 3000
+    special = sum(1 for r in residents if r.tags)
+    assert 0.06 <= special / len(residents) <= 0.11  # "about 8 %"
+    for r in residents:
+        if r.document_type == DocumentType.RESIDENT_ID:
+            assert r.document_number.startswith("629999")  # a region that does not exist
+            assert id_number_problem(r.document_number, birth_date=r.birth_date) is None
+        assert not r.phone or r.phone.startswith("100")  # not a mobile range
+    ages = sorted(r.birth_date.year for r in residents)
+    assert ages[0] >= 1925
+    assert Resident.objects.exclude(health_status="normal").count() == 40

@@ -159,8 +159,8 @@ class ImportStatus(models.TextChoices):
     CHECKING = "checking", _("Checking rows")
     SAVING = "saving", _("Saving")
     DONE = "done", _("Done")
-    REFUSED = "refused", _("Refused: nothing was imported")
-    FAILED = "failed", _("Failed: nothing was imported")
+    REFUSED = "refused", _("Refused")
+    FAILED = "failed", _("Failed")
 
 
 class ImportJob(models.Model):

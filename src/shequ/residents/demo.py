@@ -97,13 +97,13 @@ def add_demo_residents(*, count: int, seed: int, hq: User) -> int:
             # Special populations, about 8 % in all.
             if size == 1 and age >= 70:
                 tags.append(Tag.ELDERLY_ALONE)
-            if age >= 75 and rng.random() < 0.15:
+            if age >= 75 and rng.random() < 0.08:
                 tags.append(Tag.IMMOBILE)
             if age >= 50 and rng.random() < 0.04:
                 tags.append(Tag.CHRONIC_ILLNESS)
-            if rng.random() < 0.01:
+            if rng.random() < 0.008:
                 tags.append(Tag.DISABLED)
-            if age < 3:
+            if age < 2:
                 tags.append(Tag.INFANT)
             if gender == Gender.FEMALE and 22 <= age <= 38 and rng.random() < 0.03:
                 tags.append(Tag.PREGNANT)
