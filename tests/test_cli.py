@@ -18,7 +18,7 @@ runner = CliRunner()
 
 @pytest.fixture
 def demo_city(db):
-    return scenarios.demo(seed=42, residents=300)
+    return scenarios.demo(seed=42, residents=300, cadres=100)
 
 
 def test_the_demo_city_has_the_shape_the_articles_describe(demo_city):
@@ -48,7 +48,7 @@ def test_the_demo_has_a_login_for_every_role(demo_city):
 
 def test_seeding_twice_adds_nothing(demo_city):
     before = (Place.objects.count(), User.objects.count(), ZoneDesignation.objects.count())
-    again = scenarios.demo(seed=42, residents=300)
+    again = scenarios.demo(seed=42, residents=300, cadres=100)
     assert not again.created
     after = (Place.objects.count(), User.objects.count(), ZoneDesignation.objects.count())
     assert after == before
@@ -72,18 +72,18 @@ def _wipe():
 
 
 def test_the_same_seed_builds_the_same_city(db):
-    scenarios.demo(seed=7, residents=50)
+    scenarios.demo(seed=7, residents=50, cadres=20)
     first = _snapshot()
     _wipe()
-    scenarios.demo(seed=7, residents=50)
+    scenarios.demo(seed=7, residents=50, cadres=20)
     assert _snapshot() == first
 
 
 def test_a_different_seed_builds_a_different_city(db):
-    scenarios.demo(seed=1, residents=0)
+    scenarios.demo(seed=1, residents=0, cadres=0)
     first = _snapshot()
     _wipe()
-    scenarios.demo(seed=2, residents=0)
+    scenarios.demo(seed=2, residents=0, cadres=0)
     assert _snapshot() != first
 
 
@@ -144,7 +144,7 @@ def test_demo_residents_look_like_a_real_community(db):
     from shequ.residents.idcard import id_number_problem
     from shequ.residents.models import DocumentType
 
-    scenarios.demo(seed=42, residents=3000)
+    scenarios.demo(seed=42, residents=3000, cadres=0)
     residents = list(Resident.objects.all())
     assert len(residents) == 3000
     special = sum(1 for r in residents if r.tags)

@@ -12,8 +12,10 @@ from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as SchemaValidationError
 
 import shequ
+from shequ.core.api import router as imports_router
 from shequ.core.api_auth import SessionAuth, TokenAuth
 from shequ.core.errors import ValidationError
+from shequ.mobilization.api import router as mobilization_router
 from shequ.places.api import router as places_router
 from shequ.residents.api import router as residents_router
 
@@ -95,3 +97,5 @@ def health(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 api.add_router("/places", places_router)
 api.add_router("/residents", residents_router)
+api.add_router("/mobilization", mobilization_router)
+api.add_router("/imports", imports_router)

@@ -45,6 +45,7 @@ def seed(
     scenario: Annotated[str, typer.Option(help="Which data set to build.")] = "demo",
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same city.")] = 42,
     residents: Annotated[int, typer.Option(help="Synthetic residents to add.")] = 20_000,
+    cadres: Annotated[int, typer.Option(help="Synthetic cadres to add.")] = 3000,
 ) -> None:
     """Build a scenario's places and users (safe to run again: nothing is duplicated)."""
     _setup()
@@ -55,7 +56,7 @@ def seed(
             f"unknown scenario {scenario!r}; choose one of {', '.join(scenarios.SCENARIOS)}"
         )
     _migrate()
-    summary = scenarios.SCENARIOS[scenario](seed=seed, residents=residents)
+    summary = scenarios.SCENARIOS[scenario](seed=seed, residents=residents, cadres=cadres)
     typer.echo(summary.describe())
 
 

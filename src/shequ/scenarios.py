@@ -10,6 +10,7 @@ from django.db import transaction
 from shequ.core import services as core_services
 from shequ.core.models import User
 from shequ.core.roles import Role
+from shequ.mobilization.demo import add_demo_mobilization, link_demo_person
 from shequ.mobilization.models import Agency, AgencyLevel
 from shequ.places.demo import build_demo_city, designate_demo_zones
 from shequ.places.models import Place, PlaceKind
@@ -65,7 +66,7 @@ def _demo_users(city: Place) -> list[tuple[str, str, str, Place | Agency]]:
 
 
 @transaction.atomic
-def demo(*, seed: int = 42, residents: int = 20_000) -> ScenarioSummary:
+def demo(*, seed: int = 42, residents: int = 20_000, cadres: int = 3000) -> ScenarioSummary:
     """The demo city: places, zones, one login per role, and synthetic residents."""
     built = build_demo_city(seed=seed)
     logins: list[DemoLogin] = []
@@ -99,8 +100,15 @@ def demo(*, seed: int = 42, residents: int = 20_000) -> ScenarioSummary:
     counts = dict(built.counts)
     if added:
         counts["resident"] = added
+    if hq is not None and cadres:
+        counts.update(add_demo_mobilization(seed=seed, hq=hq, cadres=cadres))
+        community = Place.objects.filter(kind=PlaceKind.COMMUNITY).order_by("code").first()
+        link_demo_person(user=User.objects.get(username="cadre"), community=community)
     return ScenarioSummary(
-        name="demo", created=built.created or bool(added), counts=counts, logins=logins
+        name="demo",
+        created=built.created or len(counts) > len(built.counts),
+        counts=counts,
+        logins=logins,
     )
 
 

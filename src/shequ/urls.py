@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("shequ.web.urls")),
     path("places/", include("shequ.places.urls")),
     path("residents/", include("shequ.residents.urls")),
+    path("mobilization/", include("shequ.mobilization.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

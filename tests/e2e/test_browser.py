@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from shequ.mobilization.models import Enlistment
 from shequ.places.models import ZoneDesignation, ZoneLevel
 from shequ.places.services import zone_set
 from tests.conftest import PASSWORD
@@ -100,3 +101,60 @@ def test_import_residents_upload_progress_summary(live_server, personas, city, p
     assert phone.inner_text("[data-testid=rejected]") == "0"
     phone.screenshot(path=str(ARTIFACTS / "import-done-zh-360.png"), full_page=True)
     assert Resident.objects.count() == 2
+
+
+def test_cadre_qr_to_check_in_to_a_rising_board(live_server, personas, city, browser, tmp_path):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from shequ.mobilization import services
+    from shequ.mobilization.models import Agency
+    from tests.conftest import make_user
+    from tests.mobilization.conftest import make_staff
+
+    agency = Agency.objects.get(code="AG1")
+    cadre_user = make_user("zhou")
+    staff = make_staff(personas.coordinator, agency, city.a, "周下沉")
+    staff.user = cadre_user
+    staff.save()
+    order = services.order_issue(
+        actor=personas.hq,
+        title="紧急通知",
+        scope=city.c,
+        deadline=timezone.now() + dt.timedelta(hours=6),
+    )
+    services.enlist(actor=personas.coordinator, order=order, staff=[staff])
+
+    def page_for(username: str, width: int = 360):
+        context = browser.new_context(viewport={"width": width, "height": 740})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        _log_in(page, live_server, username)
+        return page
+
+    board = page_for("hq", 1280)
+    board.goto(f"{live_server.url}/mobilization/")
+    assert board.inner_text("[data-testid=total-reported]") == "0"
+
+    cadre = page_for("zhou")
+    cadre.goto(f"{live_server.url}/mobilization/me/")
+    cadre.click("[data-testid=my-qr]")
+    cadre.wait_for_selector("img[data-testid=qr]")
+    cadre.wait_for_function("document.querySelector('img[data-testid=qr]').naturalWidth > 0")
+    cadre.screenshot(path=str(ARTIFACTS / "cadre-qr-zh-360.png"), full_page=True)
+    scanned = cadre.url  # what the QR code encodes
+
+    desk = page_for("staff_a")
+    desk.goto(scanned)
+    desk.click("[data-testid=confirm]")
+    desk.wait_for_selector("[data-testid=state]")
+    assert Enlistment.objects.get(staff=staff).state == "reported_in"
+
+    # The board refreshes itself every 10 s.
+    board.wait_for_function(
+        "document.querySelector('[data-testid=total-reported]').innerText === '1'", timeout=20_000
+    )
+    board.screenshot(path=str(ARTIFACTS / "board-hq-1280.png"), full_page=True)
+    for p in (board, cadre, desk):
+        p.context.close()

@@ -32,3 +32,30 @@ def record(
         place=place,
         changes=changes or {},
     )
+
+
+def record_many(
+    *,
+    actor: User | None,
+    action: str,
+    objs: list[models.Model],
+    places: list[Any] | None = None,
+    changes: list[dict[str, Any]] | None = None,
+) -> None:
+    """One audit row per object in one INSERT, for batch services (same rules as `record`)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record_many must run inside the service's transaction.atomic()")
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=actor,
+                action=action,
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                place=places[i] if places else None,
+                changes=changes[i] if changes else {},
+            )
+            for i, obj in enumerate(objs)
+        ],
+        batch_size=1000,
+    )

@@ -25,6 +25,10 @@ class Capability(models.TextChoices):
     VIEW_PII = "view_pii", _("See ID numbers and phones in full")
     VIEW_RESIDENTS = "view_residents", _("See residents")
     EDIT_RESIDENTS = "edit_residents", _("Register, edit and import residents")
+    ISSUE_ORDERS = "issue_orders", _("Issue mobilization orders")
+    VIEW_MOBILIZATION = "view_mobilization", _("See who reported in and where help is needed")
+    CHECK_IN = "check_in", _("Confirm that cadres and volunteers reported in")
+    MANAGE_NEEDS = "manage_needs", _("Declare needs and move people between communities")
 
 
 # Roles bound to an agency rather than a place. Their place scope comes from the places
@@ -39,10 +43,21 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_PII,
             Capability.VIEW_RESIDENTS,
             Capability.EDIT_RESIDENTS,
+            Capability.ISSUE_ORDERS,
+            Capability.VIEW_MOBILIZATION,
+            Capability.CHECK_IN,
+            Capability.MANAGE_NEEDS,
         }
     ),
     Role.DISTRICT_OFFICER: frozenset(
-        {Capability.VIEW_PLACES, Capability.SET_ZONE, Capability.VIEW_RESIDENTS}
+        {
+            Capability.VIEW_PLACES,
+            Capability.SET_ZONE,
+            Capability.VIEW_RESIDENTS,
+            Capability.ISSUE_ORDERS,
+            Capability.VIEW_MOBILIZATION,
+            Capability.MANAGE_NEEDS,
+        }
     ),
     # "street officer or above" sets zones (issue #3).
     Role.STREET_OFFICER: frozenset(
@@ -51,6 +66,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.SET_ZONE,
             Capability.VIEW_RESIDENTS,
             Capability.EDIT_RESIDENTS,
+            Capability.VIEW_MOBILIZATION,
+            Capability.CHECK_IN,
+            Capability.MANAGE_NEEDS,
         }
     ),
     # Full ID numbers and phones: city HQ and the staff of the resident's own community (#4).
@@ -60,13 +78,19 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_PII,
             Capability.VIEW_RESIDENTS,
             Capability.EDIT_RESIDENTS,
+            Capability.VIEW_MOBILIZATION,
+            Capability.CHECK_IN,
+            Capability.MANAGE_NEEDS,
         }
     ),
+    # Sees and registers their own agency's staff (bound to the agency, not a place).
     Role.AGENCY_COORDINATOR: frozenset(),
     # Cadres and volunteers see places; residents reach them through their tasks, not the registry.
     Role.CADRE: frozenset({Capability.VIEW_PLACES}),
     Role.VOLUNTEER: frozenset({Capability.VIEW_PLACES}),
-    Role.INSPECTOR: frozenset({Capability.VIEW_PLACES, Capability.VIEW_RESIDENTS}),
+    Role.INSPECTOR: frozenset(
+        {Capability.VIEW_PLACES, Capability.VIEW_RESIDENTS, Capability.VIEW_MOBILIZATION}
+    ),
     Role.LAB_OPERATOR: frozenset(),
     Role.WAREHOUSE_KEEPER: frozenset(),
 }

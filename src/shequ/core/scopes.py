@@ -93,3 +93,8 @@ def has_role(user: User | AnonymousUser, *roles: Role) -> bool:
 def forget_scope(user: User) -> None:
     """Drop the cached roles, after a role is granted or revoked in the same request."""
     user.__dict__.pop(_CACHE_ATTR, None)
+
+
+def agency_ids_for(user: User | AnonymousUser) -> set[int]:
+    """Agencies whose staff the user manages (agency coordinators)."""
+    return {ra.agency_id for ra in roles_of(user) if ra.agency_id is not None}

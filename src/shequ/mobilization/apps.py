@@ -6,3 +6,9 @@ class MobilizationConfig(AppConfig):
     name = "shequ.mobilization"
     label = "mobilization"
     verbose_name = _("Mobilization")
+
+    def ready(self) -> None:
+        from shequ.core import imports
+        from shequ.mobilization.importers import StaffImporter
+
+        imports.register(StaffImporter)

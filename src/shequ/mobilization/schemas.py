@@ -1,0 +1,131 @@
+"""API schemas for mobilization."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from ninja import Field, Schema
+
+from shequ.mobilization.models import EnlistmentState, Fitness, Rank, Skill, StaffKind
+
+
+class StaffOut(Schema):
+    id: int
+    kind: StaffKind
+    name: str
+    agency_id: int | None
+    rank: Rank
+    party_member: bool
+    birth_year: int
+    gender: str
+    skills: list[Skill] = Field(alias="skill_list")
+    residence_community_id: int | None
+    fitness: Fitness
+    vetting: str
+
+
+class StaffIn(Schema):
+    kind: StaffKind = StaffKind.CADRE
+    name: str = Field(..., max_length=50)
+    id_number: str = Field(..., max_length=18)
+    birth_year: int
+    gender: str = Field(..., pattern="^(male|female)$")
+    agency_code: str | None = None
+    phone: str = Field("", max_length=30)
+    rank: Rank = Rank.OTHER
+    party_member: bool = False
+    skills: list[Skill] = []
+    residence_community_code: str | None = None
+    fitness: Fitness = Fitness.FIT
+
+
+class OrderIn(Schema):
+    title: str = Field(..., max_length=100)
+    scope_id: int
+    deadline: dt.datetime
+    message: str = Field("", max_length=2000)
+
+
+class OrderOut(Schema):
+    id: int
+    title: str
+    message: str
+    scope_id: int
+    deadline: dt.datetime
+    issued_at: dt.datetime
+    closed_at: dt.datetime | None
+
+
+class EnlistIn(Schema):
+    staff_ids: list[int] = Field(..., min_length=1, max_length=5000)
+    signed_up: bool = True
+
+
+class EnlistmentOut(Schema):
+    id: int
+    order_id: int
+    staff_id: int
+    staff_name: str = Field(alias="staff.name")
+    state: EnlistmentState
+    community_id: int | None
+    token: str
+    reported_at: dt.datetime | None
+
+
+class ReportInItem(Schema):
+    client_uuid: uuid.UUID
+    token: str = Field(..., max_length=32)
+    community_id: int | None = None
+
+
+class ReportInBatch(Schema):
+    items: list[ReportInItem] = Field(..., min_length=1, max_length=1000)
+
+
+class ReportInResultOut(Schema):
+    client_uuid: uuid.UUID
+    result: str
+    reason: str
+    enlistment_id: int | None
+
+
+class NeedIn(Schema):
+    community_id: int
+    people_per_day: int = Field(..., ge=1, le=10000)
+    starts_on: dt.date
+    ends_on: dt.date
+    skills: list[Skill] = []
+    note: str = Field("", max_length=200)
+
+
+class NeedOut(Schema):
+    id: int
+    community_id: int
+    people_per_day: int
+    starts_on: dt.date
+    ends_on: dt.date
+    note: str
+
+
+class MoveIn(Schema):
+    enlistment_ids: list[int] = Field(..., min_length=1, max_length=1000)
+    to_community_id: int
+    note: str = Field("", max_length=200)
+
+
+class BoardRowOut(Schema):
+    place_id: int
+    name: str
+    need: int
+    signed_up: int
+    reported: int
+    assigned: int
+    gap: int
+
+
+class BoardOut(Schema):
+    level: str
+    total: BoardRowOut
+    rows: list[BoardRowOut]
+    per_hour: dict[str, int]

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from shequ.mobilization import views
+
+app_name = "mobilization"
+urlpatterns = [
+    path("", views.board_page, name="board"),
+    path("orders/new/", views.order_new, name="order_new"),
+    path("me/", views.me, name="me"),
+    path("r/<str:token>/", views.report_in_page, name="report_in"),
+    path("r/<str:token>/qr.svg", views.qr_svg, name="qr"),
+    path("check-in/", views.check_in_page, name="check_in"),
+    path("needs/", views.needs_page, name="needs"),
+    path("staff/", views.staff_page, name="staff"),
+    path("orders/<int:order_id>/reported.xlsx", views.reported_export, name="reported_export"),
+]

@@ -1,0 +1,283 @@
+"""Pages: the mobilization board, a cadre's own page and QR, check-in, needs, staff, orders."""
+
+from __future__ import annotations
+
+import io
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from shequ.core.errors import PermissionDenied, ValidationError
+from shequ.core.roles import Capability
+from shequ.core.scopes import agency_ids_for, scope_for
+from shequ.mobilization import selectors, services
+from shequ.mobilization.forms import NeedForm, OrderForm
+from shequ.mobilization.models import ACTIVE_STATES, EnlistmentState, Need
+from shequ.places.models import Place, PlaceKind
+
+
+def _current_order(request: HttpRequest):  # type: ignore[no-untyped-def]
+    orders = selectors.orders_for(request.user)
+    chosen = request.GET.get("order", "")
+    order = orders.filter(pk=chosen).first() if chosen.isdigit() else None
+    return order or orders.first(), orders[:20]
+
+
+def _bars(series: dict[str, int]) -> list[dict]:
+    """Bar heights (0–100) for the per-hour chart, drawn as inline SVG (works without JS)."""
+    top = max(series.values(), default=0) or 1
+    bars = []
+    for i, (label, n) in enumerate(list(series.items())[-24:]):
+        h = max(round(100 * n / top), 1)
+        bars.append({"label": label, "n": n, "x": i * 10 + 1, "y": 100 - h, "h": h})
+    return bars
+
+
+def _chart_width(bars: list[dict]) -> int:
+    return max(len(bars), 12) * 10
+
+
+@login_required
+def board_page(request: HttpRequest) -> HttpResponse:
+    """Need vs. reported, per community (or street, district), and report-ins per hour."""
+    order, orders = _current_order(request)
+    level = request.GET.get("level", PlaceKind.COMMUNITY)
+    if level not in (PlaceKind.COMMUNITY, PlaceKind.STREET, PlaceKind.DISTRICT):
+        level = PlaceKind.COMMUNITY
+    context = {
+        "order": order,
+        "orders": orders,
+        "level": level,
+        "may_issue": not scope_for(request.user, Capability.ISSUE_ORDERS).is_empty,
+        "may_check_in": not scope_for(request.user, Capability.CHECK_IN).is_empty,
+        "coordinator": bool(agency_ids_for(request.user)),
+    }
+    if order is not None:
+        result = selectors.board(request.user, order=order, level=level)
+        bars = _bars(selectors.by_hour(request.user, order))
+        context.update(board=result, bars=bars, chart_width=_chart_width(bars))
+    template = "mobilization/board.html#counts" if request.htmx else "mobilization/board.html"
+    return render(request, template, context)
+
+
+@login_required
+def order_new(request: HttpRequest) -> HttpResponse:
+    places = Place.objects.filter(
+        scope_for(request.user, Capability.ISSUE_ORDERS).q(),
+        kind__in=[PlaceKind.CITY, PlaceKind.DISTRICT, PlaceKind.STREET],
+    ).order_by("path")[:200]
+    if not places:
+        raise PermissionDenied(_("Only the HQ or a district may issue orders."))
+    form = OrderForm(request.POST or None, places=places)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            order = services.order_issue(
+                actor=request.user,
+                title=data["title"],
+                scope=Place.objects.get(pk=data["scope"]),
+                deadline=data["deadline"],
+                message=data["message"],
+            )
+        except ValidationError as exc:
+            exc.apply_to_form(form)
+        else:
+            messages.success(request, _("Order issued."))
+            return redirect(f"{reverse('mobilization:board')}?order={order.pk}")
+    return render(request, "mobilization/order_form.html", {"form": form})
+
+
+@login_required
+def me(request: HttpRequest) -> HttpResponse:
+    """A cadre's or volunteer's own page: orders, community, the QR to show at arrival."""
+    enlistments = list(selectors.my_enlistments(request.user)[:10])
+    if request.method == "POST":
+        target = next((e for e in enlistments if str(e.pk) == request.POST.get("enlistment")), None)
+        if target is None:
+            raise Http404("No such enlistment")
+        services.sign_up(actor=request.user, enlistment=target)
+        messages.success(request, _("You signed up. Show your QR code when you arrive."))
+        return redirect("mobilization:me")
+    staff = getattr(request.user, "staff", None) if hasattr(request.user, "staff") else None
+    return render(request, "mobilization/me.html", {"enlistments": enlistments, "staff": staff})
+
+
+@login_required
+def qr_svg(request: HttpRequest, token: str) -> HttpResponse:
+    enlistment = selectors.enlistment_by_token(request.user, token)
+    url = request.build_absolute_uri(reverse("mobilization:report_in", args=[enlistment.token]))
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=6, border=2)
+    return HttpResponse(out.getvalue(), content_type="image/svg+xml")
+
+
+@login_required
+def report_in_page(request: HttpRequest, token: str) -> HttpResponse:
+    """Where the QR code leads: the owner sees their code; community staff confirm arrival."""
+    enlistment = selectors.enlistment_by_token(request.user, token)
+    target = enlistment.community or enlistment.staff.residence_community
+    may_check_in = target is not None and scope_for(request.user, Capability.CHECK_IN).covers(
+        target
+    )
+    error = ""
+    if request.method == "POST":
+        if not may_check_in:
+            raise PermissionDenied(_("You may not check people in here."))
+        try:
+            services.report_in(actor=request.user, enlistment=enlistment)
+        except ValidationError as exc:
+            error = next(iter(exc.errors.values()))
+        else:
+            messages.success(request, _("%s reported in.") % enlistment.staff.name)
+            return redirect(request.POST.get("next") or request.path)
+    return render(
+        request,
+        "mobilization/report_in.html",
+        {
+            "enlistment": enlistment,
+            "target": target,
+            "may_check_in": may_check_in,
+            "active": enlistment.state in ACTIVE_STATES,
+            "error": error,
+        },
+    )
+
+
+@login_required
+def check_in_page(request: HttpRequest) -> HttpResponse:
+    """Community staff: find an arriving person by name or phone and confirm them."""
+    communities = selectors.check_in_communities(request.user)
+    if not communities.exists():
+        raise PermissionDenied(_("Your role does not check people in."))
+    text = request.GET.get("q", "").strip()[:50]
+    scope = scope_for(request.user, Capability.CHECK_IN)
+    qs = (
+        selectors.enlistments_for(request.user)
+        .filter(scope.q("community") | scope.q("staff__residence_community"))
+        .filter(order__closed_at__isnull=True)
+        .order_by("state", "staff__name")
+    )
+    if text:
+        from shequ.core import pii
+
+        phone = pii.normalize_phone(text)
+        if len(phone) == 11:
+            qs = qs.filter(staff__phone_hmac=pii.blind_index(phone, kind="phone"))
+        else:
+            qs = qs.filter(staff__name__icontains=text)
+    page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    arrived = qs.filter(state__in=ACTIVE_STATES).count()
+    return render(
+        request,
+        "mobilization/check_in.html",
+        {"page": page, "q": text, "arrived": arrived, "states": EnlistmentState},
+    )
+
+
+@login_required
+def needs_page(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user, Capability.MANAGE_NEEDS)
+    communities = Place.objects.filter(scope.q(), kind=PlaceKind.COMMUNITY).order_by("path")[:500]
+    form = NeedForm(request.POST or None, communities=communities)
+    if request.method == "POST":
+        if not communities:
+            raise PermissionDenied(_("You may not declare needs."))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.need_declare(
+                    actor=request.user,
+                    community=Place.objects.get(pk=data["community"]),
+                    people_per_day=data["people_per_day"],
+                    starts_on=data["starts_on"],
+                    ends_on=data["ends_on"],
+                    skills=data["skills"],
+                    note=data["note"],
+                )
+            except ValidationError as exc:
+                exc.apply_to_form(form)
+            else:
+                messages.success(request, _("Need declared."))
+                return redirect("mobilization:needs")
+    view_scope = scope_for(request.user, Capability.VIEW_MOBILIZATION)
+    needs = Need.objects.filter(view_scope.q("community")).select_related("community")
+    page = Paginator(needs.order_by("-starts_on", "community__path"), settings.PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "mobilization/needs.html",
+        {"form": form, "page": page, "may_declare": bool(communities)},
+    )
+
+
+@login_required
+def staff_page(request: HttpRequest) -> HttpResponse:
+    """An agency coordinator's staff, and putting them under the open order."""
+    order, _orders = _current_order(request)
+    qs = selectors.staff_for(request.user).order_by("name")
+    if request.method == "POST":
+        if order is None:
+            raise Http404("No order")
+        chosen = list(qs.filter(pk__in=request.POST.getlist("staff")))
+        try:
+            made = services.enlist(actor=request.user, order=order, staff=chosen)
+        except ValidationError as exc:
+            messages.error(request, next(iter(exc.errors.values())))
+        else:
+            messages.success(request, _("%d signed up for the order.") % len(made))
+        return redirect("mobilization:staff")
+    enlisted = set()
+    if order is not None:
+        enlisted = set(
+            selectors.enlistments_for(request.user, order=order).values_list("staff_id", flat=True)
+        )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "mobilization/staff.html",
+        {"page": page, "order": order, "enlisted": enlisted},
+    )
+
+
+@login_required
+def reported_export(request: HttpRequest, order_id: int) -> HttpResponse:
+    """The reported-in list as Excel (台账)."""
+    import xlsxwriter
+
+    order = selectors.get_order_for(request.user, order_id)
+    rows = selectors.enlistments_for(request.user, order=order).filter(
+        state__in=[*ACTIVE_STATES, EnlistmentState.RELEASED]
+    )
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "constant_memory": True})
+    sheet = book.add_worksheet(_("Reported in")[:31])
+    heads = [_("Name"), _("Agency"), _("Rank"), _("Community"), _("State"), _("Reported at")]
+    sheet.write_row(0, 0, heads)
+    for i, e in enumerate(rows.iterator(chunk_size=1000), 1):
+        sheet.write_row(
+            i,
+            0,
+            [
+                e.staff.name,
+                e.staff.agency.name if e.staff.agency else _("Volunteer"),
+                e.staff.get_rank_display(),
+                e.community.name if e.community else "",
+                e.get_state_display(),
+                e.reported_at.astimezone().strftime("%Y-%m-%d %H:%M") if e.reported_at else "",
+            ],
+        )
+    book.close()
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="reported-in-{order.pk}.xlsx"'
+    return response

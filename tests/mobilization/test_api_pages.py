@@ -1,0 +1,145 @@
+"""Mobilization through the API and the pages, with scope."""
+
+from __future__ import annotations
+
+import uuid
+
+from shequ.mobilization import services
+from shequ.mobilization.models import Enlistment, ReportInEvent
+from tests.conftest import make_user
+
+
+def test_an_agency_coordinator_sees_only_their_staff(personas, mob, api):
+    names = {
+        s["name"]
+        for s in api(personas.coordinator).get("/api/v1/mobilization/staff").json()["items"]
+    }
+    assert names == {"甲一", "甲二", "乙一"}
+
+
+def test_a_community_sees_only_who_reported_to_it(personas, mob, api):
+    services.report_in(actor=personas.staff_a, enlistment=mob.e["甲一"])
+    services.report_in(actor=personas.staff_b, enlistment=mob.e["乙一"])
+    url = f"/api/v1/mobilization/orders/{mob.order.pk}/enlistments"
+    seen_a = {
+        e["staff_name"] for e in api(personas.staff_a).get(url, state="reported_in").json()["items"]
+    }
+    seen_b = {
+        e["staff_name"] for e in api(personas.staff_b).get(url, state="reported_in").json()["items"]
+    }
+    assert seen_a == {"甲一"}
+    assert seen_b == {"乙一"}
+    assert api(personas.outsider).get(url).json()["items"] == []
+
+
+def test_the_batch_endpoint_is_exactly_once(personas, mob, api):
+    body = {"items": [{"client_uuid": str(uuid.uuid4()), "token": mob.e["甲一"].token}]}
+    first = api(personas.staff_a).post("/api/v1/mobilization/report-ins", body)
+    again = api(personas.staff_a).post("/api/v1/mobilization/report-ins", body)
+    assert first.status_code == again.status_code == 200
+    assert first.json()[0]["result"] == "created"
+    assert again.json()[0]["result"] == "duplicate"
+    assert ReportInEvent.objects.count() == 1
+
+
+def test_a_malformed_batch_is_422_naming_the_field(personas, mob, api):
+    response = api(personas.staff_a).post(
+        "/api/v1/mobilization/report-ins", {"items": [{"client_uuid": "nope", "token": "x"}]}
+    )
+    assert response.status_code == 422
+    assert any("client_uuid" in e["field"] for e in response.json()["errors"])
+    empty = api(personas.staff_a).post("/api/v1/mobilization/report-ins", {"items": []})
+    assert empty.status_code == 422
+
+
+def test_the_board_counts_need_and_arrivals_per_community(personas, city, mob, api):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    services.need_declare(
+        actor=personas.staff_a,
+        community=city.a,
+        people_per_day=5,
+        starts_on=today,
+        ends_on=today + dt.timedelta(days=3),
+    )
+    services.report_in(actor=personas.staff_a, enlistment=mob.e["甲一"])
+    board = api(personas.hq).get(f"/api/v1/mobilization/orders/{mob.order.pk}/board").json()
+    row_a = next(r for r in board["rows"] if r["name"] == "甲社区")
+    assert (row_a["need"], row_a["reported"], row_a["gap"]) == (5, 1, 4)
+    assert row_a["signed_up"] == 2  # 甲二 and 外一 live in A and are on the way
+    assert board["total"]["reported"] == 1
+    assert sum(board["per_hour"].values()) == 1
+    street = api(personas.street).get(f"/api/v1/mobilization/orders/{mob.order.pk}/board").json()
+    assert [r["name"] for r in street["rows"]] == ["甲社区"]
+
+
+def test_only_hq_or_a_district_issues_orders(personas, city, api):
+    body = {"title": "令", "scope_id": city.c.pk, "deadline": "2099-01-01T08:00:00+08:00"}
+    assert api(personas.staff_a).post("/api/v1/mobilization/orders", body).status_code in (403, 404)
+    assert api(personas.hq).post("/api/v1/mobilization/orders", body).status_code == 201
+    past = {**body, "deadline": "2001-01-01T08:00:00+08:00"}
+    response = api(personas.hq).post("/api/v1/mobilization/orders", past)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "deadline"
+
+
+def test_the_qr_link_shows_the_owner_their_code_and_staff_a_confirm_button(
+    personas, mob, client, login
+):
+    owner = make_user("a1user")
+    mob.a1.user = owner
+    mob.a1.save()
+    url = f"/mobilization/r/{mob.e['甲一'].token}/"
+    page = login(owner).get(url).content.decode()
+    assert 'data-testid="qr"' in page
+    assert 'data-testid="confirm"' not in page
+    assert login(owner).get(url + "qr.svg")["Content-Type"] == "image/svg+xml"
+    staff_page = login(personas.staff_a).get(url).content.decode()
+    assert 'data-testid="confirm"' in staff_page
+    assert login(personas.staff_b).get(url).status_code == 404
+    assert login(personas.outsider).get(url).status_code == 404
+    done = login(personas.staff_a).post(url)
+    assert done.status_code == 302
+    assert Enlistment.objects.get(pk=mob.e["甲一"].pk).state == "reported_in"
+
+
+def test_a_refused_check_in_says_why_on_the_page(personas, mob, login):
+    mob.a1.fitness = "unwell"
+    mob.a1.save()
+    page = login(personas.staff_a).post(f"/mobilization/r/{mob.e['甲一'].token}/").content.decode()
+    assert 'data-testid="error"' in page
+
+
+def test_the_check_in_page_lists_who_is_coming_to_my_community(personas, mob, login):
+    page = login(personas.staff_a).get("/mobilization/check-in/").content.decode()
+    assert "甲一" in page and "甲二" in page and "外一" in page
+    assert "乙一" not in page
+    assert login(personas.coordinator).get("/mobilization/check-in/").status_code == 403
+
+
+def test_the_board_page_and_the_reported_in_export(personas, mob, login):
+    services.report_in(actor=personas.staff_a, enlistment=mob.e["甲一"])
+    page = login(personas.hq).get("/mobilization/").content.decode()
+    assert 'data-testid="total-reported">1<' in page
+    assert 'data-testid="chart"' in page
+    export = login(personas.hq).get(f"/mobilization/orders/{mob.order.pk}/reported.xlsx")
+    assert export.status_code == 200
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(BytesIO(export.content)).active.iter_rows(values_only=True))
+    assert rows[1][0] == "甲一"
+    assert len(rows) == 2
+
+
+def test_a_coordinator_signs_up_staff_from_the_page(personas, mob, login, city):
+    from tests.mobilization.conftest import make_staff
+
+    new = make_staff(personas.coordinator, mob.agency, city.a, "甲新")
+    response = login(personas.coordinator).post("/mobilization/staff/", {"staff": [new.pk]})
+    assert response.status_code == 302
+    assert Enlistment.objects.get(staff=new).state == "signed_up"
