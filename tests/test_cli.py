@@ -62,6 +62,10 @@ def _snapshot():
 
 
 def _wipe():
+    from shequ.mobilization import models as m
+
+    for model in (m.ReportInEvent, m.Posting, m.Enlistment, m.Need, m.Order, m.Staff, m.Agency):
+        model.objects.all().delete()
     Resident.objects.all().delete()
     ZoneDesignation.objects.all().delete()
     RoleAssignment.objects.all().delete()

@@ -168,5 +168,6 @@ def test_moving_people_between_communities_keeps_history(personas, city, mob):
     assert Enlistment.objects.get(pk=e1.pk).community == city.b
     places = list(Posting.objects.filter(staff=mob.a1).order_by("starts_at", "id"))
     assert [p.place for p in places] == [city.a, city.b]
-    assert places[0].ends_at is not None and places[1].ends_at is None
+    assert places[0].ends_at is not None
+    assert places[1].ends_at is None
     assert AuditEvent.objects.filter(action="mobilization.enlistment.move").count() == 1

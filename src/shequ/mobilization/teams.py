@@ -682,6 +682,7 @@ def _repair_agency_clashes(
     teams: list[list[int]],
     specs: list[tuple[object, tuple[int, ...]]],
     stranded: list[int],
+    deadline: float,
 ) -> tuple[list[list[int]], list[int]]:
     """Place people the "mix" fill could not, by moving a same-agency member elsewhere.
 
@@ -705,8 +706,9 @@ def _repair_agency_clashes(
     for x in stranded:
         c, a = pool.cls[x], pool.agency[x]
         placed = False
-        for t in range(len(teams)):
-            if free_of(t, c) <= 0:
+        incomplete = [t for t, team in enumerate(teams) if len(team) < sum(specs[t][1])]
+        for t in incomplete:
+            if free_of(t, c) <= 0 or time.monotonic() > deadline:
                 continue
             here = agencies_of(t)
             if not here[a]:
