@@ -64,9 +64,11 @@ def _snapshot():
 def _wipe():
     from shequ.mobilization import models as m
 
-    for model in (m.ReportInEvent, m.Posting, m.Enlistment, m.Need, m.Order, m.Staff, m.Agency):
+    for model in (m.ReportInEvent, m.Posting, m.Enlistment, m.Need, m.Order, m.Staff):
         model.objects.all().delete()
     Resident.objects.all().delete()
+    RoleAssignment.objects.all().delete()
+    m.Agency.objects.all().delete()
     ZoneDesignation.objects.all().delete()
     RoleAssignment.objects.all().delete()
     AuditEvent.objects.all().delete()
