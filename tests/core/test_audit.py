@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,8 @@ from django.utils import timezone
 from shequ.core import audit, services
 from shequ.core.models import AuditEvent
 from shequ.core.roles import Role
+from shequ.mobilization import services as mob_services
+from shequ.mobilization.models import Agency
 from shequ.places import services as place_services
 from shequ.places.models import PlaceKind, ZoneLevel
 from shequ.residents import services as resident_services
@@ -48,7 +51,133 @@ def _writes(personas, city):
             AuditEvent.objects.all().delete()
         return held["resident"]
 
+    def mob():
+        """An agency cadre of community A under an open order (built once, not audited)."""
+        if "mob" not in held:
+            from django.utils import timezone as tz
+
+            agency = Agency.objects.get(code="AG1")
+            staff = mob_services.staff_register(
+                actor=hq,
+                kind="cadre",
+                name="甲",
+                id_number=ID_NUMBER,
+                birth_year=1980,
+                gender="male",
+                agency=agency,
+                residence_community=city.a,
+            )
+            volunteer = mob_services.staff_register(
+                actor=None,
+                kind="volunteer",
+                name="乙",
+                id_number=ID_NUMBER_2,
+                birth_year=1990,
+                gender="female",
+                residence_community=city.a,
+            )
+            order = mob_services.order_issue(
+                actor=hq, title="令", scope=city.c, deadline=tz.now() + timedelta(hours=3)
+            )
+            held["mob"] = (staff, volunteer, order)
+            AuditEvent.objects.all().delete()
+        return held["mob"]
+
+    def enlisted():
+        staff, _v, order = mob()
+        if "enlisted" not in held:
+            [held["enlisted"]] = mob_services.enlist(actor=hq, order=order, staff=[staff])
+            AuditEvent.objects.all().delete()
+        return held["enlisted"]
+
+    def reported():
+        if "reported" not in held:
+            held["reported"] = mob_services.report_in(actor=hq, enlistment=enlisted())
+            AuditEvent.objects.all().delete()
+        return held["reported"]
+
+    def report_in_batch():
+        mob_services.report_in_batch(
+            actor=hq, items=[mob_services.ReportIn(uuid.uuid4(), enlisted().token)]
+        )
+        return enlisted().order
+
+    def sign_up():
+        staff, _v, order = mob()
+        staff.user = personas.cadre
+        staff.save()
+        [e] = mob_services.enlist(actor=hq, order=order, staff=[staff], signed_up=False)
+        AuditEvent.objects.all().delete()
+        return mob_services.sign_up(actor=personas.cadre, enlistment=e)
+
     return {
+        "staff_register": (
+            "mobilization.staff.register",
+            lambda: mob_services.staff_register(
+                actor=hq,
+                kind="cadre",
+                name="丙",
+                id_number=ID_NUMBER_3,
+                birth_year=1970,
+                gender="male",
+                agency=Agency.objects.get(code="AG1"),
+                residence_community=city.a,
+            ),
+            city.a,
+        ),
+        "volunteer_vet": (
+            "mobilization.volunteer.vet",
+            lambda: mob_services.volunteer_vet(actor=hq, volunteer=mob()[1], approve=True),
+            city.a,
+        ),
+        "order_issue": (
+            "mobilization.order.issue",
+            lambda: (
+                mob()[2]
+                and mob_services.order_issue(
+                    actor=hq,
+                    title="二令",
+                    scope=city.c,
+                    deadline=timezone.now() + timedelta(hours=3),
+                )
+            ),
+            city.c,
+        ),
+        "order_close": (
+            "mobilization.order.close",
+            lambda: mob_services.order_close(actor=hq, order=mob()[2]),
+            city.c,
+        ),
+        "enlist": (
+            "mobilization.enlistment.create",
+            lambda: mob_services.enlist(actor=hq, order=mob()[2], staff=[mob()[0]])[0],
+            None,
+        ),
+        "sign_up": ("mobilization.enlistment.sign_up", sign_up, None),
+        "report_in_batch": ("mobilization.enlistment.report_in", report_in_batch, city.a),
+        "release": (
+            "mobilization.enlistment.release",
+            lambda: mob_services.release(actor=hq, enlistment=reported()),
+            city.a,
+        ),
+        "need_declare": (
+            "mobilization.need.declare",
+            lambda: mob_services.need_declare(
+                actor=hq,
+                community=city.a,
+                people_per_day=3,
+                starts_on=timezone.localdate(),
+                ends_on=timezone.localdate(),
+            ),
+            city.a,
+        ),
+        "redistribute": (
+            "mobilization.enlistment.move",
+            lambda: mob_services.redistribute(
+                actor=hq, enlistments=[reported()], to_community=city.b
+            )[0],
+            city.b,
+        ),
         "user_create": (
             "core.user.create",
             lambda: services.user_create(actor=hq, username="new1", password="long-enough-pw-1"),
@@ -121,7 +250,8 @@ def _first17(born: str, seq: str) -> str:
 
 ID_NUMBER = _first17("19800101", "011")
 ID_NUMBER_2 = _first17("19900101", "022")
-SERVICE_MODULES = [services, place_services, resident_services]
+ID_NUMBER_3 = _first17("19700101", "033")
+SERVICE_MODULES = [services, place_services, resident_services, mob_services]
 WRITES = [
     "user_create",
     "role_grant",
@@ -135,6 +265,16 @@ WRITES = [
     "resident_update",
     "resident_move",
     "resident_set_status",
+    "staff_register",
+    "volunteer_vet",
+    "order_issue",
+    "order_close",
+    "enlist",
+    "sign_up",
+    "report_in_batch",
+    "release",
+    "need_declare",
+    "redistribute",
 ]
 
 
@@ -154,7 +294,7 @@ def test_each_service_write_leaves_exactly_one_matching_audit_event(db, personas
     assert event.action == action
     assert event.object_id == str(obj.pk)
     assert event.object_type == obj._meta.label_lower
-    assert event.actor == (personas.hq)
+    assert event.actor == (personas.cadre if name == "sign_up" else personas.hq)
     assert event.place == (obj if place == "self" else place)
 
 

@@ -1,0 +1,70 @@
+"""Staff lists go through the same import machine as residents (core.imports)."""
+
+from __future__ import annotations
+
+import io
+
+from shequ.core.imports import import_job_create, run_import
+from shequ.core.models import ImportStatus
+from shequ.mobilization.models import Rank, Staff
+from tests.mobilization.conftest import id_number
+
+
+def _import(user, text: str, **options):  # type: ignore[no-untyped-def]
+    job = import_job_create(
+        actor=user,
+        kind="staff",
+        upload=io.BytesIO(text.encode("utf-8")),
+        filename="staff.csv",
+        options=options,
+        enqueue=False,
+    )
+    return run_import(job.pk)
+
+
+def test_a_coordinator_imports_their_agencys_cadres_idempotently(personas, city):
+    a, b = id_number(1975), id_number(1990, female=True)
+    sheet = (
+        "姓名,身份证号,职级,党员,技能,居住社区\n"
+        f"张干部,{a},县处级,是,驾驶、英语,A\n"
+        f"李干部,{b},科员,否,,B\n"
+    )
+    job = _import(personas.coordinator, sheet)
+    assert job.status == ImportStatus.DONE, list(job.row_errors.values_list("reason", flat=True))
+    assert (job.created, job.updated, job.unchanged) == (2, 0, 0)
+    zhang = Staff.objects.get(name="张干部")
+    assert zhang.agency.code == "AG1"
+    assert zhang.rank == Rank.CHU
+    assert zhang.party_member
+    assert zhang.birth_year == 1975  # from the ID number
+    assert zhang.skill_list == ["driving", "english"]
+    assert Staff.objects.get(name="李干部").gender == "female"
+    again = _import(personas.coordinator, sheet)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    changed = _import(personas.coordinator, sheet.replace("县处级", "厅级"))
+    assert (changed.created, changed.updated, changed.unchanged) == (0, 1, 1)
+    assert Staff.objects.get(name="张干部").rank == Rank.TING
+
+
+def test_every_bad_row_is_reported_and_nothing_lands(personas, city):
+    good = id_number(1980)
+    sheet = (
+        "姓名,身份证号,职级,党员\n"
+        f"好人,{good},科员,是\n"
+        ",629999198001011230,大官,也许\n"
+        f"重复,{good},科员,否\n"
+    )
+    job = _import(personas.coordinator, sheet)
+    assert job.status == ImportStatus.REFUSED
+    assert not Staff.objects.exists()
+    problems = set(job.row_errors.values_list("row", "column"))
+    assert {(3, "姓名"), (3, "职级"), (3, "党员"), (2, "身份证号"), (4, "身份证号")} <= problems
+    values = job.row_errors.filter(column="身份证号").values_list("value", flat=True)
+    assert all("*" in v for v in values)
+
+
+def test_an_unknown_agency_code_is_refused_for_a_coordinator(personas, city):
+    sheet = f"姓名,身份证号,单位编码\n王,{id_number(1985)},AG-OTHER\n"
+    job = _import(personas.coordinator, sheet)
+    assert job.status == ImportStatus.REFUSED
+    assert job.row_errors.get().column == "单位编码"
