@@ -64,7 +64,19 @@ def _snapshot():
 def _wipe():
     from shequ.mobilization import models as m
 
-    for model in (m.ReportInEvent, m.Posting, m.Enlistment, m.Need, m.Order, m.Staff):
+    for model in (
+        m.TeamMember,
+        m.Team,
+        m.TeamDraft,
+        m.Pairing,
+        m.Batch,
+        m.ReportInEvent,
+        m.Posting,
+        m.Enlistment,
+        m.Need,
+        m.Order,
+        m.Staff,
+    ):
         model.objects.all().delete()
     Resident.objects.all().delete()
     RoleAssignment.objects.all().delete()

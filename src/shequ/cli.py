@@ -17,6 +17,8 @@ token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 import_app = typer.Typer(help="Import spreadsheets (.xlsx or .csv).", no_args_is_help=True)
 app.add_typer(import_app, name="import")
+teams_app = typer.Typer(help="Teams of mobilized cadres.", no_args_is_help=True)
+app.add_typer(teams_app, name="teams")
 
 DEMO_HOST = "127.0.0.1"
 DEMO_PORT = 8000
@@ -276,6 +278,59 @@ def import_residents(
             typer.echo(f"  … and {len(errors) - 50} more (use --json for all)")
     if job.status != ImportStatus.DONE:
         raise typer.Exit(code=1)
+
+
+@teams_app.command("form")
+def teams_form(
+    order: Annotated[int, typer.Option(help="Id of the mobilization order.")],
+    user: Annotated[str, typer.Option(help="Who forms them (scope, audit).")] = "",
+    size: Annotated[int, typer.Option(help="People per team.")] = 3,
+    leader_rank: Annotated[
+        str, typer.Option(help="Leaders' lowest rank: ting/chu/ke/keyuan.")
+    ] = "chu",
+    agency_mode: Annotated[str, typer.Option(help="any, same or mix.")] = "any",
+    time_limit: Annotated[float, typer.Option(help="Solver seconds.")] = 10.0,
+    confirm: Annotated[bool, typer.Option("--confirm", help="Confirm the teams at once.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Form balanced teams from the order's reported-in pool (OR-Tools CP-SAT)."""
+    _setup()
+    import json
+
+    from shequ.core.errors import PermissionDenied, ValidationError
+    from shequ.core.models import User
+    from shequ.mobilization import formation
+    from shequ.mobilization.models import Order
+
+    actor = User.objects.filter(username=user).first() if user else _only_hq()
+    the_order = Order.objects.filter(pk=order).first()
+    if actor is None or the_order is None:
+        raise _fail("name an existing --order and the forming --user")
+    try:
+        rules = formation.rules_from(size, leader_rank, agency_mode, time_limit)
+        draft = formation.team_draft_create(actor=actor, order=the_order, rules=rules)
+        if confirm:
+            formation.team_draft_confirm(actor=actor, draft=draft)
+    except (ValidationError, PermissionDenied) as exc:
+        raise _fail(str(exc)) from None
+    result = {
+        "draft": draft.pk,
+        "confirmed": confirm,
+        "teams": draft.teams,
+        "balance": draft.balance,
+        "problems": draft.problems,
+        "seconds": round(draft.seconds, 2),
+    }
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    typer.echo(f"{len(draft.teams)} teams in {draft.seconds:.1f} s (draft {draft.pk})")
+    for key, row in draft.balance.items():
+        typer.echo(
+            f"  {key:14} min {row['min']:.1f}  max {row['max']:.1f}  spread {row['spread']:.1f}"
+        )
+    for problem in draft.problems:
+        typer.echo(f"  ! {problem}")
 
 
 def _only_hq():  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from django.utils import timezone
 from shequ.core import audit, services
 from shequ.core.models import AuditEvent
 from shequ.core.roles import Role
+from shequ.mobilization import dispatch, formation
 from shequ.mobilization import services as mob_services
 from shequ.mobilization.models import Agency
 from shequ.places import services as place_services
@@ -110,7 +111,86 @@ def _writes(personas, city):
         AuditEvent.objects.all().delete()
         return mob_services.sign_up(actor=personas.cadre, enlistment=e)
 
+    def draft():
+        staff, _v, order = mob()
+        staff.rank = "chu"
+        staff.save()
+        second = mob_services.staff_register(
+            actor=hq,
+            kind="cadre",
+            name="丁",
+            id_number=ID_NUMBER_3,
+            birth_year=1975,
+            gender="female",
+            agency=Agency.objects.get(code="AG1"),
+            residence_community=city.a,
+        )
+        [e2] = mob_services.enlist(actor=hq, order=order, staff=[second])
+        mob_services.report_in(actor=hq, enlistment=e2)
+        reported()
+        AuditEvent.objects.all().delete()
+        return formation.team_draft_create(
+            actor=hq, order=order, rules=formation.rules_from(size=2, time_limit_s=2)
+        )
+
+    def held_draft():
+        if "draft" not in held:
+            held["draft"] = draft()
+            AuditEvent.objects.all().delete()
+        return held["draft"]
+
+    def batch():
+        staff, _v, order = mob()
+        reported()
+        return dispatch.batch_dispatch(
+            actor=hq,
+            order=order,
+            name="第一批",
+            place=city.a,
+            staff=[staff],
+            starts_at=timezone.now(),
+            ends_at=timezone.now() + timedelta(days=3),
+        )
+
+    def rotate():
+        if "batch" not in held:
+            held["batch"] = batch()
+            AuditEvent.objects.all().delete()
+        return dispatch.batch_rotate(
+            actor=hq,
+            current=held["batch"],
+            name="第二批",
+            staff=[mob()[0]],
+            ends_at=held["batch"].ends_at + timedelta(days=3),
+            handover_note="交接",
+        )
+
     return {
+        "team_draft_create": ("mobilization.teams.draft", draft, city.c),
+        "team_draft_swap": (
+            "mobilization.teams.swap",
+            lambda: formation.team_draft_swap(
+                actor=hq, draft=held_draft(), first=mob()[0].pk, second=mob()[0].pk
+            ),
+            city.c,
+        ),
+        "team_draft_confirm": (
+            "mobilization.teams.confirm",
+            lambda: formation.team_draft_confirm(actor=hq, draft=held_draft()) and held["draft"],
+            city.c,
+        ),
+        "batch_dispatch": ("mobilization.batch.dispatch", batch, city.a),
+        "batch_rotate": ("mobilization.batch.dispatch", rotate, city.a),
+        "pairing_create": (
+            "mobilization.pairing.create",
+            lambda: dispatch.pairing_create(
+                actor=hq,
+                agency=Agency.objects.get(code="AG1"),
+                place=city.ka,
+                starts_on=timezone.localdate(),
+            ),
+            city.ka,
+        ),
         "staff_register": (
             "mobilization.staff.register",
             lambda: mob_services.staff_register(
@@ -251,7 +331,14 @@ def _first17(born: str, seq: str) -> str:
 ID_NUMBER = _first17("19800101", "011")
 ID_NUMBER_2 = _first17("19900101", "022")
 ID_NUMBER_3 = _first17("19700101", "033")
-SERVICE_MODULES = [services, place_services, resident_services, mob_services]
+SERVICE_MODULES = [
+    services,
+    place_services,
+    resident_services,
+    mob_services,
+    formation,
+    dispatch,
+]
 WRITES = [
     "user_create",
     "role_grant",
@@ -275,6 +362,12 @@ WRITES = [
     "release",
     "need_declare",
     "redistribute",
+    "team_draft_create",
+    "team_draft_swap",
+    "team_draft_confirm",
+    "batch_dispatch",
+    "batch_rotate",
+    "pairing_create",
 ]
 
 

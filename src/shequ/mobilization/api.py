@@ -1,17 +1,20 @@
-"""/api/v1/mobilization: staff, orders, enlistment, batch report-in, needs, moves, board."""
+"""/api/v1/mobilization: staff, orders, enlistment, batch report-in, needs, moves, board,
+teams, batches and pairings."""
+
+import datetime as dt
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from shequ.core import imports
 from shequ.core.errors import PermissionDenied, ValidationError
-from shequ.core.roles import Role
-from shequ.core.scopes import agency_ids_for, has_role
-from shequ.mobilization import selectors, services
-from shequ.mobilization.models import Agency
+from shequ.core.roles import Capability, Role
+from shequ.core.scopes import agency_ids_for, has_role, scope_for
+from shequ.mobilization import dispatch, formation, selectors, services
+from shequ.mobilization.models import Agency, Batch, Staff, TeamDraft
 from shequ.mobilization.schemas import (
     BoardOut,
     EnlistIn,
@@ -207,3 +210,202 @@ def move(request: HttpRequest, payload: MoveIn):  # type: ignore[no-untyped-def]
     return services.redistribute(
         actor=request.user, enlistments=enlistments, to_community=to, note=payload.note
     )
+
+
+class DraftIn(Schema):
+    size: int = Field(3, ge=2, le=10)
+    leader_rank: str = "chu"
+    agency_mode: str = "any"
+    time_limit_s: float = Field(10.0, gt=0, le=120)
+    team_count: int | None = Field(None, ge=1, le=100_000)
+
+
+class DraftOut(Schema):
+    id: int
+    status: str
+    teams: list[dict]
+    balance: dict
+    problems: list[str]
+    seconds: float
+
+
+class SwapIn(Schema):
+    first: int
+    second: int
+
+
+def _draft_for(request: HttpRequest, draft_id: int) -> TeamDraft:
+    draft = TeamDraft.objects.select_related("order").filter(pk=draft_id).first()
+    if draft is None or not scope_for(request.user, Capability.ISSUE_ORDERS).covers(
+        draft.order.scope
+    ):
+        raise Http404("No such draft")
+    return draft
+
+
+@router.post("/orders/{int:order_id}/team-drafts", response={201: DraftOut})
+def create_draft(request: HttpRequest, order_id: int, payload: DraftIn):  # type: ignore[no-untyped-def]
+    """Form balanced teams from who reported in (preview; nothing is assigned yet)."""
+    order = selectors.get_order_for(request.user, order_id)
+    rules = formation.rules_from(
+        payload.size,
+        payload.leader_rank,
+        payload.agency_mode,
+        payload.time_limit_s,
+        payload.team_count,
+    )
+    return Status(201, formation.team_draft_create(actor=request.user, order=order, rules=rules))
+
+
+@router.post("/team-drafts/{int:draft_id}/swap", response=DraftOut)
+def swap(request: HttpRequest, draft_id: int, payload: SwapIn):  # type: ignore[no-untyped-def]
+    return formation.team_draft_swap(
+        actor=request.user,
+        draft=_draft_for(request, draft_id),
+        first=payload.first,
+        second=payload.second,
+    )
+
+
+@router.post("/team-drafts/{int:draft_id}/confirm", response=list[dict])
+def confirm(request: HttpRequest, draft_id: int):  # type: ignore[no-untyped-def]
+    teams = formation.team_draft_confirm(actor=request.user, draft=_draft_for(request, draft_id))
+    return [{"id": t.pk, "number": t.number, "community_id": t.community_id} for t in teams]
+
+
+class BatchIn(Schema):
+    name: str = Field(..., max_length=50)
+    place_id: int
+    staff_ids: list[int] = Field(..., min_length=1, max_length=1000)
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+class RotateIn(Schema):
+    name: str = Field(..., max_length=50)
+    staff_ids: list[int] = Field(..., min_length=1, max_length=1000)
+    ends_at: dt.datetime
+    handover_note: str = Field(..., max_length=2000)
+
+
+class BatchOut(Schema):
+    id: int
+    name: str
+    place_id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    previous_id: int | None
+    handover_note: str
+
+
+class PairingIn(Schema):
+    agency_code: str
+    place_id: int
+    starts_on: dt.date
+    ends_on: dt.date | None = None
+
+
+class PairingOut(Schema):
+    id: int
+    agency_id: int
+    place_id: int
+    starts_on: dt.date
+    ends_on: dt.date | None
+
+
+class PostingOut(Schema):
+    place_id: int
+    place: str = Field(alias="place.name")
+    starts_at: dt.datetime
+    ends_at: dt.datetime | None
+    reason: str
+
+
+def _people(request: HttpRequest, ids: list[int]) -> list:
+    staff = list(selectors.staff_for(request.user).filter(pk__in=ids))
+    if len(staff) != len(set(ids)):
+        raise ValidationError({"staff_ids": _("Some of these people are unknown to you.")})
+    return staff
+
+
+@router.post("/orders/{int:order_id}/batches", response={201: BatchOut})
+def dispatch_batch(request: HttpRequest, order_id: int, payload: BatchIn):  # type: ignore[no-untyped-def]
+    """Send a named batch (第一批…) of people on duty to a community or compound for a period."""
+    order = selectors.get_order_for(request.user, order_id)
+    batch = dispatch.batch_dispatch(
+        actor=request.user,
+        order=order,
+        name=payload.name,
+        place=get_place_for(request.user, payload.place_id),
+        staff=_people(request, payload.staff_ids),
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+    )
+    return Status(201, batch)
+
+
+@router.post("/batches/{int:batch_id}/rotate", response={201: BatchOut})
+def rotate_batch(request: HttpRequest, batch_id: int, payload: RotateIn):  # type: ignore[no-untyped-def]
+    """The next batch takes over where this one ends, with a handover note."""
+    current = Batch.objects.filter(pk=batch_id).select_related("order", "place").first()
+    if current is None or not scope_for(request.user, Capability.MANAGE_NEEDS).covers(
+        current.place
+    ):
+        raise Http404("No such batch")
+    batch = dispatch.batch_rotate(
+        actor=request.user,
+        current=current,
+        name=payload.name,
+        staff=_people(request, payload.staff_ids),
+        ends_at=payload.ends_at,
+        handover_note=payload.handover_note,
+    )
+    return Status(201, batch)
+
+
+@router.post("/pairings", response={201: PairingOut})
+def pair(request: HttpRequest, payload: PairingIn):  # type: ignore[no-untyped-def]
+    """对点支援: pair an agency with a compound."""
+    agency = Agency.objects.filter(code=payload.agency_code).first()
+    if agency is None:
+        raise ValidationError({"agency_code": _("No agency with this code.")})
+    pairing = dispatch.pairing_create(
+        actor=request.user,
+        agency=agency,
+        place=get_place_for(request.user, payload.place_id),
+        starts_on=payload.starts_on,
+        ends_on=payload.ends_on,
+    )
+    return Status(201, pairing)
+
+
+@router.get("/staff/{int:staff_id}/history", response=list[PostingOut])
+def history(request: HttpRequest, staff_id: int):  # type: ignore[no-untyped-def]
+    """Who was where, when."""
+    staff = selectors.staff_for(request.user).filter(pk=staff_id).first()
+    if staff is None:
+        raise Http404("No such person")
+    return dispatch.history_of(staff)
+
+
+class VetIn(Schema):
+    approve: bool
+
+
+@router.get("/volunteers/pending", response=list[StaffOut])
+def pending_volunteers(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """Self-registered volunteers of your communities waiting for vetting."""
+    scope = scope_for(request.user, Capability.CHECK_IN)
+    return list(
+        Staff.objects.filter(scope.q("residence_community"), kind="volunteer", vetting="pending")
+        .defer("id_number", "phone")
+        .order_by("created_at")[:500]
+    )
+
+
+@router.post("/volunteers/{int:staff_id}/vet", response=StaffOut)
+def vet(request: HttpRequest, staff_id: int, payload: VetIn):  # type: ignore[no-untyped-def]
+    volunteer = selectors.staff_for(request.user).filter(pk=staff_id, kind="volunteer").first()
+    if volunteer is None:
+        raise Http404("No such volunteer")
+    return services.volunteer_vet(actor=request.user, volunteer=volunteer, approve=payload.approve)

@@ -181,12 +181,65 @@ def add_demo_mobilization(*, seed: int, hq: User, cadres: int = 3000) -> dict[st
             for c in communities
         ]
     )
+    teams = _demo_teams(hq=hq, order=order)
+    _demo_pairing(hq=hq, order=order, rng=rng)
     return {
         "agency": len(agencies),
         "cadre": cadres,
         "volunteer": 300,
         "reported_in": len(arriving),
+        "team": teams,
     }
+
+
+def _demo_teams(*, hq: User, order: Order) -> int:
+    """A hundred teams of three from the reported-in cadres, confirmed."""
+    from shequ.mobilization import formation
+
+    if not formation.pool_of(hq, order).exists():
+        return 0
+    # A hundred teams: the rest of who reported in stays free, as on a real first morning.
+    rules = formation.rules_from(size=3, time_limit_s=5, team_count=100)
+    draft = formation.team_draft_create(actor=hq, order=order, rules=rules)
+    return len(formation.team_draft_confirm(actor=hq, draft=draft))
+
+
+def _demo_pairing(*, hq: User, order: Order, rng: random.Random) -> None:
+    """对点支援: the demo agency is paired with a locked-down compound and sends 第一批."""
+    from shequ.mobilization import dispatch
+    from shequ.places.models import ZoneDesignation
+
+    agency = Agency.objects.filter(code="A-RS").first()
+    lockdown = (
+        ZoneDesignation.objects.filter(
+            level="lockdown", ends_at__isnull=True, place__kind=PlaceKind.COMPOUND
+        )
+        .select_related("place")
+        .first()
+    )
+    if agency is None or lockdown is None:
+        return
+    dispatch.pairing_create(
+        actor=hq, agency=agency, place=lockdown.place, starts_on=timezone.localdate()
+    )
+    people = list(
+        Staff.objects.filter(
+            agency=agency,
+            enlistments__order=order,
+            enlistments__state__in=["reported_in", "assigned"],
+        ).order_by("id")[:10]
+    )
+    if people:
+        now = timezone.now()
+        dispatch.batch_dispatch(
+            actor=hq,
+            order=order,
+            name="第一批",
+            place=lockdown.place,
+            staff=people,
+            starts_at=now,
+            ends_at=now + dt.timedelta(days=3),
+        )
 
 
 def link_demo_person(*, user: User, community: Place, order: Order | None = None) -> Staff | None:

@@ -305,3 +305,118 @@ class Posting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff} @ {self.place}"
+
+
+class TeamDraft(models.Model):
+    """A proposed formation for an order: previewed, adjusted (swaps), then confirmed."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="team_drafts")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    rules = models.JSONField(default=dict)
+    # [{"leader": staff_id, "members": [staff_id, ...], "community": place_id | None}, ...]
+    teams = models.JSONField(default=list)
+    balance = models.JSONField(default=dict)
+    problems = models.JSONField(default=list)
+    status = models.CharField(max_length=16, default="draft")  # draft / confirmed / discarded
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.order} draft {self.pk}"
+
+
+class Team(models.Model):
+    """A confirmed team: one leader and members, sent to a community."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="teams")
+    number = models.PositiveIntegerField()
+    leader = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(
+        "places.Place", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["order", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "number"], name="team_numbers_per_order")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} #{self.number}"
+
+
+class TeamMember(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="members")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="team_memberships")
+    is_leader = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            # Nobody in two teams under one order.
+            models.UniqueConstraint(fields=["order", "staff"], name="one_team_per_person_per_order")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} in {self.team}"
+
+
+class Batch(models.Model):
+    """People or teams sent to a community or compound for a period (第一批, 第二批…).
+
+    Rotation: the next batch takes over when this one ends, with a handover note.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="batches")
+    name = models.CharField(_("name"), max_length=50)
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+    previous = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next"
+    )
+    handover_note = models.TextField(_("handover note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    members = models.ManyToManyField(Staff, related_name="batches")
+
+    class Meta:
+        ordering = ["place", "starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="batch_ends_after_start", condition=Q(ends_at__gt=models.F("starts_at"))
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.place}"
+
+
+class Pairing(models.Model):
+    """对点支援: an agency paired with a compound; its dispatched staff go there."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="pairings")
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["agency", "starts_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "place", "starts_on"], name="one_pairing_per_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} ↔ {self.place}"

@@ -24,17 +24,22 @@ How (and why this way):
   * How many teams can be formed follows from counts alone (closed forms per agency mode, see
     `_team_capacity`), so a shortfall is explained exactly before any search.
   * Party and gender balance depend only on how many people of each *class* (leader-eligible ×
-    party × gender) a team holds, and teams are interchangeable. CP-SAT therefore chooses how
-    many teams of each composition to form: about a hundred integers for k = 3 whatever the
-    pool size, so the party and women spreads are proven optimal in milliseconds even for
-    25,000 people (a flat person × team model would need 200 million booleans there).
-  * Concrete people fill the slots, oldest first into the team with the lowest projected age
-    sum, then swaps between people of the same class (which change neither party nor gender
-    counts nor any hard rule) shrink the mean-age spread until it reaches its lower bound, no
-    swap helps, or time runs out.
-  * Small pools (people × teams ≤ `_EXACT_MODEL_MAX_CELLS`) are then solved by a flat CP-SAT
-    model of the whole problem, hinted with the heuristic's answer, and proven optimal when
-    time allows.
+    party × gender) a team holds. A spread of w means every team's count lies in one window
+    [lo, lo + w]; with both windows fixed, choosing how many teams of each class composition
+    to form is a small CP-SAT model per group (the whole pool, or one agency under "same")
+    whose size does not grow with the pool. Trying widths from 0 up, party first, proves the
+    party and women spreads optimal in milliseconds even for 25,000 people, where a flat
+    person × team model would need 200 million booleans.
+  * Concrete people fill the slots (largest class first, oldest first into the team with the
+    lowest age sum). Then the mean-age spread shrinks by swaps that never touch the first two
+    objectives or a hard rule: re-dealing one class at a time (optimal for that class by the
+    rearrangement inequality), a random walk of same-class swaps across plateaus, and targeted
+    swaps off the extremes — until a lower bound is met, nothing helps, or time runs out.
+  * Under "mix" with a few large agencies, class compositions may not be seatable without
+    colleagues meeting; then CP-SAT picks (class, agency) types per team instead.
+  * Small pools (people × teams ≤ `_EXACT_MODEL_MAX_CELLS`) are finally solved by a flat
+    CP-SAT model of the whole problem, started from the heuristic's answer, and kept only if
+    better; it proves optimality when time allows.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from __future__ import annotations
 import datetime
 import heapq
 import itertools
+import random
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -50,19 +56,22 @@ from dataclasses import dataclass
 from ortools.graph.python import min_cost_flow
 from ortools.sat.python import cp_model
 
-RANK_LEVELS = {
-    "ting": 4,
-    "chu": 3,
-    "ke": 2,
-    "keyuan": 1,
-    "other": 0,
-}  # 厅级 县处级 乡科级 科员 other
+# 厅级 (ting), 县处级 (chu), 乡科级 (ke), 科员 (keyuan), other
+RANK_LEVELS = {"ting": 4, "chu": 3, "ke": 2, "keyuan": 1, "other": 0}
 AGENCY_MODES = ("any", "same", "mix")
 
 # Above this many person × team cells the flat exact model is too big to help within seconds.
 _EXACT_MODEL_MAX_CELLS = 6000
-# Share of the time limit the composition model may use; the rest goes to people and ages.
-_COMPOSITION_TIME_SHARE = 0.4
+# Share of the time limit the composition search may use; the rest goes to people and ages.
+# Under "same" it solves one model per agency and age swaps are confined to an agency, so
+# it gets more.
+_COMPOSITION_TIME_SHARE = {"any": 0.4, "mix": 0.4, "same": 0.7}
+# The (class, agency) type model for "mix" is built only up to this many team × type cells.
+_TYPE_MODEL_MAX_CELLS = 60_000
+# The age walk gives up after this many tries per team without lowering its penalty, and
+# the search stops after this many kicks in a row that found nothing better.
+_WALK_PATIENCE = 50
+_KICKS = 40
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,8 @@ class TeamRules:
 
 @dataclass
 class Team:
+    """A formed team; the counts and mean age are over all `size` people, leader included."""
+
     leader_id: int
     member_ids: list[int]
     community_id: int | None = None
@@ -112,6 +123,8 @@ class Team:
 
 @dataclass
 class Formation:
+    """The result of `form_teams`; see its docstring for `status`, `problems`, `shortfall`."""
+
     teams: list[Team]
     unassigned: list[int]
     status: str
@@ -147,22 +160,21 @@ def form_teams(
     needs_total = sum(need.teams for need in needs)
 
     capacity = _team_capacity(pool, rules)
+    # Teams asked for: team_count, or else as many as the pool allows (at least one); and in
+    # either case enough to cover the needs.
     if rules.team_count is not None:
-        target: int | None = max(rules.team_count, needs_total)
+        asked = max(rules.team_count, needs_total)
         wanted = min(rules.team_count, capacity)
     else:
-        target = needs_total if needs_total else None
+        asked = max(capacity, needs_total, 1)
         wanted = capacity
-
-    # what the caller asked for; with no team_count and no needs, "as many as the pool allows"
-    asked = target if target is not None else max(capacity, 1)
     groups: list[list[int]] = []
     proven = wanted == 0
     if wanted > 0:
         groups, proven = _form_by_composition(pool, rules, wanted, deadline)
         if len(pool) * wanted <= _EXACT_MODEL_MAX_CELLS and not proven:
             exact = _solve_exact(pool, rules, wanted, groups, deadline)
-            if exact is not None:
+            if exact is not None and _standing(pool, exact[0]) <= _standing(pool, groups):
                 groups, proven = exact
 
     teams = [_describe_team(pool, members) for members in groups]
@@ -174,7 +186,7 @@ def form_teams(
     shortfall: dict[str, int] = {}
     if formed < asked:
         status = "infeasible" if formed == 0 else "partial"
-        problems, shortfall = _explain(pool, rules, target, asked, formed, capacity, needs_total)
+        problems, shortfall = _explain(pool, rules, asked, formed, capacity, needs_total)
     else:
         status = "optimal" if proven else "feasible"
 
@@ -219,7 +231,10 @@ def check_formation(
         for pid in people:
             place(pid, label)
         if len(people) != rules.size:
-            violations.append(f"{label} has {len(people)} people; the rule is {rules.size}.")
+            violations.append(
+                f"{label} has {len(people)} {'person' if len(people) == 1 else 'people'}; "
+                f"the rule is {rules.size}."
+            )
         leader = by_id.get(team.leader_id)
         if leader is not None and leader.rank_level < rules.leader_min_level:
             violations.append(
@@ -240,7 +255,10 @@ def check_formation(
         place(pid, "the unassigned list")
     missing = [pid for pid in by_id if pid not in where]
     if missing:
-        violations.append(f"{len(missing)} candidates are neither in a team nor unassigned.")
+        violations.append(
+            f"{_plural(len(missing), 'candidate')} {'is' if len(missing) == 1 else 'are'} "
+            "neither in a team nor unassigned."
+        )
     if rules.team_count is not None and len(formation.teams) > rules.team_count:
         violations.append(
             f"{len(formation.teams)} teams formed; team_count allows {rules.team_count}."
@@ -251,11 +269,11 @@ def check_formation(
         for community, count in sent.items():
             if community not in asked:
                 violations.append(
-                    f"{count} teams sent to community {community}, which has no need."
+                    f"{_plural(count, 'team')} sent to community {community}, which has no need."
                 )
             elif count > asked[community]:
                 violations.append(
-                    f"{count} teams sent to community {community}, which asked for "
+                    f"{_plural(count, 'team')} sent to community {community}, which asked for "
                     f"{asked[community]}."
                 )
     return violations
@@ -406,13 +424,13 @@ def _form_by_composition(
         for g, members in by_group.items()
     }
     caps = {g: cap for g, cap in caps.items() if cap > 0}
-    hint = _greedy_compositions(class_counts, caps, wanted, k)
-    budget = max(0.05, (deadline - time.monotonic()) * _COMPOSITION_TIME_SHARE)
+    share = _COMPOSITION_TIME_SHARE[rules.agency_mode]
+    budget = max(0.05, (deadline - time.monotonic()) * share)
     chosen, quota, proven = _solve_compositions(
-        pool, rules, class_counts, caps, wanted, hint, budget
+        pool, rules, class_counts, caps, wanted, time.monotonic() + budget
     )
-    if chosen is None:
-        chosen, quota = hint, None
+    if chosen is None:  # out of time before any window was settled: a plain valid answer
+        chosen, quota = _greedy_compositions(class_counts, caps, wanted, k), None
     specs = [
         (g, comp) for (g, comp), count in sorted(chosen.items(), key=repr) for _ in range(count)
     ]
@@ -424,10 +442,84 @@ def _form_by_composition(
         complete = [team for team in teams if len(team) == k]
         dropped = len(teams) - len(complete)
         teams = complete
-    in_team = {p for team in teams for p in team}
-    spare = [p for p in range(len(pool)) if p not in in_team]
-    age_optimal = _balance_ages(pool, rules, teams, spare, deadline - 0.05)
+    if dropped and wanted * 8 * len(set(pool.agency)) <= _TYPE_MODEL_MAX_CELLS:
+        # few, large agencies: seat people by (class, agency) type with CP-SAT instead
+        share = time.monotonic() + (deadline - time.monotonic()) * 0.7
+        seated = _seat_mix_by_types(pool, rules, wanted, teams, share)
+        if seated is not None:
+            teams, proven = seated
+            dropped = 0
+    # leave time to describe the teams and assign communities (~6 µs a person) before the limit
+    reserve = 0.05 + 6e-6 * len(pool)
+    age_optimal = _balance_ages(pool, rules, teams, deadline - reserve)
     return teams, proven and age_optimal and dropped == 0
+
+
+def _seat_mix_by_types(
+    pool: _Pool, rules: TeamRules, wanted: int, hint: list[list[int]], deadline: float
+) -> tuple[list[list[int]], bool] | None:
+    """Under "mix" with few large agencies: choose each team's (class, agency) types at once.
+
+    Class compositions chosen without agencies can be impossible to seat when every team needs
+    a member of the same few agencies, so this model decides types per team: at most one per
+    agency, at least one possible leader, party then women spread minimised (lexicographic
+    weights). Sized teams × types, so it is used only when that is small. Returns (teams,
+    spreads proven optimal) or None when it found nothing in time.
+    """
+    k = rules.size
+    types = sorted(Counter(zip(pool.cls, pool.agency, strict=True)).items(), key=repr)
+    model = cp_model.CpModel()
+    n: dict[tuple[int, int], cp_model.IntVar] = {}
+    for t in range(wanted):
+        for j, ((_c, agency), count) in enumerate(types):
+            top = min(count, k if agency is None else 1)
+            n[t, j] = model.new_int_var(0, top, "")
+    high_low = [model.new_int_var(0, k, "") for _ in range(4)]
+    party_hi, party_lo, women_hi, women_lo = high_low
+    party_of = []
+    for t in range(wanted):
+        here = [(j, n[t, j]) for j in range(len(types))]
+        model.add(sum(v for _, v in here) == k)
+        model.add(sum(v for j, v in here if types[j][0][0] in _ELIGIBLE_CLASSES) >= 1)
+        by_agency: dict[object, list[cp_model.IntVar]] = defaultdict(list)
+        for j, v in here:
+            if types[j][0][1] is not None:
+                by_agency[types[j][0][1]].append(v)
+        for same in by_agency.values():
+            if len(same) > 1:
+                model.add(sum(same) <= 1)
+        party = sum(v for j, v in here if _CLASS_PARTY[types[j][0][0]])
+        women = sum(v for j, v in here if _CLASS_FEMALE[types[j][0][0]])
+        model.add_linear_constraint(party - party_lo, 0, k)
+        model.add_linear_constraint(party_hi - party, 0, k)
+        model.add_linear_constraint(women - women_lo, 0, k)
+        model.add_linear_constraint(women_hi - women, 0, k)
+        party_of.append(party)
+    for j, (_, count) in enumerate(types):
+        model.add(sum(n[t, j] for t in range(wanted)) <= count)
+    model.minimize((k + 1) * (party_hi - party_lo) + (women_hi - women_lo))
+    index = {key: j for j, (key, _) in enumerate(types)}
+    ordered = sorted(hint, key=lambda team: -sum(pool.party[p] for p in team))
+    for t, team in enumerate(ordered[:wanted]):
+        seen = Counter(index[(pool.cls[p], pool.agency[p])] for p in team)
+        for j in range(len(types)):
+            model.add_hint(n[t, j], seen[j])
+    solver = _solver(rules, deadline - time.monotonic())
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    ages = sorted(pool.age)
+    median = ages[len(ages) // 2]
+    people: dict[tuple[int, object], list[int]] = defaultdict(list)
+    for p in sorted(range(len(pool)), key=lambda p: (-abs(pool.age[p] - median), pool.ids[p])):
+        people[(pool.cls[p], pool.agency[p])].append(p)  # popped from the end: nearest first
+    teams = []
+    for t in range(wanted):
+        team = []
+        for j, (key, _) in enumerate(types):
+            team.extend(people[key].pop() for _ in range(solver.value(n[t, j])))
+        teams.append(team)
+    return teams, status == cp_model.OPTIMAL
 
 
 def _pick_evenly(items: list[int], count: int) -> tuple[list[int], list[int]]:
@@ -470,84 +562,294 @@ def _greedy_compositions(
     return chosen
 
 
+def _windows(width: int, k: int, centre: float) -> list[tuple[int, int]]:
+    """All windows [lo, lo + width] within 0..k, the ones around `centre` first."""
+    found = [(lo, lo + width) for lo in range(k - width + 1)]
+    return sorted(found, key=lambda w: abs((w[0] + w[1]) / 2 - centre))
+
+
 def _solve_compositions(
     pool: _Pool,
     rules: TeamRules,
     class_counts: dict[object, Counter],
     caps: dict[object, int],
     wanted: int,
-    hint: Counter,
-    budget: float,
+    deadline: float,
 ) -> tuple[Counter | None, dict[tuple[int, object], int] | None, bool]:
-    """CP-SAT over team compositions: how many teams of each kind, per group.
+    """How many teams of each composition, per group, for the best party then women spread.
 
-    Returns (team count per (group, composition), people per (class, agency) under "mix", proven).
+    A spread of w means every team's count lies in some window [lo, lo + w]. With both
+    windows fixed the problem splits into one small CP-SAT model per group (per agency under
+    "same") with no big-M terms, so infeasible windows are refuted in milliseconds. Widths
+    are tried from 0 up — party first, then women among the narrowest party windows — which
+    makes the result lexicographically optimal when no solve ran out of time.
+
+    Returns (team count per (group, composition), people per (class, agency) under "mix",
+    proven optimal).
     """
+    search = _CompositionSearch(pool, rules, class_counts, caps, wanted, deadline)
     k = rules.size
-    model = cp_model.CpModel()
-    comps = _compositions(k)
-    z: dict[tuple[object, tuple[int, ...]], cp_model.IntVar] = {}
-    bounds: dict[tuple[object, tuple[int, ...]], int] = {}
-    for g, cap in caps.items():
-        counts = class_counts[g]
-        for comp in comps:
-            bound = min([cap] + [counts[c] // comp[c] for c in range(8) if comp[c]])
+    people = max(1, len(pool))
+    party_centre = k * sum(pool.party) / people
+    women_centre = k * sum(pool.female) / people
+    anything = (0, k)
+    narrowest: list[tuple[int, int]] = []
+    for width in range(k + 1):
+        narrowest = [w for w in _windows(width, k, party_centre) if search.plan(w, anything)]
+        if narrowest:
+            break
+    for width in range(k + 1):
+        for party in narrowest:
+            for women in _windows(width, k, women_centre):
+                plan = search.plan(party, women)
+                if plan:
+                    chosen, quota = search.finish(party, women, plan)
+                    return chosen, quota, not search.timed_out
+    return None, None, False
+
+
+class _CompositionSearch:
+    """Feasibility of balance windows, group by group, with a cache (agencies often repeat)."""
+
+    def __init__(
+        self,
+        pool: _Pool,
+        rules: TeamRules,
+        class_counts: dict[object, Counter],
+        caps: dict[object, int],
+        wanted: int,
+        deadline: float,
+    ) -> None:
+        self.pool, self.rules, self.caps, self.wanted = pool, rules, caps, wanted
+        self.class_counts = class_counts
+        self.deadline = deadline
+        self.k = rules.size
+        self.comps = _compositions(self.k)
+        self.groups = sorted(caps, key=lambda g: (-caps[g], repr(g)))
+        self.timed_out = False
+        self.plans: dict[tuple, dict[object, Counter] | None] = {}
+        self.cache: dict[tuple, Counter | None] = {}
+
+    def plan(self, party: tuple[int, int], women: tuple[int, int]) -> dict[object, Counter] | None:
+        """Compositions per group that fit both windows and make `wanted` teams, or None."""
+        if (party, women) in self.plans:
+            return self.plans[(party, women)]
+        allowed = [
+            comp
+            for comp in self.comps
+            if party[0] <= _count(comp, _CLASS_PARTY) <= party[1]
+            and women[0] <= _count(comp, _CLASS_FEMALE) <= women[1]
+        ]
+        result: dict[object, Counter] | None = {}
+        if self.rules.agency_mode == "same" and self.wanted < sum(self.caps.values()):
+            # fewer teams than the agencies allow: each makes what it can, then trim
+            for g in self.groups:
+                found = self._group(g, allowed, self.caps[g], party, women, exact=False)
+                if found:
+                    result[g] = found
+            made = sum(sum(c.values()) for c in result.values())
+            if made < self.wanted:
+                result = None
+            else:
+                _trim(result, made - self.wanted)
+        else:
+            for position, g in enumerate(self.groups):
+                teams = self.wanted if self.rules.agency_mode != "same" else self.caps[g]
+                found = self._group(g, allowed, teams, party, women, exact=True)
+                if found is None:
+                    # the group that failed is the likeliest to fail the next window too
+                    self.groups.insert(0, self.groups.pop(position))
+                    result = None
+                    break
+                result[g] = found
+        self.plans[(party, women)] = result
+        return result
+
+    def _group(
+        self,
+        g: object,
+        allowed: list[tuple[int, ...]],
+        teams: int,
+        party: tuple[int, int],
+        women: tuple[int, int],
+        exact: bool,
+    ) -> Counter | None:
+        counts = self.class_counts[g]
+        signature = (tuple(counts[c] for c in range(8)), teams, party, women, exact)
+        mix = self.rules.agency_mode == "mix"
+        if not mix and signature in self.cache:
+            return self.cache[signature]
+        k = self.k
+        with_party = sum(counts[c] for c in range(8) if _CLASS_PARTY[c])
+        with_women = sum(counts[c] for c in range(8) if _CLASS_FEMALE[c])
+        total = sum(counts.values())
+        if exact and (
+            with_party < teams * party[0]
+            or total - with_party < teams * (k - party[1])
+            or with_women < teams * women[0]
+            or total - with_women < teams * (k - women[1])
+        ):
+            self.cache[signature] = None
+            return None
+        if not mix and teams * 8 < len(allowed):
+            found, status = self._group_by_team(counts, teams, party, women, exact)
+        else:
+            model, z, _ = self._model(counts, allowed, teams, exact)
+            if not exact:
+                model.maximize(sum(z.values()))
+            solver = self._solver()
+            status = solver.solve(model)
+            found = None
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                found = Counter({comp: solver.value(v) for comp, v in z.items() if solver.value(v)})
+        if status == cp_model.UNKNOWN or (not exact and status == cp_model.FEASIBLE):
+            self.timed_out = True
+        if not mix:
+            self.cache[signature] = found
+        return found
+
+    def _group_by_team(
+        self,
+        counts: Counter,
+        teams: int,
+        party: tuple[int, int],
+        women: tuple[int, int],
+        exact: bool,
+    ) -> tuple[Counter | None, int]:
+        """The same question for a group with few teams, as class counts per team.
+
+        An agency forming five teams of six needs 40 integers this way against ~1,700
+        compositions the other way.
+        """
+        k = self.k
+        model = cp_model.CpModel()
+        present = [c for c in range(8) if counts[c]]
+        y = {
+            (j, c): model.new_int_var(0, min(k, counts[c]), "")
+            for j in range(teams)
+            for c in present
+        }
+        active = [model.new_bool_var("") for _ in range(teams)]
+        party_of = []
+        for j in range(teams):
+            on = active[j]
+            if exact:
+                model.add(on == 1)
+            model.add(sum(y[j, c] for c in present) == k * on)
+            model.add(sum(y[j, c] for c in present if c in _ELIGIBLE_CLASSES) >= on)
+            in_party = sum(y[j, c] for c in present if _CLASS_PARTY[c])
+            in_women = sum(y[j, c] for c in present if _CLASS_FEMALE[c])
+            model.add(in_party >= party[0] * on)
+            model.add(in_party <= party[1])
+            model.add(in_women >= women[0] * on)
+            model.add(in_women <= women[1])
+            party_of.append(in_party)
+        for j in range(teams - 1):  # teams are interchangeable: active first, then by party
+            model.add(active[j] >= active[j + 1])
+            model.add(party_of[j] >= party_of[j + 1])
+        for c in present:
+            model.add(sum(y[j, c] for j in range(teams)) <= counts[c])
+        if not exact:
+            model.maximize(sum(active))
+        solver = self._solver()
+        status = solver.solve(model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None, status
+        found: Counter = Counter()
+        for j in range(teams):
+            if solver.value(active[j]):
+                comp = tuple(solver.value(y[j, c]) if (j, c) in y else 0 for c in range(8))
+                found[comp] += 1
+        return found, status
+
+    def _model(
+        self, counts: Counter, allowed: list[tuple[int, ...]], teams: int, exact: bool
+    ) -> tuple[cp_model.CpModel, dict, dict]:
+        model = cp_model.CpModel()
+        z: dict[tuple[int, ...], cp_model.IntVar] = {}
+        for comp in allowed:
+            bound = min([teams] + [counts[c] // comp[c] for c in range(8) if comp[c]])
             if bound > 0:
-                z[(g, comp)] = model.new_int_var(0, bound, "")
-                bounds[(g, comp)] = bound
-    model.add(sum(z.values()) == wanted)
-    for g, cap in caps.items():
-        mine = [v for (gg, _), v in z.items() if gg == g]
-        model.add(sum(mine) <= cap)
+                z[comp] = model.new_int_var(0, bound, "")
+        if exact:
+            model.add(sum(z.values()) == teams)
+        else:
+            model.add(sum(z.values()) <= teams)
+        quota: dict[tuple[int, object], cp_model.IntVar] = {}
+        if self.rules.agency_mode == "mix":
+            # each agency can put at most one person in each team
+            by_class_agency = Counter(zip(self.pool.cls, self.pool.agency, strict=True))
+            for (c, agency), n in by_class_agency.items():
+                top = n if agency is None else min(n, teams)
+                quota[(c, agency)] = model.new_int_var(0, top, "")
+            per_agency: dict[object, list[cp_model.IntVar]] = defaultdict(list)
+            for (_, agency), v in quota.items():
+                if agency is not None:
+                    per_agency[agency].append(v)
+            for members in per_agency.values():
+                model.add(sum(members) <= teams)
         for c in range(8):
-            model.add(
-                sum(comp[c] * v for (gg, comp), v in z.items() if gg == g) <= class_counts[g][c]
-            )
-    used: dict[tuple[int, ...], cp_model.IntVar] = {}
-    for (g, comp), v in z.items():
-        if comp not in used:
-            used[comp] = model.new_bool_var("")
-        model.add(v <= bounds[(g, comp)] * used[comp])
-    spreads = []
-    for weights in (_CLASS_PARTY, _CLASS_FEMALE):
-        high, low = model.new_int_var(0, k, ""), model.new_int_var(0, k, "")
-        for comp, flag in used.items():
-            value = sum(w * n for w, n in zip(weights, comp, strict=True))
-            model.add(high >= value).only_enforce_if(flag)
-            model.add(low <= value).only_enforce_if(flag)
-        spreads.append(high - low)
-    objective = (k + 1) * spreads[0] + spreads[1]
-    quota_vars: dict[tuple[int, object], cp_model.IntVar] = {}
-    if rules.agency_mode == "mix":
-        # each agency can put at most one person in each team; keep agencies' use even too
-        by_class_agency = Counter(zip(pool.cls, pool.agency, strict=True))
-        for (c, agency), n in by_class_agency.items():
-            quota_vars[(c, agency)] = model.new_int_var(
-                0, n if agency is None else min(n, wanted), ""
-            )
-        for c in range(8):
-            model.add(
-                sum(v for (cc, _), v in quota_vars.items() if cc == c)
-                == sum(comp[c] * v for (_, comp), v in z.items())
-            )
-        heaviest = model.new_int_var(0, wanted, "")
-        by_agency: dict[object, list[cp_model.IntVar]] = defaultdict(list)
-        for (_, agency), v in quota_vars.items():
+            used = sum(comp[c] * v for comp, v in z.items() if comp[c])
+            if quota:
+                model.add(sum(v for (cc, _), v in quota.items() if cc == c) == used)
+            else:
+                model.add(used <= counts[c])
+        return model, z, quota
+
+    def finish(
+        self, party: tuple[int, int], women: tuple[int, int], plan: dict[object, Counter]
+    ) -> tuple[Counter, dict[tuple[int, object], int] | None]:
+        """The chosen plan as (group, composition) counts; under "mix" also each agency's share,
+        spread as evenly as the windows allow so that the people can be seated apart."""
+        chosen = Counter({(g, comp): n for g, found in plan.items() for comp, n in found.items()})
+        if self.rules.agency_mode != "mix":
+            return chosen, None
+        allowed = [comp for _, comp in chosen]
+        allowed = [
+            comp
+            for comp in self.comps
+            if party[0] <= _count(comp, _CLASS_PARTY) <= party[1]
+            and women[0] <= _count(comp, _CLASS_FEMALE) <= women[1]
+        ]
+        g = self.groups[0]
+        model, z, quota = self._model(self.class_counts[g], allowed, self.wanted, exact=True)
+        heaviest = model.new_int_var(0, self.wanted, "")
+        per_agency: dict[object, list[cp_model.IntVar]] = defaultdict(list)
+        for (_, agency), v in quota.items():
             if agency is not None:
-                by_agency[agency].append(v)
-        for members in by_agency.values():
+                per_agency[agency].append(v)
+        for members in per_agency.values():
             model.add(sum(members) <= heaviest)
-        objective = objective * (wanted + 1) + heaviest
-    model.minimize(objective)
-    for key, v in z.items():
-        model.add_hint(v, hint.get(key, 0))
-    solver = _solver(rules, budget)
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None, None, False
-    chosen = Counter({key: solver.value(v) for key, v in z.items() if solver.value(v)})
-    quota = {key: solver.value(v) for key, v in quota_vars.items()} if quota_vars else None
-    return chosen, quota, status == cp_model.OPTIMAL
+        model.minimize(heaviest)
+        for comp, v in z.items():
+            model.add_hint(v, plan[g].get(comp, 0))
+        solver = self._solver()
+        if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return chosen, None
+        chosen = Counter({(g, comp): solver.value(v) for comp, v in z.items() if solver.value(v)})
+        return chosen, {key: solver.value(v) for key, v in quota.items()}
+
+    def _solver(self) -> cp_model.CpSolver:
+        left = self.deadline - time.monotonic()
+        solver = _solver(self.rules, left)
+        if len(self.groups) > 1:
+            solver.parameters.num_workers = 1  # tiny per-agency models: threads only cost
+        return solver
+
+
+def _count(comp: tuple[int, ...], flags: list[int]) -> int:
+    return sum(n for n, flag in zip(comp, flags, strict=True) if flag)
+
+
+def _trim(plan: dict[object, Counter], surplus: int) -> None:
+    """Drop `surplus` teams, from the groups that made the most (any fewer still fit)."""
+    while surplus > 0:
+        g = max(plan, key=lambda g: (sum(plan[g].values()), repr(g)))
+        comp = next(iter(plan[g]))
+        plan[g][comp] -= 1
+        if not plan[g][comp]:
+            del plan[g][comp]
+        surplus -= 1
 
 
 def _solver(rules: TeamRules, seconds: float) -> cp_model.CpSolver:
@@ -615,44 +917,43 @@ def _fill_slots(
 ) -> tuple[list[list[int]], list[int]]:
     """Put each chosen person into a free slot of their class, balancing age sums as we go.
 
-    Oldest first, each into the team whose projected age sum (sum so far + free slots × mean
-    age) is lowest — the longest-processing-time rule with fixed slot counts. Under "mix" the
-    largest agencies go first and a team already holding the agency is skipped; anyone left
-    without a team is returned as stranded.
+    Class by class (largest first), oldest first, each person goes to the team with the lowest
+    age sum so far among those with a free slot of their class: the longest-processing-time
+    rule, repeated so that each class evens out what the classes before it left uneven. Under
+    "mix" the largest agencies go first instead (so they still find teams without a colleague)
+    and a team already holding the person's agency is skipped; anyone left without a team is
+    returned as stranded.
     """
     mix = rules.agency_mode == "mix"
     free = [list(comp) for _, comp in specs]
-    group_of = [g for g, _ in specs]
     sums = [0] * len(specs)
-    left = [sum(comp) for _, comp in specs]
     agencies: list[set[object]] = [set() for _ in specs]
     teams: list[list[int]] = [[] for _ in specs]
-    mean = sum(pool.age[p] for p in used) / len(used) if used else 0.0
     version = [0] * len(specs)
-    heaps: dict[tuple[object, int], list[tuple[float, int, int]]] = defaultdict(list)
+    heaps: dict[tuple[object, int], list[tuple[int, int, int]]] = defaultdict(list)
     for t, (g, comp) in enumerate(specs):
         for c in range(8):
             if comp[c]:
-                heaps[(g, c)].append((left[t] * mean, t, 0))
-    for h in heaps.values():
-        heapq.heapify(h)
+                heaps[(g, c)].append((0, t, 0))
     if mix:
         size = Counter(pool.agency[p] for p in used if pool.agency[p] is not None)
         order = sorted(used, key=lambda p: (-size.get(pool.agency[p], 0), -pool.age[p], p))
     else:
-        order = sorted(used, key=lambda p: (-pool.age[p], p))
+        size = Counter(pool.cls[p] for p in used)
+        order = sorted(used, key=lambda p: (-size[pool.cls[p]], pool.cls[p], -pool.age[p], p))
     stranded = []
     for p in order:
-        c = pool.cls[p]
-        heap = heaps[(_group_key(pool, rules, p), c)]
+        c, agency = pool.cls[p], pool.agency[p]
+        key = (_group_key(pool, rules, p), c)
+        heap = heaps[key]
         aside = []
         home = -1
         while heap:
             entry = heapq.heappop(heap)
-            _, t, v = entry
-            if v != version[t] or free[t][c] == 0:
+            t = entry[1]
+            if entry[2] != version[t] or free[t][c] == 0:
                 continue
-            if mix and pool.agency[p] is not None and pool.agency[p] in agencies[t]:
+            if mix and agency is not None and agency in agencies[t]:
                 aside.append(entry)
                 continue
             home = t
@@ -662,18 +963,16 @@ def _fill_slots(
         if home < 0:
             stranded.append(p)
             continue
-        t = home
-        teams[t].append(p)
-        free[t][c] -= 1
-        left[t] -= 1
-        sums[t] += pool.age[p]
-        if pool.agency[p] is not None:
-            agencies[t].add(pool.agency[p])
-        version[t] += 1
-        projected = sums[t] + left[t] * mean
+        teams[home].append(p)
+        free[home][c] -= 1
+        sums[home] += pool.age[p]
+        if agency is not None:
+            agencies[home].add(agency)
+        version[home] += 1
+        g = specs[home][0]
         for cc in range(8):
-            if free[t][cc]:
-                heapq.heappush(heaps[(group_of[t], cc)], (projected, t, version[t]))
+            if free[home][cc]:
+                heapq.heappush(heaps[(g, cc)], (sums[home], home, version[home]))
     return teams, stranded
 
 
@@ -744,100 +1043,375 @@ def _repair_agency_clashes(
     return teams, still
 
 
-def _balance_ages(
-    pool: _Pool, rules: TeamRules, teams: list[list[int]], spare: list[int], deadline: float
-) -> bool:
-    """Shrink the spread of team age sums by swapping people of the same class; True if optimal.
+def _balance_ages(pool: _Pool, rules: TeamRules, teams: list[list[int]], deadline: float) -> bool:
+    """Shrink the spread of team age sums in place; True when it reaches its lower bound.
 
-    A swap of two people of the same class (and, under "same", the same agency) changes
-    neither party nor gender counts nor the leader rule, so it is always safe; under "mix" the
-    swap must not put two members of one agency together. Unused people of the same class may
-    swap in too. Each accepted swap moves a team off the current maximum (or minimum) without
-    creating a new extreme, so the search always ends; it stops at the lower bound (equal sums,
-    or sums one apart when the total cannot be split evenly).
+    Re-deal one class at a time (fast, optimal per class), then a random walk of swaps across
+    plateaus and targeted swaps off the extremes; when those stall, kick a few extreme teams
+    with random swaps and search again (iterated local search), keeping the best teams seen.
     """
     if not teams:
         return True
-    mix = rules.agency_mode == "mix"
-    age = pool.age
-    key = [(_group_key(pool, rules, p), pool.cls[p]) for p in range(len(pool))]
-    team_of = [-1] * len(pool)
-    for t, team in enumerate(teams):
-        for p in team:
-            team_of[p] = t
-    holders: dict[tuple[object, int], list[int]] = defaultdict(list)
-    for p in [q for team in teams for q in team] + spare:
-        holders[(key[p], age[p])].append(p)
-    sums = [sum(age[p] for p in team) for team in teams]
-    agencies = [
-        Counter(pool.agency[p] for p in team if pool.agency[p] is not None) for team in teams
-    ]
-    at_sum: dict[int, set[int]] = defaultdict(set)
-    for t, s in enumerate(sums):
-        at_sum[s].add(t)
-    high, low = max(sums), min(sums)
-    spare_keys = {key[p] for p in spare}
-    total = sum(sums)
-    lower_bound = 0 if spare_keys or total % len(teams) == 0 else 1
+    balancer = _AgeBalancer(pool, rules, teams)
+    if balancer.done():
+        return True
+    balancer.regroup_by_class(deadline)
+    balancer.walk(deadline)
+    balancer.extremes(deadline)
+    best, best_teams = balancer.score(), [list(team) for team in teams]
+    misses = 0
+    while not balancer.done() and misses < _KICKS and time.monotonic() < deadline:
+        balancer.kick()
+        balancer.walk(deadline)
+        balancer.extremes(deadline)
+        if balancer.score() < best:
+            best, best_teams, misses = balancer.score(), [list(team) for team in teams], 0
+        else:
+            misses += 1
+            for team, members in zip(teams, best_teams, strict=True):
+                team[:] = members
+            balancer = _AgeBalancer(pool, rules, teams, balancer.lower_bound, misses)
+    return best[0] <= balancer.lower_bound
 
-    def clash(t: int, out: int, into: int) -> bool:
-        if not mix or t < 0:
-            return False
-        a = pool.agency[into]
-        return a is not None and a != pool.agency[out] and agencies[t][a] > 0
 
-    def swap(x: int, y: int) -> None:
-        nonlocal high, low
-        t, u = team_of[x], team_of[y]
-        for team, out, into in ((t, x, y), (u, y, x)):
-            if team < 0:
+class _AgeBalancer:
+    """Local search on team age sums that never breaks a hard rule or worsens party/women.
+
+    Swaps are between people of the same class (and, under "same", the same agency): they
+    change neither party nor gender counts nor the number of possible leaders in a team; under
+    "mix" a swap must not seat two members of one agency together. Unused people of the same
+    class may swap in (everyone outside a team is spare).
+    """
+
+    def __init__(
+        self,
+        pool: _Pool,
+        rules: TeamRules,
+        teams: list[list[int]],
+        lower_bound: int | None = None,
+        round_: int = 0,
+    ) -> None:
+        self.pool, self.rules, self.teams = pool, rules, teams
+        self.mix = rules.agency_mode == "mix"
+        # seeded so a run can be repeated; the walk needs variety, not secrecy
+        self.rng = random.Random(rules.seed * 1000 + round_)  # noqa: S311 -- not security
+        n = len(pool)
+        self.key = [(_group_key(pool, rules, p), pool.cls[p]) for p in range(n)]
+        self.team_of = [-1] * n
+        for t, team in enumerate(teams):
+            for p in team:
+                self.team_of[p] = t
+        self.holders: dict[tuple[object, int], list[int]] = defaultdict(list)
+        for p in range(n):
+            self.holders[(self.key[p], pool.age[p])].append(p)
+        self.sums = [sum(pool.age[p] for p in team) for team in teams]
+        self.agencies = [
+            Counter(pool.agency[p] for p in team if pool.agency[p] is not None) for team in teams
+        ]
+        self.at_sum: dict[int, set[int]] = defaultdict(set)
+        for t, total in enumerate(self.sums):
+            self.at_sum[total].add(t)
+        self.high, self.low = max(self.sums), min(self.sums)
+        self.lower_bound = self._sum_spread_bound() if lower_bound is None else lower_bound
+
+    def _sum_spread_bound(self) -> int:
+        """A lower bound on the spread of team age sums (the search stops when it gets there).
+
+        Swaps keep each team's head count per class, so a class can at best use its youngest
+        or its oldest members. Hence the total lies in a known range, and equal sums need a
+        multiple of the team count in it; and under "same" the group whose teams are oldest
+        even at best and the one youngest even at worst set a floor on the spread.
+        """
+        ages_of: dict[tuple[object, int], list[int]] = defaultdict(list)
+        for (key, years), people in self.holders.items():
+            ages_of[key].extend([years] * len(people))
+        seats: dict[object, Counter] = defaultdict(Counter)
+        teams_in: Counter = Counter()
+        for team in self.teams:
+            teams_in[self.key[team[0]][0]] += 1
+            for p in team:
+                seats[self.key[p][0]][self.key[p]] += 1
+        lowest_all = highest_all = 0
+        oldest_floor, youngest_ceiling = 0, None
+        for group, needed in seats.items():
+            lowest = highest = 0
+            for key, count in needed.items():
+                ages = sorted(ages_of[key])
+                lowest += sum(ages[:count])
+                highest += sum(ages[-count:])
+            lowest_all += lowest
+            highest_all += highest
+            oldest_floor = max(oldest_floor, -(-lowest // teams_in[group]))
+            ceiling = highest // teams_in[group]
+            youngest_ceiling = (
+                ceiling if youngest_ceiling is None else min(youngest_ceiling, ceiling)
+            )
+        teams = len(self.teams)
+        divisible = highest_all // teams * teams >= lowest_all
+        return max(0 if divisible else 1, oldest_floor - (youngest_ceiling or 0))
+
+    def score(self) -> tuple[int, int]:
+        """(spread, teams on an extreme): lower is better."""
+        return self.high - self.low, len(self.at_sum[self.high]) + len(self.at_sum[self.low])
+
+    def kick(self) -> None:
+        """Swap a random member of a few extreme teams with a random same-class person of a
+        similar age, whatever it does to the spread, to leave a local optimum."""
+        age, key = self.pool.age, self.key
+        extreme = list(self.at_sum[self.high] | self.at_sum[self.low])
+        for t in self.rng.sample(extreme, min(len(extreme), 3)):
+            x = self.rng.choice(self.teams[t])
+            shift = self.rng.choice((-3, -2, -1, 1, 2, 3))
+            bucket = self.holders.get((key[x], age[x] + shift))
+            if not bucket:
                 continue
-            members = teams[team]
-            members[members.index(out)] = into
-            team_of[into] = team
-            if pool.agency[out] is not None:
-                agencies[team][pool.agency[out]] -= 1
-            if pool.agency[into] is not None:
-                agencies[team][pool.agency[into]] += 1
-            at_sum[sums[team]].discard(team)
-            sums[team] += age[into] - age[out]
-            at_sum[sums[team]].add(team)
-        if u < 0:
-            team_of[x] = -1
-        while not at_sum[high]:
-            high -= 1
-        while not at_sum[low]:
-            low += 1
+            y = self.rng.choice(bucket)
+            u = self.team_of[y]
+            if u != t and not self._clash(t, x, y) and not self._clash(u, y, x):
+                self.swap(x, y)
+        self._refresh_extremes()
 
-    def improve(t: int, down: bool) -> bool:
-        """Move team t off the extreme it sits on by one swap; False if none exists."""
-        gap = high - low
-        deltas = sorted(range(1, gap), key=lambda d: (abs(2 * d - gap), d))
-        for x in teams[t]:
-            for d in deltas:
-                for y in holders.get((key[x], age[x] - d if down else age[x] + d), ()):
-                    u = team_of[y]
+    def done(self) -> bool:
+        return self.high - self.low <= self.lower_bound
+
+    def _clash(self, t: int, out: int, into: int) -> bool:
+        """Would `into` replacing `out` in team t seat two members of one agency together?"""
+        if not self.mix or t < 0:
+            return False
+        agency = self.pool.agency[into]
+        return (
+            agency is not None and agency != self.pool.agency[out] and self.agencies[t][agency] > 0
+        )
+
+    def _move(self, t: int, out: int, into: int) -> None:
+        age = self.pool.age
+        members = self.teams[t]
+        members[members.index(out)] = into
+        self.team_of[into] = t
+        if self.pool.agency[out] is not None:
+            self.agencies[t][self.pool.agency[out]] -= 1
+        if self.pool.agency[into] is not None:
+            self.agencies[t][self.pool.agency[into]] += 1
+        self.at_sum[self.sums[t]].discard(t)
+        self.sums[t] += age[into] - age[out]
+        self.at_sum[self.sums[t]].add(t)
+
+    def _refresh_extremes(self) -> None:
+        self.high, self.low = max(self.sums), min(self.sums)
+
+    def swap(self, x: int, y: int) -> None:
+        t, u = self.team_of[x], self.team_of[y]
+        self._move(t, x, y)
+        if u >= 0:
+            self._move(u, y, x)
+        else:
+            self.team_of[x] = -1
+        for team in (t, u):
+            if team >= 0:
+                self.high = max(self.high, self.sums[team])
+                self.low = min(self.low, self.sums[team])
+        while not self.at_sum[self.high]:
+            self.high -= 1
+        while not self.at_sum[self.low]:
+            self.low += 1
+
+    def regroup_by_class(self, deadline: float) -> None:
+        """Re-deal one class at a time: its oldest into the teams the others made youngest.
+
+        Holding everyone else fixed, pairing the class's people (sorted by age, descending)
+        with their teams (sorted by the age sum of the other members, ascending) minimises the
+        largest sum and maximises the smallest at once — the rearrangement inequality — so
+        each step is optimal for its block; a team with two slots of a class is dealt one slot
+        ("layer") at a time. Repeats while the sum of squared team sums falls, which ends.
+        """
+        layers: dict[tuple[object, int, int], list[tuple[int, int]]] = defaultdict(list)
+        for t, team in enumerate(self.teams):
+            seen: Counter = Counter()
+            for i, p in enumerate(team):
+                layers[(*self.key[p], seen[self.key[p]])].append((t, i))
+                seen[self.key[p]] += 1
+        blocks = sorted(layers.values(), key=len, reverse=True)
+        blocks = [block for block in blocks if len(block) > 1]
+        changed = True
+        while changed and not self.done() and time.monotonic() < deadline:
+            changed = False
+            for block in blocks:
+                changed |= self._redeal(block)
+            self._refresh_extremes()
+        self._refresh_extremes()
+
+    def _redeal(self, block: list[tuple[int, int]]) -> bool:
+        age, sums, teams = self.pool.age, self.sums, self.teams
+        people = sorted((teams[t][i] for t, i in block), key=lambda p: -age[p])
+        slots = sorted(block, key=lambda ti: sums[ti[0]] - age[teams[ti[0]][ti[1]]])
+        if self.mix and not self._untangle(slots, people):
+            return False
+        before = sum(sums[t] ** 2 for t, _ in block)
+        after = sum(
+            (sums[t] - age[teams[t][i]] + age[p]) ** 2
+            for (t, i), p in zip(slots, people, strict=True)
+        )
+        if after >= before:
+            return False
+        for (t, i), p in zip(slots, people, strict=True):
+            out = teams[t][i]
+            if out != p:
+                self._place(t, i, p)
+        return True
+
+    def _untangle(self, slots: list[tuple[int, int]], people: list[int]) -> bool:
+        """Under "mix", swap neighbours in the deal until nobody sits with a colleague."""
+
+        def clashes(j: int) -> bool:
+            t, i = slots[j]
+            agency = self.pool.agency[people[j]]
+            if agency is None:
+                return False
+            return any(self.pool.agency[q] == agency for n, q in enumerate(self.teams[t]) if n != i)
+
+        for j in range(len(people)):
+            if not clashes(j):
+                continue
+            for d in (1, -1, 2, -2, 3, -3):
+                m = j + d
+                if 0 <= m < len(people):
+                    people[j], people[m] = people[m], people[j]
+                    if not clashes(j) and not clashes(m):
+                        break
+                    people[j], people[m] = people[m], people[j]
+            else:
+                return False
+        return not any(clashes(j) for j in range(len(people)))
+
+    def _place(self, t: int, i: int, p: int) -> None:
+        """Seat p at position i of team t (p's own old position is overwritten by its caller)."""
+        pool = self.pool
+        out = self.teams[t][i]
+        self.teams[t][i] = p
+        self.team_of[p] = t
+        for agency, step in ((pool.agency[out], -1), (pool.agency[p], 1)):
+            if agency is not None:
+                self.agencies[t][agency] += step
+        self.at_sum[self.sums[t]].discard(t)
+        self.sums[t] += pool.age[p] - pool.age[out]
+        self.at_sum[self.sums[t]].add(t)
+
+    def _improve(self, t: int, down: bool) -> bool:
+        """Move team t off the extreme it sits on by one swap; False if none exists.
+
+        The partner team must stay strictly inside the current extremes, so each swap lowers
+        (spread, number of teams on an extreme) and the search ends.
+        """
+        age, key, sums = self.pool.age, self.key, self.sums
+        gap = self.high - self.low
+        shifts = sorted(range(1, gap), key=lambda d: (abs(2 * d - gap), d))
+        for x in self.teams[t]:
+            for d in shifts:
+                for y in self.holders.get((key[x], age[x] - d if down else age[x] + d), ()):
+                    u = self.team_of[y]
                     if u == t:
                         continue
-                    if u >= 0 and not (sums[u] + d < high if down else sums[u] - d > low):
+                    if u >= 0 and not (sums[u] + d < self.high if down else sums[u] - d > self.low):
                         continue
-                    if clash(t, x, y) or clash(u, y, x):
+                    if self._clash(t, x, y) or self._clash(u, y, x):
                         continue
-                    swap(x, y)
+                    self.swap(x, y)
                     return True
         return False
 
-    steps = 0
-    while high - low > lower_bound:
-        steps += 1
-        if steps % 64 == 0 and time.monotonic() > deadline:
-            return False
-        if improve(next(iter(at_sum[high])), down=True):
-            continue
-        if improve(next(iter(at_sum[low])), down=False):
-            continue
-        return False
-    return True
+    def extremes(self, deadline: float) -> None:
+        steps = 0
+        while not self.done():
+            steps += 1
+            if steps % 64 == 0 and time.monotonic() > deadline:
+                return
+            if self._improve(next(iter(self.at_sum[self.high])), down=True):
+                continue
+            if self._improve(next(iter(self.at_sum[self.low])), down=False):
+                continue
+            return
+
+    def walk(self, deadline: float) -> None:
+        """Random walk on same-class swaps towards every sum in the target window.
+
+        The window is [q, q] or [q, q + 1] around the mean sum (what the lower bound allows);
+        the penalty is the squared distance of each team's sum from it. Each step takes a team
+        outside the window and tries a random swap that moves it towards the window; a swap is
+        kept when the total penalty does not rise. Sideways moves let it cross plateaus where
+        the strict searches above stop. Ends at zero penalty, at the deadline, or after
+        `_WALK_PATIENCE` tries per team without progress.
+        """
+        age, key, sums, rng = self.pool.age, self.key, self.sums, self.rng
+        teams_n = len(self.teams)
+        width = self.lower_bound
+
+        def window() -> tuple[int, int]:
+            low = sum(sums) // teams_n if width else round(sum(sums) / teams_n)
+            return low, low + width
+
+        low, high = window()
+
+        def penalty(total: int) -> int:
+            if total < low:
+                return (low - total) ** 2
+            return (total - high) ** 2 if total > high else 0
+
+        outside = [t for t in range(teams_n) if penalty(sums[t])]
+        where = {t: n for n, t in enumerate(outside)}
+
+        def track(t: int) -> None:
+            if penalty(sums[t]) and t not in where:
+                where[t] = len(outside)
+                outside.append(t)
+            elif not penalty(sums[t]) and t in where:
+                n = where.pop(t)
+                last = outside.pop()
+                if last != t:
+                    outside[n] = last
+                    where[last] = n
+
+        energy = sum(penalty(total) for total in sums)
+        patience = _WALK_PATIENCE * teams_n
+        idle = tries = 0
+        while outside and idle < patience:
+            tries += 1
+            if tries % 1024 == 0:
+                if time.monotonic() > deadline:
+                    break
+                if not width:  # unused people can change the total: re-centre the window
+                    low, high = window()
+                    outside[:] = [t for t in range(teams_n) if penalty(sums[t])]
+                    where = {t: n for n, t in enumerate(outside)}
+                    energy = sum(penalty(total) for total in sums)
+                    if not outside:
+                        break
+            idle += 1
+            t = outside[rng.randrange(len(outside))]
+            x = rng.choice(self.teams[t])
+            gap = sums[t] - high if sums[t] > high else sums[t] - low
+            shift = rng.randint(1, abs(gap)) if rng.random() < 0.5 else abs(gap)
+            wanted = age[x] - shift if gap > 0 else age[x] + shift
+            bucket = self.holders.get((key[x], wanted))
+            if not bucket:
+                continue
+            y = bucket[rng.randrange(len(bucket))]
+            u = self.team_of[y]
+            if u == t:
+                continue
+            change = age[y] - age[x]
+            delta = penalty(sums[t] + change) - penalty(sums[t])
+            if u >= 0:
+                delta += penalty(sums[u] - change) - penalty(sums[u])
+            if delta > 0 or self._clash(t, x, y) or self._clash(u, y, x):
+                continue
+            self.swap(x, y)
+            track(t)
+            if u >= 0:
+                track(u)
+            if delta < 0:
+                energy += delta
+                idle = 0
+        self._refresh_extremes()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -913,10 +1487,22 @@ def _solve_exact(
         if eligible:
             heads_hint.append((min(eligible), team))
     heads_hint.sort()
-    for t, (head, team) in enumerate(heads_hint[:wanted]):
-        for p in team:
-            model.add_hint(x[p, t], 1)
-        model.add_hint(lead[head, t], 1)
+    # a complete hint (every variable) lets CP-SAT start from the heuristic's answer at once
+    seat = {p: t for t, (_, team) in enumerate(heads_hint[:wanted]) for p in team}
+    heads = {head: t for t, (head, _) in enumerate(heads_hint[:wanted])}
+    for (p, t), v in x.items():
+        model.add_hint(v, seat.get(p) == t)
+    for (p, t), v in lead.items():
+        model.add_hint(v, heads.get(p) == t)
+    if len(heads_hint) >= wanted:
+        hinted = [team for _, team in heads_hint[:wanted]]
+        for (high, low), values in (
+            ((party_hi, party_lo), [sum(pool.party[p] for p in team) for team in hinted]),
+            ((women_hi, women_lo), [sum(pool.female[p] for p in team) for team in hinted]),
+            ((age_hi, age_lo), [sum(age[p] for p in team) for team in hinted]),
+        ):
+            model.add_hint(high, max(values))
+            model.add_hint(low, min(values))
     solver = _solver(rules, deadline - time.monotonic())
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -927,6 +1513,15 @@ def _solve_exact(
 
 # ---------------------------------------------------------------------------------------------
 # Output: teams, communities, explanations
+
+
+def _standing(pool: _Pool, teams: list[list[int]]) -> tuple[int, ...]:
+    """(−teams, party spread, women spread, age-sum spread): the objective, smaller is better."""
+    key: list[int] = [-len(teams)]
+    for values in (pool.party, pool.female, pool.age):
+        sums = [sum(values[p] for p in team) for team in teams] or [0]
+        key.append(max(sums) - min(sums))
+    return tuple(key)
 
 
 def _describe_team(pool: _Pool, members: list[int]) -> Team:
@@ -995,7 +1590,6 @@ def _plural(n: int, word: str) -> str:
 def _explain(
     pool: _Pool,
     rules: TeamRules,
-    target: int | None,
     asked: int,
     formed: int,
     capacity: int,
@@ -1012,20 +1606,20 @@ def _explain(
     leaders, people = sum(pool.eligible), len(pool)
     problems: list[str] = []
     shortfall: dict[str, int] = {}
-    if formed == 0 and target is None:
+    if formed == 0 and rules.team_count is None and not needs_total:
         problems.append("Not even one team can be formed from this pool.")
-    teams_word = _plural(asked, "team")
+    teams_need = f"{_plural(asked, 'team')} {'needs' if asked == 1 else 'need'}"
     if leaders < asked:
         shortfall["leaders"] = asked - leaders
         problems.append(
-            f"{teams_word} need {asked} leaders of rank level ≥ {level}; "
+            f"{teams_need} {_plural(asked, 'leader')} of rank level ≥ {level}; "
             f"the pool has {leaders}: {asked - leaders} missing."
         )
     if people < k * asked:
         shortfall["people"] = k * asked - people
         problems.append(
-            f"{teams_word} of {k} need {k * asked} people; "
-            f"the pool has {people}: {k * asked - people} missing."
+            f"{_plural(asked, 'team')} of {k} {'needs' if asked == 1 else 'need'} "
+            f"{k * asked} people; the pool has {people}: {k * asked - people} missing."
         )
     pool_wide = min(leaders, people // k)
     if rules.agency_mode == "same" and capacity < min(pool_wide, asked):
@@ -1040,7 +1634,7 @@ def _explain(
         problems.append(
             "With agency_mode 'same' each team comes from one agency, and the agencies "
             f"can form only {capacity} teams together"
-            + (f" (agencies with more people than leaders: {detail})." if detail else ".")
+            + (f" (agencies short of leaders for their people: {detail})." if detail else ".")
         )
     if rules.agency_mode == "mix" and capacity < min(pool_wide, asked):
         people_by, _ = _agency_counts(pool)

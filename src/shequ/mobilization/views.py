@@ -12,14 +12,24 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.roles import Capability
 from shequ.core.scopes import agency_ids_for, scope_for
-from shequ.mobilization import selectors, services
+from shequ.mobilization import formation, selectors, services
 from shequ.mobilization.forms import NeedForm, OrderForm
-from shequ.mobilization.models import ACTIVE_STATES, EnlistmentState, Need
+from shequ.mobilization.models import (
+    ACTIVE_STATES,
+    EnlistmentState,
+    Need,
+    Rank,
+    Staff,
+    Team,
+    TeamDraft,
+    TeamMember,
+)
 from shequ.places.models import Place, PlaceKind
 
 
@@ -105,7 +115,22 @@ def me(request: HttpRequest) -> HttpResponse:
         services.sign_up(actor=request.user, enlistment=target)
         messages.success(request, _("You signed up. Show your QR code when you arrive."))
         return redirect("mobilization:me")
-    staff = getattr(request.user, "staff", None) if hasattr(request.user, "staff") else None
+    staff = getattr(request.user, "staff", None)
+    memberships = {
+        m.order_id: m.team
+        for m in TeamMember.objects.filter(staff__user=request.user).select_related(
+            "team", "team__community", "team__leader"
+        )
+    }
+    for e in enlistments:
+        e.my_team = memberships.get(e.order_id)
+        e.teammates = (
+            list(
+                e.my_team.members.select_related("staff").defer("staff__id_number", "staff__phone")
+            )
+            if e.my_team
+            else []
+        )
     return render(request, "mobilization/me.html", {"enlistments": enlistments, "staff": staff})
 
 
@@ -280,4 +305,163 @@ def reported_export(request: HttpRequest, order_id: int) -> HttpResponse:
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="reported-in-{order.pk}.xlsx"'
+    return response
+
+
+def _staff_map(ids) -> dict[int, Staff]:  # type: ignore[no-untyped-def]
+    return {s.pk: s for s in Staff.objects.filter(pk__in=ids).defer("id_number", "phone")}
+
+
+@login_required
+def teams_page(request: HttpRequest) -> HttpResponse:
+    """Confirmed teams of an order; forming a new draft from who reported in."""
+    order, orders = _current_order(request)
+    if order is None:
+        raise Http404("No order")
+    may_form = scope_for(request.user, Capability.ISSUE_ORDERS).covers(order.scope)
+    if request.method == "POST":
+        if not may_form:
+            raise PermissionDenied(
+                _("Only the HQ or the district that issued the order forms teams.")
+            )
+        try:
+            rules = formation.rules_from(
+                size=int(request.POST.get("size") or 3),
+                leader_rank=request.POST.get("leader_rank") or Rank.CHU,
+                agency_mode=request.POST.get("agency_mode") or "any",
+                team_count=int(request.POST["team_count"])
+                if request.POST.get("team_count")
+                else None,
+            )
+            draft = formation.team_draft_create(actor=request.user, order=order, rules=rules)
+        except (ValidationError, ValueError) as exc:
+            messages.error(
+                request,
+                next(iter(exc.errors.values())) if isinstance(exc, ValidationError) else str(exc),
+            )
+            return redirect(f"{reverse('mobilization:teams')}?order={order.pk}")
+        return redirect("mobilization:draft", draft_id=draft.pk)
+    teams = (
+        Team.objects.filter(order=order)
+        .select_related("leader", "community")
+        .prefetch_related("members__staff")
+        .order_by("number")
+    )
+    page = Paginator(teams, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "mobilization/teams.html",
+        {
+            "order": order,
+            "orders": orders,
+            "page": page,
+            "may_form": may_form,
+            "pool": formation.pool_of(request.user, order).count(),
+            "ranks": Rank.choices,
+        },
+    )
+
+
+@login_required
+def draft_page(request: HttpRequest, draft_id: int) -> HttpResponse:
+    """Preview a formation, swap two people, confirm."""
+    draft = TeamDraft.objects.select_related("order").filter(pk=draft_id).first()
+    if draft is None or not scope_for(request.user, Capability.ISSUE_ORDERS).covers(
+        draft.order.scope
+    ):
+        raise Http404("No such draft")
+    error = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "confirm":
+                made = formation.team_draft_confirm(actor=request.user, draft=draft)
+                messages.success(request, _("%d teams confirmed.") % len(made))
+                return redirect(f"{reverse('mobilization:teams')}?order={draft.order_id}")
+            formation.team_draft_swap(
+                actor=request.user,
+                draft=draft,
+                first=int(request.POST.get("first") or 0),
+                second=int(request.POST.get("second") or 0),
+            )
+        except ValidationError as exc:
+            error = next(iter(exc.errors.values()))
+        except ValueError:
+            error = _("Choose two people to swap.")
+        draft.refresh_from_db()
+    ids = {t["leader"] for t in draft.teams} | {m for t in draft.teams for m in t["members"]}
+    people = _staff_map(ids)
+    places = Place.objects.in_bulk({t["community"] for t in draft.teams if t["community"]})
+    year = timezone.localdate().year
+    rows = [
+        {
+            "number": n,
+            "community": places.get(t["community"]),
+            "people": [
+                (people[p], p == t["leader"], year - people[p].birth_year)
+                for p in (t["leader"], *t["members"])
+            ],
+        }
+        for n, t in enumerate(draft.teams, 1)
+    ]
+    page = Paginator(rows, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "mobilization/draft.html",
+        {
+            "draft": draft,
+            "page": page,
+            "error": error,
+            "everyone": sorted(people.values(), key=lambda s: s.name),
+        },
+    )
+
+
+@login_required
+def teams_export(request: HttpRequest, order_id: int) -> HttpResponse:
+    """Confirmed teams as Excel: one row per person."""
+    import xlsxwriter
+
+    order = selectors.get_order_for(request.user, order_id)
+    members = (
+        TeamMember.objects.filter(team__order=order)
+        .select_related("team", "team__community", "staff", "staff__agency")
+        .defer("staff__id_number", "staff__phone")
+        .order_by("team__number", "-is_leader", "staff__name")
+    )
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "constant_memory": True})
+    sheet = book.add_worksheet(_("Teams")[:31])
+    sheet.write_row(
+        0,
+        0,
+        [
+            _("Team"),
+            _("Role"),
+            _("Name"),
+            _("Agency"),
+            _("Rank"),
+            _("Party member"),
+            _("Community"),
+        ],
+    )
+    for i, m in enumerate(members.iterator(chunk_size=1000), 1):
+        sheet.write_row(
+            i,
+            0,
+            [
+                m.team.number,
+                _("Leader") if m.is_leader else _("Member"),
+                m.staff.name,
+                m.staff.agency.name if m.staff.agency else "",
+                m.staff.get_rank_display(),
+                _("yes") if m.staff.party_member else "",
+                m.team.community.name if m.team.community else "",
+            ],
+        )
+    book.close()
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="teams-{order.pk}.xlsx"'
     return response

@@ -1,0 +1,146 @@
+"""Batches, rotation with handover, pairing, and the history of who was where."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from shequ.core.errors import PermissionDenied, ValidationError
+from shequ.mobilization import dispatch, services
+
+
+@pytest.fixture
+def on_duty(personas, mob):
+    return [
+        services.report_in(actor=personas.staff_a, enlistment=mob.e[name]).staff
+        for name in ("甲一", "甲二")
+    ]
+
+
+def test_a_batch_goes_to_a_compound_and_the_next_takes_over(personas, city, mob, on_duty):
+    start = timezone.now()
+    first = dispatch.batch_dispatch(
+        actor=personas.staff_a,
+        order=mob.order,
+        name="第一批",
+        place=city.ka,
+        staff=[on_duty[0]],
+        starts_at=start,
+        ends_at=start + dt.timedelta(days=3),
+    )
+    second = dispatch.batch_rotate(
+        actor=personas.staff_a,
+        current=first,
+        name="第二批",
+        staff=[on_duty[1]],
+        ends_at=start + dt.timedelta(days=6),
+        handover_note="3号楼独居老人每日送药",
+    )
+    assert second.starts_at == first.ends_at
+    assert second.previous == first
+    assert first.next == second
+    places = [p.place for p in dispatch.history_of(on_duty[0])]
+    assert places == [city.ka, city.a]  # newest first: the compound, after reporting in at A
+    with pytest.raises(ValidationError) as exc:
+        dispatch.batch_rotate(
+            actor=personas.staff_a,
+            current=first,
+            name="又一批",
+            staff=[on_duty[0]],
+            ends_at=start + dt.timedelta(days=9),
+            handover_note="x",
+        )
+    assert "previous" in exc.value.errors
+
+
+def test_rotation_needs_a_handover_note(personas, city, mob, on_duty):
+    start = timezone.now()
+    first = dispatch.batch_dispatch(
+        actor=personas.staff_a,
+        order=mob.order,
+        name="第一批",
+        place=city.a,
+        staff=on_duty,
+        starts_at=start,
+        ends_at=start + dt.timedelta(days=1),
+    )
+    with pytest.raises(ValidationError) as exc:
+        dispatch.batch_rotate(
+            actor=personas.staff_a,
+            current=first,
+            name="第二批",
+            staff=on_duty,
+            ends_at=start + dt.timedelta(days=2),
+            handover_note=" ",
+        )
+    assert "handover_note" in exc.value.errors
+
+
+def test_a_batch_takes_only_people_on_duty_and_places_in_scope(personas, city, mob, on_duty):
+    start = timezone.now()
+    with pytest.raises(ValidationError) as exc:
+        dispatch.batch_dispatch(
+            actor=personas.staff_a,
+            order=mob.order,
+            name="第一批",
+            place=city.a,
+            staff=[mob.b1],
+            starts_at=start,
+            ends_at=start + dt.timedelta(days=1),
+        )
+    assert "staff" in exc.value.errors
+    with pytest.raises(PermissionDenied):
+        dispatch.batch_dispatch(
+            actor=personas.staff_a,
+            order=mob.order,
+            name="第一批",
+            place=city.kb,
+            staff=on_duty,
+            starts_at=start,
+            ends_at=start + dt.timedelta(days=1),
+        )
+
+
+def test_pairing_an_agency_with_a_compound(personas, city, mob):
+    today = timezone.localdate()
+    dispatch.pairing_create(actor=personas.hq, agency=mob.agency, place=city.ka, starts_on=today)
+    assert dispatch.paired_compounds(mob.agency) == [city.ka]
+    with pytest.raises(ValidationError):
+        dispatch.pairing_create(
+            actor=personas.hq, agency=mob.agency, place=city.ka, starts_on=today
+        )
+    with pytest.raises(ValidationError):
+        dispatch.pairing_create(actor=personas.hq, agency=mob.agency, place=city.a, starts_on=today)
+    with pytest.raises(PermissionDenied):
+        dispatch.pairing_create(
+            actor=personas.staff_a, agency=mob.agency, place=city.kb, starts_on=today
+        )
+
+
+def test_history_through_the_api(personas, city, mob, on_duty, api):
+    body = api(personas.coordinator).get(f"/api/v1/mobilization/staff/{on_duty[0].pk}/history")
+    assert body.status_code == 200
+    assert [p["place"] for p in body.json()] == ["甲社区"]
+    assert (
+        api(personas.staff_b).get(f"/api/v1/mobilization/staff/{on_duty[0].pk}/history").status_code
+        == 404
+    )
+
+
+def test_a_self_registered_volunteer_is_vetted_by_their_community(personas, city, api):
+    from tests.mobilization.conftest import make_staff
+
+    volunteer = make_staff(None, None, city.a, "自愿者", kind="volunteer")
+    pending = api(personas.staff_a).get("/api/v1/mobilization/volunteers/pending").json()
+    assert [v["name"] for v in pending] == ["自愿者"]
+    assert api(personas.staff_b).get("/api/v1/mobilization/volunteers/pending").json() == []
+    denied = api(personas.staff_b).post(
+        f"/api/v1/mobilization/volunteers/{volunteer.pk}/vet", {"approve": True}
+    )
+    assert denied.status_code == 404
+    ok = api(personas.staff_a).post(
+        f"/api/v1/mobilization/volunteers/{volunteer.pk}/vet", {"approve": True}
+    )
+    assert ok.json()["vetting"] == "approved"
