@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "shequ.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from shequ.core import bulk  # noqa: F401 - registers the `__any` lookup on every field

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connections, models, router
+from django.db.models.lookups import In
 
 CHUNK = 500  # rows per statement; keeps parameters well under SQLite's limit
 
@@ -32,6 +33,19 @@ def insert_rows(
     )
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # psycopg pipelines executemany; the one short statement stays in its cache.
+            cursor.executemany(
+                head + one,
+                [
+                    [
+                        f.get_db_prep_save(value, connection)
+                        for f, value in zip(columns, row, strict=True)
+                    ]
+                    for row in rows
+                ],
+            )
+            return
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start : start + CHUNK]
             params = [
@@ -39,5 +53,23 @@ def insert_rows(
                 for row in chunk
                 for f, value in zip(columns, row, strict=True)
             ]
-            # One statement per chunk: a round trip per row is what makes executemany slow.
+            # One statement per chunk: SQLite has no pipeline, so fewer statements is faster.
             cursor.execute(head + ", ".join([one] * len(chunk)), params)
+
+
+@models.Field.register_lookup
+class AnyOf(In):
+    """`field__any=[...]`: like `__in`, but one array parameter on PostgreSQL.
+
+    A thousand-item IN list is a thousand placeholders that psycopg re-parses on every call
+    (statements that long skip its cache); `= ANY(%s)` keeps the statement short and the same.
+    Other databases use the ordinary IN list.
+    """
+
+    lookup_name = "any"
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        field = self.lhs.output_field
+        values = [field.get_db_prep_value(v, connection, prepared=False) for v in self.rhs]
+        return f"{lhs} = ANY(%s)", [*lhs_params, values]

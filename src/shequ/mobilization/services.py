@@ -296,7 +296,7 @@ def report_in_batch(*, actor: User, items: Sequence[ReportIn]) -> list[ReportInR
     uuids = [i.client_uuid for i in items]
     known = {
         e.client_uuid: e
-        for e in ReportInEvent.objects.filter(client_uuid__in=uuids).only(
+        for e in ReportInEvent.objects.filter(client_uuid__any=uuids).only(
             "client_uuid", "result", "reason", "enlistment_id"
         )
     }
@@ -304,7 +304,7 @@ def report_in_batch(*, actor: User, items: Sequence[ReportIn]) -> list[ReportInR
     # AES-GCM decryptions per item for nothing.
     enlistments = {
         e.token: e
-        for e in Enlistment.objects.filter(token__in={i.token for i in items})
+        for e in Enlistment.objects.filter(token__any=list({i.token for i in items}))
         .select_related("staff")
         .defer("staff__id_number", "staff__phone")
     }
@@ -396,7 +396,7 @@ def report_in_batch(*, actor: User, items: Sequence[ReportIn]) -> list[ReportInR
         for e in changed:
             by_community.setdefault(e.community_id, []).append(e.pk)
         for community_id, ids in by_community.items():
-            Enlistment.objects.filter(pk__in=ids).update(
+            Enlistment.objects.filter(pk__any=ids).update(
                 state=EnlistmentState.REPORTED_IN,
                 community_id=community_id,
                 reported_at=now,

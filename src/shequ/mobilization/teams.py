@@ -444,8 +444,8 @@ def _form_by_composition(
         teams = complete
     if dropped and wanted * 8 * len(set(pool.agency)) <= _TYPE_MODEL_MAX_CELLS:
         # few, large agencies: seat people by (class, agency) type with CP-SAT instead
-        share = time.monotonic() + (deadline - time.monotonic()) * 0.7
-        seated = _seat_mix_by_types(pool, rules, wanted, teams, share)
+        until = time.monotonic() + (deadline - time.monotonic()) * 0.7
+        seated = _seat_mix_by_types(pool, rules, wanted, teams, until)
         if seated is not None:
             teams, proven = seated
             dropped = 0
@@ -535,7 +535,8 @@ def _pick_evenly(items: list[int], count: int) -> tuple[list[int], list[int]]:
 def _greedy_compositions(
     class_counts: dict[object, Counter], caps: dict[object, int], wanted: int, k: int
 ) -> Counter:
-    """A quick valid answer (hint and fallback): leaders and members dealt in snake order."""
+    """A quick valid answer for when the search ran out of time: leaders and members dealt
+    evenly in snake order."""
     share: dict[object, int] = {}
     left = wanted
     for g in sorted(caps, key=lambda g: (-caps[g], repr(g))):
@@ -879,6 +880,7 @@ def _choose_people(
         for c in range(8):
             need[(g, c)] += comp[c]
     chosen: list[int] = []
+    load: Counter = Counter()  # people taken per agency, at most one per team under "mix"
     for g, members in by_group.items():
         for c in range(8):
             count = need[(g, c)]
@@ -897,7 +899,6 @@ def _choose_people(
                         picked.append(p)
                 chosen.extend(picked[:count])
             elif rules.agency_mode == "mix":
-                load: Counter = Counter()
                 picked = []
                 for p in people:
                     agency = pool.agency[p]
@@ -1062,7 +1063,7 @@ def _balance_ages(pool: _Pool, rules: TeamRules, teams: list[list[int]], deadlin
     misses = 0
     while not balancer.done() and misses < _KICKS and time.monotonic() < deadline:
         balancer.kick()
-        balancer.walk(deadline)
+        balancer.walk(deadline, patience=_WALK_PATIENCE // 5)
         balancer.extremes(deadline)
         if balancer.score() < best:
             best, best_teams, misses = balancer.score(), [list(team) for team in teams], 0
@@ -1200,6 +1201,7 @@ class _AgeBalancer:
         self.high, self.low = max(self.sums), min(self.sums)
 
     def swap(self, x: int, y: int) -> None:
+        """Exchange x (in a team) with y (in another team, or unused)."""
         t, u = self.team_of[x], self.team_of[y]
         self._move(t, x, y)
         if u >= 0:
@@ -1246,12 +1248,12 @@ class _AgeBalancer:
         slots = sorted(block, key=lambda ti: sums[ti[0]] - age[teams[ti[0]][ti[1]]])
         if self.mix and not self._untangle(slots, people):
             return False
-        before = sum(sums[t] ** 2 for t, _ in block)
-        after = sum(
-            (sums[t] - age[teams[t][i]] + age[p]) ** 2
-            for (t, i), p in zip(slots, people, strict=True)
-        )
-        if after >= before:
+        old = [sums[t] for t, _ in block]
+        new = [sums[t] - age[teams[t][i]] + age[p] for (t, i), p in zip(slots, people, strict=True)]
+        # (under "mix" the untangled deal may not be the rearrangement optimum: check extremes)
+        if sum(s * s for s in new) >= sum(s * s for s in old):
+            return False
+        if max(new) > max(old) or min(new) < min(old):
             return False
         for (t, i), p in zip(slots, people, strict=True):
             out = teams[t][i]
@@ -1320,6 +1322,7 @@ class _AgeBalancer:
         return False
 
     def extremes(self, deadline: float) -> None:
+        """Take teams off the maximum, else off the minimum, one swap at a time, until stuck."""
         steps = 0
         while not self.done():
             steps += 1
@@ -1331,7 +1334,7 @@ class _AgeBalancer:
                 continue
             return
 
-    def walk(self, deadline: float) -> None:
+    def walk(self, deadline: float, patience: int = _WALK_PATIENCE) -> None:
         """Random walk on same-class swaps towards every sum in the target window.
 
         The window is [q, q] or [q, q + 1] around the mean sum (what the lower bound allows);
@@ -1339,7 +1342,7 @@ class _AgeBalancer:
         outside the window and tries a random swap that moves it towards the window; a swap is
         kept when the total penalty does not rise. Sideways moves let it cross plateaus where
         the strict searches above stop. Ends at zero penalty, at the deadline, or after
-        `_WALK_PATIENCE` tries per team without progress.
+        `patience` tries per team without progress.
         """
         age, key, sums, rng = self.pool.age, self.key, self.sums, self.rng
         teams_n = len(self.teams)
@@ -1371,7 +1374,7 @@ class _AgeBalancer:
                     where[last] = n
 
         energy = sum(penalty(total) for total in sums)
-        patience = _WALK_PATIENCE * teams_n
+        patience *= teams_n
         idle = tries = 0
         while outside and idle < patience:
             tries += 1
