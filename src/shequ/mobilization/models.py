@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core import pii
+from shequ.core.bitsets import ChoiceBits
 from shequ.core.fields import BlindIndexedModel, BlindIndexField, EncryptedTextField
 
 
@@ -61,15 +62,10 @@ class Skill(models.TextChoices):
     TRICYCLE = "tricycle", _("Tricycle")
 
 
-SKILL_BITS: dict[str, int] = {skill: 1 << i for i, skill in enumerate(Skill.values)}
-
-
-def skills_to_bits(skills) -> int:  # type: ignore[no-untyped-def]
-    return sum(SKILL_BITS[s] for s in set(skills))
-
-
-def bits_to_skills(bits: int) -> list[str]:
-    return [s for s, bit in SKILL_BITS.items() if bits & bit]
+SKILL_SET = ChoiceBits(Skill)
+SKILL_BITS = SKILL_SET.bits
+skills_to_bits = SKILL_SET.to_bits
+bits_to_skills = SKILL_SET.to_list
 
 
 class StaffKind(models.TextChoices):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core import pii
+from shequ.core.bitsets import ChoiceBits
 from shequ.core.fields import BlindIndexedModel, BlindIndexField, EncryptedTextField
 
 
@@ -53,15 +54,10 @@ class Tag(models.TextChoices):
     RETURNEE = "returnee", _("Returnee")
 
 
-TAG_BITS: dict[str, int] = {tag: 1 << i for i, tag in enumerate(Tag.values)}
-
-
-def tags_to_bits(tags: list[str] | set[str] | tuple[str, ...]) -> int:
-    return sum(TAG_BITS[t] for t in set(tags))
-
-
-def bits_to_tags(bits: int) -> list[str]:
-    return [tag for tag, bit in TAG_BITS.items() if bits & bit]
+TAG_SET = ChoiceBits(Tag)
+TAG_BITS = TAG_SET.bits
+tags_to_bits = TAG_SET.to_bits
+bits_to_tags = TAG_SET.to_list
 
 
 class HealthStatus(models.TextChoices):
