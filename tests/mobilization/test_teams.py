@@ -1,4 +1,4 @@
-"""Team formation (teams.py): every hard rule on random pools, the article's 735 → 245 case,
+"""Team formation: every hard rule on random pools, the article's 735 → 245 case,
 shortfalls explained with exact numbers, agency modes, needs by district, balance figures.
 
 Pure unit tests: no database. Synthetic people only.
