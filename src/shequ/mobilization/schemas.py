@@ -86,7 +86,7 @@ class ReportInBatch(BaseModel):
     items: list[ReportInItem] = Field(..., min_length=1, max_length=1000)
 
 
-class ReportInResultOut(Schema):
+class ReportInResultOut(BaseModel):
     client_uuid: uuid.UUID
     result: str
     reason: str

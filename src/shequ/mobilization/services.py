@@ -403,18 +403,10 @@ def report_in_batch(*, actor: User, items: Sequence[ReportIn]) -> list[ReportInR
                 reported_by=actor,
                 signed_up_at=Coalesce("signed_up_at", Value(now)),
             )
-        Posting.objects.bulk_create(
-            [
-                Posting(
-                    staff_id=e.staff_id,
-                    place=e.community,
-                    starts_at=now,
-                    reason="report_in",
-                    by=actor,
-                )
-                for e in changed
-            ],
-            batch_size=1000,
+        insert_rows(
+            Posting,
+            ["staff", "place", "starts_at", "reason", "by"],
+            [(e.staff_id, e.community_id, now, "report_in", actor.pk) for e in changed],
         )
         # One audit row per order and community the batch touched, naming every enlistment:
         # the batch is the unit of work, and a thousand rows per batch would double its cost.
