@@ -266,7 +266,34 @@ class ReportInResult:
     enlistment_id: int | None = None
 
 
-def _problem(enlistment: Enlistment, community: Place | None, active: Enlistment | None) -> str:
+@dataclass(frozen=True, slots=True)
+class _StaffFacts:
+    fitness: str
+    kind: str
+    vetting: str
+    residence_community_id: int | None
+
+    def get_fitness_display(self) -> str:
+        return str(Fitness(self.fitness).label)
+
+
+@dataclass(slots=True)
+class _Arrival:
+    """An enlistment as the report-in batch needs it (a row, not a model instance)."""
+
+    pk: int
+    token: str
+    order_id: int
+    state: str
+    community_id: int | None
+    staff_id: int
+    signed_up_at: dt.datetime | None
+    staff: _StaffFacts
+    order: Order | None = None
+    community: Place | None = None
+
+
+def _problem(enlistment: Any, community: Place | None, active: Any) -> str:
     """Why this person cannot report in at `community` now (empty: they can)."""
     if community is None:
         return _("Say which community they report to (they have no residence community).")
@@ -300,14 +327,24 @@ def report_in_batch(*, actor: User, items: Sequence[ReportIn]) -> list[ReportInR
             "client_uuid", "result", "reason", "enlistment_id"
         )
     }
-    # Only what the checks read: loading the staff's encrypted ID and phone would mean two
-    # AES-GCM decryptions per item for nothing.
-    enlistments = {
-        e.token: e
-        for e in Enlistment.objects.filter(token__any=list({i.token for i in items}))
-        .select_related("staff")
-        .defer("staff__id_number", "staff__phone")
-    }
+    # Plain rows with only what the checks read: no model instances, and never the staff's
+    # encrypted ID and phone (two AES-GCM decryptions per item for nothing).
+    orders: dict[int, Order] = {}
+    enlistments: dict[str, _Arrival] = {}
+    for row in Enlistment.objects.filter(token__any=list({i.token for i in items})).values_list(
+        "pk",
+        "token",
+        "order_id",
+        "state",
+        "community_id",
+        "staff_id",
+        "signed_up_at",
+        "staff__fitness",
+        "staff__kind",
+        "staff__vetting",
+        "staff__residence_community_id",
+    ):
+        enlistments[row[1]] = _Arrival(*row[:7], _StaffFacts(*row[7:]))
     # Orders and places are few per batch: load each once, not once per row.
     orders = Order.objects.in_bulk({e.order_id for e in enlistments.values()})
     for e in enlistments.values():
@@ -335,7 +372,7 @@ def report_in_batch(*, actor: User, items: Sequence[ReportIn]) -> list[ReportInR
     now = timezone.now()
     results: list[ReportInResult] = []
     events: list[tuple] = []
-    changed: list[Enlistment] = []
+    changed: list[_Arrival] = []
     seen: dict[uuid.UUID, ReportInResult] = {}
     for item in items:
         if item.client_uuid in known:
@@ -377,10 +414,7 @@ def report_in_batch(*, actor: User, items: Sequence[ReportIn]) -> list[ReportInR
             if not reason:
                 enlistment.state = EnlistmentState.REPORTED_IN
                 enlistment.community = community
-                enlistment.reported_at = now
-                enlistment.reported_by = actor
-                if enlistment.signed_up_at is None:
-                    enlistment.signed_up_at = now
+                enlistment.community_id = community.pk
                 active[enlistment.staff_id] = enlistment
                 changed.append(enlistment)
         result = ReportInResult(
@@ -410,7 +444,7 @@ def report_in_batch(*, actor: User, items: Sequence[ReportIn]) -> list[ReportInR
         )
         # One audit row per order and community the batch touched, naming every enlistment:
         # the batch is the unit of work, and a thousand rows per batch would double its cost.
-        groups: dict[tuple[int, int], list[Enlistment]] = {}
+        groups: dict[tuple[int, int], list[_Arrival]] = {}
         for e in changed:
             groups.setdefault((e.order_id, e.community_id), []).append(e)
         for group in groups.values():
