@@ -20,7 +20,11 @@ PO = "locale/zh_Hans/LC_MESSAGES/django.po"
 
 
 def main() -> int:
-    committed = {e.msgid for e in polib.pofile(str(SRC / PO)) if e.msgstr and not e.fuzzy}
+    committed = {
+        e.msgid
+        for e in polib.pofile(str(SRC / PO))
+        if (e.msgstr or any(e.msgstr_plural.values())) and not e.fuzzy
+    }
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "shequ"
         shutil.copytree(SRC, copy, ignore=shutil.ignore_patterns("__pycache__", "static"))

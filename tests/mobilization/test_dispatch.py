@@ -144,3 +144,33 @@ def test_a_self_registered_volunteer_is_vetted_by_their_community(personas, city
         f"/api/v1/mobilization/volunteers/{volunteer.pk}/vet", {"approve": True}
     )
     assert ok.json()["vetting"] == "approved"
+
+
+def test_sending_and_relieving_a_batch_on_the_page(personas, city, mob, on_duty, login):
+    client = login(personas.staff_a)
+    url = f"/mobilization/batches/?order={mob.order.pk}"
+    form = {
+        "name": "第一批",
+        "place": "KA",
+        "starts_at": "2026-12-01T08:00",
+        "ends_at": "2026-12-03T08:00",
+        "staff": [on_duty[0].pk],
+    }
+    assert client.post(url, form).status_code == 302
+    first = mob.order.batches.get()
+    relieve = {
+        "name": "第二批",
+        "current": first.pk,
+        "ends_at": "2026-12-05T08:00",
+        "handover_note": "门岗登记本在保安室",
+        "staff": [on_duty[1].pk],
+    }
+    assert client.post(url, relieve).status_code == 302
+    page = client.get(url).content.decode()
+    assert "第二批" in page
+    assert "门岗登记本在保安室" in page
+    missing_note = {**relieve, "name": "第三批", "handover_note": ""}
+    again = client.post(url, {**missing_note, "current": mob.order.batches.get(name="第二批").pk})
+    assert 'data-testid="error"' in again.content.decode()
+    bad_place = client.post(url, {**form, "name": "别批", "place": "NOPE"})
+    assert 'data-testid="error"' in bad_place.content.decode()

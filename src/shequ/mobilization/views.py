@@ -18,12 +18,14 @@ from django.utils.translation import gettext as _
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.roles import Capability
 from shequ.core.scopes import agency_ids_for, scope_for
-from shequ.mobilization import formation, selectors, services
+from shequ.mobilization import dispatch, formation, selectors, services
 from shequ.mobilization.forms import NeedForm, OrderForm
 from shequ.mobilization.models import (
     ACTIVE_STATES,
+    Batch,
     EnlistmentState,
     Need,
+    Pairing,
     Rank,
     Staff,
     Team,
@@ -40,13 +42,29 @@ def _current_order(request: HttpRequest):  # type: ignore[no-untyped-def]
     return order or orders.first(), orders[:20]
 
 
-def _bars(series: dict[str, int]) -> list[dict]:
-    """Bar heights (0–100) for the per-hour chart, drawn as inline SVG (works without JS)."""
-    top = max(series.values(), default=0) or 1
+def _bars(series: dict[str, int], signups: dict[str, int] | None = None) -> list[dict]:
+    """Bars (0–100 high) per hour for report-ins, with sign-ups as a paler bar beside each,
+    drawn as inline SVG (works without JS)."""
+    signups = signups or {}
+    hours = sorted(set(series) | set(signups))[-24:]
+    top = max([*series.values(), *signups.values(), 1])
     bars = []
-    for i, (label, n) in enumerate(list(series.items())[-24:]):
-        h = max(round(100 * n / top), 1)
-        bars.append({"label": label, "n": n, "x": i * 10 + 1, "y": 100 - h, "h": h})
+    for i, label in enumerate(hours):
+        n, s = series.get(label, 0), signups.get(label, 0)
+        h, hs = round(100 * n / top), round(100 * s / top)
+        bars.append(
+            {
+                "label": label,
+                "n": n,
+                "x": i * 10 + 5,
+                "y": 100 - h,
+                "h": h,
+                "s": s,
+                "xs": i * 10 + 1,
+                "ys": 100 - hs,
+                "hs": hs,
+            }
+        )
     return bars
 
 
@@ -71,7 +89,9 @@ def board_page(request: HttpRequest) -> HttpResponse:
     }
     if order is not None:
         result = selectors.board(request.user, order=order, level=level)
-        bars = _bars(selectors.by_hour(request.user, order))
+        bars = _bars(
+            selectors.by_hour(request.user, order), selectors.signups_by_hour(request.user, order)
+        )
         context.update(board=result, bars=bars, chart_width=_chart_width(bars))
     template = "mobilization/board.html#counts" if request.htmx else "mobilization/board.html"
     return render(request, template, context)
@@ -465,3 +485,95 @@ def teams_export(request: HttpRequest, order_id: int) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="teams-{order.pk}.xlsx"'
     return response
+
+
+@login_required
+def batches_page(request: HttpRequest) -> HttpResponse:
+    """Batches (第一批, 第二批…) sent to communities or compounds, rotation, and pairings."""
+    order, _orders = _current_order(request)
+    if order is None:
+        raise Http404("No order")
+    manage = scope_for(request.user, Capability.MANAGE_NEEDS)
+    on_duty = (
+        selectors.enlistments_for(request.user, order=order)
+        .filter(state__in=ACTIVE_STATES)
+        .filter(manage.q("community"))
+        .select_related("staff", "community")
+        .defer("staff__id_number", "staff__phone")
+        .order_by("community__path", "staff__name")[:300]
+    )
+    error = ""
+    if request.method == "POST":
+        people = list(
+            Staff.objects.filter(pk__in=request.POST.getlist("staff")).filter(
+                pk__in=[e.staff_id for e in on_duty]
+            )
+        )
+        try:
+            ends_at = parse_datetime_local(request.POST.get("ends_at", ""))
+            if request.POST.get("current"):
+                current = Batch.objects.filter(pk=request.POST["current"], order=order).first()
+                if current is None or not manage.covers(current.place):
+                    raise Http404("No such batch")
+                dispatch.batch_rotate(
+                    actor=request.user,
+                    current=current,
+                    name=request.POST.get("name", ""),
+                    staff=people,
+                    ends_at=ends_at,
+                    handover_note=request.POST.get("handover_note", ""),
+                )
+            else:
+                place = Place.objects.filter(code=request.POST.get("place", "").strip()).first()
+                if place is None:
+                    raise ValidationError({"place": _("No place with this code.")})
+                dispatch.batch_dispatch(
+                    actor=request.user,
+                    order=order,
+                    name=request.POST.get("name", ""),
+                    place=place,
+                    staff=people,
+                    starts_at=parse_datetime_local(request.POST.get("starts_at", "")),
+                    ends_at=ends_at,
+                )
+        except ValidationError as exc:
+            error = next(iter(exc.errors.values()))
+        else:
+            messages.success(request, _("Batch sent."))
+            return redirect(f"{reverse('mobilization:batches')}?order={order.pk}")
+    batches = (
+        Batch.objects.filter(
+            manage.q("place") | scope_for(request.user, Capability.VIEW_MOBILIZATION).q("place"),
+            order=order,
+        )
+        .select_related("place", "previous")
+        .prefetch_related("members")
+        .order_by("place__path", "starts_at")
+    )
+    pairings = Pairing.objects.filter(
+        scope_for(request.user, Capability.VIEW_MOBILIZATION).q("place")
+    ).select_related("agency", "place")
+    return render(
+        request,
+        "mobilization/batches.html",
+        {
+            "order": order,
+            "batches": batches,
+            "pairings": pairings,
+            "on_duty": on_duty,
+            "error": error,
+            "post": request.POST,
+        },
+    )
+
+
+def parse_datetime_local(text: str):  # type: ignore[no-untyped-def]
+    """A datetime-local form value (city time), or a ValidationError naming the field."""
+    import datetime as dt
+
+    try:
+        return timezone.make_aware(dt.datetime.strptime(text, "%Y-%m-%dT%H:%M"))
+    except ValueError:
+        raise ValidationError(
+            {"ends_at": _("Give the dates as shown, e.g. 2026-12-01 08:00.")}
+        ) from None
