@@ -174,3 +174,19 @@ def test_sending_and_relieving_a_batch_on_the_page(personas, city, mob, on_duty,
     assert 'data-testid="error"' in again.content.decode()
     bad_place = client.post(url, {**form, "name": "别批", "place": "NOPE"})
     assert 'data-testid="error"' in bad_place.content.decode()
+
+
+def test_moving_people_on_the_page(personas, city, mob, on_duty, login):
+    from shequ.mobilization.models import Enlistment
+
+    client = login(personas.district)
+    url = f"/mobilization/moves/?order={mob.order.pk}&from={city.a.pk}"
+    page = client.get(url).content.decode()
+    assert "甲一" in page
+    e = Enlistment.objects.get(staff=on_duty[0], order=mob.order)
+    done = client.post(url, {"enlistment": [e.pk], "to": city.b.pk, "note": "乙社区缺人"})
+    assert done.status_code == 302
+    assert Enlistment.objects.get(pk=e.pk).community == city.b
+    nobody = client.post(url, {"to": city.b.pk}).content.decode()
+    assert 'data-testid="error"' in nobody
+    assert login(personas.coordinator).get(url).status_code == 403

@@ -15,6 +15,7 @@ urlpatterns = [
     path("orders/<int:order_id>/reported.xlsx", views.reported_export, name="reported_export"),
     path("teams/", views.teams_page, name="teams"),
     path("batches/", views.batches_page, name="batches"),
+    path("moves/", views.moves_page, name="moves"),
     path("teams/drafts/<int:draft_id>/", views.draft_page, name="draft"),
     path("orders/<int:order_id>/teams.xlsx", views.teams_export, name="teams_export"),
 ]

@@ -577,3 +577,61 @@ def parse_datetime_local(text: str):  # type: ignore[no-untyped-def]
         raise ValidationError(
             {"ends_at": _("Give the dates as shown, e.g. 2026-12-01 08:00.")}
         ) from None
+
+
+@login_required
+def moves_page(request: HttpRequest) -> HttpResponse:
+    """Move people on duty from a community with a surplus to one with a gap (audited)."""
+    order, _orders = _current_order(request)
+    if order is None:
+        raise Http404("No order")
+    manage = scope_for(request.user, Capability.MANAGE_NEEDS)
+    if manage.is_empty:
+        raise PermissionDenied(_("You may not move people between communities."))
+    source = request.GET.get("from", "")
+    communities = Place.objects.filter(manage.q(), kind=PlaceKind.COMMUNITY).order_by("path")
+    rows = {r.place.pk: r for r in selectors.board(request.user, order=order).rows}
+    people = (
+        selectors.enlistments_for(request.user, order=order)
+        .filter(state__in=ACTIVE_STATES, community_id=source if source.isdigit() else None)
+        .select_related("staff", "community")
+        .defer("staff__id_number", "staff__phone")
+        .order_by("staff__name")[:300]
+    )
+    error = ""
+    if request.method == "POST":
+        chosen = list(
+            selectors.enlistments_for(request.user, order=order)
+            .filter(pk__in=request.POST.getlist("enlistment"), state__in=ACTIVE_STATES)
+            .select_related("staff", "community")
+        )
+        target = communities.filter(pk=request.POST.get("to") or 0).first()
+        try:
+            if target is None:
+                raise ValidationError({"to": _("Choose the community that needs them.")})
+            if not chosen:
+                raise ValidationError({"enlistment": _("Tick who moves.")})
+            moved = services.redistribute(
+                actor=request.user,
+                enlistments=chosen,
+                to_community=target,
+                note=request.POST.get("note", ""),
+            )
+        except ValidationError as exc:
+            error = next(iter(exc.errors.values()))
+        else:
+            messages.success(
+                request, _("%(n)d moved to %(c)s.") % {"n": len(moved), "c": target.name}
+            )
+            return redirect(f"{reverse('mobilization:moves')}?order={order.pk}&from={source}")
+    return render(
+        request,
+        "mobilization/moves.html",
+        {
+            "order": order,
+            "communities": [(c, rows.get(c.pk)) for c in communities],
+            "source": int(source) if source.isdigit() else None,
+            "people": people,
+            "error": error,
+        },
+    )
