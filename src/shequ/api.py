@@ -3,7 +3,7 @@
 import logging
 
 from django.core.exceptions import PermissionDenied
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -49,6 +49,13 @@ def on_schema_error(request: HttpRequest, exc: SchemaValidationError) -> HttpRes
         loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "payload", "query")]
         errors.append({"field": ".".join(loc) or "body", "message": err.get("msg", "")})
     return _error(request, 422, _("The request is malformed; see errors."), errors)
+
+
+@api.exception_handler(IntegrityError)
+def on_conflict(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+    # Two devices sending the same thing at the same moment: the database kept one; the
+    # other may simply send again and get the first answer.
+    return _error(request, 409, _("Someone else changed this at the same moment; send again."))
 
 
 @api.exception_handler(Http404)

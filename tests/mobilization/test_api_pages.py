@@ -29,7 +29,7 @@ def test_a_community_sees_only_who_reported_to_it(personas, mob, api):
     }
     assert seen_a == {"甲一"}
     assert seen_b == {"乙一"}
-    assert api(personas.outsider).get(url).json()["items"] == []
+    assert api(personas.outsider).get(url).status_code == 404  # no role: no orders at all
 
 
 def test_the_batch_endpoint_is_exactly_once(personas, mob, api):
@@ -146,3 +146,64 @@ def test_a_coordinator_signs_up_staff_from_the_page(personas, mob, login, city):
     response = login(personas.coordinator).post("/mobilization/staff/", {"staff": [new.pk]})
     assert response.status_code == 302
     assert Enlistment.objects.get(staff=new).state == "signed_up"
+
+
+def test_teams_are_shown_only_within_scope(personas, city, mob, login):
+    from shequ.mobilization.models import Team, TeamMember
+
+    team = Team.objects.create(order=mob.order, number=1, leader=mob.b1, community=city.b)
+    TeamMember.objects.create(team=team, order=mob.order, staff=mob.b1, is_leader=True)
+    url = f"/mobilization/teams/?order={mob.order.pk}"
+    assert "乙一" in login(personas.staff_b).get(url).content.decode()
+    assert "乙一" not in login(personas.staff_a).get(url).content.decode()
+    assert login(personas.outsider).get(url).status_code == 404
+    export = login(personas.outsider).get(f"/mobilization/orders/{mob.order.pk}/teams.xlsx")
+    assert export.status_code == 404
+
+
+def test_a_check_in_never_redirects_off_site(personas, mob, login):
+    url = f"/mobilization/r/{mob.e['甲一'].token}/"
+    response = login(personas.staff_a).post(url, {"next": "https://evil.example/x"})
+    assert response["Location"] == url
+
+
+def test_someone_on_duty_cannot_report_in_at_a_second_community(personas, city, mob, api):
+    services.report_in(actor=personas.hq, enlistment=mob.e["甲一"])
+    body = {
+        "items": [
+            {
+                "client_uuid": str(uuid.uuid4()),
+                "token": mob.e["甲一"].token,
+                "community_id": city.b.pk,
+            }
+        ]
+    }
+    answer = api(personas.hq).post("/api/v1/mobilization/report-ins", body)
+    assert answer.status_code == 200
+    assert answer.json()[0]["result"] == "rejected"
+    assert Enlistment.objects.get(pk=mob.e["甲一"].pk).community == city.a
+
+
+def test_a_naive_deadline_is_city_time_not_a_500(personas, city, api):
+    body = {"title": "令", "scope_id": city.c.pk, "deadline": "2099-01-01T08:00:00"}
+    assert api(personas.hq).post("/api/v1/mobilization/orders", body).status_code == 201
+
+
+def test_tampered_form_ids_are_ignored_not_a_500(personas, mob, login):
+    response = login(personas.coordinator).post("/mobilization/staff/", {"staff": ["x"]})
+    assert response.status_code == 302
+    moves = login(personas.district).post(
+        f"/mobilization/moves/?order={mob.order.pk}", {"enlistment": ["x"], "to": "y"}
+    )
+    assert moves.status_code == 200
+
+
+def test_a_role_less_user_may_not_register_people(personas, api):
+    body = {
+        "kind": "volunteer",
+        "name": "某",
+        "id_number": "629999198001010011",
+        "birth_year": 1980,
+        "gender": "male",
+    }
+    assert api(personas.outsider).post("/api/v1/mobilization/staff", body).status_code == 403

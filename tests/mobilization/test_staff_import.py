@@ -68,3 +68,21 @@ def test_an_unknown_agency_code_is_refused_for_a_coordinator(personas, city):
     job = _import(personas.coordinator, sheet)
     assert job.status == ImportStatus.REFUSED
     assert job.row_errors.get().column == "单位编码"
+
+
+def test_a_sheet_without_the_agency_column_keeps_cadres_cadres(personas, city, mob):
+    sheet = f"姓名,身份证号\n甲一,{mob.a1.id_number}\n"
+    job = _import(personas.hq, sheet)
+    assert job.status == ImportStatus.DONE
+    mob.a1.refresh_from_db()
+    assert mob.a1.kind == "cadre"
+    assert mob.a1.agency == mob.agency
+
+
+def test_volunteers_imported_by_the_hq_wait_for_their_communitys_vetting(personas, city):
+    job = _import(personas.staff_a, f"姓名,身份证号,居住社区\n志一,{id_number(1990)},A\n")
+    assert job.status == ImportStatus.DONE
+    assert Staff.objects.get(name="志一").vetting == "approved"  # their own community's staff
+    job = _import(personas.hq, f"姓名,身份证号,居住社区\n志二,{id_number(1991)},B\n")
+    assert job.status == ImportStatus.DONE
+    assert Staff.objects.get(name="志二").vetting == "approved"  # the HQ covers B

@@ -45,6 +45,13 @@ def list_staff(request: HttpRequest, q: str = ""):  # type: ignore[no-untyped-de
 
 @router.post("/staff", response={201: StaffOut})
 def register_staff(request: HttpRequest, payload: StaffIn):  # type: ignore[no-untyped-def]
+    """Coordinators register their agency's cadres; community staff and the HQ, volunteers."""
+    if not (
+        has_role(request.user, Role.CITY_HQ)
+        or agency_ids_for(request.user)
+        or not scope_for(request.user, Capability.CHECK_IN).is_empty
+    ):
+        raise PermissionDenied(_("Your role may not register people."))
     data = payload.dict()
     agency_code = data.pop("agency_code")
     community_code = data.pop("residence_community_code")

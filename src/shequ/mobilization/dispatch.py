@@ -40,6 +40,10 @@ def _check_place(actor: User, place: Place) -> None:
         raise PermissionDenied(_("You may not send people here."))
 
 
+def _aware(when: dt.datetime) -> dt.datetime:
+    return timezone.make_aware(when) if timezone.is_naive(when) else when
+
+
 def _post(staff: Sequence[Staff], place: Place, at: dt.datetime, actor: User, reason: str) -> None:
     Posting.objects.filter(staff__in=staff, ends_at__isnull=True).update(ends_at=at)
     Posting.objects.bulk_create(
@@ -62,21 +66,29 @@ def batch_dispatch(
 ) -> Batch:
     """Send a named batch of people (on duty under the order) to a place for a period."""
     _check_place(actor, place)
+    starts_at, ends_at = _aware(starts_at), _aware(ends_at)
     errors: dict[str, str] = {}
+    if not order.is_open():
+        errors["order"] = _("This order is closed.")
     if not name.strip() or len(name) > 50:
         errors["name"] = _("Name the batch, e.g. 第一批.")
     if ends_at <= starts_at:
         errors["ends_at"] = _("The batch must end after it starts.")
     if not staff:
         errors["staff"] = _("Choose who goes.")
+    # Only people on duty in places the actor manages: a batch must not pull someone out of
+    # another community's hands.
+    manage = scope_for(actor, Capability.MANAGE_NEEDS)
     on_duty = set(
         Enlistment.objects.filter(
-            order=order, staff__in=staff, state__in=ACTIVE_STATES
+            manage.q("community"), order=order, staff__in=staff, state__in=ACTIVE_STATES
         ).values_list("staff_id", flat=True)
     )
     missing = [s.name for s in staff if s.pk not in on_duty]
     if missing:
-        errors["staff"] = _("Not reported in under this order: %s.") % "、".join(missing[:5])
+        errors["staff"] = _("Not on duty in your places under this order: %s.") % "、".join(
+            missing[:5]
+        )
     if previous is not None and hasattr(previous, "next"):
         errors["previous"] = _("That batch has already been relieved.")
     if errors:
@@ -114,6 +126,7 @@ def batch_rotate(
     handover_note: str,
 ) -> Batch:
     """The next batch takes over where `current` ends; the note passes on what to know."""
+    ends_at = _aware(ends_at)
     if not handover_note.strip():
         raise ValidationError({"handover_note": _("Write the handover note for the next batch.")})
     return batch_dispatch(

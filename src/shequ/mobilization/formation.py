@@ -96,6 +96,8 @@ def rules_from(
 def team_draft_create(*, actor: User, order: Order, rules: solver.TeamRules) -> TeamDraft:
     """Form balanced teams from the order's reported-in pool and keep them as a draft."""
     _require_former(actor, order)
+    if not order.is_open():
+        raise ValidationError({"order": _("This order is closed.")})
     pool = list(pool_of(actor, order))
     if not pool:
         raise ValidationError({"order": _("Nobody has reported in and is free to form teams.")})

@@ -10,10 +10,19 @@ from django.utils.translation import gettext as _
 
 from shequ.core import pii
 from shequ.core.imports import CREATED, UNCHANGED, UPDATED, Checked, Importer, RowError
-from shequ.core.roles import Role
-from shequ.core.scopes import agency_ids_for, has_role
+from shequ.core.roles import Capability, Role
+from shequ.core.scopes import agency_ids_for, has_role, scope_for
 from shequ.core.tabular import Column, HeaderMap
-from shequ.mobilization.models import Agency, Fitness, Rank, Skill, Staff, StaffKind, skills_to_bits
+from shequ.mobilization.models import (
+    Agency,
+    Fitness,
+    Rank,
+    Skill,
+    Staff,
+    StaffKind,
+    Vetting,
+    skills_to_bits,
+)
 from shequ.mobilization.rules import staff_problems
 from shequ.places.models import Place, PlaceKind
 from shequ.residents.idcard import birth_date_of, gender_of
@@ -95,6 +104,10 @@ class StaffImporter(Importer):
             else {a.code: a for a in Agency.objects.filter(pk__in=own)}
         )
         self.default_agency = next(iter(self.agencies.values())) if len(own) == 1 else None
+        self.check_in = scope_for(actor, Capability.CHECK_IN)
+        self.community_places = {
+            p.pk: p for p in Place.objects.filter(self.check_in.q(), kind=PlaceKind.COMMUNITY)
+        }
         self.communities = {
             p.code: p.pk for p in Place.objects.filter(kind=PlaceKind.COMMUNITY).only("pk", "code")
         }
@@ -186,6 +199,16 @@ class StaffImporter(Importer):
         checked = []
         for number, data in parsed:
             found = existing.get(data["id_hmac"])
+            if found is not None and "agency" not in self.header_fields:
+                # No agency column: the file says nothing about it, so it stays as registered.
+                data["agency_id"], data["kind"] = found["agency_id"], found["kind"]
+            community = self.community_places.get(data["residence_community_id"])
+            data["vetting"] = (
+                Vetting.APPROVED
+                if data["kind"] == StaffKind.CADRE
+                or (community is not None and self.check_in.covers(community))
+                else Vetting.PENDING
+            )
             if found is not None and not self.hq and found["agency_id"] != data["agency_id"]:
                 errors.append(
                     RowError(
@@ -234,7 +257,11 @@ class StaffImporter(Importer):
             d = c.item
             values = {f: d[f] for f in FIELDS}
             if outcome == CREATED:
-                fresh.append(Staff(**values, id_number=d["id_number"], phone=d["phone"]))
+                fresh.append(
+                    Staff(
+                        **values, id_number=d["id_number"], phone=d["phone"], vetting=d["vetting"]
+                    )
+                )
             elif outcome == UPDATED:
                 changed.append(
                     Staff(

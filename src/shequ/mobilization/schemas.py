@@ -70,7 +70,6 @@ class EnlistmentOut(Schema):
     staff_name: str = Field(alias="staff.name")
     state: EnlistmentState
     community_id: int | None
-    token: str
     reported_at: dt.datetime | None
 
 

@@ -38,12 +38,36 @@ def staff_for(user: User | AnonymousUser) -> QuerySet[Staff]:
     return Staff.objects.filter(visible).select_related("agency", "residence_community")
 
 
-def orders_for(user: User | AnonymousUser) -> QuerySet[Order]:
-    """Orders whose scope overlaps the user's places; coordinators and staff see every order
-    (an order reaches all agencies)."""
+def has_mobilization_role(user: User | AnonymousUser) -> bool:
+    """Officers and staff of places, agency coordinators, and mobilized people themselves."""
     if not getattr(user, "is_authenticated", False):
+        return False
+    return (
+        not scope_for(user, Capability.VIEW_MOBILIZATION).is_empty
+        or bool(agency_ids_for(user))
+        or Staff.objects.filter(user=user).exists()
+    )
+
+
+def orders_for(user: User | AnonymousUser) -> QuerySet[Order]:
+    """Orders reach every agency and community, so anyone with a mobilization role sees them;
+    a user with no such role sees none."""
+    if not has_mobilization_role(user):
         return Order.objects.none()
     return Order.objects.select_related("scope", "issued_by").order_by("-issued_at")
+
+
+def teams_for(user: User | AnonymousUser, order: Order) -> QuerySet:
+    """Teams sent to the user's places, holding their agency's staff, or holding themselves."""
+    from shequ.mobilization.models import Team
+
+    if scope_for(user, Capability.ISSUE_ORDERS).covers(order.scope):
+        return Team.objects.filter(order=order)  # who forms the teams sees them all
+    scope = scope_for(user, Capability.VIEW_MOBILIZATION)
+    visible = Q(members__staff__agency_id__in=agency_ids_for(user)) | Q(members__staff__user=user)
+    if not scope.is_empty:
+        visible |= scope.q("community")
+    return Team.objects.filter(visible, order=order).distinct()
 
 
 def get_order_for(user: User | AnonymousUser, pk: int) -> Order:

@@ -159,6 +159,8 @@ def order_issue(
     """HQ or a district orders staff to report to their communities by `deadline`."""
     if not scope_for(actor, Capability.ISSUE_ORDERS).covers(scope):
         raise PermissionDenied(_("Only the HQ or a district may issue orders here."))
+    if timezone.is_naive(deadline):  # what an officer types is city time
+        deadline = timezone.make_aware(deadline)
     errors: dict[str, str] = {}
     if not title.strip() or len(title) > 100:
         errors["title"] = _("Give a title of 1–100 characters.")
@@ -272,6 +274,7 @@ class _StaffFacts:
     kind: str
     vetting: str
     residence_community_id: int | None
+    user_id: int | None
 
     def get_fitness_display(self) -> str:
         return str(Fitness(self.fitness).label)
@@ -343,6 +346,7 @@ def report_in_batch(*, actor: User, items: Sequence[ReportIn]) -> list[ReportInR
         "staff__kind",
         "staff__vetting",
         "staff__residence_community_id",
+        "staff__user_id",
     ):
         enlistments[row[1]] = _Arrival(*row[:7], _StaffFacts(*row[7:]))
     # Orders and places are few per batch: load each once, not once per row.
@@ -396,8 +400,22 @@ def report_in_batch(*, actor: User, items: Sequence[ReportIn]) -> list[ReportInR
                 or enlistment.community_id
                 or enlistment.staff.residence_community_id
             )
-            if community is not None and not scope.covers(community):
+            asked = item.community_id
+            if asked and asked not in places:
+                reason = _("No community with id %d.") % asked
+            elif community is not None and not scope.covers(community):
                 reason = _("You may not check people in at %s.") % community.name
+            elif enlistment.staff.user_id == actor.pk:
+                reason = _("Someone else must confirm your arrival.")
+            elif (
+                enlistment.state in ACTIVE_STATES
+                and community is not None
+                and enlistment.community_id != community.pk
+            ):
+                where = places.get(enlistment.community_id)
+                reason = _("Already on duty at %s; move or release them first.") % (
+                    where.name if where else "?"
+                )
             elif (
                 enlistment.state in ACTIVE_STATES
                 and community is not None

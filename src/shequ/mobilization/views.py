@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import PermissionDenied, ValidationError
@@ -28,7 +29,6 @@ from shequ.mobilization.models import (
     Pairing,
     Rank,
     Staff,
-    Team,
     TeamDraft,
     TeamMember,
 )
@@ -132,8 +132,12 @@ def me(request: HttpRequest) -> HttpResponse:
         target = next((e for e in enlistments if str(e.pk) == request.POST.get("enlistment")), None)
         if target is None:
             raise Http404("No such enlistment")
-        services.sign_up(actor=request.user, enlistment=target)
-        messages.success(request, _("You signed up. Show your QR code when you arrive."))
+        try:
+            services.sign_up(actor=request.user, enlistment=target)
+        except ValidationError as exc:
+            messages.error(request, next(iter(exc.errors.values())))
+        else:
+            messages.success(request, _("You signed up. Show your QR code when you arrive."))
         return redirect("mobilization:me")
     staff = getattr(request.user, "staff", None)
     memberships = {
@@ -181,7 +185,10 @@ def report_in_page(request: HttpRequest, token: str) -> HttpResponse:
             error = next(iter(exc.errors.values()))
         else:
             messages.success(request, _("%s reported in.") % enlistment.staff.name)
-            return redirect(request.POST.get("next") or request.path)
+            target_url = request.POST.get("next") or ""
+            if not url_has_allowed_host_and_scheme(target_url, {request.get_host()}):
+                target_url = request.path
+            return redirect(target_url)
     return render(
         request,
         "mobilization/report_in.html",
@@ -271,7 +278,7 @@ def staff_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if order is None:
             raise Http404("No order")
-        chosen = list(qs.filter(pk__in=request.POST.getlist("staff")))
+        chosen = list(qs.filter(pk__in=_ids(request.POST.getlist("staff"))))
         try:
             made = services.enlist(actor=request.user, order=order, staff=chosen)
         except ValidationError as exc:
@@ -316,7 +323,9 @@ def reported_export(request: HttpRequest, order_id: int) -> HttpResponse:
                 e.staff.get_rank_display(),
                 e.community.name if e.community else "",
                 e.get_state_display(),
-                e.reported_at.astimezone().strftime("%Y-%m-%d %H:%M") if e.reported_at else "",
+                timezone.localtime(e.reported_at).strftime("%Y-%m-%d %H:%M")
+                if e.reported_at
+                else "",
             ],
         )
     book.close()
@@ -362,7 +371,7 @@ def teams_page(request: HttpRequest) -> HttpResponse:
             return redirect(f"{reverse('mobilization:teams')}?order={order.pk}")
         return redirect("mobilization:draft", draft_id=draft.pk)
     teams = (
-        Team.objects.filter(order=order)
+        selectors.teams_for(request.user, order)
         .select_related("leader", "community")
         .prefetch_related("members__staff")
         .order_by("number")
@@ -443,7 +452,7 @@ def teams_export(request: HttpRequest, order_id: int) -> HttpResponse:
 
     order = selectors.get_order_for(request.user, order_id)
     members = (
-        TeamMember.objects.filter(team__order=order)
+        TeamMember.objects.filter(team__in=selectors.teams_for(request.user, order))
         .select_related("team", "team__community", "staff", "staff__agency")
         .defer("staff__id_number", "staff__phone")
         .order_by("team__number", "-is_leader", "staff__name")
@@ -505,14 +514,16 @@ def batches_page(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         people = list(
-            Staff.objects.filter(pk__in=request.POST.getlist("staff")).filter(
+            Staff.objects.filter(pk__in=_ids(request.POST.getlist("staff"))).filter(
                 pk__in=[e.staff_id for e in on_duty]
             )
         )
         try:
             ends_at = parse_datetime_local(request.POST.get("ends_at", ""))
             if request.POST.get("current"):
-                current = Batch.objects.filter(pk=request.POST["current"], order=order).first()
+                current = Batch.objects.filter(
+                    pk__in=_ids([request.POST["current"]]), order=order
+                ).first()
                 if current is None or not manage.covers(current.place):
                     raise Http404("No such batch")
                 dispatch.batch_rotate(
@@ -533,7 +544,7 @@ def batches_page(request: HttpRequest) -> HttpResponse:
                     name=request.POST.get("name", ""),
                     place=place,
                     staff=people,
-                    starts_at=parse_datetime_local(request.POST.get("starts_at", "")),
+                    starts_at=parse_datetime_local(request.POST.get("starts_at", ""), "starts_at"),
                     ends_at=ends_at,
                 )
         except ValidationError as exc:
@@ -567,7 +578,7 @@ def batches_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def parse_datetime_local(text: str):  # type: ignore[no-untyped-def]
+def parse_datetime_local(text: str, field: str = "ends_at"):  # type: ignore[no-untyped-def]
     """A datetime-local form value (city time), or a ValidationError naming the field."""
     import datetime as dt
 
@@ -575,8 +586,13 @@ def parse_datetime_local(text: str):  # type: ignore[no-untyped-def]
         return timezone.make_aware(dt.datetime.strptime(text, "%Y-%m-%dT%H:%M"))
     except ValueError:
         raise ValidationError(
-            {"ends_at": _("Give the dates as shown, e.g. 2026-12-01 08:00.")}
+            {field: _("Give the dates as shown, e.g. 2026-12-01 08:00.")}
         ) from None
+
+
+def _ids(values: list[str]) -> list[int]:
+    """Ids from form values, ignoring anything that is not a number (tampered forms)."""
+    return [int(v) for v in values if str(v).isdigit()]
 
 
 @login_required
@@ -602,10 +618,10 @@ def moves_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         chosen = list(
             selectors.enlistments_for(request.user, order=order)
-            .filter(pk__in=request.POST.getlist("enlistment"), state__in=ACTIVE_STATES)
+            .filter(pk__in=_ids(request.POST.getlist("enlistment")), state__in=ACTIVE_STATES)
             .select_related("staff", "community")
         )
-        target = communities.filter(pk=request.POST.get("to") or 0).first()
+        target = communities.filter(pk__in=_ids([request.POST.get("to", "")])).first()
         try:
             if target is None:
                 raise ValidationError({"to": _("Choose the community that needs them.")})
