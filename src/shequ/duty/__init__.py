@@ -1,0 +1,1 @@
+"""Duty: posts, shifts and rosters (plain package for now; the Django app comes later)."""
