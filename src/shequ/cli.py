@@ -19,6 +19,8 @@ import_app = typer.Typer(help="Import spreadsheets (.xlsx or .csv).", no_args_is
 app.add_typer(import_app, name="import")
 teams_app = typer.Typer(help="Teams of mobilized cadres.", no_args_is_help=True)
 app.add_typer(teams_app, name="teams")
+roster_app = typer.Typer(help="Duty rosters.", no_args_is_help=True)
+app.add_typer(roster_app, name="roster")
 
 DEMO_HOST = "127.0.0.1"
 DEMO_PORT = 8000
@@ -331,6 +333,52 @@ def teams_form(
         )
     for problem in draft.problems:
         typer.echo(f"  ! {problem}")
+
+
+@roster_app.command("bench")
+def roster_bench(
+    instance_file: Annotated[str, typer.Argument(help="A Curtois & Qu instance (.txt).")],
+    time_limit: Annotated[float, typer.Option(help="Solver seconds.")] = 60.0,
+    threads: Annotated[int, typer.Option(help="Solver threads.")] = 2,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Solve a nurse-rostering benchmark instance and re-check the roster independently."""
+    import json
+    from pathlib import Path
+
+    from shequ.duty.roster.curtois import evaluate, parse_instance
+    from shequ.duty.roster.curtois_model import solve
+
+    path = Path(instance_file)
+    if not path.is_file():
+        raise _fail(f"no file {instance_file!r}")
+    try:
+        instance = parse_instance(path)
+    except ValueError as exc:
+        raise _fail(f"{path.name}: {exc}") from None
+    solution = solve(instance, time_limit_s=time_limit, threads=threads)
+    checked = evaluate(instance, solution.roster) if solution.feasible else None
+    result = {
+        "instance": path.stem,
+        "feasible": bool(solution.feasible and checked is not None and checked.feasible),
+        "objective": solution.objective,
+        "evaluated_objective": checked.penalty if checked is not None else None,
+        "seconds": round(solution.seconds, 2),
+        "roster": solution.roster,
+    }
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        typer.echo(
+            f"{result['instance']}: feasible={result['feasible']} "
+            f"objective={result['objective']} evaluated={result['evaluated_objective']} "
+            f"in {result['seconds']} s ({solution.status})"
+        )
+        if checked is not None and checked.violations:
+            for violation in checked.violations[:20]:
+                typer.echo(f"  ! {violation}")
+    if not result["feasible"]:
+        raise typer.Exit(code=1)
 
 
 def _only_hq():  # type: ignore[no-untyped-def]

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shequ.duty.roster.curtois import evaluate, load_best_known, parse_instance
+from tests.duty.benchdata import BENCH
 
-BENCH = Path("/work/shared/benchdata/shift_scheduling")
 INSTANCES = BENCH / "instances"
 pytestmark = pytest.mark.skipif(not INSTANCES.is_dir(), reason="benchmark data not mounted")
 

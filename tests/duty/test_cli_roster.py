@@ -1,0 +1,31 @@
+"""`shequ roster bench`: solve a benchmark instance and re-check the roster independently."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from shequ.cli import app
+from tests.duty.benchdata import BENCH
+
+INSTANCES = BENCH / "instances"
+
+
+def test_roster_bench_prints_a_roster_whose_penalty_anyone_can_recheck():
+    result = CliRunner().invoke(
+        app, ["roster", "bench", str(INSTANCES / "Instance1.txt"), "--time-limit", "20", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["instance"] == "Instance1"
+    assert body["feasible"] is True
+    assert body["objective"] == body["evaluated_objective"] == 607
+    assert len(body["roster"]) == 8
+    assert all(len(days) == 14 for days in body["roster"].values())
+
+
+def test_roster_bench_refuses_a_missing_file():
+    result = CliRunner().invoke(app, ["roster", "bench", "/nonexistent/Instance99.txt"])
+    assert result.exit_code == 2
+    assert "Instance99" in result.output

@@ -1,0 +1,88 @@
+"""CP-SAT model of the Curtois & Qu benchmark, checked by the independent evaluator."""
+
+from __future__ import annotations
+
+import pytest
+
+from shequ.duty.roster.curtois import evaluate, load_best_known, parse_instance
+from shequ.duty.roster.curtois_model import solve
+from tests.duty.benchdata import BENCH
+
+INSTANCES = BENCH / "instances"
+pytestmark = pytest.mark.skipif(not INSTANCES.is_dir(), reason="benchmark data not mounted")
+
+TIME_LIMIT_S = 20
+LOOSE_FACTOR = 1.5  # accepted gap to best-known when optimality is not proven within the limit
+
+
+@pytest.mark.parametrize("number", [1, 2, 3])
+def test_solution_is_feasible_and_evaluator_agrees(number, record_property):
+    instance = parse_instance(INSTANCES / f"Instance{number}.txt")
+    best = load_best_known(BENCH / "best_known.csv")[f"Instance{number}"]
+    solution = solve(instance, time_limit_s=TIME_LIMIT_S, threads=2, seed=0)
+    record_property("objective", solution.objective)
+    record_property("seconds", round(solution.seconds, 2))
+    record_property("status", solution.status)
+
+    assert solution.feasible
+    assert solution.status in {"OPTIMAL", "FEASIBLE"}
+    assert solution.seconds < TIME_LIMIT_S + 5
+    assert set(solution.roster) == {p.id for p in instance.staff}
+    evaluation = evaluate(instance, solution.roster)
+    assert evaluation.feasible, evaluation.violations[:5]
+    assert evaluation.penalty == solution.objective
+
+    if number == 1:
+        assert solution.objective == 607
+    if solution.status == "OPTIMAL":
+        assert solution.objective == best["best_known_upper_bound"]
+    else:
+        assert solution.objective <= LOOSE_FACTOR * best["best_known_upper_bound"]
+
+
+def test_infeasible_input_is_reported():
+    text = """
+SECTION_HORIZON
+7
+SECTION_SHIFTS
+D,480,
+SECTION_STAFF
+A,D=7,4000,3000,7,1,1,1
+SECTION_DAYS_OFF
+A,0,1,2,3
+SECTION_COVER
+0,D,1,100,1
+"""
+    solution = solve(parse_instance(text), time_limit_s=5, threads=1)
+    assert not solution.feasible
+    assert solution.status == "INFEASIBLE"
+    assert solution.objective is None
+    assert solution.roster == {}
+
+
+def test_tiny_instance_edge_rules_match_evaluator():
+    # Min 3 consecutive shifts, min 2 days off, max 4 in a row, 1 weekend; the evaluator decides.
+    text = """
+SECTION_HORIZON
+14
+SECTION_SHIFTS
+E,480,L
+L,480,
+SECTION_STAFF
+A,E=14|L=14,6000,2400,4,3,2,1
+B,E=14|L=0,6000,2400,4,3,2,1
+SECTION_SHIFT_ON_REQUESTS
+A,3,E,5
+B,6,E,7
+SECTION_SHIFT_OFF_REQUESTS
+A,4,L,3
+SECTION_COVER
+"""
+    text += "".join(f"{d},E,1,10,1\n{d},L,1,10,1\n" for d in range(14))
+    instance = parse_instance(text)
+    solution = solve(instance, time_limit_s=10, threads=2)
+    assert solution.status == "OPTIMAL"
+    evaluation = evaluate(instance, solution.roster)
+    assert evaluation.feasible, evaluation.violations
+    assert evaluation.penalty == solution.objective
+    assert all(s != "L" for s in solution.roster["B"])
