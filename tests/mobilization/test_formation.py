@@ -144,3 +144,20 @@ def test_the_api_drafts_and_confirms(personas, mob, pool, api):
     assert len(confirmed.json()) == 3
     bad = client.post(f"/api/v1/mobilization/orders/{mob.order.pk}/team-drafts", {"size": 1})
     assert bad.status_code == 422
+
+
+def test_my_duty_shows_my_team_and_teammates(personas, mob, pool, login):
+    from tests.conftest import make_user
+
+    draft = formation.team_draft_create(
+        actor=personas.hq, order=mob.order, rules=formation.rules_from(time_limit_s=5)
+    )
+    formation.team_draft_confirm(actor=personas.hq, draft=draft)
+    me = pool[0]
+    me.user = make_user("duiyuan0")
+    me.save()
+    page = login(me.user).get("/mobilization/me/").content.decode()
+    assert 'data-testid="my-team"' in page
+    team = TeamMember.objects.get(staff=me).team
+    for member in team.members.select_related("staff"):
+        assert member.staff.name in page

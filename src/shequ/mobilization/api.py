@@ -14,7 +14,7 @@ from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.roles import Capability, Role
 from shequ.core.scopes import agency_ids_for, has_role, scope_for
 from shequ.mobilization import dispatch, formation, selectors, services
-from shequ.mobilization.models import Agency, Batch, Staff, TeamDraft
+from shequ.mobilization.models import Agency, Batch, TeamDraft
 from shequ.mobilization.schemas import (
     BoardOut,
     EnlistIn,
@@ -164,7 +164,7 @@ def board(request: HttpRequest, order_id: int, level: str = "community"):  # typ
         "level": result.level,
         "total": row(result.total),
         "rows": [row(r) for r in result.rows],
-        "per_hour": selectors.by_hour(request.user, order),
+        "per_hour": selectors.hour_labels(result.per_hour),
     }
 
 
@@ -189,12 +189,7 @@ def release(request: HttpRequest, enlistment_id: int):  # type: ignore[no-untype
 
 @router.get("/needs", response=list[NeedOut])
 def list_needs(request: HttpRequest):  # type: ignore[no-untyped-def]
-    from shequ.core.roles import Capability
-    from shequ.core.scopes import scope_for
-    from shequ.mobilization.models import Need
-
-    scope = scope_for(request.user, Capability.VIEW_MOBILIZATION)
-    return list(Need.objects.filter(scope.q("community")).order_by("-starts_on")[:500])
+    return list(selectors.needs_for(request.user).order_by("-starts_on")[:500])
 
 
 @router.post("/needs", response={201: NeedOut})
@@ -402,12 +397,7 @@ class VetIn(Schema):
 @router.get("/volunteers/pending", response=list[StaffOut])
 def pending_volunteers(request: HttpRequest):  # type: ignore[no-untyped-def]
     """Self-registered volunteers of your communities waiting for vetting."""
-    scope = scope_for(request.user, Capability.CHECK_IN)
-    return list(
-        Staff.objects.filter(scope.q("residence_community"), kind="volunteer", vetting="pending")
-        .defer("id_number", "phone")
-        .order_by("created_at")[:500]
-    )
+    return list(selectors.pending_volunteers(request.user)[:500])
 
 
 @router.post("/volunteers/{int:staff_id}/vet", response=StaffOut)

@@ -29,8 +29,7 @@ from shequ.mobilization.models import (
     skills_to_bits,
 )
 from shequ.places.models import Place, PlaceKind
-from shequ.residents.demo import GIVEN, SURNAMES
-from shequ.residents.idcard import check_char
+from shequ.residents.demo import GIVEN, SURNAMES, synthetic_id_number
 
 if TYPE_CHECKING:
     pass
@@ -81,16 +80,6 @@ SUFFIXES = ["厅", "局", "委员会", "办公室"]
 RANK_WEIGHTS = [(Rank.TING, 2), (Rank.CHU, 22), (Rank.KE, 30), (Rank.KEYUAN, 40), (Rank.OTHER, 6)]
 
 
-def _id(rng: random.Random, year: int, female: bool, used: set[str]) -> str:
-    while True:
-        seq = rng.randrange(0, 500) * 2 + (0 if female else 1)
-        first17 = f"629999{year}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{seq:03d}"
-        number = first17 + check_char(first17)
-        if number not in used:
-            used.add(number)
-            return number
-
-
 @transaction.atomic
 def add_demo_mobilization(*, seed: int, hq: User, cadres: int = 3000) -> dict[str, int]:
     """Build the demo's mobilization data once (skips when an order exists)."""
@@ -134,7 +123,12 @@ def add_demo_mobilization(*, seed: int, hq: User, cadres: int = 3000) -> dict[st
                 kind=StaffKind.VOLUNTEER if volunteer else StaffKind.CADRE,
                 name=rng.choice(SURNAMES)
                 + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))),
-                id_number=_id(rng, year, female, used),
+                id_number=synthetic_id_number(
+                    rng,
+                    dt.date(year, rng.randint(1, 12), rng.randint(1, 28)),
+                    "female" if female else "male",
+                    used,
+                ),
                 phone=f"101{i:08d}",
                 agency=None if volunteer else agencies[rng.randrange(len(agencies))],
                 rank=rank,

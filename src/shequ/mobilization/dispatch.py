@@ -15,6 +15,7 @@ from shequ.core import audit
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
+from shequ.core.times import city_time
 from shequ.mobilization.models import (
     ACTIVE_STATES,
     Agency,
@@ -40,10 +41,6 @@ def _check_place(actor: User, place: Place) -> None:
         raise PermissionDenied(_("You may not send people here."))
 
 
-def _aware(when: dt.datetime) -> dt.datetime:
-    return timezone.make_aware(when) if timezone.is_naive(when) else when
-
-
 def _post(staff: Sequence[Staff], place: Place, at: dt.datetime, actor: User, reason: str) -> None:
     Posting.objects.filter(staff__in=staff, ends_at__isnull=True).update(ends_at=at)
     Posting.objects.bulk_create(
@@ -66,7 +63,7 @@ def batch_dispatch(
 ) -> Batch:
     """Send a named batch of people (on duty under the order) to a place for a period."""
     _check_place(actor, place)
-    starts_at, ends_at = _aware(starts_at), _aware(ends_at)
+    starts_at, ends_at = city_time(starts_at), city_time(ends_at)
     errors: dict[str, str] = {}
     if not order.is_open():
         errors["order"] = _("This order is closed.")
@@ -126,7 +123,7 @@ def batch_rotate(
     handover_note: str,
 ) -> Batch:
     """The next batch takes over where `current` ends; the note passes on what to know."""
-    ends_at = _aware(ends_at)
+    ends_at = city_time(ends_at)
     if not handover_note.strip():
         raise ValidationError({"handover_note": _("Write the handover note for the next batch.")})
     return batch_dispatch(

@@ -221,10 +221,10 @@ def check_in_communities(user: User | AnonymousUser) -> QuerySet[Place]:
     return Place.objects.filter(scope_for(user, Capability.CHECK_IN).q(), kind=PlaceKind.COMMUNITY)
 
 
-def by_hour(user: User | AnonymousUser, order: Order) -> dict[str, int]:
-    """Report-ins per local hour, as labels for the chart."""
+def hour_labels(per_hour) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """(hour, count) rows → {"11-28 09:00": count} in the city's time, for the chart."""
     series: dict[str, int] = defaultdict(int)
-    for hour, n in board(user, order=order).per_hour:
+    for hour, n in per_hour:
         series[timezone.localtime(hour).strftime("%m-%d %H:00")] += n
     return dict(series)
 
@@ -243,7 +243,20 @@ def signups_by_hour(user: User | AnonymousUser, order: Order) -> dict[str, int]:
         .annotate(n=Count("id"))
         .order_by("hour")
     )
-    series: dict[str, int] = defaultdict(int)
-    for hour, n in rows:
-        series[timezone.localtime(hour).strftime("%m-%d %H:00")] += n
-    return dict(series)
+    return hour_labels(rows)
+
+
+def needs_for(user: User | AnonymousUser) -> QuerySet[Need]:
+    """Needs declared by the communities the user sees."""
+    scope = scope_for(user, Capability.VIEW_MOBILIZATION)
+    return Need.objects.filter(scope.q("community")).select_related("community")
+
+
+def pending_volunteers(user: User | AnonymousUser) -> QuerySet[Staff]:
+    """Self-registered volunteers of the user's communities waiting for vetting."""
+    scope = scope_for(user, Capability.CHECK_IN)
+    return (
+        Staff.objects.filter(scope.q("residence_community"), kind="volunteer", vetting="pending")
+        .defer("id_number", "phone")
+        .order_by("created_at")
+    )

@@ -23,6 +23,7 @@ from shequ.core.bulk import insert_rows
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.roles import Capability, Role
 from shequ.core.scopes import agency_ids_for, has_role, scope_for
+from shequ.core.times import city_time
 from shequ.mobilization.models import (
     ACTIVE_STATES,
     Agency,
@@ -159,8 +160,7 @@ def order_issue(
     """HQ or a district orders staff to report to their communities by `deadline`."""
     if not scope_for(actor, Capability.ISSUE_ORDERS).covers(scope):
         raise PermissionDenied(_("Only the HQ or a district may issue orders here."))
-    if timezone.is_naive(deadline):  # what an officer types is city time
-        deadline = timezone.make_aware(deadline)
+    deadline = city_time(deadline)
     errors: dict[str, str] = {}
     if not title.strip() or len(title) > 100:
         errors["title"] = _("Give a title of 1–100 characters.")

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import PermissionDenied, ValidationError
+from shequ.core.exports import xlsx_response
 from shequ.core.roles import Capability
 from shequ.core.scopes import agency_ids_for, scope_for
 from shequ.mobilization import dispatch, formation, selectors, services
@@ -25,7 +27,6 @@ from shequ.mobilization.models import (
     ACTIVE_STATES,
     Batch,
     EnlistmentState,
-    Need,
     Pairing,
     Rank,
     Staff,
@@ -90,7 +91,7 @@ def board_page(request: HttpRequest) -> HttpResponse:
     if order is not None:
         result = selectors.board(request.user, order=order, level=level)
         bars = _bars(
-            selectors.by_hour(request.user, order), selectors.signups_by_hour(request.user, order)
+            selectors.hour_labels(result.per_hour), selectors.signups_by_hour(request.user, order)
         )
         context.update(board=result, bars=bars, chart_width=_chart_width(bars))
     template = "mobilization/board.html#counts" if request.htmx else "mobilization/board.html"
@@ -140,21 +141,21 @@ def me(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("You signed up. Show your QR code when you arrive."))
         return redirect("mobilization:me")
     staff = getattr(request.user, "staff", None)
+    teammates = Prefetch(
+        "team__members",
+        queryset=TeamMember.objects.select_related("staff").defer(
+            "staff__id_number", "staff__phone"
+        ),
+    )
     memberships = {
         m.order_id: m.team
-        for m in TeamMember.objects.filter(staff__user=request.user).select_related(
-            "team", "team__community", "team__leader"
-        )
+        for m in TeamMember.objects.filter(staff__user=request.user)
+        .select_related("team", "team__community", "team__leader")
+        .prefetch_related(teammates)
     }
     for e in enlistments:
         e.my_team = memberships.get(e.order_id)
-        e.teammates = (
-            list(
-                e.my_team.members.select_related("staff").defer("staff__id_number", "staff__phone")
-            )
-            if e.my_team
-            else []
-        )
+        e.teammates = list(e.my_team.members.all()) if e.my_team else []
     return render(request, "mobilization/me.html", {"enlistments": enlistments, "staff": staff})
 
 
@@ -258,8 +259,7 @@ def needs_page(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Need declared."))
                 return redirect("mobilization:needs")
-    view_scope = scope_for(request.user, Capability.VIEW_MOBILIZATION)
-    needs = Need.objects.filter(view_scope.q("community")).select_related("community")
+    needs = selectors.needs_for(request.user)
     page = Paginator(needs.order_by("-starts_on", "community__path"), settings.PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -329,12 +329,7 @@ def reported_export(request: HttpRequest, order_id: int) -> HttpResponse:
             ],
         )
     book.close()
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="reported-in-{order.pk}.xlsx"'
-    return response
+    return xlsx_response(buffer.getvalue(), f"reported-in-{order.pk}.xlsx")
 
 
 def _staff_map(ids) -> dict[int, Staff]:  # type: ignore[no-untyped-def]
@@ -488,12 +483,7 @@ def teams_export(request: HttpRequest, order_id: int) -> HttpResponse:
             ],
         )
     book.close()
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="teams-{order.pk}.xlsx"'
-    return response
+    return xlsx_response(buffer.getvalue(), f"teams-{order.pk}.xlsx")
 
 
 @login_required

@@ -14,6 +14,7 @@ from shequ.core import audit
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.roles import Capability, Role
 from shequ.core.scopes import has_role, scope_for
+from shequ.core.times import city_time
 from shequ.places.models import (
     PARENT_KIND,
     ZONABLE_KINDS,
@@ -30,13 +31,6 @@ if TYPE_CHECKING:
 # How far back a new designation may start when it ends the one in force (a form filled in
 # over a few minutes); older starts would rewrite history.
 BACKDATE_TOLERANCE = timedelta(minutes=15)
-
-
-def _aware(when: datetime | None) -> datetime | None:
-    """Times without a zone are the city's local time (what an officer types)."""
-    if when is not None and timezone.is_naive(when):
-        return timezone.make_aware(when)
-    return when
 
 
 def _show(when: datetime) -> str:
@@ -130,8 +124,8 @@ def zone_set(
     # taken after the wait: the later designation then starts after the earlier one.
     Place.objects.select_for_update().filter(pk=place.pk).first()
     now = timezone.now()
-    starts_at = _aware(starts_at) or now
-    ends_at = _aware(ends_at)
+    starts_at = city_time(starts_at) or now
+    ends_at = city_time(ends_at)
     errors: dict[str, str] = {}
     if place.kind not in ZONABLE_KINDS:
         errors["place"] = _("Zones are set on a compound or a building, not a %s.") % (
@@ -221,7 +215,7 @@ def zone_lift(*, actor: User, place: Place, at: datetime | None = None) -> ZoneD
     if not scope_for(actor, Capability.SET_ZONE).covers(place):
         raise PermissionDenied(_("Only street officers and above may lift zones here."))
     Place.objects.select_for_update().filter(pk=place.pk).first()
-    at = _aware(at) or timezone.now()
+    at = city_time(at) or timezone.now()
     current = (
         ZoneDesignation.objects.filter(
             Q(ends_at__isnull=True) | Q(ends_at__gt=at), place=place, starts_at__lt=at

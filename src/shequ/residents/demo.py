@@ -43,7 +43,8 @@ GIVEN = (
 FOREIGN_NAMES = ["John Smith", "Maria Garcia", "Anna Ivanova", "Kim Minjun", "Ali Hassan"]
 
 
-def _id_number(rng: random.Random, born: dt.date, gender: str, used: set[str]) -> str:
+def synthetic_id_number(rng: random.Random, born: dt.date, gender: str, used: set[str]) -> str:
+    """A valid ID number in region 629999, which does not exist: nobody real has it."""
     while True:
         seq = rng.randrange(0, 500) * 2 + (1 if gender == Gender.MALE else 0)
         first17 = f"{REGION}{born:%Y%m%d}{seq:03d}"
@@ -119,7 +120,7 @@ def add_demo_residents(*, count: int, seed: int, hq: User) -> int:
                     number = f"E{rng.randrange(10**7, 10**8)}"
                 used.add(number)
             else:
-                number = _id_number(rng, born, gender, used)
+                number = synthetic_id_number(rng, born, gender, used)
             phone = ""
             if age >= 16 and rng.random() < 0.9:
                 phone_seq += 1

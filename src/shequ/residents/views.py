@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from shequ.core import imports, pii
 from shequ.core.errors import PermissionDenied, ValidationError
+from shequ.core.exports import xlsx_response
 from shequ.places.models import Place, PlaceKind
 from shequ.places.selectors import places_for
 from shequ.residents import selectors, services
@@ -95,14 +96,6 @@ def _household_by_code(request: HttpRequest, code: str) -> Place:
 
 def _resident_fields(data: dict) -> dict:
     return {f: data[f] for f in services.EDITABLE if f in data}
-
-
-def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @login_required
@@ -220,7 +213,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def import_template(request: HttpRequest) -> HttpResponse:
-    return _xlsx_response(template_workbook(), "residents-template.xlsx")
+    return xlsx_response(template_workbook(), "residents-template.xlsx")
 
 
 @login_required
@@ -238,4 +231,4 @@ def import_errors(request: HttpRequest, job_id: str) -> HttpResponse:
     job = imports.get_import_job_for(request.user, job_id)
     if not job.row_errors.exists():
         raise Http404("No errors")
-    return _xlsx_response(imports.errors_workbook(job), f"import-errors-{job.pk}.xlsx")
+    return xlsx_response(imports.errors_workbook(job), f"import-errors-{job.pk}.xlsx")
