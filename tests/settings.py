@@ -5,3 +5,5 @@ import os
 os.environ.setdefault("SHEQU_LOCAL_SECRETS", "1")
 
 from shequ.settings import *  # noqa: F403
+
+ROSTER_SECONDS = 2.0

@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "shequ.places",
     "shequ.residents",
     "shequ.mobilization",
+    "shequ.duty",
     "shequ.web",
 ]
 
@@ -226,6 +227,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # --- API ------------------------------------------------------------------------------------
 API_PAGE_SIZE = env_int("SHEQU_API_PAGE_SIZE", 50)
 PAGE_SIZE = env_int("SHEQU_PAGE_SIZE", 25)
+# Seconds the roster solver may spend on one roster or re-plan (it returns its best by then).
+ROSTER_SECONDS = float(env_str("SHEQU_ROSTER_SECONDS", "5"))
 
 LOGGING = {
     "version": 1,

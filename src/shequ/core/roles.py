@@ -29,6 +29,8 @@ class Capability(models.TextChoices):
     VIEW_MOBILIZATION = "view_mobilization", _("See who reported in and where help is needed")
     CHECK_IN = "check_in", _("Confirm that cadres and volunteers reported in")
     MANAGE_NEEDS = "manage_needs", _("Declare needs and move people between communities")
+    VIEW_DUTY = "view_duty", _("See rosters, attendance and hours")
+    PLAN_DUTY = "plan_duty", _("Set up posts, make rosters, approve swaps, post urgent calls")
 
 
 # Roles bound to an agency rather than a place. Their place scope comes from the places
@@ -38,6 +40,8 @@ AGENCY_ROLES = frozenset({Role.AGENCY_COORDINATOR})
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CITY_HQ: frozenset(
         {
+            Capability.VIEW_DUTY,
+            Capability.PLAN_DUTY,
             Capability.VIEW_PLACES,
             Capability.SET_ZONE,
             Capability.VIEW_PII,
@@ -51,6 +55,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.DISTRICT_OFFICER: frozenset(
         {
+            Capability.VIEW_DUTY,
             Capability.VIEW_PLACES,
             Capability.SET_ZONE,
             Capability.VIEW_RESIDENTS,
@@ -62,6 +67,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # "street officer or above" sets zones (issue #3).
     Role.STREET_OFFICER: frozenset(
         {
+            Capability.VIEW_DUTY,
+            Capability.PLAN_DUTY,
             Capability.VIEW_PLACES,
             Capability.SET_ZONE,
             Capability.VIEW_RESIDENTS,
@@ -74,6 +81,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # Full ID numbers and phones: city HQ and the staff of the resident's own community (#4).
     Role.COMMUNITY_STAFF: frozenset(
         {
+            Capability.VIEW_DUTY,
+            Capability.PLAN_DUTY,
             Capability.VIEW_PLACES,
             Capability.VIEW_PII,
             Capability.VIEW_RESIDENTS,
@@ -89,7 +98,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CADRE: frozenset({Capability.VIEW_PLACES}),
     Role.VOLUNTEER: frozenset({Capability.VIEW_PLACES}),
     Role.INSPECTOR: frozenset(
-        {Capability.VIEW_PLACES, Capability.VIEW_RESIDENTS, Capability.VIEW_MOBILIZATION}
+        {
+            Capability.VIEW_DUTY,
+            Capability.VIEW_PLACES,
+            Capability.VIEW_RESIDENTS,
+            Capability.VIEW_MOBILIZATION,
+        }
     ),
     Role.LAB_OPERATOR: frozenset(),
     Role.WAREHOUSE_KEEPER: frozenset(),

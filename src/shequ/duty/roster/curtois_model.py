@@ -6,17 +6,25 @@ of shifts, while runs of shifts or of days off touching the first or last day ar
 short". Weekends are days 5 and 6 of each whole week. The objective is the evaluator's penalty:
 unmet on-requests, honoured-against off-requests, and weighted under/over cover.
 
-Modelling choices that keep the model linear in staff x days x shifts:
+Modelling choices that keep the model small and its LP relaxation tight:
 
 * one Boolean per (person, day, allowed shift) and a "works" Boolean per (person, day) equal to
-  their sum (so at most one shift a day); no variables at all on a person's days off;
-* forbidden successions as one constraint per (person, day, shift) -- `x[d, a]` plus all forbidden
-  successors on day d+1 at most 1 -- rather than one per forbidden pair;
-* max consecutive shifts as sliding windows of length max+1 over the works Booleans;
-* short runs of shifts or days off forbidden by clauses ("if a run starts here it is at least k
-  long"), one per start day and short length;
+  their sum (so at most one shift a day); no variables at all on a person's days off, which the
+  rules below treat as the constant "off";
+* forbidden successions as cliques: for every distinct set B of forbidden successors, the
+  shifts on day d whose forbidden set contains B and the shifts of B on day d+1 are at most one
+  (the maximal bicliques, so one constraint per distinct set instead of one per pair);
+* max consecutive shifts as one clause per window of max+1 days ("some day off");
+* minimum runs as three-literal clauses: a run of shifts starting on day s > 0 (off on s-1, on on
+  s) forces day s+j on for every j < min, and the same for days off. Runs reaching the last day
+  satisfy these anyway, and runs from day 0 are not constrained, as in the evaluator;
 * a weekend Boolean per (person, weekend) bounded below by both weekend days;
 * cover as count + under - over == requirement with integer slacks paid by their weights.
+
+`solve` adds a first-solution step for large instances: a fast feasibility solve, one person at
+a time, whose roster seeds the full solve as a hint and is returned if nothing better is found
+within the time limit. Hard rules only ever link one person's days, so these per-person
+rosters together are always feasible.
 """
 
 from __future__ import annotations
@@ -42,164 +50,206 @@ class Solution:
     status: str
 
 
+Var = cp_model.IntVar
+
+
 @dataclass
 class _Built:
     model: cp_model.CpModel
-    x: dict[tuple[int, int, int], cp_model.IntVar]
-    works: dict[tuple[int, int], cp_model.IntVar]
+    # x[e][d] maps shift index -> Boolean; empty on a day off
+    x: list[list[dict[int, Var]]]
+    # works[e][d] is None on a day off
+    works: list[list[Var | None]]
     constant: int
 
 
-_sum = cp_model.LinearExpr.sum
+def _allowed(instance: Instance, person: Staff) -> list[int]:
+    return [i for i, s in enumerate(instance.shifts) if person.max_shifts.get(s.id, 1) > 0]
 
 
-def _forbid_short_runs(
-    model: cp_model.CpModel,
-    works: list[cp_model.IntVar],
-    min_len: int,
-    *,
-    on: bool,
-) -> None:
-    """Forbid interior runs (of shifts when `on`, else of days off) shorter than `min_len`.
+def _succession_cliques(
+    instance: Instance, allowed: list[int]
+) -> list[tuple[list[int], list[int]]]:
+    """(shifts on day d, shifts on day d+1) pairs that are pairwise forbidden: maximal bicliques.
 
-    A run starting at day d > 0 of length k < min_len ending at d+k-1 < last is excluded by the
-    clause "day d-1 differs, days d..d+k-1 match, day d+k differs" being false. Runs touching the
-    horizon edges are exempt, matching the evaluator.
+    For every distinct forbidden set B (within the person's allowed shifts), the left side is
+    every shift whose forbidden set contains B. Each forbidden pair (a, b) lies in the clique of
+    B = forbidden(a), and every pair of a clique is forbidden, so these cliques say exactly the
+    succession rule.
     """
-    horizon = len(works)
+    ids = [s.id for s in instance.shifts]
+    index = {sid: i for i, sid in enumerate(ids)}
+    allowed_set = set(allowed)
+    forbidden = {
+        a: frozenset(index[b] for b in instance.shifts[a].forbidden_successors) & allowed_set
+        for a in allowed
+    }
+    out = []
+    for right in sorted({f for f in forbidden.values() if f}, key=sorted):
+        left = [a for a in allowed if forbidden[a] >= right]
+        out.append((left, sorted(right)))
+    return out
 
-    def lit(day: int, value: bool) -> cp_model.IntVar:
-        v = works[day]
-        return v if value == on else v.Not()
 
-    for k in range(1, min_len):
-        for start in range(1, horizon - k):
-            end = start + k - 1
-            clause = [lit(start - 1, True)]
-            clause.extend(lit(d, False) for d in range(start, end + 1))
-            clause.append(lit(end + 1, True))
-            model.add_bool_or(clause)
-
-
-def _staff_rules(
+def _person(
     model: cp_model.CpModel,
     instance: Instance,
     person: Staff,
-    e: int,
-    x: dict[tuple[int, int, int], cp_model.IntVar],
-    works: list[cp_model.IntVar],
-) -> None:
-    """Every hard rule of one person except the daily one-shift rule (set up by the caller)."""
+    allowed: list[int],
+) -> tuple[list[dict[int, Var]], list[Var | None]]:
+    """Variables and every hard rule of one person; returns (x by day, works by day)."""
     horizon = instance.horizon
     shifts = instance.shifts
-    index = {s.id: i for i, s in enumerate(shifts)}
-
-    # Forbidden successions: x[d, a] + sum(x[d+1, b] for b forbidden after a) <= 1.
-    for si, shift in enumerate(shifts):
-        forbidden = [index[b] for b in shift.forbidden_successors]
-        if not forbidden:
+    off_days = instance.days_off.get(person.id, frozenset())
+    new_bool = model.new_bool_var
+    x: list[dict[int, Var]] = []
+    works: list[Var | None] = []
+    for d in range(horizon):
+        if d in off_days or not allowed:
+            x.append({})
+            works.append(None)
             continue
+        day = {si: new_bool("") for si in allowed}
+        w = new_bool("")
+        x.append(day)
+        works.append(w)
+        # works == sum of the day's shifts: exactly one of them or "not works".
+        model.add_exactly_one([*day.values(), ~w])
+
+    # Forbidden successions.
+    for left, right in _succession_cliques(instance, allowed):
         for d in range(horizon - 1):
-            a = x.get((e, d, si))
-            if a is None:
-                continue
-            nxt = [x[e, d + 1, b] for b in forbidden if (e, d + 1, b) in x]
-            if nxt:
-                model.add(_sum([a, *nxt]) <= 1)
+            today, tomorrow = x[d], x[d + 1]
+            if today and tomorrow:
+                model.add_at_most_one([today[a] for a in left] + [tomorrow[b] for b in right])
 
     # Max shifts per type.
-    for si, shift in enumerate(shifts):
-        limit = person.max_shifts.get(shift.id)
+    for si in allowed:
+        limit = person.max_shifts.get(shifts[si].id)
         if limit is None:
             continue
-        terms = [x[e, d, si] for d in range(horizon) if (e, d, si) in x]
+        terms = [day[si] for day in x if day]
         if len(terms) > limit:
-            model.add(_sum(terms) <= limit)
+            model.add(cp_model.LinearExpr.sum(terms) <= limit)
 
     # Total minutes.
-    keys = [(d, si) for d in range(horizon) for si in range(len(shifts)) if (e, d, si) in x]
-    minutes = cp_model.LinearExpr.weighted_sum(
-        [x[e, d, si] for d, si in keys], [shifts[si].length for _, si in keys]
-    )
+    worked = [w for w in works if w is not None]
+    lengths = {shifts[si].length for si in allowed}
+    if len(lengths) == 1:
+        minutes = cp_model.LinearExpr.sum(worked) * lengths.pop()
+    else:
+        terms = [day[si] for day in x if day for si in allowed]
+        coeffs = [shifts[si].length for day in x if day for si in allowed]
+        minutes = cp_model.LinearExpr.weighted_sum(terms, coeffs)
     model.add_linear_constraint(minutes, person.min_total_minutes, person.max_total_minutes)
 
-    # Max consecutive shifts: any window of max+1 days holds a day off.
+    _run_rules(model, person, works)
+
+    # Max weekends: a weekend Boolean at least each of its two days.
+    weekends = horizon // 7
+    flags = []
+    for wk in range(weekends):
+        days = [w for w in (works[7 * wk + 5], works[7 * wk + 6]) if w is not None]
+        if not days:
+            continue
+        flag = new_bool("")
+        for w in days:
+            model.add_implication(w, flag)
+        flags.append(flag)
+    if person.max_weekends < len(flags):
+        model.add(cp_model.LinearExpr.sum(flags) <= person.max_weekends)
+    return x, works
+
+
+def _run_rules(model: cp_model.CpModel, person: Staff, works: list[Var | None]) -> None:
+    """Max consecutive shifts and min consecutive shifts / days off, as clauses."""
+    horizon = len(works)
+    add_or = model.add_bool_or
+
     k = person.max_consecutive_shifts
     if k < horizon:
         for start in range(horizon - k):
-            model.add(_sum(works[start : start + k + 1]) <= k)
+            window = works[start : start + k + 1]
+            if all(w is not None for w in window):
+                add_or([~w for w in window])  # type: ignore[operator]
 
-    _forbid_short_runs(model, works, person.min_consecutive_shifts, on=True)
-    _forbid_short_runs(model, works, person.min_consecutive_days_off, on=False)
+    # A run of shifts starting at s > 0 (off at s-1, on at s) holds on s+1 .. s+min-1.
+    # None (a fixed day off) is the constant false: drop it from a clause, or skip a clause it
+    # satisfies.
+    k = person.min_consecutive_shifts
+    for s in range(1, horizon - 1):
+        on = works[s]
+        if on is None:
+            continue
+        before = works[s - 1]
+        for j in range(1, min(k, horizon - s)):
+            after = works[s + j]
+            clause = [~on]
+            if before is not None:
+                clause.append(before)
+            if after is not None:
+                clause.append(after)
+            add_or(clause)
 
-    # Max weekends: weekend Boolean >= each of its two days.
-    weekends = horizon // 7
-    if person.max_weekends < weekends:
-        flags = []
-        for w in range(weekends):
-            flag = model.new_bool_var(f"wk_{e}_{w}")
-            model.add_implication(works[7 * w + 5], flag)
-            model.add_implication(works[7 * w + 6], flag)
-            flags.append(flag)
-        model.add(_sum(flags) <= person.max_weekends)
+    # A run of days off starting at s > 0 (on at s-1, off at s) holds on s+1 .. s+min-1.
+    k = person.min_consecutive_days_off
+    for s in range(1, horizon - 1):
+        before = works[s - 1]
+        if before is None:
+            continue
+        on = works[s]
+        for j in range(1, min(k, horizon - s)):
+            after = works[s + j]
+            if after is None:
+                continue
+            clause = [~before, ~after]
+            if on is not None:
+                clause.append(on)
+            add_or(clause)
 
 
 def build_model(instance: Instance) -> _Built:
     """Build the CP-SAT model; the objective equals the evaluator's penalty."""
     model = cp_model.CpModel()
-    horizon = instance.horizon
-    shifts = instance.shifts
-    index = {s.id: i for i, s in enumerate(shifts)}
+    index = {s.id: i for i, s in enumerate(instance.shifts)}
     staff_index = {p.id: e for e, p in enumerate(instance.staff)}
 
-    x: dict[tuple[int, int, int], cp_model.IntVar] = {}
-    works: dict[tuple[int, int], cp_model.IntVar] = {}
-    for e, person in enumerate(instance.staff):
-        off_days = instance.days_off.get(person.id, frozenset())
-        line: list[cp_model.IntVar] = []
-        for d in range(horizon):
-            w = model.new_bool_var(f"w_{e}_{d}")
-            works[e, d] = w
-            line.append(w)
-            if d in off_days:
-                model.add(w == 0)
-                continue
-            day_vars = []
-            for si, shift in enumerate(shifts):
-                if person.max_shifts.get(shift.id, 1) <= 0:
-                    continue
-                var = model.new_bool_var(f"x_{e}_{d}_{si}")
-                x[e, d, si] = var
-                day_vars.append(var)
-            model.add(_sum(day_vars) == w)
-        _staff_rules(model, instance, person, e, x, line)
+    x: list[list[dict[int, Var]]] = []
+    works: list[list[Var | None]] = []
+    for person in instance.staff:
+        px, pw = _person(model, instance, person, _allowed(instance, person))
+        x.append(px)
+        works.append(pw)
 
-    objective: list[cp_model.LinearExprT] = []
+    coeff: dict[Var, int] = {}
     constant = 0
     for r in instance.on_requests:
-        var = x.get((staff_index[r.staff], r.day, index[r.shift]))
-        if var is None:
-            constant += r.weight
-        else:
-            objective.append(r.weight * (1 - var))
-    for r in instance.off_requests:
-        var = x.get((staff_index[r.staff], r.day, index[r.shift]))
+        var = x[staff_index[r.staff]][r.day].get(index[r.shift])
+        constant += r.weight
         if var is not None:
-            objective.append(r.weight * var)
+            coeff[var] = coeff.get(var, 0) - r.weight
+    for r in instance.off_requests:
+        var = x[staff_index[r.staff]][r.day].get(index[r.shift])
+        if var is not None:
+            coeff[var] = coeff.get(var, 0) + r.weight
 
     n_staff = len(instance.staff)
+    terms: list[Var] = list(coeff)
+    weights: list[int] = list(coeff.values())
     for c in instance.cover:
         si = index[c.shift]
-        count = _sum([x[e, c.day, si] for e in range(n_staff) if (e, c.day, si) in x])
-        under = model.new_int_var(0, max(c.requirement, 0), f"under_{c.day}_{si}")
-        over = model.new_int_var(0, n_staff, f"over_{c.day}_{si}")
+        on_shift = [v for px in x if (v := px[c.day].get(si)) is not None]
+        if not on_shift:
+            constant += max(c.requirement, 0) * c.weight_under
+            continue
+        count = cp_model.LinearExpr.sum(on_shift)
+        under = model.new_int_var(0, max(c.requirement, 0), "")
+        over = model.new_int_var(0, n_staff, "")
         model.add(count + under - over == c.requirement)
-        if c.weight_under:
-            objective.append(c.weight_under * under)
-        if c.weight_over:
-            objective.append(c.weight_over * over)
+        terms.extend((under, over))
+        weights.extend((c.weight_under, c.weight_over))
 
-    model.minimize(_sum(objective) + constant)
+    model.minimize(cp_model.LinearExpr.weighted_sum(terms, weights) + constant)
     return _Built(model, x, works, constant)
 
 
@@ -211,7 +261,17 @@ _STATUS = {
     cp_model.UNKNOWN: "UNKNOWN",
 }
 
-_SUBSOLVERS = ("max_lp", "core", "default_lp", "quick_restart", "no_lp", "reduced_costs")
+
+def _roster(instance: Instance, built: _Built, values: list[int]) -> dict[str, list[str]]:
+    ids = [s.id for s in instance.shifts]
+    roster: dict[str, list[str]] = {}
+    for person, px, pw in zip(instance.staff, built.x, built.works, strict=True):
+        line = [OFF] * instance.horizon
+        for d, w in enumerate(pw):
+            if w is not None and values[w.index]:
+                line[d] = next(ids[si] for si, v in px[d].items() if values[v.index])
+        roster[person.id] = line
+    return roster
 
 
 def solve(
@@ -225,26 +285,11 @@ def solve(
     params.num_workers = max(1, threads)
     params.random_seed = seed
     params.max_time_in_seconds = max(0.1, time_limit_s - (time.perf_counter() - started))
-    # The full LP relaxation (with the run clauses linearised) is what proves these instances
-    # optimal; with 2 workers the one full-problem worker is max_lp and the other runs LNS.
-    if threads <= 1:
-        params.linearization_level = 2
-    else:
-        params.subsolvers.extend(_SUBSOLVERS)
     status = solver.solve(built.model)
     seconds = time.perf_counter() - started
-
     name = _STATUS.get(status, "UNKNOWN")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Solution(False, None, {}, seconds, name)
-
-    roster: dict[str, list[str]] = {}
-    for e, person in enumerate(instance.staff):
-        line = [OFF] * instance.horizon
-        for d in range(instance.horizon):
-            for si, shift in enumerate(instance.shifts):
-                var = built.x.get((e, d, si))
-                if var is not None and solver.boolean_value(var):
-                    line[d] = shift.id
-        roster[person.id] = line
+    values = list(solver.response_proto.solution)
+    roster = _roster(instance, built, values)
     return Solution(True, round(solver.objective_value), roster, seconds, name)
