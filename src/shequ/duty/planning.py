@@ -567,6 +567,14 @@ def roster_replan(
 ) -> Roster:
     """A draft revising `roster` to today's facts, changing as little as possible."""
     require_planner(actor, roster.place)
+    return replan_proposal(roster=roster, by=actor, reason=reason, time_limit=time_limit)
+
+
+def replan_proposal(
+    *, roster: Roster, by: User, reason: str = "", time_limit: float | None = None
+) -> Roster:
+    """The re-plan itself, for services that already checked who asks (e.g. a sick report:
+    the person reporting sick may not plan, but their report proposes a re-plan)."""
     if roster.status != RosterStatus.PUBLISHED:
         raise ValidationError(_("Only a published roster is re-planned; publish this one instead."))
     ctx = build_context(roster.place, roster.starts_on, roster.days, base=roster)
@@ -577,7 +585,7 @@ def roster_replan(
         days=roster.days,
         based_on=roster,
         reason=reason[:200],
-        created_by=actor,
+        created_by=by,
         solver_status=result.status,
         objective=result.objective,
         seconds=round(result.seconds, 2),
@@ -586,7 +594,7 @@ def roster_replan(
     )
     _save(ctx, draft, result.assignment)
     audit.record(
-        actor=actor,
+        actor=by,
         action="duty.roster_replan",
         obj=draft,
         place=roster.place,
