@@ -10,6 +10,7 @@ urlpatterns = [
     path("places/", include("shequ.places.urls")),
     path("residents/", include("shequ.residents.urls")),
     path("mobilization/", include("shequ.mobilization.urls")),
+    path("duty/", include("shequ.duty.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,105 @@
+"""Page forms for duty."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shequ.duty.models import DutyRules, PostKind, RequestKind, RequirementRule
+from shequ.mobilization.models import Skill
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+PATTERN_CHOICES = [
+    ("3x8", _("3 × 8 h (24 h)")),
+    ("2x12", _("2 × 12 h (24 h)")),
+    ("day", _("One shift over the opening hours")),
+    ("none", _("No shifts yet")),
+]
+
+
+class PostForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60)
+    kind = forms.ChoiceField(label=_("Kind"), choices=PostKind.choices)
+    place = forms.ChoiceField(label=_("Where"))
+    pattern = forms.ChoiceField(label=_("Shifts"), choices=PATTERN_CHOICES, initial="3x8")
+    opens = forms.TimeField(
+        label=_("Opens"), initial=dt.time(0, 0), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    closes = forms.TimeField(
+        label=_("Closes"),
+        initial=dt.time(0, 0),
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        help_text=_("Same as 'opens' for a 24-hour post."),
+    )
+    people = forms.IntegerField(label=_("People per shift"), min_value=1, max_value=50, initial=1)
+
+    def __init__(self, *args, places=(), **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["place"].choices = [(p.pk, p.name) for p in places]
+
+
+class RequirementForm(forms.Form):
+    min_people = forms.IntegerField(label=_("At least"), min_value=0, max_value=50)
+    max_people = forms.IntegerField(label=_("At most"), min_value=1, max_value=50)
+    party_member = forms.BooleanField(label=_("A party member on the shift"), required=False)
+    skills = forms.MultipleChoiceField(
+        label=_("Skills needed"),
+        choices=Skill.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    rules = forms.MultipleChoiceField(
+        label=_("Rules"),
+        choices=RequirementRule.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class RulesForm(forms.ModelForm):
+    class Meta:
+        model = DutyRules
+        fields = [
+            "max_hours_per_day",
+            "min_rest_hours",
+            "max_consecutive_days",
+            "max_shifts_per_week",
+            "min_days_off_per_week",
+            "late_after_minutes",
+        ]
+
+
+class GenerateForm(forms.Form):
+    place = forms.ChoiceField(label=_("For"))
+    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    days = forms.IntegerField(label=_("Days"), min_value=1, max_value=28, initial=7)
+
+    def __init__(self, *args, places=(), **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["place"].choices = [
+            (p.pk, f"{p.name} ({p.get_kind_display()})") for p in places
+        ]
+        self.fields["starts_on"].initial = timezone.localdate() + dt.timedelta(days=1)
+
+
+class RequestForm(forms.Form):
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(label=_("What"), choices=RequestKind.choices)
+    shift = forms.ChoiceField(label=_("Shift"), required=False)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, shifts=(), **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["shift"].choices = [("", "—")] + [(s.pk, str(s)) for s in shifts]
+
+
+class CallForm(forms.Form):
+    where = forms.CharField(label=_("Where"), max_length=100)
+    needed = forms.IntegerField(label=_("People needed"), min_value=1, max_value=200, initial=4)
+    hours = forms.IntegerField(label=_("For (hours)"), min_value=1, max_value=12, initial=2)
+    message = forms.CharField(label=_("Message"), max_length=200, required=False)
+    waive_rest = forms.BooleanField(label=_("Also call people still resting"), required=False)

@@ -1,0 +1,129 @@
+"""Duty pages: set-up, the roster grid, edits with live rule checks, Excel, scope."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from shequ.duty import planning
+from shequ.duty.models import Assignment, Post, Roster, RosterStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def _generate(client, login, personas, city, duty):  # type: ignore[no-untyped-def]
+    login(personas.staff_a)
+    response = client.post(
+        reverse("duty:roster_new"),
+        {"place": city.a.pk, "starts_on": duty.tomorrow.isoformat(), "days": 7},
+    )
+    assert response.status_code == 302
+    return Roster.objects.get(place=city.a)
+
+
+def test_planner_makes_a_roster_and_sees_the_grid(client, login, personas, city, duty):
+    roster = _generate(client, login, personas, city, duty)
+    assert roster.status == RosterStatus.DRAFT
+    page = client.get(reverse("duty:roster", args=[roster.pk]))
+    html = page.content.decode()
+    # Two 12-hour shifts of the gate and one patrol shift, 7 days: 21 cells, all covered.
+    assert html.count('data-testid="cell"') == 21
+    assert 'data-status="short"' not in html
+    some = roster.assignments.select_related("staff").first()
+    assert some.staff.name in html
+    client.post(reverse("duty:roster_action", args=[roster.pk, "publish"]))
+    roster.refresh_from_db()
+    assert roster.status == RosterStatus.PUBLISHED
+
+
+def test_short_cells_are_marked_and_explained(client, login, personas, city, duty):
+    gate_day = duty.gate.shifts.get(name="白班")
+    req = gate_day.requirements.get(day__isnull=True)
+    req.min_people = req.max_people = 20  # more than the 8 people on duty
+    req.save()
+    roster = _generate(client, login, personas, city, duty)
+    html = client.get(reverse("duty:roster", args=[roster.pk])).content.decode()
+    short = [i for i in roster.explanation if i["code"] == "short"]
+    # Every day shift is short (20 wanted, 8 on duty); each short cell is explained.
+    assert html.count('data-status="short"') == len(short) >= 7
+    day_items = [i for i in short if "白班" in i["label"]]
+    assert len(day_items) == 7
+    assert all(i["pool"] == 8 and i["missing"] >= 12 for i in day_items)
+    text = planning.explanation_text(day_items[0])
+    assert "of 8 people free" in text and "白班" in text
+    assert text in html
+
+
+def test_cell_edit_checks_rules_live_and_refuses_a_broken_one(
+    client, login, personas, city, duty
+):
+    roster = _generate(client, login, personas, city, duty)
+    night = duty.gate.shifts.get(name="夜班")
+    a = Assignment.objects.filter(roster=roster, shift=night, day=duty.tomorrow).first()
+    day_shift = duty.gate.shifts.get(name="白班")
+    # The night worker of day 1 cannot also take the day shift of day 1 (20:00 start after a
+    # 08:00-20:00 shift leaves no rest) — the check says which rule.
+    url = reverse(
+        "duty:roster_check", args=[roster.pk, day_shift.pk, duty.tomorrow.isoformat()]
+    )
+    check = client.get(url, {"staff": a.staff_id}).content.decode()
+    assert "rest" in check or "休息" in check
+    cell = reverse("duty:roster_cell", args=[roster.pk, day_shift.pk, duty.tomorrow.isoformat()])
+    before = roster.assignments.count()
+    response = client.post(cell, {"staff": a.staff_id}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 400
+    assert roster.assignments.count() == before
+
+
+def test_excel_roster_has_one_row_per_shift_and_names(client, login, personas, city, duty):
+    roster = _generate(client, login, personas, city, duty)
+    response = client.get(reverse("duty:roster_export", args=[roster.pk]))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 1 + 3
+    names = {a.staff.name for a in roster.assignments.select_related("staff")}
+    cells = " ".join(str(v) for row in rows[1:] for v in row if v)
+    assert all(n in cells for n in names)
+
+
+def test_other_community_cannot_see_or_edit(client, login, personas, city, duty):
+    roster = _generate(client, login, personas, city, duty)
+    login(personas.staff_b)
+    assert client.get(reverse("duty:roster", args=[roster.pk])).status_code == 404
+    assert client.get(reverse("duty:roster_export", args=[roster.pk])).status_code == 404
+    assert client.get(reverse("duty:posts", args=[city.a.pk])).status_code == 404
+    response = client.post(reverse("duty:roster_action", args=[roster.pk, "publish"]))
+    assert response.status_code == 404
+    home = client.get(reverse("duty:home")).content.decode()
+    assert "甲社区" not in home
+
+
+def test_posts_page_adds_a_post_and_keeps_input_on_error(client, login, personas, city, duty):
+    login(personas.staff_a)
+    url = reverse("duty:posts", args=[city.a.pk])
+    data = {
+        "post-name": "北门",  # taken
+        "post-kind": "checkpoint",
+        "post-place": city.a.pk,
+        "post-pattern": "3x8",
+        "post-opens": "00:00",
+        "post-closes": "00:00",
+        "post-people": "2",
+    }
+    response = client.post(url, data)
+    html = response.content.decode()
+    assert response.status_code == 200 and "already has a post" in html
+    data["post-name"] = "南门"
+    assert client.post(url, data).status_code == 302
+    post = Post.objects.get(community=city.a, name="南门")
+    assert [s.name for s in post.shifts.all()] == ["早班", "中班", "夜班"]
+    assert post.shifts.first().requirements.get().min_people == 2
+
+
+def test_cadre_without_planning_role_goes_to_my_shifts(client, login, personas, duty):
+    login(personas.cadre)
+    response = client.get(reverse("duty:home"))
+    assert response.status_code == 302 and response.url == reverse("duty:me")
