@@ -10,6 +10,7 @@ from django.db import transaction
 from shequ.core import services as core_services
 from shequ.core.models import User
 from shequ.core.roles import Role
+from shequ.duty.demo import add_demo_duty
 from shequ.mobilization.demo import add_demo_mobilization, link_demo_person
 from shequ.mobilization.models import Agency, AgencyLevel
 from shequ.places.demo import build_demo_city, designate_demo_zones
@@ -104,6 +105,9 @@ def demo(*, seed: int = 42, residents: int = 20_000, cadres: int = 3000) -> Scen
         counts.update(add_demo_mobilization(seed=seed, hq=hq, cadres=cadres))
         community = Place.objects.filter(kind=PlaceKind.COMMUNITY).order_by("code").first()
         link_demo_person(user=User.objects.get(username="cadre"), community=community)
+        counts.update(
+            add_demo_duty(hq=hq, volunteer=User.objects.filter(username="volunteer").first())
+        )
     return ScenarioSummary(
         name="demo",
         created=built.created or len(counts) > len(built.counts),

@@ -105,6 +105,8 @@ def violations(
     on_slot: dict[str, set[int]] = defaultdict(set)
     for who, slot_id in pairs:
         on_slot[slot_id].add(who)
+        if person is not None and who != person:
+            continue
         if problem.slot(slot_id).day in problem.person(who).unavailable:
             found.append(Violation(UNAVAILABLE, who, slot_id))
 

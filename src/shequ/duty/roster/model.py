@@ -160,7 +160,7 @@ def build(problem: Problem):  # type: ignore[no-untyped-def]
                 works[d] = w
             shifts_on[d] = _sum([v for _, v in items]) + done
         k = rules.max_consecutive_days
-        first = min(history, default=0)
+        first = min(0, min(history, default=0))
         for start in range(first, problem.days - k):
             window = [works.get(d, 0) for d in range(start, start + k + 1)]
             if start + k >= 0:
@@ -221,17 +221,32 @@ _STATUS = {
 }
 
 
-def solve(problem: Problem, *, time_limit_s: float = 10, threads: int = 2, seed: int = 0) -> Result:
-    """Best roster found within the time limit (model building included in `seconds`)."""
+def solve(
+    problem: Problem,
+    *,
+    time_limit_s: float = 10,
+    threads: int = 2,
+    seed: int = 0,
+    hint: frozenset[tuple[int, str]] | None = None,
+) -> Result:
+    """Best roster found within the time limit (model building included in `seconds`).
+
+    `hint` is a complete starting roster (e.g. a quick greedy one); without it a re-plan
+    starts from the published roster.
+    """
     started = time.perf_counter()
     model, x = build(problem)
-    if problem.published:
+    start = hint if hint is not None else problem.published
+    if start:
         for key, var in x.items():
-            model.add_hint(var, key in problem.published)
+            model.add_hint(var, key in start)
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.num_workers = max(1, threads)
     params.random_seed = seed
+    # Community rosters are full of interchangeable people; the symmetry presolve costs more
+    # time than it saves within the few seconds a planner waits (measured on the demo city).
+    params.symmetry_level = 0
     params.max_time_in_seconds = max(0.1, time_limit_s - (time.perf_counter() - started))
     status = solver.solve(model)
     seconds = time.perf_counter() - started

@@ -1,0 +1,54 @@
+"""A quick first roster: fill shifts in time order with the least-worked person who breaks no rule.
+
+It gives the solver a complete starting point (a hint) and is the answer of last resort when
+the solver finds nothing within its time (a very large street, a very slow machine). Every
+person added is checked by `check.added_violations`, so the result breaks no hard rule.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from shequ.duty.roster import check
+from shequ.duty.roster.problem import Problem
+
+
+def greedy_roster(problem: Problem) -> frozenset[tuple[int, str]]:
+    pairs: set[tuple[int, str]] = {(p, s) for s, crew in problem.frozen.items() for p in crew}
+    minutes: dict[int, int] = defaultdict(int)
+    # A re-plan starts from what was published, minus what now breaks a rule.
+    for person, slot_id in sorted(problem.published):
+        if slot_id in problem.frozen or (person, slot_id) in pairs:
+            continue
+        slot = problem.slot(slot_id)
+        if not check.added_violations(problem, pairs, person, slot):
+            pairs.add((person, slot_id))
+    for person, slot_id in pairs:
+        minutes[person] += problem.slot(slot_id).minutes
+    crews: dict[str, set[int]] = defaultdict(set)
+    for person, slot_id in pairs:
+        crews[slot_id].add(person)
+    for slot in sorted(problem.slots, key=lambda s: (s.start, s.id)):
+        if slot.id in problem.frozen:
+            continue
+        crew = crews[slot.id]
+        wanted = slot.min_people - len(crew)
+        if wanted <= 0:
+            continue
+
+        def rank(p, crew=crew, slot=slot):  # type: ignore[no-untyped-def]
+            needs_party = slot.party and not any(problem.person(c).party for c in crew)
+            return (not (needs_party and p.party), minutes[p.id], p.id)
+
+        for person in sorted(problem.people, key=rank):
+            if wanted <= 0:
+                break
+            if person.id in crew or slot.day in person.unavailable:
+                continue
+            if check.added_violations(problem, pairs, person.id, slot):
+                continue
+            pairs.add((person.id, slot.id))
+            crew.add(person.id)
+            minutes[person.id] += slot.minutes
+            wanted -= 1
+    return frozenset(pairs)
