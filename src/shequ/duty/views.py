@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
+import icalendar
+import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,9 +23,18 @@ from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.exports import xlsx_response, xlsx_table
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
-from shequ.duty import planning, selectors, services
-from shequ.duty.forms import GenerateForm, PostForm, RequirementForm, RulesForm
-from shequ.duty.models import Assignment, RosterStatus, Shift, ShiftRequirement
+from shequ.duty import attendance, calls, changes, planning, reports, selectors, services
+from shequ.duty.forms import CallForm, GenerateForm, PostForm, RequirementForm, RulesForm
+from shequ.duty.models import (
+    Assignment,
+    Attendance,
+    AttendanceSource,
+    ChangeStatus,
+    Post,
+    RosterStatus,
+    Shift,
+    ShiftRequirement,
+)
 from shequ.mobilization.models import SKILL_SET, Staff
 from shequ.places.models import Place, PlaceKind
 
@@ -335,20 +348,274 @@ def roster_export(request: HttpRequest, roster_id: int) -> HttpResponse:
     return xlsx_response(xlsx_table(_("Roster"), header, grid_rows), filename)
 
 
+def _my_open(staff: Staff) -> Attendance | None:
+    return (
+        Attendance.objects.filter(staff=staff, check_out_at__isnull=True)
+        .select_related("post")
+        .first()
+    )
+
+
 @login_required
 def me(request: HttpRequest) -> HttpResponse:
-    """A person's own shifts (mobile): today's post first, with check-in and check-out."""
+    """A person's own shifts (mobile): the shift now first, with check-in and check-out;
+    swap and sick forms; open urgent calls; their calendar link."""
     staff = selectors.my_staff(request.user)
     if staff is None:
         return render(request, "duty/me.html", {"staff": None})
+    if request.method == "POST":
+        try:
+            if "check_in" in request.POST:
+                post = Post.objects.filter(pk=_int(request.POST.get("check_in"))).first()
+                if post is None:
+                    raise Http404("post")
+                attendance.check_in(actor=request.user, staff=staff, post=post)
+                messages.success(request, _("Checked in at %s.") % post.name)
+            elif "check_out" in request.POST:
+                done = attendance.check_out(actor=request.user, staff=staff)
+                messages.success(
+                    request, _("Checked out: %s h.") % round((done.minutes or 0) / 60, 1)
+                )
+            elif "sick" in request.POST or "swap" in request.POST:
+                shift = changes.assignment_for(
+                    request.user, _int(request.POST.get("sick") or request.POST.get("swap"))
+                )
+                reason = request.POST.get("reason", "")
+                if "sick" in request.POST:
+                    changes.sick_report(actor=request.user, assignment=shift, reason=reason)
+                    messages.success(request, _("Get well. Your shift leader has been told."))
+                else:
+                    other = Staff.objects.filter(pk=_int(request.POST.get("replacement"))).first()
+                    if other is None:
+                        raise ValidationError({"replacement": _("Choose who takes the shift.")})
+                    changes.swap_request(
+                        actor=request.user, assignment=shift, replacement=other, reason=reason
+                    )
+                    messages.success(request, _("Swap asked; waiting for approval."))
+        except ValidationError as exc:
+            for message in exc.errors.values():
+                messages.error(request, message)
+        return redirect("duty:me")
     shifts = list(selectors.my_assignments(staff)[:50])
-    today = timezone.localdate()
+    now = timezone.now()
+    current = [a for a in shifts if a.starts_at - dt.timedelta(hours=1) <= now]
+    later = [a for a in shifts if a.starts_at - dt.timedelta(hours=1) > now]
+    mates: list[Staff] = []
+    if later:
+        mates = [p for p in planning.pool(later[0].roster.place) if p.pk != staff.pk]
     return render(
         request,
         "duty/me.html",
         {
             "staff": staff,
-            "today": [a for a in shifts if a.day <= today],
-            "later": [a for a in shifts if a.day > today],
+            "current": current,
+            "later": later,
+            "open": _my_open(staff),
+            "calls": calls.open_calls_for(request.user),
+            "mates": mates,
+            "ical": request.build_absolute_uri(reverse("duty:ical", args=[ical_token(staff)])),
+            "pending": changes.changes_for(request.user)
+            .filter(requested_by=staff, status=ChangeStatus.PENDING)
+            .values_list("assignment_id", flat=True),
+        },
+    )
+
+
+def ical_token(staff: Staff) -> str:
+    return signing.Signer(salt="duty-ical").sign(str(staff.pk))
+
+
+def ical_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """A person's shifts as an iCalendar feed (the link is the key: calendar apps can't log in)."""
+    try:
+        staff_id = int(signing.Signer(salt="duty-ical").unsign(token))
+    except (signing.BadSignature, ValueError) as exc:
+        raise Http404("feed") from exc
+    staff = Staff.objects.filter(pk=staff_id).first()
+    if staff is None:
+        raise Http404("feed")
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//Shequ//duty//ZH")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", _("Shifts of %s") % staff.name)
+    since = timezone.now() - dt.timedelta(days=14)
+    for a in selectors.my_assignments(staff, since=since)[:500]:
+        event = icalendar.Event()
+        event.add("uid", f"duty-assignment-{a.pk}@shequ")
+        event.add("summary", f"{a.shift.post.name} · {a.shift.name}")
+        event.add("location", a.shift.post.place.name)
+        event.add("dtstart", a.starts_at)
+        event.add("dtend", a.ends_at)
+        event.add("dtstamp", a.roster.published_at or a.roster.created_at)
+        cal.add_component(event)
+    response = HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="shifts.ics"'
+    return response
+
+
+@login_required
+def post_qr(request: HttpRequest, post_id: int) -> HttpResponse:
+    """The post's QR code, to print and stick at the post: scanning it checks you in there."""
+    post = selectors.get_post_for(request.user, post_id)
+    url = request.build_absolute_uri(reverse("duty:scan", args=[post.token]))
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=8, border=2)
+    return HttpResponse(out.getvalue(), content_type="image/svg+xml")
+
+
+@login_required
+def scan(request: HttpRequest, token: str) -> HttpResponse:
+    """Where a post's QR leads: check in here (or out, if checked in here)."""
+    post = attendance.post_by_token(token)
+    if post is None:
+        raise Http404("post")
+    staff = selectors.my_staff(request.user)
+    if request.method == "POST" and staff is not None:
+        try:
+            if "check_out" in request.POST:
+                attendance.check_out(actor=request.user, staff=staff, source=AttendanceSource.QR)
+                messages.success(request, _("Checked out."))
+            else:
+                attendance.check_in(
+                    actor=request.user, staff=staff, post=post, source=AttendanceSource.QR
+                )
+                messages.success(request, _("Checked in at %s.") % post.name)
+            return redirect("duty:me")
+        except ValidationError as exc:
+            for message in exc.errors.values():
+                messages.error(request, message)
+    return render(
+        request,
+        "duty/scan.html",
+        {"post": post, "staff": staff, "open": _my_open(staff) if staff else None},
+    )
+
+
+@login_required
+def changes_page(request: HttpRequest) -> HttpResponse:
+    """Swap and sick requests: approve or refuse (shift leaders, planners)."""
+    if request.method == "POST":
+        change = changes.get_change_for(request.user, _int(request.POST.get("change")))
+        try:
+            if request.POST.get("decision") == "cancel":
+                changes.change_cancel(actor=request.user, change=change)
+            else:
+                changes.change_decide(
+                    actor=request.user,
+                    change=change,
+                    approve=request.POST.get("decision") == "approve",
+                )
+            messages.success(request, _("Done."))
+        except ValidationError as exc:
+            for message in exc.errors.values():
+                messages.error(request, message)
+        return redirect("duty:changes")
+    qs = changes.changes_for(request.user).order_by("-created_at")
+    page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "duty/changes.html", {"page": page})
+
+
+@login_required
+def calls_page(request: HttpRequest) -> HttpResponse:
+    """Urgent calls: planners post "need N people at X now"; everyone sees the open ones."""
+    communities = selectors.planning_places(request.user).filter(kind=PlaceKind.COMMUNITY)
+    form = CallForm(request.POST or None)
+    community_field = request.POST.get("community", "")
+    if request.method == "POST":
+        community = communities.filter(pk=_int(community_field)).first()
+        if community is None:
+            form.add_error(None, _("Choose a community you plan duty for."))
+        elif form.is_valid():
+            try:
+                call = calls.call_create(
+                    actor=request.user, community=community, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                exc.apply_to_form(form)
+            else:
+                messages.success(request, _("Call posted; %d people were told.") % call.notified)
+                return redirect("duty:call", call.pk)
+    qs = calls.calls_for(request.user).order_by("-created_at")
+    page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "duty/calls.html",
+        {
+            "form": form,
+            "communities": communities[:200],
+            "chosen": community_field,
+            "page": page,
+            "mine": calls.open_calls_for(request.user),
+        },
+    )
+
+
+@login_required
+def call_page(request: HttpRequest, call_id: int) -> HttpResponse:
+    """One urgent call: answer 我来, or (planners) see who answered and close it."""
+    call = calls.get_call_for(request.user, call_id)
+    answer = None
+    if request.method == "POST":
+        try:
+            if "close" in request.POST:
+                calls.call_close(actor=request.user, call=call)
+                messages.success(request, _("Call closed."))
+            else:
+                answer = calls.call_answer(actor=request.user, call=call)
+                call = answer.call
+        except ValidationError as exc:
+            for message in exc.errors.values():
+                messages.error(request, message)
+        if answer is None:
+            return redirect("duty:call", call.pk)
+    staff = selectors.my_staff(request.user)
+    mine = call.answers.filter(staff=staff).first() if staff else None
+    return render(
+        request,
+        "duty/call.html",
+        {
+            "call": call,
+            "answer": answer,
+            "mine": mine,
+            "answers": call.answers.select_related("staff").order_by("answered_at"),
+            "may_plan": scope_for(request.user, Capability.PLAN_DUTY).covers(call.community),
+        },
+    )
+
+
+@login_required
+def hours_page(request: HttpRequest) -> HttpResponse:
+    """Person-times and hours per person, team, agency or community, per day."""
+    today = timezone.localdate()
+    by = request.GET.get("by", "person")
+    try:
+        day_from = dt.date.fromisoformat(request.GET.get("from", ""))
+    except ValueError:
+        day_from = today - dt.timedelta(days=6)
+    try:
+        day_to = dt.date.fromisoformat(request.GET.get("to", ""))
+    except ValueError:
+        day_to = today
+    error = ""
+    report = None
+    try:
+        report = reports.hours_report(
+            request.user, by=by, day_from=day_from, day_to=day_to, per_day=False
+        )
+    except ValidationError as exc:
+        error = " ".join(exc.errors.values())
+    rows = report.rows if report else []
+    page = Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "duty/hours.html",
+        {
+            "report": report,
+            "page": page,
+            "by": by,
+            "levels": reports.LEVELS,
+            "day_from": day_from,
+            "day_to": day_to,
+            "error": error,
         },
     )

@@ -1,0 +1,178 @@
+"""The person's side: my shifts (check in / out), post QR, calendar feed, swap / sick,
+urgent calls, approvals and the hours page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import icalendar
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from shequ.duty import calls
+from shequ.duty.models import (
+    Assignment,
+    Attendance,
+    ChangeKind,
+    Roster,
+    RosterStatus,
+    ShiftChange,
+    UrgentAnswer,
+)
+from shequ.duty.views import ical_token
+
+pytestmark = pytest.mark.django_db
+
+
+def _published(personas, city, duty, starts_in_hours: float = 0):  # type: ignore[no-untyped-def]
+    """A published roster with the cadre (duty.people[0]) on the gate's day shift now and
+    on the night shift in three days."""
+    today = timezone.localdate()
+    roster = Roster.objects.create(
+        place=city.a,
+        starts_on=today,
+        days=7,
+        status=RosterStatus.PUBLISHED,
+        created_by=personas.staff_a,
+        published_at=timezone.now(),
+    )
+    day, night = duty.gate.shifts.get(name="白班"), duty.gate.shifts.get(name="夜班")
+    start = timezone.now() + dt.timedelta(hours=starts_in_hours)
+    now_shift = Assignment.objects.create(
+        roster=roster,
+        shift=day,
+        day=today,
+        staff=duty.people[0],
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=12),
+        is_leader=True,
+    )
+    later_day = today + dt.timedelta(days=3)
+    later_start = timezone.make_aware(dt.datetime.combine(later_day, dt.time(20, 0)))
+    later = Assignment.objects.create(
+        roster=roster,
+        shift=night,
+        day=later_day,
+        staff=duty.people[0],
+        starts_at=later_start,
+        ends_at=later_start + dt.timedelta(hours=12),
+    )
+    return roster, now_shift, later
+
+
+def test_my_shifts_shows_the_shift_now_and_checks_in_and_out(client, login, personas, city, duty):
+    _roster, now_shift, later = _published(personas, city, duty)
+    login(personas.cadre)
+    html = client.get(reverse("duty:me")).content.decode()
+    assert 'data-testid="today-shift"' in html
+    assert "北门" in html
+    assert 'data-testid="check-in"' in html
+    assert f"{later.day:%m-%d}" in html
+    client.post(reverse("duty:me"), {"check_in": duty.gate.pk})
+    presence = Attendance.objects.get(staff=duty.people[0])
+    assert presence.post == duty.gate
+    assert presence.assignment == now_shift
+    html = client.get(reverse("duty:me")).content.decode()
+    assert 'data-testid="checked-in"' in html
+    assert 'data-testid="check-in"' not in html
+    client.post(reverse("duty:me"), {"check_out": "1"})
+    presence.refresh_from_db()
+    assert presence.check_out_at is not None
+    assert presence.minutes is not None
+
+
+def test_scanning_the_post_qr_checks_in_there(client, login, personas, city, duty):
+    _published(personas, city, duty)
+    login(personas.staff_a)
+    svg = client.get(reverse("duty:post_qr", args=[duty.gate.pk]))
+    assert svg.status_code == 200
+    assert b"<svg" in svg.content
+    login(personas.cadre)
+    url = reverse("duty:scan", args=[duty.gate.token])
+    assert "北门" in client.get(url).content.decode()
+    client.post(url)
+    presence = Attendance.objects.get(staff=duty.people[0])
+    assert presence.in_source == "qr"
+    assert presence.post == duty.gate
+    assert client.get(reverse("duty:scan", args=["not-a-token"])).status_code == 404
+
+
+def test_calendar_feed_lists_the_persons_shifts_and_refuses_a_forged_link(
+    client, personas, city, duty
+):
+    _roster, now_shift, later = _published(personas, city, duty)
+    token = ical_token(duty.people[0])
+    response = client.get(reverse("duty:ical", args=[token]))
+    assert response["Content-Type"].startswith("text/calendar")
+    cal = icalendar.Calendar.from_ical(response.content)
+    events = sorted(cal.walk("VEVENT"), key=lambda e: e.decoded("dtstart"))
+    expected = [now_shift.starts_at, later.starts_at]
+    assert [e.decoded("dtstart") for e in events] == [t.replace(microsecond=0) for t in expected]
+    assert "北门" in str(events[0]["summary"])
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    assert client.get(reverse("duty:ical", args=[forged])).status_code == 404
+    other = ical_token(duty.people[1])
+    assert client.get(reverse("duty:ical", args=[other])).content.count(b"BEGIN:VEVENT") == 0
+
+
+def test_sick_report_from_my_shifts_reaches_the_changes_page(client, login, personas, city, duty):
+    _roster, _now, later = _published(personas, city, duty)
+    login(personas.cadre)
+    client.post(reverse("duty:me"), {"sick": later.pk, "reason": "发烧"})
+    change = ShiftChange.objects.get(assignment=later)
+    assert change.kind == ChangeKind.SICK
+    assert change.reason == "发烧"
+    assert 'data-testid="change-asked"' in client.get(reverse("duty:me")).content.decode()
+    login(personas.staff_a)
+    html = client.get(reverse("duty:changes")).content.decode()
+    assert "发烧" in html
+    assert duty.people[0].name in html
+    login(personas.staff_b)
+    assert "发烧" not in client.get(reverse("duty:changes")).content.decode()
+
+
+def test_urgent_call_page_posts_and_the_answer_is_kept(client, login, personas, city, duty):
+    login(personas.staff_a)
+    response = client.post(
+        reverse("duty:calls"),
+        {"community": city.a.pk, "where": "核酸点", "needed": 1, "hours": 2, "message": ""},
+    )
+    call = calls.calls_for(personas.staff_a).get()
+    assert response.status_code == 302
+    assert call.where == "核酸点"
+    login(personas.cadre)
+    assert "核酸点" in client.get(reverse("duty:me")).content.decode()
+    html = client.post(reverse("duty:call", args=[call.pk])).content.decode()
+    assert 'data-testid="answer"' in html
+    assert UrgentAnswer.objects.get(call=call, staff=duty.people[0]).accepted
+    login(personas.staff_b)
+    assert client.get(reverse("duty:call", args=[call.pk])).status_code == 404
+
+
+def test_urgent_call_form_keeps_input_and_names_the_field(client, login, personas, city, duty):
+    login(personas.staff_a)
+    response = client.post(
+        reverse("duty:calls"),
+        {"community": city.a.pk, "where": "核酸点", "needed": 0, "hours": 2},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "核酸点" in html
+    assert "sq-field-error" in html
+
+
+def test_hours_page_shows_person_times_and_hours(client, login, personas, city, duty):
+    _roster, _now_shift, _later = _published(personas, city, duty, starts_in_hours=-3)
+    login(personas.cadre)
+    client.post(reverse("duty:me"), {"check_in": duty.gate.pk})
+    Attendance.objects.filter(staff=duty.people[0]).update(
+        check_in_at=timezone.now() - dt.timedelta(hours=3)
+    )
+    client.post(reverse("duty:me"), {"check_out": "1"})
+    login(personas.staff_a)
+    html = client.get(reverse("duty:hours"), {"by": "person"}).content.decode()
+    assert duty.people[0].name in html
+    assert "3.0" in html
+    login(personas.staff_b)
+    assert duty.people[0].name not in client.get(reverse("duty:hours")).content.decode()
