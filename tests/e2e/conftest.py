@@ -45,3 +45,6 @@ def phone(browser):  # type: ignore[no-untyped-def]
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+from tests.duty.conftest import duty  # noqa: E402, F401  (the duty journey's community)
