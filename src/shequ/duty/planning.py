@@ -7,7 +7,6 @@ independent checker never see a model instance. Slot ids are "<shift id>:<day in
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -33,8 +32,7 @@ from shequ.duty.models import (
     ShiftRequirement,
 )
 from shequ.duty.roster import check
-from shequ.duty.roster import model as solver
-from shequ.duty.roster.greedy import greedy_roster
+from shequ.duty.roster.best import Best, best_roster
 from shequ.duty.roster.problem import (
     AVOID,
     DAY,
@@ -475,23 +473,14 @@ def _input_problems(ctx: Context) -> list[dict[str, Any]]:
     return problems
 
 
-def _solve(ctx: Context, time_limit: float | None) -> tuple[solver.Result, list[dict[str, Any]]]:
+def _solve(ctx: Context, time_limit: float | None) -> tuple[Best, list[dict[str, Any]]]:
     time_limit = time_limit or settings.ROSTER_SECONDS
     if not ctx.shifts:
         raise ValidationError(
             {"place": _("%s has no active post with shifts; add a post first.") % ctx.place.name}
         )
-    started = time.perf_counter()
-    first = greedy_roster(ctx.problem)
-    found = solver.solve(ctx.problem, time_limit_s=time_limit, hint=first)
-    options = []
-    if found.feasible:
-        options.append(
-            (check.penalty(ctx.problem, found.assignment).total, found.assignment, found.status)
-        )
-    if not check.violations(ctx.problem, first):
-        options.append((check.penalty(ctx.problem, first).total, first, "GREEDY"))
-    if not options:
+    result = best_roster(ctx.problem, time_limit_s=time_limit)
+    if not result.feasible:
         frozen = frozenset((p, s) for s, crew in ctx.problem.frozen.items() for p in crew)
         broken = check.violations(ctx.problem, frozen)
         if broken:
@@ -502,9 +491,6 @@ def _solve(ctx: Context, time_limit: float | None) -> tuple[solver.Result, list[
         raise ValidationError(
             _("No roster found within %(s)s seconds; try again with more time.") % {"s": time_limit}
         )
-    # The solver's answer unless the quick first roster is as good (it can be, on a timeout).
-    total, assignment, status = min(options, key=lambda o: (o[0], o[2] == "GREEDY"))
-    result = solver.Result(status, assignment, total, time.perf_counter() - started)
     return result, _input_problems(ctx) + explain(ctx, result.assignment)
 
 
@@ -560,7 +546,7 @@ def roster_generate(
         days=days,
         created_by=actor,
         solver_status=result.status,
-        objective=result.objective,
+        objective=result.penalty,
         seconds=round(result.seconds, 2),
         explanation=explanation,
     )
@@ -601,7 +587,7 @@ def replan_proposal(
         reason=reason[:200],
         created_by=by,
         solver_status=result.status,
-        objective=result.objective,
+        objective=result.penalty,
         seconds=round(result.seconds, 2),
         changes=len(result.assignment ^ ctx.problem.published),
         explanation=explanation,

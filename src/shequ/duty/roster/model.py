@@ -244,9 +244,12 @@ def solve(
     params = solver.parameters
     params.num_workers = max(1, threads)
     params.random_seed = seed
-    # Community rosters are full of interchangeable people; the symmetry presolve costs more
-    # time than it saves within the few seconds a planner waits (measured on the demo city).
+    # Community rosters are full of interchangeable people: symmetry detection, probing and
+    # repeated presolve cost more than they save within the few seconds a planner waits
+    # (bench/roster_community.py: 300 people x 7 days went from no solution in 5 s to one).
     params.symmetry_level = 0
+    params.cp_model_probing_level = 0
+    params.max_presolve_iterations = 1
     params.max_time_in_seconds = max(0.1, time_limit_s - (time.perf_counter() - started))
     status = solver.solve(model)
     seconds = time.perf_counter() - started

@@ -1,0 +1,44 @@
+"""The roster a planner gets: CP-SAT started from the greedy roster, or the greedy roster
+when the solver found nothing better in time; both measured by the independent checker."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from shequ.duty.roster import check
+from shequ.duty.roster.greedy import greedy_roster
+from shequ.duty.roster.model import solve
+from shequ.duty.roster.problem import Problem
+
+GREEDY = "GREEDY"
+
+
+@dataclass(frozen=True)
+class Best:
+    status: str  # OPTIMAL / FEASIBLE (the solver's) or GREEDY; INFEASIBLE when neither is legal
+    assignment: frozenset[tuple[int, str]]
+    penalty: int | None
+    seconds: float
+
+    @property
+    def feasible(self) -> bool:
+        return self.status != "INFEASIBLE"
+
+
+def best_roster(problem: Problem, *, time_limit_s: float, threads: int = 2) -> Best:
+    started = time.perf_counter()
+    first = greedy_roster(problem)
+    found = solve(problem, time_limit_s=time_limit_s, threads=threads, hint=first)
+    options = []  # (penalty, tie-break: the solver's first, status, roster)
+    if found.feasible:
+        options.append(
+            (check.penalty(problem, found.assignment).total, 0, found.status, found.assignment)
+        )
+    if not check.violations(problem, first):
+        options.append((check.penalty(problem, first).total, 1, GREEDY, first))
+    seconds = time.perf_counter() - started
+    if not options:
+        return Best("INFEASIBLE", frozenset(), None, seconds)
+    total, _, status, assignment = min(options, key=lambda o: o[:2])
+    return Best(status, assignment, total, seconds)
