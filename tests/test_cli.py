@@ -62,9 +62,22 @@ def _snapshot():
 
 
 def _wipe():
+    from shequ.duty import models as d
     from shequ.mobilization import models as m
 
     for model in (
+        d.UrgentAnswer,
+        d.UrgentCall,
+        d.ShiftChange,
+        d.AttendanceEvent,
+        d.Attendance,
+        d.Assignment,
+        d.Roster,
+        d.DutyRequest,
+        d.ShiftRequirement,
+        d.Shift,
+        d.Post,
+        d.DutyRules,
         m.TeamMember,
         m.Team,
         m.TeamDraft,

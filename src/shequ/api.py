@@ -15,6 +15,7 @@ import shequ
 from shequ.core.api import router as imports_router
 from shequ.core.api_auth import SessionAuth, TokenAuth
 from shequ.core.errors import ValidationError
+from shequ.duty.api import router as duty_router
 from shequ.mobilization.api import router as mobilization_router
 from shequ.places.api import router as places_router
 from shequ.residents.api import router as residents_router
@@ -106,3 +107,4 @@ api.add_router("/places", places_router)
 api.add_router("/residents", residents_router)
 api.add_router("/mobilization", mobilization_router)
 api.add_router("/imports", imports_router)
+api.add_router("/duty", duty_router)

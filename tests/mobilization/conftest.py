@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from types import SimpleNamespace
 
 import pytest
@@ -12,13 +13,16 @@ from shequ.mobilization import services
 from shequ.mobilization.models import Agency, Rank, StaffKind
 from shequ.residents.idcard import check_char
 
-_seq = iter(range(100, 999))
+_seq = itertools.count()
 
 
 def id_number(year: int = 1985, female: bool = False) -> str:
+    """A synthetic ID number (region 629999), never the same twice in a run: 500 sequence
+    numbers per birth day, and the day moves on every 500."""
     n = next(_seq)
-    seq = n * 2 % 1000 + (0 if female else 1)
-    first17 = f"629999{year}0101{seq:03d}"
+    seq = (n % 500) * 2 + (0 if female else 1)
+    birthday = dt.date(year, 1, 1) + dt.timedelta(days=(n // 500) % 365)
+    first17 = f"629999{birthday:%Y%m%d}{seq:03d}"
     return first17 + check_char(first17)
 
 

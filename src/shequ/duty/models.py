@@ -268,6 +268,8 @@ class Assignment(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     is_leader = models.BooleanField(_("shift leader"), default=False)
+    # Set when an approved sick report takes the person off (the row stays for the record).
+    vacated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["day", "shift", "staff"]

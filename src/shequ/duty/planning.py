@@ -203,6 +203,7 @@ def build_context(
     other = (
         Assignment.objects.filter(
             roster__status=RosterStatus.PUBLISHED,
+            vacated_at__isnull=True,
             staff__in=staff,
             starts_at__gte=start - dt.timedelta(days=7),
             starts_at__lt=origin(end_day),
@@ -221,7 +222,7 @@ def build_context(
     if base is not None:
         pairs = {
             (a.staff_id, slot_key(a.shift_id, (a.day - starts_on).days))
-            for a in base.assignments.all()
+            for a in base.assignments.filter(vacated_at__isnull=True)
             if a.staff_id in staff and a.shift_id in shifts
         }
         published = frozenset(pairs)
@@ -686,7 +687,7 @@ def roster_context(roster: Roster) -> tuple[Context, set[tuple[int, str]]]:
     ctx = build_context(roster.place, roster.starts_on, roster.days)
     pairs = {
         (a.staff_id, slot_key(a.shift_id, (a.day - roster.starts_on).days))
-        for a in roster.assignments.all()
+        for a in roster.assignments.filter(vacated_at__isnull=True)
     }
     return ctx, pairs
 

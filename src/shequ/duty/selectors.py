@@ -74,7 +74,10 @@ def my_assignments(staff: Staff, *, since: dt.datetime | None = None) -> QuerySe
     since = since or timezone.now()
     return (
         Assignment.objects.filter(
-            staff=staff, roster__status=RosterStatus.PUBLISHED, ends_at__gt=since
+            staff=staff,
+            roster__status=RosterStatus.PUBLISHED,
+            ends_at__gt=since,
+            vacated_at__isnull=True,
         )
         .select_related("shift__post__place", "shift__post__community", "roster")
         .order_by("starts_at")
@@ -175,7 +178,7 @@ def roster_grid(roster: Roster, week: int = 0) -> Grid:
     }
     crews: dict[tuple[int, dt.date], list[Assignment]] = {}
     for a in (
-        roster.assignments.filter(day__in=days)
+        roster.assignments.filter(day__in=days, vacated_at__isnull=True)
         .select_related("staff")
         .order_by("-is_leader", "staff__name")
     ):

@@ -253,7 +253,7 @@ def roster_action(request: HttpRequest, roster_id: int, action: str) -> HttpResp
 
 def _cell_context(request: HttpRequest, roster, shift: Shift, day: dt.date) -> dict:  # type: ignore[no-untyped-def]
     crew = list(
-        roster.assignments.filter(shift=shift, day=day)
+        roster.assignments.filter(shift=shift, day=day, vacated_at__isnull=True)
         .select_related("staff")
         .order_by("-is_leader", "staff__name")
     )

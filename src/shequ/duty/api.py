@@ -1,0 +1,410 @@
+"""/api/v1/duty: posts, rosters, my shifts, check-in/out and offline batches, no-shows,
+urgent calls, swaps and sick reports, hours. Objects outside the user's scope are 404."""
+
+import datetime as dt
+
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Router, Status
+from ninja.pagination import PageNumberPagination, paginate
+
+from shequ.core.errors import PermissionDenied, ValidationError
+from shequ.core.roles import Capability
+from shequ.core.scopes import scope_for
+from shequ.core.times import city_time
+from shequ.duty import attendance, calls, changes, planning, reports, selectors, services
+from shequ.duty.models import AttendanceSource, UrgentAnswer
+from shequ.duty.schemas import (
+    AnswerOut,
+    AssignmentOut,
+    AttendanceBatchIn,
+    AttendanceOut,
+    AttendanceResultOut,
+    CallIn,
+    CallOut,
+    ChangeOut,
+    CheckInIn,
+    CheckOutIn,
+    DecideIn,
+    HoursReportOut,
+    ManualIn,
+    MyCallOut,
+    PostIn,
+    PostOut,
+    ReplanIn,
+    RosterDetailOut,
+    RosterIn,
+    RosterOut,
+    SickIn,
+    SwapIn,
+)
+from shequ.mobilization.models import Staff
+from shequ.places.models import PlaceKind
+from shequ.places.selectors import get_place_for
+
+router = Router(tags=["duty"])
+
+ASSIGNMENT_RELATED = ("shift__post", "staff")
+
+
+def _me(request: HttpRequest) -> Staff:
+    staff = selectors.my_staff(request.user)
+    if staff is None:
+        raise PermissionDenied(_("Your login is not linked to a person on duty."))
+    return staff
+
+
+def _community_for_duty(request: HttpRequest, community_id: int):  # type: ignore[no-untyped-def]
+    community = get_place_for(request.user, community_id, kind=PlaceKind.COMMUNITY)
+    if not scope_for(request.user, Capability.VIEW_DUTY).covers(community):
+        raise Http404("No such community")
+    return community
+
+
+# --- posts and rosters --------------------------------------------------------------------
+
+
+@router.get("/posts", response=list[PostOut])
+@paginate(PageNumberPagination, page_size=100)
+def list_posts(request: HttpRequest, community_id: int | None = None):  # type: ignore[no-untyped-def]
+    """Posts of the communities you see duty for, with their shifts."""
+    qs = selectors.posts_for(request.user).prefetch_related("shifts").order_by("community", "name")
+    return qs.filter(community_id=community_id) if community_id else qs
+
+
+@router.post("/posts", response={201: PostOut})
+def create_post(request: HttpRequest, payload: PostIn):  # type: ignore[no-untyped-def]
+    """A post with its shifts from a pattern (3x8, 2x12, one day shift, none)."""
+    community = get_place_for(request.user, payload.community_id)
+    place = get_place_for(request.user, payload.place_id) if payload.place_id else None
+    post = services.post_create(
+        actor=request.user,
+        community=community,
+        place=place,
+        name=payload.name,
+        kind=payload.kind,
+        opens=payload.opens,
+        closes=payload.closes,
+        pattern=payload.pattern,
+        people=payload.people,
+    )
+    return Status(201, post)
+
+
+@router.get("/rosters", response=list[RosterOut])
+@paginate(PageNumberPagination, page_size=50)
+def list_rosters(request: HttpRequest, place_id: int | None = None, status: str = ""):  # type: ignore[no-untyped-def]
+    qs = selectors.rosters_for(request.user)
+    if place_id:
+        qs = qs.filter(place_id=place_id)
+    return qs.filter(status=status) if status else qs
+
+
+@router.post("/rosters", response={201: RosterOut})
+def generate_roster(request: HttpRequest, payload: RosterIn):  # type: ignore[no-untyped-def]
+    """A draft roster for a community or street, solved and explained (takes seconds)."""
+    place = get_place_for(request.user, payload.place_id)
+    roster = planning.roster_generate(
+        actor=request.user,
+        place=place,
+        starts_on=payload.starts_on,
+        days=payload.days,
+        time_limit=payload.time_limit,
+    )
+    return Status(201, roster)
+
+
+@router.get("/rosters/{int:roster_id}", response=RosterDetailOut)
+def roster_detail(request: HttpRequest, roster_id: int):  # type: ignore[no-untyped-def]
+    """The roster with every assignment and what it misses, in words."""
+    roster = selectors.get_roster_for(request.user, roster_id)
+    vacated = changes.vacated_ids(roster)
+    assignments = list(
+        roster.assignments.select_related(*ASSIGNMENT_RELATED)
+        .defer(*attendance.STAFF_PII)
+        .order_by("day", "shift__post__name", "shift__position", "staff__name")
+    )
+    for a in assignments:
+        a.vacated = a.pk in vacated
+    return {
+        **RosterOut.model_validate(roster).model_dump(),
+        "assignments": assignments,
+        "explanation": [
+            {"code": str(item.get("code", "")), "text": planning.explanation_text(item)}
+            for item in roster.explanation
+        ],
+    }
+
+
+@router.post("/rosters/{int:roster_id}/publish", response=RosterOut)
+def publish_roster(request: HttpRequest, roster_id: int):  # type: ignore[no-untyped-def]
+    roster = selectors.get_roster_for(request.user, roster_id)
+    return planning.roster_publish(actor=request.user, roster=roster)
+
+
+@router.post("/rosters/{int:roster_id}/replan", response={201: RosterOut})
+def replan_roster(request: HttpRequest, roster_id: int, payload: ReplanIn):  # type: ignore[no-untyped-def]
+    """A draft revising a published roster to today's facts, changing as little as possible."""
+    roster = selectors.get_roster_for(request.user, roster_id)
+    return Status(
+        201, planning.roster_replan(actor=request.user, roster=roster, reason=payload.reason)
+    )
+
+
+@router.get("/me/shifts", response=list[AssignmentOut])
+def my_shifts(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """Your published shifts that are not over yet."""
+    staff = selectors.my_staff(request.user)
+    if staff is None:
+        return []
+    qs = (
+        changes.active_assignments()
+        .filter(staff=staff, ends_at__gt=timezone.now())
+        .select_related(*ASSIGNMENT_RELATED)
+        .defer(*attendance.STAFF_PII)
+        .order_by("starts_at")
+    )
+    return list(qs[:200])
+
+
+# --- attendance ---------------------------------------------------------------------------
+
+
+@router.post("/attendance/check-in", response=AttendanceOut)
+def check_in(request: HttpRequest, payload: CheckInIn):  # type: ignore[no-untyped-def]
+    """Check yourself in at a post: by its id (in the app) or the token of its QR code.
+    Checking in again at the same post while checked in gives the same answer."""
+    staff = _me(request)
+    if payload.token:
+        post = attendance.post_by_token(payload.token)
+        source = AttendanceSource.QR
+    else:
+        post = attendance.check_in_posts(request.user).filter(pk=payload.post_id).first()
+        source = AttendanceSource.APP
+    if post is None:
+        raise Http404("No such post")
+    return attendance.check_in(
+        actor=request.user, staff=staff, post=post, at=city_time(payload.at), source=source
+    )
+
+
+@router.post("/attendance/check-out", response=AttendanceOut)
+def check_out(request: HttpRequest, payload: CheckOutIn):  # type: ignore[no-untyped-def]
+    return attendance.check_out(actor=request.user, staff=_me(request), at=city_time(payload.at))
+
+
+@router.post("/attendance/manual", response={201: AttendanceOut})
+def manual(request: HttpRequest, payload: ManualIn):  # type: ignore[no-untyped-def]
+    """The shift leader or a planner enters someone's presence by hand, with a reason."""
+    post = attendance.recording_posts(request.user).filter(pk=payload.post_id).first()
+    if post is None:
+        raise Http404("No such post")
+    staff = Staff.objects.filter(pk=payload.staff_id).first()
+    if staff is None:
+        raise ValidationError({"staff_id": _("Unknown person.")})
+    done = attendance.attendance_manual(
+        actor=request.user,
+        staff=staff,
+        post=post,
+        check_in_at=city_time(payload.check_in_at),
+        check_out_at=city_time(payload.check_out_at),
+        reason=payload.reason,
+    )
+    return Status(201, done)
+
+
+@router.post("/attendance/batch", response=list[AttendanceResultOut])
+def attendance_batch(request: HttpRequest, payload: AttendanceBatchIn):  # type: ignore[no-untyped-def]
+    """Check-ins and check-outs queued on a device, exactly once per client UUID, answered
+    in order: created, duplicate or rejected (with the reason). Up to 1,000 per call."""
+    items = [
+        attendance.AttendanceItem(
+            client_uuid=i.client_uuid,
+            kind=i.kind,
+            staff_id=i.staff_id,
+            at=city_time(i.at),
+            post_id=i.post_id,
+            post_token=i.post_token or "",
+        )
+        for i in payload.items
+    ]
+    results = attendance.attendance_batch(actor=request.user, items=items)
+    return [
+        {
+            "client_uuid": r.client_uuid,
+            "result": r.result,
+            "reason": r.reason,
+            "attendance_id": r.attendance_id,
+        }
+        for r in results
+    ]
+
+
+@router.get("/attendance", response=list[AttendanceOut])
+@paginate(PageNumberPagination, page_size=100)
+def list_attendance(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    community_id: int | None = None,
+    day: dt.date | None = None,
+    staff_id: int | None = None,
+):
+    """Presences you may see, newest first."""
+    qs = attendance.attendance_for(request.user)
+    if community_id:
+        qs = qs.filter(community_id=community_id)
+    if day:
+        qs = qs.filter(day=day)
+    if staff_id:
+        qs = qs.filter(staff_id=staff_id)
+    return qs.order_by("-check_in_at")
+
+
+@router.get("/no-shows", response=list[AssignmentOut])
+def list_no_shows(request: HttpRequest, community_id: int, day: dt.date | None = None):  # type: ignore[no-untyped-def]
+    """Published shifts of the day that began more than the 'late after' minutes ago with
+    nobody of them checked in."""
+    community = _community_for_duty(request, community_id)
+    return list(attendance.no_shows(community, day or timezone.localdate()))
+
+
+# --- urgent calls -------------------------------------------------------------------------
+
+
+@router.post("/calls", response={201: CallOut})
+def create_call(request: HttpRequest, payload: CallIn):  # type: ignore[no-untyped-def]
+    """ "Need N people at X now": everyone free then is told in the app."""
+    community = get_place_for(request.user, payload.community_id)
+    post = None
+    if payload.post_id:
+        post = selectors.posts_for(request.user).filter(pk=payload.post_id).first()
+        if post is None:
+            raise Http404("No such post")
+    call = calls.call_create(
+        actor=request.user,
+        community=community,
+        where=payload.where,
+        needed=payload.needed,
+        starts_at=city_time(payload.starts_at),
+        hours=payload.hours,
+        message=payload.message,
+        post=post,
+        waive_rest=payload.waive_rest,
+    )
+    return Status(201, call)
+
+
+@router.get("/calls", response=list[CallOut])
+@paginate(PageNumberPagination, page_size=50)
+def list_calls(request: HttpRequest, community_id: int | None = None, status: str = ""):  # type: ignore[no-untyped-def]
+    """Calls of the communities you see duty for, newest first."""
+    qs = calls.calls_for(request.user).order_by("-created_at")
+    if community_id:
+        qs = qs.filter(community_id=community_id)
+    return qs.filter(status=status) if status else qs
+
+
+@router.get("/calls/open", response=list[MyCallOut])
+def open_calls(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """Open calls where you are on duty, with your answer if you gave one."""
+    found = calls.open_calls_for(request.user)
+    mine = dict(
+        UrgentAnswer.objects.filter(call__in=found, staff__user=request.user).values_list(
+            "call_id", "accepted"
+        )
+    )
+    out = []
+    for call in found:
+        row = CallOut.model_validate(call).model_dump()
+        if call.pk in mine:
+            row["my_answer"] = "accepted" if mine[call.pk] else "thanked"
+        out.append(row)
+    return out
+
+
+@router.post("/calls/{int:call_id}/answer", response=AnswerOut)
+def answer_call(request: HttpRequest, call_id: int):  # type: ignore[no-untyped-def]
+    """我来: you are on if the call still needs people, else thanked."""
+    result = calls.call_answer(actor=request.user, call=calls.get_call_for(request.user, call_id))
+    return {"call": result.call, "accepted": result.accepted, "message": result.message}
+
+
+@router.post("/calls/{int:call_id}/close", response=CallOut)
+def close_call(request: HttpRequest, call_id: int):  # type: ignore[no-untyped-def]
+    return calls.call_close(actor=request.user, call=calls.get_call_for(request.user, call_id))
+
+
+# --- swaps and sick reports ---------------------------------------------------------------
+
+
+@router.get("/changes", response=list[ChangeOut])
+@paginate(PageNumberPagination, page_size=50)
+def list_changes(request: HttpRequest, status: str = ""):  # type: ignore[no-untyped-def]
+    """Changes you asked for, are asked to take over, lead the shift of, or plan."""
+    qs = changes.changes_for(request.user).order_by("-created_at")
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+@router.post("/changes/swap", response={201: ChangeOut})
+def swap(request: HttpRequest, payload: SwapIn):  # type: ignore[no-untyped-def]
+    """Ask someone else to take your shift; refused with the rule they would break."""
+    assignment = changes.assignment_for(request.user, payload.assignment_id)
+    replacement = Staff.objects.filter(pk=payload.replacement_id).first()
+    if replacement is None:
+        raise ValidationError({"replacement_id": _("Unknown person.")})
+    change = changes.swap_request(
+        actor=request.user, assignment=assignment, replacement=replacement, reason=payload.reason
+    )
+    return Status(201, change)
+
+
+@router.post("/changes/sick", response={201: ChangeOut})
+def sick(request: HttpRequest, payload: SickIn):  # type: ignore[no-untyped-def]
+    """Report sick for a shift: a re-plan is proposed to the planners."""
+    assignment = changes.assignment_for(request.user, payload.assignment_id)
+    change = changes.sick_report(actor=request.user, assignment=assignment, reason=payload.reason)
+    return Status(201, change)
+
+
+@router.post("/changes/{int:change_id}/decide", response=ChangeOut)
+def decide(request: HttpRequest, change_id: int, payload: DecideIn):  # type: ignore[no-untyped-def]
+    change = changes.get_change_for(request.user, change_id)
+    return changes.change_decide(actor=request.user, change=change, approve=payload.approve)
+
+
+@router.post("/changes/{int:change_id}/cancel", response=ChangeOut)
+def cancel(request: HttpRequest, change_id: int):  # type: ignore[no-untyped-def]
+    change = changes.get_change_for(request.user, change_id)
+    return changes.change_cancel(actor=request.user, change=change)
+
+
+# --- hours --------------------------------------------------------------------------------
+
+
+@router.get("/reports/hours", response=HoursReportOut)
+def hours(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    day_from: dt.date | None = None,
+    day_to: dt.date | None = None,
+    by: str = "person",
+    per_day: bool = True,
+):
+    """Person-times (人次), hours, late and overtime by person, team, agency or community,
+    over what you may see."""
+    day_from = day_from or timezone.localdate()
+    report = reports.hours_report(
+        request.user, by=by, day_from=day_from, day_to=day_to, per_day=per_day
+    )
+    return {
+        "by": report.by,
+        "day_from": report.day_from,
+        "day_to": report.day_to,
+        "rows": [_hours(r) for r in report.rows],
+        "total": _hours(report.total),
+    }
+
+
+def _hours(r: reports.HoursRow) -> dict:
+    return {**r.__dict__, "hours": r.hours}

@@ -1,0 +1,832 @@
+"""Attendance at posts: check-in and check-out (in the app or by scanning the post's QR code),
+entries by the shift leader, offline batches recorded exactly once per client UUID, and who
+has not shown up.
+
+A check-in belongs to the person's published shift at that post when it falls between an hour
+before the shift starts and its end; late minutes count from the shift's start. Without such a
+shift the presence is still recorded if the person is on duty in the post's community.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shequ.core import audit
+from shequ.core.bulk import insert_rows
+from shequ.core.errors import PermissionDenied, ValidationError
+from shequ.core.models import Notification, RoleAssignment
+from shequ.core.roles import Capability, Role
+from shequ.core.scopes import agency_ids_for, scope_for
+from shequ.duty.changes import active_assignments
+from shequ.duty.models import (
+    Assignment,
+    Attendance,
+    AttendanceEvent,
+    AttendanceSource,
+    DutyRules,
+    Post,
+)
+from shequ.duty.services import rules_for
+from shequ.mobilization.models import ACTIVE_STATES, Enlistment, Staff
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from shequ.core.models import User
+    from shequ.places.models import Place
+
+CREATED, DUPLICATE, REJECTED = "created", "duplicate", "rejected"
+IN, OUT = "in", "out"
+EARLY = dt.timedelta(minutes=60)  # a check-in up to an hour before a shift belongs to it
+CLOCK_SKEW = dt.timedelta(minutes=5)  # a device clock this far ahead is still believed
+MAX_AGE = dt.timedelta(days=7)  # older events are entered by hand, with a reason
+MAX_BATCH = 1000
+STAFF_PII = ("staff__id_number", "staff__phone")  # lists show names: skip two decryptions a row
+LATE_AFTER_DEFAULT: int = DutyRules._meta.get_field("late_after_minutes").default
+MAX_HOURS_DEFAULT: int = DutyRules._meta.get_field("max_hours_per_day").default
+
+
+@dataclass(frozen=True)
+class AttendanceItem:
+    """One check-in or check-out as a device sends it."""
+
+    client_uuid: uuid.UUID
+    kind: str  # in / out
+    staff_id: int
+    at: dt.datetime
+    post_id: int | None = None
+    post_token: str = ""
+    source: str = ""  # app / qr; empty: qr when a post token was scanned, else app
+
+
+@dataclass(frozen=True)
+class AttendanceResult:
+    client_uuid: uuid.UUID
+    result: str  # created / duplicate / rejected
+    reason: str = ""
+    attendance_id: int | None = None
+    # For the single check-in and check-out: which error to raise (not sent to devices).
+    error_field: str = field(default="__all__", compare=False)
+    forbidden: bool = field(default=False, compare=False)
+
+
+@dataclass
+class _Answer:
+    item: AttendanceItem
+    result: str
+    reason: str = ""
+    attendance: Attendance | None = None
+    attendance_id: int | None = None
+    post_id: int | None = None
+    error_field: str = "__all__"
+    forbidden: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Shift:
+    pk: int
+    staff_id: int
+    post_id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    day: dt.date
+    is_leader: bool
+
+
+def post_by_token(token: str) -> Post | None:
+    """The post whose QR code carries `token` (None if no post does)."""
+    if not token or len(token) > 32:
+        return None
+    return Post.objects.select_related("community").filter(token=token).first()
+
+
+def _minutes(start: dt.datetime, end: dt.datetime) -> int:
+    return max(0, int((end - start).total_seconds() // 60))
+
+
+def _late(starts_at: dt.datetime | None, at: dt.datetime) -> int:
+    """Minutes after the shift's start of the first arrival on it (0 for a return)."""
+    return _minutes(starts_at, at) if starts_at is not None else 0
+
+
+def _time_problem(at: dt.datetime, now: dt.datetime) -> str:
+    if at > now + CLOCK_SKEW:
+        return _("The time %s is in the future; check the device's clock.") % (
+            f"{timezone.localtime(at):%m-%d %H:%M}"
+        )
+    if at < now - MAX_AGE:
+        return _("Too old to record from a device; ask the shift leader to enter it by hand.")
+    return ""
+
+
+class _Batch:
+    """A batch of check-ins and check-outs worked out in memory, then written at once."""
+
+    def __init__(self, actor: User, items: Sequence[AttendanceItem]) -> None:
+        self.actor = actor
+        self.items = items
+        self.now = timezone.now()
+        staff_ids = {i.staff_id for i in items}
+        # Lock the people first (in id order, so two batches never deadlock): their open
+        # check-ins cannot change under us, on any database.
+        self.staff = {
+            pk: (name, user_id)
+            for pk, name, user_id in Staff.objects.select_for_update()
+            .filter(pk__in=staff_ids)
+            .order_by("pk")
+            .values_list("pk", "name", "user_id")
+        }
+        self.actor_staff = Staff.objects.filter(user=actor).values_list("pk", flat=True).first()
+        posts = list(
+            Post.objects.select_related("community").filter(
+                Q(pk__in={i.post_id for i in items if i.post_id})
+                | Q(token__in={i.post_token for i in items if i.post_token})
+            )
+        )
+        self.posts = {p.pk: p for p in posts}
+        self.by_token = {p.token: p for p in posts}
+        self.open: dict[int, Attendance] = {
+            a.staff_id: a
+            for a in Attendance.objects.filter(
+                staff_id__in=self.staff, check_out_at__isnull=True
+            ).select_related("post__community")
+        }
+        self.last_out: dict[int, dt.datetime] = dict(
+            Attendance.objects.filter(staff_id__in=self.staff, check_out_at__isnull=False)
+            .values("staff_id")
+            .annotate(last=Max("check_out_at"))
+            .values_list("staff_id", "last")
+        )
+        times = [i.at for i in items] or [self.now]
+        people = set(self.staff) | ({self.actor_staff} if self.actor_staff else set())
+        self.shifts: dict[int, list[_Shift]] = defaultdict(list)
+        for row in (
+            active_assignments()
+            .filter(
+                staff_id__in=people,
+                starts_at__lte=max(times) + EARLY,
+                ends_at__gt=min(times) - EARLY,
+            )
+            .order_by("starts_at")
+            .values_list(
+                "pk", "staff_id", "shift__post_id", "starts_at", "ends_at", "day", "is_leader"
+            )
+        ):
+            self.shifts[row[1]].append(_Shift(*row))
+        # Shifts someone already came to: a later check-in on them is a return, not lateness.
+        self.arrived: set[int] = set(
+            Attendance.objects.filter(
+                assignment_id__in=[s.pk for shifts in self.shifts.values() for s in shifts]
+            ).values_list("assignment_id", flat=True)
+        )
+        self.on_duty: dict[int, set[int]] = defaultdict(set)
+        for staff_id, community_id in Enlistment.objects.filter(
+            staff_id__in=self.staff, state__in=ACTIVE_STATES
+        ).values_list("staff_id", "community_id"):
+            self.on_duty[staff_id].add(community_id)
+        self.plans = scope_for(actor, Capability.PLAN_DUTY)
+        self.new: list[Attendance] = []
+        self.closed: list[Attendance] = []  # existing rows closed by this batch
+        self.closings: list[Attendance] = []  # every check-out, in order
+
+    def shift_at(self, staff_id: int, post_id: int, at: dt.datetime) -> _Shift | None:
+        for s in self.shifts.get(staff_id, ()):
+            if s.post_id == post_id and s.starts_at - EARLY <= at < s.ends_at:
+                return s
+        return None
+
+    def may_record_for_others(self, post: Post, at: dt.datetime) -> bool:
+        """Planners of the community, and the shift leader at that post around that time."""
+        if self.plans.covers(post.community):
+            return True
+        return any(
+            s.is_leader and s.post_id == post.pk and s.starts_at - EARLY <= at < s.ends_at + EARLY
+            for s in self.shifts.get(self.actor_staff or 0, ())
+        )
+
+    def post_of(self, item: AttendanceItem) -> Post | None:
+        if item.post_id:
+            return self.posts.get(item.post_id)
+        return self.by_token.get(item.post_token) if item.post_token else None
+
+    def source(self, item: AttendanceItem, own: bool) -> str:
+        if not own:
+            return AttendanceSource.MANUAL
+        if item.source in (AttendanceSource.APP, AttendanceSource.QR):
+            return item.source
+        return AttendanceSource.QR if item.post_token else AttendanceSource.APP
+
+    def check_in(self, item: AttendanceItem) -> _Answer:
+        staff = self.staff.get(item.staff_id)
+        if staff is None:
+            return _Answer(item, REJECTED, _("Unknown person."), error_field="staff")
+        name, user_id = staff
+        post = self.post_of(item)
+        if post is None:
+            return _Answer(
+                item,
+                REJECTED,
+                _("Unknown post; scan the post's QR code again."),
+                error_field="post",
+            )
+        if not post.active:
+            return _Answer(
+                item, REJECTED, _("%s is closed.") % post.name, post_id=post.pk, error_field="post"
+            )
+        problem = _time_problem(item.at, self.now)
+        if problem:
+            return _Answer(item, REJECTED, problem, post_id=post.pk, error_field="at")
+        own = user_id is not None and user_id == self.actor.pk
+        if not own and not self.may_record_for_others(post, item.at):
+            return _Answer(
+                item,
+                REJECTED,
+                _("Only %(name)s, the shift leader or a planner of %(community)s checks them in.")
+                % {"name": name, "community": post.community.name},
+                post_id=post.pk,
+                forbidden=True,
+            )
+        current = self.open.get(item.staff_id)
+        if current is not None:
+            if current.post_id == post.pk:
+                # Checked in here already: the same answer again, nothing new written.
+                return _Answer(item, DUPLICATE, attendance=current, post_id=post.pk)
+            return _Answer(
+                item,
+                REJECTED,
+                _("%(name)s is checked in at %(post)s; check out of %(post)s first.")
+                % {"name": name, "post": current.post.name},
+                post_id=post.pk,
+                error_field="post",
+            )
+        last = self.last_out.get(item.staff_id)
+        if last is not None and item.at < last:
+            return _Answer(
+                item,
+                REJECTED,
+                _("%(name)s checked out at %(time)s; a check-in cannot be earlier than that.")
+                % {"name": name, "time": f"{timezone.localtime(last):%m-%d %H:%M}"},
+                post_id=post.pk,
+                error_field="at",
+            )
+        shift = self.shift_at(item.staff_id, post.pk, item.at)
+        if shift is None and post.community_id not in self.on_duty.get(item.staff_id, ()):
+            return _Answer(
+                item,
+                REJECTED,
+                _("%(name)s has no shift at %(post)s now and is not on duty in %(community)s.")
+                % {"name": name, "post": post.name, "community": post.community.name},
+                post_id=post.pk,
+                error_field="post",
+            )
+        attendance = Attendance(
+            staff_id=item.staff_id,
+            post=post,
+            community_id=post.community_id,
+            assignment_id=shift.pk if shift else None,
+            day=shift.day if shift else timezone.localdate(item.at),
+            check_in_at=item.at,
+            in_source=self.source(item, own),
+            reason="" if own else _("Sent from a device of the shift leader or a planner."),
+            late_minutes=_late(
+                shift.starts_at if shift and shift.pk not in self.arrived else None, item.at
+            ),
+            recorded_by=self.actor,
+        )
+        if shift is not None:
+            self.arrived.add(shift.pk)
+        self.open[item.staff_id] = attendance
+        self.new.append(attendance)
+        return _Answer(item, CREATED, attendance=attendance, post_id=post.pk)
+
+    def check_out(self, item: AttendanceItem) -> _Answer:
+        staff = self.staff.get(item.staff_id)
+        if staff is None:
+            return _Answer(item, REJECTED, _("Unknown person."), error_field="staff")
+        name, user_id = staff
+        problem = _time_problem(item.at, self.now)
+        if problem:
+            return _Answer(item, REJECTED, problem, error_field="at")
+        current = self.open.get(item.staff_id)
+        if current is None:
+            return _Answer(item, REJECTED, _("%s is not checked in.") % name, error_field="staff")
+        if item.post_id or item.post_token:
+            post = self.post_of(item)
+            if post is None or post.pk != current.post_id:
+                return _Answer(
+                    item,
+                    REJECTED,
+                    _("%(name)s is checked in at %(post)s; check out there.")
+                    % {"name": name, "post": current.post.name},
+                    post_id=current.post_id,
+                    error_field="post",
+                )
+        own = user_id is not None and user_id == self.actor.pk
+        if not own and not self.may_record_for_others(current.post, item.at):
+            return _Answer(
+                item,
+                REJECTED,
+                _("Only %(name)s, the shift leader or a planner of %(community)s checks them out.")
+                % {"name": name, "community": current.post.community.name},
+                post_id=current.post_id,
+                forbidden=True,
+            )
+        if item.at < current.check_in_at:
+            return _Answer(
+                item,
+                REJECTED,
+                _("A check-out cannot be before the check-in at %s.")
+                % f"{timezone.localtime(current.check_in_at):%m-%d %H:%M}",
+                post_id=current.post_id,
+                error_field="at",
+            )
+        current.check_out_at = item.at
+        current.out_source = self.source(item, own)
+        current.minutes = _minutes(current.check_in_at, item.at)
+        del self.open[item.staff_id]
+        self.last_out[item.staff_id] = item.at
+        if current.pk is not None:
+            self.closed.append(current)
+        self.closings.append(current)
+        return _Answer(item, CREATED, attendance=current, post_id=current.post_id)
+
+    def run(self) -> list[AttendanceResult]:
+        known = {
+            e.client_uuid: e
+            for e in AttendanceEvent.objects.filter(
+                client_uuid__any=[i.client_uuid for i in self.items]
+            ).only("client_uuid", "result", "reason", "attendance_id")
+        }
+        answers: list[_Answer] = []
+        firsts: dict[uuid.UUID, _Answer] = {}
+        for item in self.items:
+            first = firsts.get(item.client_uuid)
+            if item.client_uuid in known or first is not None:
+                answers.append(_Answer(item, "resend"))
+                continue
+            if item.kind == IN:
+                answer = self.check_in(item)
+            elif item.kind == OUT:
+                answer = self.check_out(item)
+            else:
+                answer = _Answer(item, REJECTED, _("Kind is 'in' or 'out'."), error_field="kind")
+            firsts[item.client_uuid] = answer
+            answers.append(answer)
+        self.write()
+        results = []
+        for answer in answers:
+            uid = answer.item.client_uuid
+            if answer.result == "resend":
+                results.append(_resend_result(uid, known.get(uid), firsts.get(uid)))
+                continue
+            attendance_id = answer.attendance.pk if answer.attendance else None
+            answer.attendance_id = attendance_id
+            results.append(
+                AttendanceResult(
+                    uid,
+                    answer.result,
+                    answer.reason,
+                    attendance_id,
+                    error_field=answer.error_field,
+                    forbidden=answer.forbidden,
+                )
+            )
+        insert_rows(
+            AttendanceEvent,
+            [
+                "client_uuid",
+                "kind",
+                "staff",
+                "post",
+                "at",
+                "result",
+                "reason",
+                "attendance",
+                "received_at",
+                "by",
+            ],
+            [
+                (
+                    a.item.client_uuid,
+                    a.item.kind[:4],
+                    a.item.staff_id,
+                    a.post_id,
+                    a.item.at,
+                    a.result,
+                    a.reason[:200],
+                    a.attendance_id,
+                    self.now,
+                    self.actor.pk,
+                )
+                for a in firsts.values()
+                # An unknown person cannot be stored (and the answer would be the same anyway).
+                if a.item.staff_id in self.staff
+            ],
+        )
+        return results
+
+    def write(self) -> None:
+        notices = flag_overtime(self.closings)
+        # Close first: a person checked out and in again in one batch must not have two open rows.
+        if self.closed:
+            Attendance.objects.bulk_update(
+                self.closed, ["check_out_at", "out_source", "minutes", "overtime"]
+            )
+        if self.new:
+            Attendance.objects.bulk_create(self.new)
+        _notify_overtime(notices)
+        audit.record_many(
+            actor=self.actor,
+            action="duty.check_in",
+            objs=self.new,
+            places=[a.post.community for a in self.new],
+            changes=[
+                {"post": a.post_id, "at": a.check_in_at.isoformat(), "late": a.late_minutes}
+                for a in self.new
+            ],
+        )
+        audit.record_many(
+            actor=self.actor,
+            action="duty.check_out",
+            objs=self.closings,
+            places=[a.post.community for a in self.closings],
+            changes=[{"minutes": a.minutes, "overtime": a.overtime} for a in self.closings],
+        )
+
+
+def _resend_result(
+    uid: uuid.UUID, event: AttendanceEvent | None, first: _Answer | None
+) -> AttendanceResult:
+    """A client UUID seen before gets its first answer back (a refusal stays a refusal)."""
+    if event is not None:
+        result, reason, attendance_id = event.result, event.reason, event.attendance_id
+    else:
+        assert first is not None
+        result, reason, attendance_id = first.result, first.reason, first.attendance_id
+    if result != REJECTED:
+        result = DUPLICATE
+    return AttendanceResult(uid, result, reason, attendance_id)
+
+
+def flag_overtime(closings: Iterable[Attendance]) -> list[tuple[Attendance, int, int]]:
+    """Mark each check-out that takes its person's day past the community's hours a day;
+    return (attendance, minutes that day, limit) for each one that crossed the limit."""
+    closings = list(closings)
+    if not closings:
+        return []
+    keys = {(a.staff_id, a.day) for a in closings}
+    before: dict[tuple[int, dt.date], int] = defaultdict(int)
+    for staff_id, day, minutes in (
+        Attendance.objects.filter(
+            staff_id__in={k[0] for k in keys},
+            day__in={k[1] for k in keys},
+            minutes__isnull=False,
+        )
+        .exclude(pk__in=[a.pk for a in closings if a.pk])
+        .values("staff_id", "day")
+        .annotate(total=Sum("minutes"))
+        .values_list("staff_id", "day", "total")
+    ):
+        if (staff_id, day) in keys:
+            before[(staff_id, day)] = minutes
+    limits = dict(
+        DutyRules.objects.filter(community_id__in={a.community_id for a in closings}).values_list(
+            "community_id", "max_hours_per_day"
+        )
+    )
+    crossed = []
+    for a in closings:
+        key = (a.staff_id, a.day)
+        limit = 60 * limits.get(a.community_id, MAX_HOURS_DEFAULT)
+        total = before[key] + (a.minutes or 0)
+        a.overtime = total > limit
+        if a.overtime and before[key] <= limit:
+            crossed.append((a, total, limit))
+        before[key] = total
+    return crossed
+
+
+def _notify_overtime(crossed: list[tuple[Attendance, int, int]]) -> None:
+    """Tell the community's staff that someone worked past the hours a day."""
+    if not crossed:
+        return
+    staff_users: dict[int, list[int]] = defaultdict(list)
+    for place_id, user_id in RoleAssignment.objects.filter(
+        role=Role.COMMUNITY_STAFF, place_id__in={a.community_id for a, _t, _l in crossed}
+    ).values_list("place_id", "user_id"):
+        staff_users[place_id].append(user_id)
+    names = dict(
+        Staff.objects.filter(pk__in={a.staff_id for a, _t, _l in crossed}).values_list("pk", "name")
+    )
+    notes = []
+    for a, total, limit in crossed:
+        title = _("%(name)s worked %(h)s h on %(day)s; the limit is %(rule)s h.") % {
+            "name": names.get(a.staff_id, "?"),
+            "h": round(total / 60, 1),
+            "day": f"{a.day:%m-%d}",
+            "rule": limit // 60,
+        }
+        notes.extend(
+            Notification(user_id=u, kind="overtime", title=title[:200], url="/duty/")
+            for u in staff_users.get(a.community_id, ())
+        )
+    Notification.objects.bulk_create(notes)
+
+
+def _raise(result: AttendanceResult) -> None:
+    if result.forbidden:
+        raise PermissionDenied(result.reason)
+    raise ValidationError({result.error_field: result.reason})
+
+
+@transaction.atomic
+def attendance_batch(*, actor: User, items: Sequence[AttendanceItem]) -> list[AttendanceResult]:
+    """Record check-ins and check-outs from a device exactly once each, in order: a resent
+    UUID gets its first answer back. One transaction; each item created, duplicate or rejected.
+
+    A person records their own; the shift leader at the post or a planner of its community
+    may send others' (a post's shared phone), recorded as entered by hand.
+    """
+    if len(items) > MAX_BATCH:
+        raise ValidationError({"items": _("Send at most 1,000 items at a time.")})
+    return _Batch(actor, items).run()
+
+
+@transaction.atomic
+def check_in(
+    *,
+    actor: User,
+    staff: Staff,
+    post: Post,
+    at: dt.datetime | None = None,
+    source: str = AttendanceSource.APP,
+) -> Attendance:
+    """The person checks themselves in at a post (app or post QR); again at the same post
+    while checked in is the same answer."""
+    if staff.user_id is None or staff.user_id != actor.pk:
+        raise PermissionDenied(
+            _("Only the person themselves checks in; the shift leader may enter it by hand.")
+        )
+    if source not in (AttendanceSource.APP, AttendanceSource.QR):
+        raise ValidationError({"source": _("Check in with the app or the post's QR code.")})
+    item = AttendanceItem(
+        uuid.uuid4(), IN, staff.pk, at or timezone.now(), post_id=post.pk, source=source
+    )
+    [result] = attendance_batch(actor=actor, items=[item])
+    if result.result == REJECTED:
+        _raise(result)
+    return Attendance.objects.select_related("post", "community").get(pk=result.attendance_id)
+
+
+@transaction.atomic
+def check_out(
+    *,
+    actor: User,
+    staff: Staff,
+    at: dt.datetime | None = None,
+    source: str = AttendanceSource.APP,
+) -> Attendance:
+    """Check out of the open check-in: minutes worked, and overtime flagged (and told to the
+    community) when the day's minutes pass the community's limit."""
+    item = AttendanceItem(uuid.uuid4(), OUT, staff.pk, at or timezone.now(), source=source)
+    [result] = attendance_batch(actor=actor, items=[item])
+    if result.result == REJECTED:
+        _raise(result)
+    return Attendance.objects.select_related("post", "community").get(pk=result.attendance_id)
+
+
+def leads(actor: User, post: Post, start: dt.datetime, end: dt.datetime) -> bool:
+    """Whether the actor leads a published shift at `post` overlapping start–end."""
+    return (
+        active_assignments()
+        .filter(
+            staff__user=actor,
+            is_leader=True,
+            shift__post=post,
+            starts_at__lt=end + EARLY,
+            ends_at__gt=start - EARLY,
+        )
+        .exists()
+    )
+
+
+@transaction.atomic
+def attendance_manual(
+    *,
+    actor: User,
+    staff: Staff,
+    post: Post,
+    check_in_at: dt.datetime,
+    check_out_at: dt.datetime | None = None,
+    reason: str,
+) -> Attendance:
+    """The shift leader (or a planner) enters a presence the person could not record."""
+    end = check_out_at or check_in_at
+    if not (
+        scope_for(actor, Capability.PLAN_DUTY).covers(post.community)
+        or leads(actor, post, check_in_at, end)
+    ):
+        raise PermissionDenied(
+            _("Only the shift leader at %(post)s or a planner of %(community)s may enter this.")
+            % {"post": post.name, "community": post.community.name}
+        )
+    now = timezone.now()
+    errors: dict[str, str] = {}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = _("Say why it is entered by hand, e.g. 'phone battery empty'.")
+    elif len(reason) > 200:
+        errors["reason"] = _("Keep the reason under 200 characters.")
+    if check_in_at > now + CLOCK_SKEW:
+        errors["check_in_at"] = _("The check-in cannot be in the future.")
+    elif check_in_at < now - MAX_AGE:
+        errors["check_in_at"] = _("Entries older than 7 days cannot be made here.")
+    if check_out_at is not None:
+        if check_out_at <= check_in_at:
+            errors["check_out_at"] = _("The check-out must be after the check-in.")
+        elif check_out_at > now + CLOCK_SKEW:
+            errors["check_out_at"] = _("The check-out cannot be in the future.")
+    if errors:
+        raise ValidationError(errors)
+    # The person's row is the lock every check-in and check-out of theirs takes (see _Batch):
+    # the overlap test below cannot race a device's batch.
+    Staff.objects.select_for_update().filter(pk=staff.pk).values_list("pk").first()
+    far = check_out_at or dt.datetime.max.replace(tzinfo=dt.UTC)
+    clash = (
+        Attendance.objects.filter(staff=staff, check_in_at__lt=far)
+        .filter(Q(check_out_at__isnull=True) | Q(check_out_at__gt=check_in_at))
+        .select_related("post")
+        .first()
+    )
+    if clash is not None:
+        raise ValidationError(
+            {
+                "check_in_at": _(
+                    "%(name)s already has a presence at %(post)s from %(time)s that overlaps this."
+                )
+                % {
+                    "name": staff.name,
+                    "post": clash.post.name,
+                    "time": f"{timezone.localtime(clash.check_in_at):%m-%d %H:%M}",
+                }
+            }
+        )
+    shift = (
+        active_assignments()
+        .filter(
+            staff=staff,
+            shift__post=post,
+            starts_at__lte=check_in_at + EARLY,
+            ends_at__gt=check_in_at,
+        )
+        .order_by("starts_at")
+        .first()
+    )
+    on_duty = Enlistment.objects.filter(
+        staff=staff, state__in=ACTIVE_STATES, community=post.community_id
+    ).exists()
+    if shift is None and not on_duty:
+        raise ValidationError(
+            {
+                "staff": _(
+                    "%(name)s has no shift at %(post)s then and is not on duty in %(community)s."
+                )
+                % {"name": staff.name, "post": post.name, "community": post.community.name}
+            }
+        )
+    attendance = Attendance(
+        staff=staff,
+        post=post,
+        community_id=post.community_id,
+        assignment=shift,
+        day=shift.day if shift else timezone.localdate(check_in_at),
+        check_in_at=check_in_at,
+        check_out_at=check_out_at,
+        in_source=AttendanceSource.MANUAL,
+        out_source=AttendanceSource.MANUAL if check_out_at else "",
+        reason=reason,
+        late_minutes=_late(
+            shift.starts_at if shift and not shift.attendances.exists() else None, check_in_at
+        ),
+        minutes=_minutes(check_in_at, check_out_at) if check_out_at else None,
+        recorded_by=actor,
+    )
+    crossed = flag_overtime([attendance]) if check_out_at else []
+    attendance.save()
+    _notify_overtime(crossed)
+    audit.record(
+        actor=actor,
+        action="duty.attendance_manual",
+        obj=attendance,
+        place=post.community,
+        changes={
+            "staff": staff.pk,
+            "check_in_at": check_in_at.isoformat(),
+            "check_out_at": check_out_at.isoformat() if check_out_at else None,
+            "reason": reason,
+        },
+    )
+    return attendance
+
+
+# --- selectors ----------------------------------------------------------------------------
+
+
+def with_late_rule(qs: QuerySet[Attendance]) -> QuerySet[Attendance]:
+    """Annotate each row with its community's 'late after' minutes (`late_after`)."""
+    return qs.annotate(
+        late_after=Coalesce(
+            F("community__duty_rules__late_after_minutes"), Value(LATE_AFTER_DEFAULT)
+        )
+    )
+
+
+def is_late(attendance: Attendance) -> bool:
+    """Late: checked in more than the community's 'late after' minutes after the shift began."""
+    late_after = getattr(attendance, "late_after", None)
+    if late_after is None:
+        late_after = rules_for(attendance.community).late_after_minutes
+    return attendance.late_minutes > late_after
+
+
+def visible_attendance(user: User | AnonymousUser) -> Q:
+    """A filter for the presences the user may see: in the communities they see duty for, of
+    their agency's staff (coordinators), and their own."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    visible = scope_for(user, Capability.VIEW_DUTY).q("community") | Q(staff__user=user)
+    agencies = agency_ids_for(user)
+    if agencies:
+        visible |= Q(staff__agency_id__in=agencies)
+    return visible
+
+
+def attendance_for(user: User | AnonymousUser) -> QuerySet[Attendance]:
+    """Presences the user may see (`visible_attendance`), each with its late rule."""
+    return with_late_rule(
+        Attendance.objects.filter(visible_attendance(user))
+        .select_related("staff", "post", "community")
+        .defer(*STAFF_PII)
+    )
+
+
+def no_shows(
+    community: Place, day: dt.date, *, now: dt.datetime | None = None
+) -> QuerySet[Assignment]:
+    """Published shifts at the community's posts on `day` that began more than the 'late
+    after' minutes ago with nobody of them checked in."""
+    cutoff = (now or timezone.now()) - dt.timedelta(minutes=rules_for(community).late_after_minutes)
+    came = Attendance.objects.filter(
+        staff_id=OuterRef("staff_id"),
+        post_id=OuterRef("shift__post_id"),
+        check_in_at__lt=OuterRef("ends_at"),
+    ).filter(Q(check_out_at__isnull=True) | Q(check_out_at__gt=OuterRef("starts_at")))
+    attached = Attendance.objects.filter(assignment_id=OuterRef("pk"))
+    return (
+        active_assignments()
+        .filter(shift__post__community=community, day=day, starts_at__lt=cutoff)
+        .exclude(Exists(came))
+        .exclude(Exists(attached))
+        .select_related("staff", "shift__post")
+        .defer(*STAFF_PII)
+        .order_by("starts_at", "shift__post__name", "staff__name")
+    )
+
+
+def check_in_posts(user: User | AnonymousUser) -> QuerySet[Post]:
+    """Posts a person may check in at: in the communities they are on duty in, where they
+    have a published shift, and those they see duty for."""
+    if not getattr(user, "is_authenticated", False):
+        return Post.objects.none()
+    here = Enlistment.objects.filter(staff__user=user, state__in=ACTIVE_STATES).values(
+        "community_id"
+    )
+    planned = active_assignments().filter(staff__user=user).values("shift__post_id")
+    visible = (
+        Q(community_id__in=here)
+        | Q(pk__in=planned)
+        | scope_for(user, Capability.VIEW_DUTY).q("community")
+    )
+    return Post.objects.filter(visible).select_related("community")
+
+
+def recording_posts(user: User | AnonymousUser) -> QuerySet[Post]:
+    """Posts where the user may enter others' presence: those they see duty for, and those
+    where they lead a published shift."""
+    if not getattr(user, "is_authenticated", False):
+        return Post.objects.none()
+    led = active_assignments().filter(staff__user=user, is_leader=True).values("shift__post_id")
+    return Post.objects.filter(
+        Q(pk__in=led) | scope_for(user, Capability.VIEW_DUTY).q("community")
+    ).select_related("community")
