@@ -64,6 +64,12 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, _("Not found."))
 
 
+@api.exception_handler(OverflowError)
+def on_huge_number(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    # An id too large for the database (SQLite refuses it outright) names nothing.
+    return _error(request, 404, _("Not found."))
+
+
 @api.exception_handler(PermissionDenied)
 def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return _error(request, 403, str(exc) or _("You may not do this."))

@@ -126,6 +126,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "shequ.web.middleware.HugeIdsAreNotFound",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -110,7 +110,7 @@ def test_approval_checks_the_rules_again(personas, duty, plan):
 @pytest.mark.parametrize(
     ("replacement", "message"),
     [
-        ("b1", "乙值一 is not on duty here"),
+        ("b1", "Choose someone on duty here"),
         (0, "Choose someone other than the person on the shift."),
         (1, "值二 is already on this shift."),
     ],

@@ -70,7 +70,7 @@ def test_a_shift_longer_than_the_day_limit_is_reported_as_impossible(personas, c
     roster = planning.roster_generate(
         actor=personas.staff_a, place=city.a, starts_on=duty.tomorrow, days=1
     )
-    impossible = [i for i in roster.explanation if i["code"] == "infeasible"]
+    impossible = [i for i in roster.explanation if i["code"] == "too_long"]
     assert len(impossible) == 2  # the gate's two 12-hour shifts
     with translation.override("en"):
         assert "北门" in planning.explanation_text(impossible[0])

@@ -21,9 +21,9 @@ def test_every_string_has_a_chinese_translation():
 
 
 def _texts(entries) -> dict:  # type: ignore[no-untyped-def]
-    """msgid → its translation(s), plural forms included."""
+    """(context, msgid) → its translation(s), plural forms included."""
     return {
-        e.msgid: e.msgstr or tuple(sorted(e.msgstr_plural.items()))
+        (e.msgctxt, e.msgid): e.msgstr or tuple(sorted(e.msgstr_plural.items()))
         for e in entries
         if e.msgid and (e.msgstr or e.msgstr_plural)
     }

@@ -227,12 +227,29 @@ class _Batch:
             return item.source
         return AttendanceSource.QR if item.post_token else AttendanceSource.APP
 
+    def unknown(self, item: AttendanceItem) -> _Answer:
+        """The one answer for a person the sender may not act for: it tells nothing about
+        them (not their name, not where they are), whether or not they exist."""
+        return _Answer(item, REJECTED, _("Unknown person."), error_field="staff")
+
+    def may_act_for(self, staff_id: int, post: Post | None, at: dt.datetime) -> bool:
+        """Someone else's presence: the leader or a planner of that post, for a person on
+        duty in its community or on a shift there."""
+        if post is None or not self.may_record_for_others(post, at):
+            return False
+        return post.community_id in self.on_duty.get(staff_id, ()) or any(
+            s.post_id == post.pk for s in self.shifts.get(staff_id, ())
+        )
+
     def check_in(self, item: AttendanceItem) -> _Answer:
         staff = self.staff.get(item.staff_id)
         if staff is None:
-            return _Answer(item, REJECTED, _("Unknown person."), error_field="staff")
+            return self.unknown(item)
         name, user_id = staff
+        own = user_id is not None and user_id == self.actor.pk
         post = self.post_of(item)
+        if not own and not self.may_act_for(item.staff_id, post, item.at):
+            return self.unknown(item)
         if post is None:
             return _Answer(
                 item,
@@ -247,16 +264,6 @@ class _Batch:
         problem = _time_problem(item.at, self.now)
         if problem:
             return _Answer(item, REJECTED, problem, post_id=post.pk, error_field="at")
-        own = user_id is not None and user_id == self.actor.pk
-        if not own and not self.may_record_for_others(post, item.at):
-            return _Answer(
-                item,
-                REJECTED,
-                _("Only %(name)s, the shift leader or a planner of %(community)s checks them in.")
-                % {"name": name, "community": post.community.name},
-                post_id=post.pk,
-                forbidden=True,
-            )
         current = self.open.get(item.staff_id)
         if current is not None:
             if current.post_id == post.pk:
@@ -313,12 +320,17 @@ class _Batch:
     def check_out(self, item: AttendanceItem) -> _Answer:
         staff = self.staff.get(item.staff_id)
         if staff is None:
-            return _Answer(item, REJECTED, _("Unknown person."), error_field="staff")
+            return self.unknown(item)
         name, user_id = staff
+        own = user_id is not None and user_id == self.actor.pk
+        current = self.open.get(item.staff_id)
+        if not own and (
+            current is None or not self.may_act_for(item.staff_id, current.post, item.at)
+        ):
+            return self.unknown(item)
         problem = _time_problem(item.at, self.now)
         if problem:
             return _Answer(item, REJECTED, problem, error_field="at")
-        current = self.open.get(item.staff_id)
         if current is None:
             return _Answer(item, REJECTED, _("%s is not checked in.") % name, error_field="staff")
         if item.post_id or item.post_token:
@@ -332,16 +344,6 @@ class _Batch:
                     post_id=current.post_id,
                     error_field="post",
                 )
-        own = user_id is not None and user_id == self.actor.pk
-        if not own and not self.may_record_for_others(current.post, item.at):
-            return _Answer(
-                item,
-                REJECTED,
-                _("Only %(name)s, the shift leader or a planner of %(community)s checks them out.")
-                % {"name": name, "community": current.post.community.name},
-                post_id=current.post_id,
-                forbidden=True,
-            )
         if item.at < current.check_in_at:
             return _Answer(
                 item,
@@ -659,6 +661,30 @@ def attendance_manual(
             errors["check_out_at"] = _("The check-out cannot be in the future.")
     if errors:
         raise ValidationError(errors)
+    shift = (
+        active_assignments()
+        .filter(
+            staff=staff,
+            shift__post=post,
+            starts_at__lte=check_in_at + EARLY,
+            ends_at__gt=check_in_at,
+        )
+        .order_by("starts_at")
+        .first()
+    )
+    on_duty = Enlistment.objects.filter(
+        staff=staff, state__in=ACTIVE_STATES, community=post.community_id
+    ).exists()
+    if shift is None and not on_duty:
+        raise ValidationError(
+            {
+                # Not named: whether someone elsewhere exists is not this post's business.
+                "staff": _(
+                    "This person has no shift at %(post)s then and is not on duty in %(community)s."
+                )
+                % {"post": post.name, "community": post.community.name}
+            }
+        )
     # The person's row is the lock every check-in and check-out of theirs takes (see _Batch):
     # the overlap test below cannot race a device's batch.
     Staff.objects.select_for_update().filter(pk=staff.pk).values_list("pk").first()
@@ -680,29 +706,6 @@ def attendance_manual(
                     "post": clash.post.name,
                     "time": f"{timezone.localtime(clash.check_in_at):%m-%d %H:%M}",
                 }
-            }
-        )
-    shift = (
-        active_assignments()
-        .filter(
-            staff=staff,
-            shift__post=post,
-            starts_at__lte=check_in_at + EARLY,
-            ends_at__gt=check_in_at,
-        )
-        .order_by("starts_at")
-        .first()
-    )
-    on_duty = Enlistment.objects.filter(
-        staff=staff, state__in=ACTIVE_STATES, community=post.community_id
-    ).exists()
-    if shift is None and not on_duty:
-        raise ValidationError(
-            {
-                "staff": _(
-                    "%(name)s has no shift at %(post)s then and is not on duty in %(community)s."
-                )
-                % {"name": staff.name, "post": post.name, "community": post.community.name}
             }
         )
     attendance = Attendance(

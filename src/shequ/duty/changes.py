@@ -115,9 +115,8 @@ def swap_problems(assignment: Assignment, replacement: Staff) -> list[str]:
     if assignment.shift_id not in ctx.shifts:
         return [_("This shift's post is no longer active; ask a planner.")]
     if replacement.pk not in ctx.staff:
-        return [
-            _("%s is not on duty here (not reported in, unfit or unavailable).") % replacement.name
-        ]
+        # Not named: whether someone elsewhere exists is not this shift's business.
+        return [_("Choose someone on duty here (reported in, fit and available).")]
     slot = ctx.slot_of(assignment.shift_id, assignment.day)
     pairs = {
         (a.staff_id, planning.slot_key(a.shift_id, (a.day - roster.starts_on).days))
@@ -200,7 +199,23 @@ def swap_request(
 
 
 def _sick_note(change: ShiftChange) -> str:
-    return f"{_('Reported sick')} (#{change.pk})"
+    """The note on the day-off request a sick report adds: an id, the same in every language,
+    so a cancel or a refusal finds the request again."""
+    return f"sick report #{change.pk}"
+
+
+def _undo_sick(change: ShiftChange) -> None:
+    """A sick report withdrawn or refused: its day off and its draft re-plan go."""
+    DutyRequest.objects.filter(
+        staff_id=change.requested_by_id,
+        day=change.assignment.day,
+        kind=RequestKind.UNAVAILABLE,
+        note=_sick_note(change),
+    ).delete()
+    if change.proposal_id is not None:
+        Roster.objects.filter(pk=change.proposal_id, status=RosterStatus.DRAFT).update(
+            status=RosterStatus.DISCARDED
+        )
 
 
 @transaction.atomic
@@ -298,6 +313,8 @@ def change_decide(*, actor: User, change: ShiftChange, approve: bool) -> ShiftCh
     if approve and change.kind == ChangeKind.SICK:
         assignment.vacated_at = timezone.now()
         assignment.save(update_fields=["vacated_at"])
+    if not approve and change.kind == ChangeKind.SICK:
+        _undo_sick(change)
     change.status = ChangeStatus.APPROVED if approve else ChangeStatus.REFUSED
     change.decided_by = actor
     change.decided_at = timezone.now()
@@ -339,16 +356,7 @@ def change_cancel(*, actor: User, change: ShiftChange) -> ShiftChange:
             {"change": _("This change is already %s.") % change.get_status_display()}
         )
     if change.kind == ChangeKind.SICK:
-        DutyRequest.objects.filter(
-            staff_id=change.requested_by_id,
-            day=change.assignment.day,
-            kind=RequestKind.UNAVAILABLE,
-            note=_sick_note(change),
-        ).delete()
-        if change.proposal is not None and change.proposal.status == RosterStatus.DRAFT:
-            Roster.objects.filter(pk=change.proposal_id, status=RosterStatus.DRAFT).update(
-                status=RosterStatus.DISCARDED
-            )
+        _undo_sick(change)
     change.status = ChangeStatus.CANCELLED
     change.decided_at = timezone.now()
     change.save(update_fields=["status", "decided_at"])

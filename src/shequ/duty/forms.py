@@ -24,7 +24,7 @@ PATTERN_CHOICES = [
 class PostForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=60)
     kind = forms.ChoiceField(label=_("Kind"), choices=PostKind.choices)
-    place = forms.ChoiceField(label=_("Where"))
+    place = forms.ChoiceField(label=_("Location"))
     pattern = forms.ChoiceField(label=_("Shifts"), choices=PATTERN_CHOICES, initial="3x8")
     opens = forms.TimeField(
         label=_("Opens"), initial=dt.time(0, 0), widget=forms.TimeInput(attrs={"type": "time"})
@@ -98,7 +98,7 @@ class RequestForm(forms.Form):
 
 
 class CallForm(forms.Form):
-    where = forms.CharField(label=_("Where"), max_length=100)
+    where = forms.CharField(label=_("Location"), max_length=100)
     needed = forms.IntegerField(label=_("People needed"), min_value=1, max_value=200, initial=4)
     hours = forms.IntegerField(label=_("For (hours)"), min_value=1, max_value=12, initial=2)
     message = forms.CharField(label=_("Message"), max_length=200, required=False)

@@ -1,8 +1,8 @@
 """Duty: posts and their shifts, what each shift needs, the community's rules, rosters,
 attendance, swaps and sick reports, urgent calls.
 
-A duty day is a local (city) date; a shift belongs to the day it starts on, so the night shift
-of 11-30 runs from 11-30 22:00 (or 00:00) into 12-01.
+A duty day is a local (city) date; a shift belongs to the day it starts on: the 20:00 night
+shift of 11-30 runs into 12-01, and a 00:00 night shift of 11-30 starts at 11-30 00:00.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 NIGHT_START, NIGHT_END = 22 * 60, 6 * 60  # a shift touching 22:00–06:00 is a night shift
 
@@ -278,8 +279,11 @@ class Assignment(models.Model):
             models.Index(fields=["roster", "day"]),
         ]
         constraints = [
+            # A person taken off sick may be put back on the same shift later.
             models.UniqueConstraint(
-                fields=["roster", "shift", "day", "staff"], name="one_assignment_per_slot"
+                fields=["roster", "shift", "day", "staff"],
+                condition=Q(vacated_at__isnull=True),
+                name="one_assignment_per_slot",
             )
         ]
 
@@ -352,14 +356,14 @@ class AttendanceEvent(models.Model):
 
 
 class ChangeKind(models.TextChoices):
-    SWAP = "swap", _("Swap")
+    SWAP = "swap", pgettext_lazy("shift change", "Swap")
     SICK = "sick", _("Sick")
 
 
 class ChangeStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for approval")
     APPROVED = "approved", _("Approved")
-    REFUSED = "refused", _("Refused")
+    REFUSED = "refused", pgettext_lazy("shift change", "Refused")
     CANCELLED = "cancelled", _("Cancelled")
 
 
@@ -412,7 +416,7 @@ class UrgentCall(models.Model):
     post = models.ForeignKey(
         Post, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    where = models.CharField(_("where"), max_length=100)
+    where = models.CharField(_("location"), max_length=100)
     needed = models.PositiveSmallIntegerField(
         _("people needed"), validators=[MinValueValidator(1), MaxValueValidator(200)]
     )

@@ -182,6 +182,28 @@ def build_context(
         elif w.shift_id in shifts:
             kind = PREFER if w.kind == RequestKind.PREFER else AVOID
             requests.append(Request(w.staff_id, d, kind, slot_key(w.shift_id, d)))
+    # Shifts that have started keep the crew this place's published roster gave them, even
+    # if someone has since left the pool (they then work nothing else in this roster).
+    elapsed = int(((now or timezone.now()) - start).total_seconds() // 60)
+    frozen_sets: dict[str, set[int]] = {s.id: set() for s in slots if s.start < elapsed}
+    if frozen_sets:
+        on_started = Assignment.objects.filter(
+            roster__place=place,
+            roster__status=RosterStatus.PUBLISHED,
+            vacated_at__isnull=True,
+            shift__in=shifts,
+            day__gte=starts_on,
+            day__lt=end_day,
+        ).values_list("staff_id", "shift_id", "day")
+        for staff_id, shift_id, day in on_started:
+            key = slot_key(shift_id, (day - starts_on).days)
+            if key in frozen_sets:
+                frozen_sets[key].add(staff_id)
+    gone = {p for crew in frozen_sets.values() for p in crew} - set(staff)
+    for s in Staff.objects.filter(pk__in=gone):
+        staff[s.pk] = s
+        unavailable[s.pk] = set(range(days))
+    frozen = {key: frozenset(crew) for key, crew in frozen_sets.items()}
     people = tuple(
         Person(
             id=s.pk,
@@ -194,12 +216,6 @@ def build_context(
         for s in staff.values()
     )
     # Work that counts but is not ours to change: the week before, and other places' rosters.
-    replaced = Roster.objects.filter(
-        place=place,
-        status=RosterStatus.PUBLISHED,
-        starts_on__gte=starts_on,
-        starts_on__lt=end_day,
-    )
     other = (
         Assignment.objects.filter(
             roster__status=RosterStatus.PUBLISHED,
@@ -208,9 +224,9 @@ def build_context(
             starts_at__gte=start - dt.timedelta(days=7),
             starts_at__lt=origin(end_day),
         )
-        .exclude(roster__in=replaced)
         .exclude(roster=base)
-        .exclude(Q(roster__place=place) & Q(day__gte=starts_on))
+        # This place's (and its communities') rosters for these days are what we replace.
+        .exclude(Q(roster__place__path__startswith=place.path) & Q(day__gte=starts_on))
     )
     past = []
     for a in other:
@@ -218,18 +234,12 @@ def build_context(
         minutes = int((a.ends_at - a.starts_at).total_seconds() // 60)
         past.append(PastWork(a.staff_id, (a.day - starts_on).days, begin, begin + minutes))
     published: frozenset[tuple[int, str]] = frozenset()
-    frozen: dict[str, frozenset[int]] = {}
     if base is not None:
-        pairs = {
+        published = frozenset(
             (a.staff_id, slot_key(a.shift_id, (a.day - starts_on).days))
             for a in base.assignments.filter(vacated_at__isnull=True)
             if a.staff_id in staff and a.shift_id in shifts
-        }
-        published = frozenset(pairs)
-        elapsed = int(((now or timezone.now()) - start).total_seconds() // 60)
-        for s in slots:
-            if s.start < elapsed:
-                frozen[s.id] = frozenset(p for p, sid in pairs if sid == s.id)
+        )
     problem = Problem(
         days=days,
         people=people,
@@ -378,8 +388,16 @@ def explanation_text(item: dict[str, Any]) -> str:
             )
             % item
         )
-    if code == "infeasible":
-        return item.get("message", "")
+    if code == "too_long":
+        return (
+            _(
+                "%(shift)s lasts %(h)s h but the rules allow %(rule)s h a day: "
+                "nobody may work it. Shorten the shift or raise the limit."
+            )
+            % item
+        )
+    if code == "no_week":
+        return _("The weekly rules leave no day to work; fix them first.")
     return str(item)
 
 
@@ -445,32 +463,21 @@ def _validate_horizon(place: Place, starts_on: dt.date, days: int) -> None:
 
 
 def _input_problems(ctx: Context) -> list[dict[str, Any]]:
-    """Rules that no roster can meet, said before solving."""
-    problems = []
+    """Rules that no roster can meet, said before solving (rendered by `explanation_text`)."""
+    problems: list[dict[str, Any]] = []
     rules = ctx.problem.rules
     for shift in ctx.shifts.values():
         if shift.minutes > rules.max_minutes_per_day:
             problems.append(
                 {
-                    "code": "infeasible",
-                    "message": _(
-                        "%(shift)s lasts %(h)s h but the rules allow %(rule)s h a day: "
-                        "nobody may work it. Shorten the shift or raise the limit."
-                    )
-                    % {
-                        "shift": shift,
-                        "h": shift.minutes / 60,
-                        "rule": rules.max_minutes_per_day // 60,
-                    },
+                    "code": "too_long",
+                    "shift": str(shift),
+                    "h": shift.minutes / 60,
+                    "rule": rules.max_minutes_per_day // 60,
                 }
             )
     if rules.max_shifts_per_week < 1 or rules.min_days_off_per_week >= 7:
-        problems.append(
-            {
-                "code": "infeasible",
-                "message": _("The weekly rules leave no day to work; fix them first."),
-            }
-        )
+        problems.append({"code": "no_week"})
     return problems
 
 
@@ -606,9 +613,14 @@ def replan_proposal(
 
 @transaction.atomic
 def roster_publish(*, actor: User, roster: Roster) -> Roster:
-    """Publish a draft; it replaces the published rosters of the same place it covers."""
+    """Publish a draft; it replaces the published rosters of the same place (or of
+    communities in its street) for the days it covers; a wider roster covering it is refused."""
     require_planner(actor, roster.place)
-    roster = Roster.objects.select_for_update().get(pk=roster.pk)
+    # One publish at a time in a city: the root of the place tree is the lock, so a street's
+    # and one of its communities' rosters cannot both go out for the same days.
+    root = int(roster.place.path.strip("/").split("/")[0])
+    list(Place.objects.select_for_update().filter(pk=root))
+    roster = Roster.objects.select_for_update().select_related("place").get(pk=roster.pk)
     if roster.status != RosterStatus.DRAFT:
         raise ValidationError(
             _("This roster is %s; only a draft can be published.") % (roster.get_status_display())
@@ -617,15 +629,35 @@ def roster_publish(*, actor: User, roster: Roster) -> Roster:
         raise ValidationError(
             _("The roster this re-plan revises was replaced meanwhile; re-plan again.")
         )
-    overlapping = Roster.objects.filter(
-        place=roster.place,
-        status=RosterStatus.PUBLISHED,
-        starts_on__lte=roster.ends_on,
-    ).exclude(pk=roster.pk)
+    path = roster.place.path
+    candidates = (
+        Roster.objects.filter(
+            status=RosterStatus.PUBLISHED,
+            starts_on__lte=roster.ends_on,
+            starts_on__gte=roster.starts_on - dt.timedelta(days=MAX_DAYS),
+        )
+        .exclude(pk=roster.pk)
+        .select_related("place")
+    )
     replaced = []
-    for other in overlapping:
-        if other.ends_on < roster.starts_on:
+    for other in candidates:
+        other_path = other.place.path
+        if other.ends_on < roster.starts_on or not (
+            other_path.startswith(path) or path.startswith(other_path)
+        ):
             continue
+        if other.place_id != roster.place_id and path.startswith(other_path):
+            raise ValidationError(
+                _(
+                    "The published roster of %(place)s (%(a)s–%(b)s) already covers these "
+                    "shifts; re-plan that one instead."
+                )
+                % {
+                    "place": other.place.name,
+                    "a": f"{other.starts_on:%m-%d}",
+                    "b": f"{other.ends_on:%m-%d}",
+                }
+            )
         if other.starts_on < roster.starts_on or other.ends_on > roster.ends_on:
             raise ValidationError(
                 _(

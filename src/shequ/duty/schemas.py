@@ -2,13 +2,17 @@
 
 import datetime as dt
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 from pydantic import BaseModel, model_validator
 
 from shequ.duty.attendance import is_late
 from shequ.duty.models import PostKind
+
+# An id sent by a client: a positive 64-bit integer (larger ones name nothing and would
+# overflow the database driver).
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class ShiftOut(Schema):
@@ -19,10 +23,10 @@ class ShiftOut(Schema):
 
 
 class PostIn(Schema):
-    community_id: int
+    community_id: Id
     name: str = Field(..., max_length=60)
     kind: PostKind
-    place_id: int | None = None
+    place_id: Id | None = None
     opens: dt.time = dt.time(0, 0)
     closes: dt.time = dt.time(0, 0)
     pattern: Literal["3x8", "2x12", "day", "none"] = "3x8"
@@ -42,7 +46,7 @@ class PostOut(Schema):
 
 
 class RosterIn(Schema):
-    place_id: int
+    place_id: Id
     starts_on: dt.date
     days: int = Field(7, ge=1, le=28)
     time_limit: float | None = Field(None, gt=0, le=120)
@@ -99,7 +103,7 @@ class RosterDetailOut(RosterOut):
 
 
 class CheckInIn(Schema):
-    post_id: int | None = None
+    post_id: Id | None = None
     token: str | None = Field(None, max_length=32)
     at: dt.datetime | None = None
 
@@ -115,8 +119,8 @@ class CheckOutIn(Schema):
 
 
 class ManualIn(Schema):
-    staff_id: int
-    post_id: int
+    staff_id: Id
+    post_id: Id
     check_in_at: dt.datetime
     check_out_at: dt.datetime | None = None
     reason: str = Field(..., min_length=1, max_length=200)
@@ -150,9 +154,9 @@ class AttendanceItemIn(BaseModel):
     # Plain pydantic models, not ninja Schemas: a batch holds a thousand of these.
     client_uuid: uuid.UUID
     kind: Literal["in", "out"]
-    staff_id: int
+    staff_id: Id
     at: dt.datetime
-    post_id: int | None = None
+    post_id: Id | None = None
     post_token: str | None = Field(None, max_length=32)
 
 
@@ -168,13 +172,13 @@ class AttendanceResultOut(BaseModel):
 
 
 class CallIn(Schema):
-    community_id: int
+    community_id: Id
     where: str = Field("", max_length=100)
     needed: int = Field(..., ge=1, le=200)
     starts_at: dt.datetime | None = None
     hours: int = Field(2, ge=1, le=12)
     message: str = Field("", max_length=200)
-    post_id: int | None = None
+    post_id: Id | None = None
     waive_rest: bool = False
 
 
@@ -206,13 +210,13 @@ class AnswerOut(Schema):
 
 
 class SwapIn(Schema):
-    assignment_id: int
-    replacement_id: int
+    assignment_id: Id
+    replacement_id: Id
     reason: str = Field("", max_length=200)
 
 
 class SickIn(Schema):
-    assignment_id: int
+    assignment_id: Id
     reason: str = Field("", max_length=200)
 
 

@@ -30,7 +30,6 @@ from shequ.duty.models import (
     Attendance,
     AttendanceSource,
     ChangeStatus,
-    Post,
     RosterStatus,
     Shift,
     ShiftRequirement,
@@ -40,7 +39,12 @@ from shequ.places.models import Place, PlaceKind
 
 
 def _int(value: str | None, default: int = 0) -> int:
-    return int(value) if value and value.lstrip("-").isdigit() else default
+    """A whole number from a form or query string, or `default` for anything else."""
+    try:
+        number = int(value or "")
+    except ValueError:
+        return default
+    return number if -(2**62) < number < 2**62 else default
 
 
 @login_required
@@ -192,6 +196,9 @@ def requirement_page(request: HttpRequest, shift_id: int) -> HttpResponse:
         "skills": SKILL_SET.to_list(current.skills) if current else [],
         "rules": current.rules if current else [],
     }
+    may_plan = scope_for(request.user, Capability.PLAN_DUTY).covers(shift.post.community)
+    if request.method == "POST" and not may_plan:
+        raise PermissionDenied(_("You do not plan duty for %s.") % shift.post.community.name)
     form = RequirementForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -201,7 +208,9 @@ def requirement_page(request: HttpRequest, shift_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
             return redirect("duty:posts", shift.post.community_id)
-    return render(request, "duty/requirement.html", {"shift": shift, "form": form})
+    return render(
+        request, "duty/requirement.html", {"shift": shift, "form": form, "may_plan": may_plan}
+    )
 
 
 @login_required
@@ -334,7 +343,8 @@ def roster_export(request: HttpRequest, roster_id: int) -> HttpResponse:
     days = roster.day_list()
     grid_rows = []
     by_cell: dict[tuple[int, dt.date], list[str]] = {}
-    for a in roster.assignments.select_related("staff").order_by("-is_leader", "staff__name"):
+    standing = roster.assignments.filter(vacated_at__isnull=True).select_related("staff")
+    for a in standing.order_by("-is_leader", "staff__name"):
         name = a.staff.name + ("★" if a.is_leader else "")
         by_cell.setdefault((a.shift_id, a.day), []).append(name)
     shifts = Shift.objects.filter(assignments__roster=roster).select_related("post").distinct()
@@ -366,7 +376,11 @@ def me(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             if "check_in" in request.POST:
-                post = Post.objects.filter(pk=_int(request.POST.get("check_in"))).first()
+                post = (
+                    attendance.check_in_posts(request.user)
+                    .filter(pk=_int(request.POST.get("check_in")))
+                    .first()
+                )
                 if post is None:
                     raise Http404("post")
                 attendance.check_in(actor=request.user, staff=staff, post=post)
@@ -385,7 +399,10 @@ def me(request: HttpRequest) -> HttpResponse:
                     changes.sick_report(actor=request.user, assignment=shift, reason=reason)
                     messages.success(request, _("Get well. Your shift leader has been told."))
                 else:
-                    other = Staff.objects.filter(pk=_int(request.POST.get("replacement"))).first()
+                    wanted = _int(request.POST.get("replacement"))
+                    other = next(
+                        (p for p in planning.pool(shift.roster.place) if p.pk == wanted), None
+                    )
                     if other is None:
                         raise ValidationError({"replacement": _("Choose who takes the shift.")})
                     changes.swap_request(

@@ -107,6 +107,8 @@ def violations(
         on_slot[slot_id].add(who)
         if person is not None and who != person:
             continue
+        if who in problem.frozen.get(slot_id, ()):
+            continue  # a shift that has started is history, whoever is on it
         if problem.slot(slot_id).day in problem.person(who).unavailable:
             found.append(Violation(UNAVAILABLE, who, slot_id))
 
