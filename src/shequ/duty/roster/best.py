@@ -31,7 +31,8 @@ def best_roster(problem: Problem, *, time_limit_s: float, threads: int = 2) -> B
     first = greedy_roster(problem)
     found = solve(problem, time_limit_s=time_limit_s, threads=threads, hint=first)
     options = []  # (penalty, tie-break: the solver's first, status, roster)
-    if found.feasible:
+    # Both candidates go through the checker: a roster that breaks a rule is never offered.
+    if found.feasible and not check.violations(problem, found.assignment):
         options.append(
             (check.penalty(problem, found.assignment).total, 0, found.status, found.assignment)
         )

@@ -29,10 +29,13 @@ rosters together are always feasible.
 
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import dataclass
 
+import numpy as np
 from ortools.sat.python import cp_model
+from ortools.util.python.sorted_interval_list import Domain
 
 from shequ.duty.roster.curtois import OFF, Instance, Staff
 
@@ -51,6 +54,13 @@ class Solution:
 
 
 Var = cp_model.IntVar
+_BOOL = Domain(0, 1)
+
+
+def _bool_maker(model: cp_model.CpModel):  # type: ignore[no-untyped-def]
+    """An unnamed Boolean factory: about twice as fast as `new_bool_var` (no name or Domain)."""
+    proto = model.proto
+    return lambda: Var(proto).with_domain(_BOOL)
 
 
 @dataclass
@@ -101,7 +111,7 @@ def _person(
     horizon = instance.horizon
     shifts = instance.shifts
     off_days = instance.days_off.get(person.id, frozenset())
-    new_bool = model.new_bool_var
+    new_bool = _bool_maker(model)
     x: list[dict[int, Var]] = []
     works: list[Var | None] = []
     for d in range(horizon):
@@ -109,8 +119,8 @@ def _person(
             x.append({})
             works.append(None)
             continue
-        day = {si: new_bool("") for si in allowed}
-        w = new_bool("")
+        day = {si: new_bool() for si in allowed}
+        w = new_bool()
         x.append(day)
         works.append(w)
         # works == sum of the day's shifts: exactly one of them or "not works".
@@ -152,7 +162,7 @@ def _person(
         days = [w for w in (works[7 * wk + 5], works[7 * wk + 6]) if w is not None]
         if not days:
             continue
-        flag = new_bool("")
+        flag = new_bool()
         for w in days:
             model.add_implication(w, flag)
         flags.append(flag)
@@ -253,6 +263,503 @@ def build_model(instance: Instance) -> _Built:
     return _Built(model, x, works, constant)
 
 
+# --------------------------------------------------------------------------- construction heuristic
+
+_NEG = -(10**9)
+
+
+@dataclass
+class _Rules:
+    """One person's hard rules in index form (shift index per day, -1 for off)."""
+
+    allowed: list[int]
+    blocked: list[bool]  # fixed days off
+    cap: list[int]  # per shift index; 0 when not allowed
+    max_run: int
+    min_run: int
+    min_off: int
+    weekends: int
+    lo: int
+    hi: int
+
+
+def _rules(instance: Instance, person: Staff) -> _Rules:
+    horizon = instance.horizon
+    off = instance.days_off.get(person.id, frozenset())
+    allowed = _allowed(instance, person)
+    cap = [0] * len(instance.shifts)
+    for si in allowed:
+        cap[si] = min(person.max_shifts.get(instance.shifts[si].id, horizon), horizon)
+    return _Rules(
+        allowed=allowed,
+        blocked=[d in off for d in range(horizon)],
+        cap=cap,
+        max_run=max(1, person.max_consecutive_shifts),
+        min_run=person.min_consecutive_shifts,
+        min_off=person.min_consecutive_days_off,
+        weekends=person.max_weekends,
+        lo=person.min_total_minutes,
+        hi=person.max_total_minutes,
+    )
+
+
+def _follows(instance: Instance) -> list[list[bool]]:
+    """follows[a][b]: shift b may be worked the day after shift a."""
+    ids = [s.id for s in instance.shifts]
+    return [[b not in a.forbidden_successors for b in ids] for a in instance.shifts]
+
+
+def _weekend_of(horizon: int) -> list[int]:
+    """Weekend number of each day (days 5 and 6 of each whole week), -1 on other days."""
+    out = [-1] * horizon
+    for w in range(horizon // 7):
+        out[7 * w + 5] = out[7 * w + 6] = w
+    return out
+
+
+def _line_ok(rules: _Rules, line: list[int], follows: list[list[bool]], lengths: list[int]) -> bool:
+    """Every hard rule of one person's line (the solver's own check, not the evaluator's)."""
+    horizon = len(line)
+    counts: dict[int, int] = {}
+    minutes = 0
+    for d, s in enumerate(line):
+        if s < 0:
+            continue
+        if rules.blocked[d] or rules.cap[s] <= 0:
+            return False
+        counts[s] = counts.get(s, 0) + 1
+        minutes += lengths[s]
+        if d + 1 < horizon and line[d + 1] >= 0 and not follows[s][line[d + 1]]:
+            return False
+    if any(n > rules.cap[s] for s, n in counts.items()) or not rules.lo <= minutes <= rules.hi:
+        return False
+    start = 0
+    for d in range(1, horizon + 1):
+        if d < horizon and (line[d] >= 0) == (line[start] >= 0):
+            continue
+        length, interior = d - start, start > 0 and d < horizon
+        if line[start] >= 0:
+            if length > rules.max_run or (interior and length < rules.min_run):
+                return False
+        elif interior and length < rules.min_off:
+            return False
+        start = d
+    weekend = _weekend_of(horizon)
+    worked = {weekend[d] for d, s in enumerate(line) if s >= 0 and weekend[d] >= 0}
+    return len(worked) <= rules.weekends
+
+
+class _Pattern:
+    """Work/off states of one person and the most days still workable, per weekend budget.
+
+    States at the start of day d describe day d-1: 0 is "before day 0", 1..K a run of r shifts,
+    K+1..K+Q a run of q days off (q capped at Q = max(min off, 1)). Runs starting on day 0 are
+    recognised by their length (r == d or q == d) and are exempt from the minimum, as runs
+    reaching the last day are: every state is final. `table[d, st, b]` is the most days that
+    can still be worked from state st on day d when at most b more weekends may be started
+    (working a Saturday, or a Sunday after a Saturday off), or _NEG when no completion exists.
+    """
+
+    def __init__(self, rules: _Rules, horizon: int) -> None:
+        self.k, self.q = rules.max_run, max(1, rules.min_off)
+        self.rules, self.horizon = rules, horizon
+        n = 1 + self.k + self.q
+        weekend = _weekend_of(horizon)
+        budgets = min(max(rules.weekends, 0), horizon // 7) + 1
+        table = np.full((horizon + 1, n, budgets), _NEG, dtype=np.int64)
+        table[horizon] = 0
+        for d in range(horizon - 1, -1, -1):
+            nxt, row = table[d + 1], table[d]
+            for st in range(n):
+                for works, new in self.moves(d, st, rules.blocked[d]):
+                    if works and self.starts_weekend(d, st, weekend):
+                        value = np.full(budgets, _NEG, dtype=np.int64)
+                        value[1:] = nxt[new, :-1]
+                    else:
+                        value = nxt[new].copy()
+                    value[value > _NEG] += works
+                    np.maximum(row[st], value, out=row[st])
+        self.table = table
+        self.budgets = budgets
+
+    def starts_weekend(self, d: int, st: int, weekend: list[int]) -> bool:
+        """Working day d from state st starts a new weekend."""
+        if weekend[d] < 0:
+            return False
+        return d % 7 == 5 or not 1 <= st <= self.k
+
+    def most(self, d: int, st: int, budget: int) -> int:
+        if d >= self.horizon:
+            return 0
+        return int(self.table[d, st, min(max(budget, 0), self.budgets - 1)])
+
+    def moves(self, d: int, st: int, blocked: bool) -> list[tuple[int, int]]:
+        """(works, next state) pairs allowed from state `st` on day d."""
+        k, q, rules = self.k, self.q, self.rules
+        out = []
+        if st == 0:
+            if d != 0:
+                return out
+            out.append((0, k + 1))
+            if not blocked:
+                out.append((1, 1))
+        elif st <= k:
+            if st < k and not blocked:
+                out.append((1, st + 1))
+            if st >= rules.min_run or st == d:
+                out.append((0, k + 1))
+        else:
+            off = st - k
+            out.append((0, k + min(off + 1, q)))
+            if not blocked and (off >= rules.min_off or off == d):
+                out.append((1, 1))
+        return out
+
+
+def _construct(
+    rules: _Rules,
+    cost: list[list[int]],
+    follows: list[list[bool]],
+    lengths: list[int],
+    pattern: _Pattern,
+    rng: random.Random,
+) -> list[int] | None:
+    """One person's line, day by day: the cheapest move that keeps the line completable.
+
+    `cost[d][s]` is the cost of working shift s on day d relative to a day off. A move must keep
+    a completion possible (pattern tables, with the weekend limit), the minimum minutes
+    reachable (optimistically: every day still workable at the longest shift still under its
+    cap) and the maximum respected. Pace terms keep the minutes a little above the middle of
+    the window and the weekends worked in step with the limit. On a dead end the last two weeks
+    are undone and rebuilt with some randomness, a few times, before giving up.
+    """
+    horizon = len(cost)
+    if not rules.allowed:
+        return [-1] * horizon if rules.lo <= 0 else None
+    builder = _LineBuilder(rules, cost, follows, lengths, pattern, rng)
+    snapshots: list[tuple] = []
+    d, retries = 0, 0
+    while d < horizon:
+        if len(snapshots) <= d:
+            snapshots.append(builder.snapshot())
+        if builder.step(d, noise=min(retries, 4) * 20.0):
+            d += 1
+            continue
+        retries += 1
+        if retries > 12:
+            return None
+        d = max(0, d - 14)
+        builder.restore(snapshots[d])
+        del snapshots[d + 1 :]
+    line = builder.line
+    return line if _line_ok(rules, line, follows, lengths) else None
+
+
+class _LineBuilder:
+    """State of `_construct` between days: run state, minutes, counts and weekends so far."""
+
+    def __init__(
+        self,
+        rules: _Rules,
+        cost: list[list[int]],
+        follows: list[list[bool]],
+        lengths: list[int],
+        pattern: _Pattern,
+        rng: random.Random,
+    ) -> None:
+        self.rules, self.cost, self.follows, self.lengths = rules, cost, follows, lengths
+        self.pattern = pattern
+        self.rng = rng
+        self.horizon = len(cost)
+        self.weekend = _weekend_of(self.horizon)
+        self.n_weekends = self.horizon // 7
+        allowed = rules.allowed
+        self.shortest = min(lengths[s] for s in allowed)
+        self.unit = sum(lengths[s] for s in allowed) / len(allowed)
+        self.target = rules.lo + 0.6 * (rules.hi - rules.lo)
+        self.line: list[int] = []
+        self.counts = [0] * len(lengths)
+        self.minutes = 0
+        self.used: set[int] = set()
+        self.state, self.prev = 0, -1
+
+    def snapshot(self) -> tuple:
+        return (
+            len(self.line),
+            list(self.counts),
+            self.minutes,
+            set(self.used),
+            self.state,
+            self.prev,
+        )
+
+    def restore(self, snap: tuple) -> None:
+        n, counts, self.minutes, used, self.state, self.prev = snap
+        del self.line[n:]
+        self.counts, self.used = list(counts), set(used)
+
+    def _longest(self) -> int:
+        """The longest shift still under its cap."""
+        rules, counts = self.rules, self.counts
+        open_ = [self.lengths[s] for s in rules.allowed if counts[s] < rules.cap[s]]
+        return max(open_, default=0)
+
+    def _longest_with(self, taken: int) -> int:
+        """The longest shift still under its cap once `taken` is worked once more."""
+        rules, counts = self.rules, self.counts
+        open_ = [self.lengths[s] for s in rules.allowed if counts[s] + (s == taken) < rules.cap[s]]
+        return max(open_, default=0)
+
+    def step(self, d: int, noise: float) -> bool:
+        """Take day d's cheapest admissible move; False on a dead end."""
+        rules, lengths, follows, rng = self.rules, self.lengths, self.follows, self.rng
+        horizon = self.horizon
+        expected = self.target * (d + 1) / horizon
+        wk = self.weekend[d]
+        budget = rules.weekends - len(self.used)
+        in_step = rules.weekends * (wk + 1) / max(1, self.n_weekends) if wk >= 0 else 0.0
+        longest = self._longest()
+        best, best_move = None, None
+        for works, new in self.pattern.moves(d, self.state, rules.blocked[d]):
+            if not works:
+                most = self.pattern.most(d + 1, new, budget)
+                if most <= _NEG or self.minutes + longest * most < rules.lo:
+                    continue
+                if d + 1 == horizon and self.minutes < rules.lo:
+                    continue
+                behind = max(0.0, (expected - self.minutes) / self.unit - 0.5)
+                risk = max(0.0, (rules.lo - self.minutes) / self.unit - 0.8 * most)
+                score = 1000.0 * (behind + risk) + rng.random() * (noise + 1e-3)
+                if best is None or score < best:
+                    best, best_move = score, (new, -1)
+                continue
+            new_weekend = wk >= 0 and wk not in self.used
+            if new_weekend and budget <= 0:
+                continue
+            left = budget - (1 if new_weekend else 0)
+            weekend_pace = 300.0 if new_weekend and len(self.used) + 1 > in_step + 1 else 0.0
+            forced = 0
+            if new < rules.min_run and new != d + 1:
+                forced = min(rules.min_run - new, horizon - d - 1)
+            row = self.cost[d]
+            most_work = self.pattern.most(d + 1, new, left)
+            for s in rules.allowed:
+                if self.counts[s] >= rules.cap[s] or (self.prev >= 0 and not follows[self.prev][s]):
+                    continue
+                after = self.minutes + lengths[s]
+                if after + forced * self.shortest > rules.hi:
+                    continue
+                if forced and not any(
+                    follows[s][t] and self.counts[t] + (t == s) < rules.cap[t]
+                    for t in rules.allowed
+                ):
+                    continue
+                if d + 1 == horizon and after < rules.lo:
+                    continue
+                if most_work <= _NEG:
+                    continue
+                if (
+                    after
+                    + (self._longest_with(s) if self.counts[s] + 1 >= rules.cap[s] else longest)
+                    * most_work
+                    < rules.lo
+                ):
+                    continue
+                ahead = max(0.0, (after - expected) / self.unit - 1.5)
+                risk = max(0.0, (rules.lo - after) / self.unit - 0.8 * most_work)
+                score = row[s] + 1000.0 * (ahead + risk) + weekend_pace
+                score += rng.random() * (noise + 1e-3)
+                if best is None or score < best:
+                    best, best_move = score, (new, s)
+        if best_move is None:
+            return False
+        self.state, s = best_move
+        self.line.append(s)
+        if s >= 0:
+            self.counts[s] += 1
+            self.minutes += lengths[s]
+            if wk >= 0:
+                self.used.add(wk)
+        self.prev = s
+        return True
+
+
+class _Costs:
+    """Cover counts of a roster in progress and each person's cost of working a shift on a day.
+
+    Cover cost is separable per day and shift and a person adds 0 or 1 to a count, so with the
+    other lines fixed a person's share of the penalty is linear: working shift s on day d costs
+    the cover change (-under weight while short, +over weight once met) plus the requests.
+    """
+
+    def __init__(self, instance: Instance) -> None:
+        horizon, n_shifts = instance.horizon, len(instance.shifts)
+        index = {s.id: i for i, s in enumerate(instance.shifts)}
+        staff_index = {p.id: e for e, p in enumerate(instance.staff)}
+        self.req = [[0] * n_shifts for _ in range(horizon)]
+        self.under = [[0] * n_shifts for _ in range(horizon)]
+        self.over = [[0] * n_shifts for _ in range(horizon)]
+        self.count = [[0] * n_shifts for _ in range(horizon)]
+        for c in instance.cover:
+            si = index[c.shift]
+            self.req[c.day][si] = c.requirement
+            self.under[c.day][si] = c.weight_under
+            self.over[c.day][si] = c.weight_over
+        self.requests: list[dict[tuple[int, int], int]] = [{} for _ in instance.staff]
+        for r in instance.on_requests:
+            key = (r.day, index[r.shift])
+            own = self.requests[staff_index[r.staff]]
+            own[key] = own.get(key, 0) - r.weight
+        for r in instance.off_requests:
+            key = (r.day, index[r.shift])
+            own = self.requests[staff_index[r.staff]]
+            own[key] = own.get(key, 0) + r.weight
+        self.on_weight = sum(r.weight for r in instance.on_requests)
+
+    def add(self, line: list[int], sign: int) -> None:
+        count = self.count
+        for d, s in enumerate(line):
+            if s >= 0:
+                count[d][s] += sign
+
+    def matrix(self, e: int) -> list[list[int]]:
+        """cost[d][s] for person e, the other lines as currently counted."""
+        req, under, over = self.req, self.under, self.over
+        out = [
+            [-u if c < r else o for c, r, u, o in zip(cd, rd, ud, od, strict=True)]
+            for cd, rd, ud, od in zip(self.count, req, under, over, strict=True)
+        ]
+        for (d, s), w in self.requests[e].items():
+            out[d][s] += w
+        return out
+
+    def penalty(self, lines: list[list[int]]) -> int:
+        """The evaluator's penalty of complete lines, recomputed here from scratch."""
+        total = self.on_weight
+        for e, line in enumerate(lines):
+            total += sum(self.requests[e].get((d, s), 0) for d, s in enumerate(line) if s >= 0)
+        counts: dict[tuple[int, int], int] = {}
+        for line in lines:
+            for d, s in enumerate(line):
+                if s >= 0:
+                    counts[d, s] = counts.get((d, s), 0) + 1
+        for d, (rd, ud, od) in enumerate(zip(self.req, self.under, self.over, strict=True)):
+            for s, (r, u, o) in enumerate(zip(rd, ud, od, strict=True)):
+                x = counts.get((d, s), 0)
+                total += max(0, r - x) * u + max(0, x - r) * o
+        return total
+
+
+def _line_cost(line: list[int], cost: list[list[int]]) -> int:
+    return sum(cost[d][s] for d, s in enumerate(line) if s >= 0)
+
+
+def _solve_line(
+    instance: Instance, person: Staff, cost: list[list[int]], hint: list[int] | None, seconds: float
+) -> tuple[str, list[int] | None]:
+    """One person's cheapest line by CP-SAT, with the solver's status ("INFEASIBLE": none)."""
+    model = cp_model.CpModel()
+    x, _ = _person(model, instance, person, _allowed(instance, person))
+    terms = [(v, cost[d][s]) for d, day in enumerate(x) for s, v in day.items()]
+    model.minimize(cp_model.LinearExpr.weighted_sum([v for v, _ in terms], [c for _, c in terms]))
+    if hint is not None:
+        for d, day in enumerate(x):
+            for s, v in day.items():
+                model.add_hint(v, hint[d] == s)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 2  # the second worker runs feasibility jump
+    solver.parameters.max_time_in_seconds = max(0.05, seconds)
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return _STATUS.get(status, "UNKNOWN"), None
+    line = [
+        next((s for s, v in day.items() if solver.boolean_value(v)), -1) if day else -1 for day in x
+    ]
+    return "FEASIBLE", line
+
+
+@dataclass
+class _Heuristic:
+    """Everything the construction needs, prepared once per instance."""
+
+    rules: list[_Rules]
+    patterns: list[_Pattern]
+    follows: list[list[bool]]
+    lengths: list[int]
+    costs: _Costs
+
+
+def _prepare(instance: Instance) -> _Heuristic:
+    horizon = instance.horizon
+    rules = [_rules(instance, p) for p in instance.staff]
+    patterns = [_Pattern(r, horizon) for r in rules]
+    return _Heuristic(
+        rules, patterns, _follows(instance), [s.length for s in instance.shifts], _Costs(instance)
+    )
+
+
+def _first_roster(
+    instance: Instance, h: _Heuristic, rng: random.Random, deadline: float
+) -> tuple[list[list[int]] | None, str]:
+    """Lines for everybody, one person at a time against the cover left by the others.
+
+    Hard rules never link two people, so a person the construction cannot place is solved
+    alone by CP-SAT; if that proves the person has no valid line, the instance is infeasible.
+    """
+    lines: list[list[int]] = []
+    for e, person in enumerate(instance.staff):
+        cost = h.costs.matrix(e)
+        line = None
+        for _ in range(3):
+            line = _construct(h.rules[e], cost, h.follows, h.lengths, h.patterns[e], rng)
+            if line is not None:
+                break
+        if line is None:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                return None, "UNKNOWN"
+            status, line = _solve_line(instance, person, cost, None, left)
+            if line is None:
+                return None, status
+        h.costs.add(line, +1)
+        lines.append(line)
+    return lines, "FEASIBLE"
+
+
+def _improve(
+    instance: Instance,
+    h: _Heuristic,
+    lines: list[list[int]],
+    rng: random.Random,
+    deadline: float,
+    exact_seconds: float,
+) -> None:
+    """Re-plan one person at a time against the others while time is left (in place).
+
+    Each step rebuilds the person's line by the construction (randomised) and, when
+    `exact_seconds` > 0, by a short CP-SAT solve of that person alone, keeping the cheapest.
+    """
+    order = list(range(len(lines)))
+    while time.perf_counter() < deadline:
+        rng.shuffle(order)
+        for e in order:
+            if time.perf_counter() >= deadline:
+                return
+            h.costs.add(lines[e], -1)
+            cost = h.costs.matrix(e)
+            best, best_cost = lines[e], _line_cost(lines[e], cost)
+            line = _construct(h.rules[e], cost, h.follows, h.lengths, h.patterns[e], rng)
+            if line is not None and _line_cost(line, cost) < best_cost:
+                best, best_cost = line, _line_cost(line, cost)
+            left = deadline - time.perf_counter()
+            if exact_seconds > 0 and left > exact_seconds:
+                _, line = _solve_line(instance, instance.staff[e], cost, best, exact_seconds)
+                if line is not None and _line_cost(line, cost) < best_cost:
+                    best, best_cost = line, _line_cost(line, cost)
+            lines[e] = best
+            h.costs.add(best, +1)
+
+
 _STATUS = {
     cp_model.OPTIMAL: "OPTIMAL",
     cp_model.FEASIBLE: "FEASIBLE",
@@ -274,22 +781,70 @@ def _roster(instance: Instance, built: _Built, values: list[int]) -> dict[str, l
     return roster
 
 
+_FULL_MODEL_MAX_VARS = 40_000
+"""Above this many shift Booleans, CP-SAT's presolve alone can outlast a one-minute limit, so
+the roster comes from the construction and person-by-person improvement instead."""
+
+_RESERVE_S = 0.3
+"""Kept back from the time limit for reading the roster out after the search stops."""
+
+
+def _size(instance: Instance) -> int:
+    """Number of shift Booleans the full model would have."""
+    horizon = instance.horizon
+    return sum(
+        len(_allowed(instance, p)) * (horizon - len(instance.days_off.get(p.id, ())))
+        for p in instance.staff
+    )
+
+
+def _lines_roster(instance: Instance, lines: list[list[int]]) -> dict[str, list[str]]:
+    ids = [s.id for s in instance.shifts]
+    return {
+        p.id: [ids[s] if s >= 0 else OFF for s in line]
+        for p, line in zip(instance.staff, lines, strict=True)
+    }
+
+
 def solve(
     instance: Instance, *, time_limit_s: float = 60, threads: int = 2, seed: int = 0
 ) -> Solution:
-    """Solve `instance` within `time_limit_s` seconds (model building included in `seconds`)."""
+    """Solve `instance` within `time_limit_s` seconds, model building included in `seconds`.
+
+    Up to `_FULL_MODEL_MAX_VARS` shift Booleans the full model goes to CP-SAT. Larger
+    instances get a constructed roster first and then improve it person by person until the
+    limit; either way the best roster found so far is what comes back.
+    """
     started = time.perf_counter()
+    deadline = started + max(0.1, time_limit_s - _RESERVE_S)
+    rng = random.Random(seed)  # noqa: S311 - a seeded, reproducible search, not security
+    if _size(instance) > _FULL_MODEL_MAX_VARS:
+        return _solve_large(instance, started, deadline, rng)
+
     built = build_model(instance)
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.num_workers = max(1, threads)
     params.random_seed = seed
-    params.max_time_in_seconds = max(0.1, time_limit_s - (time.perf_counter() - started))
+    params.max_time_in_seconds = max(0.05, deadline - time.perf_counter())
     status = solver.solve(built.model)
-    seconds = time.perf_counter() - started
     name = _STATUS.get(status, "UNKNOWN")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Solution(False, None, {}, seconds, name)
+        return Solution(False, None, {}, time.perf_counter() - started, name)
     values = list(solver.response_proto.solution)
     roster = _roster(instance, built, values)
-    return Solution(True, round(solver.objective_value), roster, seconds, name)
+    objective = round(solver.objective_value)
+    return Solution(True, objective, roster, time.perf_counter() - started, name)
+
+
+def _solve_large(
+    instance: Instance, started: float, deadline: float, rng: random.Random
+) -> Solution:
+    h = _prepare(instance)
+    lines, status = _first_roster(instance, h, rng, deadline)
+    if lines is None:
+        return Solution(False, None, {}, time.perf_counter() - started, status)
+    _improve(instance, h, lines, rng, deadline, exact_seconds=0.0)
+    objective = h.costs.penalty(lines)
+    roster = _lines_roster(instance, lines)
+    return Solution(True, objective, roster, time.perf_counter() - started, "FEASIBLE")
