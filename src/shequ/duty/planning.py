@@ -184,8 +184,19 @@ def build_context(
             requests.append(Request(w.staff_id, d, kind, slot_key(w.shift_id, d)))
     # Shifts that have started keep the crew this place's published roster gave them, even
     # if someone has since left the pool (they then work nothing else in this roster).
+    # (A started shift no published roster of this place covered is still open to plan.)
     elapsed = int(((now or timezone.now()) - start).total_seconds() // 60)
-    frozen_sets: dict[str, set[int]] = {s.id: set() for s in slots if s.start < elapsed}
+    covered: set[int] = set()
+    for first, length in Roster.objects.filter(
+        place=place,
+        status=RosterStatus.PUBLISHED,
+        starts_on__lt=end_day,
+        starts_on__gte=starts_on - dt.timedelta(days=MAX_DAYS),
+    ).values_list("starts_on", "days"):
+        covered.update((first - starts_on).days + i for i in range(length))
+    frozen_sets: dict[str, set[int]] = {
+        s.id: set() for s in slots if s.start < elapsed and s.day in covered
+    }
     if frozen_sets:
         on_started = Assignment.objects.filter(
             roster__place=place,

@@ -218,6 +218,51 @@ def _run_rules(model: cp_model.CpModel, person: Staff, works: list[Var | None]) 
             add_or(clause)
 
 
+_FLOW = True
+
+
+def _pattern_flow(model: cp_model.CpModel, pattern: _Pattern, works: list[Var | None]) -> None:
+    """One person's work/off days as a path through the run states (a redundant formulation).
+
+    The clauses already forbid every bad run; this path (one arc per day, flow conserved at
+    each state) describes the same day patterns, but its LP relaxation is their convex hull,
+    which tightens the bound CP-SAT's LP workers compute.
+    """
+    horizon, table = pattern.horizon, pattern.table
+    n = 1 + pattern.k + pattern.q
+    rules = pattern.rules
+    live = [[bool((table[d, st] > _NEG).any()) for st in range(n)] for d in range(horizon + 1)]
+    new_bool = _bool_maker(model)
+    into: dict[int, list[Var]] = {0: []}
+    for d in range(horizon):
+        out_of: dict[int, list[Var]] = {}
+        nxt: dict[int, list[Var]] = {}
+        on: list[Var] = []
+        day: list[Var] = []
+        for st in range(n):
+            if not live[d][st] or (d > 0 and st not in into) or (d == 0 and st != 0):
+                continue
+            for works_, new in pattern.moves(d, st, rules.blocked[d]):
+                if not live[d + 1][new]:
+                    continue
+                arc = new_bool()
+                day.append(arc)
+                out_of.setdefault(st, []).append(arc)
+                nxt.setdefault(new, []).append(arc)
+                if works_:
+                    on.append(arc)
+        model.add_exactly_one(day)
+        if d > 0:
+            for st, arcs in into.items():
+                model.add(
+                    cp_model.LinearExpr.sum(arcs) == cp_model.LinearExpr.sum(out_of.get(st, []))
+                )
+        w = works[d]
+        if w is not None:
+            model.add(cp_model.LinearExpr.sum(on) == w)
+        into = nxt
+
+
 def build_model(instance: Instance) -> _Built:
     """Build the CP-SAT model; the objective equals the evaluator's penalty."""
     model = cp_model.CpModel()
@@ -230,6 +275,8 @@ def build_model(instance: Instance) -> _Built:
         px, pw = _person(model, instance, person, _allowed(instance, person))
         x.append(px)
         works.append(pw)
+        if _FLOW:
+            _pattern_flow(model, _Pattern(_rules(instance, person), instance.horizon), pw)
 
     coeff: dict[Var, int] = {}
     constant = 0
