@@ -219,6 +219,8 @@ def _run_rules(model: cp_model.CpModel, person: Staff, works: list[Var | None]) 
 
 
 _FLOW = True
+_LOG = False
+_SUB_PARAMS: dict = {}
 
 
 def _pattern_flow(model: cp_model.CpModel, pattern: _Pattern, works: list[Var | None]) -> None:
@@ -781,14 +783,18 @@ def _improve(
     deadline: float,
     exact_seconds: float,
 ) -> None:
-    """Re-plan one person at a time against the others while time is left (in place).
+    """Re-plan one person at a time against the others (in place) until the deadline, or
+    until a whole pass over everybody changes nothing.
 
     Each step rebuilds the person's line by the construction (randomised) and, when
-    `exact_seconds` > 0, by a short CP-SAT solve of that person alone, keeping the cheapest.
+    `exact_seconds` > 0, by a short CP-SAT solve of that person alone (with the others fixed
+    the person's share of the penalty is linear, so this finds the person's best line),
+    keeping the cheapest.
     """
     order = list(range(len(lines)))
     while time.perf_counter() < deadline:
         rng.shuffle(order)
+        changed = False
         for e in order:
             if time.perf_counter() >= deadline:
                 return
@@ -799,12 +805,16 @@ def _improve(
             if line is not None and _line_cost(line, cost) < best_cost:
                 best, best_cost = line, _line_cost(line, cost)
             left = deadline - time.perf_counter()
-            if exact_seconds > 0 and left > exact_seconds:
-                _, line = _solve_line(instance, instance.staff[e], cost, best, exact_seconds)
+            if exact_seconds > 0 and left > 0:
+                seconds = min(exact_seconds, left)
+                _, line = _solve_line(instance, instance.staff[e], cost, best, seconds)
                 if line is not None and _line_cost(line, cost) < best_cost:
                     best, best_cost = line, _line_cost(line, cost)
+            changed = changed or best is not lines[e]
             lines[e] = best
             h.costs.add(best, +1)
+        if not changed:
+            return
 
 
 _STATUS = {
@@ -814,6 +824,82 @@ _STATUS = {
     cp_model.MODEL_INVALID: "UNKNOWN",
     cp_model.UNKNOWN: "UNKNOWN",
 }
+
+
+def _neighbourhood(
+    instance: Instance,
+    h: _Heuristic,
+    lines: list[list[int]],
+    free: list[int],
+    seconds: float,
+    workers: int,
+    seed: int,
+) -> tuple[int, list[list[int]]] | None:
+    """Re-plan the people in `free` together, everybody else fixed: (penalty change, lines).
+
+    The sub-model holds only the free people's variables; the others' cover counts are
+    constants. The current lines are the hint, so a solve that stops early still returns a
+    roster at least as good. None when the solver found nothing within `seconds`.
+    """
+    model = cp_model.CpModel()
+    costs = h.costs
+    for e in free:
+        costs.add(lines[e], -1)
+    xs = []
+    for e in free:
+        person = instance.staff[e]
+        x, w = _person(model, instance, person, h.rules[e].allowed)
+        if _FLOW:
+            _pattern_flow(model, h.patterns[e], w)
+        xs.append(x)
+    terms: list[Var] = []
+    weights: list[int] = []
+    before = 0
+    for e, x in zip(free, xs, strict=True):
+        for (d, si), w in costs.requests[e].items():
+            var = x[d].get(si)
+            if var is not None:
+                terms.append(var)
+                weights.append(w)
+        before += sum(costs.requests[e].get((d, si), 0) for d, si in enumerate(lines[e]) if si >= 0)
+    touched: dict[tuple[int, int], list[Var]] = {}
+    for x in xs:
+        for d, day in enumerate(x):
+            for si, var in day.items():
+                if costs.under[d][si] or costs.over[d][si]:
+                    touched.setdefault((d, si), []).append(var)
+    for (d, si), on in touched.items():
+        fixed, req = costs.count[d][si], costs.req[d][si]
+        now = fixed + sum(1 for e in free if lines[e][d] == si)
+        before += max(0, req - now) * costs.under[d][si] + max(0, now - req) * costs.over[d][si]
+        under = model.new_int_var(0, max(0, req - fixed), "")
+        over = model.new_int_var(0, len(on) + fixed, "")
+        model.add(cp_model.LinearExpr.sum(on) + under - over == req - fixed)
+        terms.extend((under, over))
+        weights.extend((costs.under[d][si], costs.over[d][si]))
+    for e, x in zip(free, xs, strict=True):
+        for d, day in enumerate(x):
+            for si, var in day.items():
+                model.add_hint(var, lines[e][d] == si)
+    model.minimize(cp_model.LinearExpr.weighted_sum(terms, weights))
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.num_workers = workers
+    params.random_seed = seed
+    params.max_time_in_seconds = max(0.01, seconds)
+    params.log_search_progress = _LOG
+    for key, value in _SUB_PARAMS.items():
+        setattr(params, key, value)
+    status = solver.solve(model)
+    for e in free:
+        costs.add(lines[e], +1)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    new_lines = [
+        [next((si for si, v in day.items() if solver.boolean_value(v)), -1) for day in x]
+        for x in xs
+    ]
+    return round(solver.objective_value) - before, new_lines
 
 
 def _roster(instance: Instance, built: _Built, values: list[int]) -> dict[str, list[str]]:
@@ -869,19 +955,130 @@ def solve(
         return _solve_large(instance, started, deadline, rng)
 
     built = build_model(instance)
+    hint_deadline = time.perf_counter() + _HINT_SHARE * (deadline - time.perf_counter())
+    hint = _hint_from_heuristic(instance, built, rng, hint_deadline)
+    return _solve_full(instance, built, hint, started, deadline, threads, seed)
+
+
+_HINT_SHARE = 0.15
+"""Most of the time spent improving the constructed roster before CP-SAT starts from it."""
+
+_SEARCH_SHARE = 0.4
+"""Share of the time for the first phase (LP search plus large-neighbourhood search)."""
+
+_GAP_FOR_PROOF = 0.03
+"""After the first phase, a relative gap below this goes to the proving phase; above it the
+neighbourhood search goes on."""
+
+
+def _hint_from_heuristic(
+    instance: Instance, built: _Built, rng: random.Random, deadline: float
+) -> list[tuple[int, int]] | None:
+    """(variable index, value) for every shift and works Boolean, from the construction
+    improved person by person until `deadline`.
+
+    None when the construction does not place everybody (CP-SAT then starts without a hint).
+    """
+    h = _prepare(instance)
+    lines: list[list[int]] = []
+    for e in range(len(instance.staff)):
+        cost = h.costs.matrix(e)
+        line = _construct(h.rules[e], cost, h.follows, h.lengths, h.patterns[e], rng)
+        if line is None or time.perf_counter() > deadline:
+            return None
+        h.costs.add(line, +1)
+        lines.append(line)
+    _improve(instance, h, lines, rng, deadline, exact_seconds=1.0)
+    return _complete_hint(built, lines, deadline)
+
+
+def _complete_hint(
+    built: _Built, lines: list[list[int]], deadline: float
+) -> list[tuple[int, int]] | None:
+    """Every variable's value for `lines`: CP-SAT completes the auxiliary ones (flow arcs,
+    weekend flags, cover slacks) with the shift Booleans fixed, as a partial hint would
+    otherwise often be dropped by the search."""
+    proto = built.model.proto
+    proto.clear_solution_hint()
+    for e, line in enumerate(lines):
+        for d, (day, w) in enumerate(zip(built.x[e], built.works[e], strict=True)):
+            if w is not None:
+                proto.solution_hint.vars.append(w.index)
+                proto.solution_hint.values.append(int(line[d] >= 0))
+                proto.solution_hint.vars.extend(v.index for v in day.values())
+                proto.solution_hint.values.extend(int(line[d] == si) for si in day)
     solver = cp_model.CpSolver()
-    params = solver.parameters
-    params.num_workers = max(1, threads)
-    params.random_seed = seed
-    params.max_time_in_seconds = max(0.05, deadline - time.perf_counter())
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = max(0.05, min(5.0, deadline - time.perf_counter()))
     status = solver.solve(built.model)
-    name = _STATUS.get(status, "UNKNOWN")
+    proto.clear_solution_hint()
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Solution(False, None, {}, time.perf_counter() - started, name)
-    values = list(solver.response_proto.solution)
-    roster = _roster(instance, built, values)
-    objective = round(solver.objective_value)
-    return Solution(True, objective, roster, time.perf_counter() - started, name)
+        return None
+    return list(enumerate(solver.response_proto.solution))
+
+
+def _solve_full(
+    instance: Instance,
+    built: _Built,
+    hint: list[tuple[int, int]] | None,
+    started: float,
+    deadline: float,
+    threads: int,
+    seed: int,
+) -> Solution:
+    """Two CP-SAT phases on the full model, the best roster of either kept.
+
+    Phase 1 (`_SEARCH_SHARE` of the time): one LP-based full search and, with two or more
+    threads, large-neighbourhood search interleaved on the others; it finds good rosters fast.
+    Phase 2 (the rest), started from phase 1's best roster: only full searches (the LP one and
+    a reduced-cost one), which close the gap and prove optimality where the search can.
+    """
+    workers = max(1, threads)
+    best: tuple[int, list[int]] | None = None
+    status = cp_model.UNKNOWN
+    gap = 1.0
+    for phase in (1, 2):
+        left = deadline - time.perf_counter()
+        if left <= 0.05:
+            break
+        model = built.model
+        proto = model.proto
+        proto.clear_solution_hint()
+        if best is not None:
+            proto.solution_hint.vars.extend(range(len(best[1])))
+            proto.solution_hint.values.extend(best[1])
+        elif hint is not None:
+            proto.solution_hint.vars.extend(i for i, _ in hint)
+            proto.solution_hint.values.extend(v for _, v in hint)
+        solver = cp_model.CpSolver()
+        params = solver.parameters
+        params.num_workers = workers
+        params.random_seed = seed
+        if phase == 1:
+            params.max_time_in_seconds = max(0.05, left * _SEARCH_SHARE)
+            params.subsolvers.append("max_lp")
+        else:
+            params.max_time_in_seconds = left
+            if workers > 1 and gap < _GAP_FOR_PROOF:
+                params.num_full_subsolvers = workers
+                params.subsolvers.extend(["max_lp", "reduced_costs"])
+            else:
+                params.subsolvers.append("max_lp")
+        status = solver.solve(model)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            gap = 1 - solver.best_objective_bound / max(1.0, solver.objective_value)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            objective = round(solver.objective_value)
+            if best is None or objective <= best[0]:
+                best = (objective, list(solver.response_proto.solution))
+        if status in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
+            break
+    seconds = time.perf_counter() - started
+    if best is None:
+        return Solution(False, None, {}, seconds, _STATUS.get(status, "UNKNOWN"))
+    name = "OPTIMAL" if status == cp_model.OPTIMAL else "FEASIBLE"
+    return Solution(True, best[0], _roster(instance, built, best[1]), seconds, name)
 
 
 def _solve_large(
