@@ -1,121 +1,171 @@
-"""Benchmark: the Curtois & Qu nurse-rostering instances (issue #6, item 3).
+"""Benchmark: the Curtois & Qu nurse-rostering instances (issue #6), CP-SAT model.
 
     .venv/bin/python bench/roster_curtois.py [--time-limit 60] [--threads 2]
-        [--instances 1-12] [--long-limit 600 --long 8,12] [--write-readme]
+        [--instances 1-12] [--long-limit 600 [--long-instances 8,12]]
+        [--synthetic 150x364x32] [--write-readme]
 
-Solves each instance with `duty/roster/curtois_model.py` (OR-Tools CP-SAT) within the time
-limit (model building included), re-evaluates the roster with the independent evaluator
-(`duty/roster/curtois.py`, which never calls the solver) and prints, per instance: best known
-(upper bound of `best_known.csv`), the solver's objective, the evaluator's, the gap to the
-best known, the status and the seconds. `--long` instances are solved again with
-`--long-limit`. `--write-readme` replaces the table between the markers in bench/README.md.
-
-Instances: T. Curtois and R. Qu, "Computational results on new staff scheduling benchmark
-instances", 2014, schedulingbenchmarks.org (copies in ../shared/benchdata/shift_scheduling/).
+Each instance runs in its own process: parse, `curtois_model.solve` (what `shequ roster bench`
+calls, model building included in its seconds), then the independent `curtois.evaluate`. The
+table shows the best-known value from best_known.csv (upper bound), the solver's objective,
+the evaluator's penalty of the returned roster (they must agree), the gap to the best-known
+value, the solver's status, the solver's seconds and the child process's wall time (Python
+start, parsing and evaluation included). --long-limit adds rows for --long-instances at that
+limit; --synthetic adds a generated instance (tests/duty/synthetic_curtois.py, seed 1) of that
+size, which has no best-known value. Nothing is asserted: the script prints, and with
+--write-readme replaces the table between the roster_curtois markers in bench/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import datetime as dt
+import json
 import os
 import platform
+import re
+import resource
+import subprocess
 import sys
+import tempfile
+import time
 from importlib.metadata import version
 from pathlib import Path
 
-from shequ.duty.roster.curtois import evaluate, parse_instance
-from shequ.duty.roster.curtois_model import solve
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SHEQU_SHARED_DIR") or REPO.parent / "shared")
+if not SHARED.is_dir() and Path("/work/shared").is_dir():
+    SHARED = Path("/work/shared")
+DATA = SHARED / "benchdata" / "shift_scheduling"
+README = REPO / "bench" / "README.md"
+BEGIN, END = "<!-- roster_curtois:begin -->", "<!-- roster_curtois:end -->"
 
-HERE = Path(__file__).resolve().parent
-README = HERE / "README.md"
-BEGIN, END = "<!-- curtois-table:begin -->", "<!-- curtois-table:end -->"
-
-
-def data_dir() -> Path:
-    for base in (HERE.parent.parent / "shared", Path("/work/shared")):
-        path = base / "benchdata" / "shift_scheduling"
-        if path.is_dir():
-            return path
-    sys.exit("benchdata/shift_scheduling not found beside the checkout")
-
-
-def numbers(spec: str) -> list[int]:
-    out: list[int] = []
-    for part in spec.split(","):
-        a, _, b = part.partition("-")
-        out.extend(range(int(a), int(b or a) + 1))
-    return out
+HEADER = (
+    "| instance | days × staff × shifts | limit | best known | objective | evaluated "
+    "| gap | status | seconds | wall |\n"
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |"
+)
 
 
-def run(path: Path, best: int, limit: float, threads: int) -> dict:
-    instance = parse_instance(path.read_text())
-    solution = solve(instance, time_limit_s=limit, threads=threads)
-    evaluated = evaluate(instance, solution.roster).penalty if solution.feasible else None
-    gap = 100 * (solution.objective - best) / best if solution.feasible and best else None
+def child(path: str, time_limit: float, threads: int) -> dict:
+    """One instance, in this (child) process: solve, then re-check independently."""
+    from shequ.duty.roster.curtois import evaluate, parse_instance
+    from shequ.duty.roster.curtois_model import solve
+
+    instance = parse_instance(path)
+    solution = solve(instance, time_limit_s=time_limit, threads=threads)
+    checked = evaluate(instance, solution.roster) if solution.feasible else None
     return {
-        "instance": path.stem,
-        "limit": limit,
-        "best": best,
+        "size": f"{instance.horizon} × {len(instance.staff)} × {len(instance.shifts)}",
+        "feasible": bool(solution.feasible and checked is not None and checked.feasible),
         "objective": solution.objective,
-        "evaluated": evaluated,
-        "gap": gap,
-        "status": solution.status.lower(),
+        "evaluated": checked.penalty if checked is not None else None,
+        "violations": checked.violations[:3] if checked is not None else [],
+        "status": solution.status,
         "seconds": solution.seconds,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
 
-def row(r: dict) -> str:
-    def fmt(v):  # type: ignore[no-untyped-def]
-        return "—" if v is None else str(v)
-
-    gap = "—" if r["gap"] is None else f"{r['gap']:.2f} %"
-    return (
-        f"| {r['instance']} | {r['limit']:g} | {r['best']} | {fmt(r['objective'])} | "
-        f"{fmt(r['evaluated'])} | {gap} | {r['status']} | {r['seconds']:.1f} |"
+def run(name: str, path: Path, limit: float, threads: int, best: int | None) -> str:
+    started = time.perf_counter()
+    command = [sys.executable, __file__, "--child", str(path), "--time-limit", str(limit)]
+    done = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [*command, "--threads", str(threads)],
+        check=True,
+        capture_output=True,
+        text=True,
     )
+    wall = time.perf_counter() - started
+    r = json.loads(done.stdout.strip().splitlines()[-1])
+    gap = "—"
+    if best and r["objective"] is not None:
+        gap = f"{100 * (r['objective'] - best) / best:.1f} %"
+    status = r["status"].lower() + ("" if r["feasible"] else " (not feasible)")
+    row = (
+        f"| {name} | {r['size']} | {limit:g} s | {best if best is not None else '—'} "
+        f"| {r['objective']} | {r['evaluated']} | {gap} | {status} "
+        f"| {r['seconds']:.1f} | {wall:.1f} |"
+    )
+    print(row, flush=True)
+    for violation in r["violations"]:
+        print(f"|   ! {violation}")
+    return row
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--time-limit", type=float, default=60)
+def pick(spec: str) -> list[int]:
+    """'1-7,9' -> [1, 2, 3, 4, 5, 6, 7, 9]."""
+    out: list[int] = []
+    for part in (p.strip() for p in spec.split(",") if p.strip()):
+        first, _, last = part.partition("-")
+        out.extend(range(int(first), int(last or first) + 1))
+    return out
+
+
+def best_known() -> dict[str, int]:
+    sys.path.insert(0, str(REPO / "src"))
+    from shequ.duty.roster.curtois import load_best_known
+
+    return {
+        name: row["best_known_upper_bound"]
+        for name, row in load_best_known(DATA / "best_known.csv").items()
+    }
+
+
+def write_readme(rows: list[str], preamble: str) -> None:
+    text = README.read_text(encoding="utf-8")
+    if BEGIN not in text or END not in text:
+        raise SystemExit(f"{README}: markers {BEGIN} / {END} not found")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    table = "\n".join([preamble, "", HEADER, *rows])
+    README.write_text(f"{head}{BEGIN}\n{table}\n{END}{tail}", encoding="utf-8")
+    print(f"wrote the table into {README.relative_to(REPO)}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--instances", default="1-12")
-    parser.add_argument("--long", default="")
-    parser.add_argument("--long-limit", type=float, default=600)
+    parser.add_argument("--instances", default="1-12", help="e.g. 1-7,9")
+    parser.add_argument("--long-limit", type=float, help="extra rows at this limit")
+    parser.add_argument("--long-instances", default="8,12")
+    parser.add_argument("--synthetic", help="STAFFxDAYSxSHIFTS, e.g. 150x364x32")
     parser.add_argument("--write-readme", action="store_true")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    base = data_dir()
-    with (base / "best_known.csv").open() as f:
-        best = {r["instance"]: int(r["best_known_upper_bound"]) for r in csv.DictReader(f)}
-    header = (
-        f"{dt.date.today()} — {platform.node()}, {os.cpu_count()} CPUs, Python "
-        f"{sys.version.split()[0]}, OR-Tools {version('ortools')}, {args.threads} threads"
+    if args.child:
+        print(json.dumps(child(args.child, args.time_limit, args.threads)))
+        return 0
+
+    best = best_known()
+    preamble = (
+        f"`{' '.join(['.venv/bin/python bench/roster_curtois.py', *sys.argv[1:]])}` — "
+        f"{platform.machine()} × {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"OR-Tools {version('ortools')}, {args.threads} threads"
     )
-    print("#", header)
-    lines = [
-        "| instance | limit s | best known | objective | evaluated | gap | status | seconds |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
-    ]
-    print(lines[0])
-    jobs = [(n, args.time_limit) for n in numbers(args.instances)]
-    jobs += [(n, args.long_limit) for n in (numbers(args.long) if args.long else [])]
-    for n, limit in jobs:
+    print(f"# {preamble}")
+    print(HEADER)
+    rows = []
+    runs = [(n, args.time_limit) for n in pick(args.instances)]
+    if args.long_limit:
+        runs += [(n, args.long_limit) for n in pick(args.long_instances)]
+    for n, limit in runs:
         name = f"Instance{n}"
-        result = run(base / "instances" / f"{name}.txt", best[name], limit, args.threads)
-        lines.append(row(result))
-        print(lines[-1], flush=True)
+        path = DATA / "instances" / f"{name}.txt"
+        rows.append(run(name, path, limit, args.threads, best.get(name)))
+    if args.synthetic:
+        staff, days, shifts = (int(v) for v in re.split(r"[x×]", args.synthetic))
+        sys.path.insert(0, str(REPO))
+        from tests.duty.synthetic_curtois import generate
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"synthetic_{staff}x{days}x{shifts}.txt"
+            path.write_text(generate(staff=staff, days=days, shifts=shifts, seed=1))
+            name = "synthetic seed 1"
+            rows.append(run(name, path, args.time_limit, args.threads, None))
     if args.write_readme:
-        text = README.read_text()
-        table = "\n".join([BEGIN, f"Measured {header}.", "", *lines, END])
-        if BEGIN in text:
-            start, end = text.index(BEGIN), text.index(END) + len(END)
-            text = text[:start] + table + text[end:]
-        else:
-            text = text.rstrip() + "\n\n" + table + "\n"
-        README.write_text(text)
+        write_readme(rows, preamble)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

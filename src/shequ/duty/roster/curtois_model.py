@@ -218,11 +218,6 @@ def _run_rules(model: cp_model.CpModel, person: Staff, works: list[Var | None]) 
             add_or(clause)
 
 
-_FLOW = True
-_LOG = False
-_SUB_PARAMS: dict = {}
-
-
 def _pattern_flow(model: cp_model.CpModel, pattern: _Pattern, works: list[Var | None]) -> None:
     """One person's work/off days as a path through the run states (a redundant formulation).
 
@@ -277,8 +272,7 @@ def build_model(instance: Instance) -> _Built:
         px, pw = _person(model, instance, person, _allowed(instance, person))
         x.append(px)
         works.append(pw)
-        if _FLOW:
-            _pattern_flow(model, _Pattern(_rules(instance, person), instance.horizon), pw)
+        _pattern_flow(model, _Pattern(_rules(instance, person), instance.horizon), pw)
 
     coeff: dict[Var, int] = {}
     constant = 0
@@ -848,9 +842,7 @@ def _neighbourhood(
     xs = []
     for e in free:
         person = instance.staff[e]
-        x, w = _person(model, instance, person, h.rules[e].allowed)
-        if _FLOW:
-            _pattern_flow(model, h.patterns[e], w)
+        x, _ = _person(model, instance, person, h.rules[e].allowed)
         xs.append(x)
     terms: list[Var] = []
     weights: list[int] = []
@@ -887,9 +879,7 @@ def _neighbourhood(
     params.num_workers = workers
     params.random_seed = seed
     params.max_time_in_seconds = max(0.01, seconds)
-    params.log_search_progress = _LOG
-    for key, value in _SUB_PARAMS.items():
-        setattr(params, key, value)
+    params.linearization_level = 2  # cuts prove these small sub-problems much faster
     status = solver.solve(model)
     for e in free:
         costs.add(lines[e], +1)
@@ -916,7 +906,11 @@ def _roster(instance: Instance, built: _Built, values: list[int]) -> dict[str, l
 
 _FULL_MODEL_MAX_VARS = 40_000
 """Above this many shift Booleans, CP-SAT's presolve alone can outlast a one-minute limit, so
-the roster comes from the construction and person-by-person improvement instead."""
+the roster comes from the construction and neighbourhood search only."""
+
+_SMALL_MODEL_VARS = 3_000
+"""Up to this many shift Booleans the full model is quick to search and prove, so CP-SAT on
+the full model gets most of the time; above it the neighbourhood search does."""
 
 _RESERVE_S = 0.3
 """Kept back from the time limit for reading the roster out after the search stops."""
@@ -944,52 +938,90 @@ def solve(
 ) -> Solution:
     """Solve `instance` within `time_limit_s` seconds, model building included in `seconds`.
 
-    Up to `_FULL_MODEL_MAX_VARS` shift Booleans the full model goes to CP-SAT. Larger
-    instances get a constructed roster first and then improve it person by person until the
-    limit; either way the best roster found so far is what comes back.
+    1. Construct a roster person by person (`_construct`; CP-SAT on one person where that
+       fails) and improve it one person at a time until no single person can do better.
+    2. Neighbourhood search: re-plan a few people at a time with CP-SAT, the rest fixed.
+    3. Up to `_FULL_MODEL_MAX_VARS` shift Booleans, CP-SAT on the full model from the best
+       roster so far, to improve it further and prove optimality where it can; on small models
+       this gets most of the time, on larger ones step 2 does. Without a constructed roster
+       the full model is searched from scratch.
+
+    The best roster found is what comes back, whichever step found it.
     """
     started = time.perf_counter()
     deadline = started + max(0.1, time_limit_s - _RESERVE_S)
     rng = random.Random(seed)  # noqa: S311 - a seeded, reproducible search, not security
-    if _size(instance) > _FULL_MODEL_MAX_VARS:
-        return _solve_large(instance, started, deadline, rng)
+    size = _size(instance)
+    h = _prepare(instance)
+    lines, status = _first_roster(instance, h, rng, deadline)
+    if lines is None and status == "INFEASIBLE":
+        return Solution(False, None, {}, time.perf_counter() - started, status)
+    workers = max(1, threads)
+
+    if size > _FULL_MODEL_MAX_VARS:
+        if lines is None:
+            return Solution(False, None, {}, time.perf_counter() - started, status)
+        _improve(instance, h, lines, rng, _share(deadline, 0.3), exact_seconds=0.0)
+        _search(instance, h, lines, rng, deadline)
+        _improve(instance, h, lines, rng, deadline, exact_seconds=0.0)
+        roster = _lines_roster(instance, lines)
+        seconds = time.perf_counter() - started
+        return Solution(True, h.costs.penalty(lines), roster, seconds, "FEASIBLE")
 
     built = build_model(instance)
-    hint_deadline = time.perf_counter() + _HINT_SHARE * (deadline - time.perf_counter())
-    hint = _hint_from_heuristic(instance, built, rng, hint_deadline)
-    return _solve_full(instance, built, hint, started, deadline, threads, seed)
+    hint = None
+    if lines is not None:
+        _improve(instance, h, lines, rng, _share(deadline, 0.1), exact_seconds=1.0)
+        _search(
+            instance, h, lines, rng, _share(deadline, 0.2 if size <= _SMALL_MODEL_VARS else 0.75)
+        )
+        hint = _complete_hint(built, lines, deadline)
+    result = _solve_full(instance, built, hint, started, deadline, workers, seed)
+    if lines is not None and (not result.feasible or h.costs.penalty(lines) < result.objective):
+        roster = _lines_roster(instance, lines)
+        seconds = time.perf_counter() - started
+        return Solution(True, h.costs.penalty(lines), roster, seconds, "FEASIBLE")
+    return result
 
 
-_HINT_SHARE = 0.15
-"""Most of the time spent improving the constructed roster before CP-SAT starts from it."""
-
-_SEARCH_SHARE = 0.4
-"""Share of the time for the first phase (LP search plus large-neighbourhood search)."""
-
-_GAP_FOR_PROOF = 0.03
-"""After the first phase, a relative gap below this goes to the proving phase; above it the
-neighbourhood search goes on."""
+def _share(deadline: float, share: float) -> float:
+    """The moment `share` of the time left until `deadline` has passed."""
+    now = time.perf_counter()
+    return now + share * max(0.0, deadline - now)
 
 
-def _hint_from_heuristic(
-    instance: Instance, built: _Built, rng: random.Random, deadline: float
-) -> list[tuple[int, int]] | None:
-    """(variable index, value) for every shift and works Boolean, from the construction
-    improved person by person until `deadline`.
+def _search(
+    instance: Instance, h: _Heuristic, lines: list[list[int]], rng: random.Random, deadline: float
+) -> None:
+    """Neighbourhood search (in place): re-plan k random people together, the rest fixed.
 
-    None when the construction does not place everybody (CP-SAT then starts without a hint).
+    Each sub-problem gets at most a second; k grows while they solve fast and shrinks when
+    they run out of time. A change is kept when it does not make the penalty worse.
     """
-    h = _prepare(instance)
-    lines: list[list[int]] = []
-    for e in range(len(instance.staff)):
-        cost = h.costs.matrix(e)
-        line = _construct(h.rules[e], cost, h.follows, h.lengths, h.patterns[e], rng)
-        if line is None or time.perf_counter() > deadline:
-            return None
-        h.costs.add(line, +1)
-        lines.append(line)
-    _improve(instance, h, lines, rng, deadline, exact_seconds=1.0)
-    return _complete_hint(built, lines, deadline)
+    people = len(lines)
+    if people < 2:
+        return
+    k, step = 2, 0
+    while True:
+        left = deadline - time.perf_counter()
+        if left <= 0.05:
+            return
+        step += 1
+        free = rng.sample(range(people), min(k, people))
+        seconds = min(1.0, left)
+        started = time.perf_counter()
+        found = _neighbourhood(instance, h, lines, free, seconds, 1, step)
+        took = time.perf_counter() - started
+        if found is not None and found[0] <= 0:
+            for e, line in zip(free, found[1], strict=True):
+                h.costs.add(lines[e], -1)
+                lines[e] = line
+                h.costs.add(line, +1)
+        if took < 0.3 * seconds:
+            if rng.random() < 0.3:
+                k = min(people, k + 1)
+        else:
+            k = max(2, k - 1)
 
 
 def _complete_hint(
@@ -1024,50 +1056,45 @@ def _solve_full(
     hint: list[tuple[int, int]] | None,
     started: float,
     deadline: float,
-    threads: int,
+    workers: int,
     seed: int,
 ) -> Solution:
-    """Two CP-SAT phases on the full model, the best roster of either kept.
+    """CP-SAT on the full model until the deadline.
 
-    Phase 1 (`_SEARCH_SHARE` of the time): one LP-based full search and, with two or more
-    threads, large-neighbourhood search interleaved on the others; it finds good rosters fast.
-    Phase 2 (the rest), started from phase 1's best roster: only full searches (the LP one and
-    a reduced-cost one), which close the gap and prove optimality where the search can.
+    With a hint (a complete roster), only full searches run: the LP one and, with two or more
+    threads, a reduced-cost one; from a good roster they improve it and prove optimality
+    where they can. Without one, a first phase (40 % of the time) runs the LP search with
+    large-neighbourhood search interleaved to find rosters, then the full searches start
+    from its best.
     """
-    workers = max(1, threads)
     best: tuple[int, list[int]] | None = None
     status = cp_model.UNKNOWN
-    gap = 1.0
     for phase in (1, 2):
+        if phase == 1 and hint is not None:
+            continue
         left = deadline - time.perf_counter()
         if left <= 0.05:
             break
-        model = built.model
-        proto = model.proto
+        proto = built.model.proto
         proto.clear_solution_hint()
-        if best is not None:
-            proto.solution_hint.vars.extend(range(len(best[1])))
-            proto.solution_hint.values.extend(best[1])
-        elif hint is not None:
-            proto.solution_hint.vars.extend(i for i, _ in hint)
-            proto.solution_hint.values.extend(v for _, v in hint)
+        start = best[1] if best is not None else [v for _, v in hint] if hint else None
+        if start is not None:
+            proto.solution_hint.vars.extend(range(len(start)))
+            proto.solution_hint.values.extend(start)
         solver = cp_model.CpSolver()
         params = solver.parameters
         params.num_workers = workers
         params.random_seed = seed
         if phase == 1:
-            params.max_time_in_seconds = max(0.05, left * _SEARCH_SHARE)
+            params.max_time_in_seconds = max(0.05, left * 0.4)
             params.subsolvers.append("max_lp")
         else:
             params.max_time_in_seconds = left
-            if workers > 1 and gap < _GAP_FOR_PROOF:
+            params.subsolvers.append("max_lp")
+            if workers > 1:
                 params.num_full_subsolvers = workers
-                params.subsolvers.extend(["max_lp", "reduced_costs"])
-            else:
-                params.subsolvers.append("max_lp")
-        status = solver.solve(model)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            gap = 1 - solver.best_objective_bound / max(1.0, solver.objective_value)
+                params.subsolvers.append("reduced_costs")
+        status = solver.solve(built.model)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             objective = round(solver.objective_value)
             if best is None or objective <= best[0]:
@@ -1079,16 +1106,3 @@ def _solve_full(
         return Solution(False, None, {}, seconds, _STATUS.get(status, "UNKNOWN"))
     name = "OPTIMAL" if status == cp_model.OPTIMAL else "FEASIBLE"
     return Solution(True, best[0], _roster(instance, built, best[1]), seconds, name)
-
-
-def _solve_large(
-    instance: Instance, started: float, deadline: float, rng: random.Random
-) -> Solution:
-    h = _prepare(instance)
-    lines, status = _first_roster(instance, h, rng, deadline)
-    if lines is None:
-        return Solution(False, None, {}, time.perf_counter() - started, status)
-    _improve(instance, h, lines, rng, deadline, exact_seconds=0.0)
-    objective = h.costs.penalty(lines)
-    roster = _lines_roster(instance, lines)
-    return Solution(True, objective, roster, time.perf_counter() - started, "FEASIBLE")
