@@ -12,7 +12,7 @@ value, the solver's status, the solver's seconds and the child process's wall ti
 start, parsing and evaluation included). --long-limit adds rows for --long-instances at that
 limit; --synthetic adds a generated instance (tests/duty/synthetic_curtois.py, seed 1) of that
 size, which has no best-known value. Nothing is asserted: the script prints, and with
---write-readme replaces the table between the roster_curtois markers in bench/README.md.
+--write-readme replaces the table between the curtois-table markers in bench/README.md.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ if not SHARED.is_dir() and Path("/work/shared").is_dir():
     SHARED = Path("/work/shared")
 DATA = SHARED / "benchdata" / "shift_scheduling"
 README = REPO / "bench" / "README.md"
-BEGIN, END = "<!-- roster_curtois:begin -->", "<!-- roster_curtois:end -->"
+BEGIN, END = "<!-- curtois-table:begin -->", "<!-- curtois-table:end -->"
 
 HEADER = (
     "| instance | days × staff × shifts | limit | best known | objective | evaluated "
@@ -78,7 +78,7 @@ def run(name: str, path: Path, limit: float, threads: int, best: int | None) -> 
     r = json.loads(done.stdout.strip().splitlines()[-1])
     gap = "—"
     if best and r["objective"] is not None:
-        gap = f"{100 * (r['objective'] - best) / best:.1f} %"
+        gap = f"{100 * (r['objective'] - best) / best:.2f} %"
     status = r["status"].lower() + ("" if r["feasible"] else " (not feasible)")
     row = (
         f"| {name} | {r['size']} | {limit:g} s | {best if best is not None else '—'} "

@@ -19,17 +19,26 @@ Modelling choices that keep the model small and its LP relaxation tight:
   s) forces day s+j on for every j < min, and the same for days off. Runs reaching the last day
   satisfy these anyway, and runs from day 0 are not constrained, as in the evaluator;
 * a weekend Boolean per (person, weekend) bounded below by both weekend days;
-* cover as count + under - over == requirement with integer slacks paid by their weights.
+* cover as count + under - over == requirement with integer slacks paid by their weights;
+* redundantly, each person's work/off days as a path through run states (`_pattern_flow`):
+  its LP relaxation is the convex hull of the valid day patterns, which tightens the bound.
 
-`solve` adds a first-solution step for large instances: a fast feasibility solve, one person at
-a time, whose roster seeds the full solve as a hint and is returned if nothing better is found
-within the time limit. Hard rules only ever link one person's days, so these per-person
-rosters together are always feasible.
+Building stays cheap in Python: unnamed Booleans, clauses and at-most-ones rather than linear
+constraints where possible, linear expressions built once per constraint.
+
+`solve` (see its docstring) does not hand everything to CP-SAT. Hard rules only ever link one
+person's days, so a roster can be built one person at a time (`_construct`, a day-by-day
+construction with look-ahead tables, and CP-SAT on that one person where it fails), and with
+the others fixed a person's share of the penalty is linear, which makes re-planning one person
+or a few people (neighbourhood search) cheap. That gives a feasible roster within seconds even
+on year-long instances where CP-SAT's presolve of the full model alone outlasts a minute, and
+the best roster found is always what `solve` returns.
 """
 
 from __future__ import annotations
 
 import random
+import threading
 import time
 from dataclasses import dataclass
 
@@ -820,76 +829,144 @@ _STATUS = {
 }
 
 
-def _neighbourhood(
-    instance: Instance,
-    h: _Heuristic,
-    lines: list[list[int]],
-    free: list[int],
-    seconds: float,
-    workers: int,
-    seed: int,
-) -> tuple[int, list[list[int]]] | None:
-    """Re-plan the people in `free` together, everybody else fixed: (penalty change, lines).
+def _sub_model(
+    instance: Instance, h: _Heuristic, lines: list[list[int]], free: list[int]
+) -> tuple[cp_model.CpModel, list[list[dict[int, Var]]]]:
+    """The people in `free` re-planned together, everybody else fixed.
 
-    The sub-model holds only the free people's variables; the others' cover counts are
-    constants. The current lines are the hint, so a solve that stops early still returns a
-    roster at least as good. None when the solver found nothing within `seconds`.
+    Only the free people's variables are in the model; the others' cover counts are constants,
+    and the free people's current lines are the hint.
     """
     model = cp_model.CpModel()
     costs = h.costs
-    for e in free:
-        costs.add(lines[e], -1)
-    xs = []
-    for e in free:
-        person = instance.staff[e]
-        x, _ = _person(model, instance, person, h.rules[e].allowed)
-        xs.append(x)
+    xs = [_person(model, instance, instance.staff[e], h.rules[e].allowed)[0] for e in free]
     terms: list[Var] = []
     weights: list[int] = []
-    before = 0
+    touched: dict[tuple[int, int], list[Var]] = {}
     for e, x in zip(free, xs, strict=True):
         for (d, si), w in costs.requests[e].items():
             var = x[d].get(si)
             if var is not None:
                 terms.append(var)
                 weights.append(w)
-        before += sum(costs.requests[e].get((d, si), 0) for d, si in enumerate(lines[e]) if si >= 0)
-    touched: dict[tuple[int, int], list[Var]] = {}
-    for x in xs:
         for d, day in enumerate(x):
             for si, var in day.items():
+                model.add_hint(var, lines[e][d] == si)
                 if costs.under[d][si] or costs.over[d][si]:
                     touched.setdefault((d, si), []).append(var)
     for (d, si), on in touched.items():
-        fixed, req = costs.count[d][si], costs.req[d][si]
-        now = fixed + sum(1 for e in free if lines[e][d] == si)
-        before += max(0, req - now) * costs.under[d][si] + max(0, now - req) * costs.over[d][si]
+        fixed = costs.count[d][si] - sum(1 for e in free if lines[e][d] == si)
+        req = costs.req[d][si]
         under = model.new_int_var(0, max(0, req - fixed), "")
         over = model.new_int_var(0, len(on) + fixed, "")
         model.add(cp_model.LinearExpr.sum(on) + under - over == req - fixed)
         terms.extend((under, over))
         weights.extend((costs.under[d][si], costs.over[d][si]))
-    for e, x in zip(free, xs, strict=True):
-        for d, day in enumerate(x):
-            for si, var in day.items():
-                model.add_hint(var, lines[e][d] == si)
     model.minimize(cp_model.LinearExpr.weighted_sum(terms, weights))
-    solver = cp_model.CpSolver()
-    params = solver.parameters
-    params.num_workers = workers
-    params.random_seed = seed
-    params.max_time_in_seconds = max(0.01, seconds)
-    params.linearization_level = 2  # cuts prove these small sub-problems much faster
-    status = solver.solve(model)
-    for e in free:
-        costs.add(lines[e], +1)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    new_lines = [
-        [next((si for si, v in day.items() if solver.boolean_value(v)), -1) for day in x]
-        for x in xs
-    ]
-    return round(solver.objective_value) - before, new_lines
+    return model, xs
+
+
+def _delta(h: _Heuristic, lines: list[list[int]], free: list[int], new: list[list[int]]) -> int:
+    """Exact change of the penalty if the free people's lines became `new` (others as now)."""
+    costs = h.costs
+    change = 0
+    moved: dict[tuple[int, int], int] = {}
+    for e, line in zip(free, new, strict=True):
+        own = costs.requests[e]
+        for d, (was, now) in enumerate(zip(lines[e], line, strict=True)):
+            if was == now:
+                continue
+            if was >= 0:
+                change -= own.get((d, was), 0)
+                moved[d, was] = moved.get((d, was), 0) - 1
+            if now >= 0:
+                change += own.get((d, now), 0)
+                moved[d, now] = moved.get((d, now), 0) + 1
+    for (d, si), step in moved.items():
+        if not step:
+            continue
+        req, under, over = costs.req[d][si], costs.under[d][si], costs.over[d][si]
+        before = costs.count[d][si]
+        after = before + step
+        change += (max(0, req - after) - max(0, req - before)) * under
+        change += (max(0, after - req) - max(0, before - req)) * over
+    return change
+
+
+def _search(
+    instance: Instance,
+    h: _Heuristic,
+    lines: list[list[int]],
+    rng: random.Random,
+    deadline: float,
+    threads: int,
+) -> None:
+    """Neighbourhood search (in place): re-plan k random people together, the rest fixed.
+
+    One search loop per thread, each on people the others are not re-planning (CP-SAT lets
+    Python threads run while it solves). Each sub-problem gets at most a second; k grows while
+    they solve fast and shrinks when they run out of time. A new plan is kept when, against
+    the roster as it is by then, it does not make the penalty worse.
+    """
+    people = len(lines)
+    if people < 2:
+        return
+    lock = threading.Lock()
+    busy: set[int] = set()
+    size = [2]
+    seeds = [rng.randrange(1 << 30) for _ in range(max(1, threads))]
+
+    def loop(seed: int) -> None:
+        own = random.Random(seed)  # noqa: S311 - a seeded, reproducible search, not security
+        step = 0
+        while True:
+            left = deadline - time.perf_counter()
+            if left <= 0.05:
+                return
+            with lock:
+                pool = [e for e in range(people) if e not in busy]
+                if len(pool) < 2:
+                    return
+                free = own.sample(pool, min(size[0], len(pool)))
+                busy.update(free)
+                model, xs = _sub_model(instance, h, lines, free)
+            step += 1
+            solver = cp_model.CpSolver()
+            params = solver.parameters
+            params.num_workers = 1
+            params.random_seed = seed + step
+            params.max_time_in_seconds = seconds = max(0.01, min(1.0, left))
+            params.linearization_level = 2  # cuts prove these small sub-problems much faster
+            started = time.perf_counter()
+            status = solver.solve(model)
+            took = time.perf_counter() - started
+            with lock:
+                busy.difference_update(free)
+                if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                    new = [
+                        [
+                            next((si for si, v in d.items() if solver.boolean_value(v)), -1)
+                            for d in x
+                        ]
+                        for x in xs
+                    ]
+                    if _delta(h, lines, free, new) <= 0:
+                        for e, line in zip(free, new, strict=True):
+                            h.costs.add(lines[e], -1)
+                            lines[e] = line
+                            h.costs.add(line, +1)
+                if took < 0.3 * seconds:
+                    if own.random() < 0.3:
+                        size[0] = min(people // max(1, threads), size[0] + 1)
+                else:
+                    size[0] = max(2, size[0] - 1)
+
+    workers = [threading.Thread(target=loop, args=(seed,)) for seed in seeds[1:]]
+    for worker in workers:
+        worker.start()
+    loop(seeds[0])
+    for worker in workers:
+        worker.join()
 
 
 def _roster(instance: Instance, built: _Built, values: list[int]) -> dict[str, list[str]]:
@@ -908,9 +985,11 @@ _FULL_MODEL_MAX_VARS = 40_000
 """Above this many shift Booleans, CP-SAT's presolve alone can outlast a one-minute limit, so
 the roster comes from the construction and neighbourhood search only."""
 
-_SMALL_MODEL_VARS = 3_000
-"""Up to this many shift Booleans the full model is quick to search and prove, so CP-SAT on
-the full model gets most of the time; above it the neighbourhood search does."""
+_SMALL_MODEL_VARS = 1_500
+"""Up to this many shift Booleans CP-SAT on the full model gets (almost) all the time; above
+it the neighbourhood search gets `_SEARCH_SHARE` of it first."""
+
+_SEARCH_SHARE = 0.8
 
 _RESERVE_S = 0.3
 """Kept back from the time limit for reading the roster out after the search stops."""
@@ -940,11 +1019,14 @@ def solve(
 
     1. Construct a roster person by person (`_construct`; CP-SAT on one person where that
        fails) and improve it one person at a time until no single person can do better.
-    2. Neighbourhood search: re-plan a few people at a time with CP-SAT, the rest fixed.
-    3. Up to `_FULL_MODEL_MAX_VARS` shift Booleans, CP-SAT on the full model from the best
-       roster so far, to improve it further and prove optimality where it can; on small models
-       this gets most of the time, on larger ones step 2 does. Without a constructed roster
-       the full model is searched from scratch.
+    2. Up to `_SMALL_MODEL_VARS` shift Booleans: CP-SAT on the full model from scratch for
+       the rest of the time (its LP-based searches find and prove the optimum there).
+    3. Up to `_FULL_MODEL_MAX_VARS`: neighbourhood search (re-plan a few people at a time with
+       CP-SAT, the rest fixed) for `_SEARCH_SHARE` of the time, then CP-SAT on the full model
+       from the best roster so far, to improve it and prove optimality where it can. Without
+       a constructed roster the full model is searched from scratch.
+    4. Larger: re-plan one person at a time (construction, then CP-SAT on one person) until
+       the time is up or nobody can improve alone.
 
     The best roster found is what comes back, whichever step found it.
     """
@@ -961,67 +1043,44 @@ def solve(
     if size > _FULL_MODEL_MAX_VARS:
         if lines is None:
             return Solution(False, None, {}, time.perf_counter() - started, status)
-        _improve(instance, h, lines, rng, _share(deadline, 0.3), exact_seconds=0.0)
-        _search(instance, h, lines, rng, deadline)
+        # Sub-problems of several people over a long horizon are too slow for CP-SAT within a
+        # minute: re-plan one person at a time, by the construction until that stops paying,
+        # then also by CP-SAT on that person alone.
         _improve(instance, h, lines, rng, deadline, exact_seconds=0.0)
-        roster = _lines_roster(instance, lines)
-        seconds = time.perf_counter() - started
-        return Solution(True, h.costs.penalty(lines), roster, seconds, "FEASIBLE")
+        _improve(instance, h, lines, rng, deadline, exact_seconds=2.0)
+        return _lines_solution(instance, h, lines, started)
 
-    built = build_model(instance)
-    hint = None
-    if lines is not None:
-        _improve(instance, h, lines, rng, _share(deadline, 0.1), exact_seconds=1.0)
-        _search(
-            instance, h, lines, rng, _share(deadline, 0.2 if size <= _SMALL_MODEL_VARS else 0.75)
-        )
-        hint = _complete_hint(built, lines, deadline)
-    result = _solve_full(instance, built, hint, started, deadline, workers, seed)
+    if size <= _SMALL_MODEL_VARS:
+        # Small: CP-SAT's full searches find and prove the optimum best from scratch; the
+        # constructed roster is only kept in case they find nothing.
+        if lines is not None:
+            _improve(instance, h, lines, rng, _share(deadline, 0.05), exact_seconds=1.0)
+        built = build_model(instance)
+        result = _solve_full(instance, built, None, started, deadline, workers, seed, False)
+    else:
+        built = build_model(instance)
+        hint = None
+        if lines is not None:
+            _improve(instance, h, lines, rng, _share(deadline, 0.1), exact_seconds=1.0)
+            _search(instance, h, lines, rng, _share(deadline, _SEARCH_SHARE), workers)
+            hint = _complete_hint(built, lines, deadline)
+        result = _solve_full(instance, built, hint, started, deadline, workers, seed, True)
     if lines is not None and (not result.feasible or h.costs.penalty(lines) < result.objective):
-        roster = _lines_roster(instance, lines)
-        seconds = time.perf_counter() - started
-        return Solution(True, h.costs.penalty(lines), roster, seconds, "FEASIBLE")
+        return _lines_solution(instance, h, lines, started)
     return result
+
+
+def _lines_solution(
+    instance: Instance, h: _Heuristic, lines: list[list[int]], started: float
+) -> Solution:
+    roster = _lines_roster(instance, lines)
+    return Solution(True, h.costs.penalty(lines), roster, time.perf_counter() - started, "FEASIBLE")
 
 
 def _share(deadline: float, share: float) -> float:
     """The moment `share` of the time left until `deadline` has passed."""
     now = time.perf_counter()
     return now + share * max(0.0, deadline - now)
-
-
-def _search(
-    instance: Instance, h: _Heuristic, lines: list[list[int]], rng: random.Random, deadline: float
-) -> None:
-    """Neighbourhood search (in place): re-plan k random people together, the rest fixed.
-
-    Each sub-problem gets at most a second; k grows while they solve fast and shrinks when
-    they run out of time. A change is kept when it does not make the penalty worse.
-    """
-    people = len(lines)
-    if people < 2:
-        return
-    k, step = 2, 0
-    while True:
-        left = deadline - time.perf_counter()
-        if left <= 0.05:
-            return
-        step += 1
-        free = rng.sample(range(people), min(k, people))
-        seconds = min(1.0, left)
-        started = time.perf_counter()
-        found = _neighbourhood(instance, h, lines, free, seconds, 1, step)
-        took = time.perf_counter() - started
-        if found is not None and found[0] <= 0:
-            for e, line in zip(free, found[1], strict=True):
-                h.costs.add(lines[e], -1)
-                lines[e] = line
-                h.costs.add(line, +1)
-        if took < 0.3 * seconds:
-            if rng.random() < 0.3:
-                k = min(people, k + 1)
-        else:
-            k = max(2, k - 1)
 
 
 def _complete_hint(
@@ -1058,19 +1117,20 @@ def _solve_full(
     deadline: float,
     workers: int,
     seed: int,
+    search_first: bool,
 ) -> Solution:
     """CP-SAT on the full model until the deadline.
 
     With a hint (a complete roster), only full searches run: the LP one and, with two or more
     threads, a reduced-cost one; from a good roster they improve it and prove optimality
-    where they can. Without one, a first phase (40 % of the time) runs the LP search with
-    large-neighbourhood search interleaved to find rosters, then the full searches start
-    from its best.
+    where they can. Without one and with `search_first`, a first phase (40 % of the time)
+    runs the LP search with large-neighbourhood search interleaved to find rosters, then the
+    full searches start from its best.
     """
     best: tuple[int, list[int]] | None = None
     status = cp_model.UNKNOWN
     for phase in (1, 2):
-        if phase == 1 and hint is not None:
+        if phase == 1 and (hint is not None or not search_first):
             continue
         left = deadline - time.perf_counter()
         if left <= 0.05:
