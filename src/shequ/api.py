@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as SchemaValidationError
 
 import shequ
+from shequ.checkpoints.api import router as checkpoints_router
 from shequ.core.api import router as imports_router
 from shequ.core.api_auth import SessionAuth, TokenAuth
 from shequ.core.errors import ValidationError
@@ -114,3 +115,4 @@ api.add_router("/residents", residents_router)
 api.add_router("/mobilization", mobilization_router)
 api.add_router("/imports", imports_router)
 api.add_router("/duty", duty_router)
+api.add_router("/checkpoints", checkpoints_router)

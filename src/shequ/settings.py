@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "shequ.residents",
     "shequ.mobilization",
     "shequ.duty",
+    "shequ.checkpoints",
     "shequ.web",
 ]
 

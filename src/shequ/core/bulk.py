@@ -57,6 +57,42 @@ def insert_rows(
             cursor.execute(head + ", ".join([one] * len(chunk)), params)
 
 
+def insert_new_rows(
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]], *, key: str
+) -> dict[Any, int]:
+    """INSERT `rows`, skipping any whose unique `key` column is already taken (also by a
+    concurrent transaction): {key value: new primary key} for the rows that went in.
+
+    `ON CONFLICT DO NOTHING RETURNING` works the same on PostgreSQL and SQLite (≥ 3.35), so
+    two devices sending the same client UUID at once get one row, without an error.
+    """
+    if not rows:
+        return {}
+    connection = connections[router.db_for_write(model)]
+    columns = [model._meta.get_field(name) for name in fields]
+    key_field = model._meta.get_field(key)
+    quote = connection.ops.quote_name
+    head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608 - identifiers, not input
+        quote(model._meta.db_table), ", ".join(quote(f.column) for f in columns)
+    )
+    key_column, pk_column = quote(key_field.column), quote(model._meta.pk.column)
+    tail = f" ON CONFLICT ({key_column}) DO NOTHING RETURNING {key_column}, {pk_column}"
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    created: dict[Any, int] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            params = [
+                f.get_db_prep_save(value, connection)
+                for row in chunk
+                for f, value in zip(columns, row, strict=True)
+            ]
+            cursor.execute(head + ", ".join([one] * len(chunk)) + tail, params)
+            for value, pk in cursor.fetchall():
+                created[key_field.to_python(value)] = pk
+    return created
+
+
 @models.Field.register_lookup
 class AnyOf(In):
     """`field__any=[...]`: like `__in`, but one array parameter on PostgreSQL.

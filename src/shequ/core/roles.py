@@ -31,6 +31,9 @@ class Capability(models.TextChoices):
     MANAGE_NEEDS = "manage_needs", _("Declare needs and move people between communities")
     VIEW_DUTY = "view_duty", _("See rosters, attendance and hours")
     PLAN_DUTY = "plan_duty", _("Set up posts, make rosters, approve swaps, post urgent calls")
+    VIEW_PASSAGES = "view_passages", _("See the passage log, gate alerts and gate figures")
+    ISSUE_PASSES = "issue_passes", _("Issue, revoke and reissue entry passes; set gate rules")
+    GUARD_GATES = "guard_gates", _("Record passages at any gate (not only on one's own shift)")
 
 
 # Roles bound to an agency rather than a place. Their place scope comes from the places
@@ -40,6 +43,9 @@ AGENCY_ROLES = frozenset({Role.AGENCY_COORDINATOR})
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CITY_HQ: frozenset(
         {
+            Capability.VIEW_PASSAGES,
+            Capability.ISSUE_PASSES,
+            Capability.GUARD_GATES,
             Capability.VIEW_DUTY,
             Capability.PLAN_DUTY,
             Capability.VIEW_PLACES,
@@ -55,6 +61,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.DISTRICT_OFFICER: frozenset(
         {
+            Capability.VIEW_PASSAGES,
             Capability.VIEW_DUTY,
             Capability.VIEW_PLACES,
             Capability.SET_ZONE,
@@ -67,6 +74,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # "street officer or above" sets zones (issue #3).
     Role.STREET_OFFICER: frozenset(
         {
+            Capability.VIEW_PASSAGES,
+            Capability.ISSUE_PASSES,
+            Capability.GUARD_GATES,
             Capability.VIEW_DUTY,
             Capability.PLAN_DUTY,
             Capability.VIEW_PLACES,
@@ -81,6 +91,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # Full ID numbers and phones: city HQ and the staff of the resident's own community (#4).
     Role.COMMUNITY_STAFF: frozenset(
         {
+            Capability.VIEW_PASSAGES,
+            Capability.ISSUE_PASSES,
+            Capability.GUARD_GATES,
             Capability.VIEW_DUTY,
             Capability.PLAN_DUTY,
             Capability.VIEW_PLACES,
@@ -99,6 +112,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.VOLUNTEER: frozenset({Capability.VIEW_PLACES}),
     Role.INSPECTOR: frozenset(
         {
+            Capability.VIEW_PASSAGES,
             Capability.VIEW_DUTY,
             Capability.VIEW_PLACES,
             Capability.VIEW_RESIDENTS,

@@ -1,0 +1,177 @@
+"""/api/v1/checkpoints: gates, the gate page's offline snapshot, the passage batch endpoint,
+entry passes, gate rules, the passage log and gate figures. Objects outside the user's scope
+are 404."""
+
+import datetime as dt
+
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Router
+from ninja.pagination import PageNumberPagination, paginate
+
+from shequ.checkpoints import ingest, selectors, services
+from shequ.checkpoints.models import EntryPass
+from shequ.checkpoints.schemas import (
+    GateOut,
+    HourOut,
+    PassageBatchIn,
+    PassageOut,
+    PassageResultOut,
+    PassChangeIn,
+    PassIn,
+    PassOut,
+    PassReissueIn,
+    RulesIn,
+    RulesOut,
+)
+from shequ.core.roles import Capability
+from shequ.core.scopes import scope_for
+from shequ.places.models import PlaceKind
+from shequ.places.selectors import get_place_for
+from shequ.residents.models import Resident
+
+router = Router(tags=["checkpoints"])
+
+
+@router.post("/passages:batch", response=list[PassageResultOut])
+def passages_batch(request: HttpRequest, payload: PassageBatchIn):  # type: ignore[no-untyped-def]
+    """Passages recorded at gates (online or queued offline), each exactly once per client
+    UUID, answered in order: created (with the server's decision), duplicate (with the first
+    recording's decision) or rejected (with the field and the fix). Up to 1,000 per call."""
+    return [r.__dict__ for r in ingest.passages_batch(actor=request.user, items=payload.items)]
+
+
+@router.get("/gates", response=list[GateOut])
+def gates(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """Gates where you may record passages."""
+    return [
+        {"id": g.pk, "name": g.name, "community_id": g.community_id, "community": g.community.name}
+        for g in selectors.gates_for(request.user)
+    ]
+
+
+@router.get("/gates/{int:gate_id}/snapshot")
+def gate_snapshot(request: HttpRequest, gate_id: int):  # type: ignore[no-untyped-def]
+    """Everything the gate page keeps to decide offline (rules, passes with their QR text,
+    residents with the last 4 of their ID number, zones, recent exits)."""
+    gate = get_object_or_404(selectors.gates_for(request.user), pk=gate_id)
+    return selectors.gate_snapshot(gate)
+
+
+def _pass(request: HttpRequest, pass_id: int) -> EntryPass:
+    return get_object_or_404(selectors.passes_for(request.user), pk=pass_id)
+
+
+@router.get("/passes", response=list[PassOut])
+@paginate(PageNumberPagination, page_size=100)
+def passes(request: HttpRequest, community_id: int | None = None):  # type: ignore[no-untyped-def]
+    """Entry passes you issue, optionally of one community."""
+    qs = selectors.passes_for(request.user).prefetch_related("holders").order_by("pk")
+    if community_id is not None:
+        qs = qs.filter(community_id=community_id)
+    return qs
+
+
+@router.post("/passes", response={201: PassOut})
+def pass_issue(request: HttpRequest, payload: PassIn):  # type: ignore[no-untyped-def]
+    """Issue a household's entry pass (holders: everyone living there unless listed)."""
+    household = get_place_for(request.user, payload.household_id, kind=PlaceKind.HOUSEHOLD)
+    holders = None
+    if payload.holder_ids is not None:
+        holders = list(Resident.objects.filter(pk__in=payload.holder_ids))
+        if len(holders) != len(set(payload.holder_ids)):
+            raise Http404
+    p = services.pass_issue(
+        actor=request.user,
+        household=household,
+        valid_from=payload.valid_from,
+        valid_until=payload.valid_until,
+        holders=holders,
+    )
+    return 201, p
+
+
+@router.get("/passes/{int:pass_id}", response=PassOut)
+def pass_detail(request: HttpRequest, pass_id: int):  # type: ignore[no-untyped-def]
+    return _pass(request, pass_id)
+
+
+@router.post("/passes/{int:pass_id}/revoke", response=PassOut)
+def pass_revoke(request: HttpRequest, pass_id: int, payload: PassChangeIn):  # type: ignore[no-untyped-def]
+    """Revoke a pass: its QR code is refused at every gate from now on."""
+    return services.pass_revoke(
+        actor=request.user, entry_pass=_pass(request, pass_id), reason=payload.reason
+    )
+
+
+@router.post("/passes/{int:pass_id}/lost", response=PassOut)
+def pass_lost(request: HttpRequest, pass_id: int, payload: PassChangeIn):  # type: ignore[no-untyped-def]
+    """The household lost its pass: the printed copy stops working until reissued."""
+    return services.pass_report_lost(
+        actor=request.user, entry_pass=_pass(request, pass_id), note=payload.reason
+    )
+
+
+@router.post("/passes/{int:pass_id}/reissue", response=PassOut)
+def pass_reissue(request: HttpRequest, pass_id: int, payload: PassReissueIn):  # type: ignore[no-untyped-def]
+    """A new copy (new version): every earlier copy is refused."""
+    return services.pass_reissue(
+        actor=request.user, entry_pass=_pass(request, pass_id), valid_until=payload.valid_until
+    )
+
+
+def _community(request: HttpRequest, community_id: int, capability: str):  # type: ignore[no-untyped-def]
+    community = get_place_for(request.user, community_id, kind=PlaceKind.COMMUNITY)
+    if not scope_for(request.user, capability).covers(community):
+        raise Http404
+    return community
+
+
+@router.get("/communities/{int:community_id}/rules", response=RulesOut)
+def rules(request: HttpRequest, community_id: int):  # type: ignore[no-untyped-def]
+    """The gate rules in force (the defaults with the community's changes) and their version."""
+    community = _community(request, community_id, Capability.VIEW_PASSAGES)
+    version, full = services.current_rules(community)
+    return {"community_id": community.pk, "version": version, "rules": full}
+
+
+@router.put("/communities/{int:community_id}/rules", response=RulesOut)
+def rules_set(request: HttpRequest, community_id: int, payload: RulesIn):  # type: ignore[no-untyped-def]
+    """A new version of the gate rules: the changes from the defaults."""
+    community = _community(request, community_id, Capability.VIEW_PASSAGES)
+    services.rules_set(actor=request.user, community=community, rules=payload.rules)
+    version, full = services.current_rules(community)
+    return {"community_id": community.pk, "version": version, "rules": full}
+
+
+@router.get("/passages", response=list[PassageOut])
+@paginate(PageNumberPagination, page_size=100)
+def passages(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    community_id: int | None = None,
+    gate_id: int | None = None,
+    day: dt.date | None = None,
+    decision: str | None = None,
+    alert: bool | None = None,
+):
+    """The passage log (newest first) of the communities you see, filtered."""
+    qs = selectors.passages_for(request.user)
+    if community_id is not None:
+        qs = qs.filter(community_id=community_id)
+    if gate_id is not None:
+        qs = qs.filter(gate_id=gate_id)
+    if day is not None:
+        qs = qs.filter(device_time__range=selectors.local_day_bounds(day))
+    if decision:
+        qs = qs.filter(decision=decision)
+    if alert is not None:
+        qs = qs.filter(alert=alert)
+    return qs
+
+
+@router.get("/communities/{int:community_id}/hours", response=list[HourOut])
+def hours(request: HttpRequest, community_id: int, day: dt.date | None = None):  # type: ignore[no-untyped-def]
+    """Per gate per hour: passages in, out, and refused."""
+    community = _community(request, community_id, Capability.VIEW_PASSAGES)
+    return [h.__dict__ for h in selectors.gate_hours(community, day or timezone.localdate())]

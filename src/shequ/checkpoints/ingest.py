@@ -1,0 +1,505 @@
+"""Recording passages: from a gate page, an offline device's queue, or the batch API.
+
+Each item carries the device's client UUID and is recorded at most once: a resent UUID gets
+"duplicate" with the first recording's decision. Invalid items are answered with the field
+and the fix; valid items land even when others in the batch fail. The server re-decides every
+passage with the community's rules (`decisions.decide`), and flags a passage where the
+device's own (offline) decision differs.
+
+No audit row per passage: the passage row itself records who (`recorded_by`), where, and
+when (device and server time), and it can never change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shequ.checkpoints.decisions import ALERTS, REASONS, decide
+from shequ.checkpoints.models import (
+    Decision,
+    Direction,
+    EntryPass,
+    HealthCode,
+    Passage,
+    Subject,
+)
+from shequ.checkpoints.passes import read_pass_token
+from shequ.checkpoints.selectors import gates_for
+from shequ.checkpoints.services import current_rules
+from shequ.core import pii
+from shequ.core.bulk import insert_new_rows
+from shequ.core.errors import ValidationError
+from shequ.core.models import Notification, RoleAssignment
+from shequ.core.roles import Role
+from shequ.places.models import ZONE_STRICTNESS, ZoneDesignation
+from shequ.residents.models import Resident
+
+if TYPE_CHECKING:
+    from shequ.core.models import User
+    from shequ.duty.models import Post
+
+MAX_BATCH = 1000
+FUTURE_SLACK = dt.timedelta(minutes=10)  # device clocks run a little fast
+MAX_AGE = dt.timedelta(days=30)  # an offline phone may sync late, not a month late
+QUOTA_LOOKBACK = dt.timedelta(days=15)  # exit quotas count at most 14 days back
+
+CREATED, DUPLICATE, REJECTED = "created", "duplicate", "rejected"
+
+FIELDS = [
+    "client_uuid", "gate", "community", "direction", "device_time", "server_time",
+    "recorded_by", "subject", "resident", "entry_pass", "pass_version", "visitor_name",
+    "visitor_phone", "plate", "temperature", "health_code", "travel_star", "decision",
+    "reasons", "alert", "device_decision", "disagrees", "rules_version", "corrects", "note",
+]  # fmt: skip
+
+
+@dataclass
+class PassageResult:
+    client_uuid: str
+    status: str
+    id: int | None = None
+    decision: str = ""
+    reasons: list[str] = field(default_factory=list)
+    alert: bool = False
+    disagrees: bool = False
+    field: str = ""
+    message: str = ""
+
+
+class _Bad(Exception):
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field_name, message
+
+
+@dataclass
+class _Item:
+    client_uuid: uuid.UUID
+    gate_id: int
+    direction: str
+    device_time: dt.datetime
+    subject: str
+    pass_code: str
+    resident_id: int | None
+    visitor_name: str
+    visitor_phone: str
+    plate: str
+    temperature: float | None
+    health_code: str
+    travel_star: bool | None
+    device_decision: str
+    corrects: uuid.UUID | None
+    note: str
+
+
+def _text(raw: dict[str, Any], key: str, limit: int) -> str:
+    value = raw.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _Bad(key, _("Send text."))
+    value = value.strip()
+    if len(value) > limit:
+        raise _Bad(key, _("At most %d characters.") % limit)
+    return value
+
+
+def _choice(raw: dict[str, Any], key: str, choices: Sequence[str], default: str) -> str:
+    value = raw.get(key, default)
+    if value is None:
+        value = default
+    if value not in choices:
+        raise _Bad(key, _("Choose one of: %s.") % ", ".join(c or '""' for c in choices))
+    return value
+
+
+def _int_id(raw: dict[str, Any], key: str) -> int | None:
+    value = raw.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**53:
+        raise _Bad(key, _("Send the id as a whole number."))
+    return value
+
+
+def _uuid(raw: dict[str, Any], key: str, required: bool) -> uuid.UUID | None:
+    value = raw.get(key)
+    if value in (None, ""):
+        if required:
+            raise _Bad(key, _("Every item needs the device's UUID for it."))
+        return None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise _Bad(key, _("Send a UUID such as 0b6f…-…; got %s.") % str(value)[:40]) from None
+
+
+def _device_time(raw: dict[str, Any], now: dt.datetime) -> dt.datetime:
+    value = raw.get("device_time")
+    if not isinstance(value, str):
+        raise _Bad("device_time", _("Send the time at the gate as ISO 8601 text."))
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise _Bad("device_time", _("Send the time at the gate as ISO 8601 text.")) from None
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when)
+    if when > now + FUTURE_SLACK:
+        raise _Bad("device_time", _("This time is in the future: check the phone's clock."))
+    if when < now - MAX_AGE:
+        raise _Bad("device_time", _("This passage is over 30 days old; enter it by hand."))
+    return when
+
+
+def _temperature(raw: dict[str, Any]) -> float | None:
+    value = raw.get("temperature")
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _Bad("temperature", _("Send the temperature in °C as a number, e.g. 36.5."))
+    if not 34.0 <= value <= 43.0:
+        raise _Bad("temperature", _("A body temperature is between 34 and 43 °C: measure again."))
+    return round(float(value), 1)
+
+
+def parse_item(raw: Any, now: dt.datetime) -> _Item:
+    """One raw item from a device, checked field by field (raises _Bad)."""
+    if not isinstance(raw, dict):
+        raise _Bad("item", _("Each item must be an object."))
+    client_uuid = _uuid(raw, "client_uuid", required=True)
+    assert client_uuid is not None
+    gate_id = _int_id(raw, "gate_id")
+    if gate_id is None:
+        raise _Bad("gate_id", _("Say which gate."))
+    subject = _choice(raw, "subject", Subject.values, Subject.RESIDENT)
+    item = _Item(
+        client_uuid=client_uuid,
+        gate_id=gate_id,
+        direction=_choice(raw, "direction", Direction.values, ""),
+        device_time=_device_time(raw, now),
+        subject=subject,
+        pass_code=_text(raw, "pass_code", 200),
+        resident_id=_int_id(raw, "resident_id"),
+        visitor_name=_text(raw, "visitor_name", 50),
+        visitor_phone=_text(raw, "visitor_phone", 20),
+        plate=_text(raw, "plate", 16).upper().replace(" ", ""),
+        temperature=_temperature(raw),
+        health_code=_choice(raw, "health_code", HealthCode.values, ""),
+        travel_star=None,
+        device_decision=_choice(raw, "device_decision", ["", *Decision.values], ""),
+        corrects=_uuid(raw, "corrects", required=False),
+        note=_text(raw, "note", 200),
+    )
+    star = raw.get("travel_star")
+    if star is not None and not isinstance(star, bool):
+        raise _Bad("travel_star", _("Send true, false or null."))
+    item.travel_star = star
+    if subject == Subject.RESIDENT and not item.pass_code and item.resident_id is None:
+        raise _Bad("pass_code", _("Scan the entry pass or choose the resident."))
+    if subject == Subject.VISITOR and not item.visitor_name:
+        raise _Bad("visitor_name", _("Write the visitor's name."))
+    if subject == Subject.VISITOR and item.visitor_phone:
+        digits = pii.normalize_phone(item.visitor_phone)
+        if not digits.isdigit() or not 7 <= len(digits) <= 15:
+            raise _Bad("visitor_phone", _("Write the phone number in digits, e.g. 13800000000."))
+    if subject == Subject.VEHICLE and not item.plate:
+        raise _Bad("plate", _("Write the vehicle's plate."))
+    return item
+
+
+class _Batch:
+    """Everything the items refer to, loaded with a few queries, then decided in memory."""
+
+    def __init__(self, actor: User, items: list[_Item]) -> None:
+        self.actor = actor
+        gate_ids = {i.gate_id for i in items}
+        self.gates: dict[int, Post] = {g.pk: g for g in gates_for(actor).filter(pk__in=gate_ids)}
+        communities = {g.community_id: g.community for g in self.gates.values()}
+        self.rules = {c: current_rules(place) for c, place in communities.items()}
+
+        tokens = {i.pass_code: read_pass_token(i.pass_code) for i in items if i.pass_code}
+        self.token = tokens
+        pass_ids = {t[0] for t in tokens.values() if t}
+        resident_ids = {i.resident_id for i in items if i.resident_id}
+        self.residents = {
+            r["pk"]: r
+            for r in Resident.objects.filter(pk__in=resident_ids).values(
+                "pk", "name", "health_status", "household_id", "household__path"
+            )
+        }
+        households = {r["household_id"] for r in self.residents.values()}
+        passes = EntryPass.objects.filter(
+            Q(pk__in=pass_ids) | Q(household_id__in=households), community_id__in=communities
+        ).select_related("household")
+        self.passes = {p.pk: p for p in passes}
+        self.pass_of_household = {p.household_id: p for p in passes}
+        self.holders: dict[int, set[int]] = defaultdict(set)
+        for pass_id, resident_id in EntryPass.holders.through.objects.filter(
+            entrypass_id__in=self.passes
+        ).values_list("entrypass_id", "resident_id"):
+            self.holders[pass_id].add(resident_id)
+        holder_ids = set().union(*self.holders.values()) if self.holders else set()
+        for r in Resident.objects.filter(pk__in=holder_ids - set(self.residents)).values(
+            "pk", "name", "health_status", "household_id", "household__path"
+        ):
+            self.residents[r["pk"]] = r
+
+        times = [i.device_time for i in items]
+        start, end = min(times), max(times)
+        self.exits: dict[int, list[str]] = defaultdict(list)
+        for pass_id, when in Passage.objects.filter(
+            entry_pass_id__in=self.passes,
+            direction=Direction.OUT,
+            decision=Decision.ALLOW,
+            device_time__gte=start - QUOTA_LOOKBACK,
+            device_time__lte=end,
+        ).values_list("entry_pass_id", "device_time"):
+            self.exits[pass_id].append(timezone.localdate(when).isoformat())
+        in_communities = Q(pk__in=[])
+        for community in communities.values():
+            in_communities |= Q(place__path__startswith=community.path)
+        self.zones = list(
+            ZoneDesignation.objects.filter(in_communities, starts_at__lte=end)
+            .exclude(ends_at__lte=start)
+            .values_list("place__path", "level", "starts_at", "ends_at")
+        )
+        self.corrected = {
+            p["client_uuid"]: p
+            for p in Passage.objects.filter(
+                client_uuid__any=[i.corrects for i in items if i.corrects]
+            ).values("pk", "client_uuid", "community_id")
+        }
+
+    def zone_at(self, path: str, when: dt.datetime) -> str:
+        best, rank = "", 0
+        for place_path, level, starts, ends in self.zones:
+            in_force = starts <= when and (ends is None or ends > when)
+            if in_force and path.startswith(place_path) and ZONE_STRICTNESS[level] > rank:
+                best, rank = level, ZONE_STRICTNESS[level]
+        return best
+
+
+def _decide_item(batch: _Batch, item: _Item, gate: Post) -> tuple[dict[str, Any], dict]:
+    """The server's decision for one item, and the row values it adds."""
+    version, rules = batch.rules[gate.community_id]
+    day = timezone.localdate(item.device_time).isoformat()
+    facts = {
+        "direction": item.direction,
+        "subject": item.subject,
+        "temperature": item.temperature,
+        "health_code": item.health_code,
+        "travel_star": item.travel_star,
+        "date": day,
+    }
+    entry_pass = None
+    pass_state = None
+    token = batch.token.get(item.pass_code) if item.pass_code else None
+    resident = batch.residents.get(item.resident_id) if item.resident_id else None
+    path = gate.place.path
+    if item.subject == Subject.RESIDENT:
+        if item.pass_code:
+            entry_pass = batch.passes.get(token[0]) if token else None
+            if entry_pass is None:
+                pass_state = {"status": "unknown"}
+            elif resident is not None and resident["pk"] not in batch.holders[entry_pass.pk]:
+                raise _Bad("resident_id", _("This person is not a holder of that pass."))
+        if resident is not None:
+            if not resident["household__path"].startswith(gate.community.path):
+                raise _Bad(
+                    "resident_id",
+                    _("Not a resident of this community: register them as a visitor."),
+                )
+            if entry_pass is None and pass_state is None:
+                entry_pass = batch.pass_of_household.get(resident["household_id"])
+            path = resident["household__path"]
+        elif entry_pass is not None:
+            path = entry_pass.household.path
+        if entry_pass is not None:
+            scanned = token[1] if token else entry_pass.version
+            pass_state = {
+                "status": entry_pass.status,
+                "version_ok": scanned == entry_pass.version,
+                "valid_from": entry_pass.valid_from.isoformat(),
+                "valid_until": entry_pass.valid_until.isoformat(),
+                "exit_dates": batch.exits[entry_pass.pk],
+            }
+    status = {"status": resident["health_status"]} if resident else None
+    zone = batch.zone_at(path, item.device_time)
+    result = decide(facts, pass_state, status, zone, rules)
+    if (
+        entry_pass is not None
+        and result["decision"] == Decision.ALLOW
+        and item.direction == Direction.OUT
+    ):
+        batch.exits[entry_pass.pk].append(day)
+    values = {
+        "entry_pass": entry_pass.pk if entry_pass else None,
+        "pass_version": token[1] if token and entry_pass else None,
+        "rules_version": version,
+    }
+    return result, values
+
+
+def _reject(result: PassageResult, field_name: str, message: str) -> None:
+    result.status, result.field, result.message = REJECTED, field_name, message
+
+
+def _answer_duplicate(result: PassageResult, first: dict[str, Any]) -> None:
+    result.status, result.id = DUPLICATE, first["pk"]
+    result.decision, result.reasons = first["decision"], first["reasons"]
+    result.alert, result.disagrees = first["alert"], first["disagrees"]
+
+
+COL = {name: n for n, name in enumerate(FIELDS)}
+
+
+@transaction.atomic
+def passages_batch(*, actor: User, items: Sequence[Any]) -> list[PassageResult]:
+    """Record up to 1,000 passages, each once per client UUID: a result per item, in order."""
+    if len(items) > MAX_BATCH:
+        raise ValidationError({"items": _("Send at most %d items per batch.") % MAX_BATCH})
+    now = timezone.now()
+    results: list[PassageResult] = []
+    parsed: list[tuple[int, _Item]] = []
+    first: dict[uuid.UUID, int] = {}
+    repeats: list[tuple[int, int]] = []  # (item, the earlier item of this batch it repeats)
+    for n, raw in enumerate(items):
+        key = raw.get("client_uuid") if isinstance(raw, dict) else None
+        try:
+            item = parse_item(raw, now)
+        except _Bad as bad:
+            results.append(
+                PassageResult(str(key or ""), REJECTED, field=bad.field, message=bad.message)
+            )
+            continue
+        results.append(PassageResult(str(item.client_uuid), CREATED))
+        if item.client_uuid in first:
+            repeats.append((n, first[item.client_uuid]))
+            continue
+        first[item.client_uuid] = n
+        parsed.append((n, item))
+
+    # Already recorded (a resend): answer with the first recording's decision.
+    earlier = {
+        p["client_uuid"]: p
+        for p in Passage.objects.filter(client_uuid__any=list(first)).values(
+            "pk", "client_uuid", "decision", "reasons", "alert", "disagrees"
+        )
+    }
+    fresh = [(n, i) for n, i in parsed if i.client_uuid not in earlier]
+    for n, i in parsed:
+        if i.client_uuid in earlier:
+            _answer_duplicate(results[n], earlier[i.client_uuid])
+    if fresh:
+        _record(actor, now, fresh, results)
+    for n, m in repeats:
+        results[n] = PassageResult(**{**results[m].__dict__, "reasons": list(results[m].reasons)})
+        if results[n].status == CREATED:
+            results[n].status = DUPLICATE
+    return results
+
+
+def _record(
+    actor: User, now: dt.datetime, fresh: list[tuple[int, _Item]], results: list[PassageResult]
+) -> None:
+    batch = _Batch(actor, [i for _n, i in fresh])
+    in_batch = {i.client_uuid for _n, i in fresh}
+    rows: list[tuple[int, list[Any]]] = []
+    later: list[tuple[int, list[Any], uuid.UUID]] = []  # corrections of items in this batch
+    # In time order, so that an exit quota counts the exits before each passage.
+    for n, item in sorted(fresh, key=lambda pair: pair[1].device_time):
+        result = results[n]
+        gate = batch.gates.get(item.gate_id)
+        if gate is None:
+            _reject(result, "gate_id", _("Unknown gate, or not one you guard."))
+            continue
+        target = batch.corrected.get(item.corrects) if item.corrects else None
+        if item.corrects and (
+            (target is None and item.corrects not in in_batch)
+            or (target is not None and target["community_id"] != gate.community_id)
+        ):
+            _reject(result, "corrects", _("The passage to correct was not found."))
+            continue
+        try:
+            decision, values = _decide_item(batch, item, gate)
+        except _Bad as bad:
+            _reject(result, bad.field, bad.message)
+            continue
+        disagrees = bool(item.device_decision) and item.device_decision != decision["decision"]
+        result.decision, result.reasons = decision["decision"], decision["reasons"]
+        result.alert, result.disagrees = decision["alert"], disagrees
+        row = [
+            item.client_uuid, gate.pk, gate.community_id, item.direction, item.device_time, now,
+            actor.pk, item.subject,
+            item.resident_id if item.subject == Subject.RESIDENT else None,
+            values["entry_pass"], values["pass_version"], item.visitor_name,
+            item.visitor_phone, item.plate, item.temperature, item.health_code,
+            item.travel_star, decision["decision"], decision["reasons"], decision["alert"],
+            item.device_decision, disagrees, values["rules_version"],
+            target["pk"] if target else None, item.note,
+        ]  # fmt: skip
+        if item.corrects and target is None:
+            later.append((n, row, item.corrects))
+        else:
+            rows.append((n, row))
+
+    created = insert_new_rows(Passage, FIELDS, [r for _n, r in rows], key="client_uuid")
+    second: list[tuple[int, list[Any]]] = []
+    for n, row, corrected in later:
+        if corrected not in created:
+            _reject(results[n], "corrects", _("The passage to correct was not recorded."))
+            continue
+        row[COL["corrects"]] = created[corrected]
+        second.append((n, row))
+    created.update(insert_new_rows(Passage, FIELDS, [r for _n, r in second], key="client_uuid"))
+    alerts: list[tuple[list[Any], int]] = []
+    for n, row in [*rows, *second]:
+        pk = created.get(row[COL["client_uuid"]])
+        if pk is None:  # another device's batch recorded this UUID a moment ago
+            results[n].status = DUPLICATE
+            continue
+        results[n].id = pk
+        if row[COL["alert"]]:
+            alerts.append((row, pk))
+    _notify_alerts(batch, alerts)
+
+
+def _notify_alerts(batch: _Batch, alerts: list[tuple[list[Any], int]]) -> None:
+    """Tell the community's staff at once about a fever, a red or yellow code, or someone in
+    isolation at the gate."""
+    if not alerts:
+        return
+    staff: dict[int, list[int]] = defaultdict(list)
+    for place_id, user_id in RoleAssignment.objects.filter(
+        role=Role.COMMUNITY_STAFF, place_id__in={row[COL["community"]] for row, _pk in alerts}
+    ).values_list("place_id", "user_id"):
+        staff[place_id].append(user_id)
+    notes = []
+    for row, pk in alerts:
+        gate = batch.gates[row[COL["gate"]]]
+        resident = batch.residents.get(row[COL["resident"]]) if row[COL["resident"]] else None
+        who = (
+            resident["name"]
+            if resident
+            else row[COL["visitor_name"]] or row[COL["plate"]] or _("a resident")
+        )
+        why = "; ".join(str(REASONS[r][2]) for r in row[COL["reasons"]] if r in ALERTS)
+        title = _("%(gate)s: %(who)s — %(why)s") % {"gate": gate.name, "who": who, "why": why}
+        notes.extend(
+            Notification(
+                user_id=u, kind="gate_alert", title=title[:200],
+                url=f"/checkpoints/passages/{pk}/",
+            )
+            for u in staff.get(row[COL["community"]], ())
+        )  # fmt: skip
+    Notification.objects.bulk_create(notes)
