@@ -11,6 +11,7 @@ urlpatterns = [
     path("residents/", include("shequ.residents.urls")),
     path("mobilization/", include("shequ.mobilization.urls")),
     path("duty/", include("shequ.duty.urls")),
+    path("checkpoints/", include("shequ.checkpoints.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,214 @@
+"""Pages for the community's side of the gates: the checkpoints home, the passage log (with
+alerts and disagreements), one passage, and the figures (per gate per hour, who went out
+today, who has not come back)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import path
+from django.utils import timezone
+
+from shequ.checkpoints import selectors
+from shequ.checkpoints.decisions import REASONS
+from shequ.checkpoints.models import Decision, Direction, Passage
+from shequ.core import pii
+from shequ.core.roles import Capability
+from shequ.core.scopes import scope_for
+from shequ.places.models import Place, PlaceKind
+
+
+def _communities(request: HttpRequest, capability: str = Capability.VIEW_PASSAGES):  # type: ignore[no-untyped-def]
+    return Place.objects.filter(scope_for(request.user, capability).q(), kind=PlaceKind.COMMUNITY)
+
+
+def _chosen(request: HttpRequest) -> tuple[list[Place], Place | None]:
+    """The communities the user may look at, and the one asked for (or the only one)."""
+    communities = list(_communities(request).order_by("name")[:500])
+    wanted = request.GET.get("community", "")
+    if wanted.isdigit():
+        chosen = next((c for c in communities if c.pk == int(wanted)), None)
+        if chosen is None:
+            raise Http404
+        return communities, chosen
+    return communities, communities[0] if len(communities) == 1 else None
+
+
+def _day(request: HttpRequest) -> dt.date:
+    try:
+        return dt.date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        return timezone.localdate()
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Where each kind of user starts: the gate page, passes and rules, the log and figures."""
+    gates = list(selectors.gates_for(request.user)[:50])
+    communities = list(_communities(request).order_by("name")[:50])
+    issuing = list(_communities(request, Capability.ISSUE_PASSES).order_by("name")[:50])
+    today = timezone.localdate()
+    start, end = selectors.local_day_bounds(today)
+    counts = (
+        selectors.passages_for(request.user)
+        .filter(device_time__gte=start, device_time__lt=end)
+        .aggregate(
+            total=Count("id"),
+            refused=Count("id", filter=Q(decision=Decision.REFUSE)),
+            alerts=Count("id", filter=Q(alert=True)),
+            disagree=Count("id", filter=Q(disagrees=True)),
+        )
+        if communities
+        else None
+    )
+    if not (gates or communities or issuing):
+        raise Http404
+    return render(
+        request,
+        "checkpoints/home.html",
+        {"gates": gates, "communities": communities, "issuing": issuing, "today": counts},
+    )
+
+
+def _reason_labels(codes: list[str]) -> list[tuple[str, str, bool]]:
+    return [(c, str(REASONS[c][2]), REASONS[c][0] == "refuse") for c in codes if c in REASONS]
+
+
+@login_required
+def log(request: HttpRequest) -> HttpResponse:
+    """The passage log of one community or all the user sees, newest first, filtered."""
+    communities, community = _chosen(request)
+    if not communities:
+        raise Http404
+    qs = selectors.passages_for(request.user).select_related("gate", "resident", "recorded_by")
+    if community is not None:
+        qs = qs.filter(community=community)
+    day = _day(request)
+    if request.GET.get("all_days") != "1":
+        qs = qs.filter(device_time__range=selectors.local_day_bounds(day))
+    show = request.GET.get("show", "")
+    if show == "alerts":
+        qs = qs.filter(alert=True)
+    elif show == "refused":
+        qs = qs.filter(decision=Decision.REFUSE)
+    elif show == "disagree":
+        qs = qs.filter(disagrees=True)
+    direction = request.GET.get("direction", "")
+    if direction in Direction.values:
+        qs = qs.filter(direction=direction)
+    page = Paginator(qs.order_by("-device_time", "-id"), settings.PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    corrected = set(
+        Passage.objects.filter(corrects__in=[p.pk for p in page.object_list]).values_list(
+            "corrects_id", flat=True
+        )
+    )
+    rows = [
+        {
+            "p": p,
+            "who": _who(p),
+            "reasons": _reason_labels(p.reasons),
+            "corrected": p.pk in corrected,
+        }
+        for p in page.object_list
+    ]
+    return render(
+        request,
+        "checkpoints/log.html",
+        {
+            "communities": communities,
+            "community": community,
+            "day": day,
+            "show": show,
+            "direction": direction,
+            "page": page,
+            "rows": rows,
+        },
+    )
+
+
+def _who(p: Passage) -> str:
+    if p.resident_id:
+        return p.resident.name
+    if p.visitor_name:
+        return p.visitor_name
+    return p.plate or "—"
+
+
+@login_required
+def passage(request: HttpRequest, passage_id: int) -> HttpResponse:
+    """One passage as recorded, with the server's reasons and any corrections of it."""
+    p = get_object_or_404(
+        selectors.passages_for(request.user).select_related(
+            "gate", "resident", "resident__household", "entry_pass", "recorded_by", "corrects"
+        ),
+        pk=passage_id,
+    )
+    corrections = list(p.corrections.select_related("recorded_by").order_by("server_time"))
+    return render(
+        request,
+        "checkpoints/passage.html",
+        {
+            "p": p,
+            "who": _who(p),
+            "phone": pii.mask(p.visitor_phone),
+            "reasons": _reason_labels(p.reasons),
+            "corrections": corrections,
+        },
+    )
+
+
+@login_required
+def figures(request: HttpRequest) -> HttpResponse:
+    """Per gate per hour in / out / refused; who went out on the day; who is not back."""
+    communities, community = _chosen(request)
+    if not communities:
+        raise Http404
+    day = _day(request)
+    hours = outings = missing = []
+    peak = 1
+    if community is not None:
+        hours = selectors.gate_hours(community, day)
+        peak = max((h.passages_in + h.passages_out + h.refused for h in hours), default=1) or 1
+        outings = selectors.outings(community, day)
+        missing = selectors.not_back(community, timezone.localdate())
+    return render(
+        request,
+        "checkpoints/figures.html",
+        {
+            "communities": communities,
+            "community": community,
+            "day": day,
+            "hours": [
+                {
+                    "h": h,
+                    "w_in": round(100 * h.passages_in / peak),
+                    "w_out": round(100 * h.passages_out / peak),
+                    "w_refused": round(100 * h.refused / peak),
+                }
+                for h in hours
+            ],
+            "outings": outings,
+            "missing": missing,
+            "totals": {
+                "in": sum(h.passages_in for h in hours),
+                "out": sum(h.passages_out for h in hours),
+                "refused": sum(h.refused for h in hours),
+            },
+        },
+    )
+
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("passages/", log, name="log"),
+    path("passages/<int:passage_id>/", passage, name="passage"),
+    path("figures/", figures, name="figures"),
+]

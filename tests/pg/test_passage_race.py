@@ -1,0 +1,40 @@
+"""PostgreSQL-only: the same passage (one client UUID) sent by two devices' batches at the
+same moment lands exactly once; both batches get an answer for it."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from shequ.checkpoints.ingest import passages_batch
+from shequ.checkpoints.models import Passage
+from tests.checkpoints import conftest as checkpoints_conftest
+from tests.checkpoints.conftest import item, qr
+from tests.pg.test_duty_race import _race, duty  # noqa: F401 - fixture used by `gates`
+
+pytestmark = pytest.mark.pg
+gates = checkpoints_conftest.gates
+
+
+@pytest.fixture
+def racing(transactional_db, personas, gates):  # type: ignore[no-untyped-def]
+    return gates
+
+
+def test_same_uuid_in_two_concurrent_batches_is_one_row(personas, racing) -> None:
+    assert connection.vendor == "postgresql"
+    for attempt in range(1, 4):  # several rounds: the race must never double a row
+        shared = [item(racing.gate, pass_code=qr(racing.p1)) for _ in range(50)]
+        own = [[item(racing.gate, pass_code=qr(racing.p2)) for _ in range(10)] for _ in range(2)]
+        batches = [shared + own[0], list(reversed(shared)) + own[1]]
+        results, errors = _race(
+            [lambda b=b: passages_batch(actor=personas.cadre, items=b) for b in batches]
+        )
+        assert errors == []
+        shared_ids = {i["client_uuid"] for i in shared}
+        answers = [a for batch in results for a in batch if a.client_uuid in shared_ids]
+        assert len(answers) == 100
+        assert all(a.status in ("created", "duplicate") for a in answers)
+        assert sum(a.status == "created" for a in answers) == 50
+        assert Passage.objects.filter(client_uuid__in=shared_ids).count() == 50
+        assert Passage.objects.count() == 70 * attempt
