@@ -46,6 +46,18 @@ def test_the_demo_has_a_login_for_every_role(demo_city):
     assert User.objects.get(username="hq").check_password(scenarios.DEMO_PASSWORD)
 
 
+def test_the_demo_has_entry_passes_and_a_day_at_the_gates(demo_city):
+    from shequ.checkpoints.models import EntryPass, Passage
+
+    with_residents = Place.objects.filter(kind=PlaceKind.HOUSEHOLD, residents__isnull=False)
+    assert EntryPass.objects.count() == with_residents.distinct().count() > 0
+    assert demo_city.counts["passage"] == Passage.objects.count() > 100
+    gates = set(Passage.objects.values_list("gate__name", flat=True))
+    assert gates == {"北门卡口", "南门卡口"}
+    assert Passage.objects.filter(decision="refuse").exists()
+    assert Passage.objects.filter(subject="visitor").exists()
+
+
 def test_seeding_twice_adds_nothing(demo_city):
     before = (Place.objects.count(), User.objects.count(), ZoneDesignation.objects.count())
     again = scenarios.demo(seed=42, residents=300, cadres=100)

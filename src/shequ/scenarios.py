@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from shequ.checkpoints.demo import add_demo_checkpoints
 from shequ.core import services as core_services
 from shequ.core.models import User
 from shequ.core.roles import Role
@@ -108,6 +109,7 @@ def demo(*, seed: int = 42, residents: int = 20_000, cadres: int = 3000) -> Scen
         counts.update(
             add_demo_duty(hq=hq, volunteer=User.objects.filter(username="volunteer").first())
         )
+        counts.update(add_demo_checkpoints(hq=hq, seed=seed))
     return ScenarioSummary(
         name="demo",
         created=built.created or len(counts) > len(built.counts),
