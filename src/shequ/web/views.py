@@ -1,4 +1,5 @@
-"""Login, language, the role-aware home page, and error pages in both languages."""
+"""Login, language, the role-aware home page, the in-app inbox, and error pages in both
+languages."""
 
 from __future__ import annotations
 
@@ -6,14 +7,16 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from shequ.core.models import Language
+from shequ.core.models import Language, Notification
 from shequ.core.scopes import roles_of
 from shequ.core.services import user_set_language
 from shequ.places.selectors import scope_counts, scope_roots
@@ -96,3 +99,35 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 def server_error(request: HttpRequest) -> HttpResponse:
     # No request context: its processors query the database, which may be what failed.
     return HttpResponse(render_to_string("web/error.html", {"code": 500, "bare": True}), status=500)
+
+
+def _my_notifications(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return Notification.objects.filter(user=request.user)
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The user's in-app messages (alerts, calls, approvals to give), newest first."""
+    if request.method == "POST":
+        _my_notifications(request).filter(read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("web:inbox")
+    page = Paginator(_my_notifications(request), settings.PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "web/inbox.html", {"page": page})
+
+
+@login_required
+def inbox_open(request: HttpRequest, note_id: int) -> HttpResponse:
+    """Open one message: it is marked read and the page it is about opens."""
+    note = get_object_or_404(_my_notifications(request), pk=note_id)
+    if note.read_at is None:
+        _my_notifications(request).filter(pk=note.pk).update(read_at=timezone.now())
+    target = note.url if note.url.startswith("/") and not note.url.startswith("//") else ""
+    return redirect(target or "web:inbox")
+
+
+@login_required
+def inbox_badge(request: HttpRequest) -> HttpResponse:
+    """The nav link with the unread count, polled by htmx so alerts show within seconds."""
+    return render(request, "web/inbox_badge.html")
