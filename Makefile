@@ -58,12 +58,15 @@ e2e: $(STAMP)
 test: lint pytest-sqlite pytest-pg e2e
 	@echo "== make test: all checks passed =="
 
-# Copy pinned browser libraries from npm into the committed static folder.
+# Copy pinned browser libraries from npm into the committed static folder. zxing-browser's UMD
+# build bundles @zxing/library (the peer pinned beside it), so it is one file.
 vendor:
 	npm install --no-audit --no-fund
 	mkdir -p src/shequ/web/static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js src/shequ/web/static/vendor/htmx.min.js
 	cp node_modules/weui/dist/style/weui.min.css src/shequ/web/static/vendor/weui.min.css
+	cp node_modules/@zxing/browser/umd/zxing-browser.min.js src/shequ/web/static/vendor/zxing-browser.min.js
+	cp node_modules/dexie/dist/dexie.min.js src/shequ/web/static/vendor/dexie.min.js
 
 # Refresh the zh-Hans catalogue after changing strings (needs GNU gettext).
 messages: $(STAMP)

@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "shequ.mobilization",
     "shequ.duty",
     "shequ.checkpoints",
+    "shequ.testing",
     "shequ.web",
 ]
 

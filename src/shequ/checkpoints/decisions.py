@@ -40,6 +40,7 @@ DEFAULT_RULES: dict[str, Any] = {
         "hospital",
         "close_contact",
         "secondary_contact",
+        "pending_retest",
     ],
 }
 
@@ -52,8 +53,16 @@ REASONS: dict[str, tuple[str, bool, Any]] = {
     "zone_control_no_exit": (REFUSE, False, _("Control zone: nobody leaves the compound.")),
     "zone_no_visitors": (REFUSE, False, _("Lockdown or control zone: no visitors.")),
     "visitors_not_allowed": (REFUSE, False, _("The community admits no visitors now.")),
-    "isolation_breach": (REFUSE, True, _("In isolation: may not go out. Community alerted.")),
-    "isolation_returning": (NOTE, True, _("In isolation but was outside. Community alerted.")),
+    "isolation_breach": (
+        REFUSE,
+        True,
+        _("In isolation or awaiting a retest: may not go out. Community alerted."),
+    ),
+    "isolation_returning": (
+        NOTE,
+        True,
+        _("In isolation or awaiting a retest, but was outside. Community alerted."),
+    ),
     "fever": (REFUSE, True, _("Fever (37.3 °C or more). Community alerted.")),
     "temperature_missing": (REFUSE, False, _("Take the temperature first.")),
     "health_code_red": (REFUSE, True, _("Red health code. Community alerted.")),

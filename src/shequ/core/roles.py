@@ -34,6 +34,9 @@ class Capability(models.TextChoices):
     VIEW_PASSAGES = "view_passages", _("See the passage log, gate alerts and gate figures")
     ISSUE_PASSES = "issue_passes", _("Issue, revoke and reissue entry passes; set gate rules")
     GUARD_GATES = "guard_gates", _("Record passages at any gate (not only on one's own shift)")
+    VIEW_TESTING = "view_testing", _("See testing rounds, coverage, missed lists and recalls")
+    RUN_TESTING = "run_testing", _("Run testing rounds: sites, exemptions, sampling, recalls")
+    RECORD_RESULTS = "record_results", _("Receive tubes at the lab and enter results")
 
 
 # Roles bound to an agency rather than a place. Their place scope comes from the places
@@ -43,6 +46,9 @@ AGENCY_ROLES = frozenset({Role.AGENCY_COORDINATOR})
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CITY_HQ: frozenset(
         {
+            Capability.VIEW_TESTING,
+            Capability.RUN_TESTING,
+            Capability.RECORD_RESULTS,
             Capability.VIEW_PASSAGES,
             Capability.ISSUE_PASSES,
             Capability.GUARD_GATES,
@@ -61,6 +67,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.DISTRICT_OFFICER: frozenset(
         {
+            Capability.VIEW_TESTING,
             Capability.VIEW_PASSAGES,
             Capability.VIEW_DUTY,
             Capability.VIEW_PLACES,
@@ -74,6 +81,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # "street officer or above" sets zones (issue #3).
     Role.STREET_OFFICER: frozenset(
         {
+            Capability.VIEW_TESTING,
+            Capability.RUN_TESTING,
             Capability.VIEW_PASSAGES,
             Capability.ISSUE_PASSES,
             Capability.GUARD_GATES,
@@ -91,6 +100,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # Full ID numbers and phones: city HQ and the staff of the resident's own community (#4).
     Role.COMMUNITY_STAFF: frozenset(
         {
+            Capability.VIEW_TESTING,
+            Capability.RUN_TESTING,
             Capability.VIEW_PASSAGES,
             Capability.ISSUE_PASSES,
             Capability.GUARD_GATES,
@@ -112,6 +123,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.VOLUNTEER: frozenset({Capability.VIEW_PLACES}),
     Role.INSPECTOR: frozenset(
         {
+            Capability.VIEW_TESTING,
             Capability.VIEW_PASSAGES,
             Capability.VIEW_DUTY,
             Capability.VIEW_PLACES,
@@ -119,6 +131,6 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_MOBILIZATION,
         }
     ),
-    Role.LAB_OPERATOR: frozenset(),
+    Role.LAB_OPERATOR: frozenset({Capability.RECORD_RESULTS}),
     Role.WAREHOUSE_KEEPER: frozenset(),
 }

@@ -68,6 +68,7 @@ class HealthStatus(models.TextChoices):
     HOSPITAL = "hospital", _("In hospital")
     CLOSE_CONTACT = "close_contact", _("Close contact (密接)")
     SECONDARY_CONTACT = "secondary_contact", _("Secondary contact (次密接)")
+    PENDING_RETEST = "pending_retest", _("Pending single-tube retest (待单管复核)")
 
 
 class Resident(BlindIndexedModel):

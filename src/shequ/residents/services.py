@@ -266,3 +266,37 @@ def resident_set_status(
         changes={"health_status": [before, status], "period": period.pk},
     )
     return period
+
+
+def residents_set_status_by_result(
+    *, actor: User, residents: list[Resident], status: str, reason: str
+) -> None:
+    """Set a status on residents because of a lab result (a positive pool's members await a
+    retest). The lab operator does not edit residents: the testing service that calls this
+    has checked that the actor records results; this writes the periods and the audit."""
+    if status not in HealthStatus.values:
+        raise ValidationError({"status": _("Choose one of the listed statuses.")})
+    if not residents:
+        return
+    now = timezone.now()
+    ids = sorted(r.pk for r in residents)
+    # Lock in id order, so two results touching the same people queue up without deadlock.
+    list(Resident.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+    StatusPeriod.objects.filter(resident_id__in=ids, ended_at__isnull=True).update(ended_at=now)
+    StatusPeriod.objects.bulk_create(
+        StatusPeriod(
+            resident_id=pk, status=status, starts_at=now, reason=reason[:200], set_by=actor
+        )
+        for pk in ids
+    )
+    before = dict(Resident.objects.filter(pk__in=ids).values_list("pk", "health_status"))
+    Resident.objects.filter(pk__in=ids).update(health_status=status, updated_at=now)
+    for r in residents:
+        r.health_status = status
+    audit.record_many(
+        actor=actor,
+        action="residents.resident.status",
+        objs=list(residents),
+        places=[r.household for r in residents],
+        changes=[{"health_status": [before[r.pk], status], "reason": reason} for r in residents],
+    )

@@ -14,7 +14,7 @@
     exit_quota: null,
     visitors: true,
     isolation_statuses: ["home_isolation", "central_isolation", "hospital", "close_contact",
-      "secondary_contact"]
+      "secondary_contact", "pending_retest"]
   };
   var EFFECTS = {
     zone_lockdown_no_exit: ["refuse", false], zone_control_no_exit: ["refuse", false],

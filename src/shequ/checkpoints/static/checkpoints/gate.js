@@ -1,0 +1,734 @@
+/* The gate page, offline first.
+ *
+ * The gate's snapshot (rules, passes with their QR text, residents, zones, recent exits; see
+ * checkpoints/selectors.py gate_snapshot) is kept in IndexedDB (Dexie) and refreshed when the
+ * network is there. Every decision is taken here with ShequGate.decide (decide.js, the same
+ * function as the server's), and every passage is queued in IndexedDB with its own UUID and
+ * sent to /api/v1/checkpoints/passages:batch when online. The server answers each item
+ * (created / duplicate / rejected) and re-decides it; a disagreement is shown.
+ *
+ * All text comes from the page (json_script "gate-config".strings), translated by Django.
+ */
+(function () {
+  "use strict";
+
+  var config = JSON.parse(document.getElementById("gate-config").textContent);
+  var T = config.strings;
+  var GATE = config.gate_id;
+  var BATCH_SIZE = 200;
+  var SYNC_EVERY_MS = 30 * 1000;
+  var REFRESH_EVERY_MS = 5 * 60 * 1000;
+  var ZONE_RANK = { lockdown: 3, control: 2, precaution: 1 };
+
+  var db = new Dexie("shequ-gate");
+  db.version(1).stores({
+    snapshots: "gate_id",                 // {gate_id, user_id, data, fetched_at}
+    queue: "client_uuid, gate_id, created_at" // {client_uuid, gate_id, user_id, item, meta, state, message}
+  });
+
+  var snap = null;        // the snapshot in use
+  var fetchedAt = null;   // when it came from the server
+  var index = { byToken: {}, byPass: {}, byHousehold: {}, residents: {} };
+  var queue = [];         // this gate's queued passages, oldest first
+  var notices = [];       // server disagreements seen on this page
+  var problem = "";       // the last sync or refresh problem
+  var syncing = false;
+
+  var form = blankForm();
+  form.direction = "out";
+  form.subject = "resident";
+
+  function blankForm() {
+    return {
+      direction: form ? form.direction : "out",
+      subject: form ? form.subject : "resident",
+      pass: null,          // a snapshot pass, or {status: "unknown"}
+      versionOk: true,
+      passCode: "",        // the scanned text ("" when found by search)
+      resident: null,      // a snapshot resident
+      temperature: null,
+      temperatureBad: false,
+      healthCode: "",
+      star: false,
+      visitorName: "",
+      visitorPhone: "",
+      plate: ""
+    };
+  }
+
+  // ---- small helpers ------------------------------------------------------------------
+  function $(id) { return document.getElementById(id); }
+
+  function fmt(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (_m, key) {
+      return values[key] === undefined ? "" : String(values[key]);
+    });
+  }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") node.textContent = attrs[k];
+      else if (k === "className") node.className = attrs[k];
+      else if (k.slice(0, 2) === "on") node.addEventListener(k.slice(2), attrs[k]);
+      else node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { if (c) node.appendChild(c); });
+    return node;
+  }
+
+  function pad(n, width) {
+    var s = String(n);
+    while (s.length < (width || 2)) s = "0" + s;
+    return s;
+  }
+
+  // The phone's time as ISO 8601 with its UTC offset (what the server stores as device_time).
+  function isoWithOffset(d) {
+    var off = -d.getTimezoneOffset();
+    var sign = off >= 0 ? "+" : "-";
+    off = Math.abs(off);
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) +
+      "T" + pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) +
+      "." + pad(d.getMilliseconds(), 3) + sign + pad(Math.floor(off / 60)) + ":" + pad(off % 60);
+  }
+
+  // The day in the city's time zone: the server judges validity and quotas by that day.
+  var dayFormat = new Intl.DateTimeFormat("en-US", {
+    timeZone: config.time_zone, year: "numeric", month: "2-digit", day: "2-digit"
+  });
+  function cityDay(d) {
+    var parts = {};
+    dayFormat.formatToParts(d).forEach(function (p) { parts[p.type] = p.value; });
+    return parts.year + "-" + parts.month + "-" + parts.day;
+  }
+
+  function clock(iso) {
+    var d = new Date(iso);
+    return pad(d.getHours()) + ":" + pad(d.getMinutes());
+  }
+
+  function newUuid() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") {
+      return window.crypto.randomUUID();
+    }
+    // Plain http on a LAN address has no randomUUID: build a version 4 UUID by hand.
+    var bytes = new Uint8Array(16);
+    if (window.crypto && window.crypto.getRandomValues) window.crypto.getRandomValues(bytes);
+    else for (var i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return pad(b.toString(16)); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" +
+      hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  function csrfToken() {
+    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : config.csrf_token;
+  }
+
+  // ---- the snapshot -------------------------------------------------------------------
+  function useSnapshot(data, when) {
+    snap = data;
+    fetchedAt = when;
+    index = { byToken: {}, byPass: {}, byHousehold: {}, residents: {} };
+    data.passes.forEach(function (p) {
+      index.byToken[p.token] = p;
+      index.byPass[p.id] = p;
+      index.byHousehold[p.household_id] = p;
+    });
+    data.residents.forEach(function (r) { index.residents[r.id] = r; });
+    if (data.rules_version !== config.rules_version) {
+      $("gate-rules-note").textContent = fmt(T.rules_newer, { v: data.rules_version });
+      $("gate-rules-note").hidden = false;
+    }
+  }
+
+  // Exits still on this phone are not in a snapshot fresh from the server yet: add them.
+  function withQueuedExits(data) {
+    queue.forEach(function (q) {
+      var p = q.state === "waiting" && q.meta.exit_pass && data.passes.filter(function (x) { return x.id === q.meta.exit_pass; })[0];
+      if (p) p.exit_dates.push(q.meta.day);
+    });
+    return data;
+  }
+
+  function loadCachedSnapshot() {
+    return db.snapshots.get(GATE).then(function (row) {
+      if (row && row.user_id === config.user_id) useSnapshot(row.data, row.fetched_at);
+    });
+  }
+
+  function saveSnapshot() {
+    return db.snapshots.put({
+      gate_id: GATE, user_id: config.user_id, data: snap, fetched_at: fetchedAt
+    });
+  }
+
+  function refreshSnapshot() {
+    if (!navigator.onLine) return Promise.resolve();
+    return fetch(config.snapshot_url, {
+      credentials: "same-origin", headers: { Accept: "application/json" }, cache: "no-store"
+    }).then(function (resp) {
+      if (resp.status === 401 || resp.status === 403) throw new Error(T.login);
+      if (!resp.ok) throw new Error(T.sync_failed + " (" + resp.status + ")");
+      return resp.json();
+    }).then(function (data) {
+      useSnapshot(withQueuedExits(data), new Date().toISOString());
+      return saveSnapshot();
+    }).then(function () {
+      if (problem === T.login) problem = "";
+      render();
+    }).catch(function (err) {
+      if (navigator.onLine) problem = err.message || T.sync_failed;
+      render();
+    });
+  }
+
+  // ---- what the gate knows about the person in front of it ------------------------------
+  function zoneOf(path) {
+    var best = "", rank = 0;
+    (snap.zones || []).forEach(function (z) {
+      if (path.indexOf(z.path) === 0 && ZONE_RANK[z.level] > rank) {
+        best = z.level;
+        rank = ZONE_RANK[z.level];
+      }
+    });
+    return best;
+  }
+
+  // Where a passage is judged: the household's place for a resident (the gate's otherwise).
+  function placePath() {
+    if (form.subject === "resident" && form.pass && form.pass.path) return form.pass.path;
+    return snap.gate.path;
+  }
+
+  function identified() {
+    if (form.subject === "visitor") return form.visitorName.trim() !== "";
+    if (form.subject === "vehicle") return form.plate.trim() !== "";
+    if (form.resident) return true;
+    return !!form.pass && (form.pass.status === "unknown" || form.pass.holders.length === 0);
+  }
+
+  function currentDecision() {
+    var facts = {
+      direction: form.direction,
+      subject: form.subject,
+      temperature: form.temperature,
+      health_code: form.healthCode,
+      travel_star: form.star,
+      date: cityDay(new Date())
+    };
+    var passState = null;
+    if (form.subject === "resident" && form.pass) {
+      passState = form.pass.status === "unknown" ? { status: "unknown" } : {
+        status: form.pass.status,
+        version_ok: form.versionOk,
+        valid_from: form.pass.valid_from,
+        valid_until: form.pass.valid_until,
+        exit_dates: form.pass.exit_dates
+      };
+    }
+    var resident = form.subject === "resident" && form.resident ? { status: form.resident.status } : null;
+    var result = window.ShequGate.decide(facts, passState, resident, zoneOf(placePath()), snap.rules);
+    result.day = facts.date;
+    return result;
+  }
+
+  function subjectLabel() {
+    if (form.subject === "visitor") return fmt(T.visitor, { name: form.visitorName.trim() });
+    if (form.subject === "vehicle") return fmt(T.vehicle, { plate: form.plate.trim().toUpperCase() });
+    var parts = [];
+    if (form.resident) parts.push(form.resident.name);
+    if (form.pass && form.pass.status !== "unknown") parts.push(form.pass.building + " " + form.pass.household);
+    if (form.pass && form.pass.status === "unknown") parts.push(T.not_found);
+    return parts.join(" · ");
+  }
+
+  // ---- scanning and searching -------------------------------------------------------------
+  function onCode(text) {
+    text = (text || "").trim();
+    if (!text || !snap) return;
+    form = blankForm();
+    form.subject = "resident";
+    form.passCode = text;
+    var p = index.byToken[text];
+    if (p) {
+      form.pass = p;
+    } else {
+      // An older copy of a reissued pass names the pass with an older version. Its signature
+      // cannot be checked here; the server checks it, and refuses either way.
+      var m = /^P(\d+)\.(\d+):/.exec(text);
+      var known = m && index.byPass[Number(m[1])];
+      if (known && Number(m[2]) < known.version) {
+        form.pass = known;
+        form.versionOk = false;
+      } else {
+        form.pass = { status: "unknown" };
+      }
+    }
+    if (form.pass.holders && form.pass.holders.length === 1) {
+      form.resident = index.residents[form.pass.holders[0]] || null;
+    }
+    $("gate-scan").value = "";
+    $("gate-search").value = "";
+    $("gate-results").innerHTML = "";
+    render();
+  }
+
+  function pickResident(r) {
+    form = blankForm();
+    form.subject = "resident";
+    form.resident = r;
+    form.pass = index.byHousehold[r.household_id] || null;
+    $("gate-search").value = "";
+    $("gate-results").innerHTML = "";
+    render();
+  }
+
+  function search(q) {
+    var list = $("gate-results");
+    list.innerHTML = "";
+    q = q.trim().toLowerCase();
+    if (!q || !snap) return;
+    var hits = snap.residents.filter(function (r) {
+      var p = index.byHousehold[r.household_id];
+      var where = p ? (p.building + " " + p.household).toLowerCase() : "";
+      return r.name.toLowerCase().indexOf(q) !== -1 || where.indexOf(q) !== -1 ||
+        (q.length === 4 && r.last4.toLowerCase() === q);
+    }).slice(0, 20);
+    if (!hits.length) list.appendChild(el("li", { className: "sq-help", text: T.no_match }));
+    hits.forEach(function (r) {
+      var p = index.byHousehold[r.household_id];
+      var where = p ? p.building + " " + p.household : T.no_pass;
+      list.appendChild(el("li", {}, [el("button", {
+        type: "button", className: "sq-gate-pick", "data-testid": "gate-result",
+        onclick: function () { pickResident(r); }
+      }, [el("strong", { text: r.name }), el("small", { text: where + " · ****" + r.last4 })])]));
+    });
+  }
+
+  var camera = null; // the running zxing controls
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      if (window.ZXingBrowser) return resolve();
+      var s = el("script", { src: src });
+      s.onload = resolve;
+      s.onerror = reject;
+      document.head.appendChild(s);
+    });
+  }
+
+  function stopCamera() {
+    if (camera) camera.stop();
+    camera = null;
+    $("gate-video").hidden = true;
+    $("gate-camera").textContent = T.camera_start;
+  }
+
+  function startCamera() {
+    if (camera) return stopCamera();
+    loadScript(config.zxing_url).then(function () {
+      var reader = new window.ZXingBrowser.BrowserQRCodeReader();
+      var video = $("gate-video");
+      video.hidden = false;
+      return reader.decodeFromConstraints(
+        { video: { facingMode: "environment" } }, video,
+        function (result) {
+          if (!result) return;
+          stopCamera();
+          onCode(result.getText());
+        }
+      );
+    }).then(function (controls) {
+      camera = controls;
+      $("gate-camera").textContent = T.camera_stop;
+    }).catch(function () {
+      stopCamera();
+      toast(T.camera_failed, true);
+    });
+  }
+
+  // ---- recording and sending ------------------------------------------------------------
+  function record() {
+    if (!snap || !identified() || form.temperatureBad) return;
+    var result = currentDecision();
+    var now = new Date();
+    var item = {
+      client_uuid: newUuid(),
+      gate_id: GATE,
+      direction: form.direction,
+      device_time: isoWithOffset(now),
+      subject: form.subject,
+      temperature: form.temperature,
+      health_code: form.healthCode,
+      travel_star: form.star,
+      device_decision: result.decision
+    };
+    if (form.subject === "resident") {
+      if (form.passCode) item.pass_code = form.passCode;
+      if (form.resident) item.resident_id = form.resident.id;
+    } else if (form.subject === "visitor") {
+      item.visitor_name = form.visitorName.trim();
+      if (form.visitorPhone.trim()) item.visitor_phone = form.visitorPhone.trim();
+    } else {
+      item.plate = form.plate.trim().toUpperCase();
+    }
+    var exitPass = form.subject === "resident" && form.direction === "out" &&
+      result.decision === "allow" && form.pass && form.pass.id ? form.pass.id : null;
+    var row = {
+      client_uuid: item.client_uuid,
+      gate_id: GATE,
+      user_id: config.user_id,
+      created_at: item.device_time,
+      item: item,
+      meta: { who: subjectLabel(), decision: result.decision, day: result.day, exit_pass: exitPass },
+      state: "waiting",
+      message: ""
+    };
+    // An allowed exit uses the household's quota at once, offline too.
+    if (exitPass) form.pass.exit_dates.push(result.day);
+    var label = row.meta.who;
+    var verdict = result.decision === "allow" ? T.allow : T.refuse;
+    return db.transaction("rw", db.queue, db.snapshots, function () {
+      db.queue.add(row);
+      if (exitPass) saveSnapshot();
+    }).then(function () {
+      queue.push(row);
+      form = blankForm();
+      toast(fmt(T.recorded, { who: label }) + " — " + verdict, result.decision !== "allow");
+      render();
+      $("gate-scan").focus();
+      sync();
+    });
+  }
+
+  function loadQueue() {
+    return db.queue.where("gate_id").equals(GATE).toArray().then(function (rows) {
+      queue = rows.filter(function (r) { return r.user_id === config.user_id; });
+      queue.sort(function (a, b) { return a.created_at < b.created_at ? -1 : 1; });
+    });
+  }
+
+  function reasonLabels(codes) {
+    return codes.map(function (c) {
+      return snap && snap.reasons[c] ? snap.reasons[c].label : c;
+    }).join("；");
+  }
+
+  function applyResults(sent, results) {
+    var byUuid = {};
+    sent.forEach(function (r) { byUuid[r.client_uuid] = r; });
+    var done = [];
+    var rejected = [];
+    results.forEach(function (res) {
+      var row = byUuid[res.client_uuid];
+      if (!row) return;
+      if (res.status === "created" || res.status === "duplicate") {
+        done.push(row.client_uuid);
+        if (res.disagrees) {
+          notices.unshift(fmt(T.server_says, {
+            decision: res.decision === "allow" ? T.allow : T.refuse,
+            who: row.meta.who,
+            reasons: reasonLabels(res.reasons) || T.no_reasons
+          }));
+        }
+      } else {
+        row.state = "rejected";
+        row.message = (res.field ? res.field + ": " : "") + res.message;
+        rejected.push(row);
+      }
+    });
+    return db.transaction("rw", db.queue, function () {
+      db.queue.bulkDelete(done);
+      rejected.forEach(function (row) { db.queue.put(row); });
+    }).then(function () {
+      queue = queue.filter(function (r) { return done.indexOf(r.client_uuid) === -1; });
+      return done.length;
+    });
+  }
+
+  function sync() {
+    if (syncing || !navigator.onLine) return Promise.resolve();
+    var batch = queue.filter(function (r) { return r.state === "waiting"; }).slice(0, BATCH_SIZE);
+    if (!batch.length) return Promise.resolve();
+    syncing = true;
+    render();
+    return fetch(config.batch_url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify({ items: batch.map(function (r) { return r.item; }) })
+    }).then(function (resp) {
+      if (resp.status === 401 || resp.status === 403) throw new Error(T.login);
+      if (!resp.ok) throw new Error(T.sync_failed + " (" + resp.status + ")");
+      return resp.json();
+    }).then(function (results) {
+      problem = "";
+      return applyResults(batch, results);
+    }).then(function (sentOk) {
+      syncing = false;
+      render();
+      if (sentOk && batch.length === BATCH_SIZE) return sync();
+    }).catch(function (err) {
+      syncing = false;
+      if (navigator.onLine) problem = err.message || T.sync_failed;
+      render();
+    });
+  }
+
+  function dropRejected(row) {
+    db.queue.delete(row.client_uuid).then(function () {
+      queue = queue.filter(function (r) { return r !== row; });
+      render();
+    });
+  }
+
+  // ---- drawing ------------------------------------------------------------------------------
+  var toastTimer = null;
+  function toast(text, bad) {
+    var t = $("gate-toast");
+    t.textContent = text;
+    t.className = "sq-msg" + (bad ? " sq-gate-toast-bad" : "");
+    t.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { t.hidden = true; }, 6000);
+  }
+
+  function press(selector, attr, value) {
+    document.querySelectorAll(selector).forEach(function (b) {
+      b.setAttribute("aria-pressed", String(b.getAttribute(attr) === value));
+    });
+  }
+
+  function renderStatus() {
+    var online = navigator.onLine;
+    var net = $("gate-net");
+    net.textContent = syncing ? T.syncing : online ? T.online : T.offline;
+    net.className = "sq-badge " + (online ? "sq-gate-online" : "sq-gate-offline");
+    net.setAttribute("data-online", String(online));
+    net.hidden = false;
+
+    var waiting = queue.filter(function (r) { return r.state === "waiting"; }).length;
+    var rejected = queue.length - waiting;
+    var w = $("gate-waiting");
+    w.textContent = fmt(T.waiting, { n: waiting });
+    w.setAttribute("data-count", String(waiting));
+    w.hidden = waiting === 0;
+    var r = $("gate-rejected");
+    r.textContent = fmt(T.rejected, { n: rejected });
+    r.hidden = rejected === 0;
+
+    var ref = $("gate-refreshed");
+    if (fetchedAt) {
+      var d = new Date(fetchedAt);
+      ref.textContent = fmt(T.refreshed, { t: cityDay(d).slice(5) + " " + clock(fetchedAt) });
+      ref.setAttribute("data-fetched", fetchedAt);
+    } else {
+      ref.textContent = T.never;
+    }
+    $("gate-problem").textContent = problem;
+    $("gate-problem").hidden = !problem;
+  }
+
+  function renderQueue() {
+    var list = $("gate-queue");
+    list.innerHTML = "";
+    queue.slice().reverse().forEach(function (row) {
+      var item = row.item;
+      var li = el("li", {
+        className: "sq-gate-qrow" + (row.state === "rejected" ? " sq-gate-qrow-bad" : ""),
+        "data-testid": "gate-queued", "data-state": row.state
+      }, [
+        el("span", { text: clock(item.device_time) + " " + T[item.direction] + " · " + row.meta.who }),
+        el("span", {
+          className: "sq-badge " + (row.meta.decision === "allow" ? "sq-gate-online" : "sq-gate-offline"),
+          text: row.meta.decision === "allow" ? T.allow : T.refuse
+        })
+      ]);
+      if (row.state === "rejected") {
+        li.appendChild(el("p", { className: "sq-field-msg", text: row.message }));
+        li.appendChild(el("button", {
+          type: "button", className: "sq-link", text: T.remove,
+          onclick: function () { dropRejected(row); }
+        }));
+      }
+      list.appendChild(li);
+    });
+    $("gate-queue-empty").hidden = queue.length > 0;
+    var nl = $("gate-notices");
+    nl.innerHTML = "";
+    notices.forEach(function (n) { nl.appendChild(el("li", { className: "sq-gate-qrow", text: n })); });
+    $("gate-notices-box").hidden = notices.length === 0;
+  }
+
+  function renderWho() {
+    var who = $("gate-who");
+    who.innerHTML = "";
+    if (form.subject !== "resident" || (!form.pass && !form.resident)) {
+      who.hidden = true;
+      return;
+    }
+    who.hidden = false;
+    var p = form.pass;
+    if (p && p.status === "unknown") {
+      who.appendChild(el("p", { className: "sq-reason", text: T.not_found }));
+      return;
+    }
+    if (p) {
+      who.appendChild(el("p", {
+        text: fmt(T.household_pass, {
+          household: p.household, building: p.building, from: p.valid_from, until: p.valid_until
+        })
+      }));
+      if (p.status !== "active") {
+        who.appendChild(el("p", { className: "sq-reason", text: fmt(T.pass_status, { status: T["status_" + p.status] || p.status }) }));
+      }
+      if (!form.versionOk) who.appendChild(el("p", { className: "sq-reason", text: T.old_copy }));
+      if (!p.holders.length) {
+        who.appendChild(el("p", { className: "sq-help", text: T.no_holders }));
+      } else {
+        who.appendChild(el("p", { className: "sq-gate-label", text: T.pick_holder }));
+        var box = el("div", { className: "sq-gate-holders" });
+        p.holders.forEach(function (id) {
+          var r = index.residents[id];
+          if (!r) return;
+          box.appendChild(el("button", {
+            type: "button", className: "sq-gate-holder", "data-testid": "gate-holder",
+            "aria-pressed": String(form.resident === r),
+            onclick: function () { form.resident = r; render(); }
+          }, [el("strong", { text: r.name }), el("small", { text: "****" + r.last4 })]));
+        });
+        who.appendChild(box);
+      }
+    } else {
+      who.appendChild(el("p", { className: "sq-reason", text: form.resident.name + " · " + T.no_pass }));
+    }
+  }
+
+  function renderDecision() {
+    var box = $("gate-decision");
+    if (!snap || !identified()) {
+      box.hidden = true;
+      return;
+    }
+    var result = currentDecision();
+    var allow = result.decision === "allow";
+    box.hidden = false;
+    box.className = "sq-card sq-gate-decision " + (allow ? "sq-gate-allow" : "sq-gate-refuse");
+    box.setAttribute("data-decision", result.decision);
+    var zone = zoneOf(placePath());
+    $("gate-subject-line").textContent = subjectLabel() +
+      (zone ? " · " + fmt(T.zone, { zone: T["zone_" + zone] }) : "");
+    $("gate-verdict").textContent = allow ? T.allow : T.refuse;
+    var list = $("gate-reasons");
+    list.innerHTML = "";
+    if (!result.reasons.length) list.appendChild(el("li", { text: T.no_reasons }));
+    result.reasons.forEach(function (code) {
+      var reason = snap.reasons[code] || { effect: "refuse", label: code };
+      list.appendChild(el("li", {
+        className: "sq-gate-reason-" + reason.effect, "data-code": code, text: reason.label
+      }));
+    });
+    if (result.alert) list.appendChild(el("li", { className: "sq-gate-reason-alert", text: T.alert }));
+    $("gate-record").disabled = form.temperatureBad;
+  }
+
+  function render() {
+    renderStatus();
+    press("[data-direction]", "data-direction", form.direction);
+    press("[data-subject]", "data-subject", form.subject);
+    press("[data-code]", "data-code", form.healthCode);
+    $("gate-star").setAttribute("aria-pressed", String(form.star));
+    document.querySelectorAll("[data-panel]").forEach(function (panel) {
+      panel.hidden = panel.getAttribute("data-panel") !== form.subject;
+    });
+    $("gate-temp").value = form.temperatureText === undefined ? "" : form.temperatureText;
+    $("gate-temp-msg").textContent = T.bad_temperature;
+    $("gate-temp-msg").hidden = !form.temperatureBad;
+    $("gate-visitor-name").value = form.visitorName;
+    $("gate-visitor-phone").value = form.visitorPhone;
+    $("gate-plate").value = form.plate;
+    renderWho();
+    renderDecision();
+    renderQueue();
+  }
+
+  // ---- wiring ------------------------------------------------------------------------------
+  function onTemperature(text) {
+    form.temperatureText = text;
+    var value = parseFloat(text.replace(",", "."));
+    if (text.trim() === "") {
+      form.temperature = null;
+      form.temperatureBad = false;
+    } else if (isNaN(value) || value < 34 || value > 43) {
+      form.temperature = null;
+      form.temperatureBad = true;
+    } else {
+      // Tenths, as the server keeps them: the phone sends what it decided on.
+      form.temperature = Math.round(value * 10) / 10;
+      form.temperatureBad = false;
+    }
+  }
+
+  function wire() {
+    document.querySelectorAll("[data-direction]").forEach(function (b) {
+      b.addEventListener("click", function () { form.direction = b.getAttribute("data-direction"); render(); });
+    });
+    document.querySelectorAll("[data-subject]").forEach(function (b) {
+      b.addEventListener("click", function () {
+        var keep = form.direction;
+        form = blankForm();
+        form.direction = keep;
+        form.subject = b.getAttribute("data-subject");
+        render();
+      });
+    });
+    document.querySelectorAll("[data-code]").forEach(function (b) {
+      b.addEventListener("click", function () {
+        var code = b.getAttribute("data-code");
+        form.healthCode = form.healthCode === code ? "" : code;
+        render();
+      });
+    });
+    $("gate-star").addEventListener("click", function () { form.star = !form.star; render(); });
+    $("gate-scan-form").addEventListener("submit", function (e) {
+      e.preventDefault();
+      onCode($("gate-scan").value);
+    });
+    $("gate-search").addEventListener("input", function (e) { search(e.target.value); });
+    $("gate-camera").addEventListener("click", startCamera);
+    // Inputs redraw only the decision, so the caret stays where the guard is typing.
+    $("gate-temp").addEventListener("input", function (e) {
+      onTemperature(e.target.value);
+      $("gate-temp-msg").hidden = !form.temperatureBad;
+      renderDecision();
+    });
+    $("gate-visitor-name").addEventListener("input", function (e) { form.visitorName = e.target.value; renderDecision(); });
+    $("gate-visitor-phone").addEventListener("input", function (e) { form.visitorPhone = e.target.value; });
+    $("gate-plate").addEventListener("input", function (e) { form.plate = e.target.value; renderDecision(); });
+    $("gate-record").addEventListener("click", record);
+    $("gate-clear").addEventListener("click", function () { form = blankForm(); render(); });
+    $("gate-sync").addEventListener("click", function () { sync().then(refreshSnapshot); });
+    window.addEventListener("online", function () { render(); sync().then(refreshSnapshot); });
+    window.addEventListener("offline", render);
+    setInterval(sync, SYNC_EVERY_MS);
+    setInterval(function () { sync().then(refreshSnapshot); }, REFRESH_EVERY_MS);
+  }
+
+  function start() {
+    $("gate-app").hidden = false;
+    wire();
+    if ("serviceWorker" in navigator) {
+      navigator.serviceWorker.register(config.sw_url, { scope: config.sw_scope }).catch(function () {});
+    }
+    loadQueue()
+      .then(loadCachedSnapshot)
+      .then(function () { render(); return sync(); })
+      .then(refreshSnapshot)
+      .then(render);
+  }
+
+  start();
+})();

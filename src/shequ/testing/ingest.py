@@ -1,0 +1,442 @@
+"""Recording swabs from station and home-sampling devices, online or queued offline.
+
+An item is a swab (`kind` "swab": scan the tube, then the person) or the closing of a tube
+(`kind` "close"). Each carries the device's client UUID and is recorded at most once; each is
+answered (created / duplicate / rejected with the field and the fix), and valid items land
+even when others fail. The first swab with a new barcode opens that tube (its pool size from
+the round; 1 for a retest); a tube takes no more swabs than its pool size and closes itself
+when full. A person is sampled once per round: a second swab is refused with where and when
+they were sampled — unless they were recalled (positive or invalid pool), when the swab is a
+retest in a single tube. Someone outside the round's scope is sampled but flagged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shequ.core import pii
+from shequ.core.bulk import insert_new_rows
+from shequ.core.errors import ValidationError
+from shequ.core.roles import Capability
+from shequ.core.scopes import scope_for
+from shequ.residents.models import Resident
+from shequ.testing import selectors
+from shequ.testing.models import (
+    HomeReason,
+    HomeStatus,
+    HomeTask,
+    PoolSize,
+    Round,
+    RoundStatus,
+    Sample,
+    Station,
+    Tube,
+    TubeStatus,
+)
+
+if TYPE_CHECKING:
+    from shequ.core.models import User
+
+MAX_BATCH = 1000
+FUTURE_SLACK = dt.timedelta(minutes=10)
+MAX_AGE = dt.timedelta(days=3)
+CREATED, DUPLICATE, REJECTED = "created", "duplicate", "rejected"
+SWAB, CLOSE = "swab", "close"
+
+FIELDS = [
+    "client_uuid", "round", "tube", "resident", "retest", "at_home", "out_of_scope",
+    "sampled_at", "received_at", "operator",
+]  # fmt: skip
+
+
+@dataclass
+class SwabResult:
+    client_uuid: str
+    status: str
+    id: int | None = None
+    tube: str = ""
+    tube_count: int = 0
+    tube_closed: bool = False
+    out_of_scope: bool = False
+    retest: bool = False
+    field: str = ""
+    message: str = ""
+
+
+class _Bad(Exception):
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field_name, message
+
+
+@dataclass
+class _Item:
+    n: int
+    client_uuid: uuid.UUID
+    kind: str
+    round_id: int
+    barcode: str
+    station_id: int | None
+    resident_id: int | None
+    id_hmac: str
+    home_task_id: int | None
+    at: dt.datetime
+
+
+def _int(raw: dict[str, Any], key: str) -> int | None:
+    value = raw.get(key)
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**53:
+        raise _Bad(key, _("Send the id as a whole number."))
+    return value
+
+
+def _parse(n: int, raw: Any, now: dt.datetime) -> _Item:
+    if not isinstance(raw, dict):
+        raise _Bad("item", _("Each item must be an object."))
+    try:
+        client_uuid = uuid.UUID(str(raw.get("client_uuid") or ""))
+    except ValueError:
+        raise _Bad("client_uuid", _("Every item needs the device's UUID for it.")) from None
+    kind = raw.get("kind", SWAB)
+    if kind not in (SWAB, CLOSE):
+        raise _Bad("kind", _("Choose one of: swab, close."))
+    round_id = _int(raw, "round_id")
+    if round_id is None:
+        raise _Bad("round_id", _("Say which round."))
+    barcode = raw.get("tube")
+    if not isinstance(barcode, str) or not barcode.strip() or len(barcode.strip()) > 40:
+        raise _Bad("tube", _("Scan the tube's barcode (at most 40 characters)."))
+    at_text = raw.get("sampled_at")
+    try:
+        at = dt.datetime.fromisoformat(at_text) if isinstance(at_text, str) else None
+    except ValueError:
+        at = None
+    if at is None:
+        raise _Bad("sampled_at", _("Send the time of the swab as ISO 8601 text."))
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    if at > now + FUTURE_SLACK:
+        raise _Bad("sampled_at", _("This time is in the future: check the device's clock."))
+    if at < now - MAX_AGE:
+        raise _Bad("sampled_at", _("This swab is over 3 days old; enter it by hand."))
+    resident_id = _int(raw, "resident_id")
+    id_number = raw.get("id_number") or ""
+    if not isinstance(id_number, str) or len(id_number) > 30:
+        raise _Bad("id_number", _("Send the ID number as text."))
+    if kind == SWAB and resident_id is None and not id_number.strip():
+        raise _Bad("resident_id", _("Scan the person's code or ID card, or find them by name."))
+    id_hmac = ""
+    if id_number.strip():
+        id_hmac = pii.blind_index(pii.normalize_document(id_number), kind="document")
+    return _Item(
+        n=n,
+        client_uuid=client_uuid,
+        kind=kind,
+        round_id=round_id,
+        barcode=barcode.strip(),
+        station_id=_int(raw, "station_id"),
+        resident_id=resident_id,
+        id_hmac=id_hmac,
+        home_task_id=_int(raw, "home_task_id"),
+        at=at,
+    )
+
+
+class _Batch:
+    def __init__(self, actor: User, items: list[_Item]) -> None:
+        self.actor = actor
+        self.rounds = {
+            r.pk: r
+            for r in Round.objects.filter(pk__in={i.round_id for i in items}).prefetch_related(
+                "places"
+            )
+        }
+        sites = selectors.sampling_sites(actor).values("pk")
+        self.stations = {
+            s.pk: s
+            for s in Station.objects.filter(
+                pk__in={i.station_id for i in items if i.station_id}, site__in=sites
+            ).select_related("site", "site__community")
+        }
+        self.tasks = {
+            t.pk: t
+            for t in HomeTask.objects.filter(
+                pk__in={i.home_task_id for i in items if i.home_task_id}
+            ).select_related("building")
+        }
+        self.run_scope = scope_for(actor, Capability.RUN_TESTING)
+        by_hmac = {i.id_hmac for i in items if i.id_hmac}
+        people = Resident.objects.filter(
+            Q(pk__in={i.resident_id for i in items if i.resident_id}) | Q(document_hmac__in=by_hmac)
+        ).values("pk", "name", "document_hmac", "household__path", "health_status")
+        self.residents = {r["pk"]: r for r in people}
+        self.by_hmac = {r["document_hmac"]: r["pk"] for r in self.residents.values()}
+        ids = list(self.residents)
+        round_ids = list(self.rounds)
+        self.sampled: dict[tuple[int, int], dict] = {
+            (s["round_id"], s["resident_id"]): s
+            for s in Sample.objects.filter(
+                round_id__in=round_ids, resident_id__in=ids, retest=False
+            ).values("round_id", "resident_id", "sampled_at", "tube__barcode",
+                     "tube__station__name", "tube__station__site__name")
+        }  # fmt: skip
+        self.recalled = {
+            (t["round_id"], t["resident_id"]): t["pk"]
+            for t in HomeTask.objects.filter(
+                round_id__in=round_ids,
+                resident_id__in=ids,
+                status=HomeStatus.OPEN,
+                reason__in=(HomeReason.RETEST, HomeReason.RESAMPLE),
+            ).values("pk", "round_id", "resident_id")
+        }
+
+    def resident_of(self, item: _Item) -> dict:
+        pk = item.resident_id if item.resident_id else self.by_hmac.get(item.id_hmac)
+        if pk is None or pk not in self.residents:
+            raise _Bad("resident_id", _("Unknown person: find them by name or register them."))
+        return self.residents[pk]
+
+
+def _where(s: dict) -> str:
+    place = " ".join(x for x in (s["tube__station__site__name"], s["tube__station__name"]) if x)
+    return _("already sampled this round at %(place)s, %(time)s, tube %(tube)s") % {
+        "place": place or _("home"),
+        "time": timezone.localtime(s["sampled_at"]).strftime("%m-%d %H:%M"),
+        "tube": s["tube__barcode"],
+    }
+
+
+@transaction.atomic
+def swabs_batch(*, actor: User, items: Sequence[Any]) -> list[SwabResult]:
+    """Record up to 1,000 swabs and tube closings, each once per client UUID, in order."""
+    if len(items) > MAX_BATCH:
+        raise ValidationError({"items": _("Send at most %d items per batch.") % MAX_BATCH})
+    now = timezone.now()
+    results: list[SwabResult] = []
+    parsed: list[_Item] = []
+    first: dict[uuid.UUID, int] = {}
+    repeats: list[tuple[int, int]] = []
+    for n, raw in enumerate(items):
+        key = raw.get("client_uuid") if isinstance(raw, dict) else None
+        try:
+            item = _parse(n, raw, now)
+        except _Bad as bad:
+            results.append(
+                SwabResult(str(key or ""), REJECTED, field=bad.field, message=bad.message)
+            )
+            continue
+        results.append(SwabResult(str(item.client_uuid), CREATED))
+        if item.client_uuid in first:
+            repeats.append((n, first[item.client_uuid]))
+            continue
+        first[item.client_uuid] = n
+        parsed.append(item)
+    earlier = {
+        s["client_uuid"]: s
+        for s in Sample.objects.filter(client_uuid__any=list(first)).values(
+            "pk", "client_uuid", "tube__barcode", "retest", "out_of_scope"
+        )
+    }
+    fresh = []
+    for item in parsed:
+        seen = earlier.get(item.client_uuid)
+        if seen is None:
+            fresh.append(item)
+            continue
+        r = results[item.n]
+        r.status, r.id, r.tube = DUPLICATE, seen["pk"], seen["tube__barcode"]
+        r.retest, r.out_of_scope = seen["retest"], seen["out_of_scope"]
+    if fresh:
+        _record(actor, now, fresh, results)
+    for n, m in repeats:
+        results[n] = SwabResult(**{**results[m].__dict__})
+        if results[n].status == CREATED:
+            results[n].status = DUPLICATE
+    return results
+
+
+def _tubes(batch: _Batch, items: list[_Item], now: dt.datetime) -> dict[tuple[int, str], dict]:
+    """Every tube the items name, created when new (by the first swab into it), locked in id
+    order so that two devices filling one tube take turns; with its current swab count."""
+    wanted = {(i.round_id, i.barcode) for i in items if i.round_id in batch.rounds}
+    existing = {
+        (t.round_id, t.barcode)
+        for t in Tube.objects.filter(
+            round_id__in={k[0] for k in wanted}, barcode__in={k[1] for k in wanted}
+        ).only("round_id", "barcode")
+    }
+    rows = []
+    opening: set[tuple[int, str]] = set()
+    # The first swab (in time) that names a new barcode, from a station or a home visit the
+    # operator may use, opens the tube.
+    for item in sorted(items, key=lambda i: i.at):
+        key = (item.round_id, item.barcode)
+        if key not in wanted or key in existing or key in opening or item.kind != SWAB:
+            continue
+        station = batch.stations.get(item.station_id) if item.station_id else None
+        task = batch.tasks.get(item.home_task_id) if item.home_task_id else None
+        community_id = station.site.community_id if station else None
+        if community_id is None and task is not None:
+            community_id = selectors.community_id_of(task.building)
+        if community_id is None:
+            continue  # the item is rejected below
+        opening.add(key)
+        round_ = batch.rounds[item.round_id]
+        person = batch.residents.get(item.resident_id or batch.by_hmac.get(item.id_hmac, 0))
+        retest = bool(person and (item.round_id, person["pk"]) in batch.recalled) or bool(
+            task and task.reason in (HomeReason.RETEST, HomeReason.RESAMPLE)
+        )
+        rows.append(
+            Tube(
+                round_id=item.round_id,
+                barcode=item.barcode,
+                community_id=community_id,
+                station_id=station.pk if station else None,
+                pool_size=PoolSize.SINGLE if retest else round_.pool_size,
+                retest=retest,
+                opened_at=now,
+                opened_by=batch.actor,
+            )
+        )
+    # Two devices opening the same barcode at once: one row, both go on to lock it below.
+    Tube.objects.bulk_create(rows, ignore_conflicts=True)
+    found = {
+        (t["round_id"], t["barcode"]): t
+        for t in Tube.objects.select_for_update()
+        .filter(round_id__in={k[0] for k in wanted}, barcode__in={k[1] for k in wanted})
+        .order_by("pk")
+        .values("pk", "round_id", "barcode", "community_id", "station_id", "pool_size",
+                "retest", "status")
+    }  # fmt: skip
+    # Counted after the lock: swabs another device added a moment ago are included.
+    counts = dict(
+        Sample.objects.filter(tube_id__in=[t["pk"] for t in found.values()])
+        .values("tube_id")
+        .annotate(n=Count("id"))
+        .values_list("tube_id", "n")
+    )
+    for t in found.values():
+        t["n"] = counts.get(t["pk"], 0)
+    return found
+
+
+def _record(actor: User, now: dt.datetime, fresh: list[_Item], results: list[SwabResult]) -> None:
+    batch = _Batch(actor, fresh)
+    tubes = _tubes(batch, fresh, now)
+    rows: list[tuple[int, list[Any]]] = []
+    to_close: set[int] = set()
+    done_tasks: dict[int, int] = {}  # home task → item number
+    in_batch: set[tuple[int, int]] = set()
+    for item in sorted(fresh, key=lambda i: i.at):
+        result = results[item.n]
+        try:
+            row = _swab(batch, item, tubes, in_batch, now, result, to_close)
+        except _Bad as bad:
+            result.status, result.field, result.message = REJECTED, bad.field, bad.message
+            continue
+        if row is not None:
+            rows.append((item.n, row))
+            if item.home_task_id:
+                done_tasks[item.home_task_id] = item.n
+    created = insert_new_rows(Sample, FIELDS, [r for _n, r in rows], key="client_uuid")
+    for n, row in rows:
+        pk = created.get(row[0])
+        if pk is None:
+            results[n].status = DUPLICATE
+        else:
+            results[n].id = pk
+    if to_close:
+        Tube.objects.filter(pk__in=to_close, status=TubeStatus.OPEN).update(
+            status=TubeStatus.CLOSED, closed_at=now
+        )
+    for task_id, n in done_tasks.items():
+        if results[n].id:
+            HomeTask.objects.filter(pk=task_id, status=HomeStatus.OPEN).update(
+                status=HomeStatus.DONE, sample_id=results[n].id, done_at=now
+            )
+
+
+def _swab(
+    batch: _Batch,
+    item: _Item,
+    tubes: dict[tuple[int, str], dict],
+    in_batch: set[tuple[int, int]],
+    now: dt.datetime,
+    result: SwabResult,
+    to_close: set[int],
+) -> list[Any] | None:
+    round_ = batch.rounds.get(item.round_id)
+    if round_ is None:
+        raise _Bad("round_id", _("No such round."))
+    if round_.status == RoundStatus.FINISHED:
+        raise _Bad("round_id", _("This round is finished."))
+    station = batch.stations.get(item.station_id) if item.station_id else None
+    task = batch.tasks.get(item.home_task_id) if item.home_task_id else None
+    if item.station_id and station is None:
+        raise _Bad("station_id", _("Unknown station, or not one where you sample."))
+    if item.home_task_id and (
+        task is None
+        or task.round_id != round_.pk
+        or not (batch.run_scope.covers(task.building) or _team_member(batch.actor, task))
+    ):
+        raise _Bad("home_task_id", _("Unknown home-sampling task, or not yours."))
+    if station is None and task is None:
+        raise _Bad("station_id", _("Say at which station (or for which home visit) you sample."))
+    tube = tubes.get((item.round_id, item.barcode))
+    if tube is None:
+        raise _Bad("tube", _("Tube %s was never opened: scan it before the person.") % item.barcode)
+    if item.kind == CLOSE:
+        if tube["status"] != TubeStatus.OPEN:
+            raise _Bad("tube", _("Tube %s is not open.") % item.barcode)
+        to_close.add(tube["pk"])
+        result.tube, result.tube_count, result.tube_closed = item.barcode, tube["n"], True
+        return None
+    if tube["status"] != TubeStatus.OPEN or tube["pk"] in to_close:
+        raise _Bad("tube", _("Tube %s is closed: open a new tube.") % item.barcode)
+    if station is not None and tube["station_id"] not in (None, station.pk):
+        raise _Bad("tube", _("Tube %s is open at another station.") % item.barcode)
+    if tube["n"] >= tube["pool_size"]:
+        raise _Bad(
+            "tube",
+            _("Tube %(tube)s is full (%(n)d): open a new tube.")
+            % {"tube": item.barcode, "n": tube["pool_size"]},
+        )
+    person = batch.resident_of(item)
+    key = (round_.pk, person["pk"])
+    recalled = key in batch.recalled
+    if (key in batch.sampled or key in in_batch) and not recalled:
+        earlier = batch.sampled.get(key)
+        message = _where(earlier) if earlier else _("already sampled in this batch")
+        raise _Bad("resident_id", f"{person['name']}: {message}")
+    retest = key in batch.sampled and recalled
+    if retest and not tube["retest"]:
+        raise _Bad("tube", _("%s was recalled: use a single tube for the retest.") % person["name"])
+    if not retest and tube["retest"]:
+        raise _Bad("tube", _("Tube %s is a single retest tube.") % item.barcode)
+    in_batch.add(key)
+    tube["n"] += 1
+    if tube["n"] >= tube["pool_size"]:
+        to_close.add(tube["pk"])
+    out = not selectors.path_in_scope(round_, person["household__path"])
+    result.tube, result.tube_count = item.barcode, tube["n"]
+    result.tube_closed = tube["pk"] in to_close
+    result.out_of_scope, result.retest = out, retest
+    return [
+        item.client_uuid, round_.pk, tube["pk"], person["pk"], retest, task is not None, out,
+        item.at, now, batch.actor.pk,
+    ]  # fmt: skip
+
+
+def _team_member(actor: User, task: HomeTask) -> bool:
+    return task.team_id is not None and task.team.members.filter(staff__user=actor).exists()

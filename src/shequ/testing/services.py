@@ -1,0 +1,588 @@
+"""Writes for mass testing: rounds, sites and stations, exemptions, tubes, transfers to the
+lab, results and the recalls they start, home sampling tasks and door-to-door outcomes.
+Swabs are recorded in `ingest.py`. Each service is one transaction with its audit row."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shequ.core import audit, pii
+from shequ.core.errors import PermissionDenied, ValidationError
+from shequ.core.models import Notification, RoleAssignment
+from shequ.core.roles import Capability, Role
+from shequ.core.scopes import scope_for
+from shequ.mobilization.models import Team
+from shequ.places.models import Place, PlaceKind
+from shequ.residents.models import HealthStatus, Resident
+from shequ.residents.services import residents_set_status_by_result
+from shequ.testing import selectors
+from shequ.testing.models import (
+    DoorOutcome,
+    DoorTask,
+    Exemption,
+    ExemptReason,
+    HomeReason,
+    HomeStatus,
+    HomeTask,
+    Outcome,
+    PoolSize,
+    Recall,
+    RecallKind,
+    Round,
+    RoundStatus,
+    Site,
+    Station,
+    Transfer,
+    Tube,
+    TubeResult,
+    TubeStatus,
+)
+
+if TYPE_CHECKING:
+    from shequ.core.models import User
+
+MAX_ROUND_DAYS = 14
+SCOPE_KINDS = (
+    PlaceKind.DISTRICT,
+    PlaceKind.STREET,
+    PlaceKind.COMMUNITY,
+    PlaceKind.GRID,
+    PlaceKind.COMPOUND,
+    PlaceKind.BUILDING,
+)
+
+
+def require(actor: User, capability: str, place: Place) -> None:
+    if not scope_for(actor, capability).covers(place):
+        raise PermissionDenied(_("You may not do this for %s.") % place.name)
+
+
+def community_of(place: Place) -> Place:
+    if place.kind == PlaceKind.COMMUNITY:
+        return place
+    return Place.objects.get(pk__in=place.ancestor_ids(), kind=PlaceKind.COMMUNITY)
+
+
+def _running(round_: Round) -> None:
+    if round_.status == RoundStatus.FINISHED:
+        raise ValidationError({"round": _("This round is finished.")})
+
+
+@transaction.atomic
+def round_create(
+    *,
+    actor: User,
+    name: str,
+    places: Sequence[Place],
+    starts_on: dt.date,
+    ends_on: dt.date,
+    pool_size: int = PoolSize.TEN,
+) -> Round:
+    """A round over some places (a district, streets, communities, compounds, buildings)."""
+    errors: dict[str, str] = {}
+    name = name.strip()
+    if not name or len(name) > 60:
+        errors["name"] = _("Give the round a name of at most 60 characters.")
+    if not places:
+        errors["places"] = _("Choose the places this round covers.")
+    elif any(p.kind not in SCOPE_KINDS for p in places):
+        errors["places"] = _(
+            "Choose districts, streets, communities, grids, compounds or buildings."
+        )
+    if ends_on < starts_on:
+        errors["ends_on"] = _("The last day cannot be before the first.")
+    elif (ends_on - starts_on).days >= MAX_ROUND_DAYS:
+        errors["ends_on"] = _("A round lasts at most %d days.") % MAX_ROUND_DAYS
+    if pool_size not in PoolSize.values:
+        errors["pool_size"] = _("Choose 1, 5, 10 or 20 swabs to a tube.")
+    if errors:
+        raise ValidationError(errors)
+    for place in places:
+        require(actor, Capability.RUN_TESTING, place)
+    round_ = Round.objects.create(
+        name=name, starts_on=starts_on, ends_on=ends_on, pool_size=pool_size, created_by=actor
+    )
+    round_.places.set(places)
+    audit.record(
+        actor=actor,
+        action="testing.round.create",
+        obj=round_,
+        place=places[0],
+        changes={"places": [p.pk for p in places], "pool_size": pool_size},
+    )
+    return round_
+
+
+def may_run(actor: User, round_: Round) -> bool:
+    scope = scope_for(actor, Capability.RUN_TESTING)
+    return any(any(p.startswith(s) for s in scope.paths) for p in selectors.scope_paths(round_))
+
+
+@transaction.atomic
+def round_finish(*, actor: User, round_: Round) -> Round:
+    """Close a round: no more swabs; the missed list stays as it is."""
+    if not may_run(actor, round_):
+        raise PermissionDenied(_("You do not run this round."))
+    _running(round_)
+    round_.status = RoundStatus.FINISHED
+    round_.save(update_fields=["status"])
+    audit.record(actor=actor, action="testing.round.finish", obj=round_)
+    return round_
+
+
+@transaction.atomic
+def site_create(
+    *,
+    actor: User,
+    community: Place,
+    name: str,
+    opens: dt.time,
+    closes: dt.time,
+    stations: int = 2,
+    post=None,  # type: ignore[no-untyped-def]
+) -> Site:
+    """A sampling site with `stations` tables (1号台, 2号台, …)."""
+    if community.kind != PlaceKind.COMMUNITY:
+        raise ValidationError({"community": _("Sites belong to a community.")})
+    require(actor, Capability.RUN_TESTING, community)
+    name = name.strip()
+    if not name or len(name) > 60:
+        raise ValidationError({"name": _("Give the site a name of at most 60 characters.")})
+    if not 1 <= stations <= 30:
+        raise ValidationError({"stations": _("A site has 1 to 30 stations.")})
+    if Site.objects.filter(community=community, name=name).exists():
+        raise ValidationError({"name": _("This community already has a site of that name.")})
+    if post is not None and post.community_id != community.pk:
+        raise ValidationError({"post": _("Choose a post of this community.")})
+    site = Site.objects.create(
+        community=community, name=name, opens=opens, closes=closes, post=post
+    )
+    Station.objects.bulk_create(Station(site=site, name=f"{n}号台") for n in range(1, stations + 1))
+    audit.record(actor=actor, action="testing.site.create", obj=site, place=community)
+    return site
+
+
+@transaction.atomic
+def exemption_add(
+    *, actor: User, round_: Round, resident: Resident, reason: str, proof: str = ""
+) -> Exemption:
+    """Exempt a resident of the round's scope (away, in hospital, …); away needs proof."""
+    household = resident.household
+    require(actor, Capability.RUN_TESTING, household)
+    _running(round_)
+    errors: dict[str, str] = {}
+    if reason not in ExemptReason.values:
+        errors["reason"] = _("Choose a reason from the list.")
+    proof = proof.strip()
+    if reason in (ExemptReason.AWAY, ExemptReason.OTHER) and not proof:
+        errors["proof"] = _("Say what proves it (e.g. a ticket, a hospital note).")
+    if len(proof) > 200:
+        errors["proof"] = _("At most 200 characters.")
+    if not selectors.path_in_scope(round_, household.path):
+        errors["resident"] = _("This resident is not in the round's scope.")
+    if Exemption.objects.filter(round=round_, resident=resident).exists():
+        errors["resident"] = _("This resident is already exempt in this round.")
+    if errors:
+        raise ValidationError(errors)
+    row = Exemption.objects.create(
+        round=round_, resident=resident, reason=reason, proof=proof, by=actor
+    )
+    audit.record(
+        actor=actor,
+        action="testing.exemption.add",
+        obj=row,
+        place=household,
+        changes={"reason": [None, reason]},
+    )
+    return row
+
+
+@transaction.atomic
+def tube_close(*, actor: User, tube: Tube) -> Tube:
+    """Close an open tube (full or not) so it can go to the lab."""
+    tube = Tube.objects.select_for_update().get(pk=tube.pk)
+    if tube.opened_by_id != actor.pk:  # the operator who opened it, or the community's staff
+        require(actor, Capability.RUN_TESTING, tube.community)
+    if tube.status != TubeStatus.OPEN:
+        raise ValidationError({"tube": _("Tube %s is not open.") % tube.barcode})
+    if not tube.samples.exists():
+        raise ValidationError(
+            {"tube": _("Tube %s is empty: use it for the next person.") % tube.barcode}
+        )
+    tube.status, tube.closed_at = TubeStatus.CLOSED, timezone.now()
+    tube.save(update_fields=["status", "closed_at"])
+    audit.record(actor=actor, action="testing.tube.close", obj=tube, place=tube.community)
+    return tube
+
+
+@transaction.atomic
+def transfer_create(
+    *, actor: User, round_: Round, community: Place, code: str, barcodes: Sequence[str]
+) -> Transfer:
+    """Hand closed tubes to the lab under one transfer number (交接单)."""
+    require(actor, Capability.RUN_TESTING, community)
+    code = code.strip()
+    errors: dict[str, str] = {}
+    if not code or len(code) > 40:
+        errors["code"] = _("Give the transfer number (at most 40 characters).")
+    elif Transfer.objects.filter(round=round_, code=code).exists():
+        errors["code"] = _("This transfer number is already used in this round.")
+    wanted = [b.strip() for b in barcodes if b.strip()]
+    if not wanted:
+        errors["barcodes"] = _("List the tubes in this transfer.")
+    if len(set(wanted)) != len(wanted):
+        errors["barcodes"] = _("A tube is listed twice.")
+    tubes = {
+        t.barcode: t
+        for t in Tube.objects.select_for_update().filter(round=round_, barcode__in=wanted)
+    }
+    unknown = [b for b in wanted if b not in tubes or tubes[b].community_id != community.pk]
+    if unknown:
+        errors["barcodes"] = _("Not tubes of this community in this round: %s.") % ", ".join(
+            unknown[:10]
+        )
+    not_closed = [b for b, t in tubes.items() if t.status != TubeStatus.CLOSED]
+    if not unknown and not_closed:
+        errors["barcodes"] = _("Close these tubes first (or they were sent already): %s.") % (
+            ", ".join(not_closed[:10])
+        )
+    if errors:
+        raise ValidationError(errors)
+    transfer = Transfer.objects.create(
+        round=round_, community=community, code=code, tube_count=len(wanted), sent_by=actor
+    )
+    Tube.objects.filter(pk__in=[t.pk for t in tubes.values()]).update(
+        transfer=transfer, status=TubeStatus.SENT
+    )
+    audit.record(
+        actor=actor,
+        action="testing.transfer.send",
+        obj=transfer,
+        place=community,
+        changes={"tubes": len(wanted)},
+    )
+    return transfer
+
+
+@transaction.atomic
+def transfer_receive(
+    *, actor: User, transfer: Transfer, received_count: int, note: str = ""
+) -> Transfer:
+    """The lab counts the tubes it got; a count that differs is recorded as a discrepancy."""
+    require(actor, Capability.RECORD_RESULTS, transfer.community)
+    transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
+    if transfer.received_at is not None:
+        raise ValidationError({"transfer": _("This transfer was received already.")})
+    if received_count < 0 or received_count > 100_000:
+        raise ValidationError({"received_count": _("Count the tubes received.")})
+    transfer.received_at, transfer.received_by = timezone.now(), actor
+    transfer.received_count = received_count
+    if received_count != transfer.tube_count:
+        transfer.discrepancy = (
+            _("Sent %(sent)d, received %(got)d.")
+            % {"sent": transfer.tube_count, "got": received_count}
+            + (" " + note.strip() if note.strip() else "")
+        )[:300]
+    transfer.save()
+    transfer.tubes.update(status=TubeStatus.RECEIVED)
+    audit.record(
+        actor=actor,
+        action="testing.transfer.receive",
+        obj=transfer,
+        place=transfer.community,
+        changes={"received": [transfer.tube_count, received_count]},
+    )
+    return transfer
+
+
+@dataclass
+class ResultAnswer:
+    barcode: str
+    status: str  # "recorded", "unchanged", "rejected"
+    message: str = ""
+    recall_id: int | None = None
+
+
+@transaction.atomic
+def results_record(
+    *, actor: User, round_: Round, results: Sequence[tuple[str, str]]
+) -> list[ResultAnswer]:
+    """Results per tube from the lab, each answered. A positive or invalid tube recalls its
+    members at once (`recall_start`). A result already in stays: send a correction through
+    the lab page, not a second result."""
+    scope = scope_for(actor, Capability.RECORD_RESULTS)
+    tubes = {
+        t.barcode: t
+        for t in Tube.objects.select_for_update()
+        .filter(round=round_, barcode__in=[b for b, _r in results])
+        .select_related("community")
+    }
+    answers: list[ResultAnswer] = []
+    now = timezone.now()
+    for barcode, result in results:
+        tube = tubes.get(barcode)
+        if tube is None or not scope.covers(tube.community):
+            answers.append(ResultAnswer(barcode, "rejected", _("No such tube in this round.")))
+            continue
+        if result not in (TubeResult.NEGATIVE, TubeResult.POSITIVE, TubeResult.INVALID):
+            answers.append(
+                ResultAnswer(barcode, "rejected", _("The result is negative, positive or invalid."))
+            )
+            continue
+        if tube.result:
+            same = tube.result == result
+            answers.append(
+                ResultAnswer(
+                    barcode,
+                    "unchanged" if same else "rejected",
+                    "" if same else _("This tube's result is in already (%s).") % tube.result,
+                )
+            )
+            continue
+        if tube.status not in (TubeStatus.RECEIVED, TubeStatus.SENT):
+            answers.append(
+                ResultAnswer(barcode, "rejected", _("The lab has not received this tube."))
+            )
+            continue
+        tube.result, tube.result_at, tube.result_by = result, now, actor
+        tube.status = TubeStatus.RESULTED
+        tube.save(update_fields=["result", "result_at", "result_by", "status"])
+        audit.record(
+            actor=actor,
+            action="testing.tube.result",
+            obj=tube,
+            place=tube.community,
+            changes={"result": ["", result]},
+        )
+        recall = None
+        if result in (TubeResult.POSITIVE, TubeResult.INVALID) and not tube.retest:
+            recall = recall_start(actor=actor, tube=tube)
+        elif result == TubeResult.POSITIVE:
+            _retest_positive(actor, tube)
+        elif result == TubeResult.NEGATIVE and tube.retest:
+            _retest_negative(actor, tube)
+        answers.append(ResultAnswer(barcode, "recorded", recall_id=recall.pk if recall else None))
+    return answers
+
+
+def recall_start(*, actor: User, tube: Tube) -> Recall:
+    """A positive pool: its members await a single-tube retest (the gate refuses their exit),
+    home sampling tasks are made, and the community's staff are told with names and
+    buildings. An invalid tube: its members are sampled again at home."""
+    kind = RecallKind.POSITIVE if tube.result == TubeResult.POSITIVE else RecallKind.INVALID
+    recall = Recall.objects.create(round=tube.round, tube=tube, kind=kind)
+    members = list(
+        Resident.objects.filter(pk__in=tube.samples.filter(retest=False).values("resident_id"))
+        .select_related("household", "household__parent")
+        .order_by("household__path", "name")
+    )
+    if kind == RecallKind.POSITIVE:
+        residents_set_status_by_result(
+            actor=actor,
+            residents=members,
+            status=HealthStatus.PENDING_RETEST,
+            reason=_("Pool %s positive: single-tube retest") % tube.barcode,
+        )
+    reason = HomeReason.RETEST if kind == RecallKind.POSITIVE else HomeReason.RESAMPLE
+    HomeTask.objects.bulk_create(
+        HomeTask(
+            round=tube.round,
+            resident=r,
+            building_id=r.household.parent_id,
+            reason=reason,
+            recall=recall,
+        )
+        for r in members
+    )
+    _alert_recall(recall, members)
+    audit.record(
+        actor=actor,
+        action="testing.recall.start",
+        obj=recall,
+        place=tube.community,
+        changes={"members": len(members), "kind": kind},
+    )
+    return recall
+
+
+def _alert_recall(recall: Recall, members: list[Resident]) -> None:
+    staff = RoleAssignment.objects.filter(
+        role=Role.COMMUNITY_STAFF, place_id=recall.tube.community_id
+    ).values_list("user_id", flat=True)
+    names = "、".join(f"{r.name}（{r.household.parent.name}{r.household.name}）" for r in members)
+    if recall.kind == RecallKind.POSITIVE:
+        title = _("Positive pool %(tube)s: %(n)d to retest at home — %(names)s")
+    else:
+        title = _("Invalid tube %(tube)s: %(n)d to sample again — %(names)s")
+    text = title % {"tube": recall.tube.barcode, "n": len(members), "names": names}
+    Notification.objects.bulk_create(
+        Notification(
+            user_id=u,
+            kind="recall",
+            title=text[:200],
+            body=text[200:500],
+            url=f"/testing/recalls/{recall.pk}/",
+        )
+        for u in staff
+    )
+
+
+def _retest_positive(actor: User, tube: Tube) -> None:
+    """A positive single-tube retest: the person stays under control; staff are told."""
+    sample = tube.samples.select_related("resident").first()
+    if sample is None:
+        return
+    staff = RoleAssignment.objects.filter(
+        role=Role.COMMUNITY_STAFF, place_id=tube.community_id
+    ).values_list("user_id", flat=True)
+    text = _("Retest positive: %(name)s (tube %(tube)s)") % {
+        "name": sample.resident.name,
+        "tube": tube.barcode,
+    }
+    Notification.objects.bulk_create(
+        Notification(user_id=u, kind="recall", title=text[:200]) for u in staff
+    )
+
+
+def _retest_negative(actor: User, tube: Tube) -> None:
+    """A negative single-tube retest ends the person's wait (back to normal)."""
+    residents = [
+        s.resident
+        for s in tube.samples.select_related("resident", "resident__household")
+        if s.resident.health_status == HealthStatus.PENDING_RETEST
+    ]
+    residents_set_status_by_result(
+        actor=actor,
+        residents=residents,
+        status=HealthStatus.NORMAL,
+        reason=_("Single-tube retest %s negative") % tube.barcode,
+    )
+
+
+@transaction.atomic
+def home_tasks_create(
+    *, actor: User, round_: Round, residents: Sequence[Resident], reason: str
+) -> list[HomeTask]:
+    """Ask for home sampling of residents who cannot come (immobile, isolated, missed)."""
+    if reason not in (HomeReason.IMMOBILE, HomeReason.ISOLATED, HomeReason.MISSED):
+        raise ValidationError({"reason": _("Choose immobile, isolated or missed.")})
+    _running(round_)
+    for r in residents:
+        require(actor, Capability.RUN_TESTING, r.household)
+        if not selectors.path_in_scope(round_, r.household.path):
+            raise ValidationError({"residents": _("%s is not in the round's scope.") % r.name})
+    open_ = set(
+        HomeTask.objects.filter(
+            round=round_, reason=reason, status=HomeStatus.OPEN, resident__in=residents
+        ).values_list("resident_id", flat=True)
+    )
+    tasks = HomeTask.objects.bulk_create(
+        HomeTask(round=round_, resident=r, building_id=r.household.parent_id, reason=reason)
+        for r in residents
+        if r.pk not in open_
+    )
+    audit.record_many(actor=actor, action="testing.home.create", objs=list(tasks))
+    return list(tasks)
+
+
+@transaction.atomic
+def home_tasks_assign(*, actor: User, tasks: Sequence[HomeTask], team: Team) -> int:
+    """Give open home-sampling tasks (a route: usually one building's) to a sampling team."""
+    for t in tasks:
+        require(actor, Capability.RUN_TESTING, t.building)
+        if t.status != HomeStatus.OPEN:
+            raise ValidationError({"tasks": _("Only open tasks can be given to a team.")})
+    n = HomeTask.objects.filter(pk__in=[t.pk for t in tasks]).update(team=team)
+    audit.record_many(
+        actor=actor,
+        action="testing.home.assign",
+        objs=list(tasks),
+        changes=[{"team": [t.team_id, team.pk]} for t in tasks],
+    )
+    return n
+
+
+@transaction.atomic
+def door_task_create(*, actor: User, round_: Round, building: Place, team: Team | None) -> DoorTask:
+    """Give one building's missed residents to a team to knock on their doors."""
+    if building.kind != PlaceKind.BUILDING:
+        raise ValidationError({"building": _("Choose a building.")})
+    require(actor, Capability.RUN_TESTING, building)
+    _running(round_)
+    if not selectors.path_in_scope(round_, building.path):
+        raise ValidationError({"building": _("This building is not in the round's scope.")})
+    task, created = DoorTask.objects.get_or_create(
+        round=round_, building=building, defaults={"team": team, "created_by": actor}
+    )
+    if not created and team is not None and task.team_id != team.pk:
+        task.team = team
+        task.save(update_fields=["team"])
+    audit.record(
+        actor=actor,
+        action="testing.door.task",
+        obj=task,
+        place=building,
+        changes={"team": [None, team.pk if team else None]},
+    )
+    return task
+
+
+@transaction.atomic
+def door_outcome_record(
+    *, actor: User, task: DoorTask, resident: Resident, outcome: str, note: str = ""
+) -> DoorOutcome:
+    """What happened at a missed resident's door; the latest outcome is the one shown."""
+    if not _in_team(actor, task):  # the team knocking on the doors, or the community's staff
+        require(actor, Capability.RUN_TESTING, task.building)
+    errors: dict[str, str] = {}
+    if outcome not in Outcome.values:
+        errors["outcome"] = _("Choose an outcome from the list.")
+    if resident.household.parent_id != task.building_id:
+        errors["resident"] = _("This resident does not live in this building.")
+    if len(note) > 200:
+        errors["note"] = _("At most 200 characters.")
+    if errors:
+        raise ValidationError(errors)
+    row = DoorOutcome.objects.create(
+        task=task, resident=resident, outcome=outcome, note=note.strip(), by=actor
+    )
+    audit.record(
+        actor=actor,
+        action="testing.door.outcome",
+        obj=row,
+        place=task.building,
+        changes={"outcome": [None, outcome]},
+    )
+    return row
+
+
+def _in_team(actor: User, task: DoorTask) -> bool:
+    if task.team_id is None:
+        return False
+    return task.team.members.filter(staff__user=actor).exists()
+
+
+def phones_for(actor: User, residents: Sequence[Resident]) -> dict[int, str]:
+    """Residents' phones as the actor may see them: in full with VIEW_PII over their place,
+    masked otherwise."""
+    scope = scope_for(actor, Capability.VIEW_PII)
+    return {r.pk: r.phone if scope.covers(r.household) else pii.mask(r.phone) for r in residents}
+
+
+def teams_for(community: Place) -> list[Team]:
+    return list(Team.objects.filter(community=community).select_related("leader"))
+
+
+def group_by_building(tasks: Sequence[HomeTask]) -> dict[int, list[HomeTask]]:
+    routes: dict[int, list[HomeTask]] = defaultdict(list)
+    for t in tasks:
+        routes[t.building_id].append(t)
+    return routes

@@ -1,0 +1,210 @@
+"""The gate page with no network: a cadre opens the gate page, the snapshot is cached, the
+network goes away, three passages are decided on the phone and queued (one refused for
+fever and for the household's exit quota used a moment before), and when the network
+comes back the server has exactly those three passages with the same decisions."""
+
+from __future__ import annotations
+
+from shequ.checkpoints import services
+from shequ.checkpoints.models import Passage
+from tests.checkpoints.conftest import gates, qr  # noqa: F401 - the gates fixture
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.test_browser import _log_in
+
+
+def _scan(page, code: str) -> None:  # type: ignore[no-untyped-def]
+    page.fill("[data-testid=gate-scan]", code)
+    page.press("[data-testid=gate-scan]", "Enter")
+
+
+def _checks(page, temperature: str, code: str = "green") -> None:  # type: ignore[no-untyped-def]
+    page.fill("[data-testid=gate-temp]", temperature)
+    page.click(f"[data-testid=code-{code}]")
+
+
+def _waiting(page) -> int:  # type: ignore[no-untyped-def]
+    return int(page.get_attribute("[data-testid=gate-waiting]", "data-count"))
+
+
+def test_three_passages_offline_then_synced(live_server, personas, gates, phone) -> None:  # noqa: F811 - the fixture imported above
+    # One exit per household per day: the second exit of household KA-1-101 is refused,
+    # which the phone can only know from its own record of the first exit.
+    services.rules_set(
+        actor=personas.staff_a,
+        community=gates.gate.community,
+        rules={"exit_quota": {"people": 1, "days": 1}},
+    )
+    _log_in(phone, live_server, "cadre")
+    phone.goto(f"{live_server.url}/checkpoints/gate/")
+    phone.wait_for_url(f"{live_server.url}/checkpoints/gate/{gates.gate.pk}/")
+    phone.wait_for_selector("[data-testid=gate-refreshed][data-fetched]")
+    assert "北门" in phone.inner_text("h1")
+    assert phone.get_attribute("[data-testid=gate-net]", "data-online") == "true"
+
+    phone.context.set_offline(True)
+    phone.wait_for_selector("[data-testid=gate-net][data-online=false]")
+
+    # 1. 甲一 goes out: allowed.
+    _scan(phone, qr(gates.p1))
+    phone.click("[data-testid=gate-holder]:has-text('甲一')")
+    _checks(phone, "36.5")
+    decision = phone.locator("[data-testid=gate-decision]")
+    assert decision.get_attribute("data-decision") == "allow"
+    phone.click("[data-testid=gate-record]")
+    phone.wait_for_selector("[data-testid=gate-waiting][data-count='1']")
+
+    # 2. 甲二 of the same household, with a fever: refused for both.
+    _scan(phone, qr(gates.p1))
+    phone.click("[data-testid=gate-holder]:has-text('甲二')")
+    _checks(phone, "38.2")
+    assert decision.get_attribute("data-decision") == "refuse"
+    codes = phone.eval_on_selector_all(
+        "[data-testid=gate-reasons] li[data-code]", "els => els.map(e => e.dataset.code)"
+    )
+    assert codes == ["fever", "pass_quota_used"]
+    labels = phone.inner_text("[data-testid=gate-reasons]")
+    assert "37.3" in labels  # the fever reason's label from the snapshot's table
+    phone.screenshot(path=str(ARTIFACTS / "gate-decision-360.png"), full_page=True)
+    phone.locator("[data-testid=gate-decision]").scroll_into_view_if_needed()
+    phone.screenshot(path=str(ARTIFACTS / "gate-decision-screen-360.png"))
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    phone.click("[data-testid=gate-record]")
+    phone.wait_for_selector("[data-testid=gate-waiting][data-count='2']")
+
+    # 3. 甲三 (home isolation; the only holder of that pass) comes back in: allowed, alerted.
+    phone.click("[data-testid=dir-in]")
+    _scan(phone, qr(gates.p2))
+    assert "甲三" in phone.inner_text("[data-testid=gate-decision]")
+    _checks(phone, "36.4")
+    assert decision.get_attribute("data-decision") == "allow"
+    assert phone.locator("[data-code=isolation_returning]").count() == 1
+    phone.click("[data-testid=gate-record]")
+    phone.wait_for_selector("[data-testid=gate-waiting][data-count='3']")
+
+    assert "3" in phone.inner_text("[data-testid=gate-waiting]")
+    assert phone.locator("[data-testid=gate-queued][data-state=waiting]").count() == 3
+    assert Passage.objects.count() == 0
+
+    phone.context.set_offline(False)
+    phone.wait_for_selector("[data-testid=gate-waiting][data-count='0']", state="attached")
+    assert _waiting(phone) == 0
+    assert phone.locator("[data-testid=gate-queued]").count() == 0
+    assert phone.is_hidden("[data-testid=gate-notices]")
+
+    rows = list(Passage.objects.order_by("device_time"))
+    assert len(rows) == 3
+    assert [(r.resident, r.direction, r.decision) for r in rows] == [
+        (gates.a1, "out", "allow"),
+        (gates.a2, "out", "refuse"),
+        (gates.a3, "in", "allow"),
+    ]
+    assert [r.device_decision for r in rows] == ["allow", "refuse", "allow"]
+    assert not any(r.disagrees for r in rows)
+    assert rows[1].reasons == ["fever", "pass_quota_used"]
+    assert rows[1].temperature == 38.2
+    assert rows[2].reasons == ["isolation_returning"]
+    assert rows[2].alert
+    assert {r.recorded_by for r in rows} == {personas.cadre}
+    assert {r.entry_pass_id for r in rows} == {gates.p1.pk, gates.p2.pk}
+
+
+def test_gate_page_reloads_offline_from_the_service_worker(
+    live_server,
+    personas,
+    gates,  # noqa: F811 - the fixture imported above
+    phone,
+) -> None:
+    _log_in(phone, live_server, "cadre")
+    url = f"{live_server.url}/checkpoints/gate/{gates.gate.pk}/"
+    phone.goto(url)
+    phone.wait_for_selector("[data-testid=gate-refreshed][data-fetched]")
+    assert phone.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    phone.wait_for_function("navigator.serviceWorker.controller !== null")
+    phone.reload()  # the page itself goes into the worker's cache
+    phone.wait_for_selector("[data-testid=gate-refreshed][data-fetched]")
+
+    phone.context.set_offline(True)
+    phone.reload()
+    phone.wait_for_selector("[data-testid=gate-refreshed][data-fetched]")
+    assert "北门" in phone.inner_text("h1")
+    _scan(phone, qr(gates.p2))
+    _checks(phone, "36.6")
+    assert phone.get_attribute("[data-testid=gate-decision]", "data-decision") == "refuse"
+    assert phone.locator("[data-code=isolation_breach]").count() == 1
+
+
+def test_visitor_vehicle_search_and_a_server_disagreement(
+    live_server,
+    personas,
+    gates,  # noqa: F811 - the fixture imported above
+    phone,
+) -> None:
+    _log_in(phone, live_server, "cadre")
+    phone.goto(f"{live_server.url}/checkpoints/gate/{gates.gate.pk}/")
+    phone.wait_for_selector("[data-testid=gate-refreshed][data-fetched]")
+    phone.context.set_offline(True)
+    phone.wait_for_selector("[data-testid=gate-net][data-online=false]")
+    # While the phone is offline the community revokes 甲一's pass: the phone cannot know.
+    services.pass_revoke(actor=personas.staff_a, entry_pass=gates.p1, reason="遗失后补办")
+
+    phone.click("[data-testid=subject-visitor]")
+    phone.fill("[data-testid=gate-visitor-name]", "访客甲")
+    phone.fill("[data-testid=gate-visitor-phone]", "13800000000")
+    _checks(phone, "36.5")
+    assert phone.get_attribute("[data-testid=gate-decision]", "data-decision") == "allow"
+    phone.click("[data-testid=gate-record]")
+
+    phone.click("[data-testid=subject-vehicle]")
+    phone.fill("[data-testid=gate-plate]", "京a12345")
+    _checks(phone, "36.7")
+    phone.click("[data-testid=gate-record]")
+
+    phone.click("[data-testid=subject-resident]")
+    phone.fill("[data-testid=gate-search]", gates.a1.document_number[-4:])
+    phone.click("[data-testid=gate-result]:has-text('甲一')")
+    _checks(phone, "36.5")
+    assert phone.get_attribute("[data-testid=gate-decision]", "data-decision") == "allow"
+    phone.click("[data-testid=gate-record]")
+    phone.wait_for_selector("[data-testid=gate-waiting][data-count='3']")
+
+    phone.context.set_offline(False)
+    phone.wait_for_selector("[data-testid=gate-waiting][data-count='0']", state="attached")
+    phone.wait_for_selector("[data-testid=gate-notices] li")
+    assert "甲一" in phone.inner_text("[data-testid=gate-notices]")
+    visitor, vehicle, resident = Passage.objects.order_by("device_time")
+    assert (visitor.subject, visitor.visitor_name, visitor.visitor_phone) == (
+        "visitor",
+        "访客甲",
+        "13800000000",
+    )
+    assert (vehicle.subject, vehicle.plate, vehicle.decision) == ("vehicle", "京A12345", "allow")
+    assert (resident.resident, resident.decision, resident.device_decision) == (
+        gates.a1,
+        "refuse",
+        "allow",
+    )
+    assert resident.disagrees
+    assert resident.reasons == ["pass_revoked"]
+
+
+def test_gate_page_reads_with_javascript_off(
+    live_server,
+    personas,
+    gates,  # noqa: F811 - the fixture imported above
+    browser,
+) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False)
+    page = context.new_page()
+    _log_in(page, live_server, "cadre")
+    page.goto(f"{live_server.url}/checkpoints/gate/{gates.gate.pk}/")
+    assert page.is_visible("[data-testid=gate-noscript]")
+    assert page.is_visible("[data-testid=gate-rules]")
+    assert page.is_hidden("[data-testid=gate-scan]")
+    page.fill("input[name=pass_code]", qr(gates.p1))
+    page.fill("input[name=temperature]", "36.5")
+    page.select_option("select[name=health_code]", "green")
+    page.click("[data-testid=gate-plain-form] button")
+    page.wait_for_selector(".sq-msg-success")
+    page.screenshot(path=str(ARTIFACTS / "gate-nojs-360.png"), full_page=True)
+    assert Passage.objects.get().decision == "allow"
+    context.close()

@@ -1,0 +1,54 @@
+"""A running round over community A (10 to a tube) with a site of two stations, twelve
+residents in A's two households, one in B, and a lab operator.
+
+    KA-1-101: 居民 a0 … a5      KA-1-102: a6 … a10, a11 in hospital      KB-1-101: b0
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+
+from shequ.core.roles import Role
+from shequ.residents.models import HealthStatus, Resident
+from shequ.testing import services
+from tests.conftest import make_user
+from tests.residents.factories import ResidentFactory
+
+
+@pytest.fixture
+def rnd(personas, city) -> SimpleNamespace:
+    a = [ResidentFactory(name=f"a{i}", household=city.ha1 if i < 6 else city.ha2)
+         for i in range(12)]  # fmt: skip
+    Resident.objects.filter(pk=a[11].pk).update(health_status=HealthStatus.HOSPITAL)
+    b0 = ResidentFactory(name="b0", household=city.hb1)
+    today = timezone.localdate()
+    round_ = services.round_create(
+        actor=personas.staff_a, name="第一轮", places=[city.a], starts_on=today, ends_on=today,
+        pool_size=10,
+    )  # fmt: skip
+    site = services.site_create(
+        actor=personas.staff_a, community=city.a, name="甲小区广场", opens=dt.time(7),
+        closes=dt.time(19), stations=2,
+    )  # fmt: skip
+    s1, s2 = list(site.stations.order_by("name"))
+    lab = make_user("lab", Role.LAB_OPERATOR, city.c)
+    return SimpleNamespace(round=round_, site=site, s1=s1, s2=s2, a=a, b0=b0, lab=lab)
+
+
+def swab(rnd, tube: str, resident, station=None, **kw) -> dict:  # type: ignore[no-untyped-def]
+    item = {
+        "client_uuid": str(uuid.uuid4()),
+        "kind": "swab",
+        "round_id": rnd.round.pk,
+        "station_id": (station or rnd.s1).pk,
+        "tube": tube,
+        "resident_id": resident.pk if resident is not None else None,
+        "sampled_at": timezone.now().isoformat(),
+    }
+    item.update(kw)
+    return item
