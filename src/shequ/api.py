@@ -20,6 +20,7 @@ from shequ.duty.api import router as duty_router
 from shequ.mobilization.api import router as mobilization_router
 from shequ.places.api import router as places_router
 from shequ.residents.api import router as residents_router
+from shequ.testing.api import router as testing_router
 
 logger = logging.getLogger(__name__)
 
@@ -116,3 +117,4 @@ api.add_router("/mobilization", mobilization_router)
 api.add_router("/imports", imports_router)
 api.add_router("/duty", duty_router)
 api.add_router("/checkpoints", checkpoints_router)
+api.add_router("/testing", testing_router)

@@ -208,3 +208,29 @@ def test_gate_page_reads_with_javascript_off(
     page.screenshot(path=str(ARTIFACTS / "gate-nojs-360.png"), full_page=True)
     assert Passage.objects.get().decision == "allow"
     context.close()
+
+
+def test_logging_out_forgets_the_residents_kept_on_the_phone(live_server, gates, phone) -> None:  # noqa: F811 - the fixture imported above
+    _log_in(phone, live_server, "cadre")
+    phone.goto(f"{live_server.url}/checkpoints/gate/{gates.gate.pk}/")
+    phone.wait_for_selector("[data-testid=gate-refreshed][data-fetched]")
+    count = """() => new Promise((done) => {
+        const open = indexedDB.open("shequ-gate");
+        open.onsuccess = () => {
+            const req = open.result.transaction("snapshots").objectStore("snapshots").count();
+            req.onsuccess = () => done(req.result);
+        };
+    })"""
+    assert phone.evaluate(count) == 1
+    phone.click("form[action='/logout/'] button")
+    phone.wait_for_url(f"{live_server.url}/login/?bye=1")
+    phone.wait_for_function(
+        """() => new Promise((done) => {
+            const open = indexedDB.open("shequ-gate");
+            open.onsuccess = () => {
+                const req = open.result.transaction("snapshots").objectStore("snapshots").count();
+                req.onsuccess = () => done(req.result === 0);
+            };
+        })"""
+    )
+    assert phone.evaluate(count) == 0

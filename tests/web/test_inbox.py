@@ -59,3 +59,15 @@ def test_mark_all_read(login, personas) -> None:
 
 def test_inbox_needs_a_login(client) -> None:
     assert client.get("/inbox/").status_code == 302
+
+
+def test_logging_out_wipes_what_the_gate_page_kept_on_the_phone(login, personas) -> None:
+    client = login(personas.cadre)
+    r = client.post("/logout/")
+    assert r.status_code == 302
+    assert r["Location"] == "/login/?bye=1"
+    page = client.get(r["Location"]).content.decode()
+    assert 'indexedDB.open("shequ-gate")' in page
+    assert 'objectStore("snapshots").clear()' in page
+    assert 'indexedDB.open("shequ-gate")' not in client.get("/login/").content.decode()
+    assert client.get("/inbox/").status_code == 302  # logged out

@@ -63,7 +63,7 @@ REASONS: dict[str, tuple[str, bool, Any]] = {
         True,
         _("In isolation or awaiting a retest, but was outside. Community alerted."),
     ),
-    "fever": (REFUSE, True, _("Fever (37.3 °C or more). Community alerted.")),
+    "fever": (REFUSE, True, _("Fever (at or above the community's threshold). Community alerted.")),
     "temperature_missing": (REFUSE, False, _("Take the temperature first.")),
     "health_code_red": (REFUSE, True, _("Red health code. Community alerted.")),
     "health_code_yellow": (REFUSE, True, _("Yellow health code. Community alerted.")),

@@ -93,8 +93,10 @@ def gate_snapshot(gate: Post) -> dict[str, Any]:
         device_time__gte=now - dt.timedelta(days=15),
     ).values_list("entry_pass_id", "device_time"):
         exits[pass_id].append(timezone.localdate(when).isoformat())
-    residents = Resident.objects.filter(household__path__startswith=community.path).only(
-        "pk", "name", "health_status", "household_id", "document_number"
+    residents = (
+        Resident.objects.filter(household__path__startswith=community.path)
+        .select_related("household")
+        .only("pk", "name", "health_status", "household_id", "household__path", "document_number")
     )
     zones = ZoneDesignation.objects.filter(
         Q(ends_at__isnull=True) | Q(ends_at__gt=now),
@@ -135,6 +137,7 @@ def gate_snapshot(gate: Post) -> dict[str, Any]:
                 "last4": (r.document_number or "")[-4:],
                 "status": r.health_status,
                 "household_id": r.household_id,
+                "path": r.household.path,
             }
             for r in residents
         ],

@@ -198,8 +198,10 @@
     return best;
   }
 
-  // Where a passage is judged: the household's place for a resident (the gate's otherwise).
+  // Where a passage is judged: the household's place for a resident (the gate's otherwise),
+  // as the server does (ingest.py): the person's household, else the pass's household.
   function placePath() {
+    if (form.subject === "resident" && form.resident && form.resident.path) return form.resident.path;
     if (form.subject === "resident" && form.pass && form.pass.path) return form.pass.path;
     return snap.gate.path;
   }

@@ -1,0 +1,229 @@
+"""/api/v1/testing: rounds, coverage and missed lists, exemptions, sites, the swab batch
+endpoint, transfers to the lab, results, recalls. Objects outside the user's scope are 404."""
+
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Status
+from ninja.pagination import PageNumberPagination, paginate
+
+from shequ.core.roles import Capability
+from shequ.core.scopes import scope_for
+from shequ.places.models import Place, PlaceKind
+from shequ.places.selectors import get_place_for
+from shequ.residents.models import Resident
+from shequ.testing import ingest, selectors, services
+from shequ.testing.models import Recall, Round, Site, Transfer
+from shequ.testing.schemas import (
+    CoverageOut,
+    ExemptionIn,
+    MissedOut,
+    RecallOut,
+    ReceiveIn,
+    ResultOut,
+    ResultsIn,
+    RoundIn,
+    RoundOut,
+    SiteIn,
+    SiteOut,
+    SwabBatchIn,
+    SwabResultOut,
+    TransferIn,
+    TransferOut,
+)
+
+router = Router(tags=["testing"])
+
+
+def _round(request: HttpRequest, round_id: int) -> Round:
+    return get_object_or_404(selectors.rounds_for(request.user), pk=round_id)
+
+
+@router.get("/rounds", response=list[RoundOut])
+@paginate(PageNumberPagination, page_size=50)
+def rounds(request: HttpRequest, status: str | None = None):  # type: ignore[no-untyped-def]
+    """Rounds over places you see, newest first."""
+    qs = selectors.rounds_for(request.user).prefetch_related("places")
+    return qs.filter(status=status) if status else qs
+
+
+@router.post("/rounds", response={201: RoundOut})
+def round_create(request: HttpRequest, payload: RoundIn):  # type: ignore[no-untyped-def]
+    """A round over places you run testing for."""
+    places = [get_place_for(request.user, pk) for pk in payload.place_ids]
+    r = services.round_create(
+        actor=request.user,
+        name=payload.name,
+        places=places,
+        starts_on=payload.starts_on,
+        ends_on=payload.ends_on,
+        pool_size=payload.pool_size,
+    )
+    return Status(201, r)
+
+
+@router.get("/rounds/{int:round_id}", response=RoundOut)
+def round_detail(request: HttpRequest, round_id: int):  # type: ignore[no-untyped-def]
+    return _round(request, round_id)
+
+
+@router.post("/rounds/{int:round_id}/finish", response=RoundOut)
+def round_finish(request: HttpRequest, round_id: int):  # type: ignore[no-untyped-def]
+    return services.round_finish(actor=request.user, round_=_round(request, round_id))
+
+
+def _within(request: HttpRequest, place_id: int) -> Place:
+    place = get_place_for(request.user, place_id)
+    if not scope_for(request.user, Capability.VIEW_TESTING).covers(place):
+        raise Http404
+    return place
+
+
+@router.get("/rounds/{int:round_id}/coverage", response=list[CoverageOut])
+def coverage(  # type: ignore[no-untyped-def]
+    request: HttpRequest, round_id: int, place_id: int, level: str = PlaceKind.BUILDING
+):
+    """Residents, sampled, exempt, missed and % per place of `level` (street, community,
+    grid, building) under `place_id`."""
+    if level not in selectors.LEVELS:
+        level = PlaceKind.BUILDING
+    return selectors.coverage(_round(request, round_id), _within(request, place_id), level)
+
+
+@router.get("/rounds/{int:round_id}/missed", response=list[MissedOut])
+@paginate(PageNumberPagination, page_size=100)
+def missed(request: HttpRequest, round_id: int, place_id: int):  # type: ignore[no-untyped-def]
+    """Residents under `place_id` not sampled and not exempt (phones masked unless your role
+    shows them)."""
+    people = list(selectors.missed(_round(request, round_id), _within(request, place_id)))
+    phones = services.phones_for(request.user, people)
+    return [
+        {
+            "id": r.pk,
+            "name": r.name,
+            "household": r.household.name,
+            "building": r.household.parent.name if r.household.parent else "",
+            "phone": phones[r.pk],
+        }
+        for r in people
+    ]
+
+
+@router.post("/rounds/{int:round_id}/exemptions", response={201: dict})
+def exemption_add(request: HttpRequest, round_id: int, payload: ExemptionIn):  # type: ignore[no-untyped-def]
+    resident = get_object_or_404(
+        Resident.objects.filter(scope_for(request.user, Capability.VIEW_RESIDENTS).q("household")),
+        pk=payload.resident_id,
+    )
+    row = services.exemption_add(
+        actor=request.user,
+        round_=_round(request, round_id),
+        resident=resident,
+        reason=payload.reason,
+        proof=payload.proof,
+    )
+    return Status(201, {"id": row.pk, "reason": row.reason})
+
+
+@router.get("/sites", response=list[SiteOut])
+def sites(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """Sites where you may sample."""
+    return selectors.sampling_sites(request.user).prefetch_related("stations")
+
+
+@router.post("/sites", response={201: SiteOut})
+def site_create(request: HttpRequest, payload: SiteIn):  # type: ignore[no-untyped-def]
+    community = get_place_for(request.user, payload.community_id, kind=PlaceKind.COMMUNITY)
+    post = None
+    if payload.post_id is not None:
+        from shequ.duty.models import Post
+
+        post = get_object_or_404(Post, pk=payload.post_id, community=community)
+    site = services.site_create(
+        actor=request.user,
+        community=community,
+        name=payload.name,
+        opens=payload.opens,
+        closes=payload.closes,
+        stations=payload.stations,
+        post=post,
+    )
+    return Status(201, Site.objects.prefetch_related("stations").get(pk=site.pk))
+
+
+@router.post("/swabs:batch", response=list[SwabResultOut])
+def swabs_batch(request: HttpRequest, payload: SwabBatchIn):  # type: ignore[no-untyped-def]
+    """Swabs and tube closings from station and home-sampling devices (online or queued
+    offline), each exactly once per client UUID, answered in order. Up to 1,000 per call."""
+    return [r.__dict__ for r in ingest.swabs_batch(actor=request.user, items=payload.items)]
+
+
+@router.post("/rounds/{int:round_id}/transfers", response={201: TransferOut})
+def transfer_create(request: HttpRequest, round_id: int, payload: TransferIn):  # type: ignore[no-untyped-def]
+    """Closed tubes handed to the lab under one transfer number (交接单)."""
+    community = get_place_for(request.user, payload.community_id, kind=PlaceKind.COMMUNITY)
+    t = services.transfer_create(
+        actor=request.user,
+        round_=_round(request, round_id),
+        community=community,
+        code=payload.code,
+        barcodes=payload.barcodes,
+    )
+    return Status(201, t)
+
+
+def _lab_transfer(request: HttpRequest, transfer_id: int) -> Transfer:
+    scope = scope_for(request.user, Capability.RECORD_RESULTS)
+    return get_object_or_404(Transfer.objects.filter(scope.q("community")), pk=transfer_id)
+
+
+@router.post("/transfers/{int:transfer_id}/receive", response=TransferOut)
+def transfer_receive(request: HttpRequest, transfer_id: int, payload: ReceiveIn):  # type: ignore[no-untyped-def]
+    """The lab's count; a different count is kept as a discrepancy."""
+    return services.transfer_receive(
+        actor=request.user,
+        transfer=_lab_transfer(request, transfer_id),
+        received_count=payload.received_count,
+        note=payload.note,
+    )
+
+
+@router.post("/rounds/{int:round_id}/results", response=list[ResultOut])
+def results(request: HttpRequest, round_id: int, payload: ResultsIn):  # type: ignore[no-untyped-def]
+    """Results per tube (negative / positive / invalid), each answered; a positive or invalid
+    tube recalls its members at once."""
+    round_ = get_object_or_404(Round, pk=round_id)
+    answers = services.results_record(
+        actor=request.user,
+        round_=round_,
+        results=[(r.tube.strip(), r.result) for r in payload.results],
+    )
+    return [a.__dict__ for a in answers]
+
+
+@router.get("/recalls/{int:recall_id}", response=RecallOut)
+def recall(request: HttpRequest, recall_id: int):  # type: ignore[no-untyped-def]
+    """A recall list: the members with household, building, phone (as your role may see it)
+    and whether they have been retested."""
+    scope = scope_for(request.user, Capability.VIEW_TESTING)
+    r = get_object_or_404(
+        Recall.objects.filter(scope.q("tube__community")).select_related("tube"), pk=recall_id
+    )
+    members = selectors.recall_members(r)
+    phones = services.phones_for(request.user, [m["resident"] for m in members])
+    return {
+        "id": r.pk,
+        "kind": r.kind,
+        "tube": r.tube.barcode,
+        "created_at": r.created_at,
+        "members": [
+            {
+                "resident_id": m["resident"].pk,
+                "name": m["resident"].name,
+                "household": m["resident"].household.name,
+                "building": m["resident"].household.parent.name,
+                "phone": phones[m["resident"].pk],
+                "retested": bool(m["retests"]),
+            }
+            for m in members
+        ],
+    }
