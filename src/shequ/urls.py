@@ -12,6 +12,7 @@ urlpatterns = [
     path("mobilization/", include("shequ.mobilization.urls")),
     path("duty/", include("shequ.duty.urls")),
     path("checkpoints/", include("shequ.checkpoints.urls")),
+    path("testing/", include("shequ.testing.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -191,7 +191,9 @@ def transfer_receive(request: HttpRequest, transfer_id: int, payload: ReceiveIn)
 def results(request: HttpRequest, round_id: int, payload: ResultsIn):  # type: ignore[no-untyped-def]
     """Results per tube (negative / positive / invalid), each answered; a positive or invalid
     tube recalls its members at once."""
-    round_ = get_object_or_404(Round, pk=round_id)
+    round_ = get_object_or_404(
+        selectors.rounds_for(request.user, Capability.RECORD_RESULTS), pk=round_id
+    )
     answers = services.results_record(
         actor=request.user,
         round_=round_,

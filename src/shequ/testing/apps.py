@@ -6,3 +6,9 @@ class TestingConfig(AppConfig):
     name = "shequ.testing"
     label = "testing"
     verbose_name = _("Mass testing")
+
+    def ready(self) -> None:
+        from shequ.core import imports
+        from shequ.testing.importers import TubeResultImporter
+
+        imports.register(TubeResultImporter)

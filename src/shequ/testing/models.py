@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PoolSize(models.IntegerChoices):
@@ -125,11 +126,11 @@ class Station(models.Model):
 
 
 class TubeStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
-    SENT = "sent", _("Sent to the lab")
-    RECEIVED = "received", _("Received by the lab")
-    RESULTED = "resulted", _("Result in")
+    OPEN = "open", pgettext_lazy("tube status", "Open")
+    CLOSED = "closed", pgettext_lazy("tube status", "Closed")
+    SENT = "sent", pgettext_lazy("tube status", "Sent to the lab")
+    RECEIVED = "received", pgettext_lazy("tube status", "Received by the lab")
+    RESULTED = "resulted", pgettext_lazy("tube status", "Result in")
 
 
 class TubeResult(models.TextChoices):
@@ -314,11 +315,11 @@ class HomeTask(models.Model):
 
 
 class Outcome(models.TextChoices):
-    REMINDED = "reminded", _("Reminded")
-    SAMPLED_HOME = "sampled_home", _("Sampled at home")
-    AWAY = "away", _("Away")
-    REFUSED = "refused", _("Refused")
-    NOT_FOUND = "not_found", _("Not found")
+    REMINDED = "reminded", pgettext_lazy("door outcome", "Reminded")
+    SAMPLED_HOME = "sampled_home", pgettext_lazy("door outcome", "Sampled at home")
+    AWAY = "away", pgettext_lazy("door outcome", "Away")
+    REFUSED = "refused", pgettext_lazy("door outcome", "Refused")
+    NOT_FOUND = "not_found", pgettext_lazy("door outcome", "Not found")
 
 
 class DoorTask(models.Model):

@@ -1,0 +1,217 @@
+"""Reads used only by the testing pages: what a sampling station keeps on the phone for
+offline work (running rounds over its community, the community's residents without full ID
+numbers, its open tubes), and the figures of a round's dashboard (tubes by status,
+sample→result turnaround) narrowed to the places the user sees."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, Min, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import pgettext_lazy
+
+from shequ.places.models import Place, PlaceKind
+from shequ.residents.models import Resident
+from shequ.testing import selectors
+from shequ.testing.models import (
+    Recall,
+    Round,
+    RoundStatus,
+    Sample,
+    Station,
+    Tube,
+    TubeResult,
+    TubeStatus,
+)
+
+if TYPE_CHECKING:
+    from shequ.core.scopes import Scope
+
+# Labels with a context: the bare words ("Open", "Refused", "Not found") already mean other
+# things in the catalogue (an order open for sign-up, a refused import, a missing page).
+OUTCOME_LABELS = {
+    "reminded": pgettext_lazy("door outcome", "Reminded"),
+    "sampled_home": pgettext_lazy("door outcome", "Sampled at home"),
+    "away": pgettext_lazy("door outcome", "Away"),
+    "refused": pgettext_lazy("door outcome", "Refused"),
+    "not_found": pgettext_lazy("door outcome", "Not found"),
+}
+TUBE_STATUS_LABELS = {
+    "open": pgettext_lazy("tube status", "Open"),
+    "closed": pgettext_lazy("tube status", "Closed"),
+    "sent": pgettext_lazy("tube status", "Sent to the lab"),
+    "received": pgettext_lazy("tube status", "Received by the lab"),
+    "resulted": pgettext_lazy("tube status", "Result in"),
+}
+
+# The level a drill-down shows under a place of each kind.
+NEXT_LEVEL = {
+    PlaceKind.CITY: PlaceKind.STREET,
+    PlaceKind.DISTRICT: PlaceKind.STREET,
+    PlaceKind.STREET: PlaceKind.COMMUNITY,
+    PlaceKind.COMMUNITY: PlaceKind.GRID,
+    PlaceKind.GRID: PlaceKind.BUILDING,
+    PlaceKind.COMPOUND: PlaceKind.BUILDING,
+    PlaceKind.BUILDING: PlaceKind.BUILDING,
+}
+
+
+def overlap_q(community: Place) -> Q:
+    """Rounds whose scope covers the community or lies inside it."""
+    parts = [int(p) for p in community.path.strip("/").split("/") if p]
+    return Q(places__path__startswith=community.path) | Q(places__pk__in=parts)
+
+
+def running_rounds(community: Place) -> QuerySet[Round]:
+    """Running rounds over (part of) a community, newest first."""
+    return (
+        Round.objects.filter(overlap_q(community), status=RoundStatus.RUNNING)
+        .distinct()
+        .order_by("-starts_on", "-id")
+    )
+
+
+def station_snapshot(station: Station) -> dict[str, Any]:
+    """What a station's phone keeps to work offline: the running rounds over its community
+    (with who was sampled already), the community's residents (id, name, last 4 of the ID
+    number, building and household — never the full number) and the tubes open here."""
+    community = station.site.community
+    rounds = list(running_rounds(community))
+    residents = (
+        Resident.objects.filter(household__path__startswith=community.path)
+        .select_related("household", "household__parent")
+        .only(
+            "pk",
+            "name",
+            "document_number",
+            "household__name",
+            "household__path",
+            "household__parent__name",
+        )
+        .order_by("household__path", "name")
+    )
+    sampled = {r.pk: [] for r in rounds}
+    for round_id, resident_id in Sample.objects.filter(
+        round__in=rounds, retest=False, resident__household__path__startswith=community.path
+    ).values_list("round_id", "resident_id"):
+        sampled[round_id].append(resident_id)
+    tubes = (
+        Tube.objects.filter(round__in=rounds, station=station, status=TubeStatus.OPEN)
+        .annotate(n=Count("samples"))
+        .values("round_id", "barcode", "pool_size", "n")
+    )
+    return {
+        "station_id": station.pk,
+        "generated_at": timezone.now().isoformat(),
+        "rounds": [
+            {"id": r.pk, "name": r.name, "pool_size": r.pool_size, "sampled": sampled[r.pk]}
+            for r in rounds
+        ],
+        "residents": [
+            {
+                "id": r.pk,
+                "name": r.name,
+                "last4": (r.document_number or "")[-4:],
+                "building": r.household.parent.name if r.household.parent else "",
+                "household": r.household.name,
+            }
+            for r in residents
+        ],
+        "open_tubes": list(tubes),
+    }
+
+
+def within_choices(round_: Round, scope: Scope) -> list[Place]:
+    """Where a user's view of a round starts: the round's places they cover, else the roots of
+    their own area that lie in the round."""
+    mine = [p for p in round_.places.order_by("path") if scope.covers(p)]
+    if mine:
+        return mine
+    roots = Place.objects.filter(path__in=scope.paths).order_by("path")
+    return [p for p in roots if selectors.path_in_scope(round_, p.path)]
+
+
+@dataclass
+class TubeFigures:
+    by_status: list[tuple[str, str, int]]  # (status, label, count)
+    total: int
+    results: dict[str, int]
+    median_hours: float | None
+    p90_hours: float | None
+    resulted: int
+
+
+def tube_figures(round_: Round, scope: Scope) -> TubeFigures:
+    """Tubes of the round in the user's places by status and result, and the hours from the
+    first swab into a tube to its result (median and 90th percentile of resulted tubes)."""
+    tubes = Tube.objects.filter(scope.q("community"), round=round_)
+    counts = dict(
+        tubes.values("status").annotate(n=Count("id")).order_by().values_list("status", "n")
+    )
+    by_status = [
+        (s.value, str(TUBE_STATUS_LABELS[s.value]), counts.get(s.value, 0)) for s in TubeStatus
+    ]
+    results = dict(
+        tubes.exclude(result="")
+        .values("result")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("result", "n")
+    )
+    hours = sorted(
+        (done - first).total_seconds() / 3600
+        for done, first in tubes.filter(status=TubeStatus.RESULTED, result_at__isnull=False)
+        .annotate(first=Min("samples__sampled_at"))
+        .exclude(first=None)
+        .values_list("result_at", "first")
+    )
+    median = round(statistics.median(hours), 1) if hours else None
+    p90 = round(hours[max(0, math.ceil(0.9 * len(hours)) - 1)], 1) if hours else None
+    return TubeFigures(
+        by_status=by_status,
+        total=sum(counts.values()),
+        results={r.value: results.get(r.value, 0) for r in TubeResult if r.value},
+        median_hours=median,
+        p90_hours=p90,
+        resulted=len(hours),
+    )
+
+
+@dataclass
+class RecallLine:
+    recall: Recall
+    members: int
+    retested: int
+
+
+def recall_lines(round_: Round, scope: Scope) -> QuerySet[Recall]:
+    """The round's recalls in the user's places, newest first (a queryset: pages slice it)."""
+    return (
+        Recall.objects.filter(scope.q("tube__community"), round=round_)
+        .select_related("tube", "tube__community")
+        .order_by("-created_at", "-id")
+    )
+
+
+def with_counts(recalls: list[Recall]) -> list[RecallLine]:
+    """Each recall with its members and how many of them were retested since."""
+    if not recalls:
+        return []
+    members: dict[int, set[int]] = {r.tube_id: set() for r in recalls}
+    for tube_id, resident_id in Sample.objects.filter(
+        tube_id__in=list(members), retest=False
+    ).values_list("tube_id", "resident_id"):
+        members[tube_id].add(resident_id)
+    everyone = set().union(*members.values())
+    retested = set(
+        Sample.objects.filter(
+            round_id__in={r.round_id for r in recalls}, retest=True, resident_id__in=everyone
+        ).values_list("resident_id", flat=True)
+    )
+    return [
+        RecallLine(r, len(members[r.tube_id]), len(members[r.tube_id] & retested)) for r in recalls
+    ]

@@ -1,0 +1,82 @@
+"""The transfer page (交接单): a community's staff pack closed tubes for the lab, and see the
+transfers of the round with what the lab counted."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shequ.core.errors import ValidationError
+from shequ.core.roles import Capability
+from shequ.core.scopes import scope_for
+from shequ.places.models import Place, PlaceKind
+from shequ.testing import selectors, services
+from shequ.testing.models import Transfer, Tube, TubeStatus
+
+
+@login_required
+def transfers(request: HttpRequest, round_id: int) -> HttpResponse:
+    """Closed tubes not yet sent, per community the user runs testing for, and the round's
+    transfers. POST sends the ticked tubes under one transfer number."""
+    round_ = get_object_or_404(selectors.rounds_for(request.user), pk=round_id)
+    run = scope_for(request.user, Capability.RUN_TESTING)
+    if run.is_empty:
+        raise Http404("transfers")
+    communities = [
+        c
+        for c in Place.objects.filter(run.q(), kind=PlaceKind.COMMUNITY).order_by("name")[:200]
+        if selectors.path_in_scope(round_, c.path)
+        or any(p.startswith(c.path) for p in selectors.scope_paths(round_))
+    ]
+    if not communities:
+        raise Http404("community")
+    wanted = request.POST.get("community") or request.GET.get("community") or ""
+    community = next((c for c in communities if str(c.pk) == wanted), communities[0])
+    closed = list(
+        Tube.objects.filter(round=round_, community=community, status=TubeStatus.CLOSED)
+        .annotate(swabs=Count("samples"))
+        .order_by("closed_at", "barcode")[:2000]
+    )
+    errors: dict[str, str] = {}
+    code = request.POST.get("code", "").strip() or f"J-{timezone.localtime():%m%d-%H%M}"
+    ticked = request.POST.getlist("tube")
+    if request.method == "POST":
+        try:
+            t = services.transfer_create(
+                actor=request.user, round_=round_, community=community, code=code,
+                barcodes=ticked,
+            )  # fmt: skip
+        except ValidationError as exc:
+            errors = exc.errors
+        else:
+            messages.success(
+                request,
+                _("Transfer %(code)s: %(n)d tubes to the lab.")
+                % {"code": t.code, "n": t.tube_count},
+            )
+            return redirect(f"{request.path}?community={community.pk}")
+    sent = Transfer.objects.filter(round=round_, community=community).order_by("-sent_at")[:100]
+    return render(
+        request,
+        "testing/transfers.html",
+        {
+            "round": round_,
+            "communities": communities,
+            "community": community,
+            "closed": closed,
+            "ticked": set(ticked) if request.method == "POST" else {t.barcode for t in closed},
+            "code": code,
+            "errors": errors,
+            "sent": sent,
+        },
+        status=400 if errors else 200,
+    )
+
+
+urlpatterns = [path("rounds/<int:round_id>/transfers/", transfers, name="transfers")]
