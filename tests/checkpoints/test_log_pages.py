@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone, translation
 
-from shequ.checkpoints.decisions import REASONS
+from shequ.checkpoints.decisions import reason_text
 from shequ.checkpoints.ingest import passages_batch
 from tests.checkpoints.conftest import item, qr
 
@@ -80,7 +80,7 @@ def test_log_lists_the_days_passages_with_reasons(login, personas, gates, day) -
     assert page.count('href="/checkpoints/passages/') == 5
     assert "访客甲" in page
     with translation.override("zh-hans"):
-        assert str(REASONS["fever"][2]) in page
+        assert reason_text("fever") in page
     refused = client.get(
         "/checkpoints/passages/", {"day": when.isoformat(), "show": "refused"}
     ).content.decode()

@@ -63,7 +63,7 @@ REASONS: dict[str, tuple[str, bool, Any]] = {
         True,
         _("In isolation or awaiting a retest, but was outside. Community alerted."),
     ),
-    "fever": (REFUSE, True, _("Fever (at or above the community's threshold). Community alerted.")),
+    "fever": (REFUSE, True, _("Fever (%(t)s °C or more). Community alerted.")),
     "temperature_missing": (REFUSE, False, _("Take the temperature first.")),
     "health_code_red": (REFUSE, True, _("Red health code. Community alerted.")),
     "health_code_yellow": (REFUSE, True, _("Yellow health code. Community alerted.")),
@@ -79,6 +79,15 @@ REASONS: dict[str, tuple[str, bool, Any]] = {
     "pass_quota_used": (REFUSE, False, _("The household's exits for these days are used.")),
 }
 ALERTS = frozenset(code for code, (_effect, alert, _label) in REASONS.items() if alert)
+
+
+def reason_text(code: str, rules: dict[str, Any] | None = None) -> str:
+    """What the gate shows for a reason, in the active language; the fever threshold is the
+    community's (`rules`), the default when not given."""
+    label = str(REASONS[code][2])
+    if code == "fever":
+        return label % {"t": rules_with_defaults(rules)["fever_at"]}
+    return label
 
 
 def rules_with_defaults(rules: dict[str, Any] | None) -> dict[str, Any]:

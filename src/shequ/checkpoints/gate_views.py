@@ -25,7 +25,7 @@ from django.utils.translation import ngettext, pgettext
 from django.views.decorators.cache import never_cache
 
 from shequ.checkpoints import ingest, selectors
-from shequ.checkpoints.decisions import REASONS
+from shequ.checkpoints.decisions import reason_text
 from shequ.checkpoints.services import current_rules
 from shequ.places.selectors import current_zone
 from shequ.residents.models import HealthStatus
@@ -162,7 +162,9 @@ def _record_plain_form(request: HttpRequest, gate_id: int) -> None:
         messages.error(request, _("Not recorded: %s") % result.message)
         return
     verdict = _("Allow") if result.decision == "allow" else _("Refuse")
-    why = "；".join(str(REASONS[r][2]) for r in result.reasons)
+    gate = selectors.gates_for(request.user).filter(pk=gate_id).first()
+    rules = current_rules(gate.community)[1] if gate else None
+    why = "；".join(reason_text(r, rules) for r in result.reasons)
     messages.success(
         request, _("Recorded: %(decision)s. %(why)s") % {"decision": verdict, "why": why}
     )

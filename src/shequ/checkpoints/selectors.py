@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from shequ.checkpoints.decisions import REASONS
+from shequ.checkpoints.decisions import REASONS, reason_text
 from shequ.checkpoints.models import Decision, Direction, EntryPass, Passage
 from shequ.checkpoints.passes import pass_token
 from shequ.checkpoints.services import current_rules
@@ -109,8 +109,8 @@ def gate_snapshot(gate: Post) -> dict[str, Any]:
         "rules_version": version,
         "rules": rules,
         "reasons": {
-            code: {"effect": effect, "alert": alert, "label": str(label)}
-            for code, (effect, alert, label) in REASONS.items()
+            code: {"effect": effect, "alert": alert, "label": reason_text(code, rules)}
+            for code, (effect, alert, _label) in REASONS.items()
         },
         "zones": [{"path": path, "level": level} for path, level in zones],
         "passes": [

@@ -16,8 +16,9 @@ from django.urls import path
 from django.utils import timezone
 
 from shequ.checkpoints import selectors
-from shequ.checkpoints.decisions import REASONS
+from shequ.checkpoints.decisions import REASONS, reason_text
 from shequ.checkpoints.models import Decision, Direction, Passage
+from shequ.checkpoints.services import current_rules
 from shequ.core import pii
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
@@ -76,8 +77,8 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _reason_labels(codes: list[str]) -> list[tuple[str, str, bool]]:
-    return [(c, str(REASONS[c][2]), REASONS[c][0] == "refuse") for c in codes if c in REASONS]
+def _reason_labels(codes: list[str], rules: dict | None = None) -> list[tuple[str, str, bool]]:
+    return [(c, reason_text(c, rules), REASONS[c][0] == "refuse") for c in codes if c in REASONS]
 
 
 @login_required
@@ -159,7 +160,7 @@ def passage(request: HttpRequest, passage_id: int) -> HttpResponse:
             "p": p,
             "who": _who(p),
             "phone": pii.mask(p.visitor_phone),
-            "reasons": _reason_labels(p.reasons),
+            "reasons": _reason_labels(p.reasons, current_rules(p.community)[1]),
             "corrections": corrections,
         },
     )
