@@ -74,10 +74,34 @@ def _snapshot():
 
 
 def _wipe():
+    from django.db import connection
+
+    from shequ.checkpoints import models as c
     from shequ.duty import models as d
     from shequ.mobilization import models as m
+    from shequ.testing import models as t
 
+    # The passage log refuses deletes (ORM, and a trigger on PostgreSQL); a wipe goes under it.
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE wants no pending checks
+            cursor.execute("TRUNCATE checkpoints_passage")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        else:
+            cursor.execute("DELETE FROM checkpoints_passage")
     for model in (
+        t.DoorOutcome,
+        t.DoorTask,
+        t.HomeTask,
+        t.Recall,
+        t.Sample,
+        t.Tube,
+        t.Transfer,
+        t.Exemption,
+        t.Site,
+        t.Round,
+        c.EntryPass,
+        c.GateRules,
         d.UrgentAnswer,
         d.UrgentCall,
         d.ShiftChange,

@@ -17,6 +17,7 @@ from shequ.mobilization.models import Agency, AgencyLevel
 from shequ.places.demo import build_demo_city, designate_demo_zones
 from shequ.places.models import Place, PlaceKind
 from shequ.residents.demo import add_demo_residents
+from shequ.testing.demo import add_demo_testing
 
 DEMO_PASSWORD = "shequ-demo"  # noqa: S105 - the demo's published password, printed by `make demo`
 
@@ -110,6 +111,7 @@ def demo(*, seed: int = 42, residents: int = 20_000, cadres: int = 3000) -> Scen
             add_demo_duty(hq=hq, volunteer=User.objects.filter(username="volunteer").first())
         )
         counts.update(add_demo_checkpoints(hq=hq, seed=seed))
+        counts.update(add_demo_testing(hq=hq, seed=seed))
     return ScenarioSummary(
         name="demo",
         created=built.created or len(counts) > len(built.counts),

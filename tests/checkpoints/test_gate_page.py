@@ -127,8 +127,10 @@ def test_service_worker_is_javascript_with_the_static_files_to_keep(client, db) 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/javascript")
     body = response.content.decode()
-    head = json.loads(body.split("\n", 1)[0].removeprefix("self.SHEQU_GATE = ").rstrip(";"))
+    head = json.loads(body.split("\n", 1)[0].removeprefix("self.SHEQU_OFFLINE = ").rstrip(";"))
+    assert head["cache"] == "shequ-gate"
     assert "/static/checkpoints/gate.js" in head["static"]
+    assert "/static/shequ/offline.js" in head["static"]
     assert "/static/vendor/zxing-browser.min.js" in head["static"]
     assert 'addEventListener("fetch"' in body
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]

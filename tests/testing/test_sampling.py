@@ -131,3 +131,12 @@ def test_closing_by_item_and_by_service(personas, rnd) -> None:
     assert closed.tube_closed
     with pytest.raises(ValidationError):
         tube_close(actor=personas.staff_a, tube=Tube.objects.get(barcode="T1"))
+
+
+def test_a_refused_first_swab_leaves_no_empty_tube(personas, rnd) -> None:
+    swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T1", rnd.a[0])])
+    [refused] = swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T2", rnd.a[0])])
+    assert (refused.status, refused.field) == ("rejected", "resident_id")
+    assert not Tube.objects.filter(barcode="T2").exists()
+    [ok] = swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T2", rnd.a[1])])
+    assert ok.status == "created"

@@ -5,10 +5,7 @@ snapshot), and the service worker that lets the page reload with no network."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -27,10 +24,10 @@ from django.views.decorators.cache import never_cache
 from shequ.checkpoints import ingest, selectors
 from shequ.checkpoints.decisions import reason_text
 from shequ.checkpoints.services import current_rules
+from shequ.core.offline import worker_response
 from shequ.places.selectors import current_zone
 from shequ.residents.models import HealthStatus
 
-SW_SOURCE = Path(__file__).parent / "static" / "checkpoints" / "gate-sw.js"
 # What the service worker keeps so that the gate page reloads with no network.
 GATE_STATIC = [
     "vendor/weui.min.css",
@@ -207,20 +204,12 @@ def gate(request: HttpRequest, gate_id: int) -> HttpResponse:
     )
 
 
-def _service_worker_source(static_urls: tuple[str, ...]) -> str:
-    body = SW_SOURCE.read_text(encoding="utf-8")
-    # The worker's bytes change with its file and with the static URLs, so phones update it.
-    version = hashlib.sha256((body + "".join(static_urls)).encode()).hexdigest()[:12]
-    head = json.dumps({"version": version, "static": list(static_urls)})
-    return f"self.SHEQU_GATE = {head};\n{body}"
-
-
 @never_cache
 def service_worker(request: HttpRequest) -> HttpResponse:
-    """gate-sw.js with the static files to keep, served under /checkpoints/gate/ so that its
-    scope covers the gate pages."""
-    source = _service_worker_source(tuple(static(name) for name in GATE_STATIC))
-    return HttpResponse(source, content_type="text/javascript; charset=utf-8")
+    """The offline pages' worker (web/static/shequ/offline-sw.js) with the gate's cache name
+    and static files to keep, served under /checkpoints/gate/ so that its scope covers the
+    gate pages."""
+    return worker_response(cache="shequ-gate", static_files=GATE_STATIC)
 
 
 urlpatterns = [

@@ -266,7 +266,9 @@ def swabs_batch(*, actor: User, items: Sequence[Any]) -> list[SwabResult]:
     return results
 
 
-def _tubes(batch: _Batch, items: list[_Item], now: dt.datetime) -> dict[tuple[int, str], dict]:
+def _tubes(
+    batch: _Batch, items: list[_Item], now: dt.datetime
+) -> tuple[dict[tuple[int, str], dict], set[tuple[int, str]]]:
     """Every tube the items name, created when new (by the first swab into it), locked in id
     order so that two devices filling one tube take turns; with its current swab count."""
     wanted = {(i.round_id, i.barcode) for i in items if i.round_id in batch.rounds}
@@ -328,12 +330,12 @@ def _tubes(batch: _Batch, items: list[_Item], now: dt.datetime) -> dict[tuple[in
     )
     for t in found.values():
         t["n"] = counts.get(t["pk"], 0)
-    return found
+    return found, opening
 
 
 def _record(actor: User, now: dt.datetime, fresh: list[_Item], results: list[SwabResult]) -> None:
     batch = _Batch(actor, fresh)
-    tubes = _tubes(batch, fresh, now)
+    tubes, opened = _tubes(batch, fresh, now)
     rows: list[tuple[int, list[Any]]] = []
     to_close: set[int] = set()
     done_tasks: dict[int, int] = {}  # home task → item number
@@ -365,6 +367,10 @@ def _record(actor: User, now: dt.datetime, fresh: list[_Item], results: list[Swa
             HomeTask.objects.filter(pk=task_id, status=HomeStatus.OPEN).update(
                 status=HomeStatus.DONE, sample_id=results[n].id, done_at=now
             )
+    # A tube opened by a swab that was then refused holds nobody: it was never really opened.
+    empty = [t["pk"] for key, t in tubes.items() if key in opened and t["n"] == 0]
+    if empty:
+        Tube.objects.filter(pk__in=empty, samples__isnull=True).delete()
 
 
 def _swab(

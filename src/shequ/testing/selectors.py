@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
@@ -92,6 +92,9 @@ def community_id_of(place: Place) -> int | None:
 
 
 def scope_residents(round_: Round, within: Place | None = None) -> QuerySet[Resident]:
+    if within is not None and path_in_scope(round_, within.path):
+        # All of `within` is in scope: one prefix match, which the planner estimates well.
+        return Resident.objects.filter(household__path__startswith=within.path)
     qs = Resident.objects.filter(in_scope(round_))
     if within is not None:
         qs = qs.filter(household__path__startswith=within.path)
@@ -102,9 +105,17 @@ def sampled_ids(round_: Round) -> QuerySet:
     return Sample.objects.filter(round=round_, retest=False).values("resident_id")
 
 
+# Correlated EXISTS rather than `pk IN (subquery)`: PostgreSQL turns `NOT EXISTS` into an
+# anti-join probing the (round, resident) index for just the residents asked about, where
+# `NOT IN` hashes (or, past work_mem, rescans) every sample of the round.
+def was_sampled(round_: Round) -> Exists:
+    """True for a resident (the outer row) sampled in this round (retests not counted)."""
+    return Exists(Sample.objects.filter(round=round_, retest=False, resident_id=OuterRef("pk")))
+
+
 def exempt_q(round_: Round) -> Q:
     return Q(health_status__in=EXEMPT_STATUSES) | Q(
-        pk__in=Exemption.objects.filter(round=round_).values("resident_id")
+        Exists(Exemption.objects.filter(round=round_, resident_id=OuterRef("pk")))
     )
 
 
@@ -112,7 +123,7 @@ def missed(round_: Round, within: Place | None = None) -> QuerySet[Resident]:
     """Residents in scope (optionally within a place) neither sampled nor exempt."""
     return (
         scope_residents(round_, within)
-        .exclude(pk__in=sampled_ids(round_))
+        .filter(~was_sampled(round_))
         .exclude(exempt_q(round_))
         .select_related("household", "household__parent")
         .order_by("household__path", "name", "id")
@@ -121,14 +132,12 @@ def missed(round_: Round, within: Place | None = None) -> QuerySet[Resident]:
 
 def exempt(round_: Round, within: Place | None = None) -> QuerySet[Resident]:
     """Residents in scope not sampled and exempt (a row, or hospital / centralized isolation)."""
-    return (
-        scope_residents(round_, within).exclude(pk__in=sampled_ids(round_)).filter(exempt_q(round_))
-    )
+    return scope_residents(round_, within).filter(~was_sampled(round_)).filter(exempt_q(round_))
 
 
 def sampled(round_: Round, within: Place | None = None) -> QuerySet[Resident]:
     """Residents in scope sampled this round (retests not counted)."""
-    return scope_residents(round_, within).filter(pk__in=sampled_ids(round_))
+    return scope_residents(round_, within).filter(was_sampled(round_))
 
 
 @dataclass
@@ -158,16 +167,41 @@ def coverage(round_: Round, within: Place, level: str = PlaceKind.BUILDING) -> l
     """Residents, sampled, exempt and missed per place of `level` under `within` (a street,
     community, grid or compound), counted by the database per building and summed up."""
     base = scope_residents(round_, within)
-    per_building = (
+    # Grouped counts, each a plain join the planner can walk by index: a per-row subquery
+    # (IN or EXISTS) inside one aggregate makes PostgreSQL hash every sample of the round (or
+    # probe per resident past work_mem) and, costed high, JIT-compile the query.
+    per_building: dict[int, dict[str, int]] = defaultdict(lambda: {"n": 0, "s": 0, "e": 0})
+    for building_id, n in (
         base.values("household__parent_id")
-        .annotate(
-            n=Count("id"),
-            s=Count("id", filter=Q(pk__in=sampled_ids(round_))),
-            e=Count("id", filter=~Q(pk__in=sampled_ids(round_)) & exempt_q(round_)),
-        )
+        .annotate(n=Count("*"))
         .order_by()
+        .values_list("household__parent_id", "n")
+    ):
+        per_building[building_id]["n"] = n
+    # Sampled (retests aside): a semi-join on the (round, resident) index.
+    for building_id, n in (
+        base.filter(was_sampled(round_))
+        .values("household__parent_id")
+        .annotate(n=Count("*"))
+        .order_by()
+        .values_list("household__parent_id", "n")
+    ):
+        per_building[building_id]["s"] = n
+    # The exempt are few: those in hospital or centralized isolation and those with an
+    # exemption row, each found by its own index, not sampled; a person in both counts once.
+    not_sampled = base.filter(~was_sampled(round_))
+    exempt_people = set(
+        not_sampled.filter(health_status__in=EXEMPT_STATUSES).values_list(
+            "pk", "household__parent_id"
+        )
+    ) | set(
+        not_sampled.filter(
+            pk__in=Exemption.objects.filter(round=round_).values("resident_id")
+        ).values_list("pk", "household__parent_id")
     )
-    counts = {row["household__parent_id"]: row for row in per_building}
+    for _pk, building_id in exempt_people:
+        per_building[building_id]["e"] += 1
+    counts = per_building
     buildings = Place.objects.filter(pk__in=counts).values_list("pk", "path")
     targets = {
         p.path: Coverage(p.pk, p.name, p.kind, p.path)

@@ -11,10 +11,7 @@ pages for RECORD_RESULTS.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,7 +23,6 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,6 +32,7 @@ from django.views.decorators.http import require_POST
 from shequ.core import imports
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.exports import xlsx_response
+from shequ.core.offline import worker_response
 from shequ.core.roles import Capability
 from shequ.core.scopes import Scope, scope_for
 from shequ.mobilization.models import Team
@@ -70,7 +67,6 @@ ROUND_KINDS = (
     PlaceKind.GRID,
     PlaceKind.COMPOUND,
 )
-SW_SOURCE = Path(__file__).parent / "static" / "testing" / "station-sw.js"
 STATION_STATIC = [
     "vendor/weui.min.css",
     "shequ/shequ.css",
@@ -755,15 +751,10 @@ def station_snapshot(request: HttpRequest, station_id: int) -> JsonResponse:
 
 @never_cache
 def station_sw(request: HttpRequest) -> HttpResponse:
-    """station-sw.js with the static files to keep, served under /testing/stations/ so its
-    scope covers the station pages."""
-    urls = [static(name) for name in STATION_STATIC]
-    body = SW_SOURCE.read_text(encoding="utf-8")
-    version = hashlib.sha256((body + "".join(urls)).encode()).hexdigest()[:12]
-    head = json.dumps({"version": version, "static": urls})
-    return HttpResponse(
-        f"self.SHEQU_STATION = {head};\n{body}", content_type="text/javascript; charset=utf-8"
-    )
+    """The offline pages' worker (web/static/shequ/offline-sw.js) with the station's cache
+    name and static files to keep, served under /testing/stations/ so its scope covers the
+    station pages."""
+    return worker_response(cache="shequ-station", static_files=STATION_STATIC)
 
 
 # -- the lab ---------------------------------------------------------------------------------

@@ -5,19 +5,19 @@
  * network is there. Every decision is taken here with ShequGate.decide (decide.js, the same
  * function as the server's), and every passage is queued in IndexedDB with its own UUID and
  * sent to /api/v1/checkpoints/passages:batch when online. The server answers each item
- * (created / duplicate / rejected) and re-decides it; a disagreement is shown.
+ * (created / duplicate / rejected) and re-decides it; a disagreement is shown. Sending,
+ * refreshing, the status line and the service worker are shequ/offline.js's (ShequOffline).
  *
  * All text comes from the page (json_script "gate-config".strings), translated by Django.
  */
 (function () {
   "use strict";
 
-  var config = JSON.parse(document.getElementById("gate-config").textContent);
+  var O = window.ShequOffline;
+  var $ = O.$, fmt = O.fmt, el = O.el, clock = O.clock;
+  var config = JSON.parse($("gate-config").textContent);
   var T = config.strings;
   var GATE = config.gate_id;
-  var BATCH_SIZE = 200;
-  var SYNC_EVERY_MS = 30 * 1000;
-  var REFRESH_EVERY_MS = 5 * 60 * 1000;
   var ZONE_RANK = { lockdown: 3, control: 2, precaution: 1 };
 
   var db = new Dexie("shequ-gate");
@@ -31,8 +31,19 @@
   var index = { byToken: {}, byPass: {}, byHousehold: {}, residents: {} };
   var queue = [];         // this gate's queued passages, oldest first
   var notices = [];       // server disagreements seen on this page
-  var problem = "";       // the last sync or refresh problem
-  var syncing = false;
+  var toast = O.toaster("gate-toast");
+
+  var link = O.link(config, {
+    prefix: "gate-", // the status line's ids, and gate-sync
+    waiting: function () { return queue.filter(function (r) { return r.state === "waiting"; }); },
+    answers: applyResults,
+    snapshot: function (data) {
+      useSnapshot(withQueuedExits(data), new Date().toISOString());
+      return saveSnapshot();
+    },
+    render: render,
+    syncEveryMs: 30 * 1000
+  });
 
   var form = blankForm();
   form.direction = "out";
@@ -56,43 +67,7 @@
     };
   }
 
-  // ---- small helpers ------------------------------------------------------------------
-  function $(id) { return document.getElementById(id); }
-
-  function fmt(text, values) {
-    return text.replace(/%\((\w+)\)s/g, function (_m, key) {
-      return values[key] === undefined ? "" : String(values[key]);
-    });
-  }
-
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") node.textContent = attrs[k];
-      else if (k === "className") node.className = attrs[k];
-      else if (k.slice(0, 2) === "on") node.addEventListener(k.slice(2), attrs[k]);
-      else node.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) { if (c) node.appendChild(c); });
-    return node;
-  }
-
-  function pad(n, width) {
-    var s = String(n);
-    while (s.length < (width || 2)) s = "0" + s;
-    return s;
-  }
-
-  // The phone's time as ISO 8601 with its UTC offset (what the server stores as device_time).
-  function isoWithOffset(d) {
-    var off = -d.getTimezoneOffset();
-    var sign = off >= 0 ? "+" : "-";
-    off = Math.abs(off);
-    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) +
-      "T" + pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) +
-      "." + pad(d.getMilliseconds(), 3) + sign + pad(Math.floor(off / 60)) + ":" + pad(off % 60);
-  }
-
+  // ---- dates ----------------------------------------------------------------------------
   // The day in the city's time zone: the server judges validity and quotas by that day.
   var dayFormat = new Intl.DateTimeFormat("en-US", {
     timeZone: config.time_zone, year: "numeric", month: "2-digit", day: "2-digit"
@@ -101,31 +76,6 @@
     var parts = {};
     dayFormat.formatToParts(d).forEach(function (p) { parts[p.type] = p.value; });
     return parts.year + "-" + parts.month + "-" + parts.day;
-  }
-
-  function clock(iso) {
-    var d = new Date(iso);
-    return pad(d.getHours()) + ":" + pad(d.getMinutes());
-  }
-
-  function newUuid() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") {
-      return window.crypto.randomUUID();
-    }
-    // Plain http on a LAN address has no randomUUID: build a version 4 UUID by hand.
-    var bytes = new Uint8Array(16);
-    if (window.crypto && window.crypto.getRandomValues) window.crypto.getRandomValues(bytes);
-    else for (var i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    var hex = Array.prototype.map.call(bytes, function (b) { return pad(b.toString(16)); }).join("");
-    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" +
-      hex.slice(16, 20) + "-" + hex.slice(20);
-  }
-
-  function csrfToken() {
-    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return m ? decodeURIComponent(m[1]) : config.csrf_token;
   }
 
   // ---- the snapshot -------------------------------------------------------------------
@@ -163,26 +113,6 @@
   function saveSnapshot() {
     return db.snapshots.put({
       gate_id: GATE, user_id: config.user_id, data: snap, fetched_at: fetchedAt
-    });
-  }
-
-  function refreshSnapshot() {
-    if (!navigator.onLine) return Promise.resolve();
-    return fetch(config.snapshot_url, {
-      credentials: "same-origin", headers: { Accept: "application/json" }, cache: "no-store"
-    }).then(function (resp) {
-      if (resp.status === 401 || resp.status === 403) throw new Error(T.login);
-      if (!resp.ok) throw new Error(T.sync_failed + " (" + resp.status + ")");
-      return resp.json();
-    }).then(function (data) {
-      useSnapshot(withQueuedExits(data), new Date().toISOString());
-      return saveSnapshot();
-    }).then(function () {
-      if (problem === T.login) problem = "";
-      render();
-    }).catch(function (err) {
-      if (navigator.onLine) problem = err.message || T.sync_failed;
-      render();
     });
   }
 
@@ -358,10 +288,10 @@
     var result = currentDecision();
     var now = new Date();
     var item = {
-      client_uuid: newUuid(),
+      client_uuid: O.newUuid(),
       gate_id: GATE,
       direction: form.direction,
-      device_time: isoWithOffset(now),
+      device_time: O.isoWithOffset(now),
       subject: form.subject,
       temperature: form.temperature,
       health_code: form.healthCode,
@@ -402,7 +332,7 @@
       toast(fmt(T.recorded, { who: label }) + " — " + verdict, result.decision !== "allow");
       render();
       $("gate-scan").focus();
-      sync();
+      link.sync();
     });
   }
 
@@ -447,36 +377,6 @@
       rejected.forEach(function (row) { db.queue.put(row); });
     }).then(function () {
       queue = queue.filter(function (r) { return done.indexOf(r.client_uuid) === -1; });
-      return done.length;
-    });
-  }
-
-  function sync() {
-    if (syncing || !navigator.onLine) return Promise.resolve();
-    var batch = queue.filter(function (r) { return r.state === "waiting"; }).slice(0, BATCH_SIZE);
-    if (!batch.length) return Promise.resolve();
-    syncing = true;
-    render();
-    return fetch(config.batch_url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify({ items: batch.map(function (r) { return r.item; }) })
-    }).then(function (resp) {
-      if (resp.status === 401 || resp.status === 403) throw new Error(T.login);
-      if (!resp.ok) throw new Error(T.sync_failed + " (" + resp.status + ")");
-      return resp.json();
-    }).then(function (results) {
-      problem = "";
-      return applyResults(batch, results);
-    }).then(function (sentOk) {
-      syncing = false;
-      render();
-      if (sentOk && batch.length === BATCH_SIZE) return sync();
-    }).catch(function (err) {
-      syncing = false;
-      if (navigator.onLine) problem = err.message || T.sync_failed;
-      render();
     });
   }
 
@@ -488,16 +388,6 @@
   }
 
   // ---- drawing ------------------------------------------------------------------------------
-  var toastTimer = null;
-  function toast(text, bad) {
-    var t = $("gate-toast");
-    t.textContent = text;
-    t.className = "sq-msg" + (bad ? " sq-gate-toast-bad" : "");
-    t.hidden = false;
-    clearTimeout(toastTimer);
-    toastTimer = setTimeout(function () { t.hidden = true; }, 6000);
-  }
-
   function press(selector, attr, value) {
     document.querySelectorAll(selector).forEach(function (b) {
       b.setAttribute("aria-pressed", String(b.getAttribute(attr) === value));
@@ -505,33 +395,13 @@
   }
 
   function renderStatus() {
-    var online = navigator.onLine;
-    var net = $("gate-net");
-    net.textContent = syncing ? T.syncing : online ? T.online : T.offline;
-    net.className = "sq-badge " + (online ? "sq-gate-online" : "sq-gate-offline");
-    net.setAttribute("data-online", String(online));
-    net.hidden = false;
-
     var waiting = queue.filter(function (r) { return r.state === "waiting"; }).length;
-    var rejected = queue.length - waiting;
-    var w = $("gate-waiting");
-    w.textContent = fmt(T.waiting, { n: waiting });
-    w.setAttribute("data-count", String(waiting));
-    w.hidden = waiting === 0;
-    var r = $("gate-rejected");
-    r.textContent = fmt(T.rejected, { n: rejected });
-    r.hidden = rejected === 0;
-
-    var ref = $("gate-refreshed");
-    if (fetchedAt) {
-      var d = new Date(fetchedAt);
-      ref.textContent = fmt(T.refreshed, { t: cityDay(d).slice(5) + " " + clock(fetchedAt) });
-      ref.setAttribute("data-fetched", fetchedAt);
-    } else {
-      ref.textContent = T.never;
-    }
-    $("gate-problem").textContent = problem;
-    $("gate-problem").hidden = !problem;
+    link.showStatus({
+      waiting: waiting,
+      rejected: queue.length - waiting,
+      fetchedAt: fetchedAt,
+      when: fetchedAt && cityDay(new Date(fetchedAt)).slice(5) + " " + clock(fetchedAt)
+    });
   }
 
   function renderQueue() {
@@ -712,24 +582,12 @@
     $("gate-plate").addEventListener("input", function (e) { form.plate = e.target.value; renderDecision(); });
     $("gate-record").addEventListener("click", record);
     $("gate-clear").addEventListener("click", function () { form = blankForm(); render(); });
-    $("gate-sync").addEventListener("click", function () { sync().then(refreshSnapshot); });
-    window.addEventListener("online", function () { render(); sync().then(refreshSnapshot); });
-    window.addEventListener("offline", render);
-    setInterval(sync, SYNC_EVERY_MS);
-    setInterval(function () { sync().then(refreshSnapshot); }, REFRESH_EVERY_MS);
   }
 
   function start() {
     $("gate-app").hidden = false;
     wire();
-    if ("serviceWorker" in navigator) {
-      navigator.serviceWorker.register(config.sw_url, { scope: config.sw_scope }).catch(function () {});
-    }
-    loadQueue()
-      .then(loadCachedSnapshot)
-      .then(function () { render(); return sync(); })
-      .then(refreshSnapshot)
-      .then(render);
+    link.start(function () { return loadQueue().then(loadCachedSnapshot); });
   }
 
   start();

@@ -9,19 +9,20 @@
  *
  * The residents list comes from /testing/stations/<id>/snapshot.json (testing/snapshot.py):
  * names, buildings, households and the last 4 of ID numbers, never full numbers.
- * All text comes from the page (json_script "station-config".strings), translated by Django.
+ * Sending, refreshing, the status line and the service worker are shequ/offline.js's
+ * (ShequOffline). All text comes from the page (json_script "station-config".strings),
+ * translated by Django.
  */
 (function () {
   "use strict";
 
-  var config = JSON.parse(document.getElementById("station-config").textContent);
+  var O = window.ShequOffline;
+  var $ = O.$, fmt = O.fmt, el = O.el, clock = O.clock;
+  var config = JSON.parse($("station-config").textContent);
   var T = config.strings;
   var STATION = config.station_id;
   var ROUND = config.round_id;
-  var BATCH_SIZE = 200;
   var KEEP_DONE = 60;
-  var SYNC_EVERY_MS = 15 * 1000;
-  var REFRESH_EVERY_MS = 5 * 60 * 1000;
   var ID_CARD = /^\d{17}[\dXx]$/;
   var RESIDENT_NO = /^\d{1,12}$/;
 
@@ -37,69 +38,22 @@
   var residents = {};   // id → snapshot resident
   var rows = [];        // this station's rows of this round, oldest first
   var tube = null;      // {barcode, server, size}: the tube being filled
-  var problem = "";
-  var syncing = false;
+  var toast = O.toaster("st-toast");
 
-  // ---- small helpers ------------------------------------------------------------------
-  function $(id) { return document.getElementById(id); }
-
-  function fmt(text, values) {
-    return text.replace(/%\((\w+)\)s/g, function (_m, key) {
-      return values[key] === undefined ? "" : String(values[key]);
-    });
-  }
-
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") node.textContent = attrs[k];
-      else if (k === "className") node.className = attrs[k];
-      else if (k.slice(0, 2) === "on") node.addEventListener(k.slice(2), attrs[k]);
-      else node.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) { if (c) node.appendChild(c); });
-    return node;
-  }
-
-  function pad(n, width) {
-    var s = String(n);
-    while (s.length < (width || 2)) s = "0" + s;
-    return s;
-  }
-
-  function isoWithOffset(d) {
-    var off = -d.getTimezoneOffset();
-    var sign = off >= 0 ? "+" : "-";
-    off = Math.abs(off);
-    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) +
-      "T" + pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) +
-      "." + pad(d.getMilliseconds(), 3) + sign + pad(Math.floor(off / 60)) + ":" + pad(off % 60);
-  }
-
-  function clock(iso) {
-    var d = new Date(iso);
-    return pad(d.getHours()) + ":" + pad(d.getMinutes());
-  }
-
-  function newUuid() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") {
-      return window.crypto.randomUUID();
-    }
-    // Plain http on a LAN address has no randomUUID: build a version 4 UUID by hand.
-    var bytes = new Uint8Array(16);
-    if (window.crypto && window.crypto.getRandomValues) window.crypto.getRandomValues(bytes);
-    else for (var i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    var hex = Array.prototype.map.call(bytes, function (b) { return pad(b.toString(16)); }).join("");
-    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" +
-      hex.slice(16, 20) + "-" + hex.slice(20);
-  }
-
-  function csrfToken() {
-    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return m ? decodeURIComponent(m[1]) : config.csrf_token;
-  }
+  var link = O.link(config, {
+    prefix: "st-", // the status line's ids, and st-sync
+    waiting: function () { return rows.filter(function (r) { return r.state === "waiting"; }); },
+    answers: applyResults,
+    snapshot: function (data) {
+      useSnapshot(data, new Date().toISOString());
+      if (!tube) adoptOpenTube();
+      return db.snapshots.put({
+        station_id: STATION, user_id: config.user_id, data: data, fetched_at: fetchedAt
+      });
+    },
+    render: render,
+    syncEveryMs: 15 * 1000
+  });
 
   function poolSize() {
     var r = snap && snap.rounds.filter(function (x) { return x.id === ROUND; })[0];
@@ -117,29 +71,6 @@
   function loadCached() {
     return db.snapshots.get(STATION).then(function (row) {
       if (row && row.user_id === config.user_id) useSnapshot(row.data, row.fetched_at);
-    });
-  }
-
-  function refreshSnapshot() {
-    if (!navigator.onLine) return Promise.resolve();
-    return fetch(config.snapshot_url, {
-      credentials: "same-origin", headers: { Accept: "application/json" }, cache: "no-store"
-    }).then(function (resp) {
-      if (resp.status === 401 || resp.status === 403 || resp.redirected) throw new Error(T.login);
-      if (!resp.ok) throw new Error(T.sync_failed + " (" + resp.status + ")");
-      return resp.json();
-    }).then(function (data) {
-      useSnapshot(data, new Date().toISOString());
-      if (!tube) adoptOpenTube();
-      return db.snapshots.put({
-        station_id: STATION, user_id: config.user_id, data: data, fetched_at: fetchedAt
-      });
-    }).then(function () {
-      if (problem === T.login) problem = "";
-      render();
-    }).catch(function (err) {
-      if (navigator.onLine) problem = err.message || T.sync_failed;
-      render();
     });
   }
 
@@ -215,12 +146,12 @@
     if (!tube) return toast(T.scan_tube, true);
     if (swabbedHere(key)) return toast(fmt(T.already_here, { who: who }), true);
     var item = {
-      client_uuid: newUuid(),
+      client_uuid: O.newUuid(),
       kind: "swab",
       round_id: ROUND,
       station_id: STATION,
       tube: tube.barcode,
-      sampled_at: isoWithOffset(new Date())
+      sampled_at: O.isoWithOffset(new Date())
     };
     Object.keys(person).forEach(function (k) { item[k] = person[k]; });
     var full = tubeCount() + 1 >= tube.size;
@@ -236,7 +167,7 @@
       $("st-search").value = "";
       $("st-results").innerHTML = "";
       render();
-      sync();
+      link.sync();
     });
   }
 
@@ -245,19 +176,19 @@
     if (tubeCount() === 0) return toast(T.tube_empty, true);
     var barcode = tube.barcode;
     var item = {
-      client_uuid: newUuid(),
+      client_uuid: O.newUuid(),
       kind: "close",
       round_id: ROUND,
       station_id: STATION,
       tube: barcode,
-      sampled_at: isoWithOffset(new Date())
+      sampled_at: O.isoWithOffset(new Date())
     };
     return queueItem(item, { who: fmt(T.closing, { tube: barcode }), person: "" }).then(function () {
       tube = null;
       saveTube();
       toast(fmt(T.tube_closed, { tube: barcode }));
       render();
-      sync();
+      link.sync();
     });
   }
 
@@ -332,35 +263,6 @@
     });
   }
 
-  function sync() {
-    if (syncing || !navigator.onLine) return Promise.resolve();
-    var batch = rows.filter(function (r) { return r.state === "waiting"; }).slice(0, BATCH_SIZE);
-    if (!batch.length) return Promise.resolve();
-    syncing = true;
-    render();
-    return fetch(config.batch_url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify({ items: batch.map(function (r) { return r.item; }) })
-    }).then(function (resp) {
-      if (resp.status === 401 || resp.status === 403) throw new Error(T.login);
-      if (!resp.ok) throw new Error(T.sync_failed + " (" + resp.status + ")");
-      return resp.json();
-    }).then(function (results) {
-      problem = "";
-      return applyResults(batch, results);
-    }).then(function () {
-      syncing = false;
-      render();
-      if (batch.length === BATCH_SIZE) return sync();
-    }).catch(function (err) {
-      syncing = false;
-      if (navigator.onLine) problem = err.message || T.sync_failed;
-      render();
-    });
-  }
-
   function dropRow(row) {
     db.queue.delete(row.client_uuid).then(function () {
       rows = rows.filter(function (r) { return r !== row; });
@@ -369,41 +271,13 @@
   }
 
   // ---- drawing ----------------------------------------------------------------------------
-  var toastTimer = null;
-  function toast(text, bad) {
-    var t = $("st-toast");
-    t.textContent = text;
-    t.className = "sq-msg" + (bad ? " sq-gate-toast-bad" : "");
-    t.hidden = false;
-    clearTimeout(toastTimer);
-    toastTimer = setTimeout(function () { t.hidden = true; }, 6000);
-  }
-
   function renderStatus() {
-    var online = navigator.onLine;
-    var net = $("st-net");
-    net.textContent = syncing ? T.syncing : online ? T.online : T.offline;
-    net.className = "sq-badge " + (online ? "sq-gate-online" : "sq-gate-offline");
-    net.setAttribute("data-online", String(online));
-    net.hidden = false;
-    var waiting = rows.filter(function (r) { return r.state === "waiting"; }).length;
-    var rejected = rows.filter(function (r) { return r.state === "rejected"; }).length;
-    var w = $("st-waiting");
-    w.textContent = fmt(T.waiting, { n: waiting });
-    w.setAttribute("data-count", String(waiting));
-    w.hidden = waiting === 0;
-    var r = $("st-rejected");
-    r.textContent = fmt(T.rejected, { n: rejected });
-    r.hidden = rejected === 0;
-    var ref = $("st-refreshed");
-    if (fetchedAt) {
-      ref.textContent = fmt(T.refreshed, { t: clock(fetchedAt) });
-      ref.setAttribute("data-fetched", fetchedAt);
-    } else {
-      ref.textContent = T.never;
-    }
-    $("st-problem").textContent = problem;
-    $("st-problem").hidden = !problem;
+    link.showStatus({
+      waiting: rows.filter(function (r) { return r.state === "waiting"; }).length,
+      rejected: rows.filter(function (r) { return r.state === "rejected"; }).length,
+      fetchedAt: fetchedAt,
+      when: fetchedAt && clock(fetchedAt)
+    });
   }
 
   function renderTube() {
@@ -478,24 +352,12 @@
       render();
       $("st-scan").focus();
     });
-    $("st-sync").addEventListener("click", function () { sync().then(refreshSnapshot); });
-    window.addEventListener("online", function () { render(); sync().then(refreshSnapshot); });
-    window.addEventListener("offline", render);
-    setInterval(sync, SYNC_EVERY_MS);
-    setInterval(function () { sync().then(refreshSnapshot); }, REFRESH_EVERY_MS);
   }
 
   function start() {
     $("st-app").hidden = false;
     wire();
-    if ("serviceWorker" in navigator) {
-      navigator.serviceWorker.register(config.sw_url, { scope: config.sw_scope }).catch(function () {});
-    }
-    Promise.all([loadRows(), loadTube()])
-      .then(loadCached)
-      .then(function () { render(); return sync(); })
-      .then(refreshSnapshot)
-      .then(render);
+    link.start(function () { return Promise.all([loadRows(), loadTube()]).then(loadCached); });
   }
 
   start();

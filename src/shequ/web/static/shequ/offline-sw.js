@@ -1,27 +1,31 @@
-/* The station pages' service worker, served by testing/views.py at
- * /testing/stations/sw.js (so its scope is /testing/stations/), with
- * self.SHEQU_STATION = {version, static: [urls]} written above this text.
+/* The service worker of the offline-first pages (the gate page, the sampling station page).
+ * Each page's view serves this file under the page's own path, /checkpoints/gate/sw.js or
+ * /testing/stations/sw.js (a worker's scope is its URL's folder), with its settings written
+ * above this text:
+ *   self.SHEQU_OFFLINE = {cache: "shequ-gate", version: "…", static: [urls to keep]};
  *
  * Pages: network first, the last copy when offline. Static files: cache first (their URLs
  * are kept on install). The API is never cached here: the page keeps its data in IndexedDB.
  */
 "use strict";
 
-var CACHE = "shequ-station-" + self.SHEQU_STATION.version;
+var SETTINGS = self.SHEQU_OFFLINE;
+var CACHE = SETTINGS.cache + "-" + SETTINGS.version;
 
 self.addEventListener("install", function (event) {
   event.waitUntil(
     caches.open(CACHE)
-      .then(function (cache) { return cache.addAll(self.SHEQU_STATION.static); })
+      .then(function (cache) { return cache.addAll(SETTINGS.static); })
       .then(function () { return self.skipWaiting(); })
   );
 });
 
+// Drops this page's older caches (another page's worker keeps its own).
 self.addEventListener("activate", function (event) {
   event.waitUntil(
     caches.keys().then(function (keys) {
       return Promise.all(keys.map(function (key) {
-        if (key.indexOf("shequ-station-") === 0 && key !== CACHE) return caches.delete(key);
+        if (key.indexOf(SETTINGS.cache + "-") === 0 && key !== CACHE) return caches.delete(key);
         return null;
       }));
     }).then(function () { return self.clients.claim(); })
@@ -61,7 +65,7 @@ self.addEventListener("fetch", function (event) {
   if (url.origin !== self.location.origin) return;
   if (request.mode === "navigate" && url.pathname.indexOf(self.registration.scope.replace(self.location.origin, "")) === 0) {
     event.respondWith(pageNetworkFirst(request));
-  } else if (self.SHEQU_STATION.static.indexOf(url.pathname) !== -1) {
+  } else if (SETTINGS.static.indexOf(url.pathname) !== -1) {
     event.respondWith(staticCacheFirst(request));
   }
 });

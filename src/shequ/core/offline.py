@@ -1,0 +1,37 @@
+"""The offline pages' service worker (web's static/shequ/offline-sw.js), served by each page under
+its own URL so that the worker's scope covers that page, with the page's cache name and the
+static files to keep."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse
+from django.templatetags.static import static
+
+WORKER = "shequ/offline-sw.js"
+
+
+def _contents(name: str) -> bytes:
+    found = finders.find(name)
+    return Path(found).read_bytes() if found else name.encode()
+
+
+def worker_response(*, cache: str, static_files: Sequence[str]) -> HttpResponse:
+    """The worker for one page. Its version hashes the worker and the *contents* of the files
+    it keeps, so a phone fetches the new gate.js (say) as soon as it changes."""
+    body = _contents(WORKER).decode("utf-8")
+    names = [*static_files, "shequ/offline.js"]
+    digest = hashlib.sha256(body.encode())
+    for name in names:
+        digest.update(_contents(name))
+    head = json.dumps(
+        {"cache": cache, "version": digest.hexdigest()[:12], "static": [static(n) for n in names]}
+    )
+    return HttpResponse(
+        f"self.SHEQU_OFFLINE = {head};\n{body}", content_type="text/javascript; charset=utf-8"
+    )

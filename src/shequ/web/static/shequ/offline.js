@@ -1,0 +1,228 @@
+/* What the offline-first phone pages share (checkpoints/gate.js, testing/station.js).
+ *
+ * A page keeps its snapshot and its queue in IndexedDB (Dexie) itself. This module gives it
+ * small helpers and `link`, which sends the queued items in batches to the API (each item
+ * with its own client UUID; the server answers each one), refreshes the snapshot, shows the
+ * status line, follows the network coming and going with a retry timer, and registers the
+ * service worker (shequ/offline-sw.js, served by the page's view under the page's path).
+ *
+ * A plain script (no build step): it defines window.ShequOffline.
+ */
+(function () {
+  "use strict";
+
+  // ---- small helpers ------------------------------------------------------------------
+  function $(id) { return document.getElementById(id); }
+
+  // Fills "%(name)s" as in the page's translated strings.
+  function fmt(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (_m, key) {
+      return values[key] === undefined ? "" : String(values[key]);
+    });
+  }
+
+  // el("li", {className, text, onclick, "data-x": …}, [children])
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") node.textContent = attrs[k];
+      else if (k === "className") node.className = attrs[k];
+      else if (k.slice(0, 2) === "on") node.addEventListener(k.slice(2), attrs[k]);
+      else node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { if (c) node.appendChild(c); });
+    return node;
+  }
+
+  function pad(n, width) {
+    var s = String(n);
+    while (s.length < (width || 2)) s = "0" + s;
+    return s;
+  }
+
+  // "HH:MM" on the phone's clock.
+  function clock(iso) {
+    var d = new Date(iso);
+    return pad(d.getHours()) + ":" + pad(d.getMinutes());
+  }
+
+  // The phone's time as ISO 8601 with its UTC offset (what the server stores as device time).
+  function isoWithOffset(d) {
+    var off = -d.getTimezoneOffset();
+    var sign = off >= 0 ? "+" : "-";
+    off = Math.abs(off);
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) +
+      "T" + pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) +
+      "." + pad(d.getMilliseconds(), 3) + sign + pad(Math.floor(off / 60)) + ":" + pad(off % 60);
+  }
+
+  function newUuid() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") {
+      return window.crypto.randomUUID();
+    }
+    // Plain http on a LAN address has no randomUUID: build a version 4 UUID by hand.
+    var bytes = new Uint8Array(16);
+    if (window.crypto && window.crypto.getRandomValues) window.crypto.getRandomValues(bytes);
+    else for (var i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return pad(b.toString(16)); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" +
+      hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  // Django's CSRF cookie, else the token the page was rendered with.
+  function csrfToken(fallback) {
+    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : fallback;
+  }
+
+  // A function toast(text, bad) that shows text in element `id` for six seconds.
+  function toaster(id) {
+    var timer = null;
+    return function (text, bad) {
+      var t = $(id);
+      t.textContent = text;
+      t.className = "sq-msg" + (bad ? " sq-gate-toast-bad" : "");
+      t.hidden = false;
+      clearTimeout(timer);
+      timer = setTimeout(function () { t.hidden = true; }, 6000);
+    };
+  }
+
+  function registerWorker(url, scope) {
+    if ("serviceWorker" in navigator) {
+      navigator.serviceWorker.register(url, { scope: scope }).catch(function () {});
+    }
+  }
+
+  // ---- the link to the server -----------------------------------------------------------
+  /* config: the page's json_script config (strings, batch_url, snapshot_url, csrf_token,
+   *   sw_url, sw_scope); its strings: online, offline, syncing, waiting, rejected, refreshed,
+   *   never, login, sync_failed.
+   * o: {
+   *   prefix: the page's element ids' prefix ("gate-": gate-net, gate-waiting, gate-rejected,
+   *     gate-refreshed, gate-problem make the status line, gate-sync is the send button),
+   *   syncEveryMs: how often to retry sending,
+   *   waiting(): the queued rows still to send, oldest first, each {client_uuid, item},
+   *   answers(rows, results): a promise, once the server has answered each sent item,
+   *   snapshot(data): a promise, with a fresh snapshot from the server,
+   *   render(): draws the page (the status line with showStatus)
+   * }
+   * The link's `syncing` and `problem` (the last sync or refresh problem) are for the page.
+   */
+  var BATCH_SIZE = 200;
+  var REFRESH_EVERY_MS = 5 * 60 * 1000;
+
+  function link(config, o) {
+    var T = config.strings;
+    var self = { syncing: false, problem: "" };
+
+    function json(resp) {
+      if (resp.status === 401 || resp.status === 403 || resp.redirected) throw new Error(T.login);
+      if (!resp.ok) throw new Error(T.sync_failed + " (" + resp.status + ")");
+      return resp.json();
+    }
+
+    function failed(err) {
+      if (navigator.onLine) self.problem = err.message || T.sync_failed;
+      o.render();
+    }
+
+    // Sends the waiting rows, a batch at a time.
+    self.sync = function () {
+      if (self.syncing || !navigator.onLine) return Promise.resolve();
+      var waiting = o.waiting();
+      var batch = waiting.slice(0, BATCH_SIZE);
+      if (!batch.length) return Promise.resolve();
+      self.syncing = true;
+      o.render();
+      return fetch(config.batch_url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(config.csrf_token) },
+        body: JSON.stringify({ items: batch.map(function (r) { return r.item; }) })
+      }).then(json).then(function (results) {
+        self.problem = "";
+        return o.answers(batch, results);
+      }).then(function () {
+        self.syncing = false;
+        o.render();
+        // A full batch: send the next, unless the answers settled none of this one.
+        if (batch.length === BATCH_SIZE && o.waiting().length < waiting.length) return self.sync();
+      }).catch(function (err) {
+        self.syncing = false;
+        failed(err);
+      });
+    };
+
+    self.refresh = function () {
+      if (!navigator.onLine) return Promise.resolve();
+      return fetch(config.snapshot_url, {
+        credentials: "same-origin", headers: { Accept: "application/json" }, cache: "no-store"
+      }).then(json).then(o.snapshot).then(function () {
+        if (self.problem === T.login) self.problem = "";
+        o.render();
+      }).catch(failed);
+    };
+
+    function syncThenRefresh() { return self.sync().then(self.refresh); }
+
+    // s: {waiting, rejected (counts), fetchedAt (ISO, or null), when (fetchedAt in words)}
+    self.showStatus = function (s) {
+      var online = navigator.onLine;
+      var net = $(o.prefix + "net");
+      net.textContent = self.syncing ? T.syncing : online ? T.online : T.offline;
+      net.className = "sq-badge " + (online ? "sq-gate-online" : "sq-gate-offline");
+      net.setAttribute("data-online", String(online));
+      net.hidden = false;
+
+      var w = $(o.prefix + "waiting");
+      w.textContent = fmt(T.waiting, { n: s.waiting });
+      w.setAttribute("data-count", String(s.waiting));
+      w.hidden = s.waiting === 0;
+      var r = $(o.prefix + "rejected");
+      r.textContent = fmt(T.rejected, { n: s.rejected });
+      r.hidden = s.rejected === 0;
+
+      var ref = $(o.prefix + "refreshed");
+      if (s.fetchedAt) {
+        ref.textContent = fmt(T.refreshed, { t: s.when });
+        ref.setAttribute("data-fetched", s.fetchedAt);
+      } else {
+        ref.textContent = T.never;
+      }
+      $(o.prefix + "problem").textContent = self.problem;
+      $(o.prefix + "problem").hidden = !self.problem;
+    };
+
+    // Wires the sync button, the network events and the timers, registers the service
+    // worker, then: load() what the phone keeps, draw, send, refresh the snapshot, draw.
+    self.start = function (load) {
+      $(o.prefix + "sync").addEventListener("click", syncThenRefresh);
+      window.addEventListener("online", function () { o.render(); syncThenRefresh(); });
+      window.addEventListener("offline", function () { o.render(); });
+      setInterval(self.sync, o.syncEveryMs);
+      setInterval(syncThenRefresh, REFRESH_EVERY_MS);
+      registerWorker(config.sw_url, config.sw_scope);
+      return load()
+        .then(function () { o.render(); return self.sync(); })
+        .then(self.refresh)
+        .then(function () { o.render(); });
+    };
+
+    return self;
+  }
+
+  window.ShequOffline = {
+    $: $,
+    fmt: fmt,
+    el: el,
+    clock: clock,
+    isoWithOffset: isoWithOffset,
+    newUuid: newUuid,
+    toaster: toaster,
+    registerWorker: registerWorker,
+    link: link
+  };
+})();
