@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.checkpoints.decisions import ALERTS, REASONS, decide
+from shequ.checkpoints.decisions import ALERTS, decide, reason_text
 from shequ.checkpoints.models import (
     Decision,
     Direction,
@@ -54,6 +54,9 @@ MAX_AGE = dt.timedelta(days=30)  # an offline phone may sync late, not a month l
 QUOTA_LOOKBACK = dt.timedelta(days=15)  # exit quotas count at most 14 days back
 
 CREATED, DUPLICATE, REJECTED = "created", "duplicate", "rejected"
+# The choices, once: `TextChoices.values` builds a new list on every call.
+SUBJECTS, DIRECTIONS = tuple(Subject.values), tuple(Direction.values)
+HEALTH_CODES, DEVICE_DECISIONS = tuple(HealthCode.values), ("", *Decision.values)
 
 FIELDS = [
     "client_uuid", "gate", "community", "direction", "device_time", "server_time",
@@ -61,6 +64,10 @@ FIELDS = [
     "visitor_phone", "plate", "temperature", "health_code", "travel_star", "decision",
     "reasons", "alert", "device_decision", "disagrees", "rules_version", "corrects", "note",
 ]  # fmt: skip
+
+
+# What a decision (and an alert) needs to know of a resident picked at the gate.
+_RESIDENT = ("pk", "name", "health_status", "household_id", "household__path")
 
 
 @dataclass
@@ -181,11 +188,11 @@ def parse_item(raw: Any, now: dt.datetime) -> _Item:
     gate_id = _int_id(raw, "gate_id")
     if gate_id is None:
         raise _Bad("gate_id", _("Say which gate."))
-    subject = _choice(raw, "subject", Subject.values, Subject.RESIDENT)
+    subject = _choice(raw, "subject", SUBJECTS, Subject.RESIDENT)
     item = _Item(
         client_uuid=client_uuid,
         gate_id=gate_id,
-        direction=_choice(raw, "direction", Direction.values, ""),
+        direction=_choice(raw, "direction", DIRECTIONS, ""),
         device_time=_device_time(raw, now),
         subject=subject,
         pass_code=_text(raw, "pass_code", 200),
@@ -194,9 +201,9 @@ def parse_item(raw: Any, now: dt.datetime) -> _Item:
         visitor_phone=_text(raw, "visitor_phone", 20),
         plate=_text(raw, "plate", 16).upper().replace(" ", ""),
         temperature=_temperature(raw),
-        health_code=_choice(raw, "health_code", HealthCode.values, ""),
+        health_code=_choice(raw, "health_code", HEALTH_CODES, ""),
         travel_star=None,
-        device_decision=_choice(raw, "device_decision", ["", *Decision.values], ""),
+        device_decision=_choice(raw, "device_decision", DEVICE_DECISIONS, ""),
         corrects=_uuid(raw, "corrects", required=False),
         note=_text(raw, "note", 200),
     )
@@ -218,53 +225,83 @@ def parse_item(raw: Any, now: dt.datetime) -> _Item:
 
 
 class _Batch:
-    """Everything the items refer to, loaded with a few queries, then decided in memory."""
+    """Everything the items refer to, loaded with a few queries, then decided in memory.
 
-    def __init__(self, actor: User, items: list[_Item]) -> None:
+    Plain rows, not model instances: a batch refers to hundreds of passes and residents.
+    """
+
+    def __init__(
+        self, actor: User, items: list[_Item], tokens: dict[str, tuple[int, int] | None]
+    ) -> None:
         self.actor = actor
+        self.tz = timezone.get_current_timezone()
         gate_ids = {i.gate_id for i in items}
-        self.gates: dict[int, Post] = {g.pk: g for g in gates_for(actor).filter(pk__in=gate_ids)}
+        self.gates: dict[int, Post] = {
+            g.pk: g for g in gates_for(actor).filter(pk__any=list(gate_ids))
+        }
         communities = {g.community_id: g.community for g in self.gates.values()}
         self.rules = {c: current_rules(place) for c, place in communities.items()}
 
-        tokens = {i.pass_code: read_pass_token(i.pass_code) for i in items if i.pass_code}
-        self.token = tokens
+        self.token = tokens  # QR text → (pass id, version), or None for no valid code
         pass_ids = {t[0] for t in tokens.values() if t}
         resident_ids = {i.resident_id for i in items if i.resident_id}
-        self.residents = {
-            r["pk"]: r
-            for r in Resident.objects.filter(pk__in=resident_ids).values(
-                "pk", "name", "health_status", "household_id", "household__path"
-            )
-        }
+        self.residents: dict[int, dict[str, Any]] = {}
+        if resident_ids:
+            self.residents = {
+                r["pk"]: r
+                for r in Resident.objects.filter(pk__any=list(resident_ids))
+                .order_by()
+                .values(*_RESIDENT)
+            }
         households = {r["household_id"] for r in self.residents.values()}
-        passes = EntryPass.objects.filter(
-            Q(pk__in=pass_ids) | Q(household_id__in=households), community_id__in=communities
-        ).select_related("household")
-        self.passes = {p.pk: p for p in passes}
-        self.pass_of_household = {p.household_id: p for p in passes}
+        self.passes: dict[int, dict[str, Any]] = {}
+        if (pass_ids or households) and communities:
+            wanted = Q(pk__any=list(pass_ids)) if pass_ids else Q(pk__in=[])
+            if households:
+                wanted |= Q(household__pk__any=list(households))
+            found = EntryPass.objects.filter(wanted, community__pk__any=list(communities))
+            for p in found.order_by().values(
+                "pk", "household_id", "household__path", "version", "status", "valid_from",
+                "valid_until",
+            ):  # fmt: skip
+                p["valid_from"] = p["valid_from"].isoformat()
+                p["valid_until"] = p["valid_until"].isoformat()
+                self.passes[p["pk"]] = p
+        self.pass_of_household = {p["household_id"]: p for p in self.passes.values()}
+        # Whether a resident picked by name holds the pass scanned with them: only those pairs.
         self.holders: dict[int, set[int]] = defaultdict(set)
-        for pass_id, resident_id in EntryPass.holders.through.objects.filter(
-            entrypass_id__in=self.passes
-        ).values_list("entrypass_id", "resident_id"):
-            self.holders[pass_id].add(resident_id)
-        holder_ids = set().union(*self.holders.values()) if self.holders else set()
-        for r in Resident.objects.filter(pk__in=holder_ids - set(self.residents)).values(
-            "pk", "name", "health_status", "household_id", "household__path"
-        ):
-            self.residents[r["pk"]] = r
+        pairs: set[tuple[int, int]] = set()
+        for i in items:
+            token = tokens.get(i.pass_code) if i.pass_code else None
+            if token and i.resident_id:
+                pairs.add((token[0], i.resident_id))
+        if pairs and self.passes:
+            for pass_id, resident_id in EntryPass.holders.through.objects.filter(
+                entrypass__pk__any=list({p for p, _r in pairs if p in self.passes}),
+                resident__pk__any=list({r for _p, r in pairs}),
+            ).values_list("entrypass_id", "resident_id"):
+                self.holders[pass_id].add(resident_id)
 
         times = [i.device_time for i in items]
         start, end = min(times), max(times)
+        # Earlier exits only count against an exit quota: load them only where one is set, and
+        # only as far back as its days reach (plus a day for the time zone).
         self.exits: dict[int, list[str]] = defaultdict(list)
-        for pass_id, when in Passage.objects.filter(
-            entry_pass_id__in=self.passes,
-            direction=Direction.OUT,
-            decision=Decision.ALLOW,
-            device_time__gte=start - QUOTA_LOOKBACK,
-            device_time__lte=end,
-        ).values_list("entry_pass_id", "device_time"):
-            self.exits[pass_id].append(timezone.localdate(when).isoformat())
+        quotas = [r["exit_quota"] for _v, r in self.rules.values() if r.get("exit_quota")]
+        if quotas and self.passes:
+            days = min(max(q["days"] for q in quotas) + 1, QUOTA_LOOKBACK.days)
+            for pass_id, when in (
+                Passage.objects.filter(
+                    entry_pass__pk__any=list(self.passes),
+                    direction=Direction.OUT,
+                    decision=Decision.ALLOW,
+                    device_time__gte=start - dt.timedelta(days=days),
+                    device_time__lte=end,
+                )
+                .order_by()
+                .values_list("entry_pass_id", "device_time")
+            ):
+                self.exits[pass_id].append(self.local_day(when))
         in_communities = Q(pk__in=[])
         for community in communities.values():
             in_communities |= Q(place__path__startswith=community.path)
@@ -273,12 +310,21 @@ class _Batch:
             .exclude(ends_at__lte=start)
             .values_list("place__path", "level", "starts_at", "ends_at")
         )
-        self.corrected = {
-            p["client_uuid"]: p
-            for p in Passage.objects.filter(
-                client_uuid__any=[i.corrects for i in items if i.corrects]
-            ).values("pk", "client_uuid", "community_id")
-        }
+        corrects = [i.corrects for i in items if i.corrects]
+        self.corrected = (
+            {
+                p["client_uuid"]: p
+                for p in Passage.objects.filter(client_uuid__any=corrects).values(
+                    "pk", "client_uuid", "community_id"
+                )
+            }
+            if corrects
+            else {}
+        )
+
+    def local_day(self, when: dt.datetime) -> str:
+        """`timezone.localdate(when).isoformat()`, with the zone looked up once per batch."""
+        return when.astimezone(self.tz).date().isoformat()
 
     def zone_at(self, path: str, when: dt.datetime) -> str:
         best, rank = "", 0
@@ -292,7 +338,7 @@ class _Batch:
 def _decide_item(batch: _Batch, item: _Item, gate: Post) -> tuple[dict[str, Any], dict]:
     """The server's decision for one item, and the row values it adds."""
     version, rules = batch.rules[gate.community_id]
-    day = timezone.localdate(item.device_time).isoformat()
+    day = batch.local_day(item.device_time)
     facts = {
         "direction": item.direction,
         "subject": item.subject,
@@ -311,7 +357,7 @@ def _decide_item(batch: _Batch, item: _Item, gate: Post) -> tuple[dict[str, Any]
             entry_pass = batch.passes.get(token[0]) if token else None
             if entry_pass is None:
                 pass_state = {"status": "unknown"}
-            elif resident is not None and resident["pk"] not in batch.holders[entry_pass.pk]:
+            elif resident is not None and resident["pk"] not in batch.holders[entry_pass["pk"]]:
                 raise _Bad("resident_id", _("This person is not a holder of that pass."))
         if resident is not None:
             if not resident["household__path"].startswith(gate.community.path):
@@ -323,15 +369,15 @@ def _decide_item(batch: _Batch, item: _Item, gate: Post) -> tuple[dict[str, Any]
                 entry_pass = batch.pass_of_household.get(resident["household_id"])
             path = resident["household__path"]
         elif entry_pass is not None:
-            path = entry_pass.household.path
+            path = entry_pass["household__path"]
         if entry_pass is not None:
-            scanned = token[1] if token else entry_pass.version
+            scanned = token[1] if token else entry_pass["version"]
             pass_state = {
-                "status": entry_pass.status,
-                "version_ok": scanned == entry_pass.version,
-                "valid_from": entry_pass.valid_from.isoformat(),
-                "valid_until": entry_pass.valid_until.isoformat(),
-                "exit_dates": batch.exits[entry_pass.pk],
+                "status": entry_pass["status"],
+                "version_ok": scanned == entry_pass["version"],
+                "valid_from": entry_pass["valid_from"],
+                "valid_until": entry_pass["valid_until"],
+                "exit_dates": batch.exits[entry_pass["pk"]],
             }
     status = {"status": resident["health_status"]} if resident else None
     zone = batch.zone_at(path, item.device_time)
@@ -341,9 +387,9 @@ def _decide_item(batch: _Batch, item: _Item, gate: Post) -> tuple[dict[str, Any]
         and result["decision"] == Decision.ALLOW
         and item.direction == Direction.OUT
     ):
-        batch.exits[entry_pass.pk].append(day)
+        batch.exits[entry_pass["pk"]].append(day)
     values = {
-        "entry_pass": entry_pass.pk if entry_pass else None,
+        "entry_pass": entry_pass["pk"] if entry_pass else None,
         "pass_version": token[1] if token and entry_pass else None,
         "rules_version": version,
     }
@@ -363,9 +409,12 @@ def _answer_duplicate(result: PassageResult, first: dict[str, Any]) -> None:
 COL = {name: n for n, name in enumerate(FIELDS)}
 
 
-@transaction.atomic
 def passages_batch(*, actor: User, items: Sequence[Any]) -> list[PassageResult]:
-    """Record up to 1,000 passages, each once per client UUID: a result per item, in order."""
+    """Record up to 1,000 passages, each once per client UUID: a result per item, in order.
+
+    Checking the items and reading their QR codes needs no database, so it happens before the
+    transaction (on SQLite the write lock is taken at its start); the rest is one transaction.
+    """
     if len(items) > MAX_BATCH:
         raise ValidationError({"items": _("Send at most %d items per batch.") % MAX_BATCH})
     now = timezone.now()
@@ -388,20 +437,22 @@ def passages_batch(*, actor: User, items: Sequence[Any]) -> list[PassageResult]:
             continue
         first[item.client_uuid] = n
         parsed.append((n, item))
+    tokens = {i.pass_code: read_pass_token(i.pass_code) for _n, i in parsed if i.pass_code}
 
-    # Already recorded (a resend): answer with the first recording's decision.
-    earlier = {
-        p["client_uuid"]: p
-        for p in Passage.objects.filter(client_uuid__any=list(first)).values(
-            "pk", "client_uuid", "decision", "reasons", "alert", "disagrees"
-        )
-    }
-    fresh = [(n, i) for n, i in parsed if i.client_uuid not in earlier]
-    for n, i in parsed:
-        if i.client_uuid in earlier:
-            _answer_duplicate(results[n], earlier[i.client_uuid])
-    if fresh:
-        _record(actor, now, fresh, results)
+    with transaction.atomic():
+        # Already recorded (a resend): answer with the first recording's decision.
+        earlier = {
+            p["client_uuid"]: p
+            for p in Passage.objects.filter(client_uuid__any=list(first)).values(
+                "pk", "client_uuid", "decision", "reasons", "alert", "disagrees"
+            )
+        }
+        fresh = [(n, i) for n, i in parsed if i.client_uuid not in earlier]
+        for n, i in parsed:
+            if i.client_uuid in earlier:
+                _answer_duplicate(results[n], earlier[i.client_uuid])
+        if fresh:
+            _record(actor, now, fresh, results, tokens)
     for n, m in repeats:
         results[n] = PassageResult(**{**results[m].__dict__, "reasons": list(results[m].reasons)})
         if results[n].status == CREATED:
@@ -410,9 +461,13 @@ def passages_batch(*, actor: User, items: Sequence[Any]) -> list[PassageResult]:
 
 
 def _record(
-    actor: User, now: dt.datetime, fresh: list[tuple[int, _Item]], results: list[PassageResult]
+    actor: User,
+    now: dt.datetime,
+    fresh: list[tuple[int, _Item]],
+    results: list[PassageResult],
+    tokens: dict[str, tuple[int, int] | None],
 ) -> None:
-    batch = _Batch(actor, [i for _n, i in fresh])
+    batch = _Batch(actor, [i for _n, i in fresh], tokens)
     in_batch = {i.client_uuid for _n, i in fresh}
     rows: list[tuple[int, list[Any]]] = []
     later: list[tuple[int, list[Any], uuid.UUID]] = []  # corrections of items in this batch
@@ -493,7 +548,11 @@ def _notify_alerts(batch: _Batch, alerts: list[tuple[list[Any], int]]) -> None:
             if resident
             else row[COL["visitor_name"]] or row[COL["plate"]] or _("a resident")
         )
-        why = "; ".join(str(REASONS[r][2]) for r in row[COL["reasons"]] if r in ALERTS)
+        why = "; ".join(
+            reason_text(r, batch.rules[gate.community_id][1])
+            for r in row[COL["reasons"]]
+            if r in ALERTS
+        )
         title = _("%(gate)s: %(who)s — %(why)s") % {"gate": gate.name, "who": who, "why": why}
         notes.extend(
             Notification(

@@ -132,8 +132,13 @@ class Passage(models.Model):
     """
 
     client_uuid = models.UUIDField(unique=True)
-    gate = models.ForeignKey("duty.Post", on_delete=models.PROTECT, related_name="+")
-    community = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    # No single-column indexes on these four: the composite indexes below start with them.
+    gate = models.ForeignKey(
+        "duty.Post", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    community = models.ForeignKey(
+        "places.Place", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
     device_time = models.DateTimeField(_("time at the gate"))
     server_time = models.DateTimeField(_("time received"), default=timezone.now)
@@ -142,10 +147,20 @@ class Passage(models.Model):
     )
     subject = models.CharField(_("who"), max_length=8, choices=Subject.choices)
     resident = models.ForeignKey(
-        "residents.Resident", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "residents.Resident",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     entry_pass = models.ForeignKey(
-        EntryPass, on_delete=models.PROTECT, null=True, blank=True, related_name="passages"
+        EntryPass,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="passages",
+        db_index=False,
     )
     pass_version = models.PositiveIntegerField(null=True, blank=True)
     visitor_name = models.CharField(_("visitor"), max_length=50, blank=True)

@@ -1,0 +1,704 @@
+"""Benchmark: passages through the HTTP batch endpoint, against a raw insert baseline (issue #7).
+
+    .venv/bin/python bench/ingest_passages.py [--passages 1000000] [--batch 500] [--clients 2]
+        [--database sqlite|postgres|both] [--workers 1] [--blocking-threads N]
+
+For each database, in its own process: a fresh database (SQLite file in a temp folder, WAL;
+or a scratch PostgreSQL database on 127.0.0.1:5432), migrated and seeded with one community
+(three compounds, four checkpoint gates, ~2,000 households with entry passes, ~5,000
+residents, a few in home isolation, a few passes revoked, lost or reissued) and a community
+staff user with an API token. It generates the passages a set of gate devices would send (a
+realistic mix: residents scanning their pass QR code, some also picked by name, visitors,
+vehicles, temperatures and health codes, a few fevers, red/yellow codes and bad passes that
+are refused), starts granian on a free port on 127.0.0.1 with the real WSGI app, and then
+`--clients` processes POST their share to /api/v1/checkpoints/passages:batch in batches over
+keep-alive connections (http.client), timing each batch.
+
+Printed: passages/s (all passages / wall time of the send phase), p50/p95/max batch latency,
+the server's peak RSS (granian and its workers, VmHWM), and the check that the table holds one
+row per passage sent and every answer was "created". Then the raw baseline in the same run: the
+same rows, read back from the passage table as its columns, inserted into a scratch copy of
+the table (same columns, indexes and checks, no foreign keys or triggers) in the same batch
+size, one commit per batch — psycopg `executemany` and COPY on PostgreSQL, `sqlite3`
+`executemany` on SQLite — and the ratio of the API rate to it.
+
+Issue #7's targets: ≥ 10,000 passages/s on PostgreSQL, ≥ 0.5 × the raw baseline, p95 < 250 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import queue
+import random
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+PG_DB = "shequ_bench_ingest"
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+PATH = "/api/v1/checkpoints/passages:batch"
+COMPOUNDS, BUILDINGS, ROOMS = 3, 12, 60  # 2,160 households
+GATES = 4
+
+
+# --- seeding ---------------------------------------------------------------------------------
+
+
+def seed(seed_value: int) -> dict:  # type: ignore[type-arg]
+    """Migrate and fill the database; what the item generator needs."""
+    import datetime as dt
+
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    from django.db import transaction
+    from django.utils import timezone
+
+    from shequ.checkpoints.models import EntryPass, PassStatus
+    from shequ.checkpoints.passes import pass_token
+    from shequ.core.models import User
+    from shequ.core.services import api_token_create, role_grant
+    from shequ.duty.services import post_create
+    from shequ.places.models import Place, PlaceKind
+    from shequ.places.services import place_create, places_insert
+    from shequ.residents.idcard import check_char
+    from shequ.residents.models import Resident
+
+    rng = random.Random(seed_value)
+    parent = place_create(actor=None, kind=PlaceKind.CITY, code="B", name="基准市")
+    for kind in (PlaceKind.DISTRICT, PlaceKind.STREET, PlaceKind.COMMUNITY, PlaceKind.GRID):
+        parent = place_create(
+            actor=None, kind=kind, code=f"B-{kind}", name=str(kind), parent=parent
+        )
+    grid = parent
+    community = grid.parent
+    user = User.objects.create_user("gate", "x")
+    role_grant(actor=None, user=user, role="community_staff", place=community)
+    # A second member of staff, so alerts notify more than one person.
+    other = User.objects.create_user("staff2", "x")
+    role_grant(actor=None, user=other, role="community_staff", place=community)
+
+    with transaction.atomic():
+        compounds = places_insert(
+            [
+                Place(kind=PlaceKind.COMPOUND, parent=grid, code=f"K{c}", name=f"小区{c + 1}")
+                for c in range(COMPOUNDS)
+            ]
+        )
+        buildings = places_insert(
+            [
+                Place(kind=PlaceKind.BUILDING, parent=k, code=f"{k.code}-{b}", name=f"{b + 1}号楼")
+                for k in compounds
+                for b in range(BUILDINGS)
+            ]
+        )
+        households = places_insert(
+            [
+                Place(
+                    kind=PlaceKind.HOUSEHOLD,
+                    parent=b,
+                    code=f"{b.code}-{r + 101}",
+                    name=f"{r + 101}室",
+                )
+                for b in buildings
+                for r in range(ROOMS)
+            ]
+        )
+        residents = []
+        n = 0
+        for h in households:
+            for _k in range(1 + rng.randrange(4)):
+                born = dt.date(1940, 1, 1) + dt.timedelta(days=n // 1000 * 37 + n % 29)
+                first17 = f"629999{born:%Y%m%d}{n % 1000:03d}"
+                residents.append(
+                    Resident(
+                        name=f"居民{n}",
+                        gender="male" if n % 2 else "female",
+                        birth_date=born,
+                        document_number=first17 + check_char(first17),
+                        phone=f"100{n:08d}" if n % 3 else "",
+                        household_id=h.pk,
+                    )
+                )
+                n += 1
+        Resident.objects.bulk_create(residents, batch_size=2000)
+        today = timezone.localdate()
+        passes = EntryPass.objects.bulk_create(
+            [
+                EntryPass(
+                    community=community,
+                    household=h,
+                    valid_from=today - dt.timedelta(days=30),
+                    valid_until=today + dt.timedelta(days=300),
+                    issued_by=user,
+                )
+                for h in households
+            ],
+            batch_size=2000,
+        )
+        by_household: dict[int, list[int]] = {}
+        for r in residents:
+            by_household.setdefault(r.household_id, []).append(r.pk)
+        through = EntryPass.holders.through
+        through.objects.bulk_create(
+            [
+                through(entrypass_id=p.pk, resident_id=r)
+                for p in passes
+                for r in by_household[p.household_id]
+            ],
+            batch_size=5000,
+        )
+        # A few residents in home isolation (alerts), a few passes revoked, lost or reissued.
+        isolated = rng.sample([r.pk for r in residents], len(residents) // 100)
+        Resident.objects.filter(pk__in=isolated).update(health_status="home_isolation")
+        odd = rng.sample(passes, 30)
+        EntryPass.objects.filter(pk__in=[p.pk for p in odd[:10]]).update(status=PassStatus.REVOKED)
+        EntryPass.objects.filter(pk__in=[p.pk for p in odd[10:20]]).update(status=PassStatus.LOST)
+        EntryPass.objects.filter(pk__in=[p.pk for p in odd[20:]]).update(version=2)
+    gates = [
+        post_create(
+            actor=user,
+            community=community,
+            name=f"{k.name}{'北南'[g % 2]}门",
+            kind="checkpoint",
+            place=k,
+            pattern="none",
+        ).pk
+        for g, k in enumerate([*compounds, compounds[0]][:GATES])
+    ]
+    _token, secret = api_token_create(actor=None, user=user, name="bench")
+    # A database in use has its planner statistics (autovacuum); a freshly seeded one not yet.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    versions = dict(EntryPass.objects.values_list("pk", "version"))
+    return {
+        "secret": secret,
+        "gates": gates,
+        # (QR text of version 1 — outdated for the reissued passes —, holders)
+        "passes": [(pass_token(p.pk, 1), by_household[p.household_id]) for p in passes],
+        "current": {p.pk: pass_token(p.pk, versions[p.pk]) for p in odd[20:]},
+        "residents": len(residents),
+        "households": len(households),
+    }
+
+
+# --- the items -------------------------------------------------------------------------------
+
+FORGED = "P999999.1:" + "x" * 43  # no valid signature: refused as pass_unknown
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤川青藏琼宁"
+
+
+def make_bodies(world: dict, n: int, batch: int, seed_value: int) -> list[bytes]:  # type: ignore[type-arg]
+    """n passages as the gates send them, in time order over the last two days, as JSON
+    bodies of `batch` items each."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    rng = random.Random(seed_value + 1)
+    gates, passes = world["gates"], world["passes"]
+    now = timezone.now()
+    start = now - dt.timedelta(days=2)
+    step = (now - dt.timedelta(minutes=2) - start) / max(n, 1)
+    bodies = []
+    items = []
+    for i in range(n):
+        r = rng.random()
+        item: dict = {  # type: ignore[type-arg]
+            "client_uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "gate_id": rng.choice(gates),
+            "direction": "in" if rng.random() < 0.5 else "out",
+            "device_time": (start + step * i).isoformat(),
+            "temperature": round(rng.uniform(35.8, 37.1), 1),
+            "health_code": "green",
+            "travel_star": rng.random() < 0.03,
+        }
+        if r < 0.82:  # a resident scans the household's pass
+            code, holders = rng.choice(passes)
+            pass_id = int(code[1 : code.index(".")])
+            item["subject"] = "resident"
+            item["pass_code"] = world["current"].get(pass_id, code) if rng.random() < 0.9 else code
+            if rng.random() < 0.5:  # the guard also picked who it is
+                item["resident_id"] = rng.choice(holders)
+        elif r < 0.825:  # a code that is no pass (forged or mistyped)
+            item["subject"] = "resident"
+            item["pass_code"] = FORGED
+        elif r < 0.925:
+            item["subject"] = "visitor"
+            item["visitor_name"] = rng.choice(SURNAMES) + "先生"
+            item["visitor_phone"] = f"1{rng.randint(3, 9)}{rng.randrange(10**9):09d}"
+        else:
+            item["subject"] = "vehicle"
+            item["plate"] = f"{rng.choice(PROVINCES)}A{rng.randrange(10**5):05d}"
+        q = rng.random()
+        if q < 0.005:
+            item["temperature"] = round(rng.uniform(37.4, 39.0), 1)  # fever: refused, alert
+        elif q < 0.008:
+            item["health_code"] = rng.choice(["yellow", "red"])  # refused, alert
+        elif q < 0.018:
+            item["health_code"] = ""  # not checked: refused
+        elif q < 0.023:
+            item["temperature"] = None  # not taken: refused
+        if rng.random() < 0.3:
+            item["device_decision"] = "allow"
+        if rng.random() < 0.01:
+            item["note"] = "快递"
+        items.append(item)
+        if len(items) == batch:
+            bodies.append(json.dumps({"items": items}, ensure_ascii=False).encode())
+            items = []
+    if items:
+        bodies.append(json.dumps({"items": items}, ensure_ascii=False).encode())
+    return bodies
+
+
+# --- the server ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(env: dict, workers: int, threads: int | None) -> tuple[subprocess.Popen, int]:  # type: ignore[type-arg]
+    port = free_port()
+    cmd = [
+        sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1",
+        "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+    ]  # fmt: skip
+    if threads:
+        cmd += ["--blocking-threads", str(threads)]
+    server = subprocess.Popen([*cmd, "shequ.wsgi:application"], env=env)  # noqa: S603 - ours
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            c.request("GET", "/api/v1/health")
+            response = c.getresponse()
+            body = response.read()
+            c.close()
+            if response.status == 200:
+                break
+            raise RuntimeError(f"health: {response.status} {body[:200]!r}")
+        except (ConnectionError, OSError):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("granian did not start") from None
+            time.sleep(0.2)
+    return server, port
+
+
+def process_tree(pid: int) -> list[int]:
+    """A process and its descendants (granian's main process and its workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        todo.extend(children.get(p, ()))
+    return found
+
+
+def peak_rss_mb(pids: list[int]) -> float:
+    """Sum of the processes' VmHWM."""
+    total = 0
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far."""
+    total = 0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def database_pids(database: str) -> list[int]:
+    """The PostgreSQL backends serving the bench database (the app's connections persist)."""
+    if database != "postgres":
+        return []
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as c:
+        rows = c.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [PG_DB],
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+# --- the clients -----------------------------------------------------------------------------
+
+_BODIES: list[bytes] = []
+
+
+def client(me: int, clients: int, port: int, secret: str, barrier, results) -> None:  # type: ignore[no-untyped-def]
+    """POST every `clients`-th body over one keep-alive connection, timing each batch."""
+    headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    latencies: list[float] = []
+    counts: dict[str, int] = {}
+    barrier.wait()
+    try:
+        for body in _BODIES[me::clients]:
+            t = time.perf_counter()
+            conn.request("POST", PATH, body, headers)
+            response = conn.getresponse()
+            data = response.read()
+            latencies.append(time.perf_counter() - t)
+            if response.status != 200:
+                raise RuntimeError(f"{response.status}: {data[:300]!r}")
+            for answer in json.loads(data):
+                counts[answer["status"]] = counts.get(answer["status"], 0) + 1
+    except Exception as exc:  # noqa: BLE001 - reported by the parent
+        results.put((me, None, repr(exc)))
+        return
+    conn.close()
+    counts["_cpu"] = time.process_time()  # type: ignore[assignment]
+    results.put((me, latencies, counts))
+
+
+def send(bodies: list[bytes], clients: int, port: int, secret: str, poll) -> dict:  # type: ignore[type-arg,no-untyped-def]
+    """POST the bodies from `clients` processes; `poll()` is called about once a second."""
+    global _BODIES
+    _BODIES = bodies
+    ctx = mp.get_context("fork")  # the children inherit the bodies
+    barrier = ctx.Barrier(clients + 1)
+    results = ctx.Queue()
+    procs = [
+        ctx.Process(target=client, args=(c, clients, port, secret, barrier, results))
+        for c in range(clients)
+    ]
+    for p in procs:
+        p.start()
+    barrier.wait()
+    t = time.perf_counter()
+    parts = []
+    while len(parts) < len(procs):
+        try:
+            parts.append(results.get(timeout=1))
+        except queue.Empty:
+            poll()
+    seconds = time.perf_counter() - t
+    poll()
+    for p in procs:
+        p.join()
+    failed = [err for _me, lat, err in parts if lat is None]
+    if failed:
+        raise RuntimeError(f"client failed: {failed}")
+    parts = [(lat, c) for _me, lat, c in parts]
+    latencies = sorted(x for part, _c in parts for x in part)
+    counts: dict[str, int] = {}
+    client_cpu = sum(c.pop("_cpu") for _l, c in parts)
+    for _l, c in parts:
+        for k, v in c.items():
+            counts[k] = counts.get(k, 0) + v
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+
+    return {
+        "seconds": seconds,
+        "counts": counts,
+        "client_cpu_s": client_cpu,
+        "p50_ms": pct(0.50),
+        "p95_ms": pct(0.95),
+        "max_ms": latencies[-1] * 1000,
+    }
+
+
+# --- the raw baseline ------------------------------------------------------------------------
+
+
+def baseline(database: str, batch: int) -> dict:  # type: ignore[type-arg]
+    """The same rows, inserted raw into a scratch copy of the passage table."""
+    from django.db import connection
+
+    from shequ.checkpoints.ingest import FIELDS
+    from shequ.checkpoints.models import Passage
+
+    table = Passage._meta.db_table
+    columns = [Passage._meta.get_field(f).column for f in FIELDS]
+    out: dict[str, float] = {}
+    if database == "sqlite":
+        import sqlite3
+
+        path = connection.settings_dict["NAME"]
+        connection.close()
+        db = sqlite3.connect(path, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=OFF")
+        rows = db.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY id").fetchall()  # noqa: S608
+        schema = db.execute(
+            "SELECT type, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL",
+            [table],
+        ).fetchall()
+        copy = "bench_passage_raw"
+        for kind, sql in schema:
+            if kind == "table":
+                db.execute(sql.replace(f'"{table}"', f'"{copy}"', 1))
+            elif kind == "index":  # CREATE [UNIQUE] INDEX "name" ON "table" (...)
+                db.execute(
+                    re.sub(r'INDEX "([^"]+)" ON "[^"]+"', rf'INDEX "\1_raw" ON "{copy}"', sql)
+                )
+        insert = (
+            f"INSERT INTO {copy} ({', '.join(columns)}) "  # noqa: S608
+            f"VALUES ({', '.join('?' * len(columns))})"
+        )
+        t = time.perf_counter()
+        for start in range(0, len(rows), batch):
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany(insert, rows[start : start + batch])
+            db.execute("COMMIT")
+        out["executemany"] = len(rows) / (time.perf_counter() - t)
+        assert db.execute(f"SELECT count(*) FROM {copy}").fetchone()[0] == len(rows)  # noqa: S608
+        db.close()
+        return out
+
+    import psycopg
+
+    connection.close()
+    url = f"postgresql://postgres@127.0.0.1:5432/{PG_DB}"
+    with psycopg.connect(url) as db:
+        copy = "bench_passage_raw"
+        db.execute(f"CREATE TABLE {copy} (LIKE {table} INCLUDING ALL)")
+        db.commit()
+        select = ", ".join(c if c != "reasons" else "reasons::text" for c in columns)
+        rows = db.execute(f"SELECT {select} FROM {table} ORDER BY id").fetchall()  # noqa: S608
+        db.commit()
+        cols = ", ".join(columns)
+        values = ", ".join("%s::jsonb" if c == "reasons" else "%s" for c in columns)
+        for label in ("executemany", "copy"):
+            db.execute(f"TRUNCATE {copy}")
+            db.commit()
+            t = time.perf_counter()
+            with db.cursor() as cur:
+                for start in range(0, len(rows), batch):
+                    chunk = rows[start : start + batch]
+                    if label == "executemany":
+                        insert = f"INSERT INTO {copy} ({cols}) VALUES ({values})"  # noqa: S608
+                        cur.executemany(insert, chunk)
+                    else:
+                        with cur.copy(f"COPY {copy} ({cols}) FROM STDIN") as cp:
+                            for row in chunk:
+                                cp.write_row(row)
+                    db.commit()
+            out[label] = len(rows) / (time.perf_counter() - t)
+            count = db.execute(f"SELECT count(*) FROM {copy}").fetchone()[0]  # noqa: S608
+            assert count == len(rows), (count, len(rows))
+            db.commit()
+    return out
+
+
+# --- one database ----------------------------------------------------------------------------
+
+
+def run_one(args: argparse.Namespace, database: str) -> dict:  # type: ignore[type-arg]
+    tmp = tempfile.mkdtemp(prefix="shequ-ingest-")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "shequ.settings"
+    os.environ["SHEQU_VAR_DIR"] = tmp
+    os.environ["SHEQU_LOCAL_SECRETS"] = "1"
+    if database == "postgres":
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN, autocommit=True) as c:
+            c.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
+            c.execute(f"CREATE DATABASE {PG_DB}")
+        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    server = None
+    try:
+        t = time.perf_counter()
+        world = seed(args.seed)
+        bodies = make_bodies(world, args.passages, args.batch, args.seed)
+        prepared = time.perf_counter() - t
+        from django.db import connection
+
+        connection.close()
+        server, port = start_server(dict(os.environ), args.workers, args.blocking_threads)
+        load = os.getloadavg()
+        app = process_tree(server.pid)
+        app_cpu = cpu_seconds(app)
+        # PostgreSQL backends of the bench database come and go (CONN_MAX_AGE): each one's CPU
+        # time as last seen (polled every second; a backend's CPU before the send is the
+        # health check's, a few queries).
+        backends: dict[int, float] = {}
+
+        def poll() -> None:
+            for pid in database_pids(database):
+                backends[pid] = max(backends.get(pid, 0.0), cpu_seconds([pid]))
+
+        sent = send(bodies, args.clients, port, world["secret"], poll)
+        app_cpu = cpu_seconds(app) - app_cpu
+        db_cpu = sum(backends.values())
+        rss = peak_rss_mb(process_tree(server.pid))
+        load_after = os.getloadavg()
+        server.terminate()
+        server.wait(timeout=30)
+        server = None
+        del bodies
+        from shequ.checkpoints.models import Passage
+
+        rows = Passage.objects.count()
+        raw = baseline(database, args.batch)
+        return {
+            "database": database,
+            "passages": args.passages,
+            "batch": args.batch,
+            "clients": args.clients,
+            "workers": args.workers,
+            "residents": world["residents"],
+            "households": world["households"],
+            "prepare_s": prepared,
+            "load_before": load,
+            "load_after": load_after,
+            "app_cpu_s": app_cpu,
+            "db_cpu_s": db_cpu,
+            "rows": rows,
+            "rate": args.passages / sent["seconds"],
+            "server_rss_mb": rss,
+            "baseline": raw,
+            **sent,
+        }
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        if database == "postgres":
+            from django.db import connections
+
+            connections.close_all()
+            import psycopg
+
+            with psycopg.connect(PG_ADMIN, autocommit=True) as c:
+                c.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def report(results: list[dict]) -> str:  # type: ignore[type-arg]
+    lines = [
+        "| database | passages | seconds | passages/s | p50 batch | p95 batch | max batch "
+        "| server peak RSS | raw baseline rows/s | API / baseline |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        name = {"sqlite": "SQLite (WAL)", "postgres": "PostgreSQL"}[r["database"]]
+        base = " / ".join(f"{v:,.0f} ({k})" for k, v in r["baseline"].items())
+        ratio = " / ".join(f"{r['rate'] / v:.2f}" for v in r["baseline"].values())
+        lines.append(
+            f"| {name} | {r['passages']:,} | {r['seconds']:.1f} | {r['rate']:,.0f} "
+            f"| {r['p50_ms']:.0f} ms | {r['p95_ms']:.0f} ms | {r['max_ms']:.0f} ms "
+            f"| {r['server_rss_mb']:.0f} MB | {base} | {ratio} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--passages", type=int, default=1_000_000)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--workers", type=int, default=1, help="granian worker processes")
+    parser.add_argument("--blocking-threads", type=int, default=None, help="granian, per worker")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--one", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:  # one database, in a process of its own (Django is set up once per process)
+        result = run_one(args, args.one)
+        Path(args.out).write_text(json.dumps(result))
+        return 0
+
+    databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
+    results = []
+    for database in databases:
+        with tempfile.NamedTemporaryFile(suffix=".json") as out:
+            load = os.getloadavg()
+            print(
+                f"{database}: load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
+                f"before the run",
+                flush=True,
+            )
+            cmd = [sys.executable, __file__, *sys.argv[1:], "--one", database, "--out", out.name]
+            subprocess.run(cmd, check=True)  # noqa: S603 - our own interpreter and script
+            r = json.loads(Path(out.name).read_text())
+        results.append(r)
+        la = r["load_before"]
+        print(
+            f"{database}: {r['households']:,} households, {r['residents']:,} residents; "
+            f"seeded and generated in {r['prepare_s']:.1f} s; load average at the send "
+            f"{la[0]:.2f} {la[1]:.2f} {la[2]:.2f}",
+            flush=True,
+        )
+        print(
+            f"{database}: {r['passages']:,} passages in batches of {r['batch']} by "
+            f"{r['clients']} clients, {r['workers']} granian worker(s): {r['seconds']:.2f} s, "
+            f"{r['rate']:,.0f} passages/s; batch p50 {r['p50_ms']:.0f} ms, p95 "
+            f"{r['p95_ms']:.0f} ms, max {r['max_ms']:.0f} ms; answers {r['counts']}; rows "
+            f"{r['rows']:,}",
+            flush=True,
+        )
+        la = r["load_after"]
+        cpu = r["app_cpu_s"] + r["db_cpu_s"]
+        print(
+            f"{database}: CPU used during the send: server {r['app_cpu_s']:.1f} s"
+            + (f" + PostgreSQL backends {r['db_cpu_s']:.1f} s" if r["db_cpu_s"] else "")
+            + f" = {1000 * cpu / r['passages']:.2f} ms per passage "
+            f"({r['passages'] / cpu:,.0f} passages per CPU-second); the clients "
+            f"{r['client_cpu_s']:.1f} s; load average after "
+            f"{la[0]:.2f} {la[1]:.2f} {la[2]:.2f}",
+            flush=True,
+        )
+        ok = r["rows"] == r["passages"] and r["counts"] == {"created": r["passages"]}
+        print(f"{database}: check rows == sent and all created: {'OK' if ok else 'FAILED'}")
+        for label, rate in r["baseline"].items():
+            print(
+                f"{database}: raw baseline ({label}): {rate:,.0f} rows/s; API / baseline "
+                f"{r['rate'] / rate:.2f}",
+                flush=True,
+            )
+    print()
+    print(report(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
