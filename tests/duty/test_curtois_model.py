@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
+from ortools.sat.python import cp_model
 
 from shequ.duty.roster import curtois_model
 from shequ.duty.roster.curtois import evaluate, load_best_known, parse_instance
@@ -121,3 +124,35 @@ def test_long_synthetic_instance_by_construction_and_search(monkeypatch):
     solution = solve(instance, time_limit_s=3, threads=2)
     _check(instance, solution)
     assert solution.status == "FEASIBLE"
+
+
+def test_window_neighbourhood_keeps_days_outside_and_hard_rules():
+    # A sub-problem over a few days: the free people's other days stay as they were, and the
+    # re-planned roster still satisfies every hard rule (rules spanning the whole horizon too).
+    instance = parse_instance(generate(staff=10, days=28, shifts=3, seed=3))
+    h = curtois_model._prepare(instance)
+    lines, status = curtois_model._first_roster(instance, h, random.Random(0), float("inf"))
+    assert lines is not None, status
+    free, days = [0, 2, 4, 6, 8], range(9, 16)
+    model, xs = curtois_model._sub_model(instance, h, lines, free, days)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 10
+    assert solver.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    new = [
+        [next((si for si, v in day.items() if solver.boolean_value(v)), -1) for day in x]
+        for x in xs
+    ]
+    for e, line in zip(free, new, strict=True):
+        assert [s for d, s in enumerate(line) if d not in days] == [
+            s for d, s in enumerate(lines[e]) if d not in days
+        ]
+    change = curtois_model._delta(h, lines, free, new)
+    assert change <= 0
+    before = h.costs.penalty(lines)
+    for e, line in zip(free, new, strict=True):
+        lines[e] = line
+    roster = curtois_model._lines_roster(instance, lines)
+    evaluation = evaluate(instance, roster)
+    assert evaluation.feasible, evaluation.violations[:5]
+    assert evaluation.penalty == before + change
