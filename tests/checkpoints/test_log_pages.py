@@ -15,11 +15,11 @@ from tests.checkpoints.conftest import item, qr
 
 @pytest.fixture
 def day(personas, gates):  # type: ignore[no-untyped-def]
-    """This morning at the north gate: 甲一 out at 08:10 and back at 09:30, 甲二 out at 08:20
+    """Yesterday morning at the north gate: 甲一 out at 08:10 and back at 09:30, 甲二 out at 08:20
     (not back), a visitor with fever refused at 08:40, a visitor with a phone let in."""
-    base = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(8, 10)))
-    if base > timezone.now():  # the test runs before 08:10: use yesterday's morning
-        base -= dt.timedelta(days=1)
+    # Yesterday morning: wholly in the past whatever the time the test runs.
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    base = timezone.make_aware(dt.datetime.combine(yesterday, dt.time(8, 10)))
     at = lambda minutes: (base + dt.timedelta(minutes=minutes)).isoformat()  # noqa: E731
     g = gates.gate
     return passages_batch(
