@@ -38,6 +38,14 @@ from shequ.checkpoints.selectors import gates_for
 from shequ.checkpoints.services import current_rules
 from shequ.core import pii
 from shequ.core.bulk import insert_new_rows
+from shequ.core.device_items import (
+    BadItem,
+    choice_field,
+    id_field,
+    text_field,
+    time_field,
+    uuid_field,
+)
 from shequ.core.errors import ValidationError
 from shequ.core.models import Notification, RoleAssignment
 from shequ.core.roles import Role
@@ -49,7 +57,6 @@ if TYPE_CHECKING:
     from shequ.duty.models import Post
 
 MAX_BATCH = 1000
-FUTURE_SLACK = dt.timedelta(minutes=10)  # device clocks run a little fast
 MAX_AGE = dt.timedelta(days=30)  # an offline phone may sync late, not a month late
 QUOTA_LOOKBACK = dt.timedelta(days=15)  # exit quotas count at most 14 days back
 
@@ -83,12 +90,6 @@ class PassageResult:
     message: str = ""
 
 
-class _Bad(Exception):
-    def __init__(self, field_name: str, message: str) -> None:
-        super().__init__(message)
-        self.field, self.message = field_name, message
-
-
 @dataclass
 class _Item:
     client_uuid: uuid.UUID
@@ -109,63 +110,16 @@ class _Item:
     note: str
 
 
-def _text(raw: dict[str, Any], key: str, limit: int) -> str:
-    value = raw.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise _Bad(key, _("Send text."))
-    value = value.strip()
-    if len(value) > limit:
-        raise _Bad(key, _("At most %d characters.") % limit)
-    return value
-
-
-def _choice(raw: dict[str, Any], key: str, choices: Sequence[str], default: str) -> str:
-    value = raw.get(key, default)
-    if value is None:
-        value = default
-    if value not in choices:
-        raise _Bad(key, _("Choose one of: %s.") % ", ".join(c or '""' for c in choices))
-    return value
-
-
-def _int_id(raw: dict[str, Any], key: str) -> int | None:
-    value = raw.get(key)
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**53:
-        raise _Bad(key, _("Send the id as a whole number."))
-    return value
-
-
-def _uuid(raw: dict[str, Any], key: str, required: bool) -> uuid.UUID | None:
-    value = raw.get(key)
-    if value in (None, ""):
-        if required:
-            raise _Bad(key, _("Every item needs the device's UUID for it."))
-        return None
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise _Bad(key, _("Send a UUID such as 0b6f…-…; got %s.") % str(value)[:40]) from None
-
-
 def _device_time(raw: dict[str, Any], now: dt.datetime) -> dt.datetime:
-    value = raw.get("device_time")
-    if not isinstance(value, str):
-        raise _Bad("device_time", _("Send the time at the gate as ISO 8601 text."))
-    try:
-        when = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise _Bad("device_time", _("Send the time at the gate as ISO 8601 text.")) from None
-    if timezone.is_naive(when):
-        when = timezone.make_aware(when)
-    if when > now + FUTURE_SLACK:
-        raise _Bad("device_time", _("This time is in the future: check the phone's clock."))
-    if when < now - MAX_AGE:
-        raise _Bad("device_time", _("This passage is over 30 days old; enter it by hand."))
-    return when
+    return time_field(
+        raw,
+        "device_time",
+        now,
+        max_age=MAX_AGE,
+        not_iso=_("Send the time at the gate as ISO 8601 text."),
+        in_future=_("This time is in the future: check the phone's clock."),
+        too_old=_("This passage is over 30 days old; enter it by hand."),
+    )
 
 
 def _temperature(raw: dict[str, Any]) -> float | None:
@@ -173,54 +127,56 @@ def _temperature(raw: dict[str, Any]) -> float | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Bad("temperature", _("Send the temperature in °C as a number, e.g. 36.5."))
+        raise BadItem("temperature", _("Send the temperature in °C as a number, e.g. 36.5."))
     if not 34.0 <= value <= 43.0:
-        raise _Bad("temperature", _("A body temperature is between 34 and 43 °C: measure again."))
+        raise BadItem(
+            "temperature", _("A body temperature is between 34 and 43 °C: measure again.")
+        )
     return round(float(value), 1)
 
 
 def parse_item(raw: Any, now: dt.datetime) -> _Item:
-    """One raw item from a device, checked field by field (raises _Bad)."""
+    """One raw item from a device, checked field by field (raises BadItem)."""
     if not isinstance(raw, dict):
-        raise _Bad("item", _("Each item must be an object."))
-    client_uuid = _uuid(raw, "client_uuid", required=True)
+        raise BadItem("item", _("Each item must be an object."))
+    client_uuid = uuid_field(raw, "client_uuid", required=True)
     assert client_uuid is not None
-    gate_id = _int_id(raw, "gate_id")
+    gate_id = id_field(raw, "gate_id")
     if gate_id is None:
-        raise _Bad("gate_id", _("Say which gate."))
-    subject = _choice(raw, "subject", SUBJECTS, Subject.RESIDENT)
+        raise BadItem("gate_id", _("Say which gate."))
+    subject = choice_field(raw, "subject", SUBJECTS, Subject.RESIDENT)
     item = _Item(
         client_uuid=client_uuid,
         gate_id=gate_id,
-        direction=_choice(raw, "direction", DIRECTIONS, ""),
+        direction=choice_field(raw, "direction", DIRECTIONS, ""),
         device_time=_device_time(raw, now),
         subject=subject,
-        pass_code=_text(raw, "pass_code", 200),
-        resident_id=_int_id(raw, "resident_id"),
-        visitor_name=_text(raw, "visitor_name", 50),
-        visitor_phone=_text(raw, "visitor_phone", 20),
-        plate=_text(raw, "plate", 16).upper().replace(" ", ""),
+        pass_code=text_field(raw, "pass_code", 200),
+        resident_id=id_field(raw, "resident_id"),
+        visitor_name=text_field(raw, "visitor_name", 50),
+        visitor_phone=text_field(raw, "visitor_phone", 20),
+        plate=text_field(raw, "plate", 16).upper().replace(" ", ""),
         temperature=_temperature(raw),
-        health_code=_choice(raw, "health_code", HEALTH_CODES, ""),
+        health_code=choice_field(raw, "health_code", HEALTH_CODES, ""),
         travel_star=None,
-        device_decision=_choice(raw, "device_decision", DEVICE_DECISIONS, ""),
-        corrects=_uuid(raw, "corrects", required=False),
-        note=_text(raw, "note", 200),
+        device_decision=choice_field(raw, "device_decision", DEVICE_DECISIONS, ""),
+        corrects=uuid_field(raw, "corrects", required=False),
+        note=text_field(raw, "note", 200),
     )
     star = raw.get("travel_star")
     if star is not None and not isinstance(star, bool):
-        raise _Bad("travel_star", _("Send true, false or null."))
+        raise BadItem("travel_star", _("Send true, false or null."))
     item.travel_star = star
     if subject == Subject.RESIDENT and not item.pass_code and item.resident_id is None:
-        raise _Bad("pass_code", _("Scan the entry pass or choose the resident."))
+        raise BadItem("pass_code", _("Scan the entry pass or choose the resident."))
     if subject == Subject.VISITOR and not item.visitor_name:
-        raise _Bad("visitor_name", _("Write the visitor's name."))
+        raise BadItem("visitor_name", _("Write the visitor's name."))
     if subject == Subject.VISITOR and item.visitor_phone:
         digits = pii.normalize_phone(item.visitor_phone)
         if not digits.isdigit() or not 7 <= len(digits) <= 15:
-            raise _Bad("visitor_phone", _("Write the phone number in digits, e.g. 13800000000."))
+            raise BadItem("visitor_phone", _("Write the phone number in digits, e.g. 13800000000."))
     if subject == Subject.VEHICLE and not item.plate:
-        raise _Bad("plate", _("Write the vehicle's plate."))
+        raise BadItem("plate", _("Write the vehicle's plate."))
     return item
 
 
@@ -358,10 +314,10 @@ def _decide_item(batch: _Batch, item: _Item, gate: Post) -> tuple[dict[str, Any]
             if entry_pass is None:
                 pass_state = {"status": "unknown"}
             elif resident is not None and resident["pk"] not in batch.holders[entry_pass["pk"]]:
-                raise _Bad("resident_id", _("This person is not a holder of that pass."))
+                raise BadItem("resident_id", _("This person is not a holder of that pass."))
         if resident is not None:
             if not resident["household__path"].startswith(gate.community.path):
-                raise _Bad(
+                raise BadItem(
                     "resident_id",
                     _("Not a resident of this community: register them as a visitor."),
                 )
@@ -426,7 +382,7 @@ def passages_batch(*, actor: User, items: Sequence[Any]) -> list[PassageResult]:
         key = raw.get("client_uuid") if isinstance(raw, dict) else None
         try:
             item = parse_item(raw, now)
-        except _Bad as bad:
+        except BadItem as bad:
             results.append(
                 PassageResult(str(key or ""), REJECTED, field=bad.field, message=bad.message)
             )
@@ -487,7 +443,7 @@ def _record(
             continue
         try:
             decision, values = _decide_item(batch, item, gate)
-        except _Bad as bad:
+        except BadItem as bad:
             _reject(result, bad.field, bad.message)
             continue
         disagrees = bool(item.device_decision) and item.device_decision != decision["decision"]

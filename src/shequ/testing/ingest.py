@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from shequ.core import pii
 from shequ.core.bulk import insert_new_rows
+from shequ.core.device_items import BadItem, id_field, time_field, uuid_field
 from shequ.core.errors import ValidationError
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
     from shequ.core.models import User
 
 MAX_BATCH = 1000
-FUTURE_SLACK = dt.timedelta(minutes=10)
 MAX_AGE = dt.timedelta(days=3)
 CREATED, DUPLICATE, REJECTED = "created", "duplicate", "rejected"
 SWAB, CLOSE = "swab", "close"
@@ -72,12 +72,6 @@ class SwabResult:
     message: str = ""
 
 
-class _Bad(Exception):
-    def __init__(self, field_name: str, message: str) -> None:
-        super().__init__(message)
-        self.field, self.message = field_name, message
-
-
 @dataclass
 class _Item:
     n: int
@@ -92,50 +86,35 @@ class _Item:
     at: dt.datetime
 
 
-def _int(raw: dict[str, Any], key: str) -> int | None:
-    value = raw.get(key)
-    if value in (None, ""):
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**53:
-        raise _Bad(key, _("Send the id as a whole number."))
-    return value
-
-
 def _parse(n: int, raw: Any, now: dt.datetime) -> _Item:
     if not isinstance(raw, dict):
-        raise _Bad("item", _("Each item must be an object."))
-    try:
-        client_uuid = uuid.UUID(str(raw.get("client_uuid") or ""))
-    except ValueError:
-        raise _Bad("client_uuid", _("Every item needs the device's UUID for it.")) from None
+        raise BadItem("item", _("Each item must be an object."))
+    client_uuid = uuid_field(raw, "client_uuid", required=True)
+    assert client_uuid is not None
     kind = raw.get("kind", SWAB)
     if kind not in (SWAB, CLOSE):
-        raise _Bad("kind", _("Choose one of: swab, close."))
-    round_id = _int(raw, "round_id")
+        raise BadItem("kind", _("Choose one of: swab, close."))
+    round_id = id_field(raw, "round_id")
     if round_id is None:
-        raise _Bad("round_id", _("Say which round."))
+        raise BadItem("round_id", _("Say which round."))
     barcode = raw.get("tube")
     if not isinstance(barcode, str) or not barcode.strip() or len(barcode.strip()) > 40:
-        raise _Bad("tube", _("Scan the tube's barcode (at most 40 characters)."))
-    at_text = raw.get("sampled_at")
-    try:
-        at = dt.datetime.fromisoformat(at_text) if isinstance(at_text, str) else None
-    except ValueError:
-        at = None
-    if at is None:
-        raise _Bad("sampled_at", _("Send the time of the swab as ISO 8601 text."))
-    if timezone.is_naive(at):
-        at = timezone.make_aware(at)
-    if at > now + FUTURE_SLACK:
-        raise _Bad("sampled_at", _("This time is in the future: check the device's clock."))
-    if at < now - MAX_AGE:
-        raise _Bad("sampled_at", _("This swab is over 3 days old; enter it by hand."))
-    resident_id = _int(raw, "resident_id")
+        raise BadItem("tube", _("Scan the tube's barcode (at most 40 characters)."))
+    at = time_field(
+        raw,
+        "sampled_at",
+        now,
+        max_age=MAX_AGE,
+        not_iso=_("Send the time of the swab as ISO 8601 text."),
+        in_future=_("This time is in the future: check the device's clock."),
+        too_old=_("This swab is over 3 days old; enter it by hand."),
+    )
+    resident_id = id_field(raw, "resident_id")
     id_number = raw.get("id_number") or ""
     if not isinstance(id_number, str) or len(id_number) > 30:
-        raise _Bad("id_number", _("Send the ID number as text."))
+        raise BadItem("id_number", _("Send the ID number as text."))
     if kind == SWAB and resident_id is None and not id_number.strip():
-        raise _Bad("resident_id", _("Scan the person's code or ID card, or find them by name."))
+        raise BadItem("resident_id", _("Scan the person's code or ID card, or find them by name."))
     id_hmac = ""
     if id_number.strip():
         id_hmac = pii.blind_index(pii.normalize_document(id_number), kind="document")
@@ -145,10 +124,10 @@ def _parse(n: int, raw: Any, now: dt.datetime) -> _Item:
         kind=kind,
         round_id=round_id,
         barcode=barcode.strip(),
-        station_id=_int(raw, "station_id"),
+        station_id=id_field(raw, "station_id"),
         resident_id=resident_id,
         id_hmac=id_hmac,
-        home_task_id=_int(raw, "home_task_id"),
+        home_task_id=id_field(raw, "home_task_id"),
         at=at,
     )
 
@@ -204,7 +183,7 @@ class _Batch:
     def resident_of(self, item: _Item) -> dict:
         pk = item.resident_id if item.resident_id else self.by_hmac.get(item.id_hmac)
         if pk is None or pk not in self.residents:
-            raise _Bad("resident_id", _("Unknown person: find them by name or register them."))
+            raise BadItem("resident_id", _("Unknown person: find them by name or register them."))
         return self.residents[pk]
 
 
@@ -231,7 +210,7 @@ def swabs_batch(*, actor: User, items: Sequence[Any]) -> list[SwabResult]:
         key = raw.get("client_uuid") if isinstance(raw, dict) else None
         try:
             item = _parse(n, raw, now)
-        except _Bad as bad:
+        except BadItem as bad:
             results.append(
                 SwabResult(str(key or ""), REJECTED, field=bad.field, message=bad.message)
             )
@@ -344,7 +323,7 @@ def _record(actor: User, now: dt.datetime, fresh: list[_Item], results: list[Swa
         result = results[item.n]
         try:
             row = _swab(batch, item, tubes, in_batch, now, result, to_close)
-        except _Bad as bad:
+        except BadItem as bad:
             result.status, result.field, result.message = REJECTED, bad.field, bad.message
             continue
         if row is not None:
@@ -384,36 +363,38 @@ def _swab(
 ) -> list[Any] | None:
     round_ = batch.rounds.get(item.round_id)
     if round_ is None:
-        raise _Bad("round_id", _("No such round."))
+        raise BadItem("round_id", _("No such round."))
     if round_.status == RoundStatus.FINISHED:
-        raise _Bad("round_id", _("This round is finished."))
+        raise BadItem("round_id", _("This round is finished."))
     station = batch.stations.get(item.station_id) if item.station_id else None
     task = batch.tasks.get(item.home_task_id) if item.home_task_id else None
     if item.station_id and station is None:
-        raise _Bad("station_id", _("Unknown station, or not one where you sample."))
+        raise BadItem("station_id", _("Unknown station, or not one where you sample."))
     if item.home_task_id and (
         task is None
         or task.round_id != round_.pk
         or not (batch.run_scope.covers(task.building) or _team_member(batch.actor, task))
     ):
-        raise _Bad("home_task_id", _("Unknown home-sampling task, or not yours."))
+        raise BadItem("home_task_id", _("Unknown home-sampling task, or not yours."))
     if station is None and task is None:
-        raise _Bad("station_id", _("Say at which station (or for which home visit) you sample."))
+        raise BadItem("station_id", _("Say at which station (or for which home visit) you sample."))
     tube = tubes.get((item.round_id, item.barcode))
     if tube is None:
-        raise _Bad("tube", _("Tube %s was never opened: scan it before the person.") % item.barcode)
+        raise BadItem(
+            "tube", _("Tube %s was never opened: scan it before the person.") % item.barcode
+        )
     if item.kind == CLOSE:
         if tube["status"] != TubeStatus.OPEN:
-            raise _Bad("tube", _("Tube %s is not open.") % item.barcode)
+            raise BadItem("tube", _("Tube %s is not open.") % item.barcode)
         to_close.add(tube["pk"])
         result.tube, result.tube_count, result.tube_closed = item.barcode, tube["n"], True
         return None
     if tube["status"] != TubeStatus.OPEN or tube["pk"] in to_close:
-        raise _Bad("tube", _("Tube %s is closed: open a new tube.") % item.barcode)
+        raise BadItem("tube", _("Tube %s is closed: open a new tube.") % item.barcode)
     if station is not None and tube["station_id"] not in (None, station.pk):
-        raise _Bad("tube", _("Tube %s is open at another station.") % item.barcode)
+        raise BadItem("tube", _("Tube %s is open at another station.") % item.barcode)
     if tube["n"] >= tube["pool_size"]:
-        raise _Bad(
+        raise BadItem(
             "tube",
             _("Tube %(tube)s is full (%(n)d): open a new tube.")
             % {"tube": item.barcode, "n": tube["pool_size"]},
@@ -424,12 +405,14 @@ def _swab(
     if (key in batch.sampled or key in in_batch) and not recalled:
         earlier = batch.sampled.get(key)
         message = _where(earlier) if earlier else _("already sampled in this batch")
-        raise _Bad("resident_id", f"{person['name']}: {message}")
+        raise BadItem("resident_id", f"{person['name']}: {message}")
     retest = key in batch.sampled and recalled
     if retest and not tube["retest"]:
-        raise _Bad("tube", _("%s was recalled: use a single tube for the retest.") % person["name"])
+        raise BadItem(
+            "tube", _("%s was recalled: use a single tube for the retest.") % person["name"]
+        )
     if not retest and tube["retest"]:
-        raise _Bad("tube", _("Tube %s is a single retest tube.") % item.barcode)
+        raise BadItem("tube", _("Tube %s is a single retest tube.") % item.barcode)
     in_batch.add(key)
     tube["n"] += 1
     if tube["n"] >= tube["pool_size"]:
