@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from shequ.core import audit, pii
 from shequ.core.errors import ValidationError
-from shequ.core.models import ApiToken, Language, RoleAssignment, User
+from shequ.core.models import ApiToken, Language, Notification, RoleAssignment, User
 from shequ.core.roles import AGENCY_ROLES, Role
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]{2,64}$")
@@ -162,3 +162,12 @@ def user_set_language(*, user: User, language: str) -> User:
             changes={"language": [before, language]},
         )
     return user
+
+
+def notifications_mark_read(*, user: User, pk: int | None = None) -> int:
+    """Mark the user's unread messages read (one of them with `pk`); how many were marked.
+    No audit row: reading one's own messages changes nothing anyone else sees."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if pk is not None:
+        unread = unread.filter(pk=pk)
+    return unread.update(read_at=timezone.now())

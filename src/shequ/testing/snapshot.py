@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import pgettext_lazy
 
 from shequ.places.models import Place, PlaceKind
 from shequ.residents.models import Resident
 from shequ.testing import selectors
 from shequ.testing.models import (
+    Outcome,
     Recall,
     Round,
     RoundStatus,
@@ -31,22 +31,10 @@ from shequ.testing.models import (
 if TYPE_CHECKING:
     from shequ.core.scopes import Scope
 
-# Labels with a context: the bare words ("Open", "Refused", "Not found") already mean other
-# things in the catalogue (an order open for sign-up, a refused import, a missing page).
-OUTCOME_LABELS = {
-    "reminded": pgettext_lazy("door outcome", "Reminded"),
-    "sampled_home": pgettext_lazy("door outcome", "Sampled at home"),
-    "away": pgettext_lazy("door outcome", "Away"),
-    "refused": pgettext_lazy("door outcome", "Refused"),
-    "not_found": pgettext_lazy("door outcome", "Not found"),
-}
-TUBE_STATUS_LABELS = {
-    "open": pgettext_lazy("tube status", "Open"),
-    "closed": pgettext_lazy("tube status", "Closed"),
-    "sent": pgettext_lazy("tube status", "Sent to the lab"),
-    "received": pgettext_lazy("tube status", "Received by the lab"),
-    "resulted": pgettext_lazy("tube status", "Result in"),
-}
+# The models' labels carry a context ("door outcome", "tube status"): the bare words already
+# mean other things in the catalogue (an order open for sign-up, a refused import, …).
+OUTCOME_LABELS = dict(Outcome.choices)
+TUBE_STATUS_LABELS = dict(TubeStatus.choices)
 
 # The level a drill-down shows under a place of each kind.
 NEXT_LEVEL = {

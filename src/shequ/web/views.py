@@ -12,14 +12,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from shequ.core.models import Language, Notification
 from shequ.core.scopes import roles_of
-from shequ.core.services import user_set_language
+from shequ.core.services import notifications_mark_read, user_set_language
 from shequ.places.selectors import scope_counts, scope_roots
 
 
@@ -111,7 +110,7 @@ def _my_notifications(request: HttpRequest):  # type: ignore[no-untyped-def]
 def inbox(request: HttpRequest) -> HttpResponse:
     """The user's in-app messages (alerts, calls, approvals to give), newest first."""
     if request.method == "POST":
-        _my_notifications(request).filter(read_at__isnull=True).update(read_at=timezone.now())
+        notifications_mark_read(user=request.user)
         return redirect("web:inbox")
     page = Paginator(_my_notifications(request), settings.PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -123,8 +122,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def inbox_open(request: HttpRequest, note_id: int) -> HttpResponse:
     """Open one message: it is marked read and the page it is about opens."""
     note = get_object_or_404(_my_notifications(request), pk=note_id)
-    if note.read_at is None:
-        _my_notifications(request).filter(pk=note.pk).update(read_at=timezone.now())
+    notifications_mark_read(user=request.user, pk=note.pk)
     target = note.url if note.url.startswith("/") and not note.url.startswith("//") else ""
     return redirect(target or "web:inbox")
 
