@@ -283,6 +283,8 @@ def start_server(env: dict, workers: int, threads: int | None) -> tuple[subproce
     ]  # fmt: skip
     if threads:
         cmd += ["--blocking-threads", str(threads)]
+    if os.environ.get("BP"):
+        cmd += ["--backpressure", os.environ["BP"]]
     server = subprocess.Popen([*cmd, "shequ.wsgi:application"], env=env)  # noqa: S603 - ours
     deadline = time.monotonic() + 60
     while True:
@@ -363,11 +365,14 @@ def database_pids(database: str) -> list[int]:
 # --- the clients -----------------------------------------------------------------------------
 
 _BODIES: list[bytes] = []
+_PER_BATCH = False
 
 
 def client(me: int, clients: int, port: int, secret: str, barrier, results) -> None:  # type: ignore[no-untyped-def]
     """POST every `clients`-th body over one keep-alive connection, timing each batch."""
     headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
+    if _PER_BATCH:
+        headers["Connection"] = "close"
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     latencies: list[float] = []
     counts: dict[str, int] = {}
@@ -378,6 +383,8 @@ def client(me: int, clients: int, port: int, secret: str, barrier, results) -> N
             conn.request("POST", PATH, body, headers)
             response = conn.getresponse()
             data = response.read()
+            if _PER_BATCH:
+                conn.close()
             latencies.append(time.perf_counter() - t)
             if response.status != 200:
                 raise RuntimeError(f"{response.status}: {data[:300]!r}")
@@ -393,8 +400,9 @@ def client(me: int, clients: int, port: int, secret: str, barrier, results) -> N
 
 def send(bodies: list[bytes], clients: int, port: int, secret: str, poll) -> dict:  # type: ignore[type-arg,no-untyped-def]
     """POST the bodies from `clients` processes; `poll()` is called about once a second."""
-    global _BODIES
+    global _BODIES, _PER_BATCH
     _BODIES = bodies
+    _PER_BATCH = bool(os.environ.get("PERBATCH"))
     ctx = mp.get_context("fork")  # the children inherit the bodies
     barrier = ctx.Barrier(clients + 1)
     results = ctx.Queue()
@@ -554,6 +562,7 @@ def run_one(args: argparse.Namespace, database: str) -> dict:  # type: ignore[ty
         load = os.getloadavg()
         app = process_tree(server.pid)
         app_cpu = cpu_seconds(app)
+        each = {p: cpu_seconds([p]) for p in app}
         # PostgreSQL backends of the bench database come and go (CONN_MAX_AGE): each one's CPU
         # time as last seen (polled every second; a backend's CPU before the send is the
         # health check's, a few queries).
@@ -565,6 +574,7 @@ def run_one(args: argparse.Namespace, database: str) -> dict:  # type: ignore[ty
 
         sent = send(bodies, args.clients, port, world["secret"], poll)
         app_cpu = cpu_seconds(app) - app_cpu
+        each = sorted((cpu_seconds([p]) - c for p, c in each.items()), reverse=True)
         db_cpu = sum(backends.values())
         rss = peak_rss_mb(process_tree(server.pid))
         load_after = os.getloadavg()
@@ -588,6 +598,7 @@ def run_one(args: argparse.Namespace, database: str) -> dict:  # type: ignore[ty
             "load_before": load,
             "load_after": load_after,
             "app_cpu_s": app_cpu,
+            "app_cpu_each_s": each,
             "db_cpu_s": db_cpu,
             "rows": rows,
             "rate": args.passages / sent["seconds"],
@@ -679,7 +690,9 @@ def main() -> int:
         la = r["load_after"]
         cpu = r["app_cpu_s"] + r["db_cpu_s"]
         print(
-            f"{database}: CPU used during the send: server {r['app_cpu_s']:.1f} s"
+            f"{database}: CPU used during the send: server {r['app_cpu_s']:.1f} s ("
+            + " + ".join(f"{c:.1f}" for c in r["app_cpu_each_s"])
+            + " by process)"
             + (f" + PostgreSQL backends {r['db_cpu_s']:.1f} s" if r["db_cpu_s"] else "")
             + f" = {1000 * cpu / r['passages']:.2f} ms per passage "
             f"({r['passages'] / cpu:,.0f} passages per CPU-second); the clients "

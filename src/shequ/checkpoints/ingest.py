@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shequ.checkpoints.decisions import ALERTS, decide, reason_text
 from shequ.checkpoints.models import (
@@ -110,16 +111,16 @@ class _Item:
     note: str
 
 
+# Lazy: translated only for an item that has the fault.
+_TIME_MESSAGES = {
+    "not_iso": gettext_lazy("Send the time at the gate as ISO 8601 text."),
+    "in_future": gettext_lazy("This time is in the future: check the phone's clock."),
+    "too_old": gettext_lazy("This passage is over 30 days old; enter it by hand."),
+}
+
+
 def _device_time(raw: dict[str, Any], now: dt.datetime) -> dt.datetime:
-    return time_field(
-        raw,
-        "device_time",
-        now,
-        max_age=MAX_AGE,
-        not_iso=_("Send the time at the gate as ISO 8601 text."),
-        in_future=_("This time is in the future: check the phone's clock."),
-        too_old=_("This passage is over 30 days old; enter it by hand."),
-    )
+    return time_field(raw, "device_time", now, max_age=MAX_AGE, **_TIME_MESSAGES)
 
 
 def _temperature(raw: dict[str, Any]) -> float | None:

@@ -7,6 +7,7 @@ version of a reissued one is refused by the gate decision, because the code name
 
 from __future__ import annotations
 
+import functools
 import re
 
 from django.core import signing
@@ -20,6 +21,11 @@ def pass_token(pass_id: int, version: int) -> str:
     return _SIGNER.sign(f"P{pass_id}.{version}")
 
 
+# Whether a text carries a good signature never changes while the key stays the same, and a
+# gate sees the same passes all day: remembered per process (bounded), it is checked once.
+# Revocation and reissue are not in the code but in the pass's status and version, which
+# the gate decision reads fresh every time.
+@functools.lru_cache(maxsize=1 << 16)
 def read_pass_token(text: str) -> tuple[int, int] | None:
     """(pass id, version) from a scanned code, or None for anything forged or malformed."""
     try:

@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db import connections, models, router, transaction
+from django.db import IntegrityError, connections, models, router, transaction
 from django.db.models.lookups import In
 
 CHUNK = 500  # rows per statement; keeps parameters well under SQLite's limit
@@ -85,6 +85,19 @@ def _preparer(field: models.Field, connection: Any) -> Callable[[Any], Any]:
     return lambda value: slow(value, connection)
 
 
+def _copy_preparer(field: models.Field, connection: Any) -> Callable[[Any], Any] | None:
+    """For COPY on PostgreSQL: None where psycopg writes the value as the ORM would (text,
+    numbers, booleans, UUIDs, and keys to them: COPY's text format carries no other type
+    information), else the field's preparation (datetimes, JSON, encrypted text)."""
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    if isinstance(field, models.ForeignKey) and type(field) is not models.ForeignKey:
+        return _preparer(field, connection)
+    kind = type(target)
+    if kind in _UNCHANGED or kind in _INTEGERS or kind in _AUTO or kind is models.UUIDField:
+        return None
+    return _preparer(field, connection)
+
+
 def _params(preparers: Sequence[Callable[[Any], Any]], rows: Sequence[Sequence[Any]]) -> list:
     """The rows' values prepared for the database, flat, row after row."""
     return [p(value) for row in rows for p, value in zip(preparers, row, strict=True)]
@@ -120,6 +133,9 @@ def insert_rows(
             cursor.execute(head + ", ".join([one] * len(chunk)), _params(preparers, chunk))
 
 
+_SEQUENCES: dict[tuple[str, str], str] = {}  # (database alias, table) → its id sequence
+
+
 def _insert_new_rows_postgresql(
     connection: Any,
     model: type[models.Model],
@@ -127,18 +143,70 @@ def _insert_new_rows_postgresql(
     key_field: models.Field,
     rows: Sequence[Sequence[Any]],
 ) -> dict[Any, int]:
-    """COPY the rows into a temporary table (dropped at commit), then move them over with one
-    INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING.
+    """COPY the rows straight into the table, with ids taken from its sequence first; if a
+    key is already taken (a resend that another transaction recorded a moment ago), undo that
+    (a savepoint) and go the careful way, `_insert_via_temporary_table`.
 
     COPY's rows are formatted by psycopg's C code; a multi-row VALUES statement of thousands
     of placeholders was re-parsed by psycopg on every call (slower than the insert itself).
     """
+    import psycopg
+
+    prepared = [list(row) for row in rows]
+    for n, field in enumerate(columns):  # column by column: only the few that need it
+        prepare = _copy_preparer(field, connection)
+        if prepare is not None:
+            for row in prepared:
+                row[n] = prepare(row[n])
+    table = model._meta.db_table
+    sequence = _SEQUENCES.get((connection.alias, table))
+    with transaction.atomic(using=connection.alias, savepoint=False):
+        with connection.cursor() as cursor:
+            if sequence is None:
+                cursor.execute(
+                    "SELECT pg_get_serial_sequence(%s, %s)",
+                    [connection.ops.quote_name(table), model._meta.pk.column],
+                )
+                sequence = _SEQUENCES[(connection.alias, table)] = cursor.fetchone()[0]
+            cursor.execute(
+                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, len(rows)]
+            )
+            ids = [pk for (pk,) in cursor.fetchall()]
+        quote = connection.ops.quote_name
+        cols = ", ".join(quote(f.column) for f in [model._meta.pk, *columns])
+        key = columns.index(key_field)
+        # Only quoted identifiers from the model's metadata go into the text.
+        sql = f"COPY {quote(table)} ({cols}) FROM STDIN"
+        try:
+            with (
+                transaction.atomic(using=connection.alias),
+                connection.cursor() as cursor,
+                cursor.cursor.copy(sql) as copy,
+            ):
+                # In key order: two batches holding some of the same keys then wait for each
+                # other in the same order, and cannot deadlock.
+                for pk, row in sorted(zip(ids, prepared, strict=True), key=lambda r: r[1][key]):
+                    copy.write_row([pk, *row])
+        except (IntegrityError, psycopg.IntegrityError):
+            return _insert_via_temporary_table(connection, model, columns, key_field, prepared)
+        return {row[key]: pk for pk, row in zip(ids, rows, strict=True)}
+
+
+def _insert_via_temporary_table(
+    connection: Any,
+    model: type[models.Model],
+    columns: Sequence[models.Field],
+    key_field: models.Field,
+    prepared: Sequence[Sequence[Any]],
+) -> dict[Any, int]:
+    """COPY the (prepared) rows into a temporary table (dropped at commit), then move them
+    over with one INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING: the rows whose key is
+    free go in, the others are left out, whoever holds the key."""
     quote = connection.ops.quote_name
     table, cols = quote(model._meta.db_table), ", ".join(quote(f.column) for f in columns)
     # One temporary table per model and column list, private to this transaction.
     temp = quote(f"new_{model._meta.db_table}"[:54] + f"_{zlib.crc32(cols.encode()):08x}")
     key_column, pk_column = quote(key_field.column), quote(model._meta.pk.column)
-    preparers = [_preparer(f, connection) for f in columns]
     created: dict[Any, int] = {}
     # Only quoted identifiers from the model's metadata go into the text; values are COPY data.
     with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cursor:
@@ -147,12 +215,12 @@ def _insert_new_rows_postgresql(
             f"SELECT {cols} FROM {table} WITH NO DATA"
         )
         with cursor.cursor.copy(f"COPY {temp} ({cols}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([p(value) for p, value in zip(preparers, row, strict=True)])
+            for row in prepared:
+                copy.write_row(row)
         # Moving the rows also empties the table, for a second call in the same transaction.
         cursor.execute(
             f"WITH moved AS (DELETE FROM {temp} RETURNING {cols}) "  # noqa: S608
-            f"INSERT INTO {table} ({cols}) SELECT {cols} FROM moved "
+            f"INSERT INTO {table} ({cols}) SELECT {cols} FROM moved ORDER BY {key_column} "
             f"ON CONFLICT ({key_column}) DO NOTHING RETURNING {key_column}, {pk_column}"
         )
         for value, pk in cursor.fetchall():

@@ -6,18 +6,27 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from pydantic import WithJsonSchema
 
 FUTURE_SLACK = dt.timedelta(minutes=10)  # device clocks run a little fast
 
+# One item of a batch in an API schema: documented as an object, handed to the service as
+# sent, which checks it field by field and answers a bad one without failing the batch.
+DeviceItem = Annotated[Any, WithJsonSchema({"type": "object"})]
+
 
 class BadItem(Exception):
-    def __init__(self, field_name: str, message: str) -> None:
-        super().__init__(message)
-        self.field, self.message = field_name, message
+    """A bad field of one item; `message` may be lazy (translated when the error happens)."""
+
+    def __init__(self, field_name: str, message: str | Promise) -> None:
+        text = str(message)
+        super().__init__(text)
+        self.field, self.message = field_name, text
 
 
 def text_field(raw: dict[str, Any], key: str, limit: int) -> str:
@@ -68,12 +77,13 @@ def time_field(
     now: dt.datetime,
     *,
     max_age: dt.timedelta,
-    not_iso: str,
-    in_future: str,
-    too_old: str,
+    not_iso: str | Promise,
+    in_future: str | Promise,
+    too_old: str | Promise,
 ) -> dt.datetime:
     """An ISO 8601 time from the device (naive = city time), not ahead of the server by more
-    than a few minutes nor older than `max_age`; the three messages say what is wrong."""
+    than a few minutes nor older than `max_age`; the three messages (lazy, so that a good item
+    costs no translation lookups) say what is wrong."""
     value = raw.get(key)
     when = None
     if isinstance(value, str):

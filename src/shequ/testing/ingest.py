@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shequ.core import pii
 from shequ.core.bulk import insert_new_rows
@@ -49,6 +50,12 @@ if TYPE_CHECKING:
 
 MAX_BATCH = 1000
 MAX_AGE = dt.timedelta(days=3)
+# Lazy: translated only for an item that has the fault.
+_TIME_MESSAGES = {
+    "not_iso": gettext_lazy("Send the time of the swab as ISO 8601 text."),
+    "in_future": gettext_lazy("This time is in the future: check the device's clock."),
+    "too_old": gettext_lazy("This swab is over 3 days old; enter it by hand."),
+}
 CREATED, DUPLICATE, REJECTED = "created", "duplicate", "rejected"
 SWAB, CLOSE = "swab", "close"
 
@@ -100,15 +107,7 @@ def _parse(n: int, raw: Any, now: dt.datetime) -> _Item:
     barcode = raw.get("tube")
     if not isinstance(barcode, str) or not barcode.strip() or len(barcode.strip()) > 40:
         raise BadItem("tube", _("Scan the tube's barcode (at most 40 characters)."))
-    at = time_field(
-        raw,
-        "sampled_at",
-        now,
-        max_age=MAX_AGE,
-        not_iso=_("Send the time of the swab as ISO 8601 text."),
-        in_future=_("This time is in the future: check the device's clock."),
-        too_old=_("This swab is over 3 days old; enter it by hand."),
-    )
+    at = time_field(raw, "sampled_at", now, max_age=MAX_AGE, **_TIME_MESSAGES)
     resident_id = id_field(raw, "resident_id")
     id_number = raw.get("id_number") or ""
     if not isinstance(id_number, str) or len(id_number) > 30:
