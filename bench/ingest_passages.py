@@ -1,7 +1,7 @@
 """Benchmark: passages through the HTTP batch endpoint, against a raw insert baseline (issue #7).
 
     .venv/bin/python bench/ingest_passages.py [--passages 1000000] [--batch 500] [--clients 2]
-        [--database sqlite|postgres|both] [--workers 1] [--blocking-threads N]
+        [--database sqlite|postgres|both] [--workers 2] [--blocking-threads N] [--no-spread]
 
 For each database, in its own process: a fresh database (SQLite file in a temp folder, WAL;
 or a scratch PostgreSQL database on 127.0.0.1:5432), migrated and seeded with one community
@@ -12,15 +12,18 @@ realistic mix: residents scanning their pass QR code, some also picked by name, 
 vehicles, temperatures and health codes, a few fevers, red/yellow codes and bad passes that
 are refused), starts granian on a free port on 127.0.0.1 with the real WSGI app, and then
 `--clients` processes POST their share to /api/v1/checkpoints/passages:batch in batches over
-keep-alive connections (http.client), timing each batch.
+keep-alive connections (http.client), timing each batch. Each client's connection is served
+by a worker of its own unless `--no-spread` (why: `batch_harness.py`).
 
 Printed: passages/s (all passages / wall time of the send phase), p50/p95/max batch latency,
-the server's peak RSS (granian and its workers, VmHWM), and the check that the table holds one
-row per passage sent and every answer was "created". Then the raw baseline in the same run: the
-same rows, read back from the passage table as its columns, inserted into a scratch copy of
-the table (same columns, indexes and checks, no foreign keys or triggers) in the same batch
-size, one commit per batch — psycopg `executemany` and COPY on PostgreSQL, `sqlite3`
-`executemany` on SQLite — and the ratio of the API rate to it.
+which worker served which client, the CPU of granian's workers and of the PostgreSQL
+backends, the server's peak RSS (granian and its workers, VmHWM), and the check that the
+table holds one row per passage sent and every answer was "created". Then the raw baseline in
+the same run: the same rows, read back from the passage table, inserted into empty scratch
+copies of the table in the same batch size, one commit per batch — one copy with the same
+columns, indexes, checks and foreign keys, one without the foreign keys; psycopg
+`executemany` and COPY on PostgreSQL, `sqlite3` `executemany` on SQLite — and the ratio of
+the API rate to each.
 
 Issue #7's targets: ≥ 10,000 passages/s on PostgreSQL, ≥ 0.5 × the raw baseline, p95 < 250 ms.
 """
@@ -28,14 +31,9 @@ Issue #7's targets: ≥ 10,000 passages/s on PostgreSQL, ≥ 0.5 × the raw base
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
-import multiprocessing as mp
 import os
-import queue
 import random
-import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,8 +41,9 @@ import time
 import uuid
 from pathlib import Path
 
+import batch_harness as h
+
 PG_DB = "shequ_bench_ingest"
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PATH = "/api/v1/checkpoints/passages:batch"
 COMPOUNDS, BUILDINGS, ROOMS = 3, 12, 60  # 2,160 households
 GATES = 4
@@ -266,289 +265,11 @@ def make_bodies(world: dict, n: int, batch: int, seed_value: int) -> list[bytes]
     return bodies
 
 
-# --- the server ------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(env: dict, workers: int, threads: int | None) -> tuple[subprocess.Popen, int]:  # type: ignore[type-arg]
-    port = free_port()
-    cmd = [
-        sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1",
-        "--port", str(port), "--workers", str(workers), "--log-level", "warning",
-    ]  # fmt: skip
-    if threads:
-        cmd += ["--blocking-threads", str(threads)]
-    if os.environ.get("BP"):
-        cmd += ["--backpressure", os.environ["BP"]]
-    server = subprocess.Popen([*cmd, "shequ.wsgi:application"], env=env)  # noqa: S603 - ours
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            c.request("GET", "/api/v1/health")
-            response = c.getresponse()
-            body = response.read()
-            c.close()
-            if response.status == 200:
-                break
-            raise RuntimeError(f"health: {response.status} {body[:200]!r}")
-        except (ConnectionError, OSError):
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("granian did not start") from None
-            time.sleep(0.2)
-    return server, port
-
-
-def process_tree(pid: int) -> list[int]:
-    """A process and its descendants (granian's main process and its workers)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        found.append(p)
-        todo.extend(children.get(p, ()))
-    return found
-
-
-def peak_rss_mb(pids: list[int]) -> float:
-    """Sum of the processes' VmHWM."""
-    total = 0
-    for p in pids:
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total / 1024
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time the processes have used so far."""
-    total = 0
-    for p in pids:
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def database_pids(database: str) -> list[int]:
-    """The PostgreSQL backends serving the bench database (the app's connections persist)."""
-    if database != "postgres":
-        return []
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN, autocommit=True) as c:
-        rows = c.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            [PG_DB],
-        ).fetchall()
-    return [r[0] for r in rows]
-
-
-# --- the clients -----------------------------------------------------------------------------
-
-_BODIES: list[bytes] = []
-_PER_BATCH = False
-
-
-def client(me: int, clients: int, port: int, secret: str, barrier, results) -> None:  # type: ignore[no-untyped-def]
-    """POST every `clients`-th body over one keep-alive connection, timing each batch."""
-    headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
-    if _PER_BATCH:
-        headers["Connection"] = "close"
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    latencies: list[float] = []
-    counts: dict[str, int] = {}
-    barrier.wait()
-    try:
-        for body in _BODIES[me::clients]:
-            t = time.perf_counter()
-            conn.request("POST", PATH, body, headers)
-            response = conn.getresponse()
-            data = response.read()
-            if _PER_BATCH:
-                conn.close()
-            latencies.append(time.perf_counter() - t)
-            if response.status != 200:
-                raise RuntimeError(f"{response.status}: {data[:300]!r}")
-            for answer in json.loads(data):
-                counts[answer["status"]] = counts.get(answer["status"], 0) + 1
-    except Exception as exc:  # noqa: BLE001 - reported by the parent
-        results.put((me, None, repr(exc)))
-        return
-    conn.close()
-    counts["_cpu"] = time.process_time()  # type: ignore[assignment]
-    results.put((me, latencies, counts))
-
-
-def send(bodies: list[bytes], clients: int, port: int, secret: str, poll) -> dict:  # type: ignore[type-arg,no-untyped-def]
-    """POST the bodies from `clients` processes; `poll()` is called about once a second."""
-    global _BODIES, _PER_BATCH
-    _BODIES = bodies
-    _PER_BATCH = bool(os.environ.get("PERBATCH"))
-    ctx = mp.get_context("fork")  # the children inherit the bodies
-    barrier = ctx.Barrier(clients + 1)
-    results = ctx.Queue()
-    procs = [
-        ctx.Process(target=client, args=(c, clients, port, secret, barrier, results))
-        for c in range(clients)
-    ]
-    for p in procs:
-        p.start()
-    barrier.wait()
-    t = time.perf_counter()
-    parts = []
-    while len(parts) < len(procs):
-        try:
-            parts.append(results.get(timeout=1))
-        except queue.Empty:
-            poll()
-    seconds = time.perf_counter() - t
-    poll()
-    for p in procs:
-        p.join()
-    failed = [err for _me, lat, err in parts if lat is None]
-    if failed:
-        raise RuntimeError(f"client failed: {failed}")
-    parts = [(lat, c) for _me, lat, c in parts]
-    latencies = sorted(x for part, _c in parts for x in part)
-    counts: dict[str, int] = {}
-    client_cpu = sum(c.pop("_cpu") for _l, c in parts)
-    for _l, c in parts:
-        for k, v in c.items():
-            counts[k] = counts.get(k, 0) + v
-
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
-
-    return {
-        "seconds": seconds,
-        "counts": counts,
-        "client_cpu_s": client_cpu,
-        "p50_ms": pct(0.50),
-        "p95_ms": pct(0.95),
-        "max_ms": latencies[-1] * 1000,
-    }
-
-
-# --- the raw baseline ------------------------------------------------------------------------
-
-
-def baseline(database: str, batch: int) -> dict:  # type: ignore[type-arg]
-    """The same rows, inserted raw into a scratch copy of the passage table."""
-    from django.db import connection
-
-    from shequ.checkpoints.ingest import FIELDS
-    from shequ.checkpoints.models import Passage
-
-    table = Passage._meta.db_table
-    columns = [Passage._meta.get_field(f).column for f in FIELDS]
-    out: dict[str, float] = {}
-    if database == "sqlite":
-        import sqlite3
-
-        path = connection.settings_dict["NAME"]
-        connection.close()
-        db = sqlite3.connect(path, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA foreign_keys=OFF")
-        rows = db.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY id").fetchall()  # noqa: S608
-        schema = db.execute(
-            "SELECT type, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL",
-            [table],
-        ).fetchall()
-        copy = "bench_passage_raw"
-        for kind, sql in schema:
-            if kind == "table":
-                db.execute(sql.replace(f'"{table}"', f'"{copy}"', 1))
-            elif kind == "index":  # CREATE [UNIQUE] INDEX "name" ON "table" (...)
-                db.execute(
-                    re.sub(r'INDEX "([^"]+)" ON "[^"]+"', rf'INDEX "\1_raw" ON "{copy}"', sql)
-                )
-        insert = (
-            f"INSERT INTO {copy} ({', '.join(columns)}) "  # noqa: S608
-            f"VALUES ({', '.join('?' * len(columns))})"
-        )
-        t = time.perf_counter()
-        for start in range(0, len(rows), batch):
-            db.execute("BEGIN IMMEDIATE")
-            db.executemany(insert, rows[start : start + batch])
-            db.execute("COMMIT")
-        out["executemany"] = len(rows) / (time.perf_counter() - t)
-        assert db.execute(f"SELECT count(*) FROM {copy}").fetchone()[0] == len(rows)  # noqa: S608
-        db.close()
-        return out
-
-    import psycopg
-
-    connection.close()
-    url = f"postgresql://postgres@127.0.0.1:5432/{PG_DB}"
-    with psycopg.connect(url) as db:
-        copy = "bench_passage_raw"
-        db.execute(f"CREATE TABLE {copy} (LIKE {table} INCLUDING ALL)")
-        db.commit()
-        select = ", ".join(c if c != "reasons" else "reasons::text" for c in columns)
-        rows = db.execute(f"SELECT {select} FROM {table} ORDER BY id").fetchall()  # noqa: S608
-        db.commit()
-        cols = ", ".join(columns)
-        values = ", ".join("%s::jsonb" if c == "reasons" else "%s" for c in columns)
-        for label in ("executemany", "copy"):
-            db.execute(f"TRUNCATE {copy}")
-            db.commit()
-            t = time.perf_counter()
-            with db.cursor() as cur:
-                for start in range(0, len(rows), batch):
-                    chunk = rows[start : start + batch]
-                    if label == "executemany":
-                        insert = f"INSERT INTO {copy} ({cols}) VALUES ({values})"  # noqa: S608
-                        cur.executemany(insert, chunk)
-                    else:
-                        with cur.copy(f"COPY {copy} ({cols}) FROM STDIN") as cp:
-                            for row in chunk:
-                                cp.write_row(row)
-                    db.commit()
-            out[label] = len(rows) / (time.perf_counter() - t)
-            count = db.execute(f"SELECT count(*) FROM {copy}").fetchone()[0]  # noqa: S608
-            assert count == len(rows), (count, len(rows))
-            db.commit()
-    return out
-
-
 # --- one database ----------------------------------------------------------------------------
 
 
 def run_one(args: argparse.Namespace, database: str) -> dict:  # type: ignore[type-arg]
-    tmp = tempfile.mkdtemp(prefix="shequ-ingest-")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "shequ.settings"
-    os.environ["SHEQU_VAR_DIR"] = tmp
-    os.environ["SHEQU_LOCAL_SECRETS"] = "1"
-    if database == "postgres":
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN, autocommit=True) as c:
-            c.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-            c.execute(f"CREATE DATABASE {PG_DB}")
-        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
-    else:
-        os.environ.pop("DATABASE_URL", None)
+    tmp = h.scratch_environment(database, PG_DB, "shequ-ingest-")
     server = None
     try:
         t = time.perf_counter()
@@ -558,34 +279,36 @@ def run_one(args: argparse.Namespace, database: str) -> dict:  # type: ignore[ty
         from django.db import connection
 
         connection.close()
-        server, port = start_server(dict(os.environ), args.workers, args.blocking_threads)
+        server, port = h.start_server(dict(os.environ), args.workers, args.blocking_threads)
         load = os.getloadavg()
-        app = process_tree(server.pid)
-        app_cpu = cpu_seconds(app)
-        each = {p: cpu_seconds([p]) for p in app}
+        app = h.process_tree(server.pid)
+        workers = sorted(p for p in app if p != server.pid)
+        before = {p: h.cpu_seconds([p]) for p in app}
         # PostgreSQL backends of the bench database come and go (CONN_MAX_AGE): each one's CPU
         # time as last seen (polled every second; a backend's CPU before the send is the
         # health check's, a few queries).
         backends: dict[int, float] = {}
 
         def poll() -> None:
-            for pid in database_pids(database):
-                backends[pid] = max(backends.get(pid, 0.0), cpu_seconds([pid]))
+            for pid in h.database_pids(database, PG_DB):
+                backends[pid] = max(backends.get(pid, 0.0), h.cpu_seconds([pid]))
 
-        sent = send(bodies, args.clients, port, world["secret"], poll)
-        app_cpu = cpu_seconds(app) - app_cpu
-        each = sorted((cpu_seconds([p]) - c for p, c in each.items()), reverse=True)
-        db_cpu = sum(backends.values())
-        rss = peak_rss_mb(process_tree(server.pid))
+        sent = h.send(
+            bodies, path=PATH, clients=args.clients, port=port, secret=world["secret"],
+            workers=workers, spread=not args.no_spread, poll=poll,
+        )  # fmt: skip
+        each = {p: h.cpu_seconds([p]) - c for p, c in before.items()}
+        rss = h.peak_rss_mb(h.process_tree(server.pid))
         load_after = os.getloadavg()
         server.terminate()
         server.wait(timeout=30)
         server = None
         del bodies
+        from shequ.checkpoints.ingest import FIELDS
         from shequ.checkpoints.models import Passage
 
         rows = Passage.objects.count()
-        raw = baseline(database, args.batch)
+        raw = h.raw_baseline(database, PG_DB, Passage, FIELDS, args.batch)
         return {
             "database": database,
             "passages": args.passages,
@@ -597,9 +320,9 @@ def run_one(args: argparse.Namespace, database: str) -> dict:  # type: ignore[ty
             "prepare_s": prepared,
             "load_before": load,
             "load_after": load_after,
-            "app_cpu_s": app_cpu,
-            "app_cpu_each_s": each,
-            "db_cpu_s": db_cpu,
+            "app_cpu_s": sum(each.values()),
+            "worker_cpu_s": [each[p] for p in workers],
+            "db_cpu_s": sum(backends.values()),
             "rows": rows,
             "rate": args.passages / sent["seconds"],
             "server_rss_mb": rss,
@@ -610,17 +333,7 @@ def run_one(args: argparse.Namespace, database: str) -> dict:  # type: ignore[ty
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
-        if database == "postgres":
-            from django.db import connections
-
-            connections.close_all()
-            import psycopg
-
-            with psycopg.connect(PG_ADMIN, autocommit=True) as c:
-                c.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-        import shutil
-
-        shutil.rmtree(tmp, ignore_errors=True)
+        h.drop_environment(database, PG_DB, tmp)
 
 
 def report(results: list[dict]) -> str:  # type: ignore[type-arg]
@@ -647,8 +360,12 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--workers", type=int, default=1, help="granian worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="granian worker processes")
     parser.add_argument("--blocking-threads", type=int, default=None, help="granian, per worker")
+    parser.add_argument(
+        "--no-spread", action="store_true",
+        help="leave the clients' connections where the kernel puts them (see batch_harness)",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--one", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -684,17 +401,17 @@ def main() -> int:
             f"{r['clients']} clients, {r['workers']} granian worker(s): {r['seconds']:.2f} s, "
             f"{r['rate']:,.0f} passages/s; batch p50 {r['p50_ms']:.0f} ms, p95 "
             f"{r['p95_ms']:.0f} ms, max {r['max_ms']:.0f} ms; answers {r['counts']}; rows "
-            f"{r['rows']:,}",
+            f"{r['rows']:,}; {h.placement(r)}",
             flush=True,
         )
         la = r["load_after"]
         cpu = r["app_cpu_s"] + r["db_cpu_s"]
         print(
-            f"{database}: CPU used during the send: server {r['app_cpu_s']:.1f} s ("
-            + " + ".join(f"{c:.1f}" for c in r["app_cpu_each_s"])
-            + " by process)"
+            f"{database}: CPU used during the send: server {r['app_cpu_s']:.1f} s (workers "
+            + " + ".join(f"{c:.1f}" for c in r["worker_cpu_s"])
+            + ")"
             + (f" + PostgreSQL backends {r['db_cpu_s']:.1f} s" if r["db_cpu_s"] else "")
-            + f" = {1000 * cpu / r['passages']:.2f} ms per passage "
+            + f" = {1000 * cpu / r['passages']:.3f} ms per passage "
             f"({r['passages'] / cpu:,.0f} passages per CPU-second); the clients "
             f"{r['client_cpu_s']:.1f} s; load average after "
             f"{la[0]:.2f} {la[1]:.2f} {la[2]:.2f}",

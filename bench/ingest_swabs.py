@@ -1,7 +1,7 @@
 """Benchmark: swabs through the HTTP batch endpoint, against a raw insert baseline (issue #8).
 
     .venv/bin/python bench/ingest_swabs.py [--swabs 200000] [--batch 500] [--clients 2]
-        [--database sqlite|postgres|both] [--workers 1] [--stations 40]
+        [--database sqlite|postgres|both] [--workers 2] [--stations 40] [--no-spread]
 
 For each database, in its own process: a fresh database (SQLite file in a temp folder, WAL;
 or a scratch PostgreSQL database on 127.0.0.1:5432), migrated and seeded with one street of
@@ -15,15 +15,16 @@ full; a station's last tube is closed by a "close" item), 70 % picked by their c
 device uploads its queue in batches of `--batch`, and the batches of the stations are
 interleaved. Then granian starts on a free port on 127.0.0.1 with the real WSGI app, and
 `--clients` processes POST their share of the batches to /api/v1/testing/swabs:batch over
-keep-alive connections (http.client), timing each batch.
+keep-alive connections (http.client), timing each batch; each client's connection is served
+by a worker of its own unless `--no-spread` (why: `batch_harness.py`).
 
 Printed: swabs/s (all items / wall time of the send phase), p50/p95/max batch latency, the
 server's peak RSS (granian and its workers), the check that every swab was answered
 "created" and the table holds one row each. Then the raw baseline in the same run: the same
-rows, read back from the sample table, inserted into a scratch copy of the table (same
-columns, indexes and checks, no foreign keys) in the same batch size, one commit per batch —
-psycopg `executemany` and COPY on PostgreSQL, `sqlite3` `executemany` on SQLite — and the
-ratio of the API rate to it.
+rows, read back from the sample table, inserted into empty scratch copies of the table in the
+same batch size, one commit per batch — one copy with the same columns, indexes, checks and
+foreign keys, one without the foreign keys; psycopg `executemany` and COPY on PostgreSQL,
+`sqlite3` `executemany` on SQLite — and the ratio of the API rate to each.
 
 Issue #8's target: sampling ingest ≥ 10,000 swabs/s through the batch endpoint.
 """
@@ -31,13 +32,9 @@ Issue #8's target: sampling ingest ≥ 10,000 swabs/s through the batch endpoint
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
-import multiprocessing as mp
 import os
 import random
-import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -45,8 +42,9 @@ import time
 import uuid
 from pathlib import Path
 
+import batch_harness as h
+
 PG_DB = "shequ_bench_swabs"
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PATH = "/api/v1/testing/swabs:batch"
 COMMUNITIES = 4
 HOUSEHOLDS_PER_BUILDING = 48
@@ -255,238 +253,11 @@ def make_bodies(world: dict, batch: int, seed_value: int) -> tuple[list[bytes], 
     return bodies, count
 
 
-# --- the server ------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(env: dict, workers: int) -> tuple[subprocess.Popen, int]:  # type: ignore[type-arg]
-    port = free_port()
-    cmd = [
-        sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1",
-        "--port", str(port), "--workers", str(workers), "--log-level", "warning",
-        "shequ.wsgi:application",
-    ]  # fmt: skip
-    server = subprocess.Popen(cmd, env=env)  # noqa: S603 - our own command line
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            c.request("GET", "/api/v1/health")
-            response = c.getresponse()
-            body = response.read()
-            c.close()
-            if response.status == 200:
-                break
-            raise RuntimeError(f"health: {response.status} {body[:200]!r}")
-        except (ConnectionError, OSError):
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("granian did not start") from None
-            time.sleep(0.2)
-    return server, port
-
-
-def tree_peak_rss_mb(pid: int) -> float:
-    """Sum of VmHWM of a process and its descendants (granian's main process and workers)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(entry.name))
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        todo.extend(children.get(p, ()))
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total / 1024
-
-
-# --- the clients -----------------------------------------------------------------------------
-
-_BODIES: list[bytes] = []
-
-
-def client(me: int, clients: int, port: int, secret: str, barrier, results) -> None:  # type: ignore[no-untyped-def]
-    """POST every `clients`-th body over one keep-alive connection, timing each batch."""
-    headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    latencies: list[float] = []
-    counts: dict[str, int] = {}
-    barrier.wait()
-    try:
-        for body in _BODIES[me::clients]:
-            t = time.perf_counter()
-            conn.request("POST", PATH, body, headers)
-            response = conn.getresponse()
-            data = response.read()
-            latencies.append(time.perf_counter() - t)
-            if response.status != 200:
-                raise RuntimeError(f"{response.status}: {data[:300]!r}")
-            for answer in json.loads(data):
-                key = answer["status"]
-                if key == "rejected":
-                    key += ": " + answer["message"][:60]
-                counts[key] = counts.get(key, 0) + 1
-    except Exception as exc:  # noqa: BLE001 - reported by the parent
-        results.put((me, None, repr(exc)))
-        return
-    conn.close()
-    results.put((me, latencies, counts))
-
-
-def send(bodies: list[bytes], clients: int, port: int, secret: str) -> dict:  # type: ignore[type-arg]
-    global _BODIES
-    _BODIES = bodies
-    ctx = mp.get_context("fork")  # the children inherit the bodies
-    barrier = ctx.Barrier(clients + 1)
-    results = ctx.Queue()
-    procs = [
-        ctx.Process(target=client, args=(c, clients, port, secret, barrier, results))
-        for c in range(clients)
-    ]
-    for p in procs:
-        p.start()
-    barrier.wait()
-    t = time.perf_counter()
-    parts = [results.get() for _p in procs]
-    seconds = time.perf_counter() - t
-    for p in procs:
-        p.join()
-    failed = [err for _me, lat, err in parts if lat is None]
-    if failed:
-        raise RuntimeError(f"client failed: {failed}")
-    latencies = sorted(x for _me, lat, _c in parts for x in lat)
-    counts: dict[str, int] = {}
-    for _me, _l, c in parts:
-        for k, v in c.items():
-            counts[k] = counts.get(k, 0) + v
-
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
-
-    return {
-        "seconds": seconds,
-        "counts": counts,
-        "batches": len(latencies),
-        "p50_ms": pct(0.50),
-        "p95_ms": pct(0.95),
-        "max_ms": latencies[-1] * 1000,
-    }
-
-
-# --- the raw baseline ------------------------------------------------------------------------
-
-
-def baseline(database: str, batch: int) -> dict[str, float]:
-    """The same rows, inserted raw into a scratch copy of the sample table."""
-    from django.db import connection
-
-    from shequ.testing.ingest import FIELDS
-    from shequ.testing.models import Sample
-
-    table = Sample._meta.db_table
-    columns = [Sample._meta.get_field(f).column for f in FIELDS]
-    copy = "bench_sample_raw"
-    out: dict[str, float] = {}
-    if database == "sqlite":
-        import sqlite3
-
-        path = connection.settings_dict["NAME"]
-        connection.close()
-        db = sqlite3.connect(path, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA foreign_keys=OFF")
-        rows = db.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY id").fetchall()  # noqa: S608
-        schema = db.execute(
-            "SELECT type, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL",
-            [table],
-        ).fetchall()
-        for kind, sql in schema:
-            if kind == "table":
-                # Same columns and checks, without the foreign keys.
-                sql = re.sub(r" REFERENCES \"[^\"]+\" \(\"id\"\) DEFERRABLE INITIALLY DEFERRED",
-                             "", sql)  # fmt: skip
-                db.execute(sql.replace(f'"{table}"', f'"{copy}"', 1))
-            elif kind == "index":  # CREATE [UNIQUE] INDEX "name" ON "table" (...)
-                db.execute(
-                    re.sub(r'INDEX "([^"]+)" ON "[^"]+"', rf'INDEX "\1_raw" ON "{copy}"', sql)
-                )
-        insert = (
-            f"INSERT INTO {copy} ({', '.join(columns)}) "  # noqa: S608
-            f"VALUES ({', '.join('?' * len(columns))})"
-        )
-        t = time.perf_counter()
-        for start in range(0, len(rows), batch):
-            db.execute("BEGIN IMMEDIATE")
-            db.executemany(insert, rows[start : start + batch])
-            db.execute("COMMIT")
-        out["executemany"] = len(rows) / (time.perf_counter() - t)
-        assert db.execute(f"SELECT count(*) FROM {copy}").fetchone()[0] == len(rows)  # noqa: S608
-        db.close()
-        return out
-
-    import psycopg
-
-    connection.close()
-    with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{PG_DB}") as db:
-        db.execute(f"CREATE TABLE {copy} (LIKE {table} INCLUDING ALL)")
-        db.commit()
-        rows = db.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY id").fetchall()  # noqa: S608
-        db.commit()
-        cols = ", ".join(columns)
-        values = ", ".join(["%s"] * len(columns))
-        for label in ("executemany", "copy"):
-            db.execute(f"TRUNCATE {copy}")
-            db.commit()
-            t = time.perf_counter()
-            with db.cursor() as cur:
-                for start in range(0, len(rows), batch):
-                    chunk = rows[start : start + batch]
-                    if label == "executemany":
-                        cur.executemany(f"INSERT INTO {copy} ({cols}) VALUES ({values})", chunk)  # noqa: S608
-                    else:
-                        with cur.copy(f"COPY {copy} ({cols}) FROM STDIN") as cp:
-                            for row in chunk:
-                                cp.write_row(row)
-                    db.commit()
-            out[label] = len(rows) / (time.perf_counter() - t)
-            count = db.execute(f"SELECT count(*) FROM {copy}").fetchone()[0]  # noqa: S608
-            assert count == len(rows), (count, len(rows))
-            db.commit()
-    return out
-
-
 # --- one database ----------------------------------------------------------------------------
 
 
 def run_one(args: argparse.Namespace, database: str) -> dict:  # type: ignore[type-arg]
-    tmp = tempfile.mkdtemp(prefix="shequ-swabs-")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "shequ.settings"
-    os.environ["SHEQU_VAR_DIR"] = tmp
-    os.environ["SHEQU_LOCAL_SECRETS"] = "1"
-    if database == "postgres":
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN, autocommit=True) as c:
-            c.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-            c.execute(f"CREATE DATABASE {PG_DB}")
-        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
-    else:
-        os.environ.pop("DATABASE_URL", None)
+    tmp = h.scratch_environment(database, PG_DB, "shequ-swabs-")
     server = None
     try:
         t = time.perf_counter()
@@ -498,20 +269,34 @@ def run_one(args: argparse.Namespace, database: str) -> dict:  # type: ignore[ty
         from django.db import connection
 
         connection.close()
-        server, port = start_server(dict(os.environ), args.workers)
+        server, port = h.start_server(dict(os.environ), args.workers)
         load = os.getloadavg()
-        sent = send(bodies, args.clients, port, world["secret"])
-        rss = tree_peak_rss_mb(server.pid)
+        app = h.process_tree(server.pid)
+        workers = sorted(p for p in app if p != server.pid)
+        before = {p: h.cpu_seconds([p]) for p in app}
+        backends: dict[int, float] = {}
+
+        def poll() -> None:
+            for pid in h.database_pids(database, PG_DB):
+                backends[pid] = max(backends.get(pid, 0.0), h.cpu_seconds([pid]))
+
+        sent = h.send(
+            bodies, path=PATH, clients=args.clients, port=port, secret=world["secret"],
+            workers=workers, spread=not args.no_spread, poll=poll,
+        )  # fmt: skip
+        each = {p: h.cpu_seconds([p]) - c for p, c in before.items()}
+        rss = h.peak_rss_mb(h.process_tree(server.pid))
         server.terminate()
         server.wait(timeout=30)
         server = None
         del bodies
+        from shequ.testing.ingest import FIELDS
         from shequ.testing.models import Sample, Tube
 
         rows = Sample.objects.count()
         tubes = Tube.objects.count()
         open_tubes = Tube.objects.filter(status="open").count()
-        raw = baseline(database, args.batch)
+        raw = h.raw_baseline(database, PG_DB, Sample, FIELDS, args.batch)
         return {
             "database": database,
             "swabs": swabs,
@@ -525,6 +310,9 @@ def run_one(args: argparse.Namespace, database: str) -> dict:  # type: ignore[ty
             "prepare_s": prepared,
             "load_before": load,
             "load_after": os.getloadavg(),
+            "app_cpu_s": sum(each.values()),
+            "worker_cpu_s": [each[p] for p in workers],
+            "db_cpu_s": sum(backends.values()),
             "rows": rows,
             "tubes": tubes,
             "open_tubes": open_tubes,
@@ -537,17 +325,7 @@ def run_one(args: argparse.Namespace, database: str) -> dict:  # type: ignore[ty
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
-        if database == "postgres":
-            from django.db import connections
-
-            connections.close_all()
-            import psycopg
-
-            with psycopg.connect(PG_ADMIN, autocommit=True) as c:
-                c.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-        import shutil
-
-        shutil.rmtree(tmp, ignore_errors=True)
+        h.drop_environment(database, PG_DB, tmp)
 
 
 def report(results: list[dict]) -> str:  # type: ignore[type-arg]
@@ -575,7 +353,11 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--stations", type=int, default=40)
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--workers", type=int, default=1, help="granian worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="granian worker processes")
+    parser.add_argument(
+        "--no-spread", action="store_true",
+        help="leave the clients' connections where the kernel puts them (see batch_harness)",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--one", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -607,7 +389,17 @@ def main() -> int:
             f"{r['workers']} granian worker(s): {r['seconds']:.2f} s, {r['rate']:,.0f} swabs/s; "
             f"batch p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, max {r['max_ms']:.0f} "
             f"ms; answers {r['counts']}; rows {r['rows']:,}; tubes {r['tubes']:,} "
-            f"({r['open_tubes']} open)",
+            f"({r['open_tubes']} open); {h.placement(r)}",
+            flush=True,
+        )
+        cpu = r["app_cpu_s"] + r["db_cpu_s"]
+        print(
+            f"{database}: CPU used during the send: server {r['app_cpu_s']:.1f} s (workers "
+            + " + ".join(f"{c:.1f}" for c in r["worker_cpu_s"])
+            + ")"
+            + (f" + PostgreSQL backends {r['db_cpu_s']:.1f} s" if r["db_cpu_s"] else "")
+            + f" = {1000 * cpu / r['swabs']:.3f} ms per swab; the clients "
+            f"{r['client_cpu_s']:.1f} s",
             flush=True,
         )
         ok = r["rows"] == r["swabs"] and r["counts"] == {"created": r["items"]}

@@ -1,0 +1,427 @@
+"""What the batch-ingest benchmarks share (`ingest_passages.py`, `ingest_swabs.py`).
+
+A scratch database, granian serving the real WSGI app on a free port of 127.0.0.1, client
+processes that POST prepared bodies over keep-alive connections and time each batch, the
+server's CPU and peak memory, and the raw-insert baseline of the same rows.
+
+Spreading the clients: granian's workers share one listening socket, and the kernel hands
+each new connection to whichever worker takes it first. With two clients on keep-alive
+connections and two workers, half the runs put both connections on one worker, which then
+serves both while the other idles (about a third less throughput, by luck). Many devices
+spread over the workers; two do not. So by default each client reconnects until its
+connection is served by a worker of its own (`spread=True`: found through /proc, before the
+timing starts), and the report says so; `spread=False` keeps the kernel's placement.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import multiprocessing as mp
+import os
+import queue
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+# In SQLite's CREATE statements: a foreign key clause; an index's name and table.
+_REFERENCES = r' REFERENCES "[^"]+" \("id"\)( DEFERRABLE INITIALLY DEFERRED)?'
+_INDEX = r'INDEX "([^"]+)" ON "[^"]+"'
+
+
+# --- the database ----------------------------------------------------------------------------
+
+
+def scratch_environment(database: str, pg_db: str, prefix: str) -> str:
+    """Point Django at a fresh database (a SQLite file in a new temp folder, or a new
+    PostgreSQL database `pg_db`); the temp folder, for `drop_environment`."""
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "shequ.settings"
+    os.environ["SHEQU_VAR_DIR"] = tmp
+    os.environ["SHEQU_LOCAL_SECRETS"] = "1"
+    if database == "postgres":
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN, autocommit=True) as c:
+            c.execute(f"DROP DATABASE IF EXISTS {pg_db}")
+            c.execute(f"CREATE DATABASE {pg_db}")
+        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{pg_db}"
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    return tmp
+
+
+def drop_environment(database: str, pg_db: str, tmp: str) -> None:
+    if database == "postgres":
+        from django.db import connections
+
+        connections.close_all()
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN, autocommit=True) as c:
+            c.execute(f"DROP DATABASE IF EXISTS {pg_db}")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def database_pids(database: str, pg_db: str) -> list[int]:
+    """The PostgreSQL backends serving the bench database (the app's connections persist)."""
+    if database != "postgres":
+        return []
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as c:
+        rows = c.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [pg_db],
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+# --- the server ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(
+    env: dict[str, str], workers: int, threads: int | None = None
+) -> tuple[subprocess.Popen, int]:  # type: ignore[type-arg]
+    """granian with `shequ.wsgi:application`, once /api/v1/health answers."""
+    port = free_port()
+    cmd = [
+        sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1",
+        "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+    ]  # fmt: skip
+    if threads:
+        cmd += ["--blocking-threads", str(threads)]
+    server = subprocess.Popen([*cmd, "shequ.wsgi:application"], env=env)  # noqa: S603 - ours
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            c.request("GET", "/api/v1/health")
+            response = c.getresponse()
+            body = response.read()
+            c.close()
+            if response.status == 200:
+                break
+            raise RuntimeError(f"health: {response.status} {body[:200]!r}")
+        except (ConnectionError, OSError):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("granian did not start") from None
+            time.sleep(0.2)
+    return server, port
+
+
+def process_tree(pid: int) -> list[int]:
+    """A process and its descendants (granian's main process and its workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        todo.extend(children.get(p, ()))
+    return found
+
+
+def peak_rss_mb(pids: list[int]) -> float:
+    """Sum of the processes' VmHWM."""
+    total = 0
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far."""
+    total = 0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _serving_worker(server_port: int, client_port: int, workers: list[int]) -> int | None:
+    """Which of the worker processes holds the server's end of the connection from
+    127.0.0.1:`client_port` (/proc/net/tcp gives its socket inode, /proc/PID/fd who has it)."""
+    local, remote = f"0100007F:{server_port:04X}", f"0100007F:{client_port:04X}"
+    inode = None
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        parts = line.split()
+        if parts[1] == local and parts[2] == remote:
+            inode = parts[9]
+    if inode is None:
+        return None
+    for pid in workers:
+        try:
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                if os.readlink(fd) == f"socket:[{inode}]":
+                    return pid
+        except OSError:
+            continue
+    return None
+
+
+# --- the clients -----------------------------------------------------------------------------
+
+_BODIES: list[bytes] = []
+
+
+def _connect(port: int, want: int | None, workers: list[int]) -> http.client.HTTPConnection:
+    """A keep-alive connection, served by worker `want` when one is named."""
+    for _attempt in range(500):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        conn.request("GET", "/api/v1/health")
+        conn.getresponse().read()
+        if want is None:
+            return conn
+        if _serving_worker(port, conn.sock.getsockname()[1], workers) == want:
+            return conn
+        conn.close()
+    raise RuntimeError(f"no connection reached worker {want}")
+
+
+def _client(me: int, clients: int, port: int, secret: str, path: str, workers: list[int],
+            spread: bool, barrier, results) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+    """POST every `clients`-th body over one keep-alive connection, timing each batch."""
+    headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
+    latencies: list[float] = []
+    counts: dict[str, int] = {}
+    try:
+        want = workers[me % len(workers)] if spread and workers else None
+        conn = _connect(port, want, workers)
+        worker = _serving_worker(port, conn.sock.getsockname()[1], workers)
+        barrier.wait()
+        for body in _BODIES[me::clients]:
+            t = time.perf_counter()
+            conn.request("POST", path, body, headers)
+            response = conn.getresponse()
+            data = response.read()
+            latencies.append(time.perf_counter() - t)
+            if response.status != 200:
+                raise RuntimeError(f"{response.status}: {data[:300]!r}")
+            for answer in json.loads(data):
+                key = answer["status"]
+                if key == "rejected":
+                    key += ": " + answer["message"][:60]
+                counts[key] = counts.get(key, 0) + 1
+        conn.close()
+    except Exception as exc:  # noqa: BLE001 - reported by the parent
+        results.put((me, None, repr(exc), None, 0.0))
+        return
+    results.put((me, latencies, counts, worker, time.process_time()))
+
+
+def send(
+    bodies: list[bytes],
+    *,
+    path: str,
+    clients: int,
+    port: int,
+    secret: str,
+    workers: list[int],
+    spread: bool = True,
+    poll: Callable[[], None] | None = None,
+) -> dict[str, Any]:
+    """POST the bodies from `clients` processes (connected before the clock starts); `poll()`
+    is called about once a second. Seconds, answers by status, batch latency percentiles,
+    the clients' CPU, and which worker served each client."""
+    global _BODIES
+    _BODIES = bodies
+    ctx = mp.get_context("fork")  # the children inherit the bodies
+    barrier = ctx.Barrier(clients + 1)
+    results = ctx.Queue()
+    procs = [
+        ctx.Process(
+            target=_client,
+            args=(c, clients, port, secret, path, workers, spread, barrier, results),
+        )
+        for c in range(clients)
+    ]
+    for p in procs:
+        p.start()
+    try:
+        barrier.wait(timeout=120)
+    except threading.BrokenBarrierError:
+        parts = [results.get(timeout=5) for _p in procs]
+        raise RuntimeError(f"clients failed to connect: {parts}") from None
+    t = time.perf_counter()
+    parts = []
+    while len(parts) < len(procs):
+        try:
+            parts.append(results.get(timeout=1))
+        except queue.Empty:
+            if poll is not None:
+                poll()
+    seconds = time.perf_counter() - t
+    if poll is not None:
+        poll()
+    for p in procs:
+        p.join()
+    failed = [err for _me, lat, err, _w, _cpu in parts if lat is None]
+    if failed:
+        raise RuntimeError(f"client failed: {failed}")
+    latencies = sorted(x for _me, lat, _c, _w, _cpu in parts for x in lat)
+    counts: dict[str, int] = {}
+    for _me, _l, c, _w, _cpu in parts:
+        for k, v in c.items():
+            counts[k] = counts.get(k, 0) + v
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+
+    served_by = [workers.index(w) if w in workers else -1 for _me, _l, _c, w, _cpu in sorted(parts)]
+    return {
+        "seconds": seconds,
+        "counts": counts,
+        "batches": len(latencies),
+        "p50_ms": pct(0.50),
+        "p95_ms": pct(0.95),
+        "max_ms": latencies[-1] * 1000,
+        "client_cpu_s": sum(cpu for *_rest, cpu in parts),
+        "served_by": served_by,
+        "spread": spread,
+    }
+
+
+def placement(sent: dict[str, Any]) -> str:
+    """How the clients' connections sat on the workers, in words."""
+    workers = ", ".join(f"client {n + 1} → worker {w + 1}" for n, w in enumerate(sent["served_by"]))
+    how = "spread by the bench" if sent["spread"] else "as the kernel placed them"
+    return f"{workers} ({how})"
+
+
+# --- the raw baseline ------------------------------------------------------------------------
+
+
+def raw_baseline(
+    database: str, pg_db: str, model: Any, fields: list[str], batch: int
+) -> dict[str, float]:
+    """The rows of `model`'s table, read back and inserted raw into empty scratch copies of
+    it in batches of `batch`, one commit per batch: rows/s per way.
+
+    Two copies: one with the same columns, indexes, checks **and foreign keys** as the table
+    (what the endpoint's own inserts must satisfy), one without the foreign keys. On
+    PostgreSQL each is filled with psycopg `executemany` and with COPY; on SQLite with
+    `sqlite3` `executemany`.
+    """
+    from django.db import connection
+
+    table = model._meta.db_table
+    columns = [model._meta.get_field(f).column for f in fields]
+    json_columns = {
+        model._meta.get_field(f).column
+        for f in fields
+        if model._meta.get_field(f).get_internal_type() == "JSONField"
+    }
+    out: dict[str, float] = {}
+    if database == "sqlite":
+        import sqlite3
+
+        path = connection.settings_dict["NAME"]
+        connection.close()
+        db = sqlite3.connect(path, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        rows = db.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY id").fetchall()  # noqa: S608
+        schema = db.execute(
+            "SELECT type, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL",
+            [table],
+        ).fetchall()
+        for label, keys in (("executemany", True), ("executemany, no foreign keys", False)):
+            copy = "bench_raw_fk" if keys else "bench_raw"
+            db.execute(f"PRAGMA foreign_keys={'ON' if keys else 'OFF'}")
+            for kind, sql in schema:
+                if kind == "table":
+                    if not keys:
+                        sql = re.sub(_REFERENCES, "", sql)
+                    db.execute(sql.replace(f'"{table}"', f'"{copy}"', 1))
+                elif kind == "index":  # CREATE [UNIQUE] INDEX "name" ON "table" (...)
+                    db.execute(
+                        re.sub(
+                            r'INDEX "([^"]+)" ON "[^"]+"', rf'INDEX "\1_{copy}" ON "{copy}"', sql
+                        )
+                    )
+            insert = (
+                f"INSERT INTO {copy} ({', '.join(columns)}) "  # noqa: S608
+                f"VALUES ({', '.join('?' * len(columns))})"
+            )
+            t = time.perf_counter()
+            for start in range(0, len(rows), batch):
+                db.execute("BEGIN IMMEDIATE")
+                db.executemany(insert, rows[start : start + batch])
+                db.execute("COMMIT")
+            out[label] = len(rows) / (time.perf_counter() - t)
+            assert db.execute(f"SELECT count(*) FROM {copy}").fetchone()[0] == len(rows)  # noqa: S608
+        db.close()
+        return out
+
+    import psycopg
+
+    connection.close()
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{pg_db}") as db:
+        keys = db.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'f'",
+            [table],
+        ).fetchall()
+        for copy, with_keys in (("bench_raw_fk", True), ("bench_raw", False)):
+            db.execute(f"CREATE TABLE {copy} (LIKE {table} INCLUDING ALL)")
+            if with_keys:
+                for name, definition in keys:
+                    db.execute(f'ALTER TABLE {copy} ADD CONSTRAINT "{name}_raw" {definition}')
+        db.commit()
+        select = ", ".join(f"{c}::text" if c in json_columns else c for c in columns)
+        rows = db.execute(f"SELECT {select} FROM {table} ORDER BY id").fetchall()  # noqa: S608
+        db.commit()
+        cols = ", ".join(columns)
+        values = ", ".join("%s::jsonb" if c in json_columns else "%s" for c in columns)
+        for copy, suffix in (("bench_raw_fk", ""), ("bench_raw", ", no foreign keys")):
+            for way in ("executemany", "copy"):
+                db.execute(f"TRUNCATE {copy}")
+                db.commit()
+                t = time.perf_counter()
+                with db.cursor() as cur:
+                    for start in range(0, len(rows), batch):
+                        chunk = rows[start : start + batch]
+                        if way == "executemany":
+                            insert = f"INSERT INTO {copy} ({cols}) VALUES ({values})"  # noqa: S608
+                            cur.executemany(insert, chunk)
+                        else:
+                            with cur.copy(f"COPY {copy} ({cols}) FROM STDIN") as cp:
+                                for row in chunk:
+                                    cp.write_row(row)
+                        db.commit()
+                out[way + suffix] = len(rows) / (time.perf_counter() - t)
+                count = db.execute(f"SELECT count(*) FROM {copy}").fetchone()[0]  # noqa: S608
+                assert count == len(rows), (count, len(rows))
+                db.commit()
+    return out
