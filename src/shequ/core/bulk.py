@@ -17,6 +17,7 @@ import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connections, models, router, transaction
 from django.db.models.lookups import In
 
@@ -275,9 +276,19 @@ class AnyOf(In):
     lookup_name = "any"
 
     def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        lhs, lhs_params = self.process_lhs(compiler, connection)
+        if not self.rhs_is_direct_value():
+            return super().as_sql(compiler, connection)
         field = self.lhs.output_field
-        values = [field.get_db_prep_value(v, connection, prepared=False) for v in self.rhs]
+        values = [
+            field.get_db_prep_value(v, connection, prepared=False)
+            for v in self.rhs
+            if v is not None
+        ]
+        if not values:
+            # Like `__in`: matches nothing, so the condition drops out of an OR (an empty
+            # array there would keep PostgreSQL from using the other side's index).
+            raise EmptyResultSet
+        lhs, lhs_params = self.process_lhs(compiler, connection)
         return f"{lhs} = ANY(%s)", [*lhs_params, values]
 
     def as_sqlite(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
+from shequ.core.device_items import batch_answers
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.places.models import Place, PlaceKind
@@ -154,7 +155,7 @@ def site_create(request: HttpRequest, payload: SiteIn):  # type: ignore[no-untyp
 def swabs_batch(request: HttpRequest, payload: SwabBatchIn):  # type: ignore[no-untyped-def]
     """Swabs and tube closings from station and home-sampling devices (online or queued
     offline), each exactly once per client UUID, answered in order. Up to 1,000 per call."""
-    return [r.__dict__ for r in ingest.swabs_batch(actor=request.user, items=payload.items)]
+    return batch_answers(ingest.swabs_batch(actor=request.user, items=payload.items))
 
 
 @router.post("/rounds/{int:round_id}/transfers", response={201: TransferOut})

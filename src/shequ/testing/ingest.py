@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +40,7 @@ from shequ.testing.models import (
     Round,
     RoundStatus,
     Sample,
+    Site,
     Station,
     Tube,
     TubeStatus,
@@ -144,36 +145,37 @@ class _Batch:
         self.stations = {
             s.pk: s
             for s in Station.objects.filter(
-                pk__in={i.station_id for i in items if i.station_id}, site__in=sites
+                pk__any=list({i.station_id for i in items if i.station_id}), site__in=sites
             ).select_related("site", "site__community")
         }
         self.tasks = {
             t.pk: t
             for t in HomeTask.objects.filter(
-                pk__in={i.home_task_id for i in items if i.home_task_id}
+                pk__any=list({i.home_task_id for i in items if i.home_task_id})
             ).select_related("building")
         }
         self.run_scope = scope_for(actor, Capability.RUN_TESTING)
         by_hmac = {i.id_hmac for i in items if i.id_hmac}
-        people = Resident.objects.filter(
-            Q(pk__in={i.resident_id for i in items if i.resident_id}) | Q(document_hmac__in=by_hmac)
-        ).values("pk", "name", "document_hmac", "household__path", "health_status")
+        people = (
+            Resident.objects.filter(
+                Q(pk__any=list({i.resident_id for i in items if i.resident_id}))
+                | Q(document_hmac__any=list(by_hmac))
+            )
+            .order_by()
+            .values("pk", "name", "document_hmac", "household__path", "health_status")
+        )
         self.residents = {r["pk"]: r for r in people}
         self.by_hmac = {r["document_hmac"]: r["pk"] for r in self.residents.values()}
         ids = list(self.residents)
         round_ids = list(self.rounds)
         self.sampled: dict[tuple[int, int], dict] = {
-            (s["round_id"], s["resident_id"]): s
-            for s in Sample.objects.filter(
-                round_id__in=round_ids, resident_id__in=ids, retest=False
-            ).values("round_id", "resident_id", "sampled_at", "tube__barcode",
-                     "tube__station__name", "tube__station__site__name")
-        }  # fmt: skip
+            (s["round_id"], s["resident_id"]): s for s in _sampled_before(round_ids, ids)
+        }
         self.recalled = {
             (t["round_id"], t["resident_id"]): t["pk"]
             for t in HomeTask.objects.filter(
                 round_id__in=round_ids,
-                resident_id__in=ids,
+                resident__pk__any=ids,
                 status=HomeStatus.OPEN,
                 reason__in=(HomeReason.RETEST, HomeReason.RESAMPLE),
             ).values("pk", "round_id", "resident_id")
@@ -184,6 +186,51 @@ class _Batch:
         if pk is None or pk not in self.residents:
             raise BadItem("resident_id", _("Unknown person: find them by name or register them."))
         return self.residents[pk]
+
+
+_SAMPLED = (
+    "round_id", "resident_id", "sampled_at", "tube__barcode", "tube__station__name",
+    "tube__station__site__name",
+)  # fmt: skip
+
+
+def _sampled_before(round_ids: list[int], resident_ids: list[int]) -> list[dict[str, Any]]:
+    """The first swab in each round of each of these people, with where it was taken.
+
+    On PostgreSQL, one probe of the round's (round, person) unique index per person. Left to
+    itself, the planner filters the whole round's samples instead whenever its statistics
+    predate the round (a new round's id is in no histogram until the next ANALYZE, which on a
+    table of many rounds may not come before the round ends): a batch's cost then grows with
+    the round. A LATERAL subquery per person cannot be planned that way.
+    """
+    if not round_ids or not resident_ids:
+        return []
+    if connection.vendor != "postgresql":
+        return list(
+            Sample.objects.filter(
+                round_id__in=round_ids, resident__pk__any=resident_ids, retest=False
+            ).values(*_SAMPLED)
+        )
+    q = connection.ops.quote_name
+    sample, tube = q(Sample._meta.db_table), q(Tube._meta.db_table)
+    station, site = q(Station._meta.db_table), q(Site._meta.db_table)
+    # Only table names from the models' metadata go into the text; values are parameters.
+    sql = f"""
+        SELECT s.round_id, s.resident_id, s.sampled_at, t.barcode, st.name, si.name
+        FROM unnest(%s::bigint[]) AS r(round_id)
+        CROSS JOIN unnest(%s::bigint[]) AS p(resident_id)
+        CROSS JOIN LATERAL (
+            SELECT round_id, resident_id, sampled_at, tube_id FROM {sample}
+            WHERE round_id = r.round_id AND resident_id = p.resident_id AND NOT retest
+            LIMIT 1
+        ) AS s
+        JOIN {tube} AS t ON t.id = s.tube_id
+        LEFT JOIN {station} AS st ON st.id = t.station_id
+        LEFT JOIN {site} AS si ON si.id = st.site_id
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [round_ids, resident_ids])
+        return [dict(zip(_SAMPLED, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _where(s: dict) -> str:
@@ -301,7 +348,7 @@ def _tubes(
     }  # fmt: skip
     # Counted after the lock: swabs another device added a moment ago are included.
     counts = dict(
-        Sample.objects.filter(tube_id__in=[t["pk"] for t in found.values()])
+        Sample.objects.filter(tube__pk__any=[t["pk"] for t in found.values()])
         .values("tube_id")
         .annotate(n=Count("id"))
         .values_list("tube_id", "n")
