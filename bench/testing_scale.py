@@ -20,8 +20,10 @@ runs of each, every run on another tube / building / street, in this process thr
 * coverage of a street per building and per community: `selectors.coverage(round, street,
   level)`, and of a community per building.
 
-Prints build times, then a table of median / min / max milliseconds. `--pg-set` changes
-PostgreSQL settings for this session before timing (e.g. `jit=off,random_page_cost=1.1`).
+Prints build times, then a table of median / min / max milliseconds. The timed connection
+has Shequ's own session settings (`SHEQU_PG_SESSION`, by default `jit=off
+random_page_cost=1.1`; `SHEQU_PG_SESSION=` for the server's); `--pg-set` changes more for this
+session before timing (e.g. `work_mem=64MB`).
 `--explain` prints EXPLAIN ANALYZE of the slow SQL statements of each read. `--keep` leaves
 the database for a later `--reuse` run (which skips the build).
 

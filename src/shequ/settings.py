@@ -166,6 +166,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
         "transaction_mode": "IMMEDIATE",
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Session settings for Shequ's queries (short index lookups and grouped counts): no JIT,
+    # whose compile time exceeds what it saves on them, and random reads priced as on SSDs,
+    # so that the planner probes indexes instead of hashing a whole round's samples
+    # (bench/README.md, coverage of a street). Empty: the server's own settings.
+    PG_SESSION = env_str("SHEQU_PG_SESSION", "jit=off random_page_cost=1.1")
+    if PG_SESSION.strip():
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(
+            f"-c {item}" for item in PG_SESSION.split()
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- users and login ------------------------------------------------------------------------
