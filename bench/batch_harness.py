@@ -15,6 +15,7 @@ timing starts), and the report says so; `spread=False` keeps the kernel's placem
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import json
 import multiprocessing as mp
@@ -36,6 +37,49 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 # In SQLite's CREATE statements: a foreign key clause; an index's name and table.
 _REFERENCES = r' REFERENCES "[^"]+" \("id"\)( DEFERRABLE INITIALLY DEFERRED)?'
 _INDEX = r'INDEX "([^"]+)" ON "[^"]+"'
+
+
+# --- the command line ----------------------------------------------------------------------
+
+
+def common_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options both ingest benchmarks take (and the hidden ones of the per-database run)."""
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--workers", type=int, default=2, help="granian worker processes")
+    parser.add_argument(
+        "--no-spread", action="store_true",
+        help="leave the clients' connections where the kernel puts them (see batch_harness)",
+    )  # fmt: skip
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--one", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+
+
+def run_databases(
+    args: argparse.Namespace, script: str, run_one: Callable[[argparse.Namespace, str], dict]
+) -> list[dict[str, Any]] | None:
+    """With `--one DATABASE`: run that database here (Django is set up once per process),
+    write the result to `--out` and answer None. Otherwise run this script again once per
+    database asked for, each in its own process, and answer their results."""
+    if args.one:
+        Path(args.out).write_text(json.dumps(run_one(args, args.one)))
+        return None
+    databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
+    results = []
+    for database in databases:
+        with tempfile.NamedTemporaryFile(suffix=".json") as out:
+            load = os.getloadavg()
+            print(
+                f"{database}: load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
+                f"before the run",
+                flush=True,
+            )
+            cmd = [sys.executable, script, *sys.argv[1:], "--one", database, "--out", out.name]
+            subprocess.run(cmd, check=True)  # noqa: S603 - our own interpreter and script
+            results.append(json.loads(Path(out.name).read_text()))
+    return results
 
 
 # --- the database ----------------------------------------------------------------------------
@@ -84,6 +128,30 @@ def database_pids(database: str, pg_db: str) -> list[int]:
             [pg_db],
         ).fetchall()
     return [r[0] for r in rows]
+
+
+def buildings_and_households(compounds: list[Any], buildings: int, rooms: int) -> tuple[list, list]:  # type: ignore[type-arg]
+    """`buildings` buildings in each compound, `rooms` households in each building."""
+    from shequ.places.models import Place, PlaceKind
+    from shequ.places.services import places_insert
+
+    made = places_insert(
+        [
+            Place(kind=PlaceKind.BUILDING, parent=k, code=f"{k.code}-{b}", name=f"{b + 1}号楼")
+            for k in compounds
+            for b in range(buildings)
+        ]
+    )
+    households = places_insert(
+        [
+            Place(
+                kind=PlaceKind.HOUSEHOLD, parent=b, code=f"{b.code}-{r + 101}", name=f"{r + 101}室"
+            )
+            for b in made
+            for r in range(rooms)
+        ]
+    )
+    return made, households
 
 
 # --- the server ------------------------------------------------------------------------------
@@ -310,6 +378,90 @@ def send(
         "served_by": served_by,
         "spread": spread,
     }
+
+
+def serve_and_send(
+    database: str,
+    pg_db: str,
+    bodies: list[bytes],
+    *,
+    path: str,
+    secret: str,
+    clients: int,
+    workers: int,
+    threads: int | None = None,
+    spread: bool = True,
+) -> dict[str, Any]:
+    """Start granian, send the bodies (`send`), stop it: what `send` measured, plus the CPU
+    of each worker and of the PostgreSQL backends during the send, the server's peak RSS and
+    the load average before and after."""
+    from django.db import connection
+
+    connection.close()
+    server, port = start_server(dict(os.environ), workers, threads)
+    try:
+        load = os.getloadavg()
+        app = process_tree(server.pid)
+        worker_pids = sorted(p for p in app if p != server.pid)
+        before = {p: cpu_seconds([p]) for p in app}
+        # PostgreSQL backends of the bench database come and go (CONN_MAX_AGE): each one's
+        # CPU time as last seen (polled every second; a backend's CPU before the send is the
+        # health check's, a few queries).
+        backends: dict[int, float] = {}
+
+        def poll() -> None:
+            for pid in database_pids(database, pg_db):
+                backends[pid] = max(backends.get(pid, 0.0), cpu_seconds([pid]))
+
+        sent = send(
+            bodies, path=path, clients=clients, port=port, secret=secret,
+            workers=worker_pids, spread=spread, poll=poll,
+        )  # fmt: skip
+        each = {p: cpu_seconds([p]) - c for p, c in before.items()}
+        rss = peak_rss_mb(process_tree(server.pid))
+        return {
+            **sent,
+            "load_before": load,
+            "load_after": os.getloadavg(),
+            "app_cpu_s": sum(each.values()),
+            "worker_cpu_s": [each[p] for p in worker_pids],
+            "db_cpu_s": sum(backends.values()),
+            "server_rss_mb": rss,
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def report(results: list[dict[str, Any]], noun: str) -> str:
+    """The results as a Markdown table (`noun`: the key of the count, e.g. "passages")."""
+    lines = [
+        f"| database | {noun} | seconds | {noun}/s | p50 batch | p95 batch | max batch "
+        "| server peak RSS | raw baseline rows/s | API / baseline |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        name = {"sqlite": "SQLite (WAL)", "postgres": "PostgreSQL"}[r["database"]]
+        base = " / ".join(f"{v:,.0f} ({k})" for k, v in r["baseline"].items())
+        ratio = " / ".join(f"{r['rate'] / v:.2f}" for v in r["baseline"].values())
+        lines.append(
+            f"| {name} | {r[noun]:,} | {r['seconds']:.1f} | {r['rate']:,.0f} "
+            f"| {r['p50_ms']:.0f} ms | {r['p95_ms']:.0f} ms | {r['max_ms']:.0f} ms "
+            f"| {r['server_rss_mb']:.0f} MB | {base} | {ratio} |"
+        )
+    return "\n".join(lines)
+
+
+def cpu_line(r: dict[str, Any], count: int, noun: str) -> str:
+    cpu = r["app_cpu_s"] + r["db_cpu_s"]
+    return (
+        f"{r['database']}: CPU used during the send: server {r['app_cpu_s']:.1f} s (workers "
+        + " + ".join(f"{c:.1f}" for c in r["worker_cpu_s"])
+        + ")"
+        + (f" + PostgreSQL backends {r['db_cpu_s']:.1f} s" if r["db_cpu_s"] else "")
+        + f" = {1000 * cpu / count:.3f} ms per {noun} ({count / cpu:,.0f} per CPU-second); "
+        f"the clients {r['client_cpu_s']:.1f} s"
+    )
 
 
 def placement(sent: dict[str, Any]) -> str:

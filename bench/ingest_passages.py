@@ -32,16 +32,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
-import batch_harness as h
+import batch_harness as harness
 
 PG_DB = "shequ_bench_ingest"
 PATH = "/api/v1/checkpoints/passages:batch"
@@ -95,25 +91,7 @@ def seed(seed_value: int) -> dict:  # type: ignore[type-arg]
                 for c in range(COMPOUNDS)
             ]
         )
-        buildings = places_insert(
-            [
-                Place(kind=PlaceKind.BUILDING, parent=k, code=f"{k.code}-{b}", name=f"{b + 1}号楼")
-                for k in compounds
-                for b in range(BUILDINGS)
-            ]
-        )
-        households = places_insert(
-            [
-                Place(
-                    kind=PlaceKind.HOUSEHOLD,
-                    parent=b,
-                    code=f"{b.code}-{r + 101}",
-                    name=f"{r + 101}室",
-                )
-                for b in buildings
-                for r in range(ROOMS)
-            ]
-        )
+        _buildings, households = harness.buildings_and_households(compounds, BUILDINGS, ROOMS)
         residents = []
         n = 0
         for h in households:
@@ -269,46 +247,22 @@ def make_bodies(world: dict, n: int, batch: int, seed_value: int) -> list[bytes]
 
 
 def run_one(args: argparse.Namespace, database: str) -> dict:  # type: ignore[type-arg]
-    tmp = h.scratch_environment(database, PG_DB, "shequ-ingest-")
-    server = None
+    tmp = harness.scratch_environment(database, PG_DB, "shequ-ingest-")
     try:
         t = time.perf_counter()
         world = seed(args.seed)
         bodies = make_bodies(world, args.passages, args.batch, args.seed)
         prepared = time.perf_counter() - t
-        from django.db import connection
-
-        connection.close()
-        server, port = h.start_server(dict(os.environ), args.workers, args.blocking_threads)
-        load = os.getloadavg()
-        app = h.process_tree(server.pid)
-        workers = sorted(p for p in app if p != server.pid)
-        before = {p: h.cpu_seconds([p]) for p in app}
-        # PostgreSQL backends of the bench database come and go (CONN_MAX_AGE): each one's CPU
-        # time as last seen (polled every second; a backend's CPU before the send is the
-        # health check's, a few queries).
-        backends: dict[int, float] = {}
-
-        def poll() -> None:
-            for pid in h.database_pids(database, PG_DB):
-                backends[pid] = max(backends.get(pid, 0.0), h.cpu_seconds([pid]))
-
-        sent = h.send(
-            bodies, path=PATH, clients=args.clients, port=port, secret=world["secret"],
-            workers=workers, spread=not args.no_spread, poll=poll,
+        sent = harness.serve_and_send(
+            database, PG_DB, bodies, path=PATH, secret=world["secret"], clients=args.clients,
+            workers=args.workers, threads=args.blocking_threads, spread=not args.no_spread,
         )  # fmt: skip
-        each = {p: h.cpu_seconds([p]) - c for p, c in before.items()}
-        rss = h.peak_rss_mb(h.process_tree(server.pid))
-        load_after = os.getloadavg()
-        server.terminate()
-        server.wait(timeout=30)
-        server = None
         del bodies
         from shequ.checkpoints.ingest import FIELDS
         from shequ.checkpoints.models import Passage
 
         rows = Passage.objects.count()
-        raw = h.raw_baseline(database, PG_DB, Passage, FIELDS, args.batch)
+        raw = harness.raw_baseline(database, PG_DB, Passage, FIELDS, args.batch)
         return {
             "database": database,
             "passages": args.passages,
@@ -318,77 +272,26 @@ def run_one(args: argparse.Namespace, database: str) -> dict:  # type: ignore[ty
             "residents": world["residents"],
             "households": world["households"],
             "prepare_s": prepared,
-            "load_before": load,
-            "load_after": load_after,
-            "app_cpu_s": sum(each.values()),
-            "worker_cpu_s": [each[p] for p in workers],
-            "db_cpu_s": sum(backends.values()),
             "rows": rows,
             "rate": args.passages / sent["seconds"],
-            "server_rss_mb": rss,
             "baseline": raw,
             **sent,
         }
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        h.drop_environment(database, PG_DB, tmp)
-
-
-def report(results: list[dict]) -> str:  # type: ignore[type-arg]
-    lines = [
-        "| database | passages | seconds | passages/s | p50 batch | p95 batch | max batch "
-        "| server peak RSS | raw baseline rows/s | API / baseline |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for r in results:
-        name = {"sqlite": "SQLite (WAL)", "postgres": "PostgreSQL"}[r["database"]]
-        base = " / ".join(f"{v:,.0f} ({k})" for k, v in r["baseline"].items())
-        ratio = " / ".join(f"{r['rate'] / v:.2f}" for v in r["baseline"].values())
-        lines.append(
-            f"| {name} | {r['passages']:,} | {r['seconds']:.1f} | {r['rate']:,.0f} "
-            f"| {r['p50_ms']:.0f} ms | {r['p95_ms']:.0f} ms | {r['max_ms']:.0f} ms "
-            f"| {r['server_rss_mb']:.0f} MB | {base} | {ratio} |"
-        )
-    return "\n".join(lines)
+        harness.drop_environment(database, PG_DB, tmp)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--passages", type=int, default=1_000_000)
-    parser.add_argument("--batch", type=int, default=500)
-    parser.add_argument("--clients", type=int, default=2)
-    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--workers", type=int, default=2, help="granian worker processes")
     parser.add_argument("--blocking-threads", type=int, default=None, help="granian, per worker")
-    parser.add_argument(
-        "--no-spread", action="store_true",
-        help="leave the clients' connections where the kernel puts them (see batch_harness)",
-    )  # fmt: skip
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--one", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
-    parser.add_argument("--out", help=argparse.SUPPRESS)
+    harness.common_arguments(parser)
     args = parser.parse_args()
-    if args.one:  # one database, in a process of its own (Django is set up once per process)
-        result = run_one(args, args.one)
-        Path(args.out).write_text(json.dumps(result))
+    results = harness.run_databases(args, __file__, run_one)
+    if results is None:
         return 0
-
-    databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
-    results = []
-    for database in databases:
-        with tempfile.NamedTemporaryFile(suffix=".json") as out:
-            load = os.getloadavg()
-            print(
-                f"{database}: load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
-                f"before the run",
-                flush=True,
-            )
-            cmd = [sys.executable, __file__, *sys.argv[1:], "--one", database, "--out", out.name]
-            subprocess.run(cmd, check=True)  # noqa: S603 - our own interpreter and script
-            r = json.loads(Path(out.name).read_text())
-        results.append(r)
+    for r in results:
+        database = r["database"]
         la = r["load_before"]
         print(
             f"{database}: {r['households']:,} households, {r['residents']:,} residents; "
@@ -401,20 +304,13 @@ def main() -> int:
             f"{r['clients']} clients, {r['workers']} granian worker(s): {r['seconds']:.2f} s, "
             f"{r['rate']:,.0f} passages/s; batch p50 {r['p50_ms']:.0f} ms, p95 "
             f"{r['p95_ms']:.0f} ms, max {r['max_ms']:.0f} ms; answers {r['counts']}; rows "
-            f"{r['rows']:,}; {h.placement(r)}",
+            f"{r['rows']:,}; {harness.placement(r)}",
             flush=True,
         )
         la = r["load_after"]
-        cpu = r["app_cpu_s"] + r["db_cpu_s"]
         print(
-            f"{database}: CPU used during the send: server {r['app_cpu_s']:.1f} s (workers "
-            + " + ".join(f"{c:.1f}" for c in r["worker_cpu_s"])
-            + ")"
-            + (f" + PostgreSQL backends {r['db_cpu_s']:.1f} s" if r["db_cpu_s"] else "")
-            + f" = {1000 * cpu / r['passages']:.3f} ms per passage "
-            f"({r['passages'] / cpu:,.0f} passages per CPU-second); the clients "
-            f"{r['client_cpu_s']:.1f} s; load average after "
-            f"{la[0]:.2f} {la[1]:.2f} {la[2]:.2f}",
+            harness.cpu_line(r, r["passages"], "passage")
+            + f"; load average after {la[0]:.2f} {la[1]:.2f} {la[2]:.2f}",
             flush=True,
         )
         ok = r["rows"] == r["passages"] and r["counts"] == {"created": r["passages"]}
@@ -426,7 +322,7 @@ def main() -> int:
                 flush=True,
             )
     print()
-    print(report(results))
+    print(harness.report(results, "passages"))
     return 0
 
 

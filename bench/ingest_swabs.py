@@ -33,16 +33,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
-import batch_harness as h
+import batch_harness as harness
 
 PG_DB = "shequ_bench_swabs"
 PATH = "/api/v1/testing/swabs:batch"
@@ -107,24 +103,8 @@ def seed(n: int, stations: int, seed_value: int) -> dict:  # type: ignore[type-a
                 for g in grids
             ]
         )
-        buildings = places_insert(
-            [
-                Place(kind=PlaceKind.BUILDING, parent=k, code=f"{k.code}-{b}", name=f"{b + 1}号楼")
-                for k in compounds
-                for b in range(buildings_per_community)
-            ]
-        )
-        households = places_insert(
-            [
-                Place(
-                    kind=PlaceKind.HOUSEHOLD,
-                    parent=b,
-                    code=f"{b.code}-{r + 101}",
-                    name=f"{r + 101}室",
-                )
-                for b in buildings
-                for r in range(HOUSEHOLDS_PER_BUILDING)
-            ]
+        _buildings, households = harness.buildings_and_households(
+            compounds, buildings_per_community, HOUSEHOLDS_PER_BUILDING
         )
         # Residents as the model writes them (insert_rows encrypts through the fields); the
         # blind indexes computed here, as BlindIndexField would.
@@ -308,8 +288,7 @@ def make_bodies(world: dict, batch: int, seed_value: int) -> tuple[list[bytes], 
 
 
 def run_one(args: argparse.Namespace, database: str) -> dict:  # type: ignore[type-arg]
-    tmp = h.scratch_environment(database, PG_DB, "shequ-swabs-")
-    server = None
+    tmp = harness.scratch_environment(database, PG_DB, "shequ-swabs-")
     try:
         t = time.perf_counter()
         # One resident per swab, plus the few in hospital who are not swabbed.
@@ -317,29 +296,10 @@ def run_one(args: argparse.Namespace, database: str) -> dict:  # type: ignore[ty
         bodies, items = make_bodies(world, args.batch, args.seed)
         swabs = sum(1 for _pk, _c, s in world["people"] if s != "hospital")
         prepared = time.perf_counter() - t
-        from django.db import connection
-
-        connection.close()
-        server, port = h.start_server(dict(os.environ), args.workers)
-        load = os.getloadavg()
-        app = h.process_tree(server.pid)
-        workers = sorted(p for p in app if p != server.pid)
-        before = {p: h.cpu_seconds([p]) for p in app}
-        backends: dict[int, float] = {}
-
-        def poll() -> None:
-            for pid in h.database_pids(database, PG_DB):
-                backends[pid] = max(backends.get(pid, 0.0), h.cpu_seconds([pid]))
-
-        sent = h.send(
-            bodies, path=PATH, clients=args.clients, port=port, secret=world["secret"],
-            workers=workers, spread=not args.no_spread, poll=poll,
+        sent = harness.serve_and_send(
+            database, PG_DB, bodies, path=PATH, secret=world["secret"], clients=args.clients,
+            workers=args.workers, spread=not args.no_spread,
         )  # fmt: skip
-        each = {p: h.cpu_seconds([p]) - c for p, c in before.items()}
-        rss = h.peak_rss_mb(h.process_tree(server.pid))
-        server.terminate()
-        server.wait(timeout=30)
-        server = None
         del bodies
         from shequ.testing.ingest import FIELDS
         from shequ.testing.models import Sample, Tube
@@ -348,7 +308,7 @@ def run_one(args: argparse.Namespace, database: str) -> dict:  # type: ignore[ty
         rows = Sample.objects.filter(round_id=this_round).count()
         tubes = Tube.objects.filter(round_id=this_round).count()
         open_tubes = Tube.objects.filter(round_id=this_round, status="open").count()
-        raw = h.raw_baseline(
+        raw = harness.raw_baseline(
             database, PG_DB, Sample, FIELDS, args.batch, rows_of=("round_id", this_round)
         )
         return {
@@ -362,73 +322,28 @@ def run_one(args: argparse.Namespace, database: str) -> dict:  # type: ignore[ty
             "residents": world["residents"],
             "households": world["households"],
             "prepare_s": prepared,
-            "load_before": load,
-            "load_after": os.getloadavg(),
-            "app_cpu_s": sum(each.values()),
-            "worker_cpu_s": [each[p] for p in workers],
-            "db_cpu_s": sum(backends.values()),
             "rows": rows,
             "tubes": tubes,
             "open_tubes": open_tubes,
             "rate": swabs / sent["seconds"],
-            "server_rss_mb": rss,
             "baseline": raw,
             **sent,
         }
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        h.drop_environment(database, PG_DB, tmp)
-
-
-def report(results: list[dict]) -> str:  # type: ignore[type-arg]
-    lines = [
-        "| database | swabs | seconds | swabs/s | p50 batch | p95 batch | max batch "
-        "| server peak RSS | raw baseline rows/s | API / baseline |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for r in results:
-        name = {"sqlite": "SQLite (WAL)", "postgres": "PostgreSQL"}[r["database"]]
-        base = " / ".join(f"{v:,.0f} ({k})" for k, v in r["baseline"].items())
-        ratio = " / ".join(f"{r['rate'] / v:.2f}" for v in r["baseline"].values())
-        lines.append(
-            f"| {name} | {r['swabs']:,} | {r['seconds']:.1f} | {r['rate']:,.0f} "
-            f"| {r['p50_ms']:.0f} ms | {r['p95_ms']:.0f} ms | {r['max_ms']:.0f} ms "
-            f"| {r['server_rss_mb']:.0f} MB | {base} | {ratio} |"
-        )
-    return "\n".join(lines)
+        harness.drop_environment(database, PG_DB, tmp)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--swabs", type=int, default=200_000)
-    parser.add_argument("--batch", type=int, default=500)
-    parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--stations", type=int, default=40)
-    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--workers", type=int, default=2, help="granian worker processes")
-    parser.add_argument(
-        "--no-spread", action="store_true",
-        help="leave the clients' connections where the kernel puts them (see batch_harness)",
-    )  # fmt: skip
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--one", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
-    parser.add_argument("--out", help=argparse.SUPPRESS)
+    harness.common_arguments(parser)
     args = parser.parse_args()
-    if args.one:  # one database, in a process of its own (Django is set up once per process)
-        result = run_one(args, args.one)
-        Path(args.out).write_text(json.dumps(result))
+    results = harness.run_databases(args, __file__, run_one)
+    if results is None:
         return 0
-
-    databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
-    results = []
-    for database in databases:
-        with tempfile.NamedTemporaryFile(suffix=".json") as out:
-            cmd = [sys.executable, __file__, *sys.argv[1:], "--one", database, "--out", out.name]
-            subprocess.run(cmd, check=True)  # noqa: S603 - this script, again
-            r = json.loads(Path(out.name).read_text())
-        results.append(r)
+    for r in results:
+        database = r["database"]
         la, lb = r["load_before"], r["load_after"]
         print(
             f"{database}: {r['households']:,} households, {r['residents']:,} residents, "
@@ -443,19 +358,10 @@ def main() -> int:
             f"{r['workers']} granian worker(s): {r['seconds']:.2f} s, {r['rate']:,.0f} swabs/s; "
             f"batch p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, max {r['max_ms']:.0f} "
             f"ms; answers {r['counts']}; rows {r['rows']:,}; tubes {r['tubes']:,} "
-            f"({r['open_tubes']} open); {h.placement(r)}",
+            f"({r['open_tubes']} open); {harness.placement(r)}",
             flush=True,
         )
-        cpu = r["app_cpu_s"] + r["db_cpu_s"]
-        print(
-            f"{database}: CPU used during the send: server {r['app_cpu_s']:.1f} s (workers "
-            + " + ".join(f"{c:.1f}" for c in r["worker_cpu_s"])
-            + ")"
-            + (f" + PostgreSQL backends {r['db_cpu_s']:.1f} s" if r["db_cpu_s"] else "")
-            + f" = {1000 * cpu / r['swabs']:.3f} ms per swab; the clients "
-            f"{r['client_cpu_s']:.1f} s",
-            flush=True,
-        )
+        print(harness.cpu_line(r, r["swabs"], "swab"), flush=True)
         ok = r["rows"] == r["swabs"] and r["counts"] == {"created": r["items"]}
         ok = ok and r["open_tubes"] == 0
         print(f"{database}: check rows == swabs, all created, no tube left open: "
@@ -467,7 +373,7 @@ def main() -> int:
                 flush=True,
             )
     print()
-    print(report(results))
+    print(harness.report(results, "swabs"))
     return 0
 
 
