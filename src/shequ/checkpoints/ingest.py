@@ -369,8 +369,9 @@ COL = {name: n for n, name in enumerate(FIELDS)}
 def passages_batch(*, actor: User, items: Sequence[Any]) -> list[PassageResult]:
     """Record up to 1,000 passages, each once per client UUID: a result per item, in order.
 
-    Checking the items and reading their QR codes needs no database, so it happens before the
-    transaction (on SQLite the write lock is taken at its start); the rest is one transaction.
+    Checking the items, reading their QR codes and loading what the decisions need happen
+    before the transaction (on SQLite the write lock is taken at its start); finding resends,
+    deciding, inserting and alerting are one transaction.
     """
     if len(items) > MAX_BATCH:
         raise ValidationError({"items": _("Send at most %d items per batch.") % MAX_BATCH})
@@ -395,6 +396,11 @@ def passages_batch(*, actor: User, items: Sequence[Any]) -> list[PassageResult]:
         first[item.client_uuid] = n
         parsed.append((n, item))
     tokens = {i.pass_code: read_pass_token(i.pass_code) for _n, i in parsed if i.pass_code}
+    # What the decisions read (gates, rules, passes, residents, zones, earlier exits) is read
+    # before the transaction too: on SQLite a writing transaction holds the database's one
+    # write lock, which the other workers wait for. A passage recorded by another device in
+    # between is not seen by the exit quota, as under PostgreSQL's READ COMMITTED.
+    batch = _Batch(actor, [i for _n, i in parsed], tokens) if parsed else None
 
     with transaction.atomic():
         # Already recorded (a resend): answer with the first recording's decision.
@@ -408,8 +414,8 @@ def passages_batch(*, actor: User, items: Sequence[Any]) -> list[PassageResult]:
         for n, i in parsed:
             if i.client_uuid in earlier:
                 _answer_duplicate(results[n], earlier[i.client_uuid])
-        if fresh:
-            _record(actor, now, fresh, results, tokens)
+        if fresh and batch is not None:
+            _record(actor, now, fresh, results, batch)
     for n, m in repeats:
         results[n] = PassageResult(**{**results[m].__dict__, "reasons": list(results[m].reasons)})
         if results[n].status == CREATED:
@@ -422,9 +428,8 @@ def _record(
     now: dt.datetime,
     fresh: list[tuple[int, _Item]],
     results: list[PassageResult],
-    tokens: dict[str, tuple[int, int] | None],
+    batch: _Batch,
 ) -> None:
-    batch = _Batch(actor, [i for _n, i in fresh], tokens)
     in_batch = {i.client_uuid for _n, i in fresh}
     rows: list[tuple[int, list[Any]]] = []
     later: list[tuple[int, list[Any], uuid.UUID]] = []  # corrections of items in this batch
