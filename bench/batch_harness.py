@@ -250,11 +250,15 @@ def _serving_worker(server_port: int, client_port: int, workers: list[int]) -> i
         return None
     for pid in workers:
         try:
-            for fd in Path(f"/proc/{pid}/fd").iterdir():
-                if os.readlink(fd) == f"socket:[{inode}]":
-                    return pid
+            fds = list(Path(f"/proc/{pid}/fd").iterdir())
         except OSError:
             continue
+        for fd in fds:
+            try:
+                if os.readlink(fd) == f"socket:[{inode}]":
+                    return pid
+            except OSError:  # closed while we looked
+                continue
     return None
 
 
