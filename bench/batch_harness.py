@@ -468,6 +468,15 @@ def cpu_line(r: dict[str, Any], count: int, noun: str) -> str:
     )
 
 
+def baseline_lines(r: dict[str, Any]) -> list[str]:
+    """One line per raw baseline: its rows/s and the API's rate against it."""
+    return [
+        f"{r['database']}: raw baseline ({label}): {rate:,.0f} rows/s; API / baseline "
+        f"{r['rate'] / rate:.2f}"
+        for label, rate in r["baseline"].items()
+    ]
+
+
 def placement(sent: dict[str, Any]) -> str:
     """How the clients' connections sat on the workers, in words."""
     workers = ", ".join(f"client {n + 1} → worker {w + 1}" for n, w in enumerate(sent["served_by"]))

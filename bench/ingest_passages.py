@@ -315,12 +315,7 @@ def main() -> int:
         )
         ok = r["rows"] == r["passages"] and r["counts"] == {"created": r["passages"]}
         print(f"{database}: check rows == sent and all created: {'OK' if ok else 'FAILED'}")
-        for label, rate in r["baseline"].items():
-            print(
-                f"{database}: raw baseline ({label}): {rate:,.0f} rows/s; API / baseline "
-                f"{r['rate'] / rate:.2f}",
-                flush=True,
-            )
+        print("\n".join(harness.baseline_lines(r)), flush=True)
     print()
     print(harness.report(results, "passages"))
     return 0

@@ -366,12 +366,7 @@ def main() -> int:
         ok = ok and r["open_tubes"] == 0
         print(f"{database}: check rows == swabs, all created, no tube left open: "
               f"{'OK' if ok else 'FAILED'}")  # fmt: skip
-        for label, rate in r["baseline"].items():
-            print(
-                f"{database}: raw baseline ({label}): {rate:,.0f} rows/s; API / baseline "
-                f"{r['rate'] / rate:.2f}",
-                flush=True,
-            )
+        print("\n".join(harness.baseline_lines(r)), flush=True)
     print()
     print(harness.report(results, "swabs"))
     return 0

@@ -213,7 +213,7 @@ class _Batch:
         households = {r["household_id"] for r in self.residents.values()}
         self.passes: dict[int, dict[str, Any]] = {}
         if (pass_ids or households) and communities:
-            wanted = Q(pk__any=list(pass_ids)) if pass_ids else Q(pk__in=[])
+            wanted = Q(pk__any=list(pass_ids))  # an empty list drops out of the OR
             if households:
                 wanted |= Q(household__pk__any=list(households))
             found = EntryPass.objects.filter(wanted, community__pk__any=list(communities))

@@ -235,8 +235,10 @@ def insert_new_rows(
     """INSERT `rows`, skipping any whose unique `key` column is already taken (also by a
     concurrent transaction): {key value: new primary key} for the rows that went in.
 
-    `ON CONFLICT DO NOTHING RETURNING` works the same on PostgreSQL and SQLite (≥ 3.35), so
-    two devices sending the same client UUID at once get one row, without an error.
+    On SQLite (≥ 3.35) one `INSERT … ON CONFLICT DO NOTHING RETURNING` per chunk; on
+    PostgreSQL a COPY, falling back to that INSERT only when a key turns out to be taken
+    (`_insert_new_rows_postgresql`). Either way two devices sending the same client UUID at
+    once get one row, without an error.
     """
     if not rows:
         return {}
@@ -275,15 +277,19 @@ class AnyOf(In):
 
     lookup_name = "any"
 
-    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        if not self.rhs_is_direct_value():
-            return super().as_sql(compiler, connection)
+    def _values(self, connection: Any) -> list[Any]:
+        """The list's values (None left out, as `__in` does), prepared for the database."""
         field = self.lhs.output_field
-        values = [
+        return [
             field.get_db_prep_value(v, connection, prepared=False)
             for v in self.rhs
             if v is not None
         ]
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        if not self.rhs_is_direct_value():
+            return super().as_sql(compiler, connection)
+        values = self._values(connection)
         if not values:
             # Like `__in`: matches nothing, so the condition drops out of an OR (an empty
             # array there would keep PostgreSQL from using the other side's index).
@@ -296,12 +302,7 @@ class AnyOf(In):
         # statement stays short, and SQLite still looks each value up in the column's index.
         if not self.rhs_is_direct_value():
             return super().as_sql(compiler, connection)
-        field = self.lhs.output_field
-        values = [
-            field.get_db_prep_value(v, connection, prepared=False)
-            for v in self.rhs
-            if v is not None
-        ]
+        values = self._values(connection)
         if not values or not all(type(v) in (str, int) for v in values):
             return super().as_sql(compiler, connection)  # none: In knows it matches nothing
         lhs, lhs_params = self.process_lhs(compiler, connection)
