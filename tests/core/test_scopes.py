@@ -71,3 +71,12 @@ def test_the_admin_cannot_reshape_the_place_tree(admin_client, city):
     page = admin_client.get(f"/admin/places/place/{city.ka.pk}/change/").content.decode()
     assert 'name="parent"' not in page
     assert admin_client.get("/admin/core/auditevent/add/").status_code == 403
+
+
+def test_covers_all_needs_every_place_not_just_one(personas, city):
+    staff_a = scope_for(personas.staff_a)
+    assert staff_a.covers_all([city.ka, city.ka1])
+    assert not staff_a.covers_all([city.ka, city.kb])  # one of the two is B's
+    assert not staff_a.covers_all([city.s1])  # the street around A is not A's
+    assert not staff_a.covers_all([])  # nothing to cover is not "all covered"
+    assert scope_for(personas.street).covers_all(iter([city.a, city.ka1]))

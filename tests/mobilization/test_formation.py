@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from shequ.cli import app
 from shequ.core.errors import PermissionDenied, ValidationError
-from shequ.mobilization import formation, services
+from shequ.mobilization import formation, selectors, services
 from shequ.mobilization.models import Enlistment, Rank, Team, TeamMember
 from tests.mobilization.conftest import make_staff
 
@@ -95,6 +95,19 @@ def test_only_the_hq_or_district_forms_teams(personas, mob, pool):
         formation.team_draft_create(
             actor=personas.staff_a, order=mob.order, rules=formation.rules_from()
         )
+
+
+def test_a_district_neither_forms_teams_for_nor_closes_a_city_wide_order(personas, mob, pool):
+    # The order spans the city: acting on it as a whole takes the city. D1's officer only
+    # reads their part of it (the board's rows of D1's streets).
+    with pytest.raises(PermissionDenied):
+        formation.team_draft_create(
+            actor=personas.district, order=mob.order, rules=formation.rules_from()
+        )
+    with pytest.raises(PermissionDenied):
+        services.order_close(actor=personas.district, order=mob.order)
+    rows = selectors.board(personas.district, order=mob.order, level="street").rows
+    assert {r.place.code for r in rows} == {"S1", "S2"}  # not S3 of the other district
 
 
 def test_the_pages_preview_and_confirm(personas, mob, pool, login):

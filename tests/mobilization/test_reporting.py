@@ -172,3 +172,13 @@ def test_moving_people_between_communities_keeps_history(personas, city, mob):
     assert places[0].ends_at is not None
     assert places[1].ends_at is None
     assert AuditEvent.objects.filter(action="mobilization.enlistment.move").count() == 1
+
+
+def test_a_move_taking_anyone_from_outside_ones_places_moves_nobody(personas, city, mob):
+    a = services.report_in(actor=personas.hq, enlistment=mob.e["甲一"])
+    b = services.report_in(actor=personas.hq, enlistment=mob.e["乙一"])
+    # S1's officer covers A (and the destination) but not B, where 乙一 is on duty.
+    with pytest.raises(PermissionDenied):
+        services.redistribute(actor=personas.street, enlistments=[a, b], to_community=city.a)
+    assert Enlistment.objects.get(pk=b.pk).community == city.b
+    assert not AuditEvent.objects.filter(action="mobilization.enlistment.move").exists()

@@ -7,6 +7,7 @@ path starts with it. Every selector narrows its queryset with `scope_for(user).q
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +47,14 @@ class Scope:
 
     def covers(self, place: Any) -> bool:
         return any(place.path.startswith(path) for path in self.paths)
+
+    def covers_all(self, places: Iterable[Any]) -> bool:
+        """Whether every one of `places` lies in scope: the test for an action on an object
+        that spans several places (finishing a round, moving people between communities).
+        "Any of its places is mine" would let one community act for a whole street
+        (docs/access.md). An object with no places is refused: there is nothing to cover."""
+        places = list(places)
+        return bool(places) and all(self.covers(place) for place in places)
 
     def place_ids(self) -> QuerySet[Any]:
         place_model = RoleAssignment._meta.get_field("place").related_model

@@ -575,9 +575,11 @@ def redistribute(
     """Move people on duty from one community to another that lacks hands (audited each)."""
     if to_community.kind != PlaceKind.COMMUNITY:
         raise ValidationError({"to_community": _("Move people to a community.")})
-    scope = scope_for(actor, Capability.MANAGE_NEEDS)
-    if not scope.covers(to_community) or any(
-        e.community is None or not scope.covers(e.community) for e in enlistments
+    # A move spans the communities it takes people from and the one it sends them to: the
+    # actor must cover all of them (someone not on duty anywhere has no community to cover).
+    sources = [e.community for e in enlistments]
+    if any(c is None for c in sources) or not scope_for(actor, Capability.MANAGE_NEEDS).covers_all(
+        [to_community, *sources]
     ):
         raise PermissionDenied(_("You must cover both communities to move people between them."))
     not_on_duty = [e.staff.name for e in enlistments if e.state not in ACTIVE_STATES]

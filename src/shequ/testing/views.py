@@ -132,8 +132,10 @@ def _resident_in(request: HttpRequest, round_: Round, resident_id: int) -> Resid
     )
 
 
-def _runs(request: HttpRequest, round_: Round) -> bool:
-    return services.may_run(request.user, round_)
+def _runs_here(request: HttpRequest, place: Place) -> bool:
+    """Whether the page offers the round's work at `place` (door-to-door outcomes, home
+    visits): the part of the round in the user's RUN_TESTING scope, not the whole round."""
+    return scope_for(request.user, Capability.RUN_TESTING).covers(place)
 
 
 # -- rounds and sites ------------------------------------------------------------------------
@@ -260,7 +262,9 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
         "tubes": snapshot.tube_figures(round_, scope),
         "recalls": snapshot.with_counts(list(recalls[:5])),
         "recall_count": recalls.count(),
-        "may_run": _runs(request, round_),
+        # Transfers are per community (the part in scope); finishing takes the whole round.
+        "may_run": services.runs_part_of(request.user, round_),
+        "may_finish": services.runs_round(request.user, round_),
         "may_record": not scope_for(request.user, Capability.RECORD_RESULTS).is_empty,
         "running": round_.status != RoundStatus.FINISHED,
     }
@@ -325,7 +329,9 @@ def missed(request: HttpRequest, round_id: int) -> HttpResponse:
         "round": round_,
         "building": building,
         "outcomes": list(snapshot.OUTCOME_LABELS.items()),
-        "may_run": _runs(request, round_) and round_.status != RoundStatus.FINISHED,
+        "may_run": building is not None
+        and round_.status != RoundStatus.FINISHED
+        and _runs_here(request, building),
     }
     if building is None:
         within, choices = _within(request, round_, scope)
@@ -470,6 +476,7 @@ def home_tasks(request: HttpRequest, round_id: int) -> HttpResponse:
             "building": b,
             "tasks": [],
             "teams": teams_by_community.get(community.pk, []) if community else [],
+            "may_assign": _runs_here(request, b),
         }
     for t in tasks:
         routes[t.building_id]["tasks"].append(t)
@@ -477,7 +484,6 @@ def home_tasks(request: HttpRequest, round_id: int) -> HttpResponse:
         "round": round_,
         "page": page,
         "routes": list(routes.values()),
-        "may_run": _runs(request, round_),
         "filters": "",
     }
     return render(request, "testing/home_tasks.html", context)
