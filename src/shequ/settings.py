@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -242,6 +243,20 @@ API_PAGE_SIZE = env_int("SHEQU_API_PAGE_SIZE", 50)
 PAGE_SIZE = env_int("SHEQU_PAGE_SIZE", 25)
 # Seconds the roster solver may spend on one roster or re-plan (it returns its best by then).
 ROSTER_SECONDS = float(env_str("SHEQU_ROSTER_SECONDS", "5"))
+
+# --- testing --------------------------------------------------------------------------------
+# What a sampling tube's barcode looks like (a regular expression that Python and the station
+# page's JavaScript read alike): by default 8 to 20 letters and digits, hyphens inside. A
+# person's ID number or an entry pass's code is refused whatever it says (testing/barcodes.py).
+TUBE_BARCODE_PATTERN = env_str(
+    "SHEQU_TUBE_BARCODE_PATTERN", r"^[A-Za-z0-9][A-Za-z0-9-]{6,18}[A-Za-z0-9]$"
+)
+try:
+    re.compile(TUBE_BARCODE_PATTERN)
+except re.error as exc:
+    raise ImproperlyConfigured(
+        f"SHEQU_TUBE_BARCODE_PATTERN is no regular expression: {exc}"
+    ) from exc
 
 LOGGING = {
     "version": 1,

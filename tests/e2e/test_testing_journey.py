@@ -26,14 +26,14 @@ def test_scan_ten_into_a_tube_lab_marks_positive_recall_shows_ten(
     phone,
 ) -> None:
     # a10 was sampled a moment ago at the other station of the site.
-    swabs_batch(actor=personas.staff_a, items=[swab(rnd, "S2-1", rnd.a[10], station=rnd.s2)])
+    swabs_batch(actor=personas.staff_a, items=[swab(rnd, "S2-00001", rnd.a[10], station=rnd.s2)])
     _log_in(phone, live_server, "staff_a")
     phone.goto(f"{live_server.url}/testing/")
     phone.click("[data-testid=station]:has-text('1号台')")
     phone.wait_for_selector("[data-testid=st-refreshed][data-fetched]")
     assert phone.get_attribute("[data-testid=st-prompt]", "data-mode") == "tube"
 
-    _scan(phone, "T100")
+    _scan(phone, "T0000100")
     phone.wait_for_selector("[data-testid=st-prompt][data-mode=person]")
     tube = phone.locator("[data-testid=st-tube]")
     assert tube.get_attribute("data-size") == "10"
@@ -51,32 +51,32 @@ def test_scan_ten_into_a_tube_lab_marks_positive_recall_shows_ten(
     phone.wait_for_function(
         "document.querySelectorAll('[data-testid=st-row][data-state=done]').length === 10"
     )
-    t100 = Tube.objects.get(barcode="T100")
+    t100 = Tube.objects.get(barcode="T0000100")
     assert t100.status == TubeStatus.CLOSED
     assert sorted(t100.samples.values_list("resident__name", flat=True)) == sorted(
         f"a{i}" for i in range(10)
     )
 
     # A person already sampled at station 2: the server refuses and says where.
-    _scan(phone, "T101")
+    _scan(phone, "T0000101")
     _scan(phone, str(rnd.a[10].pk))
     phone.wait_for_selector("[data-testid=st-row][data-state=rejected]")
     message = phone.inner_text("[data-testid=st-row-message]")
     assert "2号台" in message
-    assert "S2-1" in message
+    assert "S2-00001" in message
     phone.screenshot(path=str(ARTIFACTS / "testing-station-refused-360.png"), full_page=True)
     # The same person twice on this phone is stopped before it is queued.
     _scan(phone, str(rnd.a[0].pk))
     phone.wait_for_selector("[data-testid=st-toast]:has-text('a0')")
-    assert not Tube.objects.filter(barcode="T101", samples__isnull=False).exists()
+    assert not Tube.objects.filter(barcode="T0000101", samples__isnull=False).exists()
 
-    # The community hands T100 to the lab (交接单 J-1).
+    # The community hands T0000100 to the lab (交接单 J-1).
     services.transfer_create(
         actor=personas.staff_a,
         round_=rnd.round,
         community=rnd.site.community,
         code="J-1",
-        barcodes=["T100"],
+        barcodes=["T0000100"],
     )
 
     lab = phone.context.browser.new_context(viewport={"width": 360, "height": 740})
@@ -89,14 +89,14 @@ def test_scan_ten_into_a_tube_lab_marks_positive_recall_shows_ten(
         lab_page.click("[data-testid=receive]")
         lab_page.wait_for_selector("text=J-1")
         lab_page.select_option("select[name=round]", str(rnd.round.pk))
-        lab_page.fill("input[name=barcode]", "T100")
+        lab_page.fill("input[name=barcode]", "T0000100")
         lab_page.check("input[name=result][value=positive]")
         lab_page.click("[data-testid=result-form] button[type=submit]")
         lab_page.wait_for_url(f"{live_server.url}/testing/lab/")
     finally:
         lab.close()
     recall = Recall.objects.get()
-    assert recall.tube.barcode == "T100"
+    assert recall.tube.barcode == "T0000100"
 
     phone.goto(f"{live_server.url}/testing/rounds/{rnd.round.pk}/")
     phone.screenshot(path=str(ARTIFACTS / "testing-round-360.png"), full_page=True)
@@ -115,7 +115,7 @@ def test_missed_list_one_tap_outcomes_on_a_phone(
     city,
     phone,
 ) -> None:
-    swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T1", r) for r in rnd.a[:8]])
+    swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T0000001", r) for r in rnd.a[:8]])
     _log_in(phone, live_server, "staff_a")
     phone.goto(f"{live_server.url}/testing/rounds/{rnd.round.pk}/missed/")
     phone.click(f"[data-testid=building][href='?building={city.ka1.pk}']")

@@ -19,24 +19,24 @@ def _batch(client, items):  # type: ignore[no-untyped-def]
 
 def test_swab_batch_answers_each_item(personas, rnd, api) -> None:
     client = api(personas.staff_a)
-    first = swab(rnd, "T1", rnd.a[0])
-    answers = _batch(client, [first, swab(rnd, "T1", rnd.b0), {"client_uuid": "x"}])
+    first = swab(rnd, "T0000001", rnd.a[0])
+    answers = _batch(client, [first, swab(rnd, "T0000001", rnd.b0), {"client_uuid": "x"}])
     assert [a["status"] for a in answers] == ["created", "created", "rejected"]
-    assert answers[0]["tube"] == "T1"
+    assert answers[0]["tube"] == "T0000001"
     assert answers[0]["tube_count"] == 1
     assert answers[1]["out_of_scope"] is True  # b0 lives in B: sampled, but flagged
     assert answers[2]["field"] == "client_uuid"
-    again = _batch(client, [first, swab(rnd, "T2", rnd.a[0], station=rnd.s2)])
+    again = _batch(client, [first, swab(rnd, "T0000002", rnd.a[0], station=rnd.s2)])
     assert again[0]["status"] == "duplicate"
     assert again[1]["status"] == "rejected"
     assert "甲小区广场" in again[1]["message"]
-    assert "T1" in again[1]["message"]
+    assert "T0000001" in again[1]["message"]
     assert Sample.objects.count() == 2
 
 
 def test_swab_batch_closes_a_full_tube_and_refuses_more(personas, rnd, api) -> None:
     client = api(personas.staff_a)
-    answers = _batch(client, [swab(rnd, "T1", r) for r in rnd.a[:11]])
+    answers = _batch(client, [swab(rnd, "T0000001", r) for r in rnd.a[:11]])
     assert [a["tube_count"] for a in answers[:10]] == list(range(1, 11))
     assert answers[9]["tube_closed"] is True
     assert answers[10]["status"] == "rejected"
@@ -44,13 +44,13 @@ def test_swab_batch_closes_a_full_tube_and_refuses_more(personas, rnd, api) -> N
 
 
 def test_swab_batch_needs_a_station_one_samples_at(personas, rnd, api) -> None:
-    answers = _batch(api(personas.staff_b), [swab(rnd, "T1", rnd.a[0])])
+    answers = _batch(api(personas.staff_b), [swab(rnd, "T0000001", rnd.a[0])])
     assert answers[0]["status"] == "rejected"
     assert answers[0]["field"] == "station_id"
 
 
 def test_coverage_numbers(personas, rnd, city, api) -> None:
-    _batch(api(personas.staff_a), [swab(rnd, "T1", r) for r in rnd.a[:6]])
+    _batch(api(personas.staff_a), [swab(rnd, "T0000001", r) for r in rnd.a[:6]])
     response = api(personas.street).get(
         f"{API}/rounds/{rnd.round.pk}/coverage", place_id=city.a.pk, level="community"
     )
@@ -67,7 +67,7 @@ def test_coverage_numbers(personas, rnd, city, api) -> None:
 
 
 def test_missed_list_masks_phones_for_roles_without_view_pii(personas, rnd, city, api) -> None:
-    _batch(api(personas.staff_a), [swab(rnd, "T1", r) for r in rnd.a[:8]])
+    _batch(api(personas.staff_a), [swab(rnd, "T0000001", r) for r in rnd.a[:8]])
     url = f"{API}/rounds/{rnd.round.pk}/missed"
     full = api(personas.staff_a).get(url, place_id=city.a.pk).json()
     assert {p["name"] for p in full["items"]} == {"a8", "a9", "a10"}
@@ -79,43 +79,44 @@ def test_missed_list_masks_phones_for_roles_without_view_pii(personas, rnd, city
 
 
 def test_recall_api_lists_the_members(personas, rnd, api) -> None:
-    _batch(api(personas.staff_a), [swab(rnd, "T1", r) for r in rnd.a[:10]])
+    _batch(api(personas.staff_a), [swab(rnd, "T0000001", r) for r in rnd.a[:10]])
     services.transfer_create(
         actor=personas.staff_a,
         round_=rnd.round,
         community=rnd.site.community,
         code="J-1",
-        barcodes=["T1"],
+        barcodes=["T0000001"],
     )
     lab = api(rnd.lab)
     answers = lab.post(
-        f"{API}/rounds/{rnd.round.pk}/results", {"results": [{"tube": "T1", "result": "positive"}]}
+        f"{API}/rounds/{rnd.round.pk}/results",
+        {"results": [{"tube": "T0000001", "result": "positive"}]},
     ).json()
     assert answers[0]["status"] == "recorded"
     assert answers[0]["recall_id"]
     recall = Recall.objects.get()
     assert answers[0]["recall_id"] == recall.pk
     body = api(personas.street).get(f"{API}/recalls/{recall.pk}").json()
-    assert body["tube"] == "T1"
+    assert body["tube"] == "T0000001"
     assert body["kind"] == "positive"
     assert len(body["members"]) == 10
     assert all("*" in m["phone"] and not m["retested"] for m in body["members"])
     # Retest one member in a single tube: the list shows it.
-    _batch(api(personas.staff_a), [swab(rnd, "R1", rnd.a[0])])
+    _batch(api(personas.staff_a), [swab(rnd, "R0000001", rnd.a[0])])
     body = api(personas.staff_a).get(f"{API}/recalls/{recall.pk}").json()
     assert [m["retested"] for m in body["members"]].count(True) == 1
 
 
 def test_another_communitys_round_and_recall_are_404(personas, rnd, city, api) -> None:
-    _batch(api(personas.staff_a), [swab(rnd, "T1", r) for r in rnd.a[:10]])
+    _batch(api(personas.staff_a), [swab(rnd, "T0000001", r) for r in rnd.a[:10]])
     services.transfer_create(
         actor=personas.staff_a,
         round_=rnd.round,
         community=rnd.site.community,
         code="J-1",
-        barcodes=["T1"],
+        barcodes=["T0000001"],
     )
-    services.results_record(actor=rnd.lab, round_=rnd.round, results=[("T1", "positive")])
+    services.results_record(actor=rnd.lab, round_=rnd.round, results=[("T0000001", "positive")])
     recall = Recall.objects.get()
     other = api(personas.staff_b)
     assert other.get(f"{API}/rounds/{rnd.round.pk}").status_code == 404

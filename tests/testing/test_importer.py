@@ -24,18 +24,19 @@ from tests.testing.conftest import swab
 
 @pytest.fixture
 def sent(personas, rnd):  # type: ignore[no-untyped-def]
-    """T1 (a0–a9, full) and T2 (a10), closed and sent to the lab under J-1."""
+    """T0000001 (a0–a9, full) and T0000002 (a10), closed and sent to the lab under J-1."""
     swabs_batch(
         actor=personas.staff_a,
-        items=[swab(rnd, "T1", r) for r in rnd.a[:10]] + [swab(rnd, "T2", rnd.a[10], rnd.s2)],
+        items=[swab(rnd, "T0000001", r) for r in rnd.a[:10]]
+        + [swab(rnd, "T0000002", rnd.a[10], rnd.s2)],
     )
-    services.tube_close(actor=personas.staff_a, tube=Tube.objects.get(barcode="T2"))
+    services.tube_close(actor=personas.staff_a, tube=Tube.objects.get(barcode="T0000002"))
     return services.transfer_create(
         actor=personas.staff_a,
         round_=rnd.round,
         community=rnd.site.community,
         code="J-1",
-        barcodes=["T1", "T2"],
+        barcodes=["T0000001", "T0000002"],
     )
 
 
@@ -69,16 +70,18 @@ def run(actor, rnd, path: Path, **options) -> ImportJob:  # type: ignore[no-unty
 
 
 def test_csv_results_land_and_a_positive_pool_starts_its_recall(rnd, sent, tmp_path) -> None:
-    path = write_csv(tmp_path / "r.csv", [["试管条码", "结果"], ["T1", "阳性"], ["T2", "阴性"]])
+    path = write_csv(
+        tmp_path / "r.csv", [["试管条码", "结果"], ["T0000001", "阳性"], ["T0000002", "阴性"]]
+    )
     job = run(rnd.lab, rnd, path)
     assert job.status == ImportStatus.DONE, job.message
     assert (job.created, job.rejected) == (2, 0)
     assert dict(Tube.objects.values_list("barcode", "result")) == {
-        "T1": "positive",
-        "T2": "negative",
+        "T0000001": "positive",
+        "T0000002": "negative",
     }
     recall = Recall.objects.get()
-    assert recall.tube.barcode == "T1"
+    assert recall.tube.barcode == "T0000001"
     statuses = set(
         Resident.objects.filter(pk__in=[r.pk for r in rnd.a[:10]]).values_list(
             "health_status", flat=True
@@ -87,7 +90,7 @@ def test_csv_results_land_and_a_positive_pool_starts_its_recall(rnd, sent, tmp_p
     assert statuses == {HealthStatus.PENDING_RETEST}
     # The same file again changes nothing.
     again = run(
-        rnd.lab, rnd, write_csv(tmp_path / "r2.csv", [["试管条码", "结果"], ["T1", "阳性"]])
+        rnd.lab, rnd, write_csv(tmp_path / "r2.csv", [["试管条码", "结果"], ["T0000001", "阳性"]])
     )
     assert (again.status, again.created, again.unchanged) == (ImportStatus.DONE, 0, 1)
     assert Recall.objects.count() == 1
@@ -95,13 +98,14 @@ def test_csv_results_land_and_a_positive_pool_starts_its_recall(rnd, sent, tmp_p
 
 def test_xlsx_with_english_headers_and_words(rnd, sent, tmp_path) -> None:
     path = write_xlsx(
-        tmp_path / "r.xlsx", [["Barcode", "Result"], ["T1", "negative"], ["T2", "Invalid"]]
+        tmp_path / "r.xlsx",
+        [["Barcode", "Result"], ["T0000001", "negative"], ["T0000002", "Invalid"]],
     )
     job = run(rnd.lab, rnd, path)
     assert job.status == ImportStatus.DONE, job.message
     assert dict(Tube.objects.values_list("barcode", "result")) == {
-        "T1": "negative",
-        "T2": "invalid",
+        "T0000001": "negative",
+        "T0000002": "invalid",
     }
     assert Recall.objects.get().kind == "invalid"
     assert set(Tube.objects.values_list("status", flat=True)) == {TubeStatus.RESULTED}
@@ -112,11 +116,11 @@ def test_bad_rows_are_reported_with_row_and_reason_and_nothing_lands(rnd, sent, 
         tmp_path / "bad.csv",
         [
             ["试管条码", "结果"],
-            ["T1", "阳性"],  # row 2: good
+            ["T0000001", "阳性"],  # row 2: good
             ["NOPE", "阴性"],  # row 3: no such tube
-            ["T2", "可疑"],  # row 4: not a result
+            ["T0000002", "可疑"],  # row 4: not a result
             ["", "阴性"],  # row 5: no barcode
-            ["T1", "阳性"],  # row 6: the same tube again
+            ["T0000001", "阳性"],  # row 6: the same tube again
         ],
     )
     job = run(rnd.lab, rnd, path)
@@ -132,42 +136,48 @@ def test_bad_rows_are_reported_with_row_and_reason_and_nothing_lands(rnd, sent, 
     assert "6" in errors[(2, "试管条码")]  # "appears again in row 6"
     assert not Tube.objects.exclude(result="").exists()
     assert not Recall.objects.exists()
-    # Skipping invalid rows records the good ones only (T1 was a duplicate: skipped too).
+    # Skipping invalid rows records the good ones only (T0000001 was a duplicate: skipped too).
     job = run(
         rnd.lab,
         rnd,
-        write_csv(tmp_path / "b2.csv", [["试管条码", "结果"], ["T2", "阴性"], ["X", "阴性"]]),
+        write_csv(tmp_path / "b2.csv", [["试管条码", "结果"], ["T0000002", "阴性"], ["X", "阴性"]]),
         skip_invalid=True,
     )
     assert (job.status, job.created, job.rejected) == (ImportStatus.DONE, 1, 1)
-    assert Tube.objects.get(barcode="T2").result == "negative"
+    assert Tube.objects.get(barcode="T0000002").result == "negative"
 
 
 def test_a_result_contradicting_one_already_in_is_refused(rnd, sent, tmp_path) -> None:
-    services.results_record(actor=rnd.lab, round_=rnd.round, results=[("T1", "negative")])
-    job = run(rnd.lab, rnd, write_csv(tmp_path / "c.csv", [["条码", "检测结果"], ["T1", "阳性"]]))
+    services.results_record(actor=rnd.lab, round_=rnd.round, results=[("T0000001", "negative")])
+    job = run(
+        rnd.lab, rnd, write_csv(tmp_path / "c.csv", [["条码", "检测结果"], ["T0000001", "阳性"]])
+    )
     assert job.status == ImportStatus.REFUSED
     [error] = job.row_errors.all()
     assert (error.row, error.column) == (2, "结果")
-    assert Tube.objects.get(barcode="T1").result == "negative"
+    assert Tube.objects.get(barcode="T0000001").result == "negative"
     assert not Recall.objects.exists()
 
 
 def test_tubes_not_sent_or_outside_the_labs_area_are_refused(personas, rnd, tmp_path) -> None:
-    swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T9", rnd.a[0])])  # open, never sent
-    job = run(rnd.lab, rnd, write_csv(tmp_path / "n.csv", [["试管条码", "结果"], ["T9", "阴性"]]))
-    assert job.status == ImportStatus.REFUSED
-    assert "T9" in job.row_errors.get().value
-    # Community staff do not record results: the whole file is refused.
+    swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T0000009", rnd.a[0])])  # open, never sent
     job = run(
-        personas.staff_a, rnd, write_csv(tmp_path / "s.csv", [["试管条码", "结果"], ["T9", "阴性"]])
+        rnd.lab, rnd, write_csv(tmp_path / "n.csv", [["试管条码", "结果"], ["T0000009", "阴性"]])
     )
     assert job.status == ImportStatus.REFUSED
-    assert Tube.objects.get(barcode="T9").result == ""
+    assert "T0000009" in job.row_errors.get().value
+    # Community staff do not record results: the whole file is refused.
+    job = run(
+        personas.staff_a,
+        rnd,
+        write_csv(tmp_path / "s.csv", [["试管条码", "结果"], ["T0000009", "阴性"]]),
+    )
+    assert job.status == ImportStatus.REFUSED
+    assert Tube.objects.get(barcode="T0000009").result == ""
 
 
 def test_missing_columns_refuse_the_file(rnd, sent, tmp_path) -> None:
-    job = run(rnd.lab, rnd, write_csv(tmp_path / "m.csv", [["试管条码"], ["T1"]]))
+    job = run(rnd.lab, rnd, write_csv(tmp_path / "m.csv", [["试管条码"], ["T0000001"]]))
     assert job.status == ImportStatus.REFUSED
     assert "结果" in job.message
 
@@ -177,7 +187,9 @@ def test_upload_page_shows_progress_then_the_summary(personas, rnd, sent, login,
     assert client.get("/testing/lab/import/").status_code == 200
     response = client.post("/testing/lab/import/", {"round": rnd.round.pk})
     assert re.search(r'sq-field-error">\s*<label for="id_file"', response.content.decode())
-    path = write_csv(tmp_path / "ok.csv", [["试管条码", "结果"], ["T1", "阳性"], ["T2", "阴性"]])
+    path = write_csv(
+        tmp_path / "ok.csv", [["试管条码", "结果"], ["T0000001", "阳性"], ["T0000002", "阴性"]]
+    )
     with path.open("rb") as fh:
         response = client.post("/testing/lab/import/", {"round": rnd.round.pk, "file": fh})
     assert response.status_code == 302

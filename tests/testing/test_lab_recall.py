@@ -18,28 +18,28 @@ from tests.testing.conftest import swab
 
 @pytest.fixture
 def sent(personas, rnd):  # type: ignore[no-untyped-def]
-    """T1 full with a0–a9 and T2 with a10, both closed and sent under 交接单 J-1."""
-    swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T1", r) for r in rnd.a[:10]]
-                + [swab(rnd, "T2", rnd.a[10], station=rnd.s2)])  # fmt: skip
-    services.tube_close(actor=personas.staff_a, tube=Tube.objects.get(barcode="T2"))
+    """T0000001 full with a0–a9 and T0000002 with a10, both closed and sent under 交接单 J-1."""
+    swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T0000001", r) for r in rnd.a[:10]]
+                + [swab(rnd, "T0000002", rnd.a[10], station=rnd.s2)])  # fmt: skip
+    services.tube_close(actor=personas.staff_a, tube=Tube.objects.get(barcode="T0000002"))
     return services.transfer_create(
         actor=personas.staff_a,
         round_=rnd.round,
         community=rnd.site.community,
         code="J-1",
-        barcodes=["T1", "T2"],
+        barcodes=["T0000001", "T0000002"],
     )
 
 
 def test_transfer_needs_closed_tubes_of_this_community(personas, rnd) -> None:
-    swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T1", rnd.a[0])])
+    swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T0000001", rnd.a[0])])
     with pytest.raises(ValidationError) as err:
         services.transfer_create(
             actor=personas.staff_a,
             round_=rnd.round,
             community=rnd.site.community,
             code="J-1",
-            barcodes=["T1"],
+            barcodes=["T0000001"],
         )
     assert "barcodes" in err.value.errors
     with pytest.raises(ValidationError) as err:
@@ -71,7 +71,7 @@ def test_only_the_lab_records_results(personas, rnd, sent) -> None:
     with pytest.raises(PermissionDenied):
         services.transfer_receive(actor=personas.staff_a, transfer=sent, received_count=2)
     answers = services.results_record(
-        actor=personas.staff_a, round_=rnd.round, results=[("T1", "positive")]
+        actor=personas.staff_a, round_=rnd.round, results=[("T0000001", "positive")]
     )
     assert answers[0].status == "rejected"
     assert not Recall.objects.exists()
@@ -80,7 +80,9 @@ def test_only_the_lab_records_results(personas, rnd, sent) -> None:
 def test_positive_pool_recalls_its_ten_members(personas, rnd, sent) -> None:
     services.transfer_receive(actor=rnd.lab, transfer=sent, received_count=2)
     answers = services.results_record(
-        actor=rnd.lab, round_=rnd.round, results=[("T1", "positive"), ("T2", "negative")]
+        actor=rnd.lab,
+        round_=rnd.round,
+        results=[("T0000001", "positive"), ("T0000002", "negative")],
     )
     assert [a.status for a in answers] == ["recorded", "recorded"]
     recall = Recall.objects.get(pk=answers[0].recall_id)
@@ -93,7 +95,7 @@ def test_positive_pool_recalls_its_ten_members(personas, rnd, sent) -> None:
     assert tasks.count() == 10
     assert set(tasks.values_list("reason", flat=True)) == {HomeReason.RETEST}
     note = Notification.objects.get(user=personas.staff_a, kind="recall")
-    assert "T1" in note.title
+    assert "T0000001" in note.title
     assert "a0" in note.title
     assert not Notification.objects.filter(user=personas.staff_b).exists()
     # The gate now refuses their exit, with the community's default rules.
@@ -111,18 +113,25 @@ def test_positive_pool_recalls_its_ten_members(personas, rnd, sent) -> None:
 
 def test_a_result_once_in_stays(rnd, sent) -> None:
     services.transfer_receive(actor=rnd.lab, transfer=sent, received_count=2)
-    services.results_record(actor=rnd.lab, round_=rnd.round, results=[("T2", "negative")])
+    services.results_record(actor=rnd.lab, round_=rnd.round, results=[("T0000002", "negative")])
     again = services.results_record(
         actor=rnd.lab,
         round_=rnd.round,
-        results=[("T2", "negative"), ("T2", "positive"), ("T9", "negative"), ("T1", "maybe")],
+        results=[
+            ("T0000002", "negative"),
+            ("T0000002", "positive"),
+            ("T0000009", "negative"),
+            ("T0000001", "maybe"),
+        ],
     )
     assert [a.status for a in again] == ["unchanged", "rejected", "rejected", "rejected"]
 
 
 def test_invalid_tube_recalls_for_resampling_without_control(rnd, sent) -> None:
     services.transfer_receive(actor=rnd.lab, transfer=sent, received_count=2)
-    [a] = services.results_record(actor=rnd.lab, round_=rnd.round, results=[("T2", "invalid")])
+    [a] = services.results_record(
+        actor=rnd.lab, round_=rnd.round, results=[("T0000002", "invalid")]
+    )
     recall = Recall.objects.get(pk=a.recall_id)
     assert recall.kind == "invalid"
     assert Resident.objects.get(pk=rnd.a[10].pk).health_status == HealthStatus.NORMAL
@@ -132,33 +141,34 @@ def test_invalid_tube_recalls_for_resampling_without_control(rnd, sent) -> None:
 
 def test_retest_in_a_single_tube_at_home_and_negative_ends_the_wait(personas, rnd, sent) -> None:
     services.transfer_receive(actor=rnd.lab, transfer=sent, received_count=2)
-    services.results_record(actor=rnd.lab, round_=rnd.round, results=[("T1", "positive")])
+    services.results_record(actor=rnd.lab, round_=rnd.round, results=[("T0000001", "positive")])
     task = HomeTask.objects.get(resident=rnd.a[0], reason=HomeReason.RETEST)
     [r] = swabs_batch(
         actor=personas.staff_a,
-        items=[swab(rnd, "R-0001", rnd.a[0], station_id=None, home_task_id=task.pk)],
+        items=[swab(rnd, "R-000001", rnd.a[0], station_id=None, home_task_id=task.pk)],
     )
     assert (r.status, r.retest, r.tube_closed) == ("created", True, True)  # a single tube
     task.refresh_from_db()
     assert task.status == HomeStatus.DONE
-    tube = Tube.objects.get(barcode="R-0001")
+    tube = Tube.objects.get(barcode="R-000001")
     assert (tube.pool_size, tube.retest) == (1, True)
     # A recalled person into a pooled tube is refused; a new tube of theirs is a single tube.
     opened, again = swabs_batch(
-        actor=personas.staff_a, items=[swab(rnd, "T5", rnd.a[11]), swab(rnd, "T5", rnd.a[1])]
+        actor=personas.staff_a,
+        items=[swab(rnd, "T0000005", rnd.a[11]), swab(rnd, "T0000005", rnd.a[1])],
     )
     assert opened.status == "created"
     assert (again.status, again.field) == ("rejected", "tube")
-    [single] = swabs_batch(actor=personas.staff_a, items=[swab(rnd, "R-0002", rnd.a[1])])
+    [single] = swabs_batch(actor=personas.staff_a, items=[swab(rnd, "R-000002", rnd.a[1])])
     assert (single.status, single.retest, single.tube_closed) == ("created", True, True)
     transfer = services.transfer_create(
         actor=personas.staff_a,
         round_=rnd.round,
         community=rnd.site.community,
         code="J-2",
-        barcodes=["R-0001"],
+        barcodes=["R-000001"],
     )
     services.transfer_receive(actor=rnd.lab, transfer=transfer, received_count=1)
-    services.results_record(actor=rnd.lab, round_=rnd.round, results=[("R-0001", "negative")])
+    services.results_record(actor=rnd.lab, round_=rnd.round, results=[("R-000001", "negative")])
     assert Resident.objects.get(pk=rnd.a[0].pk).health_status == HealthStatus.NORMAL
     assert Resident.objects.get(pk=rnd.a[1].pk).health_status == HealthStatus.PENDING_RETEST

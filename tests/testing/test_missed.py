@@ -33,9 +33,9 @@ def test_missed_sampled_and_exempt_partition_the_scope(
 ) -> None:
     with transaction.atomic():
         people = [rnd.a[i] for i in sorted(sampled)]
-        items = [swab(rnd, f"T{n // 10}", r) for n, r in enumerate(people)]
+        items = [swab(rnd, f"T{n // 10:07d}", r) for n, r in enumerate(people)]
         if outsider_sampled:
-            items.append(swab(rnd, "TX", rnd.b0))
+            items.append(swab(rnd, "TX000000", rnd.b0))
         swabs_batch(actor=personas.staff_a, items=items)
         for i in sorted(exempt):
             services.exemption_add(
@@ -68,7 +68,7 @@ def test_missed_sampled_and_exempt_partition_the_scope(
 
 
 def test_coverage_per_building_and_the_missed_list_of_one(personas, rnd, city) -> None:
-    swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T1", r) for r in rnd.a[:4]])
+    swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T0000001", r) for r in rnd.a[:4]])
     rows = {c.name: c for c in selectors.coverage(rnd.round, city.a, PlaceKind.BUILDING)}
     assert (rows["1号楼"].residents, rows["1号楼"].sampled) == (12, 4)
     assert rows["1号楼"].percent == round(100 * 4 / 11, 1)  # a11 in hospital is not due
@@ -110,7 +110,7 @@ def test_door_outcomes_and_home_requests(personas, rnd, city) -> None:
     )
     [r] = swabs_batch(
         actor=personas.staff_a,
-        items=[swab(rnd, "H1", rnd.a[6], station_id=None, home_task_id=t.pk)],
+        items=[swab(rnd, "H0000001", rnd.a[6], station_id=None, home_task_id=t.pk)],
     )
     assert r.status == "created"
     t.refresh_from_db()

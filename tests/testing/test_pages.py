@@ -44,14 +44,14 @@ def _round_urls(r: Round, building_id: int) -> list[str]:
 
 @pytest.fixture
 def sent(personas, rnd):  # type: ignore[no-untyped-def]
-    """T1 full with a0–a9 (closed by itself), sent to the lab under J-1."""
-    swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T1", r) for r in rnd.a[:10]])
+    """T0000001 full with a0–a9 (closed by itself), sent to the lab under J-1."""
+    swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T0000001", r) for r in rnd.a[:10]])
     return services.transfer_create(
         actor=personas.staff_a,
         round_=rnd.round,
         community=rnd.site.community,
         code="J-1",
-        barcodes=["T1"],
+        barcodes=["T0000001"],
     )
 
 
@@ -101,7 +101,7 @@ def test_dashboard_shows_coverage_tubes_turnaround_and_drills_down(
     personas, rnd, city, login, sent
 ) -> None:
     services.transfer_receive(actor=rnd.lab, transfer=sent, received_count=1)
-    services.results_record(actor=rnd.lab, round_=rnd.round, results=[("T1", "negative")])
+    services.results_record(actor=rnd.lab, round_=rnd.round, results=[("T0000001", "negative")])
     client = login(personas.street)
     html = client.get(f"/testing/rounds/{rnd.round.pk}/").content.decode()
     # 12 residents, a11 in hospital (exempt), 10 sampled: 10 / 11 = 90.9 %.
@@ -174,7 +174,7 @@ def test_new_site_form_refuses_a_bad_count_and_a_duplicate_name(personas, rnd, c
 
 
 def test_missed_outcome_buttons_record_the_latest_outcome(personas, rnd, city, login) -> None:
-    swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T1", r) for r in rnd.a[:9]])
+    swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T0000001", r) for r in rnd.a[:9]])
     client = login(personas.staff_a)
     html = client.get(
         f"/testing/rounds/{rnd.round.pk}/missed/", {"building": city.ka1.pk}
@@ -221,7 +221,7 @@ def test_request_home_sampling_from_the_missed_list(personas, rnd, city, login) 
 
 
 def test_missed_list_excel_opens_and_has_the_missed_names(personas, rnd, city, login) -> None:
-    swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T1", r) for r in rnd.a[:5]])
+    swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T0000001", r) for r in rnd.a[:5]])
     client = login(personas.staff_a)
     response = client.get(f"/testing/rounds/{rnd.round.pk}/missed.xlsx", {"building": city.ka1.pk})
     assert response.status_code == 200
@@ -277,11 +277,11 @@ def test_a_home_swab_form_records_the_visit(personas, rnd, login) -> None:
     client = login(personas.staff_a)
     response = client.post(f"/testing/home/{task.pk}/", {"tube": ""})
     assert re.search(r'sq-field-error">\s*<label for="id_tube"', response.content.decode())
-    response = client.post(f"/testing/home/{task.pk}/", {"tube": "H1", "close": "on"})
+    response = client.post(f"/testing/home/{task.pk}/", {"tube": "H0000001", "close": "on"})
     assert response.status_code == 302
     task.refresh_from_db()
     assert task.status == HomeStatus.DONE
-    assert Tube.objects.get(barcode="H1").status == "closed"
+    assert Tube.objects.get(barcode="H0000001").status == "closed"
     assert login(personas.staff_b).get(f"/testing/home/{task.pk}/").status_code == 404
 
 
@@ -307,12 +307,12 @@ def test_station_page_and_its_snapshot_without_full_id_numbers(personas, rnd, lo
 def test_station_plain_form_records_one_swab(personas, rnd, login) -> None:
     client = login(personas.staff_a)
     url = f"/testing/stations/{rnd.s1.pk}/"
-    client.post(url, {"round": rnd.round.pk, "tube": "P1", "person": str(rnd.a[0].pk)})
-    client.post(url, {"round": rnd.round.pk, "tube": "P1", "person": str(rnd.a[0].pk)})
+    client.post(url, {"round": rnd.round.pk, "tube": "P0000001", "person": str(rnd.a[0].pk)})
+    client.post(url, {"round": rnd.round.pk, "tube": "P0000001", "person": str(rnd.a[0].pk)})
     page = client.get(f"{url}?round={rnd.round.pk}").content.decode()
     assert "sq-msg-error" in page  # the second swab of a0: "already sampled … tube P1"
-    assert "P1" in page
-    assert Tube.objects.get(barcode="P1").samples.count() == 1
+    assert "P0000001" in page
+    assert Tube.objects.get(barcode="P0000001").samples.count() == 1
 
 
 def test_lab_page_receives_transfers_and_records_a_result(personas, rnd, login, sent) -> None:
@@ -341,16 +341,16 @@ def test_lab_page_receives_transfers_and_records_a_result(personas, rnd, login, 
     assert 'value="NOPE"' in response.content.decode()
     client.post(
         "/testing/lab/",
-        {"action": "result", "round": rnd.round.pk, "barcode": "T1", "result": "positive"},
+        {"action": "result", "round": rnd.round.pk, "barcode": "T0000001", "result": "positive"},
     )
-    assert Recall.objects.get().tube.barcode == "T1"
+    assert Recall.objects.get().tube.barcode == "T0000001"
     assert login(personas.staff_a).get("/testing/lab/").status_code == 403
 
 
 def test_recall_page_lists_members_with_phones_as_the_role_may_see(
     personas, rnd, login, sent
 ) -> None:
-    services.results_record(actor=rnd.lab, round_=rnd.round, results=[("T1", "positive")])
+    services.results_record(actor=rnd.lab, round_=rnd.round, results=[("T0000001", "positive")])
     recall = Recall.objects.get()
     html = login(personas.staff_a).get(f"/testing/recalls/{recall.pk}/").content.decode()
     assert html.count('data-testid="member"') == 10

@@ -32,6 +32,7 @@ from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.residents.models import Resident
 from shequ.testing import selectors
+from shequ.testing.barcodes import tube_barcode_problem
 from shequ.testing.models import (
     HomeReason,
     HomeStatus,
@@ -106,6 +107,12 @@ def _parse(n: int, raw: Any, now: dt.datetime) -> _Item:
     if round_id is None:
         raise BadItem("round_id", _("Say which round."))
     barcode = raw.get("tube")
+    # A swab may open a tube: never one named after a person's ID card or pass. (Closing
+    # names a tube that exists, whatever it was called when it was opened.)
+    if kind == SWAB and isinstance(barcode, str) and barcode.strip():
+        problem = tube_barcode_problem(barcode)
+        if problem:
+            raise BadItem("tube", problem)
     if not isinstance(barcode, str) or not barcode.strip() or len(barcode.strip()) > 40:
         raise BadItem("tube", _("Scan the tube's barcode (at most 40 characters)."))
     at = time_field(raw, "sampled_at", now, max_age=MAX_AGE, **_TIME_MESSAGES)

@@ -656,6 +656,9 @@ def _station_strings() -> dict[str, str]:
         "login": _("Your login has expired: log in again to send the waiting swabs."),
         "sync_failed": _("Sending failed; will retry."),
         "scan_tube": _("Scan the tube's barcode"),
+        "tube_is_id": _("This is a person's ID number, not a tube: scan the tube first."),
+        "tube_is_pass": _("This is an entry pass, not a tube: scan the tube first."),
+        "not_a_tube": _("%(code)s is not a tube barcode: scan the tube first."),
         "scan_person": _("Scan the person's code or ID card"),
         "tube_line": _("Tube %(tube)s: %(n)s / %(size)s"),
         "no_tube": _("No tube open"),
@@ -704,6 +707,8 @@ def station(request: HttpRequest, station_id: int) -> HttpResponse:
         "sw_scope": reverse("testing:station_sw").rsplit("/", 1)[0] + "/",
         "user_id": request.user.pk,
         "csrf_token": get_token(request),
+        # The script checks a code before it becomes the tube; the server checks it again.
+        "tube_pattern": settings.TUBE_BARCODE_PATTERN,
         "strings": _station_strings(),
     }
     context = {

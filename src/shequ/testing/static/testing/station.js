@@ -25,6 +25,10 @@
   var KEEP_DONE = 60;
   var ID_CARD = /^\d{17}[\dXx]$/;
   var RESIDENT_NO = /^\d{1,12}$/;
+  // An entry pass's QR text (checkpoints/passes.py), and the city's tube barcodes (the
+  // TUBE_BARCODE_PATTERN setting): the same checks as the server's testing/barcodes.py.
+  var PASS_CODE = /^P\d{1,12}\.\d{1,6}:/;
+  var TUBE = tubePattern(config.tube_pattern);
 
   var db = new Dexie("shequ-station");
   db.version(1).stores({
@@ -105,12 +109,30 @@
   }
 
   // ---- scanning --------------------------------------------------------------------------
+  function tubePattern(source) {
+    try {
+      return source ? new RegExp(source) : null;
+    } catch (e) {
+      return null; // a pattern JavaScript cannot read: the server still checks every tube
+    }
+  }
+
+  // Why a scanned code cannot be the next tube (a person's ID card or pass, or not a tube
+  // barcode of this city), or "" when it can.
+  function notATube(text) {
+    if (ID_CARD.test(text)) return T.tube_is_id;
+    if (PASS_CODE.test(text)) return T.tube_is_pass;
+    if (text.length > 40 || (TUBE && !TUBE.test(text))) return fmt(T.not_a_tube, { code: text.slice(0, 40) });
+    return "";
+  }
+
   function onScan(text) {
     text = (text || "").trim();
     $("st-scan").value = "";
     if (!text) return;
     if (!tube) {
-      if (text.length > 40) return toast(T.scan_tube, true);
+      var problem = notATube(text);
+      if (problem) return toast(problem, true);
       tube = { barcode: text, server: 0, size: poolSize() };
       saveTube();
       render();
