@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from shequ.core import audit, pii
 from shequ.core.errors import PermissionDenied, ValidationError
@@ -238,9 +239,17 @@ def tube_close(*, actor: User, tube: Tube) -> Tube:
 
 @transaction.atomic
 def transfer_create(
-    *, actor: User, round_: Round, community: Place, code: str, barcodes: Sequence[str]
+    *,
+    actor: User,
+    round_: Round,
+    community: Place,
+    code: str,
+    barcodes: Sequence[str],
+    confirmed: int | None = None,
 ) -> Transfer:
-    """Hand closed tubes to the lab under one transfer number (交接单)."""
+    """Hand closed tubes to the lab under one transfer number (交接单). `confirmed`: how many
+    tubes the sender was shown they send (the page's "Send 2 tubes"); any other number of
+    listed tubes sends nothing."""
     require(actor, Capability.RUN_TESTING, community)
     code = code.strip()
     errors: dict[str, str] = {}
@@ -253,6 +262,14 @@ def transfer_create(
         errors["barcodes"] = _("List the tubes in this transfer.")
     if len(set(wanted)) != len(wanted):
         errors["barcodes"] = _("A tube is listed twice.")
+    elif wanted and confirmed is not None and confirmed != len(wanted):
+        errors["barcodes"] = ngettext(
+            "%(ticked)d tube is ticked but %(confirmed)d were confirmed: check the ticks and "
+            "send again.",
+            "%(ticked)d tubes are ticked but %(confirmed)d were confirmed: check the ticks and "
+            "send again.",
+            len(wanted),
+        ) % {"ticked": len(wanted), "confirmed": confirmed}
     tubes = {
         t.barcode: t
         for t in Tube.objects.select_for_update().filter(round=round_, barcode__in=wanted)

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from shequ.core.errors import ValidationError
 from shequ.core.roles import Capability
@@ -46,21 +47,29 @@ def transfers(request: HttpRequest, round_id: int) -> HttpResponse:
     errors: dict[str, str] = {}
     code = request.POST.get("code", "").strip() or f"J-{timezone.localtime():%m%d-%H%M}"
     ticked = request.POST.getlist("tube")
+    # How many tubes the sender saw they send: the page's script keeps it equal to the ticks
+    # (the button reads "Send 2 tubes"); with no script it is blank and a confirmation shows
+    # the count first. Nothing is ever ticked for the sender.
+    confirmed = request.POST.get("count", "").strip()
+    confirming = False
     if request.method == "POST":
-        try:
-            t = services.transfer_create(
-                actor=request.user, round_=round_, community=community, code=code,
-                barcodes=ticked,
-            )  # fmt: skip
-        except ValidationError as exc:
-            errors = exc.errors
+        if ticked and not confirmed.isdigit():
+            confirming = True
         else:
-            messages.success(
-                request,
-                _("Transfer %(code)s: %(n)d tubes to the lab.")
-                % {"code": t.code, "n": t.tube_count},
-            )
-            return redirect(f"{request.path}?community={community.pk}")
+            try:
+                t = services.transfer_create(
+                    actor=request.user, round_=round_, community=community, code=code,
+                    barcodes=ticked, confirmed=int(confirmed) if ticked else None,
+                )  # fmt: skip
+            except ValidationError as exc:
+                errors = exc.errors
+            else:
+                messages.success(
+                    request,
+                    _("Transfer %(code)s: %(n)d tubes to the lab.")
+                    % {"code": t.code, "n": t.tube_count},
+                )
+                return redirect(f"{request.path}?community={community.pk}")
     sent = Transfer.objects.filter(round=round_, community=community).order_by("-sent_at")[:100]
     return render(
         request,
@@ -70,13 +79,28 @@ def transfers(request: HttpRequest, round_id: int) -> HttpResponse:
             "communities": communities,
             "community": community,
             "closed": closed,
-            "ticked": set(ticked) if request.method == "POST" else {t.barcode for t in closed},
+            "ticked": set(ticked),
+            "chosen": [t for t in closed if t.barcode in set(ticked)] if confirming else [],
+            "confirming": confirming,
             "code": code,
             "errors": errors,
             "sent": sent,
+            "send_label": send_label(len(ticked)),
+            "words": {
+                "none": _("Tick the tubes to send"),
+                "one": send_label(1),
+                "other": ngettext("Send %(n)s tube", "Send %(n)s tubes", 2),
+            },
         },
         status=400 if errors else 200,
     )
+
+
+def send_label(n: int) -> str:
+    """The send button's words for `n` ticked tubes ("Send 2 tubes")."""
+    if n == 0:
+        return _("Send the ticked tubes")
+    return ngettext("Send %(n)s tube", "Send %(n)s tubes", n) % {"n": n}
 
 
 urlpatterns = [path("rounds/<int:round_id>/transfers/", transfers, name="transfers")]

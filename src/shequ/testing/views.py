@@ -837,13 +837,10 @@ def lab(request: HttpRequest) -> HttpResponse:
     page = Paginator(
         pending.select_related("round", "community").order_by("sent_at", "id"), settings.PAGE_SIZE
     ).get_page(request.GET.get("page"))
+    # The count box starts empty: the lab counts the tubes it got and types the number (a
+    # box filled with the sent count would be confirmed unread, and a lost tube go unseen).
     transfers = [
-        (
-            t,
-            receive_forms.get(t.pk)
-            or ReceiveForm(prefix=f"t{t.pk}", initial={"received_count": t.tube_count}),
-        )
-        for t in page.object_list
+        (t, receive_forms.get(t.pk) or ReceiveForm(prefix=f"t{t.pk}")) for t in page.object_list
     ]
     received = (
         Transfer.objects.filter(scope.q("community"), received_at__isnull=False)
