@@ -1,12 +1,12 @@
 """The mass-testing journey in a real browser on a 360 px phone: community staff scan a tube
 and ten people with the keyboard (a scanner types, then Enter) — nine by their resident
 number, one by the ID card — and the tube closes by itself at ten; a person sampled at
-another station is refused with where; the lab receives the transfer and marks the tube
-positive; the recall list shows the ten."""
+another station is refused with where; an ID card scanned as the next tube is refused; the
+staff tick their tube on the transfer page (the button counts it); the lab types the count
+it received and marks the tube positive; the recall list shows the ten."""
 
 from __future__ import annotations
 
-from shequ.testing import services
 from shequ.testing.ingest import swabs_batch
 from shequ.testing.models import Recall, Tube, TubeStatus
 from tests.e2e.conftest import ARTIFACTS
@@ -47,6 +47,12 @@ def test_scan_ten_into_a_tube_lab_marks_positive_recall_shows_ten(
     _scan(phone, a9.document_number)  # the ID card, as a scanner types it
     # Ten in a pool of ten: the tube is closed and the page asks for the next tube.
     phone.wait_for_selector("[data-testid=st-prompt][data-mode=tube]")
+    # The next person's ID card scanned now is no tube: the page says to scan the tube first.
+    a10 = rnd.a[10]
+    a10.refresh_from_db()
+    _scan(phone, a10.document_number)
+    phone.wait_for_selector("[data-testid=st-toast]:has-text('请先扫试管')")
+    assert phone.get_attribute("[data-testid=st-prompt]", "data-mode") == "tube"
     phone.wait_for_selector("[data-testid=st-waiting][data-count='0']", state="attached")
     phone.wait_for_function(
         "document.querySelectorAll('[data-testid=st-row][data-state=done]').length === 10"
@@ -70,14 +76,20 @@ def test_scan_ten_into_a_tube_lab_marks_positive_recall_shows_ten(
     phone.wait_for_selector("[data-testid=st-toast]:has-text('a0')")
     assert not Tube.objects.filter(barcode="T0000101", samples__isnull=False).exists()
 
-    # The community hands T0000100 to the lab (交接单 J-1).
-    services.transfer_create(
-        actor=personas.staff_a,
-        round_=rnd.round,
-        community=rnd.site.community,
-        code="J-1",
-        barcodes=["T0000100"],
-    )
+    # The community hands T0000100 to the lab (交接单 J-1) from the transfer page: nothing is
+    # ticked for them, and the button counts what they tick.
+    phone.goto(f"{live_server.url}/testing/rounds/{rnd.round.pk}/transfers/")
+    send = phone.locator("[data-testid=transfer-send]")
+    assert send.is_disabled()
+    assert phone.locator("input[name=tube]:checked").count() == 0
+    phone.fill("input[name=code]", "J-1")
+    phone.check("input[name=tube][value=T0000100]")
+    phone.wait_for_selector("[data-testid=transfer-send][data-count='1']")
+    assert send.inner_text() == "发送 1 管"
+    phone.screenshot(path=str(ARTIFACTS / "testing-transfer-360.png"), full_page=True)
+    send.click()
+    phone.wait_for_selector("[data-testid=transfers] >> text=J-1")
+    assert Tube.objects.get(barcode="T0000100").status == TubeStatus.SENT
 
     lab = phone.context.browser.new_context(viewport={"width": 360, "height": 740})
     lab_page = lab.new_page()
@@ -86,6 +98,10 @@ def test_scan_ten_into_a_tube_lab_marks_positive_recall_shows_ten(
         _log_in(lab_page, live_server, "lab")
         lab_page.goto(f"{live_server.url}/testing/lab/")
         assert "J-1" in lab_page.inner_text("[data-testid=transfers]")
+        # The lab counts the tubes and types the number: the box is not filled for them.
+        count = lab_page.locator("input[name$=received_count]")
+        assert count.input_value() == ""
+        count.fill("1")
         lab_page.click("[data-testid=receive]")
         lab_page.wait_for_selector("text=J-1")
         lab_page.select_option("select[name=round]", str(rnd.round.pk))
