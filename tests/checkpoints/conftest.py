@@ -17,6 +17,7 @@ from shequ.checkpoints import services
 from shequ.checkpoints.passes import pass_token
 from shequ.residents import services as resident_services
 from tests.duty.conftest import duty  # noqa: F401 - the fixture this one builds on
+from tests.duty.helpers import day_shift, put, roster_for
 from tests.residents.factories import ResidentFactory
 
 
@@ -47,6 +48,15 @@ def gates(personas, city, duty) -> SimpleNamespace:  # noqa: F811 - the fixture 
         p1=p1, p2=p2, pb=pb,
         today=today,
     )  # fmt: skip
+
+
+@pytest.fixture
+def on_shift(personas, duty, gates):  # type: ignore[no-untyped-def]  # noqa: F811 - the fixture above
+    """The cadre (duty.people[0]) on the gate's day shift, from an hour ago for 12 hours: the
+    gate's offline data is theirs while it lasts (test_gate_snapshot.py)."""
+    roster = roster_for(personas.staff_a, duty.gate.community, gates.today)
+    start = timezone.now() - dt.timedelta(hours=1)
+    return put(roster, day_shift(duty), gates.today, duty.people[0], starts_at=start)
 
 
 def qr(entry_pass) -> str:  # type: ignore[no-untyped-def]

@@ -38,7 +38,9 @@ def test_batch_needs_a_login(client, gates) -> None:
     assert r.status_code == 401
 
 
-def test_gate_snapshot_holds_passes_rules_and_masked_residents(api, personas, gates) -> None:
+def test_gate_snapshot_holds_passes_rules_and_masked_residents(
+    api, personas, gates, on_shift
+) -> None:
     r = api(personas.cadre).get(f"/api/v1/checkpoints/gates/{gates.gate.pk}/snapshot")
     assert r.status_code == 200
     snap = r.json()

@@ -5,11 +5,18 @@ comes back the server has exactly those three passages with the same decisions."
 
 from __future__ import annotations
 
+import pytest
+from django.utils import timezone
+
 from shequ.checkpoints import services
 from shequ.checkpoints.models import Passage
-from tests.checkpoints.conftest import gates, qr  # noqa: F401 - the gates fixture
+from shequ.duty.models import Assignment
+from tests.checkpoints.conftest import gates, on_shift, qr  # noqa: F401 - the fixtures
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_browser import _log_in
+
+# The cadre guards this gate on a shift running now: the gate's data is theirs while it lasts.
+pytestmark = pytest.mark.usefixtures("on_shift")
 
 
 def _scan(page, code: str) -> None:  # type: ignore[no-untyped-def]
@@ -234,3 +241,35 @@ def test_logging_out_forgets_the_residents_kept_on_the_phone(live_server, gates,
         })"""
     )
     assert phone.evaluate(count) == 0
+
+
+def _kept(page) -> int:  # type: ignore[no-untyped-def]
+    return page.evaluate(
+        """() => new Promise((done) => {
+            const open = indexedDB.open("shequ-gate");
+            open.onsuccess = () => {
+                const req = open.result.transaction("snapshots").objectStore("snapshots").count();
+                req.onsuccess = () => done(req.result);
+            };
+        })"""
+    )
+
+
+def test_taken_off_the_shift_the_phone_forgets_the_gates_data(
+    live_server,
+    gates,  # noqa: F811 - the fixture imported above
+    on_shift,  # noqa: F811 - the fixture imported above
+    phone,
+) -> None:
+    _log_in(phone, live_server, "cadre")
+    phone.goto(f"{live_server.url}/checkpoints/gate/{gates.gate.pk}/")
+    phone.wait_for_selector("[data-testid=gate-refreshed][data-fetched]")
+    assert _kept(phone) == 1
+    # A sick report approved: the cadre is off this gate. The next refresh is refused, and the
+    # residents and pass codes the phone kept go with it.
+    Assignment.objects.filter(pk=on_shift.pk).update(vacated_at=timezone.now())
+    phone.click("[data-testid=gate-sync]")
+    phone.wait_for_selector("[data-testid=gate-problem]:has-text('北门')")
+    assert _kept(phone) == 0
+    never = phone.evaluate("JSON.parse(document.getElementById('gate-config').textContent)")
+    assert phone.inner_text("[data-testid=gate-refreshed]") == never["strings"]["never"]

@@ -54,10 +54,14 @@ def gates(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 @router.get("/gates/{int:gate_id}/snapshot")
 def gate_snapshot(request: HttpRequest, gate_id: int):  # type: ignore[no-untyped-def]
-    """Everything the gate page keeps to decide offline (rules, passes with their QR text,
-    residents with the last 4 of their ID number, zones, recent exits)."""
+    """Everything the gate page keeps to decide offline for the people of the gate's compound
+    (rules, passes with their QR text, residents with the last 4 of their ID number, zones,
+    recent exits), and `expires_at`, when the phone drops it. For those who guard gates there,
+    or who are on a shift at this gate (from 30 minutes before it to its end); 403 for anyone
+    else who may open the gate page, 404 for everyone else."""
     gate = get_object_or_404(selectors.gates_for(request.user), pk=gate_id)
-    return selectors.gate_snapshot(gate)
+    until = selectors.gate_snapshot_until(request.user, gate)
+    return selectors.gate_snapshot(gate, until=until)
 
 
 def _pass(request: HttpRequest, pass_id: int) -> EntryPass:

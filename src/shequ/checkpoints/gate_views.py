@@ -97,7 +97,8 @@ def _strings() -> dict[str, str]:
         "no_reasons": _("All checks passed."),
         "alert": _("The community's staff will be alerted."),
         "recorded": _("Recorded: %(who)s"),
-        "not_found": _("Not a pass of this community (forged, altered or another community's)."),
+        # The gate's data holds the passes of the place it serves (selectors.gate_snapshot).
+        "not_found": _("Not a pass of this gate (forged, altered, or another compound's)."),
         "old_copy": _("An old copy of a reissued pass."),
         "pick_holder": _("Tap who is passing:"),
         "no_holders": _("This pass has no holders."),

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
+from shequ.duty.calls import LONGEST_CALL
+from shequ.duty.changes import active_assignments
 from shequ.duty.models import (
     Assignment,
     ChangeStatus,
@@ -21,6 +23,7 @@ from shequ.duty.models import (
     Shift,
     ShiftChange,
     ShiftRequirement,
+    UrgentAnswer,
 )
 from shequ.mobilization.models import Staff
 from shequ.places.models import Place, PlaceKind
@@ -201,3 +204,38 @@ def roster_grid(roster: Roster, week: int = 0) -> Grid:
             cells.append(cell)
         rows.append(GridRow(shift, cells))
     return Grid(days, rows, week, weeks, short, covered)
+
+
+# A guard or a sampler opens their post's page a little before the shift, to download its
+# offline data (a gate's or a station's snapshot) while still on a network; half an hour covers
+# getting there without handing residents and pass codes to someone whose shift is hours away.
+OFFLINE_DATA_LEAD = dt.timedelta(minutes=30)
+
+
+def on_duty_at_until(
+    user: User | AnonymousUser,
+    post: Post,
+    *,
+    at: dt.datetime,
+    lead: dt.timedelta = OFFLINE_DATA_LEAD,
+) -> dt.datetime | None:
+    """When the user's duty at `post` ends, for duty running at `at` or starting within
+    `lead` after it: a shift of a published roster they were not taken off, or an urgent call
+    for that post they answered and got. None when they have none there then."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    ends = list(
+        active_assignments()
+        .filter(staff__user=user, shift__post=post, starts_at__lte=at + lead, ends_at__gt=at)
+        .values_list("ends_at", flat=True)
+    )
+    for answer in UrgentAnswer.objects.filter(
+        staff__user=user,
+        accepted=True,
+        call__post=post,
+        call__starts_at__lte=at + lead,
+        call__starts_at__gt=at - LONGEST_CALL,
+    ).select_related("call"):
+        if answer.call.ends_at > at:
+            ends.append(answer.call.ends_at)
+    return max(ends, default=None)

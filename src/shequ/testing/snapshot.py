@@ -1,10 +1,11 @@
 """Reads used only by the testing pages: what a sampling station keeps on the phone for
-offline work (running rounds over its community, the community's residents without full ID
-numbers, its open tubes), and the figures of a round's dashboard (tubes by status,
-sample→result turnaround) narrowed to the places the user sees."""
+offline work (running rounds over its community, the residents they cover there without full
+ID numbers, its open tubes) and who may take it, and the figures of a round's dashboard
+(tubes by status, sample→result turnaround) narrowed to the places the user sees."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import statistics
 from dataclasses import dataclass
@@ -12,7 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from shequ.core.errors import PermissionDenied
+from shequ.core.roles import Capability
+from shequ.core.scopes import scope_for
+from shequ.duty.selectors import OFFLINE_DATA_LEAD, on_duty_at_until
 from shequ.places.models import Place, PlaceKind
 from shequ.residents.models import Resident
 from shequ.testing import selectors
@@ -29,6 +35,9 @@ from shequ.testing.models import (
 )
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from shequ.core.models import User
     from shequ.core.scopes import Scope
 
 # The models' labels carry a context ("door outcome", "tube status"): the bare words already
@@ -63,14 +72,41 @@ def running_rounds(community: Place) -> QuerySet[Round]:
     )
 
 
-def station_snapshot(station: Station) -> dict[str, Any]:
+def station_snapshot_until(user: User | AnonymousUser, station: Station) -> dt.datetime | None:
+    """Whether `user` may take the station's residents list now, and until when: those who
+    run testing in the site's community at any time (None); anyone else only while on a shift
+    at the site's post (from OFFLINE_DATA_LEAD before it to its end: the end is returned).
+    PermissionDenied otherwise: sampling there (a station anyone on duty in the community may
+    use) does not take the list of its residents home."""
+    site = station.site
+    if scope_for(user, Capability.RUN_TESTING).covers(site.community):
+        return None
+    until = None
+    if site.post_id is not None:
+        until = on_duty_at_until(user, site.post, at=timezone.now())
+    if until is None:
+        raise PermissionDenied(
+            _(
+                "You have no shift at %(site)s now: its residents list comes to your phone "
+                "from %(minutes)d minutes before your shift there until it ends."
+            )
+            % {"site": site.name, "minutes": OFFLINE_DATA_LEAD.seconds // 60}
+        )
+    return until
+
+
+def station_snapshot(station: Station, *, until: dt.datetime | None = None) -> dict[str, Any]:
     """What a station's phone keeps to work offline: the running rounds over its community
-    (with who was sampled already), the community's residents (id, name, last 4 of the ID
-    number, building and household — never the full number) and the tubes open here."""
+    (with who was sampled already), the residents those rounds cover in the community (id,
+    name, last 4 of the ID number, building and household — never the full number, nor a
+    phone) and the tubes open here. `until`: when the phone must drop it."""
     community = station.site.community
     rounds = list(running_rounds(community))
+    covered = Q(pk__in=[])
+    for round_ in rounds:
+        covered |= selectors.in_scope(round_)
     residents = (
-        Resident.objects.filter(household__path__startswith=community.path)
+        Resident.objects.filter(covered, household__path__startswith=community.path)
         .select_related("household", "household__parent")
         .only(
             "pk",
@@ -110,6 +146,7 @@ def station_snapshot(station: Station) -> dict[str, Any]:
             for r in residents
         ],
         "open_tubes": list(tubes),
+        "expires_at": until.isoformat() if until else None,
     }
 
 

@@ -756,8 +756,15 @@ def _plain_swab(request: HttpRequest, st: Station, rounds: list[Round]) -> None:
 @never_cache
 @login_required
 def station_snapshot(request: HttpRequest, station_id: int) -> JsonResponse:
-    """What the station keeps for offline work (see `snapshot.station_snapshot`)."""
-    return JsonResponse(snapshot.station_snapshot(_station(request, station_id)))
+    """What the station keeps for offline work (see `snapshot.station_snapshot`): for those
+    who run testing in the community, or who are on a shift at the site now; a JSON 403 with
+    the reason for anyone else who may sample there (the page's script shows it)."""
+    st = _station(request, station_id)
+    try:
+        until = snapshot.station_snapshot_until(request.user, st)
+    except PermissionDenied as exc:
+        return JsonResponse({"detail": str(exc)}, status=403)
+    return JsonResponse(snapshot.station_snapshot(st, until=until))
 
 
 @never_cache

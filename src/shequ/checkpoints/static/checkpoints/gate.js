@@ -41,6 +41,7 @@
       useSnapshot(withQueuedExits(data), new Date().toISOString());
       return saveSnapshot();
     },
+    forget: forgetSnapshot,
     render: render,
     syncEveryMs: 30 * 1000
   });
@@ -104,8 +105,22 @@
     return data;
   }
 
+  // The gate's data is the holder's for their shift only (expires_at, its end; none for
+  // those who guard gates at any time): past it the phone drops it.
+  function expired(data) {
+    return Boolean(data && data.expires_at && Date.now() >= Date.parse(data.expires_at));
+  }
+
+  function forgetSnapshot() {
+    snap = null;
+    fetchedAt = null;
+    index = { byToken: {}, byPass: {}, byHousehold: {}, residents: {} };
+    return db.snapshots.delete(GATE).then(render);
+  }
+
   function loadCachedSnapshot() {
     return db.snapshots.get(GATE).then(function (row) {
+      if (row && expired(row.data)) return db.snapshots.delete(GATE);
       if (row && row.user_id === config.user_id) useSnapshot(row.data, row.fetched_at);
     });
   }
@@ -588,6 +603,7 @@
     $("gate-app").hidden = false;
     wire();
     link.start(function () { return loadQueue().then(loadCachedSnapshot); });
+    setInterval(function () { if (expired(snap)) forgetSnapshot(); }, 60 * 1000);
   }
 
   start();

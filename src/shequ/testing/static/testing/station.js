@@ -55,6 +55,7 @@
         station_id: STATION, user_id: config.user_id, data: data, fetched_at: fetchedAt
       });
     },
+    forget: forgetSnapshot,
     render: render,
     syncEveryMs: 15 * 1000
   });
@@ -72,8 +73,22 @@
     data.residents.forEach(function (r) { residents[r.id] = r; });
   }
 
+  // The residents list is the operator's for their shift at the site only (expires_at, its
+  // end; none for those who run testing there): past it the phone drops it.
+  function expired(data) {
+    return Boolean(data && data.expires_at && Date.now() >= Date.parse(data.expires_at));
+  }
+
+  function forgetSnapshot() {
+    snap = null;
+    fetchedAt = null;
+    residents = {};
+    return db.snapshots.delete(STATION).then(render);
+  }
+
   function loadCached() {
     return db.snapshots.get(STATION).then(function (row) {
+      if (row && expired(row.data)) return db.snapshots.delete(STATION);
       if (row && row.user_id === config.user_id) useSnapshot(row.data, row.fetched_at);
     });
   }
@@ -380,6 +395,7 @@
     $("st-app").hidden = false;
     wire();
     link.start(function () { return Promise.all([loadRows(), loadTube()]).then(loadCached); });
+    setInterval(function () { if (expired(snap)) forgetSnapshot(); }, 60 * 1000);
   }
 
   start();

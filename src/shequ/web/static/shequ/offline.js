@@ -107,6 +107,7 @@
    *   waiting(): the queued rows still to send, oldest first, each {client_uuid, item},
    *   answers(rows, results): a promise, once the server has answered each sent item,
    *   snapshot(data): a promise, with a fresh snapshot from the server,
+   *   forget(): a promise, dropping the kept snapshot when the server refuses a fresh one,
    *   render(): draws the page (the status line with showStatus)
    * }
    * The link's `syncing` and `problem` (the last sync or refresh problem) are for the page.
@@ -119,7 +120,15 @@
     var self = { syncing: false, problem: "" };
 
     function json(resp) {
-      if (resp.status === 401 || resp.status === 403 || resp.redirected) throw new Error(T.login);
+      if (resp.status === 401 || resp.redirected) throw new Error(T.login);
+      if (resp.status === 403) {
+        // A refusal with the server's reason (e.g. no shift here now), else a lost login.
+        return resp.json().then(function (body) {
+          var err = new Error((body && body.detail) || T.login);
+          err.refused = Boolean(body && body.detail);
+          throw err;
+        }, function () { throw new Error(T.login); });
+      }
       if (!resp.ok) throw new Error(T.sync_failed + " (" + resp.status + ")");
       return resp.json();
     }
@@ -163,7 +172,11 @@
       }).then(json).then(o.snapshot).then(function () {
         if (self.problem === T.login) self.problem = "";
         o.render();
-      }).catch(failed);
+      }).catch(function (err) {
+        // Refused the snapshot: what the phone keeps of it is no longer the user's to keep.
+        if (err.refused && o.forget) return o.forget().then(function () { failed(err); });
+        failed(err);
+      });
     };
 
     function syncThenRefresh() { return self.sync().then(self.refresh); }
@@ -191,6 +204,7 @@
         ref.setAttribute("data-fetched", s.fetchedAt);
       } else {
         ref.textContent = T.never;
+        ref.removeAttribute("data-fetched");
       }
       $(o.prefix + "problem").textContent = self.problem;
       $(o.prefix + "problem").hidden = !self.problem;
