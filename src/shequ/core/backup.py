@@ -85,7 +85,8 @@ def restore(*, path: Path, force: bool = False, using: str = DEFAULT_DB_ALIAS) -
     if not path.is_file():
         raise BackupError(f"no file {path}")
     connection = connections[using]
-    head = path.open("rb").read(len(SQLITE_MAGIC))
+    with path.open("rb") as fh:
+        head = fh.read(len(SQLITE_MAGIC))
     if connection.vendor == "sqlite":
         if not head.startswith(SQLITE_MAGIC):
             raise BackupError(_wrong_kind(path, head, expected="an SQLite backup (shequ backup)"))
