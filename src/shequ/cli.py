@@ -381,6 +381,101 @@ def roster_bench(
         raise typer.Exit(code=1)
 
 
+@app.command()
+def backup(
+    to: Annotated[
+        str, typer.Option("--to", help="File to write (default var/backups/shequ-<time>.*).")
+    ] = "",
+) -> None:
+    """Back up the whole database (SQLite: online copy; PostgreSQL: pg_dump -Fc)."""
+    _setup()
+    from pathlib import Path
+
+    from shequ.core import backup as backups
+
+    try:
+        written = backups.backup(to=Path(to) if to else None)
+    except backups.BackupError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"backup written to {written} ({written.stat().st_size:,} bytes)")
+    typer.secho(
+        "Phones and ID numbers in it are encrypted: keep SHEQU_PII_KEY (or var/secrets.json) "
+        "apart from the backup; a restore needs it to read them.",
+        err=True,
+    )
+
+
+@app.command()
+def restore(
+    file: Annotated[str, typer.Argument(help="A file made by `shequ backup`.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a database that already holds data.")
+    ] = False,
+) -> None:
+    """Replace the database with a backup, then migrate it if it is older than this code."""
+    _setup()
+    from pathlib import Path
+
+    from shequ.core import backup as backups
+
+    try:
+        result = backups.restore(path=Path(file), force=force)
+    except backups.BackupError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"restored {result.path}")
+    if result.migrated:
+        typer.echo(f"migrated forward: {', '.join(result.migrated)}")
+    if result.pii_readable is False:
+        typer.secho(
+            "warning: this SHEQU_PII_KEY does not open the backup's phones and ID numbers; "
+            "set the key the backup was made under before serving.",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+
+
+@app.command()
+def purge(
+    before: Annotated[
+        str, typer.Option("--before", help="Cut-off day (YYYY-MM-DD): older data goes.")
+    ],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count only; delete nothing.")] = False,
+    user: Annotated[str, typer.Option(help="The city HQ login the audit row names.")] = "",
+    batch_size: Annotated[int, typer.Option(help="Rows per delete transaction.")] = 5000,
+) -> None:
+    """Delete health and movement data past retention (see docs/operations.md)."""
+    _setup()
+    import datetime as dt
+
+    from shequ import retention
+    from shequ.core.errors import ValidationError
+    from shequ.core.models import User
+    from shequ.core.roles import Role
+
+    try:
+        cutoff = dt.date.fromisoformat(before)
+    except ValueError:
+        raise _fail(f"--before must be a day like 2022-05-01, not {before!r}") from None
+    if user:
+        actor = User.objects.filter(username=user, role_assignments__role=Role.CITY_HQ).first()
+        if actor is None:
+            raise _fail(f"no city HQ login {user!r}; --user names the HQ login running this")
+    else:
+        actor = _only_hq()
+    try:
+        counts = retention.purge(actor=actor, before=cutoff, dry_run=dry_run, batch=batch_size)
+    except ValidationError as exc:
+        for message in exc.errors.values():
+            typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1) from None
+    verb = "would delete" if dry_run else "deleted"
+    for key, count in counts.items():
+        typer.echo(f"{verb} {count:>10,}  {key}")
+    typer.echo(f"{verb} {sum(counts.values()):>10,}  in all (before {cutoff})")
+
+
 def _only_hq():  # type: ignore[no-untyped-def]
     """Without --user: the single city HQ login, if there is exactly one."""
     from shequ.core.models import User

@@ -243,6 +243,8 @@ API_PAGE_SIZE = env_int("SHEQU_API_PAGE_SIZE", 50)
 PAGE_SIZE = env_int("SHEQU_PAGE_SIZE", 25)
 # Seconds the roster solver may spend on one roster or re-plan (it returns its best by then).
 ROSTER_SECONDS = float(env_str("SHEQU_ROSTER_SECONDS", "5"))
+# `shequ purge` refuses a cut-off less than this many days ago (docs/operations.md).
+RETENTION_MIN_DAYS = env_int("SHEQU_RETENTION_MIN_DAYS", 28)
 
 # --- testing --------------------------------------------------------------------------------
 # What a sampling tube's barcode looks like (a regular expression that Python and the station

@@ -1,0 +1,261 @@
+"""`shequ purge`: what goes past the cut-off and what stays, in batches, with one audit row;
+refusals of a cut-off in the future or inside the minimum retention window."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+from typer.testing import CliRunner
+
+from shequ import retention
+from shequ.checkpoints.models import Passage
+from shequ.cli import app
+from shequ.core.errors import ValidationError
+from shequ.core.models import AuditEvent, ImportJob, ImportRowError, Notification
+from shequ.residents.models import StatusPeriod
+from shequ.testing.models import (
+    DoorOutcome,
+    DoorTask,
+    Exemption,
+    HomeTask,
+    Round,
+    RoundStatus,
+    Sample,
+    Tube,
+)
+from tests.duty.conftest import duty  # noqa: F401 - fixture used below
+from tests.residents.factories import ResidentFactory
+
+runner = CliRunner()
+TODAY = timezone.localdate()
+CUTOFF = TODAY - dt.timedelta(days=40)
+OLD = timezone.now() - dt.timedelta(days=60)  # before the cut-off
+RECENT = timezone.now() - dt.timedelta(days=10)  # after it
+
+
+def _passage(gate, actor, at, corrects=None) -> Passage:  # type: ignore[no-untyped-def]
+    return Passage.objects.create(
+        client_uuid=uuid.uuid4(),
+        gate=gate,
+        community=gate.community,
+        direction="out",
+        device_time=at,
+        recorded_by=actor,
+        subject="resident",
+        temperature=36.6,
+        decision="allow",
+        corrects=corrects,
+    )
+
+
+def _round(actor, community, building, residents, *, status, ends_on, name):  # type: ignore[no-untyped-def]
+    rnd = Round.objects.create(
+        name=name, starts_on=ends_on, ends_on=ends_on, status=status, created_by=actor
+    )
+    rnd.places.set([community])
+    tube = Tube.objects.create(
+        round=rnd, barcode=f"T-{name}", community=community, pool_size=10, opened_by=actor
+    )
+    samples = [
+        Sample.objects.create(
+            client_uuid=uuid.uuid4(), round=rnd, tube=tube, resident=r, sampled_at=OLD,
+            operator=actor,
+        )
+        for r in residents[:2]
+    ]  # fmt: skip
+    HomeTask.objects.create(
+        round=rnd, resident=residents[0], building=building, reason="immobile", sample=samples[0],
+        status="done",
+    )  # fmt: skip
+    Exemption.objects.create(round=rnd, resident=residents[2], reason="hospital", by=actor)
+    task = DoorTask.objects.create(round=rnd, building=building, created_by=actor)
+    DoorOutcome.objects.create(task=task, resident=residents[2], outcome="away", by=actor)
+    return rnd
+
+
+@pytest.fixture
+def history(personas, city, duty):  # type: ignore[no-untyped-def]  # noqa: F811
+    staff = personas.staff_a
+    gate = duty.gate
+    # Passages: three old (one corrected by an old correction), one old but corrected by a
+    # recent correction (stays: the correction points at it), and two recent.
+    old = [_passage(gate, staff, OLD) for _ in range(3)]
+    _passage(gate, staff, OLD + dt.timedelta(minutes=5), corrects=old[0])
+    kept_old = _passage(gate, staff, OLD)
+    _passage(gate, staff, RECENT, corrects=kept_old)
+    _passage(gate, staff, RECENT)
+
+    residents = [ResidentFactory(household=city.ha1) for _ in range(3)]
+    # Status periods: one ended long ago, one ended recently, one open since long ago.
+    StatusPeriod.objects.create(
+        resident=residents[0], status="home_isolation", starts_at=OLD - dt.timedelta(days=14),
+        ended_at=OLD,
+    )  # fmt: skip
+    StatusPeriod.objects.create(
+        resident=residents[1], status="home_monitoring", starts_at=OLD, ended_at=RECENT
+    )
+    StatusPeriod.objects.create(resident=residents[2], status="hospital", starts_at=OLD)
+
+    finished_old = _round(
+        staff, city.a, city.ka1, residents, status=RoundStatus.FINISHED,
+        ends_on=CUTOFF - dt.timedelta(days=5), name="old",
+    )  # fmt: skip
+    running_old = _round(
+        staff, city.a, city.ka1, residents, status=RoundStatus.RUNNING,
+        ends_on=CUTOFF - dt.timedelta(days=5), name="running",
+    )  # fmt: skip
+    finished_recent = _round(
+        staff, city.a, city.ka1, residents, status=RoundStatus.FINISHED,
+        ends_on=TODAY - dt.timedelta(days=3), name="recent",
+    )  # fmt: skip
+
+    Notification.objects.create(user=staff, kind="gate_alert", title="发热", created_at=OLD)
+    Notification.objects.create(user=staff, kind="gate_alert", title="发热", created_at=RECENT)
+    for at, n in ((OLD, 2), (RECENT, 1)):
+        job = ImportJob.objects.create(
+            kind="residents", actor=staff, filename="x.csv", stored_path="", created_at=at
+        )
+        for row in range(n):
+            ImportRowError.objects.create(job=job, row=row + 2, value="6299991980", reason="bad")
+    return SimpleNamespace(
+        kept_old=kept_old, finished_old=finished_old, running_old=running_old,
+        finished_recent=finished_recent,
+    )  # fmt: skip
+
+
+EXPECTED = {
+    "checkpoints.passage": 4,
+    "residents.statusperiod": 1,
+    "testing.hometask": 1,
+    "testing.sample": 2,
+    "testing.exemption": 1,
+    "testing.dooroutcome": 1,
+    "core.notification": 1,
+    "core.importrowerror": 2,
+}
+
+
+def test_purge_deletes_what_is_past_retention_and_keeps_the_rest(personas, history) -> None:
+    counts = retention.purge(actor=personas.hq, before=CUTOFF, batch=2)
+
+    assert counts == EXPECTED
+    # What stays: recent passages and the old one a recent correction points at.
+    assert Passage.objects.count() == 3
+    assert Passage.objects.filter(pk=history.kept_old.pk).exists()
+    assert not Passage.objects.filter(device_time__lt=retention.start_of(CUTOFF)).exclude(
+        pk=history.kept_old.pk
+    )
+    assert set(StatusPeriod.objects.values_list("status", flat=True)) == {
+        "home_monitoring",
+        "hospital",
+    }
+    # The finished old round keeps its tube (the lab's ledger); its people are gone.
+    assert Tube.objects.filter(round=history.finished_old).count() == 1
+    for model in (Sample, HomeTask, Exemption):
+        assert not model.objects.filter(round=history.finished_old).exists()
+    assert not DoorOutcome.objects.filter(task__round=history.finished_old).exists()
+    # A running round and a recent one keep everything.
+    for rnd in (history.running_old, history.finished_recent):
+        assert Sample.objects.filter(round=rnd).count() == 2
+        assert Exemption.objects.filter(round=rnd).count() == 1
+        assert DoorOutcome.objects.filter(task__round=rnd).count() == 1
+    assert Notification.objects.count() == 1
+    assert ImportRowError.objects.count() == 1
+
+
+def test_purge_writes_one_audit_row_with_who_the_cutoff_and_the_counts(personas, history) -> None:
+    retention.purge(actor=personas.hq, before=CUTOFF)
+
+    [event] = AuditEvent.objects.filter(action=retention.PURGE_ACTION)
+    assert event.actor == personas.hq
+    assert event.object_id == CUTOFF.isoformat()
+    assert event.changes["before"] == CUTOFF.isoformat()
+    assert event.changes["counts"] == EXPECTED
+    assert event.changes["finished"] is True
+    assert "operator" in event.changes
+
+
+def test_a_purge_stopped_half_way_is_audited_with_what_it_deleted(
+    personas, history, monkeypatch
+) -> None:
+    def broken(at, day):  # type: ignore[no-untyped-def]
+        raise RuntimeError("disk full")
+
+    rules = list(retention.RULES)
+    at = next(i for i, r in enumerate(rules) if r.key == "testing.hometask")
+    rules[at] = retention.Rule("testing.hometask", HomeTask, broken)
+    monkeypatch.setattr(retention, "RULES", tuple(rules))
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        retention.purge(actor=personas.hq, before=CUTOFF)
+
+    [event] = AuditEvent.objects.filter(action=retention.PURGE_ACTION)
+    assert event.changes["finished"] is False
+    assert event.changes["counts"] == {"checkpoints.passage": 4, "residents.statusperiod": 1}
+
+
+def test_a_dry_run_counts_and_deletes_nothing(personas, history) -> None:
+    before = Passage.objects.count()
+
+    counts = retention.purge(actor=personas.hq, before=CUTOFF, dry_run=True)
+
+    assert counts == EXPECTED
+    assert Passage.objects.count() == before
+    assert Sample.objects.count() == 6
+    assert not AuditEvent.objects.filter(action=retention.PURGE_ACTION).exists()
+
+
+@pytest.mark.parametrize(
+    ("days_ago", "message"),
+    [
+        (-1, "is in the future"),
+        (0, "within the minimum retention of 28 days"),
+        (27, "within the minimum retention of 28 days"),
+    ],
+)
+def test_a_cutoff_in_the_future_or_inside_the_window_is_refused(
+    personas, history, days_ago, message
+) -> None:
+    with pytest.raises(ValidationError, match=message):
+        retention.purge(actor=personas.hq, before=TODAY - dt.timedelta(days=days_ago))
+    assert Passage.objects.count() == 7
+    assert not AuditEvent.objects.filter(action=retention.PURGE_ACTION).exists()
+
+
+def test_the_window_is_a_setting(personas, history, settings) -> None:
+    settings.RETENTION_MIN_DAYS = 7
+    counts = retention.purge(actor=personas.hq, before=TODAY - dt.timedelta(days=8))
+    assert counts["core.notification"] == 2
+
+    settings.RETENTION_MIN_DAYS = 90
+    with pytest.raises(ValidationError, match="latest cut-off allowed today is"):
+        retention.purge(actor=personas.hq, before=CUTOFF)
+
+
+def test_the_purge_command(personas, history) -> None:
+    bad = runner.invoke(app, ["purge", "--before", "last week"])
+    assert bad.exit_code == 2
+    assert "--before must be a day like" in bad.output
+
+    soon = runner.invoke(app, ["purge", "--before", TODAY.isoformat()])
+    assert soon.exit_code == 1
+    assert "minimum retention" in soon.output
+
+    nobody = runner.invoke(app, ["purge", "--before", CUTOFF.isoformat(), "--user", "cadre"])
+    assert nobody.exit_code == 2
+    assert "no city HQ login 'cadre'" in nobody.output
+
+    dry = runner.invoke(app, ["purge", "--before", CUTOFF.isoformat(), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "would delete          2  testing.sample" in dry.output
+    assert Sample.objects.count() == 6
+
+    done = runner.invoke(app, ["purge", "--before", CUTOFF.isoformat(), "--user", "hq"])
+    assert done.exit_code == 0, done.output
+    assert "deleted          2  testing.sample" in done.output
+    assert "deleted         13  in all" in done.output
+    assert AuditEvent.objects.get(action=retention.PURGE_ACTION).actor == personas.hq

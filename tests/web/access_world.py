@@ -1,0 +1,254 @@
+"""The world the access matrix runs in: a city with two mirrored sides, A and B, each with
+every kind of object a page or an API path names, and one login per role bound to side A.
+
+    city C ─ district D1 ─ street S1 ─ community A ─ grid ─ compound KA ─ building ─ household
+           └ district D2 ─ street S3 ─ community B ─ grid ─ compound KB ─ building ─ household
+
+Side A is "own" for every persona; side B lies outside every persona's places except the
+city HQ's. Each side has its own agency (the coordinator's is side A's, paired with compound
+KA), its own district lab operator and community staff (who own the side's import jobs and
+messages).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from shequ.checkpoints import services as checkpoint_services
+from shequ.checkpoints.ingest import passages_batch
+from shequ.checkpoints.models import Passage
+from shequ.checkpoints.passes import pass_token
+from shequ.core.models import ImportJob, ImportRowError, ImportStatus, Notification, User
+from shequ.core.roles import Role
+from shequ.duty import calls, changes, planning
+from shequ.duty import services as duty_services
+from shequ.duty.models import PostKind
+from shequ.mobilization import dispatch, formation
+from shequ.mobilization import services as mob_services
+from shequ.mobilization.models import Agency, AgencyLevel, Rank, StaffKind
+from shequ.places.models import Place, PlaceKind
+from shequ.testing import services as testing_services
+from shequ.testing.ingest import swabs_batch
+from shequ.testing.models import HomeTask, Recall
+from tests.conftest import make_place, make_user
+from tests.mobilization.conftest import make_staff
+from tests.residents.factories import ResidentFactory
+
+ROLES = ("anonymous", *Role.values)
+
+
+@dataclass
+class Side:
+    """Every object of one side, by the name of the path parameter that names it."""
+
+    district: Place
+    street: Place
+    community: Place
+    compound: Place
+    building: Place
+    household: Place
+    staff_user: User
+    lab: User
+    agency: Agency
+    objects: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class World:
+    a: Side
+    b: Side
+    users: dict[str, User | None]
+    clients: dict[str, Any] = field(default_factory=dict)  # logged-in test clients by role
+    tokens: dict[str, str] = field(default_factory=dict)  # API tokens by role
+
+    def side(self, scope: str) -> Side:
+        return self.a if scope == "own" else self.b
+
+
+def _places(city: Place, tag: str, district_name: str) -> dict[str, Place]:
+    district = make_place(PlaceKind.DISTRICT, f"D{tag}", district_name, city)
+    street = make_place(PlaceKind.STREET, f"S{tag}", f"{tag}街道", district)
+    community = make_place(PlaceKind.COMMUNITY, f"C{tag}", f"{tag}社区", street)
+    grid = make_place(PlaceKind.GRID, f"G{tag}", f"{tag}网格", community)
+    compound = make_place(PlaceKind.COMPOUND, f"K{tag}", f"{tag}小区", grid)
+    building = make_place(PlaceKind.BUILDING, f"K{tag}-1", "1号楼", compound)
+    household = make_place(PlaceKind.HOUSEHOLD, f"K{tag}-1-101", "101室", building)
+    return {
+        "district": district,
+        "street": street,
+        "community": community,
+        "compound": compound,
+        "building": building,
+        "household": household,
+    }
+
+
+def _side(hq: User, city: Place, tag: str, today: dt.date) -> Side:
+    places = _places(city, tag, f"{tag}区")
+    community, household = places["community"], places["household"]
+    staff_user = make_user(f"staff_{tag.lower()}", Role.COMMUNITY_STAFF, community)
+    lab = make_user(f"lab_{tag.lower()}", Role.LAB_OPERATOR, places["district"])
+    agency = Agency.objects.create(code=f"AG{tag}", name=f"{tag}厅", level=AgencyLevel.PROVINCE)
+    side = Side(staff_user=staff_user, lab=lab, agency=agency, **places)
+    o = side.objects
+
+    # Mobilization: an order over the side's district, four people reported in, a draft, a batch.
+    people = [
+        make_staff(hq, agency, community, f"{tag}干部{i}", rank=Rank.CHU if i < 2 else Rank.KE,
+                   party_member=i % 2 == 0, gender="female" if i % 2 else "male")
+        for i in range(4)
+    ]  # fmt: skip
+    order = mob_services.order_issue(
+        actor=hq, title=f"{tag}下沉", scope=places["district"],
+        deadline=timezone.now() + dt.timedelta(days=3),
+    )  # fmt: skip
+    mob_services.enlist(actor=hq, order=order, staff=people)
+    enlistments = list(order.enlistments.order_by("pk"))
+    for e in enlistments:
+        mob_services.report_in(actor=hq, enlistment=e, community=community)
+    draft = formation.team_draft_create(
+        actor=hq, order=order, rules=formation.rules_from(2, Rank.CHU, "any", 1.0)
+    )
+    batch = dispatch.batch_dispatch(
+        actor=hq, order=order, name="第一批", place=places["compound"], staff=people[2:],
+        starts_at=timezone.now(), ends_at=timezone.now() + dt.timedelta(days=7),
+    )  # fmt: skip
+    volunteer = make_staff(hq, None, community, f"{tag}志愿者", kind=StaffKind.VOLUNTEER)
+    o.update(order=order, draft=draft, batch=batch, staff=people[0], enlistment=enlistments[0])
+    o.update(people=people, volunteer=volunteer, token=enlistments[0].token)
+
+    # Duty: a 24-hour gate and a day patrol, a published roster, an urgent call, a sick report.
+    gate = duty_services.post_create(
+        actor=hq, community=community, place=places["compound"], name="北门",
+        kind=PostKind.CHECKPOINT, pattern="2x12",
+    )  # fmt: skip
+    duty_services.post_create(
+        actor=hq, community=community, name="巡查", kind=PostKind.PATROL,
+        opens=dt.time(9), closes=dt.time(17), pattern="day",
+    )  # fmt: skip
+    roster = planning.roster_generate(
+        actor=hq, place=community, starts_on=today, days=2, time_limit=1
+    )
+    planning.roster_publish(actor=hq, roster=roster)
+    # The solver decides who works when (and may decide differently on each engine): pick
+    # by person. The first person (side A's cadre login) reports sick for one of their
+    # shifts; the API bodies name a shift of someone else.
+    first = roster.assignments.filter(staff=people[0]).order_by("pk").first()
+    assert first is not None, "the roster gave the first person no shift"
+    change = changes.sick_report(actor=hq, assignment=first, reason="发烧")
+    call = calls.call_create(actor=hq, community=community, where="北门", needed=1)
+    o.update(post=gate, gate=gate, roster=roster, shift=gate.shifts.order_by("pk").first())
+    o.update(change=change, call=call, day=today.isoformat(), post_token=gate.token)
+    o["assignment"] = roster.assignments.exclude(staff=people[0]).order_by("pk").first()
+
+    # Gates: residents, a pass, a passage.
+    residents = [ResidentFactory(name=f"{tag}居民{i}", household=household) for i in range(3)]
+    entry_pass = checkpoint_services.pass_issue(
+        actor=hq, household=household, valid_from=today - dt.timedelta(days=1),
+        valid_until=today + dt.timedelta(days=30),
+    )  # fmt: skip
+    [answer] = passages_batch(
+        actor=hq,
+        items=[
+            {
+                "client_uuid": str(uuid.uuid4()), "gate_id": gate.pk, "direction": "out",
+                "device_time": timezone.now().isoformat(), "subject": "resident",
+                "pass_code": pass_token(entry_pass.pk, entry_pass.version),
+                "resident_id": residents[0].pk, "temperature": 36.5, "health_code": "green",
+                "travel_star": False,
+            }
+        ],
+    )  # fmt: skip
+    o.update(resident=residents[0], residents=residents, entry_pass=entry_pass)
+    o.update(passage=Passage.objects.get(client_uuid=answer.client_uuid))
+
+    # Testing: a round over the community, a site, a positive pool recalled, a home task.
+    round_ = testing_services.round_create(
+        actor=hq, name=f"{tag}第一轮", places=[community], starts_on=today, ends_on=today,
+        pool_size=5,
+    )  # fmt: skip
+    site = testing_services.site_create(
+        actor=hq, community=community, name=f"{tag}采样点", opens=dt.time(7),
+        closes=dt.time(19), stations=1,
+    )  # fmt: skip
+    station = site.stations.get()
+    barcode = f"T{tag}0001"
+    now = timezone.now().isoformat()
+    swabs_batch(
+        actor=hq,
+        items=[
+            *[
+                {"client_uuid": str(uuid.uuid4()), "kind": "swab", "round_id": round_.pk,
+                 "station_id": station.pk, "tube": barcode, "resident_id": r.pk,
+                 "sampled_at": now}
+                for r in residents[:2]
+            ],
+            {"client_uuid": str(uuid.uuid4()), "kind": "close", "round_id": round_.pk,
+             "station_id": station.pk, "tube": barcode, "sampled_at": now},
+        ],
+    )  # fmt: skip
+    transfer = testing_services.transfer_create(
+        actor=hq, round_=round_, community=community, code=f"JJ-{tag}", barcodes=[barcode]
+    )
+    testing_services.transfer_receive(actor=hq, transfer=transfer, received_count=1)
+    testing_services.results_record(actor=hq, round_=round_, results=[(barcode, "positive")])
+    task = HomeTask.objects.filter(round=round_).order_by("pk").first()
+    if task is None:
+        [task] = testing_services.home_tasks_create(
+            actor=hq, round_=round_, residents=[residents[2]], reason="immobile"
+        )
+    o.update(round=round_, site=site, station=station, transfer=transfer, task=task)
+    o.update(barcode=barcode)
+    o.update(recall=Recall.objects.get(round=round_))
+
+    # Per-user things: a refused import of the side's community staff (with its bad-row
+    # report), a lab's results import, a message.
+    job = ImportJob.objects.create(
+        kind="residents", actor=staff_user, place=community, filename="住户.xlsx",
+        stored_path="", status=ImportStatus.REFUSED,
+    )  # fmt: skip
+    ImportRowError.objects.create(job=job, row=2, column="姓名", reason="缺少姓名")
+    o["job"] = job
+    o["lab_job"] = ImportJob.objects.create(
+        kind="tube_results", actor=lab, filename="结果.xlsx", stored_path="",
+        status=ImportStatus.REFUSED,
+    )  # fmt: skip
+    ImportRowError.objects.create(job=o["lab_job"], row=2, column="管码", reason="未知管码")
+    o["note"] = Notification.objects.create(user=staff_user, kind="test", title="通知")
+    return side
+
+
+def build_world(today: dt.date | None = None) -> World:
+    today = today or timezone.localdate()
+    city = make_place(PlaceKind.CITY, "C", "测试市")
+    hq = make_user("hq", Role.CITY_HQ, city)
+    a = _side(hq, city, "A", today)
+    b = _side(hq, city, "B", today)
+    # The coordinator's agency (side A's) is paired with compound KA.
+    coordinator = make_user("coordinator", Role.AGENCY_COORDINATOR, agency=a.agency)
+    dispatch.pairing_create(actor=hq, agency=a.agency, place=a.compound, starts_on=today)
+    cadre = make_user("cadre", Role.CADRE, a.community)
+    volunteer = make_user("volunteer", Role.VOLUNTEER, a.community)
+    cadre_staff, volunteer_staff = a.objects["staff"], a.objects["volunteer"]
+    cadre_staff.user, volunteer_staff.user = cadre, volunteer
+    cadre_staff.save(update_fields=["user"])
+    volunteer_staff.save(update_fields=["user"])
+    users: dict[str, User | None] = {
+        "anonymous": None,
+        Role.CITY_HQ: hq,
+        Role.DISTRICT_OFFICER: make_user("district", Role.DISTRICT_OFFICER, a.district),
+        Role.STREET_OFFICER: make_user("street", Role.STREET_OFFICER, a.street),
+        Role.COMMUNITY_STAFF: a.staff_user,
+        Role.AGENCY_COORDINATOR: coordinator,
+        Role.CADRE: cadre,
+        Role.VOLUNTEER: volunteer,
+        Role.INSPECTOR: make_user("inspector", Role.INSPECTOR, a.district),
+        Role.LAB_OPERATOR: a.lab,
+        Role.WAREHOUSE_KEEPER: make_user("warehouse", Role.WAREHOUSE_KEEPER, a.street),
+    }
+    return World(a=a, b=b, users=users)
