@@ -1,8 +1,9 @@
 """Curtois & Qu solver: `solve`, which chains construction, neighbourhood search and CP-SAT.
 
 `solve` (see its docstring) does not hand everything to CP-SAT: a roster is first constructed
-one person at a time (`construction`), then improved by neighbourhood search (`search`) and/or
-CP-SAT on the full model (`model`), depending on the instance's size, within one time limit.
+and improved one person at a time (`construction`), then, depending on the instance's size,
+by neighbourhood search (`search`) and/or CP-SAT on the full model (`model`), all within one
+time limit.
 The best roster found is always what `solve` returns, whichever step found it; its objective is
 the evaluator's penalty (`evaluator.evaluate` re-checks it independently).
 """
