@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings as django_settings
+from django.utils import translation
 
 from shequ.core import services as core_services
 from shequ.core.models import User
@@ -112,6 +114,15 @@ def personas(city: SimpleNamespace) -> Personas:
         coordinator=make_user("coord", Role.AGENCY_COORDINATOR, agency=agency),
         outsider=make_user("outsider", language="en"),
     )
+
+
+@pytest.fixture
+def english(client):
+    """Messages in English (the msgids, whatever the catalogue says): in the test's own calls
+    and in every request of the test client. Use `pytest.mark.usefixtures("english")`."""
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

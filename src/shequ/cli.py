@@ -346,8 +346,7 @@ def roster_bench(
     import json
     from pathlib import Path
 
-    from shequ.duty.roster.curtois import evaluate, parse_instance
-    from shequ.duty.roster.curtois_model import solve
+    from shequ.duty.roster.curtois import evaluate, parse_instance, solve
 
     path = Path(instance_file)
     if not path.is_file():

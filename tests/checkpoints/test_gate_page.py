@@ -41,15 +41,14 @@ def test_gate_page_renders_for_a_cadre_on_duty_and_for_community_staff(
     assert "vendor/dexie.min.js" in html
 
 
+@pytest.mark.usefixtures("english")
 def test_gate_page_shows_the_rules_in_force_and_the_snapshot_url(login, personas, gates) -> None:
     services.rules_set(
         actor=personas.staff_a,
         community=gates.gate.community,
         rules={"fever_at": 37.5, "exit_quota": {"people": 1, "days": 2}, "visitors": False},
     )
-    client = login(personas.cadre)
-    client.cookies["shequ_language"] = "en"
-    response = client.get(_url(gates.gate), headers={"accept-language": "en"})
+    response = login(personas.cadre).get(_url(gates.gate))
     html = response.content.decode()
     assert "Rules in force · version 1" in html
     assert "Fever: 37.5 °C or more is refused" in html

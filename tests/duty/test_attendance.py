@@ -8,7 +8,7 @@ import datetime as dt
 import uuid
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.models import Notification
@@ -22,17 +22,10 @@ from shequ.duty.models import (
 )
 from tests.duty.helpers import day_shift, login_for, night_shift, put, roster_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 # --- local fixtures -----------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    # Messages are asserted in English (the msgids), whatever the catalogue says.
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.models import Notification
@@ -13,13 +13,7 @@ from shequ.duty import calls
 from shequ.duty.models import DutyRequest, RequestKind, UrgentAnswer, UrgentCall
 from tests.duty.helpers import day_shift, login_for, put, roster_for
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -9,11 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import shequ
 from shequ.duty.roster.curtois import evaluate, load_best_known, parse_instance
-from tests.duty.benchdata import BENCH
-
-INSTANCES = BENCH / "instances"
-pytestmark = pytest.mark.skipif(not INSTANCES.is_dir(), reason="benchmark data not mounted")
+from tests.duty.benchdata import bench_path, missing_message
 
 # (days, staff, shift types) from the published instance table.
 PUBLISHED = {
@@ -33,13 +33,18 @@ PUBLISHED = {
 
 
 @pytest.fixture(scope="module")
-def instance1():
-    return parse_instance(INSTANCES / "Instance1.txt")
+def instance1_path() -> Path:
+    return bench_path("instances", "Instance1.txt")
+
+
+@pytest.fixture(scope="module")
+def instance1(instance1_path):
+    return parse_instance(instance1_path)
 
 
 @pytest.mark.parametrize("number", sorted(PUBLISHED))
 def test_parse_counts_match_published_table(number):
-    inst = parse_instance(INSTANCES / f"Instance{number}.txt")
+    inst = parse_instance(bench_path("instances", f"Instance{number}.txt"))
     assert (inst.horizon, len(inst.staff), len(inst.shifts)) == PUBLISHED[number]
     assert len(inst.cover) == inst.horizon * len(inst.shifts)
     for person in inst.staff:
@@ -47,7 +52,7 @@ def test_parse_counts_match_published_table(number):
 
 
 def test_best_known_csv_agrees_with_parsed_counts():
-    best = load_best_known(BENCH / "best_known.csv")
+    best = load_best_known(bench_path("best_known.csv"))
     assert best["Instance1"]["best_known_upper_bound"] == 607
     assert best["Instance1"]["proven_optimal"] is True
     for number, counts in PUBLISHED.items():
@@ -246,10 +251,9 @@ def _reference_soft_penalty(path: Path, roster: dict[str, list[str]]) -> int:
         {sid: st.lists(st.sampled_from(["", "D"]), min_size=14, max_size=14) for sid in "ABCDEFGH"}
     )
 )
-def test_random_rosters_penalty_matches_reference(roster):
-    path = INSTANCES / "Instance1.txt"
-    result = evaluate(parse_instance(path), roster)
-    assert result.penalty == _reference_soft_penalty(path, roster)
+def test_random_rosters_penalty_matches_reference(instance1_path, instance1, roster):
+    result = evaluate(instance1, roster)
+    assert result.penalty == _reference_soft_penalty(instance1_path, roster)
     assert result.feasible == (result.violations == [])
 
 
@@ -273,3 +277,41 @@ def test_roster_at_published_optimum_scores_607(instance1):
     assert result.violations == []
     assert result.feasible
     assert result.penalty == 607
+
+
+# --------------------------------------------------------------------------- benchmark data
+
+
+def test_missing_benchmark_data_skips_saying_where_and_fails_under_ci(tmp_path, monkeypatch):
+    absent = tmp_path / "shared" / "benchdata" / "shift_scheduling" / "instances"
+    expected = f"benchmark instances not found at {absent}: clone beside ../shared"
+    assert missing_message(absent).startswith(expected)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="benchmark instances not found"):
+        bench_path("best_known.csv", instances=absent)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI requires them"):
+        bench_path("best_known.csv", instances=absent)
+    absent.mkdir(parents=True)
+    assert missing_message(absent) is None
+    assert bench_path("best_known.csv", instances=absent) == absent.parent / "best_known.csv"
+
+
+def test_parsing_and_evaluating_load_no_solver_code():
+    # The evaluator shares no code with the solver: re-checking a roster imports neither the
+    # solver's modules nor OR-Tools, in a fresh interpreter.
+    code = (
+        "import sys\n"
+        "from shequ.duty.roster.curtois import evaluate, parse_instance\n"
+        "loaded = [m for m in sys.modules if m.startswith(('ortools', 'numpy'))\n"
+        "          or m.rsplit('.', 1)[-1] in ('model', 'construction', 'search', 'solver')]\n"
+        "print(','.join(sorted(loaded)))\n"
+        "from shequ.duty.roster.curtois import solve\n"
+        "print(solve.__module__)\n"
+    )
+    src = str(Path(shequ.__file__).resolve().parents[1])
+    done = subprocess.run(  # noqa: S603 - this interpreter, our own code
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        env={"PYTHONPATH": src},
+    )  # fmt: skip
+    assert done.stdout.splitlines() == ["", "shequ.duty.roster.curtois.solver"]

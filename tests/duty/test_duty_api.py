@@ -18,13 +18,8 @@ from tests.duty.helpers import (
     roster_for,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 BASE = "/api/v1/duty"
-
-
-@pytest.fixture(autouse=True)
-def _english(client):
-    client.cookies["shequ_language"] = "en"
 
 
 @pytest.fixture

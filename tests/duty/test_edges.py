@@ -11,7 +11,7 @@ import uuid
 import openpyxl
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from shequ.core.errors import ValidationError
 from shequ.duty import attendance, changes, planning
@@ -19,13 +19,7 @@ from shequ.duty.attendance import AttendanceItem
 from shequ.duty.models import Attendance, DutyRequest, RosterStatus
 from tests.duty.helpers import day_shift, put, roster_for
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def _item(staff_id: int, post_id: int | None, kind: str = "in") -> AttendanceItem:

@@ -12,15 +12,13 @@ from django.utils import timezone
 
 from shequ.duty import calls
 from shequ.duty.models import (
-    Assignment,
     Attendance,
     ChangeKind,
-    Roster,
-    RosterStatus,
     ShiftChange,
     UrgentAnswer,
 )
 from shequ.duty.views import ical_token
+from tests.duty.helpers import day_shift, night_shift, put, roster_for
 
 pytestmark = pytest.mark.django_db
 
@@ -29,35 +27,10 @@ def _published(personas, city, duty, starts_in_hours: float = 0):  # type: ignor
     """A published roster with the cadre (duty.people[0]) on the gate's day shift now and
     on the night shift in three days."""
     today = timezone.localdate()
-    roster = Roster.objects.create(
-        place=city.a,
-        starts_on=today,
-        days=7,
-        status=RosterStatus.PUBLISHED,
-        created_by=personas.staff_a,
-        published_at=timezone.now(),
-    )
-    day, night = duty.gate.shifts.get(name="白班"), duty.gate.shifts.get(name="夜班")
+    roster = roster_for(personas.staff_a, city.a, today, days=7)
     start = timezone.now() + dt.timedelta(hours=starts_in_hours)
-    now_shift = Assignment.objects.create(
-        roster=roster,
-        shift=day,
-        day=today,
-        staff=duty.people[0],
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=12),
-        is_leader=True,
-    )
-    later_day = today + dt.timedelta(days=3)
-    later_start = timezone.make_aware(dt.datetime.combine(later_day, dt.time(20, 0)))
-    later = Assignment.objects.create(
-        roster=roster,
-        shift=night,
-        day=later_day,
-        staff=duty.people[0],
-        starts_at=later_start,
-        ends_at=later_start + dt.timedelta(hours=12),
-    )
+    now_shift = put(roster, day_shift(duty), today, duty.people[0], leader=True, starts_at=start)
+    later = put(roster, night_shift(duty), today + dt.timedelta(days=3), duty.people[0])
     return roster, now_shift, later
 
 

@@ -12,13 +12,13 @@ from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.models import Notification
 from shequ.duty import planning, services
 from shequ.duty.models import (
-    Assignment,
     DutyRules,
     RequestKind,
     Roster,
     RosterStatus,
 )
 from shequ.duty.roster import check
+from tests.duty.helpers import put, roster_for
 
 pytestmark = pytest.mark.django_db
 
@@ -149,22 +149,8 @@ def test_last_nights_work_counts_for_rest_in_a_new_roster(personas, city, duty):
     worker = duty.people[2]
     night = duty.gate.shifts.get(name="夜班")
     day_shift = duty.gate.shifts.get(name="白班")
-    old = Roster.objects.create(
-        place=city.a,
-        starts_on=yesterday,
-        days=1,
-        status=RosterStatus.PUBLISHED,
-        created_by=personas.staff_a,
-    )
-    start = planning.origin(yesterday) + dt.timedelta(hours=20)
-    Assignment.objects.create(
-        roster=old,
-        shift=night,
-        day=yesterday,
-        staff=worker,
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=12),
-    )
+    old = roster_for(personas.staff_a, city.a, yesterday)
+    put(old, night, yesterday, worker)  # 20:00 to 08:00 today
     # They would like today's day shift, but it starts when their night ends.
     services.duty_request_add(
         actor=personas.staff_a, staff=worker, day=today, kind=RequestKind.PREFER, shift=day_shift

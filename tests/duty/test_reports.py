@@ -6,7 +6,7 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from shequ.core.errors import ValidationError
 from shequ.duty import attendance, reports
@@ -16,13 +16,7 @@ from tests.duty.conftest import on_duty
 from tests.duty.helpers import day_shift, put, roster_for
 from tests.mobilization.conftest import make_staff
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def _local(day: dt.date, hh: int, mm: int = 0) -> dt.datetime:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections.abc import Callable
-from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from shequ.core.models import Notification
@@ -16,40 +13,12 @@ from shequ.duty import attendance, calls
 from shequ.duty.models import Attendance, AttendanceEvent, CallStatus, UrgentAnswer
 from shequ.mobilization.models import Agency
 from tests.conftest import make_user
-from tests.duty import conftest as duty_conftest
 from tests.duty.conftest import on_duty
 from tests.duty.helpers import login_for
 from tests.mobilization.conftest import make_staff
+from tests.pg.conftest import race
 
 pytestmark = pytest.mark.pg
-duty = duty_conftest.duty  # the duty app's community A with its posts and people on duty
-
-
-def _race(calls_: list[Callable[[], Any]]) -> tuple[list[Any], list[BaseException]]:
-    """Run each callable in its own thread and connection, released together."""
-    barrier = threading.Barrier(len(calls_))
-    results: list[Any] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(fn: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            out = fn()
-            with lock:
-                results.append(out)
-        except Exception as exc:  # noqa: BLE001 - every failure is collected and asserted on
-            with lock:
-                errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(fn,)) for fn in calls_]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
 
 
 @pytest.fixture
@@ -72,7 +41,7 @@ def test_twenty_answers_at_once_fill_four_places_exactly(personas, city, twenty)
     call = calls.call_create(actor=personas.staff_a, community=city.a, where="3号楼", needed=4)
     assert call.notified == 20
 
-    results, errors = _race(
+    results, errors = race(
         [lambda user=user: calls.call_answer(actor=user, call=call) for user in twenty]
     )
 
@@ -88,7 +57,7 @@ def test_twenty_answers_at_once_fill_four_places_exactly(personas, city, twenty)
 
 def test_one_person_answering_twice_at_once_has_one_answer(personas, city, twenty):
     call = calls.call_create(actor=personas.staff_a, community=city.a, where="3号楼", needed=4)
-    results, errors = _race([lambda: calls.call_answer(actor=twenty[0], call=call)] * 2)
+    results, errors = race([lambda: calls.call_answer(actor=twenty[0], call=call)] * 2)
     assert errors == []
     first, second = results
     assert first.answer.pk == second.answer.pk
@@ -103,7 +72,7 @@ def test_a_batch_sent_twice_at_once_is_recorded_once(personas, duty, twenty):
     other = attendance.AttendanceItem(
         uuid.uuid4(), "in", duty.people[0].pk, timezone.now(), post_id=duty.gate.pk
     )
-    results, errors = _race(
+    results, errors = race(
         [
             lambda: attendance.attendance_batch(actor=personas.cadre, items=[item]),
             lambda: attendance.attendance_batch(actor=personas.cadre, items=[item]),

@@ -12,12 +12,10 @@ from django.utils import timezone
 
 from shequ.checkpoints.ingest import passages_batch
 from shequ.checkpoints.models import Passage
-from tests.checkpoints import conftest as checkpoints_conftest
 from tests.checkpoints.conftest import item, qr
-from tests.pg.test_duty_race import _race, duty  # noqa: F401 - fixture used by `gates`
+from tests.pg.conftest import race
 
 pytestmark = pytest.mark.pg
-gates = checkpoints_conftest.gates
 
 
 @pytest.fixture
@@ -31,7 +29,7 @@ def test_same_uuid_in_two_concurrent_batches_is_one_row(personas, racing) -> Non
         shared = [item(racing.gate, pass_code=qr(racing.p1)) for _ in range(50)]
         own = [[item(racing.gate, pass_code=qr(racing.p2)) for _ in range(10)] for _ in range(2)]
         batches = [shared + own[0], list(reversed(shared)) + own[1]]
-        results, errors = _race(
+        results, errors = race(
             [lambda b=b: passages_batch(actor=personas.cadre, items=b) for b in batches]
         )
         assert errors == []
@@ -63,7 +61,7 @@ def test_the_same_passages_from_two_devices_in_opposite_orders(personas, racing)
                 for n, u in enumerate(uuids)
             ]
 
-        results, errors = _race(
+        results, errors = race(
             [
                 lambda b=b: passages_batch(actor=personas.cadre, items=b)
                 for b in (batch(1), batch(-1))

@@ -16,6 +16,8 @@ from django.utils import timezone
 from shequ.core.roles import Role
 from shequ.residents.models import HealthStatus, Resident
 from shequ.testing import services
+from shequ.testing.ingest import swabs_batch
+from shequ.testing.models import Transfer, Tube
 from tests.conftest import make_user
 from tests.residents.factories import ResidentFactory
 
@@ -52,3 +54,27 @@ def swab(rnd, tube: str, resident, station=None, **kw) -> dict:  # type: ignore[
     }
     item.update(kw)
     return item
+
+
+def send_to_lab(actor, rnd, *, a10: bool = True) -> Transfer:  # type: ignore[no-untyped-def]
+    """T0000001 full with a0–a9 (it closes itself) and, with `a10`, T0000002 holding a10 (from
+    the second station, closed by hand), sent to the lab under 交接单 J-1."""
+    items = [swab(rnd, "T0000001", r) for r in rnd.a[:10]]
+    if a10:
+        items.append(swab(rnd, "T0000002", rnd.a[10], station=rnd.s2))
+    swabs_batch(actor=actor, items=items)
+    if a10:
+        services.tube_close(actor=actor, tube=Tube.objects.get(barcode="T0000002"))
+    return services.transfer_create(
+        actor=actor,
+        round_=rnd.round,
+        community=rnd.site.community,
+        code="J-1",
+        barcodes=["T0000001", "T0000002"] if a10 else ["T0000001"],
+    )
+
+
+@pytest.fixture
+def sent(personas, rnd) -> Transfer:  # type: ignore[no-untyped-def]
+    """T0000001 (a0–a9) and T0000002 (a10), closed and sent to the lab under J-1."""
+    return send_to_lab(personas.staff_a, rnd)

@@ -9,7 +9,6 @@ import csv
 import re
 from pathlib import Path
 
-import pytest
 import xlsxwriter
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -20,24 +19,6 @@ from shequ.testing import services
 from shequ.testing.ingest import swabs_batch
 from shequ.testing.models import Recall, Tube, TubeStatus
 from tests.testing.conftest import swab
-
-
-@pytest.fixture
-def sent(personas, rnd):  # type: ignore[no-untyped-def]
-    """T0000001 (a0–a9, full) and T0000002 (a10), closed and sent to the lab under J-1."""
-    swabs_batch(
-        actor=personas.staff_a,
-        items=[swab(rnd, "T0000001", r) for r in rnd.a[:10]]
-        + [swab(rnd, "T0000002", rnd.a[10], rnd.s2)],
-    )
-    services.tube_close(actor=personas.staff_a, tube=Tube.objects.get(barcode="T0000002"))
-    return services.transfer_create(
-        actor=personas.staff_a,
-        round_=rnd.round,
-        community=rnd.site.community,
-        code="J-1",
-        barcodes=["T0000001", "T0000002"],
-    )
 
 
 def write_csv(path: Path, rows: list[list[str]]) -> Path:

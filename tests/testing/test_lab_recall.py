@@ -16,21 +16,6 @@ from shequ.testing.models import HomeReason, HomeStatus, HomeTask, Recall, Tube,
 from tests.testing.conftest import swab
 
 
-@pytest.fixture
-def sent(personas, rnd):  # type: ignore[no-untyped-def]
-    """T0000001 full with a0–a9 and T0000002 with a10, both closed and sent under 交接单 J-1."""
-    swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T0000001", r) for r in rnd.a[:10]]
-                + [swab(rnd, "T0000002", rnd.a[10], station=rnd.s2)])  # fmt: skip
-    services.tube_close(actor=personas.staff_a, tube=Tube.objects.get(barcode="T0000002"))
-    return services.transfer_create(
-        actor=personas.staff_a,
-        round_=rnd.round,
-        community=rnd.site.community,
-        code="J-1",
-        barcodes=["T0000001", "T0000002"],
-    )
-
-
 def test_transfer_needs_closed_tubes_of_this_community(personas, rnd) -> None:
     swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T0000001", rnd.a[0])])
     with pytest.raises(ValidationError) as err:

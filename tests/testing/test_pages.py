@@ -28,7 +28,7 @@ from shequ.testing.models import (
     Tube,
 )
 from tests.duty.conftest import duty  # noqa: F401 - the fixture, for teams and a cadre on duty
-from tests.testing.conftest import swab
+from tests.testing.conftest import send_to_lab, swab
 
 
 def _round_urls(r: Round, building_id: int) -> list[str]:
@@ -44,15 +44,8 @@ def _round_urls(r: Round, building_id: int) -> list[str]:
 
 @pytest.fixture
 def sent(personas, rnd):  # type: ignore[no-untyped-def]
-    """T0000001 full with a0–a9 (closed by itself), sent to the lab under J-1."""
-    swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T0000001", r) for r in rnd.a[:10]])
-    return services.transfer_create(
-        actor=personas.staff_a,
-        round_=rnd.round,
-        community=rnd.site.community,
-        code="J-1",
-        barcodes=["T0000001"],
-    )
+    """Here only T0000001, full with a0–a9 (closed by itself), sent to the lab under J-1."""
+    return send_to_lab(personas.staff_a, rnd, a10=False)
 
 
 @pytest.mark.parametrize("who", ["staff_a", "street", "hq"])

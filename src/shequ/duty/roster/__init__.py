@@ -1,5 +1,9 @@
-"""Rostering code: benchmark-format parsing and independent roster evaluation.
+"""Rostering, free of Django: the problem as plain data, solvers, and an independent checker.
 
-Kept free of Django and of any solver so that a roster can be re-checked by anyone from the
-instance definition alone.
+* `problem`: a community's people, shifts and rules, the only input of what follows;
+* `check`: every hard rule and soft goal recomputed; never imports a solver, so the solvers
+  are tested against it and explanations, swaps and hand edits are judged by it;
+* `greedy` (a quick first roster), `model` (CP-SAT) and `best` (the roster a planner gets);
+* `curtois/`: the Curtois & Qu nurse-rostering benchmark (parser, independent evaluator and
+  a solver of its own), measuring the approach against published results.
 """
