@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
+from shequ.core.bidi import neutral
 from shequ.places.models import Place, PlaceKind
 from shequ.residents.models import Resident
 from shequ.testing import selectors
@@ -102,7 +103,7 @@ def station_snapshot(station: Station) -> dict[str, Any]:
         "residents": [
             {
                 "id": r.pk,
-                "name": r.name,
+                "name": neutral(r.name),  # shown by the station's script: no bidi controls
                 "last4": (r.document_number or "")[-4:],
                 "building": r.household.parent.name if r.household.parent else "",
                 "household": r.household.name,
