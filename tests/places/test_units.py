@@ -49,6 +49,13 @@ def test_a_households_unit_is_stored_and_said_in_its_name(city):
     assert (three.unit, three.name, three.code) == ("3", "3单元801室", "KA-2-U3-801")
 
 
+def test_a_name_that_says_its_unit_sets_it(city):
+    named = services.place_create(
+        actor=None, kind=PlaceKind.HOUSEHOLD, code="KA-2-U2-301", name="2单元301", parent=city.ka2
+    )
+    assert (named.unit, named.name) == ("2", "2单元301室")
+
+
 def test_the_same_unit_and_room_twice_in_a_building_is_refused(city):
     flat(city.ka2, "1", "801")
     with pytest.raises(ValidationError) as refused:

@@ -58,6 +58,20 @@ def test_a_unit_is_read_however_it_is_written(personas, city, tmp_path, written)
     assert len(households_of(city.ka2)) == 1
 
 
+def test_a_room_that_says_its_unit_is_the_same_household_as_unit_and_room_columns(
+    personas, city, tmp_path
+):
+    with_unit = [HEADER, ["张三", ZHANG, "甲小区", "2号楼", "1", "801"]]
+    import_file(personas.staff_a, write_csv(tmp_path / "a.csv", with_unit))
+    in_room = [["姓名", "证件号码", "楼栋", "房号"], ["李四", LI, "2号楼", "1单元801室"]]
+    job = import_file(personas.staff_a, write_csv(tmp_path / "b.csv", in_room))
+    assert job.status == ImportStatus.DONE, list(job.row_errors.values_list("reason", flat=True))
+    assert (
+        Resident.objects.get(name="李四").household == Resident.objects.get(name="张三").household
+    )
+    assert households_of(city.ka2) == {"KA-2-U1-801": "1单元801室"}
+
+
 def test_a_flat_without_its_unit_in_a_building_with_units_is_refused(personas, city, tmp_path):
     for unit in ("1", "3"):
         place_services.place_create(

@@ -321,6 +321,7 @@ def test_the_missed_list_export_is_audited_and_shows_names_neutral(personas, cit
     assert names == ["张三阴性", "李四"]
     [event] = pii_events()
     assert event.changes["where"] == "testing.missed.xlsx"
+    assert event.changes["fields"] == ["phone"]  # the sheet shows phones, no ID numbers
     assert sorted(event.changes["residents"]) == sorted([spoof.pk, plain.pk])
     login(personas.street).get(f"/testing/rounds/{round_.pk}/missed.xlsx")
     assert pii_events().count() == 1  # masked phones: nothing disclosed

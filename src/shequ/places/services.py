@@ -15,7 +15,13 @@ from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.roles import Capability, Role
 from shequ.core.scopes import has_role, scope_for
 from shequ.core.times import city_time
-from shequ.places.households import UNIT_MAX, household_name, normalize_unit, room_of
+from shequ.places.households import (
+    UNIT_MAX,
+    household_name,
+    normalize_unit,
+    room_of,
+    unit_in_name,
+)
 from shequ.places.models import (
     PARENT_KIND,
     ZONABLE_KINDS,
@@ -69,6 +75,8 @@ def place_create(
     """
     errors: dict[str, str] = {}
     unit = normalize_unit(unit)
+    if not unit and kind == PlaceKind.HOUSEHOLD and (said := unit_in_name(name)):
+        unit = said[0]  # "2单元301室" says its unit: one identity, however it was given
     if unit and kind != PlaceKind.HOUSEHOLD:
         errors["unit"] = _("Only a household has a unit (单元).")
     elif len(unit) > UNIT_MAX:

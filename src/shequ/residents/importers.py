@@ -26,6 +26,7 @@ from shequ.places.households import (
     normalize_unit,
     room_key,
     room_of,
+    unit_in_name,
 )
 from shequ.places.models import Place, PlaceKind
 from shequ.places.services import places_insert
@@ -323,6 +324,8 @@ class ResidentImporter(Importer):
             neutral(get(cells, "unit")),
         )
         unit = normalize_unit(unit_text)
+        if not unit and (said := unit_in_name(room)):
+            unit, room = said  # "1单元801" in the room column says its unit
         if len(unit) > UNIT_MAX:
             bad("unit", unit_text, _("Write the unit as a number such as 1 or 1单元."))
             return None

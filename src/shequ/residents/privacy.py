@@ -71,20 +71,26 @@ def residents_shown(
     where: str,
     why: str = "",
     search: TextSearch | None = None,
+    fields: Sequence[str] = FULL_VIEW_FIELDS,
 ) -> dict[int, Shown]:
     """Each resident's numbers as `actor` may see them, keyed by id; audited in one row.
 
-    The row (action residents.pii.view) names every resident whose ID number or phone is
-    shown in full, `where` (the page, API or export) and the user's optional `why`. An exact
-    search by number or phone is audited (residents.pii.search) even when it finds nobody,
-    with the number masked.
+    The row (action residents.pii.view) names every resident of whom one of `fields` (what
+    the caller shows: by default ID number, phone and birth date) is shown in full, `where`
+    (the page, API or export) and the user's optional `why`. An exact search by number or
+    phone is audited (residents.pii.search) even when it finds nobody, with the number
+    masked. Give residents with their household loaded and their numbers not deferred.
     """
     scope = scope_for(actor, Capability.VIEW_PII)
     shown = {r.pk: shown_to(actor, r, full=scope.covers(r.household)) for r in residents}
-    disclosed = [r.pk for r in residents if shown[r.pk].full and (r.document_number or r.phone)]
+    disclosed = [r.pk for r in residents if shown[r.pk].full and any(getattr(r, f) for f in fields)]
     exact = search is not None and search.exact
     if disclosed or exact:
-        changes: dict[str, object] = {"where": where, "residents": disclosed}
+        changes: dict[str, object] = {
+            "where": where,
+            "fields": list(fields),
+            "residents": disclosed,
+        }
         if exact:
             assert search is not None
             changes["by"] = search.by

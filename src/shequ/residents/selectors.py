@@ -116,7 +116,11 @@ def may_edit(user: User | AnonymousUser, resident: Resident) -> bool:
 
 
 def household_members(resident: Resident) -> QuerySet[Resident]:
-    return Resident.objects.filter(household_id=resident.household_id).order_by("relation", "id")
+    return (
+        Resident.objects.filter(household_id=resident.household_id)
+        .select_related("household")
+        .order_by("relation", "id")
+    )
 
 
 def status_history(resident: Resident) -> QuerySet[StatusPeriod]:

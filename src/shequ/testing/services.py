@@ -579,7 +579,7 @@ def phones_for(
 ) -> dict[int, str]:
     """Residents' phones as the actor may see them: in full with VIEW_PII over their place
     (one privacy audit row naming them), masked otherwise."""
-    shown = residents_shown(actor, residents, where=where)
+    shown = residents_shown(actor, residents, where=where, fields=("phone",))
     return {r.pk: shown[r.pk].phone for r in residents}
 
 
