@@ -214,7 +214,9 @@ def worker(
 @import_app.command("residents")
 def import_residents(
     file: Annotated[str, typer.Argument(help="The .xlsx or .csv file.")],
-    user: Annotated[str, typer.Option(help="Whose import this is (scope and audit).")] = "",
+    user: Annotated[
+        str, typer.Option(help="Whose import this is (required: its scope and audit).")
+    ] = "",
     community: Annotated[str, typer.Option(help="Code of the community to import into.")] = "",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; save nothing.")] = False,
     skip_invalid: Annotated[
@@ -231,15 +233,13 @@ def import_residents(
 
     from shequ.core import imports
     from shequ.core.errors import ValidationError
-    from shequ.core.models import ImportStatus, User
+    from shequ.core.models import ImportStatus
     from shequ.residents.selectors import import_target
 
     path = Path(file)
     if not path.is_file():
         raise _fail(f"no file {file!r}")
-    actor = User.objects.filter(username=user).first() if user else _only_hq()
-    if actor is None:
-        raise _fail("name the importing user with --user (e.g. --user community)")
+    actor = _named_user(user, "the login whose scope and audit the import runs under")
     translation.activate(actor.language)
     try:
         with path.open("rb") as fh:
@@ -262,10 +262,12 @@ def import_residents(
         {"row": e.row, "column": e.column, "value": e.value, "reason": e.reason}
         for e in job.row_errors.all()
     ]
+    columns = job.options.get("columns", {"read": [], "ignored": []})
     if as_json:
         typer.echo(
             json.dumps(
-                {**job.summary(), "status": job.status, "errors": errors}, ensure_ascii=False
+                {**job.summary(), "status": job.status, "columns": columns, "errors": errors},
+                ensure_ascii=False,
             )
         )
     else:
@@ -274,6 +276,11 @@ def import_residents(
             f"created {job.created}, updated {job.updated}, unchanged {job.unchanged}, "
             f"rejected {job.rejected}"
         )
+        for c in columns["read"]:
+            typer.echo(f"  column {c['header']} → {c['column']}")
+        for c in columns["ignored"]:
+            why = f" ({c['column']} is read from another column)" if c["column"] else ""
+            typer.echo(f"  column {c['header']} was ignored{why}")
         for e in errors[:50]:
             typer.echo(f"  row {e['row']} {e['column']} {e['value']}: {e['reason']}")
         if len(errors) > 50:
@@ -285,7 +292,7 @@ def import_residents(
 @teams_app.command("form")
 def teams_form(
     order: Annotated[int, typer.Option(help="Id of the mobilization order.")],
-    user: Annotated[str, typer.Option(help="Who forms them (scope, audit).")] = "",
+    user: Annotated[str, typer.Option(help="Who forms them (required: scope and audit).")] = "",
     size: Annotated[int, typer.Option(help="People per team.")] = 3,
     leader_rank: Annotated[
         str, typer.Option(help="Leaders' lowest rank: ting/chu/ke/keyuan.")
@@ -300,14 +307,13 @@ def teams_form(
     import json
 
     from shequ.core.errors import PermissionDenied, ValidationError
-    from shequ.core.models import User
     from shequ.mobilization import formation
     from shequ.mobilization.models import Order
 
-    actor = User.objects.filter(username=user).first() if user else _only_hq()
+    actor = _named_user(user, "the login whose scope and audit the teams are formed under")
     the_order = Order.objects.filter(pk=order).first()
-    if actor is None or the_order is None:
-        raise _fail("name an existing --order and the forming --user")
+    if the_order is None:
+        raise _fail(f"no order {order}: name an existing --order")
     try:
         rules = formation.rules_from(size, leader_rank, agency_mode, time_limit)
         draft = formation.team_draft_create(actor=actor, order=the_order, rules=rules)
@@ -450,19 +456,15 @@ def purge(
 
     from shequ import retention
     from shequ.core.errors import ValidationError
-    from shequ.core.models import User
     from shequ.core.roles import Role
 
     try:
         cutoff = dt.date.fromisoformat(before)
     except ValueError:
         raise _fail(f"--before must be a day like 2022-05-01, not {before!r}") from None
-    if user:
-        actor = User.objects.filter(username=user, role_assignments__role=Role.CITY_HQ).first()
-        if actor is None:
-            raise _fail(f"no city HQ login {user!r}; --user names the HQ login running this")
-    else:
-        actor = _only_hq()
+    actor = _named_user(user, "the city HQ login running this")
+    if not actor.role_assignments.filter(role=Role.CITY_HQ).exists():
+        raise _fail(f"{user!r} is not a city HQ login; --user names the HQ login running this")
     try:
         counts = retention.purge(actor=actor, before=cutoff, dry_run=dry_run, batch=batch_size)
     except ValidationError as exc:
@@ -475,13 +477,17 @@ def purge(
     typer.echo(f"{verb} {sum(counts.values()):>10,}  in all (before {cutoff})")
 
 
-def _only_hq():  # type: ignore[no-untyped-def]
-    """Without --user: the single city HQ login, if there is exactly one."""
+def _named_user(username: str, role: str):  # type: ignore[no-untyped-def]
+    """The login named by --user. There is no default: a command that picked one (the only
+    city HQ, say) would run with the whole city's scope without anyone having said so."""
     from shequ.core.models import User
-    from shequ.core.roles import Role
 
-    hq = list(User.objects.filter(role_assignments__role=Role.CITY_HQ).distinct()[:2])
-    return hq[0] if len(hq) == 1 else None
+    if not username:
+        raise _fail(f"--user is required: name {role}")
+    actor = User.objects.filter(username=username, is_active=True).first()
+    if actor is None:
+        raise _fail(f"no active user named {username!r} (--user)")
+    return actor
 
 
 @app.command(

@@ -241,15 +241,18 @@ def test_the_purge_command(personas, history) -> None:
     assert bad.exit_code == 2
     assert "--before must be a day like" in bad.output
 
-    soon = runner.invoke(app, ["purge", "--before", TODAY.isoformat()])
+    soon = runner.invoke(app, ["purge", "--before", TODAY.isoformat(), "--user", "hq"])
     assert soon.exit_code == 1
     assert "minimum retention" in soon.output
 
     nobody = runner.invoke(app, ["purge", "--before", CUTOFF.isoformat(), "--user", "cadre"])
     assert nobody.exit_code == 2
-    assert "no city HQ login 'cadre'" in nobody.output
+    assert "'cadre' is not a city HQ login" in nobody.output
+    anonymous = runner.invoke(app, ["purge", "--before", CUTOFF.isoformat(), "--dry-run"])
+    assert anonymous.exit_code == 2
+    assert "--user is required" in anonymous.output
 
-    dry = runner.invoke(app, ["purge", "--before", CUTOFF.isoformat(), "--dry-run"])
+    dry = runner.invoke(app, ["purge", "--before", CUTOFF.isoformat(), "--dry-run", "--user", "hq"])
     assert dry.exit_code == 0, dry.output
     assert "would delete          2  testing.sample" in dry.output
     assert Sample.objects.count() == 6

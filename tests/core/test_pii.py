@@ -80,13 +80,16 @@ def test_same_value_encrypts_differently_each_time_but_indexes_the_same():
 @pytest.mark.parametrize(
     ("value", "masked"),
     [
-        ("110101199003071234", "110***********1234"),
+        ("110101199003071234", "**************1234"),
+        ("11010119900307123X", "**************123X"),
+        ("E12345678", "*****5678"),
         ("13800138000", "138****8000"),
-        ("1234567", "1******"),
+        ("1234567", "*****67"),
+        ("1234", "****"),
         ("", ""),
     ],
 )
-def test_mask_shows_only_the_ends(value, masked):
+def test_mask_shows_the_last_digits_of_documents_and_the_ends_of_phones(value, masked):
     assert pii.mask(value) == masked
 
 

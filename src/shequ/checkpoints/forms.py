@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.checkpoints.decisions import DEFAULT_RULES
+from shequ.core.bidi import neutral
 from shequ.residents.models import HealthStatus
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -63,7 +64,7 @@ class HouseholdIssueForm(ValidityForm):
 
     def __init__(self, *args: Any, residents: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["holders"].choices = [(r.pk, r.name) for r in residents]
+        self.fields["holders"].choices = [(r.pk, neutral(r.name)) for r in residents]
         if not self.is_bound:
             self.initial.setdefault("holders", [r.pk for r in residents])
 

@@ -21,6 +21,7 @@ from reportlab.pdfgen import canvas
 
 from shequ.checkpoints.models import EntryPass
 from shequ.checkpoints.passes import pass_token
+from shequ.core.bidi import neutral
 
 FONT = "STSong-Light"
 COLUMNS, ROWS = 2, 4
@@ -57,7 +58,7 @@ def card_fields(entry_pass: EntryPass) -> PassCard:
     return PassCard(
         community=entry_pass.community.name,
         place=place,
-        holders="、".join(r.name for r in entry_pass.holders.all()),
+        holders="、".join(neutral(r.name) for r in entry_pass.holders.all()),
         valid_from=entry_pass.valid_from.isoformat(),
         valid_until=entry_pass.valid_until.isoformat(),
         number=pass_number(entry_pass),

@@ -16,6 +16,7 @@ from shequ.checkpoints.decisions import REASONS, reason_text
 from shequ.checkpoints.models import Decision, Direction, EntryPass, Passage
 from shequ.checkpoints.passes import pass_token
 from shequ.checkpoints.services import current_rules
+from shequ.core.bidi import neutral
 from shequ.core.errors import PermissionDenied
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
@@ -160,7 +161,7 @@ def gate_snapshot(gate: Post, *, until: dt.datetime | None = None) -> dict[str, 
         "residents": [
             {
                 "id": r.pk,
-                "name": r.name,
+                "name": neutral(r.name),  # shown by gate.js: no bidi controls
                 "last4": (r.document_number or "")[-4:],
                 "status": r.health_status,
                 "household_id": r.household_id,
@@ -250,7 +251,7 @@ def outings(community: Place, first_day: dt.date, last_day: dt.date | None = Non
         (
             Outing(
                 rid,
-                by_id[rid].name,
+                neutral(by_id[rid].name),
                 by_id[rid].household.name,
                 by_id[rid].household.parent.name if by_id[rid].household.parent else "",
                 when,

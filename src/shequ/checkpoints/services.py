@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from shequ.checkpoints.decisions import DEFAULT_RULES, rules_with_defaults
 from shequ.checkpoints.models import EntryPass, GateRules, PassStatus
 from shequ.core import audit
+from shequ.core.bidi import neutral
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
@@ -154,7 +155,7 @@ def pass_issue(
     living = list(Resident.objects.filter(household=household))
     if holders is None:
         holders = living
-    strangers = [r.name for r in holders if r.household_id != household.pk]
+    strangers = [neutral(r.name) for r in holders if r.household_id != household.pk]
     if strangers:
         raise ValidationError(
             {"holders": _("Not living in this household: %s.") % "、".join(strangers)}
@@ -265,7 +266,7 @@ def pass_reissue(
     start = min(entry_pass.valid_from, today) if until >= today else today
     _check_validity(start, until)
     if holders is not None:
-        strangers = [r.name for r in holders if r.household_id != entry_pass.household_id]
+        strangers = [neutral(r.name) for r in holders if r.household_id != entry_pass.household_id]
         if strangers or not holders:
             raise ValidationError({"holders": _("Choose holders who live in this household.")})
         entry_pass.holders.set(holders)

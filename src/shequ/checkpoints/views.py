@@ -20,6 +20,7 @@ from shequ.checkpoints.decisions import REASONS, reason_text
 from shequ.checkpoints.models import Decision, Direction, Passage
 from shequ.checkpoints.services import current_rules
 from shequ.core import pii
+from shequ.core.bidi import neutral
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.places.models import Place, PlaceKind
@@ -136,10 +137,11 @@ def log(request: HttpRequest) -> HttpResponse:
 
 
 def _who(p: Passage) -> str:
+    # Names as typed may hold bidi controls that would turn the page around: shown neutral.
     if p.resident_id:
-        return p.resident.name
+        return neutral(p.resident.name)
     if p.visitor_name:
-        return p.visitor_name
+        return neutral(p.visitor_name)
     return p.plate or "—"
 
 

@@ -59,3 +59,29 @@ def record_many(
         ],
         batch_size=1000,
     )
+
+
+def record_access(
+    *,
+    actor: User,
+    action: str,
+    object_type: str,
+    object_id: str = "",
+    place: Any = None,
+    changes: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """One audit row for a read that disclosed personal data (full ID numbers or phones).
+
+    A read has no change whose transaction the row could join, so it takes its own. Callers
+    write one row per page, list or export, naming every object disclosed in `changes`, not
+    one row per object or field: the log stays one INSERT per request.
+    """
+    with transaction.atomic():
+        return AuditEvent.objects.create(
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id[:64],
+            place=place,
+            changes=changes or {},
+        )

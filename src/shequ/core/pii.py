@@ -82,13 +82,40 @@ def normalize_document(value: str) -> str:
     return re.sub(r"\s", "", value or "").upper()
 
 
-def mask(value: str, *, head: int = 3, tail: int = 4) -> str:
-    """Show only the first `head` and last `tail` characters.
+def mask_phone(value: str) -> str:
+    """A phone with only its first 3 and last 4 digits: '13800138000' → '138****8000'.
 
-    '110101199003071234' → '110***********1234'; '13800138000' → '138****8000'.
+    The 4 hidden digits leave 10,000 numbers; with no search by phone for roles that see the
+    mask (residents.selectors), nothing tells which one it is.
     """
     if not value:
         return ""
-    if len(value) <= head + tail:
+    if len(value) <= 7:
         return value[:1] + "*" * (len(value) - 1)
-    return value[:head] + "*" * (len(value) - head - tail) + value[-tail:]
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_document(value: str) -> str:
+    """An ID or passport number with only its last 4 characters: '**************1234'.
+
+    Why not the first digits too: an ID number's first 6 are the region of birth and 7–14 the
+    birth date, so region digits plus the shown birth year (or date) plus the last 4 (which
+    hold the sex digit and the check character) leave few enough candidates to try. The last 4
+    alone leave the region and the day of birth unknown (see docs/residents.md).
+    """
+    if not value:
+        return ""
+    keep = 4 if len(value) >= 8 else 2 if len(value) >= 5 else 0  # short numbers show less
+    return "*" * (len(value) - keep) + value[len(value) - keep :]
+
+
+def mask(value: str) -> str:
+    """The masked form of a phone (3 + 4 digits shown) or any document number (last 4 shown).
+
+    One entry point, so a caller cannot pick a weaker mask for an ID number by mistake.
+    """
+    if not value:
+        return ""
+    if len(value) == 11 and value.isdigit():
+        return mask_phone(value)
+    return mask_document(value)

@@ -43,14 +43,43 @@ class Column:
 
 @dataclass
 class HeaderMap:
+    """Where each field's column is, and what became of every header of the file.
+
+    `read_as` pairs each header used with the field it was read as; `ignored` holds every
+    other header, with why ("unknown" or the field another column was already read as), so an
+    import can say "column 民族 was ignored" instead of dropping it unseen.
+    """
+
     index: dict[str, int]
     columns: dict[str, Column] = field(default_factory=dict)
+    read_as: list[tuple[str, str]] = field(default_factory=list)  # (header, field)
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # (header, why)
 
     def get(self, row: Sequence[str], name: str) -> str:
         i = self.index.get(name)
         if i is None or i >= len(row):
             return ""
         return row[i]
+
+    def report(self) -> dict[str, list[dict[str, str]]]:
+        """The mapping as plain data (kept on the import job, shown by pages, API and CLI)."""
+        return {
+            "read": [
+                {"header": header, "field": name, "column": self.columns[name].label}
+                for header, name in self.read_as
+            ],
+            "ignored": [
+                {
+                    "header": header,
+                    "because": why,
+                    "column": self.columns[why].label if why in self.columns else "",
+                }
+                for header, why in self.ignored
+            ],
+        }
+
+
+UNKNOWN = ""  # why a header was ignored: no field has that name
 
 
 def _norm(header: str) -> str:
@@ -60,22 +89,48 @@ def _norm(header: str) -> str:
 
 
 def map_header(header: Sequence[str], columns: Sequence[Column]) -> HeaderMap:
-    """Find each column's position; refuse the file naming every missing required column."""
-    positions = {_norm(h): i for i, h in reversed(list(enumerate(header))) if _norm(h)}
-    index: dict[str, int] = {}
+    """Find each column's position; refuse the file naming every missing required column.
+
+    Every non-empty header ends up either read as a field or ignored with its reason: another
+    column was read for the same field (of 电话 and 手机号码, the template's 手机号码), or no
+    field answers to it.
+    """
+    # Normalized spelling → (field, rank): a field's own label beats its looser aliases
+    # ("手机号码" is read before "电话" when a sheet has both), then the leftmost column.
+    names: dict[str, tuple[str, int]] = {}
     for column in columns:
-        for alias in (column.field, column.label, *column.aliases):
-            if _norm(alias) in positions:
-                index[column.field] = positions[_norm(alias)]
-                break
+        for rank, alias in enumerate((column.field, column.label, *column.aliases)):
+            names.setdefault(_norm(alias), (column.field, rank))
+    best: dict[str, tuple[int, int]] = {}  # field → (rank, position)
+    for i, text in enumerate(header):
+        found = names.get(_norm(text))
+        if found is not None:
+            name, rank = found
+            if name not in best or (rank, i) < best[name]:
+                best[name] = (rank, i)
+    index = {name: i for name, (_rank, i) in best.items()}
+    chosen = {i: name for name, i in index.items()}
+    read_as: list[tuple[str, str]] = []
+    ignored: list[tuple[str, str]] = []
+    for i, text in enumerate(header):
+        if not _norm(text):
+            continue
+        if i in chosen:
+            read_as.append((str(text).strip(), chosen[i]))
+        else:
+            found = names.get(_norm(text))
+            ignored.append((str(text).strip(), found[0] if found else UNKNOWN))
+    by_field = {c.field: c for c in columns}
     missing = [c.label for c in columns if c.required and c.field not in index]
     if missing:
-        raise TableRefused(
-            _("Missing required columns: %(cols)s. Add them to the first row (see the template).")
-            % {"cols": "、".join(missing)},
-            column=", ".join(missing),
-        )
-    return HeaderMap(index=index, columns={c.field: c for c in columns})
+        message = _(
+            "Missing required columns: %(cols)s. Add them to the first row (see the template)."
+        ) % {"cols": "、".join(missing)}
+        unknown = [h for h, why in ignored if why == UNKNOWN]
+        if unknown:
+            message += " " + _("Columns not recognised: %(cols)s.") % {"cols": "、".join(unknown)}
+        raise TableRefused(message, column=", ".join(missing))
+    return HeaderMap(index=index, columns=by_field, read_as=read_as, ignored=ignored)
 
 
 def _cell(value: object) -> str:

@@ -8,10 +8,11 @@ class PlaceAdmin(admin.ModelAdmin):
     """Names and flags only: the tree's shape (parent, path) changes through services, or
     scopes would silently cover the wrong places."""
 
-    list_display = ["code", "name", "kind", "no_property_management"]
+    list_display = ["code", "name", "kind", "unit", "no_property_management"]
     list_filter = ["kind", "no_property_management"]
     search_fields = ["code", "name"]
-    readonly_fields = ["kind", "parent", "path", "depth"]
+    # A household's unit is part of its identity and code (places/households.py).
+    readonly_fields = ["kind", "parent", "path", "depth", "unit"]
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shequ.places import services
+from shequ.places.households import household_code, household_name
 from shequ.places.models import Place, PlaceKind, ZoneLevel
 
 if TYPE_CHECKING:
@@ -118,18 +119,23 @@ def build_demo_city(*, seed: int) -> DemoCity:
     households: list[Place] = []
     for building in buildings:
         floors = rng.randint(3, 6)
-        for floor in range(1, floors + 1):
-            for unit in (1, 2):
-                room = f"{floor}{unit:02d}"
-                households.append(
-                    Place(
-                        kind=PlaceKind.HOUSEHOLD,
-                        parent=building,
-                        depth=7,
-                        code=f"{building.code}-{room}",
-                        name=f"{room}室",
+        # 1 to 6 units (单元), two flats a floor in each; a one-unit building numbers no units.
+        units = rng.choices(range(1, 7), weights=[70, 20, 6, 2, 1, 1])[0]
+        for u in range(1, units + 1):
+            unit = str(u) if units > 1 else ""
+            for floor in range(1, floors + 1):
+                for flat in (1, 2):
+                    room = f"{floor}{flat:02d}"
+                    households.append(
+                        Place(
+                            kind=PlaceKind.HOUSEHOLD,
+                            parent=building,
+                            depth=7,
+                            code=household_code(building.code, unit, room),
+                            name=household_name(unit, room),
+                            unit=unit,
+                        )
                     )
-                )
     households = services.places_insert(households)
     counts = {
         PlaceKind.DISTRICT: len(districts),

@@ -50,6 +50,9 @@ class Place(models.Model):
         default=False,
         help_text=_("Compounds with nobody managing them need more hands at the gate."),
     )
+    # A household's unit (单元) in its building: part of its identity, name and code (see
+    # places/households.py). Empty for buildings without units and for every other kind.
+    unit = models.CharField(_("unit (单元)"), max_length=10, blank=True, default="")
 
     class Meta:
         verbose_name = _("place")
@@ -67,6 +70,16 @@ class Place(models.Model):
             models.CheckConstraint(
                 name="only_the_city_has_no_parent",
                 condition=Q(parent__isnull=False) | Q(kind=PlaceKind.CITY),
+            ),
+            models.CheckConstraint(
+                name="only_households_have_units",
+                condition=Q(unit="") | Q(kind=PlaceKind.HOUSEHOLD),
+            ),
+            # Flat 801 of unit 1 and flat 801 of unit 3 are two households, never one.
+            models.UniqueConstraint(
+                fields=["parent", "unit", "name"],
+                condition=Q(kind=PlaceKind.HOUSEHOLD),
+                name="one_household_per_unit_and_room",
             ),
         ]
 

@@ -16,6 +16,7 @@ class PlaceOut(Schema):
     name: str
     parent_id: int | None
     no_property_management: bool
+    unit: str = Field(description="A household's unit (单元); empty for other places.")
 
 
 class PlaceFilter(Schema):

@@ -15,6 +15,13 @@ from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.roles import Capability, Role
 from shequ.core.scopes import has_role, scope_for
 from shequ.core.times import city_time
+from shequ.places.households import (
+    UNIT_MAX,
+    household_name,
+    normalize_unit,
+    room_of,
+    unit_in_name,
+)
 from shequ.places.models import (
     PARENT_KIND,
     ZONABLE_KINDS,
@@ -59,9 +66,23 @@ def place_create(
     name: str,
     parent: Place | None = None,
     no_property_management: bool = False,
+    unit: str = "",
 ) -> Place:
-    """Add a place under `parent`; the kind must be the one directly below the parent's."""
+    """Add a place under `parent`; the kind must be the one directly below the parent's.
+
+    A household may have a unit (单元): its name then says it ("1单元801室" from unit "1" and
+    name "801"), and no other household of the building has that unit and room.
+    """
     errors: dict[str, str] = {}
+    unit = normalize_unit(unit)
+    if not unit and kind == PlaceKind.HOUSEHOLD and (said := unit_in_name(name)):
+        unit = said[0]  # "2单元301室" says its unit: one identity, however it was given
+    if unit and kind != PlaceKind.HOUSEHOLD:
+        errors["unit"] = _("Only a household has a unit (单元).")
+    elif len(unit) > UNIT_MAX:
+        errors["unit"] = _("Give a unit of at most %d characters, e.g. 1 or 1单元.") % UNIT_MAX
+    elif unit and room_of(name or "", unit):
+        name = household_name(unit, room_of(name or "", unit))
     if kind not in PlaceKind.values:
         errors["kind"] = _("Choose one of: %s.") % ", ".join(PlaceKind.values)
     elif PARENT_KIND[kind] != (parent.kind if parent else None):
@@ -80,6 +101,17 @@ def place_create(
     name = (name or "").strip()
     if not name or len(name) > 100:
         errors["name"] = _("Give a name of 1–100 characters.")
+    elif (
+        kind == PlaceKind.HOUSEHOLD
+        and parent is not None
+        and Place.objects.filter(
+            parent=parent, kind=PlaceKind.HOUSEHOLD, unit=unit, name=name
+        ).exists()
+    ):
+        errors["name"] = _("%(building)s already has a household %(name)s.") % {
+            "building": parent.name,
+            "name": name,
+        }
     if no_property_management and kind != PlaceKind.COMPOUND:
         errors["no_property_management"] = _("Only a compound can be without property management.")
     if actor is not None and (
@@ -95,6 +127,7 @@ def place_create(
         name=name,
         parent=parent,
         no_property_management=no_property_management,
+        unit=unit,
         depth=(parent.depth + 1) if parent else 0,
     )
     place.path = f"{parent.path if parent else '/'}{place.pk}/"

@@ -7,12 +7,14 @@ from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
-from shequ.core import imports, pii
+from shequ.core import imports
 from shequ.core.errors import ValidationError
+from shequ.places.households import household_address
 from shequ.places.models import Place, PlaceKind
 from shequ.places.selectors import get_place_for
-from shequ.residents import selectors, services
+from shequ.residents import privacy, selectors, services
 from shequ.residents.models import Resident
+from shequ.residents.privacy import Shown
 from shequ.residents.schemas import (
     ImportErrorOut,
     ImportJobOut,
@@ -28,18 +30,19 @@ from shequ.residents.selectors import import_target
 router = Router(tags=["residents"])
 
 
-def _out(request: HttpRequest, resident: Resident) -> dict:
-    full = selectors.may_see_pii(request.user, resident)
+def _out(resident: Resident, shown: Shown) -> dict:
     return {
         "id": resident.pk,
         "name": resident.name,
         "gender": resident.gender,
-        "birth_date": resident.birth_date,
+        "birth_date": shown.birth_date,
+        "birth_year": shown.birth_year,
         "document_type": resident.document_type,
-        "document_number": resident.document_number if full else pii.mask(resident.document_number),
-        "phone": resident.phone if full else pii.mask(resident.phone),
+        "document_number": shown.document,
+        "phone": shown.phone,
         "household_id": resident.household_id,
         "household": str(resident.household.code),
+        "address": household_address(resident.household),
         "relation": resident.relation,
         "occupancy": resident.occupancy,
         "tags": resident.tag_list,
@@ -48,10 +51,27 @@ def _out(request: HttpRequest, resident: Resident) -> dict:
     }
 
 
+def _one(request: HttpRequest, resident: Resident, *, where: str, why: str = "") -> dict:
+    shown = privacy.residents_shown(request.user, [resident], where=where, why=why)
+    return _out(resident, shown[resident.pk])
+
+
 @router.get("", response=list[ResidentOut])
 @paginate(PageNumberPagination, page_size=settings.API_PAGE_SIZE)
 def list_residents(request: HttpRequest, filters: Query[ResidentFilter]):  # type: ignore[no-untyped-def]
-    """Residents in your scope; ID numbers and phones masked unless your role allows."""
+    """Residents in your scope; ID numbers, phones and birth dates masked unless your role
+    allows. `q` matches names; an exact ID number or phone only for roles that see them in
+    full (others get 400). Each page that shows numbers in full is audited."""
+    search = selectors.text_search(request.user, filters.q)
+    if search.names_only:
+        raise ValidationError(
+            {
+                "q": _(
+                    "Your role sees ID numbers and phones masked, so it may not search by them; "
+                    "search by name."
+                )
+            }
+        )
     building = get_place_for(request.user, filters.building) if filters.building else None
     household = get_place_for(request.user, filters.household) if filters.household else None
     qs = selectors.residents_for(
@@ -62,11 +82,23 @@ def list_residents(request: HttpRequest, filters: Query[ResidentFilter]):  # typ
         tag=filters.tag,
         status=filters.status,
     )
-    return _Mapped(qs, lambda r: _out(request, r))
+
+    def page(people: list[Resident]) -> list[dict]:
+        shown = privacy.residents_shown(
+            request.user,
+            people,
+            where="api.residents.list",
+            why=filters.why or "",
+            search=search if search.exact else None,
+        )
+        return [_out(r, shown[r.pk]) for r in people]
+
+    return _Page(qs, page)
 
 
-class _Mapped:
-    """A queryset that the paginator can slice and count, mapped through `fn` per row."""
+class _Page:
+    """A queryset that the paginator can slice and count; each slice goes through `fn` whole
+    (one privacy audit row per page, not per resident)."""
 
     def __init__(self, qs, fn):  # type: ignore[no-untyped-def]
         self.qs, self.fn = qs, fn
@@ -78,12 +110,14 @@ class _Mapped:
         return self.count()
 
     def __getitem__(self, item):  # type: ignore[no-untyped-def]
-        return [self.fn(r) for r in self.qs[item]]
+        return self.fn(list(self.qs[item]))
 
 
 @router.get("/{int:resident_id}", response=ResidentOut)
-def get_resident(request: HttpRequest, resident_id: int):  # type: ignore[no-untyped-def]
-    return _out(request, selectors.get_resident_for(request.user, resident_id))
+def get_resident(request: HttpRequest, resident_id: int, why: str = ""):  # type: ignore[no-untyped-def]
+    """One resident; `why` (optional) is kept in the audit row when numbers are shown in full."""
+    resident = selectors.get_resident_for(request.user, resident_id)
+    return _one(request, resident, where="api.residents.detail", why=why)
 
 
 def _household(request: HttpRequest, pk: int) -> Place:
@@ -96,7 +130,7 @@ def create_resident(request: HttpRequest, payload: ResidentIn):  # type: ignore[
     household = _household(request, data.pop("household_id"))
     data["gender"] = data["gender"] or ""
     resident = services.resident_create(actor=request.user, household=household, **data)
-    return Status(201, _out(request, resident))
+    return Status(201, _one(request, resident, where="api.residents.create"))
 
 
 @router.patch("/{int:resident_id}", response=ResidentOut)
@@ -112,7 +146,7 @@ def update_resident(request: HttpRequest, resident_id: int, payload: ResidentPat
         resident = services.resident_move(
             actor=request.user, resident=resident, household=_household(request, household_id)
         )
-    return _out(request, resident)
+    return _one(request, resident, where="api.residents.update")
 
 
 @router.post("/{int:resident_id}/status", response={201: StatusOut})

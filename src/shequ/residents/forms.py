@@ -32,7 +32,10 @@ class ResidentForm(forms.Form):
     household = forms.CharField(
         label=_("Household code"),
         max_length=40,
-        help_text=_("The code shown on the household's page, e.g. 990102001001-G1-C1-B1-101."),
+        help_text=_(
+            "The code shown on the household's page: it says the unit, e.g. "
+            "990102001001-G1-C1-B1-U2-101 is unit 2, flat 101 (2单元101室)."
+        ),
     )
     relation = forms.ChoiceField(label=_("Relation to head"), choices=Relation.choices)
     occupancy = forms.ChoiceField(label=_("Occupancy"), choices=Occupancy.choices)

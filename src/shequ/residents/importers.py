@@ -12,10 +12,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core import pii
+from shequ.core.bidi import neutral
 from shequ.core.imports import CREATED, UNCHANGED, UPDATED, Checked, Importer, RowError
+from shequ.core.models import ImportJob
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.core.tabular import Column, HeaderMap, TableRefused
+from shequ.places.households import (
+    UNIT_MAX,
+    household_code,
+    household_key,
+    household_name,
+    normalize_unit,
+    room_key,
+    room_of,
+    unit_in_name,
+)
 from shequ.places.models import Place, PlaceKind
 from shequ.places.services import places_insert
 from shequ.residents.models import (
@@ -29,29 +41,50 @@ from shequ.residents.models import (
 )
 from shequ.residents.rules import resident_problems
 
+# Header spellings seen on real community sheets; a header none of these match is reported
+# as ignored (never dropped unseen), see core.tabular.map_header.
 COLUMNS = [
-    Column("name", "姓名", ("name", "full name", "居民姓名"), required=True),
+    Column("name", "姓名", ("name", "full name", "居民姓名", "名字"), required=True),
     Column("gender", "性别", ("gender", "sex")),
-    Column("birth_date", "出生日期", ("birth date", "date of birth", "birthday", "生日")),
+    Column(
+        "birth_date",
+        "出生日期",
+        ("birth date", "date of birth", "birthday", "生日", "出生年月日", "出生年月"),
+    ),
     Column("document_type", "证件类型", ("document type", "id type")),
     Column(
         "document_number",
         "证件号码",
-        ("document number", "id number", "身份证号", "身份证号码", "公民身份号码", "证件号"),
+        (
+            "document number",
+            "id number",
+            "身份证号码",
+            "身份证号",
+            "公民身份号码",
+            "身份证",
+            "证件号",
+        ),
         required=True,
         pii=True,
     ),
-    Column("phone", "手机号码", ("phone", "mobile", "手机号", "联系电话", "电话"), pii=True),
+    Column(
+        "phone",
+        "手机号码",
+        ("phone", "mobile", "手机号", "手机", "联系电话", "电话号码", "联系方式", "电话"),
+        pii=True,
+    ),
     Column("household_code", "户编码", ("household code", "household", "户号编码")),
-    Column("compound", "小区", ("compound", "楼院", "小区名称")),
-    Column("building", "楼栋", ("building", "楼号", "楼栋号")),
-    Column("room", "房号", ("room", "门牌号", "户号", "室号")),
+    Column("compound", "小区", ("compound", "小区名称", "楼院", "院落")),
+    Column("building", "楼栋", ("building", "楼号", "楼栋号", "楼栋名称", "栋号")),
+    Column("unit", "单元", ("unit", "单元号", "单元名称")),
+    Column("room", "房号", ("room", "门牌号", "房间号", "室号", "房间", "室", "户号")),
     Column("relation", "与户主关系", ("relation", "relation to head", "关系")),
     Column("occupancy", "居住类型", ("occupancy", "住户类型", "户籍类型")),
     Column("tags", "重点人群", ("special populations", "tags", "人群类别")),
     Column("notes", "备注", ("notes", "remark", "remarks")),
 ]
 LABELS = {c.field: c.label for c in COLUMNS}
+COLUMNS_BY_FIELD = {c.field: c for c in COLUMNS}
 
 # Cell words (Chinese and English) → stored values.
 WORDS: dict[str, dict[str, str]] = {
@@ -149,15 +182,10 @@ for _field in ("document_type", "relation", "occupancy", "tags"):  # the codes w
 # Between tags: Chinese or Latin list marks; spaces only separate words that are not a tag
 # together ("elderly living alone" is one tag, "独居老人 行动不便" two).
 TAG_SPLIT = re.compile(r"[、,，;；/|\n]+")
-ROOM_SUFFIX = re.compile(r"(室|号|户)$")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 
 # Compared field by field to tell "updated" from "unchanged" (the phone through its HMAC).
 ROW_FIELDS = ("name", "gender", "birth_date", "document_type", "relation", "occupancy", "notes")
-
-
-def room_key(room: str) -> str:
-    return ROOM_SUFFIX.sub("", room.strip()).upper()
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -182,6 +210,10 @@ class ResidentImporter(Importer):
     columns = COLUMNS
 
     def prepare(self, header: HeaderMap) -> None:
+        # Which column was read as what, and which were ignored: kept on the job for the
+        # summary (page, API, command), also when the file is refused just below.
+        self.job.options = {**self.job.options, "columns": header.report()}
+        ImportJob.objects.filter(pk=self.job.pk).update(options=self.job.options)
         if "household_code" not in header.index and not (
             "building" in header.index and "room" in header.index
         ):
@@ -206,8 +238,18 @@ class ResidentImporter(Importer):
         for b in Place.objects.filter(self.area, kind=PlaceKind.BUILDING).select_related("parent"):
             self.buildings[(b.parent.name, b.name)] = b
             self.buildings_by_name.setdefault(b.name, []).append(b)
-        self.households: dict[int, dict[str, int]] = {}
+        # building id → {(unit, room): household id}; and the buildings whose flats have units.
+        self.households: dict[int, dict[tuple[str, str], int]] = {}
+        self.with_units: set[int] = set()
         self.today = timezone.localdate()
+        self._new_pass()
+
+    def _new_pass(self) -> None:
+        # Document key → [first row, whether that row was returned good]; rows whose first
+        # copy's "appears again" error was already given.
+        self.first_copy: dict[str, list[Any]] = {}
+        self.first_flagged: set[str] = set()
+        self.last_row = 0
 
     # -- row checks ------------------------------------------------------------------------
     def _word(self, field: str, text: str, default: str) -> tuple[str, str | None]:
@@ -226,100 +268,124 @@ class ResidentImporter(Importer):
         for b in missing:
             self.households[b] = {}
         if missing:
-            for pk, parent_id, name in Place.objects.filter(
+            for pk, parent_id, unit, name in Place.objects.filter(
                 parent_id__in=missing, kind=PlaceKind.HOUSEHOLD
-            ).values_list("pk", "parent_id", "name"):
-                self.households[parent_id][room_key(name)] = pk
+            ).values_list("pk", "parent_id", "unit", "name"):
+                self.households[parent_id][household_key(unit, name)] = pk
+                if unit:
+                    self.with_units.add(parent_id)
+
+    def _parse(self, cells: list[str], header: HeaderMap, bad: Any) -> dict[str, Any]:
+        """The row's fields as stored, each problem reported through `bad`."""
+        get = header.get
+        data: dict[str, Any] = {"name": get(cells, "name"), "notes": get(cells, "notes")}
+        for field, default in (
+            ("gender", ""),
+            ("document_type", DocumentType.RESIDENT_ID),
+            ("relation", Relation.OTHER),
+            ("occupancy", Occupancy.OWNER),
+        ):
+            data[field], problem = self._word(field, get(cells, field), default)
+            if problem:
+                bad(field, get(cells, field), problem)
+        tag_text = get(cells, "tags")
+        tags: list[str] = []
+        for piece in filter(None, (p.strip() for p in TAG_SPLIT.split(tag_text))):
+            found = WORDS["tags"].get(piece.lower())
+            words = [found] if found else [WORDS["tags"].get(w.lower()) for w in piece.split()]
+            if not words or None in words:
+                bad("tags", tag_text, _("Unknown special population “%s”.") % piece)
+            else:
+                tags.extend(words)
+        data["tags"] = tags
+        birth_text = get(cells, "birth_date")
+        data["birth_date"] = None
+        if birth_text:
+            try:
+                data["birth_date"] = parse_date(birth_text)
+            except ValueError:
+                bad("birth_date", birth_text, _("Write the date as 1980-05-17."))
+        data["document_number"] = pii.normalize_document(get(cells, "document_number"))
+        data["phone"] = pii.normalize_phone(get(cells, "phone"))
+        return data
+
+    def _where(self, cells: list[str], header: HeaderMap, bad: Any) -> tuple | None:
+        """Where the row's resident lives: ("code", code) or ("room", building, unit, room key,
+        room as written); None when that cannot be told (reported through `bad`)."""
+        get = header.get
+        code = get(cells, "household_code")
+        if code:
+            return ("code", code)
+        # Address parts become place names and codes: no bidi controls in them (core.bidi).
+        compound, building, room, unit_text = (
+            neutral(get(cells, "compound")),
+            neutral(get(cells, "building")),
+            neutral(get(cells, "room")),
+            neutral(get(cells, "unit")),
+        )
+        unit = normalize_unit(unit_text)
+        if not unit and (said := unit_in_name(room)):
+            unit, room = said  # "1单元801" in the room column says its unit
+        if len(unit) > UNIT_MAX:
+            bad("unit", unit_text, _("Write the unit as a number such as 1 or 1单元."))
+            return None
+        target = self._building(compound, building)
+        if not building or not room:
+            bad("room", room, _("Give the household code, or the building and room."))
+            return None
+        if target is None:
+            where = f"{compound} {building}".strip()
+            if not compound and len(self.buildings_by_name.get(building.strip(), [])) > 1:
+                reason = _("Several compounds have a building “%s”; add the 小区 column.")
+            else:
+                reason = _("No building “%s” in the places you may import into.")
+            bad("building", where, reason % where)
+            return None
+        return ("room", target, unit, room_key(room_of(room, unit)), room.strip())
 
     def check(
         self, rows: Sequence[tuple[int, list[str]]], header: HeaderMap
     ) -> tuple[list[Checked], list[RowError]]:
-        errors: list[RowError] = []
-        parsed: list[tuple[int, dict[str, Any]]] = []
-        codes: set[str] = set()
+        """Every check on every row: a row with a wrong gender still has its household,
+        its registration elsewhere and its repeats in the file checked and reported."""
+        if rows and rows[0][0] <= self.last_row:
+            self._new_pass()  # the runner reads the file again to write it (second pass)
+        pending: list[tuple[int, dict[str, Any], list[RowError], tuple | None]] = []
         for number, cells in rows:
             row_errors: list[RowError] = []
 
             def bad(field: str, value: str, reason: str, _out=row_errors, _row=number) -> None:
-                shown = pii.mask(value) if header.columns[field].pii else value
+                shown = pii.mask(value) if COLUMNS_BY_FIELD[field].pii else value
                 _out.append(RowError(_row, LABELS[field], shown[:200], str(reason)))
 
-            get = header.get
-            data: dict[str, Any] = {"name": get(cells, "name"), "notes": get(cells, "notes")}
-            for field, default in (
-                ("gender", ""),
-                ("document_type", DocumentType.RESIDENT_ID),
-                ("relation", Relation.OTHER),
-                ("occupancy", Occupancy.OWNER),
-            ):
-                data[field], problem = self._word(field, get(cells, field), default)
-                if problem:
-                    bad(field, get(cells, field), problem)
-            tag_text = get(cells, "tags")
-            tags: list[str] = []
-            for piece in filter(None, (p.strip() for p in TAG_SPLIT.split(tag_text))):
-                found = WORDS["tags"].get(piece.lower())
-                words = [found] if found else [WORDS["tags"].get(w.lower()) for w in piece.split()]
-                if not words or None in words:
-                    bad("tags", tag_text, _("Unknown special population “%s”.") % piece)
-                else:
-                    tags.extend(words)
-            data["tags"] = tags
-            birth_text = get(cells, "birth_date")
-            data["birth_date"] = None
-            if birth_text:
-                try:
-                    data["birth_date"] = parse_date(birth_text)
-                except ValueError:
-                    bad("birth_date", birth_text, _("Write the date as 1980-05-17."))
-            data["document_number"] = pii.normalize_document(get(cells, "document_number"))
-            data["phone"] = pii.normalize_phone(get(cells, "phone"))
+            data = self._parse(cells, header, bad)
             # Every problem of the row at once, not one kind per upload.
-            flagged = {LABELS[f] for f in LABELS if any(e.column == LABELS[f] for e in row_errors)}
+            flagged = {e.column for e in row_errors}
             for field, message in resident_problems(**data, today=self.today).items():
                 if LABELS.get(field) not in flagged:
-                    bad(field, get(cells, field) if field in header.index else "", message)
-            # Where the resident lives.
-            code = get(cells, "household_code")
-            if code:
-                codes.add(code)
-                data["_where"] = ("code", code)
-            else:
-                compound, building, room = (
-                    get(cells, "compound"),
-                    get(cells, "building"),
-                    get(cells, "room"),
-                )
-                target = self._building(compound, building)
-                if not building or not room:
-                    bad("room", room, _("Give the household code, or the building and room."))
-                elif target is None:
-                    where = f"{compound} {building}".strip()
-                    if not compound and len(self.buildings_by_name.get(building.strip(), [])) > 1:
-                        reason = _("Several compounds have a building “%s”; add the 小区 column.")
-                    else:
-                        reason = _("No building “%s” in the places you may import into.")
-                    bad("building", where, reason % where)
-                else:
-                    data["_where"] = ("room", target, room_key(room), room.strip())
-            if row_errors:
-                errors.extend(row_errors)
-            else:
-                parsed.append((number, data))
-        # Resolve household codes and rooms for the whole chunk at once.
-        by_code: dict[str, Place] = {}
-        if codes:
-            by_code = {
-                p.code: p for p in Place.objects.filter(code__in=codes, kind=PlaceKind.HOUSEHOLD)
-            }
-        self._households_of({d["_where"][1].pk for _, d in parsed if d["_where"][0] == "room"})
-        # Who is already registered: by document, in one query for the chunk.
-        for _n, d in parsed:
-            d["document_hmac"] = pii.blind_index(d["document_number"], kind="document")
-        digests = {d["document_hmac"] for _n, d in parsed}
+                    bad(field, header.get(cells, field), message)
+            pending.append((number, data, row_errors, self._where(cells, header, bad)))
+        if rows:
+            self.last_row = rows[-1][0]
+
+        # What the chunk needs from the database, in a few queries.
+        codes = {w[1] for *_r, w in pending if w is not None and w[0] == "code"}
+        by_code = (
+            {p.code: p for p in Place.objects.filter(code__in=codes, kind=PlaceKind.HOUSEHOLD)}
+            if codes
+            else {}
+        )
+        self._households_of({w[1].pk for *_r, w in pending if w is not None and w[0] == "room"})
+        for _n, data, _e, _w in pending:
+            data["document_hmac"] = (
+                pii.blind_index(data["document_number"], kind="document")
+                if data["document_number"]
+                else ""
+            )
+        digests = [d["document_hmac"] for _n, d, _e, _w in pending if d["document_hmac"]]
         existing = {
             (r["document_type"], r["document_hmac"]): r
-            for r in Resident.objects.filter(document_hmac__in=list(digests)).values(
+            for r in Resident.objects.filter(document_hmac__in=digests).values(
                 "pk",
                 "document_type",
                 "document_hmac",
@@ -330,55 +396,108 @@ class ResidentImporter(Importer):
                 *ROW_FIELDS,
             )
         }
+
         checked: list[Checked] = []
-        for number, data in parsed:
-            where = data.pop("_where")
-            if where[0] == "code":
-                household = by_code.get(where[1])
-                if household is None or not self._in_area(household.path):
-                    errors.append(
-                        RowError(
-                            number,
-                            LABELS["household_code"],
-                            where[1],
-                            _("No household with this code in the places you may import into."),
-                        )
-                    )
-                    continue
-                data["household_id"], data["_new_household"] = household.pk, None
-            else:
-                building, key, room = where[1], where[2], where[3]
-                household_id = self.households[building.pk].get(key)
-                data["household_id"] = household_id
-                data["_new_household"] = None if household_id else (building, key, room)
+        errors: list[RowError] = []
+        for number, data, row_errors, where in pending:
+            if where is not None:
+                self._place(number, data, where, by_code, row_errors)
             digest = data["document_hmac"]
             data["phone_hmac"] = (
                 pii.blind_index(data["phone"], kind="phone") if data["phone"] else ""
             )
-            found = existing.get((data["document_type"], digest))
+            label = pii.mask(data["document_number"])
+            found = existing.get((data["document_type"], digest)) if digest else None
             if found is not None and not self._in_area(found["household__path"]):
-                errors.append(
+                row_errors.append(
                     RowError(
                         number,
                         LABELS["document_number"],
-                        pii.mask(data["document_number"]),
+                        label,
                         _(
                             "This person is registered in a community you do not cover; "
                             "ask that community to move them."
                         ),
                     )
                 )
-                continue
             data["_existing"] = found
-            checked.append(
-                Checked(
-                    row=number,
-                    key=f"{data['document_type']}:{digest}",
-                    item=data,
-                    label=pii.mask(data["document_number"]),
+            key = f"{data['document_type'] or DocumentType.RESIDENT_ID}:{digest}" if digest else ""
+            repeats_good_row = self._repeat(key, number, label, row_errors, errors)
+            errors.extend(row_errors)
+            if not row_errors:
+                checked.append(Checked(row=number, key=key, item=data, label=label))
+            elif repeats_good_row:
+                # The first copy was already counted good: handing this row over too lets the
+                # runner pair the two, report both and take the first one's count back.
+                checked.append(Checked(row=number, key=key, item={"_rejected": True}, label=label))
+            if key and self.first_copy[key][0] == number:
+                self.first_copy[key][1] = not row_errors
+        return checked, errors
+
+    def _repeat(
+        self, key: str, number: int, label: str, row_errors: list[RowError], errors: list[RowError]
+    ) -> bool:
+        """Whether row `number` repeats a document number that an earlier row returned good.
+
+        Copies of a number whose first row was already refused are reported here (the runner
+        only pairs rows it was handed as good): this row "already appears in row N", and that
+        first row, once, "appears again in row M".
+        """
+        if not key:
+            return False
+        first = self.first_copy.get(key)
+        if first is None:
+            self.first_copy[key] = [number, None]
+            return False
+        first_row, first_good = first
+        if first_good:
+            return True
+        first_error, again_error = self.duplicate_errors(first_row, number, label)
+        row_errors.append(again_error)
+        if key not in self.first_flagged:
+            self.first_flagged.add(key)
+            errors.append(first_error)
+        return False
+
+    def _place(
+        self,
+        number: int,
+        data: dict[str, Any],
+        where: tuple,
+        by_code: dict[str, Place],
+        row_errors: list[RowError],
+    ) -> None:
+        """Set the row's household (or the one to create), or report why it has none."""
+        if where[0] == "code":
+            household = by_code.get(where[1])
+            if household is None or not self._in_area(household.path):
+                row_errors.append(
+                    RowError(
+                        number,
+                        LABELS["household_code"],
+                        where[1],
+                        _("No household with this code in the places you may import into."),
+                    )
+                )
+                return
+            data["household_id"], data["_new_household"] = household.pk, None
+            return
+        _kind, building, unit, key, room = where
+        if not unit and building.pk in self.with_units:
+            # "801" in a building with units names several flats: never pick one.
+            row_errors.append(
+                RowError(
+                    number,
+                    LABELS["unit"],
+                    "",
+                    _("%(building)s has units (单元): say which unit flat %(room)s is in.")
+                    % {"building": building.name, "room": room},
                 )
             )
-        return checked, errors
+            return
+        household_id = self.households[building.pk].get((unit, key))
+        data["household_id"] = household_id
+        data["_new_household"] = None if household_id else (building, unit, key, room)
 
     def _in_area(self, path: str) -> bool:
         roots = [self.root.path] if self.root else list(self.scope.paths)
@@ -396,6 +515,9 @@ class ResidentImporter(Importer):
         fields = self._present_fields()
         outcomes = []
         for c in items:
+            if c.item.get("_rejected"):  # a refused repeat (see check): never counted
+                outcomes.append(UNCHANGED)
+                continue
             d, found = c.item, c.item["_existing"]
             if found is None:
                 outcomes.append(CREATED)
@@ -416,16 +538,16 @@ class ResidentImporter(Importer):
         return {"name", "document_number", *self.header_fields}
 
     def _create_households(self, items: Sequence[Checked]) -> None:
-        wanted: dict[tuple[int, str], tuple[Place, str]] = {}
+        wanted: dict[tuple[int, str, str], tuple[Place, str, str]] = {}
         for c in items:
             new = c.item["_new_household"]
             if new is not None:
-                building, key, room = new
-                created = self.households[building.pk].get(key)
+                building, unit, key, room = new
+                created = self.households[building.pk].get((unit, key))
                 if created:
                     c.item["household_id"] = created
                 else:
-                    wanted.setdefault((building.pk, key), (building, room))
+                    wanted.setdefault((building.pk, unit, key), (building, unit, room))
         if not wanted:
             return
         rows = [
@@ -433,18 +555,21 @@ class ResidentImporter(Importer):
                 kind=PlaceKind.HOUSEHOLD,
                 parent=building,
                 depth=building.depth + 1,
-                code=f"{building.code}-{key}",
-                name=room if ROOM_SUFFIX.search(room) else f"{room}室",
+                code=household_code(building.code, unit, key),
+                name=household_name(unit, room_of(room, unit)),
+                unit=unit,
             )
-            for (_pk, key), (building, room) in wanted.items()
+            for (_pk, unit, key), (building, _unit, room) in wanted.items()
         ]
         created = places_insert(rows)
         for place in created:
-            self.households[place.parent_id][room_key(place.name)] = place.pk
+            self.households[place.parent_id][household_key(place.unit, place.name)] = place.pk
+            if place.unit:
+                self.with_units.add(place.parent_id)
         for c in items:
             new = c.item["_new_household"]
             if new is not None:
-                c.item["household_id"] = self.households[new[0].pk][new[1]]
+                c.item["household_id"] = self.households[new[0].pk][(new[1], new[2])]
 
     def write(self, items: Sequence[Checked], outcomes: Sequence[str]) -> None:
         self._create_households(items)
@@ -507,6 +632,7 @@ EXAMPLE_ROWS = [
         "",
         "和平1号家属院",
         "1号楼",
+        "1",
         "101",
         "户主",
         "住户",
@@ -523,6 +649,7 @@ EXAMPLE_ROWS = [
         "",
         "和平1号家属院",
         "1号楼",
+        "1",
         "102",
         "户主",
         "租户",
@@ -575,7 +702,8 @@ def template_workbook() -> bytes:
     notes.write(
         len(COLUMNS) + 2,
         0,
-        "户编码 or 楼栋+房号 (with 小区 when two compounds have the same building name).",
+        "户编码, or 楼栋 + 单元 + 房号 (单元 when the building has units; 小区 when two "
+        "compounds have a building of the same name). Other columns are listed as ignored.",
     )
     notes.set_column(0, 1, 22)
     notes.set_column(3, 3, 80)

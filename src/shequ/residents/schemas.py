@@ -14,12 +14,16 @@ class ResidentOut(Schema):
     id: int
     name: str
     gender: str
-    birth_date: dt.date | None
+    birth_date: dt.date | None = Field(description="Empty unless your role may see it in full.")
+    birth_year: int | None
     document_type: DocumentType
-    document_number: str = Field(description="Masked unless your role may see it in full.")
-    phone: str = Field(description="Masked unless your role may see it in full.")
+    document_number: str = Field(
+        description="In full if your role may see it, else only its last 4 characters."
+    )
+    phone: str = Field(description="In full if your role may see it, else 3 + 4 digits.")
     household_id: int
-    household: str
+    household: str = Field(description="The household's code.")
+    address: str = Field(description="Compound, building, unit and room.")
     relation: Relation
     occupancy: Occupancy
     tags: list[Tag]
@@ -72,11 +76,35 @@ class StatusOut(Schema):
 
 
 class ResidentFilter(Schema):
-    q: str | None = Field(None, max_length=50, description="Name, or exact ID number or phone.")
+    q: str | None = Field(
+        None,
+        max_length=50,
+        description="Part of a name; or an exact ID number or phone (roles that see them in full).",
+    )
+    why: str | None = Field(
+        None, max_length=200, description="Why you look (kept in the audit log; optional)."
+    )
     building: int | None = None
     household: int | None = None
     tag: Tag | None = None
     status: HealthStatus | None = None
+
+
+class ColumnReadOut(Schema):
+    header: str = Field(description="The header as written in the file.")
+    field: str
+    column: str = Field(description="The template's name of the column it was read as.")
+
+
+class ColumnIgnoredOut(Schema):
+    header: str
+    because: str = Field(description="Empty: unknown header; else the field read elsewhere.")
+    column: str = Field(description="That field's column name, when read from another column.")
+
+
+class ImportColumnsOut(Schema):
+    read: list[ColumnReadOut]
+    ignored: list[ColumnIgnoredOut]
 
 
 class ImportJobOut(Schema):
@@ -92,6 +120,13 @@ class ImportJobOut(Schema):
     unchanged: int
     rejected: int
     finished: bool
+    columns: ImportColumnsOut = Field(
+        description="How each header of the file was read, and the headers ignored."
+    )
+
+    @staticmethod
+    def resolve_columns(obj) -> dict:  # type: ignore[no-untyped-def]
+        return obj.options.get("columns") or {"read": [], "ignored": []}
 
 
 class ImportErrorOut(Schema):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import F, QuerySet
@@ -20,6 +21,40 @@ if TYPE_CHECKING:
     from shequ.core.models import User
 
 ID_LIKE = re.compile(r"^[0-9]{15}$|^[0-9]{17}[0-9Xx]$|^[A-Za-z0-9]{6,20}$")
+BY_NAME, BY_DOCUMENT, BY_PHONE = "name", "document", "phone"
+
+
+@dataclass(frozen=True)
+class TextSearch:
+    """How a search box's text is read: a name, or an exact ID / document number or phone.
+
+    `names_only` says that the text looked like a number but the user may see no number in
+    full, so it was searched as a name: an exact-number search answers "this number belongs
+    to this person", which would undo the mask (docs/residents.md).
+    """
+
+    text: str
+    by: str
+    value: str = ""  # the normalized number for an exact search
+    names_only: bool = False
+
+    @property
+    def exact(self) -> bool:
+        return self.by != BY_NAME
+
+
+def text_search(user: User | AnonymousUser, text: str | None) -> TextSearch:
+    """Read a search text the way `residents_for` will use it for this user."""
+    text = (text or "").strip()
+    by, value = BY_NAME, ""
+    phone = pii.normalize_phone(text)
+    if re.fullmatch(r"1\d{10}", phone):
+        by, value = BY_PHONE, phone
+    elif ID_LIKE.match(text) and any(ch.isdigit() for ch in text):
+        by, value = BY_DOCUMENT, pii.normalize_document(text)
+    if by != BY_NAME and scope_for(user, Capability.VIEW_PII).is_empty:
+        return TextSearch(text=text, by=BY_NAME, names_only=True)
+    return TextSearch(text=text, by=by, value=value)
 
 
 def residents_for(
@@ -35,7 +70,9 @@ def residents_for(
     """Residents the user may see (or, with write=True, change), filtered.
 
     `text` matches a name, or exactly an ID/document number or a phone (through the blind
-    index: the database never sees either in plain text).
+    index: the database never sees either in plain text). An exact number is looked up only
+    among the residents whose numbers the user may see in full; for a user who sees none,
+    number-like text is searched as a name (`text_search`).
     """
     capability = Capability.EDIT_RESIDENTS if write else Capability.VIEW_RESIDENTS
     qs = Resident.objects.filter(scope_for(user, capability).q("household")).select_related(
@@ -49,15 +86,15 @@ def residents_for(
         qs = qs.alias(tag_bit=F("tags").bitand(TAG_BITS[tag])).filter(tag_bit__gt=0)
     if status:
         qs = qs.filter(health_status=status)
-    if text := (text or "").strip():
-        phone = pii.normalize_phone(text)
-        if re.fullmatch(r"1\d{10}", phone):
-            qs = qs.filter(phone_hmac=pii.blind_index(phone, kind="phone"))
-        elif ID_LIKE.match(text) and any(ch.isdigit() for ch in text):
-            number = pii.normalize_document(text)
-            qs = qs.filter(document_hmac=pii.blind_index(number, kind="document"))
+    search = text_search(user, text)
+    if search.exact:
+        qs = qs.filter(scope_for(user, Capability.VIEW_PII).q("household"))
+        if search.by == BY_PHONE:
+            qs = qs.filter(phone_hmac=pii.blind_index(search.value, kind="phone"))
         else:
-            qs = qs.filter(name__icontains=text)
+            qs = qs.filter(document_hmac=pii.blind_index(search.value, kind="document"))
+    elif search.text:
+        qs = qs.filter(name__icontains=search.text)
     return qs.order_by("household__path", "id")
 
 
@@ -70,7 +107,7 @@ def get_resident_for(user: User | AnonymousUser, pk: int, *, write: bool = False
 
 
 def may_see_pii(user: User | AnonymousUser, resident: Resident) -> bool:
-    """Full ID and phone: city HQ, or community staff of the resident's community."""
+    """Full ID number, phone and birth date: city HQ, or staff of the resident's community."""
     return scope_for(user, Capability.VIEW_PII).covers(resident.household)
 
 
@@ -79,7 +116,11 @@ def may_edit(user: User | AnonymousUser, resident: Resident) -> bool:
 
 
 def household_members(resident: Resident) -> QuerySet[Resident]:
-    return Resident.objects.filter(household_id=resident.household_id).order_by("relation", "id")
+    return (
+        Resident.objects.filter(household_id=resident.household_id)
+        .select_related("household")
+        .order_by("relation", "id")
+    )
 
 
 def status_history(resident: Resident) -> QuerySet[StatusPeriod]:

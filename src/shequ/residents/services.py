@@ -24,6 +24,7 @@ from shequ.residents.models import (
     StatusPeriod,
     tags_to_bits,
 )
+from shequ.residents.privacy import FULL_VIEW_FIELDS
 from shequ.residents.rules import resident_problems
 
 if TYPE_CHECKING:
@@ -158,6 +159,18 @@ def resident_update(*, actor: User, resident: Resident, **changes: Any) -> Resid
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValidationError({f: _("This field cannot be changed here.") for f in unknown})
+    hidden = [f for f in FULL_VIEW_FIELDS if f in changes]
+    if hidden and not scope_for(actor, Capability.VIEW_PII).covers(resident.household):
+        # Checked before anything else: the checks of a hidden value would describe it.
+        raise ValidationError(
+            {
+                f: _(
+                    "Your role sees this masked, so it may not change it; "
+                    "ask the staff of the resident's community."
+                )
+                for f in hidden
+            }
+        )
     current = {f: getattr(resident, f) for f in EDITABLE}
     current["tags"] = resident.tag_list
     merged = {**current, **changes}

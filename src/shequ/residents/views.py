@@ -10,30 +10,31 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from shequ.core import imports, pii
+from shequ.core import imports
+from shequ.core.bidi import neutral
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.exports import xlsx_response
+from shequ.core.roles import Capability
+from shequ.core.scopes import scope_for
+from shequ.places.households import household_address
 from shequ.places.models import Place, PlaceKind
 from shequ.places.selectors import places_for
-from shequ.residents import selectors, services
+from shequ.residents import privacy, selectors, services
 from shequ.residents.forms import ImportForm, ResidentForm, StatusForm
 from shequ.residents.importers import template_workbook
 from shequ.residents.models import HealthStatus, Tag
 
 
-def _shown(request: HttpRequest, resident) -> dict:  # type: ignore[no-untyped-def]
-    full = selectors.may_see_pii(request.user, resident)
-    return {
-        "document": resident.document_number if full else pii.mask(resident.document_number),
-        "phone": resident.phone if full else pii.mask(resident.phone),
-        "full": full,
-    }
+def _why(request: HttpRequest) -> str:
+    """The optional reason a user gives for looking at full numbers (kept in the audit log)."""
+    return request.GET.get("why", "").strip()[: privacy.WHY_MAX]
 
 
 @login_required
 def resident_list(request: HttpRequest) -> HttpResponse:
     """Paginated, filtered by building, tag, status and text (name, or exact ID / phone)."""
     text = request.GET.get("q", "").strip()[:50]
+    search = selectors.text_search(request.user, text)
     tag = request.GET.get("tag", "")
     status = request.GET.get("status", "")
     building_id = request.GET.get("building", "")
@@ -49,11 +50,21 @@ def resident_list(request: HttpRequest) -> HttpResponse:
         status=status if status in HealthStatus.values else None,
     )
     page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(r, _shown(request, r)) for r in page.object_list]
+    people = list(page.object_list)
+    shown = privacy.residents_shown(
+        request.user,
+        people,
+        where="residents.list",
+        why=_why(request),
+        search=search if search.exact else None,
+    )
     context = {
         "page": page,
-        "rows": rows,
+        "rows": [(r, shown[r.pk]) for r in people],
         "q": text,
+        "why": _why(request),
+        "names_only": search.names_only,
+        "numbers_searchable": not scope_for(request.user, Capability.VIEW_PII).is_empty,
         "tag": tag,
         "status": status,
         "building_id": building.pk if building else "",
@@ -69,18 +80,18 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def resident_detail(request: HttpRequest, resident_id: int) -> HttpResponse:
     resident = selectors.get_resident_for(request.user, resident_id)
-    members = [
-        (m, _shown(request, m))
-        for m in selectors.household_members(resident)
-        if m.pk != resident.pk
-    ]
+    others = [m for m in selectors.household_members(resident) if m.pk != resident.pk]
+    shown = privacy.residents_shown(
+        request.user, [resident, *others], where="residents.detail", why=_why(request)
+    )
     return render(
         request,
         "residents/detail.html",
         {
             "resident": resident,
-            "shown": _shown(request, resident),
-            "members": members,
+            "address": household_address(resident.household),
+            "shown": shown[resident.pk],
+            "members": [(m, shown[m.pk]) for m in others],
             "history": selectors.status_history(resident)[:50],
             "may_edit": selectors.may_edit(request.user, resident),
         },
@@ -114,7 +125,7 @@ def resident_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             exc.apply_to_form(form)
         else:
-            messages.success(request, _("%s is registered.") % resident.name)
+            messages.success(request, _("%s is registered.") % neutral(resident.name))
             return redirect("residents:detail", resident_id=resident.pk)
     return render(request, "residents/form.html", {"form": form, "resident": None})
 
@@ -143,12 +154,12 @@ def resident_edit(request: HttpRequest, resident_id: int) -> HttpResponse:
     form = ResidentForm(request.POST or None, initial=initial)
     full = selectors.may_see_pii(request.user, resident)
     if not full:
-        # Whoever may not read the ID number and phone may not see them in a form either.
-        del form.fields["document_number"], form.fields["phone"]
+        # Whoever may not read the ID number, phone and birth date may not see them in a form
+        # either (nor change them: the service refuses, see privacy.FULL_VIEW_FIELDS).
+        for field in privacy.FULL_VIEW_FIELDS:
+            del form.fields[field]
     if request.method == "POST" and form.is_valid():
         fields = _resident_fields(form.cleaned_data)
-        if not full:
-            del fields["document_number"], fields["phone"]
         try:
             household = _household_by_code(request, form.cleaned_data["household"])
             resident = services.resident_update(actor=request.user, resident=resident, **fields)
@@ -161,7 +172,13 @@ def resident_edit(request: HttpRequest, resident_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
             return redirect("residents:detail", resident_id=resident.pk)
-    return render(request, "residents/form.html", {"form": form, "resident": resident})
+    if full:  # the form holds the full numbers
+        privacy.residents_shown(request.user, [resident], where="residents.edit", why=_why(request))
+    return render(
+        request,
+        "residents/form.html",
+        {"form": form, "resident": resident, "address": household_address(resident.household)},
+    )
 
 
 @login_required

@@ -20,6 +20,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from shequ.core.bidi import neutral
 from shequ.core.exports import xlsx_table
 from shequ.residents.models import Resident
 from shequ.testing.models import RecallKind, Round
@@ -43,7 +44,7 @@ def missed_workbook(
         [
             r.household.parent.name if r.household.parent else "",
             r.household.name,
-            r.name,
+            neutral(r.name),
             phones.get(r.pk, ""),
             str(labels.get(outcomes.get(r.pk, ""), "")),
         ]

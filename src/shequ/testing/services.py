@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from shequ.core import audit, pii
+from shequ.core import audit
+from shequ.core.bidi import neutral
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.models import Notification, RoleAssignment
 from shequ.core.roles import Capability, Role
@@ -23,6 +24,7 @@ from shequ.core.scopes import scope_for
 from shequ.mobilization.models import Team
 from shequ.places.models import Place, PlaceKind
 from shequ.residents.models import HealthStatus, Resident
+from shequ.residents.privacy import residents_shown
 from shequ.residents.services import residents_set_status_by_result
 from shequ.testing import selectors
 from shequ.testing.models import (
@@ -447,7 +449,9 @@ def _alert_recall(recall: Recall, members: list[Resident]) -> None:
     staff = RoleAssignment.objects.filter(
         role=Role.COMMUNITY_STAFF, place_id=recall.tube.community_id
     ).values_list("user_id", flat=True)
-    names = "、".join(f"{r.name}（{r.household.parent.name}{r.household.name}）" for r in members)
+    names = "、".join(
+        f"{neutral(r.name)}（{r.household.parent.name}{r.household.name}）" for r in members
+    )
     if recall.kind == RecallKind.POSITIVE:
         title = _("Positive pool %(tube)s: %(n)d to retest at home — %(names)s")
     else:
@@ -600,11 +604,13 @@ def _in_team(actor: User, task: DoorTask) -> bool:
     return task.team.members.filter(staff__user=actor).exists()
 
 
-def phones_for(actor: User, residents: Sequence[Resident]) -> dict[int, str]:
-    """Residents' phones as the actor may see them: in full with VIEW_PII over their place,
-    masked otherwise."""
-    scope = scope_for(actor, Capability.VIEW_PII)
-    return {r.pk: r.phone if scope.covers(r.household) else pii.mask(r.phone) for r in residents}
+def phones_for(
+    actor: User, residents: Sequence[Resident], *, where: str = "testing"
+) -> dict[int, str]:
+    """Residents' phones as the actor may see them: in full with VIEW_PII over their place
+    (one privacy audit row naming them), masked otherwise."""
+    shown = residents_shown(actor, residents, where=where, fields=("phone",))
+    return {r.pk: shown[r.pk].phone for r in residents}
 
 
 def teams_for(community: Place) -> list[Team]:

@@ -15,6 +15,7 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shequ.core.bidi import neutral
 from shequ.core.errors import PermissionDenied
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
@@ -138,7 +139,7 @@ def station_snapshot(station: Station, *, until: dt.datetime | None = None) -> d
         "residents": [
             {
                 "id": r.pk,
-                "name": r.name,
+                "name": neutral(r.name),  # shown by the station's script: no bidi controls
                 "last4": (r.document_number or "")[-4:],
                 "building": r.household.parent.name if r.household.parent else "",
                 "household": r.household.name,

@@ -367,7 +367,7 @@ def missed_xlsx(request: HttpRequest, round_id: int) -> HttpResponse:
     content = exports.missed_workbook(
         round_,
         people,
-        services.phones_for(request.user, people),
+        services.phones_for(request.user, people, where="testing.missed.xlsx"),
         {pk: o.outcome for pk, o in latest.items()},
     )
     return xlsx_response(content, f"missed-{round_.pk}-{place.code}.xlsx")
