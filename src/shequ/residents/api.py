@@ -2,13 +2,11 @@
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from shequ.core import imports, pii
-from shequ.core.errors import ValidationError
 from shequ.places.models import Place, PlaceKind
 from shequ.places.selectors import get_place_for
 from shequ.residents import selectors, services
@@ -137,10 +135,6 @@ def create_import(  # type: ignore[no-untyped-def]
 ):
     """Upload an .xlsx or .csv of residents; the import runs in the background (poll the job)."""
     place = import_target(request.user, community)
-    if file.size and file.size > settings.IMPORT_MAX_MB * 1024 * 1024:
-        raise ValidationError(
-            {"file": _("The file is larger than %d MB; split it.") % settings.IMPORT_MAX_MB}
-        )
     job = imports.import_job_create(
         actor=request.user,
         kind="residents",

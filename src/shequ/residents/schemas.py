@@ -92,6 +92,7 @@ class ImportJobOut(Schema):
     unchanged: int
     rejected: int
     finished: bool
+    saved: bool  # false while the counts say what would change (checking, a dry run)
 
 
 class ImportErrorOut(Schema):
