@@ -133,7 +133,7 @@ def too_big(
     else:
         values["letter"] = get_column_letter(min(columns, 18_278))
         message = _(
-            "The sheet has data in column %(letter)s (the %(cols)sth); Shequ reads at most "
+            "The sheet has data in column %(letter)s (column %(cols)s); Shequ reads at most "
             "%(max_cols)s columns. Delete the extra columns and save it again."
         )
     return TableRefused(message % values)
