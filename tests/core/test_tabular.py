@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -132,6 +133,25 @@ def test_characters_excel_escapes_are_read_back(tmp_path):
     sheet.write_string(1, 0, "张\x00三")  # stored as 张_x0000_三
     book.close()
     assert rows_of(tmp_path / "nul.xlsx")[1] == (2, ["张\x00三"])
+
+
+def test_a_workbook_with_prefixed_elements_reads_the_same(tmp_path):
+    # The .NET Open XML SDK writes <x:row>, <x:c>, <x:v>.
+    sheet = (
+        f'{hostile.HEAD}<x:worksheet xmlns:x="{hostile.MAIN}"><x:sheetData>'
+        '<x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>姓名</x:t></x:is></x:c>'
+        '<x:c r="B1" t="inlineStr"><x:is><x:t>电话</x:t></x:is></x:c></x:row>'
+        '<x:row r="2"><x:c r="A2" t="inlineStr"><x:is><x:t>张三</x:t></x:is></x:c>'
+        '<x:c r="B2"><x:v>10000000001</x:v></x:c></x:row>'
+        "</x:sheetData></x:worksheet>"
+    )
+    path = tmp_path / "prefixed.xlsx"
+    hostile.workbook(path)
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(tmp_path / "p.xlsx", "w") as new:
+        for item in old.infolist():
+            data = sheet.encode() if item.filename.endswith("sheet1.xml") else old.read(item)
+            new.writestr(item, data)
+    assert rows_of(tmp_path / "p.xlsx") == [(1, ["姓名", "电话"]), (2, ["张三", "10000000001"])]
 
 
 def test_a_cell_longer_than_the_limit_is_cut_one_past_it(tmp_path):

@@ -464,8 +464,9 @@ def test_counts_before_the_write_say_what_would_change(personas, city, upload, l
     assert (job.status, job.created, job.saved) == (ImportStatus.DONE, 2, False)
     assert "would be new" in dry
     assert not Resident.objects.exists()
-    api = client.get(f"/api/v1/imports/{job.pk}").json()
-    assert (api["created"], api["saved"]) == (2, False)
+    for path in (f"/api/v1/imports/{job.pk}", f"/api/v1/residents/import/{job.pk}"):
+        answer = client.get(path).json()
+        assert (answer["created"], answer["saved"]) == (2, False)
 
 
 def test_a_saved_import_says_new(personas, city, upload, login, drain_queue):

@@ -416,8 +416,6 @@ class XlsxSheet:
 
         def start(name: str, attrs: dict[str, str]) -> None:
             nonlocal row, column, style, kind, value, formula, into, phonetic, cells
-            if name not in _SHEET_NAMES:
-                name = _local(name)
             if name == "c":
                 ref = attrs.get("r")
                 if ref:
@@ -429,9 +427,16 @@ class XlsxSheet:
                 number = attrs.get("s")
                 style = int(number) if number and number.isdigit() else 0
                 value = formula = None
-            elif name == "v":
+                return
+            if name == "v":
                 into = 1
-            elif name == "t":
+                return
+            if name not in _SHEET_NAMES:
+                name = _local(name)
+                if name in ("c", "v"):  # a prefixed document (<x:c>): the same, slower
+                    start(name, attrs)
+                    return
+            if name == "t":
                 if kind == "inlineStr" and not phonetic:
                     into = 1  # rich text: every run's <t> adds to the one value
             elif name == "f":
@@ -458,6 +463,8 @@ class XlsxSheet:
                         text = shared[int(value)]
                     except (ValueError, IndexError):
                         raise unreadable() from None
+                elif kind == "inlineStr":
+                    text = (_unescape(value) if "_x" in value else value).strip()
                 else:
                     text = _value(kind, style, value, date_styles, epoch)
                 if text:
