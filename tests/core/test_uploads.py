@@ -160,7 +160,8 @@ def test_the_command_refuses_a_file_over_the_limit(personas, city, settings, var
     settings.IMPORT_MAX_MB = 1
     path = tmp_path / "big.csv"
     path.write_bytes(b"name\n" + b"x" * 1_572_864)
-    with translation.override("en"):
+    type(personas.staff_a).objects.filter(pk=personas.staff_a.pk).update(language="en")
+    with translation.override("en"):  # the command speaks its user's language; keep it here
         result = CliRunner().invoke(app, ["import", "residents", str(path), "--user", "staff_a"])
     assert result.exit_code == 1
     assert "The file is 1.5 MB; Shequ imports files of at most 1 MB." in result.output
