@@ -128,14 +128,15 @@ def _file(job: ImportJob, role: str) -> Path:
     return upload_dir() / f"{job.pk}.{role}"
 
 
-def _context(job: ImportJob, role: str) -> str:
-    return f"import {job.pk} {role}"
+def _context(job_id: Any, role: str) -> str:
+    """What a job's file is sealed to: its own job, and its role (upload, rows)."""
+    return f"import {job_id} {role}"
 
 
 def _open_upload(job: ImportJob) -> IO[bytes]:
     path = Path(job.stored_path)
     if path.suffix == ".upload":
-        return open_sealed(path, context=_context(job, "upload"))
+        return open_sealed(path, context=_context(job.pk, "upload"))
     return path.open("rb")  # queued by a version that kept uploads as they came
 
 
@@ -197,7 +198,7 @@ def import_job_create(
     job_id = uuid.uuid4()
     stored = upload_dir() / f"{job_id}.upload"
     try:
-        size = seal(stored, upload, context=f"import {job_id} upload", limit=limit)
+        size = seal(stored, upload, context=_context(job_id, "upload"), limit=limit)
     except TooLarge as exc:
         raise _too_large(exc.size, limit) from None
     if size == 0:
@@ -266,7 +267,7 @@ def _patiently(write: Callable[[], T]) -> T:
     """Run a short write, waiting out SQLite's "database is locked" (another process holds
     the write lock, e.g. an import's write pass): the worker must not die of it."""
     delay = 0.2
-    for _attempt in range(12):  # ~13 minutes at most, on top of SQLite's own 5 s each
+    for _attempt in range(12):  # about 8 minutes in all, SQLite's own 5 s waits included
         try:
             return write()
         except OperationalError as exc:
@@ -408,9 +409,8 @@ def _run(job: ImportJob, importer: Importer) -> None:
                         first_error, again_error = importer.duplicate_errors(
                             first_row, item.row, item.label
                         )
-                        if (
-                            first_outcome is not None
-                        ):  # the first row was counted good: take it back
+                        # The first row was counted good: take it back.
+                        if first_outcome is not None:
                             counts[first_outcome] -= 1
                             seen[item.key] = (first_row, None)
                             errors.append(first_error)
@@ -524,7 +524,7 @@ def _write_pass(
 def _spool(path: Path, job: ImportJob) -> Iterator[Any]:
     """A CSV writer into the job's set-aside rows (encrypted): row number, then the cells."""
     with (
-        write_sealed(path, context=_context(job, "rows")) as raw,
+        write_sealed(path, context=_context(job.pk, "rows")) as raw,
         io.TextIOWrapper(raw, encoding="utf-8", errors="surrogatepass", newline="") as text,
     ):
         yield csv.writer(text)
@@ -534,7 +534,7 @@ def _spool(path: Path, job: ImportJob) -> Iterator[Any]:
 def _spooled(path: Path, job: ImportJob) -> Iterator[Iterator[tuple[int, list[str]]]]:
     """The rows set aside by pass 1, as (row number, cells)."""
     with (
-        open_sealed(path, context=_context(job, "rows")) as raw,
+        open_sealed(path, context=_context(job.pk, "rows")) as raw,
         io.TextIOWrapper(raw, encoding="utf-8", errors="surrogatepass", newline="") as text,
     ):
         yield ((int(row[0]), row[1:]) for row in csv.reader(text))

@@ -222,7 +222,9 @@ class Heartbeat:
                     if beats % REAP_EVERY == 0:
                         self.reap()
                 except OperationalError as exc:  # a locked or unreachable database: next beat
-                    logger.warning("worker %s: heartbeat not recorded (%s)", self.worker_id, exc)
+                    # On SQLite an import's write pass holds the one write lock for a while.
+                    level = logging.INFO if is_locked_database_exception(exc) else logging.WARNING
+                    logger.log(level, "worker %s: heartbeat not recorded (%s)", self.worker_id, exc)
                 except Exception:
                     logger.exception("worker %s: heartbeat failed", self.worker_id)
         finally:
