@@ -82,33 +82,63 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
     return _error(request, 401, _("Log in or send a valid API token."))
 
 
+class WorkerHealthOut(Schema):
+    ok: bool
+    required: bool
+    alive: int
+    stalled: int
+    dead: int
+    last_beat_seconds: int | None
+    queued: int
+    oldest_queued_seconds: int
+
+
 class HealthOut(Schema):
     status: str
     database: bool
     migrations_applied: bool
     version: str
+    worker: WorkerHealthOut | None = None
 
 
 @api.get("/health", auth=None, response={200: HealthOut, 503: HealthOut}, tags=["health"])
-def health(request: HttpRequest):  # type: ignore[no-untyped-def]
-    """Database reachable, migrations applied, and the running version."""
+def health(request: HttpRequest, strict: bool = False):  # type: ignore[no-untyped-def]
+    """Database reachable, migrations applied, the background worker alive and keeping up.
+
+    "ok"; "degraded" (200) when no worker is alive, one stalled or died, or the oldest
+    queued task waited longer than SHEQU_WORKER_QUEUE_ALERT_SECONDS: pages still serve, so
+    a load balancer keeps this server, but imports wait; "unavailable" (503) without the
+    database. `?strict=true` answers 503 for "degraded" too, for monitors that read codes.
+    """
+    from shequ.core.workers import worker_health
+
     database = migrated = False
+    worker = None
     try:
         connection = connections[DEFAULT_DB_ALIAS]
         connection.ensure_connection()
         database = True
         executor = MigrationExecutor(connection)
         migrated = not executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if migrated:
+            worker = worker_health()
     except DatabaseError:
         logger.exception("health check: database unavailable")
-    ok = database and migrated
+    if not (database and migrated):
+        status = "unavailable"
+    elif worker is not None and not worker["ok"]:
+        status = "degraded"
+    else:
+        status = "ok"
     body = {
-        "status": "ok" if ok else "unavailable",
+        "status": status,
         "database": database,
         "migrations_applied": migrated,
         "version": shequ.__version__,
+        "worker": worker,
     }
-    return Status(200 if ok else 503, body)
+    failing = status == "unavailable" or (strict and status != "ok")
+    return Status(503 if failing else 200, body)
 
 
 api.add_router("/places", places_router)

@@ -73,20 +73,22 @@ def serve(
         bool, typer.Option("--task-worker/--no-task-worker", help="Run background tasks too.")
     ] = True,
 ) -> None:
-    """Serve the site with granian (WSGI) and a background-task worker beside it."""
+    """Serve the site with granian (WSGI) and a background-task worker beside it, started
+    again whenever it exits."""
     _setup()
-    import subprocess
-
     from django.core.management import call_command
+
+    from shequ.core.workers import WorkerSupervisor
 
     call_command("collectstatic", interactive=False, verbosity=0)
     from granian import Granian
     from granian.constants import Interfaces
 
-    background = None
+    supervisor = None
     if task_worker:
         # Imports and other long jobs; a separate process so a big import never slows pages.
-        background = subprocess.Popen([sys.executable, "-m", "shequ", "worker"])
+        supervisor = WorkerSupervisor([sys.executable, "-m", "shequ", "worker"])
+        supervisor.start()
     typer.echo(f"Shequ at http://{host}:{port}/  (Ctrl-C stops it)")
     try:
         Granian(
@@ -95,11 +97,11 @@ def serve(
             port=port,
             interface=Interfaces.WSGI,
             workers=workers,
+            respawn_failed_workers=True,  # a web worker that dies is replaced, not the end
         ).serve()
     finally:
-        if background is not None:
-            background.terminate()
-            background.wait(timeout=10)
+        if supervisor is not None:
+            supervisor.stop()
 
 
 @app.command()
@@ -203,12 +205,12 @@ def token_create(
 def worker(
     batch: Annotated[bool, typer.Option(help="Run what is queued, then exit.")] = False,
 ) -> None:
-    """Run background tasks (imports, exports) from the database queue."""
+    """Run background tasks (imports, exports) from the database queue, with a heartbeat
+    (see /api/v1/health); at start it fails the imports of workers that died."""
     _setup()
-    from django.core.management import call_command
+    from shequ.core.workers import run_worker
 
-    args = ["--batch"] if batch else []
-    call_command("db_worker", *args, "--no-startup-delay", "--interval", "0.5")
+    run_worker(batch=batch)
 
 
 @import_app.command("residents")

@@ -235,6 +235,16 @@ TASKS = {
     }
 }
 IMPORT_MAX_MB = env_int("SHEQU_IMPORT_MAX_MB", 50)
+# What an import reads of a sheet at most; a file beyond is refused (docs/config.md).
+IMPORT_MAX_ROWS = env_int("SHEQU_IMPORT_MAX_ROWS", 200_000)
+IMPORT_MAX_COLUMNS = env_int("SHEQU_IMPORT_MAX_COLUMNS", 256)
+IMPORT_MAX_CELL_CHARS = env_int("SHEQU_IMPORT_MAX_CELL_CHARS", 2_000)
+IMPORT_MAX_UNZIPPED_MB = env_int("SHEQU_IMPORT_MAX_UNZIPPED_MB", 500)
+# The worker's heartbeat; silent longer than STALE it is taken for dead (its imports fail);
+# a task queued longer than QUEUE_ALERT makes /api/v1/health say "degraded".
+WORKER_HEARTBEAT_SECONDS = env_int("SHEQU_WORKER_HEARTBEAT_SECONDS", 5)
+WORKER_STALE_SECONDS = env_int("SHEQU_WORKER_STALE_SECONDS", 120)
+WORKER_QUEUE_ALERT_SECONDS = env_int("SHEQU_WORKER_QUEUE_ALERT_SECONDS", 300)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

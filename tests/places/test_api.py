@@ -149,8 +149,11 @@ def test_lifting_through_the_api(personas, city, api):
 
 
 def test_health_reports_database_and_migrations(client, db):
-    body = client.get("/api/v1/health").json()
-    assert body["status"] == "ok"
+    response = client.get("/api/v1/health")
+    body = response.json()
+    assert response.status_code == 200
+    # No background worker runs here: pages serve, imports wait (tests/core/test_workers.py).
+    assert body["status"] == "degraded"
     assert body["database"] is True
     assert body["migrations_applied"] is True
     assert body["version"]

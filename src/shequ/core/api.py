@@ -20,6 +20,8 @@ class JobOut(Schema):
     unchanged: int
     rejected: int
     finished: bool
+    # False while the counts say what would change (checking, a dry run); true once written.
+    saved: bool
 
     @staticmethod
     def resolve_id(obj) -> str:  # type: ignore[no-untyped-def]

@@ -1,40 +1,59 @@
 """Spreadsheet imports, shared by every app that takes lists (residents, staff, …).
 
 An importer says which columns it takes, how to check a chunk of rows and how to write them.
-This module does the rest the same way for all: read (core.tabular), report every bad row,
-refuse or land the file all-or-nothing, stay idempotent, show progress, run in the background.
+This module does the rest the same way for all: keep the upload (encrypted, core.sealed),
+read it (core.tabular, within its limits), screen every cell the importer reads, report every
+bad row, refuse or land the file all-or-nothing, stay idempotent, show progress, run in the
+background, and delete the files when the job ends, however it ends.
 
-Two passes over the file keep memory flat however long it is: the first checks every row
-(progress visible to the page), the second re-reads and writes in one transaction.
+The web request only stores the file; everything that reads it runs in the worker. Two passes
+keep memory flat however long the file is: the first reads and checks every row (progress
+visible to the page) and sets the good rows aside (encrypted), the second checks them again
+and writes them in one transaction. Counts from the first pass say what *would* change; they
+become rows created only when that transaction commits, together with the job's "done".
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import itertools
 import logging
+import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, ClassVar
+from typing import IO, Any, ClassVar, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from shequ.core import audit
+from shequ.core import audit, workers
 from shequ.core.errors import ValidationError
+from shequ.core.import_rows import (
+    CONTROL,
+    Checked,
+    RowError,
+    RowNotSaved,
+    check_rows,
+    screen,
+    shown,
+    write_rows,
+)
 from shequ.core.models import ImportJob, ImportRowError, ImportStatus, User
+from shequ.core.sealed import SealedFileDamaged, TooLarge, open_sealed, seal, write_sealed
 from shequ.core.tabular import (
     Column,
     HeaderMap,
+    Limits,
     TableRefused,
-    count_rows,
+    estimate_rows,
     map_header,
     numbered_rows,
 )
@@ -44,24 +63,8 @@ logger = logging.getLogger(__name__)
 CHUNK_ROWS = 2000
 ALLOWED_SUFFIXES = (".xlsx", ".csv")
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    value: str
-    reason: str
-
-
-@dataclass
-class Checked:
-    """A row that passed the importer's checks: its number, its identity in the file, its data."""
-
-    row: int
-    key: str
-    item: Any
-    label: str = ""  # how to show the key in an error (masked when it is personal data)
+RUNNING = (ImportStatus.CHECKING, ImportStatus.SAVING)
+MB = 1024 * 1024
 
 
 class Importer(ABC):
@@ -109,13 +112,64 @@ def _batched(rows: Iterator[tuple[int, list[str]]], size: int) -> Iterator[list]
         yield chunk
 
 
+# --- the files --------------------------------------------------------------------------------
+
+
 def upload_dir() -> Path:
+    """var/imports: the uploads and set-aside rows of running jobs, readable by Shequ only."""
     path = Path(settings.VAR_DIR) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)  # made 0755 by older versions
     return path
 
 
-@transaction.atomic
+def _file(job: ImportJob, role: str) -> Path:
+    return upload_dir() / f"{job.pk}.{role}"
+
+
+def _context(job_id: Any, role: str) -> str:
+    """What a job's file is sealed to: its own job, and its role (upload, rows)."""
+    return f"import {job_id} {role}"
+
+
+def _open_upload(job: ImportJob) -> IO[bytes]:
+    path = Path(job.stored_path)
+    if path.suffix == ".upload":
+        return open_sealed(path, context=_context(job.pk, "upload"))
+    return path.open("rb")  # queued by a version that kept uploads as they came
+
+
+def discard_files(job: ImportJob) -> None:
+    """Delete a job's upload and set-aside rows (its errors stay, with personal data masked)."""
+    for path in (Path(job.stored_path) if job.stored_path else None, _file(job, "rows")):
+        if path is not None:
+            path.unlink(missing_ok=True)
+    if job.stored_path:
+        ImportJob.objects.filter(pk=job.pk).update(stored_path="")
+        job.stored_path = ""
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / MB:,.1f}"
+
+
+def _upload_size(upload: IO[bytes]) -> int | None:
+    size = getattr(upload, "size", None)  # Django's and django-ninja's uploaded files
+    if isinstance(size, int):
+        return size
+    try:
+        here = upload.tell()
+        end = upload.seek(0, io.SEEK_END)
+        upload.seek(here)
+    except (AttributeError, OSError, ValueError):
+        return None
+    return end - here
+
+
+# --- queueing ---------------------------------------------------------------------------------
+
+
 def import_job_create(
     *,
     actor: User,
@@ -126,7 +180,8 @@ def import_job_create(
     options: dict[str, Any] | None = None,
     enqueue: bool = True,
 ) -> ImportJob:
-    """Keep the uploaded file and queue its import. Refuses a wrong type or an empty file now."""
+    """Keep the uploaded file (encrypted) and queue its import. Refuses now a wrong type, an
+    empty file or one over SHEQU_IMPORT_MAX_MB; the worker reads it, never the request."""
     if kind not in IMPORTERS:
         raise ValidationError({"kind": _("Unknown import kind %s.") % kind})
     suffix = Path(filename or "").suffix.lower()
@@ -134,33 +189,56 @@ def import_job_create(
         raise ValidationError(
             {"file": _("Only .xlsx and .csv files can be imported (got %s).") % (suffix or "?")}
         )
+    limit = settings.IMPORT_MAX_MB * MB
+    size = _upload_size(upload)
+    if size is not None and size > limit:
+        raise _too_large(size, limit)
+    if size == 0:
+        raise ValidationError({"file": _("The file is empty.")})
     job_id = uuid.uuid4()
-    stored = upload_dir() / f"{job_id}{suffix}"
-    size = 0
-    with stored.open("wb") as out:
-        for block in iter(lambda: upload.read(1 << 20), b""):
-            out.write(block)
-            size += len(block)
+    stored = upload_dir() / f"{job_id}.upload"
+    try:
+        size = seal(stored, upload, context=_context(job_id, "upload"), limit=limit)
+    except TooLarge as exc:
+        raise _too_large(exc.size, limit) from None
     if size == 0:
         stored.unlink(missing_ok=True)
         raise ValidationError({"file": _("The file is empty.")})
-    job = ImportJob.objects.create(
-        id=job_id,
-        kind=kind,
-        actor=actor,
-        place=place,
-        filename=Path(filename).name[:255],
-        stored_path=str(stored),
-        options=options or {},
-        language=translation.get_language() or settings.LANGUAGE_CODE,
-        total_rows=max(count_rows(stored, filename=filename) - 1, 0),
-    )
-    audit.record(actor=actor, action=f"{kind}.import.queue", obj=job, place=place)
-    if enqueue:
-        from shequ.core.tasks import run_import_task
+    try:
+        # Short: on SQLite the write lock is held only for these two rows, not while the file
+        # is copied (a long lock made the worker die of "database is locked").
+        with transaction.atomic():
+            job = ImportJob.objects.create(
+                id=job_id,
+                kind=kind,
+                actor=actor,
+                place=place,
+                filename=Path(filename).name[:255],
+                stored_path=str(stored),
+                options=options or {},
+                language=translation.get_language() or settings.LANGUAGE_CODE,
+            )
+            audit.record(actor=actor, action=f"{kind}.import.queue", obj=job, place=place)
+            if enqueue:
+                from shequ.core.tasks import run_import_task
 
-        transaction.on_commit(lambda: run_import_task.enqueue(str(job.pk)))
+                transaction.on_commit(lambda: run_import_task.enqueue(str(job.pk)))
+    except BaseException:
+        stored.unlink(missing_ok=True)
+        raise
     return job
+
+
+def _too_large(size: int, limit: int) -> ValidationError:
+    return ValidationError(
+        {
+            "file": _(
+                "The file is %(size)s MB; Shequ imports files of at most %(limit)s MB. "
+                "Split it and upload the parts."
+            )
+            % {"size": _megabytes(size), "limit": f"{limit // MB:,}"}
+        }
+    )
 
 
 def get_import_job_for(user: User, pk: Any) -> ImportJob:
@@ -171,51 +249,130 @@ def get_import_job_for(user: User, pk: Any) -> ImportJob:
         raise Http404("No such import") from None
 
 
-def run_import(job_id: Any) -> ImportJob:
-    """Run a queued job to its end: done, refused (bad rows or file) or failed."""
-    job = ImportJob.objects.get(pk=job_id)
-    if job.finished:
-        return job
-    importer = IMPORTERS[job.kind](job)
-    with translation.override(job.language):
-        try:
-            _run(job, importer)
-        except TableRefused as exc:
-            _finish(job, ImportStatus.REFUSED, exc.message)
-            ImportRowError.objects.create(
-                job=job, row=0, column=exc.column[:100], reason=exc.message[:500]
-            )
-        except _DataChanged as exc:
-            _finish(job, ImportStatus.FAILED, str(exc))
-        except Exception:
-            logger.exception("import %s failed", job.pk)
-            _finish(job, ImportStatus.FAILED, _("Unexpected error; nothing was imported."))
-    job.refresh_from_db()
-    return job
+# --- running ----------------------------------------------------------------------------------
 
 
 class _DataChanged(Exception):
     pass
 
 
-def _finish(job: ImportJob, status: str, message: str = "", **counts: int) -> None:
-    job.status = status
-    job.message = message
-    job.finished_at = timezone.now()
-    for name, value in counts.items():
-        setattr(job, name, value)
-    job.save()
+class _Abandoned(Exception):
+    """The job was ended by someone else (its worker was taken for dead): stop, write nothing."""
 
 
-def _save_errors(job: ImportJob, errors: list[RowError]) -> None:
+T = TypeVar("T")
+
+
+def _patiently(write: Callable[[], T]) -> T:
+    """Run a short write, waiting out SQLite's "database is locked" (another process holds
+    the write lock, e.g. an import's write pass): the worker must not die of it."""
+    delay = 0.2
+    for _attempt in range(12):  # about 8 minutes in all, SQLite's own 5 s waits included
+        try:
+            return write()
+        except OperationalError as exc:
+            if "locked" not in str(exc).lower():
+                raise
+            logger.warning("database is locked; trying again in %.1f s", delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 120)
+    return write()
+
+
+def run_import(job_id: Any) -> ImportJob:
+    """Run a queued job to its end: done, refused (bad rows or file) or failed. A job that is
+    not queued (finished, or running elsewhere) is left alone."""
+    job = ImportJob.objects.get(pk=job_id)
+    runner = workers.runner_id()
+    claimed = _patiently(
+        lambda: ImportJob.objects.filter(pk=job.pk, status=ImportStatus.QUEUED).update(
+            status=ImportStatus.CHECKING, started_at=timezone.now(), worker_id=runner
+        )
+    )
+    if not claimed:
+        job.refresh_from_db()
+        return job
+    job.refresh_from_db()
+    importer = IMPORTERS[job.kind](job)
+    with translation.override(job.language):
+        try:
+            _run(job, importer)
+        except _Abandoned:
+            pass
+        except TableRefused as exc:
+            _end(job, ImportStatus.REFUSED, exc.message, [RowError(0, exc.column, "", exc.message)])
+        except RowNotSaved as exc:
+            message = _(
+                "Row %(row)s could not be saved (%(error)s); nothing was imported. Fix that "
+                "row and upload the file again."
+            ) % {"row": exc.row, "error": exc.error}
+            _end(job, ImportStatus.REFUSED, message, [RowError(exc.row, "", "", message)])
+        except _DataChanged as exc:
+            _end(job, ImportStatus.FAILED, str(exc))
+        except SealedFileDamaged:
+            logger.exception("import %s: the stored file is damaged", job.pk)
+            _end(job, ImportStatus.FAILED, _("The stored file is damaged; upload it again."))
+        except Exception:
+            logger.exception("import %s failed", job.pk)
+            _end(job, ImportStatus.FAILED, _("Unexpected error; nothing was imported."))
+        except BaseException:  # the worker is being stopped: say so, then let it stop
+            _end(
+                job,
+                ImportStatus.FAILED,
+                _("The import was stopped before it ended; nothing was imported. Upload again."),
+            )
+            raise
+        finally:
+            discard_files(job)
+    job.refresh_from_db()
+    return job
+
+
+def _end(job: ImportJob, status: str, message: str, errors: Sequence[RowError] = ()) -> None:
+    """Finish a job that wrote nothing: its counts go to 0 (rejected stays: rows to fix)."""
+
+    def write() -> int:
+        with transaction.atomic():
+            ended = ImportJob.objects.filter(
+                pk=job.pk, status__in=RUNNING, worker_id=job.worker_id
+            ).update(
+                status=status,
+                message=message,
+                finished_at=timezone.now(),
+                created=0,
+                updated=0,
+                unchanged=0,
+            )
+            if ended and errors:
+                _save_errors(job, errors, None)
+            return ended
+
+    _patiently(write)
+
+
+def _progress(job: ImportJob, **values: Any) -> None:
+    """Record progress (or a status) of a running job, unless it was ended meanwhile."""
+    moved = _patiently(
+        lambda: ImportJob.objects.filter(
+            pk=job.pk, status__in=RUNNING, worker_id=job.worker_id
+        ).update(**values)
+    )
+    if not moved:
+        raise _Abandoned()
+
+
+def _save_errors(job: ImportJob, errors: Iterable[RowError], header: HeaderMap | None) -> None:
+    """Keep the problems: values of personal columns masked (once more: masking is idempotent,
+    and an importer may forget), characters the database cannot store replaced."""
+    by_label = {c.label: c for c in header.columns.values()} if header else {}
     ImportRowError.objects.bulk_create(
         [
             ImportRowError(
                 job=job,
                 row=e.row,
-                column=e.column[:100],
-                value=e.value[:200],
-                reason=e.reason[:500],
+                column=CONTROL.sub("\ufffd", e.column)[:100],
+                value=shown(e.value, by_label.get(e.column)),
+                reason=CONTROL.sub("\ufffd", e.reason)[:500],
             )
             for e in errors
         ],
@@ -224,93 +381,163 @@ def _save_errors(job: ImportJob, errors: list[RowError]) -> None:
 
 
 def _run(job: ImportJob, importer: Importer) -> None:
-    path = Path(job.stored_path)
-    job.status = ImportStatus.CHECKING
-    job.started_at = timezone.now()
-    job.save(update_fields=["status", "started_at"])
+    limits = Limits.from_settings()
+    rows_path = _file(job, "rows")
+    rows_path.unlink(missing_ok=True)
 
-    # Pass 1: check every row, report every problem, count what would change.
-    header_row, rows = numbered_rows(path, filename=job.filename)
-    header = map_header(header_row, importer.columns)
-    importer.prepare(header)
+    # Pass 1: read and check every row, report every problem, count what would change, and
+    # set the rows that may land aside (encrypted), so the write pass reads no spreadsheet.
     seen: dict[str, tuple[int, str | None]] = {}
     duplicate_keys: set[str] = set()
     bad_rows: set[int] = set()
     counts = {CREATED: 0, UPDATED: 0, UNCHANGED: 0}
     processed = 0
-    for chunk in _batched(rows, CHUNK_ROWS):
-        checked, errors = importer.check(chunk, header)
-        for item, outcome in zip(checked, importer.classify(checked), strict=True):
-            if item.key in seen:
-                first_row, first_outcome = seen[item.key]
-                first_error, again_error = importer.duplicate_errors(
-                    first_row, item.row, item.label
+    with _open_upload(job) as source:
+        total = max(estimate_rows(source, filename=job.filename, limits=limits) - 1, 0)
+        _progress(job, total_rows=total)
+        header_row, rows = numbered_rows(source, filename=job.filename, limits=limits)
+        header = map_header(header_row, importer.columns)
+        importer.prepare(header)
+        with _spool(rows_path, job) as spool:
+            for chunk in _batched(rows, CHUNK_ROWS):
+                good, errors = screen(chunk, header, limits)
+                checked, more = check_rows(importer, good, header)
+                errors.extend(more)
+                for item, outcome in zip(checked, importer.classify(checked), strict=True):
+                    if item.key in seen:
+                        first_row, first_outcome = seen[item.key]
+                        first_error, again_error = importer.duplicate_errors(
+                            first_row, item.row, item.label
+                        )
+                        # The first row was counted good: take it back.
+                        if first_outcome is not None:
+                            counts[first_outcome] -= 1
+                            seen[item.key] = (first_row, None)
+                            errors.append(first_error)
+                        errors.append(again_error)
+                        duplicate_keys.add(item.key)
+                    else:
+                        seen[item.key] = (item.row, outcome)
+                        counts[outcome] += 1
+                bad_rows.update(e.row for e in errors)
+                spool.writerows([n, *cells] for n, cells in good if n not in bad_rows)
+                _patiently(lambda errors=errors: _save_errors(job, errors, header))
+                processed += len(chunk)
+                _progress(
+                    job,
+                    processed_rows=processed,
+                    total_rows=max(total, processed),
+                    rejected=len(bad_rows),
+                    **counts,
                 )
-                if first_outcome is not None:  # the first row was counted good; take it back
-                    counts[first_outcome] -= 1
-                    seen[item.key] = (first_row, None)
-                    errors.append(first_error)
-                errors.append(again_error)
-                duplicate_keys.add(item.key)
-            else:
-                seen[item.key] = (item.row, outcome)
-                counts[outcome] += 1
-        bad_rows.update(e.row for e in errors)
-        _save_errors(job, errors)
-        processed += len(chunk)
-        ImportJob.objects.filter(pk=job.pk).update(
-            processed_rows=processed, rejected=len(bad_rows), **counts
-        )
     del seen
-    job.refresh_from_db()
     if processed == 0:
         raise TableRefused(_("The file has a header row but no data rows."))
     if bad_rows and not job.options.get("skip_invalid"):
-        _finish(
-            job,
-            ImportStatus.REFUSED,
-            _(
-                "%(n)d rows need fixing, so nothing was imported. Fix them (see the list) "
-                "and upload again, or import with 'skip invalid rows'."
-            )
-            % {"n": len(bad_rows)},
-            # Nothing landed: the summary must not suggest rows were created or updated.
-            created=0,
-            updated=0,
-            unchanged=0,
-        )
+        message = _(
+            "%(n)d rows need fixing, so nothing was imported. Fix them (see the list) "
+            "and upload again, or import with 'skip invalid rows'."
+        ) % {"n": len(bad_rows)}
+        _end(job, ImportStatus.REFUSED, message)
         return
     if job.options.get("dry_run"):
-        _finish(job, ImportStatus.DONE, _("Dry run: checked only, nothing was saved."))
+        _progress(
+            job,
+            status=ImportStatus.DONE,
+            message=_("Dry run: checked only, nothing was saved."),
+            finished_at=timezone.now(),
+        )
         return
 
-    # Pass 2: the same rows again, written in one transaction: all land or none.
-    job.status = ImportStatus.SAVING
-    job.save(update_fields=["status"])
+    # Pass 2: the rows set aside, checked again and written in one transaction: all land or
+    # none, and the job says "done" in that same transaction.
+    _progress(job, status=ImportStatus.SAVING)
+    _write_pass(job, importer, header, rows_path, duplicate_keys, len(bad_rows))
+
+
+def _write_pass(
+    job: ImportJob,
+    importer: Importer,
+    header: HeaderMap,
+    rows_path: Path,
+    duplicate_keys: set[str],
+    rejected: int,
+) -> None:
+    """Pass 2. Only waiting for SQLite's write lock is retried: once the transaction has
+    begun, a failure rolls everything back and ends the job."""
     final = {CREATED: 0, UPDATED: 0, UNCHANGED: 0}
-    with transaction.atomic():
-        header_row, rows = numbered_rows(path, filename=job.filename)
-        for chunk in _batched(rows, CHUNK_ROWS):
-            chunk = [(n, cells) for n, cells in chunk if n not in bad_rows]
-            checked, errors = importer.check(chunk, header)
-            checked = [c for c in checked if c.key not in duplicate_keys]
-            if errors:
-                raise _DataChanged(
-                    _("The data changed while importing (row %d); nothing was imported. Try again.")
-                    % errors[0].row
-                )
-            outcomes = importer.classify(checked)
-            importer.write(checked, outcomes)
-            for outcome in outcomes:
-                final[outcome] += 1
-        audit.record(
-            actor=job.actor,
-            action=f"{job.kind}.import",
-            obj=job,
-            place=job.place,
-            changes={**final, "rejected": len(bad_rows), "file": job.filename},
-        )
-    _finish(job, ImportStatus.DONE, "", rejected=len(bad_rows), **final)
+    began = False
+
+    def write() -> None:
+        nonlocal began
+        with transaction.atomic():
+            began = True
+            with _spooled(rows_path, job) as rows:
+                for chunk in _batched(rows, CHUNK_ROWS):
+                    checked, errors = importer.check(chunk, header)
+                    checked = [c for c in checked if c.key not in duplicate_keys]
+                    if errors:
+                        raise _DataChanged(
+                            _(
+                                "The data changed while importing (row %d); nothing was "
+                                "imported. Try again."
+                            )
+                            % errors[0].row
+                        )
+                    outcomes = importer.classify(checked)
+                    write_rows(importer, checked, outcomes)
+                    for outcome in outcomes:
+                        final[outcome] += 1
+            audit.record(
+                actor=job.actor,
+                action=f"{job.kind}.import",
+                obj=job,
+                place=job.place,
+                changes={**final, "rejected": rejected, "file": job.filename},
+            )
+            done = ImportJob.objects.filter(
+                pk=job.pk, status=ImportStatus.SAVING, worker_id=job.worker_id
+            ).update(
+                status=ImportStatus.DONE,
+                message="",
+                finished_at=timezone.now(),
+                rejected=rejected,
+                **final,
+            )
+            if not done:  # taken for dead and ended meanwhile: its rows must not land
+                raise _Abandoned()
+
+    delay = 0.5
+    while True:
+        try:
+            write()
+            return
+        except OperationalError as exc:
+            if began or "locked" not in str(exc).lower() or delay > 120:
+                raise
+            logger.warning("import %s: database is locked; trying again in %.1f s", job.pk, delay)
+            time.sleep(delay)
+            delay *= 2
+
+
+@contextmanager
+def _spool(path: Path, job: ImportJob) -> Iterator[Any]:
+    """A CSV writer into the job's set-aside rows (encrypted): row number, then the cells."""
+    with (
+        write_sealed(path, context=_context(job.pk, "rows")) as raw,
+        io.TextIOWrapper(raw, encoding="utf-8", errors="surrogatepass", newline="") as text,
+    ):
+        yield csv.writer(text)
+
+
+@contextmanager
+def _spooled(path: Path, job: ImportJob) -> Iterator[Iterator[tuple[int, list[str]]]]:
+    """The rows set aside by pass 1, as (row number, cells)."""
+    with (
+        open_sealed(path, context=_context(job.pk, "rows")) as raw,
+        io.TextIOWrapper(raw, encoding="utf-8", errors="surrogatepass", newline="") as text,
+    ):
+        yield ((int(row[0]), row[1:]) for row in csv.reader(text))
 
 
 def errors_workbook(job: ImportJob) -> bytes:

@@ -173,7 +173,8 @@ class ImportJob(models.Model):
         "places.Place", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     filename = models.CharField(max_length=255)
-    stored_path = models.CharField(max_length=500)
+    # The upload, encrypted (core/sealed.py); emptied when the file is deleted at the job's end.
+    stored_path = models.CharField(max_length=500, blank=True)
     options = models.JSONField(default=dict, blank=True)
     language = models.CharField(max_length=8, default=Language.ZH_HANS)
     status = models.CharField(
@@ -189,10 +190,20 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Who runs it: a worker's id (WorkerHeartbeat) or "proc:<host>:<pid>" for an import run
+    # in its own process (the CLI); a job whose runner is gone is failed (core/workers.py).
+    worker_id = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["actor", "-created_at"])]
+        indexes = [
+            models.Index(fields=["actor", "-created_at"]),
+            models.Index(
+                fields=["status"],
+                name="core_importjob_running",
+                condition=Q(status__in=["checking", "saving"]),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.filename} ({self.status})"
@@ -200,6 +211,12 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (ImportStatus.DONE, ImportStatus.REFUSED, ImportStatus.FAILED)
+
+    @property
+    def saved(self) -> bool:
+        """Its counts are rows written. Until the write commits they say what would change
+        (the check pass, a dry run); a refused or failed job wrote nothing and counts 0."""
+        return self.status == ImportStatus.DONE and not self.options.get("dry_run")
 
     @property
     def percent(self) -> int:
@@ -216,6 +233,20 @@ class ImportJob(models.Model):
             "unchanged": self.unchanged,
             "rejected": self.rejected,
         }
+
+
+class WorkerHeartbeat(models.Model):
+    """A running background worker (`shequ worker`). It beats every few seconds; one that
+    falls silent or whose process is gone is dead, and the work it held is failed."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    hostname = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    beat_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"worker {self.worker_id} ({self.hostname}:{self.pid})"
 
 
 class ImportRowError(models.Model):

@@ -1,7 +1,9 @@
-"""Read spreadsheets row by row: .xlsx (python-calamine, openpyxl fallback) and .csv
-(UTF-8, UTF-8 with BOM, or GB18030, detected), mapping Chinese or English headers to fields.
+"""Read spreadsheets row by row: the first sheet of an .xlsx and .csv (UTF-8, UTF-8 with BOM,
+or GB18030, detected), mapping Chinese or English headers to fields.
 
 Shared by every importer (residents, staff lists, …): one reader, one set of file-level errors.
+Every file is untrusted: reading stays within `Limits` (rows, columns, cell length, unzipped
+size) and refuses a file beyond them before its rows are held anywhere.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from django.utils.translation import gettext as _
+from openpyxl.utils import get_column_letter
 
 XLSX_MAGIC = b"PK\x03\x04"
 SNIFF_BYTES = 256 * 1024
@@ -133,7 +137,68 @@ def map_header(header: Sequence[str], columns: Sequence[Column]) -> HeaderMap:
     return HeaderMap(index=index, columns=by_field, read_as=read_as, ignored=ignored)
 
 
-def _cell(value: object) -> str:
+# --- limits -----------------------------------------------------------------------------------
+
+# One CSV record (a line, or several when a quoted cell holds line breaks).
+MAX_RECORD_CHARS = 1_000_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of a file is read. A file beyond them is refused, never read further."""
+
+    max_rows: int = 200_000
+    max_columns: int = 256
+    max_cell_chars: int = 2_000
+    max_unzipped_bytes: int = 500 * 1024 * 1024
+
+    @classmethod
+    def from_settings(cls) -> Limits:
+        from django.conf import settings
+
+        return cls(
+            max_rows=settings.IMPORT_MAX_ROWS,
+            max_columns=settings.IMPORT_MAX_COLUMNS,
+            max_cell_chars=settings.IMPORT_MAX_CELL_CHARS,
+            max_unzipped_bytes=settings.IMPORT_MAX_UNZIPPED_MB * 1024 * 1024,
+        )
+
+
+def too_big(
+    limits: Limits, *, rows: int = 0, columns: int = 0, declared: bool = False
+) -> TableRefused:
+    """The refusal of a sheet beyond the limits, naming its size and the limits."""
+    values = {
+        "rows": f"{rows:,}",
+        "cols": f"{columns:,}",
+        "max_rows": f"{limits.max_rows:,}",
+        "max_cols": f"{limits.max_columns:,}",
+    }
+    if declared:
+        message = _(
+            "The sheet declares %(rows)s rows × %(cols)s columns; Shequ reads at most "
+            "%(max_rows)s rows and %(max_cols)s columns. Delete the empty rows and columns "
+            "after your data (or split the list) and save it again."
+        )
+    elif rows:
+        message = _(
+            "The sheet has data in row %(rows)s; Shequ reads at most %(max_rows)s rows. "
+            "Split the list into smaller files."
+        )
+    else:
+        values["letter"] = get_column_letter(min(columns, 18_278))
+        message = _(
+            "The sheet has data in column %(letter)s (column %(cols)s); Shequ reads at most "
+            "%(max_cols)s columns. Delete the extra columns and save it again."
+        )
+    return TableRefused(message % values)
+
+
+# --- cells ------------------------------------------------------------------------------------
+
+
+def cell_text(value: object) -> str:
+    """A typed cell value (from Excel or Python) as the text an importer checks."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -145,131 +210,141 @@ def _cell(value: object) -> str:
     return str(value).strip()
 
 
-def _xlsx_rows(path: Path) -> Iterator[list[str]]:
-    """python-calamine (fast, Rust); openpyxl when calamine is missing or cannot read it."""
-    try:
-        from python_calamine import CalamineWorkbook
-
-        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).iter_rows()
-    except Exception:  # noqa: BLE001 - any calamine failure: let openpyxl try before refusing
-        yield from _openpyxl_rows(path)
-        return
-    for row in rows:
-        yield [_cell(v) for v in row]
+# --- .csv -------------------------------------------------------------------------------------
 
 
-def _openpyxl_rows(path: Path) -> Iterator[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(str(path), read_only=True, data_only=True)
-    except Exception as exc:  # corrupt archives raise many types; all mean "cannot read"
-        raise TableRefused(
-            _("This .xlsx file cannot be read; save it again from Excel or WPS.")
-        ) from exc
-    try:
-        for row in workbook.worksheets[0].iter_rows(values_only=True):
-            yield [_cell(v) for v in row]
-    finally:
-        workbook.close()
-
-
-def detect_encoding(path: Path) -> str:
+def detect_encoding(source: IO[bytes]) -> str:
     """UTF-8 (with or without BOM) if the whole file decodes as UTF-8, else GB18030.
 
     The whole file, not a sample: a GB18030 list can be plain ASCII for its first thousand
     rows. Decoding without keeping the text costs one quick read.
     """
     decoder = codecs.getincrementaldecoder("utf-8")()
-    with path.open("rb") as fh:
-        first = fh.read(SNIFF_BYTES)
-        if first.startswith(codecs.BOM_UTF8):
-            return "utf-8-sig"
-        try:
-            block = first
-            while block:
-                decoder.decode(block, final=False)
-                block = fh.read(1 << 20)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "gb18030"
+    source.seek(0)
+    first = source.read(SNIFF_BYTES)
+    if first.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        block = first
+        while block:
+            decoder.decode(block, final=False)
+            block = source.read(1 << 20)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "gb18030"
     return "utf-8"
 
 
-def _csv_rows(path: Path) -> Iterator[list[str]]:
-    encoding = detect_encoding(path)
-    with path.open("rb") as raw:
-        text = io.TextIOWrapper(raw, encoding=encoding, newline="")
-        try:
-            for row in csv.reader(text):
-                yield [cell.strip() for cell in row]
-        except UnicodeDecodeError as exc:
-            raise TableRefused(
-                _("The file mixes text encodings; save it as UTF-8 or GB18030 CSV.")
-            ) from exc
-        except csv.Error as exc:
-            raise TableRefused(_("This CSV file is malformed (%s).") % exc) from exc
+def _csv_rows(source: IO[bytes], limits: Limits) -> Iterator[tuple[int, list[str]]]:
+    encoding = detect_encoding(source)
+    source.seek(0)
+    text = io.TextIOWrapper(source, encoding=encoding, newline="")
+    record = [0]  # characters read since the last record the reader gave back
+
+    def lines() -> Iterator[str]:
+        while line := text.readline(MAX_RECORD_CHARS + 1):
+            record[0] += len(line)
+            if record[0] > MAX_RECORD_CHARS:
+                raise TableRefused(
+                    _("Row %(row)s of this CSV file is longer than %(max)s characters.")
+                    % {"row": f"{number + 1:,}", "max": f"{MAX_RECORD_CHARS:,}"}
+                )
+            yield line
+
+    # Python's own bound (128 KiB a cell) would refuse the whole file for one long cell; a
+    # long cell is that row's problem, told by the import (cells are cut at the cap).
+    csv.field_size_limit(MAX_RECORD_CHARS)
+    number = 0
+    try:
+        for cells in csv.reader(lines()):
+            number += 1
+            record[0] = 0
+            while cells and not cells[-1].strip():
+                cells.pop()
+            if not cells:
+                continue
+            if number > limits.max_rows:
+                raise too_big(limits, rows=number, columns=0, declared=False)
+            if len(cells) > limits.max_columns:
+                raise too_big(limits, rows=0, columns=len(cells), declared=False)
+            yield number, [c[: limits.max_cell_chars + 1].strip() for c in cells]
+    except UnicodeDecodeError as exc:
+        raise TableRefused(
+            _("The file mixes text encodings; save it as UTF-8 or GB18030 CSV.")
+        ) from exc
+    except csv.Error as exc:
+        raise TableRefused(_("This CSV file is malformed (%s).") % exc) from exc
+    finally:
+        if not source.closed:
+            text.detach()  # the source stays open for its owner
 
 
-def read_rows(path: Path, *, filename: str = "") -> Iterator[list[str]]:
-    """Rows of the first sheet as lists of trimmed strings, header first, streamed.
+# --- the one entry point ------------------------------------------------------------------------
 
-    Blank rows are skipped but still counted, so row numbers match what the user sees.
-    Yields (row_number, cells) pairs via `numbered_rows`; this yields cells only.
-    """
-    name = (filename or path.name).lower()
-    if path.stat().st_size == 0:
+
+def _kind(source: IO[bytes], filename: str) -> str:
+    name = filename.lower()
+    source.seek(0)
+    magic = source.read(4)
+    if not magic:
         raise TableRefused(_("The file is empty."))
-    with path.open("rb") as fh:
-        magic = fh.read(4)
     if name.endswith(".xlsx"):
         if magic != XLSX_MAGIC:
             raise TableRefused(_("This is not a real .xlsx file; save it again as .xlsx or .csv."))
-        return _xlsx_rows(path)
+        return "xlsx"
     if name.endswith(".csv"):
         if magic == XLSX_MAGIC:
             raise TableRefused(_("This .csv file is really a workbook; rename it to .xlsx."))
-        return _csv_rows(path)
+        return "csv"
     raise TableRefused(
         _("Only .xlsx and .csv files can be imported (got %s). Old .xls: save as .xlsx.")
         % (Path(name).suffix or _("no extension"))
     )
 
 
+def read_rows(
+    source: IO[bytes], *, filename: str, limits: Limits | None = None
+) -> Iterator[tuple[int, list[str]]]:
+    """(row number as the spreadsheet shows it, trimmed cells) of every row holding a value,
+    from the first sheet of an .xlsx or from a .csv, streamed. `source` must be seekable.
+
+    Refuses (TableRefused) a file that is not what its name says, or larger than `limits`:
+    before reading a row when the sheet declares more, else at the first value beyond.
+    A cell longer than `limits.max_cell_chars` is cut one character past it, so the import
+    can tell that row it was too long.
+    """
+    limits = limits or Limits.from_settings()
+    if _kind(source, filename) == "xlsx":
+        from shequ.core.xlsx import XlsxSheet
+
+        return XlsxSheet(source, limits).rows()
+    return _csv_rows(source, limits)
+
+
 def numbered_rows(
-    path: Path, *, filename: str = ""
+    source: IO[bytes], *, filename: str, limits: Limits | None = None
 ) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """The header row and an iterator of (spreadsheet row number, cells) for non-blank rows."""
-    rows = read_rows(path, filename=filename)
-    header: list[str] | None = None
-    number = 0
-    for cells in rows:
-        number += 1
-        if any(cells):
-            header = cells
-            break
+    rows = read_rows(source, filename=filename, limits=limits)
+    header = next((cells for _n, cells in rows if any(cells)), None)
     if header is None:
         raise TableRefused(_("The file is empty."))
-
-    def body() -> Iterator[tuple[int, list[str]]]:
-        n = number
-        for cells in rows:
-            n += 1
-            if any(cells):
-                yield n, cells
-
-    return header, body()
+    return header, ((n, cells) for n, cells in rows if any(cells))
 
 
-def count_rows(path: Path, *, filename: str = "") -> int:
-    """Rows in the file including the header (cheap: sheet dimensions, or newlines)."""
-    name = (filename or path.name).lower()
-    if name.endswith(".xlsx"):
-        try:
-            from python_calamine import CalamineWorkbook
+def estimate_rows(source: IO[bytes], *, filename: str, limits: Limits | None = None) -> int:
+    """Rows in the file including the header, for the progress bar: the sheet's declared
+    dimension (0 when it declares none), or the CSV's line count. Refuses like `read_rows`
+    when the declared dimension is beyond the limits."""
+    limits = limits or Limits.from_settings()
+    if _kind(source, filename) == "xlsx":
+        from shequ.core.xlsx import XlsxSheet
 
-            return int(CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).height)
-        except Exception:  # noqa: BLE001 - the count only feeds the progress bar; the import reports
+        declared = XlsxSheet(source, limits).declared()
+        if declared is None:
             return 0
-    with path.open("rb") as fh:
-        return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+        if declared[0] > limits.max_rows or declared[1] > limits.max_columns:
+            raise too_big(limits, rows=declared[0], columns=declared[1], declared=True)
+        return declared[0]
+    source.seek(0)
+    return sum(block.count(b"\n") for block in iter(lambda: source.read(1 << 20), b""))

@@ -171,10 +171,6 @@ def create_import(  # type: ignore[no-untyped-def]
 ):
     """Upload an .xlsx or .csv of residents; the import runs in the background (poll the job)."""
     place = import_target(request.user, community)
-    if file.size and file.size > settings.IMPORT_MAX_MB * 1024 * 1024:
-        raise ValidationError(
-            {"file": _("The file is larger than %d MB; split it.") % settings.IMPORT_MAX_MB}
-        )
     job = imports.import_job_create(
         actor=request.user,
         kind="residents",

@@ -128,6 +128,8 @@ class ImportJobOut(Schema):
     def resolve_columns(obj) -> dict:  # type: ignore[no-untyped-def]
         return obj.options.get("columns") or {"read": [], "ignored": []}
 
+    saved: bool  # false while the counts say what would change (checking, a dry run)
+
 
 class ImportErrorOut(Schema):
     row: int

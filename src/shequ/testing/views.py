@@ -876,10 +876,6 @@ def lab_import(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         upload = data["file"]
         try:
-            if upload.size > settings.IMPORT_MAX_MB * 1024 * 1024:
-                raise ValidationError(
-                    {"file": _("The file is larger than %d MB; split it.") % settings.IMPORT_MAX_MB}
-                )
             job = imports.import_job_create(
                 actor=request.user,
                 kind="tube_results",
