@@ -10,8 +10,10 @@ from unittest import mock
 import pytest
 
 from shequ.core.workers import ShequWorker
-from tests.testing.conftest import rnd  # noqa: F401 - a round and a lab, for lab uploads
-from tests.testing.test_importer import sent  # noqa: F401 - tubes T1, T2 sent to the lab
+from tests.testing.conftest import (  # noqa: F401 - fixtures for the lab uploads
+    rnd,  # a round and a lab
+    sent,  # tubes sent to the lab
+)
 
 
 @pytest.fixture

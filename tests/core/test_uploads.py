@@ -339,7 +339,7 @@ def test_a_bad_cell_in_a_staff_list_names_its_row(personas, city, upload, drain_
 
 
 def test_a_bad_cell_in_lab_results_names_its_row(rnd, sent, upload, drain_queue):
-    rows = [["试管条码", "结果"], ["T1", "阳性"], ["T2\x00", "阴性"]]
+    rows = [["试管条码", "结果"], ["T0000001", "阳性"], ["T0000002\x00", "阴性"]]
     upload("lab page", csv_file(rows, "results.csv"), user=rnd.lab, round=rnd.round.pk)
     drain_queue()
     job = the_job()
