@@ -122,10 +122,13 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "shequ.web.middleware.ApiErrorsAsJson",
+    "shequ.web.middleware.NoStoreForPersonalData",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "shequ.web.middleware.RefuseNulCharacters",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "shequ.web.middleware.HugeIdsAreNotFound",
@@ -239,6 +242,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- API ------------------------------------------------------------------------------------
 API_PAGE_SIZE = env_int("SHEQU_API_PAGE_SIZE", 50)
+# The API's docs page and schema (/api/v1/docs, /api/v1/openapi.json) need a login unless set.
+API_DOCS_PUBLIC = env_bool("SHEQU_API_DOCS_PUBLIC", False)
 PAGE_SIZE = env_int("SHEQU_PAGE_SIZE", 25)
 # Seconds the roster solver may spend on one roster or re-plan (it returns its best by then).
 ROSTER_SECONDS = float(env_str("SHEQU_ROSTER_SECONDS", "5"))

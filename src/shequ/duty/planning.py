@@ -595,7 +595,9 @@ def roster_replan(
 ) -> Roster:
     """A draft revising `roster` to today's facts, changing as little as possible."""
     require_planner(actor, roster.place)
-    return replan_proposal(roster=roster, by=actor, reason=reason, time_limit=time_limit)
+    plan = replan_solve(roster=roster, time_limit=time_limit)
+    with transaction.atomic():
+        return replan_save(plan, by=actor, reason=reason)
 
 
 @dataclass(frozen=True)
@@ -648,16 +650,6 @@ def replan_save(plan: Replan, *, by: User, reason: str = "") -> Roster:
         changes={"based_on": roster.pk, "reason": reason, "changes": draft.changes},
     )
     return draft
-
-
-def replan_proposal(
-    *, roster: Roster, by: User, reason: str = "", time_limit: float | None = None
-) -> Roster:
-    """The re-plan itself, for services that already checked who asks: solved, then saved
-    in a short transaction of its own."""
-    plan = replan_solve(roster=roster, time_limit=time_limit)
-    with transaction.atomic():
-        return replan_save(plan, by=by, reason=reason)
 
 
 @transaction.atomic
