@@ -1,8 +1,10 @@
 """Middleware for every request: input no database may store, errors of the API in its own
 JSON format, responses with personal data kept out of caches, and huge ids.
 
-Order in settings.MIDDLEWARE: ApiErrorsAsJson sits right inside LocaleMiddleware (so its
-messages are in the request's language) and outside everything that may answer an error.
+Order in settings.MIDDLEWARE: NoStoreForPersonalData then ApiErrorsAsJson sit right inside
+LocaleMiddleware (so messages are in the request's language), outside everything that may
+answer an error (the JSON error replaces the response: no-store is added after that);
+RefuseNulCharacters comes after authentication and messages, so its page renders as any other.
 """
 
 from __future__ import annotations
