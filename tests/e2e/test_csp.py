@@ -10,9 +10,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from shequ.checkpoints.ingest import passages_batch
 from shequ.mobilization import services as mob_services
 from shequ.places.models import ZoneLevel
 from shequ.places.services import zone_set
+from shequ.testing.ingest import swabs_batch
 from tests.checkpoints import conftest as checkpoints_conftest
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import ARTIFACTS
@@ -78,6 +80,18 @@ def test_the_main_pages_break_no_content_security_rule(
         actor=personas.hq, title="下沉通知", scope=city.c,
         deadline=timezone.now() + dt.timedelta(hours=6),
     )  # fmt: skip
+    # Some passages and swabs, so the figures and the round draw their bars.
+    pass_code = checkpoints_conftest.qr(gates.p1)
+    passages_batch(
+        actor=personas.cadre,
+        items=[
+            checkpoints_conftest.item(gates.gate, pass_code=pass_code, resident_id=gates.a1.pk),
+            checkpoints_conftest.item(gates.gate, pass_code=pass_code, resident_id=gates.a2.pk),
+        ],
+    )
+    swabs_batch(
+        actor=personas.staff_a, items=[testing_conftest.swab(rnd, "T1", r) for r in rnd.a[:4]]
+    )
     seen: list[str] = []
 
     staff = Watched(browser, live_server)
@@ -111,6 +125,10 @@ def test_the_main_pages_break_no_content_security_rule(
         "/api/v1/docs",
     ]:
         seen += staff.visit(path)
+        if path.startswith(("/testing/rounds/", "/checkpoints/figures/")):
+            # The bars that were style="width: …" are SVG now: look at them.
+            name = "round" if "rounds" in path else "figures"
+            staff.page.screenshot(path=str(ARTIFACTS / f"csp-{name}-bars.png"), full_page=True)
     # The swagger page really ran: it drew the operations from the schema.
     staff.visit("/api/v1/docs")
     staff.page.wait_for_selector(".opblock", timeout=15_000)
