@@ -91,6 +91,7 @@ SECURE_COOKIES = env_bool("SHEQU_SECURE_COOKIES", False)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_AGE = env_int("SHEQU_SESSION_HOURS", 12) * 3600
+SESSION_ENGINE = "shequ.core.sessions"
 
 # --- HTTPS and browser security (docs/config.md, "Production") -----------------------------
 # Off for the laptop demo on http://127.0.0.1; a deployment behind TLS turns them on, and
@@ -139,8 +140,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "shequ.web.middleware.NoStoreForPersonalData",
     "shequ.web.middleware.ApiErrorsAsJson",
+    "shequ.web.middleware.NoStoreForPersonalData",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

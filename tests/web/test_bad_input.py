@@ -14,6 +14,7 @@ import typing
 from typing import Annotated
 
 import pytest
+from django.test import Client
 from pydantic import BaseModel, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
@@ -85,6 +86,19 @@ def test_a_nul_deep_in_a_batch_names_the_item(personas, api):
     response = api(personas.staff_a).post("/api/v1/duty/attendance/batch", {"items": items})
     assert response.status_code == 400
     assert list(_api_fields(response)) == ["items.1.kind"]
+
+
+def test_a_session_cookie_holding_a_nul_is_no_session(db):
+    # A quoted cookie may spell NUL as \000; looking it up was a 500 on PostgreSQL.
+    client = Client(raise_request_exception=False)
+    client.cookies["sessionid"] = "abcdefgh\x00ijklmnop"
+    assert "\\000" in client.cookies.output()
+    page = client.get("/residents/")
+    assert page.status_code == 302
+    assert page["Location"].startswith("/login/")
+    response = client.get("/api/v1/places")
+    assert response.status_code == 401
+    assert set(json.loads(response.content)) == {"detail", "errors"}
 
 
 def test_a_typed_backslash_u0000_is_text_not_a_nul(personas, api):

@@ -1,10 +1,10 @@
 """Middleware for every request: input no database may store, errors of the API in its own
 JSON format, responses with personal data kept out of caches, and huge ids.
 
-Order in settings.MIDDLEWARE: NoStoreForPersonalData then ApiErrorsAsJson sit right inside
+Order in settings.MIDDLEWARE: ApiErrorsAsJson then NoStoreForPersonalData sit right inside
 LocaleMiddleware (so messages are in the request's language), outside everything that may
-answer an error (the JSON error replaces the response: no-store is added after that);
-RefuseNulCharacters comes after authentication and messages, so its page renders as any other.
+answer an error; RefuseNulCharacters comes after authentication and messages, so its page
+renders as any other.
 """
 
 from __future__ import annotations
@@ -191,7 +191,8 @@ class ApiErrorsAsJson:
     or around the API's own handlers: an unknown path (404), a wrong method (405), a refused
     CSRF check (403), an oversize body (413), a server error (500) or a busy database (503)."""
 
-    KEEP = ("Allow", "Retry-After", "WWW-Authenticate")
+    # Headers of the answer replaced that still hold (caching, what else to try).
+    KEEP = ("Allow", "Retry-After", "WWW-Authenticate", "Cache-Control", "Expires", "Vary")
 
     def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
