@@ -143,7 +143,7 @@ def test_cadre_qr_to_check_in_to_a_rising_board(live_server, personas, city, bro
     cadre.goto(f"{live_server.url}/mobilization/me/")
     cadre.click("[data-testid=my-qr]")
     cadre.wait_for_selector("img[data-testid=qr]")
-    cadre.wait_for_function("document.querySelector('img[data-testid=qr]').naturalWidth > 0")
+    cadre.wait_for_function("() => document.querySelector('img[data-testid=qr]').naturalWidth > 0")
     cadre.screenshot(path=str(ARTIFACTS / "cadre-qr-zh-360.png"), full_page=True)
     scanned = cadre.url  # what the QR code encodes
 
