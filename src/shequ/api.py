@@ -1,14 +1,24 @@
-"""The /api/v1 ninja API: mounts each app's router, turns errors into JSON 4xx answers."""
+"""The /api/v1 ninja API: mounts each app's router, turns errors into JSON answers.
+
+Every error is `{"detail": …, "errors": [{"field", "message"}]}` (docs/api.md). The handlers
+here cover what happens inside an operation; shequ.web.middleware.ApiErrorsAsJson covers the
+rest (unknown paths, wrong methods, errors raised before the API is reached).
+"""
 
 import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 
 import shequ
@@ -21,8 +31,27 @@ from shequ.mobilization.api import router as mobilization_router
 from shequ.places.api import router as places_router
 from shequ.residents.api import router as residents_router
 from shequ.testing.api import router as testing_router
+from shequ.web.middleware import RETRY_AFTER, is_database_locked, too_large
 
 logger = logging.getLogger(__name__)
+
+
+def docs_for_users(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The API's docs page and schema are for logged-in users (a session or a bearer token)
+    unless SHEQU_API_DOCS_PUBLIC: they map every endpoint of a system holding personal data."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not settings.API_DOCS_PUBLIC and not request.user.is_authenticated:
+            token_user = TokenAuth()(request)
+            if not token_user:
+                if request.path.endswith(".json"):
+                    return _error(request, 401, _("Log in or send a valid API token."))
+                return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return guarded
+
 
 api = NinjaAPI(
     title="Shequ API",
@@ -31,6 +60,7 @@ api = NinjaAPI(
     "<token>` (`shequ token create USER`) or a logged-in session.",
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
+    docs_decorator=docs_for_users,
 )
 
 
@@ -80,6 +110,54 @@ def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return _error(request, 401, _("Log in or send a valid API token."))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # ninja's own refusals: a session without its CSRF token, a body that is not JSON.
+    if exc.status_code == 403 and "CSRF" in exc.message:
+        detail = _(
+            "CSRF check failed: with a logged-in session, send the X-CSRFToken header with "
+            "the csrftoken cookie's value; scripts should use a bearer token instead."
+        )
+    elif exc.status_code == 400 and "parse" in exc.message:
+        detail = _("The body is not valid JSON.")
+    else:
+        detail = exc.message
+    return _error(request, exc.status_code, detail)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return too_large(request)
+
+
+@api.exception_handler(SuspiciousOperation)
+def on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    logging.getLogger("django.security").warning("%s: %s", type(exc).__name__, exc)
+    return _error(request, 400, _("The request is malformed."))
+
+
+@api.exception_handler(Exception)
+def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    if is_database_locked(exc):
+        # SQLite's write lock stayed busy past the busy timeout: nothing was written.
+        logger.warning("database is locked: %s %s", request.method, request.path)
+        response = _error(
+            request, 503, _("The database is busy; send the same request again in a moment.")
+        )
+        response["Retry-After"] = RETRY_AFTER
+        return response
+    # Logged as Django logs an uncaught error, so the same alerts fire.
+    logging.getLogger("django.request").error(
+        "Internal Server Error: %s",
+        request.path,
+        exc_info=exc,
+        extra={"status_code": 500, "request": request},
+    )
+    return _error(
+        request, 500, _("Something went wrong; the error has been logged. Try again in a minute.")
+    )
 
 
 class WorkerHealthOut(Schema):

@@ -92,6 +92,22 @@ SECURE_COOKIES = env_bool("SHEQU_SECURE_COOKIES", False)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_AGE = env_int("SHEQU_SESSION_HOURS", 12) * 3600
+SESSION_ENGINE = "shequ.core.sessions"
+
+# --- HTTPS and browser security (docs/config.md, "Production") -----------------------------
+# Off for the laptop demo on http://127.0.0.1; a deployment behind TLS turns them on, and
+# `shequ manage check --deploy` is then clean (tests/web/test_security.py runs it).
+SECURE_SSL_REDIRECT = env_bool("SHEQU_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SHEQU_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SHEQU_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SHEQU_HSTS_PRELOAD", False)
+# Behind a reverse proxy that ends TLS: trust its X-Forwarded-Proto to know a request was
+# HTTPS (else the redirect above would loop). Only when the proxy always sets that header.
+if env_bool("SHEQU_PROXY_HTTPS_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 INSTALLED_APPS = [
     "ninja",  # serves the API docs page's assets locally (no CDN)
@@ -108,6 +124,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "csp",
     "shequ.core",
     "shequ.places",
     "shequ.residents",
@@ -120,13 +137,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "shequ.web.middleware.ApiErrorsAsJson",
+    "shequ.web.middleware.NoStoreForPersonalData",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "shequ.web.middleware.RefuseNulCharacters",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "shequ.web.middleware.HugeIdsAreNotFound",
@@ -248,8 +269,33 @@ WORKER_QUEUE_ALERT_SECONDS = env_int("SHEQU_WORKER_QUEUE_ALERT_SECONDS", 300)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# --- Content-Security-Policy (django-csp) ---------------------------------------------------
+# Scripts, styles, images and connections only from this site: no inline script, no inline
+# style, no eval, no CDN (the pages load everything from /static/). What a page needs beyond
+# this it asks for itself (the API docs page: shequ/api.py). QR codes are SVG files from here;
+# `data:` images are WeUI's icons; `blob:` is what the camera scanner draws frames into.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
 # --- API ------------------------------------------------------------------------------------
 API_PAGE_SIZE = env_int("SHEQU_API_PAGE_SIZE", 50)
+# The API's docs page and schema (/api/v1/docs, /api/v1/openapi.json) need a login unless set.
+API_DOCS_PUBLIC = env_bool("SHEQU_API_DOCS_PUBLIC", False)
 PAGE_SIZE = env_int("SHEQU_PAGE_SIZE", 25)
 # Seconds the roster solver may spend on one roster or re-plan (it returns its best by then).
 ROSTER_SECONDS = float(env_str("SHEQU_ROSTER_SECONDS", "5"))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from shequ.mobilization.models import Enlistment
 from shequ.places.models import ZoneDesignation, ZoneLevel
 from shequ.places.services import zone_set
@@ -141,7 +143,7 @@ def test_cadre_qr_to_check_in_to_a_rising_board(live_server, personas, city, bro
     cadre.goto(f"{live_server.url}/mobilization/me/")
     cadre.click("[data-testid=my-qr]")
     cadre.wait_for_selector("img[data-testid=qr]")
-    cadre.wait_for_function("document.querySelector('img[data-testid=qr]').naturalWidth > 0")
+    cadre.wait_for_function("() => document.querySelector('img[data-testid=qr]').naturalWidth > 0")
     cadre.screenshot(path=str(ARTIFACTS / "cadre-qr-zh-360.png"), full_page=True)
     scanned = cadre.url  # what the QR code encodes
 
@@ -151,10 +153,9 @@ def test_cadre_qr_to_check_in_to_a_rising_board(live_server, personas, city, bro
     desk.wait_for_selector("[data-testid=state]")
     assert Enlistment.objects.get(staff=staff).state == "reported_in"
 
-    # The board refreshes itself every 10 s.
-    board.wait_for_function(
-        "document.querySelector('[data-testid=total-reported]').innerText === '1'", timeout=20_000
-    )
+    # The board refreshes itself every 10 s. (A locator waits outside the page: a string
+    # predicate would be eval'd in it, which the Content-Security-Policy refuses.)
+    expect(board.locator("[data-testid=total-reported]")).to_have_text("1", timeout=20_000)
     board.screenshot(path=str(ARTIFACTS / "board-hq-1280.png"), full_page=True)
     for p in (board, cadre, desk):
         p.context.close()

@@ -126,7 +126,7 @@ def test_gate_page_reloads_offline_from_the_service_worker(
     phone.goto(url)
     phone.wait_for_selector("[data-testid=gate-refreshed][data-fetched]")
     assert phone.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    phone.wait_for_function("navigator.serviceWorker.controller !== null")
+    phone.wait_for_function("() => navigator.serviceWorker.controller !== null")
     phone.reload()  # the page itself goes into the worker's cache
     phone.wait_for_selector("[data-testid=gate-refreshed][data-fetched]")
 

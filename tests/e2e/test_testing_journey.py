@@ -55,7 +55,7 @@ def test_scan_ten_into_a_tube_lab_marks_positive_recall_shows_ten(
     assert phone.get_attribute("[data-testid=st-prompt]", "data-mode") == "tube"
     phone.wait_for_selector("[data-testid=st-waiting][data-count='0']", state="attached")
     phone.wait_for_function(
-        "document.querySelectorAll('[data-testid=st-row][data-state=done]').length === 10"
+        "() => document.querySelectorAll('[data-testid=st-row][data-state=done]').length === 10"
     )
     t100 = Tube.objects.get(barcode="T0000100")
     assert t100.status == TubeStatus.CLOSED

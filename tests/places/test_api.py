@@ -159,7 +159,8 @@ def test_health_reports_database_and_migrations(client, db):
     assert body["version"]
 
 
-def test_openapi_schema_and_docs_are_served_without_a_cdn(client, db):
+def test_openapi_schema_and_docs_are_served_without_a_cdn(client, personas):
+    client.force_login(personas.outsider)  # the docs need a login (tests/web/test_security)
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/places" in schema["paths"]
     assert "/api/v1/places/{place_id}/zones" in schema["paths"]

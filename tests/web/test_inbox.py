@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import shequ
 from shequ.core.models import Notification
 
 
@@ -67,7 +70,10 @@ def test_logging_out_wipes_what_the_gate_page_kept_on_the_phone(login, personas)
     assert r.status_code == 302
     assert r["Location"] == "/login/?bye=1"
     page = client.get(r["Location"]).content.decode()
-    assert 'indexedDB.open("shequ-gate")' in page
-    assert 'objectStore("snapshots").clear()' in page
-    assert 'indexedDB.open("shequ-gate")' not in client.get("/login/").content.decode()
+    # A script file (the Content-Security-Policy runs no inline script), only after logging out.
+    assert "shequ/forget.js" in page
+    assert "shequ/forget.js" not in client.get("/login/").content.decode()
+    script = (Path(shequ.__file__).parent / "web/static/shequ/forget.js").read_text()
+    assert 'indexedDB.open("shequ-gate")' in script
+    assert 'objectStore("snapshots").clear()' in script
     assert client.get("/inbox/").status_code == 302  # logged out

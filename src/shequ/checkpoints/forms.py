@@ -11,9 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.checkpoints.decisions import DEFAULT_RULES
 from shequ.core.bidi import neutral
+from shequ.core.widgets import DateInput
 from shequ.residents.models import HealthStatus
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CheckboxList(forms.CheckboxSelectMultiple):
@@ -27,9 +26,9 @@ def _default_until() -> dt.date:
 
 
 class ValidityForm(forms.Form):
-    valid_from = forms.DateField(label=_("Valid from"), widget=DATE)
+    valid_from = forms.DateField(label=_("Valid from"), widget=DateInput)
     valid_until = forms.DateField(
-        label=_("Valid until"), widget=DATE, help_text=_("A pass is valid for a year at most.")
+        label=_("Valid until"), widget=DateInput, help_text=_("A pass is valid for a year at most.")
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -86,7 +85,7 @@ class ReissueForm(forms.Form):
     valid_until = forms.DateField(
         label=_("New last day"),
         required=False,
-        widget=DATE,
+        widget=DateInput,
         help_text=_("Leave empty to keep the current last day."),
     )
 

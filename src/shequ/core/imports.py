@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from shequ.core import audit, workers
 from shequ.core.errors import ValidationError
+from shequ.core.exports import Sheet, xlsx_workbook
 from shequ.core.import_rows import (
     CONTROL,
     Checked,
@@ -542,21 +543,15 @@ def _spooled(path: Path, job: ImportJob) -> Iterator[Iterator[tuple[int, list[st
 
 def errors_workbook(job: ImportJob) -> bytes:
     """Every problem of a job as an .xlsx the user can fix from."""
-    import xlsxwriter
-
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True})
-    sheet = workbook.add_worksheet(_("Errors")[:31])
-    bold = workbook.add_format({"bold": True})
-    for col, title in enumerate([_("Row"), _("Column"), _("Value"), _("Reason")]):
-        sheet.write(0, col, title, bold)
-    sheet.set_column(0, 0, 8)
-    sheet.set_column(1, 2, 20)
-    sheet.set_column(3, 3, 60)
-    for i, err in enumerate(job.row_errors.order_by("row", "id").iterator(chunk_size=2000), 1):
-        sheet.write_number(i, 0, err.row)
-        sheet.write_string(i, 1, err.column)
-        sheet.write_string(i, 2, err.value)
-        sheet.write_string(i, 3, err.reason)
-    workbook.close()
-    return buffer.getvalue()
+    rows = (
+        [err.row, err.column, err.value, err.reason]
+        for err in job.row_errors.order_by("row", "id").iterator(chunk_size=2000)
+    )
+    return xlsx_workbook(
+        Sheet(
+            _("Errors"),
+            [_("Row"), _("Column"), _("Value"), _("Reason")],
+            rows,
+            widths=(8, 20, 20, 60),
+        )
+    )

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 
 def city_time(when: dt.datetime | None) -> dt.datetime | None:
@@ -12,3 +16,19 @@ def city_time(when: dt.datetime | None) -> dt.datetime | None:
     if when is not None and timezone.is_naive(when):
         return timezone.make_aware(when)
     return when
+
+
+def _time_of_day(value: dt.time) -> dt.time:
+    if value.tzinfo is not None:
+        raise PydanticCustomError(
+            "time_with_zone",
+            str(_("Give a time of day in city time without a zone, e.g. 08:00.")),
+        )
+    return value
+
+
+# A time of day (a post's or a site's opening hours, a shift's start) is a wall-clock time in
+# the city, the same every day. One with a zone (`08:00:00+08:00`) has no single meaning over
+# the year and cannot be stored (SQLite refused it with a 500; PostgreSQL dropped the zone),
+# so the API refuses it with a 422 naming the field. Every time-of-day field uses this type.
+CityTime = Annotated[dt.time, AfterValidator(_time_of_day)]

@@ -218,15 +218,37 @@ def _undo_sick(change: ShiftChange) -> None:
         )
 
 
-@transaction.atomic
-def sick_report(*, actor: User, assignment: Assignment, reason: str = "") -> ShiftChange:
-    """The person (or a planner) reports them sick for a shift: they become unavailable that
-    day, a re-plan is proposed (a draft for planners to publish) and planners are told."""
-    assignment = _lock(assignment)
+def _may_report_sick(actor: User, assignment: Assignment) -> None:
     own = assignment.staff.user_id is not None and assignment.staff.user_id == actor.pk
     if not own and not _plans_for(actor, assignment):
         raise PermissionDenied(_("Only the person on the shift or a planner may report this."))
+
+
+def sick_report(*, actor: User, assignment: Assignment, reason: str = "") -> ShiftChange:
+    """The person (or a planner) reports them sick for a shift: they become unavailable that
+    day, a re-plan is proposed (a draft for planners to publish) and planners are told.
+
+    The re-plan is solved first, outside the transaction (the solver may take seconds, and on
+    SQLite a transaction holds the one write lock: see planning.roster_generate); the report,
+    the day off and the draft are then saved together, every rule checked again."""
     reason = _reason(reason)
+    _may_report_sick(actor, assignment)
+    _changeable(assignment)
+    try:
+        plan: planning.Replan | None = planning.replan_solve(
+            roster=assignment.roster, absent=(assignment.staff_id, assignment.day)
+        )
+    except ValidationError:
+        plan = None  # no roster found: the report still stands, the planners re-plan by hand
+    with transaction.atomic():
+        return _sick_report_save(actor=actor, assignment=assignment, reason=reason, plan=plan)
+
+
+def _sick_report_save(
+    *, actor: User, assignment: Assignment, reason: str, plan: planning.Replan | None
+) -> ShiftChange:
+    assignment = _lock(assignment)
+    _may_report_sick(actor, assignment)
     _changeable(assignment)
     change = ShiftChange.objects.create(
         assignment=assignment,
@@ -248,16 +270,9 @@ def sick_report(*, actor: User, assignment: Assignment, reason: str = "") -> Shi
         "shift": _label(assignment),
         "reason": reason,
     }
-    try:
-        # Its own savepoint: when no roster can be found the report still stands, and the
-        # planners re-plan by hand.
-        with transaction.atomic():
-            change.proposal = planning.replan_proposal(
-                roster=assignment.roster, by=actor, reason=replan_reason.strip()
-            )
-    except ValidationError:
-        change.proposal = None
-    change.save(update_fields=["proposal"])
+    if plan is not None:  # its roster is still the published one: _changeable says so
+        change.proposal = planning.replan_save(plan, by=actor, reason=replan_reason.strip())
+        change.save(update_fields=["proposal"])
     if change.proposal is not None:
         title = _("%(name)s is sick for %(shift)s; a re-plan is ready to publish.")
     else:

@@ -8,10 +8,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.widgets import DateInput, TimeInput
 from shequ.duty.models import DutyRules, PostKind, RequestKind, RequirementRule
 from shequ.mobilization.models import Skill
-
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 PATTERN_CHOICES = [
     ("3x8", _("3 × 8 h (24 h)")),
@@ -26,13 +25,11 @@ class PostForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=PostKind.choices)
     place = forms.ChoiceField(label=_("Location"))
     pattern = forms.ChoiceField(label=_("Shifts"), choices=PATTERN_CHOICES, initial="3x8")
-    opens = forms.TimeField(
-        label=_("Opens"), initial=dt.time(0, 0), widget=forms.TimeInput(attrs={"type": "time"})
-    )
+    opens = forms.TimeField(label=_("Opens"), initial=dt.time(0, 0), widget=TimeInput)
     closes = forms.TimeField(
         label=_("Closes"),
         initial=dt.time(0, 0),
-        widget=forms.TimeInput(attrs={"type": "time"}),
+        widget=TimeInput,
         help_text=_("Same as 'opens' for a 24-hour post."),
     )
     people = forms.IntegerField(label=_("People per shift"), min_value=1, max_value=50, initial=1)
@@ -75,7 +72,7 @@ class RulesForm(forms.ModelForm):
 
 class GenerateForm(forms.Form):
     place = forms.ChoiceField(label=_("For"))
-    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=_("From"), widget=DateInput)
     days = forms.IntegerField(label=_("Days"), min_value=1, max_value=28, initial=7)
 
     def __init__(self, *args, places=(), **kwargs):  # type: ignore[no-untyped-def]
@@ -87,7 +84,7 @@ class GenerateForm(forms.Form):
 
 
 class RequestForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=_("Day"), widget=DateInput)
     kind = forms.ChoiceField(label=_("What"), choices=RequestKind.choices)
     shift = forms.ChoiceField(label=_("Shift"), required=False)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)

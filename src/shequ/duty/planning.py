@@ -130,8 +130,10 @@ def build_context(
     *,
     base: Roster | None = None,
     now: dt.datetime | None = None,
+    absent: tuple[int, dt.date] | None = None,
 ) -> Context:
-    """Everything the solver needs for `place` over `days` days from `starts_on`."""
+    """Everything the solver needs for `place` over `days` days from `starts_on`; `absent`
+    (a person, a day) is taken as unavailable although no day off is saved yet."""
     start = origin(starts_on)
     end_day = starts_on + dt.timedelta(days=days)
     shifts = {
@@ -182,6 +184,8 @@ def build_context(
         elif w.shift_id in shifts:
             kind = PREFER if w.kind == RequestKind.PREFER else AVOID
             requests.append(Request(w.staff_id, d, kind, slot_key(w.shift_id, d)))
+    if absent is not None and starts_on <= absent[1] < end_day:
+        unavailable.setdefault(absent[0], set()).add((absent[1] - starts_on).days)
     # Shifts that have started keep the crew this place's published roster gave them, even
     # if someone has since left the pool (they then work nothing else in this roster).
     # (A started shift no published roster of this place covered is still open to plan.)
@@ -545,7 +549,12 @@ def _save(ctx: Context, roster: Roster, assignment: frozenset[tuple[int, str]]) 
     Assignment.objects.bulk_create(rows, batch_size=1000)
 
 
-@transaction.atomic
+# The solver runs outside the write transaction, which only saves what it found: on SQLite a
+# transaction holds the database's one write lock, and a solve of several seconds (up to
+# `time_limit`) would make every other write meanwhile — a swap, a check-in, a passage — wait
+# past the busy timeout and fail with "database is locked".
+
+
 def roster_generate(
     *,
     actor: User,
@@ -559,45 +568,66 @@ def roster_generate(
     _validate_horizon(place, starts_on, days)
     ctx = build_context(place, starts_on, days)
     result, explanation = _solve(ctx, time_limit)
-    roster = Roster.objects.create(
-        place=place,
-        starts_on=starts_on,
-        days=days,
-        created_by=actor,
-        solver_status=result.status,
-        objective=result.penalty,
-        seconds=round(result.seconds, 2),
-        explanation=explanation,
-    )
-    _save(ctx, roster, result.assignment)
-    audit.record(
-        actor=actor,
-        action="duty.roster_generate",
-        obj=roster,
-        place=place,
-        changes={"days": days, "starts_on": starts_on.isoformat(), "status": result.status},
-    )
+    with transaction.atomic():
+        roster = Roster.objects.create(
+            place=place,
+            starts_on=starts_on,
+            days=days,
+            created_by=actor,
+            solver_status=result.status,
+            objective=result.penalty,
+            seconds=round(result.seconds, 2),
+            explanation=explanation,
+        )
+        _save(ctx, roster, result.assignment)
+        audit.record(
+            actor=actor,
+            action="duty.roster_generate",
+            obj=roster,
+            place=place,
+            changes={"days": days, "starts_on": starts_on.isoformat(), "status": result.status},
+        )
     return roster
 
 
-@transaction.atomic
 def roster_replan(
     *, actor: User, roster: Roster, reason: str = "", time_limit: float | None = None
 ) -> Roster:
     """A draft revising `roster` to today's facts, changing as little as possible."""
     require_planner(actor, roster.place)
-    return replan_proposal(roster=roster, by=actor, reason=reason, time_limit=time_limit)
+    plan = replan_solve(roster=roster, time_limit=time_limit)
+    with transaction.atomic():
+        return replan_save(plan, by=actor, reason=reason)
 
 
-def replan_proposal(
-    *, roster: Roster, by: User, reason: str = "", time_limit: float | None = None
-) -> Roster:
-    """The re-plan itself, for services that already checked who asks (e.g. a sick report:
-    the person reporting sick may not plan, but their report proposes a re-plan)."""
+@dataclass(frozen=True)
+class Replan:
+    """A re-plan solved but not saved yet (see replan_solve)."""
+
+    roster: Roster
+    ctx: Context
+    result: Best
+    explanation: list[dict[str, Any]]
+
+
+def replan_solve(
+    *,
+    roster: Roster,
+    time_limit: float | None = None,
+    absent: tuple[int, dt.date] | None = None,
+) -> Replan:
+    """Solve a re-plan of a published roster without writing anything (no transaction held
+    while the solver runs); `replan_save` keeps it. `absent`: see build_context."""
     if roster.status != RosterStatus.PUBLISHED:
         raise ValidationError(_("Only a published roster is re-planned; publish this one instead."))
-    ctx = build_context(roster.place, roster.starts_on, roster.days, base=roster)
+    ctx = build_context(roster.place, roster.starts_on, roster.days, base=roster, absent=absent)
     result, explanation = _solve(ctx, time_limit)
+    return Replan(roster, ctx, result, explanation)
+
+
+def replan_save(plan: Replan, *, by: User, reason: str = "") -> Roster:
+    """Keep a solved re-plan as a draft (inside the caller's transaction)."""
+    roster, ctx, result = plan.roster, plan.ctx, plan.result
     draft = Roster.objects.create(
         place=roster.place,
         starts_on=roster.starts_on,
@@ -609,7 +639,7 @@ def replan_proposal(
         objective=result.penalty,
         seconds=round(result.seconds, 2),
         changes=len(result.assignment ^ ctx.problem.published),
-        explanation=explanation,
+        explanation=plan.explanation,
     )
     _save(ctx, draft, result.assignment)
     audit.record(

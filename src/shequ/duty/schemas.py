@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import BaseModel, model_validator
 
+from shequ.core.times import CityTime
 from shequ.duty.attendance import is_late
 from shequ.duty.models import PostKind
 
@@ -18,7 +19,7 @@ Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 class ShiftOut(Schema):
     id: int
     name: str
-    starts: dt.time
+    starts: CityTime
     minutes: int
 
 
@@ -27,8 +28,8 @@ class PostIn(Schema):
     name: str = Field(..., max_length=60)
     kind: PostKind
     place_id: Id | None = None
-    opens: dt.time = dt.time(0, 0)
-    closes: dt.time = dt.time(0, 0)
+    opens: CityTime = dt.time(0, 0)
+    closes: CityTime = dt.time(0, 0)
     pattern: Literal["3x8", "2x12", "day", "none"] = "3x8"
     people: int = Field(1, ge=1, le=50)
 
@@ -39,8 +40,8 @@ class PostOut(Schema):
     place_id: int
     name: str
     kind: str
-    opens: dt.time
-    closes: dt.time
+    opens: CityTime
+    closes: CityTime
     active: bool
     shifts: list[ShiftOut]
 

@@ -92,9 +92,12 @@ def rules_from(
     )
 
 
-@transaction.atomic
 def team_draft_create(*, actor: User, order: Order, rules: solver.TeamRules) -> TeamDraft:
-    """Form balanced teams from the order's reported-in pool and keep them as a draft."""
+    """Form balanced teams from the order's reported-in pool and keep them as a draft.
+
+    The solver (up to `rules.time_limit_s`) runs outside the transaction that saves the draft:
+    on SQLite a transaction holds the one write lock, and every other write meanwhile would
+    wait past the busy timeout and fail with "database is locked"."""
     _require_former(actor, order)
     if not order.is_open():
         raise ValidationError({"order": _("This order is closed.")})
@@ -129,30 +132,31 @@ def team_draft_create(*, actor: User, order: Order, rules: solver.TeamRules) -> 
     ]
     result = solver.form_teams(candidates, rules, needs, reference_year=year)
     problems = explain(result, rules) if result.shortfall else result.problems
-    draft = TeamDraft.objects.create(
-        order=order,
-        created_by=actor,
-        rules={
-            "size": rules.size,
-            "leader_min_level": rules.leader_min_level,
-            "agency_mode": rules.agency_mode,
-        },
-        teams=[
-            {"leader": t.leader_id, "members": t.member_ids, "community": t.community_id}
-            for t in result.teams
-        ],
-        balance=result.balance,
-        problems=problems,
-        status="draft",
-        seconds=result.seconds,
-    )
-    audit.record(
-        actor=actor,
-        action="mobilization.teams.draft",
-        obj=draft,
-        place=order.scope,
-        changes={"teams": len(result.teams), "status": result.status},
-    )
+    with transaction.atomic():
+        draft = TeamDraft.objects.create(
+            order=order,
+            created_by=actor,
+            rules={
+                "size": rules.size,
+                "leader_min_level": rules.leader_min_level,
+                "agency_mode": rules.agency_mode,
+            },
+            teams=[
+                {"leader": t.leader_id, "members": t.member_ids, "community": t.community_id}
+                for t in result.teams
+            ],
+            balance=result.balance,
+            problems=problems,
+            status="draft",
+            seconds=result.seconds,
+        )
+        audit.record(
+            actor=actor,
+            action="mobilization.teams.draft",
+            obj=draft,
+            place=order.scope,
+            changes={"teams": len(result.teams), "status": result.status},
+        )
     return draft
 
 

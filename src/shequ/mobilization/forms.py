@@ -5,9 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.widgets import DateInput, DateTimeInput
 from shequ.mobilization.models import Skill
-
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
 class OrderForm(forms.Form):
@@ -15,8 +14,7 @@ class OrderForm(forms.Form):
     scope = forms.ChoiceField(label=_("Who is called"))
     deadline = forms.DateTimeField(
         label=_("Report by"),
-        input_formats=[DATETIME_LOCAL],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        widget=DateTimeInput,
     )
     message = forms.CharField(
         label=_("Message"), widget=forms.Textarea(attrs={"rows": 3}), required=False
@@ -32,8 +30,8 @@ class OrderForm(forms.Form):
 class NeedForm(forms.Form):
     community = forms.ChoiceField(label=_("Community"))
     people_per_day = forms.IntegerField(label=_("People per day"), min_value=1, max_value=10000)
-    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=_("From"), widget=DateInput)
+    ends_on = forms.DateField(label=_("To"), widget=DateInput)
     skills = forms.MultipleChoiceField(
         label=_("Skills"),
         choices=Skill.choices,

@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import PermissionDenied, ValidationError
-from shequ.core.exports import xlsx_response
+from shequ.core.exports import xlsx_response, xlsx_table
 from shequ.core.roles import Capability
 from shequ.core.scopes import agency_ids_for, scope_for
 from shequ.mobilization import dispatch, formation, selectors, services
@@ -302,34 +302,24 @@ def staff_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def reported_export(request: HttpRequest, order_id: int) -> HttpResponse:
     """The reported-in list as Excel (台账)."""
-    import xlsxwriter
-
     order = selectors.get_order_for(request.user, order_id)
-    rows = selectors.enlistments_for(request.user, order=order).filter(
+    enlistments = selectors.enlistments_for(request.user, order=order).filter(
         state__in=[*ACTIVE_STATES, EnlistmentState.RELEASED]
     )
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "constant_memory": True})
-    sheet = book.add_worksheet(_("Reported in")[:31])
     heads = [_("Name"), _("Agency"), _("Rank"), _("Community"), _("State"), _("Reported at")]
-    sheet.write_row(0, 0, heads)
-    for i, e in enumerate(rows.iterator(chunk_size=1000), 1):
-        sheet.write_row(
-            i,
-            0,
-            [
-                e.staff.name,
-                e.staff.agency.name if e.staff.agency else _("Volunteer"),
-                e.staff.get_rank_display(),
-                e.community.name if e.community else "",
-                e.get_state_display(),
-                timezone.localtime(e.reported_at).strftime("%Y-%m-%d %H:%M")
-                if e.reported_at
-                else "",
-            ],
-        )
-    book.close()
-    return xlsx_response(buffer.getvalue(), f"reported-in-{order.pk}.xlsx")
+    rows = (
+        [
+            e.staff.name,
+            e.staff.agency.name if e.staff.agency else _("Volunteer"),
+            e.staff.get_rank_display(),
+            e.community.name if e.community else "",
+            e.get_state_display(),
+            e.reported_at,
+        ]
+        for e in enlistments.iterator(chunk_size=1000)
+    )
+    content = xlsx_table(_("Reported in"), heads, rows)
+    return xlsx_response(content, f"reported-in-{order.pk}.xlsx")
 
 
 def _staff_map(ids) -> dict[int, Staff]:  # type: ignore[no-untyped-def]
@@ -443,8 +433,6 @@ def draft_page(request: HttpRequest, draft_id: int) -> HttpResponse:
 @login_required
 def teams_export(request: HttpRequest, order_id: int) -> HttpResponse:
     """Confirmed teams as Excel: one row per person."""
-    import xlsxwriter
-
     order = selectors.get_order_for(request.user, order_id)
     members = (
         TeamMember.objects.filter(team__in=selectors.teams_for(request.user, order))
@@ -452,38 +440,29 @@ def teams_export(request: HttpRequest, order_id: int) -> HttpResponse:
         .defer("staff__id_number", "staff__phone")
         .order_by("team__number", "-is_leader", "staff__name")
     )
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "constant_memory": True})
-    sheet = book.add_worksheet(_("Teams")[:31])
-    sheet.write_row(
-        0,
-        0,
+    header = [
+        _("Team"),
+        _("Role"),
+        _("Name"),
+        _("Agency"),
+        _("Rank"),
+        _("Party member"),
+        _("Community"),
+    ]
+    rows = (
         [
-            _("Team"),
-            _("Role"),
-            _("Name"),
-            _("Agency"),
-            _("Rank"),
-            _("Party member"),
-            _("Community"),
-        ],
+            m.team.number,
+            _("Leader") if m.is_leader else _("Member"),
+            m.staff.name,
+            m.staff.agency.name if m.staff.agency else "",
+            m.staff.get_rank_display(),
+            _("yes") if m.staff.party_member else "",
+            m.team.community.name if m.team.community else "",
+        ]
+        for m in members.iterator(chunk_size=1000)
     )
-    for i, m in enumerate(members.iterator(chunk_size=1000), 1):
-        sheet.write_row(
-            i,
-            0,
-            [
-                m.team.number,
-                _("Leader") if m.is_leader else _("Member"),
-                m.staff.name,
-                m.staff.agency.name if m.staff.agency else "",
-                m.staff.get_rank_display(),
-                _("yes") if m.staff.party_member else "",
-                m.team.community.name if m.team.community else "",
-            ],
-        )
-    book.close()
-    return xlsx_response(buffer.getvalue(), f"teams-{order.pk}.xlsx")
+    content = xlsx_table(_("Teams"), header, rows)
+    return xlsx_response(content, f"teams-{order.pk}.xlsx")
 
 
 @login_required

@@ -5,9 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.widgets import DateTimeInput
 from shequ.places.models import ZoneLevel
-
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
 class ZoneForm(forms.Form):
@@ -15,15 +14,13 @@ class ZoneForm(forms.Form):
     starts_at = forms.DateTimeField(
         label=_("Starts"),
         required=False,
-        input_formats=[DATETIME_LOCAL],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        widget=DateTimeInput,
         help_text=_("Leave empty to start the moment you confirm."),
     )
     ends_at = forms.DateTimeField(
         label=_("Ends"),
         required=False,
-        input_formats=[DATETIME_LOCAL],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        widget=DateTimeInput,
         help_text=_("Leave empty until it is lifted."),
     )
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)

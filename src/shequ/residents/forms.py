@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.widgets import DateInput, DateTimeInput
 from shequ.residents.models import (
     DocumentType,
     Gender,
@@ -15,17 +16,13 @@ from shequ.residents.models import (
     Tag,
 )
 
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-
 
 class ResidentForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=50)
     gender = forms.ChoiceField(
         label=_("Gender"), choices=[("", "—"), *Gender.choices], required=False
     )
-    birth_date = forms.DateField(
-        label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DateInput)
     document_type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices)
     document_number = forms.CharField(label=_("Document number"), max_length=40)
     phone = forms.CharField(label=_("Mobile phone"), max_length=30, required=False)
@@ -52,12 +49,9 @@ class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Health status"), choices=HealthStatus.choices)
     starts_at = forms.DateTimeField(
         label=_("Starts"),
-        input_formats=[DATETIME_LOCAL],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        widget=DateTimeInput,
     )
-    planned_end = forms.DateField(
-        label=_("Planned end"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    planned_end = forms.DateField(label=_("Planned end"), required=False, widget=DateInput)
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from shequ.core import pii
 from shequ.core.bidi import neutral
+from shequ.core.exports import Sheet, xlsx_workbook
 from shequ.core.imports import CREATED, UNCHANGED, UPDATED, Checked, Importer, RowError
 from shequ.core.models import ImportJob
 from shequ.core.roles import Capability
@@ -662,50 +663,35 @@ EXAMPLE_ROWS = [
 def template_workbook() -> bytes:
     """The import template: the header row people fill in, two example rows, and a sheet
     explaining each column and the words it accepts."""
-    import io
-
-    import xlsxwriter
-
     from shequ.residents.idcard import check_char
 
     for row, born in zip(EXAMPLE_ROWS, ("19800517", "19521102"), strict=True):
         first17 = f"629999{born}{'013' if row[1] == '男' else '024'}"
         row[4] = first17 + check_char(first17)
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    head = book.add_format({"bold": True, "bg_color": "#E8F5E9"})
-    must = book.add_format({"bold": True, "bg_color": "#FFEBEE"})
-    text = book.add_format({"num_format": "@"})
-    sheet = book.add_worksheet("居民")
-    for col, column in enumerate(COLUMNS):
-        sheet.write(0, col, column.label, must if column.required else head)
-        sheet.set_column(col, col, 20 if column.pii else 12, text)
-    for r, row in enumerate(EXAMPLE_ROWS, 1):
-        for col, value in enumerate(row):
-            sheet.write_string(r, col, value)
-    notes = book.add_worksheet("说明 Notes")
-    notes.write_row(
-        0, 0, ["列 Column", "英文列名 English header", "必填 Required", "可填 Accepted"], head
+    residents = Sheet(
+        "居民",
+        [column.label for column in COLUMNS],
+        EXAMPLE_ROWS,
+        widths=[20 if column.pii else 12 for column in COLUMNS],
+        required={i for i, column in enumerate(COLUMNS) if column.required},
+        text_columns=True,
     )
-    for r, column in enumerate(COLUMNS, 1):
-        accepted = "、".join(WORDS[column.field]) if column.field in WORDS else ""
-        notes.write_row(
-            r,
-            0,
+    notes = Sheet(
+        "说明 Notes",
+        ["列 Column", "英文列名 English header", "必填 Required", "可填 Accepted"],
+        [
             [
                 column.label,
                 column.aliases[0] if column.aliases else column.field,
                 "是 yes" if column.required else "",
-                accepted,
-            ],
-        )
-    notes.write(
-        len(COLUMNS) + 2,
-        0,
-        "户编码, or 楼栋 + 单元 + 房号 (单元 when the building has units; 小区 when two "
-        "compounds have a building of the same name). Other columns are listed as ignored.",
+                "、".join(WORDS[column.field]) if column.field in WORDS else "",
+            ]
+            for column in COLUMNS
+        ],
+        widths=(22, 22, None, 80),
+        notes=[
+            "户编码, or 楼栋 + 单元 + 房号 (单元 when the building has units; 小区 when two "
+            "compounds have a building of the same name). Other columns are listed as ignored."
+        ],
     )
-    notes.set_column(0, 1, 22)
-    notes.set_column(3, 3, 80)
-    book.close()
-    return buffer.getvalue()
+    return xlsx_workbook(residents, notes)

@@ -11,11 +11,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.widgets import DateInput, TimeInput
 from shequ.places.models import Place
 from shequ.testing.models import PoolSize, Round, TubeResult
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
 class RoundForm(forms.Form):
@@ -26,8 +24,8 @@ class RoundForm(forms.Form):
         help_text=_("Hold Ctrl (or tap on a phone) to choose several."),
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
-    starts_on = forms.DateField(label=_("First day"), widget=DATE)
-    ends_on = forms.DateField(label=_("Last day"), widget=DATE)
+    starts_on = forms.DateField(label=_("First day"), widget=DateInput)
+    ends_on = forms.DateField(label=_("Last day"), widget=DateInput)
     pool_size = forms.TypedChoiceField(
         label=_("Swabs to a tube"), coerce=int, choices=PoolSize.choices, initial=PoolSize.TEN
     )
@@ -45,8 +43,8 @@ class RoundForm(forms.Form):
 class SiteForm(forms.Form):
     community = forms.TypedChoiceField(label=_("Community"), coerce=int)
     name = forms.CharField(label=_("Name"), max_length=60)
-    opens = forms.TimeField(label=_("Opens"), initial=dt.time(7), widget=TIME)
-    closes = forms.TimeField(label=_("Closes"), initial=dt.time(19), widget=TIME)
+    opens = forms.TimeField(label=_("Opens"), initial=dt.time(7), widget=TimeInput)
+    closes = forms.TimeField(label=_("Closes"), initial=dt.time(19), widget=TimeInput)
     stations = forms.IntegerField(
         label=_("Stations (tables)"), min_value=1, max_value=30, initial=2
     )

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from ninja import Field, Schema
 
 from shequ.core.device_items import DeviceItem
+from shequ.core.times import CityTime
 
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
@@ -62,8 +63,8 @@ class ExemptionIn(Schema):
 class SiteIn(Schema):
     community_id: Id
     name: str = Field(..., max_length=60)
-    opens: dt.time
-    closes: dt.time
+    opens: CityTime
+    closes: CityTime
     stations: int = Field(2, ge=1, le=30)
     post_id: Id | None = None
 
@@ -77,8 +78,8 @@ class SiteOut(Schema):
     id: int
     community_id: int
     name: str
-    opens: dt.time
-    closes: dt.time
+    opens: CityTime
+    closes: CityTime
     stations: list[StationOut]
 
     @staticmethod

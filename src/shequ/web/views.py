@@ -3,6 +3,8 @@ languages."""
 
 from __future__ import annotations
 
+import sys
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
@@ -20,6 +22,7 @@ from shequ.core.models import Language, Notification
 from shequ.core.scopes import roles_of
 from shequ.core.services import notifications_mark_read, user_set_language
 from shequ.places.selectors import scope_counts, scope_roots
+from shequ.web.middleware import database_busy, is_database_locked
 
 
 class LoginForm(forms.Form):
@@ -98,6 +101,10 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Called while the exception is being handled: SQLite's write lock busy past its timeout
+    # is a moment's wait (503, try again), not a fault.
+    if is_database_locked(sys.exc_info()[1]):
+        return database_busy(request)
     # No request context: its processors query the database, which may be what failed.
     return HttpResponse(render_to_string("web/error.html", {"code": 500, "bare": True}), status=500)
 
