@@ -131,8 +131,9 @@ def _side(hq: User, city: Place, tag: str, today: dt.date) -> Side:
         actor=hq, community=community, name="巡查", kind=PostKind.PATROL,
         opens=dt.time(9), closes=dt.time(17), pattern="day",
     )  # fmt: skip
+    # From tomorrow: nobody is on a shift now, so offline data is refused to the cadre.
     roster = planning.roster_generate(
-        actor=hq, place=community, starts_on=today, days=2, time_limit=1
+        actor=hq, place=community, starts_on=today + dt.timedelta(days=1), days=2, time_limit=1
     )
     planning.roster_publish(actor=hq, roster=roster)
     # The solver decides who works when (and may decide differently on each engine): pick
@@ -143,7 +144,7 @@ def _side(hq: User, city: Place, tag: str, today: dt.date) -> Side:
     change = changes.sick_report(actor=hq, assignment=first, reason="发烧")
     call = calls.call_create(actor=hq, community=community, where="北门", needed=1)
     o.update(post=gate, gate=gate, roster=roster, shift=gate.shifts.order_by("pk").first())
-    o.update(change=change, call=call, day=today.isoformat(), post_token=gate.token)
+    o.update(change=change, call=call, day=roster.starts_on.isoformat(), post_token=gate.token)
     o["assignment"] = roster.assignments.exclude(staff=people[0]).order_by("pk").first()
 
     # Gates: residents, a pass, a passage.
@@ -177,7 +178,7 @@ def _side(hq: User, city: Place, tag: str, today: dt.date) -> Side:
         closes=dt.time(19), stations=1,
     )  # fmt: skip
     station = site.stations.get()
-    barcode = f"T{tag}0001"
+    barcode = f"T{tag}000001"
     now = timezone.now().isoformat()
     swabs_batch(
         actor=hq,

@@ -15,9 +15,9 @@ become rows created only when that transaction commits, together with the job's 
 
 from __future__ import annotations
 
-import csv
 import io
 import itertools
+import json
 import logging
 import time
 import uuid
@@ -522,13 +522,22 @@ def _write_pass(
 
 
 @contextmanager
-def _spool(path: Path, job: ImportJob) -> Iterator[Any]:
-    """A CSV writer into the job's set-aside rows (encrypted): row number, then the cells."""
+def _spool(path: Path, job: ImportJob) -> Iterator[_RowSpool]:
+    """A writer into the job's set-aside rows (encrypted): one JSON list a line, the row
+    number first, then the cells (never a spreadsheet: nobody opens it but pass 2)."""
     with (
         write_sealed(path, context=_context(job.pk, "rows")) as raw,
-        io.TextIOWrapper(raw, encoding="utf-8", errors="surrogatepass", newline="") as text,
+        io.TextIOWrapper(raw, encoding="utf-8", errors="surrogatepass", newline="\n") as text,
     ):
-        yield csv.writer(text)
+        yield _RowSpool(text)
+
+
+class _RowSpool:
+    def __init__(self, text: IO[str]) -> None:
+        self.text = text
+
+    def writerows(self, rows: Iterable[list[Any]]) -> None:
+        self.text.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
 
 
 @contextmanager
@@ -536,9 +545,9 @@ def _spooled(path: Path, job: ImportJob) -> Iterator[Iterator[tuple[int, list[st
     """The rows set aside by pass 1, as (row number, cells)."""
     with (
         open_sealed(path, context=_context(job.pk, "rows")) as raw,
-        io.TextIOWrapper(raw, encoding="utf-8", errors="surrogatepass", newline="") as text,
+        io.TextIOWrapper(raw, encoding="utf-8", errors="surrogatepass", newline="\n") as text,
     ):
-        yield ((int(row[0]), row[1:]) for row in csv.reader(text))
+        yield ((row[0], row[1:]) for row in map(json.loads, text))
 
 
 def errors_workbook(job: ImportJob) -> bytes:

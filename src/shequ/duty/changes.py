@@ -232,6 +232,10 @@ def sick_report(*, actor: User, assignment: Assignment, reason: str = "") -> Shi
     SQLite a transaction holds the one write lock: see planning.roster_generate); the report,
     the day off and the draft are then saved together, every rule checked again."""
     reason = _reason(reason)
+    # Read afresh: the solve below works from what is stored, not from the caller's copy.
+    assignment = Assignment.objects.select_related(
+        "roster__place", "shift__post__community", "staff"
+    ).get(pk=assignment.pk)
     _may_report_sick(actor, assignment)
     _changeable(assignment)
     try:
