@@ -332,9 +332,13 @@ def test_a_refused_item_sent_again_gets_the_same_refusal(personas, duty, on_gate
     attendance.check_in(actor=personas.cadre, staff=duty.people[0], post=duty.gate, at=at(mine, 1))
     [again] = attendance.attendance_batch(actor=personas.cadre, items=[item])
     assert first.status == again.status == "rejected"
-    assert (again.field, again.message) == (first.field, first.message) == (
-        "staff_id",
-        "值一 is not checked in.",
+    assert (
+        (again.field, again.message)
+        == (first.field, first.message)
+        == (
+            "staff_id",
+            "值一 is not checked in.",
+        )
     )
     assert Attendance.objects.get().check_out_at is None
 

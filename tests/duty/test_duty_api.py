@@ -174,9 +174,7 @@ def test_the_batch_endpoint_is_exactly_once_across_requests(personas, duty, api,
     assert Attendance.objects.count() == AttendanceEvent.objects.count() == 1
 
 
-def test_bad_items_are_answered_and_only_a_malformed_or_oversized_batch_is_422(
-    personas, duty, api
-):
+def test_bad_items_are_answered_and_only_a_malformed_or_oversized_batch_is_422(personas, duty, api):
     me = api(personas.cadre)
     ok = {"client_uuid": str(uuid.uuid4()), "kind": "sideways", "staff_id": 1, "at": "soon"}
     bad = me.post(

@@ -116,9 +116,7 @@ def test_the_batch_answers_each_item_and_a_resent_uuid_once(personas, mob):
     # Sent again: the first answers back, a refusal stays a refusal (with its field).
     again = services.report_in_batch(actor=personas.staff_a, items=items)
     assert [r.status for r in again] == ["duplicate", "rejected", "rejected"]
-    assert [(r.field, r.message) for r in again[1:]] == [
-        (r.field, r.message) for r in results[1:]
-    ]
+    assert [(r.field, r.message) for r in again[1:]] == [(r.field, r.message) for r in results[1:]]
     assert ReportInEvent.objects.filter(client_uuid=items[0]["client_uuid"]).count() == 1
     assert ReportInEvent.objects.count() == 3
 
