@@ -42,15 +42,11 @@ def _free_port() -> int:
 def _start(port: int, env: dict[str, str]) -> subprocess.Popen:  # type: ignore[type-arg]
     """granian serving the WSGI app on 127.0.0.1:`port`, in a process group of its own (its
     workers die with it), once /api/v1/health answers."""
-    server = subprocess.Popen(  # noqa: S603 - our interpreter, our app
-        [
-            sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1",
-            "--port", str(port), "--workers", "1", "--log-level", "warning",
-            "shequ.wsgi:application",
-        ],  # fmt: skip
-        env=env,
-        start_new_session=True,
-    )
+    cmd = [
+        sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1",
+        "--port", str(port), "--workers", "1", "--log-level", "warning", "shequ.wsgi:application",
+    ]  # fmt: skip
+    server = subprocess.Popen(cmd, env=env, start_new_session=True)  # noqa: S603 - ours
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -90,9 +86,7 @@ def test_a_server_killed_mid_ingest_loses_nothing_acknowledged_and_halves_nothin
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "shequ.settings",
-        "DATABASE_URL": "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(
-            **connection.settings_dict
-        ),
+        "DATABASE_URL": "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(**connection.settings_dict),
         "SHEQU_SECRET_KEY": settings.SECRET_KEY,
         "SHEQU_PII_KEY": settings.PII_KEY,
         "SHEQU_VAR_DIR": tempfile.mkdtemp(prefix="shequ-crash-"),
