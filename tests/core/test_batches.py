@@ -16,6 +16,7 @@ from shequ.core.batches import (
     CLOCK_SKEW,
     MAX_ITEMS,
     ItemAnswer,
+    create_each,
     insert_each,
     missing_references,
     read_batch,
@@ -132,3 +133,20 @@ def test_a_row_refused_by_the_database_fails_alone(personas, mob) -> None:  # no
 def test_missing_references_names_the_field_of_each_row(personas, mob) -> None:  # noqa: F811
     rows = [_row(personas.hq), _row(personas.hq, 10**9, by=10**9), _row(personas.hq, 10**9)]
     assert missing_references(ReportInEvent, FIELDS, rows) == {1: "enlistment", 2: "enlistment"}
+
+
+def test_an_object_refused_by_the_database_is_left_out_alone(personas, mob) -> None:  # noqa: F811
+    from shequ.mobilization.models import Posting
+
+    a1, a2 = mob.e["甲一"].staff, mob.e["甲二"].staff
+    now = timezone.now()
+    objs = [
+        Posting(staff=a1, place_id=mob.order.scope_id, starts_at=now, by=personas.hq),
+        Posting(staff_id=10**9, place_id=mob.order.scope_id, starts_at=now, by=personas.hq),
+        Posting(staff=a2, place_id=mob.order.scope_id, starts_at=now, by=personas.hq),
+    ]
+    with transaction.atomic():
+        assert create_each(objs) == {1: "staff"}
+        connection.check_constraints()
+    assert objs[1].pk is None
+    assert set(Posting.objects.values_list("pk", flat=True)) == {objs[0].pk, objs[2].pk}

@@ -10,8 +10,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone, translation
 
-from shequ.duty.models import Attendance, AttendanceEvent
-from tests.duty.helpers import attendance_item
+from shequ.duty import attendance
+from shequ.duty.models import Assignment, Attendance, AttendanceEvent
+from tests.duty.helpers import attendance_item, day_shift, login_for, put, roster_for
 
 BATCH = "/api/v1/duty/attendance/batch"
 
@@ -114,3 +115,35 @@ def test_only_a_request_that_is_no_list_of_items_is_refused_whole(api, personas,
         assert whole.status_code == 422
         assert whole.json()["errors"][0]["field"].startswith("items")
     assert not AttendanceEvent.objects.exists()
+
+
+def test_a_shift_deleted_while_the_batch_is_written_refuses_only_its_check_in(
+    personas, city, duty, monkeypatch
+) -> None:
+    """The batch reads the shifts, then a planner's re-plan deletes one before the rows go in:
+    the check-in attached to it is refused alone (it was the whole batch's 409)."""
+    day = timezone.localdate() - dt.timedelta(days=1)
+    roster = roster_for(personas.staff_a, city.a, day)
+    mine = put(roster, day_shift(duty), day, duty.people[0])
+    other = put(roster, day_shift(duty), day, duty.people[1], leader=True)
+    leader = login_for(other.staff, "leader")
+    write = attendance._Batch.write
+
+    def replanned(self):  # type: ignore[no-untyped-def]
+        Assignment.objects.filter(pk=mine.pk).delete()
+        return write(self)
+
+    monkeypatch.setattr(attendance._Batch, "write", replanned)
+    at = mine.starts_at + dt.timedelta(minutes=5)
+    results = attendance.attendance_batch(
+        actor=leader,
+        items=[
+            attendance_item("in", duty.people[0].pk, at, post_id=duty.gate.pk),
+            attendance_item("in", other.staff_id, at, post_id=duty.gate.pk),
+        ],
+    )
+    assert [(r.status, r.field) for r in results] == [("rejected", "at"), ("created", "")]
+    assert results[0].id is None
+    assert "record it again" in results[0].message
+    assert list(Attendance.objects.values_list("staff_id", flat=True)) == [other.staff_id]
+    connection.check_constraints()

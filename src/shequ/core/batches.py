@@ -43,6 +43,7 @@ __all__ = [
     "REJECTED",
     "Batch",
     "ItemAnswer",
+    "create_each",
     "insert_each",
     "read_batch",
     "refused_message",
@@ -262,3 +263,44 @@ def insert_each(
                 refused[n] = next(iter(missing_references(model, fields, [row]).values()), "")
     _set_keys(connection, keys, "DEFERRED")
     return created, refused
+
+
+def create_each(objs: Sequence[models.Model]) -> dict[int, str]:
+    """`bulk_create` the (unsaved) model objects of one model so that one the database
+    refuses fails alone, as `insert_each` does: {position: field refused} of those left out
+    (their `pk` None)."""
+    if not objs:
+        return {}
+    model = type(objs[0])
+    connection = connections[router.db_for_write(model)]
+    keys = [
+        f.name
+        for f in model._meta.concrete_fields
+        if isinstance(f, models.ForeignKey) and f.db_constraint
+    ]
+    values = [[getattr(o, model._meta.get_field(k).attname) for k in keys] for o in objs]
+    refused: dict[int, str] = {}
+    tables: list[str] = []
+    if connection.vendor == "postgresql":
+        tables = _deferred_keys(connection, model._meta.db_table)
+        _set_keys(connection, tables, "IMMEDIATE")
+        todo = list(enumerate(objs))
+    else:
+        refused = missing_references(model, keys, values)
+        todo = [(n, o) for n, o in enumerate(objs) if n not in refused]
+    try:
+        with transaction.atomic(using=connection.alias):
+            model._base_manager.bulk_create([o for _n, o in todo])
+    except _REFUSED:
+        for n, obj in todo:
+            obj.pk = None  # an id of the undone insert
+            try:
+                with transaction.atomic(using=connection.alias):
+                    model._base_manager.bulk_create([obj])
+            except _REFUSED:
+                obj.pk = None
+                refused[n] = next(iter(missing_references(model, keys, [values[n]]).values()), "")
+    for n in refused:
+        objs[n].pk = None
+    _set_keys(connection, tables, "DEFERRED")
+    return refused

@@ -32,8 +32,10 @@ from shequ.core.batches import (
     DUPLICATE,
     REJECTED,
     ItemAnswer,
+    create_each,
     insert_each,
     read_batch,
+    refused_message,
 )
 from shequ.core.device_items import (
     BadItem,
@@ -76,6 +78,10 @@ _TIME_MESSAGES = {
     ),
 }
 _NOT_ISO = gettext_lazy("Send the time of the check-in or check-out as ISO 8601 text.")
+# A presence the database refused: the item's field that names what it refers to.
+_REFUSED_FIELD = {
+    "staff": "staff_id", "post": "post_id", "community": "post_id", "assignment": "at",
+}  # fmt: skip
 # A refusal's field, as the single check-in and check-out name it (their forms' fields).
 _FORM_FIELD = {"staff_id": "staff", "post_id": "post", "post_token": "post", "at": "at"}
 STAFF_PII = ("staff__id_number", "staff__phone")  # lists show names: skip two decryptions a row
@@ -424,8 +430,12 @@ class _Batch:
                 firsts.append((n, self.check_in(item)))
             else:
                 firsts.append((n, self.check_out(item)))
-        self.write()
+        refused = self.write()
         for n, a in firsts:
+            if a.attendance is not None and id(a.attendance) in refused:
+                # Its shift or post went away meanwhile: this item alone is refused.
+                a.result, a.reason = REJECTED, refused_message()
+                a.error_field, a.attendance = refused[id(a.attendance)], None
             answers[n] = a.answer()
         # fmt: off
         events = [
@@ -442,15 +452,22 @@ class _Batch:
         # Keyed by the client UUID: a resend racing its first send is stored once.
         insert_each(AttendanceEvent, _EVENT_FIELDS, events, key="client_uuid")
 
-    def write(self) -> None:
+    def write(self) -> dict[int, str]:
+        """Write the batch: {id() of a new presence the database refused: the item's field}."""
         notices = flag_overtime(self.closings)
         # Close first: a person checked out and in again in one batch must not have two open rows.
         if self.closed:
             Attendance.objects.bulk_update(
                 self.closed, ["check_out_at", "out_source", "minutes", "overtime"]
             )
-        if self.new:
-            Attendance.objects.bulk_create(self.new)
+        refused = {
+            id(self.new[n]): _REFUSED_FIELD.get(name, "item")
+            for n, name in create_each(self.new).items()
+        }
+        if refused:
+            self.new = [a for a in self.new if id(a) not in refused]
+            self.closings = [a for a in self.closings if id(a) not in refused]
+            notices = [n for n in notices if id(n[0]) not in refused]
         _notify_overtime(notices)
         audit.record_many(
             actor=self.actor,
@@ -469,6 +486,7 @@ class _Batch:
             places=[a.post.community for a in self.closings],
             changes=[{"minutes": a.minutes, "overtime": a.overtime} for a in self.closings],
         )
+        return refused
 
 
 _EVENT_FIELDS = [
