@@ -107,8 +107,12 @@ def _writes(personas, city):
 
     def report_in_batch():
         mob_services.report_in_batch(
-            actor=hq, items=[mob_services.ReportIn(uuid.uuid4(), enlisted().token)]
+            actor=hq, items=[{"client_uuid": str(uuid.uuid4()), "token": enlisted().token}]
         )
+        return enlisted().order
+
+    def report_in():
+        mob_services.report_in(actor=hq, enlistment=enlisted())
         return enlisted().order
 
     def sign_up():
@@ -226,11 +230,15 @@ def _writes(personas, city):
         return held["checked_in"]
 
     def batch_check_in():
-        item = attendance.AttendanceItem(
-            uuid.uuid4(), "in", duty().people[1].pk, timezone.now(), post_id=duty().gate.pk
-        )
+        item = {
+            "client_uuid": str(uuid.uuid4()),
+            "kind": "in",
+            "staff_id": duty().people[1].pk,
+            "at": timezone.now().isoformat(),
+            "post_id": duty().gate.pk,
+        }
         [result] = attendance.attendance_batch(actor=hq, items=[item])
-        return Attendance.objects.get(pk=result.attendance_id)
+        return Attendance.objects.get(pk=result.id)
 
     def call():
         if "call" not in held:
@@ -448,6 +456,7 @@ def _writes(personas, city):
         ),
         "sign_up": ("mobilization.enlistment.sign_up", sign_up, None),
         "report_in_batch": ("mobilization.enlistment.report_in", report_in_batch, city.a),
+        "report_in": ("mobilization.enlistment.report_in", report_in, city.a),
         "release": (
             "mobilization.enlistment.release",
             lambda: mob_services.release(actor=hq, enlistment=reported()),
@@ -578,6 +587,7 @@ WRITES = [
     "enlist",
     "sign_up",
     "report_in_batch",
+    "report_in",
     "release",
     "need_declare",
     "redistribute",

@@ -4,6 +4,7 @@ person put on a shift, a cadre login for a person, the gate's shifts."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.utils import timezone
 
@@ -62,3 +63,14 @@ def day_shift(duty) -> Shift:  # type: ignore[no-untyped-def]
 
 def night_shift(duty) -> Shift:  # type: ignore[no-untyped-def]
     return duty.gate.shifts.get(name="夜班")  # 20:00–08:00
+
+
+def attendance_item(kind: str, staff_id: int, at: dt.datetime, **kw) -> dict:  # type: ignore[no-untyped-def]
+    """A check-in or check-out as a device sends it in a batch."""
+    return {
+        "client_uuid": str(uuid.uuid4()),
+        "kind": kind,
+        "staff_id": staff_id,
+        "at": at.isoformat(),
+        **kw,
+    }

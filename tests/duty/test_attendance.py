@@ -5,7 +5,6 @@ offline batches exactly once per client UUID, and no-shows.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import pytest
 from django.utils import timezone
@@ -13,14 +12,20 @@ from django.utils import timezone
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.models import Notification
 from shequ.duty import attendance, services
-from shequ.duty.attendance import AttendanceItem
 from shequ.duty.models import (
     Assignment,
     Attendance,
     AttendanceEvent,
     RosterStatus,
 )
-from tests.duty.helpers import day_shift, login_for, night_shift, put, roster_for
+from tests.duty.helpers import (
+    attendance_item,
+    day_shift,
+    login_for,
+    night_shift,
+    put,
+    roster_for,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -302,26 +307,32 @@ def test_the_same_uuid_twice_in_one_batch_and_in_two_batches_is_one_row_same_ans
     personas, duty, on_gate
 ):
     mine, _lead = on_gate
-    item = AttendanceItem(uuid.uuid4(), "in", duty.people[0].pk, at(mine, 0), post_id=duty.gate.pk)
+    item = attendance_item("in", duty.people[0].pk, at(mine, 0), post_id=duty.gate.pk)
     first, twin = attendance.attendance_batch(actor=personas.cadre, items=[item, item])
     [again] = attendance.attendance_batch(actor=personas.cadre, items=[item])
-    assert first.result == "created"
-    assert twin.result == again.result == "duplicate"
-    assert first.attendance_id == twin.attendance_id == again.attendance_id
+    assert first.status == "created"
+    assert twin.status == again.status == "duplicate"
+    assert first.id == twin.id == again.id
     assert Attendance.objects.count() == 1
     assert AttendanceEvent.objects.count() == 1
 
 
 def test_a_refused_item_sent_again_gets_the_same_refusal(personas, duty, on_gate):
     mine, _lead = on_gate
-    item = AttendanceItem(uuid.uuid4(), "out", duty.people[0].pk, at(mine, 0))
+    item = attendance_item("out", duty.people[0].pk, at(mine, 0))
     [first] = attendance.attendance_batch(actor=personas.cadre, items=[item])
     # Checked in meanwhile: the old refused event still answers as it did.
     attendance.check_in(actor=personas.cadre, staff=duty.people[0], post=duty.gate, at=at(mine, 1))
     [again] = attendance.attendance_batch(actor=personas.cadre, items=[item])
-    assert first.result == again.result == "rejected"
-    assert again.reason == first.reason
-    assert "not checked in" in first.reason
+    assert first.status == again.status == "rejected"
+    assert (
+        (again.field, again.message)
+        == (first.field, first.message)
+        == (
+            "staff_id",
+            "值一 is not checked in.",
+        )
+    )
     assert Attendance.objects.get().check_out_at is None
 
 
@@ -329,16 +340,16 @@ def test_a_batch_answers_each_item_in_order(personas, duty, on_gate):
     mine, _lead = on_gate
     me = duty.people[0].pk
     items = [
-        AttendanceItem(uuid.uuid4(), "in", me, at(mine, 0), post_token=duty.gate.token),
-        AttendanceItem(uuid.uuid4(), "in", me, at(mine, 1), post_token="bad-token"),
-        AttendanceItem(uuid.uuid4(), "in", me, at(mine, 2), post_id=duty.patrol.pk),
-        AttendanceItem(uuid.uuid4(), "out", me, at(mine, 300)),
-        AttendanceItem(uuid.uuid4(), "in", 999_999, at(mine, 3), post_id=duty.gate.pk),
-        AttendanceItem(uuid.uuid4(), "in", duty.people[3].pk, at(mine, 4), post_id=duty.gate.pk),
+        attendance_item("in", me, at(mine, 0), post_token=duty.gate.token),
+        attendance_item("in", me, at(mine, 1), post_token="bad-token"),
+        attendance_item("in", me, at(mine, 2), post_id=duty.patrol.pk),
+        attendance_item("out", me, at(mine, 300)),
+        attendance_item("in", 999_999, at(mine, 3), post_id=duty.gate.pk),
+        attendance_item("in", duty.people[3].pk, at(mine, 4), post_id=duty.gate.pk),
     ]
     results = attendance.attendance_batch(actor=personas.cadre, items=items)
-    assert [r.client_uuid for r in results] == [i.client_uuid for i in items]
-    assert [r.result for r in results] == [
+    assert [r.client_uuid for r in results] == [i["client_uuid"] for i in items]
+    assert [r.status for r in results] == [
         "created",
         "rejected",
         "rejected",
@@ -346,14 +357,15 @@ def test_a_batch_answers_each_item_in_order(personas, duty, on_gate):
         "rejected",
         "rejected",
     ]
-    assert "Unknown post" in results[1].reason
-    assert "check out of 北门 first" in results[2].reason
-    assert "Unknown person" in results[4].reason
+    assert [r.field for r in results] == ["", "post_token", "post_id", "", "staff_id", "staff_id"]
+    assert "Unknown post" in results[1].message
+    assert "check out of 北门 first" in results[2].message
+    assert "Unknown person" in results[4].message
     # Someone else's check-in from the cadre's phone: the same neutral answer, no name.
-    assert results[5].reason == results[4].reason == "Unknown person."
+    assert results[5].message == results[4].message == "Unknown person."
     row = Attendance.objects.get()
     assert (row.in_source, row.minutes) == ("qr", 300)
-    assert results[0].attendance_id == results[3].attendance_id == row.pk
+    assert results[0].id == results[3].id == row.pk
     # Each answer is kept for a resend except the unknown person (nothing to attach it to).
     assert AttendanceEvent.objects.count() == 5
 
@@ -362,11 +374,11 @@ def test_the_shift_leaders_phone_may_send_the_crews_check_ins(personas, duty, on
     mine, lead = on_gate
     leader = login_for(lead.staff, "leader")
     items = [
-        AttendanceItem(uuid.uuid4(), "in", duty.people[0].pk, at(mine, 3), post_id=duty.gate.pk),
-        AttendanceItem(uuid.uuid4(), "in", lead.staff_id, at(mine, 0), post_id=duty.gate.pk),
+        attendance_item("in", duty.people[0].pk, at(mine, 3), post_id=duty.gate.pk),
+        attendance_item("in", lead.staff_id, at(mine, 0), post_id=duty.gate.pk),
     ]
     results = attendance.attendance_batch(actor=leader, items=items)
-    assert [r.result for r in results] == ["created", "created"]
+    assert [r.status for r in results] == ["created", "created"]
     crew = Attendance.objects.get(staff=duty.people[0])
     assert (crew.in_source, crew.recorded_by) == ("manual", leader)
     assert crew.reason
@@ -374,9 +386,7 @@ def test_the_shift_leaders_phone_may_send_the_crews_check_ins(personas, duty, on
 
 
 def test_a_batch_over_a_thousand_is_refused(personas, duty):
-    items = [
-        AttendanceItem(uuid.uuid4(), "out", duty.people[0].pk, timezone.now()) for _ in range(1001)
-    ]
+    items = [attendance_item("out", duty.people[0].pk, timezone.now()) for _ in range(1001)]
     with pytest.raises(ValidationError):
         attendance.attendance_batch(actor=personas.cadre, items=items)
     assert not AttendanceEvent.objects.exists()

@@ -163,25 +163,37 @@ def test_the_batch_endpoint_is_exactly_once_across_requests(personas, duty, api,
     first = api(personas.cadre).post(f"{BASE}/attendance/batch", {"items": [item]})
     again = api(personas.cadre).post(f"{BASE}/attendance/batch", {"items": [item]})
     assert first.status_code == again.status_code == 200
-    assert first.json()[0]["result"] == "created"
-    assert again.json()[0]["result"] == "duplicate"
-    assert again.json()[0]["attendance_id"] == first.json()[0]["attendance_id"]
+    assert first.json()[0]["status"] == "created"
+    assert again.json()[0]["status"] == "duplicate"
+    assert again.json()[0]["id"] == first.json()[0]["id"] == Attendance.objects.get().pk
     assert Attendance.objects.count() == AttendanceEvent.objects.count() == 1
 
 
-def test_a_malformed_or_oversized_batch_is_422(personas, duty, api):
+def test_bad_items_are_answered_and_only_a_malformed_or_oversized_batch_is_422(personas, duty, api):
     me = api(personas.cadre)
+    ok = {"client_uuid": str(uuid.uuid4()), "kind": "sideways", "staff_id": 1, "at": "soon"}
     bad = me.post(
         f"{BASE}/attendance/batch",
-        {"items": [{"client_uuid": "x", "kind": "sideways", "staff_id": 1, "at": "soon"}]},
+        {
+            "items": [
+                {**ok, "client_uuid": "x"},
+                {**ok, "kind": "sideways"},
+                {**ok, "kind": "in", "at": "soon"},
+            ]
+        },
     )
-    assert bad.status_code == 422
-    fields = {e["field"] for e in bad.json()["errors"]}
-    assert {"items.0.client_uuid", "items.0.kind", "items.0.at"} <= fields
+    assert bad.status_code == 200
+    assert [(a["status"], a["field"]) for a in bad.json()] == [
+        ("rejected", "client_uuid"),
+        ("rejected", "kind"),
+        ("rejected", "at"),
+    ]
     item = {"kind": "out", "staff_id": duty.people[0].pk, "at": timezone.now().isoformat()}
     many = [{**item, "client_uuid": str(uuid.uuid4())} for _ in range(1001)]
     assert me.post(f"{BASE}/attendance/batch", {"items": many}).status_code == 422
-    assert me.post(f"{BASE}/attendance/batch", {"items": []}).status_code == 422
+    assert me.post(f"{BASE}/attendance/batch", {"items": "all of them"}).status_code == 422
+    assert me.post(f"{BASE}/attendance/batch", {"items": []}).json() == []
+    assert not AttendanceEvent.objects.exists()
 
 
 def test_attendance_and_no_shows_stay_in_scope(personas, city, duty, api, today_plan):

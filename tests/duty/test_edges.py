@@ -15,15 +15,14 @@ from django.utils import timezone
 
 from shequ.core.errors import ValidationError
 from shequ.duty import attendance, changes, planning
-from shequ.duty.attendance import AttendanceItem
 from shequ.duty.models import Attendance, DutyRequest, RosterStatus
-from tests.duty.helpers import day_shift, put, roster_for
+from tests.duty.helpers import attendance_item, day_shift, put, roster_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
-def _item(staff_id: int, post_id: int | None, kind: str = "in") -> AttendanceItem:
-    return AttendanceItem(uuid.uuid4(), kind, staff_id, timezone.now(), post_id=post_id)
+def _item(staff_id: int, post_id: int | None, kind: str = "in") -> dict:
+    return attendance_item(kind, staff_id, timezone.now(), post_id=post_id)
 
 
 def test_a_batch_about_someone_out_of_scope_says_nothing_about_them(personas, duty):
@@ -35,7 +34,8 @@ def test_a_batch_about_someone_out_of_scope_says_nothing_about_them(personas, du
     ghost = attendance.attendance_batch(
         actor=personas.outsider, items=[_item(10**9, duty.post_b.pk), _item(10**9, None, "out")]
     )
-    assert [r.reason for r in real] == [r.reason for r in ghost] == ["Unknown person."] * 2
+    assert [r.message for r in real] == [r.message for r in ghost] == ["Unknown person."] * 2
+    assert [r.field for r in real] == [r.field for r in ghost] == ["staff_id"] * 2
     assert not Attendance.objects.exists()
 
 
@@ -170,7 +170,9 @@ def test_bad_numbers_are_not_server_errors(client, login, api, personas, city, d
             ]
         },
     )
-    assert batch.status_code == 422
+    # A number too large to be an id is that item's fault, answered with the others.
+    assert batch.status_code == 200
+    assert [(a["status"], a["field"]) for a in batch.json()] == [("rejected", "staff_id")]
 
 
 def test_the_needs_page_is_read_only_for_those_who_do_not_plan(client, login, personas, duty):

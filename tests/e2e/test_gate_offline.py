@@ -11,6 +11,7 @@ from django.utils import timezone
 from shequ.checkpoints import services
 from shequ.checkpoints.models import Passage
 from shequ.duty.models import Assignment
+from shequ.residents.models import Resident
 from tests.checkpoints.conftest import gates, on_shift, qr  # noqa: F401 - the fixtures
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_browser import _log_in
@@ -273,3 +274,98 @@ def test_taken_off_the_shift_the_phone_forgets_the_gates_data(
     assert _kept(phone) == 0
     never = phone.evaluate("JSON.parse(document.getElementById('gate-config').textContent)")
     assert phone.inner_text("[data-testid=gate-refreshed]") == never["strings"]["never"]
+
+
+def test_a_rejected_passage_leaves_the_queue_with_its_reason(
+    live_server,
+    personas,
+    gates,  # noqa: F811 - the fixture imported above
+    on_shift,  # noqa: F811 - the fixture imported above
+    phone,
+) -> None:
+    """Offline, 甲一 and 甲二 go out; meanwhile 甲一's record is deleted. The server records
+    甲二 and rejects 甲一 (unknown resident; it was a 409 for both, resent forever): the
+    rejected passage is shown with the reason and never sent again — the queue is not stuck."""
+    _log_in(phone, live_server, "cadre")
+    phone.goto(f"{live_server.url}/checkpoints/gate/{gates.gate.pk}/")
+    phone.wait_for_selector("[data-testid=gate-refreshed][data-fetched]")
+    sent: list[str] = []
+    phone.on("request", lambda r: sent.append(r.url) if "passages:batch" in r.url else None)
+    phone.context.set_offline(True)
+    phone.wait_for_selector("[data-testid=gate-net][data-online=false]")
+    for name in ("甲一", "甲二"):
+        _scan(phone, qr(gates.p1))
+        phone.click(f"[data-testid=gate-holder]:has-text('{name}')")
+        _checks(phone, "36.5")
+        phone.click("[data-testid=gate-record]")
+    phone.wait_for_selector("[data-testid=gate-waiting][data-count='2']")
+    Resident.objects.filter(pk=gates.a1.pk).delete()
+
+    phone.context.set_offline(False)
+    phone.wait_for_selector("[data-testid=gate-waiting][data-count='0']", state="attached")
+    rejected = phone.locator("[data-testid=gate-queued][data-state=rejected]")
+    assert rejected.count() == 1
+    assert "resident_id" in rejected.inner_text()
+    assert phone.locator("[data-testid=gate-queued][data-state=waiting]").count() == 0
+    assert [p.resident for p in Passage.objects.all()] == [gates.a2]
+    # Sending again (the button, the network coming back) sends nothing: nothing waits.
+    before = len(sent)
+    phone.click("[data-testid=gate-sync]")
+    phone.context.set_offline(True)
+    phone.context.set_offline(False)
+    phone.wait_for_timeout(500)
+    assert len(sent) == before == 1
+    phone.reload()  # what the phone keeps: the rejection, still not waiting
+    phone.wait_for_selector("[data-testid=gate-queued][data-state=rejected]")
+    assert _waiting(phone) == 0
+    phone.click("[data-testid=gate-queued] button")  # the guard has read it: remove it
+    phone.wait_for_selector("[data-testid=gate-queued]", state="detached")
+    assert Passage.objects.count() == 1
+
+
+def test_a_batch_refused_whole_is_kept_shown_and_not_resent_in_a_loop(
+    live_server,
+    personas,
+    gates,  # noqa: F811 - the fixture imported above
+    on_shift,  # noqa: F811 - the fixture imported above
+    phone,
+) -> None:
+    """A 4xx for the whole batch (a server that refuses the request itself): the passages
+    stay waiting, the error is shown, and the page pauses instead of sending the same batch
+    again at every chance; the send button still tries at once."""
+    _log_in(phone, live_server, "cadre")
+    phone.goto(f"{live_server.url}/checkpoints/gate/{gates.gate.pk}/")
+    phone.wait_for_selector("[data-testid=gate-refreshed][data-fetched]")
+    calls: list[int] = []
+
+    def refuse(route) -> None:  # type: ignore[no-untyped-def]
+        calls.append(1)
+        route.fulfill(
+            status=422,
+            content_type="application/json",
+            body='{"detail": "The request is malformed", "errors": []}',
+        )
+
+    phone.route("**/passages:batch", refuse)
+    _scan(phone, qr(gates.p1))
+    phone.click("[data-testid=gate-holder]:has-text('甲一')")
+    _checks(phone, "36.5")
+    phone.click("[data-testid=gate-record]")
+    phone.wait_for_selector("[data-testid=gate-problem]:not([hidden])")
+    assert "422" in phone.inner_text("[data-testid=gate-problem]")
+    assert "malformed" in phone.inner_text("[data-testid=gate-problem]")
+    assert _waiting(phone) == 1
+    assert len(calls) == 1
+    # The network coming and going would send again at once; during the pause it does not.
+    phone.context.set_offline(True)
+    phone.context.set_offline(False)
+    phone.wait_for_timeout(500)
+    assert len(calls) == 1
+    phone.click("[data-testid=gate-sync]")  # the user asks: tried at once
+    phone.wait_for_function("() => !document.querySelector('[data-testid=gate-problem]').hidden")
+    phone.wait_for_timeout(500)
+    assert len(calls) == 2
+    phone.unroute("**/passages:batch")
+    phone.click("[data-testid=gate-sync]")
+    phone.wait_for_selector("[data-testid=gate-waiting][data-count='0']", state="attached")
+    assert Passage.objects.get().resident == gates.a1

@@ -37,19 +37,29 @@ def test_the_batch_endpoint_is_exactly_once(personas, mob, api):
     first = api(personas.staff_a).post("/api/v1/mobilization/report-ins", body)
     again = api(personas.staff_a).post("/api/v1/mobilization/report-ins", body)
     assert first.status_code == again.status_code == 200
-    assert first.json()[0]["result"] == "created"
-    assert again.json()[0]["result"] == "duplicate"
+    assert first.json()[0]["status"] == "created"
+    assert again.json()[0]["status"] == "duplicate"
+    assert first.json()[0]["id"] == again.json()[0]["id"] == mob.e["甲一"].pk
     assert ReportInEvent.objects.count() == 1
 
 
-def test_a_malformed_batch_is_422_naming_the_field(personas, mob, api):
+def test_a_bad_item_is_answered_alone_and_only_a_malformed_request_is_422(personas, mob, api):
+    good = {"client_uuid": str(uuid.uuid4()), "token": mob.e["甲一"].token}
     response = api(personas.staff_a).post(
-        "/api/v1/mobilization/report-ins", {"items": [{"client_uuid": "nope", "token": "x"}]}
+        "/api/v1/mobilization/report-ins",
+        {"items": [{"client_uuid": "nope", "token": "x"}, good]},
     )
-    assert response.status_code == 422
-    assert any("client_uuid" in e["field"] for e in response.json()["errors"])
+    assert response.status_code == 200
+    assert [(a["status"], a["field"]) for a in response.json()] == [
+        ("rejected", "client_uuid"),
+        ("created", ""),
+    ]
     empty = api(personas.staff_a).post("/api/v1/mobilization/report-ins", {"items": []})
-    assert empty.status_code == 422
+    assert (empty.status_code, empty.json()) == (200, [])
+    for body in ({"items": {"a": 1}}, {"items": [good] * 1001}, {}):
+        whole = api(personas.staff_a).post("/api/v1/mobilization/report-ins", body)
+        assert whole.status_code == 422
+        assert whole.json()["errors"][0]["field"].startswith("items")
 
 
 def test_the_board_counts_need_and_arrivals_per_community(personas, city, mob, api):
@@ -180,7 +190,7 @@ def test_someone_on_duty_cannot_report_in_at_a_second_community(personas, city, 
     }
     answer = api(personas.hq).post("/api/v1/mobilization/report-ins", body)
     assert answer.status_code == 200
-    assert answer.json()[0]["result"] == "rejected"
+    assert answer.json()[0]["status"] == "rejected"
     assert Enlistment.objects.get(pk=mob.e["甲一"].pk).community == city.a
 
 

@@ -34,7 +34,9 @@ def pool(personas, city, mob):
     enlisted = services.enlist(actor=personas.coordinator, order=mob.order, staff=people)
     services.report_in_batch(
         actor=personas.staff_a,
-        items=[services.ReportIn(__import__("uuid").uuid4(), e.token) for e in enlisted],
+        items=[
+            {"client_uuid": str(__import__("uuid").uuid4()), "token": e.token} for e in enlisted
+        ],
     )
     return people
 

@@ -23,6 +23,11 @@ from tests.conftest import make_user
 from tests.mobilization.conftest import make_staff
 
 
+def report_in_item(token: str, **kw) -> dict:  # type: ignore[no-untyped-def]
+    """A report-in as a gate phone sends it."""
+    return {"client_uuid": str(uuid.uuid4()), "token": token, **kw}
+
+
 def test_community_staff_confirm_an_arrival(personas, city, mob):
     e = services.report_in(actor=personas.staff_a, enlistment=mob.e["甲一"])
     assert e.state == EnlistmentState.REPORTED_IN
@@ -82,9 +87,9 @@ def test_an_unvetted_volunteer_is_refused(personas, city, mob):
 
 def test_another_community_cannot_check_someone_in(personas, mob):
     [result] = services.report_in_batch(
-        actor=personas.staff_b, items=[services.ReportIn(uuid.uuid4(), mob.e["甲一"].token)]
+        actor=personas.staff_b, items=[report_in_item(mob.e["甲一"].token)]
     )
-    assert result.result == services.REJECTED
+    assert (result.status, result.field) == (services.REJECTED, "community_id")
     assert Enlistment.objects.get(pk=mob.e["甲一"].pk).state == EnlistmentState.SIGNED_UP
 
 
@@ -98,28 +103,29 @@ def test_release_ends_the_posting_and_frees_the_person(personas, city, mob):
 
 
 def test_the_batch_answers_each_item_and_a_resent_uuid_once(personas, mob):
-    u1, u2, u3 = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     items = [
-        services.ReportIn(u1, mob.e["甲一"].token),
-        services.ReportIn(u2, "no-such-token"),
-        services.ReportIn(u3, mob.e["乙一"].token),  # lives in B: not staff_a's to check in
+        report_in_item(mob.e["甲一"].token),
+        report_in_item("no-such-token"),
+        report_in_item(mob.e["乙一"].token),  # lives in B: not staff_a's to check in
     ]
     results = services.report_in_batch(actor=personas.staff_a, items=items)
-    assert [r.result for r in results] == ["created", "rejected", "rejected"]
-    assert all(r.reason for r in results[1:])
+    assert [r.status for r in results] == ["created", "rejected", "rejected"]
+    assert [r.field for r in results] == ["", "token", "community_id"]
+    assert all(r.message for r in results[1:])
+    assert results[0].id == mob.e["甲一"].pk
+    # Sent again: the first answers back, a refusal stays a refusal (with its field).
     again = services.report_in_batch(actor=personas.staff_a, items=items)
-    assert [r.result for r in again] == ["duplicate"] * 3
-    assert again[1].reason == results[1].reason
-    assert ReportInEvent.objects.filter(client_uuid=u1).count() == 1
+    assert [r.status for r in again] == ["duplicate", "rejected", "rejected"]
+    assert [(r.field, r.message) for r in again[1:]] == [(r.field, r.message) for r in results[1:]]
+    assert ReportInEvent.objects.filter(client_uuid=items[0]["client_uuid"]).count() == 1
     assert ReportInEvent.objects.count() == 3
 
 
 def test_the_same_uuid_twice_in_one_batch_is_one_event(personas, mob):
-    u = uuid.uuid4()
-    item = services.ReportIn(u, mob.e["甲一"].token)
-    results = services.report_in_batch(actor=personas.staff_a, items=[item, item])
-    assert [r.result for r in results] == ["created", "duplicate"]
-    assert ReportInEvent.objects.filter(client_uuid=u).count() == 1
+    item = report_in_item(mob.e["甲一"].token)
+    results = services.report_in_batch(actor=personas.staff_a, items=[item, dict(item)])
+    assert [r.status for r in results] == ["created", "duplicate"]
+    assert ReportInEvent.objects.filter(client_uuid=item["client_uuid"]).count() == 1
 
 
 def test_a_coordinator_may_enlist_only_their_own_staff(personas, mob):

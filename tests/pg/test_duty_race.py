@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -14,7 +12,7 @@ from shequ.duty.models import Attendance, AttendanceEvent, CallStatus, UrgentAns
 from shequ.mobilization.models import Agency
 from tests.conftest import make_user
 from tests.duty.conftest import on_duty
-from tests.duty.helpers import login_for
+from tests.duty.helpers import attendance_item, login_for
 from tests.mobilization.conftest import make_staff
 from tests.pg.conftest import race
 
@@ -66,12 +64,8 @@ def test_one_person_answering_twice_at_once_has_one_answer(personas, city, twent
 
 
 def test_a_batch_sent_twice_at_once_is_recorded_once(personas, duty, twenty):
-    item = attendance.AttendanceItem(
-        uuid.uuid4(), "in", duty.people[0].pk, timezone.now(), post_id=duty.gate.pk
-    )
-    other = attendance.AttendanceItem(
-        uuid.uuid4(), "in", duty.people[0].pk, timezone.now(), post_id=duty.gate.pk
-    )
+    item = attendance_item("in", duty.people[0].pk, timezone.now(), post_id=duty.gate.pk)
+    other = attendance_item("in", duty.people[0].pk, timezone.now(), post_id=duty.gate.pk)
     results, errors = race(
         [
             lambda: attendance.attendance_batch(actor=personas.cadre, items=[item]),
@@ -80,8 +74,8 @@ def test_a_batch_sent_twice_at_once_is_recorded_once(personas, duty, twenty):
         ]
     )
     assert errors == []
-    answers = sorted(r[0].result for r in results)
+    answers = sorted(r[0].status for r in results)
     assert answers == ["created", "duplicate", "duplicate"]
-    assert len({r[0].attendance_id for r in results}) == 1
+    assert len({r[0].id for r in results}) == 1
     assert Attendance.objects.count() == 1
     assert AttendanceEvent.objects.count() == 2  # one per client UUID

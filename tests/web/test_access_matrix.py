@@ -331,7 +331,9 @@ EXPECT: dict[str, Row | Act] = {
     "POST /api/v1/checkpoints/passages:batch": Act(ok={*PLANNERS, CADRE}, batch=True),
     "GET /api/v1/checkpoints/gates": Row(ok=EVERYONE),
     # Likewise the gate's offline data (tests/checkpoints/test_gate_snapshot.py).
-    "GET /api/v1/checkpoints/gates/{gate_id}/snapshot": Row(ok=PLANNERS, own={CADRE: 403}, other={CADRE: 404}),
+    "GET /api/v1/checkpoints/gates/{gate_id}/snapshot": Row(
+        ok=PLANNERS, own={CADRE: 403}, other={CADRE: 404}
+    ),
     "GET /api/v1/checkpoints/passes": Row(ok=EVERYONE),
     "POST /api/v1/checkpoints/passes": Act(ok=PLANNERS),
     "GET /api/v1/checkpoints/passes/{pass_id}": Row(ok=PLANNERS),

@@ -1,8 +1,9 @@
 """Recording passages: from a gate page, an offline device's queue, or the batch API.
 
-Each item carries the device's client UUID and is recorded at most once: a resent UUID gets
-"duplicate" with the first recording's decision. Invalid items are answered with the field
-and the fix; valid items land even when others in the batch fail. The server re-decides every
+The batch contract is `core.batches`'s: each item carries the device's client UUID and is
+recorded at most once (a resent UUID gets "duplicate" with the first recording's decision);
+invalid items are answered with the field and the fix; valid items land even when others in
+the batch fail. The server re-decides every
 passage with the community's rules (`decisions.decide`), and flags a passage where the
 device's own (offline) decision differs.
 
@@ -38,7 +39,15 @@ from shequ.checkpoints.passes import read_pass_token
 from shequ.checkpoints.selectors import gates_for
 from shequ.checkpoints.services import current_rules
 from shequ.core import pii
-from shequ.core.bulk import insert_new_rows
+from shequ.core.batches import (
+    CREATED,
+    DUPLICATE,
+    REJECTED,
+    ItemAnswer,
+    insert_each,
+    read_batch,
+    refused_message,
+)
 from shequ.core.device_items import (
     BadItem,
     choice_field,
@@ -47,7 +56,6 @@ from shequ.core.device_items import (
     time_field,
     uuid_field,
 )
-from shequ.core.errors import ValidationError
 from shequ.core.models import Notification, RoleAssignment
 from shequ.core.roles import Role
 from shequ.places.models import ZONE_STRICTNESS, ZoneDesignation
@@ -57,11 +65,10 @@ if TYPE_CHECKING:
     from shequ.core.models import User
     from shequ.duty.models import Post
 
-MAX_BATCH = 1000
 MAX_AGE = dt.timedelta(days=30)  # an offline phone may sync late, not a month late
 QUOTA_LOOKBACK = dt.timedelta(days=15)  # exit quotas count at most 14 days back
 
-CREATED, DUPLICATE, REJECTED = "created", "duplicate", "rejected"
+__all__ = ["CREATED", "DUPLICATE", "REJECTED", "PassageResult", "passages_batch"]
 # The choices, once: `TextChoices.values` builds a new list on every call.
 SUBJECTS, DIRECTIONS = tuple(Subject.values), tuple(Direction.values)
 HEALTH_CODES, DEVICE_DECISIONS = tuple(HealthCode.values), ("", *Decision.values)
@@ -79,16 +86,20 @@ _RESIDENT = ("pk", "name", "health_status", "household_id", "household__path")
 
 
 @dataclass
-class PassageResult:
-    client_uuid: str
-    status: str
-    id: int | None = None
+class PassageResult(ItemAnswer):
+    """The batch's answer (`ItemAnswer`) with the server's decision."""
+
     decision: str = ""
     reasons: list[str] = field(default_factory=list)
     alert: bool = False
     disagrees: bool = False
-    field: str = ""
-    message: str = ""
+
+
+# A row the database refused: the item's field that names what it refers to.
+_ITEM_FIELD = {
+    "gate": "gate_id", "community": "gate_id", "resident": "resident_id",
+    "entry_pass": "pass_code", "corrects": "corrects",
+}  # fmt: skip
 
 
 @dataclass
@@ -136,12 +147,8 @@ def _temperature(raw: dict[str, Any]) -> float | None:
     return round(float(value), 1)
 
 
-def parse_item(raw: Any, now: dt.datetime) -> _Item:
+def parse_item(raw: dict[str, Any], client_uuid: uuid.UUID, now: dt.datetime) -> _Item:
     """One raw item from a device, checked field by field (raises BadItem)."""
-    if not isinstance(raw, dict):
-        raise BadItem("item", _("Each item must be an object."))
-    client_uuid = uuid_field(raw, "client_uuid", required=True)
-    assert client_uuid is not None
     gate_id = id_field(raw, "gate_id")
     if gate_id is None:
         raise BadItem("gate_id", _("Say which gate."))
@@ -310,6 +317,8 @@ def _decide_item(batch: _Batch, item: _Item, gate: Post) -> tuple[dict[str, Any]
     resident = batch.residents.get(item.resident_id) if item.resident_id else None
     path = gate.place.path
     if item.subject == Subject.RESIDENT:
+        if item.resident_id and resident is None:
+            raise BadItem("resident_id", _("Unknown resident: choose them again from the list."))
         if item.pass_code:
             entry_pass = batch.passes.get(token[0]) if token else None
             if entry_pass is None:
@@ -373,40 +382,21 @@ def passages_batch(*, actor: User, items: Sequence[Any]) -> list[PassageResult]:
     before the transaction (on SQLite the write lock is taken at its start); finding resends,
     deciding, inserting and alerting are one transaction.
     """
-    if len(items) > MAX_BATCH:
-        raise ValidationError({"items": _("Send at most %d items per batch.") % MAX_BATCH})
     now = timezone.now()
-    results: list[PassageResult] = []
-    parsed: list[tuple[int, _Item]] = []
-    first: dict[uuid.UUID, int] = {}
-    repeats: list[tuple[int, int]] = []  # (item, the earlier item of this batch it repeats)
-    for n, raw in enumerate(items):
-        key = raw.get("client_uuid") if isinstance(raw, dict) else None
-        try:
-            item = parse_item(raw, now)
-        except BadItem as bad:
-            results.append(
-                PassageResult(str(key or ""), REJECTED, field=bad.field, message=bad.message)
-            )
-            continue
-        results.append(PassageResult(str(item.client_uuid), CREATED))
-        if item.client_uuid in first:
-            repeats.append((n, first[item.client_uuid]))
-            continue
-        first[item.client_uuid] = n
-        parsed.append((n, item))
+    batch = read_batch(items, parse_item, PassageResult, now)
+    results, parsed = batch.answers, batch.fresh
     tokens = {i.pass_code: read_pass_token(i.pass_code) for _n, i in parsed if i.pass_code}
     # What the decisions read (gates, rules, passes, residents, zones, earlier exits) is read
     # before the transaction too: on SQLite a writing transaction holds the database's one
     # write lock, which the other workers wait for. A passage recorded by another device in
     # between is not seen by the exit quota, as under PostgreSQL's READ COMMITTED.
-    batch = _Batch(actor, [i for _n, i in parsed], tokens) if parsed else None
+    known = _Batch(actor, [i for _n, i in parsed], tokens) if parsed else None
 
     with transaction.atomic():
         # Already recorded (a resend): answer with the first recording's decision.
         earlier = {
             p["client_uuid"]: p
-            for p in Passage.objects.filter(client_uuid__any=list(first)).values(
+            for p in Passage.objects.filter(client_uuid__any=batch.uuids).values(
                 "pk", "client_uuid", "decision", "reasons", "alert", "disagrees"
             )
         }
@@ -414,13 +404,9 @@ def passages_batch(*, actor: User, items: Sequence[Any]) -> list[PassageResult]:
         for n, i in parsed:
             if i.client_uuid in earlier:
                 _answer_duplicate(results[n], earlier[i.client_uuid])
-        if fresh and batch is not None:
-            _record(actor, now, fresh, results, batch)
-    for n, m in repeats:
-        results[n] = PassageResult(**{**results[m].__dict__, "reasons": list(results[m].reasons)})
-        if results[n].status == CREATED:
-            results[n].status = DUPLICATE
-    return results
+        if fresh and known is not None:
+            _record(actor, now, fresh, results, known)
+    return batch.finish()
 
 
 def _record(
@@ -470,7 +456,7 @@ def _record(
         else:
             rows.append((n, row))
 
-    created = insert_new_rows(Passage, FIELDS, [r for _n, r in rows], key="client_uuid")
+    created = _insert(rows, results)
     second: list[tuple[int, list[Any]]] = []
     for n, row, corrected in later:
         if corrected not in created:
@@ -478,9 +464,11 @@ def _record(
             continue
         row[COL["corrects"]] = created[corrected]
         second.append((n, row))
-    created.update(insert_new_rows(Passage, FIELDS, [r for _n, r in second], key="client_uuid"))
+    created.update(_insert(second, results))
     alerts: list[tuple[list[Any], int]] = []
     for n, row in [*rows, *second]:
+        if results[n].status == REJECTED:  # refused by the database
+            continue
         pk = created.get(row[COL["client_uuid"]])
         if pk is None:  # another device's batch recorded this UUID a moment ago
             results[n].status = DUPLICATE
@@ -489,6 +477,17 @@ def _record(
         if row[COL["alert"]]:
             alerts.append((row, pk))
     _notify_alerts(batch, alerts)
+
+
+def _insert(rows: list[tuple[int, list[Any]]], results: list[PassageResult]) -> dict[Any, int]:
+    """Insert the rows ({client UUID: id} of those that went in); a row the database refuses
+    (what it refers to went away meanwhile) is answered alone."""
+    created, refused = insert_each(Passage, FIELDS, [r for _n, r in rows], key="client_uuid")
+    for k, name in refused.items():
+        n = rows[k][0]
+        _reject(results[n], _ITEM_FIELD.get(name, "item"), refused_message())
+        results[n].decision, results[n].reasons, results[n].alert = "", [], False
+    return created
 
 
 def _notify_alerts(batch: _Batch, alerts: list[tuple[list[Any], int]]) -> None:

@@ -9,6 +9,7 @@ from ninja import Field, Schema
 
 from shequ.checkpoints.passes import pass_token
 from shequ.core import pii
+from shequ.core.batches import MAX_ITEMS
 from shequ.core.device_items import DeviceItem
 
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
@@ -22,7 +23,7 @@ class PassageBatchIn(Schema):
     travel_star (bool), device_decision "allow"|"refuse" (what the phone decided offline),
     corrects (the client_uuid of a passage this one corrects), note}."""
 
-    items: list[DeviceItem] = Field(..., max_length=1000)
+    items: list[DeviceItem] = Field(..., max_length=MAX_ITEMS)
 
 
 class PassageResultOut(Schema):

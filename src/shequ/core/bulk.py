@@ -146,7 +146,9 @@ def _insert_new_rows_postgresql(
 ) -> dict[Any, int]:
     """COPY the rows straight into the table, with ids taken from its sequence first; if a
     key is already taken (a resend that another transaction recorded a moment ago), undo that
-    (a savepoint) and go the careful way, `_insert_via_temporary_table`.
+    (a savepoint) and go the careful way, `_insert_via_temporary_table`. Any other refusal
+    (a foreign key checked at once, a check constraint) is raised: `core.batches.insert_each`
+    answers it row by row.
 
     COPY's rows are formatted by psycopg's C code; a multi-row VALUES statement of thousands
     of placeholders was re-parsed by psycopg on every call (slower than the insert itself).
@@ -188,7 +190,10 @@ def _insert_new_rows_postgresql(
                 # other in the same order, and cannot deadlock.
                 for pk, row in sorted(zip(ids, prepared, strict=True), key=lambda r: r[1][key]):
                     copy.write_row([pk, *row])
-        except (IntegrityError, psycopg.IntegrityError):
+        except (IntegrityError, psycopg.IntegrityError) as error:
+            cause = error if isinstance(error, psycopg.Error) else error.__cause__
+            if not isinstance(cause, psycopg.errors.UniqueViolation):
+                raise  # not a key taken (a foreign key, a check): the caller's to answer
             return _insert_via_temporary_table(connection, model, columns, key_field, prepared)
         return {row[key]: pk for pk, row in zip(ids, rows, strict=True)}
 

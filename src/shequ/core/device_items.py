@@ -1,5 +1,8 @@
-"""Reading one item of a device's batch (gate passages, swabs, …) field by field: a bad field
-raises `BadItem` naming it and the fix, so the batch answers that item and goes on."""
+"""Reading one item of a device's batch (gate passages, swabs, check-ins, report-ins) field by
+field: a bad field raises `BadItem` naming it and the fix, so the batch answers that item and
+goes on (`core.batches` is the batch around it). Every reader refuses what the databases
+would refuse later, for the whole batch: NUL bytes and lone surrogates in text, ids past
+2**53, times that do not fit a datetime."""
 
 from __future__ import annotations
 
@@ -15,7 +18,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from pydantic import WithJsonSchema
 
-FUTURE_SLACK = dt.timedelta(minutes=10)  # device clocks run a little fast
+# The one clock-skew rule of every device time: a phone's clock may run this much ahead of the
+# server's (they drift; a check-in "in the future" by a few minutes is still believed).
+CLOCK_SKEW = dt.timedelta(minutes=10)
 
 # One item of a batch in an API schema: documented as an object, handed to the service as
 # sent, which checks it field by field and answers a bad one without failing the batch.
@@ -41,7 +46,21 @@ class BadItem(Exception):
         self.field, self.message = field_name, text
 
 
+def plain_text(key: str, value: str) -> str:
+    """`value` if both databases can store it: PostgreSQL refuses a NUL byte in text, and a
+    lone surrogate (JSON's "\\ud800") is no UTF-8 at all."""
+    if "\x00" in value:
+        raise BadItem(key, _("Remove the NUL character (\\u0000) from the text."))
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadItem(key, _("The text is not valid Unicode.")) from None
+    return value
+
+
 def text_field(raw: dict[str, Any], key: str, limit: int) -> str:
+    """Text of at most `limit` characters, stripped; "" when missing or null."""
     value = raw.get(key)
     if value is None:
         return ""
@@ -50,7 +69,7 @@ def text_field(raw: dict[str, Any], key: str, limit: int) -> str:
     value = value.strip()
     if len(value) > limit:
         raise BadItem(key, _("At most %d characters.") % limit)
-    return value
+    return plain_text(key, value)
 
 
 def choice_field(raw: dict[str, Any], key: str, choices: Sequence[str], default: str) -> str:
@@ -83,6 +102,24 @@ def uuid_field(raw: dict[str, Any], key: str, required: bool) -> uuid.UUID | Non
         raise BadItem(key, _("Send a UUID such as 0b6f…-…; got %s.") % str(value)[:40]) from None
 
 
+def check_time(
+    key: str,
+    when: dt.datetime,
+    now: dt.datetime,
+    *,
+    max_age: dt.timedelta,
+    in_future: str | Promise,
+    too_old: str | Promise,
+) -> dt.datetime:
+    """`when` (aware) if it is neither ahead of the server by more than `CLOCK_SKEW` nor
+    older than `max_age`."""
+    if when > now + CLOCK_SKEW:
+        raise BadItem(key, in_future)
+    if when < now - max_age:
+        raise BadItem(key, too_old)
+    return when
+
+
 def time_field(
     raw: dict[str, Any],
     key: str,
@@ -93,22 +130,20 @@ def time_field(
     in_future: str | Promise,
     too_old: str | Promise,
 ) -> dt.datetime:
-    """An ISO 8601 time from the device (naive = city time), not ahead of the server by more
-    than a few minutes nor older than `max_age`; the three messages (lazy, so that a good item
-    costs no translation lookups) say what is wrong."""
+    """An ISO 8601 time from the device (with its UTC offset, or without: city time), by
+    `check_time`; the three messages (lazy, so that a good item costs no translation
+    lookups) say what is wrong."""
     value = raw.get(key)
     when = None
-    if isinstance(value, str):
+    if isinstance(value, str) and len(value) <= 40:
         try:
             when = dt.datetime.fromisoformat(value)
-        except ValueError:
+            if timezone.is_naive(when):
+                when = timezone.make_aware(when)
+            # Year 1 with a positive offset (or 9999 with a negative one) is no time in UTC.
+            when.astimezone(dt.UTC)
+        except (ValueError, OverflowError):
             when = None
     if when is None:
         raise BadItem(key, not_iso)
-    if timezone.is_naive(when):
-        when = timezone.make_aware(when)
-    if when > now + FUTURE_SLACK:
-        raise BadItem(key, in_future)
-    if when < now - max_age:
-        raise BadItem(key, too_old)
-    return when
+    return check_time(key, when, now, max_age=max_age, in_future=in_future, too_old=too_old)

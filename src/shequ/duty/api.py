@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
+from shequ.core.device_items import batch_answers
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
@@ -217,28 +218,9 @@ def manual(request: HttpRequest, payload: ManualIn):  # type: ignore[no-untyped-
 @router.post("/attendance/batch", response=list[AttendanceResultOut])
 def attendance_batch(request: HttpRequest, payload: AttendanceBatchIn):  # type: ignore[no-untyped-def]
     """Check-ins and check-outs queued on a device, exactly once per client UUID, answered
-    in order: created, duplicate or rejected (with the reason). Up to 1,000 per call."""
-    items = [
-        attendance.AttendanceItem(
-            client_uuid=i.client_uuid,
-            kind=i.kind,
-            staff_id=i.staff_id,
-            at=city_time(i.at),
-            post_id=i.post_id,
-            post_token=i.post_token or "",
-        )
-        for i in payload.items
-    ]
-    results = attendance.attendance_batch(actor=request.user, items=items)
-    return [
-        {
-            "client_uuid": r.client_uuid,
-            "result": r.result,
-            "reason": r.reason,
-            "attendance_id": r.attendance_id,
-        }
-        for r in results
-    ]
+    in order: created, duplicate or rejected (with the field and the fix). Up to 1,000 per
+    call."""
+    return batch_answers(attendance.attendance_batch(actor=request.user, items=payload.items))
 
 
 @router.get("/attendance", response=list[AttendanceOut])

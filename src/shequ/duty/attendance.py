@@ -2,9 +2,11 @@
 entries by the shift leader, offline batches recorded exactly once per client UUID, and who
 has not shown up.
 
-A check-in belongs to the person's published shift at that post when it falls between an hour
-before the shift starts and its end; late minutes count from the shift's start. Without such a
-shift the presence is still recorded if the person is on duty in the post's community.
+Offline batches follow `core.batches`'s contract (one answer per item: created, duplicate or
+rejected with the field and the fix). A check-in belongs to the person's published shift at
+that post when it falls between an hour before the shift starts and its end; late minutes
+count from the shift's start. Without such a shift the presence is still recorded if the
+person is on duty in the post's community.
 """
 
 from __future__ import annotations
@@ -13,17 +15,36 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shequ.core import audit
-from shequ.core.bulk import insert_rows
+from shequ.core.batches import (
+    CLOCK_SKEW,
+    CREATED,
+    DUPLICATE,
+    REJECTED,
+    ItemAnswer,
+    create_each,
+    insert_each,
+    read_batch,
+    refused_message,
+)
+from shequ.core.device_items import (
+    BadItem,
+    check_time,
+    choice_field,
+    id_field,
+    text_field,
+    time_field,
+)
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.models import Notification, RoleAssignment
 from shequ.core.roles import Capability, Role
@@ -46,12 +67,23 @@ if TYPE_CHECKING:
     from shequ.core.models import User
     from shequ.places.models import Place
 
-CREATED, DUPLICATE, REJECTED = "created", "duplicate", "rejected"
 IN, OUT = "in", "out"
 EARLY = dt.timedelta(minutes=60)  # a check-in up to an hour before a shift belongs to it
-CLOCK_SKEW = dt.timedelta(minutes=5)  # a device clock this far ahead is still believed
 MAX_AGE = dt.timedelta(days=7)  # older events are entered by hand, with a reason
-MAX_BATCH = 1000
+# Lazy: translated only for an item that has the fault.
+_TIME_MESSAGES = {
+    "in_future": gettext_lazy("This time is in the future: check the device's clock."),
+    "too_old": gettext_lazy(
+        "Too old to record from a device; ask the shift leader to enter it by hand."
+    ),
+}
+_NOT_ISO = gettext_lazy("Send the time of the check-in or check-out as ISO 8601 text.")
+# A presence the database refused: the item's field that names what it refers to.
+_REFUSED_FIELD = {
+    "staff": "staff_id", "post": "post_id", "community": "post_id", "assignment": "at",
+}  # fmt: skip
+# A refusal's field, as the single check-in and check-out name it (their forms' fields).
+_FORM_FIELD = {"staff_id": "staff", "post_id": "post", "post_token": "post", "at": "at"}
 STAFF_PII = ("staff__id_number", "staff__phone")  # lists show names: skip two decryptions a row
 LATE_AFTER_DEFAULT: int = DutyRules._meta.get_field("late_after_minutes").default
 MAX_HOURS_DEFAULT: int = DutyRules._meta.get_field("max_hours_per_day").default
@@ -70,15 +102,9 @@ class AttendanceItem:
     source: str = ""  # app / qr; empty: qr when a post token was scanned, else app
 
 
-@dataclass(frozen=True)
-class AttendanceResult:
-    client_uuid: uuid.UUID
-    result: str  # created / duplicate / rejected
-    reason: str = ""
-    attendance_id: int | None = None
-    # For the single check-in and check-out: which error to raise (not sent to devices).
-    error_field: str = field(default="__all__", compare=False)
-    forbidden: bool = field(default=False, compare=False)
+@dataclass
+class AttendanceResult(ItemAnswer):
+    """The batch's answer (`ItemAnswer`); `id` is the presence's."""
 
 
 @dataclass
@@ -87,10 +113,37 @@ class _Answer:
     result: str
     reason: str = ""
     attendance: Attendance | None = None
-    attendance_id: int | None = None
     post_id: int | None = None
-    error_field: str = "__all__"
-    forbidden: bool = False
+    error_field: str = "item"  # the item's field that a refusal is about
+
+    def answer(self) -> AttendanceResult:
+        attendance_id = self.attendance.pk if self.attendance else None
+        field_name = self.error_field if self.result == REJECTED else ""
+        return AttendanceResult(
+            str(self.item.client_uuid), self.result, attendance_id, field_name, self.reason
+        )
+
+
+def read_item(raw: dict[str, Any], client_uuid: uuid.UUID, now: dt.datetime) -> AttendanceItem:
+    """One check-in or check-out as a device sends it, checked field by field (raises
+    BadItem): {client_uuid, kind "in"|"out", staff_id, at, post_id or post_token}."""
+    kind = choice_field(raw, "kind", (IN, OUT), "")
+    staff_id = id_field(raw, "staff_id")
+    if staff_id is None:
+        raise BadItem("staff_id", _("Say whose check-in or check-out this is."))
+    at = time_field(raw, "at", now, max_age=MAX_AGE, not_iso=_NOT_ISO, **_TIME_MESSAGES)
+    return AttendanceItem(
+        client_uuid,
+        kind,
+        staff_id,
+        at,
+        post_id=id_field(raw, "post_id"),
+        post_token=text_field(raw, "post_token", 32),
+    )
+
+
+def _post_field(item: AttendanceItem) -> str:
+    return "post_token" if item.post_token and not item.post_id else "post_id"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,23 +173,13 @@ def _late(starts_at: dt.datetime | None, at: dt.datetime) -> int:
     return _minutes(starts_at, at) if starts_at is not None else 0
 
 
-def _time_problem(at: dt.datetime, now: dt.datetime) -> str:
-    if at > now + CLOCK_SKEW:
-        return _("The time %s is in the future; check the device's clock.") % (
-            f"{timezone.localtime(at):%m-%d %H:%M}"
-        )
-    if at < now - MAX_AGE:
-        return _("Too old to record from a device; ask the shift leader to enter it by hand.")
-    return ""
-
-
 class _Batch:
     """A batch of check-ins and check-outs worked out in memory, then written at once."""
 
-    def __init__(self, actor: User, items: Sequence[AttendanceItem]) -> None:
+    def __init__(self, actor: User, items: Sequence[AttendanceItem], now: dt.datetime) -> None:
         self.actor = actor
         self.items = items
-        self.now = timezone.now()
+        self.now = now
         staff_ids = {i.staff_id for i in items}
         # Lock the people first (in id order, so two batches never deadlock): their open
         # check-ins cannot change under us, on any database.
@@ -230,7 +273,7 @@ class _Batch:
     def unknown(self, item: AttendanceItem) -> _Answer:
         """The one answer for a person the sender may not act for: it tells nothing about
         them (not their name, not where they are), whether or not they exist."""
-        return _Answer(item, REJECTED, _("Unknown person."), error_field="staff")
+        return _Answer(item, REJECTED, _("Unknown person."), error_field="staff_id")
 
     def may_act_for(self, staff_id: int, post: Post | None, at: dt.datetime) -> bool:
         """Someone else's presence: the leader or a planner of that post, for a person on
@@ -255,15 +298,16 @@ class _Batch:
                 item,
                 REJECTED,
                 _("Unknown post; scan the post's QR code again."),
-                error_field="post",
+                error_field=_post_field(item),
             )
         if not post.active:
             return _Answer(
-                item, REJECTED, _("%s is closed.") % post.name, post_id=post.pk, error_field="post"
+                item,
+                REJECTED,
+                _("%s is closed.") % post.name,
+                post_id=post.pk,
+                error_field=_post_field(item),
             )
-        problem = _time_problem(item.at, self.now)
-        if problem:
-            return _Answer(item, REJECTED, problem, post_id=post.pk, error_field="at")
         current = self.open.get(item.staff_id)
         if current is not None:
             if current.post_id == post.pk:
@@ -275,7 +319,7 @@ class _Batch:
                 _("%(name)s is checked in at %(post)s; check out of %(post)s first.")
                 % {"name": name, "post": current.post.name},
                 post_id=post.pk,
-                error_field="post",
+                error_field=_post_field(item),
             )
         last = self.last_out.get(item.staff_id)
         if last is not None and item.at < last:
@@ -295,7 +339,7 @@ class _Batch:
                 _("%(name)s has no shift at %(post)s now and is not on duty in %(community)s.")
                 % {"name": name, "post": post.name, "community": post.community.name},
                 post_id=post.pk,
-                error_field="post",
+                error_field=_post_field(item),
             )
         attendance = Attendance(
             staff_id=item.staff_id,
@@ -328,11 +372,10 @@ class _Batch:
             current is None or not self.may_act_for(item.staff_id, current.post, item.at)
         ):
             return self.unknown(item)
-        problem = _time_problem(item.at, self.now)
-        if problem:
-            return _Answer(item, REJECTED, problem, error_field="at")
         if current is None:
-            return _Answer(item, REJECTED, _("%s is not checked in.") % name, error_field="staff")
+            return _Answer(
+                item, REJECTED, _("%s is not checked in.") % name, error_field="staff_id"
+            )
         if item.post_id or item.post_token:
             post = self.post_of(item)
             if post is None or post.pk != current.post_id:
@@ -342,7 +385,7 @@ class _Batch:
                     _("%(name)s is checked in at %(post)s; check out there.")
                     % {"name": name, "post": current.post.name},
                     post_id=current.post_id,
-                    error_field="post",
+                    error_field=_post_field(item),
                 )
         if item.at < current.check_in_at:
             return _Answer(
@@ -363,90 +406,68 @@ class _Batch:
         self.closings.append(current)
         return _Answer(item, CREATED, attendance=current, post_id=current.post_id)
 
-    def run(self) -> list[AttendanceResult]:
+    def run(self, answers: list[AttendanceResult], fresh: list[tuple[int, AttendanceItem]]) -> None:
+        """Answer each fresh item in `answers` (at its position) and write the batch."""
         known = {
             e.client_uuid: e
             for e in AttendanceEvent.objects.filter(
-                client_uuid__any=[i.client_uuid for i in self.items]
-            ).only("client_uuid", "result", "reason", "attendance_id")
+                client_uuid__any=[i.client_uuid for _n, i in fresh]
+            ).only("client_uuid", "result", "field", "reason", "attendance_id")
         }
-        answers: list[_Answer] = []
-        firsts: dict[uuid.UUID, _Answer] = {}
-        for item in self.items:
-            first = firsts.get(item.client_uuid)
-            if item.client_uuid in known or first is not None:
-                answers.append(_Answer(item, "resend"))
+        firsts: list[tuple[int, _Answer]] = []
+        for n, item in fresh:
+            event = known.get(item.client_uuid)
+            if event is not None:  # a resend gets its first answer (a refusal stays one)
+                answers[n] = AttendanceResult(
+                    str(item.client_uuid),
+                    REJECTED if event.result == REJECTED else DUPLICATE,
+                    event.attendance_id,
+                    event.field if event.result == REJECTED else "",
+                    event.reason,
+                )
                 continue
             if item.kind == IN:
-                answer = self.check_in(item)
-            elif item.kind == OUT:
-                answer = self.check_out(item)
+                firsts.append((n, self.check_in(item)))
             else:
-                answer = _Answer(item, REJECTED, _("Kind is 'in' or 'out'."), error_field="kind")
-            firsts[item.client_uuid] = answer
-            answers.append(answer)
-        self.write()
-        results = []
-        for answer in answers:
-            uid = answer.item.client_uuid
-            if answer.result == "resend":
-                results.append(_resend_result(uid, known.get(uid), firsts.get(uid)))
-                continue
-            attendance_id = answer.attendance.pk if answer.attendance else None
-            answer.attendance_id = attendance_id
-            results.append(
-                AttendanceResult(
-                    uid,
-                    answer.result,
-                    answer.reason,
-                    attendance_id,
-                    error_field=answer.error_field,
-                    forbidden=answer.forbidden,
-                )
+                firsts.append((n, self.check_out(item)))
+        refused = self.write()
+        for n, a in firsts:
+            if a.attendance is not None and id(a.attendance) in refused:
+                # Its shift or post went away meanwhile: this item alone is refused.
+                a.result, a.reason = REJECTED, refused_message()
+                a.error_field, a.attendance = refused[id(a.attendance)], None
+            answers[n] = a.answer()
+        # fmt: off
+        events = [
+            (
+                a.item.client_uuid, a.item.kind[:4], a.item.staff_id, a.post_id, a.item.at,
+                a.result, a.error_field if a.result == REJECTED else "", a.reason[:200],
+                a.attendance.pk if a.attendance else None, self.now, self.actor.pk,
             )
-        insert_rows(
-            AttendanceEvent,
-            [
-                "client_uuid",
-                "kind",
-                "staff",
-                "post",
-                "at",
-                "result",
-                "reason",
-                "attendance",
-                "received_at",
-                "by",
-            ],
-            [
-                (
-                    a.item.client_uuid,
-                    a.item.kind[:4],
-                    a.item.staff_id,
-                    a.post_id,
-                    a.item.at,
-                    a.result,
-                    a.reason[:200],
-                    a.attendance_id,
-                    self.now,
-                    self.actor.pk,
-                )
-                for a in firsts.values()
-                # An unknown person cannot be stored (and the answer would be the same anyway).
-                if a.item.staff_id in self.staff
-            ],
-        )
-        return results
+            for _n, a in firsts
+            # An unknown person cannot be stored (and the answer would be the same anyway).
+            if a.item.staff_id in self.staff
+        ]
+        # fmt: on
+        # Keyed by the client UUID: a resend racing its first send is stored once.
+        insert_each(AttendanceEvent, _EVENT_FIELDS, events, key="client_uuid")
 
-    def write(self) -> None:
+    def write(self) -> dict[int, str]:
+        """Write the batch: {id() of a new presence the database refused: the item's field}."""
         notices = flag_overtime(self.closings)
         # Close first: a person checked out and in again in one batch must not have two open rows.
         if self.closed:
             Attendance.objects.bulk_update(
                 self.closed, ["check_out_at", "out_source", "minutes", "overtime"]
             )
-        if self.new:
-            Attendance.objects.bulk_create(self.new)
+        refused = {
+            id(self.new[n]): _REFUSED_FIELD.get(name, "item")
+            for n, name in create_each(self.new).items()
+        }
+        if refused:
+            self.new = [a for a in self.new if id(a) not in refused]
+            self.closings = [a for a in self.closings if id(a) not in refused]
+            notices = [n for n in notices if id(n[0]) not in refused]
         _notify_overtime(notices)
         audit.record_many(
             actor=self.actor,
@@ -465,20 +486,13 @@ class _Batch:
             places=[a.post.community for a in self.closings],
             changes=[{"minutes": a.minutes, "overtime": a.overtime} for a in self.closings],
         )
+        return refused
 
 
-def _resend_result(
-    uid: uuid.UUID, event: AttendanceEvent | None, first: _Answer | None
-) -> AttendanceResult:
-    """A client UUID seen before gets its first answer back (a refusal stays a refusal)."""
-    if event is not None:
-        result, reason, attendance_id = event.result, event.reason, event.attendance_id
-    else:
-        assert first is not None
-        result, reason, attendance_id = first.result, first.reason, first.attendance_id
-    if result != REJECTED:
-        result = DUPLICATE
-    return AttendanceResult(uid, result, reason, attendance_id)
+_EVENT_FIELDS = [
+    "client_uuid", "kind", "staff", "post", "at", "result", "field", "reason", "attendance",
+    "received_at", "by",
+]  # fmt: skip
 
 
 def flag_overtime(closings: Iterable[Attendance]) -> list[tuple[Attendance, int, int]]:
@@ -547,22 +561,39 @@ def _notify_overtime(crossed: list[tuple[Attendance, int, int]]) -> None:
 
 
 def _raise(result: AttendanceResult) -> None:
-    if result.forbidden:
-        raise PermissionDenied(result.reason)
-    raise ValidationError({result.error_field: result.reason})
+    raise ValidationError({_FORM_FIELD.get(result.field, "__all__"): result.message})
 
 
 @transaction.atomic
-def attendance_batch(*, actor: User, items: Sequence[AttendanceItem]) -> list[AttendanceResult]:
+def attendance_batch(*, actor: User, items: Sequence[Any]) -> list[AttendanceResult]:
     """Record check-ins and check-outs from a device exactly once each, in order: a resent
-    UUID gets its first answer back. One transaction; each item created, duplicate or rejected.
+    UUID gets its first answer back. One transaction; each item created, duplicate or
+    rejected with the field and the fix (`core.batches`).
 
     A person records their own; the shift leader at the post or a planner of its community
     may send others' (a post's shared phone), recorded as entered by hand.
     """
-    if len(items) > MAX_BATCH:
-        raise ValidationError({"items": _("Send at most 1,000 items at a time.")})
-    return _Batch(actor, items).run()
+    now = timezone.now()
+    batch = read_batch(items, read_item, AttendanceResult, now)
+    if batch.fresh:
+        _Batch(actor, [i for _n, i in batch.fresh], now).run(batch.answers, batch.fresh)
+    return batch.finish()
+
+
+def _one(actor: User, item: AttendanceItem) -> Attendance:
+    """The single check-in or check-out (a batch of one): the presence, or the refusal
+    raised as the form's error."""
+    now = timezone.now()
+    try:
+        check_time("at", item.at, now, max_age=MAX_AGE, **_TIME_MESSAGES)
+    except BadItem as bad:
+        raise ValidationError({"at": bad.message}) from None
+    answers = [AttendanceResult(str(item.client_uuid), CREATED)]
+    _Batch(actor, [item], now).run(answers, [(0, item)])
+    [result] = answers
+    if result.status == REJECTED:
+        _raise(result)
+    return Attendance.objects.select_related("post", "community").get(pk=result.id)
 
 
 @transaction.atomic
@@ -585,10 +616,7 @@ def check_in(
     item = AttendanceItem(
         uuid.uuid4(), IN, staff.pk, at or timezone.now(), post_id=post.pk, source=source
     )
-    [result] = attendance_batch(actor=actor, items=[item])
-    if result.result == REJECTED:
-        _raise(result)
-    return Attendance.objects.select_related("post", "community").get(pk=result.attendance_id)
+    return _one(actor, item)
 
 
 @transaction.atomic
@@ -602,10 +630,7 @@ def check_out(
     """Check out of the open check-in: minutes worked, and overtime flagged (and told to the
     community) when the day's minutes pass the community's limit."""
     item = AttendanceItem(uuid.uuid4(), OUT, staff.pk, at or timezone.now(), source=source)
-    [result] = attendance_batch(actor=actor, items=[item])
-    if result.result == REJECTED:
-        _raise(result)
-    return Attendance.objects.select_related("post", "community").get(pk=result.attendance_id)
+    return _one(actor, item)
 
 
 def leads(actor: User, post: Post, start: dt.datetime, end: dt.datetime) -> bool:

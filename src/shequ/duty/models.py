@@ -344,6 +344,7 @@ class AttendanceEvent(models.Model):
     post = models.ForeignKey(Post, on_delete=models.PROTECT, null=True, related_name="+")
     at = models.DateTimeField()
     result = models.CharField(max_length=10)  # created / rejected
+    field = models.CharField(max_length=40, blank=True, default="")  # of a rejected item
     reason = models.CharField(max_length=200, blank=True)
     attendance = models.ForeignKey(
         Attendance, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

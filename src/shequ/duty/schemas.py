@@ -1,12 +1,13 @@
 """API schemas for duty: posts, rosters, shifts, attendance, urgent calls, changes, hours."""
 
 import datetime as dt
-import uuid
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import BaseModel, model_validator
+from pydantic import model_validator
 
+from shequ.core.batches import MAX_ITEMS
+from shequ.core.device_items import DeviceItem
 from shequ.core.times import CityTime
 from shequ.duty.attendance import is_late
 from shequ.duty.models import PostKind
@@ -151,25 +152,19 @@ class AttendanceOut(Schema):
         return is_late(obj)
 
 
-class AttendanceItemIn(BaseModel):
-    # Plain pydantic models, not ninja Schemas: a batch holds a thousand of these.
-    client_uuid: uuid.UUID
-    kind: Literal["in", "out"]
-    staff_id: Id
-    at: dt.datetime
-    post_id: Id | None = None
-    post_token: str | None = Field(None, max_length=32)
+class AttendanceBatchIn(Schema):
+    """Items are checked one by one (a bad item is answered, not the whole batch): each is
+    {client_uuid, kind "in"|"out", staff_id, at (ISO 8601), post_id or post_token}."""
+
+    items: list[DeviceItem] = Field(..., max_length=MAX_ITEMS)
 
 
-class AttendanceBatchIn(BaseModel):
-    items: list[AttendanceItemIn] = Field(..., min_length=1, max_length=1000)
-
-
-class AttendanceResultOut(BaseModel):
-    client_uuid: uuid.UUID
-    result: str
-    reason: str
-    attendance_id: int | None
+class AttendanceResultOut(Schema):
+    client_uuid: str
+    status: str
+    id: int | None
+    field: str
+    message: str
 
 
 class CallIn(Schema):

@@ -10,6 +10,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from shequ.core import imports
+from shequ.core.device_items import batch_answers
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.roles import Capability, Role
 from shequ.core.scopes import agency_ids_for, has_role, scope_for
@@ -171,12 +172,9 @@ def board(request: HttpRequest, order_id: int, level: str = "community"):  # typ
 @router.post("/report-ins", response=list[ReportInResultOut])
 def report_in_batch(request: HttpRequest, payload: ReportInBatch):  # type: ignore[no-untyped-def]
     """Report-ins from a gate or community phone, exactly once per client UUID; each item is
-    answered created, duplicate or rejected (with the reason). Up to 1,000 per call."""
-    results = services.report_in_batch(
-        actor=request.user,
-        items=[services.ReportIn(i.client_uuid, i.token, i.community_id) for i in payload.items],
-    )
-    return [r.__dict__ for r in results]
+    answered created, duplicate or rejected (with the field and the fix). Up to 1,000 per
+    call."""
+    return batch_answers(services.report_in_batch(actor=request.user, items=payload.items))
 
 
 @router.post("/enlistments/{int:enlistment_id}/release", response=EnlistmentOut)

@@ -154,7 +154,10 @@ def add_demo_mobilization(*, seed: int, hq: User, cadres: int = 3000) -> dict[st
     arriving = [e for e in enlistments if rng.random() < 0.45]
     services.report_in_batch(
         actor=hq,
-        items=[services.ReportIn(uuid.UUID(int=rng.getrandbits(128)), e.token) for e in arriving],
+        items=[
+            {"client_uuid": str(uuid.UUID(int=rng.getrandbits(128))), "token": e.token}
+            for e in arriving
+        ],
     )
     # Spread the demo's arrivals over the morning so the per-hour chart has a shape.
     for e in Enlistment.objects.filter(pk__in=[a.pk for a in arriving]):

@@ -244,6 +244,7 @@ class ReportInEvent(models.Model):
         Enlistment, on_delete=models.CASCADE, null=True, related_name="events"
     )
     result = models.CharField(max_length=16)  # created / rejected
+    field = models.CharField(max_length=40, blank=True, default="")  # of a rejected item
     reason = models.CharField(max_length=200, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 from ninja import Field, Schema
-from pydantic import BaseModel
 
+from shequ.core.batches import MAX_ITEMS
+from shequ.core.device_items import DeviceItem
 from shequ.mobilization.models import EnlistmentState, Fitness, Rank, Skill, StaffKind
 
 
@@ -73,23 +73,19 @@ class EnlistmentOut(Schema):
     reported_at: dt.datetime | None
 
 
-class ReportInItem(BaseModel):
-    # Plain pydantic models, not ninja Schemas: a batch holds a thousand of these, and
-    # Schema's Django-object getter costs more per item than the report-in itself.
-    client_uuid: uuid.UUID
-    token: str = Field(..., max_length=32)
-    community_id: int | None = None
+class ReportInBatch(Schema):
+    """Items are checked one by one (a bad item is answered, not the whole batch): each is
+    {client_uuid, token (the person's report-in QR code), community_id?}."""
+
+    items: list[DeviceItem] = Field(..., max_length=MAX_ITEMS)
 
 
-class ReportInBatch(BaseModel):
-    items: list[ReportInItem] = Field(..., min_length=1, max_length=1000)
-
-
-class ReportInResultOut(BaseModel):
-    client_uuid: uuid.UUID
-    result: str
-    reason: str
-    enlistment_id: int | None
+class ReportInResultOut(Schema):
+    client_uuid: str
+    status: str
+    id: int | None
+    field: str
+    message: str
 
 
 class NeedIn(Schema):

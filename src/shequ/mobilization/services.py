@@ -1,7 +1,8 @@
 """Writes for mobilization: staff, orders, sign-up, report-in, release, needs, moves.
 
 Each is one transaction with its audit rows. Report-in is built batch-first (a gate phone may
-send hundreds at once, and resend them): the single report-in is a batch of one.
+send hundreds at once, and resend them; `core.batches` is the contract): the single
+report-in is a batch of one.
 """
 
 from __future__ import annotations
@@ -19,7 +20,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core import audit, pii
+from shequ.core.batches import (
+    CREATED,
+    DUPLICATE,
+    REJECTED,
+    ItemAnswer,
+    insert_each,
+    read_batch,
+)
 from shequ.core.bulk import insert_rows
+from shequ.core.device_items import BadItem, id_field, text_field
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.roles import Capability, Role
 from shequ.core.scopes import agency_ids_for, has_role, scope_for
@@ -46,7 +56,7 @@ from shequ.places.models import Place, PlaceKind
 if TYPE_CHECKING:
     from shequ.core.models import User
 
-CREATED, DUPLICATE, REJECTED = "created", "duplicate", "rejected"
+__all__ = ["CREATED", "DUPLICATE", "REJECTED"]
 
 
 def _may_manage_agency(actor: User, agency: Agency | None) -> bool:
@@ -260,12 +270,18 @@ class ReportIn:
     community_id: int | None = None
 
 
-@dataclass(frozen=True)
-class ReportInResult:
-    client_uuid: uuid.UUID
-    result: str  # created / duplicate / rejected
-    reason: str = ""
-    enlistment_id: int | None = None
+@dataclass
+class ReportInResult(ItemAnswer):
+    """The batch's answer (`ItemAnswer`); `id` is the enlistment's."""
+
+
+def read_report_in(raw: dict[str, Any], client_uuid: uuid.UUID, _now: dt.datetime) -> ReportIn:
+    """One report-in as a device sends it, checked field by field (raises BadItem):
+    {client_uuid, token (the person's report-in QR code), community_id?}."""
+    token = text_field(raw, "token", 32)
+    if not token:
+        raise BadItem("token", _("Scan the person's report-in QR code."))
+    return ReportIn(client_uuid, token, id_field(raw, "community_id"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,39 +312,58 @@ class _Arrival:
     community: Place | None = None
 
 
-def _problem(enlistment: Any, community: Place | None, active: Any) -> str:
-    """Why this person cannot report in at `community` now (empty: they can)."""
+def _problem(enlistment: Any, community: Place | None, active: Any) -> tuple[str, str]:
+    """Why this person cannot report in at `community` now, and the item's field it is
+    about (empty: they can)."""
     if community is None:
-        return _("Say which community they report to (they have no residence community).")
+        return "community_id", _(
+            "Say which community they report to (they have no residence community)."
+        )
     if community.kind != PlaceKind.COMMUNITY:
-        return _("People report in to a community.")
+        return "community_id", _("People report in to a community.")
     if not enlistment.order.is_open():
-        return _("The order “%s” is closed; no more report-ins.") % enlistment.order.title
+        return "token", _("The order “%s” is closed; no more report-ins.") % enlistment.order.title
     if enlistment.state == EnlistmentState.RELEASED:
-        return _("This person was released from this order.")
+        return "token", _("This person was released from this order.")
     staff = enlistment.staff
     if staff.fitness != Fitness.FIT:
-        return _("Not fit for duty (%s); they should not report in.") % staff.get_fitness_display()
+        return "token", _("Not fit for duty (%s); they should not report in.") % (
+            staff.get_fitness_display()
+        )
     if staff.kind == StaffKind.VOLUNTEER and staff.vetting != Vetting.APPROVED:
-        return _("This volunteer has not been vetted by their community yet.")
+        return "token", _("This volunteer has not been vetted by their community yet.")
     if active is not None and active.pk != enlistment.pk:
-        return _("Already on duty at %s; release them there first.") % active.community.name
-    return ""
+        return "token", _("Already on duty at %s; release them there first.") % (
+            active.community.name
+        )
+    return "", ""
 
 
 @transaction.atomic
-def report_in_batch(*, actor: User, items: Sequence[ReportIn]) -> list[ReportInResult]:
-    """Record report-ins exactly once each: a resent UUID gets its first answer back.
+def report_in_batch(*, actor: User, items: Sequence[Any]) -> list[ReportInResult]:
+    """Record report-ins from a device exactly once each, in order: a resent UUID gets its
+    first answer back (a refusal stays a refusal).
 
-    The whole batch is one transaction; each item is answered created, duplicate or rejected.
+    The whole batch is one transaction; each item is answered created, duplicate or rejected
+    with the field and the fix (`core.batches`).
     """
+    batch = read_batch(items, read_report_in, ReportInResult, timezone.now())
+    if batch.fresh:
+        _report_ins(actor, batch.answers, batch.fresh)
+    return batch.finish()
+
+
+def _report_ins(
+    actor: User, results: list[ReportInResult], fresh: Sequence[tuple[int, ReportIn]]
+) -> None:
+    """Answer each item in `results` (at its position) and record the report-ins."""
     scope = scope_for(actor, Capability.CHECK_IN)
-    uuids = [i.client_uuid for i in items]
+    items = [i for _n, i in fresh]
     known = {
         e.client_uuid: e
-        for e in ReportInEvent.objects.filter(client_uuid__any=uuids).only(
-            "client_uuid", "result", "reason", "enlistment_id"
-        )
+        for e in ReportInEvent.objects.filter(client_uuid__any=[i.client_uuid for i in items])
+        .order_by()
+        .only("client_uuid", "result", "field", "reason", "enlistment_id")
     }
     # Plain rows with only what the checks read: no model instances, and never the staff's
     # encrypted ID and phone (two AES-GCM decryptions per item for nothing).
@@ -374,24 +409,21 @@ def report_in_batch(*, actor: User, items: Sequence[ReportIn]) -> list[ReportInR
         if e.community_id is not None:
             e.community = places[e.community_id]
     now = timezone.now()
-    results: list[ReportInResult] = []
     events: list[tuple] = []
     changed: list[_Arrival] = []
-    seen: dict[uuid.UUID, ReportInResult] = {}
-    for item in items:
-        if item.client_uuid in known:
+    for n, item in fresh:
+        uid = str(item.client_uuid)
+        if item.client_uuid in known:  # a resend gets its first answer back
             k = known[item.client_uuid]
-            results.append(ReportInResult(item.client_uuid, DUPLICATE, k.reason, k.enlistment_id))
-            continue
-        if item.client_uuid in seen:
-            first = seen[item.client_uuid]
-            results.append(
-                ReportInResult(item.client_uuid, DUPLICATE, first.reason, first.enlistment_id)
-            )
+            if k.result == REJECTED:
+                results[n] = ReportInResult(uid, REJECTED, k.enlistment_id, k.field, k.reason)
+            else:
+                results[n] = ReportInResult(uid, DUPLICATE, k.enlistment_id)
             continue
         enlistment = enlistments.get(item.token)
-        reason, enlistment_id = "", None
+        field_name, reason, enlistment_id = "", "", None
         if enlistment is None:
+            field_name = "token"
             reason = _("Unknown report-in code; scan the person's own QR code again.")
         else:
             enlistment_id = enlistment.pk
@@ -402,17 +434,19 @@ def report_in_batch(*, actor: User, items: Sequence[ReportIn]) -> list[ReportInR
             )
             asked = item.community_id
             if asked and asked not in places:
-                reason = _("No community with id %d.") % asked
+                field_name, reason = "community_id", _("No community with id %d.") % asked
             elif community is not None and not scope.covers(community):
+                field_name = "community_id"
                 reason = _("You may not check people in at %s.") % community.name
             elif enlistment.staff.user_id == actor.pk:
-                reason = _("Someone else must confirm your arrival.")
+                field_name, reason = "token", _("Someone else must confirm your arrival.")
             elif (
                 enlistment.state in ACTIVE_STATES
                 and community is not None
                 and enlistment.community_id != community.pk
             ):
                 where = places.get(enlistment.community_id)
+                field_name = "token"
                 reason = _("Already on duty at %s; move or release them first.") % (
                     where.name if where else "?"
                 )
@@ -422,25 +456,23 @@ def report_in_batch(*, actor: User, items: Sequence[ReportIn]) -> list[ReportInR
                 and (enlistment.community_id == community.pk)
             ):
                 # Reported in here already: the same answer again, nothing new written.
-                result = ReportInResult(item.client_uuid, DUPLICATE, "", enlistment_id)
-                seen[item.client_uuid] = result
-                results.append(result)
-                events.append((item.client_uuid, enlistment_id, DUPLICATE, "", now, actor.pk))
+                results[n] = ReportInResult(uid, DUPLICATE, enlistment_id)
+                events.append((item.client_uuid, enlistment_id, DUPLICATE, "", "", now, actor.pk))
                 continue
             else:
-                reason = _problem(enlistment, community, active.get(enlistment.staff_id))
+                here = active.get(enlistment.staff_id)
+                field_name, reason = _problem(enlistment, community, here)
             if not reason:
                 enlistment.state = EnlistmentState.REPORTED_IN
                 enlistment.community = community
                 enlistment.community_id = community.pk
                 active[enlistment.staff_id] = enlistment
                 changed.append(enlistment)
-        result = ReportInResult(
-            item.client_uuid, REJECTED if reason else CREATED, reason, enlistment_id
+        status = REJECTED if reason else CREATED
+        results[n] = ReportInResult(uid, status, enlistment_id, field_name, reason)
+        events.append(
+            (item.client_uuid, enlistment_id, status, field_name, reason[:200], now, actor.pk)
         )
-        seen[item.client_uuid] = result
-        results.append(result)
-        events.append((item.client_uuid, enlistment_id, result.result, reason[:200], now, actor.pk))
     if changed:
         # One UPDATE per community (usually one per batch): bulk_update's CASE per row is
         # ten times slower at a thousand rows.
@@ -476,22 +508,24 @@ def report_in_batch(*, actor: User, items: Sequence[ReportIn]) -> list[ReportInR
                     "enlistments": [e.pk for e in group],
                 },
             )
-    insert_rows(
+    # Keyed by the client UUID: a resend racing its first send is stored once.
+    insert_each(
         ReportInEvent,
-        ["client_uuid", "enlistment", "result", "reason", "received_at", "by"],
+        ["client_uuid", "enlistment", "result", "field", "reason", "received_at", "by"],
         events,
+        key="client_uuid",
     )
-    return results
 
 
+@transaction.atomic
 def report_in(*, actor: User, enlistment: Enlistment, community: Place | None = None) -> Enlistment:
     """Community staff confirm one arrival (scan or search); a repeat is not an error."""
-    [result] = report_in_batch(
-        actor=actor,
-        items=[ReportIn(uuid.uuid4(), enlistment.token, community.pk if community else None)],
-    )
-    if result.result == REJECTED:
-        raise ValidationError({"enlistment": result.reason})
+    item = ReportIn(uuid.uuid4(), enlistment.token, community.pk if community else None)
+    results = [ReportInResult(str(item.client_uuid), CREATED)]
+    _report_ins(actor, results, [(0, item)])
+    [result] = results
+    if result.status == REJECTED:
+        raise ValidationError({"enlistment": result.message})
     enlistment.refresh_from_db()
     return enlistment
 

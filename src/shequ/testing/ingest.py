@@ -1,13 +1,14 @@
 """Recording swabs from station and home-sampling devices, online or queued offline.
 
 An item is a swab (`kind` "swab": scan the tube, then the person) or the closing of a tube
-(`kind` "close"). Each carries the device's client UUID and is recorded at most once; each is
-answered (created / duplicate / rejected with the field and the fix), and valid items land
-even when others fail. The first swab with a new barcode opens that tube (its pool size from
-the round; 1 for a retest); a tube takes no more swabs than its pool size and closes itself
-when full. A person is sampled once per round: a second swab is refused with where and when
-they were sampled — unless they were recalled (positive or invalid pool), when the swab is a
-retest in a single tube. Someone outside the round's scope is sampled but flagged.
+(`kind` "close"). The batch contract is `core.batches`'s: each item carries the device's
+client UUID and is recorded at most once; each is answered (created / duplicate / rejected
+with the field and the fix), and valid items land even when others fail. The first swab
+with a new barcode opens that tube (its pool size from the round; 1 for a retest); a tube
+takes no more swabs than its pool size and closes itself when full. A person is sampled once
+per round: a second swab is refused with where and when they were sampled — unless they were
+recalled (positive or invalid pool), when the swab is a retest in a single tube. Someone
+outside the round's scope is sampled but flagged.
 """
 
 from __future__ import annotations
@@ -25,9 +26,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shequ.core import pii
-from shequ.core.bulk import insert_new_rows
-from shequ.core.device_items import BadItem, id_field, time_field, uuid_field
-from shequ.core.errors import ValidationError
+from shequ.core.batches import (
+    CREATED,
+    DUPLICATE,
+    REJECTED,
+    ItemAnswer,
+    insert_each,
+    read_batch,
+    refused_message,
+)
+from shequ.core.device_items import BadItem, id_field, plain_text, time_field
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.residents.models import Resident
@@ -50,7 +58,6 @@ from shequ.testing.models import (
 if TYPE_CHECKING:
     from shequ.core.models import User
 
-MAX_BATCH = 1000
 MAX_AGE = dt.timedelta(days=3)
 # Lazy: translated only for an item that has the fault.
 _TIME_MESSAGES = {
@@ -58,7 +65,7 @@ _TIME_MESSAGES = {
     "in_future": gettext_lazy("This time is in the future: check the device's clock."),
     "too_old": gettext_lazy("This swab is over 3 days old; enter it by hand."),
 }
-CREATED, DUPLICATE, REJECTED = "created", "duplicate", "rejected"
+__all__ = ["CREATED", "DUPLICATE", "REJECTED", "SwabResult", "swabs_batch"]
 SWAB, CLOSE = "swab", "close"
 
 FIELDS = [
@@ -68,22 +75,22 @@ FIELDS = [
 
 
 @dataclass
-class SwabResult:
-    client_uuid: str
-    status: str
-    id: int | None = None
+class SwabResult(ItemAnswer):
+    """The batch's answer (`ItemAnswer`) with the tube's state after the item."""
+
     tube: str = ""
     tube_count: int = 0
     tube_closed: bool = False
     out_of_scope: bool = False
     retest: bool = False
-    field: str = ""
-    message: str = ""
+
+
+# A row the database refused: the item's field that names what it refers to.
+_ITEM_FIELD = {"round": "round_id", "tube": "tube", "resident": "resident_id"}
 
 
 @dataclass
 class _Item:
-    n: int
     client_uuid: uuid.UUID
     kind: str
     round_id: int
@@ -95,13 +102,9 @@ class _Item:
     at: dt.datetime
 
 
-def _parse(n: int, raw: Any, now: dt.datetime) -> _Item:
-    if not isinstance(raw, dict):
-        raise BadItem("item", _("Each item must be an object."))
-    client_uuid = uuid_field(raw, "client_uuid", required=True)
-    assert client_uuid is not None
+def _parse(raw: dict[str, Any], client_uuid: uuid.UUID, now: dt.datetime) -> _Item:
     kind = raw.get("kind", SWAB)
-    if kind not in (SWAB, CLOSE):
+    if not isinstance(kind, str) or kind not in (SWAB, CLOSE):
         raise BadItem("kind", _("Choose one of: swab, close."))
     round_id = id_field(raw, "round_id")
     if round_id is None:
@@ -115,22 +118,23 @@ def _parse(n: int, raw: Any, now: dt.datetime) -> _Item:
             raise BadItem("tube", problem)
     if not isinstance(barcode, str) or not barcode.strip() or len(barcode.strip()) > 40:
         raise BadItem("tube", _("Scan the tube's barcode (at most 40 characters)."))
+    barcode = plain_text("tube", barcode.strip())
     at = time_field(raw, "sampled_at", now, max_age=MAX_AGE, **_TIME_MESSAGES)
     resident_id = id_field(raw, "resident_id")
     id_number = raw.get("id_number") or ""
     if not isinstance(id_number, str) or len(id_number) > 30:
         raise BadItem("id_number", _("Send the ID number as text."))
+    id_number = plain_text("id_number", id_number)
     if kind == SWAB and resident_id is None and not id_number.strip():
         raise BadItem("resident_id", _("Scan the person's code or ID card, or find them by name."))
     id_hmac = ""
     if id_number.strip():
         id_hmac = pii.blind_index(pii.normalize_document(id_number), kind="document")
     return _Item(
-        n=n,
         client_uuid=client_uuid,
         kind=kind,
         round_id=round_id,
-        barcode=barcode.strip(),
+        barcode=barcode,
         station_id=id_field(raw, "station_id"),
         resident_id=resident_id,
         id_hmac=id_hmac,
@@ -252,50 +256,27 @@ def _where(s: dict) -> str:
 @transaction.atomic
 def swabs_batch(*, actor: User, items: Sequence[Any]) -> list[SwabResult]:
     """Record up to 1,000 swabs and tube closings, each once per client UUID, in order."""
-    if len(items) > MAX_BATCH:
-        raise ValidationError({"items": _("Send at most %d items per batch.") % MAX_BATCH})
     now = timezone.now()
-    results: list[SwabResult] = []
-    parsed: list[_Item] = []
-    first: dict[uuid.UUID, int] = {}
-    repeats: list[tuple[int, int]] = []
-    for n, raw in enumerate(items):
-        key = raw.get("client_uuid") if isinstance(raw, dict) else None
-        try:
-            item = _parse(n, raw, now)
-        except BadItem as bad:
-            results.append(
-                SwabResult(str(key or ""), REJECTED, field=bad.field, message=bad.message)
-            )
-            continue
-        results.append(SwabResult(str(item.client_uuid), CREATED))
-        if item.client_uuid in first:
-            repeats.append((n, first[item.client_uuid]))
-            continue
-        first[item.client_uuid] = n
-        parsed.append(item)
+    batch = read_batch(items, _parse, SwabResult, now)
+    results = batch.answers
     earlier = {
         s["client_uuid"]: s
-        for s in Sample.objects.filter(client_uuid__any=list(first)).values(
+        for s in Sample.objects.filter(client_uuid__any=batch.uuids).values(
             "pk", "client_uuid", "tube__barcode", "retest", "out_of_scope"
         )
     }
-    fresh = []
-    for item in parsed:
+    fresh: list[tuple[int, _Item]] = []
+    for n, item in batch.fresh:
         seen = earlier.get(item.client_uuid)
         if seen is None:
-            fresh.append(item)
+            fresh.append((n, item))
             continue
-        r = results[item.n]
+        r = results[n]
         r.status, r.id, r.tube = DUPLICATE, seen["pk"], seen["tube__barcode"]
         r.retest, r.out_of_scope = seen["retest"], seen["out_of_scope"]
     if fresh:
         _record(actor, now, fresh, results)
-    for n, m in repeats:
-        results[n] = SwabResult(**{**results[m].__dict__})
-        if results[n].status == CREATED:
-            results[n].status = DUPLICATE
-    return results
+    return batch.finish()
 
 
 def _tubes(
@@ -365,26 +346,38 @@ def _tubes(
     return found, opening
 
 
-def _record(actor: User, now: dt.datetime, fresh: list[_Item], results: list[SwabResult]) -> None:
-    batch = _Batch(actor, fresh)
-    tubes, opened = _tubes(batch, fresh, now)
+def _record(
+    actor: User, now: dt.datetime, fresh: list[tuple[int, _Item]], results: list[SwabResult]
+) -> None:
+    items = [i for _n, i in fresh]
+    batch = _Batch(actor, items)
+    tubes, opened = _tubes(batch, items, now)
     rows: list[tuple[int, list[Any]]] = []
     to_close: set[int] = set()
     done_tasks: dict[int, int] = {}  # home task → item number
     in_batch: set[tuple[int, int]] = set()
-    for item in sorted(fresh, key=lambda i: i.at):
-        result = results[item.n]
+    for n, item in sorted(fresh, key=lambda pair: pair[1].at):
+        result = results[n]
         try:
             row = _swab(batch, item, tubes, in_batch, now, result, to_close)
         except BadItem as bad:
             result.status, result.field, result.message = REJECTED, bad.field, bad.message
             continue
         if row is not None:
-            rows.append((item.n, row))
+            rows.append((n, row))
             if item.home_task_id:
-                done_tasks[item.home_task_id] = item.n
-    created = insert_new_rows(Sample, FIELDS, [r for _n, r in rows], key="client_uuid")
+                done_tasks[item.home_task_id] = n
+    created, refused = insert_each(Sample, FIELDS, [r for _n, r in rows], key="client_uuid")
+    by_pk = {t["pk"]: t for t in tubes.values()}
+    for k, name in refused.items():
+        n, row = rows[k]
+        by_pk[row[FIELDS.index("tube")]]["n"] -= 1  # not in the tube after all
+        r = results[n]
+        r.reject(_ITEM_FIELD.get(name, "item"), refused_message())
+        r.tube, r.tube_count, r.tube_closed, r.out_of_scope, r.retest = "", 0, False, False, False
     for n, row in rows:
+        if results[n].status == REJECTED:
+            continue
         pk = created.get(row[0])
         if pk is None:
             results[n].status = DUPLICATE

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from ninja import Field, Schema
 
+from shequ.core.batches import MAX_ITEMS
 from shequ.core.device_items import DeviceItem
 from shequ.core.times import CityTime
 
@@ -92,7 +93,7 @@ class SwabBatchIn(Schema):
     tube (barcode), station_id (at a site) or home_task_id (at home), resident_id or
     id_number (scanned from the ID card), sampled_at (ISO 8601)}."""
 
-    items: list[DeviceItem] = Field(..., max_length=1000)
+    items: list[DeviceItem] = Field(..., max_length=MAX_ITEMS)
 
 
 class SwabResultOut(Schema):

@@ -364,14 +364,14 @@
     }).join("；");
   }
 
+  // results[i] answers sent[i] (the server answers each item in order). Every row leaves the
+  // waiting queue: recorded ones are dropped, rejected ones stay on the list with the reason
+  // (never sent again) until the guard removes them.
   function applyResults(sent, results) {
-    var byUuid = {};
-    sent.forEach(function (r) { byUuid[r.client_uuid] = r; });
     var done = [];
     var rejected = [];
-    results.forEach(function (res) {
-      var row = byUuid[res.client_uuid];
-      if (!row) return;
+    sent.forEach(function (row, i) {
+      var res = results[i] || {};
       if (res.status === "created" || res.status === "duplicate") {
         done.push(row.client_uuid);
         if (res.disagrees) {
@@ -383,7 +383,7 @@
         }
       } else {
         row.state = "rejected";
-        row.message = (res.field ? res.field + ": " : "") + res.message;
+        row.message = (res.field ? res.field + ": " : "") + (res.message || res.status || "?");
         rejected.push(row);
       }
     });

@@ -274,16 +274,15 @@
     });
   }
 
+  // results[i] answers sent[i] (the server answers each item in order). Every row leaves the
+  // waiting queue: done, or rejected with the reason (shown, never sent again).
   function applyResults(sent, results) {
-    var byUuid = {};
-    sent.forEach(function (r) { byUuid[r.client_uuid] = r; });
-    results.forEach(function (res) {
-      var row = byUuid[res.client_uuid];
-      if (!row) return;
-      row.status = res.status;
+    sent.forEach(function (row, i) {
+      var res = results[i] || {};
+      row.status = res.status === "created" || res.status === "duplicate" ? res.status : "rejected";
       row.message = res.message || "";
       row.flags = { out_of_scope: res.out_of_scope, retest: res.retest, count: res.tube_count };
-      row.state = res.status === "rejected" ? "rejected" : "done";
+      row.state = row.status === "rejected" ? "rejected" : "done";
       if (tube && res.tube === tube.barcode && res.status !== "rejected") {
         if (res.tube_count > (tube.server || 0)) tube.server = res.tube_count;
         if (res.tube_closed) tube = null;

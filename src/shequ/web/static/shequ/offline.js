@@ -2,9 +2,17 @@
  *
  * A page keeps its snapshot and its queue in IndexedDB (Dexie) itself. This module gives it
  * small helpers and `link`, which sends the queued items in batches to the API (each item
- * with its own client UUID; the server answers each one), refreshes the snapshot, shows the
- * status line, follows the network coming and going with a retry timer, and registers the
- * service worker (shequ/offline-sw.js, served by the page's view under the page's path).
+ * with its own client UUID; the server answers each one, in order: created, duplicate or
+ * rejected — docs/api.md "Batches from devices"), refreshes the snapshot, shows the status
+ * line, follows the network coming and going with a retry timer, and registers the service
+ * worker (shequ/offline-sw.js, served by the page's view under the page's path).
+ *
+ * Every item the server answered leaves the queue: the page drops what was recorded and shows
+ * what was rejected with its reason, never sending it again. Only a batch that got no answer
+ * (no network, a 5xx, an answer that is not one per item) stays to be sent again; a batch the
+ * server refused whole (a 4xx: it will refuse it again) stays too, with the error shown, and
+ * is tried again only after a pause that doubles each time (up to an hour) or when the user
+ * presses the send button.
  *
  * A plain script (no build step): it defines window.ShequOffline.
  */
@@ -105,7 +113,8 @@
    *     gate-refreshed, gate-problem make the status line, gate-sync is the send button),
    *   syncEveryMs: how often to retry sending,
    *   waiting(): the queued rows still to send, oldest first, each {client_uuid, item},
-   *   answers(rows, results): a promise, once the server has answered each sent item,
+   *   answers(rows, results): a promise, once the server has answered each sent item
+   *     (results[i] answers rows[i]; the page takes every row out of the waiting queue),
    *   snapshot(data): a promise, with a fresh snapshot from the server,
    *   forget(): a promise, dropping the kept snapshot when the server refuses a fresh one,
    *   render(): draws the page (the status line with showStatus)
@@ -114,10 +123,16 @@
    */
   var BATCH_SIZE = 200;
   var REFRESH_EVERY_MS = 5 * 60 * 1000;
+  var PAUSE_FIRST_MS = 60 * 1000;        // after a batch refused whole: then 2, 4, … minutes
+  var PAUSE_MAX_MS = 60 * 60 * 1000;
+
+  // A batch the server refused whole (a 4xx other than a lost login): sending it again
+  // unchanged gets the same answer, so the link pauses before it does.
+  function Refused(message) { this.message = message; }
 
   function link(config, o) {
     var T = config.strings;
-    var self = { syncing: false, problem: "" };
+    var self = { syncing: false, problem: "", pausedUntil: 0, pauseMs: 0 };
 
     function json(resp) {
       if (resp.status === 401 || resp.redirected) throw new Error(T.login);
@@ -129,6 +144,15 @@
           throw err;
         }, function () { throw new Error(T.login); });
       }
+      if (resp.status >= 400 && resp.status < 500) {
+        // The server's JSON error names what is wrong with the request.
+        return resp.json().catch(function () { return {}; }).then(function (body) {
+          var detail = body && typeof body.detail === "string" ? ": " + body.detail : "";
+          var first = body && body.errors && body.errors[0];
+          if (first && first.message) detail += " " + (first.field || "") + " " + first.message;
+          throw new Refused(T.sync_failed + " (" + resp.status + ")" + detail);
+        });
+      }
       if (!resp.ok) throw new Error(T.sync_failed + " (" + resp.status + ")");
       return resp.json();
     }
@@ -138,9 +162,10 @@
       o.render();
     }
 
-    // Sends the waiting rows, a batch at a time.
-    self.sync = function () {
+    // Sends the waiting rows, a batch at a time; `force` (the send button) skips a pause.
+    self.sync = function (force) {
       if (self.syncing || !navigator.onLine) return Promise.resolve();
+      if (force !== true && Date.now() < self.pausedUntil) return Promise.resolve();
       var waiting = o.waiting();
       var batch = waiting.slice(0, BATCH_SIZE);
       if (!batch.length) return Promise.resolve();
@@ -152,15 +177,27 @@
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(config.csrf_token) },
         body: JSON.stringify({ items: batch.map(function (r) { return r.item; }) })
       }).then(json).then(function (results) {
+        // One answer per item, in order; anything else is no answer (sent again later).
+        if (!Array.isArray(results) || results.length !== batch.length) {
+          throw new Error(T.sync_failed);
+        }
         self.problem = "";
+        self.pausedUntil = 0;
+        self.pauseMs = 0;
         return o.answers(batch, results);
       }).then(function () {
         self.syncing = false;
         o.render();
-        // A full batch: send the next, unless the answers settled none of this one.
-        if (batch.length === BATCH_SIZE && o.waiting().length < waiting.length) return self.sync();
+        // A full batch answered: send the next (every answered row has left the queue).
+        if (batch.length === BATCH_SIZE && o.waiting().length < waiting.length) {
+          return self.sync(force);
+        }
       }).catch(function (err) {
         self.syncing = false;
+        if (err instanceof Refused) {
+          self.pauseMs = Math.min(PAUSE_MAX_MS, self.pauseMs ? 2 * self.pauseMs : PAUSE_FIRST_MS);
+          self.pausedUntil = Date.now() + self.pauseMs;
+        }
         failed(err);
       });
     };
@@ -179,7 +216,7 @@
       });
     };
 
-    function syncThenRefresh() { return self.sync().then(self.refresh); }
+    function syncThenRefresh(force) { return self.sync(force === true).then(self.refresh); }
 
     // s: {waiting, rejected (counts), fetchedAt (ISO, or null), when (fetchedAt in words)}
     self.showStatus = function (s) {
@@ -213,10 +250,10 @@
     // Wires the sync button, the network events and the timers, registers the service
     // worker, then: load() what the phone keeps, draw, send, refresh the snapshot, draw.
     self.start = function (load) {
-      $(o.prefix + "sync").addEventListener("click", syncThenRefresh);
+      $(o.prefix + "sync").addEventListener("click", function () { syncThenRefresh(true); });
       window.addEventListener("online", function () { o.render(); syncThenRefresh(); });
       window.addEventListener("offline", function () { o.render(); });
-      setInterval(self.sync, o.syncEveryMs);
+      setInterval(function () { self.sync(); }, o.syncEveryMs);
       setInterval(syncThenRefresh, REFRESH_EVERY_MS);
       registerWorker(config.sw_url, config.sw_scope);
       return load()

@@ -1,0 +1,306 @@
+"""The one contract of the batch endpoints that offline devices send to: gate passages
+(checkpoints), swabs (testing), check-ins and check-outs (duty) and report-ins
+(mobilization).
+
+- A batch is a JSON list of at most `MAX_ITEMS` items; each item carries the device's
+  `client_uuid`. A request that is not such a list is refused whole (4xx with a JSON body);
+  nothing else is.
+- Every item gets one answer, in order (`ItemAnswer`): `created`, `duplicate` (that client
+  UUID was recorded before — earlier in the same batch, by an earlier batch, or by another
+  device's batch at the same moment — and is recorded once), or `rejected` with the item's
+  `field` and a `message` saying what to fix. A rejected item is not recorded and does not
+  stop the others.
+- Device times carry their UTC offset or are city time, and may run `CLOCK_SKEW` ahead.
+
+`read_batch` is the reading loop (each item read by the engine's own reader, duplicates in
+the batch found once), `stored_answers` finds earlier recordings, and `insert_each` writes an
+engine's rows so that a row the database refuses is answered alone: the engines check their
+foreign keys against the database first (one query per kind of key), this catches what
+changed in between.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+from django.db import DataError, IntegrityError, connections, models, router, transaction
+from django.utils.translation import gettext as _
+
+from shequ.core.bulk import insert_new_rows
+from shequ.core.device_items import CLOCK_SKEW, BadItem, uuid_field
+from shequ.core.errors import ValidationError
+
+__all__ = [
+    "CLOCK_SKEW",
+    "CREATED",
+    "DUPLICATE",
+    "MAX_ITEMS",
+    "REJECTED",
+    "Batch",
+    "ItemAnswer",
+    "create_each",
+    "insert_each",
+    "read_batch",
+    "refused_message",
+]
+
+MAX_ITEMS = 1000  # items per request; a device with more sends several batches
+CREATED, DUPLICATE, REJECTED = "created", "duplicate", "rejected"
+
+
+@dataclass
+class ItemAnswer:
+    """The answer to one item. Engines subclass it to add what their devices show (the
+    gate's decision, the tube's count); the JSON answer is its fields."""
+
+    client_uuid: str
+    status: str
+    id: int | None = None
+    field: str = ""
+    message: str = ""
+
+    def reject(self, field_name: str, message: str) -> None:
+        self.status, self.field, self.message = REJECTED, field_name, message
+
+
+class _Keyed(Protocol):
+    client_uuid: uuid.UUID
+
+
+T = TypeVar("T", bound=_Keyed)
+A = TypeVar("A", bound=ItemAnswer)
+
+
+@dataclass
+class Batch(Generic[T, A]):
+    """A batch as read: an answer per item (`created` until the engine says otherwise), the
+    items to record (the first of each client UUID that read well), and the later items of
+    the batch that repeat one of them."""
+
+    answers: list[A]
+    fresh: list[tuple[int, T]] = field(default_factory=list)  # (position, item)
+    repeats: list[tuple[int, int]] = field(default_factory=list)  # (position, its first)
+
+    @property
+    def uuids(self) -> list[uuid.UUID]:
+        return [item.client_uuid for _n, item in self.fresh]
+
+    def finish(self) -> list[A]:
+        """The answers, a repeat in the batch answered as its first (`duplicate` where that
+        was `created`; a refusal stays a refusal)."""
+        for n, first in self.repeats:
+            answer = copy.copy(self.answers[first])
+            if answer.status == CREATED:
+                answer.status = DUPLICATE
+            self.answers[n] = answer
+        return self.answers
+
+
+def _echo(raw: Any) -> str:
+    """The client UUID of an item that did not read, as sent (text only, cut short): the
+    device finds its item by position, this is for people reading the answer."""
+    key = raw.get("client_uuid") if isinstance(raw, dict) else None
+    return key[:64] if isinstance(key, str) else ""
+
+
+def refused_message() -> str:
+    """The message of an item whose row the database refused (`insert_each`)."""
+    return _(
+        "Not recorded: what this item refers to was removed or changed meanwhile; "
+        "check it and record it again."
+    )
+
+
+def check_size(items: Any) -> None:
+    """A batch is a list of at most `MAX_ITEMS` items (the schema says so too; a service
+    called directly checks it here)."""
+    if not isinstance(items, list | tuple):
+        raise ValidationError({"items": _("Send the items as a JSON list.")})
+    if len(items) > MAX_ITEMS:
+        raise ValidationError({"items": _("Send at most %d items per batch.") % MAX_ITEMS})
+
+
+def read_batch(
+    items: Sequence[Any],
+    read: Callable[[dict[str, Any], uuid.UUID, dt.datetime], T],
+    answer: Callable[[str, str], A],
+    now: dt.datetime,
+) -> Batch[T, A]:
+    """Read every item with `read(raw, client_uuid, now)` (raises `BadItem`); a bad item is
+    answered `rejected` with its field, and the batch goes on."""
+    check_size(items)
+    batch: Batch[T, A] = Batch([])
+    first: dict[uuid.UUID, int] = {}
+    for n, raw in enumerate(items):
+        try:
+            if not isinstance(raw, dict):
+                raise BadItem("item", _("Each item must be an object."))
+            client_uuid = uuid_field(raw, "client_uuid", required=True)
+            assert client_uuid is not None
+            item = read(raw, client_uuid, now)
+        except BadItem as bad:
+            rejected = answer(_echo(raw), REJECTED)
+            rejected.field, rejected.message = bad.field, bad.message
+            batch.answers.append(rejected)
+            continue
+        batch.answers.append(answer(str(client_uuid), CREATED))
+        earlier = first.get(client_uuid)
+        if earlier is not None:
+            batch.repeats.append((n, earlier))
+            continue
+        first[client_uuid] = n
+        batch.fresh.append((n, item))
+    return batch
+
+
+# --- writing rows, each one alone if need be ----------------------------------------------
+
+try:  # what the database says of a row it refuses, also from psycopg's COPY (not wrapped)
+    from psycopg import DataError as _PgDataError
+    from psycopg import IntegrityError as _PgIntegrityError
+
+    _REFUSED: tuple[type[Exception], ...] = (
+        IntegrityError, DataError, _PgIntegrityError, _PgDataError,
+    )  # fmt: skip
+except ImportError:  # pragma: no cover - SQLite-only installs
+    _REFUSED = (IntegrityError, DataError)
+
+_DEFERRED_KEYS: dict[tuple[str, str], list[str]] = {}  # (alias, table) → FK constraint names
+
+
+def _deferred_keys(connection: Any, table: str) -> list[str]:
+    """The table's foreign keys that PostgreSQL checks at commit (Django makes them so)."""
+    names = _DEFERRED_KEYS.get((connection.alias, table))
+    if names is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass "
+                "AND contype = 'f' AND condeferrable AND condeferred ORDER BY conname",
+                [connection.ops.quote_name(table)],
+            )
+            names = _DEFERRED_KEYS[(connection.alias, table)] = [n for (n,) in cursor.fetchall()]
+    return names
+
+
+def _set_keys(connection: Any, names: list[str]) -> None:
+    """Check these foreign keys at the end of each statement, for the rest of the transaction."""
+    if names:
+        with connection.cursor() as cursor:
+            # Only constraint names from the catalogue go into the text.
+            quoted = ", ".join(connection.ops.quote_name(n) for n in names)
+            cursor.execute(f"SET CONSTRAINTS {quoted} IMMEDIATE")
+
+
+def missing_references(
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> dict[int, str]:
+    """{row position: field} for the rows whose foreign key names no row: one query per
+    foreign key of `fields`."""
+    bad: dict[int, str] = {}
+    for column, name in enumerate(fields):
+        f = model._meta.get_field(name)
+        if not isinstance(f, models.ForeignKey) or not f.db_constraint:
+            continue
+        values = {row[column] for row in rows if row[column] is not None}
+        if not values:
+            continue
+        target = f.target_field.attname
+        found = set(
+            f.related_model._base_manager.filter(**{f"{target}__any": list(values)})
+            .order_by()
+            .values_list(target, flat=True)
+        )
+        for n, row in enumerate(rows):
+            if row[column] is not None and row[column] not in found:
+                bad.setdefault(n, name)
+    return bad
+
+
+def insert_each(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    key: str,
+) -> tuple[dict[Any, int], dict[int, str]]:
+    """`insert_new_rows` (a row whose `key` is taken is left out: a duplicate), so that a row
+    the database refuses fails alone: ({key: new id}, {row position: field refused}).
+
+    Inside the caller's transaction. The foreign keys, which both databases check only at
+    commit, are made to fail at once: on PostgreSQL by checking this table's keys
+    immediately (`SET CONSTRAINTS … IMMEDIATE`, left so until the transaction ends: this
+    table's later rows in it are checked at once too, which costs nothing more and saves a
+    statement per batch); on SQLite (whose checks cannot be moved) by looking the rows' keys
+    up first, exact there as the transaction holds the database's one write lock. Then all
+    rows go in at once in a savepoint; if the database refuses that, each row goes in in a
+    savepoint of its own, and the ones refused are named.
+    """
+    if not rows:
+        return {}, {}
+    connection = connections[router.db_for_write(model)]
+    refused: dict[int, str] = {}
+    keys: list[str] = []
+    if connection.vendor == "postgresql":
+        keys = _deferred_keys(connection, model._meta.db_table)
+        _set_keys(connection, keys)
+        todo = list(enumerate(rows))
+    else:
+        refused = missing_references(model, fields, rows)
+        todo = [(n, row) for n, row in enumerate(rows) if n not in refused]
+    try:
+        with transaction.atomic(using=connection.alias):
+            created = insert_new_rows(model, fields, [r for _n, r in todo], key=key)
+    except _REFUSED:  # one row or more refused: each alone
+        created = {}
+        for n, row in todo:
+            try:
+                with transaction.atomic(using=connection.alias):
+                    created.update(insert_new_rows(model, fields, [row], key=key))
+            except _REFUSED:
+                refused[n] = next(iter(missing_references(model, fields, [row]).values()), "")
+    return created, refused
+
+
+def create_each(objs: Sequence[models.Model]) -> dict[int, str]:
+    """`bulk_create` the (unsaved) model objects of one model so that one the database
+    refuses fails alone, as `insert_each` does (its foreign keys checked at once for the rest
+    of the transaction too): {position: field refused} of those left out (their `pk` None)."""
+    if not objs:
+        return {}
+    model = type(objs[0])
+    connection = connections[router.db_for_write(model)]
+    keys = [
+        f.name
+        for f in model._meta.concrete_fields
+        if isinstance(f, models.ForeignKey) and f.db_constraint
+    ]
+    values = [[getattr(o, model._meta.get_field(k).attname) for k in keys] for o in objs]
+    refused: dict[int, str] = {}
+    tables: list[str] = []
+    if connection.vendor == "postgresql":
+        tables = _deferred_keys(connection, model._meta.db_table)
+        _set_keys(connection, tables)
+        todo = list(enumerate(objs))
+    else:
+        refused = missing_references(model, keys, values)
+        todo = [(n, o) for n, o in enumerate(objs) if n not in refused]
+    try:
+        with transaction.atomic(using=connection.alias):
+            model._base_manager.bulk_create([o for _n, o in todo])
+    except _REFUSED:
+        for n, obj in todo:
+            obj.pk = None  # an id of the undone insert
+            try:
+                with transaction.atomic(using=connection.alias):
+                    model._base_manager.bulk_create([obj])
+            except _REFUSED:
+                obj.pk = None
+                refused[n] = next(iter(missing_references(model, keys, [values[n]]).values()), "")
+    for n in refused:
+        objs[n].pk = None
+    return refused
