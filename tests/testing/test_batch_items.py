@@ -32,16 +32,16 @@ def test_every_kind_of_bad_item_is_answered_alone_and_the_good_ones_land(
         closes=dt.time(19), stations=1,
     )  # fmt: skip
     station_b = site_b.stations.get()
-    stored = swab(rnd, "T9", rnd.a[9])
+    stored = swab(rnd, "T0000009", rnd.a[9])
     assert api(personas.staff_a).post(BATCH, {"items": [stored]}).status_code == 200
     people = iter(rnd.a[:9])
     now = timezone.now()
 
     def good(**kw) -> dict:  # type: ignore[no-untyped-def]
-        return {**swab(rnd, "T1", next(people)), **kw}
+        return {**swab(rnd, "T0000001", next(people)), **kw}
 
     def bad(**kw) -> dict:  # type: ignore[no-untyped-def]
-        return {**swab(rnd, "T1", rnd.a[10]), **kw}
+        return {**swab(rnd, "T0000001", rnd.a[10]), **kw}
 
     first = good()
     table = [
@@ -76,7 +76,7 @@ def test_every_kind_of_bad_item_is_answered_alone_and_the_good_ones_land(
         (bad(resident_id=10**30), "rejected", "resident_id"),
         (bad(station_id=1e308), "rejected", "station_id"),
         # NUL bytes and broken text
-        (bad(tube="T\x001"), "rejected", "tube"),
+        (bad(tube="T000\x00001"), "rejected", "tube"),
         (bad(resident_id=None, id_number="1101\x00"), "rejected", "id_number"),
         (bad(tube="\udfff"), "rejected", "tube"),
         # times
@@ -88,7 +88,7 @@ def test_every_kind_of_bad_item_is_answered_alone_and_the_good_ones_land(
         (good(sampled_at=now.astimezone(dt.UTC).isoformat()), "created", ""),
         # the same client UUID twice in the batch, and one stored before
         (first, "created", ""),
-        ({**first, "tube": "T2"}, "duplicate", ""),
+        ({**first, "tube": "T0000002"}, "duplicate", ""),
         (stored, "duplicate", ""),
         (good(), "created", ""),
     ]
@@ -99,16 +99,16 @@ def test_every_kind_of_bad_item_is_answered_alone_and_the_good_ones_land(
     assert all(a["message"] for a in answers if a["status"] == "rejected")
     created = [a for a in answers if a["status"] == "created"]
     assert Sample.objects.count() == 1 + len(created)
-    assert {a["tube"] for a in created} == {"T1"}
-    assert Tube.objects.get(barcode="T1").samples.count() == len(created)
-    assert not Tube.objects.filter(barcode="T2").exists()
+    assert {a["tube"] for a in created} == {"T0000001"}
+    assert Tube.objects.get(barcode="T0000001").samples.count() == len(created)
+    assert not Tube.objects.filter(barcode="T0000002").exists()
     connection.check_constraints()
 
 
 def test_only_a_request_that_is_no_list_of_items_is_refused_whole(api, personas, rnd) -> None:
     me = api(personas.staff_a)
-    one = swab(rnd, "T1", rnd.a[0])
-    for body in ({"items": "T1"}, {"items": [one] * 1001}, {"item": [one]}):
+    one = swab(rnd, "T0000001", rnd.a[0])
+    for body in ({"items": "T0000001"}, {"items": [one] * 1001}, {"item": [one]}):
         whole = me.post(BATCH, body)
         assert whole.status_code == 422
         assert whole.json()["errors"][0]["field"].startswith("items")

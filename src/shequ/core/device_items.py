@@ -31,9 +31,11 @@ def batch_answers(results: Sequence[Any]) -> HttpResponse:
     """A batch endpoint's per-item answers (dataclasses of plain values) as JSON. They are
     plain data already: putting 500 of them through the response schema cost more CPU than
     the database (bench/README.md); the schema stays on the route for the API docs."""
+    text = json.dumps([r.__dict__ for r in results], ensure_ascii=False)
+    # An answer may echo what a device sent, lone surrogates included: those go out as JSON's
+    # own \uXXXX escapes (backslashreplace spells them so), never as a server error.
     return HttpResponse(
-        json.dumps([r.__dict__ for r in results], ensure_ascii=False),
-        content_type="application/json",
+        text.encode("utf-8", "backslashreplace"), content_type="application/json; charset=utf-8"
     )
 
 

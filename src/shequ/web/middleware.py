@@ -113,9 +113,14 @@ def _nul_field(request: HttpRequest) -> str | None:
         # JSON spells NUL `\u0000`; parse only then, to say which field holds it.
         if b"\\u0000" in body:
             try:
-                return _nul_in_json(json.loads(body))
+                data = json.loads(body)
             except ValueError:
                 return None  # not JSON at all: the API answers that itself
+            if isinstance(data, dict) and isinstance(data.get("items"), list):
+                # A device batch (`{"items": [...]}`, core/batches.py) answers each item on its
+                # own: a NUL in one item is that item's refusal, never the whole batch's.
+                data = {key: value for key, value in data.items() if key != "items"}
+            return _nul_in_json(data)
     return None
 
 
