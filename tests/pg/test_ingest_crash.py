@@ -23,12 +23,9 @@ from django.db import connection
 
 from shequ.checkpoints.models import Passage
 from shequ.core import services as core_services
-from tests.checkpoints import conftest as checkpoints_conftest
 from tests.checkpoints.conftest import item, qr
-from tests.pg.test_duty_race import duty  # noqa: F401 - fixture used by `gates`
 
 pytestmark = pytest.mark.pg
-gates = checkpoints_conftest.gates
 BATCH = "/api/v1/checkpoints/passages:batch"
 BATCHES, SIZE = 16, 50
 
