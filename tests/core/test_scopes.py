@@ -80,3 +80,74 @@ def test_covers_all_needs_every_place_not_just_one(personas, city):
     assert not staff_a.covers_all([city.s1])  # the street around A is not A's
     assert not staff_a.covers_all([])  # nothing to cover is not "all covered"
     assert scope_for(personas.street).covers_all(iter([city.a, city.ka1]))
+
+
+@pytest.mark.usefixtures("english")
+def test_adding_places_takes_its_own_capability_over_the_parent(personas, city):
+    from shequ.core.errors import PermissionDenied
+    from shequ.places.services import place_create
+
+    assert place_create(
+        actor=personas.district, kind="street", code="S9", name="九街道", parent=city.d1
+    )
+    with pytest.raises(PermissionDenied, match="You may not add places here"):
+        place_create(
+            actor=personas.district, kind="street", code="S8", name="八街道", parent=city.d2
+        )
+    with pytest.raises(PermissionDenied):  # a district officer covers no whole city
+        place_create(actor=personas.district, kind="city", code="X", name="另一市")
+    with pytest.raises(PermissionDenied):  # community staff see places, they do not add them
+        place_create(actor=personas.staff_a, kind="grid", code="G9", name="九网格", parent=city.a)
+
+
+def test_the_hq_manages_every_agency_a_coordinator_their_own(personas):
+    from shequ.core.scopes import agency_scope_for
+    from shequ.mobilization.models import Agency
+
+    own = Agency.objects.get(code="AG1")
+    other = Agency.objects.create(code="AG2", name="另一厅", level=own.level)
+    hq = agency_scope_for(personas.hq, Capability.MANAGE_STAFF)
+    assert hq.every and hq.covers(other) and hq.covers(None)
+    coordinator = agency_scope_for(personas.coordinator, Capability.MANAGE_STAFF)
+    assert coordinator.covers(own) and coordinator.covers(own.pk)
+    assert not coordinator.covers(other) and not coordinator.covers(None)
+    assert set(Agency.objects.filter(coordinator.q("pk"))) == {own}
+    assert set(Agency.objects.filter(hq.q("pk"))) == {own, other}
+    # The HQ sees people through places, not through agencies; a street officer neither.
+    assert agency_scope_for(personas.hq, Capability.VIEW_STAFF).is_empty
+    assert agency_scope_for(personas.street, Capability.MANAGE_STAFF).is_empty
+    assert not Agency.objects.filter(
+        agency_scope_for(personas.street, Capability.MANAGE_STAFF).q("pk")
+    ).exists()
+
+
+def test_users_with_a_capability_over_a_place_include_the_roles_above(personas, city):
+    from shequ.core.scopes import users_with
+
+    planners = set(users_with(Capability.PLAN_DUTY, city.ka1))
+    assert planners == {personas.hq, personas.street, personas.staff_a}
+    # Only the roles bound to the community itself: its own staff.
+    assert set(users_with(Capability.PLAN_DUTY, city.a, inherited=False)) == {personas.staff_a}
+    assert set(users_with(Capability.PLAN_DUTY, city.ka, inherited=False)) == set()
+    # Seeing passages is also a district officer's; an inactive user is nobody's audience.
+    personas.district.is_active = False
+    personas.district.save()
+    assert personas.district not in set(users_with(Capability.VIEW_PASSAGES, city.a))
+    assert personas.hq in set(users_with(Capability.VIEW_PASSAGES, city.a))
+
+
+def test_users_with_by_place_answers_many_places_in_one_query(
+    personas, city, django_assert_num_queries
+):
+    from shequ.core.scopes import users_with_by_place
+
+    with django_assert_num_queries(1):
+        found = users_with_by_place(Capability.RUN_TESTING, [city.a, city.b, city.s3])
+    assert found[city.a.pk] == {personas.hq.pk, personas.street.pk, personas.staff_a.pk}
+    assert found[city.b.pk] == {personas.hq.pk, personas.other_street.pk, personas.staff_b.pk}
+    assert found[city.s3.pk] == {personas.hq.pk}
+    with django_assert_num_queries(1):
+        own = users_with_by_place(
+            Capability.RUN_TESTING, [city.a, city.b, city.s3], inherited=False
+        )
+    assert own == {city.a.pk: {personas.staff_a.pk}, city.b.pk: {personas.staff_b.pk}}

@@ -190,7 +190,9 @@ def test_another_communitys_staff_get_404_on_a_resident(personas, zhang, login, 
 
 @pytest.mark.parametrize("suffix", ["edit/", "status/"])
 def test_read_only_roles_cannot_open_the_forms(personas, zhang, login, suffix):
-    assert login(personas.district).get(f"/residents/{zhang.pk}/{suffix}").status_code == 404
+    # The district officer sees 张三, so the answer says why they may not edit (403, not 404).
+    response = login(personas.district).get(f"/residents/{zhang.pk}/{suffix}")
+    assert response.status_code == 403
 
 
 def _form(resident, **changes) -> dict:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from shequ.core.roles import Capability
 from shequ.residents import selectors
 from shequ.residents.models import HealthStatus, Tag, tags_to_bits
 from tests.residents.factories import ResidentFactory, id_number, phone
@@ -69,10 +71,15 @@ def test_another_communitys_resident_is_404(personas, people):
     assert selectors.get_resident_for(personas.staff_a, people["zhang"].pk) == people["zhang"]
 
 
-def test_read_only_roles_cannot_open_a_resident_for_writing(personas, people):
+def test_read_only_roles_are_refused_with_a_reason_when_opening_a_resident_for_writing(
+    personas, people
+):
+    # They see the resident, so the answer is 403 with the reason, not 404 (docs/access.md).
     assert selectors.get_resident_for(personas.district, people["zhang"].pk)
-    with pytest.raises(Http404):
-        selectors.get_resident_for(personas.district, people["zhang"].pk, write=True)
+    with pytest.raises(PermissionDenied, match="may not register, edit or import residents"):
+        selectors.get_resident_for(personas.district, people["zhang"].pk, Capability.EDIT_RESIDENTS)
+    with pytest.raises(Http404):  # out of sight stays 404, whatever the action
+        selectors.get_resident_for(personas.staff_b, people["zhang"].pk, Capability.EDIT_RESIDENTS)
 
 
 def test_search_by_part_of_a_name(personas, people):

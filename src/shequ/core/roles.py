@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -21,6 +25,7 @@ class Role(models.TextChoices):
 
 class Capability(models.TextChoices):
     VIEW_PLACES = "view_places", _("See places")
+    ADD_PLACES = "add_places", _("Add places to the place tree")
     SET_ZONE = "set_zone", _("Set lockdown, control and precaution zones")
     VIEW_PII = "view_pii", _("See ID numbers and phones in full")
     VIEW_RESIDENTS = "view_residents", _("See residents")
@@ -37,7 +42,14 @@ class Capability(models.TextChoices):
     VIEW_TESTING = "view_testing", _("See testing rounds, coverage, missed lists and recalls")
     RUN_TESTING = "run_testing", _("Run testing rounds: sites, exemptions, sampling, recalls")
     RECORD_RESULTS = "record_results", _("Receive tubes at the lab and enter results")
+    # Agency capabilities: their scope is a set of agencies, not of places
+    # (core.scopes.agency_scope_for). A role bound to an agency has them over that agency; a
+    # role bound to a place that has one has it over every agency (agencies serve the city).
+    VIEW_STAFF = "view_staff", _("See an agency's staff, where they reported and their hours")
+    MANAGE_STAFF = "manage_staff", _("Register and import an agency's staff, sign them up")
 
+
+AGENCY_CAPABILITIES = frozenset({Capability.VIEW_STAFF, Capability.MANAGE_STAFF})
 
 # Roles bound to an agency rather than a place. Their place scope comes from the places
 # their agency is paired with (mobilization), not from the binding itself.
@@ -55,6 +67,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_DUTY,
             Capability.PLAN_DUTY,
             Capability.VIEW_PLACES,
+            Capability.ADD_PLACES,
             Capability.SET_ZONE,
             Capability.VIEW_PII,
             Capability.VIEW_RESIDENTS,
@@ -63,6 +76,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_MOBILIZATION,
             Capability.CHECK_IN,
             Capability.MANAGE_NEEDS,
+            # Every agency's staff lists and sign-ups; HQ sees people through places (where
+            # they live or are on duty), not through agencies: no VIEW_STAFF.
+            Capability.MANAGE_STAFF,
         }
     ),
     Role.DISTRICT_OFFICER: frozenset(
@@ -71,6 +87,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_PASSAGES,
             Capability.VIEW_DUTY,
             Capability.VIEW_PLACES,
+            Capability.ADD_PLACES,
             Capability.SET_ZONE,
             Capability.VIEW_RESIDENTS,
             Capability.ISSUE_ORDERS,
@@ -89,6 +106,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_DUTY,
             Capability.PLAN_DUTY,
             Capability.VIEW_PLACES,
+            Capability.ADD_PLACES,
             Capability.SET_ZONE,
             Capability.VIEW_RESIDENTS,
             Capability.EDIT_RESIDENTS,
@@ -117,7 +135,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         }
     ),
     # Sees and registers their own agency's staff (bound to the agency, not a place).
-    Role.AGENCY_COORDINATOR: frozenset(),
+    Role.AGENCY_COORDINATOR: frozenset({Capability.VIEW_STAFF, Capability.MANAGE_STAFF}),
     # Cadres and volunteers see places; residents reach them through their tasks, not the registry.
     Role.CADRE: frozenset({Capability.VIEW_PLACES}),
     Role.VOLUNTEER: frozenset({Capability.VIEW_PLACES}),
@@ -134,3 +152,28 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.LAB_OPERATOR: frozenset({Capability.RECORD_RESULTS}),
     Role.WAREHOUSE_KEEPER: frozenset(),
 }
+
+
+# Why a role may not do something (403), by capability: the reason the user reads. A
+# capability missing here gets the general reason, which names it.
+REFUSALS: dict[str, Promise] = {
+    Capability.SET_ZONE: _("Only street officers and above may set or lift zones here."),
+    Capability.ADD_PLACES: _("You may not add places here."),
+    Capability.EDIT_RESIDENTS: _("Your role may not register, edit or import residents here."),
+    Capability.VIEW_PII: _("Only the city HQ and the resident's own community see this in full."),
+}
+
+
+def refusal(capability: str, place: Any = None) -> str:
+    """The reason a user is refused `capability` (at `place`), in their language."""
+    if capability in REFUSALS:
+        return str(REFUSALS[capability])
+    label = Capability(capability).label if capability in Capability.values else capability
+    if place is None:
+        return gettext("Your role may not do this (it takes: %(capability)s).") % {
+            "capability": label
+        }
+    return gettext("Your role may not do this at %(place)s (it takes: %(capability)s).") % {
+        "place": place.name,
+        "capability": label,
+    }

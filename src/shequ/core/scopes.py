@@ -13,13 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 
-from shequ.core.models import RoleAssignment
-from shequ.core.roles import CAPABILITIES, Capability, Role
+from shequ.core.models import RoleAssignment, User
+from shequ.core.roles import CAPABILITIES, Capability
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
-
-    from shequ.core.models import User
 
 _CACHE_ATTR = "_shequ_scope_cache"
 VALID_PATH = re.compile(r"^/(\d+/)+$")
@@ -55,6 +53,12 @@ class Scope:
         (docs/access.md). An object with no places is refused: there is nothing to cover."""
         places = list(places)
         return bool(places) and all(self.covers(place) for place in places)
+
+    @property
+    def is_citywide(self) -> bool:
+        """Whether the scope holds a whole tree from its root (a city): what it takes to act
+        where there is no place above to cover, such as adding a city."""
+        return any(path.count("/") == 2 for path in self.paths)
 
     def place_ids(self) -> QuerySet[Any]:
         place_model = RoleAssignment._meta.get_field("place").related_model
@@ -95,15 +99,98 @@ def scope_for(user: User | AnonymousUser, capability: str = Capability.VIEW_PLAC
     return Scope(paths=_outermost(paths))
 
 
-def has_role(user: User | AnonymousUser, *roles: Role) -> bool:
-    return any(ra.role in roles for ra in roles_of(user))
-
-
 def forget_scope(user: User) -> None:
     """Drop the cached roles, after a role is granted or revoked in the same request."""
     user.__dict__.pop(_CACHE_ATTR, None)
 
 
-def agency_ids_for(user: User | AnonymousUser) -> set[int]:
-    """Agencies whose staff the user manages (agency coordinators)."""
-    return {ra.agency_id for ra in roles_of(user) if ra.agency_id is not None}
+# --- agencies --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgencyScope:
+    """The agencies a user covers for an agency capability: every one, or a few by id."""
+
+    every: bool
+    ids: frozenset[int]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.every and not self.ids
+
+    def covers(self, agency: Any) -> bool:
+        """Whether the agency (an Agency, its id, or None for "no agency") lies in scope;
+        a person of no agency is covered only by a scope over every agency."""
+        if self.every:
+            return True
+        agency_id = getattr(agency, "pk", agency)
+        return agency_id is not None and agency_id in self.ids
+
+    def q(self, agency_field: str = "agency") -> Q:
+        """A filter for rows whose agency (reached through `agency_field`) lies in scope."""
+        if self.every:
+            return Q(**{f"{agency_field}__isnull": False})
+        if not self.ids:
+            return Q(pk__in=[])
+        return Q(**{f"{agency_field}__in": sorted(self.ids)})
+
+
+def agency_scope_for(user: User | AnonymousUser, capability: str) -> AgencyScope:
+    """The agencies `user` covers for an agency capability (roles.AGENCY_CAPABILITIES): a
+    role bound to an agency covers that agency; a role bound to a place covers every agency
+    (agencies serve the whole city: the city HQ manages every agency's lists)."""
+    every, ids = False, set()
+    for ra in roles_of(user):
+        if capability not in CAPABILITIES.get(ra.role, frozenset()):
+            continue
+        if ra.agency_id is not None:
+            ids.add(ra.agency_id)
+        elif ra.place is not None and VALID_PATH.match(ra.place.path):
+            every = True
+    return AgencyScope(every=every, ids=frozenset(ids))
+
+
+# --- who covers a place (reverse lookups, for notifications) --------------------------------
+
+
+def roles_with(capability: str) -> list[str]:
+    """The roles that carry `capability`."""
+    return sorted(role for role, caps in CAPABILITIES.items() if capability in caps)
+
+
+def _holders(capability: str, place_ids: Iterable[int]) -> QuerySet[RoleAssignment]:
+    return RoleAssignment.objects.filter(
+        role__in=roles_with(capability), place_id__in=set(place_ids), user__is_active=True
+    )
+
+
+def users_with(capability: str, place: Any, *, inherited: bool = True) -> QuerySet[User]:
+    """The active users whose roles give `capability` over `place`: roles bound to the place
+    or to a place above it. With inherited=False only roles bound to the place itself: "the
+    community's own staff", not the street officer or the HQ above them (the audience of a
+    routine alert, which would flood a city-wide inbox). One query, when it is evaluated."""
+    ids = [*place.ancestor_ids(), place.pk] if inherited else [place.pk]
+    return User.objects.filter(pk__in=_holders(capability, ids).values("user_id"))
+
+
+def users_with_by_place(
+    capability: str, places: Iterable[Any], *, inherited: bool = True
+) -> dict[int, set[int]]:
+    """`users_with` for many places at once: place id → ids of the active users with
+    `capability` there (places with nobody are missing). One query."""
+    places = list(places)
+    wanted = {
+        place.pk: ([*place.ancestor_ids(), place.pk] if inherited else [place.pk])
+        for place in places
+    }
+    bound: dict[int, set[int]] = {}
+    for place_id, user_id in _holders(
+        capability, {pk for ids in wanted.values() for pk in ids}
+    ).values_list("place_id", "user_id"):
+        bound.setdefault(place_id, set()).add(user_id)
+    found: dict[int, set[int]] = {}
+    for pk, ids in wanted.items():
+        users = set().union(*(bound.get(i, set()) for i in ids))
+        if users:
+            found[pk] = users
+    return found

@@ -48,7 +48,7 @@ from shequ.core.device_items import (
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.models import Notification, RoleAssignment
 from shequ.core.roles import Capability, Role
-from shequ.core.scopes import agency_ids_for, scope_for
+from shequ.core.scopes import agency_scope_for, scope_for
 from shequ.duty.changes import active_assignments
 from shequ.duty.models import (
     Assignment,
@@ -794,9 +794,9 @@ def visible_attendance(user: User | AnonymousUser) -> Q:
     if not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
     visible = scope_for(user, Capability.VIEW_DUTY).q("community") | Q(staff__user=user)
-    agencies = agency_ids_for(user)
-    if agencies:
-        visible |= Q(staff__agency_id__in=agencies)
+    agencies = agency_scope_for(user, Capability.VIEW_STAFF)
+    if not agencies.is_empty:
+        visible |= agencies.q("staff__agency")
     return visible
 
 

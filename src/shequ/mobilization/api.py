@@ -12,8 +12,8 @@ from ninja.pagination import PageNumberPagination, paginate
 from shequ.core import imports
 from shequ.core.device_items import batch_answers
 from shequ.core.errors import PermissionDenied, ValidationError
-from shequ.core.roles import Capability, Role
-from shequ.core.scopes import agency_ids_for, has_role, scope_for
+from shequ.core.roles import Capability
+from shequ.core.scopes import agency_scope_for, scope_for
 from shequ.mobilization import dispatch, formation, selectors, services
 from shequ.mobilization.models import Agency, Batch, TeamDraft
 from shequ.mobilization.schemas import (
@@ -48,8 +48,7 @@ def list_staff(request: HttpRequest, q: str = ""):  # type: ignore[no-untyped-de
 def register_staff(request: HttpRequest, payload: StaffIn):  # type: ignore[no-untyped-def]
     """Coordinators register their agency's cadres; community staff and the HQ, volunteers."""
     if not (
-        has_role(request.user, Role.CITY_HQ)
-        or agency_ids_for(request.user)
+        not agency_scope_for(request.user, Capability.MANAGE_STAFF).is_empty
         or not scope_for(request.user, Capability.CHECK_IN).is_empty
     ):
         raise PermissionDenied(_("Your role may not register people."))
@@ -80,7 +79,7 @@ def import_staff(  # type: ignore[no-untyped-def]
     dry_run: Form[bool] = False,
 ):
     """Upload a staff list; poll GET /api/v1/imports/{id}."""
-    if not (has_role(request.user, Role.CITY_HQ) or agency_ids_for(request.user)):
+    if agency_scope_for(request.user, Capability.MANAGE_STAFF).is_empty:
         raise PermissionDenied(_("Only agency coordinators and the HQ import staff lists."))
     job = imports.import_job_create(
         actor=request.user,

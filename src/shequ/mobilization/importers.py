@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from shequ.core import pii
 from shequ.core.imports import CREATED, UNCHANGED, UPDATED, Checked, Importer, RowError
-from shequ.core.roles import Capability, Role
-from shequ.core.scopes import agency_ids_for, has_role, scope_for
+from shequ.core.roles import Capability
+from shequ.core.scopes import agency_scope_for, scope_for
 from shequ.core.tabular import Column, HeaderMap
 from shequ.mobilization.models import (
     Agency,
@@ -96,14 +96,15 @@ class StaffImporter(Importer):
     def prepare(self, header: HeaderMap) -> None:
         actor = self.job.actor
         self.header_fields = set(header.index)
-        self.hq = has_role(actor, Role.CITY_HQ)
-        own = agency_ids_for(actor)
-        self.agencies = (
-            {a.code: a for a in Agency.objects.all()}
-            if self.hq
-            else {a.code: a for a in Agency.objects.filter(pk__in=own)}
+        managed = agency_scope_for(actor, Capability.MANAGE_STAFF)
+        self.hq = managed.every
+        self.agencies = {a.code: a for a in Agency.objects.filter(managed.q("pk"))}
+        own = managed.ids
+        self.default_agency = (
+            next((a for a in self.agencies.values() if a.pk in own), None)
+            if len(own) == 1
+            else None
         )
-        self.default_agency = next(iter(self.agencies.values())) if len(own) == 1 else None
         self.check_in = scope_for(actor, Capability.CHECK_IN)
         self.community_places = {
             p.pk: p for p in Place.objects.filter(self.check_in.q(), kind=PlaceKind.COMMUNITY)

@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from shequ.core.roles import Capability
-from shequ.core.scopes import agency_ids_for, scope_for
+from shequ.core.scopes import agency_scope_for, scope_for
 from shequ.mobilization.models import ACTIVE_STATES, Enlistment, EnlistmentState, Need, Order, Staff
 from shequ.places.models import Place, PlaceKind
 
@@ -29,7 +29,7 @@ def staff_for(user: User | AnonymousUser) -> QuerySet[Staff]:
     if not getattr(user, "is_authenticated", False):
         return Staff.objects.none()
     scope = scope_for(user, Capability.VIEW_MOBILIZATION)
-    visible = Q(agency_id__in=agency_ids_for(user)) | Q(user=user)
+    visible = agency_scope_for(user, Capability.VIEW_STAFF).q("agency") | Q(user=user)
     if not scope.is_empty:
         on_duty_here = Enlistment.objects.filter(
             scope.q("community"), state__in=ACTIVE_STATES
@@ -44,7 +44,7 @@ def has_mobilization_role(user: User | AnonymousUser) -> bool:
         return False
     return (
         not scope_for(user, Capability.VIEW_MOBILIZATION).is_empty
-        or bool(agency_ids_for(user))
+        or not agency_scope_for(user, Capability.VIEW_STAFF).is_empty
         or Staff.objects.filter(user=user).exists()
     )
 
@@ -64,7 +64,9 @@ def teams_for(user: User | AnonymousUser, order: Order) -> QuerySet:
     if scope_for(user, Capability.ISSUE_ORDERS).covers(order.scope):
         return Team.objects.filter(order=order)  # who forms the teams sees them all
     scope = scope_for(user, Capability.VIEW_MOBILIZATION)
-    visible = Q(members__staff__agency_id__in=agency_ids_for(user)) | Q(members__staff__user=user)
+    visible = agency_scope_for(user, Capability.VIEW_STAFF).q("members__staff__agency") | Q(
+        members__staff__user=user
+    )
     if not scope.is_empty:
         visible |= scope.q("community")
     return Team.objects.filter(visible, order=order).distinct()
@@ -84,7 +86,7 @@ def enlistments_for(
     if not getattr(user, "is_authenticated", False):
         return Enlistment.objects.none()
     scope = scope_for(user, Capability.VIEW_MOBILIZATION)
-    visible = Q(staff__agency_id__in=agency_ids_for(user)) | Q(staff__user=user)
+    visible = agency_scope_for(user, Capability.VIEW_STAFF).q("staff__agency") | Q(staff__user=user)
     if not scope.is_empty:
         visible |= scope.q("community")
     qs = Enlistment.objects.filter(visible).select_related(
@@ -112,7 +114,7 @@ def enlistment_by_token(user: User | AnonymousUser, token: str) -> Enlistment:
         return enlistment
     if target is not None and scope_for(user, Capability.CHECK_IN).covers(target):
         return enlistment
-    if agency_ids_for(user) and enlistment.staff.agency_id in agency_ids_for(user):
+    if agency_scope_for(user, Capability.VIEW_STAFF).covers(enlistment.staff.agency_id):
         return enlistment
     raise Http404("Unknown code")
 

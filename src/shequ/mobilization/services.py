@@ -31,8 +31,8 @@ from shequ.core.batches import (
 from shequ.core.bulk import insert_rows
 from shequ.core.device_items import BadItem, id_field, text_field
 from shequ.core.errors import PermissionDenied, ValidationError
-from shequ.core.roles import Capability, Role
-from shequ.core.scopes import agency_ids_for, has_role, scope_for
+from shequ.core.roles import Capability
+from shequ.core.scopes import agency_scope_for, scope_for
 from shequ.core.times import city_time
 from shequ.mobilization.models import (
     ACTIVE_STATES,
@@ -60,9 +60,7 @@ __all__ = ["CREATED", "DUPLICATE", "REJECTED"]
 
 
 def _may_manage_agency(actor: User, agency: Agency | None) -> bool:
-    return has_role(actor, Role.CITY_HQ) or (
-        agency is not None and agency.pk in agency_ids_for(actor)
-    )
+    return agency_scope_for(actor, Capability.MANAGE_STAFF).covers(agency)
 
 
 @transaction.atomic
@@ -210,9 +208,8 @@ def enlist(
     """
     if not order.is_open():
         raise ValidationError({"order": _("This order is closed.")})
-    own = agency_ids_for(actor)
-    hq = has_role(actor, Role.CITY_HQ)
-    foreign = [s.name for s in staff if not hq and s.agency_id not in own]
+    managed = agency_scope_for(actor, Capability.MANAGE_STAFF)
+    foreign = [s.name for s in staff if not managed.covers(s.agency_id)]
     if foreign:
         raise PermissionDenied(
             _("These people are not your agency's staff: %s.") % "、".join(foreign[:5])

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.exports import xlsx_response, xlsx_table
 from shequ.core.roles import Capability
-from shequ.core.scopes import agency_ids_for, scope_for
+from shequ.core.scopes import agency_scope_for, scope_for
 from shequ.mobilization import dispatch, formation, selectors, services
 from shequ.mobilization.forms import NeedForm, OrderForm
 from shequ.mobilization.models import (
@@ -86,7 +86,7 @@ def board_page(request: HttpRequest) -> HttpResponse:
         "level": level,
         "may_issue": not scope_for(request.user, Capability.ISSUE_ORDERS).is_empty,
         "may_check_in": not scope_for(request.user, Capability.CHECK_IN).is_empty,
-        "coordinator": bool(agency_ids_for(request.user)),
+        "coordinator": not agency_scope_for(request.user, Capability.VIEW_STAFF).is_empty,
     }
     if order is not None:
         result = selectors.board(request.user, order=order, level=level)

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
+from shequ.core.access import get_for, require
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.places.models import (
     KIND_ORDER,
+    ZONABLE_KINDS,
     ZONE_STRICTNESS,
     Place,
-    PlaceKind,
     ZoneDesignation,
 )
 
@@ -45,13 +45,20 @@ def places_for(
     return qs.order_by("path")
 
 
-def get_place_for(user: User | AnonymousUser, pk: int, *, kind: str | None = None) -> Place:
-    """The place with id `pk` if the user covers it; 404 otherwise (never reveals it exists)."""
-    qs = places_for(user, kind=kind)
-    try:
-        return qs.get(pk=pk)
-    except (Place.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such place") from None
+def get_place_for(
+    user: User | AnonymousUser,
+    pk: Any,
+    capability: str = Capability.VIEW_PLACES,
+    *,
+    kind: str | None = None,
+) -> Place:
+    """The place with id `pk` (of `kind`) for an action needing `capability` there: 404 when
+    the user may not see it (never reveals it exists), 403 with the reason when they see it
+    but their role may not do this there."""
+    place = get_for(places_for(user, kind=kind), pk, what="place")
+    if capability != Capability.VIEW_PLACES:
+        require(user, capability, place)
+    return place
 
 
 def scope_roots(user: User | AnonymousUser) -> QuerySet[Place]:
@@ -68,9 +75,8 @@ def ancestors_in_scope(user: User | AnonymousUser, place: Place) -> list[Place]:
 
 
 def may_set_zone(user: User | AnonymousUser, place: Place) -> bool:
-    return place.kind in (PlaceKind.COMPOUND, PlaceKind.BUILDING) and scope_for(
-        user, Capability.SET_ZONE
-    ).covers(place)
+    """Whether the page offers to set a zone here: a compound or building in SET_ZONE scope."""
+    return place.kind in ZONABLE_KINDS and scope_for(user, Capability.SET_ZONE).covers(place)
 
 
 def zone_history(place: Place) -> QuerySet[ZoneDesignation]:

@@ -11,9 +11,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from shequ.core import audit
+from shequ.core.access import require
 from shequ.core.errors import PermissionDenied, ValidationError
-from shequ.core.roles import Capability, Role
-from shequ.core.scopes import has_role, scope_for
+from shequ.core.roles import Capability, refusal
+from shequ.core.scopes import scope_for
 from shequ.core.times import city_time
 from shequ.places.households import (
     UNIT_MAX,
@@ -114,11 +115,11 @@ def place_create(
         }
     if no_property_management and kind != PlaceKind.COMPOUND:
         errors["no_property_management"] = _("Only a compound can be without property management.")
-    if actor is not None and (
-        (parent is None and not has_role(actor, Role.CITY_HQ))
-        or (parent is not None and not scope_for(actor, Capability.SET_ZONE).covers(parent))
-    ):
-        raise PermissionDenied(_("You may not add places here."))
+    if actor is not None:
+        adders = scope_for(actor, Capability.ADD_PLACES)
+        # A city has nothing above it to cover: adding one takes a whole tree (the city HQ).
+        if not (adders.covers(parent) if parent is not None else adders.is_citywide):
+            raise PermissionDenied(refusal(Capability.ADD_PLACES))
     if errors:
         raise ValidationError(errors)
     place = Place.objects.create(
@@ -151,8 +152,7 @@ def zone_set(
     A designation still open when the new one starts is closed at that moment; any other
     overlap is refused, so the history never holds two zones for one place at one time.
     """
-    if not scope_for(actor, Capability.SET_ZONE).covers(place):
-        raise PermissionDenied(_("Only street officers and above may set zones here."))
+    require(actor, Capability.SET_ZONE, place)
     # Lock the place row first, so two officers setting zones at once queue, and "now" is
     # taken after the wait: the later designation then starts after the earlier one.
     Place.objects.select_for_update().filter(pk=place.pk).first()
@@ -245,8 +245,7 @@ def zone_set(
 @transaction.atomic
 def zone_lift(*, actor: User, place: Place, at: datetime | None = None) -> ZoneDesignation:
     """End the designation in force on a place at `at` (now), even one set to end later."""
-    if not scope_for(actor, Capability.SET_ZONE).covers(place):
-        raise PermissionDenied(_("Only street officers and above may lift zones here."))
+    require(actor, Capability.SET_ZONE, place)
     Place.objects.select_for_update().filter(pk=place.pk).first()
     at = city_time(at) or timezone.now()
     current = (

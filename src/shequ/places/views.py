@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shequ.core.errors import ValidationError
+from shequ.core.roles import Capability
 from shequ.places import selectors, services
 from shequ.places.forms import ZoneForm
-from shequ.places.models import PlaceKind, ZoneLevel
+from shequ.places.models import ZONABLE_KINDS, Place, PlaceKind, ZoneLevel
 
 
 def partial_wanted(request: HttpRequest) -> bool:
@@ -65,12 +66,21 @@ def detail(request: HttpRequest, place_id: int) -> HttpResponse:
     return response
 
 
+def _zonable(request: HttpRequest, place_id: int) -> Place:
+    """The compound or building whose zone the user sets or lifts: 404 out of sight, 403 when
+    their role may not set zones there or the place takes no zone."""
+    place = selectors.get_place_for(request.user, place_id, Capability.SET_ZONE)
+    if place.kind not in ZONABLE_KINDS:
+        raise PermissionDenied(
+            _("Zones are set on a compound or a building, not a %s.") % place.get_kind_display()
+        )
+    return place
+
+
 @login_required
 def set_zone(request: HttpRequest, place_id: int) -> HttpResponse:
     """Form → confirmation → designation. Out of scope is 404; in scope but not allowed, 403."""
-    place = selectors.get_place_for(request.user, place_id)
-    if not selectors.may_set_zone(request.user, place):
-        raise PermissionDenied(_("Only street officers and above may set zones here."))
+    place = _zonable(request, place_id)
     form = ZoneForm(request.POST or None)
     current = selectors.own_open_zone(place)
     effective = selectors.current_zone(place)
@@ -120,9 +130,7 @@ def set_zone(request: HttpRequest, place_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def lift_zone(request: HttpRequest, place_id: int) -> HttpResponse:
-    place = selectors.get_place_for(request.user, place_id)
-    if not selectors.may_set_zone(request.user, place):
-        raise PermissionDenied(_("Only street officers and above may lift zones here."))
+    place = _zonable(request, place_id)
     try:
         services.zone_lift(actor=request.user, place=place)
     except ValidationError as exc:

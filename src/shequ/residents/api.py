@@ -9,6 +9,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from shequ.core import imports
 from shequ.core.errors import ValidationError
+from shequ.core.roles import Capability
 from shequ.places.households import household_address
 from shequ.places.models import Place, PlaceKind
 from shequ.places.selectors import get_place_for
@@ -135,7 +136,7 @@ def create_resident(request: HttpRequest, payload: ResidentIn):  # type: ignore[
 
 @router.patch("/{int:resident_id}", response=ResidentOut)
 def update_resident(request: HttpRequest, resident_id: int, payload: ResidentPatch):  # type: ignore[no-untyped-def]
-    resident = selectors.get_resident_for(request.user, resident_id, write=True)
+    resident = selectors.get_resident_for(request.user, resident_id, Capability.EDIT_RESIDENTS)
     changes = payload.dict(exclude_unset=True)
     household_id = changes.pop("household_id", None)
     if "gender" in changes:
@@ -151,7 +152,7 @@ def update_resident(request: HttpRequest, resident_id: int, payload: ResidentPat
 
 @router.post("/{int:resident_id}/status", response={201: StatusOut})
 def set_status(request: HttpRequest, resident_id: int, payload: StatusIn):  # type: ignore[no-untyped-def]
-    resident = selectors.get_resident_for(request.user, resident_id, write=True)
+    resident = selectors.get_resident_for(request.user, resident_id, Capability.EDIT_RESIDENTS)
     period = services.resident_set_status(actor=request.user, resident=resident, **payload.dict())
     return Status(201, period)
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import F, QuerySet
-from django.http import Http404
 
 from shequ.core import pii
+from shequ.core.access import get_for, require
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.places.models import Place
@@ -98,12 +98,16 @@ def residents_for(
     return qs.order_by("household__path", "id")
 
 
-def get_resident_for(user: User | AnonymousUser, pk: int, *, write: bool = False) -> Resident:
-    """The resident if the user covers their household; 404 otherwise."""
-    try:
-        return residents_for(user, write=write).get(pk=pk)
-    except (Resident.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such resident") from None
+def get_resident_for(
+    user: User | AnonymousUser, pk: Any, capability: str = Capability.VIEW_RESIDENTS
+) -> Resident:
+    """The resident with id `pk` for an action needing `capability` on their household: 404
+    when the user may not see them, 403 with the reason when they see them but may not do
+    this (e.g. EDIT_RESIDENTS for a district officer, who only reads)."""
+    resident = get_for(residents_for(user), pk, what="resident")
+    if capability != Capability.VIEW_RESIDENTS:
+        require(user, capability, resident.household)
+    return resident
 
 
 def may_see_pii(user: User | AnonymousUser, resident: Resident) -> bool:

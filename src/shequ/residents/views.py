@@ -132,7 +132,7 @@ def resident_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def resident_edit(request: HttpRequest, resident_id: int) -> HttpResponse:
-    resident = selectors.get_resident_for(request.user, resident_id, write=True)
+    resident = selectors.get_resident_for(request.user, resident_id, Capability.EDIT_RESIDENTS)
     initial = {
         **{
             f: getattr(resident, f)
@@ -183,7 +183,7 @@ def resident_edit(request: HttpRequest, resident_id: int) -> HttpResponse:
 
 @login_required
 def resident_status(request: HttpRequest, resident_id: int) -> HttpResponse:
-    resident = selectors.get_resident_for(request.user, resident_id, write=True)
+    resident = selectors.get_resident_for(request.user, resident_id, Capability.EDIT_RESIDENTS)
     form = StatusForm(request.POST or None, initial={"status": resident.health_status})
     if request.method == "POST" and form.is_valid():
         try:

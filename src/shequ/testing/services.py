@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from shequ.core import audit
+from shequ.core.access import require
 from shequ.core.bidi import neutral
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.models import Notification, RoleAssignment
@@ -61,11 +62,6 @@ SCOPE_KINDS = (
     PlaceKind.COMPOUND,
     PlaceKind.BUILDING,
 )
-
-
-def require(actor: User, capability: str, place: Place) -> None:
-    if not scope_for(actor, capability).covers(place):
-        raise PermissionDenied(_("You may not do this for %s.") % place.name)
 
 
 def community_of(place: Place) -> Place:
