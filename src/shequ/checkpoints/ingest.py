@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -56,8 +57,9 @@ from shequ.core.device_items import (
     time_field,
     uuid_field,
 )
-from shequ.core.models import Notification, RoleAssignment
-from shequ.core.roles import Role
+from shequ.core.roles import Capability
+from shequ.core.scopes import users_with_by_place
+from shequ.notify import Message, notify_many
 from shequ.places.models import ZONE_STRICTNESS, ZoneDesignation
 from shequ.residents.models import Resident
 
@@ -495,12 +497,10 @@ def _notify_alerts(batch: _Batch, alerts: list[tuple[list[Any], int]]) -> None:
     isolation at the gate."""
     if not alerts:
         return
-    staff: dict[int, list[int]] = defaultdict(list)
-    for place_id, user_id in RoleAssignment.objects.filter(
-        role=Role.COMMUNITY_STAFF, place_id__in={row[COL["community"]] for row, _pk in alerts}
-    ).values_list("place_id", "user_id"):
-        staff[place_id].append(user_id)
-    notes = []
+    staff = users_with_by_place(
+        Capability.VIEW_PASSAGES, {row[COL["community"]] for row, _pk in alerts}, inherited=False
+    )
+    messages = []
     for row, pk in alerts:
         gate = batch.gates[row[COL["gate"]]]
         resident = batch.residents.get(row[COL["resident"]]) if row[COL["resident"]] else None
@@ -515,11 +515,12 @@ def _notify_alerts(batch: _Batch, alerts: list[tuple[list[Any], int]]) -> None:
             if r in ALERTS
         )
         title = _("%(gate)s: %(who)s — %(why)s") % {"gate": gate.name, "who": who, "why": why}
-        notes.extend(
-            Notification(
-                user_id=u, kind="gate_alert", title=title[:200],
-                url=f"/checkpoints/passages/{pk}/",
+        messages.append(
+            Message(
+                users=staff.get(row[COL["community"]], ()),
+                kind="gate_alert",
+                title=title,
+                url=reverse("checkpoints:passage", args=[pk]),
             )
-            for u in staff.get(row[COL["community"]], ())
-        )  # fmt: skip
-    Notification.objects.bulk_create(notes)
+        )
+    notify_many(messages)

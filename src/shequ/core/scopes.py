@@ -177,16 +177,19 @@ def users_with_by_place(
     capability: str, places: Iterable[Any], *, inherited: bool = True
 ) -> dict[int, set[int]]:
     """`users_with` for many places at once: place id → ids of the active users with
-    `capability` there (places with nobody are missing). One query."""
+    `capability` there (places with nobody are left out). Places or their ids; one query
+    (ids with inherited=True cost one more, to read where the places sit in the tree)."""
     places = list(places)
+    if inherited and any(isinstance(p, int) for p in places):
+        place_model = RoleAssignment._meta.get_field("place").related_model
+        places = list(place_model.objects.filter(pk__in=[getattr(p, "pk", p) for p in places]))
     wanted = {
-        place.pk: ([*place.ancestor_ids(), place.pk] if inherited else [place.pk])
-        for place in places
+        getattr(p, "pk", p): ([*p.ancestor_ids(), p.pk] if inherited else [getattr(p, "pk", p)])
+        for p in places
     }
     bound: dict[int, set[int]] = {}
-    for place_id, user_id in _holders(
-        capability, {pk for ids in wanted.values() for pk in ids}
-    ).values_list("place_id", "user_id"):
+    holders = _holders(capability, {pk for ids in wanted.values() for pk in ids})
+    for place_id, user_id in holders.values_list("place_id", "user_id"):
         bound.setdefault(place_id, set()).add(user_id)
     found: dict[int, set[int]] = {}
     for pk, ids in wanted.items():

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -46,9 +47,8 @@ from shequ.core.device_items import (
     time_field,
 )
 from shequ.core.errors import PermissionDenied, ValidationError
-from shequ.core.models import Notification, RoleAssignment
-from shequ.core.roles import Capability, Role
-from shequ.core.scopes import agency_scope_for, scope_for
+from shequ.core.roles import Capability
+from shequ.core.scopes import agency_scope_for, scope_for, users_with_by_place
 from shequ.duty.changes import active_assignments
 from shequ.duty.models import (
     Assignment,
@@ -60,6 +60,7 @@ from shequ.duty.models import (
 )
 from shequ.duty.services import rules_for
 from shequ.mobilization.models import ACTIVE_STATES, Enlistment, Staff
+from shequ.notify import Message, notify_many
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -537,15 +538,13 @@ def _notify_overtime(crossed: list[tuple[Attendance, int, int]]) -> None:
     """Tell the community's staff that someone worked past the hours a day."""
     if not crossed:
         return
-    staff_users: dict[int, list[int]] = defaultdict(list)
-    for place_id, user_id in RoleAssignment.objects.filter(
-        role=Role.COMMUNITY_STAFF, place_id__in={a.community_id for a, _t, _l in crossed}
-    ).values_list("place_id", "user_id"):
-        staff_users[place_id].append(user_id)
+    staff_users = users_with_by_place(
+        Capability.PLAN_DUTY, {a.community_id for a, _t, _l in crossed}, inherited=False
+    )
     names = dict(
         Staff.objects.filter(pk__in={a.staff_id for a, _t, _l in crossed}).values_list("pk", "name")
     )
-    notes = []
+    messages = []
     for a, total, limit in crossed:
         title = _("%(name)s worked %(h)s h on %(day)s; the limit is %(rule)s h.") % {
             "name": names.get(a.staff_id, "?"),
@@ -553,11 +552,15 @@ def _notify_overtime(crossed: list[tuple[Attendance, int, int]]) -> None:
             "day": f"{a.day:%m-%d}",
             "rule": limit // 60,
         }
-        notes.extend(
-            Notification(user_id=u, kind="overtime", title=title[:200], url="/duty/")
-            for u in staff_users.get(a.community_id, ())
+        messages.append(
+            Message(
+                users=staff_users.get(a.community_id, ()),
+                kind="overtime",
+                title=title,
+                url=reverse("duty:home"),
+            )
         )
-    Notification.objects.bulk_create(notes)
+    notify_many(messages)
 
 
 def _raise(result: AttendanceResult) -> None:

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core import audit
 from shequ.core.errors import PermissionDenied, ValidationError
-from shequ.core.models import Notification
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.core.times import city_time
@@ -36,6 +36,7 @@ from shequ.duty.models import (
 )
 from shequ.duty.services import require_planner, rules_for
 from shequ.mobilization.models import ACTIVE_STATES, Enlistment, Staff
+from shequ.notify import notify
 from shequ.places.models import PlaceKind
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ LONGEST_CALL = dt.timedelta(hours=12)
 
 
 def call_url(call: UrgentCall) -> str:
-    return f"/duty/calls/{call.pk}/"
+    return reverse("duty:call", args=[call.pk])
 
 
 def _window(call: UrgentCall) -> tuple[dt.datetime, dt.datetime, dt.timedelta]:
@@ -171,19 +172,13 @@ def call_create(
         "time": f"{timezone.localtime(starts_at):%m-%d %H:%M}",
         "h": hours,
     }
-    notes = [
-        Notification(
-            user_id=p.user_id,
-            kind="urgent_call",
-            title=title[:200],
-            body=message,
-            url=call_url(call),
-        )
-        for p in people
-        if p.user_id is not None
-    ]
-    Notification.objects.bulk_create(notes)
-    call.notified = len(notes)
+    call.notified = notify(
+        [p.user_id for p in people],
+        kind="urgent_call",
+        title=title,
+        body=message,
+        url=call_url(call),
+    )
     call.save(update_fields=["notified"])
     audit.record(
         actor=actor,
@@ -260,13 +255,11 @@ def call_answer(*, actor: User, call: UrgentCall) -> CallAnswer:
             pk=call.pk, status=CallStatus.OPEN, accepted__gte=F("needed")
         ).update(status=CallStatus.FILLED, filled_at=now)
         if filled:
-            Notification.objects.create(
-                user_id=call.created_by_id,
+            notify(
+                [call.created_by_id],
                 kind="urgent_call_filled",
-                title=(
-                    _("%(where)s: all %(n)d people found.")
-                    % {"where": call.where, "n": call.needed}
-                )[:200],
+                title=_("%(where)s: all %(n)d people found.")
+                % {"where": call.where, "n": call.needed},
                 url=call_url(call),
             )
         call.refresh_from_db()

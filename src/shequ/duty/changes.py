@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core import audit
 from shequ.core.errors import PermissionDenied, ValidationError
-from shequ.core.models import Notification, RoleAssignment
-from shequ.core.roles import CAPABILITIES, Capability
-from shequ.core.scopes import scope_for
+from shequ.core.roles import Capability
+from shequ.core.scopes import scope_for, users_with_by_place
 from shequ.duty import planning
 from shequ.duty.models import (
     Assignment,
@@ -36,14 +36,13 @@ from shequ.duty.models import (
 )
 from shequ.duty.roster import check
 from shequ.mobilization.models import Staff
+from shequ.notify import notify
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from shequ.core.models import User
     from shequ.places.models import Place
-
-PLANNER_ROLES = sorted(role for role, caps in CAPABILITIES.items() if Capability.PLAN_DUTY in caps)
 
 
 def active_assignments() -> QuerySet[Assignment]:
@@ -78,11 +77,8 @@ def _leads(actor: User, assignment: Assignment) -> bool:
 
 def _planner_users(*places: Place) -> set[int]:
     """Users holding a planning role bound to one of these places (not the whole city)."""
-    return set(
-        RoleAssignment.objects.filter(role__in=PLANNER_ROLES, place__in=places).values_list(
-            "user_id", flat=True
-        )
-    )
+    found = users_with_by_place(Capability.PLAN_DUTY, places, inherited=False)
+    return set().union(*found.values())
 
 
 def _leader_users(assignment: Assignment) -> set[int]:
@@ -92,12 +88,6 @@ def _leader_users(assignment: Assignment) -> set[int]:
         .exclude(pk=assignment.pk)
         .exclude(staff__user__isnull=True)
         .values_list("staff__user_id", flat=True)
-    )
-
-
-def _notify(users: set[int | None], kind: str, title: str, url: str = "/duty/") -> None:
-    Notification.objects.bulk_create(
-        [Notification(user_id=u, kind=kind, title=title[:200], url=url) for u in users if u]
     )
 
 
@@ -187,7 +177,9 @@ def swap_request(
     deciders = _leader_users(assignment) | _planner_users(
         assignment.roster.place, assignment.shift.post.community
     )
-    _notify(deciders | {replacement.user_id}, "shift_change", title)
+    notify(
+        deciders | {replacement.user_id}, kind="shift_change", title=title, url=reverse("duty:home")
+    )
     audit.record(
         actor=actor,
         action="duty.swap_request",
@@ -283,7 +275,12 @@ def _sick_report_save(
         title = _("%(name)s is sick for %(shift)s; no re-plan was found, please re-plan.")
     title %= {"name": assignment.staff.name, "shift": _label(assignment)}
     users = _planner_users(assignment.roster.place, assignment.shift.post.community)
-    _notify(users | _leader_users(assignment), "shift_change", title)
+    notify(
+        users | _leader_users(assignment),
+        kind="shift_change",
+        title=title,
+        url=reverse("duty:home"),
+    )
     audit.record(
         actor=actor,
         action="duty.sick_report",
@@ -344,10 +341,11 @@ def change_decide(*, actor: User, change: ShiftChange, approve: bool) -> ShiftCh
         "kind": change.get_kind_display(),
         "shift": _label(assignment),
     }
-    _notify(
+    notify(
         {change.requested_by.user_id, change.replacement.user_id if change.replacement else None},
-        "shift_change",
-        title,
+        kind="shift_change",
+        title=title,
+        url=reverse("duty:home"),
     )
     audit.record(
         actor=actor,

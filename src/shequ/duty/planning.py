@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from shequ.core import audit
 from shequ.core.errors import ValidationError
-from shequ.core.models import Notification
 from shequ.duty.models import (
     Assignment,
     DutyRequest,
@@ -46,6 +46,7 @@ from shequ.duty.roster.problem import (
 )
 from shequ.duty.services import require_planner, rules_for
 from shequ.mobilization.models import ACTIVE_STATES, RANK_LEVELS, SKILL_SET, Fitness, Staff
+from shequ.notify import notify
 from shequ.places.models import Place, PlaceKind
 
 if TYPE_CHECKING:
@@ -739,9 +740,7 @@ def _notify_roster(roster: Roster) -> None:
         "a": f"{roster.starts_on:%m-%d}",
         "b": f"{roster.ends_on:%m-%d}",
     }
-    Notification.objects.bulk_create(
-        [Notification(user_id=u, kind="roster", title=title, url="/duty/me/") for u in users]
-    )
+    notify(users, kind="roster", title=title, url=reverse("duty:me"))
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -19,10 +20,10 @@ from shequ.core import audit
 from shequ.core.access import require
 from shequ.core.bidi import neutral
 from shequ.core.errors import PermissionDenied, ValidationError
-from shequ.core.models import Notification, RoleAssignment
-from shequ.core.roles import Capability, Role
-from shequ.core.scopes import scope_for
+from shequ.core.roles import Capability
+from shequ.core.scopes import scope_for, users_with
 from shequ.mobilization.models import Team
+from shequ.notify import notify
 from shequ.places.models import Place, PlaceKind
 from shequ.residents.models import HealthStatus, Resident
 from shequ.residents.privacy import residents_shown
@@ -442,9 +443,7 @@ def recall_start(*, actor: User, tube: Tube) -> Recall:
 
 
 def _alert_recall(recall: Recall, members: list[Resident]) -> None:
-    staff = RoleAssignment.objects.filter(
-        role=Role.COMMUNITY_STAFF, place_id=recall.tube.community_id
-    ).values_list("user_id", flat=True)
+    staff = users_with(Capability.RUN_TESTING, recall.tube.community, inherited=False)
     names = "、".join(
         f"{neutral(r.name)}（{r.household.parent.name}{r.household.name}）" for r in members
     )
@@ -453,15 +452,12 @@ def _alert_recall(recall: Recall, members: list[Resident]) -> None:
     else:
         title = _("Invalid tube %(tube)s: %(n)d to sample again — %(names)s")
     text = title % {"tube": recall.tube.barcode, "n": len(members), "names": names}
-    Notification.objects.bulk_create(
-        Notification(
-            user_id=u,
-            kind="recall",
-            title=text[:200],
-            body=text[200:500],
-            url=f"/testing/recalls/{recall.pk}/",
-        )
-        for u in staff
+    notify(
+        staff,
+        kind="recall",
+        title=text[:200],
+        body=text[200:500],
+        url=reverse("testing:recall", args=[recall.pk]),
     )
 
 
@@ -470,16 +466,12 @@ def _retest_positive(actor: User, tube: Tube) -> None:
     sample = tube.samples.select_related("resident").first()
     if sample is None:
         return
-    staff = RoleAssignment.objects.filter(
-        role=Role.COMMUNITY_STAFF, place_id=tube.community_id
-    ).values_list("user_id", flat=True)
+    staff = users_with(Capability.RUN_TESTING, tube.community, inherited=False)
     text = _("Retest positive: %(name)s (tube %(tube)s)") % {
         "name": sample.resident.name,
         "tube": tube.barcode,
     }
-    Notification.objects.bulk_create(
-        Notification(user_id=u, kind="recall", title=text[:200]) for u in staff
-    )
+    notify(staff, kind="recall", title=text)
 
 
 def _retest_negative(actor: User, tube: Tube) -> None:
