@@ -49,9 +49,9 @@ def test_require_refuses_with_the_capabilitys_reason(personas, city):
     with pytest.raises(PermissionDenied, match="Only street officers and above"):
         require(personas.staff_a, Capability.SET_ZONE, city.ka)
     # A capability with no reason of its own: the general one names the place and the right.
-    with pytest.raises(PermissionDenied, match="甲小区.*Issue mobilization orders"):
+    with pytest.raises(PermissionDenied, match=r"甲小区.*Issue mobilization orders"):
         require(personas.staff_a, Capability.ISSUE_ORDERS, city.ka)
-    with pytest.raises(PermissionDenied, match="^Not your gate$"):
+    with pytest.raises(PermissionDenied, match=r"^Not your gate$"):
         require(personas.staff_a, Capability.ISSUE_ORDERS, city.ka, reason="Not your gate")
 
 

@@ -107,10 +107,14 @@ def test_the_hq_manages_every_agency_a_coordinator_their_own(personas):
     own = Agency.objects.get(code="AG1")
     other = Agency.objects.create(code="AG2", name="另一厅", level=own.level)
     hq = agency_scope_for(personas.hq, Capability.MANAGE_STAFF)
-    assert hq.every and hq.covers(other) and hq.covers(None)
+    assert hq.every
+    assert hq.covers(other)
+    assert hq.covers(None)
     coordinator = agency_scope_for(personas.coordinator, Capability.MANAGE_STAFF)
-    assert coordinator.covers(own) and coordinator.covers(own.pk)
-    assert not coordinator.covers(other) and not coordinator.covers(None)
+    assert coordinator.covers(own)
+    assert coordinator.covers(own.pk)
+    assert not coordinator.covers(other)
+    assert not coordinator.covers(None)
     assert set(Agency.objects.filter(coordinator.q("pk"))) == {own}
     assert set(Agency.objects.filter(hq.q("pk"))) == {own, other}
     # The HQ sees people through places, not through agencies; a street officer neither.

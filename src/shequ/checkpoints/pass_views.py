@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 from typing import Any
-from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
@@ -172,14 +171,6 @@ def pass_list(request: HttpRequest) -> HttpResponse:
         "statuses": PassStatus.choices,
         "q": text,
         "without": without,
-        "filters": urlencode(
-            {
-                "community": community.pk if community else "",
-                "building": building.pk if building else "",
-                "status": status,
-                "q": text,
-            }
-        ),
     }
     template = (
         "checkpoints/pass_list.html#results" if request.htmx else "checkpoints/pass_list.html"

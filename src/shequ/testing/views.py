@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -169,7 +168,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "statuses": RoundStatus.choices,
         "may_run": not run.is_empty,
         "may_record": not scope_for(request.user, Capability.RECORD_RESULTS).is_empty,
-        "filters": urlencode({"status": status}),
     }
     return render(request, "testing/home.html", context)
 
@@ -341,7 +339,6 @@ def missed(request: HttpRequest, round_id: int) -> HttpResponse:
             within=within,
             choices=choices,
             page=page,
-            filters=urlencode({"place": within.pk}),
         )
         return render(request, "testing/missed_buildings.html", context)
     qs = selectors.missed(round_, building)
@@ -349,7 +346,6 @@ def missed(request: HttpRequest, round_id: int) -> HttpResponse:
     context.update(
         page=page,
         people=_person_rows(request, round_, list(page.object_list)),
-        filters=urlencode({"building": building.pk}),
     )
     return render(request, "testing/missed.html", context)
 
@@ -484,7 +480,6 @@ def home_tasks(request: HttpRequest, round_id: int) -> HttpResponse:
         "round": round_,
         "page": page,
         "routes": list(routes.values()),
-        "filters": "",
     }
     return render(request, "testing/home_tasks.html", context)
 
@@ -580,7 +575,6 @@ def recalls(request: HttpRequest, round_id: int) -> HttpResponse:
         "round": round_,
         "page": page,
         "lines": snapshot.with_counts(list(page.object_list)),
-        "filters": "",
     }
     return render(request, "testing/recalls.html", context)
 
@@ -861,7 +855,6 @@ def lab(request: HttpRequest) -> HttpResponse:
         "result_form": result_form,
         "answer": answer,
         "recent": imports.ImportJob.objects.filter(actor=request.user, kind="tube_results")[:5],
-        "filters": "",
     }
     return render(request, "testing/lab.html", context)
 
