@@ -8,10 +8,8 @@ readable with VIEW_PASSAGES and changed with ISSUE_PASSES.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -38,6 +36,7 @@ from shequ.checkpoints.models import EntryPass, GateRules, PassStatus
 from shequ.checkpoints.passes import pass_token
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.models import AuditEvent
+from shequ.core.qr import qr_svg_response
 from shequ.core.roles import Capability
 from shequ.core.scopes import Scope, scope_for
 from shequ.places.models import Place, PlaceKind
@@ -334,13 +333,7 @@ def pass_detail(request: HttpRequest, pass_id: int) -> HttpResponse:
 def pass_qr(request: HttpRequest, pass_id: int) -> HttpResponse:
     """The QR code of the pass's current version (what the gate scans), as SVG."""
     entry_pass = _get_pass(request, pass_id)
-    out = io.BytesIO()
-    segno.make(pass_token(entry_pass.pk, entry_pass.version), error="m").save(
-        out, kind="svg", scale=8, border=2
-    )
-    response = HttpResponse(out.getvalue(), content_type="image/svg+xml")
-    response["Cache-Control"] = "private, no-store"  # a revoked or reissued code must not linger
-    return response
+    return qr_svg_response(pass_token(entry_pass.pk, entry_pass.version))
 
 
 @login_required

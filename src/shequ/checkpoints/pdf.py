@@ -16,14 +16,14 @@ from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from shequ.checkpoints.models import EntryPass
 from shequ.checkpoints.passes import pass_token
 from shequ.core.bidi import neutral
+from shequ.core.pdf import CJK_FONT, cjk_font
 
-FONT = "STSong-Light"
+FONT = CJK_FONT
 COLUMNS, ROWS = 2, 4
 MARGIN = 10 * mm
 GAP = 4 * mm
@@ -65,12 +65,6 @@ def card_fields(entry_pass: EntryPass) -> PassCard:
         version=entry_pass.version,
         token=pass_token(entry_pass.pk, entry_pass.version),
     )
-
-
-def _font() -> str:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return FONT
 
 
 def _wrap(text: str, size: float, width: float, max_lines: int) -> list[str]:
@@ -172,7 +166,7 @@ def _draw_card(c: canvas.Canvas, card: PassCard, x: float, y: float, w: float, h
 
 def passes_sheet(passes: Iterable[EntryPass]) -> bytes:
     """A PDF of pass cards, 2 × 4 on each A4 page, in the order given (at least one page)."""
-    _font()
+    cjk_font()
     out = io.BytesIO()
     c = canvas.Canvas(out, pagesize=A4, pageCompression=1)
     c.setTitle(_("Entry passes"))

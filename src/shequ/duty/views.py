@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import icalendar
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.exports import xlsx_response, xlsx_table
+from shequ.core.qr import qr_svg_response
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.duty import attendance, calls, changes, planning, reports, selectors, services
@@ -475,9 +474,7 @@ def post_qr(request: HttpRequest, post_id: int) -> HttpResponse:
     """The post's QR code, to print and stick at the post: scanning it checks you in there."""
     post = selectors.get_post_for(request.user, post_id)
     url = request.build_absolute_uri(reverse("duty:scan", args=[post.token]))
-    out = io.BytesIO()
-    segno.make(url, error="m").save(out, kind="svg", scale=8, border=2)
-    return HttpResponse(out.getvalue(), content_type="image/svg+xml")
+    return qr_svg_response(url)
 
 
 @login_required

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.exports import xlsx_response, xlsx_table
+from shequ.core.qr import qr_svg_response
 from shequ.core.roles import Capability
 from shequ.core.scopes import agency_scope_for, scope_for
 from shequ.mobilization import dispatch, formation, selectors, services
@@ -163,9 +161,7 @@ def me(request: HttpRequest) -> HttpResponse:
 def qr_svg(request: HttpRequest, token: str) -> HttpResponse:
     enlistment = selectors.enlistment_by_token(request.user, token)
     url = request.build_absolute_uri(reverse("mobilization:report_in", args=[enlistment.token]))
-    out = io.BytesIO()
-    segno.make(url, error="m").save(out, kind="svg", scale=6, border=2)
-    return HttpResponse(out.getvalue(), content_type="image/svg+xml")
+    return qr_svg_response(url, scale=6)
 
 
 @login_required

@@ -16,18 +16,17 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from shequ.core.bidi import neutral
 from shequ.core.exports import xlsx_table
+from shequ.core.pdf import CJK_FONT, cjk_font
 from shequ.residents.models import Resident
 from shequ.testing.models import RecallKind, Round
 from shequ.testing.selectors import Coverage, totals
 from shequ.testing.snapshot import OUTCOME_LABELS, RecallLine, TubeFigures
 
-FONT = "STSong-Light"
+FONT = CJK_FONT
 
 
 def missed_workbook(
@@ -51,12 +50,6 @@ def missed_workbook(
         for r in people
     )
     return xlsx_table(_("Missed %s") % round_.name, header, rows)
-
-
-def _font() -> str:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return FONT
 
 
 def _coverage_table(rows: Sequence[Coverage]) -> Table:
@@ -103,7 +96,7 @@ def summary_pdf(
 ) -> bytes:
     """The round on A4: coverage per community and per building under `within`, tubes by
     status, results and turnaround, and every recall with how many were retested."""
-    _font()
+    cjk_font()
     out = io.BytesIO()
     doc = SimpleDocTemplate(
         out,
