@@ -539,10 +539,15 @@ def test_the_api_updates_and_moves_a_resident(personas, city, zhang, call):
     assert (fresh.notes, fresh.phone, fresh.household) == ("每周送药", phone(9), city.ha2)
 
 
-def test_the_api_update_is_404_for_other_communities_and_read_only_roles(personas, zhang, call):
-    for who in (personas.staff_b, personas.district):
-        response = call(who).patch(f"/api/v1/residents/{zhang.pk}", {"notes": "x"})
-        assert response.status_code == 404
+def test_the_api_update_is_404_for_other_communities_and_403_for_read_only_roles(
+    personas, zhang, call
+):
+    url = f"/api/v1/residents/{zhang.pk}"
+    assert call(personas.staff_b).patch(url, {"notes": "x"}).status_code == 404
+    # The district officer sees 张三: the answer says why they may not change him.
+    refused = call(personas.district).patch(url, {"notes": "x"})
+    assert refused.status_code == 403
+    assert refused.json()["detail"]
     assert Resident.objects.get(pk=zhang.pk).notes == ""
 
 

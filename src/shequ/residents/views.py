@@ -6,14 +6,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from shequ.core import imports
+from shequ.core import import_views, imports
 from shequ.core.bidi import neutral
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.exports import xlsx_response
+from shequ.core.import_views import ImportPage
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.places.households import household_address
@@ -196,6 +199,21 @@ def resident_status(request: HttpRequest, resident_id: int) -> HttpResponse:
     return render(request, "residents/status.html", {"form": form, "resident": resident})
 
 
+IMPORT = ImportPage(
+    kind="residents",
+    title=gettext_lazy("Import residents"),
+    intro=gettext_lazy(
+        "Upload the community's list as .xlsx or .csv (UTF-8 or GB18030). Every row is checked "
+        "first; if any row is wrong nothing is imported and you get the list of problems. "
+        "Importing the same file again changes nothing."
+    ),
+    upload_url="residents:import",
+    job_url="residents:import_job",
+    errors_url="residents:import_errors",
+    template_url="residents:import_template",
+)
+
+
 @login_required
 def import_upload(request: HttpRequest) -> HttpResponse:
     communities = list(selectors.editable_communities(request.user)[:500])
@@ -204,24 +222,15 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None, communities=communities)
     if len(communities) == 1:
         form.fields["community"].initial = communities[0].code
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        upload = data["file"]
-        try:
-            job = imports.import_job_create(
-                actor=request.user,
-                kind="residents",
-                upload=upload,
-                filename=upload.name,
-                place=selectors.import_target(request.user, data["community"]),
-                options={"skip_invalid": data["skip_invalid"], "dry_run": data["dry_run"]},
-            )
-        except ValidationError as exc:
-            exc.apply_to_form(form)
-        else:
-            return redirect("residents:import_job", job_id=job.pk)
-    recent = imports.ImportJob.objects.filter(actor=request.user, kind="residents")[:10]
-    return render(request, "residents/import.html", {"form": form, "recent": recent})
+    return import_views.upload_page(
+        request,
+        IMPORT,
+        form,
+        job_args=lambda data: {
+            "place": selectors.import_target(request.user, data["community"]),
+            "options": {"skip_invalid": data["skip_invalid"], "dry_run": data["dry_run"]},
+        },
+    )
 
 
 @login_required
@@ -233,15 +242,10 @@ def import_template(request: HttpRequest) -> HttpResponse:
 def import_job(request: HttpRequest, job_id: str) -> HttpResponse:
     """Progress while running (htmx polls the partial), then the summary and the errors."""
     job = imports.get_import_job_for(request.user, job_id)
-    errors = Paginator(job.row_errors.all(), 50).get_page(request.GET.get("page"))
-    context = {"job": job, "errors": errors}
-    template = "residents/import_job.html#progress" if request.htmx else "residents/import_job.html"
-    return render(request, template, context)
+    done = [import_views.Link(_("See the residents"), reverse("residents:list"))]
+    return import_views.job_page(request, IMPORT, job, done=done)
 
 
 @login_required
 def import_errors(request: HttpRequest, job_id: str) -> HttpResponse:
-    job = imports.get_import_job_for(request.user, job_id)
-    if not job.row_errors.exists():
-        raise Http404("No errors")
-    return xlsx_response(imports.errors_workbook(job), f"import-errors-{job.pk}.xlsx")
+    return import_views.errors_download(request, IMPORT, job_id)

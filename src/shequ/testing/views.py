@@ -25,12 +25,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from shequ.core import imports
+from shequ.core import import_views, imports
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.exports import xlsx_response
+from shequ.core.import_views import ImportPage
 from shequ.core.offline import worker_response
 from shequ.core.roles import Capability
 from shequ.core.scopes import Scope, scope_for
@@ -859,50 +861,59 @@ def lab(request: HttpRequest) -> HttpResponse:
     return render(request, "testing/lab.html", context)
 
 
+LAB_IMPORT = ImportPage(
+    kind="tube_results",
+    title=gettext_lazy("Import results"),
+    intro=gettext_lazy(
+        "Upload the lab's results as .xlsx or .csv: one row per tube with its barcode (试管条码) "
+        "and result (结果: 阴性, 阳性 or 无效). Every row is checked first; if any row is wrong "
+        "nothing is recorded and you get the list of problems. A positive or invalid tube "
+        "recalls its members at once."
+    ),
+    upload_url="testing:lab_import",
+    job_url="testing:lab_import_job",
+    errors_url="testing:lab_import_errors",
+    errors_filename="results-errors",
+    back=(gettext_lazy("Lab"), "testing:lab"),
+    created=(gettext_lazy("recorded"), gettext_lazy("would be recorded")),
+    updated=None,
+)
+
+
 @login_required
 def lab_import(request: HttpRequest) -> HttpResponse:
     """Upload a results file (.xlsx / .csv); it is checked and recorded in the background."""
     _lab_scope(request)
     rounds = _lab_rounds(request)
     form = ResultsImportForm(request.POST or None, request.FILES or None, rounds=rounds)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        upload = data["file"]
-        try:
-            job = imports.import_job_create(
-                actor=request.user,
-                kind="tube_results",
-                upload=upload,
-                filename=upload.name,
-                options={"round_id": data["round"], "skip_invalid": data["skip_invalid"]},
-            )
-        except ValidationError as exc:
-            exc.apply_to_form(form)
-        else:
-            return redirect("testing:lab_import_job", job_id=job.pk)
-    recent = imports.ImportJob.objects.filter(actor=request.user, kind="tube_results")[:10]
-    return render(request, "testing/lab_import.html", {"form": form, "recent": recent})
+    return import_views.upload_page(
+        request,
+        LAB_IMPORT,
+        form,
+        job_args=lambda data: {
+            "options": {"round_id": data["round"], "skip_invalid": data["skip_invalid"]}
+        },
+    )
 
 
 @login_required
 def lab_import_job(request: HttpRequest, job_id: str) -> HttpResponse:
     """Progress while running (htmx polls the partial), then the summary and the bad rows."""
     job = imports.get_import_job_for(request.user, job_id)
-    errors = Paginator(job.row_errors.all(), 50).get_page(request.GET.get("page"))
-    may_view = not scope_for(request.user, Capability.VIEW_TESTING).is_empty
-    context = {"job": job, "errors": errors, "may_view": may_view}
-    template = "testing/lab_import_job.html"
-    if request.htmx:
-        template += "#progress"
-    return render(request, template, context)
+    done = [import_views.Link(_("Back to the lab"), reverse("testing:lab"))]
+    round_id = job.options.get("round_id")
+    if round_id and not scope_for(request.user, Capability.VIEW_TESTING).is_empty:
+        done.append(
+            import_views.Link(
+                _("See the recalls"), reverse("testing:recalls", args=[round_id]), "see-recalls"
+            )
+        )
+    return import_views.job_page(request, LAB_IMPORT, job, done=done)
 
 
 @login_required
 def lab_import_errors(request: HttpRequest, job_id: str) -> HttpResponse:
-    job = imports.get_import_job_for(request.user, job_id)
-    if not job.row_errors.exists():
-        raise Http404("No errors")
-    return xlsx_response(imports.errors_workbook(job), f"results-errors-{job.pk}.xlsx")
+    return import_views.errors_download(request, LAB_IMPORT, job_id)
 
 
 urlpatterns = [
