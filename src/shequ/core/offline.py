@@ -1,12 +1,13 @@
 """The offline pages' service worker (web's static/shequ/offline-sw.js), served by each page under
 its own URL so that the worker's scope covers that page, with the page's cache name and the
-static files to keep."""
+static files to keep; and the list of what a phone forgets at logout (OFFLINE_STORES)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.contrib.staticfiles import finders
@@ -35,3 +36,30 @@ def worker_response(*, cache: str, static_files: Sequence[str]) -> HttpResponse:
     return HttpResponse(
         f"self.SHEQU_OFFLINE = {head};\n{body}", content_type="text/javascript; charset=utf-8"
     )
+
+
+@dataclass(frozen=True)
+class OfflineStore:
+    """What an offline page keeps on a phone: its IndexedDB database (Dexie), the tables of it
+    holding what the server sent (residents, passes: dropped at logout), and the prefix of its
+    service worker's caches (dropped too). Tables not named — the queue of records not yet
+    sent — stay for the same user's next login: dropping them would lose work."""
+
+    database: str
+    forget: tuple[str, ...]
+    cache: str
+
+
+# The one list of what a phone forgets at logout (web/static/shequ/forget.js reads it from the
+# login page). A new offline page adds its store here, or its data outlives the session.
+OFFLINE_STORES: tuple[OfflineStore, ...] = (
+    OfflineStore(database="shequ-gate", forget=("snapshots",), cache="shequ-gate"),
+    OfflineStore(database="shequ-station", forget=("snapshots",), cache="shequ-station"),
+)
+
+
+def forget_list() -> list[dict[str, object]]:
+    """OFFLINE_STORES as the forget script reads them (JSON)."""
+    return [
+        {"database": s.database, "forget": list(s.forget), "cache": s.cache} for s in OFFLINE_STORES
+    ]

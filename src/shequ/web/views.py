@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from shequ.core import offline
 from shequ.core.models import Language, Notification
 from shequ.core.scopes import roles_of
 from shequ.core.services import notifications_mark_read, user_set_language
@@ -55,13 +56,18 @@ def login_view(request: HttpRequest) -> HttpResponse:
             response = HttpResponseRedirect(_safe_next(request, "/"))
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
             return response
-    return render(request, "web/login.html", {"form": form, "next": _safe_next(request, "")})
+    return render(
+        request,
+        "web/login.html",
+        {"form": form, "next": _safe_next(request, ""), "forget": offline.forget_list()},
+    )
 
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
-    # ?bye=1: the login page then wipes what the gate page kept on this phone (see login.html).
+    # ?bye=1: the login page then wipes what the offline pages kept on this phone
+    # (core.offline.OFFLINE_STORES, web/static/shequ/forget.js).
     return HttpResponseRedirect(reverse("web:login") + "?bye=1")
 
 
