@@ -71,6 +71,7 @@ def test_another_communitys_resident_is_404(personas, people):
     assert selectors.get_resident_for(personas.staff_a, people["zhang"].pk) == people["zhang"]
 
 
+@pytest.mark.usefixtures("english")
 def test_read_only_roles_are_refused_with_a_reason_when_opening_a_resident_for_writing(
     personas, people
 ):

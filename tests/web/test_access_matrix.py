@@ -159,8 +159,13 @@ EXPECT: dict[str, Row | Act] = {
     "residents:list": Row(ok=EVERYONE),
     "residents:new": Row(ok=PLANNERS, deny=403),
     "residents:detail": Row(ok=VIEWERS),
-    "residents:edit": Row(ok=PLANNERS),
-    "residents:status": Row(ok=PLANNERS),
+    # Those who see the resident but may not change them are told why (docs/access.md).
+    "residents:edit": Row(
+        ok=PLANNERS, own={DISTRICT: 403, INSPECTOR: 403}, other={DISTRICT: 404, INSPECTOR: 404}
+    ),
+    "residents:status": Row(
+        ok=PLANNERS, own={DISTRICT: 403, INSPECTOR: 403}, other={DISTRICT: 404, INSPECTOR: 404}
+    ),
     "residents:import": Row(ok=PLANNERS, deny=403),
     "residents:import_template": Row(ok=EVERYONE),
     # An import job is its starter's alone.

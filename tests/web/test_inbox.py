@@ -73,7 +73,9 @@ def test_logging_out_wipes_what_the_gate_page_kept_on_the_phone(login, personas)
     # A script file (the Content-Security-Policy runs no inline script), only after logging out.
     assert "shequ/forget.js" in page
     assert "shequ/forget.js" not in client.get("/login/").content.decode()
+    # The stores to forget come from core.offline.OFFLINE_STORES (tests/web/test_forget.py).
+    assert '"database": "shequ-gate"' in page
     script = (Path(shequ.__file__).parent / "web/static/shequ/forget.js").read_text()
-    assert 'indexedDB.open("shequ-gate")' in script
-    assert 'objectStore("snapshots").clear()' in script
+    assert "indexedDB.open(store.database)" in script
+    assert "tx.objectStore(t).clear()" in script
     assert client.get("/inbox/").status_code == 302  # logged out

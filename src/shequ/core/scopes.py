@@ -1,7 +1,9 @@
-"""The one scope mechanism: which places a user covers, for a given capability.
+"""The one scope mechanism: which places (or agencies) a user covers, for a given capability,
+and the reverse: who covers a place (`users_with`, for notifications).
 
 Places carry a materialized path ('/1/7/42/'); a role bound to a place covers every place whose
-path starts with it. Every selector narrows its queryset with `scope_for(user).q(...)`.
+path starts with it. Every selector narrows its queryset with `scope_for(user).q(...)`. Code
+asks for capabilities, never for roles (docs/access.md).
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
+from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.places import selectors, services
 from shequ.places.schemas import CurrentZoneOut, PlaceFilter, PlaceOut, ZoneIn, ZoneOut
@@ -36,7 +37,7 @@ def list_zones(request: HttpRequest, place_id: int):  # type: ignore[no-untyped-
 @router.post("/{place_id}/zones", response={201: ZoneOut})
 def set_zone(request: HttpRequest, place_id: int, payload: ZoneIn):  # type: ignore[no-untyped-def]
     """Designate a zone; an open one is closed at the new start, other overlaps are refused."""
-    place = selectors.get_place_for(request.user, place_id)
+    place = selectors.get_place_for(request.user, place_id, Capability.SET_ZONE)
     designation = services.zone_set(
         actor=request.user,
         place=place,
@@ -51,7 +52,7 @@ def set_zone(request: HttpRequest, place_id: int, payload: ZoneIn):  # type: ign
 @router.post("/{place_id}/zones/lift", response=ZoneOut)
 def lift_zone(request: HttpRequest, place_id: int):  # type: ignore[no-untyped-def]
     """End the zone in force on a compound or building now."""
-    place = selectors.get_place_for(request.user, place_id)
+    place = selectors.get_place_for(request.user, place_id, Capability.SET_ZONE)
     return services.zone_lift(actor=request.user, place=place)
 
 
