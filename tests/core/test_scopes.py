@@ -155,3 +155,14 @@ def test_users_with_by_place_answers_many_places_in_one_query(
             Capability.RUN_TESTING, [city.a, city.b, city.s3], inherited=False
         )
     assert own == {city.a.pk: {personas.staff_a.pk}, city.b.pk: {personas.staff_b.pk}}
+
+
+def test_users_with_by_place_takes_place_ids_too(personas, city, django_assert_num_queries):
+    from shequ.core.scopes import users_with_by_place
+
+    with django_assert_num_queries(1):  # bound right there: no need to read the tree
+        own = users_with_by_place(Capability.PLAN_DUTY, [city.a.pk], inherited=False)
+    assert own == {city.a.pk: {personas.staff_a.pk}}
+    with django_assert_num_queries(2):  # where the place sits in the tree, then who is there
+        found = users_with_by_place(Capability.PLAN_DUTY, [city.a.pk])
+    assert found == {city.a.pk: {personas.hq.pk, personas.street.pk, personas.staff_a.pk}}
