@@ -234,7 +234,7 @@ def import_residents(
     from django.utils import translation
 
     from shequ.core import imports
-    from shequ.core.errors import ValidationError
+    from shequ.core.errors import PermissionDenied, ValidationError
     from shequ.core.models import ImportStatus
     from shequ.residents.selectors import import_target
 
@@ -254,6 +254,8 @@ def import_residents(
                 options={"skip_invalid": skip_invalid, "dry_run": dry_run},
                 enqueue=False,
             )
+    except PermissionDenied as exc:
+        raise _fail(f"--user {user}: {exc}") from None
     except ValidationError as exc:
         for field, message in exc.errors.items():
             typer.secho(f"error: {field}: {message}", fg=typer.colors.RED, err=True)

@@ -371,7 +371,6 @@ EXPECT: dict[str, Row | Act] = {
 # what is wrong. Their tests are xfail(strict=True): when a fix lands they pass, and the
 # entry must go.
 _NO_PLANNING = (DISTRICT, COORDINATOR, CADRE, VOLUNTEER, INSPECTOR, LAB, WAREHOUSE)
-_NO_RESIDENTS = _NO_PLANNING  # the roles without "edit residents"
 KNOWN_WRONG: dict[tuple[str, str, str], str] = {
     **{
         ("duty:calls", role, "own"): (
@@ -387,13 +386,6 @@ KNOWN_WRONG: dict[tuple[str, str, str], str] = {
             "(no place to choose) instead of refusing with 403"
         )
         for role in _NO_PLANNING
-    },
-    **{
-        ("POST /api/v1/residents/import", role, "own"): (
-            "a role that may not edit residents gets 400 on the `community` field "
-            "(residents.selectors.import_target) instead of 403"
-        )
-        for role in _NO_RESIDENTS
     },
 }
 

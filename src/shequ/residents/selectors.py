@@ -148,13 +148,16 @@ def editable_communities(user: User | AnonymousUser) -> QuerySet[Place]:
 def import_target(user: User | AnonymousUser, community_code: str = "") -> Place | None:
     """The community an import goes into: the one named, or the user's only one.
 
-    Raises ValidationError (field "community") when the code is unknown or out of scope, or
-    when the user may import nowhere at all.
+    Raises PermissionDenied when the user may import residents nowhere (whatever the code:
+    the answer must not depend on which communities exist), and ValidationError (field
+    "community") when the code is unknown or out of scope.
     """
     from django.utils.translation import gettext as _
 
-    from shequ.core.errors import ValidationError
+    from shequ.core.errors import PermissionDenied, ValidationError
 
+    if not scope_for(user, Capability.EDIT_RESIDENTS).paths:
+        raise PermissionDenied(_("Your role may not import residents."))
     communities = editable_communities(user)
     if community_code:
         place = communities.filter(code=community_code.strip()).first()
@@ -166,7 +169,5 @@ def import_target(user: User | AnonymousUser, community_code: str = "") -> Place
                 }
             )
         return place
-    if not scope_for(user, Capability.EDIT_RESIDENTS).paths:
-        raise ValidationError({"community": _("Your role may not import residents.")})
     only = list(communities[:2])
     return only[0] if len(only) == 1 else None
