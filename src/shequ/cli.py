@@ -459,18 +459,17 @@ def purge(
     import datetime as dt
 
     from shequ import retention
-    from shequ.core.errors import ValidationError
-    from shequ.core.roles import Role
+    from shequ.core.errors import PermissionDenied, ValidationError
 
     try:
         cutoff = dt.date.fromisoformat(before)
     except ValueError:
         raise _fail(f"--before must be a day like 2022-05-01, not {before!r}") from None
     actor = _named_user(user, "the city HQ login running this")
-    if not actor.role_assignments.filter(role=Role.CITY_HQ).exists():
-        raise _fail(f"{user!r} is not a city HQ login; --user names the HQ login running this")
     try:
         counts = retention.purge(actor=actor, before=cutoff, dry_run=dry_run, batch=batch_size)
+    except PermissionDenied as exc:
+        raise _fail(f"--user {user}: {exc}") from None
     except ValidationError as exc:
         for message in exc.errors.values():
             typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)

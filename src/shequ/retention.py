@@ -30,8 +30,10 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from shequ.checkpoints.models import Passage
-from shequ.core.errors import ValidationError
+from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.models import AuditEvent, ImportRowError, Notification, User
+from shequ.core.roles import Capability, refusal
+from shequ.core.scopes import scope_for
 from shequ.residents.models import StatusPeriod
 from shequ.testing.models import DoorOutcome, Exemption, HomeTask, Round, RoundStatus, Sample
 
@@ -153,8 +155,11 @@ def purge(
     Deletes go in batches of `batch` rows, one transaction each: a city has millions of
     passages, and one long delete would hold the write lock the gates need. The audit row
     (who, the cut-off, counts per table) is written at the end, and also when the purge
-    stops half-way, with what it had deleted by then.
+    stops half-way, with what it had deleted by then. `actor` must hold PURGE_DATA over the
+    whole city (the HQ); None is the system itself (no login).
     """
+    if actor is not None and not scope_for(actor, Capability.PURGE_DATA).is_citywide:
+        raise PermissionDenied(refusal(Capability.PURGE_DATA))
     check_cutoff(before, today)
     if batch < 1:
         raise ValidationError({"batch": "The batch size must be at least 1."})

@@ -247,7 +247,7 @@ def test_the_purge_command(personas, history) -> None:
 
     nobody = runner.invoke(app, ["purge", "--before", CUTOFF.isoformat(), "--user", "cadre"])
     assert nobody.exit_code == 2
-    assert "'cadre' is not a city HQ login" in nobody.output
+    assert "--user cadre: 只有市指挥部可以删除超过保存期限的数据。" in nobody.output
     anonymous = runner.invoke(app, ["purge", "--before", CUTOFF.isoformat(), "--dry-run"])
     assert anonymous.exit_code == 2
     assert "--user is required" in anonymous.output

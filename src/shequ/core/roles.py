@@ -42,6 +42,7 @@ class Capability(models.TextChoices):
     VIEW_TESTING = "view_testing", _("See testing rounds, coverage, missed lists and recalls")
     RUN_TESTING = "run_testing", _("Run testing rounds: sites, exemptions, sampling, recalls")
     RECORD_RESULTS = "record_results", _("Receive tubes at the lab and enter results")
+    PURGE_DATA = "purge_data", _("Delete personal data past its retention period")
     # Agency capabilities: their scope is a set of agencies, not of places
     # (core.scopes.agency_scope_for). A role bound to an agency has them over that agency; a
     # role bound to a place that has one has it over every agency (agencies serve the city).
@@ -79,6 +80,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             # Every agency's staff lists and sign-ups; HQ sees people through places (where
             # they live or are on duty), not through agencies: no VIEW_STAFF.
             Capability.MANAGE_STAFF,
+            # `shequ purge`: only over the whole city (core.scopes.Scope.is_citywide).
+            Capability.PURGE_DATA,
         }
     ),
     Role.DISTRICT_OFFICER: frozenset(
@@ -161,6 +164,7 @@ REFUSALS: dict[str, Promise] = {
     Capability.ADD_PLACES: _("You may not add places here."),
     Capability.EDIT_RESIDENTS: _("Your role may not register, edit or import residents here."),
     Capability.VIEW_PII: _("Only the city HQ and the resident's own community see this in full."),
+    Capability.PURGE_DATA: _("Only the city HQ may delete data past retention."),
 }
 
 
