@@ -160,7 +160,7 @@ def test_only_hq_and_the_residents_own_community_see_pii_in_full(personas, peopl
 
 
 def test_import_target_is_the_users_only_community_or_the_one_named(personas, city):
-    from shequ.core.errors import ValidationError
+    from shequ.core.errors import PermissionDenied, ValidationError
 
     assert selectors.import_target(personas.staff_a) == city.a
     assert selectors.import_target(personas.street) == city.a
@@ -169,5 +169,5 @@ def test_import_target_is_the_users_only_community_or_the_one_named(personas, ci
     with pytest.raises(ValidationError) as exc:
         selectors.import_target(personas.staff_a, "B")
     assert "community" in exc.value.errors
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         selectors.import_target(personas.cadre)

@@ -43,4 +43,4 @@ def job(request: HttpRequest, job_id: str):  # type: ignore[no-untyped-def]
 @router.get("/{uuid:job_id}/errors", response=list[ProblemOut])
 @paginate(PageNumberPagination, page_size=100)
 def job_errors(request: HttpRequest, job_id: str):  # type: ignore[no-untyped-def]
-    return imports.get_import_job_for(request.user, job_id).row_errors.all()
+    return imports.job_problems(imports.get_import_job_for(request.user, job_id))

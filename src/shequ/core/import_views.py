@@ -96,7 +96,7 @@ def upload_page(
             exc.apply_to_form(form)
         else:
             return redirect(page.job_url, job_id=job.pk)
-    recent = ImportJob.objects.filter(actor=request.user, kind=page.kind)[:RECENT_JOBS]
+    recent = imports.recent_jobs(request.user, page.kind, RECENT_JOBS)
     return render(request, "web/import.html", {"imp": page, "form": form, "recent": recent})
 
 
@@ -106,7 +106,7 @@ def job_page(
     """Progress while the job runs (htmx polls the #progress partial), then the summary, how
     the columns were read and the problems by row. `done`: the buttons shown once it is done.
     Fetch `job` with imports.get_import_job_for (another user's job is 404)."""
-    errors = Paginator(job.row_errors.all(), ERRORS_PER_PAGE).get_page(request.GET.get("page"))
+    errors = Paginator(imports.job_problems(job), ERRORS_PER_PAGE).get_page(request.GET.get("page"))
     context = {"imp": page, "job": job, "errors": errors, "done": done}
     partial = bool(request.htmx) and not request.htmx.history_restore_request
     template = "web/import_job.html#progress" if partial else "web/import_job.html"
@@ -118,6 +118,6 @@ def job_page(
 def errors_download(request: HttpRequest, page: ImportPage, job_id: Any) -> HttpResponse:
     """The problems of the user's job as a workbook; 404 when there are none."""
     job = imports.get_import_job_for(request.user, job_id)
-    if not job.row_errors.exists():
+    if not imports.has_problems(job):
         raise Http404("No errors")
     return xlsx_response(imports.errors_workbook(job), f"{page.errors_filename}-{job.pk}.xlsx")

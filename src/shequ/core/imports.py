@@ -30,6 +30,7 @@ from typing import IO, Any, ClassVar, TypeVar
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import OperationalError, transaction
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -240,6 +241,20 @@ def _too_large(size: int, limit: int) -> ValidationError:
             % {"size": _megabytes(size), "limit": f"{limit // MB:,}"}
         }
     )
+
+
+def recent_jobs(user: User, kind: str, limit: int) -> list[ImportJob]:
+    """The user's latest imports of one kind, newest first (the upload page lists them)."""
+    return list(ImportJob.objects.filter(actor=user, kind=kind)[:limit])
+
+
+def job_problems(job: ImportJob) -> QuerySet[ImportRowError]:
+    """Every problem of a job, by row (what the job page lists and the API pages)."""
+    return job.row_errors.order_by("row", "id")
+
+
+def has_problems(job: ImportJob) -> bool:
+    return job.row_errors.exists()
 
 
 def get_import_job_for(user: User, pk: Any) -> ImportJob:
@@ -554,7 +569,7 @@ def errors_workbook(job: ImportJob) -> bytes:
     """Every problem of a job as an .xlsx the user can fix from."""
     rows = (
         [err.row, err.column, err.value, err.reason]
-        for err in job.row_errors.order_by("row", "id").iterator(chunk_size=2000)
+        for err in job_problems(job).iterator(chunk_size=2000)
     )
     return xlsx_workbook(
         Sheet(

@@ -193,4 +193,4 @@ def import_status(request: HttpRequest, job_id: str):  # type: ignore[no-untyped
 @paginate(PageNumberPagination, page_size=100)
 def import_errors(request: HttpRequest, job_id: str):  # type: ignore[no-untyped-def]
     """Every problem found, by row."""
-    return imports.get_import_job_for(request.user, job_id).row_errors.all()
+    return imports.job_problems(imports.get_import_job_for(request.user, job_id))

@@ -12,7 +12,8 @@ from shequ.core import pii
 from shequ.core.access import get_for, require
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
-from shequ.places.models import Place
+from shequ.places.models import Place, PlaceKind
+from shequ.places.selectors import places_for
 from shequ.residents.models import TAG_BITS, Resident, StatusPeriod
 
 if TYPE_CHECKING:
@@ -136,6 +137,26 @@ def buildings_for(user: User | AnonymousUser) -> QuerySet[Place]:
     return Place.objects.filter(
         scope_for(user, Capability.VIEW_RESIDENTS).q(), kind="building"
     ).select_related("parent")
+
+
+def building_choices(user: User | AnonymousUser, limit: int = 500) -> list[Place]:
+    """The buildings offered in the list's filter, in tree order (at most `limit`)."""
+    return list(buildings_for(user).order_by("path")[:limit])
+
+
+def building_in_scope(user: User | AnonymousUser, pk: str) -> Place | None:
+    """The filter's building if the user may see its residents (a bad id filters nothing)."""
+    return buildings_for(user).filter(pk=pk).first() if str(pk).isdigit() else None
+
+
+def household_by_code(user: User | AnonymousUser, code: str) -> Place | None:
+    """The household with this code among the user's places."""
+    return places_for(user, kind=PlaceKind.HOUSEHOLD).filter(code=code.strip()).first()
+
+
+def may_import(user: User | AnonymousUser) -> bool:
+    """Whether the user may register or import residents anywhere."""
+    return editable_communities(user).exists()
 
 
 def editable_communities(user: User | AnonymousUser) -> QuerySet[Place]:

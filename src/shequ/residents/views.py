@@ -20,8 +20,7 @@ from shequ.core.import_views import ImportPage
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.places.households import household_address
-from shequ.places.models import Place, PlaceKind
-from shequ.places.selectors import places_for
+from shequ.places.models import Place
 from shequ.residents import privacy, selectors, services
 from shequ.residents.forms import ImportForm, ResidentForm, StatusForm
 from shequ.residents.importers import template_workbook
@@ -41,10 +40,8 @@ def resident_list(request: HttpRequest) -> HttpResponse:
     tag = request.GET.get("tag", "")
     status = request.GET.get("status", "")
     building_id = request.GET.get("building", "")
-    buildings = selectors.buildings_for(request.user).order_by("path")[:500]
-    building = None
-    if building_id.isdigit():
-        building = selectors.buildings_for(request.user).filter(pk=building_id).first()
+    buildings = selectors.building_choices(request.user)
+    building = selectors.building_in_scope(request.user, building_id)
     qs = selectors.residents_for(
         request.user,
         text=text,
@@ -74,7 +71,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
         "buildings": buildings,
         "tags": Tag.choices,
         "statuses": HealthStatus.choices,
-        "may_import": selectors.editable_communities(request.user).exists(),
+        "may_import": selectors.may_import(request.user),
     }
     template = "residents/list.html#results" if request.htmx else "residents/list.html"
     return render(request, template, context)
@@ -102,7 +99,7 @@ def resident_detail(request: HttpRequest, resident_id: int) -> HttpResponse:
 
 
 def _household_by_code(request: HttpRequest, code: str) -> Place:
-    place = places_for(request.user, kind=PlaceKind.HOUSEHOLD).filter(code=code.strip()).first()
+    place = selectors.household_by_code(request.user, code)
     if place is None:
         raise ValidationError({"household": _("No household with this code in your places.")})
     return place
@@ -114,7 +111,7 @@ def _resident_fields(data: dict) -> dict:
 
 @login_required
 def resident_new(request: HttpRequest) -> HttpResponse:
-    if not selectors.editable_communities(request.user).exists():
+    if not selectors.may_import(request.user):
         raise PermissionDenied(_("Your role may not register residents."))
     form = ResidentForm(
         request.POST or None, initial={"household": request.GET.get("household", "")}

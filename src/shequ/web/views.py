@@ -11,7 +11,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,9 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from shequ.core import offline
-from shequ.core.models import Language, Notification
+from shequ.core.models import Language
 from shequ.core.scopes import roles_of
 from shequ.core.services import notifications_mark_read, user_set_language
+from shequ.notify.selectors import get_notification_for, inbox_for
 from shequ.places.selectors import scope_counts, scope_roots
 from shequ.web.middleware import database_busy, is_database_locked
 
@@ -115,26 +116,20 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return HttpResponse(render_to_string("web/error.html", {"code": 500, "bare": True}), status=500)
 
 
-def _my_notifications(request: HttpRequest):  # type: ignore[no-untyped-def]
-    return Notification.objects.filter(user=request.user)
-
-
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     """The user's in-app messages (alerts, calls, approvals to give), newest first."""
     if request.method == "POST":
         notifications_mark_read(user=request.user)
         return redirect("web:inbox")
-    page = Paginator(_my_notifications(request), settings.PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(inbox_for(request.user), settings.PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/inbox.html", {"page": page})
 
 
 @login_required
 def inbox_open(request: HttpRequest, note_id: int) -> HttpResponse:
     """Open one message: it is marked read and the page it is about opens."""
-    note = get_object_or_404(_my_notifications(request), pk=note_id)
+    note = get_notification_for(request.user, note_id)
     notifications_mark_read(user=request.user, pk=note.pk)
     target = note.url if note.url.startswith("/") and not note.url.startswith("//") else ""
     return redirect(target or "web:inbox")
