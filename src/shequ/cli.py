@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from shequ.core.models import User
 
 app = typer.Typer(
     help="Shequ (社区): community-level epidemic response.",
@@ -480,7 +483,7 @@ def purge(
     typer.echo(f"{verb} {sum(counts.values()):>10,}  in all (before {cutoff})")
 
 
-def _named_user(username: str, role: str):  # type: ignore[no-untyped-def]
+def _named_user(username: str, role: str) -> User:
     """The login named by --user. There is no default: a command that picked one (the only
     city HQ, say) would run with the whole city's scope without anyone having said so."""
     from shequ.core.models import User

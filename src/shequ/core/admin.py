@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from shequ.core.models import ApiToken, AuditEvent, RoleAssignment, User
 
@@ -13,7 +15,7 @@ class RoleInline(admin.TabularInline):
     readonly_fields = fields
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -37,7 +39,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["prefix", "name", "user", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["user", "name", "prefix", "digest", "created_at", "last_used_at"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # tokens are made with `shequ token create` (shown once)
 
 
@@ -46,11 +48,11 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_display = ["at", "actor", "action", "object_type", "object_id"]
     list_filter = ["action"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # only services write the audit log
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False  # the audit log is append-only
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

@@ -5,6 +5,7 @@ from ninja import Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from shequ.core import imports
+from shequ.core.models import ImportJob
 
 router = Router(tags=["imports"])
 
@@ -24,7 +25,7 @@ class JobOut(Schema):
     saved: bool
 
     @staticmethod
-    def resolve_id(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_id(obj: ImportJob) -> str:
         return str(obj.pk)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.core.exceptions import PermissionDenied  # re-exported: services raise it too
+from django.forms import BaseForm
 from django.utils.functional import Promise
 
 __all__ = ["PermissionDenied", "ValidationError"]
@@ -28,7 +29,7 @@ class ValidationError(Exception):
     def as_list(self) -> list[dict[str, str]]:
         return [{"field": field, "message": message} for field, message in self.errors.items()]
 
-    def apply_to_form(self, form) -> None:  # type: ignore[no-untyped-def]
+    def apply_to_form(self, form: BaseForm) -> None:
         """Show each message next to its field on a Django form (or at the top)."""
         for field, message in self.errors.items():
             form.add_error(field if field in form.fields else None, message)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django.http import HttpResponse
 from django.utils import timezone
+from xlsxwriter.worksheet import Worksheet
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
@@ -95,7 +96,7 @@ def xlsx_workbook(*sheets: Sheet) -> bytes:
     return buffer.getvalue()
 
 
-def _write_cell(page, row: int, col: int, value: object) -> None:  # type: ignore[no-untyped-def]
+def _write_cell(page: Worksheet, row: int, col: int, value: object) -> None:
     """Numbers as numbers, booleans as booleans, dates as ISO text, all else as text."""
     if value is None or value == "":
         return

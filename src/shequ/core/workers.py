@@ -326,14 +326,14 @@ class WorkerSupervisor:
         first_delay: float = 1.0,
         max_delay: float = 60.0,
         healthy_after: float = 60.0,
-        popen: Callable[..., subprocess.Popen] = subprocess.Popen,  # type: ignore[type-arg]
+        popen: Callable[..., subprocess.Popen[bytes]] = subprocess.Popen,
     ):
         self.command = list(command)
         self.first_delay, self.max_delay, self.healthy_after = first_delay, max_delay, healthy_after
         self._popen = popen
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._process: subprocess.Popen | None = None  # type: ignore[type-arg]
+        self._process: subprocess.Popen[bytes] | None = None
         self._thread: threading.Thread | None = None
         self.exits: list[int] = []  # exit codes seen, oldest first
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -149,5 +151,5 @@ class ZoneDesignation(models.Model):
     def __str__(self) -> str:
         return f"{self.place} {self.get_level_display()}"
 
-    def is_active_at(self, when) -> bool:  # type: ignore[no-untyped-def]
+    def is_active_at(self, when: datetime.datetime) -> bool:
         return self.starts_at <= when and (self.ends_at is None or when < self.ends_at)

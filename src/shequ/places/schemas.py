@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from ninja import Field, Schema
 
@@ -35,7 +36,7 @@ class ZoneOut(Schema):
     set_by: str
 
     @staticmethod
-    def resolve_set_by(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_set_by(obj: Any) -> str:
         return obj["set_by"] if isinstance(obj, dict) else obj.set_by.username
 
 

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
@@ -25,7 +26,7 @@ def partial_wanted(request: HttpRequest) -> bool:
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
-def _page(request: HttpRequest, qs):  # type: ignore[no-untyped-def]
+def _page(request: HttpRequest, qs: QuerySet[Place]) -> Page:
     return Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
 
 

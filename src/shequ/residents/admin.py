@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from shequ.residents.models import Resident, StatusPeriod
 
@@ -10,7 +12,7 @@ class StatusInline(admin.TabularInline):
     fields = ["status", "starts_at", "planned_end", "ended_at", "reason", "set_by"]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False  # status changes go through the page, which closes the previous period
 
 
@@ -23,8 +25,8 @@ class ResidentAdmin(admin.ModelAdmin):
     inlines = [StatusInline]
     exclude = ["document_number", "phone", "document_hmac", "phone_hmac"]
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.widgets import DateInput, DateTimeInput
+from shequ.places.models import Place
 from shequ.residents.models import (
     DocumentType,
     Gender,
@@ -54,7 +58,7 @@ class StatusForm(forms.Form):
     planned_end = forms.DateField(label=_("Planned end"), required=False, widget=DateInput)
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault(
@@ -73,7 +77,7 @@ class ImportForm(forms.Form):
     )
     dry_run = forms.BooleanField(label=_("Check only (dry run)"), required=False)
 
-    def __init__(self, *args, communities=(), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, communities: Sequence[Place] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["community"].choices = [("", _("All places I cover"))] + [
             (c.code, f"{c.name} ({c.code})") for c in communities

@@ -7,6 +7,7 @@ import uuid
 
 from ninja import Field, Schema
 
+from shequ.core.models import ImportJob
 from shequ.residents.models import DocumentType, Gender, HealthStatus, Occupancy, Relation, Tag
 
 
@@ -125,7 +126,7 @@ class ImportJobOut(Schema):
     )
 
     @staticmethod
-    def resolve_columns(obj) -> dict:  # type: ignore[no-untyped-def]
+    def resolve_columns(obj: ImportJob) -> dict:
         return obj.options.get("columns") or {"read": [], "ignored": []}
 
     saved: bool  # false while the counts say what would change (checking, a dry run)
