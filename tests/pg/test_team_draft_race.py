@@ -14,7 +14,12 @@ from tests.pg.conftest import race
 pytestmark = pytest.mark.pg
 
 
-def test_two_swaps_at_once_on_one_draft_are_both_kept(transactional_db, personas, mob, pool):
+def test_two_swaps_at_once_on_one_draft_are_both_kept(
+    transactional_db,
+    personas,
+    mob,
+    pool,  # noqa: F811 - the fixtures imported above
+):
     assert connection.vendor == "postgresql"
     draft = formation.team_draft_create(
         actor=personas.hq, order=mob.order, rules=formation.rules_from(time_limit_s=5)
@@ -41,7 +46,10 @@ def test_two_swaps_at_once_on_one_draft_are_both_kept(transactional_db, personas
     assert len(results) == 2
     draft.refresh_from_db()
     one, two, three = draft.teams
-    assert b in one["members"] and a in two["members"]  # the first swap is kept
-    assert d in one["members"] and c in three["members"]  # and so is the second
+    # The first swap is kept, and so is the second.
+    assert b in one["members"]
+    assert a in two["members"]
+    assert d in one["members"]
+    assert c in three["members"]
     everyone = [p for t in draft.teams for p in (t["leader"], *t["members"])]
     assert len(everyone) == len(set(everyone)) == 9
