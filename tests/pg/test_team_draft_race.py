@@ -17,7 +17,7 @@ pytestmark = pytest.mark.pg
 def test_two_swaps_at_once_on_one_draft_are_both_kept(
     transactional_db,
     personas,
-    mob,
+    mob,  # noqa: F811 - imported fixture
     pool,  # noqa: F811 - the fixtures imported above
 ):
     assert connection.vendor == "postgresql"
