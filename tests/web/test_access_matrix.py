@@ -180,6 +180,10 @@ EXPECT: dict[str, Row | Act] = {
     "mobilization:needs": Row(ok=EVERYONE, post={HQ, DISTRICT, STREET, STAFF}),
     # The page answers every login with a redirect: the enlist service decides per person.
     "mobilization:staff": Row(ok=EVERYONE),
+    "mobilization:staff_import": Row(ok={HQ, COORDINATOR}, deny=403),
+    # An import job is its starter's alone (the world's job is community staff's).
+    "mobilization:staff_import_job": Row(ok={STAFF}, other_ok=set()),
+    "mobilization:staff_import_errors": Row(ok={STAFF}, other_ok=set()),
     "mobilization:teams": Row(ok=MOBILIZED, post={HQ}),  # the open order is side B's
     "mobilization:batches": Row(ok=MOBILIZED),
     "mobilization:moves": Row(ok={HQ, DISTRICT, STREET, STAFF}, deny=403,

@@ -79,8 +79,7 @@ def import_staff(  # type: ignore[no-untyped-def]
     dry_run: Form[bool] = False,
 ):
     """Upload a staff list; poll GET /api/v1/imports/{id}."""
-    if agency_scope_for(request.user, Capability.MANAGE_STAFF).is_empty:
-        raise PermissionDenied(_("Only agency coordinators and the HQ import staff lists."))
+    selectors.require_staff_importer(request.user)
     job = imports.import_job_create(
         actor=request.user,
         kind="staff",
