@@ -1,7 +1,7 @@
 """Writes for duty set-up: posts and shifts, what shifts need, community rules, requests.
 
-Each is one transaction with its audit row. Rosters live in `planning.py`, attendance in
-`attendance.py`, swaps and sick reports in `changes.py`, urgent calls in `calls.py`.
+Each is one transaction with its audit row. Rosters live in `planning/`, attendance in
+`attendance/`, swaps and sick reports in `changes.py`, urgent calls in `calls.py`.
 """
 
 from __future__ import annotations
