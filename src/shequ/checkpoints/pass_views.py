@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from shequ.checkpoints import pdf, selectors, services
-from shequ.checkpoints.decisions import DEFAULT_RULES, rules_with_defaults
+from shequ.checkpoints.decisions import changed_rules, rules_with_defaults
 from shequ.checkpoints.forms import (
     ISOLATION_CHOICES,
     BuildingIssueForm,
@@ -384,17 +384,6 @@ def rules_in_words(rules: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def _same(a: dict[str, Any], b: dict[str, Any], key: str) -> bool:
-    if key == "isolation_statuses":
-        return sorted(a[key]) == sorted(b[key])
-    return a[key] == b[key]
-
-
-def _changes_from_defaults(full: dict[str, Any]) -> dict[str, Any]:
-    """What `rules_set` stores: only the rules that differ from the defaults."""
-    return {k: v for k, v in full.items() if not _same(full, DEFAULT_RULES, k)}
-
-
 @login_required
 def rules_page(request: HttpRequest, community_id: int) -> HttpResponse:
     """A community's gate rules in force, in words; a form to change them; past versions."""
@@ -408,23 +397,21 @@ def rules_page(request: HttpRequest, community_id: int) -> HttpResponse:
     )
     status = 200
     if request.method == "POST":
-        if not may_set:
-            raise PermissionDenied(_("You do not set gate rules for %s.") % community.name)
+        services.require_rules_setter(request.user, community)
         if form.is_valid():
-            full = form.full_rules()
-            if all(_same(full, current, k) for k in DEFAULT_RULES):
-                messages.info(request, _("Nothing changed."))
-                return redirect("checkpoints:rules", community.pk)
             try:
                 row = services.rules_set(
-                    actor=request.user, community=community, rules=_changes_from_defaults(full)
+                    actor=request.user, community=community, rules=form.full_rules()
                 )
             except ValidationError as exc:
                 if "exit_quota" in exc.errors:
                     exc.errors["quota_days"] = exc.errors.pop("exit_quota")
                 exc.apply_to_form(form)
             else:
-                messages.success(request, _("Gate rules saved as version %d.") % row.version)
+                if row is None:
+                    messages.info(request, _("Nothing changed."))
+                else:
+                    messages.success(request, _("Gate rules saved as version %d.") % row.version)
                 return redirect("checkpoints:rules", community.pk)
         status = 400
     rows = GateRules.objects.filter(community=community).select_related("set_by")
@@ -465,7 +452,7 @@ def _rules_history(community: Place, rows: list[GateRules]) -> list[dict[str, An
     for row in reversed(rows):
         full = rules_with_defaults(row.rules)
         words = rules_in_words(full)
-        changed = [words[k] for k in DEFAULT_RULES if not _same(full, previous, k)]
+        changed = [words[k] for k in changed_rules(previous, full)]
         out.append({"row": row, "changed": changed})
         previous = full
     out.reverse()
