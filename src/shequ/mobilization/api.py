@@ -15,7 +15,7 @@ from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.roles import Capability
 from shequ.core.scopes import agency_scope_for, scope_for
 from shequ.mobilization import dispatch, formation, selectors, services
-from shequ.mobilization.models import Agency, Batch, TeamDraft
+from shequ.mobilization.models import Agency, TeamDraft
 from shequ.mobilization.schemas import (
     BoardOut,
     EnlistIn,
@@ -119,17 +119,8 @@ def close_order(request: HttpRequest, order_id: int):  # type: ignore[no-untyped
 def enlist(request: HttpRequest, order_id: int, payload: EnlistIn):  # type: ignore[no-untyped-def]
     """Put your staff under an order (already enlisted people are left as they are)."""
     order = selectors.get_order_for(request.user, order_id)
-    staff = list(selectors.staff_for(request.user).filter(pk__in=payload.staff_ids))
-    missing = set(payload.staff_ids) - {s.pk for s in staff}
-    if missing:
-        raise ValidationError(
-            {
-                "staff_ids": _("Unknown or not yours: %s.")
-                % ", ".join(map(str, sorted(missing)[:10]))
-            }
-        )
-    created = services.enlist(
-        actor=request.user, order=order, staff=staff, signed_up=payload.signed_up
+    created = services.enlist_chosen(
+        actor=request.user, order=order, staff_ids=payload.staff_ids, signed_up=payload.signed_up
     )
     return Status(201, created)
 
@@ -319,23 +310,16 @@ class PostingOut(Schema):
     reason: str
 
 
-def _people(request: HttpRequest, ids: list[int]) -> list:
-    staff = list(selectors.staff_for(request.user).filter(pk__in=ids))
-    if len(staff) != len(set(ids)):
-        raise ValidationError({"staff_ids": _("Some of these people are unknown to you.")})
-    return staff
-
-
 @router.post("/orders/{int:order_id}/batches", response={201: BatchOut})
 def dispatch_batch(request: HttpRequest, order_id: int, payload: BatchIn):  # type: ignore[no-untyped-def]
     """Send a named batch (第一批…) of people on duty to a community or compound for a period."""
     order = selectors.get_order_for(request.user, order_id)
-    batch = dispatch.batch_dispatch(
+    batch = dispatch.batch_send(
         actor=request.user,
         order=order,
         name=payload.name,
         place=get_place_for(request.user, payload.place_id),
-        staff=_people(request, payload.staff_ids),
+        staff_ids=payload.staff_ids,
         starts_at=payload.starts_at,
         ends_at=payload.ends_at,
     )
@@ -345,16 +329,11 @@ def dispatch_batch(request: HttpRequest, order_id: int, payload: BatchIn):  # ty
 @router.post("/batches/{int:batch_id}/rotate", response={201: BatchOut})
 def rotate_batch(request: HttpRequest, batch_id: int, payload: RotateIn):  # type: ignore[no-untyped-def]
     """The next batch takes over where this one ends, with a handover note."""
-    current = Batch.objects.filter(pk=batch_id).select_related("order", "place").first()
-    if current is None or not scope_for(request.user, Capability.MANAGE_NEEDS).covers(
-        current.place
-    ):
-        raise Http404("No such batch")
-    batch = dispatch.batch_rotate(
+    batch = dispatch.batch_relieve(
         actor=request.user,
-        current=current,
+        current=selectors.get_batch_for(request.user, batch_id),
         name=payload.name,
-        staff=_people(request, payload.staff_ids),
+        staff_ids=payload.staff_ids,
         ends_at=payload.ends_at,
         handover_note=payload.handover_note,
     )

@@ -14,10 +14,19 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shequ.core.access import get_for
 from shequ.core.errors import PermissionDenied
 from shequ.core.roles import Capability
 from shequ.core.scopes import agency_scope_for, scope_for
-from shequ.mobilization.models import ACTIVE_STATES, Enlistment, EnlistmentState, Need, Order, Staff
+from shequ.mobilization.models import (
+    ACTIVE_STATES,
+    Batch,
+    Enlistment,
+    EnlistmentState,
+    Need,
+    Order,
+    Staff,
+)
 from shequ.places.models import Place, PlaceKind
 
 if TYPE_CHECKING:
@@ -90,6 +99,14 @@ def get_order_for(user: User | AnonymousUser, pk: int) -> Order:
         return orders_for(user).get(pk=pk)
     except (Order.DoesNotExist, ValueError, TypeError):
         raise Http404("No such order") from None
+
+
+def get_batch_for(user: User | AnonymousUser, pk: object, *, order: Order | None = None) -> Batch:
+    """A batch sent to a place the user manages (the one who may relieve it); 404 otherwise."""
+    qs = Batch.objects.filter(scope_for(user, Capability.MANAGE_NEEDS).q("place"))
+    if order is not None:
+        qs = qs.filter(order=order)
+    return get_for(qs.select_related("order", "place"), pk, what="batch")
 
 
 def enlistments_for(

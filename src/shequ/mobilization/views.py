@@ -276,9 +276,10 @@ def staff_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if order is None:
             raise Http404("No order")
-        chosen = list(qs.filter(pk__in=_ids(request.POST.getlist("staff"))))
         try:
-            made = services.enlist(actor=request.user, order=order, staff=chosen)
+            made = services.enlist_chosen(
+                actor=request.user, order=order, staff_ids=_ids(request.POST.getlist("staff"))
+            )
         except ValidationError as exc:
             messages.error(request, next(iter(exc.errors.values())))
         else:
@@ -530,24 +531,17 @@ def batches_page(request: HttpRequest) -> HttpResponse:
     )
     error = ""
     if request.method == "POST":
-        people = list(
-            Staff.objects.filter(pk__in=_ids(request.POST.getlist("staff"))).filter(
-                pk__in=[e.staff_id for e in on_duty]
-            )
-        )
+        people = _ids(request.POST.getlist("staff"))
         try:
             ends_at = parse_datetime_local(request.POST.get("ends_at", ""))
             if request.POST.get("current"):
-                current = Batch.objects.filter(
-                    pk__in=_ids([request.POST["current"]]), order=order
-                ).first()
-                if current is None or not manage.covers(current.place):
-                    raise Http404("No such batch")
-                dispatch.batch_rotate(
+                dispatch.batch_relieve(
                     actor=request.user,
-                    current=current,
+                    current=selectors.get_batch_for(
+                        request.user, request.POST["current"], order=order
+                    ),
                     name=request.POST.get("name", ""),
-                    staff=people,
+                    staff_ids=people,
                     ends_at=ends_at,
                     handover_note=request.POST.get("handover_note", ""),
                 )
@@ -555,12 +549,12 @@ def batches_page(request: HttpRequest) -> HttpResponse:
                 place = Place.objects.filter(code=request.POST.get("place", "").strip()).first()
                 if place is None:
                     raise ValidationError({"place": _("No place with this code.")})
-                dispatch.batch_dispatch(
+                dispatch.batch_send(
                     actor=request.user,
                     order=order,
                     name=request.POST.get("name", ""),
                     place=place,
-                    staff=people,
+                    staff_ids=people,
                     starts_at=parse_datetime_local(request.POST.get("starts_at", ""), "starts_at"),
                     ends_at=ends_at,
                 )
