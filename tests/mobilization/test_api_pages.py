@@ -217,3 +217,25 @@ def test_a_role_less_user_may_not_register_people(personas, api):
         "gender": "male",
     }
     assert api(personas.outsider).post("/api/v1/mobilization/staff", body).status_code == 403
+
+
+def test_the_staff_page_and_the_api_refuse_the_same_enlisting_in_the_same_words(
+    personas, mob, login, api, city
+):
+    from django.utils.html import escape
+
+    from tests.mobilization.conftest import make_staff
+
+    new = make_staff(personas.coordinator, mob.agency, city.a, "甲新")
+    chosen = [new.pk, mob.x1.pk]  # 外一 is another agency's: not the coordinator's to enlist
+    by_api = api(personas.coordinator).post(
+        f"/api/v1/mobilization/orders/{mob.order.pk}/enlist", {"staff_ids": chosen}
+    )
+    assert by_api.status_code == 400
+    [refusal] = [e["message"] for e in by_api.json()["errors"] if e["field"] == "staff_ids"]
+    assert str(mob.x1.pk) in refusal
+    page = login(personas.coordinator).post(
+        f"/mobilization/staff/?order={mob.order.pk}", {"staff": chosen}, follow=True
+    )
+    assert escape(refusal) in page.content.decode()
+    assert not Enlistment.objects.filter(staff=new).exists()  # nobody enlisted without them

@@ -190,3 +190,70 @@ def test_moving_people_on_the_page(personas, city, mob, on_duty, login):
     nobody = client.post(url, {"to": city.b.pk}).content.decode()
     assert 'data-testid="error"' in nobody
     assert login(personas.coordinator).get(url).status_code == 403
+
+
+def _page_error(response) -> str:  # type: ignore[no-untyped-def]
+    html = response.content.decode()
+    assert 'data-testid="error"' in html, response.status_code
+    return html.split('data-testid="error">', 1)[1].split("</p>", 1)[0]
+
+
+def _api_error(response, field: str) -> str:  # type: ignore[no-untyped-def]
+    assert response.status_code == 400, response.content
+    return next(e["message"] for e in response.json()["errors"] if e["field"] == field)
+
+
+def test_the_batches_page_and_the_api_refuse_the_same_people_in_the_same_words(
+    personas, city, mob, on_duty, login, api
+):
+    from shequ.mobilization.models import Batch
+
+    # 甲一 and 甲二 are on duty at A; 外一 lives in A but never reported in.
+    chosen = [on_duty[0].pk, mob.x1.pk]
+    page = login(personas.staff_a).post(
+        f"/mobilization/batches/?order={mob.order.pk}",
+        {
+            "name": "第一批",
+            "place": "KA",
+            "starts_at": "2026-12-01T08:00",
+            "ends_at": "2026-12-03T08:00",
+            "staff": chosen,
+        },
+    )
+    by_api = api(personas.staff_a).post(
+        f"/api/v1/mobilization/orders/{mob.order.pk}/batches",
+        {
+            "name": "第一批",
+            "place_id": city.ka.pk,
+            "staff_ids": chosen,
+            "starts_at": "2026-12-01T08:00:00+08:00",
+            "ends_at": "2026-12-03T08:00:00+08:00",
+        },
+    )
+    refusal = _api_error(by_api, "staff")  # not on duty here, naming who
+    assert "外一" in refusal
+    assert _page_error(page) == refusal
+    # Someone the user does not know at all: the same refusal on both, too.
+    stranger = [on_duty[0].pk, mob.b1.pk]
+    page = login(personas.staff_a).post(
+        f"/mobilization/batches/?order={mob.order.pk}",
+        {
+            "name": "第一批",
+            "place": "KA",
+            "starts_at": "2026-12-01T08:00",
+            "ends_at": "2026-12-03T08:00",
+            "staff": stranger,
+        },
+    )
+    by_api = api(personas.staff_a).post(
+        f"/api/v1/mobilization/orders/{mob.order.pk}/batches",
+        {
+            "name": "第一批",
+            "place_id": city.ka.pk,
+            "staff_ids": stranger,
+            "starts_at": "2026-12-01T08:00:00+08:00",
+            "ends_at": "2026-12-03T08:00:00+08:00",
+        },
+    )
+    assert _page_error(page) == _api_error(by_api, "staff_ids")
+    assert not Batch.objects.exists()  # nobody was sent without the people left out

@@ -3,7 +3,7 @@ teams, batches and pairings."""
 
 import datetime as dt
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -12,10 +12,8 @@ from ninja.pagination import PageNumberPagination, paginate
 from shequ.core import imports
 from shequ.core.device_items import batch_answers
 from shequ.core.errors import PermissionDenied, ValidationError
-from shequ.core.roles import Capability
-from shequ.core.scopes import agency_scope_for, scope_for
 from shequ.mobilization import dispatch, formation, selectors, services
-from shequ.mobilization.models import Agency, Batch, TeamDraft
+from shequ.mobilization.models import TeamDraft
 from shequ.mobilization.schemas import (
     BoardOut,
     EnlistIn,
@@ -30,7 +28,6 @@ from shequ.mobilization.schemas import (
     StaffIn,
     StaffOut,
 )
-from shequ.places.models import Place, PlaceKind
 from shequ.places.selectors import get_place_for
 
 router = Router(tags=["mobilization"])
@@ -40,29 +37,21 @@ router = Router(tags=["mobilization"])
 @paginate(PageNumberPagination, page_size=100)
 def list_staff(request: HttpRequest, q: str = ""):  # type: ignore[no-untyped-def]
     """Staff you may see: your agency's, or those living or on duty in your places."""
-    qs = selectors.staff_for(request.user)
-    return qs.filter(name__icontains=q) if q else qs
+    return selectors.staff_listed(request.user, q)
 
 
 @router.post("/staff", response={201: StaffOut})
 def register_staff(request: HttpRequest, payload: StaffIn):  # type: ignore[no-untyped-def]
     """Coordinators register their agency's cadres; community staff and the HQ, volunteers."""
-    if not (
-        not agency_scope_for(request.user, Capability.MANAGE_STAFF).is_empty
-        or not scope_for(request.user, Capability.CHECK_IN).is_empty
-    ):
+    if not selectors.may_register_staff(request.user):
         raise PermissionDenied(_("Your role may not register people."))
     data = payload.dict()
     agency_code = data.pop("agency_code")
     community_code = data.pop("residence_community_code")
-    agency = Agency.objects.filter(code=agency_code).first() if agency_code else None
+    agency = selectors.agency_by_code(agency_code)
     if agency_code and agency is None:
         raise ValidationError({"agency_code": _("No agency with this code.")})
-    community = (
-        Place.objects.filter(code=community_code, kind=PlaceKind.COMMUNITY).first()
-        if community_code
-        else None
-    )
+    community = selectors.community_by_code(community_code)
     if community_code and community is None:
         raise ValidationError({"residence_community_code": _("No community with this code.")})
     staff = services.staff_register(
@@ -119,17 +108,8 @@ def close_order(request: HttpRequest, order_id: int):  # type: ignore[no-untyped
 def enlist(request: HttpRequest, order_id: int, payload: EnlistIn):  # type: ignore[no-untyped-def]
     """Put your staff under an order (already enlisted people are left as they are)."""
     order = selectors.get_order_for(request.user, order_id)
-    staff = list(selectors.staff_for(request.user).filter(pk__in=payload.staff_ids))
-    missing = set(payload.staff_ids) - {s.pk for s in staff}
-    if missing:
-        raise ValidationError(
-            {
-                "staff_ids": _("Unknown or not yours: %s.")
-                % ", ".join(map(str, sorted(missing)[:10]))
-            }
-        )
-    created = services.enlist(
-        actor=request.user, order=order, staff=staff, signed_up=payload.signed_up
+    created = services.enlist_chosen(
+        actor=request.user, order=order, staff_ids=payload.staff_ids, signed_up=payload.signed_up
     )
     return Status(201, created)
 
@@ -138,8 +118,7 @@ def enlist(request: HttpRequest, order_id: int, payload: EnlistIn):  # type: ign
 @paginate(PageNumberPagination, page_size=100)
 def list_enlistments(request: HttpRequest, order_id: int, state: str = ""):  # type: ignore[no-untyped-def]
     order = selectors.get_order_for(request.user, order_id)
-    qs = selectors.enlistments_for(request.user, order=order)
-    return qs.filter(state=state) if state else qs
+    return selectors.enlistments_listed(request.user, order, state)
 
 
 @router.get("/orders/{int:order_id}/board", response=BoardOut)
@@ -177,15 +156,14 @@ def report_in_batch(request: HttpRequest, payload: ReportInBatch):  # type: igno
 
 @router.post("/enlistments/{int:enlistment_id}/release", response=EnlistmentOut)
 def release(request: HttpRequest, enlistment_id: int):  # type: ignore[no-untyped-def]
-    enlistment = selectors.enlistments_for(request.user).filter(pk=enlistment_id).first()
-    if enlistment is None:
-        raise Http404("No such enlistment")
-    return services.release(actor=request.user, enlistment=enlistment)
+    return services.release(
+        actor=request.user, enlistment=selectors.get_enlistment_for(request.user, enlistment_id)
+    )
 
 
 @router.get("/needs", response=list[NeedOut])
 def list_needs(request: HttpRequest):  # type: ignore[no-untyped-def]
-    return list(selectors.needs_for(request.user).order_by("-starts_on")[:500])
+    return list(selectors.needs_listed(request.user)[:500])
 
 
 @router.post("/needs", response={201: NeedOut})
@@ -200,9 +178,7 @@ def declare_need(request: HttpRequest, payload: NeedIn):  # type: ignore[no-unty
 def move(request: HttpRequest, payload: MoveIn):  # type: ignore[no-untyped-def]
     """Move people on duty to a community that lacks hands."""
     to = get_place_for(request.user, payload.to_community_id)
-    enlistments = list(
-        selectors.enlistments_for(request.user).filter(pk__in=payload.enlistment_ids)
-    )
+    enlistments = selectors.enlistments_by_ids(request.user, payload.enlistment_ids)
     if len(enlistments) != len(set(payload.enlistment_ids)):
         raise ValidationError({"enlistment_ids": _("Some of these are unknown or not yours.")})
     return services.redistribute(
@@ -233,12 +209,7 @@ class SwapIn(Schema):
 
 
 def _draft_for(request: HttpRequest, draft_id: int) -> TeamDraft:
-    draft = TeamDraft.objects.select_related("order").filter(pk=draft_id).first()
-    if draft is None or not scope_for(request.user, Capability.ISSUE_ORDERS).covers(
-        draft.order.scope
-    ):
-        raise Http404("No such draft")
-    return draft
+    return selectors.get_draft_for(request.user, draft_id)
 
 
 @router.post("/orders/{int:order_id}/team-drafts", response={201: DraftOut})
@@ -319,23 +290,16 @@ class PostingOut(Schema):
     reason: str
 
 
-def _people(request: HttpRequest, ids: list[int]) -> list:
-    staff = list(selectors.staff_for(request.user).filter(pk__in=ids))
-    if len(staff) != len(set(ids)):
-        raise ValidationError({"staff_ids": _("Some of these people are unknown to you.")})
-    return staff
-
-
 @router.post("/orders/{int:order_id}/batches", response={201: BatchOut})
 def dispatch_batch(request: HttpRequest, order_id: int, payload: BatchIn):  # type: ignore[no-untyped-def]
     """Send a named batch (第一批…) of people on duty to a community or compound for a period."""
     order = selectors.get_order_for(request.user, order_id)
-    batch = dispatch.batch_dispatch(
+    batch = dispatch.batch_send(
         actor=request.user,
         order=order,
         name=payload.name,
         place=get_place_for(request.user, payload.place_id),
-        staff=_people(request, payload.staff_ids),
+        staff_ids=payload.staff_ids,
         starts_at=payload.starts_at,
         ends_at=payload.ends_at,
     )
@@ -345,16 +309,11 @@ def dispatch_batch(request: HttpRequest, order_id: int, payload: BatchIn):  # ty
 @router.post("/batches/{int:batch_id}/rotate", response={201: BatchOut})
 def rotate_batch(request: HttpRequest, batch_id: int, payload: RotateIn):  # type: ignore[no-untyped-def]
     """The next batch takes over where this one ends, with a handover note."""
-    current = Batch.objects.filter(pk=batch_id).select_related("order", "place").first()
-    if current is None or not scope_for(request.user, Capability.MANAGE_NEEDS).covers(
-        current.place
-    ):
-        raise Http404("No such batch")
-    batch = dispatch.batch_rotate(
+    batch = dispatch.batch_relieve(
         actor=request.user,
-        current=current,
+        current=selectors.get_batch_for(request.user, batch_id),
         name=payload.name,
-        staff=_people(request, payload.staff_ids),
+        staff_ids=payload.staff_ids,
         ends_at=payload.ends_at,
         handover_note=payload.handover_note,
     )
@@ -364,7 +323,7 @@ def rotate_batch(request: HttpRequest, batch_id: int, payload: RotateIn):  # typ
 @router.post("/pairings", response={201: PairingOut})
 def pair(request: HttpRequest, payload: PairingIn):  # type: ignore[no-untyped-def]
     """对点支援: pair an agency with a compound."""
-    agency = Agency.objects.filter(code=payload.agency_code).first()
+    agency = selectors.agency_by_code(payload.agency_code)
     if agency is None:
         raise ValidationError({"agency_code": _("No agency with this code.")})
     pairing = dispatch.pairing_create(
@@ -380,10 +339,7 @@ def pair(request: HttpRequest, payload: PairingIn):  # type: ignore[no-untyped-d
 @router.get("/staff/{int:staff_id}/history", response=list[PostingOut])
 def history(request: HttpRequest, staff_id: int):  # type: ignore[no-untyped-def]
     """Who was where, when."""
-    staff = selectors.staff_for(request.user).filter(pk=staff_id).first()
-    if staff is None:
-        raise Http404("No such person")
-    return dispatch.history_of(staff)
+    return dispatch.history_of(selectors.get_staff_for(request.user, staff_id))
 
 
 class VetIn(Schema):
@@ -398,7 +354,5 @@ def pending_volunteers(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 @router.post("/volunteers/{int:staff_id}/vet", response=StaffOut)
 def vet(request: HttpRequest, staff_id: int, payload: VetIn):  # type: ignore[no-untyped-def]
-    volunteer = selectors.staff_for(request.user).filter(pk=staff_id, kind="volunteer").first()
-    if volunteer is None:
-        raise Http404("No such volunteer")
+    volunteer = selectors.get_staff_for(request.user, staff_id, kind="volunteer")
     return services.volunteer_vet(actor=request.user, volunteer=volunteer, approve=payload.approve)

@@ -16,6 +16,7 @@ from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.core.times import city_time
+from shequ.mobilization import selectors
 from shequ.mobilization.models import (
     ACTIVE_STATES,
     Agency,
@@ -135,6 +136,59 @@ def batch_rotate(
         starts_at=current.ends_at,
         ends_at=ends_at,
         previous=current,
+        handover_note=handover_note,
+    )
+
+
+def _chosen(actor: User, staff_ids: Sequence[int]) -> list[Staff]:
+    """The people chosen by id among those the actor sees; an unknown id is refused."""
+    staff = list(selectors.staff_for(actor).filter(pk__in=set(staff_ids)))
+    if len(staff) != len(set(staff_ids)):
+        raise ValidationError({"staff_ids": _("Some of these people are unknown to you.")})
+    return staff
+
+
+@transaction.atomic
+def batch_send(
+    *,
+    actor: User,
+    order: Order,
+    name: str,
+    place: Place,
+    staff_ids: Sequence[int],
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+) -> Batch:
+    """`batch_dispatch` the people chosen by id, as the batches page and the API do: the same
+    refusals in the same words for both (nobody chosen is silently left out)."""
+    return batch_dispatch(
+        actor=actor,
+        order=order,
+        name=name,
+        place=place,
+        staff=_chosen(actor, staff_ids),
+        starts_at=starts_at,
+        ends_at=ends_at,
+    )
+
+
+@transaction.atomic
+def batch_relieve(
+    *,
+    actor: User,
+    current: Batch,
+    name: str,
+    staff_ids: Sequence[int],
+    ends_at: dt.datetime,
+    handover_note: str,
+) -> Batch:
+    """`batch_rotate` with the people chosen by id (the batches page and the API)."""
+    return batch_rotate(
+        actor=actor,
+        current=current,
+        name=name,
+        staff=_chosen(actor, staff_ids),
+        ends_at=ends_at,
         handover_note=handover_note,
     )
 

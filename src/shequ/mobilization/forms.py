@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.widgets import DateInput, DateTimeInput
 from shequ.mobilization.models import Skill
+
+if TYPE_CHECKING:
+    from shequ.places.models import Place
 
 
 class OrderForm(forms.Form):
@@ -20,11 +26,16 @@ class OrderForm(forms.Form):
         label=_("Message"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
 
-    def __init__(self, *args, places=(), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, places: Sequence[Place] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.places = {str(p.pk): p for p in places}
         self.fields["scope"].choices = [
             (p.pk, f"{p.name} ({p.get_kind_display()})") for p in places
         ]
+
+    def clean_scope(self) -> Place:
+        """The chosen place itself (one of the choices, so it is there)."""
+        return self.places[self.cleaned_data["scope"]]
 
 
 class NeedForm(forms.Form):
@@ -40,9 +51,14 @@ class NeedForm(forms.Form):
     )
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
-    def __init__(self, *args, communities=(), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, communities: Sequence[Place] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.communities = {str(c.pk): c for c in communities}
         self.fields["community"].choices = [(c.pk, c.name) for c in communities]
+
+    def clean_community(self) -> Place:
+        """The chosen community itself (one of the choices, so it is there)."""
+        return self.communities[self.cleaned_data["community"]]
 
 
 class StaffImportForm(forms.Form):

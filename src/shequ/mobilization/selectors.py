@@ -5,19 +5,35 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncHour
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shequ.core import pii
+from shequ.core.access import get_for
 from shequ.core.errors import PermissionDenied
 from shequ.core.roles import Capability
 from shequ.core.scopes import agency_scope_for, scope_for
-from shequ.mobilization.models import ACTIVE_STATES, Enlistment, EnlistmentState, Need, Order, Staff
+from shequ.mobilization.models import (
+    ACTIVE_STATES,
+    Agency,
+    Batch,
+    Enlistment,
+    EnlistmentState,
+    Need,
+    Order,
+    Pairing,
+    Staff,
+    Team,
+    TeamDraft,
+    TeamMember,
+)
 from shequ.places.models import Place, PlaceKind
 
 if TYPE_CHECKING:
@@ -70,10 +86,8 @@ def orders_for(user: User | AnonymousUser) -> QuerySet[Order]:
     return Order.objects.select_related("scope", "issued_by").order_by("-issued_at")
 
 
-def teams_for(user: User | AnonymousUser, order: Order) -> QuerySet:
+def teams_for(user: User | AnonymousUser, order: Order) -> QuerySet[Team]:
     """Teams sent to the user's places, holding their agency's staff, or holding themselves."""
-    from shequ.mobilization.models import Team
-
     if scope_for(user, Capability.ISSUE_ORDERS).covers(order.scope):
         return Team.objects.filter(order=order)  # who forms the teams sees them all
     scope = scope_for(user, Capability.VIEW_MOBILIZATION)
@@ -85,11 +99,16 @@ def teams_for(user: User | AnonymousUser, order: Order) -> QuerySet:
     return Team.objects.filter(visible, order=order).distinct()
 
 
-def get_order_for(user: User | AnonymousUser, pk: int) -> Order:
-    try:
-        return orders_for(user).get(pk=pk)
-    except (Order.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such order") from None
+def get_order_for(user: User | AnonymousUser, pk: object) -> Order:
+    return get_for(orders_for(user), pk, what="order")
+
+
+def get_batch_for(user: User | AnonymousUser, pk: object, *, order: Order | None = None) -> Batch:
+    """A batch sent to a place the user manages (the one who may relieve it); 404 otherwise."""
+    qs = Batch.objects.filter(scope_for(user, Capability.MANAGE_NEEDS).q("place"))
+    if order is not None:
+        qs = qs.filter(order=order)
+    return get_for(qs.select_related("order", "place"), pk, what="batch")
 
 
 def enlistments_for(
@@ -236,6 +255,11 @@ def check_in_communities(user: User | AnonymousUser) -> QuerySet[Place]:
     return Place.objects.filter(scope_for(user, Capability.CHECK_IN).q(), kind=PlaceKind.COMMUNITY)
 
 
+def checks_in_people(user: User | AnonymousUser) -> bool:
+    """Whether the user may confirm arrivals in some community (the check-in page)."""
+    return check_in_communities(user).exists()
+
+
 def hour_labels(per_hour) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """(hour, count) rows → {"11-28 09:00": count} in the city's time, for the chart."""
     series: dict[str, int] = defaultdict(int)
@@ -275,3 +299,294 @@ def pending_volunteers(user: User | AnonymousUser) -> QuerySet[Staff]:
         .defer("id_number", "phone")
         .order_by("created_at")
     )
+
+
+# --- what the pages and the API list, and the objects they fetch by id ----------------------
+
+
+def current_order(user: User | AnonymousUser, chosen: str = "") -> tuple[Order | None, list[Order]]:
+    """The order a page is about (the one chosen by id, else the newest) and the latest 20."""
+    orders = orders_for(user)
+    order = orders.filter(pk=chosen).first() if chosen.isdigit() else None
+    return order or orders.first(), list(orders[:20])
+
+
+def order_scopes(user: User | AnonymousUser) -> list[Place]:
+    """The city, districts and streets the user may issue orders to."""
+    return list(
+        Place.objects.filter(
+            scope_for(user, Capability.ISSUE_ORDERS).q(),
+            kind__in=[PlaceKind.CITY, PlaceKind.DISTRICT, PlaceKind.STREET],
+        ).order_by("path")[:200]
+    )
+
+
+def managed_communities(user: User | AnonymousUser) -> QuerySet[Place]:
+    """Communities whose needs and hands the user manages (declare needs, move people)."""
+    return Place.objects.filter(
+        scope_for(user, Capability.MANAGE_NEEDS).q(), kind=PlaceKind.COMMUNITY
+    ).order_by("path")
+
+
+def manages_needs(user: User | AnonymousUser) -> bool:
+    """Whether the user declares needs and moves people somewhere."""
+    return not scope_for(user, Capability.MANAGE_NEEDS).is_empty
+
+
+def may_issue_orders(user: User | AnonymousUser) -> bool:
+    return not scope_for(user, Capability.ISSUE_ORDERS).is_empty
+
+
+def may_check_in_somewhere(user: User | AnonymousUser) -> bool:
+    return not scope_for(user, Capability.CHECK_IN).is_empty
+
+
+def is_coordinator(user: User | AnonymousUser) -> bool:
+    """Whether the user sees an agency's staff (a coordinator, or the HQ)."""
+    return not agency_scope_for(user, Capability.VIEW_STAFF).is_empty
+
+
+def may_register_staff(user: User | AnonymousUser) -> bool:
+    """Coordinators register their agency's cadres; community staff and the HQ, volunteers."""
+    return (
+        not agency_scope_for(user, Capability.MANAGE_STAFF).is_empty
+        or not scope_for(user, Capability.CHECK_IN).is_empty
+    )
+
+
+def may_form_teams(user: User | AnonymousUser, order: Order) -> bool:
+    """The HQ, or the district that issued the order, forms its teams."""
+    return scope_for(user, Capability.ISSUE_ORDERS).covers(order.scope)
+
+
+def check_in_target(enlistment: Enlistment) -> Place | None:
+    """Where a person reports in: the community of their enlistment, else where they live."""
+    return enlistment.community or enlistment.staff.residence_community
+
+
+def may_check_in(user: User | AnonymousUser, enlistment: Enlistment) -> bool:
+    target = check_in_target(enlistment)
+    return target is not None and scope_for(user, Capability.CHECK_IN).covers(target)
+
+
+def my_duty(user: User | AnonymousUser) -> list[Enlistment]:
+    """The user's latest ten enlistments, each with `my_team` (or None) and `teammates`."""
+    enlistments = list(my_enlistments(user)[:10])
+    teammates = Prefetch(
+        "team__members",
+        queryset=TeamMember.objects.select_related("staff").defer(
+            "staff__id_number", "staff__phone"
+        ),
+    )
+    memberships = {
+        m.order_id: m.team
+        for m in TeamMember.objects.filter(staff__user=user)
+        .select_related("team", "team__community", "team__leader")
+        .prefetch_related(teammates)
+    }
+    for e in enlistments:
+        e.my_team = memberships.get(e.order_id)
+        e.teammates = list(e.my_team.members.all()) if e.my_team else []
+    return enlistments
+
+
+def arrivals(user: User | AnonymousUser, text: str = "") -> tuple[QuerySet[Enlistment], int]:
+    """People heading to (or living in) the user's check-in communities under open orders,
+    found by name or exact phone; and how many of them have arrived."""
+    scope = scope_for(user, Capability.CHECK_IN)
+    qs = (
+        enlistments_for(user)
+        .filter(scope.q("community") | scope.q("staff__residence_community"))
+        .filter(order__closed_at__isnull=True)
+        .order_by("state", "staff__name")
+    )
+    if text:
+        phone = pii.normalize_phone(text)
+        if len(phone) == 11:
+            qs = qs.filter(staff__phone_hmac=pii.blind_index(phone, kind="phone"))
+        else:
+            qs = qs.filter(staff__name__icontains=text)
+    return qs, qs.filter(state__in=ACTIVE_STATES).count()
+
+
+def needs_listed(user: User | AnonymousUser) -> QuerySet[Need]:
+    """`needs_for`, newest first."""
+    return needs_for(user).order_by("-starts_on", "community__path")
+
+
+def staff_listed(user: User | AnonymousUser, text: str = "") -> QuerySet[Staff]:
+    """`staff_for` by name, narrowed to names containing `text`."""
+    qs = staff_for(user)
+    if text:
+        qs = qs.filter(name__icontains=text)
+    return qs.order_by("name", "pk")
+
+
+def enlisted_ids(user: User | AnonymousUser, order: Order | None) -> set[int]:
+    """Ids of the staff (seen by the user) already under `order`."""
+    if order is None:
+        return set()
+    return set(enlistments_for(user, order=order).values_list("staff_id", flat=True))
+
+
+def enlistments_listed(
+    user: User | AnonymousUser, order: Order, state: str = ""
+) -> QuerySet[Enlistment]:
+    qs = enlistments_for(user, order=order)
+    return qs.filter(state=state) if state else qs
+
+
+def reported(user: User | AnonymousUser, order: Order) -> QuerySet[Enlistment]:
+    """Who reported in under `order` (on duty, or released since): the 台账."""
+    return enlistments_for(user, order=order).filter(
+        state__in=[*ACTIVE_STATES, EnlistmentState.RELEASED]
+    )
+
+
+def get_enlistment_for(user: User | AnonymousUser, pk: object) -> Enlistment:
+    return get_for(enlistments_for(user), pk, what="enlistment")
+
+
+def enlistments_by_ids(
+    user: User | AnonymousUser,
+    ids: Iterable[int],
+    *,
+    order: Order | None = None,
+    on_duty: bool = False,
+) -> list[Enlistment]:
+    """The enlistments with these ids that the user sees (only those on duty if asked)."""
+    qs = enlistments_for(user, order=order).filter(pk__in=set(ids))
+    if on_duty:
+        qs = qs.filter(state__in=ACTIVE_STATES)
+    return list(qs)
+
+
+def on_duty_in(user: User | AnonymousUser, order: Order) -> list[Enlistment]:
+    """People on duty under `order` in the communities the user manages (who may be sent)."""
+    return list(
+        enlistments_for(user, order=order)
+        .filter(state__in=ACTIVE_STATES)
+        .filter(scope_for(user, Capability.MANAGE_NEEDS).q("community"))
+        .select_related("staff", "community")
+        .defer("staff__id_number", "staff__phone")
+        .order_by("community__path", "staff__name")[:300]
+    )
+
+
+def on_duty_at(
+    user: User | AnonymousUser, order: Order, community_id: int | None
+) -> list[Enlistment]:
+    """People the user sees on duty under `order` at one community (none without one)."""
+    if community_id is None:
+        return []
+    return list(
+        enlistments_for(user, order=order)
+        .filter(state__in=ACTIVE_STATES, community_id=community_id)
+        .select_related("staff", "community")
+        .defer("staff__id_number", "staff__phone")
+        .order_by("staff__name")[:300]
+    )
+
+
+def get_staff_for(user: User | AnonymousUser, pk: object, *, kind: str = "") -> Staff:
+    qs = staff_for(user)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return get_for(qs, pk, what="person")
+
+
+def agency_by_code(code: str) -> Agency | None:
+    return Agency.objects.filter(code=code).first() if code else None
+
+
+def community_by_code(code: str) -> Place | None:
+    if not code:
+        return None
+    return Place.objects.filter(code=code, kind=PlaceKind.COMMUNITY).first()
+
+
+def place_by_code(code: str) -> Place | None:
+    return Place.objects.filter(code=code.strip()).first() if code.strip() else None
+
+
+def teams_listed(user: User | AnonymousUser, order: Order) -> QuerySet[Team]:
+    """`teams_for` by number, with their leader, community and members."""
+    return (
+        teams_for(user, order)
+        .select_related("leader", "community")
+        .prefetch_related("members__staff")
+        .order_by("number")
+    )
+
+
+def team_members(user: User | AnonymousUser, order: Order) -> QuerySet[TeamMember]:
+    """Everyone in the teams the user sees, team by team, leaders first (the export)."""
+    return (
+        TeamMember.objects.filter(team__in=teams_for(user, order))
+        .select_related("team", "team__community", "staff", "staff__agency")
+        .defer("staff__id_number", "staff__phone")
+        .order_by("team__number", "-is_leader", "staff__name")
+    )
+
+
+def pool_size(user: User | AnonymousUser, order: Order) -> int:
+    """How many reported-in people are free to form teams (formation.pool_of)."""
+    from shequ.mobilization.formation import pool_of
+
+    return pool_of(user, order).count()
+
+
+def get_draft_for(user: User | AnonymousUser, pk: object) -> TeamDraft:
+    """A team draft of an order the user may form teams for; 404 for everyone else."""
+    qs = TeamDraft.objects.filter(
+        scope_for(user, Capability.ISSUE_ORDERS).q("order__scope")
+    ).select_related("order", "order__scope")
+    return get_for(qs, pk, what="draft")
+
+
+@dataclass
+class DraftView:
+    """A draft's teams as the page shows them, and everyone in it (for the swap lists)."""
+
+    rows: list[dict]
+    everyone: list[Staff]
+
+
+def draft_view(draft: TeamDraft) -> DraftView:
+    ids = {t["leader"] for t in draft.teams} | {m for t in draft.teams for m in t["members"]}
+    people = {s.pk: s for s in Staff.objects.filter(pk__in=ids).defer("id_number", "phone")}
+    places = Place.objects.in_bulk({t["community"] for t in draft.teams if t["community"]})
+    year = timezone.localdate().year
+    rows = [
+        {
+            "number": n,
+            "community": places.get(t["community"]),
+            "people": [
+                (people[p], p == t["leader"], year - people[p].birth_year)
+                for p in (t["leader"], *t["members"])
+            ],
+        }
+        for n, t in enumerate(draft.teams, 1)
+    ]
+    return DraftView(rows=rows, everyone=sorted(people.values(), key=lambda s: s.name))
+
+
+def batches_for(user: User | AnonymousUser, order: Order) -> QuerySet[Batch]:
+    """Batches of `order` sent to the user's places."""
+    return (
+        Batch.objects.filter(
+            scope_for(user, Capability.MANAGE_NEEDS).q("place")
+            | scope_for(user, Capability.VIEW_MOBILIZATION).q("place"),
+            order=order,
+        )
+        .select_related("place", "previous")
+        .prefetch_related("members")
+        .order_by("place__path", "starts_at")
+    )
+
+
+def pairings_for(user: User | AnonymousUser) -> QuerySet[Pairing]:
+    """Agencies paired with compounds in the user's places."""
+    return Pairing.objects.filter(
+        scope_for(user, Capability.VIEW_MOBILIZATION).q("place")
+    ).select_related("agency", "place")

@@ -34,6 +34,7 @@ from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.roles import Capability
 from shequ.core.scopes import agency_scope_for, scope_for
 from shequ.core.times import city_time
+from shequ.mobilization import selectors
 from shequ.mobilization.models import (
     ACTIVE_STATES,
     Agency,
@@ -240,6 +241,25 @@ def enlist(
         changes=[{"state": state}] * len(created),
     )
     return created
+
+
+@transaction.atomic
+def enlist_chosen(
+    *, actor: User, order: Order, staff_ids: Sequence[int], signed_up: bool = True
+) -> list[Enlistment]:
+    """`enlist` the people chosen by id (ticked on the staff page, listed to the API): an id
+    the actor does not see is refused, never skipped, so both give the same answer."""
+    wanted = set(staff_ids)
+    staff = list(selectors.staff_for(actor).filter(pk__in=wanted))
+    missing = wanted - {s.pk for s in staff}
+    if missing:
+        raise ValidationError(
+            {
+                "staff_ids": _("Unknown or not yours: %s.")
+                % ", ".join(map(str, sorted(missing)[:10]))
+            }
+        )
+    return enlist(actor=actor, order=order, staff=staff, signed_up=signed_up)
 
 
 @transaction.atomic

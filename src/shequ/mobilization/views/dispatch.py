@@ -1,0 +1,128 @@
+"""Pages: batches sent to communities or compounds (and relieving them), pairings, and moving
+people on duty between communities."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shequ.core.errors import PermissionDenied, ValidationError
+from shequ.mobilization import dispatch, selectors, services
+from shequ.mobilization.views._common import ids, open_order
+
+
+def parse_datetime_local(text: str, field: str = "ends_at") -> dt.datetime:
+    """A datetime-local form value (city time), or a ValidationError naming the field."""
+    try:
+        return timezone.make_aware(dt.datetime.strptime(text, "%Y-%m-%dT%H:%M"))
+    except ValueError:
+        raise ValidationError(
+            {field: _("Give the dates as shown, e.g. 2026-12-01 08:00.")}
+        ) from None
+
+
+@login_required
+def batches_page(request: HttpRequest) -> HttpResponse:
+    """Batches (第一批, 第二批…) sent to communities or compounds, rotation, and pairings."""
+    order, _orders = open_order(request)
+    on_duty = selectors.on_duty_in(request.user, order)
+    error = ""
+    if request.method == "POST":
+        people = ids(request.POST.getlist("staff"))
+        try:
+            ends_at = parse_datetime_local(request.POST.get("ends_at", ""))
+            if request.POST.get("current"):
+                dispatch.batch_relieve(
+                    actor=request.user,
+                    current=selectors.get_batch_for(
+                        request.user, request.POST["current"], order=order
+                    ),
+                    name=request.POST.get("name", ""),
+                    staff_ids=people,
+                    ends_at=ends_at,
+                    handover_note=request.POST.get("handover_note", ""),
+                )
+            else:
+                place = selectors.place_by_code(request.POST.get("place", ""))
+                if place is None:
+                    raise ValidationError({"place": _("No place with this code.")})
+                dispatch.batch_send(
+                    actor=request.user,
+                    order=order,
+                    name=request.POST.get("name", ""),
+                    place=place,
+                    staff_ids=people,
+                    starts_at=parse_datetime_local(request.POST.get("starts_at", ""), "starts_at"),
+                    ends_at=ends_at,
+                )
+        except ValidationError as exc:
+            error = next(iter(exc.errors.values()))
+        else:
+            messages.success(request, _("Batch sent."))
+            return redirect(f"{reverse('mobilization:batches')}?order={order.pk}")
+    return render(
+        request,
+        "mobilization/batches.html",
+        {
+            "order": order,
+            "batches": selectors.batches_for(request.user, order),
+            "pairings": selectors.pairings_for(request.user),
+            "on_duty": on_duty,
+            "error": error,
+            "post": request.POST,
+        },
+    )
+
+
+@login_required
+def moves_page(request: HttpRequest) -> HttpResponse:
+    """Move people on duty from a community with a surplus to one with a gap (audited)."""
+    order, _orders = open_order(request)
+    if not selectors.manages_needs(request.user):
+        raise PermissionDenied(_("You may not move people between communities."))
+    communities = list(selectors.managed_communities(request.user))
+    source = request.GET.get("from", "")
+    rows = {r.place.pk: r for r in selectors.board(request.user, order=order).rows}
+    people = selectors.on_duty_at(request.user, order, int(source) if source.isdigit() else None)
+    error = ""
+    if request.method == "POST":
+        chosen = selectors.enlistments_by_ids(
+            request.user, ids(request.POST.getlist("enlistment")), order=order, on_duty=True
+        )
+        target = next((c for c in communities if str(c.pk) == request.POST.get("to", "")), None)
+        try:
+            if target is None:
+                raise ValidationError({"to": _("Choose the community that needs them.")})
+            if not chosen:
+                raise ValidationError({"enlistment": _("Tick who moves.")})
+            moved = services.redistribute(
+                actor=request.user,
+                enlistments=chosen,
+                to_community=target,
+                note=request.POST.get("note", ""),
+            )
+        except ValidationError as exc:
+            error = next(iter(exc.errors.values()))
+        else:
+            messages.success(
+                request, _("%(n)d moved to %(c)s.") % {"n": len(moved), "c": target.name}
+            )
+            return redirect(f"{reverse('mobilization:moves')}?order={order.pk}&from={source}")
+    return render(
+        request,
+        "mobilization/moves.html",
+        {
+            "order": order,
+            "communities": [(c, rows.get(c.pk)) for c in communities],
+            "source": int(source) if source.isdigit() else None,
+            "people": people,
+            "error": error,
+        },
+    )

@@ -1,0 +1,122 @@
+"""Pages: an order's confirmed teams, forming a draft, adjusting it (swap) and confirming it,
+and the teams as Excel."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from shequ.core.errors import PermissionDenied, ValidationError
+from shequ.core.exports import xlsx_response, xlsx_table
+from shequ.mobilization import formation, selectors
+from shequ.mobilization.models import Rank
+from shequ.mobilization.views._common import open_order
+
+
+@login_required
+def teams_page(request: HttpRequest) -> HttpResponse:
+    """Confirmed teams of an order; forming a new draft from who reported in."""
+    order, orders = open_order(request)
+    may_form = selectors.may_form_teams(request.user, order)
+    if request.method == "POST":
+        if not may_form:
+            raise PermissionDenied(
+                _("Only the HQ or the district that issued the order forms teams.")
+            )
+        try:
+            rules = formation.rules_from(
+                size=int(request.POST.get("size") or 3),
+                leader_rank=request.POST.get("leader_rank") or Rank.CHU,
+                agency_mode=request.POST.get("agency_mode") or "any",
+                team_count=int(request.POST["team_count"])
+                if request.POST.get("team_count")
+                else None,
+            )
+            draft = formation.team_draft_create(actor=request.user, order=order, rules=rules)
+        except (ValidationError, ValueError) as exc:
+            messages.error(
+                request,
+                next(iter(exc.errors.values())) if isinstance(exc, ValidationError) else str(exc),
+            )
+            return redirect(f"{reverse('mobilization:teams')}?order={order.pk}")
+        return redirect("mobilization:draft", draft_id=draft.pk)
+    page = Paginator(selectors.teams_listed(request.user, order), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "mobilization/teams.html",
+        {
+            "order": order,
+            "orders": orders,
+            "page": page,
+            "may_form": may_form,
+            "pool": selectors.pool_size(request.user, order),
+            "ranks": Rank.choices,
+        },
+    )
+
+
+@login_required
+def draft_page(request: HttpRequest, draft_id: int) -> HttpResponse:
+    """Preview a formation, swap two people, confirm."""
+    draft = selectors.get_draft_for(request.user, draft_id)
+    error = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "confirm":
+                made = formation.team_draft_confirm(actor=request.user, draft=draft)
+                messages.success(request, _("%d teams confirmed.") % len(made))
+                return redirect(f"{reverse('mobilization:teams')}?order={draft.order_id}")
+            draft = formation.team_draft_swap(
+                actor=request.user,
+                draft=draft,
+                first=int(request.POST.get("first") or 0),
+                second=int(request.POST.get("second") or 0),
+            )
+        except ValidationError as exc:
+            error = next(iter(exc.errors.values()))
+        except ValueError:
+            error = _("Choose two people to swap.")
+        draft = selectors.get_draft_for(request.user, draft_id)
+    shown = selectors.draft_view(draft)
+    page = Paginator(shown.rows, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "mobilization/draft.html",
+        {"draft": draft, "page": page, "error": error, "everyone": shown.everyone},
+    )
+
+
+@login_required
+def teams_export(request: HttpRequest, order_id: int) -> HttpResponse:
+    """Confirmed teams as Excel: one row per person."""
+    order = selectors.get_order_for(request.user, order_id)
+    header = [
+        _("Team"),
+        _("Role"),
+        _("Name"),
+        _("Agency"),
+        _("Rank"),
+        _("Party member"),
+        _("Community"),
+    ]
+    rows = (
+        [
+            m.team.number,
+            _("Leader") if m.is_leader else _("Member"),
+            m.staff.name,
+            m.staff.agency.name if m.staff.agency else "",
+            m.staff.get_rank_display(),
+            _("yes") if m.staff.party_member else "",
+            m.team.community.name if m.team.community else "",
+        ]
+        for m in selectors.team_members(request.user, order).iterator(chunk_size=1000)
+    )
+    content = xlsx_table(_("Teams"), header, rows)
+    return xlsx_response(content, f"teams-{order.pk}.xlsx")
