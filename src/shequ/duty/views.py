@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import icalendar
 from django.conf import settings
@@ -17,24 +18,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shequ.core.access import get_for
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.exports import xlsx_response, xlsx_table
 from shequ.core.qr import qr_svg_response
-from shequ.core.roles import Capability
-from shequ.core.scopes import scope_for
 from shequ.duty import attendance, calls, changes, planning, reports, selectors, services
 from shequ.duty.forms import CallForm, GenerateForm, PostForm, RequirementForm, RulesForm
-from shequ.duty.models import (
-    Assignment,
-    Attendance,
-    AttendanceSource,
-    ChangeStatus,
-    RosterStatus,
-    Shift,
-    ShiftRequirement,
-)
+from shequ.duty.models import AttendanceSource, Roster, RosterStatus, Shift
 from shequ.mobilization.models import SKILL_SET, Staff
-from shequ.places.models import Place, PlaceKind
 
 
 def _int(value: str | None, default: int = 0) -> int:
@@ -49,21 +40,22 @@ def _int(value: str | None, default: int = 0) -> int:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Planners: their communities, recent rosters and a 'make a roster' form."""
-    places = selectors.planning_places(request.user)
-    rosters = selectors.rosters_for(request.user).exclude(status=RosterStatus.DISCARDED)
-    if not places.exists() and not rosters.exists():
+    home_data = selectors.duty_home_for(request.user)
+    if not home_data.has_pages:
         if selectors.my_staff(request.user) is not None:
             return redirect("duty:me")
         raise PermissionDenied(_("Your role has no duty pages."))
-    form = GenerateForm(places=places[:500])
-    page = Paginator(rosters.order_by("-starts_on", "-created_at"), settings.PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    communities = places.filter(kind=PlaceKind.COMMUNITY)[:50]
+    form = GenerateForm(places=home_data.places[:500])
+    page = Paginator(home_data.rosters, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "duty/home.html",
-        {"form": form, "page": page, "communities": communities, "may_plan": places.exists()},
+        {
+            "form": form,
+            "page": page,
+            "communities": home_data.communities,
+            "may_plan": home_data.may_plan,
+        },
     )
 
 
@@ -75,9 +67,7 @@ def roster_new(request: HttpRequest) -> HttpResponse:
     places = selectors.planning_places(request.user)
     form = GenerateForm(request.POST, places=places[:500])
     if form.is_valid():
-        place = places.filter(pk=form.cleaned_data["place"]).first()
-        if place is None:
-            raise Http404("place")
+        place = get_for(places, form.cleaned_data["place"], what="place")
         try:
             roster = planning.roster_generate(
                 actor=request.user,
@@ -90,15 +80,14 @@ def roster_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Draft roster made; check it and publish."))
             return redirect("duty:roster", roster.pk)
-    rosters = selectors.rosters_for(request.user).exclude(status=RosterStatus.DISCARDED)
-    page = Paginator(rosters.order_by("-starts_on"), settings.PAGE_SIZE).get_page(1)
+    page = Paginator(selectors.live_rosters_for(request.user), settings.PAGE_SIZE).get_page(1)
     return render(
         request,
         "duty/home.html",
         {
             "form": form,
             "page": page,
-            "communities": places.filter(kind=PlaceKind.COMMUNITY)[:50],
+            "communities": selectors.planning_communities(request.user)[:50],
             "may_plan": True,
         },
         status=400,
@@ -108,23 +97,14 @@ def roster_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def posts_page(request: HttpRequest, community_id: int) -> HttpResponse:
     """A community's posts, their shifts and needs, and its duty rules."""
-    scope = scope_for(request.user, Capability.VIEW_DUTY)
-    community = Place.objects.filter(scope.q(), pk=community_id, kind=PlaceKind.COMMUNITY).first()
-    if community is None:
-        raise Http404("community")
-    may_plan = scope_for(request.user, Capability.PLAN_DUTY).covers(community)
-    places = [
-        community,
-        *Place.objects.filter(path__startswith=community.path, kind=PlaceKind.COMPOUND).order_by(
-            "name"
-        )[:200],
-    ]
+    community = selectors.get_community_for(request.user, community_id)
+    may_plan = selectors.may_plan(request.user, community)
+    places = selectors.post_places(community)
     post_form = PostForm(places=places, prefix="post")
     rules = services.rules_for(community)
     rules_form = RulesForm(instance=rules, prefix="rules")
     if request.method == "POST":
-        if not may_plan:
-            raise PermissionDenied(_("You do not plan duty for %s.") % community.name)
+        services.require_planner(request.user, community)
         if "post-name" in request.POST:
             post_form = PostForm(request.POST, places=places, prefix="post")
             if post_form.is_valid():
@@ -160,12 +140,7 @@ def posts_page(request: HttpRequest, community_id: int) -> HttpResponse:
                 else:
                     messages.success(request, _("Rules saved."))
                     return redirect("duty:posts", community.pk)
-    posts = list(selectors.posts_with_counts(community))
-    for post in posts:
-        for shift in post.shifts.all():
-            shift.default = next((r for r in shift.requirements.all() if r.day is None), None)
-            if shift.default is not None:
-                shift.default.skill_names = SKILL_SET.to_list(shift.default.skills)
+    posts = selectors.community_posts(community)
     return render(
         request,
         "duty/posts.html",
@@ -182,14 +157,9 @@ def posts_page(request: HttpRequest, community_id: int) -> HttpResponse:
 
 @login_required
 def requirement_page(request: HttpRequest, shift_id: int) -> HttpResponse:
-    shift = (
-        Shift.objects.filter(pk=shift_id, post__in=selectors.posts_for(request.user))
-        .select_related("post__community")
-        .first()
-    )
-    if shift is None:
-        raise Http404("shift")
-    current = ShiftRequirement.objects.filter(shift=shift, day__isnull=True).first()
+    """What a shift needs on every day: how many people, a party member, skills, rules."""
+    shift = selectors.get_shift_for(request.user, shift_id)
+    current = selectors.standing_requirement(shift)
     initial = {
         "min_people": current.min_people if current else 1,
         "max_people": current.max_people if current else 1,
@@ -197,9 +167,9 @@ def requirement_page(request: HttpRequest, shift_id: int) -> HttpResponse:
         "skills": SKILL_SET.to_list(current.skills) if current else [],
         "rules": current.rules if current else [],
     }
-    may_plan = scope_for(request.user, Capability.PLAN_DUTY).covers(shift.post.community)
-    if request.method == "POST" and not may_plan:
-        raise PermissionDenied(_("You do not plan duty for %s.") % shift.post.community.name)
+    may_plan = selectors.may_plan(request.user, shift.post.community)
+    if request.method == "POST":
+        services.require_planner(request.user, shift.post.community)
     form = RequirementForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -216,9 +186,10 @@ def requirement_page(request: HttpRequest, shift_id: int) -> HttpResponse:
 
 @login_required
 def roster_page(request: HttpRequest, roster_id: int) -> HttpResponse:
+    """The roster as a grid, a week at a time, with what it misses in words."""
     roster = selectors.get_roster_for(request.user, roster_id)
     grid = selectors.roster_grid(roster, _int(request.GET.get("week")))
-    may_plan = scope_for(request.user, Capability.PLAN_DUTY).covers(roster.place)
+    may_plan = selectors.may_plan(request.user, roster.place)
     explanation = [planning.explanation_text(item) for item in roster.explanation]
     return render(
         request,
@@ -236,6 +207,7 @@ def roster_page(request: HttpRequest, roster_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def roster_action(request: HttpRequest, roster_id: int, action: str) -> HttpResponse:
+    """Publish, re-plan or discard a roster."""
     roster = selectors.get_roster_for(request.user, roster_id)
     try:
         if action == "publish":
@@ -261,12 +233,10 @@ def roster_action(request: HttpRequest, roster_id: int, action: str) -> HttpResp
     return redirect("duty:roster", roster.pk)
 
 
-def _cell_context(request: HttpRequest, roster, shift: Shift, day: dt.date) -> dict:  # type: ignore[no-untyped-def]
-    crew = list(
-        roster.assignments.filter(shift=shift, day=day, vacated_at__isnull=True)
-        .select_related("staff")
-        .order_by("-is_leader", "staff__name")
-    )
+def _cell_context(
+    request: HttpRequest, roster: Roster, shift: Shift, day: dt.date
+) -> dict[str, Any]:
+    crew = selectors.cell_crew(roster, shift, day)
     on = {a.staff_id for a in crew}
     candidates = [s for s in planning.pool(roster.place) if s.pk not in on]
     return {
@@ -275,23 +245,21 @@ def _cell_context(request: HttpRequest, roster, shift: Shift, day: dt.date) -> d
         "day": day,
         "crew": crew,
         "candidates": candidates,
-        "editable": scope_for(request.user, Capability.PLAN_DUTY).covers(roster.place)
+        "editable": selectors.may_plan(request.user, roster.place)
         and roster.status in (RosterStatus.DRAFT, RosterStatus.PUBLISHED),
     }
 
 
-def _cell_args(request: HttpRequest, roster_id: int, shift_id: int, day: str):  # type: ignore[no-untyped-def]
+def _cell_args(
+    request: HttpRequest, roster_id: int, shift_id: int, day: str
+) -> tuple[Roster, Shift, dt.date]:
     roster = selectors.get_roster_for(request.user, roster_id)
-    shift = (
-        Shift.objects.filter(pk=shift_id, post__community__path__startswith=roster.place.path)
-        .select_related("post")
-        .first()
-    )
+    shift = selectors.get_roster_shift(roster, shift_id)
     try:
         when = dt.date.fromisoformat(day)
     except ValueError as exc:
         raise Http404("day") from exc
-    if shift is None or not roster.starts_on <= when <= roster.ends_on:
+    if not roster.starts_on <= when <= roster.ends_on:
         raise Http404("cell")
     return roster, shift, when
 
@@ -302,18 +270,13 @@ def roster_cell(request: HttpRequest, roster_id: int, shift_id: int, day: str) -
     roster, shift, when = _cell_args(request, roster_id, shift_id, day)
     problems: list[str] = []
     if request.method == "POST":
-        if not scope_for(request.user, Capability.PLAN_DUTY).covers(roster.place):
-            raise PermissionDenied(_("You do not plan duty for %s.") % roster.place.name)
+        services.require_planner(request.user, roster.place)
         try:
             if "remove" in request.POST:
-                assignment = Assignment.objects.filter(
-                    roster=roster, pk=_int(request.POST.get("remove"))
-                ).first()
-                if assignment is None:
-                    raise Http404("assignment")
+                assignment = selectors.get_assignment_in(roster, _int(request.POST.get("remove")))
                 planning.assignment_remove(actor=request.user, assignment=assignment)
             else:
-                staff = Staff.objects.filter(pk=_int(request.POST.get("staff"))).first()
+                staff = selectors.staff_by_id(_int(request.POST.get("staff")))
                 if staff is None:
                     raise ValidationError({"staff": _("Choose a person.")})
                 planning.assignment_add(
@@ -340,31 +303,12 @@ def roster_check(request: HttpRequest, roster_id: int, shift_id: int, day: str) 
 
 @login_required
 def roster_export(request: HttpRequest, roster_id: int) -> HttpResponse:
+    """The roster as an Excel sheet: a row per shift, a column per day."""
     roster = selectors.get_roster_for(request.user, roster_id)
-    days = roster.day_list()
-    grid_rows = []
-    by_cell: dict[tuple[int, dt.date], list[str]] = {}
-    standing = roster.assignments.filter(vacated_at__isnull=True).select_related("staff")
-    for a in standing.order_by("-is_leader", "staff__name"):
-        name = a.staff.name + ("★" if a.is_leader else "")
-        by_cell.setdefault((a.shift_id, a.day), []).append(name)
-    shifts = Shift.objects.filter(assignments__roster=roster).select_related("post").distinct()
-    for shift in sorted(shifts, key=lambda s: (s.post.name, s.position, s.starts)):
-        grid_rows.append(
-            [shift.post.name, f"{shift.name} {shift.hours_label()}"]
-            + ["、".join(by_cell.get((shift.pk, d), [])) for d in days]
-        )
-    header = [_("Post"), _("Shift")] + [f"{d:%m-%d}" for d in days]
+    header = [_("Post"), _("Shift")] + [f"{d:%m-%d}" for d in roster.day_list()]
     filename = f"roster-{roster.place.code}-{roster.starts_on:%Y%m%d}.xlsx"
-    return xlsx_response(xlsx_table(_("Roster"), header, grid_rows), filename)
-
-
-def _my_open(staff: Staff) -> Attendance | None:
-    return (
-        Attendance.objects.filter(staff=staff, check_out_at__isnull=True)
-        .select_related("post")
-        .first()
-    )
+    table = xlsx_table(_("Roster"), header, selectors.roster_table(roster))
+    return xlsx_response(table, filename)
 
 
 @login_required
@@ -377,13 +321,9 @@ def me(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             if "check_in" in request.POST:
-                post = (
-                    attendance.check_in_posts(request.user)
-                    .filter(pk=_int(request.POST.get("check_in")))
-                    .first()
+                post = attendance.get_check_in_post_for(
+                    request.user, _int(request.POST.get("check_in"))
                 )
-                if post is None:
-                    raise Http404("post")
                 attendance.check_in(actor=request.user, staff=staff, post=post)
                 messages.success(request, _("Checked in at %s.") % post.name)
             elif "check_out" in request.POST:
@@ -428,18 +368,17 @@ def me(request: HttpRequest) -> HttpResponse:
             "staff": staff,
             "current": current,
             "later": later,
-            "open": _my_open(staff),
+            "open": attendance.open_presence(staff),
             "calls": calls.open_calls_for(request.user),
             "mates": mates,
             "ical": request.build_absolute_uri(reverse("duty:ical", args=[ical_token(staff)])),
-            "pending": changes.changes_for(request.user)
-            .filter(requested_by=staff, status=ChangeStatus.PENDING)
-            .values_list("assignment_id", flat=True),
+            "pending": selectors.pending_change_assignments(request.user, staff),
         },
     )
 
 
 def ical_token(staff: Staff) -> str:
+    """The key in a person's calendar link (signed: it cannot be guessed from their id)."""
     return signing.Signer(salt="duty-ical").sign(str(staff.pk))
 
 
@@ -449,7 +388,7 @@ def ical_feed(request: HttpRequest, token: str) -> HttpResponse:
         staff_id = int(signing.Signer(salt="duty-ical").unsign(token))
     except (signing.BadSignature, ValueError) as exc:
         raise Http404("feed") from exc
-    staff = Staff.objects.filter(pk=staff_id).first()
+    staff = selectors.staff_by_id(staff_id)
     if staff is None:
         raise Http404("feed")
     cal = icalendar.Calendar()
@@ -503,7 +442,7 @@ def scan(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "duty/scan.html",
-        {"post": post, "staff": staff, "open": _my_open(staff) if staff else None},
+        {"post": post, "staff": staff, "open": attendance.open_presence(staff) if staff else None},
     )
 
 
@@ -526,21 +465,21 @@ def changes_page(request: HttpRequest) -> HttpResponse:
             for message in exc.errors.values():
                 messages.error(request, message)
         return redirect("duty:changes")
-    qs = changes.changes_for(request.user).order_by("-created_at")
-    page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.changes_listed(request.user), settings.PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(request, "duty/changes.html", {"page": page})
 
 
 @login_required
 def calls_page(request: HttpRequest) -> HttpResponse:
     """Urgent calls: planners post "need N people at X now"; everyone sees the open ones."""
-    communities = selectors.planning_places(request.user).filter(kind=PlaceKind.COMMUNITY)
     if request.method == "POST":
         services.require_plans_somewhere(request.user)
     form = CallForm(request.POST if request.method == "POST" else None)
     community_field = request.POST.get("community", "")
     if request.method == "POST":
-        community = communities.filter(pk=_int(community_field)).first()
+        community = selectors.planning_community(request.user, _int(community_field))
         if community is None:
             form.add_error(None, _("Choose a community you plan duty for."))
         elif form.is_valid():
@@ -553,14 +492,15 @@ def calls_page(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Call posted; %d people were told.") % call.notified)
                 return redirect("duty:call", call.pk)
-    qs = calls.calls_for(request.user).order_by("-created_at")
-    page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.calls_listed(request.user), settings.PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "duty/calls.html",
         {
             "form": form,
-            "communities": communities[:200],
+            "communities": selectors.planning_communities(request.user)[:200],
             "chosen": community_field,
             "page": page,
             "mine": calls.open_calls_for(request.user),
@@ -587,7 +527,7 @@ def call_page(request: HttpRequest, call_id: int) -> HttpResponse:
         if answer is None:
             return redirect("duty:call", call.pk)
     staff = selectors.my_staff(request.user)
-    mine = call.answers.filter(staff=staff).first() if staff else None
+    mine = selectors.answer_of(call, staff)
     return render(
         request,
         "duty/call.html",
@@ -595,8 +535,8 @@ def call_page(request: HttpRequest, call_id: int) -> HttpResponse:
             "call": call,
             "answer": answer,
             "mine": mine,
-            "answers": call.answers.select_related("staff").order_by("answered_at"),
-            "may_plan": scope_for(request.user, Capability.PLAN_DUTY).covers(call.community),
+            "answers": selectors.call_answers(call),
+            "may_plan": selectors.may_plan(request.user, call.community),
         },
     )
 
