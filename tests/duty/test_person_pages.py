@@ -17,7 +17,7 @@ from shequ.duty.models import (
     ShiftChange,
     UrgentAnswer,
 )
-from shequ.duty.views import ical_token
+from shequ.duty.views.me import ical_token
 from tests.duty.helpers import day_shift, night_shift, put, roster_for
 
 pytestmark = pytest.mark.django_db
@@ -158,3 +158,19 @@ def test_a_role_that_plans_no_duty_may_not_post_an_urgent_call(client, login, pe
     assert client.post(reverse("duty:calls"), filled).status_code == 403
     assert not calls.calls_for(personas.staff_a).exists()
     assert client.get(reverse("duty:calls")).status_code == 200
+
+
+def test_an_urgent_call_for_a_community_one_does_not_plan_is_refused_at_its_field(
+    client, login, personas, city, duty
+):
+    login(personas.staff_a)
+    response = client.post(
+        reverse("duty:calls"),
+        {"community": city.b.pk, "where": "核酸点", "needed": 1, "hours": 2},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert not calls.calls_for(personas.hq).exists()
+    field = html[html.index('name="community"') - 400 : html.index('name="community"')]
+    assert "sq-field-error" in field
+    assert "核酸点" in html

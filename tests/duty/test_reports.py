@@ -161,15 +161,6 @@ def test_a_range_adds_up_over_the_days_unless_split_per_day(personas, duty, work
     assert [(r.day, r.minutes) for r in whole.rows if r.name == "值一"] == [(None, 775)]
 
 
-def test_daily_figures_hold_every_level_and_the_total(personas, worked):
-    figures = reports.daily_figures(personas.staff_a, worked.day)
-    assert figures["total"].person_times == 6
-    assert figures["total"].minutes == 1925
-    assert {r.name for r in figures["community"]} == {"甲社区"}
-    assert {r.name for r in figures["team"]} == {"Team 1, 甲社区", "No team"}
-    assert len(figures["person"]) == 5
-
-
 def test_bad_report_arguments_name_the_field(personas):
     today = timezone.localdate()
     with pytest.raises(ValidationError) as level:

@@ -73,7 +73,7 @@ def has_params(route: str, pattern: str) -> bool:
 
 
 def _ical(side: Side) -> str:
-    from shequ.duty.views import ical_token
+    from shequ.duty.views.me import ical_token
 
     return ical_token(side.objects["staff"])
 

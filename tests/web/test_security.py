@@ -185,7 +185,7 @@ def test_api_answers_to_a_token_are_not_stored(personas, api):
 
 
 def test_a_download_by_link_is_not_stored_and_the_login_page_may_be(personas, city, duty):
-    from shequ.duty.views import ical_token
+    from shequ.duty.views.me import ical_token
 
     client = Client()
     feed = client.get(f"/duty/ical/{ical_token(duty.people[0])}.ics")

@@ -11,11 +11,9 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from shequ.core.device_items import batch_answers
 from shequ.core.errors import PermissionDenied, ValidationError
-from shequ.core.roles import Capability
-from shequ.core.scopes import scope_for
 from shequ.core.times import city_time
 from shequ.duty import attendance, calls, changes, planning, reports, selectors, services
-from shequ.duty.models import AttendanceSource, UrgentAnswer
+from shequ.duty.models import AttendanceSource
 from shequ.duty.schemas import (
     AnswerOut,
     AssignmentOut,
@@ -41,12 +39,9 @@ from shequ.duty.schemas import (
     SwapIn,
 )
 from shequ.mobilization.models import Staff
-from shequ.places.models import PlaceKind
 from shequ.places.selectors import get_place_for
 
 router = Router(tags=["duty"])
-
-ASSIGNMENT_RELATED = ("shift__post", "staff")
 
 
 def _me(request: HttpRequest) -> Staff:
@@ -57,10 +52,7 @@ def _me(request: HttpRequest) -> Staff:
 
 
 def _community_for_duty(request: HttpRequest, community_id: int):  # type: ignore[no-untyped-def]
-    community = get_place_for(request.user, community_id, kind=PlaceKind.COMMUNITY)
-    if not scope_for(request.user, Capability.VIEW_DUTY).covers(community):
-        raise Http404("No such community")
-    return community
+    return selectors.get_community_for(request.user, community_id)
 
 
 # --- posts and rosters --------------------------------------------------------------------
@@ -70,8 +62,7 @@ def _community_for_duty(request: HttpRequest, community_id: int):  # type: ignor
 @paginate(PageNumberPagination, page_size=100)
 def list_posts(request: HttpRequest, community_id: int | None = None):  # type: ignore[no-untyped-def]
     """Posts of the communities you see duty for, with their shifts."""
-    qs = selectors.posts_for(request.user).prefetch_related("shifts").order_by("community", "name")
-    return qs.filter(community_id=community_id) if community_id else qs
+    return selectors.posts_listed(request.user, community_id)
 
 
 @router.post("/posts", response={201: PostOut})
@@ -96,10 +87,7 @@ def create_post(request: HttpRequest, payload: PostIn):  # type: ignore[no-untyp
 @router.get("/rosters", response=list[RosterOut])
 @paginate(PageNumberPagination, page_size=50)
 def list_rosters(request: HttpRequest, place_id: int | None = None, status: str = ""):  # type: ignore[no-untyped-def]
-    qs = selectors.rosters_for(request.user)
-    if place_id:
-        qs = qs.filter(place_id=place_id)
-    return qs.filter(status=status) if status else qs
+    return selectors.rosters_listed(request.user, place_id=place_id, status=status)
 
 
 @router.post("/rosters", response={201: RosterOut})
@@ -120,14 +108,7 @@ def generate_roster(request: HttpRequest, payload: RosterIn):  # type: ignore[no
 def roster_detail(request: HttpRequest, roster_id: int):  # type: ignore[no-untyped-def]
     """The roster with every assignment and what it misses, in words."""
     roster = selectors.get_roster_for(request.user, roster_id)
-    vacated = changes.vacated_ids(roster)
-    assignments = list(
-        roster.assignments.select_related(*ASSIGNMENT_RELATED)
-        .defer(*attendance.STAFF_PII)
-        .order_by("day", "shift__post__name", "shift__position", "staff__name")
-    )
-    for a in assignments:
-        a.vacated = a.pk in vacated
+    assignments = selectors.roster_assignments(roster)
     return {
         **RosterOut.model_validate(roster).model_dump(),
         "assignments": assignments,
@@ -159,14 +140,7 @@ def my_shifts(request: HttpRequest):  # type: ignore[no-untyped-def]
     staff = selectors.my_staff(request.user)
     if staff is None:
         return []
-    qs = (
-        changes.active_assignments()
-        .filter(staff=staff, ends_at__gt=timezone.now())
-        .select_related(*ASSIGNMENT_RELATED)
-        .defer(*attendance.STAFF_PII)
-        .order_by("starts_at")
-    )
-    return list(qs[:200])
+    return selectors.upcoming_shifts(staff)
 
 
 # --- attendance ---------------------------------------------------------------------------
@@ -179,12 +153,12 @@ def check_in(request: HttpRequest, payload: CheckInIn):  # type: ignore[no-untyp
     staff = _me(request)
     if payload.token:
         post = attendance.post_by_token(payload.token)
+        if post is None:
+            raise Http404("No such post")
         source = AttendanceSource.QR
     else:
-        post = attendance.check_in_posts(request.user).filter(pk=payload.post_id).first()
+        post = attendance.get_check_in_post_for(request.user, payload.post_id)
         source = AttendanceSource.APP
-    if post is None:
-        raise Http404("No such post")
     return attendance.check_in(
         actor=request.user, staff=staff, post=post, at=city_time(payload.at), source=source
     )
@@ -198,10 +172,8 @@ def check_out(request: HttpRequest, payload: CheckOutIn):  # type: ignore[no-unt
 @router.post("/attendance/manual", response={201: AttendanceOut})
 def manual(request: HttpRequest, payload: ManualIn):  # type: ignore[no-untyped-def]
     """The shift leader or a planner enters someone's presence by hand, with a reason."""
-    post = attendance.recording_posts(request.user).filter(pk=payload.post_id).first()
-    if post is None:
-        raise Http404("No such post")
-    staff = Staff.objects.filter(pk=payload.staff_id).first()
+    post = attendance.get_recording_post_for(request.user, payload.post_id)
+    staff = selectors.staff_by_id(payload.staff_id)
     if staff is None:
         raise ValidationError({"staff_id": _("Unknown person.")})
     done = attendance.attendance_manual(
@@ -232,14 +204,9 @@ def list_attendance(  # type: ignore[no-untyped-def]
     staff_id: int | None = None,
 ):
     """Presences you may see, newest first."""
-    qs = attendance.attendance_for(request.user)
-    if community_id:
-        qs = qs.filter(community_id=community_id)
-    if day:
-        qs = qs.filter(day=day)
-    if staff_id:
-        qs = qs.filter(staff_id=staff_id)
-    return qs.order_by("-check_in_at")
+    return attendance.attendance_listed(
+        request.user, community_id=community_id, day=day, staff_id=staff_id
+    )
 
 
 @router.get("/no-shows", response=list[AssignmentOut])
@@ -257,11 +224,7 @@ def list_no_shows(request: HttpRequest, community_id: int, day: dt.date | None =
 def create_call(request: HttpRequest, payload: CallIn):  # type: ignore[no-untyped-def]
     """ "Need N people at X now": everyone free then is told in the app."""
     community = get_place_for(request.user, payload.community_id)
-    post = None
-    if payload.post_id:
-        post = selectors.posts_for(request.user).filter(pk=payload.post_id).first()
-        if post is None:
-            raise Http404("No such post")
+    post = selectors.get_post_for(request.user, payload.post_id) if payload.post_id else None
     call = calls.call_create(
         actor=request.user,
         community=community,
@@ -280,21 +243,14 @@ def create_call(request: HttpRequest, payload: CallIn):  # type: ignore[no-untyp
 @paginate(PageNumberPagination, page_size=50)
 def list_calls(request: HttpRequest, community_id: int | None = None, status: str = ""):  # type: ignore[no-untyped-def]
     """Calls of the communities you see duty for, newest first."""
-    qs = calls.calls_for(request.user).order_by("-created_at")
-    if community_id:
-        qs = qs.filter(community_id=community_id)
-    return qs.filter(status=status) if status else qs
+    return selectors.calls_listed(request.user, community_id=community_id, status=status)
 
 
 @router.get("/calls/open", response=list[MyCallOut])
 def open_calls(request: HttpRequest):  # type: ignore[no-untyped-def]
     """Open calls where you are on duty, with your answer if you gave one."""
     found = calls.open_calls_for(request.user)
-    mine = dict(
-        UrgentAnswer.objects.filter(call__in=found, staff__user=request.user).values_list(
-            "call_id", "accepted"
-        )
-    )
+    mine = selectors.my_answers(request.user, found)
     out = []
     for call in found:
         row = CallOut.model_validate(call).model_dump()
@@ -323,17 +279,14 @@ def close_call(request: HttpRequest, call_id: int):  # type: ignore[no-untyped-d
 @paginate(PageNumberPagination, page_size=50)
 def list_changes(request: HttpRequest, status: str = ""):  # type: ignore[no-untyped-def]
     """Changes you asked for, are asked to take over, lead the shift of, or plan."""
-    qs = changes.changes_for(request.user).order_by("-created_at")
-    if status:
-        qs = qs.filter(status=status)
-    return qs
+    return selectors.changes_listed(request.user, status)
 
 
 @router.post("/changes/swap", response={201: ChangeOut})
 def swap(request: HttpRequest, payload: SwapIn):  # type: ignore[no-untyped-def]
     """Ask someone else to take your shift; refused with the rule they would break."""
     assignment = changes.assignment_for(request.user, payload.assignment_id)
-    replacement = Staff.objects.filter(pk=payload.replacement_id).first()
+    replacement = selectors.staff_by_id(payload.replacement_id)
     if replacement is None:
         raise ValidationError({"replacement_id": _("Unknown person.")})
     change = changes.swap_request(

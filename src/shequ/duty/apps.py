@@ -1,3 +1,5 @@
+"""The duty app's configuration (label `duty`)."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

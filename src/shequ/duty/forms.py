@@ -1,16 +1,30 @@
-"""Page forms for duty."""
+"""Page forms for duty: a post, what a shift needs, the community's rules, a roster to make,
+a duty request and an urgent call; and `whole_number` for ids in a form or query string."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.widgets import DateInput, TimeInput
-from shequ.duty.models import DutyRules, PostKind, RequestKind, RequirementRule
+from shequ.duty.models import DutyRules, PostKind, RequirementRule
 from shequ.mobilization.models import Skill
+from shequ.places.models import Place
+
+
+def whole_number(value: str | None, default: int = 0) -> int:
+    """A whole number from a form or query string, or `default` for anything else."""
+    try:
+        number = int(value or "")
+    except ValueError:
+        return default
+    return number if -(2**62) < number < 2**62 else default
+
 
 PATTERN_CHOICES = [
     ("3x8", _("3 × 8 h (24 h)")),
@@ -34,7 +48,7 @@ class PostForm(forms.Form):
     )
     people = forms.IntegerField(label=_("People per shift"), min_value=1, max_value=50, initial=1)
 
-    def __init__(self, *args, places=(), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, places: Iterable[Place] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["place"].choices = [(p.pk, p.name) for p in places]
 
@@ -75,7 +89,7 @@ class GenerateForm(forms.Form):
     starts_on = forms.DateField(label=_("From"), widget=DateInput)
     days = forms.IntegerField(label=_("Days"), min_value=1, max_value=28, initial=7)
 
-    def __init__(self, *args, places=(), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, places: Iterable[Place] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["place"].choices = [
             (p.pk, f"{p.name} ({p.get_kind_display()})") for p in places
@@ -83,20 +97,21 @@ class GenerateForm(forms.Form):
         self.fields["starts_on"].initial = timezone.localdate() + dt.timedelta(days=1)
 
 
-class RequestForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=DateInput)
-    kind = forms.ChoiceField(label=_("What"), choices=RequestKind.choices)
-    shift = forms.ChoiceField(label=_("Shift"), required=False)
-    note = forms.CharField(label=_("Note"), max_length=200, required=False)
-
-    def __init__(self, *args, shifts=(), **kwargs):  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
-        self.fields["shift"].choices = [("", "—")] + [(s.pk, str(s)) for s in shifts]
-
-
 class CallForm(forms.Form):
+    community = forms.TypedChoiceField(
+        label=_("Community"),
+        coerce=int,
+        error_messages={
+            "required": _("Choose a community you plan duty for."),
+            "invalid_choice": _("Choose a community you plan duty for."),
+        },
+    )
     where = forms.CharField(label=_("Location"), max_length=100)
     needed = forms.IntegerField(label=_("People needed"), min_value=1, max_value=200, initial=4)
     hours = forms.IntegerField(label=_("For (hours)"), min_value=1, max_value=12, initial=2)
     message = forms.CharField(label=_("Message"), max_length=200, required=False)
     waive_rest = forms.BooleanField(label=_("Also call people still resting"), required=False)
+
+    def __init__(self, *args: Any, communities: Iterable[Place] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["community"].choices = [(p.pk, p.name) for p in communities]

@@ -196,14 +196,3 @@ def _report(
         rows=rows,
         total=_row(None, _("Total"), None, groups),
     )
-
-
-def daily_figures(user: User | AnonymousUser, day: dt.date) -> dict[str, Any]:
-    """The duty figures of one day for a daily report: the total and each level's rows."""
-    groups = _groups(presences(user, day), per_day=False)
-    levels = {by: _report(by, day, day, groups) for by in LEVELS}
-    return {
-        "day": day,
-        "total": levels["community"].total,
-        **{by: report.rows for by, report in levels.items()},
-    }

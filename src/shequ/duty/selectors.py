@@ -1,19 +1,25 @@
-"""Reads for duty pages and exports, each narrowed to what the user's role covers."""
+"""Reads for duty pages, the API and exports, each narrowed to what the user's role covers.
+
+Every object a page or the API fetches by id goes through one `get_<model>_for` here (404
+outside what the user sees); attendance's reads are in `attendance.selectors`, calls' and
+changes' scope rules next to their services (`calls`, `changes`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
+from shequ.core.access import get_for
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
-from shequ.duty.calls import LONGEST_CALL
-from shequ.duty.changes import active_assignments
+from shequ.duty.attendance.selectors import STAFF_PII
+from shequ.duty.calls import LONGEST_CALL, calls_for
+from shequ.duty.changes import active_assignments, changes_for, vacated_ids
 from shequ.duty.models import (
     Assignment,
     ChangeStatus,
@@ -24,14 +30,17 @@ from shequ.duty.models import (
     ShiftChange,
     ShiftRequirement,
     UrgentAnswer,
+    UrgentCall,
 )
-from shequ.mobilization.models import Staff
+from shequ.mobilization.models import SKILL_SET, Staff
 from shequ.places.models import Place, PlaceKind
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from shequ.core.models import User
+
+ASSIGNMENT_RELATED = ("shift__post", "staff")
 
 
 def planning_places(user: User | AnonymousUser) -> QuerySet[Place]:
@@ -43,30 +52,124 @@ def planning_places(user: User | AnonymousUser) -> QuerySet[Place]:
 
 
 def posts_for(user: User | AnonymousUser) -> QuerySet[Post]:
+    """Posts of the communities the user sees duty for."""
     return Post.objects.filter(scope_for(user, Capability.VIEW_DUTY).q("community"))
 
 
 def rosters_for(user: User | AnonymousUser) -> QuerySet[Roster]:
+    """Rosters of the places the user sees duty for (every status)."""
     return Roster.objects.filter(scope_for(user, Capability.VIEW_DUTY).q("place")).select_related(
         "place"
     )
 
 
 def get_roster_for(user: User | AnonymousUser, pk: int) -> Roster:
-    roster = rosters_for(user).filter(pk=pk).first()
-    if roster is None:
-        raise Http404("roster")
-    return roster
+    """A roster the user sees duty for; 404 otherwise."""
+    return get_for(rosters_for(user), pk, what="roster")
 
 
 def get_post_for(user: User | AnonymousUser, pk: int) -> Post:
-    post = posts_for(user).filter(pk=pk).select_related("community", "place").first()
-    if post is None:
-        raise Http404("post")
-    return post
+    """A post the user sees duty for; 404 otherwise."""
+    return get_for(posts_for(user).select_related("community", "place"), pk, what="post")
+
+
+def get_community_for(user: User | AnonymousUser, pk: int) -> Place:
+    """A community the user sees duty for; 404 otherwise."""
+    communities = Place.objects.filter(
+        scope_for(user, Capability.VIEW_DUTY).q(), kind=PlaceKind.COMMUNITY
+    )
+    return get_for(communities, pk, what="community")
+
+
+def get_shift_for(user: User | AnonymousUser, pk: int) -> Shift:
+    """A shift of a post the user sees duty for, with its post and community; 404 otherwise."""
+    shifts = Shift.objects.filter(post__in=posts_for(user)).select_related("post__community")
+    return get_for(shifts, pk, what="shift")
+
+
+def get_roster_shift(roster: Roster, pk: int) -> Shift:
+    """A shift of a post in the roster's place (a row of its grid); 404 otherwise."""
+    shifts = Shift.objects.filter(post__community__path__startswith=roster.place.path)
+    return get_for(shifts.select_related("post"), pk, what="shift")
+
+
+def get_assignment_in(roster: Roster, pk: int) -> Assignment:
+    """One of the roster's assignments; 404 otherwise."""
+    return get_for(roster.assignments.all(), pk, what="assignment")
+
+
+def may_plan(user: User | AnonymousUser, place: Place) -> bool:
+    """Whether the user plans duty at `place`: the pages then show their editing controls."""
+    return scope_for(user, Capability.PLAN_DUTY).covers(place)
+
+
+def planning_communities(user: User | AnonymousUser) -> QuerySet[Place]:
+    """Communities the user plans duty for."""
+    return planning_places(user).filter(kind=PlaceKind.COMMUNITY)
+
+
+def planning_community(user: User | AnonymousUser, pk: int) -> Place | None:
+    """The community with id `pk` if the user plans duty for it, else None."""
+    return planning_communities(user).filter(pk=pk).first()
+
+
+def live_rosters_for(user: User | AnonymousUser) -> QuerySet[Roster]:
+    """Rosters the user sees, not discarded, the latest first."""
+    return (
+        rosters_for(user)
+        .exclude(status=RosterStatus.DISCARDED)
+        .order_by("-starts_on", "-created_at")
+    )
+
+
+@dataclass
+class DutyHome:
+    """What the duty home page shows a user."""
+
+    places: QuerySet[Place]  # where they may make rosters
+    communities: QuerySet[Place]  # where they plan duty (first 50)
+    rosters: QuerySet[Roster]  # live rosters, the latest first
+    may_plan: bool
+    has_pages: bool  # plans somewhere or sees a live roster
+
+
+def duty_home_for(user: User | AnonymousUser) -> DutyHome:
+    """The places the user may plan and the rosters they see, for the duty home page."""
+    places = planning_places(user)
+    rosters = live_rosters_for(user)
+    may = places.exists()
+    return DutyHome(
+        places=places,
+        communities=places.filter(kind=PlaceKind.COMMUNITY)[:50],
+        rosters=rosters,
+        may_plan=may,
+        has_pages=may or rosters.exists(),
+    )
+
+
+def posts_listed(user: User | AnonymousUser, community_id: int | None = None) -> QuerySet[Post]:
+    """Posts the user sees duty for, with their shifts, by community and name."""
+    posts = posts_for(user).prefetch_related("shifts").order_by("community", "name")
+    return posts.filter(community_id=community_id) if community_id else posts
+
+
+def rosters_listed(
+    user: User | AnonymousUser, *, place_id: int | None = None, status: str = ""
+) -> QuerySet[Roster]:
+    """Rosters the user sees, of one place and one status when given."""
+    rosters = rosters_for(user)
+    if place_id:
+        rosters = rosters.filter(place_id=place_id)
+    return rosters.filter(status=status) if status else rosters
+
+
+def staff_by_id(pk: int) -> Staff | None:
+    """The person with id `pk`, or None (the services say whether they may be chosen)."""
+    return Staff.objects.filter(pk=pk).first()
 
 
 def my_staff(user: User | AnonymousUser) -> Staff | None:
+    """The person on duty the user's login belongs to, or None."""
     if not getattr(user, "is_authenticated", False):
         return None
     return Staff.objects.filter(user=user).first()
@@ -88,6 +191,7 @@ def my_assignments(staff: Staff, *, since: dt.datetime | None = None) -> QuerySe
 
 
 def posts_with_counts(community: Place) -> QuerySet[Post]:
+    """The community's posts with their shifts' count, shifts and needs, open ones first."""
     return (
         Post.objects.filter(community=community)
         .annotate(n_shifts=Count("shifts"))
@@ -97,28 +201,127 @@ def posts_with_counts(community: Place) -> QuerySet[Post]:
     )
 
 
-def pending_changes_for(user: User | AnonymousUser) -> QuerySet[ShiftChange]:
-    """Swap and sick requests waiting for this user: as a planner or as the shift leader."""
-    scope = scope_for(user, Capability.PLAN_DUTY)
-    staff = my_staff(user)
-    lead = Q()
-    if staff is not None:
-        led = Assignment.objects.filter(staff=staff, is_leader=True).values_list("shift_id", "day")
-        for shift_id, day in led[:200]:
-            lead |= Q(assignment__shift_id=shift_id, assignment__day=day)
-    condition = scope.q("assignment__roster__place") if not scope.is_empty else Q(pk__in=[])
-    if lead:
-        condition |= lead
+def community_posts(community: Place) -> list[Post]:
+    """The community's posts (`posts_with_counts`), each shift with its standing need as
+    `shift.default` (its skills named in `skill_names`), for the set-up page."""
+    posts = list(posts_with_counts(community))
+    for post in posts:
+        for shift in post.shifts.all():
+            shift.default = next((r for r in shift.requirements.all() if r.day is None), None)
+            if shift.default is not None:
+                shift.default.skill_names = SKILL_SET.to_list(shift.default.skills)
+    return posts
+
+
+def post_places(community: Place) -> list[Place]:
+    """Where a new post of the community may stand: the community and its compounds."""
+    compounds = Place.objects.filter(
+        path__startswith=community.path, kind=PlaceKind.COMPOUND
+    ).order_by("name")
+    return [community, *compounds[:200]]
+
+
+def standing_requirement(shift: Shift) -> ShiftRequirement | None:
+    """What the shift needs on every day without a day of its own, if set."""
+    return ShiftRequirement.objects.filter(shift=shift, day__isnull=True).first()
+
+
+def upcoming_shifts(staff: Staff) -> list[Assignment]:
+    """The person's published shifts not over yet (up to 200), with their post."""
+    return list(
+        active_assignments()
+        .filter(staff=staff, ends_at__gt=timezone.now())
+        .select_related(*ASSIGNMENT_RELATED)
+        .defer(*STAFF_PII)
+        .order_by("starts_at")[:200]
+    )
+
+
+def roster_assignments(roster: Roster) -> list[Assignment]:
+    """Every assignment of the roster in day and post order, each marked `vacated` when its
+    person was taken off it (a swap or a sick report)."""
+    vacated = vacated_ids(roster)
+    assignments = list(
+        roster.assignments.select_related(*ASSIGNMENT_RELATED)
+        .defer(*STAFF_PII)
+        .order_by("day", "shift__post__name", "shift__position", "staff__name")
+    )
+    for a in assignments:
+        a.vacated = a.pk in vacated
+    return assignments
+
+
+def pending_change_assignments(user: User | AnonymousUser, staff: Staff) -> QuerySet[Any]:
+    """Ids of the person's shifts with a swap or sick report of theirs still pending."""
     return (
-        ShiftChange.objects.filter(condition, status=ChangeStatus.PENDING)
-        .select_related(
-            "assignment__shift__post", "requested_by", "replacement", "assignment__staff"
+        changes_for(user)
+        .filter(requested_by=staff, status=ChangeStatus.PENDING)
+        .values_list("assignment_id", flat=True)
+    )
+
+
+def changes_listed(user: User | AnonymousUser, status: str = "") -> QuerySet[ShiftChange]:
+    """Changes the user may see (`changes.changes_for`), newest first, of one status if given."""
+    found = changes_for(user).order_by("-created_at")
+    return found.filter(status=status) if status else found
+
+
+def calls_listed(
+    user: User | AnonymousUser, *, community_id: int | None = None, status: str = ""
+) -> QuerySet[UrgentCall]:
+    """Calls of the communities the user sees duty for, newest first, narrowed when asked."""
+    found = calls_for(user).order_by("-created_at")
+    if community_id:
+        found = found.filter(community_id=community_id)
+    return found.filter(status=status) if status else found
+
+
+def answer_of(call: UrgentCall, staff: Staff | None) -> UrgentAnswer | None:
+    """The person's answer to the call, if they gave one."""
+    return call.answers.filter(staff=staff).first() if staff else None
+
+
+def call_answers(call: UrgentCall) -> QuerySet[UrgentAnswer]:
+    """Who answered the call, in order."""
+    return call.answers.select_related("staff").order_by("answered_at")
+
+
+def my_answers(user: User | AnonymousUser, calls: list[UrgentCall]) -> dict[int, bool]:
+    """{call id: accepted} for the user's answers to these calls."""
+    return dict(
+        UrgentAnswer.objects.filter(call__in=calls, staff__user=user).values_list(
+            "call_id", "accepted"
         )
-        .order_by("created_at")
     )
 
 
 # --- the roster grid ----------------------------------------------------------------------
+
+
+def cell_crew(roster: Roster, shift: Shift, day: dt.date) -> list[Assignment]:
+    """Who is on one cell of the roster, the leader first."""
+    return list(
+        roster.assignments.filter(shift=shift, day=day, vacated_at__isnull=True)
+        .select_related("staff")
+        .order_by("-is_leader", "staff__name")
+    )
+
+
+def roster_table(roster: Roster) -> list[list[str]]:
+    """The roster as rows of a spreadsheet: post, shift and hours, then each day's crew
+    (leaders marked ★)."""
+    by_cell: dict[tuple[int, dt.date], list[str]] = {}
+    standing = roster.assignments.filter(vacated_at__isnull=True).select_related("staff")
+    for a in standing.order_by("-is_leader", "staff__name"):
+        name = a.staff.name + ("★" if a.is_leader else "")
+        by_cell.setdefault((a.shift_id, a.day), []).append(name)
+    shifts = Shift.objects.filter(assignments__roster=roster).select_related("post").distinct()
+    days = roster.day_list()
+    return [
+        [shift.post.name, f"{shift.name} {shift.hours_label()}"]
+        + ["、".join(by_cell.get((shift.pk, d), [])) for d in days]
+        for shift in sorted(shifts, key=lambda s: (s.post.name, s.position, s.starts))
+    ]
 
 
 @dataclass

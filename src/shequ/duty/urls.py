@@ -1,32 +1,34 @@
+"""Routes of duty's pages (/duty/…); the API's are in `duty/api.py`."""
+
 from django.urls import path
 
-from shequ.duty import views
+from shequ.duty.views import calls, changes, hours, me, rosters, setup
 
 app_name = "duty"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("me/", views.me, name="me"),
-    path("ical/<str:token>.ics", views.ical_feed, name="ical"),
-    path("posts/<int:post_id>/qr.svg", views.post_qr, name="post_qr"),
-    path("p/<str:token>/", views.scan, name="scan"),
-    path("changes/", views.changes_page, name="changes"),
-    path("calls/", views.calls_page, name="calls"),
-    path("calls/<int:call_id>/", views.call_page, name="call"),
-    path("hours/", views.hours_page, name="hours"),
-    path("rosters/new/", views.roster_new, name="roster_new"),
-    path("rosters/<int:roster_id>/", views.roster_page, name="roster"),
-    path("rosters/<int:roster_id>/<str:action>/", views.roster_action, name="roster_action"),
-    path("rosters/<int:roster_id>/roster.xlsx", views.roster_export, name="roster_export"),
+    path("", setup.home, name="home"),
+    path("me/", me.me, name="me"),
+    path("ical/<str:token>.ics", me.ical_feed, name="ical"),
+    path("posts/<int:post_id>/qr.svg", me.post_qr, name="post_qr"),
+    path("p/<str:token>/", me.scan, name="scan"),
+    path("changes/", changes.changes_page, name="changes"),
+    path("calls/", calls.calls_page, name="calls"),
+    path("calls/<int:call_id>/", calls.call_page, name="call"),
+    path("hours/", hours.hours_page, name="hours"),
+    path("rosters/new/", rosters.roster_new, name="roster_new"),
+    path("rosters/<int:roster_id>/", rosters.roster_page, name="roster"),
+    path("rosters/<int:roster_id>/<str:action>/", rosters.roster_action, name="roster_action"),
+    path("rosters/<int:roster_id>/roster.xlsx", rosters.roster_export, name="roster_export"),
     path(
         "rosters/<int:roster_id>/cell/<int:shift_id>/<str:day>/",
-        views.roster_cell,
+        rosters.roster_cell,
         name="roster_cell",
     ),
     path(
         "rosters/<int:roster_id>/check/<int:shift_id>/<str:day>/",
-        views.roster_check,
+        rosters.roster_check,
         name="roster_check",
     ),
-    path("communities/<int:community_id>/", views.posts_page, name="posts"),
-    path("shifts/<int:shift_id>/needs/", views.requirement_page, name="requirement"),
+    path("communities/<int:community_id>/", setup.posts_page, name="posts"),
+    path("shifts/<int:shift_id>/needs/", setup.requirement_page, name="requirement"),
 ]

@@ -10,12 +10,13 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from shequ.core.access import get_for
 from shequ.core.roles import Capability
 from shequ.core.scopes import agency_scope_for, scope_for
 from shequ.duty.changes import active_assignments
 from shequ.duty.models import Assignment, Attendance, DutyRules, Post
 from shequ.duty.services import rules_for
-from shequ.mobilization.models import ACTIVE_STATES, Enlistment
+from shequ.mobilization.models import ACTIVE_STATES, Enlistment, Staff
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -121,3 +122,40 @@ def recording_posts(user: User | AnonymousUser) -> QuerySet[Post]:
     return Post.objects.filter(
         Q(pk__in=led) | scope_for(user, Capability.VIEW_DUTY).q("community")
     ).select_related("community")
+
+
+def get_check_in_post_for(user: User | AnonymousUser, pk: int) -> Post:
+    """A post the user may check in at (`check_in_posts`); 404 otherwise."""
+    return get_for(check_in_posts(user), pk, what="post")
+
+
+def get_recording_post_for(user: User | AnonymousUser, pk: int) -> Post:
+    """A post where the user may enter others' presence (`recording_posts`); 404 otherwise."""
+    return get_for(recording_posts(user), pk, what="post")
+
+
+def attendance_listed(
+    user: User | AnonymousUser,
+    *,
+    community_id: int | None = None,
+    day: dt.date | None = None,
+    staff_id: int | None = None,
+) -> QuerySet[Attendance]:
+    """Presences the user may see (`attendance_for`), newest first, narrowed when asked."""
+    found = attendance_for(user)
+    if community_id:
+        found = found.filter(community_id=community_id)
+    if day:
+        found = found.filter(day=day)
+    if staff_id:
+        found = found.filter(staff_id=staff_id)
+    return found.order_by("-check_in_at")
+
+
+def open_presence(staff: Staff) -> Attendance | None:
+    """The person's check-in not yet checked out, with its post, if any."""
+    return (
+        Attendance.objects.filter(staff=staff, check_out_at__isnull=True)
+        .select_related("post")
+        .first()
+    )

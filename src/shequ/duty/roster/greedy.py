@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from shequ.duty.roster import check
-from shequ.duty.roster.problem import Problem
+from shequ.duty.roster.problem import Person, Problem, Slot
 
 
 def greedy_roster(problem: Problem) -> frozenset[tuple[int, str]]:
@@ -36,7 +36,7 @@ def greedy_roster(problem: Problem) -> frozenset[tuple[int, str]]:
         if wanted <= 0:
             continue
 
-        def rank(p, crew=crew, slot=slot):  # type: ignore[no-untyped-def]
+        def rank(p: Person, crew: set[int] = crew, slot: Slot = slot) -> tuple[bool, int, int]:
             needs_party = slot.party and not any(problem.person(c).party for c in crew)
             return (not (needs_party and p.party), minutes[p.id], p.id)
 

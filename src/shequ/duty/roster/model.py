@@ -68,7 +68,9 @@ def _eligible(problem: Problem) -> dict[tuple[int, str], None]:
     return pairs
 
 
-def build(problem: Problem):  # type: ignore[no-untyped-def]
+def build(problem: Problem) -> tuple[cp_model.CpModel, dict[tuple[int, str], cp_model.IntVar]]:
+    """The CP-SAT model of `problem` and its variables: x[person, slot] is 1 when the person
+    works the slot (only pairs that break no rule on their own exist)."""
     model = cp_model.CpModel()
     rules = problem.rules
     x = {key: model.new_bool_var(f"x_{key[0]}_{key[1]}") for key in _eligible(problem)}

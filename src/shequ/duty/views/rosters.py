@@ -1,0 +1,188 @@
+"""Pages: make a roster, the roster grid a week at a time, its cells edited by hand with a
+live rule check, publish / re-plan / discard, and the roster as an Excel sheet."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shequ.core.access import get_for
+from shequ.core.errors import ValidationError
+from shequ.core.exports import xlsx_response, xlsx_table
+from shequ.duty import planning, selectors, services
+from shequ.duty.forms import GenerateForm, whole_number
+from shequ.duty.models import Roster, RosterStatus, Shift
+
+
+@login_required
+@require_POST
+def roster_new(request: HttpRequest) -> HttpResponse:
+    """Make a draft roster from the home page's form (planners only)."""
+    services.require_plans_somewhere(request.user)
+    places = selectors.planning_places(request.user)
+    form = GenerateForm(request.POST, places=places[:500])
+    if form.is_valid():
+        place = get_for(places, form.cleaned_data["place"], what="place")
+        try:
+            roster = planning.roster_generate(
+                actor=request.user,
+                place=place,
+                starts_on=form.cleaned_data["starts_on"],
+                days=form.cleaned_data["days"],
+            )
+        except ValidationError as exc:
+            exc.apply_to_form(form)
+        else:
+            messages.success(request, _("Draft roster made; check it and publish."))
+            return redirect("duty:roster", roster.pk)
+    page = Paginator(selectors.live_rosters_for(request.user), settings.PAGE_SIZE).get_page(1)
+    return render(
+        request,
+        "duty/home.html",
+        {
+            "form": form,
+            "page": page,
+            "communities": selectors.planning_communities(request.user)[:50],
+            "may_plan": True,
+        },
+        status=400,
+    )
+
+
+@login_required
+def roster_page(request: HttpRequest, roster_id: int) -> HttpResponse:
+    """The roster as a grid, a week at a time, with what it misses in words."""
+    roster = selectors.get_roster_for(request.user, roster_id)
+    grid = selectors.roster_grid(roster, whole_number(request.GET.get("week")))
+    may_plan = selectors.may_plan(request.user, roster.place)
+    explanation = [planning.explanation_text(item) for item in roster.explanation]
+    return render(
+        request,
+        "duty/roster.html",
+        {
+            "roster": roster,
+            "grid": grid,
+            "may_plan": may_plan,
+            "editable": may_plan and roster.status in (RosterStatus.DRAFT, RosterStatus.PUBLISHED),
+            "explanation": explanation,
+        },
+    )
+
+
+@login_required
+@require_POST
+def roster_action(request: HttpRequest, roster_id: int, action: str) -> HttpResponse:
+    """Publish, re-plan or discard a roster."""
+    roster = selectors.get_roster_for(request.user, roster_id)
+    try:
+        if action == "publish":
+            planning.roster_publish(actor=request.user, roster=roster)
+            messages.success(request, _("Published; everyone on it sees their shifts."))
+        elif action == "replan":
+            draft = planning.roster_replan(
+                actor=request.user, roster=roster, reason=request.POST.get("reason", "")
+            )
+            messages.success(
+                request, _("Re-plan ready: %d changes. Check and publish.") % (draft.changes)
+            )
+            return redirect("duty:roster", draft.pk)
+        elif action == "discard":
+            planning.roster_discard(actor=request.user, roster=roster)
+            messages.success(request, _("Draft discarded."))
+            return redirect("duty:home")
+        else:
+            raise Http404("action")
+    except ValidationError as exc:
+        for message in exc.errors.values():
+            messages.error(request, message)
+    return redirect("duty:roster", roster.pk)
+
+
+def _cell_context(
+    request: HttpRequest, roster: Roster, shift: Shift, day: dt.date
+) -> dict[str, Any]:
+    crew = selectors.cell_crew(roster, shift, day)
+    on = {a.staff_id for a in crew}
+    candidates = [s for s in planning.pool(roster.place) if s.pk not in on]
+    return {
+        "roster": roster,
+        "shift": shift,
+        "day": day,
+        "crew": crew,
+        "candidates": candidates,
+        "editable": selectors.may_plan(request.user, roster.place)
+        and roster.status in (RosterStatus.DRAFT, RosterStatus.PUBLISHED),
+    }
+
+
+def _cell_args(
+    request: HttpRequest, roster_id: int, shift_id: int, day: str
+) -> tuple[Roster, Shift, dt.date]:
+    roster = selectors.get_roster_for(request.user, roster_id)
+    shift = selectors.get_roster_shift(roster, shift_id)
+    try:
+        when = dt.date.fromisoformat(day)
+    except ValueError as exc:
+        raise Http404("day") from exc
+    if not roster.starts_on <= when <= roster.ends_on:
+        raise Http404("cell")
+    return roster, shift, when
+
+
+@login_required
+def roster_cell(request: HttpRequest, roster_id: int, shift_id: int, day: str) -> HttpResponse:
+    """One cell of the grid: its crew, add a person (checked live) or take one off."""
+    roster, shift, when = _cell_args(request, roster_id, shift_id, day)
+    problems: list[str] = []
+    if request.method == "POST":
+        services.require_planner(request.user, roster.place)
+        try:
+            if "remove" in request.POST:
+                assignment = selectors.get_assignment_in(
+                    roster, whole_number(request.POST.get("remove"))
+                )
+                planning.assignment_remove(actor=request.user, assignment=assignment)
+            else:
+                staff = selectors.staff_by_id(whole_number(request.POST.get("staff")))
+                if staff is None:
+                    raise ValidationError({"staff": _("Choose a person.")})
+                planning.assignment_add(
+                    actor=request.user, roster=roster, shift=shift, day=when, staff=staff
+                )
+        except ValidationError as exc:
+            problems = list(exc.errors.values())
+        if not request.htmx and not problems:
+            return redirect(reverse("duty:roster", args=[roster.pk]))
+    context = _cell_context(request, roster, shift, when)
+    context["problems"] = problems
+    template = "duty/cell.html" if request.htmx else "duty/cell_page.html"
+    return render(request, template, context, status=400 if problems else 200)
+
+
+@login_required
+def roster_check(request: HttpRequest, roster_id: int, shift_id: int, day: str) -> HttpResponse:
+    """Live rule check while choosing a person for a cell (htmx)."""
+    roster, shift, when = _cell_args(request, roster_id, shift_id, day)
+    staff_id = whole_number(request.GET.get("staff"))
+    problems = planning.check_add(roster, shift, when, staff_id) if staff_id else []
+    return render(request, "duty/check.html", {"problems": problems, "checked": bool(staff_id)})
+
+
+@login_required
+def roster_export(request: HttpRequest, roster_id: int) -> HttpResponse:
+    """The roster as an Excel sheet: a row per shift, a column per day."""
+    roster = selectors.get_roster_for(request.user, roster_id)
+    header = [_("Post"), _("Shift")] + [f"{d:%m-%d}" for d in roster.day_list()]
+    filename = f"roster-{roster.place.code}-{roster.starts_on:%Y%m%d}.xlsx"
+    table = xlsx_table(_("Roster"), header, selectors.roster_table(roster))
+    return xlsx_response(table, filename)
