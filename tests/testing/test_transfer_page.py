@@ -11,7 +11,7 @@ import re
 from shequ.testing import services
 from shequ.testing.ingest import swabs_batch
 from shequ.testing.models import Transfer, Tube, TubeStatus
-from tests.testing.conftest import swab
+from tests.testing.conftest import close, swab
 
 
 def _closed_tubes(personas, rnd, n: int) -> list[str]:  # type: ignore[no-untyped-def]
@@ -20,8 +20,7 @@ def _closed_tubes(personas, rnd, n: int) -> list[str]:  # type: ignore[no-untype
     swabs_batch(
         actor=personas.staff_a, items=[swab(rnd, b, rnd.a[i]) for i, b in enumerate(barcodes)]
     )
-    for tube in Tube.objects.filter(barcode__in=barcodes):
-        services.tube_close(actor=personas.staff_a, tube=tube)
+    swabs_batch(actor=personas.staff_a, items=[close(rnd, b) for b in barcodes])
     return barcodes
 
 

@@ -120,10 +120,6 @@ def scope_residents(round_: Round, within: Place | None = None) -> QuerySet[Resi
     return qs
 
 
-def sampled_ids(round_: Round) -> QuerySet:
-    return Sample.objects.filter(round=round_, retest=False).values("resident_id")
-
-
 # Correlated EXISTS rather than `pk IN (subquery)`: PostgreSQL turns `NOT EXISTS` into an
 # anti-join probing the (round, resident) index for just the residents asked about, where
 # `NOT IN` hashes (or, past work_mem, rescans) every sample of the round.

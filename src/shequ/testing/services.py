@@ -5,8 +5,7 @@ Swabs are recorded in `ingest.py`. Each service is one transaction with its audi
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -63,12 +62,6 @@ SCOPE_KINDS = (
     PlaceKind.COMPOUND,
     PlaceKind.BUILDING,
 )
-
-
-def community_of(place: Place) -> Place:
-    if place.kind == PlaceKind.COMMUNITY:
-        return place
-    return Place.objects.get(pk__in=place.ancestor_ids(), kind=PlaceKind.COMMUNITY)
 
 
 def _running(round_: Round) -> None:
@@ -218,22 +211,41 @@ def exemption_add(
     return row
 
 
+def tube_close_refusal(
+    *, barcode: str, status: str, swabs: int, community_id: int, here_community_id: int | None
+) -> str | None:
+    """The one rule for closing a tube by hand, whoever asks (a station phone, the station
+    page's plain form, a home visit, the swab batch API): it is open, holds a swab, and is a
+    tube of the community where the closer samples (`here_community_id`). None when it may
+    close; else why not. A tube that gets full closes itself (`ingest`); both are written by
+    `tubes_close`."""
+    if status != TubeStatus.OPEN:
+        return _("Tube %s is not open.") % barcode
+    if swabs == 0:
+        return _("Tube %s is empty: use it for the next person.") % barcode
+    if community_id != here_community_id:
+        return _("Tube %s is a tube of another community.") % barcode
+    return None
+
+
 @transaction.atomic
-def tube_close(*, actor: User, tube: Tube) -> Tube:
-    """Close an open tube (full or not) so it can go to the lab."""
-    tube = Tube.objects.select_for_update().get(pk=tube.pk)
-    if tube.opened_by_id != actor.pk:  # the operator who opened it, or the community's staff
-        require(actor, Capability.RUN_TESTING, tube.community)
-    if tube.status != TubeStatus.OPEN:
-        raise ValidationError({"tube": _("Tube %s is not open.") % tube.barcode})
-    if not tube.samples.exists():
-        raise ValidationError(
-            {"tube": _("Tube %s is empty: use it for the next person.") % tube.barcode}
-        )
-    tube.status, tube.closed_at = TubeStatus.CLOSED, timezone.now()
-    tube.save(update_fields=["status", "closed_at"])
-    audit.record(actor=actor, action="testing.tube.close", obj=tube, place=tube.community)
-    return tube
+def tubes_close(*, actor: User, tube_ids: Collection[int], at: dt.datetime) -> int:
+    """Close open tubes so they can go to the lab: those closed by hand (after
+    `tube_close_refusal`) and those that got full. One audit row each; how many closed."""
+    tubes = list(
+        Tube.objects.select_for_update()
+        .filter(pk__in=list(tube_ids), status=TubeStatus.OPEN)
+        .select_related("community")
+        .order_by("pk")
+    )
+    Tube.objects.filter(pk__in=[t.pk for t in tubes]).update(status=TubeStatus.CLOSED, closed_at=at)
+    audit.record_many(
+        actor=actor,
+        action="testing.tube.close",
+        objs=list(tubes),
+        places=[t.community for t in tubes],
+    )
+    return len(tubes)
 
 
 @transaction.atomic
@@ -599,14 +611,3 @@ def phones_for(
     (one privacy audit row naming them), masked otherwise."""
     shown = residents_shown(actor, residents, where=where, fields=("phone",))
     return {r.pk: shown[r.pk].phone for r in residents}
-
-
-def teams_for(community: Place) -> list[Team]:
-    return list(Team.objects.filter(community=community).select_related("leader"))
-
-
-def group_by_building(tasks: Sequence[HomeTask]) -> dict[int, list[HomeTask]]:
-    routes: dict[int, list[HomeTask]] = defaultdict(list)
-    for t in tasks:
-        routes[t.building_id].append(t)
-    return routes
