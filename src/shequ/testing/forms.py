@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -30,7 +31,7 @@ class RoundForm(forms.Form):
         label=_("Swabs to a tube"), coerce=int, choices=PoolSize.choices, initial=PoolSize.TEN
     )
 
-    def __init__(self, *args, places: Sequence[Place] = (), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, places: Sequence[Place] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["places"].choices = [
             (p.pk, f"{'　' * max(p.depth - 1, 0)}{p.name} · {p.get_kind_display()}") for p in places
@@ -49,7 +50,7 @@ class SiteForm(forms.Form):
         label=_("Stations (tables)"), min_value=1, max_value=30, initial=2
     )
 
-    def __init__(self, *args, communities: Sequence[Place] = (), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, communities: Sequence[Place] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["community"].choices = [(c.pk, c.name) for c in communities]
         if len(communities) == 1:
@@ -77,7 +78,7 @@ class ResultForm(forms.Form):
     barcode = forms.CharField(label=_("Tube barcode"), max_length=40)
     result = forms.ChoiceField(label=_("Result"), choices=RESULT_CHOICES, widget=forms.RadioSelect)
 
-    def __init__(self, *args, rounds: Sequence[Round] = (), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, rounds: Sequence[Round] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["round"].choices = _round_choices(rounds)
         self.fields["barcode"].widget.attrs.update(autocomplete="off", autocapitalize="off")
@@ -94,7 +95,7 @@ class ResultsImportForm(forms.Form):
         label=_("Skip invalid rows (record the good rows, list the rest)"), required=False
     )
 
-    def __init__(self, *args, rounds: Sequence[Round] = (), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, rounds: Sequence[Round] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["round"].choices = _round_choices(rounds)
 
@@ -103,6 +104,6 @@ class HomeSwabForm(forms.Form):
     tube = forms.CharField(label=_("Tube barcode"), max_length=40)
     close = forms.BooleanField(label=_("Close the tube after this swab"), required=False)
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["tube"].widget.attrs.update(autocomplete="off", autofocus=True)

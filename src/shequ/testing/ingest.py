@@ -5,7 +5,9 @@ An item is a swab (`kind` "swab": scan the tube, then the person) or the closing
 client UUID and is recorded at most once; each is answered (created / duplicate / rejected
 with the field and the fix), and valid items land even when others fail. The first swab
 with a new barcode opens that tube (its pool size from the round; 1 for a retest); a tube
-takes no more swabs than its pool size and closes itself when full. A person is sampled once
+takes no more swabs than its pool size and closes itself when full; a "close" follows
+`services.tube_close_refusal` (open, holds a swab, a tube of the closer's community), and
+both are written by `services.tubes_close`. A person is sampled once
 per round: a second swab is refused with where and when they were sampled — unless they were
 recalled (positive or invalid pool), when the swab is a retest in a single tube. Someone
 outside the round's scope is sampled but flagged.

@@ -1,5 +1,8 @@
 """Reads for mass testing: rounds and sites a user sees, who is in a round's scope, sampled,
-exempt and missed, coverage per building / grid / community / street, and recall lists."""
+exempt and missed, coverage per building / grid / community / street, and recall lists; one
+`get_<model>_for` per model a page or the API fetches by id (404 out of sight,
+docs/access.md), and the lists the pages show (missed people's outcomes, home-sampling
+routes, the lab's transfers, a community's closed tubes)."""
 
 from __future__ import annotations
 
@@ -47,10 +50,10 @@ EXEMPT_STATUSES = (HealthStatus.HOSPITAL, HealthStatus.CENTRAL_ISOLATION)
 
 def scope_paths(round_: Round) -> list[str]:
     """The materialized paths of the round's places (cached on the round)."""
-    cached = getattr(round_, "_scope_paths", None)
+    cached: list[str] | None = vars(round_).get("_scope_paths")
     if cached is None:
         cached = sorted(round_.places.values_list("path", flat=True))
-        round_._scope_paths = cached  # type: ignore[attr-defined]
+        vars(round_)["_scope_paths"] = cached  # kept on this instance, like a cached_property
     return cached
 
 
@@ -248,7 +251,7 @@ def totals(rows: list[Coverage]) -> Coverage:
     return total
 
 
-def recall_members(recall) -> list[dict]:  # type: ignore[no-untyped-def]
+def recall_members(recall: Recall) -> list[dict]:
     """The members of a recalled tube with their household, building and retest state."""
     samples = (
         Sample.objects.filter(tube=recall.tube, retest=False)

@@ -1,6 +1,7 @@
 """Writes for mass testing: rounds, sites and stations, exemptions, tubes, transfers to the
 lab, results and the recalls they start, home sampling tasks and door-to-door outcomes.
-Swabs are recorded in `ingest.py`. Each service is one transaction with its audit row."""
+Swabs are recorded in `ingest.py`, which closes tubes through the one rule and writer here
+(`tube_close_refusal`, `tubes_close`). Each service is one transaction with its audit row."""
 
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ from shequ.testing.models import (
 
 if TYPE_CHECKING:
     from shequ.core.models import User
+    from shequ.duty.models import Post
 
 MAX_ROUND_DAYS = 14
 SCOPE_KINDS = (
@@ -153,7 +155,7 @@ def site_create(
     opens: dt.time,
     closes: dt.time,
     stations: int = 2,
-    post=None,  # type: ignore[no-untyped-def]
+    post: Post | None = None,
 ) -> Site:
     """A sampling site with `stations` tables (1号台, 2号台, …)."""
     if community.kind != PlaceKind.COMMUNITY:
