@@ -20,6 +20,7 @@ from shequ.core.scopes import scope_for
 from shequ.duty.changes import active_assignments
 from shequ.mobilization.models import ACTIVE_STATES, Enlistment, Team
 from shequ.places.models import Place, PlaceKind
+from shequ.places.selectors import get_place_for
 from shequ.residents.models import HealthStatus, Resident
 from shequ.testing.models import (
     DoorOutcome,
@@ -325,6 +326,20 @@ def get_post_of(community: Place, pk: Any) -> Post:
     from shequ.duty.models import Post
 
     return get_for(Post.objects.filter(community=community), pk, what="post")
+
+
+def get_testing_place_for(user: User | AnonymousUser, pk: Any) -> Place:
+    """A place the user sees testing in (the API's `place_id`); 404 otherwise."""
+    place = get_place_for(user, pk)
+    if not scope_for(user, Capability.VIEW_TESTING).covers(place):
+        raise Http404("place")
+    return place
+
+
+def runs_testing_at(user: User | AnonymousUser, place: Place) -> bool:
+    """Whether a page offers the round's work at `place` (door-to-door outcomes, home visits):
+    the part of a round in the user's RUN_TESTING scope, not the whole round."""
+    return scope_for(user, Capability.RUN_TESTING).covers(place)
 
 
 def round_place(round_: Round, scope: Scope, value: Any, kind: str | None = None) -> Place | None:
