@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from shequ.core.roles import Role
 from shequ.residents.models import HealthStatus, Resident
-from shequ.testing import services
+from shequ.testing import labwork, services
 from shequ.testing.ingest import swabs_batch
 from shequ.testing.models import Transfer
 from tests.conftest import make_user
@@ -70,7 +70,7 @@ def send_to_lab(actor, rnd, *, a10: bool = True) -> Transfer:  # type: ignore[no
     swabs_batch(actor=actor, items=items)
     if a10:
         swabs_batch(actor=actor, items=[close(rnd, "T0000002", station=rnd.s2)])
-    return services.transfer_create(
+    return labwork.transfer_create(
         actor=actor,
         round_=rnd.round,
         community=rnd.site.community,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 
-from shequ.testing import services
+from shequ.testing import labwork
 from shequ.testing.ingest import swabs_batch
 from shequ.testing.models import Transfer, Tube, TubeStatus
 from tests.testing.conftest import close, swab
@@ -94,7 +94,7 @@ def test_the_button_says_how_many_tubes_go(login, personas, rnd) -> None:
 
 def test_the_lab_types_the_count_it_received(login, personas, rnd) -> None:
     barcodes = _closed_tubes(personas, rnd, 2)
-    transfer = services.transfer_create(
+    transfer = labwork.transfer_create(
         actor=personas.staff_a, round_=rnd.round, community=rnd.site.community, code="J-4",
         barcodes=barcodes,
     )  # fmt: skip
