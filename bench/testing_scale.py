@@ -13,7 +13,7 @@ with COPY, most tubes resulted negative, some received and waiting for their res
 closed or still open —, and a few exemptions. Then, after one warm-up, it times `--runs`
 runs of each, every run on another tube / building / street, in this process through the ORM:
 
-* recall of a positive pool: `services.results_record` of "positive" for one received tube of
+* recall of a positive pool: `labwork.results_record` of "positive" for one received tube of
   10 (the result, its audit row, `recall_start`: the 10 members pending retest with their
   status periods and audit rows, 10 home tasks, the staff's notification), one transaction;
 * the missed list of one building: `list(selectors.missed(round, building))`;
@@ -401,7 +401,7 @@ def measure(runs: int, explain: bool) -> list[dict]:  # type: ignore[type-arg]
     from shequ.core.models import User
     from shequ.places.models import Place
     from shequ.residents.models import Resident
-    from shequ.testing import selectors, services
+    from shequ.testing import labwork, selectors
     from shequ.testing.models import Recall, Round, Tube
 
     def the_round() -> Round:  # fetched anew each time, as a request would
@@ -421,7 +421,7 @@ def measure(runs: int, explain: bool) -> list[dict]:  # type: ignore[type-arg]
     )
 
     def recall(barcode: str) -> None:
-        [answer] = services.results_record(
+        [answer] = labwork.results_record(
             actor=lab, round_=the_round(), results=[(barcode, "positive")]
         )
         assert answer.status == "recorded", answer

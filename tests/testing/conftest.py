@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from shequ.core.roles import Role
 from shequ.residents.models import HealthStatus, Resident
-from shequ.testing import services
+from shequ.testing import labwork, services
 from shequ.testing.ingest import swabs_batch
-from shequ.testing.models import Transfer, Tube
+from shequ.testing.models import Transfer
 from tests.conftest import make_user
 from tests.residents.factories import ResidentFactory
 
@@ -56,6 +56,11 @@ def swab(rnd, tube: str, resident, station=None, **kw) -> dict:  # type: ignore[
     return item
 
 
+def close(rnd, tube: str, station=None) -> dict:  # type: ignore[no-untyped-def]
+    """The item a station sends to close `tube` by hand."""
+    return swab(rnd, tube, None, station=station, kind="close")
+
+
 def send_to_lab(actor, rnd, *, a10: bool = True) -> Transfer:  # type: ignore[no-untyped-def]
     """T0000001 full with a0–a9 (it closes itself) and, with `a10`, T0000002 holding a10 (from
     the second station, closed by hand), sent to the lab under 交接单 J-1."""
@@ -64,8 +69,8 @@ def send_to_lab(actor, rnd, *, a10: bool = True) -> Transfer:  # type: ignore[no
         items.append(swab(rnd, "T0000002", rnd.a[10], station=rnd.s2))
     swabs_batch(actor=actor, items=items)
     if a10:
-        services.tube_close(actor=actor, tube=Tube.objects.get(barcode="T0000002"))
-    return services.transfer_create(
+        swabs_batch(actor=actor, items=[close(rnd, "T0000002", station=rnd.s2)])
+    return labwork.transfer_create(
         actor=actor,
         round_=rnd.round,
         community=rnd.site.community,

@@ -4,7 +4,7 @@ recalls of another community."""
 
 from __future__ import annotations
 
-from shequ.testing import services
+from shequ.testing import labwork
 from shequ.testing.models import Recall, Sample
 from tests.testing.conftest import swab
 
@@ -80,7 +80,7 @@ def test_missed_list_masks_phones_for_roles_without_view_pii(personas, rnd, city
 
 def test_recall_api_lists_the_members(personas, rnd, api) -> None:
     _batch(api(personas.staff_a), [swab(rnd, "T0000001", r) for r in rnd.a[:10]])
-    services.transfer_create(
+    labwork.transfer_create(
         actor=personas.staff_a,
         round_=rnd.round,
         community=rnd.site.community,
@@ -109,14 +109,14 @@ def test_recall_api_lists_the_members(personas, rnd, api) -> None:
 
 def test_another_communitys_round_and_recall_are_404(personas, rnd, city, api) -> None:
     _batch(api(personas.staff_a), [swab(rnd, "T0000001", r) for r in rnd.a[:10]])
-    services.transfer_create(
+    labwork.transfer_create(
         actor=personas.staff_a,
         round_=rnd.round,
         community=rnd.site.community,
         code="J-1",
         barcodes=["T0000001"],
     )
-    services.results_record(actor=rnd.lab, round_=rnd.round, results=[("T0000001", "positive")])
+    labwork.results_record(actor=rnd.lab, round_=rnd.round, results=[("T0000001", "positive")])
     recall = Recall.objects.get()
     other = api(personas.staff_b)
     assert other.get(f"{API}/rounds/{rnd.round.pk}").status_code == 404

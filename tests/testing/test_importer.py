@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from shequ.core.imports import import_job_create, run_import
 from shequ.core.models import ImportJob, ImportStatus
 from shequ.residents.models import HealthStatus, Resident
-from shequ.testing import services
+from shequ.testing import labwork
 from shequ.testing.ingest import swabs_batch
 from shequ.testing.models import Recall, Tube, TubeStatus
 from tests.testing.conftest import swab
@@ -129,7 +129,7 @@ def test_bad_rows_are_reported_with_row_and_reason_and_nothing_lands(rnd, sent, 
 
 
 def test_a_result_contradicting_one_already_in_is_refused(rnd, sent, tmp_path) -> None:
-    services.results_record(actor=rnd.lab, round_=rnd.round, results=[("T0000001", "negative")])
+    labwork.results_record(actor=rnd.lab, round_=rnd.round, results=[("T0000001", "negative")])
     job = run(
         rnd.lab, rnd, write_csv(tmp_path / "c.csv", [["条码", "检测结果"], ["T0000001", "阳性"]])
     )

@@ -10,7 +10,7 @@ from shequ.checkpoints.decisions import decide
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.models import Notification
 from shequ.residents.models import HealthStatus, Resident
-from shequ.testing import services
+from shequ.testing import labwork
 from shequ.testing.ingest import swabs_batch
 from shequ.testing.models import HomeReason, HomeStatus, HomeTask, Recall, Tube, TubeStatus
 from tests.testing.conftest import swab
@@ -19,7 +19,7 @@ from tests.testing.conftest import swab
 def test_transfer_needs_closed_tubes_of_this_community(personas, rnd) -> None:
     swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T0000001", rnd.a[0])])
     with pytest.raises(ValidationError) as err:
-        services.transfer_create(
+        labwork.transfer_create(
             actor=personas.staff_a,
             round_=rnd.round,
             community=rnd.site.community,
@@ -28,7 +28,7 @@ def test_transfer_needs_closed_tubes_of_this_community(personas, rnd) -> None:
         )
     assert "barcodes" in err.value.errors
     with pytest.raises(ValidationError) as err:
-        services.transfer_create(
+        labwork.transfer_create(
             actor=personas.staff_a,
             round_=rnd.round,
             community=rnd.site.community,
@@ -39,23 +39,23 @@ def test_transfer_needs_closed_tubes_of_this_community(personas, rnd) -> None:
 
 
 def test_lab_count_that_differs_is_a_discrepancy(personas, rnd, sent) -> None:
-    got = services.transfer_receive(actor=rnd.lab, transfer=sent, received_count=1, note="少一管")
+    got = labwork.transfer_receive(actor=rnd.lab, transfer=sent, received_count=1, note="少一管")
     assert got.discrepancy.startswith("Sent 2, received 1") or "2" in got.discrepancy
     assert "少一管" in got.discrepancy
     assert set(Tube.objects.values_list("status", flat=True)) == {TubeStatus.RECEIVED}
     with pytest.raises(ValidationError):
-        services.transfer_receive(actor=rnd.lab, transfer=sent, received_count=2)
+        labwork.transfer_receive(actor=rnd.lab, transfer=sent, received_count=2)
 
 
 def test_matching_count_has_no_discrepancy(rnd, sent) -> None:
-    got = services.transfer_receive(actor=rnd.lab, transfer=sent, received_count=2)
+    got = labwork.transfer_receive(actor=rnd.lab, transfer=sent, received_count=2)
     assert got.discrepancy == ""
 
 
 def test_only_the_lab_records_results(personas, rnd, sent) -> None:
     with pytest.raises(PermissionDenied):
-        services.transfer_receive(actor=personas.staff_a, transfer=sent, received_count=2)
-    answers = services.results_record(
+        labwork.transfer_receive(actor=personas.staff_a, transfer=sent, received_count=2)
+    answers = labwork.results_record(
         actor=personas.staff_a, round_=rnd.round, results=[("T0000001", "positive")]
     )
     assert answers[0].status == "rejected"
@@ -63,8 +63,8 @@ def test_only_the_lab_records_results(personas, rnd, sent) -> None:
 
 
 def test_positive_pool_recalls_its_ten_members(personas, rnd, sent) -> None:
-    services.transfer_receive(actor=rnd.lab, transfer=sent, received_count=2)
-    answers = services.results_record(
+    labwork.transfer_receive(actor=rnd.lab, transfer=sent, received_count=2)
+    answers = labwork.results_record(
         actor=rnd.lab,
         round_=rnd.round,
         results=[("T0000001", "positive"), ("T0000002", "negative")],
@@ -97,9 +97,9 @@ def test_positive_pool_recalls_its_ten_members(personas, rnd, sent) -> None:
 
 
 def test_a_result_once_in_stays(rnd, sent) -> None:
-    services.transfer_receive(actor=rnd.lab, transfer=sent, received_count=2)
-    services.results_record(actor=rnd.lab, round_=rnd.round, results=[("T0000002", "negative")])
-    again = services.results_record(
+    labwork.transfer_receive(actor=rnd.lab, transfer=sent, received_count=2)
+    labwork.results_record(actor=rnd.lab, round_=rnd.round, results=[("T0000002", "negative")])
+    again = labwork.results_record(
         actor=rnd.lab,
         round_=rnd.round,
         results=[
@@ -113,10 +113,8 @@ def test_a_result_once_in_stays(rnd, sent) -> None:
 
 
 def test_invalid_tube_recalls_for_resampling_without_control(rnd, sent) -> None:
-    services.transfer_receive(actor=rnd.lab, transfer=sent, received_count=2)
-    [a] = services.results_record(
-        actor=rnd.lab, round_=rnd.round, results=[("T0000002", "invalid")]
-    )
+    labwork.transfer_receive(actor=rnd.lab, transfer=sent, received_count=2)
+    [a] = labwork.results_record(actor=rnd.lab, round_=rnd.round, results=[("T0000002", "invalid")])
     recall = Recall.objects.get(pk=a.recall_id)
     assert recall.kind == "invalid"
     assert Resident.objects.get(pk=rnd.a[10].pk).health_status == HealthStatus.NORMAL
@@ -125,8 +123,8 @@ def test_invalid_tube_recalls_for_resampling_without_control(rnd, sent) -> None:
 
 
 def test_retest_in_a_single_tube_at_home_and_negative_ends_the_wait(personas, rnd, sent) -> None:
-    services.transfer_receive(actor=rnd.lab, transfer=sent, received_count=2)
-    services.results_record(actor=rnd.lab, round_=rnd.round, results=[("T0000001", "positive")])
+    labwork.transfer_receive(actor=rnd.lab, transfer=sent, received_count=2)
+    labwork.results_record(actor=rnd.lab, round_=rnd.round, results=[("T0000001", "positive")])
     task = HomeTask.objects.get(resident=rnd.a[0], reason=HomeReason.RETEST)
     [r] = swabs_batch(
         actor=personas.staff_a,
@@ -146,14 +144,14 @@ def test_retest_in_a_single_tube_at_home_and_negative_ends_the_wait(personas, rn
     assert (again.status, again.field) == ("rejected", "tube")
     [single] = swabs_batch(actor=personas.staff_a, items=[swab(rnd, "R-000002", rnd.a[1])])
     assert (single.status, single.retest, single.tube_closed) == ("created", True, True)
-    transfer = services.transfer_create(
+    transfer = labwork.transfer_create(
         actor=personas.staff_a,
         round_=rnd.round,
         community=rnd.site.community,
         code="J-2",
         barcodes=["R-000001"],
     )
-    services.transfer_receive(actor=rnd.lab, transfer=transfer, received_count=1)
-    services.results_record(actor=rnd.lab, round_=rnd.round, results=[("R-000001", "negative")])
+    labwork.transfer_receive(actor=rnd.lab, transfer=transfer, received_count=1)
+    labwork.results_record(actor=rnd.lab, round_=rnd.round, results=[("R-000001", "negative")])
     assert Resident.objects.get(pk=rnd.a[0].pk).health_status == HealthStatus.NORMAL
     assert Resident.objects.get(pk=rnd.a[1].pk).health_status == HealthStatus.PENDING_RETEST

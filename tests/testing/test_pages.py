@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from shequ.mobilization.models import Team
-from shequ.testing import services
+from shequ.testing import labwork, services
 from shequ.testing.ingest import swabs_batch
 from shequ.testing.models import (
     DoorOutcome,
@@ -93,8 +93,8 @@ def test_a_place_outside_the_users_area_is_404_on_the_dashboard(personas, rnd, c
 def test_dashboard_shows_coverage_tubes_turnaround_and_drills_down(
     personas, rnd, city, login, sent
 ) -> None:
-    services.transfer_receive(actor=rnd.lab, transfer=sent, received_count=1)
-    services.results_record(actor=rnd.lab, round_=rnd.round, results=[("T0000001", "negative")])
+    labwork.transfer_receive(actor=rnd.lab, transfer=sent, received_count=1)
+    labwork.results_record(actor=rnd.lab, round_=rnd.round, results=[("T0000001", "negative")])
     client = login(personas.street)
     html = client.get(f"/testing/rounds/{rnd.round.pk}/").content.decode()
     # 12 residents, a11 in hospital (exempt), 10 sampled: 10 / 11 = 90.9 %.
@@ -343,7 +343,7 @@ def test_lab_page_receives_transfers_and_records_a_result(personas, rnd, login, 
 def test_recall_page_lists_members_with_phones_as_the_role_may_see(
     personas, rnd, login, sent
 ) -> None:
-    services.results_record(actor=rnd.lab, round_=rnd.round, results=[("T0000001", "positive")])
+    labwork.results_record(actor=rnd.lab, round_=rnd.round, results=[("T0000001", "positive")])
     recall = Recall.objects.get()
     html = login(personas.staff_a).get(f"/testing/recalls/{recall.pk}/").content.decode()
     assert html.count('data-testid="member"') == 10

@@ -8,8 +8,7 @@ import pytest
 from shequ.core.errors import ValidationError
 from shequ.testing.ingest import swabs_batch
 from shequ.testing.models import Sample, Tube, TubeStatus
-from shequ.testing.services import tube_close
-from tests.testing.conftest import swab
+from tests.testing.conftest import close, swab
 
 
 def test_ten_people_fill_a_tube_which_then_closes(personas, rnd) -> None:
@@ -55,7 +54,7 @@ def test_a_barcode_belongs_to_one_station_and_closed_tubes_take_nothing(personas
         actor=personas.staff_a, items=[swab(rnd, "T0000001", rnd.a[1], station=rnd.s2)]
     )
     assert (other.status, other.field) == ("rejected", "tube")
-    tube_close(actor=personas.staff_a, tube=Tube.objects.get(barcode="T0000001"))
+    swabs_batch(actor=personas.staff_a, items=[close(rnd, "T0000001")])
     [late] = swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T0000001", rnd.a[1])])
     assert (late.status, late.field) == ("rejected", "tube")
     assert "T0000001" in late.message
@@ -137,14 +136,16 @@ def test_a_station_of_another_community_is_not_yours(personas, rnd) -> None:
     assert r.status == "rejected"  # the cadre is not on duty in A in this fixture
 
 
-def test_closing_by_item_and_by_service(personas, rnd) -> None:
+def test_a_closed_tube_does_not_close_again(personas, rnd) -> None:
     swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T0000001", rnd.a[0])])
-    [closed] = swabs_batch(
-        actor=personas.staff_a, items=[swab(rnd, "T0000001", None, kind="close")]
-    )
+    [closed] = swabs_batch(actor=personas.staff_a, items=[close(rnd, "T0000001")])
     assert closed.tube_closed
-    with pytest.raises(ValidationError):
-        tube_close(actor=personas.staff_a, tube=Tube.objects.get(barcode="T0000001"))
+    [again] = swabs_batch(actor=personas.staff_a, items=[close(rnd, "T0000001")])
+    assert (again.status, again.field, again.message) == (
+        "rejected",
+        "tube",
+        "试管 T0000001 未开管。",
+    )
 
 
 def test_a_refused_first_swab_leaves_no_empty_tube(personas, rnd) -> None:

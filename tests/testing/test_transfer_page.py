@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 import re
 
-from shequ.testing import services
+from shequ.testing import labwork
 from shequ.testing.ingest import swabs_batch
 from shequ.testing.models import Transfer, Tube, TubeStatus
-from tests.testing.conftest import swab
+from tests.testing.conftest import close, swab
 
 
 def _closed_tubes(personas, rnd, n: int) -> list[str]:  # type: ignore[no-untyped-def]
@@ -20,8 +20,7 @@ def _closed_tubes(personas, rnd, n: int) -> list[str]:  # type: ignore[no-untype
     swabs_batch(
         actor=personas.staff_a, items=[swab(rnd, b, rnd.a[i]) for i, b in enumerate(barcodes)]
     )
-    for tube in Tube.objects.filter(barcode__in=barcodes):
-        services.tube_close(actor=personas.staff_a, tube=tube)
+    swabs_batch(actor=personas.staff_a, items=[close(rnd, b) for b in barcodes])
     return barcodes
 
 
@@ -95,7 +94,7 @@ def test_the_button_says_how_many_tubes_go(login, personas, rnd) -> None:
 
 def test_the_lab_types_the_count_it_received(login, personas, rnd) -> None:
     barcodes = _closed_tubes(personas, rnd, 2)
-    transfer = services.transfer_create(
+    transfer = labwork.transfer_create(
         actor=personas.staff_a, round_=rnd.round, community=rnd.site.community, code="J-4",
         barcodes=barcodes,
     )  # fmt: skip

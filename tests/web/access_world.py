@@ -32,6 +32,7 @@ from shequ.mobilization import dispatch, formation
 from shequ.mobilization import services as mob_services
 from shequ.mobilization.models import Agency, AgencyLevel, Rank, StaffKind
 from shequ.places.models import Place, PlaceKind
+from shequ.testing import labwork as testing_labwork
 from shequ.testing import services as testing_services
 from shequ.testing.ingest import swabs_batch
 from shequ.testing.models import HomeTask, Recall
@@ -193,11 +194,11 @@ def _side(hq: User, city: Place, tag: str, today: dt.date) -> Side:
              "station_id": station.pk, "tube": barcode, "sampled_at": now},
         ],
     )  # fmt: skip
-    transfer = testing_services.transfer_create(
+    transfer = testing_labwork.transfer_create(
         actor=hq, round_=round_, community=community, code=f"JJ-{tag}", barcodes=[barcode]
     )
-    testing_services.transfer_receive(actor=hq, transfer=transfer, received_count=1)
-    testing_services.results_record(actor=hq, round_=round_, results=[(barcode, "positive")])
+    testing_labwork.transfer_receive(actor=hq, transfer=transfer, received_count=1)
+    testing_labwork.results_record(actor=hq, round_=round_, results=[(barcode, "positive")])
     task = HomeTask.objects.filter(round=round_).order_by("pk").first()
     if task is None:
         [task] = testing_services.home_tasks_create(

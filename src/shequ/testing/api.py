@@ -1,17 +1,16 @@
 """/api/v1/testing: rounds, coverage and missed lists, exemptions, sites, the swab batch
 endpoint, transfers to the lab, results, recalls. Objects outside the user's scope are 404."""
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from shequ.core.device_items import batch_answers
 from shequ.core.roles import Capability
-from shequ.core.scopes import scope_for
 from shequ.places.models import Place, PlaceKind
 from shequ.places.selectors import get_place_for
 from shequ.residents.selectors import get_resident_for
-from shequ.testing import ingest, selectors, services
+from shequ.testing import ingest, labwork, selectors, services
 from shequ.testing.models import Round, Transfer
 from shequ.testing.schemas import (
     CoverageOut,
@@ -71,10 +70,7 @@ def round_finish(request: HttpRequest, round_id: int):  # type: ignore[no-untype
 
 
 def _within(request: HttpRequest, place_id: int) -> Place:
-    place = get_place_for(request.user, place_id)
-    if not scope_for(request.user, Capability.VIEW_TESTING).covers(place):
-        raise Http404
-    return place
+    return selectors.get_testing_place_for(request.user, place_id)
 
 
 @router.get("/rounds/{int:round_id}/coverage", response=list[CoverageOut])
@@ -155,7 +151,7 @@ def swabs_batch(request: HttpRequest, payload: SwabBatchIn):  # type: ignore[no-
 def transfer_create(request: HttpRequest, round_id: int, payload: TransferIn):  # type: ignore[no-untyped-def]
     """Closed tubes handed to the lab under one transfer number (交接单)."""
     community = get_place_for(request.user, payload.community_id, kind=PlaceKind.COMMUNITY)
-    t = services.transfer_create(
+    t = labwork.transfer_create(
         actor=request.user,
         round_=_round(request, round_id),
         community=community,
@@ -172,7 +168,7 @@ def _lab_transfer(request: HttpRequest, transfer_id: int) -> Transfer:
 @router.post("/transfers/{int:transfer_id}/receive", response=TransferOut)
 def transfer_receive(request: HttpRequest, transfer_id: int, payload: ReceiveIn):  # type: ignore[no-untyped-def]
     """The lab's count; a different count is kept as a discrepancy."""
-    return services.transfer_receive(
+    return labwork.transfer_receive(
         actor=request.user,
         transfer=_lab_transfer(request, transfer_id),
         received_count=payload.received_count,
@@ -185,7 +181,7 @@ def results(request: HttpRequest, round_id: int, payload: ResultsIn):  # type: i
     """Results per tube (negative / positive / invalid), each answered; a positive or invalid
     tube recalls its members at once."""
     round_ = selectors.get_round_for(request.user, round_id, Capability.RECORD_RESULTS)
-    answers = services.results_record(
+    answers = labwork.results_record(
         actor=request.user,
         round_=round_,
         results=[(r.tube.strip(), r.result) for r in payload.results],

@@ -23,7 +23,7 @@ from shequ.core.models import User
 from shequ.mobilization.models import Team
 from shequ.places.models import Place, PlaceKind
 from shequ.residents.models import Resident
-from shequ.testing import selectors, services
+from shequ.testing import labwork, selectors, services
 from shequ.testing.ingest import swabs_batch
 from shequ.testing.models import (
     ExemptReason,
@@ -107,10 +107,10 @@ def _sample(
 def _send(
     *, actor: User, lab: User, round_: Round, community: Place, code: str, tubes: list[str]
 ) -> None:
-    transfer = services.transfer_create(
+    transfer = labwork.transfer_create(
         actor=actor, round_=round_, community=community, code=code, barcodes=tubes
     )
-    services.transfer_receive(actor=lab, transfer=transfer, received_count=len(tubes))
+    labwork.transfer_receive(actor=lab, transfer=transfer, received_count=len(tubes))
 
 
 def _exempt(actor: User, round_: Round, residents: list[Resident]) -> None:
@@ -199,7 +199,7 @@ def add_demo_testing(*, hq: User, seed: int = 42) -> dict[str, int]:
                 code=f"JJ-{yesterday:%Y%m%d}-{c.code[-3:]}",
                 tubes=barcodes,
             )
-            services.results_record(
+            labwork.results_record(
                 actor=lab, round_=finished, results=[(b, TubeResult.NEGATIVE) for b in barcodes]
             )
     services.round_finish(actor=hq, round_=finished)
@@ -265,7 +265,7 @@ def add_demo_testing(*, hq: User, seed: int = 42) -> dict[str, int]:
             if full:
                 positive = full[len(full) // 2]
                 results = [(b, TubeResult.POSITIVE if b == positive else r) for b, r in results]
-        services.results_record(actor=lab, round_=running, results=results)
+        labwork.results_record(actor=lab, round_=running, results=results)
 
     # Door to door: the first community's first building with people still missed.
     door_outcomes = 0

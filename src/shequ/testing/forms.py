@@ -1,11 +1,14 @@
 """Forms of the testing pages: a round, a site, a transfer count at the lab, a tube result,
-a results file, and a swab at a home visit. The services do the real checks; these forms
+a results file, a swab at a home visit or at a station without JavaScript, a door-to-door
+outcome and a route given to a team. The services do the real checks; these forms
 turn text into typed values and keep what the user typed."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -30,7 +33,7 @@ class RoundForm(forms.Form):
         label=_("Swabs to a tube"), coerce=int, choices=PoolSize.choices, initial=PoolSize.TEN
     )
 
-    def __init__(self, *args, places: Sequence[Place] = (), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, places: Sequence[Place] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["places"].choices = [
             (p.pk, f"{'　' * max(p.depth - 1, 0)}{p.name} · {p.get_kind_display()}") for p in places
@@ -49,7 +52,7 @@ class SiteForm(forms.Form):
         label=_("Stations (tables)"), min_value=1, max_value=30, initial=2
     )
 
-    def __init__(self, *args, communities: Sequence[Place] = (), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, communities: Sequence[Place] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["community"].choices = [(c.pk, c.name) for c in communities]
         if len(communities) == 1:
@@ -77,7 +80,7 @@ class ResultForm(forms.Form):
     barcode = forms.CharField(label=_("Tube barcode"), max_length=40)
     result = forms.ChoiceField(label=_("Result"), choices=RESULT_CHOICES, widget=forms.RadioSelect)
 
-    def __init__(self, *args, rounds: Sequence[Round] = (), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, rounds: Sequence[Round] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["round"].choices = _round_choices(rounds)
         self.fields["barcode"].widget.attrs.update(autocomplete="off", autocapitalize="off")
@@ -94,7 +97,7 @@ class ResultsImportForm(forms.Form):
         label=_("Skip invalid rows (record the good rows, list the rest)"), required=False
     )
 
-    def __init__(self, *args, rounds: Sequence[Round] = (), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, rounds: Sequence[Round] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["round"].choices = _round_choices(rounds)
 
@@ -103,6 +106,59 @@ class HomeSwabForm(forms.Form):
     tube = forms.CharField(label=_("Tube barcode"), max_length=40)
     close = forms.BooleanField(label=_("Close the tube after this swab"), required=False)
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["tube"].widget.attrs.update(autocomplete="off", autofocus=True)
+
+
+class StationSwabForm(forms.Form):
+    """The station page's plain form (JavaScript off): one swab, or closing the tube. The
+    swab batch (`ingest`) checks the tube and the person; this form only reads the fields.
+    Without a valid round the form is invalid on `round`."""
+
+    client_uuid = forms.CharField(required=False)  # the batch answers a malformed one
+    round = forms.TypedChoiceField(coerce=int)
+    tube = forms.CharField(required=False, strip=False)
+    person = forms.CharField(required=False)
+    close = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, rounds: Sequence[Round] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["round"].choices = [(r.pk, r.name) for r in rounds]
+
+    def item(self, station_id: int, sampled_at: str) -> dict[str, Any]:
+        """The swab batch item of a valid form (the person as a resident number, or an ID
+        number when it is longer or not all digits)."""
+        data = self.cleaned_data
+        item: dict[str, Any] = {
+            "client_uuid": data["client_uuid"] or str(uuid.uuid4()),
+            "kind": "close" if data["close"] else "swab",
+            "round_id": data["round"],
+            "station_id": station_id,
+            "tube": data["tube"],
+            "sampled_at": sampled_at,
+        }
+        person = data["person"]
+        if person.isdigit() and len(person) < 15:
+            item["resident_id"] = int(person)
+        elif person:
+            item["id_number"] = person
+        return item
+
+
+class DoorOutcomeForm(forms.Form):
+    """One tap at a missed resident's door; `services.door_outcome_record` checks the
+    outcome (the buttons send one of `Outcome`)."""
+
+    outcome = forms.CharField(required=False)
+    note = forms.CharField(required=False)
+
+    def clean_note(self) -> str:
+        return self.cleaned_data["note"][:200]
+
+
+class RouteAssignForm(forms.Form):
+    """Give one building's open home visits to a team (the route's own form)."""
+
+    building = forms.CharField()
+    team = forms.CharField(required=False)

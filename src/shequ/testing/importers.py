@@ -1,7 +1,7 @@
 """Lab results from a spreadsheet (through core.imports): one row per tube, its barcode and
 its result (阴性 / 阳性 / 无效 or negative / positive / invalid), for one round chosen on
 upload (`options["round_id"]`). Rows are checked like the API's results, then recorded
-with `services.results_record`, so a positive or invalid tube starts its recall."""
+with `labwork.results_record`, so a positive or invalid tube starts its recall."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from shequ.core.imports import CREATED, UNCHANGED, Checked, Importer, RowError
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.core.tabular import Column, HeaderMap, TableRefused
-from shequ.testing import services
+from shequ.testing import labwork
 from shequ.testing.models import Round, Tube, TubeResult, TubeStatus
 
 COLUMNS = [
@@ -142,7 +142,7 @@ class TubeResultImporter(Importer):
         ]
         if not todo:
             return
-        answers = services.results_record(actor=self.job.actor, round_=self.round, results=todo)
+        answers = labwork.results_record(actor=self.job.actor, round_=self.round, results=todo)
         refused = [a for a in answers if a.status == "rejected"]
         if refused:
             # Checked a moment ago: someone else recorded in between. Nothing lands.

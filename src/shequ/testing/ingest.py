@@ -5,7 +5,9 @@ An item is a swab (`kind` "swab": scan the tube, then the person) or the closing
 client UUID and is recorded at most once; each is answered (created / duplicate / rejected
 with the field and the fix), and valid items land even when others fail. The first swab
 with a new barcode opens that tube (its pool size from the round; 1 for a retest); a tube
-takes no more swabs than its pool size and closes itself when full. A person is sampled once
+takes no more swabs than its pool size and closes itself when full; a "close" follows
+`services.tube_close_refusal` (open, holds a swab, a tube of the closer's community), and
+both are written by `services.tubes_close`. A person is sampled once
 per round: a second swab is refused with where and when they were sampled — unless they were
 recalled (positive or invalid pool), when the swab is a retest in a single tube. Someone
 outside the round's scope is sampled but flagged.
@@ -39,7 +41,7 @@ from shequ.core.device_items import BadItem, id_field, plain_text, time_field
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.residents.models import Resident
-from shequ.testing import selectors
+from shequ.testing import selectors, services
 from shequ.testing.barcodes import tube_barcode_problem
 from shequ.testing.models import (
     HomeReason,
@@ -191,6 +193,10 @@ class _Batch:
                 reason__in=(HomeReason.RETEST, HomeReason.RESAMPLE),
             ).values("pk", "round_id", "resident_id")
         }
+
+    def community_of(self, task: HomeTask | None) -> int | None:
+        """The community of a home visit's building (where its tubes belong)."""
+        return selectors.community_id_of(task.building) if task is not None else None
 
     def resident_of(self, item: _Item) -> dict:
         pk = item.resident_id if item.resident_id else self.by_hmac.get(item.id_hmac)
@@ -384,9 +390,7 @@ def _record(
         else:
             results[n].id = pk
     if to_close:
-        Tube.objects.filter(pk__in=to_close, status=TubeStatus.OPEN).update(
-            status=TubeStatus.CLOSED, closed_at=now
-        )
+        services.tubes_close(actor=actor, tube_ids=to_close, at=now)
     for task_id, n in done_tasks.items():
         if results[n].id:
             HomeTask.objects.filter(pk=task_id, status=HomeStatus.OPEN).update(
@@ -430,8 +434,15 @@ def _swab(
             "tube", _("Tube %s was never opened: scan it before the person.") % item.barcode
         )
     if item.kind == CLOSE:
-        if tube["status"] != TubeStatus.OPEN:
-            raise BadItem("tube", _("Tube %s is not open.") % item.barcode)
+        problem = services.tube_close_refusal(
+            barcode=item.barcode,
+            status=TubeStatus.CLOSED if tube["pk"] in to_close else tube["status"],
+            swabs=tube["n"],
+            community_id=tube["community_id"],
+            here_community_id=station.site.community_id if station else batch.community_of(task),
+        )
+        if problem:
+            raise BadItem("tube", problem)
         to_close.add(tube["pk"])
         result.tube, result.tube_count, result.tube_closed = item.barcode, tube["n"], True
         return None

@@ -1,5 +1,8 @@
 """Reads for mass testing: rounds and sites a user sees, who is in a round's scope, sampled,
-exempt and missed, coverage per building / grid / community / street, and recall lists."""
+exempt and missed, coverage per building / grid / community / street, and recall lists; one
+`get_<model>_for` per model a page or the API fetches by id (404 out of sight,
+docs/access.md), and the lists the pages show (missed people's outcomes, home-sampling
+routes, the lab's transfers, a community's closed tubes)."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from shequ.core.scopes import scope_for
 from shequ.duty.changes import active_assignments
 from shequ.mobilization.models import ACTIVE_STATES, Enlistment, Team
 from shequ.places.models import Place, PlaceKind
+from shequ.places.selectors import get_place_for
 from shequ.residents.models import HealthStatus, Resident
 from shequ.testing.models import (
     DoorOutcome,
@@ -47,10 +51,10 @@ EXEMPT_STATUSES = (HealthStatus.HOSPITAL, HealthStatus.CENTRAL_ISOLATION)
 
 def scope_paths(round_: Round) -> list[str]:
     """The materialized paths of the round's places (cached on the round)."""
-    cached = getattr(round_, "_scope_paths", None)
+    cached: list[str] | None = vars(round_).get("_scope_paths")
     if cached is None:
         cached = sorted(round_.places.values_list("path", flat=True))
-        round_._scope_paths = cached  # type: ignore[attr-defined]
+        vars(round_)["_scope_paths"] = cached  # kept on this instance, like a cached_property
     return cached
 
 
@@ -118,10 +122,6 @@ def scope_residents(round_: Round, within: Place | None = None) -> QuerySet[Resi
     if within is not None:
         qs = qs.filter(household__path__startswith=within.path)
     return qs
-
-
-def sampled_ids(round_: Round) -> QuerySet:
-    return Sample.objects.filter(round=round_, retest=False).values("resident_id")
 
 
 # Correlated EXISTS rather than `pk IN (subquery)`: PostgreSQL turns `NOT EXISTS` into an
@@ -252,7 +252,7 @@ def totals(rows: list[Coverage]) -> Coverage:
     return total
 
 
-def recall_members(recall) -> list[dict]:  # type: ignore[no-untyped-def]
+def recall_members(recall: Recall) -> list[dict]:
     """The members of a recalled tube with their household, building and retest state."""
     samples = (
         Sample.objects.filter(tube=recall.tube, retest=False)
@@ -326,6 +326,20 @@ def get_post_of(community: Place, pk: Any) -> Post:
     from shequ.duty.models import Post
 
     return get_for(Post.objects.filter(community=community), pk, what="post")
+
+
+def get_testing_place_for(user: User | AnonymousUser, pk: Any) -> Place:
+    """A place the user sees testing in (the API's `place_id`); 404 otherwise."""
+    place = get_place_for(user, pk)
+    if not scope_for(user, Capability.VIEW_TESTING).covers(place):
+        raise Http404("place")
+    return place
+
+
+def runs_testing_at(user: User | AnonymousUser, place: Place) -> bool:
+    """Whether a page offers the round's work at `place` (door-to-door outcomes, home visits):
+    the part of a round in the user's RUN_TESTING scope, not the whole round."""
+    return scope_for(user, Capability.RUN_TESTING).covers(place)
 
 
 def round_place(round_: Round, scope: Scope, value: Any, kind: str | None = None) -> Place | None:

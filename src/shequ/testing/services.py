@@ -1,33 +1,27 @@
-"""Writes for mass testing: rounds, sites and stations, exemptions, tubes, transfers to the
-lab, results and the recalls they start, home sampling tasks and door-to-door outcomes.
-Swabs are recorded in `ingest.py`. Each service is one transaction with its audit row."""
+"""Writes for mass testing: rounds, sites and stations, exemptions, closing tubes, home
+sampling tasks and door-to-door outcomes. Swabs are recorded in `ingest.py`, which closes tubes
+through the one rule and writer here (`tube_close_refusal`, `tubes_close`); transfers to the
+lab, results and recalls are in `labwork.py`. Each service is one transaction with its audit
+row."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from shequ.core import audit
 from shequ.core.access import require
-from shequ.core.bidi import neutral
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.roles import Capability
-from shequ.core.scopes import scope_for, users_with
+from shequ.core.scopes import scope_for
 from shequ.mobilization.models import Team
-from shequ.notify import notify
 from shequ.places.models import Place, PlaceKind
-from shequ.residents.models import HealthStatus, Resident
+from shequ.residents.models import Resident
 from shequ.residents.privacy import residents_shown
-from shequ.residents.services import residents_set_status_by_result
 from shequ.testing import selectors
 from shequ.testing.models import (
     DoorOutcome,
@@ -39,20 +33,17 @@ from shequ.testing.models import (
     HomeTask,
     Outcome,
     PoolSize,
-    Recall,
-    RecallKind,
     Round,
     RoundStatus,
     Site,
     Station,
-    Transfer,
     Tube,
-    TubeResult,
     TubeStatus,
 )
 
 if TYPE_CHECKING:
     from shequ.core.models import User
+    from shequ.duty.models import Post
 
 MAX_ROUND_DAYS = 14
 SCOPE_KINDS = (
@@ -63,12 +54,6 @@ SCOPE_KINDS = (
     PlaceKind.COMPOUND,
     PlaceKind.BUILDING,
 )
-
-
-def community_of(place: Place) -> Place:
-    if place.kind == PlaceKind.COMMUNITY:
-        return place
-    return Place.objects.get(pk__in=place.ancestor_ids(), kind=PlaceKind.COMMUNITY)
 
 
 def _running(round_: Round) -> None:
@@ -160,7 +145,7 @@ def site_create(
     opens: dt.time,
     closes: dt.time,
     stations: int = 2,
-    post=None,  # type: ignore[no-untyped-def]
+    post: Post | None = None,
 ) -> Site:
     """A sampling site with `stations` tables (1号台, 2号台, …)."""
     if community.kind != PlaceKind.COMMUNITY:
@@ -218,275 +203,41 @@ def exemption_add(
     return row
 
 
-@transaction.atomic
-def tube_close(*, actor: User, tube: Tube) -> Tube:
-    """Close an open tube (full or not) so it can go to the lab."""
-    tube = Tube.objects.select_for_update().get(pk=tube.pk)
-    if tube.opened_by_id != actor.pk:  # the operator who opened it, or the community's staff
-        require(actor, Capability.RUN_TESTING, tube.community)
-    if tube.status != TubeStatus.OPEN:
-        raise ValidationError({"tube": _("Tube %s is not open.") % tube.barcode})
-    if not tube.samples.exists():
-        raise ValidationError(
-            {"tube": _("Tube %s is empty: use it for the next person.") % tube.barcode}
-        )
-    tube.status, tube.closed_at = TubeStatus.CLOSED, timezone.now()
-    tube.save(update_fields=["status", "closed_at"])
-    audit.record(actor=actor, action="testing.tube.close", obj=tube, place=tube.community)
-    return tube
+def tube_close_refusal(
+    *, barcode: str, status: str, swabs: int, community_id: int, here_community_id: int | None
+) -> str | None:
+    """The one rule for closing a tube by hand, whoever asks (a station phone, the station
+    page's plain form, a home visit, the swab batch API): it is open, holds a swab, and is a
+    tube of the community where the closer samples (`here_community_id`). None when it may
+    close; else why not. A tube that gets full closes itself (`ingest`); both are written by
+    `tubes_close`."""
+    if status != TubeStatus.OPEN:
+        return _("Tube %s is not open.") % barcode
+    if swabs == 0:
+        return _("Tube %s is empty: use it for the next person.") % barcode
+    if community_id != here_community_id:
+        return _("Tube %s is a tube of another community.") % barcode
+    return None
 
 
 @transaction.atomic
-def transfer_create(
-    *,
-    actor: User,
-    round_: Round,
-    community: Place,
-    code: str,
-    barcodes: Sequence[str],
-    confirmed: int | None = None,
-) -> Transfer:
-    """Hand closed tubes to the lab under one transfer number (交接单). `confirmed`: how many
-    tubes the sender was shown they send (the page's "Send 2 tubes"); any other number of
-    listed tubes sends nothing."""
-    require(actor, Capability.RUN_TESTING, community)
-    code = code.strip()
-    errors: dict[str, str] = {}
-    if not code or len(code) > 40:
-        errors["code"] = _("Give the transfer number (at most 40 characters).")
-    elif Transfer.objects.filter(round=round_, code=code).exists():
-        errors["code"] = _("This transfer number is already used in this round.")
-    wanted = [b.strip() for b in barcodes if b.strip()]
-    if not wanted:
-        errors["barcodes"] = _("List the tubes in this transfer.")
-    if len(set(wanted)) != len(wanted):
-        errors["barcodes"] = _("A tube is listed twice.")
-    elif wanted and confirmed is not None and confirmed != len(wanted):
-        errors["barcodes"] = ngettext(
-            "%(ticked)d tube is ticked but %(confirmed)d were confirmed: check the ticks and "
-            "send again.",
-            "%(ticked)d tubes are ticked but %(confirmed)d were confirmed: check the ticks and "
-            "send again.",
-            len(wanted),
-        ) % {"ticked": len(wanted), "confirmed": confirmed}
-    tubes = {
-        t.barcode: t
-        for t in Tube.objects.select_for_update().filter(round=round_, barcode__in=wanted)
-    }
-    unknown = [b for b in wanted if b not in tubes or tubes[b].community_id != community.pk]
-    if unknown:
-        errors["barcodes"] = _("Not tubes of this community in this round: %s.") % ", ".join(
-            unknown[:10]
-        )
-    not_closed = [b for b, t in tubes.items() if t.status != TubeStatus.CLOSED]
-    if not unknown and not_closed:
-        errors["barcodes"] = _("Close these tubes first (or they were sent already): %s.") % (
-            ", ".join(not_closed[:10])
-        )
-    if errors:
-        raise ValidationError(errors)
-    transfer = Transfer.objects.create(
-        round=round_, community=community, code=code, tube_count=len(wanted), sent_by=actor
-    )
-    Tube.objects.filter(pk__in=[t.pk for t in tubes.values()]).update(
-        transfer=transfer, status=TubeStatus.SENT
-    )
-    audit.record(
-        actor=actor,
-        action="testing.transfer.send",
-        obj=transfer,
-        place=community,
-        changes={"tubes": len(wanted)},
-    )
-    return transfer
-
-
-@transaction.atomic
-def transfer_receive(
-    *, actor: User, transfer: Transfer, received_count: int, note: str = ""
-) -> Transfer:
-    """The lab counts the tubes it got; a count that differs is recorded as a discrepancy."""
-    require(actor, Capability.RECORD_RESULTS, transfer.community)
-    transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
-    if transfer.received_at is not None:
-        raise ValidationError({"transfer": _("This transfer was received already.")})
-    if received_count < 0 or received_count > 100_000:
-        raise ValidationError({"received_count": _("Count the tubes received.")})
-    transfer.received_at, transfer.received_by = timezone.now(), actor
-    transfer.received_count = received_count
-    if received_count != transfer.tube_count:
-        transfer.discrepancy = (
-            _("Sent %(sent)d, received %(got)d.")
-            % {"sent": transfer.tube_count, "got": received_count}
-            + (" " + note.strip() if note.strip() else "")
-        )[:300]
-    transfer.save()
-    transfer.tubes.update(status=TubeStatus.RECEIVED)
-    audit.record(
-        actor=actor,
-        action="testing.transfer.receive",
-        obj=transfer,
-        place=transfer.community,
-        changes={"received": [transfer.tube_count, received_count]},
-    )
-    return transfer
-
-
-@dataclass
-class ResultAnswer:
-    barcode: str
-    status: str  # "recorded", "unchanged", "rejected"
-    message: str = ""
-    recall_id: int | None = None
-
-
-@transaction.atomic
-def results_record(
-    *, actor: User, round_: Round, results: Sequence[tuple[str, str]]
-) -> list[ResultAnswer]:
-    """Results per tube from the lab, each answered. A positive or invalid tube recalls its
-    members at once (`recall_start`). A result already in stays: send a correction through
-    the lab page, not a second result."""
-    scope = scope_for(actor, Capability.RECORD_RESULTS)
-    tubes = {
-        t.barcode: t
-        for t in Tube.objects.select_for_update()
-        .filter(round=round_, barcode__in=[b for b, _r in results])
+def tubes_close(*, actor: User, tube_ids: Collection[int], at: dt.datetime) -> int:
+    """Close open tubes so they can go to the lab: those closed by hand (after
+    `tube_close_refusal`) and those that got full. One audit row each; how many closed."""
+    tubes = list(
+        Tube.objects.select_for_update()
+        .filter(pk__in=list(tube_ids), status=TubeStatus.OPEN)
         .select_related("community")
-    }
-    answers: list[ResultAnswer] = []
-    now = timezone.now()
-    for barcode, result in results:
-        tube = tubes.get(barcode)
-        if tube is None or not scope.covers(tube.community):
-            answers.append(ResultAnswer(barcode, "rejected", _("No such tube in this round.")))
-            continue
-        if result not in (TubeResult.NEGATIVE, TubeResult.POSITIVE, TubeResult.INVALID):
-            answers.append(
-                ResultAnswer(barcode, "rejected", _("The result is negative, positive or invalid."))
-            )
-            continue
-        if tube.result:
-            same = tube.result == result
-            answers.append(
-                ResultAnswer(
-                    barcode,
-                    "unchanged" if same else "rejected",
-                    "" if same else _("This tube's result is in already (%s).") % tube.result,
-                )
-            )
-            continue
-        if tube.status not in (TubeStatus.RECEIVED, TubeStatus.SENT):
-            answers.append(
-                ResultAnswer(barcode, "rejected", _("The lab has not received this tube."))
-            )
-            continue
-        tube.result, tube.result_at, tube.result_by = result, now, actor
-        tube.status = TubeStatus.RESULTED
-        tube.save(update_fields=["result", "result_at", "result_by", "status"])
-        audit.record(
-            actor=actor,
-            action="testing.tube.result",
-            obj=tube,
-            place=tube.community,
-            changes={"result": ["", result]},
-        )
-        recall = None
-        if result in (TubeResult.POSITIVE, TubeResult.INVALID) and not tube.retest:
-            recall = recall_start(actor=actor, tube=tube)
-        elif result == TubeResult.POSITIVE:
-            _retest_positive(actor, tube)
-        elif result == TubeResult.NEGATIVE and tube.retest:
-            _retest_negative(actor, tube)
-        answers.append(ResultAnswer(barcode, "recorded", recall_id=recall.pk if recall else None))
-    return answers
-
-
-def recall_start(*, actor: User, tube: Tube) -> Recall:
-    """A positive pool: its members await a single-tube retest (the gate refuses their exit),
-    home sampling tasks are made, and the community's staff are told with names and
-    buildings. An invalid tube: its members are sampled again at home."""
-    kind = RecallKind.POSITIVE if tube.result == TubeResult.POSITIVE else RecallKind.INVALID
-    recall = Recall.objects.create(round=tube.round, tube=tube, kind=kind)
-    members = list(
-        Resident.objects.filter(pk__in=tube.samples.filter(retest=False).values("resident_id"))
-        .select_related("household", "household__parent")
-        .order_by("household__path", "name")
+        .order_by("pk")
     )
-    if kind == RecallKind.POSITIVE:
-        residents_set_status_by_result(
-            actor=actor,
-            residents=members,
-            status=HealthStatus.PENDING_RETEST,
-            reason=_("Pool %s positive: single-tube retest") % tube.barcode,
-        )
-    reason = HomeReason.RETEST if kind == RecallKind.POSITIVE else HomeReason.RESAMPLE
-    HomeTask.objects.bulk_create(
-        HomeTask(
-            round=tube.round,
-            resident=r,
-            building_id=r.household.parent_id,
-            reason=reason,
-            recall=recall,
-        )
-        for r in members
-    )
-    _alert_recall(recall, members)
-    audit.record(
+    Tube.objects.filter(pk__in=[t.pk for t in tubes]).update(status=TubeStatus.CLOSED, closed_at=at)
+    audit.record_many(
         actor=actor,
-        action="testing.recall.start",
-        obj=recall,
-        place=tube.community,
-        changes={"members": len(members), "kind": kind},
+        action="testing.tube.close",
+        objs=list(tubes),
+        places=[t.community for t in tubes],
     )
-    return recall
-
-
-def _alert_recall(recall: Recall, members: list[Resident]) -> None:
-    staff = users_with(Capability.RUN_TESTING, recall.tube.community, inherited=False)
-    names = "、".join(
-        f"{neutral(r.name)}（{r.household.parent.name}{r.household.name}）" for r in members
-    )
-    if recall.kind == RecallKind.POSITIVE:
-        title = _("Positive pool %(tube)s: %(n)d to retest at home — %(names)s")
-    else:
-        title = _("Invalid tube %(tube)s: %(n)d to sample again — %(names)s")
-    text = title % {"tube": recall.tube.barcode, "n": len(members), "names": names}
-    notify(
-        staff,
-        kind="recall",
-        title=text[:200],
-        body=text[200:500],
-        url=reverse("testing:recall", args=[recall.pk]),
-    )
-
-
-def _retest_positive(actor: User, tube: Tube) -> None:
-    """A positive single-tube retest: the person stays under control; staff are told."""
-    sample = tube.samples.select_related("resident").first()
-    if sample is None:
-        return
-    staff = users_with(Capability.RUN_TESTING, tube.community, inherited=False)
-    text = _("Retest positive: %(name)s (tube %(tube)s)") % {
-        "name": sample.resident.name,
-        "tube": tube.barcode,
-    }
-    notify(staff, kind="recall", title=text)
-
-
-def _retest_negative(actor: User, tube: Tube) -> None:
-    """A negative single-tube retest ends the person's wait (back to normal)."""
-    residents = [
-        s.resident
-        for s in tube.samples.select_related("resident", "resident__household")
-        if s.resident.health_status == HealthStatus.PENDING_RETEST
-    ]
-    residents_set_status_by_result(
-        actor=actor,
-        residents=residents,
-        status=HealthStatus.NORMAL,
-        reason=_("Single-tube retest %s negative") % tube.barcode,
-    )
+    return len(tubes)
 
 
 @transaction.atomic
@@ -599,14 +350,3 @@ def phones_for(
     (one privacy audit row naming them), masked otherwise."""
     shown = residents_shown(actor, residents, where=where, fields=("phone",))
     return {r.pk: shown[r.pk].phone for r in residents}
-
-
-def teams_for(community: Place) -> list[Team]:
-    return list(Team.objects.filter(community=community).select_related("leader"))
-
-
-def group_by_building(tasks: Sequence[HomeTask]) -> dict[int, list[HomeTask]]:
-    routes: dict[int, list[HomeTask]] = defaultdict(list)
-    for t in tasks:
-        routes[t.building_id].append(t)
-    return routes

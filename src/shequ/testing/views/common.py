@@ -37,9 +37,3 @@ def within(request: HttpRequest, round_: Round, scope: Scope) -> tuple[Place, li
             raise Http404("place")
         place = choices[0]
     return place, choices
-
-
-def runs_here(request: HttpRequest, place: Place) -> bool:
-    """Whether the page offers the round's work at `place` (door-to-door outcomes, home
-    visits): the part of the round in the user's RUN_TESTING scope, not the whole round."""
-    return scope_for(request.user, Capability.RUN_TESTING).covers(place)

@@ -18,7 +18,7 @@ from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.import_views import ImportPage
 from shequ.core.roles import Capability
 from shequ.core.scopes import Scope, scope_for
-from shequ.testing import selectors, services
+from shequ.testing import labwork, selectors
 from shequ.testing.forms import ReceiveForm, ResultForm, ResultsImportForm
 
 
@@ -43,7 +43,7 @@ def lab(request: HttpRequest) -> HttpResponse:
         if result_form.is_valid():
             data = result_form.cleaned_data
             round_ = next(r for r in rounds if r.pk == data["round"])
-            [answer] = services.results_record(
+            [answer] = labwork.results_record(
                 actor=request.user,
                 round_=round_,
                 results=[(data["barcode"].strip(), data["result"])],
@@ -64,7 +64,7 @@ def lab(request: HttpRequest) -> HttpResponse:
         receive_forms[transfer.pk] = form
         if form.is_valid():
             try:
-                got = services.transfer_receive(
+                got = labwork.transfer_receive(
                     actor=request.user,
                     transfer=transfer,
                     received_count=form.cleaned_data["received_count"],

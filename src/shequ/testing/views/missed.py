@@ -23,9 +23,9 @@ from shequ.core.exports import xlsx_response
 from shequ.places.models import PlaceKind
 from shequ.residents.models import Resident
 from shequ.testing import exports, ingest, selectors, services, snapshot
-from shequ.testing.forms import HomeSwabForm
+from shequ.testing.forms import DoorOutcomeForm, HomeSwabForm, RouteAssignForm
 from shequ.testing.models import HomeReason, HomeStatus, Round, RoundStatus
-from shequ.testing.views.common import round_for, runs_here, scope, within
+from shequ.testing.views.common import round_for, scope, within
 
 
 def _person_rows(request: HttpRequest, round_: Round, people: list[Resident]) -> list[dict]:
@@ -59,7 +59,7 @@ def missed(request: HttpRequest, round_id: int) -> HttpResponse:
         "outcomes": list(snapshot.OUTCOME_LABELS.items()),
         "may_run": building is not None
         and round_.status != RoundStatus.FINISHED
-        and runs_here(request, building),
+        and selectors.runs_testing_at(request.user, building),
     }
     if building is None:
         place, choices = within(request, round_, seen)
@@ -128,12 +128,14 @@ def outcome_record(request: HttpRequest, round_id: int, resident_id: int) -> Htt
             task = services.door_task_create(
                 actor=request.user, round_=round_, building=building, team=None
             )
+        form = DoorOutcomeForm(request.POST)
+        form.is_valid()  # every field is optional text: the service checks the outcome
         services.door_outcome_record(
             actor=request.user,
             task=task,
             resident=resident,
-            outcome=request.POST.get("outcome", ""),
-            note=request.POST.get("note", "")[:200],
+            outcome=form.cleaned_data["outcome"],
+            note=form.cleaned_data["note"],
         )
     except ValidationError as exc:
         if request.htmx:
@@ -176,7 +178,7 @@ def home_tasks(request: HttpRequest, round_id: int) -> HttpResponse:
             "building": route.building,
             "tasks": route.tasks,
             "teams": route.teams,
-            "may_assign": runs_here(request, route.building),
+            "may_assign": selectors.runs_testing_at(request.user, route.building),
         }
         for route in selectors.home_routes(round_, seen, list(page.object_list))
     ]
@@ -189,12 +191,15 @@ def home_tasks(request: HttpRequest, round_id: int) -> HttpResponse:
 def home_assign(request: HttpRequest, round_id: int) -> HttpResponse:
     """Give one building's open home-sampling tasks (a route) to a team of its community."""
     round_ = round_for(request, round_id)
+    form = RouteAssignForm(request.POST)
+    if not form.is_valid():
+        raise Http404("building")
     building = selectors.round_place(
-        round_, scope(request), request.POST.get("building"), PlaceKind.BUILDING
+        round_, scope(request), form.cleaned_data["building"], PlaceKind.BUILDING
     )
     if building is None:
         raise Http404("building")
-    team = selectors.community_team(building, request.POST.get("team", ""))
+    team = selectors.community_team(building, form.cleaned_data["team"])
     url = reverse("testing:home_tasks", kwargs={"round_id": round_.pk})
     if team is None:
         messages.error(request, _("Choose a team of this community."))

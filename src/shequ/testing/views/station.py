@@ -5,7 +5,6 @@ records one swab at a time. Also the station's offline snapshot and its service 
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from shequ.core.errors import PermissionDenied
 from shequ.core.offline import worker_response
 from shequ.testing import ingest, selectors, snapshot
+from shequ.testing.forms import StationSwabForm
 from shequ.testing.models import Round, Station
 
 STATION_STATIC = [
@@ -112,23 +112,11 @@ def station(request: HttpRequest, station_id: int) -> HttpResponse:
 
 def _plain_swab(request: HttpRequest, st: Station, rounds: list[Round]) -> None:
     """One swab from the page's plain form (no JavaScript); the answer is a message."""
-    round_ = next((r for r in rounds if str(r.pk) == request.POST.get("round", "")), None)
-    if round_ is None:
+    form = StationSwabForm(request.POST, rounds=rounds)
+    if not form.is_valid():
         messages.error(request, _("Choose the round first."))
         return
-    person = request.POST.get("person", "").strip()
-    item: dict[str, Any] = {
-        "client_uuid": request.POST.get("client_uuid") or str(uuid.uuid4()),
-        "kind": "close" if request.POST.get("close") else "swab",
-        "round_id": round_.pk,
-        "station_id": st.pk,
-        "tube": request.POST.get("tube", ""),
-        "sampled_at": timezone.now().isoformat(),
-    }
-    if person.isdigit() and len(person) < 15:
-        item["resident_id"] = int(person)
-    elif person:
-        item["id_number"] = person
+    item = form.item(st.pk, timezone.now().isoformat())
     [answer] = ingest.swabs_batch(actor=request.user, items=[item])
     if answer.status == ingest.REJECTED:
         messages.error(request, _("Not recorded: %s") % answer.message)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from shequ.core.errors import ValidationError
-from shequ.testing import selectors, services
+from shequ.testing import labwork, selectors
 
 
 @login_required
@@ -39,7 +39,7 @@ def transfers(request: HttpRequest, round_id: int) -> HttpResponse:
             confirming = True
         else:
             try:
-                t = services.transfer_create(
+                t = labwork.transfer_create(
                     actor=request.user, round_=round_, community=community, code=code,
                     barcodes=ticked, confirmed=int(confirmed) if ticked else None,
                 )  # fmt: skip
