@@ -1,6 +1,7 @@
 """/api/v1/checkpoints: gates, the gate page's offline snapshot, the passage batch endpoint,
-entry passes, gate rules, the passage log and gate figures. Objects outside the user's scope
-are 404."""
+entry passes, gate rules, the passage log and gate figures. Through the same selectors and
+services as the pages: objects outside the user's scope are 404, an action the role may not
+do there is 403 with the reason."""
 
 import datetime as dt
 

@@ -1,8 +1,11 @@
-"""Page forms for entry passes and gate rules."""
+"""Page forms: issuing and changing entry passes, a community's gate rules, and the gate page's
+plain form (one passage, for a phone with JavaScript off)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import uuid
 from typing import Any
 
 from django import forms
@@ -159,4 +162,38 @@ class GateRulesForm(forms.Form):
             "exit_quota": {"people": people, "days": days} if people is not None else None,
             "visitors": data["visitors"],
             "isolation_statuses": list(data["isolation_statuses"]),
+        }
+
+
+class PlainPassageForm(forms.Form):
+    """One resident's passage from the gate page with JavaScript off. It only carries the
+    fields: the passage is checked and decided like any device's item (`ingest`), which
+    answers a fault with the field and the fix."""
+
+    client_uuid = forms.CharField(required=False)
+    direction = forms.CharField(required=False, strip=False)
+    pass_code = forms.CharField(required=False, strip=False)
+    temperature = forms.CharField(required=False, strip=False)
+    health_code = forms.CharField(required=False, strip=False)
+    travel_star = forms.CharField(required=False)
+
+    def batch_item(self, gate_id: int) -> dict[str, Any]:
+        """The form as an item of the passage batch, at the gate now (a field that is no text,
+        e.g. with a NUL character, is sent empty: the batch says what is missing)."""
+        data = self.cleaned_data
+        temperature: Any = data.get("temperature", "").strip().replace(",", ".")
+        # Text that is no number stays text: the batch answers "send the temperature as a
+        # number".
+        with contextlib.suppress(ValueError):
+            temperature = float(temperature) if temperature else None
+        return {
+            "client_uuid": data.get("client_uuid", "") or str(uuid.uuid4()),
+            "gate_id": gate_id,
+            "direction": data.get("direction", ""),
+            "device_time": timezone.now().isoformat(),
+            "subject": "resident",
+            "pass_code": data.get("pass_code", ""),
+            "temperature": temperature,
+            "health_code": data.get("health_code", ""),
+            "travel_star": data.get("travel_star", "") == "1",
         }

@@ -4,7 +4,6 @@ snapshot), and the service worker that lets the page reload with no network."""
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -16,13 +15,13 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 from django.views.decorators.cache import never_cache
 
 from shequ.checkpoints import ingest, selectors
 from shequ.checkpoints.decisions import reason_text
+from shequ.checkpoints.forms import PlainPassageForm
 from shequ.checkpoints.services import current_rules
 from shequ.core.offline import worker_response
 from shequ.places.selectors import current_zone
@@ -142,22 +141,9 @@ def gate_list(request: HttpRequest) -> HttpResponse:
 def _record_plain_form(request: HttpRequest, post: Post) -> None:
     """One passage from the page's plain form (phones with JavaScript off), decided by the
     server; the answer is a message on the page."""
-    form = request.POST
-    temperature: Any = form.get("temperature", "").strip().replace(",", ".")
-    # Text that is no number stays text: the batch answers "send the temperature as a number".
-    with contextlib.suppress(ValueError):
-        temperature = float(temperature) if temperature else None
-    item = {
-        "client_uuid": form.get("client_uuid") or str(uuid.uuid4()),
-        "gate_id": post.pk,
-        "direction": form.get("direction", ""),
-        "device_time": timezone.now().isoformat(),
-        "subject": "resident",
-        "pass_code": form.get("pass_code", ""),
-        "temperature": temperature,
-        "health_code": form.get("health_code", ""),
-        "travel_star": form.get("travel_star") == "1",
-    }
+    form = PlainPassageForm(request.POST)
+    form.is_valid()  # every field is optional text: the batch checks the item
+    item = form.batch_item(post.pk)
     [result] = ingest.passages_batch(actor=request.user, items=[item])
     if result.status == ingest.REJECTED:
         messages.error(request, _("Not recorded: %s") % result.message)

@@ -2,10 +2,10 @@
 
 The batch contract is `core.batches`'s: each item carries the device's client UUID and is
 recorded at most once (a resent UUID gets "duplicate" with the first recording's decision);
-invalid items are answered with the field and the fix; valid items land even when others in
-the batch fail. The server re-decides every
-passage with the community's rules (`decisions.decide`), and flags a passage where the
-device's own (offline) decision differs.
+invalid items are answered with the field and the fix (`passage_items.parse_item`); valid
+items land even when others in the batch fail. The server re-decides every passage with the
+community's rules (`decisions.decide`), and flags a passage where the device's own (offline)
+decision differs.
 
 No audit row per passage: the passage row itself records who (`recorded_by`), where, and
 when (device and server time), and it can never change.
@@ -25,21 +25,19 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from shequ.checkpoints.decisions import ALERTS, decide, reason_text
 from shequ.checkpoints.models import (
     Decision,
     Direction,
     EntryPass,
-    HealthCode,
     Passage,
     Subject,
 )
+from shequ.checkpoints.passage_items import Item, parse_item
 from shequ.checkpoints.passes import read_pass_token
 from shequ.checkpoints.selectors import gates_for
 from shequ.checkpoints.services import current_rules
-from shequ.core import pii
 from shequ.core.batches import (
     CREATED,
     DUPLICATE,
@@ -51,11 +49,6 @@ from shequ.core.batches import (
 )
 from shequ.core.device_items import (
     BadItem,
-    choice_field,
-    id_field,
-    text_field,
-    time_field,
-    uuid_field,
 )
 from shequ.core.roles import Capability
 from shequ.core.scopes import users_with_by_place
@@ -67,13 +60,9 @@ if TYPE_CHECKING:
     from shequ.core.models import User
     from shequ.duty.models import Post
 
-MAX_AGE = dt.timedelta(days=30)  # an offline phone may sync late, not a month late
 QUOTA_LOOKBACK = dt.timedelta(days=15)  # exit quotas count at most 14 days back
 
 __all__ = ["CREATED", "DUPLICATE", "REJECTED", "PassageResult", "passages_batch"]
-# The choices, once: `TextChoices.values` builds a new list on every call.
-SUBJECTS, DIRECTIONS = tuple(Subject.values), tuple(Direction.values)
-HEALTH_CODES, DEVICE_DECISIONS = tuple(HealthCode.values), ("", *Decision.values)
 
 FIELDS = [
     "client_uuid", "gate", "community", "direction", "device_time", "server_time",
@@ -104,92 +93,6 @@ _ITEM_FIELD = {
 }  # fmt: skip
 
 
-@dataclass
-class _Item:
-    client_uuid: uuid.UUID
-    gate_id: int
-    direction: str
-    device_time: dt.datetime
-    subject: str
-    pass_code: str
-    resident_id: int | None
-    visitor_name: str
-    visitor_phone: str
-    plate: str
-    temperature: float | None
-    health_code: str
-    travel_star: bool | None
-    device_decision: str
-    corrects: uuid.UUID | None
-    note: str
-
-
-# Lazy: translated only for an item that has the fault.
-_TIME_MESSAGES = {
-    "not_iso": gettext_lazy("Send the time at the gate as ISO 8601 text."),
-    "in_future": gettext_lazy("This time is in the future: check the phone's clock."),
-    "too_old": gettext_lazy("This passage is over 30 days old; enter it by hand."),
-}
-
-
-def _device_time(raw: dict[str, Any], now: dt.datetime) -> dt.datetime:
-    return time_field(raw, "device_time", now, max_age=MAX_AGE, **_TIME_MESSAGES)
-
-
-def _temperature(raw: dict[str, Any]) -> float | None:
-    value = raw.get("temperature")
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise BadItem("temperature", _("Send the temperature in °C as a number, e.g. 36.5."))
-    if not 34.0 <= value <= 43.0:
-        raise BadItem(
-            "temperature", _("A body temperature is between 34 and 43 °C: measure again.")
-        )
-    return round(float(value), 1)
-
-
-def parse_item(raw: dict[str, Any], client_uuid: uuid.UUID, now: dt.datetime) -> _Item:
-    """One raw item from a device, checked field by field (raises BadItem)."""
-    gate_id = id_field(raw, "gate_id")
-    if gate_id is None:
-        raise BadItem("gate_id", _("Say which gate."))
-    subject = choice_field(raw, "subject", SUBJECTS, Subject.RESIDENT)
-    item = _Item(
-        client_uuid=client_uuid,
-        gate_id=gate_id,
-        direction=choice_field(raw, "direction", DIRECTIONS, ""),
-        device_time=_device_time(raw, now),
-        subject=subject,
-        pass_code=text_field(raw, "pass_code", 200),
-        resident_id=id_field(raw, "resident_id"),
-        visitor_name=text_field(raw, "visitor_name", 50),
-        visitor_phone=text_field(raw, "visitor_phone", 20),
-        plate=text_field(raw, "plate", 16).upper().replace(" ", ""),
-        temperature=_temperature(raw),
-        health_code=choice_field(raw, "health_code", HEALTH_CODES, ""),
-        travel_star=None,
-        device_decision=choice_field(raw, "device_decision", DEVICE_DECISIONS, ""),
-        corrects=uuid_field(raw, "corrects", required=False),
-        note=text_field(raw, "note", 200),
-    )
-    star = raw.get("travel_star")
-    if star is not None and not isinstance(star, bool):
-        raise BadItem("travel_star", _("Send true, false or null."))
-    item.travel_star = star
-    if subject == Subject.RESIDENT and not item.pass_code and item.resident_id is None:
-        raise BadItem("pass_code", _("Scan the entry pass or choose the resident."))
-    if subject == Subject.VISITOR and not item.visitor_name:
-        raise BadItem("visitor_name", _("Write the visitor's name."))
-    if subject == Subject.VISITOR and item.visitor_phone:
-        digits = pii.normalize_phone(item.visitor_phone)
-        if not digits.isdigit() or not 7 <= len(digits) <= 15:
-            raise BadItem("visitor_phone", _("Write the phone number in digits, e.g. 13800000000."))
-    if subject == Subject.VEHICLE and not item.plate:
-        raise BadItem("plate", _("Write the vehicle's plate."))
-    return item
-
-
 class _Batch:
     """Everything the items refer to, loaded with a few queries, then decided in memory.
 
@@ -197,7 +100,7 @@ class _Batch:
     """
 
     def __init__(
-        self, actor: User, items: list[_Item], tokens: dict[str, tuple[int, int] | None]
+        self, actor: User, items: list[Item], tokens: dict[str, tuple[int, int] | None]
     ) -> None:
         self.actor = actor
         self.tz = timezone.get_current_timezone()
@@ -301,7 +204,7 @@ class _Batch:
         return best
 
 
-def _decide_item(batch: _Batch, item: _Item, gate: Post) -> tuple[dict[str, Any], dict]:
+def _decide_item(batch: _Batch, item: Item, gate: Post) -> tuple[dict[str, Any], dict]:
     """The server's decision for one item, and the row values it adds."""
     version, rules = batch.rules[gate.community_id]
     day = batch.local_day(item.device_time)
@@ -414,7 +317,7 @@ def passages_batch(*, actor: User, items: Sequence[Any]) -> list[PassageResult]:
 def _record(
     actor: User,
     now: dt.datetime,
-    fresh: list[tuple[int, _Item]],
+    fresh: list[tuple[int, Item]],
     results: list[PassageResult],
     batch: _Batch,
 ) -> None:

@@ -125,11 +125,11 @@ def pass_issue_building(request: HttpRequest) -> HttpResponse:
     )
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        if form.is_valid() and chosen is not None:  # a valid form names a building
             try:
                 issued = services.passes_issue_building(
                     actor=request.user,
-                    building=chosen,  # type: ignore[arg-type]  # a valid form names one
+                    building=chosen,
                     valid_from=form.cleaned_data["valid_from"],
                     valid_until=form.cleaned_data["valid_until"],
                 )
@@ -146,7 +146,7 @@ def pass_issue_building(request: HttpRequest) -> HttpResponse:
                         request,
                         _("No pass issued: every household with residents already has one."),
                     )
-                return redirect(_list_url(chosen))  # type: ignore[arg-type]
+                return redirect(_list_url(chosen))
         status = 400
     return render(
         request, "checkpoints/pass_issue.html", {"form": form, "building": chosen}, status=status

@@ -1,6 +1,8 @@
-"""Writes for entry passes and gate rules; passages are recorded in `ingest.py`.
+"""Writes for entry passes and gate rules (passages are recorded in `ingest.py`), with the two
+reads every write needs: the gate rules in force (`current_rules`) and a place's community.
 
-Each is one transaction with its audit row.
+Each write is one transaction with its audit row, and checks the actor's right itself: the
+pages and the API call the same service and are refused in the same words.
 """
 
 from __future__ import annotations
