@@ -4,6 +4,7 @@ languages."""
 from __future__ import annotations
 
 import sys
+from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
@@ -138,4 +139,7 @@ def inbox_open(request: HttpRequest, note_id: int) -> HttpResponse:
 @login_required
 def inbox_badge(request: HttpRequest) -> HttpResponse:
     """The nav link with the unread count, polled by htmx so alerts show within seconds."""
-    return render(request, "web/inbox_badge.html")
+    page = urlsplit(request.htmx.current_url or "").path if request.htmx else ""
+    return render(
+        request, "web/inbox_badge.html", {"current": page.startswith(reverse("web:inbox"))}
+    )
