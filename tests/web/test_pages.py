@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.conf import settings as django_settings
 
@@ -154,3 +156,11 @@ def test_without_a_choice_on_the_login_page_the_users_language_wins(client, pers
     response = client.post("/login/", {"username": "street", "password": PASSWORD})
     assert response.cookies[django_settings.LANGUAGE_COOKIE_NAME].value == "zh-hans"
     assert User.objects.get(pk=personas.street.pk).language == "zh-hans"
+
+
+def test_the_ctrl_hint_of_a_multiple_choice_is_for_desks_only(personas, city, login):
+    page = login(personas.staff_a).get("/testing/rounds/new/").content.decode()
+    hint = re.search(r'<small class="([^"]*)">[^<]*Ctrl', page)
+    assert hint is not None
+    assert "sq-desk-only" in hint.group(1).split()
+    assert "手机" not in hint.group(0)
