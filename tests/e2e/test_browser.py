@@ -27,7 +27,8 @@ def test_log_in_switch_to_english_and_open_a_compound(live_server, personas, cit
     phone.wait_for_selector("html[lang=en]")
     assert "Hello" in phone.inner_text("main")
 
-    phone.click("nav >> text=Places")
+    phone.click("[data-testid=nav-menu]")  # on a phone, Places is in the tab bar's menu
+    phone.click("[data-testid=nav-places]")
     phone.fill("#q", "甲小区")
     phone.keyboard.press("Enter")
     phone.click("#results >> text=甲小区")

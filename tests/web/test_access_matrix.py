@@ -156,7 +156,7 @@ EXPECT: dict[str, Row | Act] = {
     ),
     "places:lift_zone": Row(ok=EVERYONE, code=405, post=ZONE_SETTERS),
     # --- residents ---------------------------------------------------------------------------
-    "residents:list": Row(ok=EVERYONE),
+    "residents:list": Row(ok=VIEWERS, deny=403),  # no filter form for roles that see no one
     "residents:new": Row(ok=PLANNERS, deny=403),
     "residents:detail": Row(ok=VIEWERS),
     # Those who see the resident but may not change them are told why (docs/access.md).

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.conf import settings as django_settings
 
@@ -136,3 +138,29 @@ def test_the_500_page_renders_in_english_and_chinese(rf, db):
             response = server_error(request)
         assert response.status_code == 500
         assert text in response.content.decode()
+
+
+def test_the_language_chosen_on_the_login_page_is_kept_after_login(client, personas):
+    # The street officer's own language is zh-hans; they switch to English before logging in.
+    client.get("/login/")
+    client.post("/language/", {"language": "en", "next": "/login/"})
+    assert 'lang="en"' in client.get("/login/").content.decode()
+    response = client.post("/login/", {"username": "street", "password": PASSWORD})
+    assert response.cookies[django_settings.LANGUAGE_COOKIE_NAME].value == "en"
+    assert 'lang="en"' in client.get("/").content.decode()
+    assert User.objects.get(pk=personas.street.pk).language == "en"
+
+
+def test_without_a_choice_on_the_login_page_the_users_language_wins(client, personas):
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"  # left by someone else
+    response = client.post("/login/", {"username": "street", "password": PASSWORD})
+    assert response.cookies[django_settings.LANGUAGE_COOKIE_NAME].value == "zh-hans"
+    assert User.objects.get(pk=personas.street.pk).language == "zh-hans"
+
+
+def test_the_ctrl_hint_of_a_multiple_choice_is_for_desks_only(personas, city, login):
+    page = login(personas.staff_a).get("/testing/rounds/new/").content.decode()
+    hint = re.search(r'<small class="([^"]*)">[^<]*Ctrl', page)
+    assert hint is not None
+    assert "sq-desk-only" in hint.group(1).split()
+    assert "手机" not in hint.group(0)

@@ -17,7 +17,7 @@ from shequ.core.bidi import neutral
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.exports import xlsx_response
 from shequ.core.import_views import ImportPage
-from shequ.core.roles import Capability
+from shequ.core.roles import Capability, refusal
 from shequ.core.scopes import scope_for
 from shequ.places.households import household_address
 from shequ.places.models import Place
@@ -34,7 +34,10 @@ def _why(request: HttpRequest) -> str:
 
 @login_required
 def resident_list(request: HttpRequest) -> HttpResponse:
-    """Paginated, filtered by building, tag, status and text (name, or exact ID / phone)."""
+    """Paginated, filtered by building, tag, status and text (name, or exact ID / phone).
+    A role that sees no resident anywhere is refused (403), not shown an empty filter form."""
+    if scope_for(request.user, Capability.VIEW_RESIDENTS).is_empty:
+        raise PermissionDenied(refusal(Capability.VIEW_RESIDENTS))
     text = request.GET.get("q", "").strip()[:50]
     search = selectors.text_search(request.user, text)
     tag = request.GET.get("tag", "")

@@ -24,7 +24,6 @@ class RoundForm(forms.Form):
     places = forms.TypedMultipleChoiceField(
         label=_("Places the round covers"),
         coerce=int,
-        help_text=_("Hold Ctrl (or tap on a phone) to choose several."),
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
     starts_on = forms.DateField(label=_("First day"), widget=DateInput)

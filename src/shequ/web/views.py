@@ -4,6 +4,7 @@ languages."""
 from __future__ import annotations
 
 import sys
+from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
@@ -25,6 +26,9 @@ from shequ.core.services import notifications_mark_read, user_set_language
 from shequ.notify.selectors import get_notification_for, inbox_for
 from shequ.places.selectors import scope_counts, scope_roots
 from shequ.web.middleware import database_busy, is_database_locked
+
+# The session key of a language chosen before logging in.
+CHOSEN_LANGUAGE = "shequ_chosen_language"
 
 
 class LoginForm(forms.Form):
@@ -53,9 +57,17 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if user is None:
             form.add_error(None, _("Wrong login name or password. Check both and try again."))
         else:
+            # A language chosen on the login page is kept, and remembered for the user;
+            # otherwise the user's own language is served.
+            chosen = request.session.get(CHOSEN_LANGUAGE)
             login(request, user)
+            if chosen in Language.values:
+                user_set_language(user=user, language=chosen)
+            request.session.pop(CHOSEN_LANGUAGE, None)
             response = HttpResponseRedirect(_safe_next(request, "/"))
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME, user.language, max_age=365 * 86400, samesite="Lax"
+            )
             return response
     return render(
         request,
@@ -80,6 +92,9 @@ def switch_language(request: HttpRequest) -> HttpResponse:
         return response
     if request.user.is_authenticated:
         user_set_language(user=request.user, language=language)
+    else:
+        # Chosen before logging in (on the login page): login_view keeps it.
+        request.session[CHOSEN_LANGUAGE] = language
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 86400, samesite="Lax"
     )
@@ -138,4 +153,7 @@ def inbox_open(request: HttpRequest, note_id: int) -> HttpResponse:
 @login_required
 def inbox_badge(request: HttpRequest) -> HttpResponse:
     """The nav link with the unread count, polled by htmx so alerts show within seconds."""
-    return render(request, "web/inbox_badge.html")
+    page = urlsplit(request.htmx.current_url or "").path if request.htmx else ""
+    return render(
+        request, "web/inbox_badge.html", {"current": page.startswith(reverse("web:inbox"))}
+    )
