@@ -1,13 +1,16 @@
 """/api/v1/testing: rounds, coverage and missed lists, exemptions, sites, the swab batch
 endpoint, transfers to the lab, results, recalls. Objects outside the user's scope are 404."""
 
-from django.http import Http404, HttpRequest
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from shequ.core.device_items import batch_answers
+from shequ.core.pagination import Pages
 from shequ.core.roles import Capability
+from shequ.core.schemas import errors
 from shequ.core.scopes import scope_for
 from shequ.places.models import Place, PlaceKind
 from shequ.places.selectors import get_place_for
@@ -31,6 +34,7 @@ from shequ.testing.schemas import (
     TransferIn,
     TransferOut,
 )
+from shequ.testing.selectors import Coverage
 
 router = Router(tags=["testing"])
 
@@ -40,15 +44,15 @@ def _round(request: HttpRequest, round_id: int) -> Round:
 
 
 @router.get("/rounds", response=list[RoundOut])
-@paginate(PageNumberPagination, page_size=50)
-def rounds(request: HttpRequest, status: str | None = None):  # type: ignore[no-untyped-def]
+@paginate(Pages, page_size=50)
+def rounds(request: HttpRequest, status: str | None = None) -> QuerySet[Round]:
     """Rounds over places you see, newest first."""
     qs = selectors.rounds_for(request.user).prefetch_related("places")
     return qs.filter(status=status) if status else qs
 
 
-@router.post("/rounds", response={201: RoundOut})
-def round_create(request: HttpRequest, payload: RoundIn):  # type: ignore[no-untyped-def]
+@router.post("/rounds", response={201: RoundOut, **errors(403, 404, 409)})
+def round_create(request: HttpRequest, payload: RoundIn) -> Status[Round]:
     """A round over places you run testing for."""
     places = [get_place_for(request.user, pk) for pk in payload.place_ids]
     r = services.round_create(
@@ -62,13 +66,13 @@ def round_create(request: HttpRequest, payload: RoundIn):  # type: ignore[no-unt
     return Status(201, r)
 
 
-@router.get("/rounds/{int:round_id}", response=RoundOut)
-def round_detail(request: HttpRequest, round_id: int):  # type: ignore[no-untyped-def]
+@router.get("/rounds/{int:round_id}", response={200: RoundOut, **errors(404)})
+def round_detail(request: HttpRequest, round_id: int) -> Round:
     return _round(request, round_id)
 
 
-@router.post("/rounds/{int:round_id}/finish", response=RoundOut)
-def round_finish(request: HttpRequest, round_id: int):  # type: ignore[no-untyped-def]
+@router.post("/rounds/{int:round_id}/finish", response={200: RoundOut, **errors(403, 404, 409)})
+def round_finish(request: HttpRequest, round_id: int) -> Round:
     return services.round_finish(actor=request.user, round_=_round(request, round_id))
 
 
@@ -79,10 +83,10 @@ def _within(request: HttpRequest, place_id: int) -> Place:
     return place
 
 
-@router.get("/rounds/{int:round_id}/coverage", response=list[CoverageOut])
-def coverage(  # type: ignore[no-untyped-def]
+@router.get("/rounds/{int:round_id}/coverage", response={200: list[CoverageOut], **errors(404)})
+def coverage(
     request: HttpRequest, round_id: int, place_id: int, level: str = PlaceKind.BUILDING
-):
+) -> list[Coverage]:
     """Residents, sampled, exempt, missed and % per place of `level` (street, community,
     grid, building) under `place_id`."""
     if level not in selectors.LEVELS:
@@ -90,9 +94,9 @@ def coverage(  # type: ignore[no-untyped-def]
     return selectors.coverage(_round(request, round_id), _within(request, place_id), level)
 
 
-@router.get("/rounds/{int:round_id}/missed", response=list[MissedOut])
-@paginate(PageNumberPagination, page_size=100)
-def missed(request: HttpRequest, round_id: int, place_id: int):  # type: ignore[no-untyped-def]
+@router.get("/rounds/{int:round_id}/missed", response={200: list[MissedOut], **errors(404)})
+@paginate(Pages, page_size=100)
+def missed(request: HttpRequest, round_id: int, place_id: int) -> list[dict]:
     """Residents under `place_id` not sampled and not exempt (phones masked unless your role
     shows them)."""
     people = list(selectors.missed(_round(request, round_id), _within(request, place_id)))
@@ -109,8 +113,8 @@ def missed(request: HttpRequest, round_id: int, place_id: int):  # type: ignore[
     ]
 
 
-@router.post("/rounds/{int:round_id}/exemptions", response={201: dict})
-def exemption_add(request: HttpRequest, round_id: int, payload: ExemptionIn):  # type: ignore[no-untyped-def]
+@router.post("/rounds/{int:round_id}/exemptions", response={201: dict, **errors(403, 404, 409)})
+def exemption_add(request: HttpRequest, round_id: int, payload: ExemptionIn) -> Status[dict]:
     resident = get_object_or_404(
         Resident.objects.filter(scope_for(request.user, Capability.VIEW_RESIDENTS).q("household")),
         pk=payload.resident_id,
@@ -126,13 +130,13 @@ def exemption_add(request: HttpRequest, round_id: int, payload: ExemptionIn):  #
 
 
 @router.get("/sites", response=list[SiteOut])
-def sites(request: HttpRequest):  # type: ignore[no-untyped-def]
+def sites(request: HttpRequest) -> QuerySet[Site]:
     """Sites where you may sample."""
     return selectors.sampling_sites(request.user).prefetch_related("stations")
 
 
-@router.post("/sites", response={201: SiteOut})
-def site_create(request: HttpRequest, payload: SiteIn):  # type: ignore[no-untyped-def]
+@router.post("/sites", response={201: SiteOut, **errors(403, 404, 409)})
+def site_create(request: HttpRequest, payload: SiteIn) -> Status[Site]:
     community = get_place_for(request.user, payload.community_id, kind=PlaceKind.COMMUNITY)
     post = None
     if payload.post_id is not None:
@@ -152,14 +156,16 @@ def site_create(request: HttpRequest, payload: SiteIn):  # type: ignore[no-untyp
 
 
 @router.post("/swabs:batch", response=list[SwabResultOut])
-def swabs_batch(request: HttpRequest, payload: SwabBatchIn):  # type: ignore[no-untyped-def]
+def swabs_batch(request: HttpRequest, payload: SwabBatchIn) -> HttpResponse:
     """Swabs and tube closings from station and home-sampling devices (online or queued
     offline), each exactly once per client UUID, answered in order. Up to 1,000 per call."""
     return batch_answers(ingest.swabs_batch(actor=request.user, items=payload.items))
 
 
-@router.post("/rounds/{int:round_id}/transfers", response={201: TransferOut})
-def transfer_create(request: HttpRequest, round_id: int, payload: TransferIn):  # type: ignore[no-untyped-def]
+@router.post(
+    "/rounds/{int:round_id}/transfers", response={201: TransferOut, **errors(403, 404, 409)}
+)
+def transfer_create(request: HttpRequest, round_id: int, payload: TransferIn) -> Status[Transfer]:
     """Closed tubes handed to the lab under one transfer number (交接单)."""
     community = get_place_for(request.user, payload.community_id, kind=PlaceKind.COMMUNITY)
     t = services.transfer_create(
@@ -177,8 +183,10 @@ def _lab_transfer(request: HttpRequest, transfer_id: int) -> Transfer:
     return get_object_or_404(Transfer.objects.filter(scope.q("community")), pk=transfer_id)
 
 
-@router.post("/transfers/{int:transfer_id}/receive", response=TransferOut)
-def transfer_receive(request: HttpRequest, transfer_id: int, payload: ReceiveIn):  # type: ignore[no-untyped-def]
+@router.post(
+    "/transfers/{int:transfer_id}/receive", response={200: TransferOut, **errors(403, 404, 409)}
+)
+def transfer_receive(request: HttpRequest, transfer_id: int, payload: ReceiveIn) -> Transfer:
     """The lab's count; a different count is kept as a discrepancy."""
     return services.transfer_receive(
         actor=request.user,
@@ -188,8 +196,10 @@ def transfer_receive(request: HttpRequest, transfer_id: int, payload: ReceiveIn)
     )
 
 
-@router.post("/rounds/{int:round_id}/results", response=list[ResultOut])
-def results(request: HttpRequest, round_id: int, payload: ResultsIn):  # type: ignore[no-untyped-def]
+@router.post(
+    "/rounds/{int:round_id}/results", response={200: list[ResultOut], **errors(403, 404, 409)}
+)
+def results(request: HttpRequest, round_id: int, payload: ResultsIn) -> list[dict]:
     """Results per tube (negative / positive / invalid), each answered; a positive or invalid
     tube recalls its members at once."""
     round_ = get_object_or_404(
@@ -203,8 +213,8 @@ def results(request: HttpRequest, round_id: int, payload: ResultsIn):  # type: i
     return [a.__dict__ for a in answers]
 
 
-@router.get("/recalls/{int:recall_id}", response=RecallOut)
-def recall(request: HttpRequest, recall_id: int):  # type: ignore[no-untyped-def]
+@router.get("/recalls/{int:recall_id}", response={200: RecallOut, **errors(404)})
+def recall(request: HttpRequest, recall_id: int) -> dict:
     """A recall list: the members with household, building, phone (as your role may see it)
     and whether they have been retested."""
     scope = scope_for(request.user, Capability.VIEW_TESTING)
