@@ -17,7 +17,8 @@ from shequ.core.roles import Role
 from tests.api import fuzz
 from tests.web.access_world import World, build_world
 
-SEED = 20261206
+# bench/api_fuzz.py sets these for its longer runs.
+SEED = int(os.environ.get("SHEQU_FUZZ_SEED", "20261206"))
 EXAMPLES = int(os.environ.get("SHEQU_FUZZ_EXAMPLES", "4"))
 USERS = {"hq": Role.CITY_HQ, "community_staff": Role.COMMUNITY_STAFF}
 
