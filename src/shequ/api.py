@@ -20,12 +20,14 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
+from ninja.openapi.schema import OpenAPISchema
 
 import shequ
 from shequ.checkpoints.api import router as checkpoints_router
 from shequ.core.api import router as imports_router
 from shequ.core.api_auth import SessionAuth, TokenAuth
 from shequ.core.errors import ValidationError
+from shequ.core.schemas import ErrorOut
 from shequ.duty.api import router as duty_router
 from shequ.mobilization.api import router as mobilization_router
 from shequ.places.api import router as places_router
@@ -53,7 +55,51 @@ def docs_for_users(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return guarded
 
 
-api = NinjaAPI(
+# Answers any operation may give, declared on each by the schema (docs/api.md, "Errors"); an
+# operation declares its own 403, 404 and 409 (`response={200: X, **errors(404)}`).
+ANY_OPERATION = {
+    400: "A text holding a NUL character, a body that is not JSON, or a rule of the domain "
+    "broken; `errors` names the field.",
+    503: "The database was busy: nothing was written; send again after `Retry-After` seconds.",
+}
+WITH_AUTH = {401: "No or bad credentials."}
+WITH_INPUT = {422: "The path, query or body does not match the schema; `errors` names each field."}
+
+
+class ShequAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict | None = None
+    ) -> OpenAPISchema:
+        """ninja's schema, with the error answers every operation shares (above)."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        ref = {"$ref": "#/components/schemas/ErrorOut"}
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault(
+            "ErrorOut", ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        )
+        for defs in components["ErrorOut"].pop("$defs", {}).items():
+            components.setdefault(*defs)
+        for methods in schema["paths"].values():
+            for operation in methods.values():
+                shared = dict(ANY_OPERATION)
+                if operation.get("security"):
+                    shared.update(WITH_AUTH)
+                if operation.get("parameters") or operation.get("requestBody"):
+                    shared.update(WITH_INPUT)
+                responses = operation["responses"]
+                for code, description in shared.items():
+                    responses.setdefault(
+                        code,
+                        {
+                            "description": description,
+                            "content": {"application/json": {"schema": ref}},
+                        },
+                    )
+                operation["responses"] = dict(sorted(responses.items(), key=lambda r: int(r[0])))
+        return schema
+
+
+api = ShequAPI(
     title="Shequ API",
     version="1",
     description="Community-level epidemic response. Authenticate with `Authorization: Bearer "
@@ -180,7 +226,7 @@ class HealthOut(Schema):
 
 
 @api.get("/health", auth=None, response={200: HealthOut, 503: HealthOut}, tags=["health"])
-def health(request: HttpRequest, strict: bool = False):  # type: ignore[no-untyped-def]
+def health(request: HttpRequest, strict: bool = False) -> Status[dict]:
     """Database reachable, migrations applied, the background worker alive and keeping up.
 
     "ok"; "degraded" (200) when no worker is alive, one stalled or died, or the oldest

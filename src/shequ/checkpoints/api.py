@@ -4,14 +4,16 @@ services as the pages: objects outside the user's scope are 404, an action the r
 do there is 403 with the reason."""
 
 import datetime as dt
+from typing import Any
 
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from shequ.checkpoints import ingest, selectors, services, snapshot
-from shequ.checkpoints.models import EntryPass
+from shequ.checkpoints.models import EntryPass, Passage
 from shequ.checkpoints.schemas import (
     GateOut,
     HourOut,
@@ -26,15 +28,17 @@ from shequ.checkpoints.schemas import (
     RulesOut,
 )
 from shequ.core.device_items import batch_answers
+from shequ.core.pagination import Pages
 from shequ.core.roles import Capability
-from shequ.places.models import PlaceKind
+from shequ.core.schemas import errors
+from shequ.places.models import Place, PlaceKind
 from shequ.places.selectors import get_place_for
 
 router = Router(tags=["checkpoints"])
 
 
 @router.post("/passages:batch", response=list[PassageResultOut])
-def passages_batch(request: HttpRequest, payload: PassageBatchIn):  # type: ignore[no-untyped-def]
+def passages_batch(request: HttpRequest, payload: PassageBatchIn) -> HttpResponse:
     """Passages recorded at gates (online or queued offline), each exactly once per client
     UUID, answered in order: created (with the server's decision), duplicate (with the first
     recording's decision) or rejected (with the field and the fix). Up to 1,000 per call."""
@@ -42,7 +46,7 @@ def passages_batch(request: HttpRequest, payload: PassageBatchIn):  # type: igno
 
 
 @router.get("/gates", response=list[GateOut])
-def gates(request: HttpRequest):  # type: ignore[no-untyped-def]
+def gates(request: HttpRequest) -> list[dict]:
     """Gates where you may record passages."""
     return [
         {"id": g.pk, "name": g.name, "community_id": g.community_id, "community": g.community.name}
@@ -50,8 +54,8 @@ def gates(request: HttpRequest):  # type: ignore[no-untyped-def]
     ]
 
 
-@router.get("/gates/{int:gate_id}/snapshot")
-def gate_snapshot(request: HttpRequest, gate_id: int):  # type: ignore[no-untyped-def]
+@router.get("/gates/{int:gate_id}/snapshot", response={200: dict, **errors(403, 404)})
+def gate_snapshot(request: HttpRequest, gate_id: int) -> dict[str, Any]:
     """Everything the gate page keeps to decide offline for the people of the gate's compound
     (rules, passes with their QR text, residents with the last 4 of their ID number, zones,
     recent exits), and `expires_at`, when the phone drops it. For those who guard gates there,
@@ -67,14 +71,14 @@ def _pass(request: HttpRequest, pass_id: int) -> EntryPass:
 
 
 @router.get("/passes", response=list[PassOut])
-@paginate(PageNumberPagination, page_size=100)
-def passes(request: HttpRequest, community_id: int | None = None):  # type: ignore[no-untyped-def]
+@paginate(Pages, page_size=100)
+def passes(request: HttpRequest, community_id: int | None = None) -> QuerySet[EntryPass]:
     """Entry passes you issue, optionally of one community."""
     return selectors.passes_by_id(request.user, community_id)
 
 
-@router.post("/passes", response={201: PassOut})
-def pass_issue(request: HttpRequest, payload: PassIn):  # type: ignore[no-untyped-def]
+@router.post("/passes", response={201: PassOut, **errors(403, 404, 409)})
+def pass_issue(request: HttpRequest, payload: PassIn) -> tuple[int, EntryPass]:
     """Issue a household's entry pass (holders: everyone living there unless listed)."""
     household = get_place_for(request.user, payload.household_id, kind=PlaceKind.HOUSEHOLD)
     holders = None
@@ -90,49 +94,51 @@ def pass_issue(request: HttpRequest, payload: PassIn):  # type: ignore[no-untype
     return 201, p
 
 
-@router.get("/passes/{int:pass_id}", response=PassOut)
-def pass_detail(request: HttpRequest, pass_id: int):  # type: ignore[no-untyped-def]
+@router.get("/passes/{int:pass_id}", response={200: PassOut, **errors(404)})
+def pass_detail(request: HttpRequest, pass_id: int) -> EntryPass:
     return _pass(request, pass_id)
 
 
-@router.post("/passes/{int:pass_id}/revoke", response=PassOut)
-def pass_revoke(request: HttpRequest, pass_id: int, payload: PassChangeIn):  # type: ignore[no-untyped-def]
+@router.post("/passes/{int:pass_id}/revoke", response={200: PassOut, **errors(403, 404, 409)})
+def pass_revoke(request: HttpRequest, pass_id: int, payload: PassChangeIn) -> EntryPass:
     """Revoke a pass: its QR code is refused at every gate from now on."""
     return services.pass_revoke(
         actor=request.user, entry_pass=_pass(request, pass_id), reason=payload.reason
     )
 
 
-@router.post("/passes/{int:pass_id}/lost", response=PassOut)
-def pass_lost(request: HttpRequest, pass_id: int, payload: PassChangeIn):  # type: ignore[no-untyped-def]
+@router.post("/passes/{int:pass_id}/lost", response={200: PassOut, **errors(403, 404, 409)})
+def pass_lost(request: HttpRequest, pass_id: int, payload: PassChangeIn) -> EntryPass:
     """The household lost its pass: the printed copy stops working until reissued."""
     return services.pass_report_lost(
         actor=request.user, entry_pass=_pass(request, pass_id), note=payload.reason
     )
 
 
-@router.post("/passes/{int:pass_id}/reissue", response=PassOut)
-def pass_reissue(request: HttpRequest, pass_id: int, payload: PassReissueIn):  # type: ignore[no-untyped-def]
+@router.post("/passes/{int:pass_id}/reissue", response={200: PassOut, **errors(403, 404, 409)})
+def pass_reissue(request: HttpRequest, pass_id: int, payload: PassReissueIn) -> EntryPass:
     """A new copy (new version): every earlier copy is refused."""
     return services.pass_reissue(
         actor=request.user, entry_pass=_pass(request, pass_id), valid_until=payload.valid_until
     )
 
 
-def _community(request: HttpRequest, community_id: int, capability: str):  # type: ignore[no-untyped-def]
+def _community(request: HttpRequest, community_id: int, capability: str) -> Place:
     return selectors.get_community_for(request.user, community_id, capability)
 
 
-@router.get("/communities/{int:community_id}/rules", response=RulesOut)
-def rules(request: HttpRequest, community_id: int):  # type: ignore[no-untyped-def]
+@router.get("/communities/{int:community_id}/rules", response={200: RulesOut, **errors(404)})
+def rules(request: HttpRequest, community_id: int) -> dict:
     """The gate rules in force (the defaults with the community's changes) and their version."""
     community = _community(request, community_id, Capability.VIEW_PASSAGES)
     version, full = services.current_rules(community)
     return {"community_id": community.pk, "version": version, "rules": full}
 
 
-@router.put("/communities/{int:community_id}/rules", response=RulesOut)
-def rules_set(request: HttpRequest, community_id: int, payload: RulesIn):  # type: ignore[no-untyped-def]
+@router.put(
+    "/communities/{int:community_id}/rules", response={200: RulesOut, **errors(403, 404, 409)}
+)
+def rules_set(request: HttpRequest, community_id: int, payload: RulesIn) -> dict:
     """A new version of the gate rules: the changes from the defaults."""
     community = _community(request, community_id, Capability.VIEW_PASSAGES)
     services.rules_set(actor=request.user, community=community, rules=payload.rules)
@@ -141,15 +147,15 @@ def rules_set(request: HttpRequest, community_id: int, payload: RulesIn):  # typ
 
 
 @router.get("/passages", response=list[PassageOut])
-@paginate(PageNumberPagination, page_size=100)
-def passages(  # type: ignore[no-untyped-def]
+@paginate(Pages, page_size=100)
+def passages(
     request: HttpRequest,
     community_id: int | None = None,
     gate_id: int | None = None,
     day: dt.date | None = None,
     decision: str | None = None,
     alert: bool | None = None,
-):
+) -> QuerySet[Passage]:
     """The passage log (newest first) of the communities you see, filtered."""
     return selectors.passage_log(
         request.user,
@@ -161,8 +167,8 @@ def passages(  # type: ignore[no-untyped-def]
     )
 
 
-@router.get("/communities/{int:community_id}/hours", response=list[HourOut])
-def hours(request: HttpRequest, community_id: int, day: dt.date | None = None):  # type: ignore[no-untyped-def]
+@router.get("/communities/{int:community_id}/hours", response={200: list[HourOut], **errors(404)})
+def hours(request: HttpRequest, community_id: int, day: dt.date | None = None) -> list[dict]:
     """Per gate per hour: passages in, out, and refused."""
     community = _community(request, community_id, Capability.VIEW_PASSAGES)
     return [h.__dict__ for h in selectors.gate_hours(community, day or timezone.localdate())]

@@ -1,11 +1,14 @@
 """/api/v1/imports: progress and problems of any spreadsheet import you started."""
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from shequ.core import imports
-from shequ.core.models import ImportJob
+from shequ.core.models import ImportJob, ImportRowError
+from shequ.core.pagination import Pages
+from shequ.core.schemas import errors
 
 router = Router(tags=["imports"])
 
@@ -36,12 +39,12 @@ class ProblemOut(Schema):
     reason: str
 
 
-@router.get("/{uuid:job_id}", response=JobOut)
-def job(request: HttpRequest, job_id: str):  # type: ignore[no-untyped-def]
+@router.get("/{uuid:job_id}", response={200: JobOut, **errors(404)})
+def job(request: HttpRequest, job_id: str) -> ImportJob:
     return imports.get_import_job_for(request.user, job_id)
 
 
-@router.get("/{uuid:job_id}/errors", response=list[ProblemOut])
-@paginate(PageNumberPagination, page_size=100)
-def job_errors(request: HttpRequest, job_id: str):  # type: ignore[no-untyped-def]
+@router.get("/{uuid:job_id}/errors", response={200: list[ProblemOut], **errors(404)})
+@paginate(Pages, page_size=100)
+def job_errors(request: HttpRequest, job_id: str) -> QuerySet[ImportRowError]:
     return imports.job_problems(imports.get_import_job_for(request.user, job_id))

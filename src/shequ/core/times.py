@@ -7,7 +7,7 @@ from typing import Annotated
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pydantic import AfterValidator
+from pydantic import AfterValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 
@@ -31,4 +31,17 @@ def _time_of_day(value: dt.time) -> dt.time:
 # the city, the same every day. One with a zone (`08:00:00+08:00`) has no single meaning over
 # the year and cannot be stored (SQLite refused it with a 500; PostgreSQL dropped the zone),
 # so the API refuses it with a 422 naming the field. Every time-of-day field uses this type.
-CityTime = Annotated[dt.time, AfterValidator(_time_of_day)]
+# The schema says so: JSON Schema's `format: time` is RFC 3339's, which requires the zone.
+TIME_OF_DAY = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
+CityTime = Annotated[
+    dt.time,
+    AfterValidator(_time_of_day),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": TIME_OF_DAY,
+            "description": "A time of day in city time, without a zone: 08:00 or 08:00:00.",
+            "example": "08:00",
+        }
+    ),
+]

@@ -3,17 +3,28 @@ urgent calls, swaps and sick reports, hours. Objects outside the user's scope ar
 
 import datetime as dt
 
-from django.http import Http404, HttpRequest
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from shequ.core.device_items import batch_answers
 from shequ.core.errors import PermissionDenied, ValidationError
+from shequ.core.pagination import Pages
+from shequ.core.schemas import errors
 from shequ.core.times import city_time
 from shequ.duty import attendance, calls, changes, planning, reports, selectors, services
-from shequ.duty.models import AttendanceSource
+from shequ.duty.models import (
+    Assignment,
+    Attendance,
+    AttendanceSource,
+    Post,
+    Roster,
+    ShiftChange,
+    UrgentCall,
+)
 from shequ.duty.schemas import (
     AnswerOut,
     AssignmentOut,
@@ -39,6 +50,7 @@ from shequ.duty.schemas import (
     SwapIn,
 )
 from shequ.mobilization.models import Staff
+from shequ.places.models import Place
 from shequ.places.selectors import get_place_for
 
 router = Router(tags=["duty"])
@@ -51,7 +63,7 @@ def _me(request: HttpRequest) -> Staff:
     return staff
 
 
-def _community_for_duty(request: HttpRequest, community_id: int):  # type: ignore[no-untyped-def]
+def _community_for_duty(request: HttpRequest, community_id: int) -> Place:
     return selectors.get_community_for(request.user, community_id)
 
 
@@ -59,14 +71,14 @@ def _community_for_duty(request: HttpRequest, community_id: int):  # type: ignor
 
 
 @router.get("/posts", response=list[PostOut])
-@paginate(PageNumberPagination, page_size=100)
-def list_posts(request: HttpRequest, community_id: int | None = None):  # type: ignore[no-untyped-def]
+@paginate(Pages, page_size=100)
+def list_posts(request: HttpRequest, community_id: int | None = None) -> QuerySet[Post]:
     """Posts of the communities you see duty for, with their shifts."""
     return selectors.posts_listed(request.user, community_id)
 
 
-@router.post("/posts", response={201: PostOut})
-def create_post(request: HttpRequest, payload: PostIn):  # type: ignore[no-untyped-def]
+@router.post("/posts", response={201: PostOut, **errors(403, 404, 409)})
+def create_post(request: HttpRequest, payload: PostIn) -> Status[Post]:
     """A post with its shifts from a pattern (3x8, 2x12, one day shift, none)."""
     community = get_place_for(request.user, payload.community_id)
     place = get_place_for(request.user, payload.place_id) if payload.place_id else None
@@ -85,13 +97,15 @@ def create_post(request: HttpRequest, payload: PostIn):  # type: ignore[no-untyp
 
 
 @router.get("/rosters", response=list[RosterOut])
-@paginate(PageNumberPagination, page_size=50)
-def list_rosters(request: HttpRequest, place_id: int | None = None, status: str = ""):  # type: ignore[no-untyped-def]
+@paginate(Pages, page_size=50)
+def list_rosters(
+    request: HttpRequest, place_id: int | None = None, status: str = ""
+) -> QuerySet[Roster]:
     return selectors.rosters_listed(request.user, place_id=place_id, status=status)
 
 
-@router.post("/rosters", response={201: RosterOut})
-def generate_roster(request: HttpRequest, payload: RosterIn):  # type: ignore[no-untyped-def]
+@router.post("/rosters", response={201: RosterOut, **errors(403, 404, 409)})
+def generate_roster(request: HttpRequest, payload: RosterIn) -> Status[Roster]:
     """A draft roster for a community or street, solved and explained (takes seconds)."""
     place = get_place_for(request.user, payload.place_id)
     roster = planning.roster_generate(
@@ -104,8 +118,8 @@ def generate_roster(request: HttpRequest, payload: RosterIn):  # type: ignore[no
     return Status(201, roster)
 
 
-@router.get("/rosters/{int:roster_id}", response=RosterDetailOut)
-def roster_detail(request: HttpRequest, roster_id: int):  # type: ignore[no-untyped-def]
+@router.get("/rosters/{int:roster_id}", response={200: RosterDetailOut, **errors(404)})
+def roster_detail(request: HttpRequest, roster_id: int) -> dict:
     """The roster with every assignment and what it misses, in words."""
     roster = selectors.get_roster_for(request.user, roster_id)
     assignments = selectors.roster_assignments(roster)
@@ -119,14 +133,14 @@ def roster_detail(request: HttpRequest, roster_id: int):  # type: ignore[no-unty
     }
 
 
-@router.post("/rosters/{int:roster_id}/publish", response=RosterOut)
-def publish_roster(request: HttpRequest, roster_id: int):  # type: ignore[no-untyped-def]
+@router.post("/rosters/{int:roster_id}/publish", response={200: RosterOut, **errors(403, 404, 409)})
+def publish_roster(request: HttpRequest, roster_id: int) -> Roster:
     roster = selectors.get_roster_for(request.user, roster_id)
     return planning.roster_publish(actor=request.user, roster=roster)
 
 
-@router.post("/rosters/{int:roster_id}/replan", response={201: RosterOut})
-def replan_roster(request: HttpRequest, roster_id: int, payload: ReplanIn):  # type: ignore[no-untyped-def]
+@router.post("/rosters/{int:roster_id}/replan", response={201: RosterOut, **errors(403, 404, 409)})
+def replan_roster(request: HttpRequest, roster_id: int, payload: ReplanIn) -> Status[Roster]:
     """A draft revising a published roster to today's facts, changing as little as possible."""
     roster = selectors.get_roster_for(request.user, roster_id)
     return Status(
@@ -135,7 +149,7 @@ def replan_roster(request: HttpRequest, roster_id: int, payload: ReplanIn):  # t
 
 
 @router.get("/me/shifts", response=list[AssignmentOut])
-def my_shifts(request: HttpRequest):  # type: ignore[no-untyped-def]
+def my_shifts(request: HttpRequest) -> list[Assignment]:
     """Your published shifts that are not over yet."""
     staff = selectors.my_staff(request.user)
     if staff is None:
@@ -146,8 +160,8 @@ def my_shifts(request: HttpRequest):  # type: ignore[no-untyped-def]
 # --- attendance ---------------------------------------------------------------------------
 
 
-@router.post("/attendance/check-in", response=AttendanceOut)
-def check_in(request: HttpRequest, payload: CheckInIn):  # type: ignore[no-untyped-def]
+@router.post("/attendance/check-in", response={200: AttendanceOut, **errors(403, 404, 409)})
+def check_in(request: HttpRequest, payload: CheckInIn) -> Attendance:
     """Check yourself in at a post: by its id (in the app) or the token of its QR code.
     Checking in again at the same post while checked in gives the same answer."""
     staff = _me(request)
@@ -164,13 +178,13 @@ def check_in(request: HttpRequest, payload: CheckInIn):  # type: ignore[no-untyp
     )
 
 
-@router.post("/attendance/check-out", response=AttendanceOut)
-def check_out(request: HttpRequest, payload: CheckOutIn):  # type: ignore[no-untyped-def]
+@router.post("/attendance/check-out", response={200: AttendanceOut, **errors(403, 409)})
+def check_out(request: HttpRequest, payload: CheckOutIn) -> Attendance:
     return attendance.check_out(actor=request.user, staff=_me(request), at=city_time(payload.at))
 
 
-@router.post("/attendance/manual", response={201: AttendanceOut})
-def manual(request: HttpRequest, payload: ManualIn):  # type: ignore[no-untyped-def]
+@router.post("/attendance/manual", response={201: AttendanceOut, **errors(403, 404, 409)})
+def manual(request: HttpRequest, payload: ManualIn) -> Status[Attendance]:
     """The shift leader or a planner enters someone's presence by hand, with a reason."""
     post = attendance.get_recording_post_for(request.user, payload.post_id)
     staff = selectors.staff_by_id(payload.staff_id)
@@ -188,7 +202,7 @@ def manual(request: HttpRequest, payload: ManualIn):  # type: ignore[no-untyped-
 
 
 @router.post("/attendance/batch", response=list[AttendanceResultOut])
-def attendance_batch(request: HttpRequest, payload: AttendanceBatchIn):  # type: ignore[no-untyped-def]
+def attendance_batch(request: HttpRequest, payload: AttendanceBatchIn) -> HttpResponse:
     """Check-ins and check-outs queued on a device, exactly once per client UUID, answered
     in order: created, duplicate or rejected (with the field and the fix). Up to 1,000 per
     call."""
@@ -196,21 +210,23 @@ def attendance_batch(request: HttpRequest, payload: AttendanceBatchIn):  # type:
 
 
 @router.get("/attendance", response=list[AttendanceOut])
-@paginate(PageNumberPagination, page_size=100)
-def list_attendance(  # type: ignore[no-untyped-def]
+@paginate(Pages, page_size=100)
+def list_attendance(
     request: HttpRequest,
     community_id: int | None = None,
     day: dt.date | None = None,
     staff_id: int | None = None,
-):
+) -> QuerySet[Attendance]:
     """Presences you may see, newest first."""
     return attendance.attendance_listed(
         request.user, community_id=community_id, day=day, staff_id=staff_id
     )
 
 
-@router.get("/no-shows", response=list[AssignmentOut])
-def list_no_shows(request: HttpRequest, community_id: int, day: dt.date | None = None):  # type: ignore[no-untyped-def]
+@router.get("/no-shows", response={200: list[AssignmentOut], **errors(404)})
+def list_no_shows(
+    request: HttpRequest, community_id: int, day: dt.date | None = None
+) -> list[Assignment]:
     """Published shifts of the day that began more than the 'late after' minutes ago with
     nobody of them checked in."""
     community = _community_for_duty(request, community_id)
@@ -220,8 +236,8 @@ def list_no_shows(request: HttpRequest, community_id: int, day: dt.date | None =
 # --- urgent calls -------------------------------------------------------------------------
 
 
-@router.post("/calls", response={201: CallOut})
-def create_call(request: HttpRequest, payload: CallIn):  # type: ignore[no-untyped-def]
+@router.post("/calls", response={201: CallOut, **errors(403, 404, 409)})
+def create_call(request: HttpRequest, payload: CallIn) -> Status[UrgentCall]:
     """ "Need N people at X now": everyone free then is told in the app."""
     community = get_place_for(request.user, payload.community_id)
     post = selectors.get_post_for(request.user, payload.post_id) if payload.post_id else None
@@ -240,14 +256,16 @@ def create_call(request: HttpRequest, payload: CallIn):  # type: ignore[no-untyp
 
 
 @router.get("/calls", response=list[CallOut])
-@paginate(PageNumberPagination, page_size=50)
-def list_calls(request: HttpRequest, community_id: int | None = None, status: str = ""):  # type: ignore[no-untyped-def]
+@paginate(Pages, page_size=50)
+def list_calls(
+    request: HttpRequest, community_id: int | None = None, status: str = ""
+) -> QuerySet[UrgentCall]:
     """Calls of the communities you see duty for, newest first."""
     return selectors.calls_listed(request.user, community_id=community_id, status=status)
 
 
 @router.get("/calls/open", response=list[MyCallOut])
-def open_calls(request: HttpRequest):  # type: ignore[no-untyped-def]
+def open_calls(request: HttpRequest) -> list[dict]:
     """Open calls where you are on duty, with your answer if you gave one."""
     found = calls.open_calls_for(request.user)
     mine = selectors.my_answers(request.user, found)
@@ -260,15 +278,15 @@ def open_calls(request: HttpRequest):  # type: ignore[no-untyped-def]
     return out
 
 
-@router.post("/calls/{int:call_id}/answer", response=AnswerOut)
-def answer_call(request: HttpRequest, call_id: int):  # type: ignore[no-untyped-def]
+@router.post("/calls/{int:call_id}/answer", response={200: AnswerOut, **errors(403, 404, 409)})
+def answer_call(request: HttpRequest, call_id: int) -> dict:
     """我来: you are on if the call still needs people, else thanked."""
     result = calls.call_answer(actor=request.user, call=calls.get_call_for(request.user, call_id))
     return {"call": result.call, "accepted": result.accepted, "message": result.message}
 
 
-@router.post("/calls/{int:call_id}/close", response=CallOut)
-def close_call(request: HttpRequest, call_id: int):  # type: ignore[no-untyped-def]
+@router.post("/calls/{int:call_id}/close", response={200: CallOut, **errors(403, 404, 409)})
+def close_call(request: HttpRequest, call_id: int) -> UrgentCall:
     return calls.call_close(actor=request.user, call=calls.get_call_for(request.user, call_id))
 
 
@@ -276,14 +294,14 @@ def close_call(request: HttpRequest, call_id: int):  # type: ignore[no-untyped-d
 
 
 @router.get("/changes", response=list[ChangeOut])
-@paginate(PageNumberPagination, page_size=50)
-def list_changes(request: HttpRequest, status: str = ""):  # type: ignore[no-untyped-def]
+@paginate(Pages, page_size=50)
+def list_changes(request: HttpRequest, status: str = "") -> QuerySet[ShiftChange]:
     """Changes you asked for, are asked to take over, lead the shift of, or plan."""
     return selectors.changes_listed(request.user, status)
 
 
-@router.post("/changes/swap", response={201: ChangeOut})
-def swap(request: HttpRequest, payload: SwapIn):  # type: ignore[no-untyped-def]
+@router.post("/changes/swap", response={201: ChangeOut, **errors(403, 404, 409)})
+def swap(request: HttpRequest, payload: SwapIn) -> Status[ShiftChange]:
     """Ask someone else to take your shift; refused with the rule they would break."""
     assignment = changes.assignment_for(request.user, payload.assignment_id)
     replacement = selectors.staff_by_id(payload.replacement_id)
@@ -295,22 +313,22 @@ def swap(request: HttpRequest, payload: SwapIn):  # type: ignore[no-untyped-def]
     return Status(201, change)
 
 
-@router.post("/changes/sick", response={201: ChangeOut})
-def sick(request: HttpRequest, payload: SickIn):  # type: ignore[no-untyped-def]
+@router.post("/changes/sick", response={201: ChangeOut, **errors(403, 404, 409)})
+def sick(request: HttpRequest, payload: SickIn) -> Status[ShiftChange]:
     """Report sick for a shift: a re-plan is proposed to the planners."""
     assignment = changes.assignment_for(request.user, payload.assignment_id)
     change = changes.sick_report(actor=request.user, assignment=assignment, reason=payload.reason)
     return Status(201, change)
 
 
-@router.post("/changes/{int:change_id}/decide", response=ChangeOut)
-def decide(request: HttpRequest, change_id: int, payload: DecideIn):  # type: ignore[no-untyped-def]
+@router.post("/changes/{int:change_id}/decide", response={200: ChangeOut, **errors(403, 404, 409)})
+def decide(request: HttpRequest, change_id: int, payload: DecideIn) -> ShiftChange:
     change = changes.get_change_for(request.user, change_id)
     return changes.change_decide(actor=request.user, change=change, approve=payload.approve)
 
 
-@router.post("/changes/{int:change_id}/cancel", response=ChangeOut)
-def cancel(request: HttpRequest, change_id: int):  # type: ignore[no-untyped-def]
+@router.post("/changes/{int:change_id}/cancel", response={200: ChangeOut, **errors(403, 404, 409)})
+def cancel(request: HttpRequest, change_id: int) -> ShiftChange:
     change = changes.get_change_for(request.user, change_id)
     return changes.change_cancel(actor=request.user, change=change)
 
@@ -319,13 +337,13 @@ def cancel(request: HttpRequest, change_id: int):  # type: ignore[no-untyped-def
 
 
 @router.get("/reports/hours", response=HoursReportOut)
-def hours(  # type: ignore[no-untyped-def]
+def hours(
     request: HttpRequest,
     day_from: dt.date | None = None,
     day_to: dt.date | None = None,
     by: str = "person",
     per_day: bool = True,
-):
+) -> dict:
     """Person-times (人次), hours, late and overtime by person, team, agency or community,
     over what you may see."""
     day_from = day_from or timezone.localdate()

@@ -3,17 +3,29 @@ teams, batches and pairings."""
 
 import datetime as dt
 
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from shequ.core import imports
 from shequ.core.device_items import batch_answers
 from shequ.core.errors import PermissionDenied, ValidationError
+from shequ.core.pagination import Pages
+from shequ.core.schemas import errors
 from shequ.mobilization import dispatch, formation, selectors, services
-from shequ.mobilization.models import TeamDraft
+from shequ.mobilization.models import (
+    Batch,
+    Enlistment,
+    Need,
+    Order,
+    Pairing,
+    Posting,
+    Staff,
+    TeamDraft,
+)
 from shequ.mobilization.schemas import (
     BoardOut,
     EnlistIn,
@@ -28,20 +40,21 @@ from shequ.mobilization.schemas import (
     StaffIn,
     StaffOut,
 )
+from shequ.mobilization.selectors import BoardRow
 from shequ.places.selectors import get_place_for
 
 router = Router(tags=["mobilization"])
 
 
 @router.get("/staff", response=list[StaffOut])
-@paginate(PageNumberPagination, page_size=100)
-def list_staff(request: HttpRequest, q: str = ""):  # type: ignore[no-untyped-def]
+@paginate(Pages, page_size=100)
+def list_staff(request: HttpRequest, q: str = "") -> QuerySet[Staff]:
     """Staff you may see: your agency's, or those living or on duty in your places."""
     return selectors.staff_listed(request.user, q)
 
 
-@router.post("/staff", response={201: StaffOut})
-def register_staff(request: HttpRequest, payload: StaffIn):  # type: ignore[no-untyped-def]
+@router.post("/staff", response={201: StaffOut, **errors(403, 409)})
+def register_staff(request: HttpRequest, payload: StaffIn) -> Status[Staff]:
     """Coordinators register their agency's cadres; community staff and the HQ, volunteers."""
     if not selectors.may_register_staff(request.user):
         raise PermissionDenied(_("Your role may not register people."))
@@ -60,13 +73,13 @@ def register_staff(request: HttpRequest, payload: StaffIn):  # type: ignore[no-u
     return Status(201, staff)
 
 
-@router.post("/staff/import", response={202: dict})
-def import_staff(  # type: ignore[no-untyped-def]
+@router.post("/staff/import", response={202: dict, **errors(403)})
+def import_staff(
     request: HttpRequest,
     file: File[UploadedFile],
     skip_invalid: Form[bool] = False,
     dry_run: Form[bool] = False,
-):
+) -> Status[dict]:
     """Upload a staff list; poll GET /api/v1/imports/{id}."""
     selectors.require_staff_importer(request.user)
     job = imports.import_job_create(
@@ -80,12 +93,12 @@ def import_staff(  # type: ignore[no-untyped-def]
 
 
 @router.get("/orders", response=list[OrderOut])
-def list_orders(request: HttpRequest):  # type: ignore[no-untyped-def]
+def list_orders(request: HttpRequest) -> list[Order]:
     return list(selectors.orders_for(request.user)[:100])
 
 
-@router.post("/orders", response={201: OrderOut})
-def issue_order(request: HttpRequest, payload: OrderIn):  # type: ignore[no-untyped-def]
+@router.post("/orders", response={201: OrderOut, **errors(403, 404, 409)})
+def issue_order(request: HttpRequest, payload: OrderIn) -> Status[Order]:
     scope = get_place_for(request.user, payload.scope_id)
     order = services.order_issue(
         actor=request.user,
@@ -97,15 +110,17 @@ def issue_order(request: HttpRequest, payload: OrderIn):  # type: ignore[no-unty
     return Status(201, order)
 
 
-@router.post("/orders/{int:order_id}/close", response=OrderOut)
-def close_order(request: HttpRequest, order_id: int):  # type: ignore[no-untyped-def]
+@router.post("/orders/{int:order_id}/close", response={200: OrderOut, **errors(403, 404, 409)})
+def close_order(request: HttpRequest, order_id: int) -> Order:
     return services.order_close(
         actor=request.user, order=selectors.get_order_for(request.user, order_id)
     )
 
 
-@router.post("/orders/{int:order_id}/enlist", response={201: list[EnlistmentOut]})
-def enlist(request: HttpRequest, order_id: int, payload: EnlistIn):  # type: ignore[no-untyped-def]
+@router.post(
+    "/orders/{int:order_id}/enlist", response={201: list[EnlistmentOut], **errors(403, 404, 409)}
+)
+def enlist(request: HttpRequest, order_id: int, payload: EnlistIn) -> Status[list[Enlistment]]:
     """Put your staff under an order (already enlisted people are left as they are)."""
     order = selectors.get_order_for(request.user, order_id)
     created = services.enlist_chosen(
@@ -114,20 +129,22 @@ def enlist(request: HttpRequest, order_id: int, payload: EnlistIn):  # type: ign
     return Status(201, created)
 
 
-@router.get("/orders/{int:order_id}/enlistments", response=list[EnlistmentOut])
-@paginate(PageNumberPagination, page_size=100)
-def list_enlistments(request: HttpRequest, order_id: int, state: str = ""):  # type: ignore[no-untyped-def]
+@router.get(
+    "/orders/{int:order_id}/enlistments", response={200: list[EnlistmentOut], **errors(404)}
+)
+@paginate(Pages, page_size=100)
+def list_enlistments(request: HttpRequest, order_id: int, state: str = "") -> QuerySet[Enlistment]:
     order = selectors.get_order_for(request.user, order_id)
     return selectors.enlistments_listed(request.user, order, state)
 
 
-@router.get("/orders/{int:order_id}/board", response=BoardOut)
-def board(request: HttpRequest, order_id: int, level: str = "community"):  # type: ignore[no-untyped-def]
+@router.get("/orders/{int:order_id}/board", response={200: BoardOut, **errors(404)})
+def board(request: HttpRequest, order_id: int, level: str = "community") -> dict:
     """Need vs. signed up vs. reported in vs. assigned, live, with report-ins per hour."""
     order = selectors.get_order_for(request.user, order_id)
     result = selectors.board(request.user, order=order, level=level)
 
-    def row(r):  # type: ignore[no-untyped-def]
+    def row(r: BoardRow) -> dict:
         return {
             "place_id": r.place.pk,
             "name": r.place.name,
@@ -147,35 +164,38 @@ def board(request: HttpRequest, order_id: int, level: str = "community"):  # typ
 
 
 @router.post("/report-ins", response=list[ReportInResultOut])
-def report_in_batch(request: HttpRequest, payload: ReportInBatch):  # type: ignore[no-untyped-def]
+def report_in_batch(request: HttpRequest, payload: ReportInBatch) -> HttpResponse:
     """Report-ins from a gate or community phone, exactly once per client UUID; each item is
     answered created, duplicate or rejected (with the field and the fix). Up to 1,000 per
     call."""
     return batch_answers(services.report_in_batch(actor=request.user, items=payload.items))
 
 
-@router.post("/enlistments/{int:enlistment_id}/release", response=EnlistmentOut)
-def release(request: HttpRequest, enlistment_id: int):  # type: ignore[no-untyped-def]
+@router.post(
+    "/enlistments/{int:enlistment_id}/release",
+    response={200: EnlistmentOut, **errors(403, 404, 409)},
+)
+def release(request: HttpRequest, enlistment_id: int) -> Enlistment:
     return services.release(
         actor=request.user, enlistment=selectors.get_enlistment_for(request.user, enlistment_id)
     )
 
 
 @router.get("/needs", response=list[NeedOut])
-def list_needs(request: HttpRequest):  # type: ignore[no-untyped-def]
+def list_needs(request: HttpRequest) -> list[Need]:
     return list(selectors.needs_listed(request.user)[:500])
 
 
-@router.post("/needs", response={201: NeedOut})
-def declare_need(request: HttpRequest, payload: NeedIn):  # type: ignore[no-untyped-def]
+@router.post("/needs", response={201: NeedOut, **errors(403, 404, 409)})
+def declare_need(request: HttpRequest, payload: NeedIn) -> Status[Need]:
     community = get_place_for(request.user, payload.community_id)
     data = payload.dict()
     data.pop("community_id")
     return Status(201, services.need_declare(actor=request.user, community=community, **data))
 
 
-@router.post("/moves", response=list[EnlistmentOut])
-def move(request: HttpRequest, payload: MoveIn):  # type: ignore[no-untyped-def]
+@router.post("/moves", response={200: list[EnlistmentOut], **errors(403, 404, 409)})
+def move(request: HttpRequest, payload: MoveIn) -> list[Enlistment]:
     """Move people on duty to a community that lacks hands."""
     to = get_place_for(request.user, payload.to_community_id)
     enlistments = selectors.enlistments_by_ids(request.user, payload.enlistment_ids)
@@ -203,7 +223,9 @@ class DraftOut(Schema):
     seconds: float
 
 
-class SwapIn(Schema):
+class TeamSwapIn(Schema):
+    """Two people of a team draft trade teams (the duty API's SwapIn is a shift swap)."""
+
     first: int
     second: int
 
@@ -212,8 +234,10 @@ def _draft_for(request: HttpRequest, draft_id: int) -> TeamDraft:
     return selectors.get_draft_for(request.user, draft_id)
 
 
-@router.post("/orders/{int:order_id}/team-drafts", response={201: DraftOut})
-def create_draft(request: HttpRequest, order_id: int, payload: DraftIn):  # type: ignore[no-untyped-def]
+@router.post(
+    "/orders/{int:order_id}/team-drafts", response={201: DraftOut, **errors(403, 404, 409)}
+)
+def create_draft(request: HttpRequest, order_id: int, payload: DraftIn) -> Status[TeamDraft]:
     """Form balanced teams from who reported in (preview; nothing is assigned yet)."""
     order = selectors.get_order_for(request.user, order_id)
     rules = formation.rules_from(
@@ -226,8 +250,8 @@ def create_draft(request: HttpRequest, order_id: int, payload: DraftIn):  # type
     return Status(201, formation.team_draft_create(actor=request.user, order=order, rules=rules))
 
 
-@router.post("/team-drafts/{int:draft_id}/swap", response=DraftOut)
-def swap(request: HttpRequest, draft_id: int, payload: SwapIn):  # type: ignore[no-untyped-def]
+@router.post("/team-drafts/{int:draft_id}/swap", response={200: DraftOut, **errors(403, 404, 409)})
+def swap(request: HttpRequest, draft_id: int, payload: TeamSwapIn) -> TeamDraft:
     return formation.team_draft_swap(
         actor=request.user,
         draft=_draft_for(request, draft_id),
@@ -236,8 +260,10 @@ def swap(request: HttpRequest, draft_id: int, payload: SwapIn):  # type: ignore[
     )
 
 
-@router.post("/team-drafts/{int:draft_id}/confirm", response=list[dict])
-def confirm(request: HttpRequest, draft_id: int):  # type: ignore[no-untyped-def]
+@router.post(
+    "/team-drafts/{int:draft_id}/confirm", response={200: list[dict], **errors(403, 404, 409)}
+)
+def confirm(request: HttpRequest, draft_id: int) -> list[dict]:
     teams = formation.team_draft_confirm(actor=request.user, draft=_draft_for(request, draft_id))
     return [{"id": t.pk, "number": t.number, "community_id": t.community_id} for t in teams]
 
@@ -290,8 +316,8 @@ class PostingOut(Schema):
     reason: str
 
 
-@router.post("/orders/{int:order_id}/batches", response={201: BatchOut})
-def dispatch_batch(request: HttpRequest, order_id: int, payload: BatchIn):  # type: ignore[no-untyped-def]
+@router.post("/orders/{int:order_id}/batches", response={201: BatchOut, **errors(403, 404, 409)})
+def dispatch_batch(request: HttpRequest, order_id: int, payload: BatchIn) -> Status[Batch]:
     """Send a named batch (第一批…) of people on duty to a community or compound for a period."""
     order = selectors.get_order_for(request.user, order_id)
     batch = dispatch.batch_send(
@@ -306,8 +332,8 @@ def dispatch_batch(request: HttpRequest, order_id: int, payload: BatchIn):  # ty
     return Status(201, batch)
 
 
-@router.post("/batches/{int:batch_id}/rotate", response={201: BatchOut})
-def rotate_batch(request: HttpRequest, batch_id: int, payload: RotateIn):  # type: ignore[no-untyped-def]
+@router.post("/batches/{int:batch_id}/rotate", response={201: BatchOut, **errors(403, 404, 409)})
+def rotate_batch(request: HttpRequest, batch_id: int, payload: RotateIn) -> Status[Batch]:
     """The next batch takes over where this one ends, with a handover note."""
     batch = dispatch.batch_relieve(
         actor=request.user,
@@ -320,8 +346,8 @@ def rotate_batch(request: HttpRequest, batch_id: int, payload: RotateIn):  # typ
     return Status(201, batch)
 
 
-@router.post("/pairings", response={201: PairingOut})
-def pair(request: HttpRequest, payload: PairingIn):  # type: ignore[no-untyped-def]
+@router.post("/pairings", response={201: PairingOut, **errors(403, 404, 409)})
+def pair(request: HttpRequest, payload: PairingIn) -> Status[Pairing]:
     """对点支援: pair an agency with a compound."""
     agency = selectors.agency_by_code(payload.agency_code)
     if agency is None:
@@ -336,8 +362,8 @@ def pair(request: HttpRequest, payload: PairingIn):  # type: ignore[no-untyped-d
     return Status(201, pairing)
 
 
-@router.get("/staff/{int:staff_id}/history", response=list[PostingOut])
-def history(request: HttpRequest, staff_id: int):  # type: ignore[no-untyped-def]
+@router.get("/staff/{int:staff_id}/history", response={200: list[PostingOut], **errors(404)})
+def history(request: HttpRequest, staff_id: int) -> list[Posting]:
     """Who was where, when."""
     return dispatch.history_of(selectors.get_staff_for(request.user, staff_id))
 
@@ -347,12 +373,12 @@ class VetIn(Schema):
 
 
 @router.get("/volunteers/pending", response=list[StaffOut])
-def pending_volunteers(request: HttpRequest):  # type: ignore[no-untyped-def]
+def pending_volunteers(request: HttpRequest) -> list[Staff]:
     """Self-registered volunteers of your communities waiting for vetting."""
     return list(selectors.pending_volunteers(request.user)[:500])
 
 
-@router.post("/volunteers/{int:staff_id}/vet", response=StaffOut)
-def vet(request: HttpRequest, staff_id: int, payload: VetIn):  # type: ignore[no-untyped-def]
+@router.post("/volunteers/{int:staff_id}/vet", response={200: StaffOut, **errors(403, 404, 409)})
+def vet(request: HttpRequest, staff_id: int, payload: VetIn) -> Staff:
     volunteer = selectors.get_staff_for(request.user, staff_id, kind="volunteer")
     return services.volunteer_vet(actor=request.user, volunteer=volunteer, approve=payload.approve)

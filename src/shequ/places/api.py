@@ -1,41 +1,45 @@
 """/api/v1/places: the place tree, zones, and the current zone of any place."""
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from shequ.core.pagination import Pages
 from shequ.core.roles import Capability
+from shequ.core.schemas import errors
 from shequ.core.scopes import scope_for
 from shequ.places import selectors, services
+from shequ.places.models import Place, ZoneDesignation
 from shequ.places.schemas import CurrentZoneOut, PlaceFilter, PlaceOut, ZoneIn, ZoneOut
 
 router = Router(tags=["places"])
 
 
-@router.get("", response=list[PlaceOut])
-@paginate(PageNumberPagination, page_size=settings.API_PAGE_SIZE)
-def list_places(request: HttpRequest, filters: Query[PlaceFilter]):  # type: ignore[no-untyped-def]
+@router.get("", response={200: list[PlaceOut], **errors(404)})
+@paginate(Pages, page_size=settings.API_PAGE_SIZE)
+def list_places(request: HttpRequest, filters: Query[PlaceFilter]) -> QuerySet[Place]:
     """Places in your scope, filtered by kind, parent or text; SHEQU_API_PAGE_SIZE a page."""
     parent = selectors.get_place_for(request.user, filters.parent) if filters.parent else None
     return selectors.places_for(request.user, kind=filters.kind, parent=parent, text=filters.q)
 
 
-@router.get("/{place_id}", response=PlaceOut)
-def get_place(request: HttpRequest, place_id: int):  # type: ignore[no-untyped-def]
+@router.get("/{place_id}", response={200: PlaceOut, **errors(404)})
+def get_place(request: HttpRequest, place_id: int) -> Place:
     """One place; 404 when it does not exist or lies outside your scope."""
     return selectors.get_place_for(request.user, place_id)
 
 
-@router.get("/{place_id}/zones", response=list[ZoneOut])
-@paginate(PageNumberPagination, page_size=settings.API_PAGE_SIZE)
-def list_zones(request: HttpRequest, place_id: int):  # type: ignore[no-untyped-def]
+@router.get("/{place_id}/zones", response={200: list[ZoneOut], **errors(404)})
+@paginate(Pages, page_size=settings.API_PAGE_SIZE)
+def list_zones(request: HttpRequest, place_id: int) -> QuerySet[ZoneDesignation]:
     """Zone history of a compound or building, newest first."""
     return selectors.zone_history(selectors.get_place_for(request.user, place_id))
 
 
-@router.post("/{place_id}/zones", response={201: ZoneOut})
-def set_zone(request: HttpRequest, place_id: int, payload: ZoneIn):  # type: ignore[no-untyped-def]
+@router.post("/{place_id}/zones", response={201: ZoneOut, **errors(403, 404, 409)})
+def set_zone(request: HttpRequest, place_id: int, payload: ZoneIn) -> Status[ZoneDesignation]:
     """Designate a zone; an open one is closed at the new start, other overlaps are refused."""
     place = selectors.get_place_for(request.user, place_id, Capability.SET_ZONE)
     designation = services.zone_set(
@@ -49,15 +53,15 @@ def set_zone(request: HttpRequest, place_id: int, payload: ZoneIn):  # type: ign
     return Status(201, designation)
 
 
-@router.post("/{place_id}/zones/lift", response=ZoneOut)
-def lift_zone(request: HttpRequest, place_id: int):  # type: ignore[no-untyped-def]
+@router.post("/{place_id}/zones/lift", response={200: ZoneOut, **errors(403, 404, 409)})
+def lift_zone(request: HttpRequest, place_id: int) -> ZoneDesignation:
     """End the zone in force on a compound or building now."""
     place = selectors.get_place_for(request.user, place_id, Capability.SET_ZONE)
     return services.zone_lift(actor=request.user, place=place)
 
 
-@router.get("/{place_id}/current-zone", response=CurrentZoneOut)
-def current_zone(request: HttpRequest, place_id: int):  # type: ignore[no-untyped-def]
+@router.get("/{place_id}/current-zone", response={200: CurrentZoneOut, **errors(404)})
+def current_zone(request: HttpRequest, place_id: int) -> dict:
     """The zone in force for a household (or building, compound): the strictest above it."""
     place = selectors.get_place_for(request.user, place_id)
     zone = selectors.current_zone(place)

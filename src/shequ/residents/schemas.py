@@ -47,16 +47,18 @@ class ResidentIn(Schema):
 
 
 class ResidentPatch(Schema):
-    name: str | None = Field(None, max_length=50)
+    # A name, phone or note is text: "" clears a phone or a note, null is refused (422; it
+    # reached the database as NULL: a 500, or a 409 "changed at the same moment" for phone).
+    name: str = Field(None, max_length=50)
     document_number: str | None = Field(None, max_length=40)
     document_type: DocumentType | None = None
     gender: Gender | None = None
     birth_date: dt.date | None = None
-    phone: str | None = Field(None, max_length=30)
+    phone: str = Field(None, max_length=30)
     relation: Relation | None = None
     occupancy: Occupancy | None = None
     tags: list[Tag] | None = None
-    notes: str | None = Field(None, max_length=500)
+    notes: str = Field(None, max_length=500)
     household_id: int | None = Field(None, description="Move the resident to this household.")
 
 
