@@ -1,7 +1,7 @@
 """Forms of the testing pages: a round, a site, a transfer count at the lab, a tube result,
 a results file, a swab at a home visit or at a station without JavaScript, a door-to-door
-outcome and a route given to a team. The services do the real checks; these forms
-turn text into typed values and keep what the user typed."""
+outcome, a route given to a team, and tubes sent to the lab. The services do the real
+checks; these forms turn text into typed values and keep what the user typed."""
 
 from __future__ import annotations
 
@@ -161,3 +161,28 @@ class RouteAssignForm(forms.Form):
 
     building = forms.CharField()
     team = forms.CharField(required=False)
+
+
+class _Texts(forms.Field):
+    """Every value of a repeated field (`?tube=…&tube=…`), as text; the service checks them."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[str]:
+        return [str(v) for v in value or []]
+
+
+class TransferSendForm(forms.Form):
+    """The transfer page's send form: the transfer number, the ticked tubes (`labwork.
+    transfer_create` checks them) and how many tubes the sender was shown they send (the
+    button's "Send 2 tubes", kept equal to the ticks by the page's script; blank without it,
+    when the page asks to confirm the count first)."""
+
+    code = forms.CharField(required=False)
+    tube = _Texts(required=False)
+    count = forms.CharField(required=False)
+
+    def confirmed(self) -> int | None:
+        """The count the sender confirmed, or None when they have not (yet)."""
+        count = self.cleaned_data["count"]
+        return int(count) if count.isdigit() else None

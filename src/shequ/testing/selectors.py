@@ -7,7 +7,6 @@ routes, the lab's transfers, a community's closed tubes)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,15 +17,12 @@ from shequ.core.access import get_for
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.duty.changes import active_assignments
-from shequ.mobilization.models import ACTIVE_STATES, Enlistment, Team
+from shequ.mobilization.models import ACTIVE_STATES, Enlistment
 from shequ.places.models import Place, PlaceKind
 from shequ.places.selectors import get_place_for
 from shequ.residents.models import HealthStatus, Resident
 from shequ.testing.models import (
-    DoorOutcome,
-    DoorTask,
     Exemption,
-    HomeStatus,
     HomeTask,
     Recall,
     Round,
@@ -34,8 +30,6 @@ from shequ.testing.models import (
     Site,
     Station,
     Transfer,
-    Tube,
-    TubeStatus,
 )
 
 if TYPE_CHECKING:
@@ -388,148 +382,3 @@ def sites_with_stations(user: User | AnonymousUser) -> QuerySet[Site]:
 
 def may_sample_somewhere(user: User | AnonymousUser) -> bool:
     return sampling_sites(user).exists()
-
-
-def places_of_kinds(scope: Scope, kinds: Sequence[str], limit: int) -> list[Place]:
-    """The places of `kinds` in `scope` in tree order, at most `limit` (a form's choices)."""
-    return list(Place.objects.filter(scope.q(), kind__in=kinds).order_by("path")[:limit])
-
-
-def crumbs(within: Place, scope: Scope) -> list[Place]:
-    """The places above `within` (and itself) that lie in `scope`, from the top."""
-    above = Place.objects.filter(pk__in=within.ancestor_ids()).order_by("depth")
-    return [p for p in above if scope.covers(p)]
-
-
-def latest_outcomes(round_: Round, residents: Sequence[Resident]) -> dict[int, DoorOutcome]:
-    """Each resident's latest door-to-door outcome in the round."""
-    latest: dict[int, DoorOutcome] = {}
-    for row in DoorOutcome.objects.filter(
-        task__round=round_, resident__in=[r.pk for r in residents]
-    ).order_by("resident_id", "-at", "-id"):
-        latest.setdefault(row.resident_id, row)
-    return latest
-
-
-def home_requested(round_: Round, residents: Sequence[Resident]) -> set[int]:
-    """The ids of these residents with an open home-sampling task in the round."""
-    return set(
-        HomeTask.objects.filter(
-            round=round_, resident__in=residents, status=HomeStatus.OPEN
-        ).values_list("resident_id", flat=True)
-    )
-
-
-def door_task_of(round_: Round, building: Place) -> DoorTask | None:
-    return DoorTask.objects.filter(round=round_, building=building).first()
-
-
-def home_route_buildings(round_: Round, scope: Scope) -> list[int]:
-    """The buildings (ids, in tree order) with open home-sampling tasks in `scope`."""
-    tasks = HomeTask.objects.filter(scope.q("building"), round=round_, status=HomeStatus.OPEN)
-    return list(tasks.order_by("building__path").values_list("building_id", flat=True).distinct())
-
-
-@dataclass
-class Route:
-    """One building's open home-sampling tasks and the teams of its community."""
-
-    building: Place
-    tasks: list[HomeTask]
-    teams: list[Team]
-
-
-def home_routes(round_: Round, scope: Scope, building_ids: Sequence[int]) -> list[Route]:
-    """A route per building of `building_ids` (in that order): its open tasks in `scope` with
-    their resident and team, and the teams its community may give them to."""
-    buildings = {
-        b.pk: b for b in Place.objects.filter(pk__in=list(building_ids)).select_related("parent")
-    }
-    tasks = HomeTask.objects.filter(
-        scope.q("building"),
-        round=round_,
-        status=HomeStatus.OPEN,
-        building_id__in=list(buildings),
-    ).select_related("resident", "resident__household", "team", "team__leader")
-    communities = {
-        c.path: c
-        for c in Place.objects.filter(
-            kind=PlaceKind.COMMUNITY,
-            pk__in={a for b in buildings.values() for a in b.ancestor_ids()},
-        )
-    }
-    teams_by_community: dict[int, list[Team]] = {}
-    for team in Team.objects.filter(community__in=communities.values()).select_related("leader"):
-        teams_by_community.setdefault(team.community_id, []).append(team)
-    routes: dict[int, Route] = {}
-    for b_id in building_ids:
-        b = buildings[b_id]
-        community = next((c for p, c in communities.items() if b.path.startswith(p)), None)
-        teams = teams_by_community.get(community.pk, []) if community else []
-        routes[b_id] = Route(building=b, tasks=[], teams=teams)
-    for t in tasks:
-        routes[t.building_id].tasks.append(t)
-    return list(routes.values())
-
-
-def community_team(building: Place, team_id: Any) -> Team | None:
-    """The team `team_id` of the building's community, or None."""
-    if not str(team_id).isdigit():
-        return None
-    return Team.objects.filter(community_id=community_id_of(building), pk=int(team_id)).first()
-
-
-def open_home_tasks(round_: Round, building: Place) -> list[HomeTask]:
-    return list(HomeTask.objects.filter(round=round_, building=building, status=HomeStatus.OPEN))
-
-
-def lab_rounds(user: User | AnonymousUser) -> list[Round]:
-    """The 50 newest rounds the user records results for."""
-    rounds = rounds_for(user, Capability.RECORD_RESULTS).order_by("-starts_on", "-id")
-    return list(rounds[:50])
-
-
-def lab_pending(scope: Scope) -> QuerySet[Transfer]:
-    """Transfers to the lab not received yet, oldest first (a queryset: the page slices it)."""
-    return (
-        Transfer.objects.filter(scope.q("community"), received_at__isnull=True)
-        .select_related("round", "community")
-        .order_by("sent_at", "id")
-    )
-
-
-def lab_received(scope: Scope, limit: int = 10) -> list[Transfer]:
-    """The latest transfers the lab received."""
-    return list(
-        Transfer.objects.filter(scope.q("community"), received_at__isnull=False)
-        .select_related("round", "community")
-        .order_by("-received_at")[:limit]
-    )
-
-
-def transfer_communities(user: User | AnonymousUser, round_: Round) -> list[Place]:
-    """The communities the user runs testing for that lie in the round (or hold part of it),
-    by name: where they pack tubes for the lab."""
-    run = scope_for(user, Capability.RUN_TESTING)
-    if run.is_empty:
-        return []
-    return [
-        c
-        for c in Place.objects.filter(run.q(), kind=PlaceKind.COMMUNITY).order_by("name")[:200]
-        if path_in_scope(round_, c.path) or any(p.startswith(c.path) for p in scope_paths(round_))
-    ]
-
-
-def closed_tubes(round_: Round, community: Place, limit: int = 2000) -> list[Tube]:
-    """The community's closed tubes of the round not sent yet, with their number of swabs."""
-    return list(
-        Tube.objects.filter(round=round_, community=community, status=TubeStatus.CLOSED)
-        .annotate(swabs=Count("samples"))
-        .order_by("closed_at", "barcode")[:limit]
-    )
-
-
-def transfers_of(round_: Round, community: Place, limit: int = 100) -> list[Transfer]:
-    """The community's transfers of the round, newest first."""
-    transfers = Transfer.objects.filter(round=round_, community=community).order_by("-sent_at")
-    return list(transfers[:limit])

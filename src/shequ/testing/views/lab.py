@@ -18,7 +18,7 @@ from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.import_views import ImportPage
 from shequ.core.roles import Capability
 from shequ.core.scopes import Scope, scope_for
-from shequ.testing import labwork, selectors
+from shequ.testing import labwork, selectors, snapshot
 from shequ.testing.forms import ReceiveForm, ResultForm, ResultsImportForm
 
 
@@ -34,7 +34,7 @@ def lab(request: HttpRequest) -> HttpResponse:
     """Transfers to receive (count them in; a different count is a discrepancy), a result per
     tube, and the way to import a results file."""
     scope = _lab_scope(request)
-    rounds = selectors.lab_rounds(request.user)
+    rounds = snapshot.lab_rounds(request.user)
     result_form = ResultForm(rounds=rounds)
     receive_forms: dict[int, ReceiveForm] = {}
     answer = None
@@ -78,7 +78,7 @@ def lab(request: HttpRequest) -> HttpResponse:
                 else:
                     messages.success(request, _("Transfer %s received.") % got.code)
                 return redirect("testing:lab")
-    page = Paginator(selectors.lab_pending(scope), settings.PAGE_SIZE).get_page(
+    page = Paginator(snapshot.lab_pending(scope), settings.PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     # The count box starts empty: the lab counts the tubes it got and types the number (a
@@ -89,7 +89,7 @@ def lab(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "transfers": transfers,
-        "received": selectors.lab_received(scope),
+        "received": snapshot.lab_received(scope),
         "result_form": result_form,
         "answer": answer,
         "recent": imports.recent_jobs(request.user, "tube_results", 5),
@@ -120,7 +120,7 @@ LAB_IMPORT = ImportPage(
 def lab_import(request: HttpRequest) -> HttpResponse:
     """Upload a results file (.xlsx / .csv); it is checked and recorded in the background."""
     _lab_scope(request)
-    rounds = selectors.lab_rounds(request.user)
+    rounds = snapshot.lab_rounds(request.user)
     form = ResultsImportForm(request.POST or None, request.FILES or None, rounds=rounds)
     return import_views.upload_page(
         request,

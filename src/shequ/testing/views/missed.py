@@ -30,8 +30,8 @@ from shequ.testing.views.common import round_for, scope, within
 
 def _person_rows(request: HttpRequest, round_: Round, people: list[Resident]) -> list[dict]:
     phones = services.phones_for(request.user, people)
-    latest = selectors.latest_outcomes(round_, people)
-    home = selectors.home_requested(round_, people)
+    latest = snapshot.latest_outcomes(round_, people)
+    home = snapshot.home_requested(round_, people)
     return [
         {
             "resident": r,
@@ -89,7 +89,7 @@ def missed_xlsx(request: HttpRequest, round_id: int) -> HttpResponse:
     if place is None:
         place, _choices = within(request, round_, seen)
     people = list(selectors.missed(round_, place)[:50_000])
-    latest = selectors.latest_outcomes(round_, people)
+    latest = snapshot.latest_outcomes(round_, people)
     content = exports.missed_workbook(
         round_,
         people,
@@ -123,7 +123,7 @@ def outcome_record(request: HttpRequest, round_id: int, resident_id: int) -> Htt
     resident = selectors.get_round_resident_for(round_, scope(request), resident_id)
     building = resident.household.parent
     try:
-        task = selectors.door_task_of(round_, building)
+        task = snapshot.door_task_of(round_, building)
         if task is None:
             task = services.door_task_create(
                 actor=request.user, round_=round_, building=building, team=None
@@ -171,7 +171,7 @@ def home_tasks(request: HttpRequest, round_id: int) -> HttpResponse:
     """Open home-sampling tasks as routes (one per building), each given to a team."""
     round_ = round_for(request, round_id)
     seen = scope(request)
-    building_ids = selectors.home_route_buildings(round_, seen)
+    building_ids = snapshot.home_route_buildings(round_, seen)
     page = Paginator(building_ids, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     routes = [
         {
@@ -180,7 +180,7 @@ def home_tasks(request: HttpRequest, round_id: int) -> HttpResponse:
             "teams": route.teams,
             "may_assign": selectors.runs_testing_at(request.user, route.building),
         }
-        for route in selectors.home_routes(round_, seen, list(page.object_list))
+        for route in snapshot.home_routes(round_, seen, list(page.object_list))
     ]
     context = {"round": round_, "page": page, "routes": routes}
     return render(request, "testing/home_tasks.html", context)
@@ -199,12 +199,12 @@ def home_assign(request: HttpRequest, round_id: int) -> HttpResponse:
     )
     if building is None:
         raise Http404("building")
-    team = selectors.community_team(building, form.cleaned_data["team"])
+    team = snapshot.community_team(building, form.cleaned_data["team"])
     url = reverse("testing:home_tasks", kwargs={"round_id": round_.pk})
     if team is None:
         messages.error(request, _("Choose a team of this community."))
         return redirect(url)
-    tasks = selectors.open_home_tasks(round_, building)
+    tasks = snapshot.open_home_tasks(round_, building)
     try:
         n = services.home_tasks_assign(actor=request.user, tasks=tasks, team=team)
     except ValidationError as exc:

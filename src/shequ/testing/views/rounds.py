@@ -63,7 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def round_new(request: HttpRequest) -> HttpResponse:
     """Start a round over districts, streets, communities, grids or compounds one runs."""
-    places = selectors.places_of_kinds(scope(request, Capability.RUN_TESTING), ROUND_KINDS, 1000)
+    places = snapshot.places_of_kinds(scope(request, Capability.RUN_TESTING), ROUND_KINDS, 1000)
     form = RoundForm(request.POST or None, places=places)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -88,7 +88,7 @@ def round_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def site_new(request: HttpRequest) -> HttpResponse:
     """A sampling site of one of the user's communities, with N stations."""
-    communities = selectors.places_of_kinds(
+    communities = snapshot.places_of_kinds(
         scope(request, Capability.RUN_TESTING), [PlaceKind.COMMUNITY], 500
     )
     form = SiteForm(request.POST or None, communities=communities)
@@ -128,7 +128,7 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
         "round": round_,
         "within": place,
         "choices": choices,
-        "crumbs": selectors.crumbs(place, seen),
+        "crumbs": snapshot.crumbs(place, seen),
         "level": level,
         "levels": [
             (k, PlaceKind(k).label)

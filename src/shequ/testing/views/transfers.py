@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from shequ.core.errors import ValidationError
-from shequ.testing import labwork, selectors
+from shequ.testing import labwork, selectors, snapshot
+from shequ.testing.forms import TransferSendForm
 
 
 @login_required
@@ -20,28 +21,29 @@ def transfers(request: HttpRequest, round_id: int) -> HttpResponse:
     """Closed tubes not yet sent, per community the user runs testing for, and the round's
     transfers. POST sends the ticked tubes under one transfer number."""
     round_ = selectors.get_round_for(request.user, round_id)
-    communities = selectors.transfer_communities(request.user, round_)
+    communities = snapshot.transfer_communities(request.user, round_)
     if not communities:
         raise Http404("community")
     wanted = request.POST.get("community") or request.GET.get("community") or ""
     community = next((c for c in communities if str(c.pk) == wanted), communities[0])
-    closed = selectors.closed_tubes(round_, community)
+    closed = snapshot.closed_tubes(round_, community)
     errors: dict[str, str] = {}
-    code = request.POST.get("code", "").strip() or f"J-{timezone.localtime():%m%d-%H%M}"
-    ticked = request.POST.getlist("tube")
-    # How many tubes the sender saw they send: the page's script keeps it equal to the ticks
-    # (the button reads "Send 2 tubes"); with no script it is blank and a confirmation shows
-    # the count first. Nothing is ever ticked for the sender.
-    confirmed = request.POST.get("count", "").strip()
+    form = TransferSendForm(request.POST if request.method == "POST" else None)
+    posted = form.is_valid()  # every field is optional: valid whenever posted
+    code = (posted and form.cleaned_data["code"]) or f"J-{timezone.localtime():%m%d-%H%M}"
+    # Nothing is ever ticked for the sender; without the page's script the count is blank
+    # and a confirmation shows it first.
+    ticked: list[str] = form.cleaned_data["tube"] if posted else []
+    confirmed = form.confirmed() if posted else None
     confirming = False
-    if request.method == "POST":
-        if ticked and not confirmed.isdigit():
+    if posted:
+        if ticked and confirmed is None:
             confirming = True
         else:
             try:
                 t = labwork.transfer_create(
                     actor=request.user, round_=round_, community=community, code=code,
-                    barcodes=ticked, confirmed=int(confirmed) if ticked else None,
+                    barcodes=ticked, confirmed=confirmed if ticked else None,
                 )  # fmt: skip
             except ValidationError as exc:
                 errors = exc.errors
@@ -52,7 +54,7 @@ def transfers(request: HttpRequest, round_id: int) -> HttpResponse:
                     % {"code": t.code, "n": t.tube_count},
                 )
                 return redirect(f"{request.path}?community={community.pk}")
-    sent = selectors.transfers_of(round_, community)
+    sent = snapshot.transfers_of(round_, community)
     return render(
         request,
         "testing/transfers.html",
