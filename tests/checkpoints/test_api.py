@@ -7,9 +7,12 @@ import datetime as dt
 import json
 
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
-from shequ.checkpoints.models import Passage
+from shequ.checkpoints.decisions import DEFAULT_RULES
+from shequ.checkpoints.models import GateRules, Passage
 from tests.checkpoints.conftest import item, qr
 
 BATCH = "/api/v1/checkpoints/passages:batch"
@@ -112,6 +115,35 @@ def test_rules_set_and_read(api, personas, gates, city) -> None:
     assert (r.json()["version"], r.json()["rules"]["exit_quota"]) == (1, {"people": 1, "days": 2})
     assert staff.get(url).json()["version"] == 1
     assert api(personas.staff_b).get(url).status_code == 404
+
+
+def _put_rules(api, user, community, rules: dict):  # type: ignore[no-untyped-def]
+    url = f"/api/v1/checkpoints/communities/{community.pk}/rules"
+    body = json.dumps({"rules": rules})
+    return Client().put(url, body, content_type="application/json", headers=api(user).headers)
+
+
+def test_putting_the_rules_in_force_again_makes_no_new_version(api, personas, city) -> None:
+    assert _put_rules(api, personas.staff_a, city.a, DEFAULT_RULES).json()["version"] == 0
+    quota = {"exit_quota": {"people": 1, "days": 2}}
+    assert _put_rules(api, personas.staff_a, city.a, quota).json()["version"] == 1
+    again = _put_rules(api, personas.staff_a, city.a, quota)
+    assert (again.status_code, again.json()["version"]) == (200, 1)
+    assert GateRules.objects.filter(community=city.a).count() == 1
+
+
+def test_page_and_api_refuse_a_rules_reader_in_the_same_words(
+    api, client, login, personas, city
+) -> None:
+    r = _put_rules(api, personas.district, city.a, {"fever_at": 38})
+    assert r.status_code == 403
+    detail = r.json()["detail"]
+    assert city.a.name in detail
+    login(personas.district)
+    page = client.post(reverse("checkpoints:rules", args=[city.a.pk]), {"fever_at": "38"})
+    assert page.status_code == 403
+    assert escape(detail) in page.content.decode()
+    assert not GateRules.objects.exists()
 
 
 def test_passage_log_masks_phones_and_hides_other_communities(api, personas, gates) -> None:

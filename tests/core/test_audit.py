@@ -17,7 +17,9 @@ from shequ.core.models import AuditEvent
 from shequ.core.roles import Role
 from shequ.duty import attendance, calls, changes, planning, reports
 from shequ.duty import services as duty_services
+from shequ.duty.attendance import services as attendance_services
 from shequ.duty.models import Attendance, RosterStatus
+from shequ.duty.planning import services as planning_services
 from shequ.mobilization import dispatch, formation
 from shequ.mobilization import services as mob_services
 from shequ.mobilization.models import Agency
@@ -561,8 +563,8 @@ SERVICE_MODULES = [
     formation,
     dispatch,
     duty_services,
-    planning,
-    attendance,
+    planning_services,
+    attendance_services,
     calls,
     changes,
     reports,

@@ -11,6 +11,7 @@ from django.db import connection
 from django.utils import timezone, translation
 
 from shequ.duty import attendance
+from shequ.duty.attendance import ingest
 from shequ.duty.models import Assignment, Attendance, AttendanceEvent
 from tests.duty.helpers import attendance_item, day_shift, login_for, put, roster_for
 
@@ -127,13 +128,13 @@ def test_a_shift_deleted_while_the_batch_is_written_refuses_only_its_check_in(
     mine = put(roster, day_shift(duty), day, duty.people[0])
     other = put(roster, day_shift(duty), day, duty.people[1], leader=True)
     leader = login_for(other.staff, "leader")
-    write = attendance._Batch.write
+    write = ingest.Batch.write
 
     def replanned(self):  # type: ignore[no-untyped-def]
         Assignment.objects.filter(pk=mine.pk).delete()
         return write(self)
 
-    monkeypatch.setattr(attendance._Batch, "write", replanned)
+    monkeypatch.setattr(ingest.Batch, "write", replanned)
     at = mine.starts_at + dt.timedelta(minutes=5)
     results = attendance.attendance_batch(
         actor=leader,

@@ -131,3 +131,11 @@ def test_cadre_without_planning_role_goes_to_my_shifts(client, login, personas, 
     response = client.get(reverse("duty:home"))
     assert response.status_code == 302
     assert response.url == reverse("duty:me")
+
+
+def test_a_role_that_plans_no_duty_may_not_make_a_roster(client, login, personas, city, duty):
+    login(personas.cadre)
+    form = {"place": city.a.pk, "starts_on": duty.tomorrow.isoformat(), "days": 7}
+    assert client.post(reverse("duty:roster_new"), form).status_code == 403
+    assert client.post(reverse("duty:roster_new"), {}).status_code == 403
+    assert not Roster.objects.exists()

@@ -149,3 +149,12 @@ def test_hours_page_shows_person_times_and_hours(client, login, personas, city, 
     assert "3.0" in html
     login(personas.staff_b)
     assert duty.people[0].name not in client.get(reverse("duty:hours")).content.decode()
+
+
+def test_a_role_that_plans_no_duty_may_not_post_an_urgent_call(client, login, personas, city):
+    login(personas.cadre)
+    assert client.post(reverse("duty:calls"), {}).status_code == 403
+    filled = {"community": city.a.pk, "where": "核酸点", "needed": 1, "hours": 2}
+    assert client.post(reverse("duty:calls"), filled).status_code == 403
+    assert not calls.calls_for(personas.staff_a).exists()
+    assert client.get(reverse("duty:calls")).status_code == 200

@@ -15,6 +15,7 @@ from django.db import connection
 
 from shequ.duty import changes, planning
 from shequ.duty.models import RosterStatus, ShiftChange
+from shequ.duty.planning import services as planning_services
 from shequ.mobilization import formation
 from tests.duty import conftest as duty_conftest
 from tests.duty.helpers import day_shift, put, roster_for
@@ -42,7 +43,7 @@ def _watch(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[bool
 
 
 def test_a_roster_is_solved_before_its_transaction(monkeypatch, personas, city, duty):
-    seen = _watch(monkeypatch, planning, "best_roster")
+    seen = _watch(monkeypatch, planning_services, "best_roster")
     roster = planning.roster_generate(
         actor=personas.staff_a, place=city.a, starts_on=duty.tomorrow, days=2
     )
@@ -53,7 +54,7 @@ def test_a_roster_is_solved_before_its_transaction(monkeypatch, personas, city, 
 def test_a_replan_is_solved_before_its_transaction(monkeypatch, personas, city, duty):
     published = roster_for(personas.staff_a, city.a, duty.tomorrow)
     put(published, day_shift(duty), duty.tomorrow, duty.people[0])
-    seen = _watch(monkeypatch, planning, "best_roster")
+    seen = _watch(monkeypatch, planning_services, "best_roster")
     draft = planning.roster_replan(actor=personas.staff_a, roster=published, reason="x")
     assert draft.based_on == published
     assert seen == [False]
@@ -62,7 +63,7 @@ def test_a_replan_is_solved_before_its_transaction(monkeypatch, personas, city, 
 def test_a_sick_report_solves_its_replan_before_its_transaction(monkeypatch, personas, city, duty):
     published = roster_for(personas.staff_a, city.a, duty.tomorrow)
     mine = put(published, day_shift(duty), duty.tomorrow, duty.people[0])
-    seen = _watch(monkeypatch, planning, "best_roster")
+    seen = _watch(monkeypatch, planning_services, "best_roster")
     change = changes.sick_report(actor=personas.cadre, assignment=mine, reason="发烧")
     assert seen == [False]
     # The proposal still leaves the sick person off that day, and is saved with the report.

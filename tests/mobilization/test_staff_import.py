@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from shequ.core.imports import import_job_create, run_import
-from shequ.core.models import ImportStatus
+from shequ.core.models import ImportJob, ImportStatus
 from shequ.mobilization.models import Rank, Staff
 from tests.mobilization.conftest import id_number
 
@@ -86,3 +86,53 @@ def test_volunteers_imported_by_the_hq_wait_for_their_communitys_vetting(persona
     job = _import(personas.hq, f"姓名,身份证号,居住社区\n志二,{id_number(1991)},B\n")
     assert job.status == ImportStatus.DONE
     assert Staff.objects.get(name="志二").vetting == "approved"  # the HQ covers B
+
+
+def test_a_coordinator_imports_a_staff_list_on_the_page(personas, city, login):
+    client = login(personas.coordinator)
+    staff_page = client.get("/mobilization/staff/").content.decode()
+    assert 'href="/mobilization/staff/import/"' in staff_page
+    page = client.get("/mobilization/staff/import/").content.decode()
+    assert 'data-testid="import-form"' in page
+    assert "身份证号" in page  # the columns read
+    upload = io.BytesIO(f"姓名,身份证号,职级\n张干部,{id_number(1975)},县处级\n".encode())
+    upload.name = "staff.csv"
+    response = client.post("/mobilization/staff/import/", {"file": upload})
+    assert response.status_code == 302
+    job = ImportJob.objects.get()
+    assert response["Location"] == f"/mobilization/staff/import/{job.pk}/"
+    assert job.kind == "staff"
+    run_import(job.pk)
+    html = client.get(response["Location"]).content.decode()
+    assert 'data-status="done"' in html
+    assert 'href="/mobilization/staff/"' in html  # back to the staff
+    assert Staff.objects.get(name="张干部").agency.code == "AG1"
+    assert login(personas.hq).get(f"/mobilization/staff/import/{job.pk}/").status_code == 404
+
+
+def test_the_staff_import_page_shows_a_refused_file_next_to_the_field(personas, city, login):
+    upload = io.BytesIO(b"name\n")
+    upload.name = "staff.xls"
+    response = login(personas.coordinator).post("/mobilization/staff/import/", {"file": upload})
+    assert response.status_code == 200
+    assert "sq-field-error" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_only_coordinators_and_the_hq_see_and_use_the_staff_import(personas, city, login, api):
+    assert login(personas.hq).get("/mobilization/staff/import/").status_code == 200
+    for persona in (personas.staff_a, personas.district, personas.cadre):
+        client = login(persona)
+        staff_page = client.get("/mobilization/staff/").content.decode()
+        assert "/mobilization/staff/import/" not in staff_page
+        refused = client.get("/mobilization/staff/import/")
+        assert refused.status_code == 403
+        # The page and the API refuse with the same words.
+        upload = io.BytesIO(b"x")
+        upload.name = "staff.csv"
+        by_api = client.post(
+            "/api/v1/mobilization/staff/import", {"file": upload}, headers=api(persona).headers
+        )
+        assert by_api.status_code == 403
+        assert by_api.json()["detail"] in refused.content.decode()
+    assert not ImportJob.objects.exists()

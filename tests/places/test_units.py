@@ -13,7 +13,7 @@ from django.urls import reverse
 from shequ.checkpoints import pdf
 from shequ.checkpoints import services as pass_services
 from shequ.checkpoints.models import EntryPass
-from shequ.checkpoints.selectors import gate_snapshot
+from shequ.checkpoints.snapshot import gate_snapshot
 from shequ.core.errors import ValidationError
 from shequ.places import services
 from shequ.places.households import (

@@ -331,7 +331,7 @@ def test_printed_passes_and_the_gate_data_show_names_neutral(personas, city, dut
     from shequ.checkpoints import pdf
     from shequ.checkpoints import services as pass_services
     from shequ.checkpoints.models import EntryPass
-    from shequ.checkpoints.selectors import gate_snapshot
+    from shequ.checkpoints.snapshot import gate_snapshot
 
     ResidentFactory(household=city.ha1, name=f"张三{RLO}0317")
     today = dt.date.today()

@@ -180,6 +180,10 @@ EXPECT: dict[str, Row | Act] = {
     "mobilization:needs": Row(ok=EVERYONE, post={HQ, DISTRICT, STREET, STAFF}),
     # The page answers every login with a redirect: the enlist service decides per person.
     "mobilization:staff": Row(ok=EVERYONE),
+    "mobilization:staff_import": Row(ok={HQ, COORDINATOR}, deny=403),
+    # An import job is its starter's alone (the world's job is community staff's).
+    "mobilization:staff_import_job": Row(ok={STAFF}, other_ok=set()),
+    "mobilization:staff_import_errors": Row(ok={STAFF}, other_ok=set()),
     "mobilization:teams": Row(ok=MOBILIZED, post={HQ}),  # the open order is side B's
     "mobilization:batches": Row(ok=MOBILIZED),
     "mobilization:moves": Row(ok={HQ, DISTRICT, STREET, STAFF}, deny=403,
@@ -370,24 +374,7 @@ EXPECT: dict[str, Row | Act] = {
 # Cells whose right answer (above) is not today's answer. Each entry: (row, role, scope) →
 # what is wrong. Their tests are xfail(strict=True): when a fix lands they pass, and the
 # entry must go.
-_NO_PLANNING = (DISTRICT, COORDINATOR, CADRE, VOLUNTEER, INSPECTOR, LAB, WAREHOUSE)
-KNOWN_WRONG: dict[tuple[str, str, str], str] = {
-    **{
-        ("duty:calls", role, "own"): (
-            "POST with an empty form raises AttributeError (500): calls_page builds "
-            "CallForm(request.POST or None), unbound, then calls add_error() on it; "
-            "a role that plans no duty should get 403"
-        )
-        for role in _NO_PLANNING
-    },
-    **{
-        ("duty:roster_new", role, "own"): (
-            "POST from a role that plans no duty re-renders the form with 400 "
-            "(no place to choose) instead of refusing with 403"
-        )
-        for role in _NO_PLANNING
-    },
-}
+KNOWN_WRONG: dict[tuple[str, str, str], str] = {}
 
 # The admin is Django's own (is_staff logins only, its own permission checks): one row, not
 # one per model; every persona here is not staff and is sent to the admin's login.

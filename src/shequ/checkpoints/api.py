@@ -6,13 +6,12 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router
 from ninja.pagination import paginate
 
-from shequ.checkpoints import ingest, selectors, services
+from shequ.checkpoints import ingest, selectors, services, snapshot
 from shequ.checkpoints.models import EntryPass, Passage
 from shequ.checkpoints.schemas import (
     GateOut,
@@ -31,10 +30,8 @@ from shequ.core.device_items import batch_answers
 from shequ.core.pagination import Pages
 from shequ.core.roles import Capability
 from shequ.core.schemas import errors
-from shequ.core.scopes import scope_for
 from shequ.places.models import Place, PlaceKind
 from shequ.places.selectors import get_place_for
-from shequ.residents.models import Resident
 
 router = Router(tags=["checkpoints"])
 
@@ -63,23 +60,20 @@ def gate_snapshot(request: HttpRequest, gate_id: int) -> dict[str, Any]:
     recent exits), and `expires_at`, when the phone drops it. For those who guard gates there,
     or who are on a shift at this gate (from 30 minutes before it to its end); 403 for anyone
     else who may open the gate page, 404 for everyone else."""
-    gate = get_object_or_404(selectors.gates_for(request.user), pk=gate_id)
-    until = selectors.gate_snapshot_until(request.user, gate)
-    return selectors.gate_snapshot(gate, until=until)
+    gate = selectors.get_gate_for(request.user, gate_id)
+    until = snapshot.gate_snapshot_until(request.user, gate)
+    return snapshot.gate_snapshot(gate, until=until)
 
 
 def _pass(request: HttpRequest, pass_id: int) -> EntryPass:
-    return get_object_or_404(selectors.passes_for(request.user), pk=pass_id)
+    return selectors.get_pass_for(request.user, pass_id)
 
 
 @router.get("/passes", response=list[PassOut])
 @paginate(Pages, page_size=100)
 def passes(request: HttpRequest, community_id: int | None = None) -> QuerySet[EntryPass]:
     """Entry passes you issue, optionally of one community."""
-    qs = selectors.passes_for(request.user).prefetch_related("holders").order_by("pk")
-    if community_id is not None:
-        qs = qs.filter(community_id=community_id)
-    return qs
+    return selectors.passes_by_id(request.user, community_id)
 
 
 @router.post("/passes", response={201: PassOut, **errors(403, 404, 409)})
@@ -88,9 +82,7 @@ def pass_issue(request: HttpRequest, payload: PassIn) -> tuple[int, EntryPass]:
     household = get_place_for(request.user, payload.household_id, kind=PlaceKind.HOUSEHOLD)
     holders = None
     if payload.holder_ids is not None:
-        holders = list(Resident.objects.filter(pk__in=payload.holder_ids))
-        if len(holders) != len(set(payload.holder_ids)):
-            raise Http404
+        holders = selectors.residents_by_id(payload.holder_ids)
     p = services.pass_issue(
         actor=request.user,
         household=household,
@@ -131,10 +123,7 @@ def pass_reissue(request: HttpRequest, pass_id: int, payload: PassReissueIn) -> 
 
 
 def _community(request: HttpRequest, community_id: int, capability: str) -> Place:
-    community = get_place_for(request.user, community_id, kind=PlaceKind.COMMUNITY)
-    if not scope_for(request.user, capability).covers(community):
-        raise Http404
-    return community
+    return selectors.get_community_for(request.user, community_id, capability)
 
 
 @router.get("/communities/{int:community_id}/rules", response={200: RulesOut, **errors(404)})
@@ -167,18 +156,14 @@ def passages(
     alert: bool | None = None,
 ) -> QuerySet[Passage]:
     """The passage log (newest first) of the communities you see, filtered."""
-    qs = selectors.passages_for(request.user)
-    if community_id is not None:
-        qs = qs.filter(community_id=community_id)
-    if gate_id is not None:
-        qs = qs.filter(gate_id=gate_id)
-    if day is not None:
-        qs = qs.filter(device_time__range=selectors.local_day_bounds(day))
-    if decision:
-        qs = qs.filter(decision=decision)
-    if alert is not None:
-        qs = qs.filter(alert=alert)
-    return qs
+    return selectors.passage_log(
+        request.user,
+        community_id=community_id,
+        gate_id=gate_id,
+        day=day,
+        decision=decision,
+        alert=alert,
+    )
 
 
 @router.get("/communities/{int:community_id}/hours", response={200: list[HourOut], **errors(404)})

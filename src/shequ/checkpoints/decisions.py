@@ -95,6 +95,23 @@ def rules_with_defaults(rules: dict[str, Any] | None) -> dict[str, Any]:
     return {**DEFAULT_RULES, **(rules or {})}
 
 
+def changed_rules(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The keys (in DEFAULT_RULES order) whose values differ between two full rule sets; the
+    order of the isolation statuses does not count."""
+    return [key for key in DEFAULT_RULES if not _same(before, after, key)]
+
+
+def changes_from_defaults(full: dict[str, Any]) -> dict[str, Any]:
+    """What a community stores: only the rules that differ from the defaults."""
+    return {key: full[key] for key in changed_rules(DEFAULT_RULES, full)}
+
+
+def _same(a: dict[str, Any], b: dict[str, Any], key: str) -> bool:
+    if key == "isolation_statuses":
+        return sorted(a[key]) == sorted(b[key])
+    return a[key] == b[key]
+
+
 def _days_before(day: str, days: int) -> str:
     return (dt.date.fromisoformat(day) - dt.timedelta(days=days)).isoformat()
 

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
@@ -27,6 +27,9 @@ from shequ.checkpoints.services import current_rules
 from shequ.core.offline import worker_response
 from shequ.places.selectors import current_zone
 from shequ.residents.models import HealthStatus
+
+if TYPE_CHECKING:
+    from shequ.duty.models import Post
 
 # What the service worker keeps so that the gate page reloads with no network.
 GATE_STATIC = [
@@ -136,7 +139,7 @@ def gate_list(request: HttpRequest) -> HttpResponse:
     return render(request, "checkpoints/gate_list.html", {"gates": gates})
 
 
-def _record_plain_form(request: HttpRequest, gate_id: int) -> None:
+def _record_plain_form(request: HttpRequest, post: Post) -> None:
     """One passage from the page's plain form (phones with JavaScript off), decided by the
     server; the answer is a message on the page."""
     form = request.POST
@@ -146,7 +149,7 @@ def _record_plain_form(request: HttpRequest, gate_id: int) -> None:
         temperature = float(temperature) if temperature else None
     item = {
         "client_uuid": form.get("client_uuid") or str(uuid.uuid4()),
-        "gate_id": gate_id,
+        "gate_id": post.pk,
         "direction": form.get("direction", ""),
         "device_time": timezone.now().isoformat(),
         "subject": "resident",
@@ -160,8 +163,7 @@ def _record_plain_form(request: HttpRequest, gate_id: int) -> None:
         messages.error(request, _("Not recorded: %s") % result.message)
         return
     verdict = _("Allow") if result.decision == "allow" else _("Refuse")
-    gate = selectors.gates_for(request.user).filter(pk=gate_id).first()
-    rules = current_rules(gate.community)[1] if gate else None
+    rules = current_rules(post.community)[1]
     why = "；".join(reason_text(r, rules) for r in result.reasons)
     messages.success(
         request, _("Recorded: %(decision)s. %(why)s") % {"decision": verdict, "why": why}
@@ -172,9 +174,9 @@ def _record_plain_form(request: HttpRequest, gate_id: int) -> None:
 def gate(request: HttpRequest, gate_id: int) -> HttpResponse:
     """One gate: the rules in force, and the scanner that decides and queues offline (with
     JavaScript off, a plain form that records one passage)."""
-    post = get_object_or_404(selectors.gates_for(request.user), pk=gate_id)
+    post = selectors.get_gate_for(request.user, gate_id)
     if request.method == "POST":
-        _record_plain_form(request, post.pk)
+        _record_plain_form(request, post)
         return redirect("checkpoints:gate", gate_id=post.pk)
     version, rules = current_rules(post.community)
     zone = current_zone(post.place)
@@ -211,10 +213,3 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     and static files to keep, served under /checkpoints/gate/ so that its scope covers the
     gate pages."""
     return worker_response(cache="shequ-gate", static_files=GATE_STATIC)
-
-
-urlpatterns = [
-    path("gate/", gate_list, name="gate_list"),
-    path("gate/sw.js", service_worker, name="gate_sw"),
-    path("gate/<int:gate_id>/", gate, name="gate"),
-]

@@ -1,5 +1,10 @@
-"""Reads for checkpoints: which gates a user guards, passes and passages in scope, the gate
-page's offline snapshot, and the figures (per gate per hour, who went out, who is not back)."""
+"""Reads for checkpoints, always narrowed to what the acting user may see: the gates a user
+guards, communities, entry passes and the places they are issued for, gate rules' versions, the
+passage log, and the figures (per gate per hour, who went
+out, who is not back). The gate page's offline data is `snapshot.py`'s.
+
+One `get_<model>_for` per model fetched by id (gate, pass, passage, community), used by the
+pages and the API alike: 404 out of sight, 403 with the reason when seen but not allowed."""
 
 from __future__ import annotations
 
@@ -8,23 +13,23 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.checkpoints.decisions import REASONS, reason_text
-from shequ.checkpoints.models import Decision, Direction, EntryPass, Passage
-from shequ.checkpoints.passes import pass_token
-from shequ.checkpoints.services import current_rules
+from shequ.checkpoints.decisions import changed_rules, rules_with_defaults
+from shequ.checkpoints.models import Decision, Direction, EntryPass, GateRules, Passage, PassStatus
+from shequ.core.access import get_for, require
 from shequ.core.bidi import neutral
 from shequ.core.errors import PermissionDenied
+from shequ.core.models import AuditEvent
 from shequ.core.roles import Capability
-from shequ.core.scopes import scope_for
+from shequ.core.scopes import Scope, scope_for
 from shequ.duty.changes import active_assignments
 from shequ.duty.models import Post, PostKind
-from shequ.duty.selectors import OFFLINE_DATA_LEAD, on_duty_at_until
 from shequ.mobilization.models import ACTIVE_STATES, Enlistment
-from shequ.places.models import Place, ZoneDesignation
+from shequ.places.models import Place, PlaceKind
 from shequ.residents.models import Resident
 
 if TYPE_CHECKING:
@@ -54,6 +59,39 @@ def gates_for(user: User | AnonymousUser) -> QuerySet[Post]:
     )
 
 
+def get_gate_for(user: User | AnonymousUser, pk: Any) -> Post:
+    """A gate where the user may record passages; 404 for any other."""
+    return get_for(gates_for(user), pk, what="gate")
+
+
+# -- communities ----------------------------------------------------------------------------
+
+
+def communities_for(
+    user: User | AnonymousUser, capability: str = Capability.VIEW_PASSAGES, *, by: str = "name"
+) -> QuerySet[Place]:
+    """The communities in the user's scope for `capability`, ordered `by` name or path."""
+    return (
+        Place.objects.filter(scope_for(user, capability).q(), kind=PlaceKind.COMMUNITY)
+        .select_related("parent")
+        .order_by(by)
+    )
+
+
+def get_community_for(
+    user: User | AnonymousUser, pk: Any, capability: str = Capability.VIEW_PASSAGES
+) -> Place:
+    """A community whose passages and gate rules the user sees (404 for any other), for an
+    action needing `capability` there (403 with the reason)."""
+    community = get_for(communities_for(user), pk, what="community")
+    if capability != Capability.VIEW_PASSAGES:
+        require(user, capability, community)
+    return community
+
+
+# -- entry passes ---------------------------------------------------------------------------
+
+
 def passes_for(user: User | AnonymousUser) -> QuerySet[EntryPass]:
     """Entry passes of households the user issues passes for."""
     return EntryPass.objects.filter(
@@ -61,117 +99,255 @@ def passes_for(user: User | AnonymousUser) -> QuerySet[EntryPass]:
     ).select_related("household", "household__parent")
 
 
+def _with_holders(qs: QuerySet[EntryPass]) -> QuerySet[EntryPass]:
+    return qs.select_related("community", "household__parent__parent").prefetch_related(
+        Prefetch("holders", queryset=Resident.objects.order_by("id").only("id", "name"))
+    )
+
+
+def get_pass_for(user: User | AnonymousUser, pk: Any) -> EntryPass:
+    """An entry pass the user issues, with its holders; 404 for any other."""
+    return get_for(_with_holders(passes_for(user)), pk, what="pass")
+
+
+def issuer_scope(user: User | AnonymousUser) -> Scope:
+    """The places the user issues passes for; 403 for anyone who issues none."""
+    scope = scope_for(user, Capability.ISSUE_PASSES)
+    if scope.is_empty:
+        raise PermissionDenied(_("Your role does not issue entry passes."))
+    return scope
+
+
+def issued_places(user: User | AnonymousUser, kind: str) -> QuerySet[Place]:
+    """Places of `kind` the user issues passes for, by path (403 for anyone who issues none)."""
+    return (
+        Place.objects.filter(issuer_scope(user).q(), kind=kind)
+        .select_related("parent")
+        .order_by("path")
+    )
+
+
+def get_issued_place_for(user: User | AnonymousUser, pk: Any, kind: str) -> Place:
+    """The place of `kind` with id `pk` the user issues passes for: 403 for anyone who issues
+    none, 404 for any other place (never says it exists)."""
+    return get_for(issued_places(user, kind), pk, what=kind)
+
+
+def pass_buildings(user: User | AnonymousUser, community: Place | None) -> QuerySet[Place]:
+    """The buildings the user issues passes for (in `community` when given), by path."""
+    buildings = issued_places(user, PlaceKind.BUILDING)
+    if community is not None:
+        buildings = buildings.filter(path__startswith=community.path)
+    return buildings
+
+
+def pass_list(
+    user: User | AnonymousUser,
+    *,
+    community: Place | None = None,
+    building: Place | None = None,
+    status: str = "",
+    text: str = "",
+) -> QuerySet[EntryPass]:
+    """Passes the user issues, of a building or else a community, with a status, whose
+    household's name or code or a holder's name matches `text`; by household, with holders."""
+    qs = passes_for(user)
+    if building is not None:
+        qs = qs.filter(household__parent=building)
+    elif community is not None:
+        qs = qs.filter(community=community)
+    if status:
+        qs = qs.filter(status=status)
+    if text:
+        qs = qs.filter(
+            Q(household__name__icontains=text)
+            | Q(household__code__istartswith=text)
+            | Q(pk__in=EntryPass.objects.filter(holders__name__icontains=text).values("pk"))
+        )
+    return _with_holders(qs).order_by("household__path")
+
+
+def passes_by_id(
+    user: User | AnonymousUser, community_id: int | None = None
+) -> QuerySet[EntryPass]:
+    """Passes the user issues (of one community when given), by id, with their holders."""
+    qs = passes_for(user).prefetch_related("holders").order_by("pk")
+    if community_id is not None:
+        qs = qs.filter(community_id=community_id)
+    return qs
+
+
+def active_passes(user: User | AnonymousUser, building: Place) -> QuerySet[EntryPass]:
+    """The active passes of a building's households the user issues, by household."""
+    return _with_holders(
+        passes_for(user).filter(household__parent=building, status=PassStatus.ACTIVE)
+    ).order_by("household__path")
+
+
+def households_without_pass(building: Place) -> QuerySet[Place]:
+    """The building's households that have no pass yet, by path."""
+    return Place.objects.filter(
+        parent=building, kind=PlaceKind.HOUSEHOLD, entry_pass__isnull=True
+    ).order_by("path")
+
+
+def pass_of_household(household: Place) -> EntryPass | None:
+    return EntryPass.objects.filter(household=household).first()
+
+
+def household_residents(household: Place) -> list[Resident]:
+    """The residents of a household (who may hold its pass), in the order registered."""
+    return list(Resident.objects.filter(household=household).order_by("id"))
+
+
+def residents_by_id(ids: list[int]) -> list[Resident]:
+    """The residents with these ids; 404 when any is unknown."""
+    found = list(Resident.objects.filter(pk__in=ids))
+    if len(found) != len(set(ids)):
+        raise Http404("resident")
+    return found
+
+
+def pass_history(entry_pass: EntryPass, limit: int = 50) -> list[AuditEvent]:
+    """The audit rows of a pass (issued, revoked, lost, reissued), newest first."""
+    return list(
+        AuditEvent.objects.filter(object_type="checkpoints.entrypass", object_id=str(entry_pass.pk))
+        .select_related("actor")
+        .order_by("-at", "-id")[:limit]
+    )
+
+
+# -- gate rules -----------------------------------------------------------------------------
+
+
+def rules_versions(community: Place) -> QuerySet[GateRules]:
+    """Every version of a community's gate rules, newest first, with who set it."""
+    return (
+        GateRules.objects.filter(community=community).select_related("set_by").order_by("-version")
+    )
+
+
+def rules_in_force(community: Place) -> GateRules | None:
+    """The community's latest version of its gate rules (None: the defaults, never changed)."""
+    return rules_versions(community).first()
+
+
+def may_set_rules(user: User | AnonymousUser, community: Place) -> bool:
+    """Whether the rules page offers to change the community's gate rules."""
+    return scope_for(user, Capability.ISSUE_PASSES).covers(community)
+
+
+def rules_communities(user: User | AnonymousUser) -> QuerySet[Place]:
+    """The communities whose gate rules the user sees, by path; 403 for anyone who sees none."""
+    if scope_for(user, Capability.VIEW_PASSAGES).is_empty:
+        raise PermissionDenied(_("Your role does not see gate rules."))
+    return communities_for(user, by="path")
+
+
+def rules_changes(community: Place, rows: list[GateRules]) -> list[tuple[GateRules, list[str]]]:
+    """Each of these versions (newest first, as given) with the rules it changed from the
+    version before it (keys in DEFAULT_RULES order)."""
+    if not rows:
+        return []
+    oldest = rows[-1].version
+    before_row = (
+        GateRules.objects.filter(community=community, version__lt=oldest)
+        .order_by("-version")
+        .first()
+    )
+    previous = rules_with_defaults(before_row.rules if before_row else None)
+    out = []
+    for row in reversed(rows):
+        full = rules_with_defaults(row.rules)
+        out.append((row, changed_rules(previous, full)))
+        previous = full
+    out.reverse()
+    return out
+
+
+# -- the passage log ------------------------------------------------------------------------
+
+
 def passages_for(user: User | AnonymousUser) -> QuerySet[Passage]:
     """The passage log of the communities the user sees passages for."""
     return Passage.objects.filter(scope_for(user, Capability.VIEW_PASSAGES).q("community"))
 
 
+def passage_log(
+    user: User | AnonymousUser,
+    *,
+    community_id: int | None = None,
+    gate_id: int | None = None,
+    day: dt.date | None = None,
+    decision: str | None = None,
+    alert: bool | None = None,
+    disagrees: bool | None = None,
+    direction: str | None = None,
+) -> QuerySet[Passage]:
+    """The passage log the user sees, newest first, narrowed by whichever filters are given
+    (`day`: the local day of the device's time)."""
+    qs = passages_for(user).select_related("gate", "resident", "recorded_by")
+    if community_id is not None:
+        qs = qs.filter(community_id=community_id)
+    if gate_id is not None:
+        qs = qs.filter(gate_id=gate_id)
+    if day is not None:
+        qs = qs.filter(device_time__range=local_day_bounds(day))
+    if decision:
+        qs = qs.filter(decision=decision)
+    if alert is not None:
+        qs = qs.filter(alert=alert)
+    if disagrees is not None:
+        qs = qs.filter(disagrees=disagrees)
+    if direction:
+        qs = qs.filter(direction=direction)
+    return qs.order_by("-device_time", "-id")
+
+
+def corrected_among(passages: list[Passage]) -> set[int]:
+    """The ids of these passages that a later passage corrects."""
+    return set(
+        Passage.objects.filter(corrects__in=[p.pk for p in passages]).values_list(
+            "corrects_id", flat=True
+        )
+    )
+
+
+def get_passage_for(user: User | AnonymousUser, pk: Any) -> Passage:
+    """A passage of a community whose log the user sees (404 for any other), with what its
+    page shows."""
+    return get_for(
+        passages_for(user).select_related(
+            "gate", "resident", "resident__household", "entry_pass", "recorded_by", "corrects"
+        ),
+        pk,
+        what="passage",
+    )
+
+
+def corrections_of(passage: Passage) -> list[Passage]:
+    """The passages recorded later to correct this one, oldest first."""
+    return list(passage.corrections.select_related("recorded_by").order_by("server_time"))
+
+
+def today_counts(user: User | AnonymousUser) -> dict[str, int]:
+    """Today's passages the user sees: in all, refused, with an alert, with a disagreement."""
+    start, end = local_day_bounds(timezone.localdate())
+    return (
+        passages_for(user)
+        .filter(device_time__gte=start, device_time__lt=end)
+        .aggregate(
+            total=Count("id"),
+            refused=Count("id", filter=Q(decision=Decision.REFUSE)),
+            alerts=Count("id", filter=Q(alert=True)),
+            disagree=Count("id", filter=Q(disagrees=True)),
+        )
+    )
+
+
 def local_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
     return start, start + dt.timedelta(days=1)
-
-
-def gate_snapshot_until(user: User | AnonymousUser, gate: Post) -> dt.datetime | None:
-    """Whether `user` may take `gate`'s offline data now, and until when: those who guard
-    gates over the gate's place (community staff and up) at any time (None); a cadre or
-    volunteer only while on a shift there (from OFFLINE_DATA_LEAD before it to its end: the end
-    is returned). PermissionDenied otherwise: being on duty elsewhere, or in the community
-    with no shift at this gate, is not enough."""
-    if scope_for(user, Capability.GUARD_GATES).covers(gate.place):
-        return None
-    until = on_duty_at_until(user, gate, at=timezone.now())
-    if until is None:
-        raise PermissionDenied(
-            _(
-                "You have no shift at %(gate)s now: its data comes to your phone from "
-                "%(minutes)d minutes before your shift there until it ends."
-            )
-            % {"gate": gate.name, "minutes": OFFLINE_DATA_LEAD.seconds // 60}
-        )
-    return until
-
-
-def gate_snapshot(gate: Post, *, until: dt.datetime | None = None) -> dict[str, Any]:
-    """What the gate page keeps on the phone to decide with no network, for the people of the
-    place the gate serves (its compound, or the whole community for a community's gate): the
-    rules, passes (with the exact text of their QR codes), residents (name, last 4 of the ID
-    number, status: no phone, no full number), zones in force, and each pass's exits of the
-    last 14 days. `until`: when the phone must drop it (the end of the holder's shift)."""
-    community = gate.community
-    served = gate.place.path
-    version, rules = current_rules(community)
-    now = timezone.now()
-    passes = list(
-        EntryPass.objects.filter(community=community, household__path__startswith=served)
-        .select_related("household", "household__parent")
-        .order_by("pk")
-    )
-    pass_ids = [p.pk for p in passes]
-    holders: dict[int, list[int]] = defaultdict(list)
-    for pass_id, resident_id in EntryPass.holders.through.objects.filter(
-        entrypass_id__in=pass_ids
-    ).values_list("entrypass_id", "resident_id"):
-        holders[pass_id].append(resident_id)
-    exits: dict[int, list[str]] = defaultdict(list)
-    for pass_id, when in Passage.objects.filter(
-        community=community,
-        entry_pass_id__in=pass_ids,
-        direction=Direction.OUT,
-        decision=Decision.ALLOW,
-        device_time__gte=now - dt.timedelta(days=15),
-    ).values_list("entry_pass_id", "device_time"):
-        exits[pass_id].append(timezone.localdate(when).isoformat())
-    residents = (
-        Resident.objects.filter(household__path__startswith=served)
-        .select_related("household")
-        .only("pk", "name", "health_status", "household_id", "household__path", "document_number")
-    )
-    zones = ZoneDesignation.objects.filter(
-        Q(ends_at__isnull=True) | Q(ends_at__gt=now),
-        place__path__startswith=served,
-        starts_at__lte=now,
-    ).values_list("place__path", "level")
-    return {
-        "gate": {"id": gate.pk, "name": gate.name, "path": gate.place.path},
-        "community": {"id": community.pk, "name": community.name},
-        "rules_version": version,
-        "rules": rules,
-        "reasons": {
-            code: {"effect": effect, "alert": alert, "label": reason_text(code, rules)}
-            for code, (effect, alert, _label) in REASONS.items()
-        },
-        "zones": [{"path": path, "level": level} for path, level in zones],
-        "passes": [
-            {
-                "id": p.pk,
-                "token": pass_token(p.pk, p.version),
-                "version": p.version,
-                "status": p.status,
-                "valid_from": p.valid_from.isoformat(),
-                "valid_until": p.valid_until.isoformat(),
-                "household_id": p.household_id,
-                "household": p.household.name,
-                "building": p.household.parent.name if p.household.parent else "",
-                "path": p.household.path,
-                "holders": holders[p.pk],
-                "exit_dates": exits[p.pk],
-            }
-            for p in passes
-        ],
-        "residents": [
-            {
-                "id": r.pk,
-                "name": neutral(r.name),  # shown by gate.js: no bidi controls
-                "last4": (r.document_number or "")[-4:],
-                "status": r.health_status,
-                "household_id": r.household_id,
-                "path": r.household.path,
-            }
-            for r in residents
-        ],
-        "generated_at": now.isoformat(),
-        "expires_at": until.isoformat() if until else None,
-    }
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.checkpoints.decisions import DEFAULT_RULES, rules_with_defaults
+from shequ.checkpoints.decisions import (
+    DEFAULT_RULES,
+    changed_rules,
+    changes_from_defaults,
+    rules_with_defaults,
+)
 from shequ.checkpoints.models import EntryPass, GateRules, PassStatus
 from shequ.core import audit
+from shequ.core.access import require
 from shequ.core.bidi import neutral
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.roles import Capability
@@ -89,21 +95,37 @@ def _check_rules(rules: dict[str, Any]) -> dict[str, Any]:
     return rules
 
 
+def require_rules_setter(actor: User, community: Place) -> None:
+    """PermissionDenied (403) unless the actor sets gate rules for the community: the same
+    words for the page and the API."""
+    require(
+        actor,
+        Capability.ISSUE_PASSES,
+        community,
+        reason=_("You do not set gate rules for %s.") % community.name,
+    )
+
+
 @transaction.atomic
-def rules_set(*, actor: User, community: Place, rules: dict[str, Any]) -> GateRules:
-    """A new version of the community's gate rules (changes from the defaults)."""
-    require_issuer(actor, community)
+def rules_set(*, actor: User, community: Place, rules: dict[str, Any]) -> GateRules | None:
+    """A new version of the community's gate rules, given as changes from the defaults (a
+    full rule set is that too); stored as the changes from the defaults. None, and no new
+    version, when they are the rules in force already."""
+    require_rules_setter(actor, community)
     if community.kind != PlaceKind.COMMUNITY:
         raise ValidationError({"community": _("Gate rules are set per community.")})
     _check_rules(rules)
     # Lock the community so two editors cannot both take the same next version.
     Place.objects.select_for_update().filter(pk=community.pk).first()
     version, before = current_rules(community)
-    row = GateRules.objects.create(
-        community=community, version=version + 1, rules=rules, set_by=actor
-    )
     after = rules_with_defaults(rules)
-    changes = {k: [before[k], after[k]] for k in after if before.get(k) != after[k]}
+    changed = changed_rules(before, after)
+    if not changed:
+        return None
+    row = GateRules.objects.create(
+        community=community, version=version + 1, rules=changes_from_defaults(after), set_by=actor
+    )
+    changes = {k: [before[k], after[k]] for k in changed}
     audit.record(actor=actor, action="gate_rules.set", obj=row, place=community, changes=changes)
     return row
 

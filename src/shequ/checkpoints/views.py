@@ -9,10 +9,8 @@ import datetime as dt
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.urls import path
+from django.shortcuts import render
 from django.utils import timezone
 
 from shequ.checkpoints import selectors
@@ -22,17 +20,12 @@ from shequ.checkpoints.services import current_rules
 from shequ.core import pii
 from shequ.core.bidi import neutral
 from shequ.core.roles import Capability
-from shequ.core.scopes import scope_for
-from shequ.places.models import Place, PlaceKind
-
-
-def _communities(request: HttpRequest, capability: str = Capability.VIEW_PASSAGES):  # type: ignore[no-untyped-def]
-    return Place.objects.filter(scope_for(request.user, capability).q(), kind=PlaceKind.COMMUNITY)
+from shequ.places.models import Place
 
 
 def _chosen(request: HttpRequest) -> tuple[list[Place], Place | None]:
     """The communities the user may look at, and the one asked for (or the only one)."""
-    communities = list(_communities(request).order_by("name")[:500])
+    communities = list(selectors.communities_for(request.user)[:500])
     wanted = request.GET.get("community", "")
     if wanted.isdigit():
         chosen = next((c for c in communities if c.pk == int(wanted)), None)
@@ -53,22 +46,9 @@ def _day(request: HttpRequest) -> dt.date:
 def home(request: HttpRequest) -> HttpResponse:
     """Where each kind of user starts: the gate page, passes and rules, the log and figures."""
     gates = list(selectors.gates_for(request.user)[:50])
-    communities = list(_communities(request).order_by("name")[:50])
-    issuing = list(_communities(request, Capability.ISSUE_PASSES).order_by("name")[:50])
-    today = timezone.localdate()
-    start, end = selectors.local_day_bounds(today)
-    counts = (
-        selectors.passages_for(request.user)
-        .filter(device_time__gte=start, device_time__lt=end)
-        .aggregate(
-            total=Count("id"),
-            refused=Count("id", filter=Q(decision=Decision.REFUSE)),
-            alerts=Count("id", filter=Q(alert=True)),
-            disagree=Count("id", filter=Q(disagrees=True)),
-        )
-        if communities
-        else None
-    )
+    communities = list(selectors.communities_for(request.user)[:50])
+    issuing = list(selectors.communities_for(request.user, Capability.ISSUE_PASSES)[:50])
+    counts = selectors.today_counts(request.user) if communities else None
     if not (gates or communities or issuing):
         raise Http404
     return render(
@@ -88,30 +68,20 @@ def log(request: HttpRequest) -> HttpResponse:
     communities, community = _chosen(request)
     if not communities:
         raise Http404
-    qs = selectors.passages_for(request.user).select_related("gate", "resident", "recorded_by")
-    if community is not None:
-        qs = qs.filter(community=community)
     day = _day(request)
-    if request.GET.get("all_days") != "1":
-        qs = qs.filter(device_time__range=selectors.local_day_bounds(day))
     show = request.GET.get("show", "")
-    if show == "alerts":
-        qs = qs.filter(alert=True)
-    elif show == "refused":
-        qs = qs.filter(decision=Decision.REFUSE)
-    elif show == "disagree":
-        qs = qs.filter(disagrees=True)
     direction = request.GET.get("direction", "")
-    if direction in Direction.values:
-        qs = qs.filter(direction=direction)
-    page = Paginator(qs.order_by("-device_time", "-id"), settings.PAGE_SIZE).get_page(
-        request.GET.get("page")
+    qs = selectors.passage_log(
+        request.user,
+        community_id=community.pk if community is not None else None,
+        day=None if request.GET.get("all_days") == "1" else day,
+        alert=True if show == "alerts" else None,
+        decision=Decision.REFUSE if show == "refused" else None,
+        disagrees=True if show == "disagree" else None,
+        direction=direction if direction in Direction.values else None,
     )
-    corrected = set(
-        Passage.objects.filter(corrects__in=[p.pk for p in page.object_list]).values_list(
-            "corrects_id", flat=True
-        )
-    )
+    page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    corrected = selectors.corrected_among(list(page.object_list))
     rows = [
         {
             "p": p,
@@ -148,13 +118,8 @@ def _who(p: Passage) -> str:
 @login_required
 def passage(request: HttpRequest, passage_id: int) -> HttpResponse:
     """One passage as recorded, with the server's reasons and any corrections of it."""
-    p = get_object_or_404(
-        selectors.passages_for(request.user).select_related(
-            "gate", "resident", "resident__household", "entry_pass", "recorded_by", "corrects"
-        ),
-        pk=passage_id,
-    )
-    corrections = list(p.corrections.select_related("recorded_by").order_by("server_time"))
+    p = selectors.get_passage_for(request.user, passage_id)
+    corrections = selectors.corrections_of(p)
     return render(
         request,
         "checkpoints/passage.html",
@@ -207,11 +172,3 @@ def figures(request: HttpRequest) -> HttpResponse:
             },
         },
     )
-
-
-urlpatterns = [
-    path("", home, name="home"),
-    path("passages/", log, name="log"),
-    path("passages/<int:passage_id>/", passage, name="passage"),
-    path("figures/", figures, name="figures"),
-]

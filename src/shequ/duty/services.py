@@ -1,7 +1,7 @@
 """Writes for duty set-up: posts and shifts, what shifts need, community rules, requests.
 
-Each is one transaction with its audit row. Rosters live in `planning.py`, attendance in
-`attendance.py`, swaps and sick reports in `changes.py`, urgent calls in `calls.py`.
+Each is one transaction with its audit row. Rosters live in `planning/`, attendance in
+`attendance/`, swaps and sick reports in `changes.py`, urgent calls in `calls.py`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from shequ.core import audit
 from shequ.core.errors import PermissionDenied, ValidationError
-from shequ.core.roles import Capability
+from shequ.core.roles import Capability, refusal
 from shequ.core.scopes import scope_for
 from shequ.duty.models import (
     DutyRequest,
@@ -31,6 +31,8 @@ from shequ.mobilization.models import SKILL_BITS, Staff
 from shequ.places.models import Place, PlaceKind
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from shequ.core.models import User
 
 # name, start, minutes: the patterns a 24-hour post is usually covered with.
@@ -46,9 +48,17 @@ PATTERN_DAY = "day"  # one shift over the post's opening hours
 PATTERN_NONE = "none"
 
 
-def require_planner(actor: User, place: Place) -> None:
+def require_planner(actor: User | AnonymousUser, place: Place) -> None:
+    """PermissionDenied (403) unless the user plans duty at `place`."""
     if not scope_for(actor, Capability.PLAN_DUTY).covers(place):
         raise PermissionDenied(_("You do not plan duty for %s.") % place.name)
+
+
+def require_plans_somewhere(actor: User | AnonymousUser) -> None:
+    """PermissionDenied (403) when the user's roles plan duty nowhere: checked before a form
+    that makes a roster or posts a call, so such a role is refused whatever it sends."""
+    if scope_for(actor, Capability.PLAN_DUTY).is_empty:
+        raise PermissionDenied(refusal(Capability.PLAN_DUTY))
 
 
 def rules_for(community: Place) -> DutyRules:

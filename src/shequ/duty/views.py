@@ -70,6 +70,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def roster_new(request: HttpRequest) -> HttpResponse:
+    """Make a draft roster from the home page's form (planners only)."""
+    services.require_plans_somewhere(request.user)
     places = selectors.planning_places(request.user)
     form = GenerateForm(request.POST, places=places[:500])
     if form.is_valid():
@@ -533,7 +535,9 @@ def changes_page(request: HttpRequest) -> HttpResponse:
 def calls_page(request: HttpRequest) -> HttpResponse:
     """Urgent calls: planners post "need N people at X now"; everyone sees the open ones."""
     communities = selectors.planning_places(request.user).filter(kind=PlaceKind.COMMUNITY)
-    form = CallForm(request.POST or None)
+    if request.method == "POST":
+        services.require_plans_somewhere(request.user)
+    form = CallForm(request.POST if request.method == "POST" else None)
     community_field = request.POST.get("community", "")
     if request.method == "POST":
         community = communities.filter(pk=_int(community_field)).first()

@@ -93,8 +93,7 @@ def import_staff(
     dry_run: Form[bool] = False,
 ) -> Status[dict]:
     """Upload a staff list; poll GET /api/v1/imports/{id}."""
-    if agency_scope_for(request.user, Capability.MANAGE_STAFF).is_empty:
-        raise PermissionDenied(_("Only agency coordinators and the HQ import staff lists."))
+    selectors.require_staff_importer(request.user)
     job = imports.import_job_create(
         actor=request.user,
         kind="staff",

@@ -196,9 +196,22 @@ def _candidates_for(draft: TeamDraft) -> list[solver.Candidate]:
     ]
 
 
+def _locked(draft: TeamDraft) -> TeamDraft:
+    """The draft as it is now in the database, locked until the transaction ends."""
+    return (
+        TeamDraft.objects.select_for_update(of=("self",))
+        .select_related("order", "order__scope")
+        .get(pk=draft.pk)
+    )
+
+
 @transaction.atomic
 def team_draft_swap(*, actor: User, draft: TeamDraft, first: int, second: int) -> TeamDraft:
-    """Swap two people between teams of a draft; the leader rule and agency mode still hold."""
+    """Swap two people between teams of a draft; the leader rule and agency mode still hold.
+
+    The draft is read again under a row lock: two swaps at once apply one after the other
+    (each sees the other's result), never both from the same old teams."""
+    draft = _locked(draft)
     _require_former(actor, draft.order)
     if draft.status != "draft":
         raise ValidationError({"draft": _("This formation is already confirmed.")})
@@ -254,6 +267,7 @@ def team_draft_swap(*, actor: User, draft: TeamDraft, first: int, second: int) -
 @transaction.atomic
 def team_draft_confirm(*, actor: User, draft: TeamDraft) -> list[Team]:
     """Make the draft's teams real: members become assigned, teams go to their communities."""
+    draft = _locked(draft)
     _require_former(actor, draft.order)
     if draft.status != "draft":
         raise ValidationError({"draft": _("This formation is already confirmed.")})

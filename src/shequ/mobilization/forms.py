@@ -43,3 +43,14 @@ class NeedForm(forms.Form):
     def __init__(self, *args, communities=(), **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["community"].choices = [(c.pk, c.name) for c in communities]
+
+
+class StaffImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Spreadsheet (.xlsx or .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+    skip_invalid = forms.BooleanField(
+        label=_("Skip invalid rows (import the good rows, list the rest)"), required=False
+    )
+    dry_run = forms.BooleanField(label=_("Check only (dry run)"), required=False)

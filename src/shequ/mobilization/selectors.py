@@ -12,7 +12,9 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncHour
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from shequ.core.errors import PermissionDenied
 from shequ.core.roles import Capability
 from shequ.core.scopes import agency_scope_for, scope_for
 from shequ.mobilization.models import ACTIVE_STATES, Enlistment, EnlistmentState, Need, Order, Staff
@@ -47,6 +49,17 @@ def has_mobilization_role(user: User | AnonymousUser) -> bool:
         or not agency_scope_for(user, Capability.VIEW_STAFF).is_empty
         or Staff.objects.filter(user=user).exists()
     )
+
+
+def may_import_staff(user: User | AnonymousUser) -> bool:
+    """Agency coordinators (their agency's staff) and the HQ (any agency) import staff lists."""
+    return not agency_scope_for(user, Capability.MANAGE_STAFF).is_empty
+
+
+def require_staff_importer(user: User | AnonymousUser) -> None:
+    """403 with the reason unless the user may import staff lists (the page and the API)."""
+    if not may_import_staff(user):
+        raise PermissionDenied(_("Only agency coordinators and the HQ import staff lists."))
 
 
 def orders_for(user: User | AnonymousUser) -> QuerySet[Order]:

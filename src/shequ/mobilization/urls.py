@@ -12,6 +12,13 @@ urlpatterns = [
     path("check-in/", views.check_in_page, name="check_in"),
     path("needs/", views.needs_page, name="needs"),
     path("staff/", views.staff_page, name="staff"),
+    path("staff/import/", views.staff_import, name="staff_import"),
+    path("staff/import/<uuid:job_id>/", views.staff_import_job, name="staff_import_job"),
+    path(
+        "staff/import/<uuid:job_id>/errors.xlsx",
+        views.staff_import_errors,
+        name="staff_import_errors",
+    ),
     path("orders/<int:order_id>/reported.xlsx", views.reported_export, name="reported_export"),
     path("teams/", views.teams_page, name="teams"),
     path("batches/", views.batches_page, name="batches"),

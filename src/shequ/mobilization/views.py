@@ -13,14 +13,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from shequ.core import import_views, imports
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.exports import xlsx_response, xlsx_table
 from shequ.core.qr import qr_svg_response
 from shequ.core.roles import Capability
 from shequ.core.scopes import agency_scope_for, scope_for
 from shequ.mobilization import dispatch, formation, selectors, services
-from shequ.mobilization.forms import NeedForm, OrderForm
+from shequ.mobilization.forms import NeedForm, OrderForm, StaffImportForm
 from shequ.mobilization.models import (
     ACTIVE_STATES,
     Batch,
@@ -291,8 +293,58 @@ def staff_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "mobilization/staff.html",
-        {"page": page, "order": order, "enlisted": enlisted},
+        {
+            "page": page,
+            "order": order,
+            "enlisted": enlisted,
+            "may_import": selectors.may_import_staff(request.user),
+        },
     )
+
+
+STAFF_IMPORT = import_views.ImportPage(
+    kind="staff",
+    title=gettext_lazy("Import staff"),
+    intro=gettext_lazy(
+        "Upload your agency's staff list as .xlsx or .csv (UTF-8 or GB18030): one row per "
+        "person with their name and ID number. Every row is checked first; if any row is wrong "
+        "nothing is imported and you get the list of problems. Importing the same file again "
+        "changes nothing."
+    ),
+    upload_url="mobilization:staff_import",
+    job_url="mobilization:staff_import_job",
+    errors_url="mobilization:staff_import_errors",
+    errors_filename="staff-errors",
+    back=(gettext_lazy("Staff"), "mobilization:staff"),
+)
+
+
+@login_required
+def staff_import(request: HttpRequest) -> HttpResponse:
+    """Upload a staff list (.xlsx / .csv); it is checked and imported in the background."""
+    selectors.require_staff_importer(request.user)
+    form = StaffImportForm(request.POST or None, request.FILES or None)
+    return import_views.upload_page(
+        request,
+        STAFF_IMPORT,
+        form,
+        job_args=lambda data: {
+            "options": {"skip_invalid": data["skip_invalid"], "dry_run": data["dry_run"]}
+        },
+    )
+
+
+@login_required
+def staff_import_job(request: HttpRequest, job_id: str) -> HttpResponse:
+    """Progress while running (htmx polls the partial), then the summary and the bad rows."""
+    job = imports.get_import_job_for(request.user, job_id)
+    done = [import_views.Link(_("See the staff"), reverse("mobilization:staff"))]
+    return import_views.job_page(request, STAFF_IMPORT, job, done=done)
+
+
+@login_required
+def staff_import_errors(request: HttpRequest, job_id: str) -> HttpResponse:
+    return import_views.errors_download(request, STAFF_IMPORT, job_id)
 
 
 @login_required

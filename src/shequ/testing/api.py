@@ -3,7 +3,6 @@ endpoint, transfers to the lab, results, recalls. Objects outside the user's sco
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 from ninja.pagination import paginate
 
@@ -14,9 +13,9 @@ from shequ.core.schemas import errors
 from shequ.core.scopes import scope_for
 from shequ.places.models import Place, PlaceKind
 from shequ.places.selectors import get_place_for
-from shequ.residents.models import Resident
+from shequ.residents.selectors import get_resident_for
 from shequ.testing import ingest, selectors, services
-from shequ.testing.models import Recall, Round, Site, Transfer
+from shequ.testing.models import Round, Site, Transfer
 from shequ.testing.schemas import (
     CoverageOut,
     ExemptionIn,
@@ -40,15 +39,14 @@ router = Router(tags=["testing"])
 
 
 def _round(request: HttpRequest, round_id: int) -> Round:
-    return get_object_or_404(selectors.rounds_for(request.user), pk=round_id)
+    return selectors.get_round_for(request.user, round_id)
 
 
 @router.get("/rounds", response=list[RoundOut])
 @paginate(Pages, page_size=50)
 def rounds(request: HttpRequest, status: str | None = None) -> QuerySet[Round]:
     """Rounds over places you see, newest first."""
-    qs = selectors.rounds_for(request.user).prefetch_related("places")
-    return qs.filter(status=status) if status else qs
+    return selectors.rounds_with_places(request.user, status)
 
 
 @router.post("/rounds", response={201: RoundOut, **errors(403, 404, 409)})
@@ -115,10 +113,7 @@ def missed(request: HttpRequest, round_id: int, place_id: int) -> list[dict]:
 
 @router.post("/rounds/{int:round_id}/exemptions", response={201: dict, **errors(403, 404, 409)})
 def exemption_add(request: HttpRequest, round_id: int, payload: ExemptionIn) -> Status[dict]:
-    resident = get_object_or_404(
-        Resident.objects.filter(scope_for(request.user, Capability.VIEW_RESIDENTS).q("household")),
-        pk=payload.resident_id,
-    )
+    resident = get_resident_for(request.user, payload.resident_id)
     row = services.exemption_add(
         actor=request.user,
         round_=_round(request, round_id),
@@ -132,7 +127,7 @@ def exemption_add(request: HttpRequest, round_id: int, payload: ExemptionIn) -> 
 @router.get("/sites", response=list[SiteOut])
 def sites(request: HttpRequest) -> QuerySet[Site]:
     """Sites where you may sample."""
-    return selectors.sampling_sites(request.user).prefetch_related("stations")
+    return selectors.sites_with_stations(request.user)
 
 
 @router.post("/sites", response={201: SiteOut, **errors(403, 404, 409)})
@@ -140,9 +135,7 @@ def site_create(request: HttpRequest, payload: SiteIn) -> Status[Site]:
     community = get_place_for(request.user, payload.community_id, kind=PlaceKind.COMMUNITY)
     post = None
     if payload.post_id is not None:
-        from shequ.duty.models import Post
-
-        post = get_object_or_404(Post, pk=payload.post_id, community=community)
+        post = selectors.get_post_of(community, payload.post_id)
     site = services.site_create(
         actor=request.user,
         community=community,
@@ -152,7 +145,7 @@ def site_create(request: HttpRequest, payload: SiteIn) -> Status[Site]:
         stations=payload.stations,
         post=post,
     )
-    return Status(201, Site.objects.prefetch_related("stations").get(pk=site.pk))
+    return Status(201, selectors.get_site_for(request.user, site.pk))
 
 
 @router.post("/swabs:batch", response=list[SwabResultOut])
@@ -179,8 +172,7 @@ def transfer_create(request: HttpRequest, round_id: int, payload: TransferIn) ->
 
 
 def _lab_transfer(request: HttpRequest, transfer_id: int) -> Transfer:
-    scope = scope_for(request.user, Capability.RECORD_RESULTS)
-    return get_object_or_404(Transfer.objects.filter(scope.q("community")), pk=transfer_id)
+    return selectors.get_transfer_for(request.user, transfer_id)
 
 
 @router.post(
@@ -202,9 +194,7 @@ def transfer_receive(request: HttpRequest, transfer_id: int, payload: ReceiveIn)
 def results(request: HttpRequest, round_id: int, payload: ResultsIn) -> list[dict]:
     """Results per tube (negative / positive / invalid), each answered; a positive or invalid
     tube recalls its members at once."""
-    round_ = get_object_or_404(
-        selectors.rounds_for(request.user, Capability.RECORD_RESULTS), pk=round_id
-    )
+    round_ = selectors.get_round_for(request.user, round_id, Capability.RECORD_RESULTS)
     answers = services.results_record(
         actor=request.user,
         round_=round_,
@@ -217,10 +207,7 @@ def results(request: HttpRequest, round_id: int, payload: ResultsIn) -> list[dic
 def recall(request: HttpRequest, recall_id: int) -> dict:
     """A recall list: the members with household, building, phone (as your role may see it)
     and whether they have been retested."""
-    scope = scope_for(request.user, Capability.VIEW_TESTING)
-    r = get_object_or_404(
-        Recall.objects.filter(scope.q("tube__community")).select_related("tube"), pk=recall_id
-    )
+    r = selectors.get_recall_for(request.user, recall_id)
     members = selectors.recall_members(r)
     phones = services.phones_for(request.user, [m["resident"] for m in members])
     return {

@@ -4,23 +4,42 @@ exempt and missed, coverage per building / grid / community / street, and recall
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
 
+from shequ.core.access import get_for
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.duty.changes import active_assignments
-from shequ.mobilization.models import ACTIVE_STATES, Enlistment
+from shequ.mobilization.models import ACTIVE_STATES, Enlistment, Team
 from shequ.places.models import Place, PlaceKind
 from shequ.residents.models import HealthStatus, Resident
-from shequ.testing.models import Exemption, Round, Sample, Site
+from shequ.testing.models import (
+    DoorOutcome,
+    DoorTask,
+    Exemption,
+    HomeStatus,
+    HomeTask,
+    Recall,
+    Round,
+    Sample,
+    Site,
+    Station,
+    Transfer,
+    Tube,
+    TubeStatus,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from shequ.core.models import User
+    from shequ.core.scopes import Scope
+    from shequ.duty.models import Post
 
 # Residents with these statuses need not be sampled at a site (exempt without a row).
 EXEMPT_STATUSES = (HealthStatus.HOSPITAL, HealthStatus.CENTRAL_ISOLATION)
@@ -248,3 +267,255 @@ def recall_members(recall) -> list[dict]:  # type: ignore[no-untyped-def]
     return [
         {"resident": s.resident, "sample": s, "retests": retests[s.resident_id]} for s in samples
     ]
+
+
+# -- one object by id, for the pages and the API (docs/access.md: 404 out of sight) ---------
+
+
+def get_round_for(
+    user: User | AnonymousUser, pk: Any, capability: str = Capability.VIEW_TESTING
+) -> Round:
+    """The round with id `pk` among those with a place in the user's `capability` scope; 404
+    for any other id (never says it exists)."""
+    return get_for(rounds_for(user, capability), pk, what="round")
+
+
+def get_recall_for(user: User | AnonymousUser, pk: Any) -> Recall:
+    """A recall of a tube of a community the user sees testing in; 404 otherwise."""
+    scope = scope_for(user, Capability.VIEW_TESTING)
+    recalls = Recall.objects.filter(scope.q("tube__community")).select_related(
+        "tube", "round", "tube__community"
+    )
+    return get_for(recalls, pk, what="recall")
+
+
+def get_station_for(user: User | AnonymousUser, pk: Any) -> Station:
+    """A station of a site where the user may sample (`sampling_sites`); 404 otherwise."""
+    stations = Station.objects.filter(site__in=sampling_sites(user)).select_related(
+        "site", "site__community"
+    )
+    return get_for(stations, pk, what="station")
+
+
+def get_home_task_for(user: User | AnonymousUser, pk: Any) -> HomeTask:
+    """A home-sampling task in the user's RUN_TESTING places, or given to a team they are in;
+    404 otherwise."""
+    scope = scope_for(user, Capability.RUN_TESTING)
+    tasks = HomeTask.objects.filter(
+        scope.q("building") | Q(team__members__staff__user=user)
+    ).select_related("round", "resident", "resident__household", "building")
+    return get_for(tasks.distinct(), pk, what="home task")
+
+
+def get_transfer_for(user: User | AnonymousUser, pk: Any, *, pending: bool = False) -> Transfer:
+    """A transfer to a lab that records results for its community (with `pending`, one not
+    received yet); 404 otherwise."""
+    transfers = Transfer.objects.filter(scope_for(user, Capability.RECORD_RESULTS).q("community"))
+    if pending:
+        transfers = transfers.filter(received_at__isnull=True)
+    return get_for(transfers, pk, what="transfer")
+
+
+def get_site_for(user: User | AnonymousUser, pk: Any) -> Site:
+    """A site where the user may sample, with its stations; 404 otherwise."""
+    return get_for(sampling_sites(user).prefetch_related("stations"), pk, what="site")
+
+
+def get_post_of(community: Place, pk: Any) -> Post:
+    """A duty post of `community` (a site may name the post whose shifts sample there)."""
+    from shequ.duty.models import Post
+
+    return get_for(Post.objects.filter(community=community), pk, what="post")
+
+
+def round_place(round_: Round, scope: Scope, value: Any, kind: str | None = None) -> Place | None:
+    """The place named by a page's parameter (`?place=`, `?building=`): None when the
+    parameter is empty; 404 unless it is a place (of `kind`) in the user's scope that lies in
+    the round or holds part of it."""
+    if value in (None, ""):
+        return None
+    if not str(value).isdigit():
+        raise Http404("place")
+    place = Place.objects.filter(scope.q(), pk=int(value)).select_related("parent").first()
+    if place is None or (kind and place.kind != kind):
+        raise Http404("place")
+    inside = path_in_scope(round_, place.path)
+    around = any(p.startswith(place.path) for p in scope_paths(round_))
+    if not (inside or around):
+        raise Http404("place")
+    return place
+
+
+def get_round_resident_for(round_: Round, scope: Scope, pk: Any) -> Resident:
+    """A resident of the round's places whose household lies in `scope`; 404 otherwise."""
+    residents = (
+        Resident.objects.filter(scope.q("household"))
+        .filter(in_scope(round_))
+        .select_related("household", "household__parent")
+    )
+    return get_for(residents, pk, what="resident")
+
+
+# -- lists the pages show --------------------------------------------------------------------
+
+
+def rounds_with_places(user: User | AnonymousUser, status: str | None = None) -> QuerySet[Round]:
+    """The rounds the user sees (with their places), newest first; of one status if given."""
+    rounds = rounds_for(user).prefetch_related("places")
+    return rounds.filter(status=status) if status else rounds
+
+
+def sites_with_stations(user: User | AnonymousUser) -> QuerySet[Site]:
+    """The sites where the user may sample, with their stations, by community and name."""
+    return (
+        sampling_sites(user).prefetch_related("stations").order_by("community__path", "name", "id")
+    )
+
+
+def may_sample_somewhere(user: User | AnonymousUser) -> bool:
+    return sampling_sites(user).exists()
+
+
+def places_of_kinds(scope: Scope, kinds: Sequence[str], limit: int) -> list[Place]:
+    """The places of `kinds` in `scope` in tree order, at most `limit` (a form's choices)."""
+    return list(Place.objects.filter(scope.q(), kind__in=kinds).order_by("path")[:limit])
+
+
+def crumbs(within: Place, scope: Scope) -> list[Place]:
+    """The places above `within` (and itself) that lie in `scope`, from the top."""
+    above = Place.objects.filter(pk__in=within.ancestor_ids()).order_by("depth")
+    return [p for p in above if scope.covers(p)]
+
+
+def latest_outcomes(round_: Round, residents: Sequence[Resident]) -> dict[int, DoorOutcome]:
+    """Each resident's latest door-to-door outcome in the round."""
+    latest: dict[int, DoorOutcome] = {}
+    for row in DoorOutcome.objects.filter(
+        task__round=round_, resident__in=[r.pk for r in residents]
+    ).order_by("resident_id", "-at", "-id"):
+        latest.setdefault(row.resident_id, row)
+    return latest
+
+
+def home_requested(round_: Round, residents: Sequence[Resident]) -> set[int]:
+    """The ids of these residents with an open home-sampling task in the round."""
+    return set(
+        HomeTask.objects.filter(
+            round=round_, resident__in=residents, status=HomeStatus.OPEN
+        ).values_list("resident_id", flat=True)
+    )
+
+
+def door_task_of(round_: Round, building: Place) -> DoorTask | None:
+    return DoorTask.objects.filter(round=round_, building=building).first()
+
+
+def home_route_buildings(round_: Round, scope: Scope) -> list[int]:
+    """The buildings (ids, in tree order) with open home-sampling tasks in `scope`."""
+    tasks = HomeTask.objects.filter(scope.q("building"), round=round_, status=HomeStatus.OPEN)
+    return list(tasks.order_by("building__path").values_list("building_id", flat=True).distinct())
+
+
+@dataclass
+class Route:
+    """One building's open home-sampling tasks and the teams of its community."""
+
+    building: Place
+    tasks: list[HomeTask]
+    teams: list[Team]
+
+
+def home_routes(round_: Round, scope: Scope, building_ids: Sequence[int]) -> list[Route]:
+    """A route per building of `building_ids` (in that order): its open tasks in `scope` with
+    their resident and team, and the teams its community may give them to."""
+    buildings = {
+        b.pk: b for b in Place.objects.filter(pk__in=list(building_ids)).select_related("parent")
+    }
+    tasks = HomeTask.objects.filter(
+        scope.q("building"),
+        round=round_,
+        status=HomeStatus.OPEN,
+        building_id__in=list(buildings),
+    ).select_related("resident", "resident__household", "team", "team__leader")
+    communities = {
+        c.path: c
+        for c in Place.objects.filter(
+            kind=PlaceKind.COMMUNITY,
+            pk__in={a for b in buildings.values() for a in b.ancestor_ids()},
+        )
+    }
+    teams_by_community: dict[int, list[Team]] = {}
+    for team in Team.objects.filter(community__in=communities.values()).select_related("leader"):
+        teams_by_community.setdefault(team.community_id, []).append(team)
+    routes: dict[int, Route] = {}
+    for b_id in building_ids:
+        b = buildings[b_id]
+        community = next((c for p, c in communities.items() if b.path.startswith(p)), None)
+        teams = teams_by_community.get(community.pk, []) if community else []
+        routes[b_id] = Route(building=b, tasks=[], teams=teams)
+    for t in tasks:
+        routes[t.building_id].tasks.append(t)
+    return list(routes.values())
+
+
+def community_team(building: Place, team_id: Any) -> Team | None:
+    """The team `team_id` of the building's community, or None."""
+    if not str(team_id).isdigit():
+        return None
+    return Team.objects.filter(community_id=community_id_of(building), pk=int(team_id)).first()
+
+
+def open_home_tasks(round_: Round, building: Place) -> list[HomeTask]:
+    return list(HomeTask.objects.filter(round=round_, building=building, status=HomeStatus.OPEN))
+
+
+def lab_rounds(user: User | AnonymousUser) -> list[Round]:
+    """The 50 newest rounds the user records results for."""
+    rounds = rounds_for(user, Capability.RECORD_RESULTS).order_by("-starts_on", "-id")
+    return list(rounds[:50])
+
+
+def lab_pending(scope: Scope) -> QuerySet[Transfer]:
+    """Transfers to the lab not received yet, oldest first (a queryset: the page slices it)."""
+    return (
+        Transfer.objects.filter(scope.q("community"), received_at__isnull=True)
+        .select_related("round", "community")
+        .order_by("sent_at", "id")
+    )
+
+
+def lab_received(scope: Scope, limit: int = 10) -> list[Transfer]:
+    """The latest transfers the lab received."""
+    return list(
+        Transfer.objects.filter(scope.q("community"), received_at__isnull=False)
+        .select_related("round", "community")
+        .order_by("-received_at")[:limit]
+    )
+
+
+def transfer_communities(user: User | AnonymousUser, round_: Round) -> list[Place]:
+    """The communities the user runs testing for that lie in the round (or hold part of it),
+    by name: where they pack tubes for the lab."""
+    run = scope_for(user, Capability.RUN_TESTING)
+    if run.is_empty:
+        return []
+    return [
+        c
+        for c in Place.objects.filter(run.q(), kind=PlaceKind.COMMUNITY).order_by("name")[:200]
+        if path_in_scope(round_, c.path) or any(p.startswith(c.path) for p in scope_paths(round_))
+    ]
+
+
+def closed_tubes(round_: Round, community: Place, limit: int = 2000) -> list[Tube]:
+    """The community's closed tubes of the round not sent yet, with their number of swabs."""
+    return list(
+        Tube.objects.filter(round=round_, community=community, status=TubeStatus.CLOSED)
+        .annotate(swabs=Count("samples"))
+        .order_by("closed_at", "barcode")[:limit]
+    )
+
+
+def transfers_of(round_: Round, community: Place, limit: int = 100) -> list[Transfer]:
+    """The community's transfers of the round, newest first."""
+    transfers = Transfer.objects.filter(round=round_, community=community).order_by("-sent_at")
+    return list(transfers[:limit])

@@ -5,45 +5,27 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from shequ.core.errors import ValidationError
-from shequ.core.roles import Capability
-from shequ.core.scopes import scope_for
-from shequ.places.models import Place, PlaceKind
 from shequ.testing import selectors, services
-from shequ.testing.models import Transfer, Tube, TubeStatus
 
 
 @login_required
 def transfers(request: HttpRequest, round_id: int) -> HttpResponse:
     """Closed tubes not yet sent, per community the user runs testing for, and the round's
     transfers. POST sends the ticked tubes under one transfer number."""
-    round_ = get_object_or_404(selectors.rounds_for(request.user), pk=round_id)
-    run = scope_for(request.user, Capability.RUN_TESTING)
-    if run.is_empty:
-        raise Http404("transfers")
-    communities = [
-        c
-        for c in Place.objects.filter(run.q(), kind=PlaceKind.COMMUNITY).order_by("name")[:200]
-        if selectors.path_in_scope(round_, c.path)
-        or any(p.startswith(c.path) for p in selectors.scope_paths(round_))
-    ]
+    round_ = selectors.get_round_for(request.user, round_id)
+    communities = selectors.transfer_communities(request.user, round_)
     if not communities:
         raise Http404("community")
     wanted = request.POST.get("community") or request.GET.get("community") or ""
     community = next((c for c in communities if str(c.pk) == wanted), communities[0])
-    closed = list(
-        Tube.objects.filter(round=round_, community=community, status=TubeStatus.CLOSED)
-        .annotate(swabs=Count("samples"))
-        .order_by("closed_at", "barcode")[:2000]
-    )
+    closed = selectors.closed_tubes(round_, community)
     errors: dict[str, str] = {}
     code = request.POST.get("code", "").strip() or f"J-{timezone.localtime():%m%d-%H%M}"
     ticked = request.POST.getlist("tube")
@@ -70,7 +52,7 @@ def transfers(request: HttpRequest, round_id: int) -> HttpResponse:
                     % {"code": t.code, "n": t.tube_count},
                 )
                 return redirect(f"{request.path}?community={community.pk}")
-    sent = Transfer.objects.filter(round=round_, community=community).order_by("-sent_at")[:100]
+    sent = selectors.transfers_of(round_, community)
     return render(
         request,
         "testing/transfers.html",
@@ -101,6 +83,3 @@ def send_label(n: int) -> str:
     if n == 0:
         return _("Send the ticked tubes")
     return ngettext("Send %(n)s tube", "Send %(n)s tubes", n) % {"n": n}
-
-
-urlpatterns = [path("rounds/<int:round_id>/transfers/", transfers, name="transfers")]

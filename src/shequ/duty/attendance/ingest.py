@@ -1,12 +1,9 @@
-"""Attendance at posts: check-in and check-out (in the app or by scanning the post's QR code),
-entries by the shift leader, offline batches recorded exactly once per client UUID, and who
-has not shown up.
+"""Check-ins and check-outs worked out in memory and written at once: the one path for a
+device's offline batch and for a single check-in or check-out (a batch of one).
 
-Offline batches follow `core.batches`'s contract (one answer per item: created, duplicate or
-rejected with the field and the fix). A check-in belongs to the person's published shift at
-that post when it falls between an hour before the shift starts and its end; late minutes
-count from the shift's start. Without such a shift the presence is still recorded if the
-person is on duty in the post's community.
+`Batch` locks the people in the batch, reads their open presences, shifts and enlistments
+once, answers each item (created, duplicate or rejected with the field and the fix, as
+`core.batches` says), then writes the presences, their events, overtime and audit rows.
 """
 
 from __future__ import annotations
@@ -14,65 +11,41 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
-from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
-from django.urls import reverse
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shequ.core import audit
 from shequ.core.batches import (
-    CLOCK_SKEW,
     CREATED,
     DUPLICATE,
     REJECTED,
     ItemAnswer,
     create_each,
     insert_each,
-    read_batch,
     refused_message,
 )
-from shequ.core.device_items import (
-    BadItem,
-    check_time,
-    choice_field,
-    id_field,
-    text_field,
-    time_field,
-)
-from shequ.core.errors import PermissionDenied, ValidationError
+from shequ.core.device_items import BadItem, choice_field, id_field, text_field, time_field
 from shequ.core.roles import Capability
-from shequ.core.scopes import agency_scope_for, scope_for, users_with_by_place
+from shequ.core.scopes import scope_for
+from shequ.duty.attendance.overtime import flag_overtime, notify_overtime
 from shequ.duty.changes import active_assignments
-from shequ.duty.models import (
-    Assignment,
-    Attendance,
-    AttendanceEvent,
-    AttendanceSource,
-    DutyRules,
-    Post,
-)
-from shequ.duty.services import rules_for
+from shequ.duty.models import Attendance, AttendanceEvent, AttendanceSource, Post
 from shequ.mobilization.models import ACTIVE_STATES, Enlistment, Staff
-from shequ.notify import Message, notify_many
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
-
     from shequ.core.models import User
-    from shequ.places.models import Place
 
 IN, OUT = "in", "out"
 EARLY = dt.timedelta(minutes=60)  # a check-in up to an hour before a shift belongs to it
 MAX_AGE = dt.timedelta(days=7)  # older events are entered by hand, with a reason
 # Lazy: translated only for an item that has the fault.
-_TIME_MESSAGES = {
+TIME_MESSAGES = {
     "in_future": gettext_lazy("This time is in the future: check the device's clock."),
     "too_old": gettext_lazy(
         "Too old to record from a device; ask the shift leader to enter it by hand."
@@ -83,11 +56,6 @@ _NOT_ISO = gettext_lazy("Send the time of the check-in or check-out as ISO 8601 
 _REFUSED_FIELD = {
     "staff": "staff_id", "post": "post_id", "community": "post_id", "assignment": "at",
 }  # fmt: skip
-# A refusal's field, as the single check-in and check-out name it (their forms' fields).
-_FORM_FIELD = {"staff_id": "staff", "post_id": "post", "post_token": "post", "at": "at"}
-STAFF_PII = ("staff__id_number", "staff__phone")  # lists show names: skip two decryptions a row
-LATE_AFTER_DEFAULT: int = DutyRules._meta.get_field("late_after_minutes").default
-MAX_HOURS_DEFAULT: int = DutyRules._meta.get_field("max_hours_per_day").default
 
 
 @dataclass(frozen=True)
@@ -132,7 +100,7 @@ def read_item(raw: dict[str, Any], client_uuid: uuid.UUID, now: dt.datetime) -> 
     staff_id = id_field(raw, "staff_id")
     if staff_id is None:
         raise BadItem("staff_id", _("Say whose check-in or check-out this is."))
-    at = time_field(raw, "at", now, max_age=MAX_AGE, not_iso=_NOT_ISO, **_TIME_MESSAGES)
+    at = time_field(raw, "at", now, max_age=MAX_AGE, not_iso=_NOT_ISO, **TIME_MESSAGES)
     return AttendanceItem(
         client_uuid,
         kind,
@@ -158,23 +126,16 @@ class _Shift:
     is_leader: bool
 
 
-def post_by_token(token: str) -> Post | None:
-    """The post whose QR code carries `token` (None if no post does)."""
-    if not token or len(token) > 32:
-        return None
-    return Post.objects.select_related("community").filter(token=token).first()
-
-
-def _minutes(start: dt.datetime, end: dt.datetime) -> int:
+def minutes_between(start: dt.datetime, end: dt.datetime) -> int:
     return max(0, int((end - start).total_seconds() // 60))
 
 
-def _late(starts_at: dt.datetime | None, at: dt.datetime) -> int:
+def lateness(starts_at: dt.datetime | None, at: dt.datetime) -> int:
     """Minutes after the shift's start of the first arrival on it (0 for a return)."""
-    return _minutes(starts_at, at) if starts_at is not None else 0
+    return minutes_between(starts_at, at) if starts_at is not None else 0
 
 
-class _Batch:
+class Batch:
     """A batch of check-ins and check-outs worked out in memory, then written at once."""
 
     def __init__(self, actor: User, items: Sequence[AttendanceItem], now: dt.datetime) -> None:
@@ -351,7 +312,7 @@ class _Batch:
             check_in_at=item.at,
             in_source=self.source(item, own),
             reason="" if own else _("Sent from a device of the shift leader or a planner."),
-            late_minutes=_late(
+            late_minutes=lateness(
                 shift.starts_at if shift and shift.pk not in self.arrived else None, item.at
             ),
             recorded_by=self.actor,
@@ -399,7 +360,7 @@ class _Batch:
             )
         current.check_out_at = item.at
         current.out_source = self.source(item, own)
-        current.minutes = _minutes(current.check_in_at, item.at)
+        current.minutes = minutes_between(current.check_in_at, item.at)
         del self.open[item.staff_id]
         self.last_out[item.staff_id] = item.at
         if current.pk is not None:
@@ -469,7 +430,7 @@ class _Batch:
             self.new = [a for a in self.new if id(a) not in refused]
             self.closings = [a for a in self.closings if id(a) not in refused]
             notices = [n for n in notices if id(n[0]) not in refused]
-        _notify_overtime(notices)
+        notify_overtime(notices)
         audit.record_many(
             actor=self.actor,
             action="duty.check_in",
@@ -494,370 +455,3 @@ _EVENT_FIELDS = [
     "client_uuid", "kind", "staff", "post", "at", "result", "field", "reason", "attendance",
     "received_at", "by",
 ]  # fmt: skip
-
-
-def flag_overtime(closings: Iterable[Attendance]) -> list[tuple[Attendance, int, int]]:
-    """Mark each check-out that takes its person's day past the community's hours a day;
-    return (attendance, minutes that day, limit) for each one that crossed the limit."""
-    closings = list(closings)
-    if not closings:
-        return []
-    keys = {(a.staff_id, a.day) for a in closings}
-    before: dict[tuple[int, dt.date], int] = defaultdict(int)
-    for staff_id, day, minutes in (
-        Attendance.objects.filter(
-            staff_id__in={k[0] for k in keys},
-            day__in={k[1] for k in keys},
-            minutes__isnull=False,
-        )
-        .exclude(pk__in=[a.pk for a in closings if a.pk])
-        .values("staff_id", "day")
-        .annotate(total=Sum("minutes"))
-        .values_list("staff_id", "day", "total")
-    ):
-        if (staff_id, day) in keys:
-            before[(staff_id, day)] = minutes
-    limits = dict(
-        DutyRules.objects.filter(community_id__in={a.community_id for a in closings}).values_list(
-            "community_id", "max_hours_per_day"
-        )
-    )
-    crossed = []
-    for a in closings:
-        key = (a.staff_id, a.day)
-        limit = 60 * limits.get(a.community_id, MAX_HOURS_DEFAULT)
-        total = before[key] + (a.minutes or 0)
-        a.overtime = total > limit
-        if a.overtime and before[key] <= limit:
-            crossed.append((a, total, limit))
-        before[key] = total
-    return crossed
-
-
-def _notify_overtime(crossed: list[tuple[Attendance, int, int]]) -> None:
-    """Tell the community's staff that someone worked past the hours a day."""
-    if not crossed:
-        return
-    staff_users = users_with_by_place(
-        Capability.PLAN_DUTY, {a.community_id for a, _t, _l in crossed}, inherited=False
-    )
-    names = dict(
-        Staff.objects.filter(pk__in={a.staff_id for a, _t, _l in crossed}).values_list("pk", "name")
-    )
-    messages = []
-    for a, total, limit in crossed:
-        title = _("%(name)s worked %(h)s h on %(day)s; the limit is %(rule)s h.") % {
-            "name": names.get(a.staff_id, "?"),
-            "h": round(total / 60, 1),
-            "day": f"{a.day:%m-%d}",
-            "rule": limit // 60,
-        }
-        messages.append(
-            Message(
-                users=staff_users.get(a.community_id, ()),
-                kind="overtime",
-                title=title,
-                url=reverse("duty:home"),
-            )
-        )
-    notify_many(messages)
-
-
-def _raise(result: AttendanceResult) -> None:
-    raise ValidationError({_FORM_FIELD.get(result.field, "__all__"): result.message})
-
-
-@transaction.atomic
-def attendance_batch(*, actor: User, items: Sequence[Any]) -> list[AttendanceResult]:
-    """Record check-ins and check-outs from a device exactly once each, in order: a resent
-    UUID gets its first answer back. One transaction; each item created, duplicate or
-    rejected with the field and the fix (`core.batches`).
-
-    A person records their own; the shift leader at the post or a planner of its community
-    may send others' (a post's shared phone), recorded as entered by hand.
-    """
-    now = timezone.now()
-    batch = read_batch(items, read_item, AttendanceResult, now)
-    if batch.fresh:
-        _Batch(actor, [i for _n, i in batch.fresh], now).run(batch.answers, batch.fresh)
-    return batch.finish()
-
-
-def _one(actor: User, item: AttendanceItem) -> Attendance:
-    """The single check-in or check-out (a batch of one): the presence, or the refusal
-    raised as the form's error."""
-    now = timezone.now()
-    try:
-        check_time("at", item.at, now, max_age=MAX_AGE, **_TIME_MESSAGES)
-    except BadItem as bad:
-        raise ValidationError({"at": bad.message}) from None
-    answers = [AttendanceResult(str(item.client_uuid), CREATED)]
-    _Batch(actor, [item], now).run(answers, [(0, item)])
-    [result] = answers
-    if result.status == REJECTED:
-        _raise(result)
-    return Attendance.objects.select_related("post", "community").get(pk=result.id)
-
-
-@transaction.atomic
-def check_in(
-    *,
-    actor: User,
-    staff: Staff,
-    post: Post,
-    at: dt.datetime | None = None,
-    source: str = AttendanceSource.APP,
-) -> Attendance:
-    """The person checks themselves in at a post (app or post QR); again at the same post
-    while checked in is the same answer."""
-    if staff.user_id is None or staff.user_id != actor.pk:
-        raise PermissionDenied(
-            _("Only the person themselves checks in; the shift leader may enter it by hand.")
-        )
-    if source not in (AttendanceSource.APP, AttendanceSource.QR):
-        raise ValidationError({"source": _("Check in with the app or the post's QR code.")})
-    item = AttendanceItem(
-        uuid.uuid4(), IN, staff.pk, at or timezone.now(), post_id=post.pk, source=source
-    )
-    return _one(actor, item)
-
-
-@transaction.atomic
-def check_out(
-    *,
-    actor: User,
-    staff: Staff,
-    at: dt.datetime | None = None,
-    source: str = AttendanceSource.APP,
-) -> Attendance:
-    """Check out of the open check-in: minutes worked, and overtime flagged (and told to the
-    community) when the day's minutes pass the community's limit."""
-    item = AttendanceItem(uuid.uuid4(), OUT, staff.pk, at or timezone.now(), source=source)
-    return _one(actor, item)
-
-
-def leads(actor: User, post: Post, start: dt.datetime, end: dt.datetime) -> bool:
-    """Whether the actor leads a published shift at `post` overlapping start–end."""
-    return (
-        active_assignments()
-        .filter(
-            staff__user=actor,
-            is_leader=True,
-            shift__post=post,
-            starts_at__lt=end + EARLY,
-            ends_at__gt=start - EARLY,
-        )
-        .exists()
-    )
-
-
-@transaction.atomic
-def attendance_manual(
-    *,
-    actor: User,
-    staff: Staff,
-    post: Post,
-    check_in_at: dt.datetime,
-    check_out_at: dt.datetime | None = None,
-    reason: str,
-) -> Attendance:
-    """The shift leader (or a planner) enters a presence the person could not record."""
-    end = check_out_at or check_in_at
-    if not (
-        scope_for(actor, Capability.PLAN_DUTY).covers(post.community)
-        or leads(actor, post, check_in_at, end)
-    ):
-        raise PermissionDenied(
-            _("Only the shift leader at %(post)s or a planner of %(community)s may enter this.")
-            % {"post": post.name, "community": post.community.name}
-        )
-    now = timezone.now()
-    errors: dict[str, str] = {}
-    reason = (reason or "").strip()
-    if not reason:
-        errors["reason"] = _("Say why it is entered by hand, e.g. 'phone battery empty'.")
-    elif len(reason) > 200:
-        errors["reason"] = _("Keep the reason under 200 characters.")
-    if check_in_at > now + CLOCK_SKEW:
-        errors["check_in_at"] = _("The check-in cannot be in the future.")
-    elif check_in_at < now - MAX_AGE:
-        errors["check_in_at"] = _("Entries older than 7 days cannot be made here.")
-    if check_out_at is not None:
-        if check_out_at <= check_in_at:
-            errors["check_out_at"] = _("The check-out must be after the check-in.")
-        elif check_out_at > now + CLOCK_SKEW:
-            errors["check_out_at"] = _("The check-out cannot be in the future.")
-    if errors:
-        raise ValidationError(errors)
-    shift = (
-        active_assignments()
-        .filter(
-            staff=staff,
-            shift__post=post,
-            starts_at__lte=check_in_at + EARLY,
-            ends_at__gt=check_in_at,
-        )
-        .order_by("starts_at")
-        .first()
-    )
-    on_duty = Enlistment.objects.filter(
-        staff=staff, state__in=ACTIVE_STATES, community=post.community_id
-    ).exists()
-    if shift is None and not on_duty:
-        raise ValidationError(
-            {
-                # Not named: whether someone elsewhere exists is not this post's business.
-                "staff": _(
-                    "This person has no shift at %(post)s then and is not on duty in %(community)s."
-                )
-                % {"post": post.name, "community": post.community.name}
-            }
-        )
-    # The person's row is the lock every check-in and check-out of theirs takes (see _Batch):
-    # the overlap test below cannot race a device's batch.
-    Staff.objects.select_for_update().filter(pk=staff.pk).values_list("pk").first()
-    far = check_out_at or dt.datetime.max.replace(tzinfo=dt.UTC)
-    clash = (
-        Attendance.objects.filter(staff=staff, check_in_at__lt=far)
-        .filter(Q(check_out_at__isnull=True) | Q(check_out_at__gt=check_in_at))
-        .select_related("post")
-        .first()
-    )
-    if clash is not None:
-        raise ValidationError(
-            {
-                "check_in_at": _(
-                    "%(name)s already has a presence at %(post)s from %(time)s that overlaps this."
-                )
-                % {
-                    "name": staff.name,
-                    "post": clash.post.name,
-                    "time": f"{timezone.localtime(clash.check_in_at):%m-%d %H:%M}",
-                }
-            }
-        )
-    attendance = Attendance(
-        staff=staff,
-        post=post,
-        community_id=post.community_id,
-        assignment=shift,
-        day=shift.day if shift else timezone.localdate(check_in_at),
-        check_in_at=check_in_at,
-        check_out_at=check_out_at,
-        in_source=AttendanceSource.MANUAL,
-        out_source=AttendanceSource.MANUAL if check_out_at else "",
-        reason=reason,
-        late_minutes=_late(
-            shift.starts_at if shift and not shift.attendances.exists() else None, check_in_at
-        ),
-        minutes=_minutes(check_in_at, check_out_at) if check_out_at else None,
-        recorded_by=actor,
-    )
-    crossed = flag_overtime([attendance]) if check_out_at else []
-    attendance.save()
-    _notify_overtime(crossed)
-    audit.record(
-        actor=actor,
-        action="duty.attendance_manual",
-        obj=attendance,
-        place=post.community,
-        changes={
-            "staff": staff.pk,
-            "check_in_at": check_in_at.isoformat(),
-            "check_out_at": check_out_at.isoformat() if check_out_at else None,
-            "reason": reason,
-        },
-    )
-    return attendance
-
-
-# --- selectors ----------------------------------------------------------------------------
-
-
-def with_late_rule(qs: QuerySet[Attendance]) -> QuerySet[Attendance]:
-    """Annotate each row with its community's 'late after' minutes (`late_after`)."""
-    return qs.annotate(
-        late_after=Coalesce(
-            F("community__duty_rules__late_after_minutes"), Value(LATE_AFTER_DEFAULT)
-        )
-    )
-
-
-def is_late(attendance: Attendance) -> bool:
-    """Late: checked in more than the community's 'late after' minutes after the shift began."""
-    late_after = getattr(attendance, "late_after", None)
-    if late_after is None:
-        late_after = rules_for(attendance.community).late_after_minutes
-    return attendance.late_minutes > late_after
-
-
-def visible_attendance(user: User | AnonymousUser) -> Q:
-    """A filter for the presences the user may see: in the communities they see duty for, of
-    their agency's staff (coordinators), and their own."""
-    if not getattr(user, "is_authenticated", False):
-        return Q(pk__in=[])
-    visible = scope_for(user, Capability.VIEW_DUTY).q("community") | Q(staff__user=user)
-    agencies = agency_scope_for(user, Capability.VIEW_STAFF)
-    if not agencies.is_empty:
-        visible |= agencies.q("staff__agency")
-    return visible
-
-
-def attendance_for(user: User | AnonymousUser) -> QuerySet[Attendance]:
-    """Presences the user may see (`visible_attendance`), each with its late rule."""
-    return with_late_rule(
-        Attendance.objects.filter(visible_attendance(user))
-        .select_related("staff", "post", "community")
-        .defer(*STAFF_PII)
-    )
-
-
-def no_shows(
-    community: Place, day: dt.date, *, now: dt.datetime | None = None
-) -> QuerySet[Assignment]:
-    """Published shifts at the community's posts on `day` that began more than the 'late
-    after' minutes ago with nobody of them checked in."""
-    cutoff = (now or timezone.now()) - dt.timedelta(minutes=rules_for(community).late_after_minutes)
-    came = Attendance.objects.filter(
-        staff_id=OuterRef("staff_id"),
-        post_id=OuterRef("shift__post_id"),
-        check_in_at__lt=OuterRef("ends_at"),
-    ).filter(Q(check_out_at__isnull=True) | Q(check_out_at__gt=OuterRef("starts_at")))
-    attached = Attendance.objects.filter(assignment_id=OuterRef("pk"))
-    return (
-        active_assignments()
-        .filter(shift__post__community=community, day=day, starts_at__lt=cutoff)
-        .exclude(Exists(came))
-        .exclude(Exists(attached))
-        .select_related("staff", "shift__post")
-        .defer(*STAFF_PII)
-        .order_by("starts_at", "shift__post__name", "staff__name")
-    )
-
-
-def check_in_posts(user: User | AnonymousUser) -> QuerySet[Post]:
-    """Posts a person may check in at: in the communities they are on duty in, where they
-    have a published shift, and those they see duty for."""
-    if not getattr(user, "is_authenticated", False):
-        return Post.objects.none()
-    here = Enlistment.objects.filter(staff__user=user, state__in=ACTIVE_STATES).values(
-        "community_id"
-    )
-    planned = active_assignments().filter(staff__user=user).values("shift__post_id")
-    visible = (
-        Q(community_id__in=here)
-        | Q(pk__in=planned)
-        | scope_for(user, Capability.VIEW_DUTY).q("community")
-    )
-    return Post.objects.filter(visible).select_related("community")
-
-
-def recording_posts(user: User | AnonymousUser) -> QuerySet[Post]:
-    """Posts where the user may enter others' presence: those they see duty for, and those
-    where they lead a published shift."""
-    if not getattr(user, "is_authenticated", False):
-        return Post.objects.none()
-    led = active_assignments().filter(staff__user=user, is_leader=True).values("shift__post_id")
-    return Post.objects.filter(
-        Q(pk__in=led) | scope_for(user, Capability.VIEW_DUTY).q("community")
-    ).select_related("community")

@@ -1,0 +1,59 @@
+"""Rosters: generate with the solver, explain, publish, re-plan, edit by hand with rule checks.
+
+- `context`: the database turned into a `roster.problem.Problem` (here and only here; the
+  solver and the independent checker never see a model instance), and who may be rostered;
+- `explain`: what a roster misses and why, and the rule a hand edit would break, in words;
+- `services`: the writes (generate, re-plan, publish, discard, add or take off a person).
+
+The names other modules use are re-exported here: `planning.roster_generate(...)`.
+"""
+
+from shequ.duty.planning.context import (
+    MAX_DAYS,
+    Context,
+    build_context,
+    origin,
+    pool,
+    roster_context,
+    slot_key,
+)
+from shequ.duty.planning.explain import (
+    check_add,
+    explain,
+    explanation_text,
+    violation_text,
+)
+from shequ.duty.planning.services import (
+    Replan,
+    assignment_add,
+    assignment_remove,
+    replan_save,
+    replan_solve,
+    roster_discard,
+    roster_generate,
+    roster_publish,
+    roster_replan,
+)
+
+__all__ = [
+    "MAX_DAYS",
+    "Context",
+    "Replan",
+    "assignment_add",
+    "assignment_remove",
+    "build_context",
+    "check_add",
+    "explain",
+    "explanation_text",
+    "origin",
+    "pool",
+    "replan_save",
+    "replan_solve",
+    "roster_context",
+    "roster_discard",
+    "roster_generate",
+    "roster_publish",
+    "roster_replan",
+    "slot_key",
+    "violation_text",
+]

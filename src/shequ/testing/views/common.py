@@ -1,0 +1,45 @@
+"""What the testing pages share: the user's scope for testing, the round named in the URL
+and where their view of it starts (`?place=`)."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+
+from shequ.core.errors import PermissionDenied
+from shequ.core.roles import Capability
+from shequ.core.scopes import Scope, scope_for
+from shequ.places.models import Place
+from shequ.testing import selectors, snapshot
+from shequ.testing.models import Round
+
+
+def scope(request: HttpRequest, capability: str = Capability.VIEW_TESTING) -> Scope:
+    """The places the user may do `capability` for; 403 for a role that has none."""
+    found = scope_for(request.user, capability)
+    if found.is_empty:
+        raise PermissionDenied(_("Your role does not see testing rounds."))
+    return found
+
+
+def round_for(request: HttpRequest, round_id: int) -> Round:
+    """A round over places the user sees; 403 for a role without testing, 404 otherwise."""
+    scope(request)
+    return selectors.get_round_for(request.user, round_id)
+
+
+def within(request: HttpRequest, round_: Round, scope: Scope) -> tuple[Place, list[Place]]:
+    """Where the user's view of the round starts (`?place=`, else their first place in it)."""
+    choices = snapshot.within_choices(round_, scope)
+    place = selectors.round_place(round_, scope, request.GET.get("place"))
+    if place is None:
+        if not choices:
+            raise Http404("place")
+        place = choices[0]
+    return place, choices
+
+
+def runs_here(request: HttpRequest, place: Place) -> bool:
+    """Whether the page offers the round's work at `place` (door-to-door outcomes, home
+    visits): the part of the round in the user's RUN_TESTING scope, not the whole round."""
+    return scope_for(request.user, Capability.RUN_TESTING).covers(place)
