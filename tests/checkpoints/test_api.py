@@ -86,6 +86,22 @@ def test_passes_issue_revoke_reissue_over_the_api(api, personas, gates, city) ->
     assert other.status_code == 404
 
 
+def test_a_holder_from_a_place_you_cannot_see_is_unknown_and_never_named(
+    api, personas, gates, city
+) -> None:
+    r = api(personas.staff_a).post(
+        "/api/v1/checkpoints/passes",
+        {
+            "household_id": city.ha1.pk,
+            "valid_from": "2026-12-01",
+            "valid_until": "2026-12-31",
+            "holder_ids": [gates.a1.pk, gates.b1.pk],
+        },
+    )
+    assert r.status_code == 404
+    assert "乙一" not in r.content.decode()
+
+
 def test_pass_list_is_only_what_you_issue(api, personas, gates) -> None:
     ids = [p["id"] for p in api(personas.staff_a).get("/api/v1/checkpoints/passes").json()["items"]]
     assert sorted(ids) == sorted([gates.p1.pk, gates.p2.pk])

@@ -83,7 +83,9 @@ def pass_issue(request: HttpRequest, payload: PassIn) -> tuple[int, EntryPass]:
     household = get_place_for(request.user, payload.household_id, kind=PlaceKind.HOUSEHOLD)
     holders = None
     if payload.holder_ids is not None:
-        holders = selectors.residents_by_id(payload.holder_ids)
+        holders = selectors.residents_by_id(
+            payload.holder_ids, community=services.community_of(household)
+        )
     p = services.pass_issue(
         actor=request.user,
         household=household,

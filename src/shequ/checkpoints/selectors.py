@@ -200,9 +200,10 @@ def household_residents(household: Place) -> list[Resident]:
     return list(Resident.objects.filter(household=household).order_by("id"))
 
 
-def residents_by_id(ids: list[int]) -> list[Resident]:
-    """The residents with these ids; 404 when any is unknown."""
-    found = list(Resident.objects.filter(pk__in=ids))
+def residents_by_id(ids: list[int], *, community: Place) -> list[Resident]:
+    """The residents with these ids living in `community` (the pass's); 404 when any is unknown
+    or lives elsewhere: the answer never names a resident of a place the issuer cannot see."""
+    found = list(Resident.objects.filter(pk__in=ids, household__path__startswith=community.path))
     if len(found) != len(set(ids)):
         raise Http404("resident")
     return found
