@@ -72,7 +72,7 @@ class SealedWriter(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+    def write(self, data: bytes | bytearray | memoryview) -> int:
         self._pending += data
         self.size += len(data)
         # A chunk goes out only when more follows it: the last one must be marked so.
@@ -148,7 +148,7 @@ class SealedReader(io.RawIOBase):
             self._cached = (index, plain)
         return self._cached[1]
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+    def readinto(self, buffer: bytearray | memoryview) -> int:
         if self._pos >= self.length:
             return 0
         index, offset = divmod(self._pos, CHUNK)
