@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from shequ.cli import app
 from shequ.core.errors import PermissionDenied, ValidationError
-from shequ.mobilization import formation, selectors, services
+from shequ.mobilization import board, formation, services
 from shequ.mobilization.models import Enlistment, Rank, Team, TeamMember
 from tests.mobilization.conftest import make_staff
 
@@ -108,7 +108,7 @@ def test_a_district_neither_forms_teams_for_nor_closes_a_city_wide_order(persona
         )
     with pytest.raises(PermissionDenied):
         services.order_close(actor=personas.district, order=mob.order)
-    rows = selectors.board(personas.district, order=mob.order, level="street").rows
+    rows = board.board(personas.district, order=mob.order, level="street").rows
     assert {r.place.code for r in rows} == {"S1", "S2"}  # not S3 of the other district
 
 

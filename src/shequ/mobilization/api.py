@@ -12,6 +12,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from shequ.core import imports
 from shequ.core.device_items import batch_answers
 from shequ.core.errors import PermissionDenied, ValidationError
+from shequ.mobilization import board as board_counts
 from shequ.mobilization import dispatch, formation, selectors, services
 from shequ.mobilization.models import TeamDraft
 from shequ.mobilization.schemas import (
@@ -125,7 +126,7 @@ def list_enlistments(request: HttpRequest, order_id: int, state: str = ""):  # t
 def board(request: HttpRequest, order_id: int, level: str = "community"):  # type: ignore[no-untyped-def]
     """Need vs. signed up vs. reported in vs. assigned, live, with report-ins per hour."""
     order = selectors.get_order_for(request.user, order_id)
-    result = selectors.board(request.user, order=order, level=level)
+    result = board_counts.board(request.user, order=order, level=level)
 
     def row(r):  # type: ignore[no-untyped-def]
         return {
@@ -142,7 +143,7 @@ def board(request: HttpRequest, order_id: int, level: str = "community"):  # typ
         "level": result.level,
         "total": row(result.total),
         "rows": [row(r) for r in result.rows],
-        "per_hour": selectors.hour_labels(result.per_hour),
+        "per_hour": board_counts.hour_labels(result.per_hour),
     }
 
 
@@ -339,7 +340,7 @@ def pair(request: HttpRequest, payload: PairingIn):  # type: ignore[no-untyped-d
 @router.get("/staff/{int:staff_id}/history", response=list[PostingOut])
 def history(request: HttpRequest, staff_id: int):  # type: ignore[no-untyped-def]
     """Who was where, when."""
-    return dispatch.history_of(selectors.get_staff_for(request.user, staff_id))
+    return selectors.history_of(selectors.get_staff_for(request.user, staff_id))
 
 
 class VetIn(Schema):
