@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from shequ.core.errors import PermissionDenied, ValidationError
-from shequ.mobilization import dispatch, services
+from shequ.mobilization import dispatch, selectors, services
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def test_a_batch_goes_to_a_compound_and_the_next_takes_over(personas, city, mob,
     assert second.starts_at == first.ends_at
     assert second.previous == first
     assert first.next == second
-    places = [p.place for p in dispatch.history_of(on_duty[0])]
+    places = [p.place for p in selectors.history_of(on_duty[0])]
     assert places == [city.ka, city.a]  # newest first: the compound, after reporting in at A
     with pytest.raises(ValidationError) as exc:
         dispatch.batch_rotate(
@@ -106,7 +106,7 @@ def test_a_batch_takes_only_people_on_duty_and_places_in_scope(personas, city, m
 def test_pairing_an_agency_with_a_compound(personas, city, mob):
     today = timezone.localdate()
     dispatch.pairing_create(actor=personas.hq, agency=mob.agency, place=city.ka, starts_on=today)
-    assert dispatch.paired_compounds(mob.agency) == [city.ka]
+    assert [p.place for p in selectors.pairings_for(personas.hq)] == [city.ka]
     with pytest.raises(ValidationError):
         dispatch.pairing_create(
             actor=personas.hq, agency=mob.agency, place=city.ka, starts_on=today

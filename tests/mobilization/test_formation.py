@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from shequ.cli import app
 from shequ.core.errors import PermissionDenied, ValidationError
-from shequ.mobilization import formation, selectors, services
-from shequ.mobilization.models import Enlistment, Rank, Team, TeamMember
+from shequ.mobilization import board, formation, services
+from shequ.mobilization.models import Enlistment, Rank, Team, TeamDraft, TeamMember
 from tests.mobilization.conftest import make_staff
 
 
@@ -108,7 +108,7 @@ def test_a_district_neither_forms_teams_for_nor_closes_a_city_wide_order(persona
         )
     with pytest.raises(PermissionDenied):
         services.order_close(actor=personas.district, order=mob.order)
-    rows = selectors.board(personas.district, order=mob.order, level="street").rows
+    rows = board.board(personas.district, order=mob.order, level="street").rows
     assert {r.place.code for r in rows} == {"S1", "S2"}  # not S3 of the other district
 
 
@@ -176,3 +176,21 @@ def test_my_duty_shows_my_team_and_teammates(personas, mob, pool, login):
     team = TeamMember.objects.get(staff=me).team
     for member in team.members.select_related("staff"):
         assert member.staff.name in page
+
+
+def test_the_team_form_shows_a_wrong_rule_next_to_its_field(personas, mob, pool, login):
+    from django.utils.html import escape
+
+    url = f"/mobilization/teams/?order={mob.order.pk}"
+    page = login(personas.hq).post(url, {"size": 1, "leader_rank": "chu", "agency_mode": "any"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    field = html.split('for="size"', 1)[1].split("</div>", 1)[0]
+    with pytest.raises(ValidationError) as refused:
+        formation.rules_from(size=1)
+    assert escape(refused.value.errors["size"]) in field  # the service's words, at the field
+    assert "sq-field-error" in html.split('for="size"', 1)[0].rsplit("<div", 1)[1]
+    assert not TeamDraft.objects.exists()
+    typo = login(personas.hq).post(url, {"size": "three"})
+    assert typo.status_code == 200
+    assert "sq-field-error" in typo.content.decode()

@@ -15,6 +15,7 @@ from shequ.core.device_items import batch_answers
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.pagination import Pages
 from shequ.core.schemas import errors
+from shequ.mobilization import board as board_counts
 from shequ.mobilization import dispatch, formation, selectors, services
 from shequ.mobilization.models import (
     Batch,
@@ -142,7 +143,7 @@ def list_enlistments(request: HttpRequest, order_id: int, state: str = "") -> Qu
 def board(request: HttpRequest, order_id: int, level: str = "community") -> dict:
     """Need vs. signed up vs. reported in vs. assigned, live, with report-ins per hour."""
     order = selectors.get_order_for(request.user, order_id)
-    result = selectors.board(request.user, order=order, level=level)
+    result = board_counts.board(request.user, order=order, level=level)
 
     def row(r: BoardRow) -> dict:
         return {
@@ -159,7 +160,7 @@ def board(request: HttpRequest, order_id: int, level: str = "community") -> dict
         "level": result.level,
         "total": row(result.total),
         "rows": [row(r) for r in result.rows],
-        "per_hour": selectors.hour_labels(result.per_hour),
+        "per_hour": board_counts.hour_labels(result.per_hour),
     }
 
 
@@ -365,7 +366,7 @@ def pair(request: HttpRequest, payload: PairingIn) -> Status[Pairing]:
 @router.get("/staff/{int:staff_id}/history", response={200: list[PostingOut], **errors(404)})
 def history(request: HttpRequest, staff_id: int) -> list[Posting]:
     """Who was where, when."""
-    return dispatch.history_of(selectors.get_staff_for(request.user, staff_id))
+    return selectors.history_of(selectors.get_staff_for(request.user, staff_id))
 
 
 class VetIn(Schema):

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shequ.core.models import User
-from shequ.mobilization import services
+from shequ.mobilization import selectors, services
 from shequ.mobilization.models import (
     Agency,
     AgencyLevel,
@@ -193,7 +193,7 @@ def _demo_teams(*, hq: User, order: Order) -> int:
     """A hundred teams of three from the reported-in cadres, confirmed."""
     from shequ.mobilization import formation
 
-    if not formation.pool_of(hq, order).exists():
+    if not selectors.pool_of(hq, order).exists():
         return 0
     # A hundred teams: the rest of who reported in stays free, as on a real first morning.
     rules = formation.rules_from(size=3, time_limit_s=5, team_count=100)

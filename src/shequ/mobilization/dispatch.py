@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core import audit
@@ -148,7 +147,6 @@ def _chosen(actor: User, staff_ids: Sequence[int]) -> list[Staff]:
     return staff
 
 
-@transaction.atomic
 def batch_send(
     *,
     actor: User,
@@ -172,7 +170,6 @@ def batch_send(
     )
 
 
-@transaction.atomic
 def batch_relieve(
     *,
     actor: User,
@@ -217,15 +214,3 @@ def pairing_create(
         changes={"agency": agency.code},
     )
     return pairing
-
-
-def paired_compounds(agency: Agency, on: dt.date | None = None) -> list[Place]:
-    """Where an agency's dispatched staff go today."""
-    on = on or timezone.localdate()
-    pairings = Pairing.objects.filter(agency=agency, starts_on__lte=on).select_related("place")
-    return [p.place for p in pairings if p.ends_on is None or p.ends_on >= on]
-
-
-def history_of(staff: Staff) -> list[Posting]:
-    """Who was where, when: every posting of a person, newest first."""
-    return list(staff.postings.select_related("place").order_by("-starts_at"))

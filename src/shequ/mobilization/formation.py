@@ -16,12 +16,12 @@ from shequ.core import audit
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
+from shequ.mobilization import selectors
 from shequ.mobilization import teams as solver
 from shequ.mobilization.models import (
     RANK_LEVELS,
     Enlistment,
     EnlistmentState,
-    Fitness,
     Need,
     Order,
     Posting,
@@ -44,21 +44,6 @@ def _district_of(path: str | None) -> int | None:
 def _require_former(actor: User, order: Order) -> None:
     if not scope_for(actor, Capability.ISSUE_ORDERS).covers(order.scope):
         raise PermissionDenied(_("Only the HQ or the district that issued the order forms teams."))
-
-
-def pool_of(actor: User, order: Order):  # type: ignore[no-untyped-def]
-    """Reported-in people under the order, in the actor's places, fit, not yet in a team."""
-    scope = scope_for(actor, Capability.VIEW_MOBILIZATION)
-    in_team = TeamMember.objects.filter(order=order).values("staff_id")
-    return (
-        Enlistment.objects.filter(
-            scope.q("community"), order=order, state=EnlistmentState.REPORTED_IN
-        )
-        .exclude(staff_id__in=in_team)
-        .filter(staff__fitness=Fitness.FIT)
-        .select_related("staff", "community")
-        .defer("staff__id_number", "staff__phone")
-    )
 
 
 def rules_from(
@@ -101,7 +86,7 @@ def team_draft_create(*, actor: User, order: Order, rules: solver.TeamRules) -> 
     _require_former(actor, order)
     if not order.is_open():
         raise ValidationError({"order": _("This order is closed.")})
-    pool = list(pool_of(actor, order))
+    pool = list(selectors.pool_of(actor, order))
     if not pool:
         raise ValidationError({"order": _("Nobody has reported in and is free to form teams.")})
     year = timezone.localdate().year

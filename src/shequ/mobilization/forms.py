@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.widgets import DateInput, DateTimeInput
-from shequ.mobilization.models import Skill
+from shequ.mobilization.models import Rank, Skill
 
 if TYPE_CHECKING:
     from shequ.places.models import Place
@@ -70,3 +70,43 @@ class StaffImportForm(forms.Form):
         label=_("Skip invalid rows (import the good rows, list the rest)"), required=False
     )
     dry_run = forms.BooleanField(label=_("Check only (dry run)"), required=False)
+
+
+class TeamRulesForm(forms.Form):
+    """How to form teams. Only the types are checked here: the limits are the service's
+    (formation.rules_from), so the page and the API refuse in the same words."""
+
+    size = forms.IntegerField(
+        label=_("People per team"),
+        initial=3,
+        required=False,
+        widget=forms.NumberInput(attrs={"min": 2, "max": 10}),
+    )
+    team_count = forms.IntegerField(
+        label=_("Number of teams (empty: as many as possible)"),
+        required=False,
+        widget=forms.NumberInput(attrs={"min": 1}),
+    )
+    leader_rank = forms.ChoiceField(
+        label=_("Leader's rank at least"), choices=Rank.choices, initial=Rank.CHU, required=False
+    )
+    agency_mode = forms.ChoiceField(
+        label=_("Agencies"),
+        choices=[
+            ("any", _("Any mix")),
+            ("same", _("Same agency together")),
+            ("mix", _("Mix agencies (no two from one agency)")),
+        ],
+        initial="any",
+        required=False,
+    )
+
+    def rules(self) -> dict[str, Any]:
+        """The cleaned choices as formation.rules_from takes them (defaults for blanks)."""
+        data = self.cleaned_data
+        return {
+            "size": data["size"] if data["size"] is not None else 3,
+            "leader_rank": data["leader_rank"] or Rank.CHU,
+            "agency_mode": data["agency_mode"] or "any",
+            "team_count": data["team_count"],
+        }

@@ -122,7 +122,13 @@ class StaffImporter(Importer):
         for number, cells in rows:
             row_errors: list[RowError] = []
 
-            def bad(field: str, value: str, reason: str, _out=row_errors, _row=number) -> None:
+            def bad(
+                field: str,
+                value: str,
+                reason: str,
+                _out: list[RowError] = row_errors,
+                _row: int = number,
+            ) -> None:
                 shown = pii.mask(value) if header.columns[field].pii else value
                 _out.append(RowError(_row, LABELS[field], shown[:200], str(reason)))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 from django.conf import settings
@@ -172,7 +173,7 @@ class Order(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def is_open(self, at=None) -> bool:  # type: ignore[no-untyped-def]
+    def is_open(self, at: dt.datetime | None = None) -> bool:
         return self.closed_at is None or (at or timezone.now()) < self.closed_at
 
 

@@ -1,16 +1,18 @@
 """Reads for mobilization, narrowed to the acting user: HQ and officers by place, a community
-by who reported to it, an agency coordinator by their own staff, a cadre by themselves."""
+by who reported to it, an agency coordinator by their own staff, a cadre by themselves.
+
+One `get_<model>_for(user, pk)` per object fetched by id (order, enlistment, staff, team draft,
+batch): 404 for what the user may not see, the same for the page and the API. The board's
+counts are in board.py.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Prefetch, Q, QuerySet
-from django.db.models.functions import TruncHour
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,9 +28,11 @@ from shequ.mobilization.models import (
     Batch,
     Enlistment,
     EnlistmentState,
+    Fitness,
     Need,
     Order,
     Pairing,
+    Posting,
     Staff,
     Team,
     TeamDraft,
@@ -159,97 +163,6 @@ def my_enlistments(user: User | AnonymousUser) -> QuerySet[Enlistment]:
     )
 
 
-@dataclass
-class BoardRow:
-    place: Place
-    need: int = 0
-    signed_up: int = 0
-    reported: int = 0
-    assigned: int = 0
-
-    @property
-    def gap(self) -> int:
-        return max(self.need - self.reported - self.assigned, 0)
-
-    @property
-    def surplus(self) -> int:
-        return max(self.reported + self.assigned - self.need, 0)
-
-
-@dataclass
-class Board:
-    level: str
-    rows: list[BoardRow] = field(default_factory=list)
-    total: BoardRow | None = None
-    per_hour: list[tuple[dt.datetime, int]] = field(default_factory=list)
-
-
-LEVEL_DEPTH = {PlaceKind.DISTRICT: 1, PlaceKind.STREET: 2, PlaceKind.COMMUNITY: 3}
-
-
-def board(
-    user: User | AnonymousUser,
-    *,
-    order: Order,
-    level: str = PlaceKind.COMMUNITY,
-    on: dt.date | None = None,
-) -> Board:
-    """Need vs. signed up vs. reported in vs. assigned, per community, street or district,
-    within the user's places; and report-ins per hour for the chart."""
-    scope = scope_for(user, Capability.VIEW_MOBILIZATION)
-    on = on or timezone.localdate()
-    depth = LEVEL_DEPTH.get(level, 3)
-    groups = {
-        p.pk: BoardRow(place=p)
-        for p in Place.objects.filter(scope.q(), kind=level).order_by("path")
-    }
-    if not groups:
-        return Board(level=level, total=BoardRow(place=order.scope))
-
-    def group_of(path: str) -> int | None:
-        parts = path.strip("/").split("/")
-        return int(parts[depth]) if len(parts) > depth else None
-
-    needs = Need.objects.filter(
-        scope.q("community"), starts_on__lte=on, ends_on__gte=on
-    ).values_list("community__path", "people_per_day")
-    for path, people in needs:
-        key = group_of(path)
-        if key in groups:
-            groups[key].need += people
-    counts = (
-        Enlistment.objects.filter(scope.q("community"), order=order)
-        .values_list("community__path", "state")
-        .annotate(n=Count("id"))
-    )
-    for path, state, n in counts:
-        row = groups.get(group_of(path))
-        if row is None:
-            continue
-        if state == EnlistmentState.SIGNED_UP:
-            row.signed_up += n
-        elif state == EnlistmentState.REPORTED_IN:
-            row.reported += n
-        elif state == EnlistmentState.ASSIGNED:
-            row.assigned += n
-    rows = list(groups.values())
-    total = BoardRow(
-        place=order.scope,
-        need=sum(r.need for r in rows),
-        signed_up=sum(r.signed_up for r in rows),
-        reported=sum(r.reported for r in rows),
-        assigned=sum(r.assigned for r in rows),
-    )
-    per_hour = list(
-        Enlistment.objects.filter(scope.q("community"), order=order, reported_at__isnull=False)
-        .annotate(hour=TruncHour("reported_at"))
-        .values_list("hour")
-        .annotate(n=Count("id"))
-        .order_by("hour")
-    )
-    return Board(level=level, rows=rows, total=total, per_hour=per_hour)
-
-
 def check_in_communities(user: User | AnonymousUser) -> QuerySet[Place]:
     """Communities where the user may confirm arrivals."""
     return Place.objects.filter(scope_for(user, Capability.CHECK_IN).q(), kind=PlaceKind.COMMUNITY)
@@ -258,31 +171,6 @@ def check_in_communities(user: User | AnonymousUser) -> QuerySet[Place]:
 def checks_in_people(user: User | AnonymousUser) -> bool:
     """Whether the user may confirm arrivals in some community (the check-in page)."""
     return check_in_communities(user).exists()
-
-
-def hour_labels(per_hour) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    """(hour, count) rows → {"11-28 09:00": count} in the city's time, for the chart."""
-    series: dict[str, int] = defaultdict(int)
-    for hour, n in per_hour:
-        series[timezone.localtime(hour).strftime("%m-%d %H:00")] += n
-    return dict(series)
-
-
-def signups_by_hour(user: User | AnonymousUser, order: Order) -> dict[str, int]:
-    """Sign-ups per local hour (heading to the user's places), for the board's chart."""
-    scope = scope_for(user, Capability.VIEW_MOBILIZATION)
-    rows = (
-        Enlistment.objects.filter(
-            scope.q("community") | scope.q("staff__residence_community"),
-            order=order,
-            signed_up_at__isnull=False,
-        )
-        .annotate(hour=TruncHour("signed_up_at"))
-        .values_list("hour")
-        .annotate(n=Count("id"))
-        .order_by("hour")
-    )
-    return hour_labels(rows)
 
 
 def needs_for(user: User | AnonymousUser) -> QuerySet[Need]:
@@ -529,11 +417,29 @@ def team_members(user: User | AnonymousUser, order: Order) -> QuerySet[TeamMembe
     )
 
 
-def pool_size(user: User | AnonymousUser, order: Order) -> int:
-    """How many reported-in people are free to form teams (formation.pool_of)."""
-    from shequ.mobilization.formation import pool_of
+def pool_of(user: User | AnonymousUser, order: Order) -> QuerySet[Enlistment]:
+    """Reported-in people under the order, in the user's places, fit, not yet in a team."""
+    scope = scope_for(user, Capability.VIEW_MOBILIZATION)
+    in_team = TeamMember.objects.filter(order=order).values("staff_id")
+    return (
+        Enlistment.objects.filter(
+            scope.q("community"), order=order, state=EnlistmentState.REPORTED_IN
+        )
+        .exclude(staff_id__in=in_team)
+        .filter(staff__fitness=Fitness.FIT)
+        .select_related("staff", "community")
+        .defer("staff__id_number", "staff__phone")
+    )
 
+
+def pool_size(user: User | AnonymousUser, order: Order) -> int:
+    """How many reported-in people are free to form teams (`pool_of`)."""
     return pool_of(user, order).count()
+
+
+def history_of(staff: Staff) -> list[Posting]:
+    """Who was where, when: every posting of a person, newest first."""
+    return list(staff.postings.select_related("place").order_by("-starts_at"))
 
 
 def get_draft_for(user: User | AnonymousUser, pk: object) -> TeamDraft:

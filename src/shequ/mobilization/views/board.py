@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.exports import xlsx_response, xlsx_table
 from shequ.core.qr import qr_svg_response
+from shequ.mobilization import board as counts
 from shequ.mobilization import selectors, services
 from shequ.mobilization.forms import NeedForm, OrderForm
 from shequ.mobilization.models import ACTIVE_STATES, EnlistmentState
@@ -71,9 +72,9 @@ def board_page(request: HttpRequest) -> HttpResponse:
         "coordinator": selectors.is_coordinator(request.user),
     }
     if order is not None:
-        result = selectors.board(request.user, order=order, level=level)
+        result = counts.board(request.user, order=order, level=level)
         bars = _bars(
-            selectors.hour_labels(result.per_hour), selectors.signups_by_hour(request.user, order)
+            counts.hour_labels(result.per_hour), counts.signups_by_hour(request.user, order)
         )
         context.update(board=result, bars=bars, chart_width=_chart_width(bars))
     template = "mobilization/board.html#counts" if request.htmx else "mobilization/board.html"

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import PermissionDenied, ValidationError
-from shequ.mobilization import dispatch, selectors, services
+from shequ.mobilization import board, dispatch, selectors, services
 from shequ.mobilization.views._common import ids, open_order
 
 
@@ -89,7 +89,7 @@ def moves_page(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("You may not move people between communities."))
     communities = list(selectors.managed_communities(request.user))
     source = request.GET.get("from", "")
-    rows = {r.place.pk: r for r in selectors.board(request.user, order=order).rows}
+    rows = {r.place.pk: r for r in board.board(request.user, order=order).rows}
     people = selectors.on_duty_at(request.user, order, int(source) if source.isdigit() else None)
     error = ""
     if request.method == "POST":

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.exports import xlsx_response, xlsx_table
 from shequ.mobilization import formation, selectors
-from shequ.mobilization.models import Rank
+from shequ.mobilization.forms import TeamRulesForm
 from shequ.mobilization.views._common import open_order
 
 
@@ -23,28 +23,20 @@ def teams_page(request: HttpRequest) -> HttpResponse:
     """Confirmed teams of an order; forming a new draft from who reported in."""
     order, orders = open_order(request)
     may_form = selectors.may_form_teams(request.user, order)
+    form = TeamRulesForm(request.POST if request.method == "POST" else None, auto_id="%s")
     if request.method == "POST":
         if not may_form:
             raise PermissionDenied(
                 _("Only the HQ or the district that issued the order forms teams.")
             )
-        try:
-            rules = formation.rules_from(
-                size=int(request.POST.get("size") or 3),
-                leader_rank=request.POST.get("leader_rank") or Rank.CHU,
-                agency_mode=request.POST.get("agency_mode") or "any",
-                team_count=int(request.POST["team_count"])
-                if request.POST.get("team_count")
-                else None,
-            )
-            draft = formation.team_draft_create(actor=request.user, order=order, rules=rules)
-        except (ValidationError, ValueError) as exc:
-            messages.error(
-                request,
-                next(iter(exc.errors.values())) if isinstance(exc, ValidationError) else str(exc),
-            )
-            return redirect(f"{reverse('mobilization:teams')}?order={order.pk}")
-        return redirect("mobilization:draft", draft_id=draft.pk)
+        if form.is_valid():
+            try:
+                rules = formation.rules_from(**form.rules())
+                draft = formation.team_draft_create(actor=request.user, order=order, rules=rules)
+            except ValidationError as exc:
+                exc.apply_to_form(form)
+            else:
+                return redirect("mobilization:draft", draft_id=draft.pk)
     page = Paginator(selectors.teams_listed(request.user, order), 50).get_page(
         request.GET.get("page")
     )
@@ -56,8 +48,8 @@ def teams_page(request: HttpRequest) -> HttpResponse:
             "orders": orders,
             "page": page,
             "may_form": may_form,
+            "form": form,
             "pool": selectors.pool_size(request.user, order),
-            "ranks": Rank.choices,
         },
     )
 
