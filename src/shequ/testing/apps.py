@@ -1,3 +1,5 @@
+"""The testing app's config: on start, the lab results importer is registered with core.imports."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
