@@ -224,3 +224,40 @@ def test_demo_residents_look_like_a_real_community(db):
     ages = sorted(r.birth_date.year for r in residents)
     assert ages[0] >= 1925
     assert Resident.objects.exclude(health_status="normal").count() == 40
+
+
+def test_seeding_says_each_step_and_what_it_added(db):
+    heard: list[str] = []
+    scenarios.demo(seed=3, residents=40, cadres=10, say=heard.append)
+    steps = [line.strip() for line in heard if line.endswith("…")]
+    assert steps[:3] == ["places …", "logins …", "zones …"]
+    assert "residents (40) …" in steps
+    assert any(s.startswith("testing") for s in steps)
+    assert any(line.strip().startswith("40 resident (") for line in heard)
+    assert heard[-1].strip().startswith("seeded in")
+    # Again: every step says it found its data already there.
+    heard.clear()
+    scenarios.demo(seed=3, residents=40, cadres=10, say=heard.append)
+    assert "already there" in heard[1]
+
+
+def test_the_seed_command_prints_progress_before_the_summary(db):
+    result = runner.invoke(app, ["seed", "--residents", "20", "--cadres", "5", "--seed", "4"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Seeding scenario demo")
+    assert any(line.strip() == "residents (20) …" for line in lines)
+    assert lines[-1].startswith("scenario demo: built")
+
+
+def test_the_demo_reports_cadres_in_batches_a_device_may_send(db, monkeypatch):
+    # `make demo`'s 3,000 cadres bring ~1,350 report-ins, more than one batch may hold: the
+    # demo sends them as a device would, in batches of at most core.batches.MAX_ITEMS.
+    from shequ.core import batches
+    from shequ.mobilization.demo import add_demo_mobilization
+    from shequ.mobilization.models import Enlistment
+
+    scenarios.demo(seed=5, residents=0, cadres=0)
+    monkeypatch.setattr(batches, "MAX_ITEMS", 10)
+    add_demo_mobilization(seed=5, hq=User.objects.get(username="hq"), cadres=60)
+    assert Enlistment.objects.filter(reported_at__isnull=False).count() > 10

@@ -63,7 +63,10 @@ def seed(
             f"unknown scenario {scenario!r}; choose one of {', '.join(scenarios.SCENARIOS)}"
         )
     _migrate()
-    summary = scenarios.SCENARIOS[scenario](seed=seed, residents=residents, cadres=cadres)
+    typer.echo(f"Seeding scenario {scenario} (seed {seed}):")
+    summary = scenarios.SCENARIOS[scenario](
+        seed=seed, residents=residents, cadres=cadres, say=typer.echo
+    )
     typer.echo(summary.describe())
 
 
@@ -120,8 +123,10 @@ def demo(
     _setup()
     from shequ import scenarios
 
+    typer.echo("Migrating the database …")
     _migrate()
-    summary = scenarios.SCENARIOS["demo"](seed=seed_value, residents=residents)
+    typer.echo(f"Seeding the demo city (seed {seed_value}; about a minute the first time):")
+    summary = scenarios.SCENARIOS["demo"](seed=seed_value, residents=residents, say=typer.echo)
     typer.echo(summary.describe())
     typer.echo("")
     typer.echo(f"Open http://{DEMO_HOST}:{port}/ and log in as one of:")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -40,8 +42,38 @@ class ScenarioSummary:
     def describe(self) -> str:
         if not self.created:
             return f"scenario {self.name}: already in the database, nothing added"
-        parts = ", ".join(f"{n} {kind}" for kind, n in self.counts.items())
+        parts = ", ".join(f"{n:,} {kind}" for kind, n in self.counts.items())
         return f"scenario {self.name}: built {parts}"
+
+
+Say = Callable[[str], None]
+
+
+def _silent(message: str) -> None:
+    return None
+
+
+class _Steps:
+    """Says what the seed is building and what each step added: the demo takes a minute or
+    more, and silence looks like a hang."""
+
+    def __init__(self, say: Say) -> None:
+        self.say = say
+        self.started = time.monotonic()
+
+    @contextmanager
+    def step(self, what: str) -> Iterator[dict[str, int]]:
+        """`with steps.step("residents") as added: added["resident"] = n`."""
+        self.say(f"  {what} …")
+        began = time.monotonic()
+        added: dict[str, int] = {}
+        yield added
+        parts = ", ".join(f"{n:,} {kind}" for kind, n in added.items() if n)
+        took = time.monotonic() - began
+        self.say(f"    {parts or 'already there'} ({took:.1f} s)")
+
+    def finished(self) -> None:
+        self.say(f"  seeded in {time.monotonic() - self.started:.0f} s")
 
 
 def _demo_users(city: Place) -> list[tuple[str, str, str, Place | Agency]]:
@@ -69,49 +101,69 @@ def _demo_users(city: Place) -> list[tuple[str, str, str, Place | Agency]]:
 
 
 @transaction.atomic
-def demo(*, seed: int = 42, residents: int = 20_000, cadres: int = 3000) -> ScenarioSummary:
-    """The demo city: places, zones, one login per role, and synthetic residents."""
-    built = build_demo_city(seed=seed)
+def demo(
+    *, seed: int = 42, residents: int = 20_000, cadres: int = 3000, say: Say = _silent
+) -> ScenarioSummary:
+    """The demo city: places, zones, one login per role, synthetic residents, and the
+    mobilization, duty, gates and testing built on them; `say` hears each step."""
+    steps = _Steps(say)
+    with steps.step("places") as added:
+        built = build_demo_city(seed=seed)
+        if built.created:
+            added.update(built.counts)
     logins: list[DemoLogin] = []
     hq: User | None = None
-    for i, (username, name, role, where) in enumerate(_demo_users(built.city)):
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            user = core_services.user_create(
-                actor=None,
-                username=username,
-                password=DEMO_PASSWORD,
-                display_name=name,
-                # Synthetic: 100… is not a mobile number range in China.
-                phone=f"1000000{i:04d}",
-                check_password=False,
-            )
-            is_agency = isinstance(where, Agency)
-            core_services.role_grant(
-                actor=None,
-                user=user,
-                role=role,
-                place=None if is_agency else where,
-                agency=where if is_agency else None,
-            )
-        if role == Role.CITY_HQ:
-            hq = user
-        logins.append(DemoLogin(username, DEMO_PASSWORD, str(role), str(where)))
-    if built.created and hq is not None:
-        designate_demo_zones(actor=hq, seed=seed)
-    added = add_demo_residents(count=residents, seed=seed, hq=hq) if hq is not None else 0
+    with steps.step("logins") as added:
+        for i, (username, name, role, where) in enumerate(_demo_users(built.city)):
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = core_services.user_create(
+                    actor=None,
+                    username=username,
+                    password=DEMO_PASSWORD,
+                    display_name=name,
+                    # Synthetic: 100… is not a mobile number range in China.
+                    phone=f"1000000{i:04d}",
+                    check_password=False,
+                )
+                is_agency = isinstance(where, Agency)
+                core_services.role_grant(
+                    actor=None,
+                    user=user,
+                    role=role,
+                    place=None if is_agency else where,
+                    agency=where if is_agency else None,
+                )
+                added["login"] = added.get("login", 0) + 1
+            if role == Role.CITY_HQ:
+                hq = user
+            logins.append(DemoLogin(username, DEMO_PASSWORD, str(role), str(where)))
     counts = dict(built.counts)
-    if added:
-        counts["resident"] = added
+    if hq is not None:
+        if built.created:
+            with steps.step("zones") as added:
+                added["zone"] = designate_demo_zones(actor=hq, seed=seed)
+        with steps.step(f"residents ({residents:,})") as added:
+            added["resident"] = add_demo_residents(count=residents, seed=seed, hq=hq)
+        if added["resident"]:
+            counts["resident"] = added["resident"]
     if hq is not None and cadres:
-        counts.update(add_demo_mobilization(seed=seed, hq=hq, cadres=cadres))
-        community = Place.objects.filter(kind=PlaceKind.COMMUNITY).order_by("code").first()
-        link_demo_person(user=User.objects.get(username="cadre"), community=community)
-        counts.update(
-            add_demo_duty(hq=hq, volunteer=User.objects.filter(username="volunteer").first())
-        )
-        counts.update(add_demo_checkpoints(hq=hq, seed=seed))
-        counts.update(add_demo_testing(hq=hq, seed=seed))
+        with steps.step(f"mobilization ({cadres:,} cadres)") as added:
+            added.update(add_demo_mobilization(seed=seed, hq=hq, cadres=cadres))
+            community = Place.objects.filter(kind=PlaceKind.COMMUNITY).order_by("code").first()
+            link_demo_person(user=User.objects.get(username="cadre"), community=community)
+        counts.update(added)
+        with steps.step("duty: posts, shifts, rosters") as added:
+            volunteer = User.objects.filter(username="volunteer").first()
+            added.update(add_demo_duty(hq=hq, volunteer=volunteer))
+        counts.update(added)
+        with steps.step("gates: passes and passages") as added:
+            added.update(add_demo_checkpoints(hq=hq, seed=seed))
+        counts.update(added)
+        with steps.step("testing: sites, rounds, results") as added:
+            added.update(add_demo_testing(hq=hq, seed=seed))
+        counts.update(added)
+    steps.finished()
     return ScenarioSummary(
         name="demo",
         created=built.created or len(counts) > len(built.counts),

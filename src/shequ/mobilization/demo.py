@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
+from shequ.core import batches
 from shequ.core.models import User
 from shequ.mobilization import selectors, services
 from shequ.mobilization.models import (
@@ -152,13 +153,14 @@ def add_demo_mobilization(*, seed: int, hq: User, cadres: int = 3000) -> dict[st
     services.enlist(actor=hq, order=order, staff=staff)
     enlistments = list(Enlistment.objects.filter(order=order).order_by("id"))
     arriving = [e for e in enlistments if rng.random() < 0.45]
-    services.report_in_batch(
-        actor=hq,
-        items=[
-            {"client_uuid": str(uuid.UUID(int=rng.getrandbits(128))), "token": e.token}
-            for e in arriving
-        ],
-    )
+    items = [
+        {"client_uuid": str(uuid.UUID(int=rng.getrandbits(128))), "token": e.token}
+        for e in arriving
+    ]
+    # As a device would: a batch holds at most batches.MAX_ITEMS (3,000 cadres bring ~1,350).
+    size = batches.MAX_ITEMS
+    for start in range(0, len(items), size):
+        services.report_in_batch(actor=hq, items=items[start : start + size])
     # Spread the demo's arrivals over the morning so the per-hour chart has a shape.
     for e in Enlistment.objects.filter(pk__in=[a.pk for a in arriving]):
         e.reported_at = now - dt.timedelta(minutes=int(rng.triangular(0, 480, 150)))
