@@ -17,6 +17,7 @@ from shequ.core.pagination import Pages
 from shequ.core.roles import Capability
 from shequ.core.schemas import errors
 from shequ.core.scopes import agency_scope_for, scope_for
+from shequ.core.times import Instant
 from shequ.mobilization import dispatch, formation, selectors, services
 from shequ.mobilization.models import (
     Agency,
@@ -302,14 +303,14 @@ class BatchIn(Schema):
     name: str = Field(..., max_length=50)
     place_id: int
     staff_ids: list[int] = Field(..., min_length=1, max_length=1000)
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: Instant
+    ends_at: Instant
 
 
 class RotateIn(Schema):
     name: str = Field(..., max_length=50)
     staff_ids: list[int] = Field(..., min_length=1, max_length=1000)
-    ends_at: dt.datetime
+    ends_at: Instant
     handover_note: str = Field(..., max_length=2000)
 
 
