@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -115,3 +116,37 @@ def test_every_error_answer_is_declared_in_the_one_error_format() -> None:
                 if int(code) >= 400 and path != "/api/v1/health":
                     ref = answer["content"]["application/json"]["schema"]["$ref"]
                     assert ref == "#/components/schemas/ErrorOut", (where, code)
+
+
+def test_a_time_with_a_far_utc_offset_is_kept_as_the_same_instant(personas, api, city) -> None:  # type: ignore[no-untyped-def]
+    # ISO 8601 allows offsets to ±23:59, PostgreSQL only to ±15:59: this was a 500 there.
+    sent = "2026-12-07T08:00:00-17:57"
+    response = api(personas.hq).post(
+        f"/api/v1/places/{city.ka.pk}/zones", {"level": "control", "starts_at": sent}
+    )
+    assert response.status_code == 201, response.content
+    kept = dt.datetime.fromisoformat(response.json()["starts_at"])
+    assert kept == dt.datetime.fromisoformat(sent)
+
+
+@pytest.mark.parametrize(
+    "starts_at", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59", "9999-12-31T20:00-05:00"]
+)
+def test_a_time_past_the_years_1_to_9999_is_refused_naming_it(  # type: ignore[no-untyped-def]
+    personas, api, city, starts_at
+) -> None:
+    # Moving it to UTC (to store it) or to city time (to show it) overflowed: "Not found".
+    response = api(personas.hq).post(
+        f"/api/v1/places/{city.ka.pk}/zones", {"level": "control", "starts_at": starts_at}
+    )
+    assert response.status_code == 422, response.content
+    assert [e["field"] for e in response.json()["errors"]] == ["starts_at"]
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_day_past_the_years_1_to_9999_is_refused_naming_it(personas, api, day) -> None:  # type: ignore[no-untyped-def]
+    # The passage log of 0001-01-01 answered 404 "Not found": its city-time midnight is
+    # before the year 1 in UTC.
+    response = api(personas.hq).get("/api/v1/checkpoints/passages", day=day)
+    assert response.status_code == 422, response.content
+    assert [e["field"] for e in response.json()["errors"]] == ["day"]

@@ -3,7 +3,6 @@ entry passes, gate rules, the passage log and gate figures. Through the same sel
 services as the pages: objects outside the user's scope are 404, an action the role may not
 do there is 403 with the reason."""
 
-import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
@@ -31,6 +30,7 @@ from shequ.core.device_items import batch_answers
 from shequ.core.pagination import Pages
 from shequ.core.roles import Capability
 from shequ.core.schemas import errors
+from shequ.core.times import Day
 from shequ.places.models import Place, PlaceKind
 from shequ.places.selectors import get_place_for
 
@@ -154,7 +154,7 @@ def passages(
     request: HttpRequest,
     community_id: int | None = None,
     gate_id: int | None = None,
-    day: dt.date | None = None,
+    day: Day | None = None,
     decision: str | None = None,
     alert: bool | None = None,
 ) -> QuerySet[Passage]:
@@ -170,7 +170,7 @@ def passages(
 
 
 @router.get("/communities/{int:community_id}/hours", response={200: list[HourOut], **errors(404)})
-def hours(request: HttpRequest, community_id: int, day: dt.date | None = None) -> list[dict]:
+def hours(request: HttpRequest, community_id: int, day: Day | None = None) -> list[dict]:
     """Per gate per hour: passages in, out, and refused."""
     community = _community(request, community_id, Capability.VIEW_PASSAGES)
     return [h.__dict__ for h in selectors.gate_hours(community, day or timezone.localdate())]

@@ -45,3 +45,38 @@ CityTime = Annotated[
         }
     ),
 ]
+
+
+# The instants every engine stores and shows in city time: a day's margin inside Python's
+# years 1 to 9999, so moving a time to UTC (to store it) or to city time (to show it) stays
+# in range. Beyond them the move overflowed and the API answered 404 "Not found".
+EARLIEST = dt.datetime(1, 1, 2, tzinfo=dt.UTC)
+LATEST = dt.datetime(9999, 12, 30, tzinfo=dt.UTC)
+
+
+def _storable_instant(value: dt.datetime) -> dt.datetime:
+    try:
+        instant = (timezone.make_aware(value) if timezone.is_naive(value) else value).astimezone(
+            dt.UTC
+        )
+    except (OverflowError, ValueError):
+        instant = None
+    if instant is None or not EARLIEST <= instant <= LATEST:
+        raise PydanticCustomError(
+            "datetime_range", str(_("Give a time between the years 1 and 9999."))
+        )
+    # An aware time is kept in UTC: PostgreSQL refuses UTC offsets past ±15:59 (a 500), which
+    # ISO 8601 and Python allow up to ±23:59. A naive one stays city time (see city_time).
+    return value if timezone.is_naive(value) else instant
+
+
+def _storable_day(value: dt.date) -> dt.date:
+    if not EARLIEST.date() <= value <= LATEST.date():
+        raise PydanticCustomError("date_range", str(_("Give a date between the years 1 and 9999.")))
+    return value
+
+
+# Every date-time an API operation reads (a body field or a query parameter).
+Instant = Annotated[dt.datetime, AfterValidator(_storable_instant)]
+# Every day an API operation filters by: its city-time bounds must be storable instants.
+Day = Annotated[dt.date, AfterValidator(_storable_day)]

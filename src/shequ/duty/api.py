@@ -1,8 +1,6 @@
 """/api/v1/duty: posts, rosters, my shifts, check-in/out and offline batches, no-shows,
 urgent calls, swaps and sick reports, hours. Objects outside the user's scope are 404."""
 
-import datetime as dt
-
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -14,7 +12,7 @@ from shequ.core.device_items import batch_answers
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.pagination import Pages
 from shequ.core.schemas import errors
-from shequ.core.times import city_time
+from shequ.core.times import Day, city_time
 from shequ.duty import attendance, calls, changes, planning, reports, selectors, services
 from shequ.duty.models import (
     Assignment,
@@ -214,7 +212,7 @@ def attendance_batch(request: HttpRequest, payload: AttendanceBatchIn) -> HttpRe
 def list_attendance(
     request: HttpRequest,
     community_id: int | None = None,
-    day: dt.date | None = None,
+    day: Day | None = None,
     staff_id: int | None = None,
 ) -> QuerySet[Attendance]:
     """Presences you may see, newest first."""
@@ -225,7 +223,7 @@ def list_attendance(
 
 @router.get("/no-shows", response={200: list[AssignmentOut], **errors(404)})
 def list_no_shows(
-    request: HttpRequest, community_id: int, day: dt.date | None = None
+    request: HttpRequest, community_id: int, day: Day | None = None
 ) -> list[Assignment]:
     """Published shifts of the day that began more than the 'late after' minutes ago with
     nobody of them checked in."""
@@ -339,8 +337,8 @@ def cancel(request: HttpRequest, change_id: int) -> ShiftChange:
 @router.get("/reports/hours", response=HoursReportOut)
 def hours(
     request: HttpRequest,
-    day_from: dt.date | None = None,
-    day_to: dt.date | None = None,
+    day_from: Day | None = None,
+    day_to: Day | None = None,
     by: str = "person",
     per_day: bool = True,
 ) -> dict:

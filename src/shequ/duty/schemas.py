@@ -8,7 +8,7 @@ from pydantic import model_validator
 
 from shequ.core.batches import MAX_ITEMS
 from shequ.core.device_items import DeviceItem
-from shequ.core.times import CityTime
+from shequ.core.times import CityTime, Instant
 from shequ.duty.attendance import is_late
 from shequ.duty.models import PostKind
 
@@ -107,7 +107,7 @@ class RosterDetailOut(RosterOut):
 class CheckInIn(Schema):
     post_id: Id | None = None
     token: str | None = Field(None, max_length=32)
-    at: dt.datetime | None = None
+    at: Instant | None = None
 
     @model_validator(mode="after")
     def one_post(self) -> "CheckInIn":
@@ -117,14 +117,14 @@ class CheckInIn(Schema):
 
 
 class CheckOutIn(Schema):
-    at: dt.datetime | None = None
+    at: Instant | None = None
 
 
 class ManualIn(Schema):
     staff_id: Id
     post_id: Id
-    check_in_at: dt.datetime
-    check_out_at: dt.datetime | None = None
+    check_in_at: Instant
+    check_out_at: Instant | None = None
     reason: str = Field(..., min_length=1, max_length=200)
 
 
@@ -171,7 +171,7 @@ class CallIn(Schema):
     community_id: Id
     where: str = Field("", max_length=100)
     needed: int = Field(..., ge=1, le=200)
-    starts_at: dt.datetime | None = None
+    starts_at: Instant | None = None
     hours: int = Field(2, ge=1, le=12)
     message: str = Field("", max_length=200)
     post_id: Id | None = None

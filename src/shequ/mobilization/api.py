@@ -15,6 +15,7 @@ from shequ.core.device_items import batch_answers
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.pagination import Pages
 from shequ.core.schemas import errors
+from shequ.core.times import Instant
 from shequ.mobilization import board as board_counts
 from shequ.mobilization import dispatch, formation, selectors, services
 from shequ.mobilization.models import (
@@ -273,14 +274,14 @@ class BatchIn(Schema):
     name: str = Field(..., max_length=50)
     place_id: int
     staff_ids: list[int] = Field(..., min_length=1, max_length=1000)
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: Instant
+    ends_at: Instant
 
 
 class RotateIn(Schema):
     name: str = Field(..., max_length=50)
     staff_ids: list[int] = Field(..., min_length=1, max_length=1000)
-    ends_at: dt.datetime
+    ends_at: Instant
     handover_note: str = Field(..., max_length=2000)
 
 

@@ -8,6 +8,7 @@ from ninja import Field, Schema
 
 from shequ.core.batches import MAX_ITEMS
 from shequ.core.device_items import DeviceItem
+from shequ.core.times import Instant
 from shequ.mobilization.models import EnlistmentState, Fitness, Rank, Skill, StaffKind
 
 
@@ -44,7 +45,7 @@ class StaffIn(Schema):
 class OrderIn(Schema):
     title: str = Field(..., max_length=100)
     scope_id: int
-    deadline: dt.datetime
+    deadline: Instant
     message: str = Field("", max_length=2000)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from shequ.core.times import Instant
 from shequ.places.models import PlaceKind, ZoneLevel
 
 
@@ -42,8 +43,8 @@ class ZoneOut(Schema):
 
 class ZoneIn(Schema):
     level: ZoneLevel
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: Instant | None = None
+    ends_at: Instant | None = None
     reason: str = Field("", max_length=200)
 
 

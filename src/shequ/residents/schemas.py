@@ -8,6 +8,7 @@ import uuid
 from ninja import Field, Schema
 
 from shequ.core.models import ImportJob
+from shequ.core.times import Instant
 from shequ.residents.models import DocumentType, Gender, HealthStatus, Occupancy, Relation, Tag
 
 
@@ -64,7 +65,7 @@ class ResidentPatch(Schema):
 
 class StatusIn(Schema):
     status: HealthStatus
-    starts_at: dt.datetime | None = None
+    starts_at: Instant | None = None
     planned_end: dt.date | None = None
     reason: str = Field("", max_length=200)
 
