@@ -24,7 +24,6 @@ MAX_LINES = 600
 # Modules over MAX_LINES today, with their length: only ever shorter, until split.
 LONG_TODAY: dict[str, int] = {
     "shequ/residents/importers.py": 703,
-    "shequ/mobilization/services.py": 667,
 }
 
 
