@@ -3,21 +3,9 @@ a new version for a reissue), gate rules by a new version through the rules page
 and the passage log is append-only (a correction is a new passage)."""
 
 from django.contrib import admin
-from django.db.models import Model
-from django.http import HttpRequest
 
 from shequ.checkpoints.models import EntryPass, GateRules, Passage
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
+from shequ.core.admin import ReadOnlyAdmin
 
 
 @admin.register(EntryPass)

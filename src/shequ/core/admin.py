@@ -6,6 +6,24 @@ from django.http import HttpRequest
 from shequ.core.models import ApiToken, AuditEvent, RoleAssignment, User
 
 
+class ReadOnly:
+    """Look, never add, change or delete: rows that change through a service (its checks, its
+    audit row) are only shown in the admin. Mix into a ModelAdmin or an inline."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
+    """A model's admin that only shows (see ReadOnly)."""
+
+
 class RoleInline(admin.TabularInline):
     """Shown, not edited: roles are granted with `shequ createuser` / the role service (audit)."""
 
@@ -44,15 +62,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
+    """Only services write the audit log, and it is append-only."""
+
     list_display = ["at", "actor", "action", "object_type", "object_id"]
     list_filter = ["action"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # only services write the audit log
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False  # the audit log is append-only
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False

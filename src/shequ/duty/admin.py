@@ -3,9 +3,8 @@ calls change through the pages or the API, whose services check the rules, keep 
 trail and tell the people concerned; an edit here would do none of that."""
 
 from django.contrib import admin
-from django.db.models import Model
-from django.http import HttpRequest
 
+from shequ.core.admin import ReadOnly, ReadOnlyAdmin
 from shequ.duty.models import (
     Attendance,
     DutyRules,
@@ -18,19 +17,6 @@ from shequ.duty.models import (
 )
 
 
-class ReadOnly:
-    """No adding, changing or deleting: the admin only shows."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-
 class ShiftInline(ReadOnly, admin.TabularInline):
     model = Shift
     extra = 0
@@ -39,7 +25,7 @@ class ShiftInline(ReadOnly, admin.TabularInline):
 
 
 @admin.register(Post)
-class PostAdmin(ReadOnly, admin.ModelAdmin):
+class PostAdmin(ReadOnlyAdmin):
     list_display = ["name", "kind", "community", "place", "active"]
     list_filter = ["kind", "active"]
     list_select_related = ["community", "place"]
@@ -49,7 +35,7 @@ class PostAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(DutyRules)
-class DutyRulesAdmin(ReadOnly, admin.ModelAdmin):
+class DutyRulesAdmin(ReadOnlyAdmin):
     list_display = [
         "community",
         "max_hours_per_day",
@@ -63,7 +49,7 @@ class DutyRulesAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(Roster)
-class RosterAdmin(ReadOnly, admin.ModelAdmin):
+class RosterAdmin(ReadOnlyAdmin):
     list_display = ["place", "starts_on", "days", "status", "changes", "created_at"]
     list_filter = ["status"]
     list_select_related = ["place"]
@@ -72,7 +58,7 @@ class RosterAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(ReadOnly, admin.ModelAdmin):
+class AttendanceAdmin(ReadOnlyAdmin):
     list_display = ["staff", "post", "day", "check_in_at", "check_out_at", "late_minutes"]
     list_filter = ["in_source", "overtime"]
     list_select_related = ["staff", "post"]
@@ -81,7 +67,7 @@ class AttendanceAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(ShiftChange)
-class ShiftChangeAdmin(ReadOnly, admin.ModelAdmin):
+class ShiftChangeAdmin(ReadOnlyAdmin):
     list_display = ["kind", "requested_by", "replacement", "status", "created_at"]
     list_filter = ["kind", "status"]
     list_select_related = ["requested_by", "replacement"]
@@ -96,7 +82,7 @@ class UrgentAnswerInline(ReadOnly, admin.TabularInline):
 
 
 @admin.register(UrgentCall)
-class UrgentCallAdmin(ReadOnly, admin.ModelAdmin):
+class UrgentCallAdmin(ReadOnlyAdmin):
     list_display = ["where", "community", "needed", "accepted", "starts_at", "status"]
     list_filter = ["status"]
     list_select_related = ["community"]

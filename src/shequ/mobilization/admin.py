@@ -3,9 +3,8 @@ read-only, because it changes through the services (validation, audit, postings)
 or the API, and a staff member's ID number and phone are never shown."""
 
 from django.contrib import admin
-from django.db.models import Model
-from django.http import HttpRequest
 
+from shequ.core.admin import ReadOnlyAdmin
 from shequ.mobilization.models import (
     Agency,
     Batch,
@@ -22,19 +21,6 @@ from shequ.mobilization.models import (
 class AgencyAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "level"]
     search_fields = ["code", "name"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Look, never change: the services keep the audit log and the postings right."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 @admin.register(Staff)

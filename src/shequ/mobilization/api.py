@@ -18,6 +18,7 @@ from shequ.core.schemas import errors
 from shequ.core.times import Instant
 from shequ.mobilization import board as board_counts
 from shequ.mobilization import dispatch, formation, selectors, services
+from shequ.mobilization.board import BoardRow
 from shequ.mobilization.models import (
     Batch,
     Enlistment,
@@ -42,7 +43,6 @@ from shequ.mobilization.schemas import (
     StaffIn,
     StaffOut,
 )
-from shequ.mobilization.selectors import BoardRow
 from shequ.places.selectors import get_place_for
 
 router = Router(tags=["mobilization"])

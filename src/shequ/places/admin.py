@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 
+from shequ.core.admin import ReadOnlyAdmin
 from shequ.places.models import Place, ZoneDesignation
 
 
@@ -24,17 +25,8 @@ class PlaceAdmin(admin.ModelAdmin):
 
 
 @admin.register(ZoneDesignation)
-class ZoneDesignationAdmin(admin.ModelAdmin):
+class ZoneDesignationAdmin(ReadOnlyAdmin):
     """Read-only: zones are set and lifted on the pages or the API (history and audit)."""
 
     list_display = ["place", "level", "starts_at", "ends_at", "set_by"]
     list_filter = ["level"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
