@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 
+from shequ.core.admin import ReadOnlyAdmin
 from shequ.testing.models import (
     DoorOutcome,
     DoorTask,
@@ -22,21 +23,8 @@ from shequ.testing.models import (
 )
 
 
-class ReadOnly(admin.ModelAdmin):
-    """Look, never add, change or delete."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-
 @admin.register(Round)
-class RoundAdmin(ReadOnly):
+class RoundAdmin(ReadOnlyAdmin):
     list_display = ["name", "starts_on", "ends_on", "pool_size", "status", "created_by"]
     list_filter = ["status", "pool_size"]
     search_fields = ["name"]
@@ -73,49 +61,49 @@ class SiteAdmin(admin.ModelAdmin):
 
 
 @admin.register(Exemption)
-class ExemptionAdmin(ReadOnly):
+class ExemptionAdmin(ReadOnlyAdmin):
     list_display = ["round", "resident", "reason", "by", "at"]
     list_filter = ["reason"]
 
 
 @admin.register(Tube)
-class TubeAdmin(ReadOnly):
+class TubeAdmin(ReadOnlyAdmin):
     list_display = ["barcode", "round", "community", "station", "status", "result", "retest"]
     list_filter = ["status", "result", "retest"]
     search_fields = ["barcode"]
 
 
 @admin.register(Sample)
-class SampleAdmin(ReadOnly):
+class SampleAdmin(ReadOnlyAdmin):
     list_display = ["round", "tube", "resident", "sampled_at", "retest", "at_home", "operator"]
     list_filter = ["retest", "at_home", "out_of_scope"]
     search_fields = ["tube__barcode"]
 
 
 @admin.register(Transfer)
-class TransferAdmin(ReadOnly):
+class TransferAdmin(ReadOnlyAdmin):
     list_display = ["code", "round", "community", "tube_count", "received_count", "sent_at"]
     search_fields = ["code"]
 
 
 @admin.register(Recall)
-class RecallAdmin(ReadOnly):
+class RecallAdmin(ReadOnlyAdmin):
     list_display = ["tube", "round", "kind", "created_at"]
     list_filter = ["kind"]
 
 
 @admin.register(HomeTask)
-class HomeTaskAdmin(ReadOnly):
+class HomeTaskAdmin(ReadOnlyAdmin):
     list_display = ["round", "resident", "building", "reason", "status", "team"]
     list_filter = ["reason", "status"]
 
 
 @admin.register(DoorTask)
-class DoorTaskAdmin(ReadOnly):
+class DoorTaskAdmin(ReadOnlyAdmin):
     list_display = ["round", "building", "team", "created_by"]
 
 
 @admin.register(DoorOutcome)
-class DoorOutcomeAdmin(ReadOnly):
+class DoorOutcomeAdmin(ReadOnlyAdmin):
     list_display = ["task", "resident", "outcome", "by", "at"]
     list_filter = ["outcome"]
