@@ -257,3 +257,16 @@ def test_the_batches_page_and_the_api_refuse_the_same_people_in_the_same_words(
     )
     assert _page_error(page) == _api_error(by_api, "staff_ids")
     assert not Batch.objects.exists()  # nobody was sent without the people left out
+
+
+def test_the_moves_page_shows_a_missing_target_next_to_its_field(
+    personas, city, mob, on_duty, login
+):
+    from shequ.mobilization.models import Enlistment
+
+    e = Enlistment.objects.get(staff=on_duty[0], order=mob.order)
+    url = f"/mobilization/moves/?order={mob.order.pk}&from={city.a.pk}"
+    html = login(personas.district).post(url, {"enlistment": [e.pk], "to": ""}).content.decode()
+    field = html.split('for="to"', 1)[0].rsplit("<div", 1)[1]
+    assert "sq-field-error" in field
+    assert Enlistment.objects.get(pk=e.pk).community == city.a

@@ -110,3 +110,27 @@ class TeamRulesForm(forms.Form):
             "agency_mode": data["agency_mode"] or "any",
             "team_count": data["team_count"],
         }
+
+
+class MoveForm(forms.Form):
+    """Where the ticked people go (the ticks themselves are read as ids by the view: who is on
+    duty changes while the page is open, and the service answers for them)."""
+
+    to = forms.ChoiceField(
+        label=_("To community"),
+        error_messages={
+            "required": _("Choose the community that needs them."),
+            "invalid_choice": _("Choose the community that needs them."),
+        },
+    )
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(
+        self, *args: Any, communities: Sequence[tuple[Place, str]] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.communities = {str(c.pk): c for c, _label in communities}
+        self.fields["to"].choices = [(c.pk, label) for c, label in communities]
+
+    def clean_to(self) -> Place:
+        return self.communities[self.cleaned_data["to"]]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.mobilization import board, dispatch, selectors, services
+from shequ.mobilization.forms import MoveForm
 from shequ.mobilization.views._common import ids, open_order
 
 
@@ -90,23 +91,31 @@ def moves_page(request: HttpRequest) -> HttpResponse:
     communities = list(selectors.managed_communities(request.user))
     source = request.GET.get("from", "")
     rows = {r.place.pk: r for r in board.board(request.user, order=order).rows}
-    people = selectors.on_duty_at(request.user, order, int(source) if source.isdigit() else None)
+    source_id = int(source) if source.isdigit() else None
+    people = selectors.on_duty_at(request.user, order, source_id)
+    form = MoveForm(
+        request.POST if request.method == "POST" else None,
+        auto_id="%s",
+        communities=[
+            (c, f"{c.name} (-{rows[c.pk].gap})" if rows.get(c.pk) and rows[c.pk].gap else c.name)
+            for c in communities
+            if c.pk != source_id
+        ],
+    )
     error = ""
-    if request.method == "POST":
+    if request.method == "POST" and form.is_valid():
         chosen = selectors.enlistments_by_ids(
             request.user, ids(request.POST.getlist("enlistment")), order=order, on_duty=True
         )
-        target = next((c for c in communities if str(c.pk) == request.POST.get("to", "")), None)
+        target = form.cleaned_data["to"]
         try:
-            if target is None:
-                raise ValidationError({"to": _("Choose the community that needs them.")})
             if not chosen:
                 raise ValidationError({"enlistment": _("Tick who moves.")})
             moved = services.redistribute(
                 actor=request.user,
                 enlistments=chosen,
                 to_community=target,
-                note=request.POST.get("note", ""),
+                note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
             error = next(iter(exc.errors.values()))
@@ -121,8 +130,9 @@ def moves_page(request: HttpRequest) -> HttpResponse:
         {
             "order": order,
             "communities": [(c, rows.get(c.pk)) for c in communities],
-            "source": int(source) if source.isdigit() else None,
+            "source": source_id,
             "people": people,
+            "form": form,
             "error": error,
         },
     )
