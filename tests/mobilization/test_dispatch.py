@@ -171,9 +171,17 @@ def test_sending_and_relieving_a_batch_on_the_page(personas, city, mob, on_duty,
     assert "门岗登记本在保安室" in page
     missing_note = {**relieve, "name": "第三批", "handover_note": ""}
     again = client.post(url, {**missing_note, "current": mob.order.batches.get(name="第二批").pk})
-    assert 'data-testid="error"' in again.content.decode()
+    assert _field_has_error(again, "handover_note")  # next to the field it is about
     bad_place = client.post(url, {**form, "name": "别批", "place": "NOPE"})
-    assert 'data-testid="error"' in bad_place.content.decode()
+    assert _field_has_error(bad_place, "place")
+    bad_date = client.post(url, {**form, "name": "别批", "ends_at": "12/03/2026"})
+    assert _field_has_error(bad_date, "ends_at")
+    assert mob.order.batches.count() == 2
+
+
+def _field_has_error(response, name: str) -> bool:  # type: ignore[no-untyped-def]
+    html = response.content.decode()
+    return "sq-field-error" in html.split(f'for="{name}"', 1)[0].rsplit("<div", 1)[1]
 
 
 def test_moving_people_on_the_page(personas, city, mob, on_duty, login):

@@ -12,7 +12,10 @@ from shequ.core.widgets import DateInput, DateTimeInput
 from shequ.mobilization.models import Rank, Skill
 
 if TYPE_CHECKING:
+    from shequ.mobilization.models import Batch
     from shequ.places.models import Place
+
+DATES_AS_SHOWN = _("Give the dates as shown, e.g. 2026-12-01 08:00.")
 
 
 class OrderForm(forms.Form):
@@ -134,3 +137,35 @@ class MoveForm(forms.Form):
 
     def clean_to(self) -> Place:
         return self.communities[self.cleaned_data["to"]]
+
+
+class BatchForm(forms.Form):
+    """Send a batch to a place, or relieve one (`current`). Who goes is ticked in the page and
+    read as ids by the view; the rules (a name, dates in order, people on duty) are the
+    service's, so the page and the API refuse alike."""
+
+    name = forms.CharField(label=_("Batch name"), initial="第一批", required=False)
+    current = forms.CharField(label=_("Relieves"), required=False, widget=forms.Select)
+    place = forms.CharField(label=_("Place code (community or compound)"), required=False)
+    starts_at = forms.DateTimeField(
+        label=_("From"),
+        widget=DateTimeInput,
+        required=False,
+        error_messages={"invalid": DATES_AS_SHOWN},
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Until"),
+        widget=DateTimeInput,
+        error_messages={"required": DATES_AS_SHOWN, "invalid": DATES_AS_SHOWN},
+    )
+    handover_note = forms.CharField(
+        label=_("Handover note (when relieving)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, batches: Sequence[Batch] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["current"].widget.choices = [("", _("— a new place —"))] + [
+            (b.pk, f"{b.name} → {b.place.name}") for b in batches
+        ]
