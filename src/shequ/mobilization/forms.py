@@ -169,3 +169,17 @@ class BatchForm(forms.Form):
         self.fields["current"].widget.choices = [("", _("— a new place —"))] + [
             (b.pk, f"{b.name} → {b.place.name}") for b in batches
         ]
+
+
+CHOOSE_TWO = _("Choose two people to swap.")
+
+
+class SwapForm(forms.Form):
+    """Two people of a draft to swap (whether they are in it is the service's to say)."""
+
+    first = forms.IntegerField(
+        label=_("Person"), error_messages={"required": CHOOSE_TWO, "invalid": CHOOSE_TWO}
+    )
+    second = forms.IntegerField(
+        label=_("Swap with"), error_messages={"required": CHOOSE_TWO, "invalid": CHOOSE_TWO}
+    )
