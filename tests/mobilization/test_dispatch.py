@@ -171,9 +171,17 @@ def test_sending_and_relieving_a_batch_on_the_page(personas, city, mob, on_duty,
     assert "门岗登记本在保安室" in page
     missing_note = {**relieve, "name": "第三批", "handover_note": ""}
     again = client.post(url, {**missing_note, "current": mob.order.batches.get(name="第二批").pk})
-    assert 'data-testid="error"' in again.content.decode()
+    assert _field_has_error(again, "handover_note")  # next to the field it is about
     bad_place = client.post(url, {**form, "name": "别批", "place": "NOPE"})
-    assert 'data-testid="error"' in bad_place.content.decode()
+    assert _field_has_error(bad_place, "place")
+    bad_date = client.post(url, {**form, "name": "别批", "ends_at": "12/03/2026"})
+    assert _field_has_error(bad_date, "ends_at")
+    assert mob.order.batches.count() == 2
+
+
+def _field_has_error(response, name: str) -> bool:  # type: ignore[no-untyped-def]
+    html = response.content.decode()
+    return "sq-field-error" in html.split(f'for="{name}"', 1)[0].rsplit("<div", 1)[1]
 
 
 def test_moving_people_on_the_page(personas, city, mob, on_duty, login):
@@ -257,3 +265,16 @@ def test_the_batches_page_and_the_api_refuse_the_same_people_in_the_same_words(
     )
     assert _page_error(page) == _api_error(by_api, "staff_ids")
     assert not Batch.objects.exists()  # nobody was sent without the people left out
+
+
+def test_the_moves_page_shows_a_missing_target_next_to_its_field(
+    personas, city, mob, on_duty, login
+):
+    from shequ.mobilization.models import Enlistment
+
+    e = Enlistment.objects.get(staff=on_duty[0], order=mob.order)
+    url = f"/mobilization/moves/?order={mob.order.pk}&from={city.a.pk}"
+    html = login(personas.district).post(url, {"enlistment": [e.pk], "to": ""}).content.decode()
+    field = html.split('for="to"', 1)[0].rsplit("<div", 1)[1]
+    assert "sq-field-error" in field
+    assert Enlistment.objects.get(pk=e.pk).community == city.a

@@ -194,3 +194,19 @@ def test_the_team_form_shows_a_wrong_rule_next_to_its_field(personas, mob, pool,
     typo = login(personas.hq).post(url, {"size": "three"})
     assert typo.status_code == 200
     assert "sq-field-error" in typo.content.decode()
+
+
+def test_swapping_on_the_draft_page(personas, mob, pool, login):
+    client = login(personas.hq)
+    draft = formation.team_draft_create(
+        actor=personas.hq, order=mob.order, rules=formation.rules_from(time_limit_s=5)
+    )
+    url = f"/mobilization/teams/drafts/{draft.pk}/"
+    a, b = draft.teams[0]["members"][0], draft.teams[1]["members"][0]
+    assert client.post(url, {"action": "swap", "first": a, "second": b}).status_code == 200
+    draft.refresh_from_db()
+    assert b in draft.teams[0]["members"]
+    typo = client.post(url, {"action": "swap", "first": "x", "second": b}).content.decode()
+    assert 'data-testid="error"' in typo
+    draft.refresh_from_db()
+    assert b in draft.teams[0]["members"]  # nothing changed

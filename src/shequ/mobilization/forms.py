@@ -12,7 +12,10 @@ from shequ.core.widgets import DateInput, DateTimeInput
 from shequ.mobilization.models import Rank, Skill
 
 if TYPE_CHECKING:
+    from shequ.mobilization.models import Batch
     from shequ.places.models import Place
+
+DATES_AS_SHOWN = _("Give the dates as shown, e.g. 2026-12-01 08:00.")
 
 
 class OrderForm(forms.Form):
@@ -110,3 +113,73 @@ class TeamRulesForm(forms.Form):
             "agency_mode": data["agency_mode"] or "any",
             "team_count": data["team_count"],
         }
+
+
+class MoveForm(forms.Form):
+    """Where the ticked people go (the ticks themselves are read as ids by the view: who is on
+    duty changes while the page is open, and the service answers for them)."""
+
+    to = forms.ChoiceField(
+        label=_("To community"),
+        error_messages={
+            "required": _("Choose the community that needs them."),
+            "invalid_choice": _("Choose the community that needs them."),
+        },
+    )
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(
+        self, *args: Any, communities: Sequence[tuple[Place, str]] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.communities = {str(c.pk): c for c, _label in communities}
+        self.fields["to"].choices = [(c.pk, label) for c, label in communities]
+
+    def clean_to(self) -> Place:
+        return self.communities[self.cleaned_data["to"]]
+
+
+class BatchForm(forms.Form):
+    """Send a batch to a place, or relieve one (`current`). Who goes is ticked in the page and
+    read as ids by the view; the rules (a name, dates in order, people on duty) are the
+    service's, so the page and the API refuse alike."""
+
+    name = forms.CharField(label=_("Batch name"), initial="第一批", required=False)
+    current = forms.CharField(label=_("Relieves"), required=False, widget=forms.Select)
+    place = forms.CharField(label=_("Place code (community or compound)"), required=False)
+    starts_at = forms.DateTimeField(
+        label=_("From"),
+        widget=DateTimeInput,
+        required=False,
+        error_messages={"invalid": DATES_AS_SHOWN},
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Until"),
+        widget=DateTimeInput,
+        error_messages={"required": DATES_AS_SHOWN, "invalid": DATES_AS_SHOWN},
+    )
+    handover_note = forms.CharField(
+        label=_("Handover note (when relieving)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, batches: Sequence[Batch] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["current"].widget.choices = [("", _("— a new place —"))] + [
+            (b.pk, f"{b.name} → {b.place.name}") for b in batches
+        ]
+
+
+CHOOSE_TWO = _("Choose two people to swap.")
+
+
+class SwapForm(forms.Form):
+    """Two people of a draft to swap (whether they are in it is the service's to say)."""
+
+    first = forms.IntegerField(
+        label=_("Person"), error_messages={"required": CHOOSE_TWO, "invalid": CHOOSE_TWO}
+    )
+    second = forms.IntegerField(
+        label=_("Swap with"), error_messages={"required": CHOOSE_TWO, "invalid": CHOOSE_TWO}
+    )

@@ -3,29 +3,17 @@ people on duty between communities."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.mobilization import board, dispatch, selectors, services
+from shequ.mobilization.forms import DATES_AS_SHOWN, BatchForm, MoveForm
 from shequ.mobilization.views._common import ids, open_order
-
-
-def parse_datetime_local(text: str, field: str = "ends_at") -> dt.datetime:
-    """A datetime-local form value (city time), or a ValidationError naming the field."""
-    try:
-        return timezone.make_aware(dt.datetime.strptime(text, "%Y-%m-%dT%H:%M"))
-    except ValueError:
-        raise ValidationError(
-            {field: _("Give the dates as shown, e.g. 2026-12-01 08:00.")}
-        ) from None
 
 
 @login_required
@@ -33,37 +21,40 @@ def batches_page(request: HttpRequest) -> HttpResponse:
     """Batches (第一批, 第二批…) sent to communities or compounds, rotation, and pairings."""
     order, _orders = open_order(request)
     on_duty = selectors.on_duty_in(request.user, order)
-    error = ""
-    if request.method == "POST":
+    batches = list(selectors.batches_for(request.user, order))
+    form = BatchForm(
+        request.POST if request.method == "POST" else None, auto_id="%s", batches=batches
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         people = ids(request.POST.getlist("staff"))
         try:
-            ends_at = parse_datetime_local(request.POST.get("ends_at", ""))
-            if request.POST.get("current"):
+            if data["current"]:
                 dispatch.batch_relieve(
                     actor=request.user,
-                    current=selectors.get_batch_for(
-                        request.user, request.POST["current"], order=order
-                    ),
-                    name=request.POST.get("name", ""),
+                    current=selectors.get_batch_for(request.user, data["current"], order=order),
+                    name=data["name"],
                     staff_ids=people,
-                    ends_at=ends_at,
-                    handover_note=request.POST.get("handover_note", ""),
+                    ends_at=data["ends_at"],
+                    handover_note=data["handover_note"],
                 )
             else:
-                place = selectors.place_by_code(request.POST.get("place", ""))
+                place = selectors.place_by_code(data["place"])
                 if place is None:
                     raise ValidationError({"place": _("No place with this code.")})
+                if data["starts_at"] is None:
+                    raise ValidationError({"starts_at": DATES_AS_SHOWN})
                 dispatch.batch_send(
                     actor=request.user,
                     order=order,
-                    name=request.POST.get("name", ""),
+                    name=data["name"],
                     place=place,
                     staff_ids=people,
-                    starts_at=parse_datetime_local(request.POST.get("starts_at", ""), "starts_at"),
-                    ends_at=ends_at,
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
                 )
         except ValidationError as exc:
-            error = next(iter(exc.errors.values()))
+            exc.apply_to_form(form)
         else:
             messages.success(request, _("Batch sent."))
             return redirect(f"{reverse('mobilization:batches')}?order={order.pk}")
@@ -72,11 +63,10 @@ def batches_page(request: HttpRequest) -> HttpResponse:
         "mobilization/batches.html",
         {
             "order": order,
-            "batches": selectors.batches_for(request.user, order),
+            "batches": batches,
             "pairings": selectors.pairings_for(request.user),
             "on_duty": on_duty,
-            "error": error,
-            "post": request.POST,
+            "form": form,
         },
     )
 
@@ -90,23 +80,31 @@ def moves_page(request: HttpRequest) -> HttpResponse:
     communities = list(selectors.managed_communities(request.user))
     source = request.GET.get("from", "")
     rows = {r.place.pk: r for r in board.board(request.user, order=order).rows}
-    people = selectors.on_duty_at(request.user, order, int(source) if source.isdigit() else None)
+    source_id = int(source) if source.isdigit() else None
+    people = selectors.on_duty_at(request.user, order, source_id)
+    form = MoveForm(
+        request.POST if request.method == "POST" else None,
+        auto_id="%s",
+        communities=[
+            (c, f"{c.name} (-{rows[c.pk].gap})" if rows.get(c.pk) and rows[c.pk].gap else c.name)
+            for c in communities
+            if c.pk != source_id
+        ],
+    )
     error = ""
-    if request.method == "POST":
+    if request.method == "POST" and form.is_valid():
         chosen = selectors.enlistments_by_ids(
             request.user, ids(request.POST.getlist("enlistment")), order=order, on_duty=True
         )
-        target = next((c for c in communities if str(c.pk) == request.POST.get("to", "")), None)
+        target = form.cleaned_data["to"]
         try:
-            if target is None:
-                raise ValidationError({"to": _("Choose the community that needs them.")})
             if not chosen:
                 raise ValidationError({"enlistment": _("Tick who moves.")})
             moved = services.redistribute(
                 actor=request.user,
                 enlistments=chosen,
                 to_community=target,
-                note=request.POST.get("note", ""),
+                note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
             error = next(iter(exc.errors.values()))
@@ -121,8 +119,9 @@ def moves_page(request: HttpRequest) -> HttpResponse:
         {
             "order": order,
             "communities": [(c, rows.get(c.pk)) for c in communities],
-            "source": int(source) if source.isdigit() else None,
+            "source": source_id,
             "people": people,
+            "form": form,
             "error": error,
         },
     )

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.exports import xlsx_response, xlsx_table
 from shequ.mobilization import formation, selectors
-from shequ.mobilization.forms import TeamRulesForm
+from shequ.mobilization.forms import CHOOSE_TWO, SwapForm, TeamRulesForm
 from shequ.mobilization.views._common import open_order
 
 
@@ -60,21 +60,17 @@ def draft_page(request: HttpRequest, draft_id: int) -> HttpResponse:
     draft = selectors.get_draft_for(request.user, draft_id)
     error = ""
     if request.method == "POST":
+        swap = SwapForm(request.POST)
         try:
             if request.POST.get("action") == "confirm":
                 made = formation.team_draft_confirm(actor=request.user, draft=draft)
                 messages.success(request, _("%d teams confirmed.") % len(made))
                 return redirect(f"{reverse('mobilization:teams')}?order={draft.order_id}")
-            draft = formation.team_draft_swap(
-                actor=request.user,
-                draft=draft,
-                first=int(request.POST.get("first") or 0),
-                second=int(request.POST.get("second") or 0),
-            )
+            if not swap.is_valid():
+                raise ValidationError({"first": str(CHOOSE_TWO)})
+            formation.team_draft_swap(actor=request.user, draft=draft, **swap.cleaned_data)
         except ValidationError as exc:
             error = next(iter(exc.errors.values()))
-        except ValueError:
-            error = _("Choose two people to swap.")
         draft = selectors.get_draft_for(request.user, draft_id)
     shown = selectors.draft_view(draft)
     page = Paginator(shown.rows, 30).get_page(request.GET.get("page"))
