@@ -144,9 +144,19 @@ def test_a_time_past_the_years_1_to_9999_is_refused_naming_it(  # type: ignore[n
 
 
 @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
-def test_a_day_past_the_years_1_to_9999_is_refused_naming_it(personas, api, day) -> None:  # type: ignore[no-untyped-def]
+def test_a_day_outside_the_era_is_refused_naming_it(personas, api, day) -> None:  # type: ignore[no-untyped-def]
     # The passage log of 0001-01-01 answered 404 "Not found": its city-time midnight is
     # before the year 1 in UTC.
     response = api(personas.hq).get("/api/v1/checkpoints/passages", day=day)
     assert response.status_code == 422, response.content
     assert [e["field"] for e in response.json()["errors"]] == ["day"]
+
+
+def test_a_roster_starting_past_2199_is_refused_naming_its_first_day(personas, api, city) -> None:  # type: ignore[no-untyped-def]
+    # Its days ran past the year 9999: "Not found".
+    response = api(personas.hq).post(
+        "/api/v1/duty/rosters",
+        {"place_id": city.a.pk, "starts_on": "9999-12-31", "days": 1, "time_limit": 1},
+    )
+    assert response.status_code == 422, response.content
+    assert [e["field"] for e in response.json()["errors"]] == ["starts_on"]

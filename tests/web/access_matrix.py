@@ -224,8 +224,7 @@ def minimal_body(schema: dict[str, Any], components: dict[str, Any], side: Side)
     return {"integer": 1, "number": 1, "boolean": False, "string": "x"}.get(kind or "")
 
 
-# Bodies the schema cannot tell: a choice between fields, or a schema whose name another
-# operation's schema shadows in the OpenAPI document (both apps name theirs "SwapIn").
+# Bodies the schema cannot tell: a choice between fields, or two people who must differ.
 BODIES: dict[str, Callable[[Side], Any]] = {
     "POST /api/v1/duty/attendance/check-in": lambda s: {"post_id": s.objects["gate"].pk},
     "POST /api/v1/mobilization/team-drafts/{draft_id}/swap": lambda s: {"first": 1, "second": 2},

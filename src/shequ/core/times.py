@@ -70,13 +70,20 @@ def _storable_instant(value: dt.datetime) -> dt.datetime:
     return value if timezone.is_naive(value) else instant
 
 
-def _storable_day(value: dt.date) -> dt.date:
-    if not EARLIEST.date() <= value <= LATEST.date():
-        raise PydanticCustomError("date_range", str(_("Give a date between the years 1 and 9999.")))
+# The days the API plans and filters by (a roster's or a round's days, `?day=`): the present
+# era, so a day plus a roster's 28 days, or a day's city-time bounds in UTC, stay storable.
+# Past year 9999 they overflowed, answered 404 "Not found".
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2199, 12, 31)
+
+
+def _day_of_the_era(value: dt.date) -> dt.date:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise PydanticCustomError("date_range", str(_("Give a date between 1900 and 2199.")))
     return value
 
 
 # Every date-time an API operation reads (a body field or a query parameter).
 Instant = Annotated[dt.datetime, AfterValidator(_storable_instant)]
-# Every day an API operation filters by: its city-time bounds must be storable instants.
-Day = Annotated[dt.date, AfterValidator(_storable_day)]
+# Every day an API operation plans or filters by.
+Day = Annotated[dt.date, AfterValidator(_day_of_the_era)]

@@ -8,7 +8,7 @@ from pydantic import model_validator
 
 from shequ.core.batches import MAX_ITEMS
 from shequ.core.device_items import DeviceItem
-from shequ.core.times import CityTime, Instant
+from shequ.core.times import CityTime, Day, Instant
 from shequ.duty.attendance import is_late
 from shequ.duty.models import PostKind
 
@@ -49,7 +49,7 @@ class PostOut(Schema):
 
 class RosterIn(Schema):
     place_id: Id
-    starts_on: dt.date
+    starts_on: Day
     days: int = Field(7, ge=1, le=28)
     time_limit: float | None = Field(None, gt=0, le=120)
 

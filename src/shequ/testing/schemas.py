@@ -9,7 +9,7 @@ from ninja import Field, Schema
 
 from shequ.core.batches import MAX_ITEMS
 from shequ.core.device_items import DeviceItem
-from shequ.core.times import CityTime
+from shequ.core.times import CityTime, Day
 
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
@@ -17,8 +17,8 @@ Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 class RoundIn(Schema):
     name: str = Field(..., max_length=60)
     place_ids: list[Id] = Field(..., min_length=1, max_length=200)
-    starts_on: dt.date
-    ends_on: dt.date
+    starts_on: Day
+    ends_on: Day
     pool_size: int = 10
 
 
