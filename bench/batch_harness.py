@@ -130,7 +130,7 @@ def database_pids(database: str, pg_db: str) -> list[int]:
     return [r[0] for r in rows]
 
 
-def buildings_and_households(compounds: list[Any], buildings: int, rooms: int) -> tuple[list, list]:  # type: ignore[type-arg]
+def buildings_and_households(compounds: list[Any], buildings: int, rooms: int) -> tuple[list, list]:
     """`buildings` buildings in each compound, `rooms` households in each building."""
     from shequ.places.models import Place, PlaceKind
     from shequ.places.services import places_insert
@@ -165,7 +165,7 @@ def free_port() -> int:
 
 def start_server(
     env: dict[str, str], workers: int, threads: int | None = None
-) -> tuple[subprocess.Popen, int]:  # type: ignore[type-arg]
+) -> tuple[subprocess.Popen, int]:
     """granian with `shequ.wsgi:application`, once /api/v1/health answers."""
     port = free_port()
     cmd = [
@@ -282,7 +282,7 @@ def _connect(port: int, want: int | None, workers: list[int]) -> http.client.HTT
 
 
 def _client(me: int, clients: int, port: int, secret: str, path: str, workers: list[int],
-            spread: bool, barrier, results) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+            spread: bool, barrier, results) -> None:  # fmt: skip
     """POST every `clients`-th body over one keep-alive connection, timing each batch."""
     headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
     latencies: list[float] = []

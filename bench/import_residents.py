@@ -40,7 +40,7 @@ HEADER = [
 COMPOUNDS, BUILDINGS, ROOMS = 50, 10, 50  # 25,000 households
 
 
-def make_rows(n: int, seed: int = 1):  # type: ignore[no-untyped-def]
+def make_rows(n: int, seed: int = 1):
     from shequ.residents.idcard import check_char
 
     rng = random.Random(seed)
@@ -90,7 +90,7 @@ def write_files(n: int, folder: Path) -> tuple[Path, Path]:
     return csv_path, xlsx_path
 
 
-def setup_city():  # type: ignore[no-untyped-def]
+def setup_city():
     """A fresh database with one community of COMPOUNDS × BUILDINGS × ROOMS households."""
     import django
     from django.core.management import call_command

@@ -48,7 +48,7 @@ GATES = 4
 # --- seeding ---------------------------------------------------------------------------------
 
 
-def seed(seed_value: int) -> dict:  # type: ignore[type-arg]
+def seed(seed_value: int) -> dict:
     """Migrate and fill the database; what the item generator needs."""
     import datetime as dt
 
@@ -179,7 +179,7 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤川青藏琼宁"
 
 
-def make_bodies(world: dict, n: int, batch: int, seed_value: int) -> list[bytes]:  # type: ignore[type-arg]
+def make_bodies(world: dict, n: int, batch: int, seed_value: int) -> list[bytes]:
     """n passages as the gates send them, in time order over the last two days, as JSON
     bodies of `batch` items each."""
     import datetime as dt
@@ -195,7 +195,7 @@ def make_bodies(world: dict, n: int, batch: int, seed_value: int) -> list[bytes]
     items = []
     for i in range(n):
         r = rng.random()
-        item: dict = {  # type: ignore[type-arg]
+        item: dict = {
             "client_uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
             "gate_id": rng.choice(gates),
             "direction": "in" if rng.random() < 0.5 else "out",
@@ -246,7 +246,7 @@ def make_bodies(world: dict, n: int, batch: int, seed_value: int) -> list[bytes]
 # --- one database ----------------------------------------------------------------------------
 
 
-def run_one(args: argparse.Namespace, database: str) -> dict:  # type: ignore[type-arg]
+def run_one(args: argparse.Namespace, database: str) -> dict:
     tmp = harness.scratch_environment(database, PG_DB, "shequ-ingest-")
     try:
         t = time.perf_counter()

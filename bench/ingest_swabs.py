@@ -49,7 +49,7 @@ HOUSEHOLDS_PER_BUILDING = 48
 # --- seeding ---------------------------------------------------------------------------------
 
 
-def seed(n: int, stations: int, seed_value: int) -> dict:  # type: ignore[type-arg]
+def seed(n: int, stations: int, seed_value: int) -> dict:
     """Migrate and fill the database; what the item generator needs."""
     import datetime as dt
 
@@ -178,7 +178,7 @@ def seed(n: int, stations: int, seed_value: int) -> dict:  # type: ignore[type-a
     }
 
 
-def earlier_round(user, street, day) -> None:  # type: ignore[no-untyped-def]
+def earlier_round(user, street, day) -> None:
     """A finished round two days ago over the same street: everyone not in hospital swabbed,
     ten to a tube. Testing goes round after round; the tube and sample tables are never empty
     when a round starts."""
@@ -225,7 +225,7 @@ def earlier_round(user, street, day) -> None:  # type: ignore[no-untyped-def]
 # --- the items -------------------------------------------------------------------------------
 
 
-def make_bodies(world: dict, batch: int, seed_value: int) -> tuple[list[bytes], int]:  # type: ignore[type-arg]
+def make_bodies(world: dict, batch: int, seed_value: int) -> tuple[list[bytes], int]:
     """Every resident not in hospital swabbed once at their community's stations, as JSON
     bodies of `batch` items, each body one station's upload, the stations interleaved."""
     import datetime as dt
@@ -287,7 +287,7 @@ def make_bodies(world: dict, batch: int, seed_value: int) -> tuple[list[bytes], 
 # --- one database ----------------------------------------------------------------------------
 
 
-def run_one(args: argparse.Namespace, database: str) -> dict:  # type: ignore[type-arg]
+def run_one(args: argparse.Namespace, database: str) -> dict:
     tmp = harness.scratch_environment(database, PG_DB, "shequ-swabs-")
     try:
         t = time.perf_counter()

@@ -23,7 +23,7 @@ PG_DB = "shequ_bench_report_in"
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
-def setup(n: int):  # type: ignore[no-untyped-def]
+def setup(n: int):
     import datetime as dt
 
     import django

@@ -66,7 +66,7 @@ def log(message: str) -> None:
 # --- building the database -------------------------------------------------------------------
 
 
-def _copy(cursor, table: str, columns: list[str], rows) -> int:  # type: ignore[no-untyped-def]
+def _copy(cursor, table: str, columns: list[str], rows) -> int:
     n = 0
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
@@ -75,14 +75,14 @@ def _copy(cursor, table: str, columns: list[str], rows) -> int:  # type: ignore[
     return n
 
 
-def _reset_sequence(cursor, table: str) -> None:  # type: ignore[no-untyped-def]
+def _reset_sequence(cursor, table: str) -> None:
     cursor.execute(
         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - our names
         f"(SELECT coalesce(max(id), 1) FROM {table}))"
     )
 
 
-def build_places(cursor, households: int) -> dict:  # type: ignore[no-untyped-def]
+def build_places(cursor, households: int) -> dict:
     """The tree with ids given here (paths need them), COPYed level by level."""
     levels = ["city", "district", "street", "community", "grid", "compound", "building"]
     counts = {"household": households}
@@ -132,7 +132,7 @@ def build_places(cursor, households: int) -> dict:  # type: ignore[no-untyped-de
     return {"counts": counts, "levels": level_rows, "rows": rows}
 
 
-def build_residents(cursor, n: int, households: list[tuple[int, str, str]], seed: int):  # type: ignore[no-untyped-def]
+def build_residents(cursor, n: int, households: list[tuple[int, str, str]], seed: int):
     """N residents, household by household; their PII encrypted as EncryptedTextField does
     (AES-GCM bound to the column, "v1:" token) and blind-indexed as BlindIndexField does."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -159,7 +159,7 @@ def build_residents(cursor, n: int, households: list[tuple[int, str, str]], seed
     born0 = dt.date(1930, 1, 1)
     people: list[tuple[int, int, str]] = []  # (id, household id, health status)
 
-    def rows():  # type: ignore[no-untyped-def]
+    def rows():
         i = 0
         for household_id, _code, _path in households:
             if i >= n:
@@ -201,7 +201,7 @@ def build_residents(cursor, n: int, households: list[tuple[int, str, str]], seed
     return count, people
 
 
-def build_round(cursor, tree: dict, people, share: float, seed: int) -> dict:  # type: ignore[no-untyped-def]
+def build_round(cursor, tree: dict, people, share: float, seed: int) -> dict:
     """A round over the city; sites; ~share of residents sampled into tubes of 10."""
     from django.utils import timezone
 
@@ -356,7 +356,7 @@ def build(n: int, share: float, seed: int) -> None:
 # --- timing ----------------------------------------------------------------------------------
 
 
-def timed(label: str, size: str, fn, args: list, target_ms: float | None) -> dict:  # type: ignore[no-untyped-def, type-arg]
+def timed(label: str, size: str, fn, args: list, target_ms: float | None) -> dict:
     """fn(arg) for each arg; the first is the warm-up, the rest are timed."""
     times = []
     for k, arg in enumerate(args):
@@ -376,7 +376,7 @@ def timed(label: str, size: str, fn, args: list, target_ms: float | None) -> dic
     }
 
 
-def slowest_sql(fn, arg, explain: bool) -> str:  # type: ignore[no-untyped-def]
+def slowest_sql(fn, arg, explain: bool) -> str:
     """How many statements a read runs, the slowest; with `explain`, the plans of those over
     20 ms (or the slowest)."""
     from django.db import connection
@@ -395,7 +395,7 @@ def slowest_sql(fn, arg, explain: bool) -> str:  # type: ignore[no-untyped-def]
     return text
 
 
-def measure(runs: int, explain: bool) -> list[dict]:  # type: ignore[type-arg]
+def measure(runs: int, explain: bool) -> list[dict]:
     from django.db.models import Count
 
     from shequ.core.models import User
@@ -449,7 +449,7 @@ def measure(runs: int, explain: bool) -> list[dict]:  # type: ignore[type-arg]
         min(n, Place.objects.filter(kind="community").count()),
     )
 
-    def cover(level: str):  # type: ignore[no-untyped-def]
+    def cover(level: str):
         return lambda place: selectors.coverage(the_round(), place, level)
 
     rows = []
@@ -474,7 +474,7 @@ def measure(runs: int, explain: bool) -> list[dict]:  # type: ignore[type-arg]
     return rows
 
 
-def table(rows: list[dict]) -> str:  # type: ignore[type-arg]
+def table(rows: list[dict]) -> str:
     lines = [
         "| operation | size | median | min | max | target | met |",
         "| --- | --- | ---: | ---: | ---: | ---: | --- |",

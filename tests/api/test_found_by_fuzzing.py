@@ -23,7 +23,7 @@ def _openapi() -> dict:
 @pytest.mark.parametrize(
     "path", ["/api/v1/places", "/api/v1/testing/rounds", "/api/v1/checkpoints/passages"]
 )
-def test_a_page_number_past_any_list_is_refused_naming_the_page(personas, api, path) -> None:  # type: ignore[no-untyped-def]
+def test_a_page_number_past_any_list_is_refused_naming_the_page(personas, api, path) -> None:
     # It reached the database as an OFFSET past 64 bits: SQLite's "datatype mismatch" came
     # back as 409 "someone else changed this", PostgreSQL's "bigint out of range" as a 500.
     client = api(personas.hq)
@@ -37,7 +37,7 @@ def test_a_page_number_past_any_list_is_refused_naming_the_page(personas, api, p
 
 
 @pytest.mark.parametrize("field", ["name", "phone", "notes"])
-def test_null_text_in_a_resident_change_is_refused_not_a_server_error(  # type: ignore[no-untyped-def]
+def test_null_text_in_a_resident_change_is_refused_not_a_server_error(
     personas, api, city, client, field
 ) -> None:
     # null reached the database as NULL: a 500 for name and notes, a 409 for phone.
@@ -51,7 +51,7 @@ def test_null_text_in_a_resident_change_is_refused_not_a_server_error(  # type: 
     assert [e["field"] for e in response.json()["errors"]] == [field]
 
 
-def test_an_empty_phone_or_note_still_clears_it(personas, api, city, client) -> None:  # type: ignore[no-untyped-def]
+def test_an_empty_phone_or_note_still_clears_it(personas, api, city, client) -> None:
     resident = ResidentFactory(household=city.ha1, phone="13912345678", notes="轮椅")
     headers = api(personas.hq).headers
     response = client.patch(
@@ -79,14 +79,14 @@ def test_times_of_day_are_declared_as_the_api_reads_and_writes_them() -> None:
         assert not re.match(TIME_OF_DAY, bad), bad
 
 
-def test_no_two_schemas_share_a_name(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_no_two_schemas_share_a_name(monkeypatch) -> None:
     # ninja keeps the last definition of a name: the team-draft swap's body {first, second}
     # was documented as the shift swap's {assignment_id, replacement_id, reason}.
     seen: dict[str, dict] = {}
     clashes: list[str] = []
     original = OpenAPISchema.add_schema_definitions
 
-    def record(self, definitions: dict) -> None:  # type: ignore[no-untyped-def]
+    def record(self, definitions: dict) -> None:
         for name, definition in definitions.items():
             if name in seen and seen[name] != definition:
                 clashes.append(name)
@@ -118,7 +118,7 @@ def test_every_error_answer_is_declared_in_the_one_error_format() -> None:
                     assert ref == "#/components/schemas/ErrorOut", (where, code)
 
 
-def test_a_time_with_a_far_utc_offset_is_kept_as_the_same_instant(personas, api, city) -> None:  # type: ignore[no-untyped-def]
+def test_a_time_with_a_far_utc_offset_is_kept_as_the_same_instant(personas, api, city) -> None:
     # ISO 8601 allows offsets to ±23:59, PostgreSQL only to ±15:59: this was a 500 there.
     sent = "2026-12-07T08:00:00-17:57"
     response = api(personas.hq).post(
@@ -132,7 +132,7 @@ def test_a_time_with_a_far_utc_offset_is_kept_as_the_same_instant(personas, api,
 @pytest.mark.parametrize(
     "starts_at", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59", "9999-12-31T20:00-05:00"]
 )
-def test_a_time_past_the_years_1_to_9999_is_refused_naming_it(  # type: ignore[no-untyped-def]
+def test_a_time_past_the_years_1_to_9999_is_refused_naming_it(
     personas, api, city, starts_at
 ) -> None:
     # Moving it to UTC (to store it) or to city time (to show it) overflowed: "Not found".
@@ -144,7 +144,7 @@ def test_a_time_past_the_years_1_to_9999_is_refused_naming_it(  # type: ignore[n
 
 
 @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
-def test_a_day_outside_the_era_is_refused_naming_it(personas, api, day) -> None:  # type: ignore[no-untyped-def]
+def test_a_day_outside_the_era_is_refused_naming_it(personas, api, day) -> None:
     # The passage log of 0001-01-01 answered 404 "Not found": its city-time midnight is
     # before the year 1 in UTC.
     response = api(personas.hq).get("/api/v1/checkpoints/passages", day=day)
@@ -152,7 +152,7 @@ def test_a_day_outside_the_era_is_refused_naming_it(personas, api, day) -> None:
     assert [e["field"] for e in response.json()["errors"]] == ["day"]
 
 
-def test_a_roster_starting_past_2199_is_refused_naming_its_first_day(personas, api, city) -> None:  # type: ignore[no-untyped-def]
+def test_a_roster_starting_past_2199_is_refused_naming_its_first_day(personas, api, city) -> None:
     # Its days ran past the year 9999: "Not found".
     response = api(personas.hq).post(
         "/api/v1/duty/rosters",

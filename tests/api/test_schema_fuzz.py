@@ -24,7 +24,7 @@ USERS = {"hq": Role.CITY_HQ, "community_staff": Role.COMMUNITY_STAFF}
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def world(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
@@ -42,7 +42,7 @@ def world(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("user", list(USERS))
-def test_every_operation_answers_as_its_schema_says(world: World, db, user: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_operation_answers_as_its_schema_says(world: World, db, user: str) -> None:
     report = fuzz.fuzz(world, users={user: world.tokens[user]}, examples=EXAMPLES, seed=SEED)
     if os.environ.get("SHEQU_FUZZ_REPORT"):  # bench/api_fuzz.py reads it
         fuzz.write_report(report, os.environ["SHEQU_FUZZ_REPORT"], user)

@@ -51,7 +51,7 @@ def gates(personas, city, duty) -> SimpleNamespace:  # noqa: F811 - the fixture 
 
 
 @pytest.fixture
-def on_shift(personas, duty, gates):  # type: ignore[no-untyped-def]  # noqa: F811 - the fixture above
+def on_shift(personas, duty, gates):  # noqa: F811 - the fixture above
     """The cadre (duty.people[0]) on the gate's day shift, from an hour ago for 12 hours: the
     gate's offline data is theirs while it lasts (test_gate_snapshot.py)."""
     roster = roster_for(personas.staff_a, duty.gate.community, gates.today)
@@ -59,11 +59,11 @@ def on_shift(personas, duty, gates):  # type: ignore[no-untyped-def]  # noqa: F8
     return put(roster, day_shift(duty), gates.today, duty.people[0], starts_at=start)
 
 
-def qr(entry_pass) -> str:  # type: ignore[no-untyped-def]
+def qr(entry_pass) -> str:
     return pass_token(entry_pass.pk, entry_pass.version)
 
 
-def item(gate, **kw) -> dict:  # type: ignore[no-untyped-def]
+def item(gate, **kw) -> dict:
     """A passage as a gate device sends it: a healthy resident going out, now."""
     base = {
         "client_uuid": str(uuid.uuid4()),

@@ -12,7 +12,7 @@ from tests.checkpoints.conftest import item
 
 
 @pytest.fixture
-def admin_client(client, db):  # type: ignore[no-untyped-def]
+def admin_client(client, db):
     client.force_login(User.objects.create_superuser("admin-cp", "x"))
     return client
 

@@ -133,7 +133,7 @@ def test_rules_set_and_read(api, personas, gates, city) -> None:
     assert api(personas.staff_b).get(url).status_code == 404
 
 
-def _put_rules(api, user, community, rules: dict):  # type: ignore[no-untyped-def]
+def _put_rules(api, user, community, rules: dict):
     url = f"/api/v1/checkpoints/communities/{community.pk}/rules"
     body = json.dumps({"rules": rules})
     return Client().put(url, body, content_type="application/json", headers=api(user).headers)

@@ -23,7 +23,7 @@ def _english():
         yield
 
 
-def _table(gates, stored: dict) -> list[tuple[dict | object, str, str]]:  # type: ignore[type-arg]
+def _table(gates, stored: dict) -> list[tuple[dict | object, str, str]]:
     """(item, expected status, expected field), good items between the bad ones."""
     g = gates.gate
     now = timezone.now()

@@ -15,7 +15,7 @@ from shequ.checkpoints.models import Passage
 from shequ.core.bulk import insert_new_rows
 
 
-def _row(gates, actor, **kw) -> list:  # type: ignore[no-untyped-def]
+def _row(gates, actor, **kw) -> list:
     values = {
         "client_uuid": uuid.uuid4(), "gate": gates.gate.pk, "community": gates.gate.community_id,
         "direction": "in", "device_time": timezone.now() - dt.timedelta(minutes=5),

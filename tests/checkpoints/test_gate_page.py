@@ -15,11 +15,11 @@ from shequ.duty.models import Post
 from tests.checkpoints.conftest import qr
 
 
-def _url(gate) -> str:  # type: ignore[no-untyped-def]
+def _url(gate) -> str:
     return reverse("checkpoints:gate", kwargs={"gate_id": gate.pk})
 
 
-def _config(response) -> dict:  # type: ignore[no-untyped-def]
+def _config(response) -> dict:
     html = response.content.decode()
     start = html.index('<script id="gate-config" type="application/json">') + len(
         '<script id="gate-config" type="application/json">'

@@ -20,12 +20,12 @@ from tests.duty.helpers import day_shift, put, roster_for
 from tests.residents.factories import ResidentFactory
 
 
-def url(gate) -> str:  # type: ignore[no-untyped-def]
+def url(gate) -> str:
     return f"/api/v1/checkpoints/gates/{gate.pk}/snapshot"
 
 
 @pytest.fixture
-def other_compound(personas, city, gates):  # type: ignore[no-untyped-def]
+def other_compound(personas, city, gates):
     """A second compound of community A (another gate's), with a resident and a pass."""
     k3 = make_place(PlaceKind.COMPOUND, "KA3", "丁小区", city.ga)
     b3 = make_place(PlaceKind.BUILDING, "KA3-1", "1号楼", k3)
@@ -38,7 +38,7 @@ def other_compound(personas, city, gates):  # type: ignore[no-untyped-def]
     return resident, entry_pass
 
 
-def shift_at(duty, post_shift, *, starts_in: dt.timedelta, hours: int = 12) -> Assignment:  # type: ignore[no-untyped-def]
+def shift_at(duty, post_shift, *, starts_in: dt.timedelta, hours: int = 12) -> Assignment:
     """The cadre (duty.people[0]) on a shift of `post_shift` starting `starts_in` from now."""
     today = timezone.localdate()
     roster = roster_for(duty.people[0].user, duty.gate.community, today)

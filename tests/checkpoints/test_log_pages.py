@@ -14,7 +14,7 @@ from tests.checkpoints.conftest import item, qr
 
 
 @pytest.fixture
-def day(personas, gates):  # type: ignore[no-untyped-def]
+def day(personas, gates):
     """Yesterday morning at the north gate: 甲一 out at 08:10 and back at 09:30, 甲二 out at 08:20
     (not back), a visitor with fever refused at 08:40, a visitor with a phone let in."""
     # Yesterday morning: wholly in the past whatever the time the test runs.

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ha3(city):  # type: ignore[no-untyped-def]
+def ha3(city):
     household = make_place("household", "KA-1-103", "103室", city.ka1)
     ResidentFactory(name="甲四", household=household)
     ResidentFactory(name="甲五", household=household)
@@ -318,7 +318,7 @@ def test_pass_actions_need_the_csrf_token(personas, gates):
 # -- who cannot see -------------------------------------------------------------------------
 
 
-def _a_urls(city, gates) -> list[str]:  # type: ignore[no-untyped-def]
+def _a_urls(city, gates) -> list[str]:
     """Every page about community A's passes and rules."""
     return [
         reverse("checkpoints:pass_list") + f"?community={city.a.pk}",

@@ -23,7 +23,7 @@ def _counts() -> tuple[int, int]:
 
 
 @pytest.fixture
-def ha3(city):  # type: ignore[no-untyped-def]
+def ha3(city):
     """A third household of building KA-1 with one resident and no pass."""
     household = make_place("household", "KA-1-103", "103室", city.ka1)
     ResidentFactory(name="甲四", household=household)

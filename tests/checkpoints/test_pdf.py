@@ -20,7 +20,7 @@ from tests.residents.factories import ResidentFactory
 pytestmark = pytest.mark.django_db
 
 
-def _passes(**filters):  # type: ignore[no-untyped-def]
+def _passes(**filters):
     return (
         EntryPass.objects.filter(**filters)
         .select_related("community", "household__parent__parent")
@@ -34,7 +34,7 @@ def _text(data: bytes) -> tuple[int, str]:
     return len(reader.pages), "\n".join(page.extract_text() for page in reader.pages)
 
 
-def _building_of(city, n: int, personas):  # type: ignore[no-untyped-def]
+def _building_of(city, n: int, personas):
     """A building of community A with `n` households, one resident and one pass each."""
     building = make_place("building", f"KA-9-{n}", "9号楼", city.ka)
     for i in range(n):
@@ -71,7 +71,7 @@ def test_the_qr_drawn_on_the_sheet_encodes_each_cards_token(personas, gates, mon
     drawn: list[str] = []
     real = segno.make
 
-    def spy(content, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def spy(content, *args, **kwargs):
         drawn.append(content)
         return real(content, *args, **kwargs)
 

@@ -25,7 +25,7 @@ LEAF = ("checkpoints", "0004_passage_retention_purge")
 
 
 @pytest.fixture
-def registry(transactional_db, city, personas):  # type: ignore[no-untyped-def]
+def registry(transactional_db, city, personas):
     kept = ResidentFactory(name="留下", household=city.ha1, phone="10012345678")
     gone = ResidentFactory(name="将删", household=city.ha2)
     return kept, gone

@@ -37,7 +37,7 @@ OLD = timezone.now() - dt.timedelta(days=60)  # before the cut-off
 RECENT = timezone.now() - dt.timedelta(days=10)  # after it
 
 
-def _passage(gate, actor, at, corrects=None) -> Passage:  # type: ignore[no-untyped-def]
+def _passage(gate, actor, at, corrects=None) -> Passage:
     return Passage.objects.create(
         client_uuid=uuid.uuid4(),
         gate=gate,
@@ -52,7 +52,7 @@ def _passage(gate, actor, at, corrects=None) -> Passage:  # type: ignore[no-unty
     )
 
 
-def _round(actor, community, building, residents, *, status, ends_on, name):  # type: ignore[no-untyped-def]
+def _round(actor, community, building, residents, *, status, ends_on, name):
     rnd = Round.objects.create(
         name=name, starts_on=ends_on, ends_on=ends_on, status=status, created_by=actor
     )
@@ -78,7 +78,7 @@ def _round(actor, community, building, residents, *, status, ends_on, name):  # 
 
 
 @pytest.fixture
-def history(personas, city, duty):  # type: ignore[no-untyped-def]  # noqa: F811
+def history(personas, city, duty):  # noqa: F811
     staff = personas.staff_a
     gate = duty.gate
     # Passages: three old (one corrected by an old correction), one old but corrected by a
@@ -182,7 +182,7 @@ def test_purge_writes_one_audit_row_with_who_the_cutoff_and_the_counts(personas,
 def test_a_purge_stopped_half_way_is_audited_with_what_it_deleted(
     personas, history, monkeypatch
 ) -> None:
-    def broken(at, day):  # type: ignore[no-untyped-def]
+    def broken(at, day):
         raise RuntimeError("disk full")
 
     rules = list(retention.RULES)

@@ -35,7 +35,7 @@ class _Item:
     n: int
 
 
-def _read(raw: dict, client_uuid: uuid.UUID, _now: dt.datetime) -> _Item:  # type: ignore[type-arg]
+def _read(raw: dict, client_uuid: uuid.UUID, _now: dt.datetime) -> _Item:
     if not isinstance(raw.get("n"), int):
         raise BadItem("n", "Send n.")
     return _Item(client_uuid, raw["n"])
@@ -61,7 +61,7 @@ def test_the_loop_answers_each_item_and_a_repeat_as_its_first() -> None:
     with pytest.raises(ValidationError):
         read_batch([{}] * (MAX_ITEMS + 1), _read, ItemAnswer, timezone.now())
     with pytest.raises(ValidationError):
-        read_batch({"n": 1}, _read, ItemAnswer, timezone.now())  # type: ignore[arg-type]
+        read_batch({"n": 1}, _read, ItemAnswer, timezone.now())
 
 
 @pytest.mark.parametrize(
@@ -99,7 +99,7 @@ def test_device_times_with_and_without_zone_and_the_clock_skew_rule() -> None:
         assert read(nonsense) == "iso"
 
 
-def _row(user, enlistment_id=None, by=...):  # type: ignore[no-untyped-def]
+def _row(user, enlistment_id=None, by=...):
     return [
         uuid.uuid4(), enlistment_id, "created", "", "", timezone.now(),
         user.pk if by is ... else by,

@@ -81,7 +81,7 @@ def file_of(path: Path) -> SimpleUploadedFile:
 
 @pytest.fixture
 def bearer(client):
-    def _for(user):  # type: ignore[no-untyped-def]
+    def _for(user):
         _token, secret = core_services.api_token_create(actor=None, user=user, name="test")
         return {"Authorization": f"Bearer {secret}"}
 
@@ -94,7 +94,7 @@ def upload(client, login, bearer, personas, django_capture_on_commit_callbacks, 
     queued (as the page's commit would)."""
     english = {"Accept-Language": "en"}
 
-    def _upload(face: str, file: SimpleUploadedFile, user=None, **fields):  # type: ignore[no-untyped-def]
+    def _upload(face: str, file: SimpleUploadedFile, user=None, **fields):
         with django_capture_on_commit_callbacks(execute=True):
             if face == "residents page":
                 return login(user or personas.staff_a).post(
@@ -178,7 +178,7 @@ def test_a_stream_of_unknown_size_is_refused_once_past_the_limit(personas, city,
         def readable(self) -> bool:
             return True
 
-        def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        def readinto(self, buffer) -> int:
             n = min(len(buffer), self.left)
             buffer[:n] = b"x" * n
             self.left -= n
@@ -199,7 +199,7 @@ def test_a_stream_of_unknown_size_is_refused_once_past_the_limit(personas, city,
 def test_the_upload_request_stores_the_file_encrypted_and_reads_none_of_it(
     personas, city, upload, var_dir
 ):
-    def no_reading(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def no_reading(*args, **kwargs):
         raise AssertionError("the request read the sheet")
 
     with (
@@ -388,7 +388,7 @@ def test_an_importer_that_breaks_on_a_row_gets_that_row_named(
 ):
     check = ResidentImporter.check
 
-    def fragile(self, rows, header):  # type: ignore[no-untyped-def]
+    def fragile(self, rows, header):
         if any(header.get(cells, "name") == "王五" for _n, cells in rows):
             raise ValueError("the importer did not expect this")
         return check(self, rows, header)
@@ -411,7 +411,7 @@ def test_a_row_the_database_refuses_is_named_and_nothing_lands(
 ):
     write = ResidentImporter.write
 
-    def picky(self, items, outcomes):  # type: ignore[no-untyped-def]
+    def picky(self, items, outcomes):
         if any(c.item["name"] == "李四" for c in items):
             raise DataError("value too long for type character varying(40)")
         return write(self, items, outcomes)
@@ -435,7 +435,7 @@ def test_a_row_the_database_refuses_is_named_and_nothing_lands(
 def test_a_job_that_fails_while_saving_counts_nothing_created(
     personas, city, upload, drain_queue, login, monkeypatch
 ):
-    def broken(self, items, outcomes):  # type: ignore[no-untyped-def]
+    def broken(self, items, outcomes):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(ResidentImporter, "write", broken)
@@ -510,7 +510,7 @@ def test_the_problem_report_keeps_personal_values_masked(
 ):
     check = ResidentImporter.check
 
-    def careless(self, rows, header):  # type: ignore[no-untyped-def]
+    def careless(self, rows, header):
         checked, errors = check(self, rows, header)
         # An importer that forgets to mask: the core masks personal columns all the same.
         from shequ.core.imports import RowError

@@ -79,9 +79,9 @@ class SharedDatabase:
             return cursor.fetchall()
 
     def job_id(self, pk: object) -> str:
-        return pk.hex if connection.vendor == "sqlite" else str(pk)  # type: ignore[attr-defined]
+        return pk.hex if connection.vendor == "sqlite" else str(pk)
 
-    def worker(self) -> subprocess.Popen:  # type: ignore[type-arg]
+    def worker(self) -> subprocess.Popen:
         command = [sys.executable, "-m", "shequ", "worker"]
         return subprocess.Popen(command, env=self.env, cwd=ROOT)  # noqa: S603 - our interpreter
 

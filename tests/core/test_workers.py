@@ -37,7 +37,7 @@ def dead_pid() -> int:
     return process.pid
 
 
-def queued_job(user, place) -> ImportJob:  # type: ignore[no-untyped-def]
+def queued_job(user, place) -> ImportJob:
     return import_job_create(
         actor=user,
         kind="residents",
@@ -58,7 +58,7 @@ def saving(job: ImportJob, runner: str) -> ImportJob:
     return job
 
 
-def beat(worker_id: str, *, host: str = workers.HOST, pid: int | None = None, ago: int = 0):  # type: ignore[no-untyped-def]
+def beat(worker_id: str, *, host: str = workers.HOST, pid: int | None = None, ago: int = 0):
     return WorkerHeartbeat.objects.create(
         worker_id=worker_id,
         hostname=host,
@@ -126,7 +126,7 @@ def test_a_worker_taken_for_dead_cannot_land_its_rows_afterwards(
 ):
     write_pass = imports._write_pass
 
-    def reaped_first(job, *args):  # type: ignore[no-untyped-def]
+    def reaped_first(job, *args):
         # Another worker gives up on this one (its beats were late) as it starts writing.
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportStatus.FAILED, message="stopped", created=0
@@ -171,7 +171,7 @@ def test_the_heartbeat_is_recorded_and_removed_when_the_worker_stops(db):
     assert workers.runner_id() == f"proc:{workers.HOST}:{os.getpid()}"
 
 
-def health(client, **params):  # type: ignore[no-untyped-def]
+def health(client, **params):
     response = client.get("/api/v1/health", params)
     return response.status_code, response.json()
 
@@ -244,11 +244,11 @@ def test_serve_starts_a_worker_that_exits_again_waiting_longer_each_time(caplog)
     supervisor = workers.WorkerSupervisor(
         [sys.executable, "-c", "import sys; sys.exit(3)"], first_delay=1, max_delay=8
     )
-    supervisor._stop = _Quick(stop_after=6)  # type: ignore[assignment]
+    supervisor._stop = _Quick(stop_after=6)
     with caplog.at_level(logging.ERROR, logger="shequ.core.workers"):
         supervisor._run()
     assert supervisor.exits == [3, 3, 3, 3, 3, 3]
-    assert supervisor._stop.waits == [1, 2, 4, 8, 8, 8]  # type: ignore[attr-defined]
+    assert supervisor._stop.waits == [1, 2, 4, 8, 8, 8]
     assert "exited with code 3" in caplog.text
     assert "starting it again in 8 s" in caplog.text
 
@@ -279,7 +279,7 @@ def test_a_killed_worker_is_started_again_and_stop_ends_the_running_one():
 def test_the_worker_goes_on_when_the_database_is_locked(db, monkeypatch):
     calls = []
 
-    def locked_once(self):  # type: ignore[no-untyped-def]
+    def locked_once(self):
         calls.append(1)
         if len(calls) == 1:
             raise OperationalError("database is locked")
@@ -301,7 +301,7 @@ def test_an_import_waits_out_a_locked_database(personas, city, var_dir, monkeypa
     real = imports._save_errors
     locked = []
 
-    def busy_twice(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def busy_twice(*args, **kwargs):
         if len(locked) < 2:
             locked.append(1)
             raise OperationalError("database is locked")

@@ -27,7 +27,7 @@ PEOPLE_A = [
 ]
 
 
-def on_duty(actor, order, staff, community) -> None:  # type: ignore[no-untyped-def]
+def on_duty(actor, order, staff, community) -> None:
     """Enlist and report in: the person is in the community's roster pool."""
     mob_services.enlist(actor=actor, order=order, staff=staff)
     for e in order.enlistments.filter(staff__in=staff):

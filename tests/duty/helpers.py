@@ -13,7 +13,7 @@ from shequ.duty.models import Assignment, Roster, RosterStatus, Shift
 from tests.conftest import make_user
 
 
-def roster_for(planner, place, starts_on: dt.date, days: int = 1, **kw) -> Roster:  # type: ignore[no-untyped-def]
+def roster_for(planner, place, starts_on: dt.date, days: int = 1, **kw) -> Roster:
     """A roster written directly (published unless told otherwise), without the solver."""
     kw.setdefault("status", RosterStatus.PUBLISHED)
     return Roster.objects.create(
@@ -26,7 +26,7 @@ def roster_for(planner, place, starts_on: dt.date, days: int = 1, **kw) -> Roste
     )
 
 
-def put(  # type: ignore[no-untyped-def]
+def put(
     roster: Roster,
     shift: Shift,
     day: dt.date,
@@ -49,7 +49,7 @@ def put(  # type: ignore[no-untyped-def]
     )
 
 
-def login_for(staff, username: str):  # type: ignore[no-untyped-def]
+def login_for(staff, username: str):
     """Give a person on duty their own cadre login."""
     user = make_user(username)
     staff.user = user
@@ -57,15 +57,15 @@ def login_for(staff, username: str):  # type: ignore[no-untyped-def]
     return user
 
 
-def day_shift(duty) -> Shift:  # type: ignore[no-untyped-def]
+def day_shift(duty) -> Shift:
     return duty.gate.shifts.get(name="白班")  # 08:00–20:00
 
 
-def night_shift(duty) -> Shift:  # type: ignore[no-untyped-def]
+def night_shift(duty) -> Shift:
     return duty.gate.shifts.get(name="夜班")  # 20:00–08:00
 
 
-def attendance_item(kind: str, staff_id: int, at: dt.datetime, **kw) -> dict:  # type: ignore[no-untyped-def]
+def attendance_item(kind: str, staff_id: int, at: dt.datetime, **kw) -> dict:
     """A check-in or check-out as a device sends it in a batch."""
     return {
         "client_uuid": str(uuid.uuid4()),

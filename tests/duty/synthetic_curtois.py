@@ -94,7 +94,7 @@ def _line(
 
 def generate(**kwargs: float) -> str:
     """Return the text of a feasible synthetic instance (same format as Instance1..24.txt)."""
-    return generate_with_planted(**kwargs)[0]  # type: ignore[arg-type]
+    return generate_with_planted(**kwargs)[0]
 
 
 def generate_with_planted(

@@ -39,7 +39,7 @@ def yesterday() -> dt.date:
 
 
 @pytest.fixture
-def on_gate(personas, city, duty, yesterday):  # type: ignore[no-untyped-def]
+def on_gate(personas, city, duty, yesterday):
     """The cadre (值一) on the gate's day shift yesterday, 值二 leading it."""
     roster = roster_for(personas.staff_a, city.a, yesterday)
     mine = put(roster, day_shift(duty), yesterday, duty.people[0])

@@ -18,7 +18,7 @@ from tests.duty.helpers import attendance_item, day_shift, login_for, put, roste
 BATCH = "/api/v1/duty/attendance/batch"
 
 
-def _without(item: dict, key: str) -> dict:  # type: ignore[type-arg]
+def _without(item: dict, key: str) -> dict:
     return {k: v for k, v in item.items() if k != key}
 
 
@@ -40,13 +40,13 @@ def test_every_kind_of_bad_item_is_answered_alone_and_the_good_ones_land(
     def ago(minutes: int) -> dt.datetime:
         return now - dt.timedelta(minutes=minutes)
 
-    def check_in(minutes: int, **kw) -> dict:  # type: ignore[no-untyped-def]
+    def check_in(minutes: int, **kw) -> dict:
         return {**attendance_item("in", me, ago(minutes), post_id=gate.pk), **kw}
 
     stored = [check_in(120), attendance_item("out", me, ago(110))]
     assert api(personas.cadre).post(BATCH, {"items": stored}).status_code == 200
 
-    def bad(**kw) -> dict:  # type: ignore[no-untyped-def]
+    def bad(**kw) -> dict:
         """A check-in with one thing wrong (each with its own client UUID)."""
         return check_in(45, **kw)
 
@@ -130,7 +130,7 @@ def test_a_shift_deleted_while_the_batch_is_written_refuses_only_its_check_in(
     leader = login_for(other.staff, "leader")
     write = ingest.Batch.write
 
-    def replanned(self):  # type: ignore[no-untyped-def]
+    def replanned(self):
         Assignment.objects.filter(pk=mine.pk).delete()
         return write(self)
 

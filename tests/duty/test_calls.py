@@ -22,7 +22,7 @@ def soon() -> dt.datetime:
 
 
 @pytest.fixture
-def crew(personas, city, duty, soon):  # type: ignore[no-untyped-def]
+def crew(personas, city, duty, soon):
     """Logins for 值一 (the cadre) … 值五. 值二 works during the call, 值三 ends 3 h before
     it starts (less than the 11 h rest), 值四 can't work that day; 值一 and 值五 are free."""
     users = [personas.cadre] + [
@@ -37,7 +37,7 @@ def crew(personas, city, duty, soon):  # type: ignore[no-untyped-def]
     return users
 
 
-def _call(personas, city, soon, **kw) -> UrgentCall:  # type: ignore[no-untyped-def]
+def _call(personas, city, soon, **kw) -> UrgentCall:
     kw.setdefault("needed", 2)
     return calls.call_create(
         actor=personas.staff_a, community=city.a, where="3号楼", starts_at=soon, **kw

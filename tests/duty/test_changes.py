@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture
-def plan(personas, city, duty):  # type: ignore[no-untyped-def]
+def plan(personas, city, duty):
     """A published two-day roster from tomorrow (D): 值三 on the gate's night shift of D; on
     the day shift of D+1 the cadre (值一) and 值二 leading (the day shift takes two)."""
     services.requirement_set(
@@ -47,7 +47,7 @@ def plan(personas, city, duty):  # type: ignore[no-untyped-def]
     )
 
 
-def _swap(personas, plan, replacement, reason="家里有事"):  # type: ignore[no-untyped-def]
+def _swap(personas, plan, replacement, reason="家里有事"):
     return changes.swap_request(
         actor=personas.cadre, assignment=plan.mine, replacement=replacement, reason=reason
     )
@@ -189,7 +189,7 @@ def test_the_person_who_asked_cancels_and_no_one_else(personas, duty, plan):
 
 
 @pytest.fixture
-def sick_plan(personas, city, duty):  # type: ignore[no-untyped-def]
+def sick_plan(personas, city, duty):
     """A published one-day roster for tomorrow, every shift covered; the cadre on the gate's
     day shift."""
     d = duty.tomorrow

@@ -23,7 +23,7 @@ BASE = "/api/v1/duty"
 
 
 @pytest.fixture
-def today_plan(personas, city, duty):  # type: ignore[no-untyped-def]
+def today_plan(personas, city, duty):
     """A published roster of A for today and tomorrow: the cadre (值一) on the gate's day
     shift that started 20 minutes ago, led by 值二; 值三 on the patrol tomorrow."""
     today = timezone.localdate()

@@ -107,7 +107,7 @@ def test_a_replan_keeps_someone_on_a_started_shift_even_after_they_left_the_pool
     assert draft.assignments.filter(staff=duty.people[2]).count() == 1
 
 
-def _sick(personas, city, duty):  # type: ignore[no-untyped-def]
+def _sick(personas, city, duty):
     roster = roster_for(personas.staff_a, city.a, duty.tomorrow)
     mine = put(roster, day_shift(duty), duty.tomorrow, duty.people[0])
     change = changes.sick_report(actor=personas.cadre, assignment=mine, reason="发烧")

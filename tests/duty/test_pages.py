@@ -15,7 +15,7 @@ from shequ.duty.models import Assignment, Post, Roster, RosterStatus
 pytestmark = pytest.mark.django_db
 
 
-def _generate(client, login, personas, city, duty):  # type: ignore[no-untyped-def]
+def _generate(client, login, personas, city, duty):
     login(personas.staff_a)
     response = client.post(
         reverse("duty:roster_new"),

@@ -23,7 +23,7 @@ from tests.duty.helpers import day_shift, night_shift, put, roster_for
 pytestmark = pytest.mark.django_db
 
 
-def _published(personas, city, duty, starts_in_hours: float = 0):  # type: ignore[no-untyped-def]
+def _published(personas, city, duty, starts_in_hours: float = 0):
     """A published roster with the cadre (duty.people[0]) on the gate's day shift now and
     on the night shift in three days."""
     today = timezone.localdate()

@@ -24,7 +24,7 @@ def _local(day: dt.date, hh: int, mm: int = 0) -> dt.datetime:
 
 
 @pytest.fixture
-def worked(personas, city, duty):  # type: ignore[no-untyped-def]
+def worked(personas, city, duty):
     """Yesterday (Y): 值一 08:05–20:00 (715 min, 5 late: on time); 值二 08:30–20:40 (730 min:
     late and overtime); 值三 on patrol twice, 240 + 180 min (another agency); 值四 in at
     21:00, still there; a volunteer 60 min; 乙值一 at B's gate 120 min. 值一 and 值二 form
@@ -49,7 +49,7 @@ def worked(personas, city, duty):  # type: ignore[no-untyped-def]
     TeamMember.objects.create(team=team_a, order=duty.order, staff=p[1], is_leader=True)
     TeamMember.objects.create(team=team_b, order=second, staff=p[0], is_leader=True)
 
-    def enter(actor, staff, post, start, end=None):  # type: ignore[no-untyped-def]
+    def enter(actor, staff, post, start, end=None):
         return attendance.attendance_manual(
             actor=actor,
             staff=staff,

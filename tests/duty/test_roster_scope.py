@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def street_roster(personas, city, duty):  # type: ignore[no-untyped-def]
+def street_roster(personas, city, duty):
     draft = roster_for(personas.street, city.s1, duty.tomorrow, status=RosterStatus.DRAFT)
     put(draft, day_shift(duty), duty.tomorrow, duty.people[1])
     return draft

@@ -38,7 +38,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def phone(browser):  # type: ignore[no-untyped-def]
+def phone(browser):
     """A page the size of a small phone (360 × 740), in a fresh context."""
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
     page = context.new_page()

@@ -36,7 +36,7 @@ document.addEventListener("securitypolicyviolation", function (e) {
 class Watched:
     """A browser page that collects CSP violations from the console and from events."""
 
-    def __init__(self, browser, live_server) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, browser, live_server) -> None:
         self.context = browser.new_context(viewport={"width": 1280, "height": 900})
         self.context.add_init_script(WATCH)
         self.page = self.context.new_page()
@@ -45,7 +45,7 @@ class Watched:
         self.console: list[str] = []
         self.page.on("console", self._console)
 
-    def _console(self, message) -> None:  # type: ignore[no-untyped-def]
+    def _console(self, message) -> None:
         text = message.text
         if "Refused to" in text or "Content Security Policy" in text:
             self.console.append(f"{self.page.url}: {text}")
@@ -150,7 +150,7 @@ def test_the_main_pages_break_no_content_security_rule(
     # The lift-zone form asks first (a confirm dialog, no longer an onsubmit attribute).
     questions: list[str] = []
 
-    def answer(dialog) -> None:  # type: ignore[no-untyped-def]
+    def answer(dialog) -> None:
         questions.append(dialog.message)
         dialog.dismiss()
 

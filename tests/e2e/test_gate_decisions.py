@@ -18,7 +18,7 @@ CASES = json.loads(
 
 
 @pytest.fixture
-def decide_page(browser):  # type: ignore[no-untyped-def]
+def decide_page(browser):
     context = browser.new_context()
     page = context.new_page()
     page.set_content("<!doctype html><title>decide</title>")

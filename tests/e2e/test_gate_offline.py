@@ -20,17 +20,17 @@ from tests.e2e.test_browser import _log_in
 pytestmark = pytest.mark.usefixtures("on_shift")
 
 
-def _scan(page, code: str) -> None:  # type: ignore[no-untyped-def]
+def _scan(page, code: str) -> None:
     page.fill("[data-testid=gate-scan]", code)
     page.press("[data-testid=gate-scan]", "Enter")
 
 
-def _checks(page, temperature: str, code: str = "green") -> None:  # type: ignore[no-untyped-def]
+def _checks(page, temperature: str, code: str = "green") -> None:
     page.fill("[data-testid=gate-temp]", temperature)
     page.click(f"[data-testid=code-{code}]")
 
 
-def _waiting(page) -> int:  # type: ignore[no-untyped-def]
+def _waiting(page) -> int:
     return int(page.get_attribute("[data-testid=gate-waiting]", "data-count"))
 
 
@@ -244,7 +244,7 @@ def test_logging_out_forgets_the_residents_kept_on_the_phone(live_server, gates,
     assert phone.evaluate(count) == 0
 
 
-def _kept(page) -> int:  # type: ignore[no-untyped-def]
+def _kept(page) -> int:
     return page.evaluate(
         """() => new Promise((done) => {
             const open = indexedDB.open("shequ-gate");
@@ -338,7 +338,7 @@ def test_a_batch_refused_whole_is_kept_shown_and_not_resent_in_a_loop(
     phone.wait_for_selector("[data-testid=gate-refreshed][data-fetched]")
     calls: list[int] = []
 
-    def refuse(route) -> None:  # type: ignore[no-untyped-def]
+    def refuse(route) -> None:
         calls.append(1)
         route.fulfill(
             status=422,

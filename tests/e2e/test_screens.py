@@ -22,7 +22,7 @@ SIZES = {"360": {"width": 360, "height": 740}, "1280": {"width": 1280, "height":
 SCREENS = ARTIFACTS / "screens"
 
 
-def _targets(page) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def _targets(page) -> list[tuple[str, str]]:
     """(key, path) of every navigation item the page shows, in order."""
     found = page.eval_on_selector_all(
         ".sq-nav [data-testid^='nav-'][href]",

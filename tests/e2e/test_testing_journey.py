@@ -14,7 +14,7 @@ from tests.e2e.test_browser import _log_in
 from tests.testing.conftest import rnd, swab  # noqa: F401 - the rnd fixture
 
 
-def _scan(page, text: str) -> None:  # type: ignore[no-untyped-def]
+def _scan(page, text: str) -> None:
     page.fill("[data-testid=st-scan]", text)
     page.press("[data-testid=st-scan]", "Enter")
 

@@ -26,7 +26,7 @@ def id_number(year: int = 1985, female: bool = False) -> str:
     return first17 + check_char(first17)
 
 
-def make_staff(actor, agency, community, name: str, **kw):  # type: ignore[no-untyped-def]
+def make_staff(actor, agency, community, name: str, **kw):
     kw.setdefault("rank", Rank.KEYUAN)
     kw.setdefault("birth_year", 1985)
     kw.setdefault("gender", "male")

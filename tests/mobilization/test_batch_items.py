@@ -13,11 +13,11 @@ from shequ.mobilization.models import Enlistment, EnlistmentState, Posting, Repo
 BATCH = "/api/v1/mobilization/report-ins"
 
 
-def _item(token: str, **kw) -> dict:  # type: ignore[no-untyped-def]
+def _item(token: str, **kw) -> dict:
     return {"client_uuid": str(uuid.uuid4()), "token": token, **kw}
 
 
-def _without(item: dict, key: str) -> dict:  # type: ignore[type-arg]
+def _without(item: dict, key: str) -> dict:
     return {k: v for k, v in item.items() if k != key}
 
 

@@ -179,7 +179,7 @@ def test_sending_and_relieving_a_batch_on_the_page(personas, city, mob, on_duty,
     assert mob.order.batches.count() == 2
 
 
-def _field_has_error(response, name: str) -> bool:  # type: ignore[no-untyped-def]
+def _field_has_error(response, name: str) -> bool:
     html = response.content.decode()
     return "sq-field-error" in html.split(f'for="{name}"', 1)[0].rsplit("<div", 1)[1]
 
@@ -200,13 +200,13 @@ def test_moving_people_on_the_page(personas, city, mob, on_duty, login):
     assert login(personas.coordinator).get(url).status_code == 403
 
 
-def _page_error(response) -> str:  # type: ignore[no-untyped-def]
+def _page_error(response) -> str:
     html = response.content.decode()
     assert 'data-testid="error"' in html, response.status_code
     return html.split('data-testid="error">', 1)[1].split("</p>", 1)[0]
 
 
-def _api_error(response, field: str) -> str:  # type: ignore[no-untyped-def]
+def _api_error(response, field: str) -> str:
     assert response.status_code == 400, response.content
     return next(e["message"] for e in response.json()["errors"] if e["field"] == field)
 

@@ -10,7 +10,7 @@ from shequ.mobilization.models import Rank, Staff
 from tests.mobilization.conftest import id_number
 
 
-def _import(user, text: str, **options):  # type: ignore[no-untyped-def]
+def _import(user, text: str, **options):
     job = import_job_create(
         actor=user,
         kind="staff",

@@ -30,7 +30,7 @@ LEAF = ("checkpoints", "0004_passage_retention_purge")
 
 
 @pytest.fixture
-def registry(transactional_db, city, personas):  # type: ignore[no-untyped-def]
+def registry(transactional_db, city, personas):
     kept = ResidentFactory(name="留下", household=city.ha1, phone="10012345678")
     gone = ResidentFactory(name="将删", household=city.ha2)
     return kept, gone
@@ -50,7 +50,7 @@ def _admin(sql: str) -> None:
 
 
 @pytest.fixture
-def scratch():  # type: ignore[no-untyped-def]
+def scratch():
     """The name of an empty database beside the test database, dropped afterwards."""
     name = f"opshelper_scratch_{uuid.uuid4().hex[:8]}"
     _admin(f'CREATE DATABASE "{name}"')
@@ -60,7 +60,7 @@ def scratch():  # type: ignore[no-untyped-def]
         _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _shequ(database: str, *args: str) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
+def _shequ(database: str, *args: str) -> subprocess.CompletedProcess:
     """Run the `shequ` command on another database, as an operator would."""
     cfg = connection.settings_dict
     url = f"postgres://{cfg['USER']}@{cfg['HOST']}:{cfg['PORT']}/{database}"
@@ -77,7 +77,7 @@ def _shequ(database: str, *args: str) -> subprocess.CompletedProcess:  # type: i
     )  # fmt: skip
 
 
-def _rows(database: str, sql: str) -> list[tuple]:  # type: ignore[type-arg]
+def _rows(database: str, sql: str) -> list[tuple]:
     cfg = connection.settings_dict
     with psycopg.connect(
         dbname=database, host=cfg["HOST"] or None, port=cfg["PORT"] or None,

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.pg
 
 
 @pytest.fixture
-def twenty(transactional_db, personas, city, duty):  # type: ignore[no-untyped-def]
+def twenty(transactional_db, personas, city, duty):
     """Twenty people on duty in A, each with a login."""
     agency = Agency.objects.get(code="AG1")
     more = [make_staff(personas.hq, agency, city.a, f"加{i}") for i in range(12)]

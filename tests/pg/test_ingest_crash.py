@@ -36,7 +36,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start(port: int, env: dict[str, str]) -> subprocess.Popen:  # type: ignore[type-arg]
+def _start(port: int, env: dict[str, str]) -> subprocess.Popen:
     """granian serving the WSGI app on 127.0.0.1:`port`, in a process group of its own (its
     workers die with it), once /api/v1/health answers."""
     cmd = [
@@ -58,7 +58,7 @@ def _start(port: int, env: dict[str, str]) -> subprocess.Popen:  # type: ignore[
     raise RuntimeError("the server did not start")
 
 
-def _send(port: int, secret: str, body: bytes) -> list[dict]:  # type: ignore[type-arg]
+def _send(port: int, secret: str, body: bytes) -> list[dict]:
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
     c.request("POST", BATCH, body, headers)

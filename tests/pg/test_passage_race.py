@@ -19,7 +19,7 @@ pytestmark = pytest.mark.pg
 
 
 @pytest.fixture
-def racing(transactional_db, personas, gates):  # type: ignore[no-untyped-def]
+def racing(transactional_db, personas, gates):
     return gates
 
 
@@ -50,7 +50,7 @@ def test_the_same_passages_from_two_devices_in_opposite_orders(personas, racing)
     for attempt in range(1, 4):
         uuids = [str(uuid.uuid4()) for _ in range(200)]
 
-        def batch(order: int, uuids: list[str] = uuids) -> list[dict]:  # type: ignore[type-arg]
+        def batch(order: int, uuids: list[str] = uuids) -> list[dict]:
             return [
                 item(
                     racing.gate,

@@ -42,7 +42,7 @@ def rnd(personas, city) -> SimpleNamespace:
     return SimpleNamespace(round=round_, site=site, s1=s1, s2=s2, a=a, b0=b0, lab=lab)
 
 
-def swab(rnd, tube: str, resident, station=None, **kw) -> dict:  # type: ignore[no-untyped-def]
+def swab(rnd, tube: str, resident, station=None, **kw) -> dict:
     item = {
         "client_uuid": str(uuid.uuid4()),
         "kind": "swab",
@@ -56,12 +56,12 @@ def swab(rnd, tube: str, resident, station=None, **kw) -> dict:  # type: ignore[
     return item
 
 
-def close(rnd, tube: str, station=None) -> dict:  # type: ignore[no-untyped-def]
+def close(rnd, tube: str, station=None) -> dict:
     """The item a station sends to close `tube` by hand."""
     return swab(rnd, tube, None, station=station, kind="close")
 
 
-def send_to_lab(actor, rnd, *, a10: bool = True) -> Transfer:  # type: ignore[no-untyped-def]
+def send_to_lab(actor, rnd, *, a10: bool = True) -> Transfer:
     """T0000001 full with a0–a9 (it closes itself) and, with `a10`, T0000002 holding a10 (from
     the second station, closed by hand), sent to the lab under 交接单 J-1."""
     items = [swab(rnd, "T0000001", r) for r in rnd.a[:10]]
@@ -80,6 +80,6 @@ def send_to_lab(actor, rnd, *, a10: bool = True) -> Transfer:  # type: ignore[no
 
 
 @pytest.fixture
-def sent(personas, rnd) -> Transfer:  # type: ignore[no-untyped-def]
+def sent(personas, rnd) -> Transfer:
     """T0000001 (a0–a9) and T0000002 (a10), closed and sent to the lab under J-1."""
     return send_to_lab(personas.staff_a, rnd)

@@ -18,7 +18,7 @@ MODELS = [
 
 
 @pytest.fixture
-def superuser_client(db, client):  # type: ignore[no-untyped-def]
+def superuser_client(db, client):
     client.force_login(User.objects.create_superuser("root", "x-password-long-enough"))
     return client
 

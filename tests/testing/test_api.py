@@ -11,7 +11,7 @@ from tests.testing.conftest import swab
 API = "/api/v1/testing"
 
 
-def _batch(client, items):  # type: ignore[no-untyped-def]
+def _batch(client, items):
     response = client.post(f"{API}/swabs:batch", {"items": items})
     assert response.status_code == 200, response.content
     return response.json()

@@ -37,10 +37,10 @@ def test_every_kind_of_bad_item_is_answered_alone_and_the_good_ones_land(
     people = iter(rnd.a[:9])
     now = timezone.now()
 
-    def good(**kw) -> dict:  # type: ignore[no-untyped-def]
+    def good(**kw) -> dict:
         return {**swab(rnd, "T0000001", next(people)), **kw}
 
-    def bad(**kw) -> dict:  # type: ignore[no-untyped-def]
+    def bad(**kw) -> dict:
         return {**swab(rnd, "T0000001", rnd.a[10]), **kw}
 
     first = good()

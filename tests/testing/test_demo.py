@@ -26,7 +26,7 @@ from shequ.testing.models import (
 
 
 @pytest.fixture
-def demo(db):  # type: ignore[no-untyped-def]
+def demo(db):
     return scenarios.demo(seed=42, residents=300, cadres=100)
 
 
@@ -36,7 +36,7 @@ def _rounds() -> tuple[Round, Round]:
     return finished, running
 
 
-def _totals(round_: Round):  # type: ignore[no-untyped-def]
+def _totals(round_: Round):
     rows = []
     for place in round_.places.all():
         rows += selectors.coverage(round_, place, "community")

@@ -37,7 +37,7 @@ def write_xlsx(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-def run(actor, rnd, path: Path, **options) -> ImportJob:  # type: ignore[no-untyped-def]
+def run(actor, rnd, path: Path, **options) -> ImportJob:
     with path.open("rb") as fh:
         job = import_job_create(
             actor=actor,

@@ -43,7 +43,7 @@ def _round_urls(r: Round, building_id: int) -> list[str]:
 
 
 @pytest.fixture
-def sent(personas, rnd):  # type: ignore[no-untyped-def]
+def sent(personas, rnd):
     """Here only T0000001, full with a0–a9 (closed by itself), sent to the lab under J-1."""
     return send_to_lab(personas.staff_a, rnd, a10=False)
 

@@ -39,11 +39,11 @@ def site(personas, city, rnd, duty) -> SimpleNamespace:  # noqa: F811 - the fixt
     )
 
 
-def url(station) -> str:  # type: ignore[no-untyped-def]
+def url(station) -> str:
     return f"/testing/stations/{station.pk}/snapshot.json"
 
 
-def on_shift(site, *, starts_in: dt.timedelta):  # type: ignore[no-untyped-def]
+def on_shift(site, *, starts_in: dt.timedelta):
     today = timezone.localdate()
     roster = roster_for(site.cadre.user, site.post.community, today)
     return put(

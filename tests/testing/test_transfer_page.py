@@ -14,7 +14,7 @@ from shequ.testing.models import Transfer, Tube, TubeStatus
 from tests.testing.conftest import close, swab
 
 
-def _closed_tubes(personas, rnd, n: int) -> list[str]:  # type: ignore[no-untyped-def]
+def _closed_tubes(personas, rnd, n: int) -> list[str]:
     """`n` closed tubes of one swab each, T0000101 … (a0, a1, …)."""
     barcodes = [f"T{101 + i:07d}" for i in range(n)]
     swabs_batch(

@@ -19,7 +19,7 @@ from tests.testing.conftest import close, swab
 API = "/api/v1/testing/swabs:batch"
 
 
-def _by_page(client, rnd, station, barcode: str) -> str:  # type: ignore[no-untyped-def]
+def _by_page(client, rnd, station, barcode: str) -> str:
     """Close `barcode` with the station page's plain form; the message it shows."""
     response = client.post(
         f"/testing/stations/{station.pk}/",
@@ -30,7 +30,7 @@ def _by_page(client, rnd, station, barcode: str) -> str:  # type: ignore[no-unty
     return [str(m) for m in get_messages(response.wsgi_request)][-1]
 
 
-def _by_api(client, rnd, station, barcode: str) -> str | None:  # type: ignore[no-untyped-def]
+def _by_api(client, rnd, station, barcode: str) -> str | None:
     """Close `barcode` through the API; None when it closed, else the refusal's words."""
     response = client.post(API, {"items": [close(rnd, barcode, station=station)]})
     assert response.status_code == 200, response.content

@@ -394,7 +394,7 @@ def _endpoints() -> dict[str, tuple[str, str, dict | None]]:
 ENDPOINTS = _endpoints()
 
 
-def _cases() -> list:  # type: ignore[type-arg]
+def _cases() -> list:
     cases = []
     for key in sorted(set(ENDPOINTS) & set(EXPECT)):  # a missing row fails the test above
         for role in ROLES:
@@ -423,7 +423,7 @@ def test_known_wrong_cells_name_real_rows_and_roles() -> None:
         assert scope in ("own", "other"), scope
 
 
-def test_the_admin_sends_every_persona_to_its_login(world, db) -> None:  # type: ignore[no-untyped-def]
+def test_the_admin_sends_every_persona_to_its_login(world, db) -> None:
     for role in ROLES:
         response = world.clients[role].get(ADMIN_URL)
         assert response.status_code == 302, role
@@ -431,7 +431,7 @@ def test_the_admin_sends_every_persona_to_its_login(world, db) -> None:  # type:
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def world(django_db_setup, django_db_blocker):
     """One world for the whole module, rolled back at its end; each test runs inside it in
     its own savepoint (the `db` fixture), so a write by one test is gone for the next."""
     with django_db_blocker.unblock():
@@ -453,7 +453,7 @@ def world(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
             outer.__exit__(None, None, None)
 
 
-def _refused(response, role: str, *, page: bool) -> bool:  # type: ignore[no-untyped-def]
+def _refused(response, role: str, *, page: bool) -> bool:
     """A refusal: no login, forbidden, not found, wrong method; for a page, the anonymous
     sent to log in; on the API, a 400 whose every error is an id in the body."""
     code = response.status_code
@@ -471,8 +471,8 @@ def _refused(response, role: str, *, page: bool) -> bool:  # type: ignore[no-unt
     return False
 
 
-def _created_items(response) -> list:  # type: ignore[no-untyped-def]
-    def walk(value):  # type: ignore[no-untyped-def]
+def _created_items(response) -> list:
+    def walk(value):
         if isinstance(value, dict):
             if value.get("status") == "created" or value.get("result") == "created":
                 yield value
@@ -486,7 +486,7 @@ def _created_items(response) -> list:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(("key", "role"), _cases())
-def test_access(world: World, db, key: str, role: str) -> None:  # type: ignore[no-untyped-def]
+def test_access(world: World, db, key: str, role: str) -> None:
     kind, pattern, op = ENDPOINTS[key]
     row = EXPECT[key]
     client = world.clients[role]

@@ -14,7 +14,7 @@ from shequ.places import selectors as place_selectors
 from shequ.residents import selectors as resident_selectors
 
 
-def assert_api_error(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def assert_api_error(response, status: int) -> dict:
     assert response.status_code == status, response.content[:300]
     assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
     body = json.loads(response.content)
@@ -38,7 +38,7 @@ def test_a_wrong_method_is_a_json_405_that_says_what_is_allowed(personas, api):
 
 
 def test_a_server_error_inside_the_api_is_a_json_500(personas, api, monkeypatch):
-    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(place_selectors, "places_for", broken)
@@ -77,7 +77,7 @@ def test_a_body_that_is_not_json_is_a_json_400(personas, api):
     assert "JSON" in body["detail"]
 
 
-def _locked(*args, **kwargs):  # type: ignore[no-untyped-def]
+def _locked(*args, **kwargs):
     raise OperationalError("database is locked")
 
 
@@ -101,7 +101,7 @@ def test_a_busy_database_on_a_page_says_to_try_again(personas, monkeypatch):
 
 
 def test_other_database_errors_stay_server_errors(personas, api, monkeypatch):
-    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def broken(*args, **kwargs):
         raise OperationalError("disk I/O error")
 
     monkeypatch.setattr(place_selectors, "places_for", broken)

@@ -27,7 +27,7 @@ from shequ.testing.models import Site
 NUL_HINT = "NUL"
 
 
-def _api_fields(response) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _api_fields(response) -> dict[str, str]:
     body = json.loads(response.content)
     assert set(body) == {"detail", "errors"}
     return {e["field"]: e["message"] for e in body["errors"]}

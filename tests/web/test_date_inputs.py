@@ -67,7 +67,7 @@ def _date_forms() -> list[tuple[type[forms.BaseForm], list[str]]]:
     return found
 
 
-def _known(field: forms.Field):  # type: ignore[no-untyped-def]
+def _known(field: forms.Field):
     for kind in (forms.DateTimeField, forms.DateField, forms.TimeField):
         if isinstance(field, kind):
             value = KNOWN[kind]
@@ -112,7 +112,7 @@ def test_every_date_or_time_input_shows_and_keeps_an_iso_value(form_class, field
 # --- the pages the issue named ---------------------------------------------------------------
 
 
-def _language(client, language: str) -> None:  # type: ignore[no-untyped-def]
+def _language(client, language: str) -> None:
     client.cookies["shequ_language"] = language
 
 

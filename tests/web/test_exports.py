@@ -36,7 +36,7 @@ HOSTILE = '=HYPERLINK("http://x","y")'
 OTHERS = ["+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)", "\t=1+1"]
 
 
-def cells(content: bytes) -> list:  # type: ignore[type-arg]
+def cells(content: bytes) -> list:
     book = load_workbook(io.BytesIO(content))
     return [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
 
@@ -51,7 +51,7 @@ def assert_no_formula_and_literal(content: bytes, *texts: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _uploads_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
+def _uploads_in_tmp(settings, tmp_path):
     settings.VAR_DIR = tmp_path / "var"
 
 

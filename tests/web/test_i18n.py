@@ -20,7 +20,7 @@ def test_every_string_has_a_chinese_translation():
     assert fuzzy == []
 
 
-def _texts(entries) -> dict:  # type: ignore[no-untyped-def]
+def _texts(entries) -> dict:
     """(context, msgid) → its translation(s), plural forms included."""
     return {
         (e.msgctxt, e.msgid): e.msgstr or tuple(sorted(e.msgstr_plural.items()))

@@ -8,7 +8,7 @@ import shequ
 from shequ.core.models import Notification
 
 
-def _note(user, title, url="/checkpoints/"):  # type: ignore[no-untyped-def]
+def _note(user, title, url="/checkpoints/"):
     return Notification.objects.create(user=user, kind="gate_alert", title=title, url=url)
 
 

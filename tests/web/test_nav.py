@@ -30,7 +30,7 @@ SHOWN = re.compile(r'data-testid="nav-([\w-]+)"')
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def world(django_db_setup, django_db_blocker):
     """The access matrix's world of roles, built once for the module and rolled back."""
     with django_db_blocker.unblock():
         outer = transaction.atomic()

@@ -139,7 +139,7 @@ def _fake(match: re.Match[str]) -> str:
     return FAKE.get(match.group(1) or "str", "1")
 
 
-def _urls(patterns, prefix: str = "") -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def _urls(patterns, prefix: str = "") -> list[tuple[str, str]]:
     """Every route of the URL conf as (route, a URL for it with made-up arguments)."""
     found = []
     for entry in patterns:
