@@ -48,7 +48,7 @@ class Facts:
         """The user's own cadre or volunteer record, if they have one."""
         from shequ.duty.selectors import my_staff
 
-        return self._once("staff", lambda: my_staff(self.user))  # type: ignore[return-value]
+        return self._once("staff", lambda: my_staff(self.user))
 
     def communities(self, capability: str) -> bool:
         """Whether a community lies in the user's scope for the capability."""
