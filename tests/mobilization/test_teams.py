@@ -13,7 +13,7 @@ from itertools import combinations
 from unittest import mock
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from shequ.mobilization import teams
@@ -191,6 +191,18 @@ def most_teams_by_brute_force(pool: list[Candidate], rules: TeamRules) -> int:
 
 @settings(max_examples=40, deadline=None)
 @given(pool=pools(max_people=10), rules=rule_sets)
+# Two agencies (one of them "no agency") able to make one team each, one team asked for: the
+# two groups shared one cached plan, so dropping the surplus team dropped both (0 formed).
+@example(
+    pool=[
+        Candidate(
+            id=100 + i, rank_level=0, party_member=False, female=False,
+            birth_year=1960, agency_id=agency, district_id=None,
+        )
+        for i, agency in enumerate([1, None, 1, None])
+    ],
+    rules=TeamRules(size=2, leader_min_level=0, agency_mode="same", team_count=1),
+)  # fmt: skip
 def test_as_many_teams_as_the_pool_allows_are_formed(
     pool: list[Candidate], rules: TeamRules
 ) -> None:

@@ -155,7 +155,9 @@ class _CompositionSearch:
             for g in self.groups:
                 found = self._group(g, allowed, self.caps[g], party, women, exact=False)
                 if found:
-                    result[g] = found
+                    # a copy: groups of the same counts share the cached answer, and _trim
+                    # below takes teams from one group only
+                    result[g] = Counter(found)
             made = sum(sum(c.values()) for c in result.values())
             if made < self.wanted:
                 result = None
