@@ -1,5 +1,7 @@
 """Page forms for duty: a post, what a shift needs, the community's rules, a roster to make,
-a duty request and an urgent call; and `whole_number` for ids in a form or query string."""
+a duty request and an urgent call; the small forms behind the buttons of the duty pages
+(check in, swap or sick, decide a change, re-plan, edit a roster cell); and `whole_number` for
+ids in a query string."""
 
 from __future__ import annotations
 
@@ -115,3 +117,24 @@ class CallForm(forms.Form):
     def __init__(self, *args: Any, communities: Iterable[Place] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["community"].choices = [(p.pk, p.name) for p in communities]
+
+
+def id_field(**kwargs: Any) -> forms.IntegerField:
+    """An object's id sent by a button or a select: a whole number the database can hold."""
+    return forms.IntegerField(min_value=1, max_value=2**62, **kwargs)
+
+
+DECISION_CHOICES = [("approve", _("Approve")), ("refuse", _("Refuse")), ("cancel", _("Cancel"))]
+
+
+class ChangeDecisionForm(forms.Form):
+    """A decision on a swap or sick request: approve, refuse, or cancel one's own."""
+
+    change = id_field()
+    decision = forms.ChoiceField(
+        choices=DECISION_CHOICES,
+        error_messages={
+            "required": _("Choose a decision: approve, refuse or cancel."),
+            "invalid_choice": _("Choose a decision: approve, refuse or cancel."),
+        },
+    )
