@@ -134,6 +134,42 @@ def test_a_change_decision_must_be_chosen_and_a_bad_change_id_is_unknown(
     assert change.status == ChangeStatus.REFUSED
 
 
+def test_a_swap_is_refused_at_its_field_in_the_shifts_row(client, login, personas, city, duty):
+    _roster, now_shift, later = _published(personas, city, duty)
+    login(personas.cadre)
+    url = reverse("duty:me")
+    for replacement in ("", "abc", "0"):  # nobody chosen, or a crafted value
+        sent = {"replacement": replacement, "reason": "家里有事", "swap": later.pk}
+        response = client.post(url, sent)
+        html = response.content.decode()
+        assert response.status_code == 400
+        assert 'data-testid="replacement-error"' in html
+        assert "请选择替班人。" in html
+        assert 'value="家里有事"' in html  # the reason is kept
+    long = {"replacement": "", "reason": "病" * 201, "sick": later.pk}
+    response = client.post(url, long)
+    assert response.status_code == 400
+    assert 'data-testid="reason-error"' in response.content.decode()
+    both = client.post(url, {"replacement": "", "reason": "", "swap": later.pk, "sick": later.pk})
+    assert both.status_code == 400
+    assert "请选择换班或请病假，二者选一。" in both.content.decode()
+    assert not ShiftChange.objects.exists()
+    # the shift now has no form on the page: its refusal is said at the top
+    started = client.post(url, {"replacement": duty.people[3].pk, "swap": now_shift.pk})
+    assert started.status_code == 400
+    assert 'role="status"' in started.content.decode()
+    for bad_id in ("", "abc", str(2**70)):
+        assert client.post(url, {"replacement": "", "swap": bad_id}).status_code == 404
+        assert client.post(url, {"check_in": bad_id}).status_code == 404
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.post(url, {"replacement": "", "reason": "", "swap": later.pk})
+    assert "Choose who takes the shift." in response.content.decode()
+    response = client.post(url, {"replacement": duty.people[3].pk, "reason": "", "swap": later.pk})
+    assert response.status_code == 302
+    change = ShiftChange.objects.get(assignment=later)
+    assert (change.kind, change.replacement) == (ChangeKind.SWAP, duty.people[3])
+
+
 def test_urgent_call_page_posts_and_the_answer_is_kept(client, login, personas, city, duty):
     login(personas.staff_a)
     response = client.post(

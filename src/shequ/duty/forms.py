@@ -138,3 +138,41 @@ class ChangeDecisionForm(forms.Form):
             "invalid_choice": _("Choose a decision: approve, refuse or cancel."),
         },
     )
+
+
+class CheckInForm(forms.Form):
+    """The check-in button of my shifts: the post to check in at."""
+
+    check_in = id_field()
+
+
+class ShiftAskForm(forms.Form):
+    """Under a coming shift of mine: ask to swap it (naming who takes it) or report sick. The
+    button pressed names the shift: `swap` or `sick`."""
+
+    swap = id_field(required=False)
+    sick = id_field(required=False)
+    replacement = id_field(
+        required=False,
+        error_messages={
+            "invalid": _("Choose who takes the shift."),
+            "min_value": _("Choose who takes the shift."),
+            "max_value": _("Choose who takes the shift."),
+        },
+    )
+    reason = forms.CharField(required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors.get("swap") or self.errors.get("sick"):
+            return data
+        if (data.get("swap") is None) == (data.get("sick") is None):
+            raise forms.ValidationError(_("Ask either to swap the shift or to be taken off it."))
+        if data.get("swap") is not None and data.get("replacement") is None:
+            self.add_error("replacement", _("Choose who takes the shift."))
+        return data
+
+    @property
+    def assignment_id(self) -> int | None:
+        """The shift asked about, once the form is valid."""
+        return self.cleaned_data.get("swap") or self.cleaned_data.get("sick")
