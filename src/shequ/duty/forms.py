@@ -176,3 +176,32 @@ class ShiftAskForm(forms.Form):
     def assignment_id(self) -> int | None:
         """The shift asked about, once the form is valid."""
         return self.cleaned_data.get("swap") or self.cleaned_data.get("sick")
+
+
+class ReplanForm(forms.Form):
+    """Re-plan a published roster: why (kept with the new draft)."""
+
+    reason = forms.CharField(
+        required=False,
+        max_length=200,
+        error_messages={"max_length": _("Keep the reason under 200 characters.")},
+    )
+
+
+class CellRemoveForm(forms.Form):
+    """Take a person off a roster cell: the assignment to remove."""
+
+    remove = id_field()
+
+
+class CellAddForm(forms.Form):
+    """Add a person to a roster cell."""
+
+    staff = id_field(
+        error_messages={
+            "required": _("Choose a person."),
+            "invalid": _("Choose a person."),
+            "min_value": _("Choose a person."),
+            "max_value": _("Choose a person."),
+        }
+    )
