@@ -23,7 +23,7 @@ def changes_page(request: HttpRequest) -> HttpResponse:
     if form.is_bound:
         if not form.is_valid() and "change" in form.errors:
             raise Http404("No such change")  # a missing or malformed id answers as an unknown one
-        change = changes.get_change_for(request.user, int(request.POST["change"]))
+        change = changes.get_change_for(request.user, form.cleaned_data["change"])
         if form.is_valid():
             try:
                 if form.cleaned_data["decision"] == "cancel":
