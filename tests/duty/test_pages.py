@@ -139,3 +139,43 @@ def test_a_role_that_plans_no_duty_may_not_make_a_roster(client, login, personas
     assert client.post(reverse("duty:roster_new"), form).status_code == 403
     assert client.post(reverse("duty:roster_new"), {}).status_code == 403
     assert not Roster.objects.exists()
+
+
+def test_a_replan_reason_too_long_is_refused_at_its_field(client, login, personas, city, duty):
+    roster = _generate(client, login, personas, city, duty)
+    client.post(reverse("duty:roster_action", args=[roster.pk, "publish"]))
+    replan = reverse("duty:roster_action", args=[roster.pk, "replan"])
+    response = client.post(replan, {"reason": "病" * 201})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'data-testid="reason-error"' in html
+    assert "原因请控制在200字以内。" in html
+    assert Roster.objects.filter(based_on=roster).count() == 0  # not silently cut to 200
+    response = client.post(replan, {"reason": "值二生病"})
+    draft = Roster.objects.get(based_on=roster)
+    assert response.url == reverse("duty:roster", args=[draft.pk])
+    assert draft.reason == "值二生病"
+
+
+def test_a_cell_edit_names_the_person_field_and_refuses_a_malformed_id(
+    client, login, personas, city, duty
+):
+    roster = _generate(client, login, personas, city, duty)
+    day_shift = duty.gate.shifts.get(name="白班")
+    cell = reverse("duty:roster_cell", args=[roster.pk, day_shift.pk, duty.tomorrow.isoformat()])
+    before = roster.assignments.count()
+    for staff in ("", "abc", "0", str(2**70), "999999"):
+        response = client.post(cell, {"staff": staff}, HTTP_HX_REQUEST="true")
+        assert response.status_code == 400
+        assert 'data-testid="staff-error"' in response.content.decode()
+        assert "请选择人员。" in response.content.decode()
+    for bad_id in ("", "abc", str(2**70)):
+        assert client.post(cell, {"remove": bad_id}).status_code == 404
+    assert roster.assignments.count() == before
+    on = roster.assignments.filter(shift=day_shift, day=duty.tomorrow).first()
+    response = client.post(cell, {"remove": on.pk})
+    assert response.url == reverse("duty:roster", args=[roster.pk])
+    assert roster.assignments.count() == before - 1
+    response = client.post(cell, {"staff": on.staff_id}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert roster.assignments.count() == before

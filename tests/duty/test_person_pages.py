@@ -7,6 +7,7 @@ import datetime as dt
 
 import icalendar
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,6 +15,7 @@ from shequ.duty import calls
 from shequ.duty.models import (
     Attendance,
     ChangeKind,
+    ChangeStatus,
     ShiftChange,
     UrgentAnswer,
 )
@@ -103,6 +105,69 @@ def test_sick_report_from_my_shifts_reaches_the_changes_page(client, login, pers
     assert duty.people[0].name in html
     login(personas.staff_b)
     assert "发烧" not in client.get(reverse("duty:changes")).content.decode()
+
+
+def test_a_change_decision_must_be_chosen_and_a_bad_change_id_is_unknown(
+    client, login, personas, city, duty
+):
+    _roster, _now, later = _published(personas, city, duty)
+    login(personas.cadre)
+    client.post(reverse("duty:me"), {"sick": later.pk, "reason": "发烧"})
+    change = ShiftChange.objects.get(assignment=later)
+    login(personas.staff_a)
+    url = reverse("duty:changes")
+    for crafted in ({"change": change.pk}, {"change": change.pk, "decision": "maybe"}):
+        response = client.post(url, crafted)
+        assert response.status_code == 400
+        assert 'data-testid="decision-error"' in response.content.decode()
+        assert "请选择：批准、拒绝或撤回。" in response.content.decode()
+        change.refresh_from_db()
+        assert change.status == ChangeStatus.PENDING  # not refused for want of a decision
+    for bad_id in ("", "abc", "1.5", str(2**70)):
+        assert client.post(url, {"change": bad_id, "decision": "refuse"}).status_code == 404
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.post(url, {"change": change.pk})
+    assert "Choose a decision: approve, refuse or cancel." in response.content.decode()
+    response = client.post(url, {"change": change.pk, "decision": "refuse"})
+    assert response.status_code == 302
+    change.refresh_from_db()
+    assert change.status == ChangeStatus.REFUSED
+
+
+def test_a_swap_is_refused_at_its_field_in_the_shifts_row(client, login, personas, city, duty):
+    _roster, now_shift, later = _published(personas, city, duty)
+    login(personas.cadre)
+    url = reverse("duty:me")
+    for replacement in ("", "abc", "0"):  # nobody chosen, or a crafted value
+        sent = {"replacement": replacement, "reason": "家里有事", "swap": later.pk}
+        response = client.post(url, sent)
+        html = response.content.decode()
+        assert response.status_code == 400
+        assert 'data-testid="replacement-error"' in html
+        assert "请选择替班人。" in html
+        assert 'value="家里有事"' in html  # the reason is kept
+    long = {"replacement": "", "reason": "病" * 201, "sick": later.pk}
+    response = client.post(url, long)
+    assert response.status_code == 400
+    assert 'data-testid="reason-error"' in response.content.decode()
+    both = client.post(url, {"replacement": "", "reason": "", "swap": later.pk, "sick": later.pk})
+    assert both.status_code == 400
+    assert "请选择换班或请病假，二者选一。" in both.content.decode()
+    assert not ShiftChange.objects.exists()
+    # the shift now has no form on the page: its refusal is said at the top
+    started = client.post(url, {"replacement": duty.people[3].pk, "swap": now_shift.pk})
+    assert started.status_code == 400
+    assert 'role="status"' in started.content.decode()
+    for bad_id in ("", "abc", str(2**70)):
+        assert client.post(url, {"replacement": "", "swap": bad_id}).status_code == 404
+        assert client.post(url, {"check_in": bad_id}).status_code == 404
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.post(url, {"replacement": "", "reason": "", "swap": later.pk})
+    assert "Choose who takes the shift." in response.content.decode()
+    response = client.post(url, {"replacement": duty.people[3].pk, "reason": "", "swap": later.pk})
+    assert response.status_code == 302
+    change = ShiftChange.objects.get(assignment=later)
+    assert (change.kind, change.replacement) == (ChangeKind.SWAP, duty.people[3])
 
 
 def test_urgent_call_page_posts_and_the_answer_is_kept(client, login, personas, city, duty):

@@ -1,5 +1,7 @@
 """Page forms for duty: a post, what a shift needs, the community's rules, a roster to make,
-a duty request and an urgent call; and `whole_number` for ids in a form or query string."""
+a duty request and an urgent call; the small forms behind the buttons of the duty pages
+(check in, swap or sick, decide a change, re-plan, edit a roster cell); and `whole_number` for
+ids in a query string."""
 
 from __future__ import annotations
 
@@ -115,3 +117,91 @@ class CallForm(forms.Form):
     def __init__(self, *args: Any, communities: Iterable[Place] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["community"].choices = [(p.pk, p.name) for p in communities]
+
+
+def id_field(**kwargs: Any) -> forms.IntegerField:
+    """An object's id sent by a button or a select: a whole number the database can hold."""
+    return forms.IntegerField(min_value=1, max_value=2**62, **kwargs)
+
+
+DECISION_CHOICES = [("approve", _("Approve")), ("refuse", _("Refuse")), ("cancel", _("Cancel"))]
+
+
+class ChangeDecisionForm(forms.Form):
+    """A decision on a swap or sick request: approve, refuse, or cancel one's own."""
+
+    change = id_field()
+    decision = forms.ChoiceField(
+        choices=DECISION_CHOICES,
+        error_messages={
+            "required": _("Choose a decision: approve, refuse or cancel."),
+            "invalid_choice": _("Choose a decision: approve, refuse or cancel."),
+        },
+    )
+
+
+class CheckInForm(forms.Form):
+    """The check-in button of my shifts: the post to check in at."""
+
+    check_in = id_field()
+
+
+class ShiftAskForm(forms.Form):
+    """Under a coming shift of mine: ask to swap it (naming who takes it) or report sick. The
+    button pressed names the shift: `swap` or `sick`."""
+
+    swap = id_field(required=False)
+    sick = id_field(required=False)
+    replacement = id_field(
+        required=False,
+        error_messages={
+            "invalid": _("Choose who takes the shift."),
+            "min_value": _("Choose who takes the shift."),
+            "max_value": _("Choose who takes the shift."),
+        },
+    )
+    reason = forms.CharField(required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors.get("swap") or self.errors.get("sick"):
+            return data
+        if (data.get("swap") is None) == (data.get("sick") is None):
+            raise forms.ValidationError(_("Ask either to swap the shift or to be taken off it."))
+        if data.get("swap") is not None and data.get("replacement") is None:
+            self.add_error("replacement", _("Choose who takes the shift."))
+        return data
+
+    @property
+    def assignment_id(self) -> int | None:
+        """The shift asked about, once the form is valid."""
+        return self.cleaned_data.get("swap") or self.cleaned_data.get("sick")
+
+
+class ReplanForm(forms.Form):
+    """Re-plan a published roster: why (kept with the new draft)."""
+
+    reason = forms.CharField(
+        required=False,
+        max_length=200,
+        error_messages={"max_length": _("Keep the reason under 200 characters.")},
+    )
+
+
+class CellRemoveForm(forms.Form):
+    """Take a person off a roster cell: the assignment to remove."""
+
+    remove = id_field()
+
+
+class CellAddForm(forms.Form):
+    """Add a person to a roster cell."""
+
+    staff = id_field(
+        error_messages={
+            "required": _("Choose a person."),
+            "invalid": _("Choose a person."),
+            "min_value": _("Choose a person."),
+            "max_value": _("Choose a person."),
+        }
+    )

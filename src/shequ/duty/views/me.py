@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from shequ.core.errors import ValidationError
 from shequ.core.qr import qr_svg_response
 from shequ.duty import attendance, calls, changes, planning, selectors
-from shequ.duty.forms import whole_number
+from shequ.duty.forms import CheckInForm, ShiftAskForm
 from shequ.duty.models import AttendanceSource
 from shequ.mobilization.models import Staff
 
@@ -31,45 +31,83 @@ def me(request: HttpRequest) -> HttpResponse:
     if staff is None:
         return render(request, "duty/me.html", {"staff": None})
     if request.method == "POST":
-        try:
-            if "check_in" in request.POST:
-                post = attendance.get_check_in_post_for(
-                    request.user, whole_number(request.POST.get("check_in"))
-                )
-                attendance.check_in(actor=request.user, staff=staff, post=post)
-                messages.success(request, _("Checked in at %s.") % post.name)
-            elif "check_out" in request.POST:
+        if "check_in" in request.POST:
+            return _check_in(request, staff)
+        if "check_out" in request.POST:
+            try:
                 done = attendance.check_out(actor=request.user, staff=staff)
                 messages.success(
                     request, _("Checked out: %s h.") % round((done.minutes or 0) / 60, 1)
                 )
-            elif "sick" in request.POST or "swap" in request.POST:
-                shift = changes.assignment_for(
-                    request.user, whole_number(request.POST.get("sick") or request.POST.get("swap"))
-                )
-                reason = request.POST.get("reason", "")
-                if "sick" in request.POST:
-                    changes.sick_report(actor=request.user, assignment=shift, reason=reason)
-                    messages.success(request, _("Get well. Your shift leader has been told."))
-                else:
-                    wanted = whole_number(request.POST.get("replacement"))
-                    other = next(
-                        (p for p in planning.pool(shift.roster.place) if p.pk == wanted), None
-                    )
-                    if other is None:
-                        raise ValidationError({"replacement": _("Choose who takes the shift.")})
-                    changes.swap_request(
-                        actor=request.user, assignment=shift, replacement=other, reason=reason
-                    )
-                    messages.success(request, _("Swap asked; waiting for approval."))
-        except ValidationError as exc:
-            for message in exc.errors.values():
-                messages.error(request, message)
+            except ValidationError as exc:
+                for message in exc.errors.values():
+                    messages.error(request, message)
+        elif "sick" in request.POST or "swap" in request.POST:
+            return _ask(request, staff)
         return redirect("duty:me")
+    return _my_shifts(request, staff)
+
+
+def _check_in(request: HttpRequest, staff: Staff) -> HttpResponse:
+    form = CheckInForm(request.POST)
+    if not form.is_valid():
+        raise Http404("No such post")  # a malformed id answers as an unknown one
+    post = attendance.get_check_in_post_for(request.user, form.cleaned_data["check_in"])
+    try:
+        attendance.check_in(actor=request.user, staff=staff, post=post)
+        messages.success(request, _("Checked in at %s.") % post.name)
+    except ValidationError as exc:
+        for message in exc.errors.values():
+            messages.error(request, message)
+    return redirect("duty:me")
+
+
+def _ask(request: HttpRequest, staff: Staff) -> HttpResponse:
+    """Ask to swap a coming shift or report sick for it; a refusal is shown in its row."""
+    form = ShiftAskForm(request.POST)
+    form.is_valid()
+    shift_id = form.cleaned_data.get("swap") or form.cleaned_data.get("sick")
+    if shift_id is None:
+        raise Http404("No such shift")  # a missing or malformed id answers as an unknown one
+    shift = changes.assignment_for(request.user, shift_id)
+    if form.is_valid():
+        reason = form.cleaned_data["reason"]
+        try:
+            if form.cleaned_data["sick"] is not None:
+                changes.sick_report(actor=request.user, assignment=shift, reason=reason)
+                messages.success(request, _("Get well. Your shift leader has been told."))
+            else:
+                wanted = form.cleaned_data["replacement"]
+                other = next((p for p in planning.pool(shift.roster.place) if p.pk == wanted), None)
+                if other is None:
+                    raise ValidationError({"replacement": _("Choose who takes the shift.")})
+                changes.swap_request(
+                    actor=request.user, assignment=shift, replacement=other, reason=reason
+                )
+                messages.success(request, _("Swap asked; waiting for approval."))
+            return redirect("duty:me")
+        except ValidationError as exc:
+            exc.apply_to_form(form)
+    return _my_shifts(request, staff, asked=shift.pk, ask_form=form, status=400)
+
+
+def _my_shifts(
+    request: HttpRequest,
+    staff: Staff,
+    *,
+    asked: int | None = None,
+    ask_form: ShiftAskForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     shifts = list(selectors.my_assignments(staff)[:50])
     now = timezone.now()
     current = [a for a in shifts if a.starts_at - dt.timedelta(hours=1) <= now]
     later = [a for a in shifts if a.starts_at - dt.timedelta(hours=1) > now]
+    pending = set(selectors.pending_change_assignments(request.user, staff))
+    if ask_form is not None and asked not in {a.pk for a in later if a.pk not in pending}:
+        for errors in ask_form.errors.values():  # the shift has no form on the page
+            for message in errors:
+                messages.error(request, message)
     mates: list[Staff] = []
     if later:
         mates = [p for p in planning.pool(later[0].roster.place) if p.pk != staff.pk]
@@ -84,8 +122,11 @@ def me(request: HttpRequest) -> HttpResponse:
             "calls": calls.open_calls_for(request.user),
             "mates": mates,
             "ical": request.build_absolute_uri(reverse("duty:ical", args=[ical_token(staff)])),
-            "pending": selectors.pending_change_assignments(request.user, staff),
+            "pending": pending,
+            "asked": asked,
+            "ask_form": ask_form,
         },
+        status=status,
     )
 
 

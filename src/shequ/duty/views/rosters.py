@@ -20,7 +20,13 @@ from shequ.core.access import get_for
 from shequ.core.errors import ValidationError
 from shequ.core.exports import xlsx_response, xlsx_table
 from shequ.duty import planning, selectors, services
-from shequ.duty.forms import GenerateForm, whole_number
+from shequ.duty.forms import (
+    CellAddForm,
+    CellRemoveForm,
+    GenerateForm,
+    ReplanForm,
+    whole_number,
+)
 from shequ.duty.models import Roster, RosterStatus, Shift
 
 
@@ -62,7 +68,12 @@ def roster_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def roster_page(request: HttpRequest, roster_id: int) -> HttpResponse:
     """The roster as a grid, a week at a time, with what it misses in words."""
-    roster = selectors.get_roster_for(request.user, roster_id)
+    return _roster_page(request, selectors.get_roster_for(request.user, roster_id))
+
+
+def _roster_page(
+    request: HttpRequest, roster: Roster, replan_form: ReplanForm | None = None, status: int = 200
+) -> HttpResponse:
     grid = selectors.roster_grid(roster, whole_number(request.GET.get("week")))
     may_plan = selectors.may_plan(request.user, roster.place)
     explanation = [planning.explanation_text(item) for item in roster.explanation]
@@ -75,7 +86,9 @@ def roster_page(request: HttpRequest, roster_id: int) -> HttpResponse:
             "may_plan": may_plan,
             "editable": may_plan and roster.status in (RosterStatus.DRAFT, RosterStatus.PUBLISHED),
             "explanation": explanation,
+            "replan_form": replan_form,
         },
+        status=status,
     )
 
 
@@ -89,8 +102,11 @@ def roster_action(request: HttpRequest, roster_id: int, action: str) -> HttpResp
             planning.roster_publish(actor=request.user, roster=roster)
             messages.success(request, _("Published; everyone on it sees their shifts."))
         elif action == "replan":
+            form = ReplanForm(request.POST)
+            if not form.is_valid():
+                return _roster_page(request, roster, replan_form=form, status=400)
             draft = planning.roster_replan(
-                actor=request.user, roster=roster, reason=request.POST.get("reason", "")
+                actor=request.user, roster=roster, reason=form.cleaned_data["reason"]
             )
             messages.success(
                 request, _("Re-plan ready: %d changes. Check and publish.") % (draft.changes)
@@ -144,29 +160,40 @@ def roster_cell(request: HttpRequest, roster_id: int, shift_id: int, day: str) -
     """One cell of the grid: its crew, add a person (checked live) or take one off."""
     roster, shift, when = _cell_args(request, roster_id, shift_id, day)
     problems: list[str] = []
+    add_form = CellAddForm()
     if request.method == "POST":
         services.require_planner(request.user, roster.place)
-        try:
-            if "remove" in request.POST:
-                assignment = selectors.get_assignment_in(
-                    roster, whole_number(request.POST.get("remove"))
-                )
+        if "remove" in request.POST:
+            remove = CellRemoveForm(request.POST)
+            if not remove.is_valid():
+                raise Http404("No such assignment")  # a malformed id answers as an unknown one
+            assignment = selectors.get_assignment_in(roster, remove.cleaned_data["remove"])
+            try:
                 planning.assignment_remove(actor=request.user, assignment=assignment)
-            else:
-                staff = selectors.staff_by_id(whole_number(request.POST.get("staff")))
-                if staff is None:
-                    raise ValidationError({"staff": _("Choose a person.")})
-                planning.assignment_add(
-                    actor=request.user, roster=roster, shift=shift, day=when, staff=staff
-                )
-        except ValidationError as exc:
-            problems = list(exc.errors.values())
-        if not request.htmx and not problems:
+            except ValidationError as exc:
+                problems = list(exc.errors.values())
+        else:
+            add_form = CellAddForm(request.POST)
+            if add_form.is_valid():
+                staff = selectors.staff_by_id(add_form.cleaned_data["staff"])
+                try:
+                    if staff is None:
+                        raise ValidationError({"staff": _("Choose a person.")})
+                    planning.assignment_add(
+                        actor=request.user, roster=roster, shift=shift, day=when, staff=staff
+                    )
+                except ValidationError as exc:
+                    exc.apply_to_form(add_form)
+            problems = list(add_form.non_field_errors())
+        refused = bool(problems) or bool(add_form.errors)
+        if not request.htmx and not refused:
             return redirect(reverse("duty:roster", args=[roster.pk]))
     context = _cell_context(request, roster, shift, when)
     context["problems"] = problems
+    context["add_form"] = add_form
     template = "duty/cell.html" if request.htmx else "duty/cell_page.html"
-    return render(request, template, context, status=400 if problems else 200)
+    status = 400 if problems or add_form.errors else 200
+    return render(request, template, context, status=status)
 
 
 @login_required
