@@ -22,9 +22,7 @@ APPS = ["places", "residents", "mobilization", "duty", "testing", "checkpoints"]
 APP_FILES = ["models.py", "selectors.py", "services.py", "urls.py", "admin.py", "api.py"]
 MAX_LINES = 600
 # Modules over MAX_LINES today, with their length: only ever shorter, until split.
-LONG_TODAY: dict[str, int] = {
-    "shequ/residents/importers.py": 703,
-}
+LONG_TODAY: dict[str, int] = {}
 
 
 def _orm_script():

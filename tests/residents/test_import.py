@@ -20,7 +20,8 @@ from shequ.core.imports import errors_workbook, import_job_create, run_import
 from shequ.core.models import AuditEvent, ImportRowError, ImportStatus
 from shequ.places.models import Place, PlaceKind
 from shequ.residents import services
-from shequ.residents.importers import ResidentImporter, template_workbook
+from shequ.residents.import_template import template_workbook
+from shequ.residents.importers import ResidentImporter
 from shequ.residents.models import Occupancy, Relation, Resident, Tag
 from shequ.residents.selectors import import_target
 from tests.residents.factories import id_number, phone

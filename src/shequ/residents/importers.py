@@ -1,9 +1,14 @@
-"""Resident lists from community spreadsheets (through core.imports)."""
+"""Resident lists from community spreadsheets (through core.imports).
+
+`ResidentImporter` checks every row of a chunk (its cells read by `import_columns.read_row`,
+the rules of `rules.resident_problems`, its household found by code or by building, unit
+and room, the person looked up by document number, repeats in the file) and writes the good
+ones: households not yet on the map are created, residents created or updated in bulk. The
+template workbook is in `import_template`.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,12 +18,11 @@ from django.utils.translation import gettext as _
 
 from shequ.core import pii
 from shequ.core.bidi import neutral
-from shequ.core.exports import Sheet, xlsx_workbook
 from shequ.core.imports import CREATED, UNCHANGED, UPDATED, Checked, Importer, RowError
 from shequ.core.models import ImportJob
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
-from shequ.core.tabular import Column, HeaderMap, TableRefused
+from shequ.core.tabular import HeaderMap, TableRefused
 from shequ.places.households import (
     UNIT_MAX,
     household_code,
@@ -31,179 +35,12 @@ from shequ.places.households import (
 )
 from shequ.places.models import Place, PlaceKind
 from shequ.places.services import places_insert
-from shequ.residents.models import (
-    DocumentType,
-    Gender,
-    Occupancy,
-    Relation,
-    Resident,
-    Tag,
-    tags_to_bits,
-)
+from shequ.residents.import_columns import COLUMNS, COLUMNS_BY_FIELD, LABELS, read_row
+from shequ.residents.models import DocumentType, Resident, tags_to_bits
 from shequ.residents.rules import resident_problems
-
-# Header spellings seen on real community sheets; a header none of these match is reported
-# as ignored (never dropped unseen), see core.tabular.map_header.
-COLUMNS = [
-    Column("name", "姓名", ("name", "full name", "居民姓名", "名字"), required=True),
-    Column("gender", "性别", ("gender", "sex")),
-    Column(
-        "birth_date",
-        "出生日期",
-        ("birth date", "date of birth", "birthday", "生日", "出生年月日", "出生年月"),
-    ),
-    Column("document_type", "证件类型", ("document type", "id type")),
-    Column(
-        "document_number",
-        "证件号码",
-        (
-            "document number",
-            "id number",
-            "身份证号码",
-            "身份证号",
-            "公民身份号码",
-            "身份证",
-            "证件号",
-        ),
-        required=True,
-        pii=True,
-    ),
-    Column(
-        "phone",
-        "手机号码",
-        ("phone", "mobile", "手机号", "手机", "联系电话", "电话号码", "联系方式", "电话"),
-        pii=True,
-    ),
-    Column("household_code", "户编码", ("household code", "household", "户号编码")),
-    Column("compound", "小区", ("compound", "小区名称", "楼院", "院落")),
-    Column("building", "楼栋", ("building", "楼号", "楼栋号", "楼栋名称", "栋号")),
-    Column("unit", "单元", ("unit", "单元号", "单元名称")),
-    Column("room", "房号", ("room", "门牌号", "房间号", "室号", "房间", "室", "户号")),
-    Column("relation", "与户主关系", ("relation", "relation to head", "关系")),
-    Column("occupancy", "居住类型", ("occupancy", "住户类型", "户籍类型")),
-    Column("tags", "重点人群", ("special populations", "tags", "人群类别")),
-    Column("notes", "备注", ("notes", "remark", "remarks")),
-]
-LABELS = {c.field: c.label for c in COLUMNS}
-COLUMNS_BY_FIELD = {c.field: c for c in COLUMNS}
-
-# Cell words (Chinese and English) → stored values.
-WORDS: dict[str, dict[str, str]] = {
-    "gender": {
-        "男": Gender.MALE,
-        "女": Gender.FEMALE,
-        "male": Gender.MALE,
-        "female": Gender.FEMALE,
-        "m": Gender.MALE,
-        "f": Gender.FEMALE,
-    },
-    "document_type": {
-        "居民身份证": DocumentType.RESIDENT_ID,
-        "身份证": DocumentType.RESIDENT_ID,
-        "resident id": DocumentType.RESIDENT_ID,
-        "id card": DocumentType.RESIDENT_ID,
-        "护照": DocumentType.PASSPORT,
-        "passport": DocumentType.PASSPORT,
-        "其他": DocumentType.OTHER,
-        "other": DocumentType.OTHER,
-    },
-    "relation": {
-        "户主": Relation.HEAD,
-        "本人": Relation.HEAD,
-        "head": Relation.HEAD,
-        "配偶": Relation.SPOUSE,
-        "妻": Relation.SPOUSE,
-        "夫": Relation.SPOUSE,
-        "spouse": Relation.SPOUSE,
-        "子女": Relation.CHILD,
-        "子": Relation.CHILD,
-        "女": Relation.CHILD,
-        "儿子": Relation.CHILD,
-        "女儿": Relation.CHILD,
-        "child": Relation.CHILD,
-        "父母": Relation.PARENT,
-        "父亲": Relation.PARENT,
-        "母亲": Relation.PARENT,
-        "parent": Relation.PARENT,
-        "祖父母": Relation.GRANDPARENT,
-        "grandparent": Relation.GRANDPARENT,
-        "孙子女": Relation.GRANDCHILD,
-        "孙子": Relation.GRANDCHILD,
-        "孙女": Relation.GRANDCHILD,
-        "grandchild": Relation.GRANDCHILD,
-        "兄弟姐妹": Relation.SIBLING,
-        "sibling": Relation.SIBLING,
-        "其他": Relation.OTHER,
-        "other": Relation.OTHER,
-    },
-    "occupancy": {
-        "住户": Occupancy.OWNER,
-        "业主": Occupancy.OWNER,
-        "owner": Occupancy.OWNER,
-        "租户": Occupancy.RENTER,
-        "renter": Occupancy.RENTER,
-        "tenant": Occupancy.RENTER,
-        "其他": Occupancy.OTHER,
-        "other": Occupancy.OTHER,
-    },
-    "tags": {
-        "独居老人": Tag.ELDERLY_ALONE,
-        "elderly living alone": Tag.ELDERLY_ALONE,
-        "慢性病": Tag.CHRONIC_ILLNESS,
-        "重病": Tag.CHRONIC_ILLNESS,
-        "慢性病或重病": Tag.CHRONIC_ILLNESS,
-        "chronic or severe illness": Tag.CHRONIC_ILLNESS,
-        "残疾": Tag.DISABLED,
-        "残疾人": Tag.DISABLED,
-        "disabled": Tag.DISABLED,
-        "行动不便": Tag.IMMOBILE,
-        "immobile": Tag.IMMOBILE,
-        "孕妇": Tag.PREGNANT,
-        "孕产妇": Tag.PREGNANT,
-        "pregnant": Tag.PREGNANT,
-        "婴幼儿": Tag.INFANT,
-        "婴儿": Tag.INFANT,
-        "infant": Tag.INFANT,
-        "外籍人员": Tag.FOREIGNER,
-        "外籍": Tag.FOREIGNER,
-        "foreigner": Tag.FOREIGNER,
-        "返乡人员": Tag.RETURNEE,
-        "返乡": Tag.RETURNEE,
-        "returnee": Tag.RETURNEE,
-    },
-}
-for _field in ("document_type", "relation", "occupancy", "tags"):  # the codes work too
-    enum = {
-        "document_type": DocumentType,
-        "relation": Relation,
-        "occupancy": Occupancy,
-        "tags": Tag,
-    }
-    WORDS[_field].update({value: value for value in enum[_field].values})
-# Between tags: Chinese or Latin list marks; spaces only separate words that are not a tag
-# together ("elderly living alone" is one tag, "独居老人 行动不便" two).
-TAG_SPLIT = re.compile(r"[、,，;；/|\n]+")
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 
 # Compared field by field to tell "updated" from "unchanged" (the phone through its HMAC).
 ROW_FIELDS = ("name", "gender", "birth_date", "document_type", "relation", "occupancy", "notes")
-
-
-def parse_date(text: str) -> dt.date | None:
-    text = text.strip()
-    if "T" in text:
-        text = text.split("T", 1)[0]
-    if len(text) == 10 and text[4] == "-":
-        try:
-            return dt.date.fromisoformat(text)  # the common case, ten times faster than strptime
-        except ValueError:
-            pass
-    for fmt in DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(text)
 
 
 class ResidentImporter(Importer):
@@ -253,17 +90,6 @@ class ResidentImporter(Importer):
         self.last_row = 0
 
     # -- row checks ------------------------------------------------------------------------
-    def _word(self, field: str, text: str, default: str) -> tuple[str, str | None]:
-        if not text:
-            return default, None
-        value = WORDS[field].get(text.strip().lower())
-        if value is None:
-            return "", _("Unknown value “%(v)s”; use one of: %(ok)s.") % {
-                "v": text,
-                "ok": "、".join(k for k in WORDS[field] if not k.isascii())[:80],
-            }
-        return value, None
-
     def _households_of(self, building_ids: set[int]) -> None:
         missing = [b for b in building_ids if b not in self.households]
         for b in missing:
@@ -275,40 +101,6 @@ class ResidentImporter(Importer):
                 self.households[parent_id][household_key(unit, name)] = pk
                 if unit:
                     self.with_units.add(parent_id)
-
-    def _parse(self, cells: list[str], header: HeaderMap, bad: Any) -> dict[str, Any]:
-        """The row's fields as stored, each problem reported through `bad`."""
-        get = header.get
-        data: dict[str, Any] = {"name": get(cells, "name"), "notes": get(cells, "notes")}
-        for field, default in (
-            ("gender", ""),
-            ("document_type", DocumentType.RESIDENT_ID),
-            ("relation", Relation.OTHER),
-            ("occupancy", Occupancy.OWNER),
-        ):
-            data[field], problem = self._word(field, get(cells, field), default)
-            if problem:
-                bad(field, get(cells, field), problem)
-        tag_text = get(cells, "tags")
-        tags: list[str] = []
-        for piece in filter(None, (p.strip() for p in TAG_SPLIT.split(tag_text))):
-            found = WORDS["tags"].get(piece.lower())
-            words = [found] if found else [WORDS["tags"].get(w.lower()) for w in piece.split()]
-            if not words or None in words:
-                bad("tags", tag_text, _("Unknown special population “%s”.") % piece)
-            else:
-                tags.extend(words)
-        data["tags"] = tags
-        birth_text = get(cells, "birth_date")
-        data["birth_date"] = None
-        if birth_text:
-            try:
-                data["birth_date"] = parse_date(birth_text)
-            except ValueError:
-                bad("birth_date", birth_text, _("Write the date as 1980-05-17."))
-        data["document_number"] = pii.normalize_document(get(cells, "document_number"))
-        data["phone"] = pii.normalize_phone(get(cells, "phone"))
-        return data
 
     def _where(self, cells: list[str], header: HeaderMap, bad: Any) -> tuple | None:
         """Where the row's resident lives: ("code", code) or ("room", building, unit, room key,
@@ -365,7 +157,7 @@ class ResidentImporter(Importer):
                 shown = pii.mask(value) if COLUMNS_BY_FIELD[field].pii else value
                 _out.append(RowError(_row, LABELS[field], shown[:200], str(reason)))
 
-            data = self._parse(cells, header, bad)
+            data = read_row(cells, header, bad)
             # Every problem of the row at once, not one kind per upload.
             flagged = {e.column for e in row_errors}
             for field, message in resident_problems(**data, today=self.today).items():
@@ -625,79 +417,3 @@ class ResidentImporter(Importer):
                 _("The same document number already appears in row %d.") % first,
             ),
         )
-
-
-EXAMPLE_ROWS = [
-    # Synthetic people: region 629999 does not exist, so no real person has these numbers.
-    [
-        "张三",
-        "男",
-        "1980-05-17",
-        "居民身份证",
-        "",
-        "10000000001",
-        "",
-        "和平1号家属院",
-        "1号楼",
-        "1",
-        "101",
-        "户主",
-        "住户",
-        "",
-        "",
-    ],
-    [
-        "李四",
-        "女",
-        "1952-11-02",
-        "居民身份证",
-        "",
-        "",
-        "",
-        "和平1号家属院",
-        "1号楼",
-        "1",
-        "102",
-        "户主",
-        "租户",
-        "独居老人、行动不便",
-        "每周送药",
-    ],
-]
-
-
-def template_workbook() -> bytes:
-    """The import template: the header row people fill in, two example rows, and a sheet
-    explaining each column and the words it accepts."""
-    from shequ.residents.idcard import check_char
-
-    for row, born in zip(EXAMPLE_ROWS, ("19800517", "19521102"), strict=True):
-        first17 = f"629999{born}{'013' if row[1] == '男' else '024'}"
-        row[4] = first17 + check_char(first17)
-    residents = Sheet(
-        "居民",
-        [column.label for column in COLUMNS],
-        EXAMPLE_ROWS,
-        widths=[20 if column.pii else 12 for column in COLUMNS],
-        required={i for i, column in enumerate(COLUMNS) if column.required},
-        text_columns=True,
-    )
-    notes = Sheet(
-        "说明 Notes",
-        ["列 Column", "英文列名 English header", "必填 Required", "可填 Accepted"],
-        [
-            [
-                column.label,
-                column.aliases[0] if column.aliases else column.field,
-                "是 yes" if column.required else "",
-                "、".join(WORDS[column.field]) if column.field in WORDS else "",
-            ]
-            for column in COLUMNS
-        ],
-        widths=(22, 22, None, 80),
-        notes=[
-            "户编码, or 楼栋 + 单元 + 房号 (单元 when the building has units; 小区 when two "
-            "compounds have a building of the same name). Other columns are listed as ignored."
-        ],
-    )
-    return xlsx_workbook(residents, notes)

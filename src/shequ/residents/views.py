@@ -23,7 +23,7 @@ from shequ.places.households import household_address
 from shequ.places.models import Place
 from shequ.residents import privacy, selectors, services
 from shequ.residents.forms import ImportForm, ResidentForm, StatusForm
-from shequ.residents.importers import template_workbook
+from shequ.residents.import_template import template_workbook
 from shequ.residents.models import HealthStatus, Tag
 
 
