@@ -20,6 +20,7 @@ from types import SimpleNamespace
 import pytest
 from django.conf import settings as django_settings
 from django.utils import translation
+from hypothesis import settings as hypothesis_settings
 
 from shequ.core import services as core_services
 from shequ.core.models import User
@@ -27,6 +28,12 @@ from shequ.core.roles import Role
 from shequ.mobilization.models import Agency, AgencyLevel
 from shequ.places import services as place_services
 from shequ.places.models import Place, PlaceKind
+
+# No test may depend on the machine's speed: Hypothesis' per-example deadline is one such
+# timing assertion (a loaded 2-core machine missed it), so it is off for every property test;
+# a failure prints the blob that replays it (@reproduce_failure).
+hypothesis_settings.register_profile("shequ", deadline=None, print_blob=True)
+hypothesis_settings.load_profile("shequ")
 
 PASSWORD = "correct-horse-battery"
 
