@@ -392,7 +392,7 @@ def test_a_lab_post_with_an_unknown_action_is_refused(rnd, login, sent) -> None:
     assert response.status_code == 400
     assert "实验室页面上没有这个操作" in response.content.decode()
     response = client.post("/testing/lab/", {"action": "receive", "transfer": "abc"})
-    assert response.status_code == 400  # a transfer id that is no number
+    assert response.status_code == 404  # a transfer id that is no id, as an unknown one
     sent.refresh_from_db()
     assert sent.received_at is None
 

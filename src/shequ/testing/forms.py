@@ -14,6 +14,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.access import MAX_ID
 from shequ.core.widgets import DateInput, TimeInput
 from shequ.places.models import Place
 from shequ.testing.models import PoolSize, Round, TubeResult
@@ -66,7 +67,7 @@ class LabActionForm(forms.Form):
     (whose id `selectors.get_transfer_for` looks up: 404 for anything out of sight)."""
 
     action = forms.ChoiceField(choices=LAB_ACTIONS)
-    transfer = forms.IntegerField(required=False)
+    transfer = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class ReceiveForm(forms.Form):

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -41,7 +41,9 @@ def lab(request: HttpRequest) -> HttpResponse:
     answer = None
     posted = LabActionForm(request.POST if request.method == "POST" else None)
     if posted.is_bound and not posted.is_valid():
-        raise BadRequest(_("Unknown action on the lab page."))
+        if "action" in posted.errors:
+            raise BadRequest(_("Unknown action on the lab page."))
+        raise Http404("transfer")  # a transfer id that is no id answers as an unknown one
     action = posted.cleaned_data["action"] if posted.is_bound else ""
     if action == "result":
         result_form = ResultForm(request.POST, rounds=rounds)
