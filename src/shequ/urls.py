@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "shequ.web.views.bad_request"
 handler403 = "shequ.web.views.forbidden"
 handler404 = "shequ.web.views.not_found"
 handler500 = "shequ.web.views.server_error"

@@ -499,3 +499,11 @@ def test_rules_index_goes_straight_to_the_only_community(client, login, personas
     assert reverse("checkpoints:rules", args=[city.b.pk]) in html
     login(personas.cadre)
     assert client.get(reverse("checkpoints:rules_index")).status_code == 403
+
+
+def test_issue_for_a_building_that_is_no_id_is_404(client, login, personas, gates, ha3):
+    login(personas.staff_a)
+    url = reverse("checkpoints:pass_issue_building")
+    assert client.post(url, {"building": "1 OR 1=1", **_dates(gates.today)}).status_code == 404
+    assert client.get(f"{url}?building=abc").status_code == 404
+    assert not EntryPass.objects.filter(household=ha3).exists()

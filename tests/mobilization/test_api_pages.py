@@ -199,13 +199,19 @@ def test_a_naive_deadline_is_city_time_not_a_500(personas, city, api):
     assert api(personas.hq).post("/api/v1/mobilization/orders", body).status_code == 201
 
 
-def test_tampered_form_ids_are_ignored_not_a_500(personas, mob, login):
-    response = login(personas.coordinator).post("/mobilization/staff/", {"staff": ["x"]})
-    assert response.status_code == 302
+def test_tampered_form_ids_are_refused_in_words_not_a_500(personas, mob, login, city):
+    from tests.mobilization.conftest import make_staff
+
+    new = make_staff(personas.coordinator, mob.agency, city.a, "甲新")
+    client = login(personas.coordinator)
+    response = client.post("/mobilization/staff/", {"staff": [str(new.pk), "x"]}, follow=True)
+    assert "不是有效的编号：“x”。" in response.content.decode()
+    assert not Enlistment.objects.filter(staff=new).exists()  # was enlisted, the x dropped
     moves = login(personas.district).post(
         f"/mobilization/moves/?order={mob.order.pk}", {"enlistment": ["x"], "to": "y"}
     )
     assert moves.status_code == 200
+    assert "不是有效的编号：“x”。" in moves.content.decode()
 
 
 def test_a_role_less_user_may_not_register_people(personas, api):

@@ -278,3 +278,24 @@ def test_the_moves_page_shows_a_missing_target_next_to_its_field(
     field = html.split('for="to"', 1)[0].rsplit("<div", 1)[1]
     assert "sq-field-error" in field
     assert Enlistment.objects.get(pk=e.pk).community == city.a
+
+
+def test_a_batch_with_a_tampered_person_is_refused_not_sent_without_them(
+    personas, city, mob, on_duty, login
+):
+    client = login(personas.staff_a)
+    url = f"/mobilization/batches/?order={mob.order.pk}"
+    form = {
+        "name": "第一批",
+        "place": "KA",
+        "starts_at": "2026-12-01T08:00",
+        "ends_at": "2026-12-03T08:00",
+        "staff": [on_duty[0].pk, "1; drop"],
+    }
+    response = client.post(url, form)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-testid="error"' in html
+    assert "不是有效的编号：“1; drop”。" in html
+    assert 'value="第一批"' in html
+    assert not mob.order.batches.exists()

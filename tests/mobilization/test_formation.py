@@ -210,3 +210,15 @@ def test_swapping_on_the_draft_page(personas, mob, pool, login):
     assert 'data-testid="error"' in typo
     draft.refresh_from_db()
     assert b in draft.teams[0]["members"]  # nothing changed
+
+
+def test_an_unknown_action_on_the_draft_page_is_refused(personas, mob, pool, login):
+    draft = formation.team_draft_create(
+        actor=personas.hq, order=mob.order, rules=formation.rules_from(time_limit_s=5)
+    )
+    url = f"/mobilization/teams/drafts/{draft.pk}/"
+    response = login(personas.hq).post(url, {"action": "delete"})
+    assert response.status_code == 400
+    assert "编组草案页面上没有这个操作。" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == "draft"

@@ -384,3 +384,41 @@ def test_a_cadre_on_duty_in_the_community_may_open_its_stations(
     assert 'data-testid="round"' not in html  # sampling does not show the rounds' figures
     assert client.get(f"/testing/stations/{rnd.s1.pk}/").status_code == 200
     assert client.get(f"/testing/rounds/{rnd.round.pk}/").status_code == 403
+
+
+def test_a_lab_post_with_an_unknown_action_is_refused(rnd, login, sent) -> None:
+    client = login(rnd.lab)
+    response = client.post("/testing/lab/", {"action": "delete", "transfer": sent.pk})
+    assert response.status_code == 400
+    assert "实验室页面上没有这个操作" in response.content.decode()
+    response = client.post("/testing/lab/", {"action": "receive", "transfer": "abc"})
+    assert response.status_code == 404  # a transfer id that is no id, as an unknown one
+    sent.refresh_from_db()
+    assert sent.received_at is None
+
+
+def test_a_home_swab_keeps_its_key_and_refuses_a_malformed_one(personas, rnd, login) -> None:
+    [task] = services.home_tasks_create(
+        actor=personas.staff_a, round_=rnd.round, residents=[rnd.a[0]], reason=HomeReason.IMMOBILE
+    )
+    client = login(personas.staff_a)
+    url = f"/testing/home/{task.pk}/"
+    key = re.search(r'name="client_uuid" value="([^"]+)"', client.get(url).content.decode())
+    assert key is not None
+    response = client.post(url, {"tube": "H0000001", "client_uuid": "not-a-key", "close": "on"})
+    assert response.status_code == 200
+    assert "此表单已过期，请重新打开页面。" in response.content.decode()
+    assert not Tube.objects.exists()
+    response = client.post(url, {"tube": "H0000001", "client_uuid": key[1], "close": "on"})
+    assert response.status_code == 302
+    assert Tube.objects.get(barcode="H0000001").status == "closed"
+
+
+def test_station_plain_form_goes_back_to_the_round_it_named(personas, rnd, login) -> None:
+    client = login(personas.staff_a)
+    url = f"/testing/stations/{rnd.s1.pk}/"
+    response = client.post(url, {"round": "1&x=<b>", "tube": "P0000001"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{url}?round="
+    response = client.post(url, {"round": rnd.round.pk, "tube": "P0000001", "close": "on"})
+    assert response["Location"] == f"{url}?round={rnd.round.pk}"

@@ -116,3 +116,21 @@ def test_other_communities_and_cadres_cannot_send(login, personas, rnd) -> None:
     url = f"/testing/rounds/{rnd.round.pk}/transfers/"
     assert login(personas.staff_b).get(url).status_code == 404
     assert login(personas.cadre).get(url).status_code == 404
+
+
+def test_tubes_are_not_sent_from_a_community_the_sender_did_not_choose(
+    login, personas, rnd
+) -> None:
+    barcodes = _closed_tubes(personas, rnd, 2)
+    client = login(personas.staff_a)
+    url = f"/testing/rounds/{rnd.round.pk}/transfers/"
+    for community in ("999999", "abc"):
+        r = client.post(
+            url, {"community": community, "code": "J-7", "tube": barcodes, "count": "2"}
+        )
+        assert r.status_code == 400
+        html = r.content.decode()
+        assert 'data-testid="community-error"' in html
+        assert "请选择社区。" in html
+        assert 'value="J-7"' in html
+    assert not Transfer.objects.exists()

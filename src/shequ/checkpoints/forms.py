@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.checkpoints.decisions import DEFAULT_RULES
+from shequ.core.access import MAX_ID
 from shequ.core.bidi import neutral
 from shequ.core.widgets import DateInput
 from shequ.residents.models import HealthStatus
@@ -52,6 +53,22 @@ class BuildingIssueForm(ValidityForm):
         self.fields["building"].choices = [("", "—")] + [
             (b.pk, f"{b.parent.name} {b.name}" if b.parent else b.name) for b in buildings
         ]
+
+
+class BuildingChosenForm(forms.Form):
+    """The building the issue page is about: the posted form's, or the link's (?building=).
+    Which buildings the user may issue for is `selectors.get_issued_place_for`'s to say."""
+
+    building = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+
+
+PASS_ACTIONS = [("revoke", "revoke"), ("lost", "lost"), ("reissue", "reissue")]
+
+
+class PassActionForm(forms.Form):
+    """What a POST to a pass's page does (the buttons' values, never shown)."""
+
+    action = forms.ChoiceField(choices=PASS_ACTIONS)
 
 
 class HouseholdIssueForm(ValidityForm):

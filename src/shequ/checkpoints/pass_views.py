@@ -22,9 +22,11 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from shequ.checkpoints import pdf, selectors, services
 from shequ.checkpoints.forms import (
+    BuildingChosenForm,
     BuildingIssueForm,
     HouseholdIssueForm,
     LostForm,
+    PassActionForm,
     ReissueForm,
     RevokeForm,
 )
@@ -55,7 +57,7 @@ def _pass_history(entry_pass: EntryPass) -> list[dict[str, Any]]:
     ]
 
 
-def _optional_place(request: HttpRequest, value: str | None, kind: str) -> Place | None:
+def _optional_place(request: HttpRequest, value: str | int | None, kind: str) -> Place | None:
     """The place of this kind the user issues passes for, named by `value`; None when no id
     is given (404 for any other)."""
     return (
@@ -114,9 +116,10 @@ def pass_list(request: HttpRequest) -> HttpResponse:
 def pass_issue_building(request: HttpRequest) -> HttpResponse:
     """Issue passes to every household of a building that has residents and no pass yet."""
     buildings = list(selectors.issued_places(request.user, PlaceKind.BUILDING)[:1000])
-    chosen = _optional_place(
-        request, request.POST.get("building") or request.GET.get("building"), PlaceKind.BUILDING
-    )
+    picked = BuildingChosenForm(request.POST if request.method == "POST" else request.GET)
+    if not picked.is_valid():
+        raise Http404("building")  # no id at all answers as an unknown one
+    chosen = _optional_place(request, picked.cleaned_data["building"], PlaceKind.BUILDING)
     if chosen is not None and chosen not in buildings:
         buildings.append(chosen)
     initial = {"building": chosen.pk} if chosen else {}
@@ -196,16 +199,14 @@ def pass_issue_household(request: HttpRequest, household_id: int) -> HttpRespons
     )
 
 
-PASS_ACTIONS = ("revoke", "lost", "reissue")
-
-
 @login_required
 def pass_detail(request: HttpRequest, pass_id: int) -> HttpResponse:
     """A pass: holders, validity, history, its QR code; revoke, report lost, reissue."""
     entry_pass = selectors.get_pass_for(request.user, pass_id)
-    action = request.POST.get("action", "") if request.method == "POST" else ""
-    if request.method == "POST" and action not in PASS_ACTIONS:
+    posted = PassActionForm(request.POST if request.method == "POST" else None)
+    if posted.is_bound and not posted.is_valid():
         raise Http404("action")
+    action = posted.cleaned_data["action"] if posted.is_bound else ""
     forms = {
         "revoke": RevokeForm(request.POST if action == "revoke" else None, prefix="revoke"),
         "lost": LostForm(request.POST if action == "lost" else None, prefix="lost"),

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.access import MAX_ID
 from shequ.core.widgets import DateInput, DateTimeInput
 from shequ.mobilization.models import Rank, Skill
 
@@ -182,4 +183,50 @@ class SwapForm(forms.Form):
     )
     second = forms.IntegerField(
         label=_("Swap with"), error_messages={"required": CHOOSE_TWO, "invalid": CHOOSE_TWO}
+    )
+
+
+class _Ids(forms.Field):
+    """Every value of a repeated field (the ticked boxes) as whole numbers. Anything that is
+    no id is refused here; whether an id is known is the service's to say, in the API's
+    words."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"invalid": _("Not an id: “%(value)s”.")}
+
+    def to_python(self, value: Any) -> list[int]:
+        ids = []
+        for v in value or []:
+            text = str(v).strip()
+            if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid"], code="invalid", params={"value": text[:20]}
+                )
+            ids.append(int(text))
+        return ids
+
+
+class StaffChosenForm(forms.Form):
+    """The people ticked on the staff or batches page (`staff` ids)."""
+
+    staff = _Ids(required=False)
+
+
+class EnlistmentsChosenForm(forms.Form):
+    """The enlistments ticked on the moves page."""
+
+    enlistment = _Ids(required=False)
+
+
+class EnlistmentForm(forms.Form):
+    """The enlistment a cadre answers on their own page."""
+
+    enlistment = forms.IntegerField(min_value=1, max_value=MAX_ID)
+
+
+class DraftActionForm(forms.Form):
+    """What a POST to a team draft does: confirm it, or swap two people (the default)."""
+
+    action = forms.ChoiceField(
+        choices=[("", ""), ("swap", "swap"), ("confirm", "confirm")], required=False
     )

@@ -14,6 +14,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.access import MAX_ID
 from shequ.core.widgets import DateInput, TimeInput
 from shequ.places.models import Place
 from shequ.testing.models import PoolSize, Round, TubeResult
@@ -56,6 +57,17 @@ class SiteForm(forms.Form):
         self.fields["community"].choices = [(c.pk, c.name) for c in communities]
         if len(communities) == 1:
             self.fields["community"].initial = communities[0].pk
+
+
+LAB_ACTIONS = [("result", "result"), ("receive", "receive")]  # the buttons' values, never shown
+
+
+class LabActionForm(forms.Form):
+    """What a POST to the lab page does: record a result, or receive the transfer `transfer`
+    (whose id `selectors.get_transfer_for` looks up: 404 for anything out of sight)."""
+
+    action = forms.ChoiceField(choices=LAB_ACTIONS)
+    transfer = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class ReceiveForm(forms.Form):
@@ -104,6 +116,12 @@ class ResultsImportForm(forms.Form):
 class HomeSwabForm(forms.Form):
     tube = forms.CharField(label=_("Tube barcode"), max_length=40)
     close = forms.BooleanField(label=_("Close the tube after this swab"), required=False)
+    # The page's key for this swab, so a double submit records it once; a new one when absent.
+    client_uuid = forms.UUIDField(
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": _("This form is out of date: open the page again.")},
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -172,15 +190,29 @@ class _Texts(forms.Field):
         return [str(v) for v in value or []]
 
 
+CHOOSE_COMMUNITY = _("Choose a community.")
+
+
 class TransferSendForm(forms.Form):
     """The transfer page's send form: the transfer number, the ticked tubes (`labwork.
     transfer_create` checks them) and how many tubes the sender was shown they send (the
     button's "Send 2 tubes", kept equal to the ticks by the page's script; blank without it,
     when the page asks to confirm the count first)."""
 
+    # Absent: the sender's first community (as the page shows it); one not theirs: refused.
+    community = forms.TypedChoiceField(
+        coerce=int,
+        required=False,
+        empty_value=None,
+        error_messages={"invalid_choice": CHOOSE_COMMUNITY},
+    )
     code = forms.CharField(required=False)
     tube = _Texts(required=False)
     count = forms.CharField(required=False)
+
+    def __init__(self, *args: Any, communities: Sequence[Place] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["community"].choices = [(c.pk, c.name) for c in communities]
 
     def confirmed(self) -> int | None:
         """The count the sender confirmed, or None when they have not (yet)."""

@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -112,6 +113,13 @@ def home(request: HttpRequest) -> HttpResponse:
             "roots": scope_roots(request.user)[:10],
         },
     )
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # A view's `BadRequest` says what was refused (a crafted form: an unknown action); any
+    # other 400 (a suspicious request) keeps its reason to the log.
+    message = str(exception) if type(exception) is BadRequest else ""
+    return render(request, "web/error.html", {"code": 400, "message": message}, status=400)
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

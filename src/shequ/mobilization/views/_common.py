@@ -1,4 +1,4 @@
-"""What several mobilization pages share: the order a page is about, and ids from a form."""
+"""What several mobilization pages share: the order a page is about."""
 
 from __future__ import annotations
 
@@ -19,8 +19,3 @@ def open_order(request: HttpRequest) -> tuple[Order, list[Order]]:
     if order is None:
         raise Http404("No order")
     return order, orders
-
-
-def ids(values: list[str]) -> list[int]:
-    """Ids from form values, ignoring anything that is not a number (tampered forms)."""
-    return [int(v) for v in values if str(v).isdigit()]

@@ -18,7 +18,7 @@ from shequ.core.exports import xlsx_response, xlsx_table
 from shequ.core.qr import qr_svg_response
 from shequ.mobilization import board as counts
 from shequ.mobilization import selectors, services
-from shequ.mobilization.forms import NeedForm, OrderForm
+from shequ.mobilization.forms import EnlistmentForm, NeedForm, OrderForm
 from shequ.mobilization.models import ACTIVE_STATES, EnlistmentState
 from shequ.mobilization.views._common import current_order
 from shequ.places.models import PlaceKind
@@ -110,7 +110,9 @@ def me(request: HttpRequest) -> HttpResponse:
     """A cadre's or volunteer's own page: orders, community, the QR to show at arrival."""
     enlistments = selectors.my_duty(request.user)
     if request.method == "POST":
-        target = next((e for e in enlistments if str(e.pk) == request.POST.get("enlistment")), None)
+        answered = EnlistmentForm(request.POST)
+        wanted = answered.cleaned_data["enlistment"] if answered.is_valid() else None
+        target = next((e for e in enlistments if e.pk == wanted), None)
         if target is None:
             raise Http404("No such enlistment")
         try:

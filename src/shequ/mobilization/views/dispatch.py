@@ -12,8 +12,14 @@ from django.utils.translation import gettext as _
 
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.mobilization import board, dispatch, selectors, services
-from shequ.mobilization.forms import DATES_AS_SHOWN, BatchForm, MoveForm
-from shequ.mobilization.views._common import ids, open_order
+from shequ.mobilization.forms import (
+    DATES_AS_SHOWN,
+    BatchForm,
+    EnlistmentsChosenForm,
+    MoveForm,
+    StaffChosenForm,
+)
+from shequ.mobilization.views._common import open_order
 
 
 @login_required
@@ -25,9 +31,12 @@ def batches_page(request: HttpRequest) -> HttpResponse:
     form = BatchForm(
         request.POST if request.method == "POST" else None, auto_id="%s", batches=batches
     )
+    chosen = StaffChosenForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and not chosen.is_valid():
+        form.add_error(None, chosen.errors["staff"][0])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        people = ids(request.POST.getlist("staff"))
+        people = chosen.cleaned_data["staff"]
         try:
             if data["current"]:
                 dispatch.batch_relieve(
@@ -92,9 +101,13 @@ def moves_page(request: HttpRequest) -> HttpResponse:
         ],
     )
     error = ""
-    if request.method == "POST" and form.is_valid():
+    ticked = EnlistmentsChosenForm(request.POST if request.method == "POST" else None)
+    posted = request.method == "POST" and form.is_valid()  # each field shows its problem
+    if request.method == "POST" and not ticked.is_valid():
+        error = ticked.errors["enlistment"][0]
+    elif posted:
         chosen = selectors.enlistments_by_ids(
-            request.user, ids(request.POST.getlist("enlistment")), order=order, on_duty=True
+            request.user, ticked.cleaned_data["enlistment"], order=order, on_duty=True
         )
         target = form.cleaned_data["to"]
         try:

@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy
 from shequ.core import import_views, imports
 from shequ.core.errors import ValidationError
 from shequ.mobilization import selectors, services
-from shequ.mobilization.forms import StaffImportForm
-from shequ.mobilization.views._common import current_order, ids
+from shequ.mobilization.forms import StaffChosenForm, StaffImportForm
+from shequ.mobilization.views._common import current_order
 
 
 @login_required
@@ -25,9 +25,12 @@ def staff_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if order is None:
             raise Http404("No order")
+        chosen = StaffChosenForm(request.POST)
         try:
+            if not chosen.is_valid():
+                raise ValidationError({"staff": chosen.errors["staff"][0]})
             made = services.enlist_chosen(
-                actor=request.user, order=order, staff_ids=ids(request.POST.getlist("staff"))
+                actor=request.user, order=order, staff_ids=chosen.cleaned_data["staff"]
             )
         except ValidationError as exc:
             messages.error(request, next(iter(exc.errors.values())))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.exports import xlsx_response, xlsx_table
 from shequ.mobilization import formation, selectors
-from shequ.mobilization.forms import CHOOSE_TWO, SwapForm, TeamRulesForm
+from shequ.mobilization.forms import CHOOSE_TWO, DraftActionForm, SwapForm, TeamRulesForm
 from shequ.mobilization.views._common import open_order
 
 
@@ -61,8 +62,11 @@ def draft_page(request: HttpRequest, draft_id: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         swap = SwapForm(request.POST)
+        action = DraftActionForm(request.POST)
+        if not action.is_valid():
+            raise BadRequest(_("Unknown action on the draft page."))
         try:
-            if request.POST.get("action") == "confirm":
+            if action.cleaned_data["action"] == "confirm":
                 made = formation.team_draft_confirm(actor=request.user, draft=draft)
                 messages.success(request, _("%d teams confirmed.") % len(made))
                 return redirect(f"{reverse('mobilization:teams')}?order={draft.order_id}")

@@ -6,8 +6,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,7 +20,7 @@ from shequ.core.import_views import ImportPage
 from shequ.core.roles import Capability
 from shequ.core.scopes import Scope, scope_for
 from shequ.testing import labwork, selectors, snapshot
-from shequ.testing.forms import ReceiveForm, ResultForm, ResultsImportForm
+from shequ.testing.forms import LabActionForm, ReceiveForm, ResultForm, ResultsImportForm
 
 
 def _lab_scope(request: HttpRequest) -> Scope:
@@ -38,7 +39,13 @@ def lab(request: HttpRequest) -> HttpResponse:
     result_form = ResultForm(rounds=rounds)
     receive_forms: dict[int, ReceiveForm] = {}
     answer = None
-    if request.method == "POST" and request.POST.get("action") == "result":
+    posted = LabActionForm(request.POST if request.method == "POST" else None)
+    if posted.is_bound and not posted.is_valid():
+        if "action" in posted.errors:
+            raise BadRequest(_("Unknown action on the lab page."))
+        raise Http404("transfer")  # a transfer id that is no id answers as an unknown one
+    action = posted.cleaned_data["action"] if posted.is_bound else ""
+    if action == "result":
         result_form = ResultForm(request.POST, rounds=rounds)
         if result_form.is_valid():
             data = result_form.cleaned_data
@@ -56,9 +63,9 @@ def lab(request: HttpRequest) -> HttpResponse:
                 else:
                     messages.success(request, _("Tube %s: result recorded.") % answer.barcode)
                 return redirect("testing:lab")
-    elif request.method == "POST" and request.POST.get("action") == "receive":
+    elif action == "receive":
         transfer = selectors.get_transfer_for(
-            request.user, request.POST.get("transfer") or 0, pending=True
+            request.user, posted.cleaned_data["transfer"] or 0, pending=True
         )
         form = ReceiveForm(request.POST, prefix=f"t{transfer.pk}")
         receive_forms[transfer.pk] = form

@@ -222,9 +222,9 @@ def home_assign(request: HttpRequest, round_id: int) -> HttpResponse:
 def home_swab(request: HttpRequest, task_id: int) -> HttpResponse:
     """Record the swab of a home visit (the same ingest as the stations)."""
     task = selectors.get_home_task_for(request.user, task_id)
-    form = HomeSwabForm(request.POST or None)
-    key = request.POST.get("client_uuid") or str(uuid.uuid4())
+    form = HomeSwabForm(request.POST or None, initial={"client_uuid": uuid.uuid4()})
     if request.method == "POST" and task.status == HomeStatus.OPEN and form.is_valid():
+        key = str(form.cleaned_data["client_uuid"] or uuid.uuid4())
         now = timezone.now().isoformat()
         base = {"round_id": task.round_id, "tube": form.cleaned_data["tube"], "sampled_at": now}
         items = [
@@ -253,5 +253,5 @@ def home_swab(request: HttpRequest, task_id: int) -> HttpResponse:
                 % {"name": task.resident.name, "tube": answer.tube, "n": answer.tube_count},
             )
             return redirect("testing:home_tasks", round_id=task.round_id)
-    context = {"task": task, "form": form, "client_uuid": key}
+    context = {"task": task, "form": form}
     return render(request, "testing/home_swab.html", context)

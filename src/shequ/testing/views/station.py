@@ -85,8 +85,8 @@ def station(request: HttpRequest, station_id: int) -> HttpResponse:
     if chosen is None and len(rounds) == 1:
         chosen = rounds[0]
     if request.method == "POST":
-        _plain_swab(request, st, rounds)
-        return redirect(f"{request.path}?round={request.POST.get('round', '')}")
+        round_id = _plain_swab(request, st, rounds)
+        return redirect(f"{request.path}?round={round_id or ''}")
     config = {
         "station_id": st.pk,
         "round_id": chosen.pk if chosen else None,
@@ -110,12 +110,13 @@ def station(request: HttpRequest, station_id: int) -> HttpResponse:
     return render(request, "testing/station.html", context)
 
 
-def _plain_swab(request: HttpRequest, st: Station, rounds: list[Round]) -> None:
-    """One swab from the page's plain form (no JavaScript); the answer is a message."""
+def _plain_swab(request: HttpRequest, st: Station, rounds: list[Round]) -> int | None:
+    """One swab from the page's plain form (no JavaScript); the answer is a message. Returns
+    the round the form named (one of `rounds`), or None."""
     form = StationSwabForm(request.POST, rounds=rounds)
     if not form.is_valid():
         messages.error(request, _("Choose the round first."))
-        return
+        return None
     item = form.item(st.pk, timezone.now().isoformat())
     [answer] = ingest.swabs_batch(actor=request.user, items=[item])
     if answer.status == ingest.REJECTED:
@@ -128,6 +129,7 @@ def _plain_swab(request: HttpRequest, st: Station, rounds: list[Round]) -> None:
             _("Recorded into tube %(tube)s (%(n)d).")
             % {"tube": answer.tube, "n": answer.tube_count},
         )
+    return form.cleaned_data["round"]
 
 
 @never_cache

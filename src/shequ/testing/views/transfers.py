@@ -24,16 +24,21 @@ def transfers(request: HttpRequest, round_id: int) -> HttpResponse:
     communities = snapshot.transfer_communities(request.user, round_)
     if not communities:
         raise Http404("community")
-    wanted = request.POST.get("community") or request.GET.get("community") or ""
-    community = next((c for c in communities if str(c.pk) == wanted), communities[0])
+    form = TransferSendForm(
+        request.POST if request.method == "POST" else None, communities=communities
+    )
+    posted = form.is_valid()  # every other field is optional: valid with a community of ours
+    errors: dict[str, str] = {k: " ".join(v) for k, v in form.errors.items()}
+    # Tubes go only from the community the sender chose (an unknown one is refused, never
+    # read as the first); a page that only looks falls back to the first.
+    wanted = form.cleaned_data["community"] if posted else request.GET.get("community")
+    community = next((c for c in communities if str(c.pk) == str(wanted)), communities[0])
     closed = snapshot.closed_tubes(round_, community)
-    errors: dict[str, str] = {}
-    form = TransferSendForm(request.POST if request.method == "POST" else None)
-    posted = form.is_valid()  # every field is optional: valid whenever posted
-    code = (posted and form.cleaned_data["code"]) or f"J-{timezone.localtime():%m%d-%H%M}"
+    code = form.cleaned_data.get("code") if form.is_bound else ""
+    code = code or f"J-{timezone.localtime():%m%d-%H%M}"
     # Nothing is ever ticked for the sender; without the page's script the count is blank
     # and a confirmation shows it first.
-    ticked: list[str] = form.cleaned_data["tube"] if posted else []
+    ticked: list[str] = form.cleaned_data.get("tube", []) if form.is_bound else []
     confirmed = form.confirmed() if posted else None
     confirming = False
     if posted:
