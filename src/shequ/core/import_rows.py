@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +69,20 @@ def shown(value: str, column: Column | None) -> str:
     characters a database cannot store replaced."""
     value = CONTROL.sub("\ufffd", value)
     return (pii.mask(value) if column is not None and column.pii else value)[:200]
+
+
+class RowProblems(list[RowError]):
+    """One row's problems as an importer's checks find them: `bad(field, value, reason)` labels
+    the column as the template does and keeps the value as a report may (`shown`)."""
+
+    def __init__(self, row: int, columns: Mapping[str, Column]) -> None:
+        super().__init__()
+        self.row = row
+        self.columns = columns
+
+    def bad(self, field: str, value: str, reason: str) -> None:
+        column = self.columns[field]
+        self.append(RowError(self.row, column.label, shown(value, column), str(reason)))
 
 
 def screen(

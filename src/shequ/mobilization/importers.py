@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core import pii
+from shequ.core.import_rows import RowProblems
 from shequ.core.imports import CREATED, UNCHANGED, UPDATED, Checked, Importer, RowError
 from shequ.core.roles import Capability
 from shequ.core.scopes import agency_scope_for, scope_for
@@ -120,17 +121,8 @@ class StaffImporter(Importer):
         errors: list[RowError] = []
         parsed = []
         for number, cells in rows:
-            row_errors: list[RowError] = []
-
-            def bad(
-                field: str,
-                value: str,
-                reason: str,
-                _out: list[RowError] = row_errors,
-                _row: int = number,
-            ) -> None:
-                shown = pii.mask(value) if header.columns[field].pii else value
-                _out.append(RowError(_row, LABELS[field], shown[:200], str(reason)))
+            row_errors = RowProblems(number, header.columns)
+            bad = row_errors.bad
 
             get = header.get
             id_number = pii.normalize_document(get(cells, "id_number"))

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from shequ.core import pii
 from shequ.core.bidi import neutral
+from shequ.core.import_rows import RowProblems
 from shequ.core.imports import CREATED, UNCHANGED, UPDATED, Checked, Importer, RowError
 from shequ.core.models import ImportJob
 from shequ.core.roles import Capability
@@ -145,17 +146,8 @@ class ResidentImporter(Importer):
             self._new_pass()  # the runner reads the file again to write it (second pass)
         pending: list[tuple[int, dict[str, Any], list[RowError], tuple | None]] = []
         for number, cells in rows:
-            row_errors: list[RowError] = []
-
-            def bad(
-                field: str,
-                value: str,
-                reason: str,
-                _out: list[RowError] = row_errors,
-                _row: int = number,
-            ) -> None:
-                shown = pii.mask(value) if COLUMNS_BY_FIELD[field].pii else value
-                _out.append(RowError(_row, LABELS[field], shown[:200], str(reason)))
+            row_errors = RowProblems(number, COLUMNS_BY_FIELD)
+            bad = row_errors.bad
 
             data = read_row(cells, header, bad)
             # Every problem of the row at once, not one kind per upload.
