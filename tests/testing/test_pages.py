@@ -422,3 +422,15 @@ def test_station_plain_form_goes_back_to_the_round_it_named(personas, rnd, login
     assert response["Location"] == f"{url}?round="
     response = client.post(url, {"round": rnd.round.pk, "tube": "P0000001", "close": "on"})
     assert response["Location"] == f"{url}?round={rnd.round.pk}"
+
+
+def test_a_round_and_a_site_are_named_not_given_a_persons_name(personas, city, login) -> None:
+    """名称 (a thing's name) on the round, site and post forms; 姓名 stays a person's."""
+    client = login(personas.staff_a)
+    label = re.compile(r'<label for="id_(?:post-)?name"[^>]*>\s*([^<]+?)\s*<')
+    for url in ("/testing/rounds/new/", "/testing/sites/new/", f"/duty/communities/{city.a.pk}/"):
+        found = label.search(client.get(url).content.decode())
+        assert found, url
+        assert found.group(1).startswith("名称"), (url, found.group(1))
+    resident = client.get("/residents/new/").content.decode()
+    assert label.search(resident).group(1).startswith("姓名")

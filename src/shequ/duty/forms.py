@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequ.core.widgets import DateInput, TimeInput
 from shequ.duty.models import DutyRules, PostKind, RequirementRule
@@ -37,7 +38,7 @@ PATTERN_CHOICES = [
 
 
 class PostForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=60)
+    name = forms.CharField(label=pgettext_lazy("of a thing", "Name"), max_length=60)
     kind = forms.ChoiceField(label=_("Kind"), choices=PostKind.choices)
     place = forms.ChoiceField(label=_("Location"))
     pattern = forms.ChoiceField(label=_("Shifts"), choices=PATTERN_CHOICES, initial="3x8")

@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequ.core.access import MAX_ID
 from shequ.core.widgets import DateInput, TimeInput
@@ -21,7 +22,7 @@ from shequ.testing.models import PoolSize, Round, TubeResult
 
 
 class RoundForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=60)
+    name = forms.CharField(label=pgettext_lazy("of a thing", "Name"), max_length=60)
     places = forms.TypedMultipleChoiceField(
         label=_("Places the round covers"),
         coerce=int,
@@ -45,7 +46,7 @@ class RoundForm(forms.Form):
 
 class SiteForm(forms.Form):
     community = forms.TypedChoiceField(label=_("Community"), coerce=int)
-    name = forms.CharField(label=_("Name"), max_length=60)
+    name = forms.CharField(label=pgettext_lazy("of a thing", "Name"), max_length=60)
     opens = forms.TimeField(label=_("Opens"), initial=dt.time(7), widget=TimeInput)
     closes = forms.TimeField(label=_("Closes"), initial=dt.time(19), widget=TimeInput)
     stations = forms.IntegerField(
