@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import openpyxl
 import pytest
@@ -35,6 +36,9 @@ def test_planner_makes_a_roster_and_sees_the_grid(client, login, personas, city,
     assert 'data-status="short"' not in html
     some = roster.assignments.select_related("staff").first()
     assert some.staff.name in html
+    # Discarding a draft asks first (shequ.js reads data-confirm before the form is sent).
+    discard = reverse("duty:roster_action", args=[roster.pk, "discard"])
+    assert re.search(rf'action="{discard}" data-confirm="放弃这份排班草稿', html)
     client.post(reverse("duty:roster_action", args=[roster.pk, "publish"]))
     roster.refresh_from_db()
     assert roster.status == RosterStatus.PUBLISHED
