@@ -59,6 +59,8 @@ def test_home_shows_todays_counts_and_links(login, personas, gates, day) -> None
     assert "北门" in page  # staff may guard the gate too
     assert "/checkpoints/passes/?community=" in page
     assert 'data-testid="today"' in page
+    # The day's figures come first, before the list of gates (one button a gate).
+    assert page.index('data-testid="today"') < page.index('data-testid="my-gates"')
 
 
 def test_cadre_sees_the_gate_but_not_the_log(login, personas, gates, day) -> None:
