@@ -62,7 +62,7 @@ def test_a_bad_item_is_answered_alone_and_only_a_malformed_request_is_422(person
         assert whole.json()["errors"][0]["field"].startswith("items")
 
 
-def test_the_board_counts_need_and_arrivals_per_community(personas, city, mob, api):
+def test_the_board_counts_need_and_arrivals_per_community(personas, city, mob, api, login):
     import datetime as dt
 
     from django.utils import timezone
@@ -84,6 +84,19 @@ def test_the_board_counts_need_and_arrivals_per_community(personas, city, mob, a
     assert sum(board["per_hour"].values()) == 1
     street = api(personas.street).get(f"/api/v1/mobilization/orders/{mob.order.pk}/board").json()
     assert [r["name"] for r in street["rows"]] == ["甲社区"]
+    # Worst gap first: community B, short of 9, comes before A (short of 4), then the rest.
+    services.need_declare(
+        actor=personas.staff_b,
+        community=city.b,
+        people_per_day=9,
+        starts_on=today,
+        ends_on=today + dt.timedelta(days=3),
+    )
+    rows = api(personas.hq).get(f"/api/v1/mobilization/orders/{mob.order.pk}/board").json()["rows"]
+    assert [r["gap"] for r in rows][:2] == [9, 4]
+    assert [r["gap"] for r in rows] == sorted((r["gap"] for r in rows), reverse=True)
+    page = login(personas.hq).get("/mobilization/").content.decode()
+    assert page.index(city.b.name) < page.index(city.a.name)
 
 
 def test_only_hq_or_a_district_issues_orders(personas, city, api):

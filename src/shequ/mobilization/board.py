@@ -98,7 +98,8 @@ def board(
             row.reported += n
         elif state == EnlistmentState.ASSIGNED:
             row.assigned += n
-    rows = list(groups.values())
+    # Worst gap first (then in the tree's order): the board is read for where people are short.
+    rows = sorted(groups.values(), key=lambda r: (-r.gap, r.place.path))
     total = BoardRow(
         place=order.scope,
         need=sum(r.need for r in rows),
