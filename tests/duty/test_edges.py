@@ -64,13 +64,17 @@ def test_a_street_roster_replaces_its_communities_and_not_the_other_way(personas
     d = duty.tomorrow
     community = planning.roster_generate(actor=personas.staff_a, place=city.a, starts_on=d, days=1)
     community = planning.roster_publish(actor=personas.staff_a, roster=community)
+    again = planning.roster_generate(actor=personas.staff_a, place=city.a, starts_on=d, days=1)
     street = planning.roster_generate(actor=personas.street, place=city.s1, starts_on=d, days=1)
     street = planning.roster_publish(actor=personas.street, roster=street)
     community.refresh_from_db()
     assert community.status == RosterStatus.SUPERSEDED
-    again = planning.roster_generate(actor=personas.staff_a, place=city.a, starts_on=d, days=1)
     with pytest.raises(ValidationError) as err:
         planning.roster_publish(actor=personas.staff_a, roster=again)
+    assert city.s1.name in str(err.value)
+    # and a new community roster for those days is refused before it is solved
+    with pytest.raises(ValidationError) as err:
+        planning.roster_generate(actor=personas.staff_a, place=city.a, starts_on=d, days=1)
     assert city.s1.name in str(err.value)
     # Every shift of A tomorrow is staffed by one roster only: never twice its people.
     crew = street.assignments.filter(day=d, shift=day_shift(duty))

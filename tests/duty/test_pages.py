@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -183,3 +184,19 @@ def test_a_cell_edit_names_the_person_field_and_refuses_a_malformed_id(
     response = client.post(cell, {"staff": on.staff_id}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert roster.assignments.count() == before
+
+
+def test_a_new_roster_starts_after_the_published_one_by_default(
+    client, login, personas, city, duty
+):
+    from shequ.duty import planning
+
+    home = login(personas.staff_a)
+    tomorrow = duty.tomorrow
+    assert f'name="starts_on" value="{tomorrow:%Y-%m-%d}"' in home.get("/duty/").content.decode()
+    published = planning.roster_generate(
+        actor=personas.staff_a, place=city.a, starts_on=tomorrow, days=7
+    )
+    planning.roster_publish(actor=personas.staff_a, roster=published)
+    after = tomorrow + dt.timedelta(days=7)
+    assert f'name="starts_on" value="{after:%Y-%m-%d}"' in home.get("/duty/").content.decode()

@@ -83,6 +83,13 @@ def test_publish_replaces_the_same_week_and_refuses_a_partial_overlap(personas, 
     first = planning.roster_generate(
         actor=personas.staff_a, place=city.a, starts_on=duty.tomorrow, days=7
     )
+    # A draft made while nothing was published yet, three days later.
+    shifted = planning.roster_generate(
+        actor=personas.staff_a,
+        place=city.a,
+        starts_on=duty.tomorrow + dt.timedelta(days=3),
+        days=7,
+    )
     first = planning.roster_publish(actor=personas.staff_a, roster=first)
     again = planning.roster_generate(
         actor=personas.staff_a, place=city.a, starts_on=duty.tomorrow, days=7
@@ -90,18 +97,32 @@ def test_publish_replaces_the_same_week_and_refuses_a_partial_overlap(personas, 
     planning.roster_publish(actor=personas.staff_a, roster=again)
     first.refresh_from_db()
     assert first.status == RosterStatus.SUPERSEDED
-    shifted = planning.roster_generate(
-        actor=personas.staff_a,
-        place=city.a,
-        starts_on=duty.tomorrow + dt.timedelta(days=3),
-        days=7,
-    )
     with pytest.raises(ValidationError) as err:
         planning.roster_publish(actor=personas.staff_a, roster=shifted)
     nxt = duty.tomorrow + dt.timedelta(days=7)
     assert f"{nxt:%m-%d}" in str(err.value)
     shifted.refresh_from_db()
     assert shifted.status == RosterStatus.DRAFT
+
+
+def test_a_partial_overlap_is_said_before_solving(personas, city, duty):
+    published = planning.roster_generate(
+        actor=personas.staff_a, place=city.a, starts_on=duty.tomorrow, days=7
+    )
+    planning.roster_publish(actor=personas.staff_a, roster=published)
+    drafts = Roster.objects.count()
+    with pytest.raises(ValidationError) as err:
+        planning.roster_generate(
+            actor=personas.staff_a,
+            place=city.a,
+            starts_on=duty.tomorrow + dt.timedelta(days=3),
+            days=7,
+        )
+    nxt = duty.tomorrow + dt.timedelta(days=7)
+    [problem] = err.value.as_list()
+    assert problem["field"] == "starts_on"
+    assert f"{nxt:%m-%d}" in problem["message"]
+    assert Roster.objects.count() == drafts  # nothing solved, nothing saved
 
 
 def test_publishing_tells_the_people_on_it(personas, city, duty):

@@ -442,3 +442,16 @@ def on_duty_at_until(
         if answer.call.ends_at > at:
             ends.append(answer.call.ends_at)
     return max(ends, default=None)
+
+
+def next_roster_start(place: Place) -> dt.date:
+    """The day a new roster of `place` starts by default: tomorrow, or the day after the
+    place's published roster when that one runs longer (so the new one follows it)."""
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    published = Roster.objects.filter(
+        place=place,
+        status=RosterStatus.PUBLISHED,
+        starts_on__gte=tomorrow - dt.timedelta(days=28),  # a roster covers at most 28 days
+    )
+    last = max((r.ends_on for r in published), default=None)
+    return max(tomorrow, last + dt.timedelta(days=1)) if last else tomorrow

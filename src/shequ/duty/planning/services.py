@@ -112,6 +112,12 @@ def roster_generate(
     """A draft roster for `place` (community or street), solved and explained."""
     require_planner(actor, place)
     _validate_horizon(place, starts_on, days)
+    # Said before minutes of solving, not at publish: a draft that could never go out.
+    refusal, _replaced = published_overlap(
+        place, starts_on, starts_on + dt.timedelta(days=days - 1)
+    )
+    if refusal:
+        raise ValidationError({"starts_on": refusal})
     ctx = build_context(place, starts_on, days)
     result, explanation = _solve(ctx, time_limit)
     with transaction.atomic():
@@ -198,6 +204,56 @@ def replan_save(plan: Replan, *, by: User, reason: str = "") -> Roster:
     return draft
 
 
+def published_overlap(
+    place: Place, starts_on: dt.date, ends_on: dt.date, *, exclude: int | None = None
+) -> tuple[str | None, list[Roster]]:
+    """What publishing a roster of `place` for these days meets: (why it cannot be published,
+    or None; the published rosters it would replace). Asked before solving and at publish."""
+    path = place.path
+    candidates = (
+        Roster.objects.filter(
+            status=RosterStatus.PUBLISHED,
+            starts_on__lte=ends_on,
+            starts_on__gte=starts_on - dt.timedelta(days=MAX_DAYS),
+        )
+        .exclude(pk=exclude)
+        .select_related("place")
+    )
+    replaced = []
+    for other in candidates:
+        other_path = other.place.path
+        if other.ends_on < starts_on or not (
+            other_path.startswith(path) or path.startswith(other_path)
+        ):
+            continue
+        if other.place_id != place.pk and path.startswith(other_path):
+            return (
+                _(
+                    "The published roster of %(place)s (%(a)s–%(b)s) already covers these "
+                    "shifts; re-plan that one instead."
+                )
+                % {
+                    "place": other.place.name,
+                    "a": f"{other.starts_on:%m-%d}",
+                    "b": f"{other.ends_on:%m-%d}",
+                }
+            ), []
+        if other.starts_on < starts_on or other.ends_on > ends_on:
+            return (
+                _(
+                    "It overlaps the published roster %(a)s–%(b)s only in part; "
+                    "re-plan that roster or start this one on %(next)s."
+                )
+                % {
+                    "a": f"{other.starts_on:%m-%d}",
+                    "b": f"{other.ends_on:%m-%d}",
+                    "next": f"{other.ends_on + dt.timedelta(days=1):%m-%d}",
+                }
+            ), []
+        replaced.append(other)
+    return None, replaced
+
+
 @transaction.atomic
 def roster_publish(*, actor: User, roster: Roster) -> Roster:
     """Publish a draft; it replaces the published rosters of the same place (or of
@@ -216,48 +272,11 @@ def roster_publish(*, actor: User, roster: Roster) -> Roster:
         raise ValidationError(
             _("The roster this re-plan revises was replaced meanwhile; re-plan again.")
         )
-    path = roster.place.path
-    candidates = (
-        Roster.objects.filter(
-            status=RosterStatus.PUBLISHED,
-            starts_on__lte=roster.ends_on,
-            starts_on__gte=roster.starts_on - dt.timedelta(days=MAX_DAYS),
-        )
-        .exclude(pk=roster.pk)
-        .select_related("place")
+    refusal, replaced = published_overlap(
+        roster.place, roster.starts_on, roster.ends_on, exclude=roster.pk
     )
-    replaced = []
-    for other in candidates:
-        other_path = other.place.path
-        if other.ends_on < roster.starts_on or not (
-            other_path.startswith(path) or path.startswith(other_path)
-        ):
-            continue
-        if other.place_id != roster.place_id and path.startswith(other_path):
-            raise ValidationError(
-                _(
-                    "The published roster of %(place)s (%(a)s–%(b)s) already covers these "
-                    "shifts; re-plan that one instead."
-                )
-                % {
-                    "place": other.place.name,
-                    "a": f"{other.starts_on:%m-%d}",
-                    "b": f"{other.ends_on:%m-%d}",
-                }
-            )
-        if other.starts_on < roster.starts_on or other.ends_on > roster.ends_on:
-            raise ValidationError(
-                _(
-                    "It overlaps the published roster %(a)s–%(b)s only in part; "
-                    "re-plan that roster or start this one on %(next)s."
-                )
-                % {
-                    "a": f"{other.starts_on:%m-%d}",
-                    "b": f"{other.ends_on:%m-%d}",
-                    "next": f"{other.ends_on + dt.timedelta(days=1):%m-%d}",
-                }
-            )
-        replaced.append(other)
+    if refusal:
+        raise ValidationError(refusal)
     for other in replaced:
         other.status = RosterStatus.SUPERSEDED
         other.save(update_fields=["status"])

@@ -24,7 +24,12 @@ def home(request: HttpRequest) -> HttpResponse:
         if selectors.my_staff(request.user) is not None:
             return redirect("duty:me")
         raise PermissionDenied(_("Your role has no duty pages."))
-    form = GenerateForm(places=home_data.places[:500])
+    places = list(home_data.places[:500])
+    first = next(iter(places), None)
+    form = GenerateForm(
+        places=places,
+        initial={"starts_on": selectors.next_roster_start(first)} if first else None,
+    )
     page = Paginator(home_data.rosters, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
