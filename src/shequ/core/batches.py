@@ -221,6 +221,40 @@ def missing_references(
     return bad
 
 
+def _write_each(
+    model: type[models.Model],
+    keys: Sequence[str],
+    references: Sequence[Sequence[Any]],
+    items: Sequence[Any],
+    write: Callable[[list[Any]], None],
+) -> dict[int, str]:
+    """`write` the items at once, or, when the database refuses that, each in a savepoint of
+    its own: {position: field refused} of those left out. `references[n]` holds item n's values
+    of the foreign keys `keys`, checked at once (see insert_each)."""
+    if not items:
+        return {}
+    connection = connections[router.db_for_write(model)]
+    refused: dict[int, str] = {}
+    if connection.vendor == "postgresql":
+        _set_keys(connection, _deferred_keys(connection, model._meta.db_table))
+    else:
+        refused = missing_references(model, keys, references)
+    todo = [(n, item) for n, item in enumerate(items) if n not in refused]
+    try:
+        with transaction.atomic(using=connection.alias):
+            write([item for _n, item in todo])
+    except _REFUSED:  # one item or more refused: each alone
+        for n, item in todo:
+            try:
+                with transaction.atomic(using=connection.alias):
+                    write([item])
+            except _REFUSED:
+                refused[n] = next(
+                    iter(missing_references(model, keys, [references[n]]).values()), ""
+                )
+    return refused
+
+
 def insert_each(
     model: type[models.Model],
     fields: Sequence[str],
@@ -240,29 +274,12 @@ def insert_each(
     rows go in at once in a savepoint; if the database refuses that, each row goes in in a
     savepoint of its own, and the ones refused are named.
     """
-    if not rows:
-        return {}, {}
-    connection = connections[router.db_for_write(model)]
-    refused: dict[int, str] = {}
-    keys: list[str] = []
-    if connection.vendor == "postgresql":
-        keys = _deferred_keys(connection, model._meta.db_table)
-        _set_keys(connection, keys)
-        todo = list(enumerate(rows))
-    else:
-        refused = missing_references(model, fields, rows)
-        todo = [(n, row) for n, row in enumerate(rows) if n not in refused]
-    try:
-        with transaction.atomic(using=connection.alias):
-            created = insert_new_rows(model, fields, [r for _n, r in todo], key=key)
-    except _REFUSED:  # one row or more refused: each alone
-        created = {}
-        for n, row in todo:
-            try:
-                with transaction.atomic(using=connection.alias):
-                    created.update(insert_new_rows(model, fields, [row], key=key))
-            except _REFUSED:
-                refused[n] = next(iter(missing_references(model, fields, [row]).values()), "")
+    created: dict[Any, int] = {}
+
+    def write(some: list[Sequence[Any]]) -> None:
+        created.update(insert_new_rows(model, fields, some, key=key))
+
+    refused = _write_each(model, fields, rows, rows, write)
     return created, refused
 
 
@@ -273,34 +290,19 @@ def create_each(objs: Sequence[models.Model]) -> dict[int, str]:
     if not objs:
         return {}
     model = type(objs[0])
-    connection = connections[router.db_for_write(model)]
     keys = [
         f.name
         for f in model._meta.concrete_fields
         if isinstance(f, models.ForeignKey) and f.db_constraint
     ]
     values = [[getattr(o, model._meta.get_field(k).attname) for k in keys] for o in objs]
-    refused: dict[int, str] = {}
-    tables: list[str] = []
-    if connection.vendor == "postgresql":
-        tables = _deferred_keys(connection, model._meta.db_table)
-        _set_keys(connection, tables)
-        todo = list(enumerate(objs))
-    else:
-        refused = missing_references(model, keys, values)
-        todo = [(n, o) for n, o in enumerate(objs) if n not in refused]
-    try:
-        with transaction.atomic(using=connection.alias):
-            model._base_manager.bulk_create([o for _n, o in todo])
-    except _REFUSED:
-        for n, obj in todo:
-            obj.pk = None  # an id of the undone insert
-            try:
-                with transaction.atomic(using=connection.alias):
-                    model._base_manager.bulk_create([obj])
-            except _REFUSED:
-                obj.pk = None
-                refused[n] = next(iter(missing_references(model, keys, [values[n]]).values()), "")
+
+    def write(some: list[models.Model]) -> None:
+        for obj in some:
+            obj.pk = None  # not an id of an insert undone before
+        model._base_manager.bulk_create(some)
+
+    refused = _write_each(model, keys, values, objs, write)
     for n in refused:
         objs[n].pk = None
     return refused
