@@ -36,6 +36,12 @@ def on_duty(actor, order, staff, community) -> None:
 
 @pytest.fixture
 def duty(personas, city) -> SimpleNamespace:
+    return duty_world(personas, city)
+
+
+def duty_world(personas, city) -> SimpleNamespace:
+    """Eight people on duty in A (the first is the cadre's login), one in B; A's gate (2 × 12 h)
+    and day patrol, B's gate (3 × 8 h); every shift needs one person."""
     hq = personas.hq
     agency = Agency.objects.get(code="AG1")
     people = [

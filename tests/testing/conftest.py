@@ -24,6 +24,11 @@ from tests.residents.factories import ResidentFactory
 
 @pytest.fixture
 def rnd(personas, city) -> SimpleNamespace:
+    return round_world(personas, city)
+
+
+def round_world(personas, city) -> SimpleNamespace:
+    """The round, its site and stations, the residents and the lab operator (`rnd`)."""
     a = [ResidentFactory(name=f"a{i}", household=city.ha1 if i < 6 else city.ha2)
          for i in range(12)]  # fmt: skip
     Resident.objects.filter(pk=a[11].pk).update(health_status=HealthStatus.HOSPITAL)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
@@ -17,7 +18,7 @@ from django.utils import timezone
 from shequ.core.access import get_for
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
-from shequ.duty.attendance.selectors import STAFF_PII
+from shequ.duty.attendance.selectors import STAFF_PII, open_presence
 from shequ.duty.calls import LONGEST_CALL, calls_for
 from shequ.duty.changes import active_assignments, changes_for, vacated_ids
 from shequ.duty.models import (
@@ -455,3 +456,118 @@ def next_roster_start(place: Place) -> dt.date:
     )
     last = max((r.ends_on for r in published), default=None)
     return max(tomorrow, last + dt.timedelta(days=1)) if last else tomorrow
+
+
+# --- the home page: a person's duty now, and a community's gaps -----------------------------
+
+
+class NoShift(StrEnum):
+    """Why a person has no shift now or later, most basic first (the home page says it)."""
+
+    NO_RECORD = "no_record"  # the login is no cadre's or volunteer's
+    NOT_REPORTED_IN = "not_reported_in"  # not reported in to a community
+    NO_ROSTER = "no_roster"  # the community has no roster for today or later
+    NOT_PUBLISHED = "not_published"  # a roster is drafted, none published
+    NOT_ON_ROSTER = "not_on_roster"  # a roster is published, without them
+
+
+@dataclass
+class MyDuty:
+    """A person's duty for the home page: the shift now (starting within the hour or
+    running), the next one, their open check-in, and when there is no shift, why."""
+
+    staff: Staff | None
+    now: list[Assignment] = field(default_factory=list)
+    next: Assignment | None = None
+    presence: Any = None  # their open check-in (an Attendance), if any
+    community: Place | None = None  # where they reported in
+    why: str = ""  # a NoShift value when they have no shift now or later
+
+
+def my_duty(user: User | AnonymousUser, staff: Staff | None, community: Place | None) -> MyDuty:
+    """What the home page says of the person's duty (`community`: where they reported in,
+    from mobilization's `active_enlistment`)."""
+    if staff is None:
+        return MyDuty(staff=None, why=NoShift.NO_RECORD)
+    shifts = list(my_assignments(staff)[:10])
+    soon = timezone.now() + dt.timedelta(hours=1)  # the My shifts page's "now" (check in early)
+    duty = MyDuty(
+        staff=staff,
+        now=[a for a in shifts if a.starts_at <= soon],
+        next=next((a for a in shifts if a.starts_at > soon), None),
+        presence=open_presence(staff),
+        community=community,
+    )
+    if not shifts:
+        duty.why = NoShift.NOT_REPORTED_IN if community is None else roster_state(community)
+    return duty
+
+
+def roster_state(community: Place) -> str:
+    """Why a person reported in to `community` has no shift there: its rosters for today or
+    later (of the community or its street) are published, only drafted, or none."""
+    today = timezone.localdate()
+    statuses = {
+        r.status
+        for r in Roster.objects.filter(
+            place_id__in=[community.pk, *community.ancestor_ids()],
+            status__in=[RosterStatus.PUBLISHED, RosterStatus.DRAFT],
+            starts_on__gt=today - dt.timedelta(days=28),  # a roster covers at most 28 days
+        ).only("starts_on", "days", "status")
+        if r.ends_on >= today
+    }
+    if RosterStatus.PUBLISHED in statuses:
+        return NoShift.NOT_ON_ROSTER
+    return NoShift.NOT_PUBLISHED if RosterStatus.DRAFT in statuses else NoShift.NO_ROSTER
+
+
+@dataclass
+class Gap:
+    """A shift on a day with fewer people on the published roster than it needs."""
+
+    shift: Shift
+    day: dt.date
+    needed: int
+    have: int
+
+
+def roster_gaps(
+    communities: list[Place], *, days: int = 3, limit: int = 20
+) -> tuple[int, list[Gap]]:
+    """Shifts of the communities' open posts, today (those not over yet) and the next days,
+    that the published rosters leave short: how many, and the first `limit` by time."""
+    if not communities:
+        return 0, []
+    today = timezone.localdate()
+    day_list = [today + dt.timedelta(days=i) for i in range(days)]
+    shifts = list(
+        Shift.objects.filter(post__community__in=communities, post__active=True)
+        .select_related("post__community")
+        .order_by("post__community__name", "post__name", "position", "starts")
+    )
+    needs = {
+        (r.shift_id, r.day): r.min_people
+        for r in ShiftRequirement.objects.filter(shift__in=shifts).filter(
+            Q(day__isnull=True) | Q(day__in=day_list)
+        )
+    }
+    have = {
+        (row["shift_id"], row["day"]): row["n"]
+        for row in active_assignments()
+        .filter(shift__in=shifts, day__in=day_list)
+        .values("shift_id", "day")
+        .annotate(n=Count("id"))
+    }
+    now = timezone.now()
+    gaps = []
+    for day in day_list:
+        start_of_day = timezone.make_aware(dt.datetime.combine(day, dt.time(0, 0)))
+        for shift in shifts:
+            begins = start_of_day + dt.timedelta(minutes=shift.start_minute)
+            if begins + dt.timedelta(minutes=shift.minutes) <= now:
+                continue
+            needed = needs.get((shift.pk, day), needs.get((shift.pk, None), 0))
+            got = have.get((shift.pk, day), 0)
+            if got < needed:
+                gaps.append(Gap(shift, day, needed, got))
+    return len(gaps), gaps[:limit]

@@ -496,3 +496,13 @@ def pairings_for(user: User | AnonymousUser) -> QuerySet[Pairing]:
     return Pairing.objects.filter(
         scope_for(user, Capability.VIEW_MOBILIZATION).q("place")
     ).select_related("agency", "place")
+
+
+def active_enlistment(staff: Staff) -> Enlistment | None:
+    """The person's enlistment in force (reported in or assigned), with its community; None
+    when they have not reported in anywhere."""
+    return (
+        Enlistment.objects.filter(staff=staff, state__in=ACTIVE_STATES)
+        .select_related("community")
+        .first()
+    )

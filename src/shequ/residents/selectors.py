@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -14,7 +15,7 @@ from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.places.models import Place, PlaceKind
 from shequ.places.selectors import places_for
-from shequ.residents.models import TAG_BITS, Resident, StatusPeriod
+from shequ.residents.models import TAG_BITS, HealthStatus, Resident, StatusPeriod
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -192,3 +193,34 @@ def import_target(user: User | AnonymousUser, community_code: str = "") -> Place
         return place
     only = list(communities[:2])
     return only[0] if len(only) == 1 else None
+
+
+# Statuses that run for a set time (isolation, monitoring, contacts under observation): their
+# planned end is the day the community must check on and lift or extend them.
+TIMED_STATUSES = (
+    HealthStatus.HOME_MONITORING,
+    HealthStatus.HOME_ISOLATION,
+    HealthStatus.CENTRAL_ISOLATION,
+    HealthStatus.CLOSE_CONTACT,
+    HealthStatus.SECONDARY_CONTACT,
+)
+
+
+def periods_ending(
+    user: User | AnonymousUser, *, through: dt.date, limit: int = 10
+) -> tuple[int, list[StatusPeriod]]:
+    """Isolation and monitoring periods in force, of residents the user may see, planned to
+    end by `through` (those past their end and still in force too): how many, and the first
+    `limit` by end day, with their residents."""
+    periods = StatusPeriod.objects.filter(
+        scope_for(user, Capability.VIEW_RESIDENTS).q("resident__household"),
+        ended_at__isnull=True,
+        status__in=TIMED_STATUSES,
+        planned_end__lte=through,
+    )
+    first = list(
+        periods.select_related("resident", "resident__household")
+        .defer("resident__document_number", "resident__phone")
+        .order_by("planned_end", "resident__household__path", "pk")[:limit]
+    )
+    return (periods.count() if len(first) == limit else len(first)), first

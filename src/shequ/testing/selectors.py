@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from shequ.core.access import get_for
@@ -23,9 +23,11 @@ from shequ.places.selectors import get_place_for
 from shequ.residents.models import HealthStatus, Resident
 from shequ.testing.models import (
     Exemption,
+    HomeStatus,
     HomeTask,
     Recall,
     Round,
+    RoundStatus,
     Sample,
     Site,
     Station,
@@ -382,3 +384,65 @@ def sites_with_stations(user: User | AnonymousUser) -> QuerySet[Site]:
 
 def may_sample_somewhere(user: User | AnonymousUser) -> bool:
     return sampling_sites(user).exists()
+
+
+# -- the home page ---------------------------------------------------------------------------
+
+
+def stations_at_posts(post_ids: list[int]) -> list[Station]:
+    """The stations of the open sites whose duty post is one of these (a sampler's shift
+    there opens their station)."""
+    if not post_ids:
+        return []
+    return list(
+        Station.objects.filter(site__post_id__in=post_ids, site__active=True)
+        .select_related("site")
+        .order_by("site__name", "name")[:10]
+    )
+
+
+def my_home_tasks(user: User | AnonymousUser, limit: int = 5) -> tuple[int, list[HomeTask]]:
+    """Open home-sampling tasks given to a team the user is in: how many, and the first few
+    by building."""
+    if not getattr(user, "is_authenticated", False):
+        return 0, []
+    tasks = HomeTask.objects.filter(
+        status=HomeStatus.OPEN,
+        pk__in=HomeTask.objects.filter(team__members__staff__user=user).values("pk"),
+    )
+    first = list(
+        tasks.select_related("building", "resident").order_by("building__path", "pk")[:limit]
+    )
+    return (tasks.count() if len(first) == limit else len(first)), first
+
+
+def transfers_waiting(user: User | AnonymousUser) -> dict[str, Any]:
+    """Transfers to the user's lab not received yet: how many, and when the oldest was sent."""
+    scope = scope_for(user, Capability.RECORD_RESULTS)
+    if scope.is_empty:
+        return {"n": 0, "oldest": None}
+    return Transfer.objects.filter(scope.q("community"), received_at__isnull=True).aggregate(
+        n=Count("id"), oldest=Min("sent_at")
+    )
+
+
+@dataclass
+class Missed:
+    round: Round
+    community: Place
+    n: int
+
+
+def missed_counts(user: User | AnonymousUser, communities: list[Place]) -> list[Missed]:
+    """For each of the communities (the first three), residents not yet sampled in each
+    running round (the newest three) that covers it."""
+    rounds = list(
+        rounds_for(user).filter(status=RoundStatus.RUNNING).order_by("-starts_on", "-id")[:3]
+    )
+    found = []
+    for community in communities[:3]:
+        for round_ in rounds:
+            paths = scope_paths(round_)
+            if any(community.path.startswith(p) or p.startswith(community.path) for p in paths):
+                found.append(Missed(round_, community, missed(round_, community).count()))
+    return found

@@ -22,10 +22,9 @@ from django.views.decorators.http import require_POST
 
 from shequ.core import offline
 from shequ.core.models import Language
-from shequ.core.scopes import roles_of
 from shequ.core.services import notifications_mark_read, user_set_language
 from shequ.notify.selectors import get_notification_for, inbox_for
-from shequ.places.selectors import scope_counts, scope_roots
+from shequ.web.home import home_for
 from shequ.web.middleware import database_busy, is_database_locked
 
 # The session key of a language chosen before logging in.
@@ -104,15 +103,7 @@ def switch_language(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "web/home.html",
-        {
-            "roles": roles_of(request.user),
-            "counts": scope_counts(request.user),
-            "roots": scope_roots(request.user)[:10],
-        },
-    )
+    return render(request, "web/home.html", {"home": home_for(request.user)})
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -1,0 +1,141 @@
+"""The home page's cards: what each role starts its work with.
+
+A cadre or a volunteer sees their shift now (check in, open their gate or station), the next
+one, or why they have none; open urgent calls; home-sampling tasks given to their team. A lab
+operator sees the transfers waiting to be received. Community staff see today's gate alerts,
+isolation periods ending, residents not yet tested and the roster's gaps. Officers and HQ keep
+the figures of their scope (their "today" page comes with the daily reports).
+
+Every read is a selector of the app that owns the data, narrowed to what the user may see; the
+page costs a handful of queries whatever the data's size (tests/web/test_home.py counts them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+
+from shequ.checkpoints.selectors import today_counts
+from shequ.core.roles import Role
+from shequ.core.scopes import roles_of
+from shequ.duty import calls
+from shequ.duty import selectors as duty
+from shequ.duty.models import PostKind
+from shequ.mobilization.selectors import active_enlistment
+from shequ.places.models import PlaceKind
+from shequ.places.selectors import scope_counts, scope_roots
+from shequ.residents.selectors import periods_ending
+from shequ.testing import selectors as testing
+
+if TYPE_CHECKING:
+    from shequ.core.models import User
+    from shequ.duty.models import Assignment, UrgentCall
+    from shequ.places.models import Place
+    from shequ.testing.models import HomeTask, Station
+
+# Roles whose home shows the figures of their scope (places, zones): those who oversee places.
+OVERSEERS = frozenset(
+    {Role.CITY_HQ, Role.DISTRICT_OFFICER, Role.STREET_OFFICER, Role.INSPECTOR, Role.COMMUNITY_STAFF}
+)
+ON_DUTY = frozenset({Role.CADRE, Role.VOLUNTEER})
+
+
+@dataclass
+class ShiftNow:
+    """A shift running now (or within the hour) and where its work starts."""
+
+    assignment: Assignment
+    gate: bool  # the post is a gate: "Open my gate"
+    stations: list[Station]  # the post is a sampling site's: "Open my station"
+
+
+@dataclass
+class DutyCard:
+    duty: duty.MyDuty
+    now: list[ShiftNow]
+    calls: list[UrgentCall]
+    answered: dict[int, bool]  # {call id: accepted} of the calls they answered
+    tasks: int  # open home-sampling tasks of their team
+    first_tasks: list[HomeTask]
+
+
+@dataclass
+class CommunityCard:
+    communities: list[Place]
+    alerts: dict[str, int]  # today's passages: total, refused, alerts, disagree
+    ending: int  # isolation / monitoring periods ending by tomorrow (or overdue)
+    first_ending: list[Any]
+    missed: list[testing.Missed]
+    gaps: int
+    first_gaps: list[duty.Gap]
+    today: dt.date
+
+
+@dataclass
+class Home:
+    roles: list[Any]
+    duty: DutyCard | None = None
+    lab: dict[str, Any] | None = None  # {"n": transfers waiting, "oldest": sent at}
+    community: CommunityCard | None = None
+    counts: Any = None
+    roots: list[Place] = field(default_factory=list)
+
+
+def home_for(user: User) -> Home:
+    """The cards of the user's home page, from what their roles and duty are."""
+    roles = roles_of(user)
+    kinds = {ra.role for ra in roles}
+    home = Home(roles=roles)
+    staff = duty.my_staff(user)
+    if staff is not None or kinds & ON_DUTY:
+        home.duty = _duty_card(user, staff)
+    if Role.LAB_OPERATOR in kinds:
+        home.lab = testing.transfers_waiting(user)
+    communities = [
+        ra.place
+        for ra in roles
+        if ra.role == Role.COMMUNITY_STAFF and ra.place and ra.place.kind == PlaceKind.COMMUNITY
+    ]
+    if communities:
+        home.community = _community_card(user, communities)
+    if kinds & OVERSEERS:
+        home.counts = scope_counts(user)
+        home.roots = list(scope_roots(user)[:10])
+    return home
+
+
+def _duty_card(user: User, staff: Any) -> DutyCard:
+    enlistment = active_enlistment(staff) if staff is not None else None
+    mine = duty.my_duty(user, staff, enlistment.community if enlistment else None)
+    stations = testing.stations_at_posts([a.shift.post_id for a in mine.now])
+    now = [
+        ShiftNow(
+            a,
+            gate=a.shift.post.kind == PostKind.CHECKPOINT,
+            stations=[s for s in stations if s.site.post_id == a.shift.post_id],
+        )
+        for a in mine.now
+    ]
+    open_calls = calls.open_calls_for(user) if staff is not None else []
+    answered = duty.my_answers(user, open_calls) if open_calls else {}
+    n_tasks, first_tasks = testing.my_home_tasks(user) if staff is not None else (0, [])
+    return DutyCard(mine, now, open_calls, answered, n_tasks, first_tasks)
+
+
+def _community_card(user: User, communities: list[Place]) -> CommunityCard:
+    today = timezone.localdate()
+    ending, first_ending = periods_ending(user, through=today + dt.timedelta(days=1))
+    gaps, first_gaps = duty.roster_gaps(communities[:5], limit=8)
+    return CommunityCard(
+        communities=communities,
+        alerts=today_counts(user),
+        ending=ending,
+        first_ending=first_ending,
+        missed=testing.missed_counts(user, communities),
+        gaps=gaps,
+        first_gaps=first_gaps,
+        today=today,
+    )
