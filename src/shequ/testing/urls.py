@@ -14,7 +14,9 @@ urlpatterns = [
     path("rounds/<int:round_id>/finish/", rounds.round_finish, name="round_finish"),
     path("rounds/<int:round_id>/missed/", missed.missed, name="missed"),
     path("rounds/<int:round_id>/missed.xlsx", missed.missed_xlsx, name="missed_xlsx"),
-    path("rounds/<int:round_id>/missed.pdf", missed.missed_pdf, name="missed_pdf"),
+    path(
+        "rounds/<int:round_id>/missed/<int:building_id>.pdf", missed.missed_pdf, name="missed_pdf"
+    ),
     path(
         "rounds/<int:round_id>/missed/<int:resident_id>/outcome/",
         missed.outcome_record,

@@ -101,13 +101,11 @@ def missed_xlsx(request: HttpRequest, round_id: int) -> HttpResponse:
 
 
 @login_required
-def missed_pdf(request: HttpRequest, round_id: int) -> HttpResponse:
-    """One building's missed list (`?building=`, in the user's scope; 404 otherwise) on A4 in
-    walking order, phones masked, for the door-to-door walk."""
+def missed_pdf(request: HttpRequest, round_id: int, building_id: int) -> HttpResponse:
+    """One building's missed list (a building of the round in the user's scope; 404
+    otherwise) on A4 in walking order, phones masked, for the door-to-door walk."""
     round_ = round_for(request, round_id)
-    building = selectors.round_place(
-        round_, scope(request), request.GET.get("building"), PlaceKind.BUILDING
-    )
+    building = selectors.round_place(round_, scope(request), building_id, PlaceKind.BUILDING)
     if building is None:
         raise Http404("building")
     people = list(selectors.missed(round_, building)[:5_000])
