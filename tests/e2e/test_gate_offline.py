@@ -197,6 +197,15 @@ def test_the_checkpoints_home_reloads_offline_after_its_first_load(
     phone.wait_for_selector("[data-testid=gate-refreshed][data-fetched]")
     assert "北门" in phone.inner_text("h1")
 
+    # Logging out forgets the kept pages with the rest: the next user finds none of them.
+    phone.context.set_offline(False)
+    phone.goto(f"{live_server.url}/checkpoints/")
+    phone.click("form[action='/logout/'] button")
+    phone.wait_for_url(f"{live_server.url}/login/?bye=1")
+    phone.wait_for_function(
+        "() => caches.keys().then((keys) => !keys.some((k) => k.startsWith('shequ-gate-')))"
+    )
+
 
 def test_visitor_vehicle_search_and_a_server_disagreement(
     live_server,
