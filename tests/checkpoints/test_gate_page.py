@@ -4,12 +4,14 @@ the no-JavaScript message), the gate list, and the service worker."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 
 import pytest
 from django.urls import reverse
 
 from shequ.checkpoints import services
+from shequ.checkpoints.decisions import reason_text
 from shequ.checkpoints.models import Passage
 from shequ.duty.models import Post
 from tests.checkpoints.conftest import qr
@@ -171,3 +173,65 @@ def test_plain_form_on_another_communitys_gate_is_404(login, personas, gates) ->
     response = login(personas.staff_b).post(_url(gates.gate), form)
     assert response.status_code == 404
     assert not Passage.objects.exists()
+
+
+def _worker_head(response) -> dict:
+    body = response.content.decode()
+    return json.loads(body.split("\n", 1)[0].removeprefix("self.SHEQU_OFFLINE = ").rstrip(";"))
+
+
+def test_the_gate_worker_may_keep_the_checkpoints_home_and_the_gate_pages_only(client, db) -> None:
+    """Served under /checkpoints/gate/, the worker is allowed the scope /checkpoints/ so that
+    the home listing the guard's gates reloads offline too; the log, passes and figures under
+    /checkpoints/ are not among the pages it keeps."""
+    response = client.get("/checkpoints/gate/sw.js")
+    assert response["Service-Worker-Allowed"] == "/checkpoints/"
+    pages = [re.compile(p) for p in _worker_head(response)["pages"]]
+
+    def kept(path: str) -> bool:
+        return any(p.search(path) for p in pages)
+
+    assert kept("/checkpoints/")
+    assert kept("/checkpoints/gate/")
+    assert kept("/checkpoints/gate/12/")
+    for private in ("/checkpoints/passages/", "/checkpoints/passes/", "/checkpoints/figures/"):
+        assert not kept(private)
+    assert "/static/shequ/shequ.js" in _worker_head(response)["static"]
+
+
+def test_the_gate_page_and_a_guards_home_register_the_worker_for_checkpoints(
+    login, personas, gates
+) -> None:
+    config = _config(login(personas.cadre).get(_url(gates.gate)))
+    assert (config["sw_url"], config["sw_scope"]) == ("/checkpoints/gate/sw.js", "/checkpoints/")
+    html = login(personas.cadre).get(reverse("checkpoints:home")).content.decode()
+    assert 'id="sq-offline-worker"' in html
+    assert "shequ/offline.js" in html
+
+
+def test_a_home_without_gates_registers_no_worker(login, personas, gates) -> None:
+    response = login(personas.district).get(reverse("checkpoints:home"))
+    assert response.status_code == 200
+    assert 'id="sq-offline-worker"' not in response.content.decode()
+
+
+@pytest.mark.usefixtures("english")
+def test_the_phone_is_not_told_the_community_was_alerted_before_the_server_has_it(
+    login, personas, gates, on_shift
+) -> None:
+    """The snapshot's reason labels are shown before recording (offline, long before): they
+    do not say the community was alerted; the page's alert lines say when it will be. A
+    recorded passage's reason (log, plain form) does say it."""
+    data = login(personas.cadre).get(f"/api/v1/checkpoints/gates/{gates.gate.pk}/snapshot").json()
+    for code in ("fever", "health_code_red", "isolation_breach", "isolation_returning"):
+        assert "alerted" not in data["reasons"][code]["label"]
+    assert data["reasons"]["fever"]["label"] == "Fever (37.3 °C or more)."
+    strings = _config(login(personas.cadre).get(_url(gates.gate)))["strings"]
+    assert "when this phone is back online" in strings["alert_offline"]
+    assert "will be sent when the network is back" in strings["alert_waiting"]
+    assert reason_text("fever") == "Fever (37.3 °C or more). Community alerted."
+    assert reason_text("no_pass") == "No entry pass."
+
+
+def test_in_chinese_the_recorded_reason_says_the_community_was_alerted(db) -> None:
+    assert reason_text("health_code_red") == "健康码红码。已通知社区。"

@@ -209,6 +209,7 @@ EXPECT: dict[str, Row | Act] = {
     "duty:roster": Row(ok=VIEWERS),
     "duty:roster_action": Row(ok=EVERYONE, code=405, post=PLANNERS),
     "duty:roster_export": Row(ok=VIEWERS),
+    "duty:roster_pdf": Row(ok=VIEWERS),  # the world's roster is published
     "duty:roster_cell": Row(ok=VIEWERS, post=PLANNERS),
     "duty:roster_check": Row(ok=VIEWERS),
     "duty:posts": Row(ok=VIEWERS, post=PLANNERS),
@@ -243,6 +244,7 @@ EXPECT: dict[str, Row | Act] = {
     "testing:round_finish": Row(ok=EVERYONE, code=405, post=PLANNERS),
     "testing:missed": Row(ok=VIEWERS, deny=403),
     "testing:missed_xlsx": Row(ok=VIEWERS, deny=403),
+    "testing:missed_pdf": Row(ok=VIEWERS, deny=403),
     "testing:outcome": Row(ok=EVERYONE, code=405, post=PLANNERS),
     "testing:home_request": Row(ok=EVERYONE, code=405, post=PLANNERS),
     "testing:home_tasks": Row(ok=VIEWERS, deny=403),

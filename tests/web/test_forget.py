@@ -30,7 +30,7 @@ def test_every_offline_pages_cache_is_forgotten_at_logout():
     named = {
         name
         for path in SRC.rglob("*.py")
-        for name in re.findall(r'worker_response\(cache="([^"]+)"', path.read_text())
+        for name in re.findall(r'worker_response\(\s*cache="([^"]+)"', path.read_text())
     }
     assert named == {store.cache for store in OFFLINE_STORES}
 

@@ -47,7 +47,9 @@ DEFAULT_RULES: dict[str, Any] = {
 REFUSE, CHECK, NOTE = "refuse", "check", "note"
 
 # code → (effect, alert the community's staff?, what the gate shows). The order is the order
-# in which `decide` looks, and so the order of the reasons it gives.
+# in which `decide` looks, and so the order of the reasons it gives. The labels do not say the
+# community was alerted: the phone decides before anything reaches the server (and offline,
+# long before); `reason_text` adds it for a passage the server has recorded.
 REASONS: dict[str, tuple[str, bool, Any]] = {
     "zone_lockdown_no_exit": (REFUSE, False, _("Lockdown zone: nobody leaves home.")),
     "zone_control_no_exit": (REFUSE, False, _("Control zone: nobody leaves the compound.")),
@@ -56,17 +58,17 @@ REASONS: dict[str, tuple[str, bool, Any]] = {
     "isolation_breach": (
         REFUSE,
         True,
-        _("In isolation or awaiting a retest: may not go out. Community alerted."),
+        _("In isolation or awaiting a retest: may not go out."),
     ),
     "isolation_returning": (
         NOTE,
         True,
-        _("In isolation or awaiting a retest, but was outside. Community alerted."),
+        _("In isolation or awaiting a retest, but was outside."),
     ),
-    "fever": (REFUSE, True, _("Fever (%(t)s °C or more). Community alerted.")),
+    "fever": (REFUSE, True, _("Fever (%(t)s °C or more).")),
     "temperature_missing": (REFUSE, False, _("Take the temperature first.")),
-    "health_code_red": (REFUSE, True, _("Red health code. Community alerted.")),
-    "health_code_yellow": (REFUSE, True, _("Yellow health code. Community alerted.")),
+    "health_code_red": (REFUSE, True, _("Red health code.")),
+    "health_code_yellow": (REFUSE, True, _("Yellow health code.")),
     "health_code_missing": (REFUSE, False, _("Check the health code first.")),
     "travel_star": (CHECK, False, _("Travel code has a star: ask where they have been.")),
     "no_pass": (REFUSE, False, _("No entry pass.")),
@@ -81,12 +83,21 @@ REASONS: dict[str, tuple[str, bool, Any]] = {
 ALERTS = frozenset(code for code, (_effect, alert, _label) in REASONS.items() if alert)
 
 
-def reason_text(code: str, rules: dict[str, Any] | None = None) -> str:
-    """What the gate shows for a reason, in the active language; the fever threshold is the
-    community's (`rules`), the default when not given."""
+def reason_label(code: str, rules: dict[str, Any] | None = None) -> str:
+    """What the gate shows for a reason before the passage is recorded, in the active language;
+    the fever threshold is the community's (`rules`), the default when not given."""
     label = str(REASONS[code][2])
     if code == "fever":
         return label % {"t": rules_with_defaults(rules)["fever_at"]}
+    return label
+
+
+def reason_text(code: str, rules: dict[str, Any] | None = None) -> str:
+    """A recorded passage's reason: the label, and for an alerting reason that the community
+    was alerted (the server alerts when it records the passage)."""
+    label = reason_label(code, rules)
+    if REASONS[code][1]:
+        return _("%(reason)s Community alerted.") % {"reason": label}
     return label
 
 

@@ -30,16 +30,31 @@ from shequ.residents.models import HealthStatus
 if TYPE_CHECKING:
     from shequ.duty.models import Post
 
-# What the service worker keeps so that the gate page reloads with no network.
+# What the service worker keeps so that the gate page (and the checkpoints home listing the
+# gates) reloads with no network.
 GATE_STATIC = [
     "vendor/weui.min.css",
     "shequ/shequ.css",
+    "shequ/favicon.svg",
+    "shequ/shequ.js",
     "vendor/htmx.min.js",
     "vendor/dexie.min.js",
     "vendor/zxing-browser.min.js",
     "checkpoints/decide.js",
     "checkpoints/gate.js",
 ]
+
+# The pages the gate's worker keeps for reading offline: the checkpoints home (the user's
+# gates), the list of gates and each gate's page — the user's own pages, gone at logout
+# (core.offline.OFFLINE_STORES). The passage log, passes and figures under /checkpoints/ are
+# never kept.
+GATE_PAGES = [r"^/checkpoints/$", r"^/checkpoints/gate/(\d+/)?$"]
+GATE_SCOPE = "/checkpoints/"
+
+
+def worker_config() -> dict[str, str]:
+    """How a page registers the gate's worker (offline.js): its URL and its scope."""
+    return {"sw_url": reverse("checkpoints:gate_sw"), "sw_scope": GATE_SCOPE}
 
 
 def rules_in_words(rules: dict[str, Any]) -> list[str]:
@@ -98,6 +113,11 @@ def _strings() -> dict[str, str]:
         "refuse": _("Refuse"),
         "no_reasons": _("All checks passed."),
         "alert": _("The community's staff will be alerted."),
+        "alert_offline": _(
+            "Offline: the community's staff will be alerted when this phone is back online and "
+            "sends the passage."
+        ),
+        "alert_waiting": _("The alert will be sent when the network is back."),
         "recorded": _("Recorded: %(who)s"),
         # The gate's data holds the passes of the place it serves (selectors.gate_snapshot).
         "not_found": _("Not a pass of this gate (forged, altered, or another compound's)."),
@@ -170,8 +190,7 @@ def gate(request: HttpRequest, gate_id: int) -> HttpResponse:
         "gate_id": post.pk,
         "snapshot_url": reverse("api:gate_snapshot", kwargs={"gate_id": post.pk}),
         "batch_url": reverse("api:passages_batch"),
-        "sw_url": reverse("checkpoints:gate_sw"),
-        "sw_scope": reverse("checkpoints:gate_list"),
+        **worker_config(),
         "time_zone": settings.TIME_ZONE,
         "rules_version": version,
         "user_id": request.user.pk,
@@ -196,6 +215,8 @@ def gate(request: HttpRequest, gate_id: int) -> HttpResponse:
 @never_cache
 def service_worker(request: HttpRequest) -> HttpResponse:
     """The offline pages' worker (web/static/shequ/offline-sw.js) with the gate's cache name
-    and static files to keep, served under /checkpoints/gate/ so that its scope covers the
-    gate pages."""
-    return worker_response(cache="shequ-gate", static_files=GATE_STATIC)
+    and static files to keep, served under /checkpoints/gate/ and allowed the scope
+    /checkpoints/, so that it keeps the checkpoints home too (GATE_PAGES, nothing else)."""
+    return worker_response(
+        cache="shequ-gate", static_files=GATE_STATIC, pages=GATE_PAGES, scope=GATE_SCOPE
+    )

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.checkpoints.decisions import REASONS, reason_text
+from shequ.checkpoints.decisions import REASONS, reason_label
 from shequ.checkpoints.models import Decision, Direction, EntryPass, Passage
 from shequ.checkpoints.passes import pass_token
 from shequ.checkpoints.services import current_rules
@@ -96,7 +96,7 @@ def gate_snapshot(gate: Post, *, until: dt.datetime | None = None) -> dict[str, 
         "rules_version": version,
         "rules": rules,
         "reasons": {
-            code: {"effect": effect, "alert": alert, "label": reason_text(code, rules)}
+            code: {"effect": effect, "alert": alert, "label": reason_label(code, rules)}
             for code, (effect, alert, _label) in REASONS.items()
         },
         "zones": [{"path": path, "level": level} for path, level in zones],

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from shequ.checkpoints import selectors
+from shequ.checkpoints import gate_views, selectors
 from shequ.checkpoints.decisions import REASONS, reason_text
 from shequ.checkpoints.models import Decision, Direction, Passage
 from shequ.checkpoints.services import current_rules
@@ -54,7 +54,14 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "checkpoints/home.html",
-        {"gates": gates, "communities": communities, "issuing": issuing, "today": counts},
+        {
+            "gates": gates,
+            "communities": communities,
+            "issuing": issuing,
+            "today": counts,
+            # A guard's home reloads offline like the gate page (the gate's worker keeps it).
+            "offline_worker": gate_views.worker_config() if gates else None,
+        },
     )
 
 

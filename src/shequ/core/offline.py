@@ -1,6 +1,7 @@
 """The offline pages' service worker (web's static/shequ/offline-sw.js), served by each page under
-its own URL so that the worker's scope covers that page, with the page's cache name and the
-static files to keep; and the list of what a phone forgets at logout (OFFLINE_STORES)."""
+its own URL so that the worker's scope covers that page (or a wider one, `scope`), with the
+page's cache name, the static files to keep and the pages it keeps (`pages`); and the list of
+what a phone forgets at logout (OFFLINE_STORES)."""
 
 from __future__ import annotations
 
@@ -22,20 +23,39 @@ def _contents(name: str) -> bytes:
     return Path(found).read_bytes() if found else name.encode()
 
 
-def worker_response(*, cache: str, static_files: Sequence[str]) -> HttpResponse:
+def worker_response(
+    *,
+    cache: str,
+    static_files: Sequence[str],
+    pages: Sequence[str] | None = None,
+    scope: str | None = None,
+) -> HttpResponse:
     """The worker for one page. Its version hashes the worker and the *contents* of the files
-    it keeps, so a phone fetches the new gate.js (say) as soon as it changes."""
+    it keeps, so a phone fetches the new gate.js (say) as soon as it changes.
+
+    `pages`: the paths (regular expressions, JavaScript syntax) of the pages the worker keeps
+    for reading offline; None keeps every page under its scope. `scope`: a scope wider than
+    the worker's folder (sent as the Service-Worker-Allowed header), for a worker that keeps a
+    page outside its folder — only the `pages` named are then kept, the others pass by."""
     body = _contents(WORKER).decode("utf-8")
     names = [*static_files, "shequ/offline.js"]
     digest = hashlib.sha256(body.encode())
     for name in names:
         digest.update(_contents(name))
-    head = json.dumps(
-        {"cache": cache, "version": digest.hexdigest()[:12], "static": [static(n) for n in names]}
-    )
-    return HttpResponse(
+    settings: dict[str, object] = {
+        "cache": cache,
+        "version": digest.hexdigest()[:12],
+        "static": [static(n) for n in names],
+    }
+    if pages is not None:
+        settings["pages"] = list(pages)
+    head = json.dumps(settings)
+    response = HttpResponse(
         f"self.SHEQU_OFFLINE = {head};\n{body}", content_type="text/javascript; charset=utf-8"
     )
+    if scope is not None:
+        response["Service-Worker-Allowed"] = scope
+    return response
 
 
 @dataclass(frozen=True)

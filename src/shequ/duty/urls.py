@@ -19,6 +19,7 @@ urlpatterns = [
     path("rosters/<int:roster_id>/", rosters.roster_page, name="roster"),
     path("rosters/<int:roster_id>/<str:action>/", rosters.roster_action, name="roster_action"),
     path("rosters/<int:roster_id>/roster.xlsx", rosters.roster_export, name="roster_export"),
+    path("rosters/<int:roster_id>/roster.pdf", rosters.roster_pdf, name="roster_pdf"),
     path(
         "rosters/<int:roster_id>/cell/<int:shift_id>/<str:day>/",
         rosters.roster_cell,

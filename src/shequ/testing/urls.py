@@ -15,6 +15,9 @@ urlpatterns = [
     path("rounds/<int:round_id>/missed/", missed.missed, name="missed"),
     path("rounds/<int:round_id>/missed.xlsx", missed.missed_xlsx, name="missed_xlsx"),
     path(
+        "rounds/<int:round_id>/missed/<int:building_id>.pdf", missed.missed_pdf, name="missed_pdf"
+    ),
+    path(
         "rounds/<int:round_id>/missed/<int:resident_id>/outcome/",
         missed.outcome_record,
         name="outcome",

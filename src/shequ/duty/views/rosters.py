@@ -1,5 +1,6 @@
 """Pages: make a roster, the roster grid a week at a time, its cells edited by hand with a
-live rule check, publish / re-plan / discard, and the roster as an Excel sheet."""
+live rule check, publish / re-plan / discard, and the roster as an Excel sheet and (once
+published) as an A4 print."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_POST
 from shequ.core.access import get_for
 from shequ.core.errors import ValidationError
 from shequ.core.exports import xlsx_response, xlsx_table
-from shequ.duty import planning, selectors, services
+from shequ.duty import pdf, planning, selectors, services
 from shequ.duty.forms import (
     CellAddForm,
     CellRemoveForm,
@@ -213,3 +214,16 @@ def roster_export(request: HttpRequest, roster_id: int) -> HttpResponse:
     filename = f"roster-{roster.place.code}-{roster.starts_on:%Y%m%d}.xlsx"
     table = xlsx_table(_("Roster"), header, selectors.roster_table(roster))
     return xlsx_response(table, filename)
+
+
+@login_required
+def roster_pdf(request: HttpRequest, roster_id: int) -> HttpResponse:
+    """A published roster on A4 landscape for the wall (duty/pdf.py); a draft, superseded or
+    discarded roster is not printed (404): the wall shows only the roster in force."""
+    roster = selectors.get_roster_for(request.user, roster_id)
+    if roster.status != RosterStatus.PUBLISHED:
+        raise Http404
+    response = HttpResponse(pdf.roster_pdf(roster), content_type="application/pdf")
+    filename = f"roster-{roster.place.code}-{roster.starts_on:%Y%m%d}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response

@@ -1,5 +1,6 @@
 """Missed lists and home sampling: the buildings with someone missed, one building's people
-with their latest door-to-door outcome (one tap for the next), the missed list as Excel, home
+with their latest door-to-door outcome (one tap for the next), the missed list as Excel and a
+building's as an A4 print for the walk, home
 sampling requests, the routes of open home visits given to teams, and a home visit's swab."""
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from shequ.core.errors import ValidationError
 from shequ.core.exports import xlsx_response
 from shequ.places.models import PlaceKind
 from shequ.residents.models import Resident
-from shequ.testing import exports, ingest, selectors, services, snapshot
+from shequ.testing import exports, ingest, selectors, services, snapshot, walk_pdf
 from shequ.testing.forms import DoorOutcomeForm, HomeSwabForm, RouteAssignForm
 from shequ.testing.models import HomeReason, HomeStatus, Round, RoundStatus
 from shequ.testing.views.common import round_for, scope, within
@@ -97,6 +98,25 @@ def missed_xlsx(request: HttpRequest, round_id: int) -> HttpResponse:
         {pk: o.outcome for pk, o in latest.items()},
     )
     return xlsx_response(content, f"missed-{round_.pk}-{place.code}.xlsx")
+
+
+@login_required
+def missed_pdf(request: HttpRequest, round_id: int, building_id: int) -> HttpResponse:
+    """One building's missed list (a building of the round in the user's scope; 404
+    otherwise) on A4 in walking order, phones masked, for the door-to-door walk."""
+    round_ = round_for(request, round_id)
+    building = selectors.round_place(round_, scope(request), building_id, PlaceKind.BUILDING)
+    if building is None:
+        raise Http404("building")
+    people = list(selectors.missed(round_, building)[:5_000])
+    latest = snapshot.latest_outcomes(round_, people)
+    content = walk_pdf.missed_walk_pdf(
+        round_, building, people, {pk: o.outcome for pk, o in latest.items()}
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    filename = f"missed-{round_.pk}-{building.code}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
 
 
 def _back_to_building(round_: Round, resident: Resident) -> HttpResponse:

@@ -330,7 +330,10 @@
       user_id: config.user_id,
       created_at: item.device_time,
       item: item,
-      meta: { who: subjectLabel(), decision: result.decision, day: result.day, exit_pass: exitPass },
+      meta: {
+        who: subjectLabel(), decision: result.decision, day: result.day, exit_pass: exitPass,
+        alert: result.alert
+      },
       state: "waiting",
       message: ""
     };
@@ -344,7 +347,10 @@
     }).then(function () {
       queue.push(row);
       form = blankForm();
-      toast(fmt(T.recorded, { who: label }) + " — " + verdict, result.decision !== "allow");
+      // Nothing reaches the community before the passage reaches the server: offline, the
+      // alert waits on this phone with it.
+      var alertNote = result.alert && !navigator.onLine ? " " + T.alert_waiting : "";
+      toast(fmt(T.recorded, { who: label }) + " — " + verdict + alertNote, result.decision !== "allow");
       render();
       $("gate-scan").focus();
       link.sync();
@@ -434,6 +440,9 @@
           text: row.meta.decision === "allow" ? T.allow : T.refuse
         })
       ]);
+      if (row.state === "waiting" && row.meta.alert) {
+        li.appendChild(el("p", { className: "sq-help", "data-testid": "gate-alert-waiting", text: T.alert_waiting }));
+      }
       if (row.state === "rejected") {
         li.appendChild(el("p", { className: "sq-field-msg", text: row.message }));
         li.appendChild(el("button", {
@@ -518,7 +527,12 @@
         className: "sq-gate-reason-" + reason.effect, "data-code": code, text: reason.label
       }));
     });
-    if (result.alert) list.appendChild(el("li", { className: "sq-gate-reason-alert", text: T.alert }));
+    if (result.alert) {
+      list.appendChild(el("li", {
+        className: "sq-gate-reason-alert", "data-testid": "gate-alert",
+        text: navigator.onLine ? T.alert : T.alert_offline
+      }));
+    }
     $("gate-record").disabled = form.temperatureBad;
   }
 

@@ -98,10 +98,26 @@
     };
   }
 
+  /* Registers the page's worker. A worker installed by this load keeps the open page itself;
+   * one already running that does not serve this page (a forced reload, or a worker of an
+   * older, narrower scope serving it) is asked to keep it, so the page reloads offline after
+   * its first load. Registrations of a narrower scope inside this one are the older workers
+   * of the same pages (the gate's was /checkpoints/gate/): they go. */
   function registerWorker(url, scope) {
-    if ("serviceWorker" in navigator) {
-      navigator.serviceWorker.register(url, { scope: scope }).catch(function () {});
-    }
+    if (!("serviceWorker" in navigator)) return;
+    var sw = navigator.serviceWorker;
+    sw.register(url, { scope: scope }).then(function (reg) {
+      if (sw.getRegistrations) {
+        sw.getRegistrations().then(function (all) {
+          all.forEach(function (r) {
+            if (r.scope !== reg.scope && r.scope.indexOf(reg.scope) === 0) r.unregister();
+          });
+        });
+      }
+      if (reg.active && sw.controller !== reg.active) {
+        reg.active.postMessage({ keep: window.location.href });
+      }
+    }).catch(function () {});
   }
 
   // ---- the link to the server -----------------------------------------------------------
@@ -263,6 +279,16 @@
     };
 
     return self;
+  }
+
+  // A page that is only read offline (the checkpoints home) names its worker in a JSON
+  // element #sq-offline-worker: {sw_url, sw_scope}.
+  var named = document.getElementById("sq-offline-worker");
+  if (named) {
+    try {
+      var w = JSON.parse(named.textContent);
+      registerWorker(w.sw_url, w.sw_scope);
+    } catch (e) { /* no worker: the page still works online */ }
   }
 
   window.ShequOffline = {
