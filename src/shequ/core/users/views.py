@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.models import User
-from shequ.core.roles import Capability, refusal
+from shequ.core.roles import Capability, Role, refusal
 from shequ.core.users import selectors, services
 from shequ.core.users.forms import GrantForm
 
@@ -31,6 +31,10 @@ ACTIONS = {
     "core.user.unlock": gettext_lazy("Unlocked"),
     "core.user.signin_reset": gettext_lazy("Sign-in reset"),
 }
+
+
+def _role_label(value: str) -> str:
+    return str(Role(value).label) if value in Role.values else value
 
 
 def _require_manager(request: HttpRequest) -> None:
@@ -83,7 +87,10 @@ def _user_page(
         "whole": selectors.may_manage_whole(request.user, user, roles),
         "form": form or _grant_form(request),
         "places": selectors.grant_places(request.user),
-        "history": [(e, ACTIONS.get(e.action, e.action)) for e in selectors.history_of(user)],
+        "history": [
+            (e, ACTIONS.get(e.action, e.action), _role_label(e.changes.get("role", "")))
+            for e in selectors.history_of(user)
+        ],
         "error": error,
         "reset_link": reset_link,
     }
