@@ -296,3 +296,21 @@ def test_a_street_officer_grants_exactly_the_roles_up_to_their_own_in_their_stre
                 assert AuditEvent.objects.count() == events + 1
     granted = set(target.role_assignments.values_list("role", "place__code"))
     assert granted == {(r, code) for r in low for code in ("S1", "A", "KA")}
+
+
+def test_a_user_with_no_role_is_found_through_their_staff_record_in_the_street(
+    db, personas, city, login
+):
+    from shequ.mobilization.models import StaffKind
+    from tests.mobilization.conftest import make_staff
+
+    for tag, community in (("a", city.a), ("b", city.b)):
+        staff = make_staff(personas.hq, None, community, f"志愿者{tag}", kind=StaffKind.VOLUNTEER)
+        staff.user = make_user(f"vol_{tag}")
+        staff.save(update_fields=["user"])
+    client = login(personas.street)
+    assert _listed(client, "vol_") == ["vol_a"]  # vol_b lives in another street
+    vol_a = staff.user.__class__.objects.get(username="vol_a")
+    response = client.post(f"/users/{vol_a.pk}/roles/", {"role": Role.VOLUNTEER, "place": "A"})
+    assert response.status_code == 302
+    assert client.post(f"/users/{vol_a.pk}/lock/", {"action": "lock"}).status_code == 302

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 
 from shequ.core import pii
@@ -84,14 +85,28 @@ def may_act_on(actor: User | AnonymousUser, assignment: RoleAssignment) -> bool:
 def may_manage_whole(actor: User | AnonymousUser, user: User, roles: list[RoleAssignment]) -> bool:
     """Whether `actor` may lock, unlock or reset `user` (whose roles are `roles`): every role
     is one they may act on (never "one of their roles is mine"); a user with no role, only a
-    manager over a whole city; never oneself, nor an administrator of the site unless one is."""
+    manager over a whole city or over their cadre or volunteer record's community; never
+    oneself, nor an administrator of the site unless one is."""
     if getattr(actor, "pk", None) == user.pk:
         return False
     if user.is_superuser and not getattr(actor, "is_superuser", False):
         return False
     if not roles:
-        return citywide_rank(actor) > 0
+        if citywide_rank(actor) > 0:
+            return True
+        home = _staff_home(user)
+        return home is not None and rank_over(actor, home) > 0
     return all(may_act_on(actor, ra) for ra in roles)
+
+
+def _staff_home(user: User) -> Any:
+    """The community the user's own cadre or volunteer record lives in, if any (a user with
+    no role yet belongs to the places of that record)."""
+    try:
+        staff = user.staff  # the reverse of mobilization.Staff.user (core cannot import it)
+    except ObjectDoesNotExist:
+        return None
+    return staff.residence_community
 
 
 def users_for(actor: User | AnonymousUser, text: str = "") -> QuerySet[User]:
@@ -101,6 +116,9 @@ def users_for(actor: User | AnonymousUser, text: str = "") -> QuerySet[User]:
     if scope.is_empty:
         return User.objects.none()
     seen = Q(pk__in=RoleAssignment.objects.filter(scope.q("place")).values("user_id"))
+    # A user with no role yet whose own cadre or volunteer record lives in the manager's
+    # places (to be given their first role there).
+    seen |= Q(role_assignments__isnull=True) & scope.q("staff__residence_community")
     if citywide_rank(actor):
         seen |= Q(role_assignments__isnull=True) | Q(
             pk__in=RoleAssignment.objects.filter(agency__isnull=False).values("user_id")
