@@ -93,6 +93,8 @@ SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_AGE = env_int("SHEQU_SESSION_HOURS", 12) * 3600
 SESSION_ENGINE = "shequ.core.sessions"
+# The link a manager's "reset sign-in" gives (core/users): good once, for this long.
+PASSWORD_RESET_TIMEOUT = env_int("SHEQU_RESET_LINK_HOURS", 24) * 3600
 
 # --- HTTPS and browser security (docs/config.md, "Production") -----------------------------
 # Off for the laptop demo on http://127.0.0.1; a deployment behind TLS turns them on, and

@@ -87,6 +87,9 @@ SPECIAL_PARAMS: dict[tuple[str, str], Callable[[Side], Any]] = {
     ("duty:roster_action", "action"): lambda s: "publish",
     # Zones are set on compounds and buildings.
     ("places:set_zone", "place_id"): lambda s: s.compound.pk,
+    # A link from a sign-in reset that is no link (the page says so, to anyone).
+    ("core_users:set_password", "uidb64"): lambda s: "MQ",
+    ("core_users:set_password", "token"): lambda s: "no-such-token",
     ("places:lift_zone", "place_id"): lambda s: s.compound.pk,
     ("POST /api/v1/places/{place_id}/zones", "place_id"): lambda s: s.compound.pk,
     ("POST /api/v1/places/{place_id}/zones/lift", "place_id"): lambda s: s.compound.pk,
@@ -122,6 +125,9 @@ PARAMS: dict[str, Callable[[Side], Any]] = {
     "staff_id": lambda s: s.objects["staff"].pk,
     "change_id": lambda s: s.objects["change"].pk,
     "transfer_id": lambda s: s.objects["transfer"].pk,
+    "user_id": lambda s: s.staff_user.pk,
+    "role_id": lambda s: s.staff_user.role_assignments.get().pk,
+    "pairing_id": lambda s: s.objects["pairing"].pk,
 }
 
 

@@ -233,7 +233,10 @@ def build_world(today: dt.date | None = None) -> World:
     b = _side(hq, city, "B", today)
     # The coordinator's agency (side A's) is paired with compound KA.
     coordinator = make_user("coordinator", Role.AGENCY_COORDINATOR, agency=a.agency)
-    dispatch.pairing_create(actor=hq, agency=a.agency, place=a.compound, starts_on=today)
+    for side in (a, b):
+        side.objects["pairing"] = dispatch.pairing_create(
+            actor=hq, agency=side.agency, place=side.compound, starts_on=today
+        )
     cadre = make_user("cadre", Role.CADRE, a.community)
     volunteer = make_user("volunteer", Role.VOLUNTEER, a.community)
     cadre_staff, volunteer_staff = a.objects["staff"], a.objects["volunteer"]

@@ -66,6 +66,7 @@ PLACE_VIEWERS = {*VIEWERS, CADRE, VOLUNTEER}
 MOBILIZED = {*VIEWERS, COORDINATOR, CADRE, VOLUNTEER}  # have a mobilization role
 ZONE_SETTERS = {HQ, DISTRICT, STREET}
 ISSUERS = {HQ, DISTRICT}  # issue orders
+MANAGERS = {HQ, STREET}  # manage users
 
 
 @dataclass(frozen=True)
@@ -151,10 +152,21 @@ EXPECT: dict[str, Row | Act] = {
     # The coordinator's places are the compound their agency is paired with, not community A.
     "places:detail": Row(ok=PLACE_VIEWERS),
     "places:set_zone": Row(
-        ok=ZONE_SETTERS, deny=403, own={COORDINATOR: 404, LAB: 404, WAREHOUSE: 404},
-        other={STAFF: 404, CADRE: 404, VOLUNTEER: 404, INSPECTOR: 404},
+        ok=ZONE_SETTERS, deny=403, own={LAB: 404, WAREHOUSE: 404},
+        other={STAFF: 404, CADRE: 404, VOLUNTEER: 404, INSPECTOR: 404, COORDINATOR: 404},
     ),
     "places:lift_zone": Row(ok=EVERYONE, code=405, post=ZONE_SETTERS),
+    # --- users (core/users): managers are the HQ and street officers; the user of each side
+    # is its community staff (side B lies outside the street officer's street).
+    "core_users:list": Row(ok=MANAGERS, deny=403),
+    "core_users:user": Row(ok=MANAGERS, deny=403),
+    "core_users:role_add": Row(ok=EVERYONE, code=405, post=MANAGERS),
+    "core_users:role_remove": Row(ok=EVERYONE, code=405, post=MANAGERS),
+    "core_users:lock": Row(ok=EVERYONE, code=405, post=MANAGERS),
+    "core_users:reset": Row(ok=EVERYONE, code=405, post=MANAGERS),
+    "core_users:set_password": Row(
+        ok=EVERYONE, own={ANONYMOUS: 200}, other_ok=EVERYONE, post=ALL
+    ),
     # --- residents ---------------------------------------------------------------------------
     "residents:list": Row(ok=VIEWERS, deny=403),  # no filter form for roles that see no one
     "residents:new": Row(ok=PLANNERS, deny=403),
@@ -189,6 +201,9 @@ EXPECT: dict[str, Row | Act] = {
     "mobilization:moves": Row(ok={HQ, DISTRICT, STREET, STAFF}, deny=403,
                               own={LAB: 404, WAREHOUSE: 404}),
     "mobilization:draft": Row(ok=ISSUERS),  # a draft of an order over district 1
+    # Pairings in one's places (the coordinator: their agency's); the HQ and districts pair.
+    "mobilization:pairings": Row(ok=MOBILIZED, deny=403, post=ISSUERS),
+    "mobilization:pairing_end": Row(ok=EVERYONE, code=405, post=ISSUERS),
     # The report-in QR: its owner (the cadre), those who check people in, their coordinator.
     "mobilization:report_in": Row(ok={*PLANNERS, COORDINATOR, CADRE}, post=PLANNERS),
     "mobilization:qr": Row(ok={*PLANNERS, COORDINATOR, CADRE}),

@@ -129,3 +129,10 @@ def test_move_people_button_only_for_roles_that_may_move_people(db, world: World
     order = world.a.objects["order"]
     html = world.clients[role].get(f"/mobilization/?order={order.pk}").content.decode()
     assert ("/mobilization/moves/" in html) is shown
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_users_is_shown_to_the_hq_and_street_officers_only(db, world: World, role) -> None:
+    shown = "users" in _shown(world, role)
+    assert shown is (role in (Role.CITY_HQ, Role.STREET_OFFICER))
+    assert (world.clients[role].get("/users/").status_code == 200) is shown

@@ -43,6 +43,10 @@ class Capability(models.TextChoices):
     RUN_TESTING = "run_testing", _("Run testing rounds: sites, exemptions, sampling, recalls")
     RECORD_RESULTS = "record_results", _("Receive tubes at the lab and enter results")
     PURGE_DATA = "purge_data", _("Delete personal data past its retention period")
+    MANAGE_USERS = (
+        "manage_users",
+        _("Find users; grant and remove roles, lock and reset sign-in, within one's places"),
+    )
     # Agency capabilities: their scope is a set of agencies, not of places
     # (core.scopes.agency_scope_for). A role bound to an agency has them over that agency; a
     # role bound to a place that has one has it over every agency (agencies serve the city).
@@ -55,6 +59,27 @@ AGENCY_CAPABILITIES = frozenset({Capability.VIEW_STAFF, Capability.MANAGE_STAFF}
 # Roles bound to an agency rather than a place. Their place scope comes from the places
 # their agency is paired with (mobilization), not from the binding itself.
 AGENCY_ROLES = frozenset({Role.AGENCY_COORDINATOR})
+
+# What an agency-bound role may do over the compounds its agency is paired with (对点支援)
+# today: a pairing from its first day to its last, inclusive (core.scopes.scope_for).
+PAIRED_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.AGENCY_COORDINATOR: frozenset({Capability.VIEW_PLACES, Capability.VIEW_MOBILIZATION}),
+}
+
+# How high a role stands, for granting (core.user_admin): a user manager grants, over a place
+# in their scope, only roles no higher than the role that gives them manage_users there.
+ROLE_RANK: dict[str, int] = {
+    Role.CITY_HQ: 50,
+    Role.DISTRICT_OFFICER: 40,
+    Role.STREET_OFFICER: 30,
+    Role.INSPECTOR: 30,
+    Role.AGENCY_COORDINATOR: 30,
+    Role.COMMUNITY_STAFF: 20,
+    Role.LAB_OPERATOR: 20,
+    Role.WAREHOUSE_KEEPER: 20,
+    Role.CADRE: 10,
+    Role.VOLUNTEER: 10,
+}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CITY_HQ: frozenset(
@@ -82,6 +107,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.MANAGE_STAFF,
             # `shequ purge`: only over the whole city (core.scopes.Scope.is_citywide).
             Capability.PURGE_DATA,
+            Capability.MANAGE_USERS,
         }
     ),
     Role.DISTRICT_OFFICER: frozenset(
@@ -116,6 +142,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_MOBILIZATION,
             Capability.CHECK_IN,
             Capability.MANAGE_NEEDS,
+            # The street's own users: community staff, cadres, volunteers… (not above them).
+            Capability.MANAGE_USERS,
         }
     ),
     # Full ID numbers and phones: city HQ and the staff of the resident's own community (#4).
@@ -165,6 +193,9 @@ REFUSALS: dict[str, Promise] = {
     Capability.EDIT_RESIDENTS: _("Your role may not register, edit or import residents here."),
     Capability.VIEW_PII: _("Only the city HQ and the resident's own community see this in full."),
     Capability.PURGE_DATA: _("Only the city HQ may delete data past retention."),
+    Capability.MANAGE_USERS: _(
+        "Only the city HQ and street officers manage users, in their places."
+    ),
 }
 
 

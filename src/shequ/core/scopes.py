@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from shequ.core.models import RoleAssignment, User
-from shequ.core.roles import CAPABILITIES, Capability
+from shequ.core.roles import CAPABILITIES, PAIRED_CAPABILITIES, Capability
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -88,8 +89,39 @@ def roles_of(user: User | AnonymousUser) -> list[RoleAssignment]:
     return cache["roles"]
 
 
+def paired_paths(user: User | AnonymousUser) -> dict[int, set[str]]:
+    """Agency id → paths of the places that agency is paired with today (对点支援), for the
+    user's agency-bound roles that gain a place scope from pairings (roles.PAIRED_CAPABILITIES).
+    One query, cached with the roles; none for a user without such a role."""
+    agencies = {
+        ra.agency_id
+        for ra in roles_of(user)
+        if ra.agency_id is not None and ra.role in PAIRED_CAPABILITIES
+    }
+    if not agencies:
+        return {}
+    cache: dict[str, Any] = user.__dict__.setdefault(_CACHE_ATTR, {})
+    if "paired" not in cache:
+        # Through the relations, not an import: core lies below mobilization and places.
+        agency_model = RoleAssignment._meta.get_field("agency").related_model
+        pairing_model = agency_model._meta.get_field("pairings").related_model
+        today = timezone.localdate()
+        rows = pairing_model.objects.filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gte=today),
+            agency_id__in=sorted(agencies),
+            starts_on__lte=today,
+        ).values_list("agency_id", "place__path")
+        paired: dict[int, set[str]] = {}
+        for agency_id, path in rows:
+            paired.setdefault(agency_id, set()).add(path)
+        cache["paired"] = paired
+    return cache["paired"]
+
+
 def scope_for(user: User | AnonymousUser, capability: str = Capability.VIEW_PLACES) -> Scope:
-    """The places `user` covers for `capability`: the union of their place-bound roles."""
+    """The places `user` covers for `capability`: the union of their place-bound roles, and
+    of the places their agency is paired with for an agency-bound role that has the
+    capability there (roles.PAIRED_CAPABILITIES: an agency coordinator and their compounds)."""
     paths = {
         ra.place.path
         for ra in roles_of(user)
@@ -98,6 +130,11 @@ def scope_for(user: User | AnonymousUser, capability: str = Capability.VIEW_PLAC
         # A place whose path was never set would be a prefix of every path: cover nothing.
         and VALID_PATH.match(ra.place.path)
     }
+    if any(capability in caps for caps in PAIRED_CAPABILITIES.values()):
+        paired = paired_paths(user)
+        for ra in roles_of(user):
+            if ra.agency_id in paired and capability in PAIRED_CAPABILITIES.get(ra.role, ()):
+                paths |= {p for p in paired[ra.agency_id] if VALID_PATH.match(p)}
     return Scope(paths=_outermost(paths))
 
 

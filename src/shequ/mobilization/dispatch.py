@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core import audit
@@ -212,5 +213,32 @@ def pairing_create(
         obj=pairing,
         place=place,
         changes={"agency": agency.code},
+    )
+    return pairing
+
+
+@transaction.atomic
+def pairing_end(*, actor: User, pairing: Pairing, ends_on: dt.date | None = None) -> Pairing:
+    """End a pairing on `ends_on` (today by default): its last day; the agency's staff and
+    coordinator no longer count the compound as theirs after it."""
+    if not scope_for(actor, Capability.ISSUE_ORDERS).covers(pairing.place):
+        raise PermissionDenied(_("Only the HQ or the district pairs agencies with compounds."))
+    ends_on = ends_on or timezone.localdate()
+    if ends_on < pairing.starts_on:
+        raise ValidationError({"ends_on": _("The pairing must end after it starts.")})
+    if pairing.ends_on is not None and pairing.ends_on <= ends_on:
+        raise ValidationError({"ends_on": _("This pairing has already ended.")})
+    before = pairing.ends_on
+    pairing.ends_on = ends_on
+    pairing.save(update_fields=["ends_on"])
+    audit.record(
+        actor=actor,
+        action="mobilization.pairing.end",
+        obj=pairing,
+        place=pairing.place,
+        changes={
+            "agency": pairing.agency.code,
+            "ends_on": [before.isoformat() if before else None, ends_on.isoformat()],
+        },
     )
     return pairing

@@ -230,3 +230,25 @@ class DraftActionForm(forms.Form):
     action = forms.ChoiceField(
         choices=[("", ""), ("swap", "swap"), ("confirm", "confirm")], required=False
     )
+
+
+class PairingForm(forms.Form):
+    """Pair an agency with a compound (对点支援) from a day, until a day or for now."""
+
+    agency = forms.ChoiceField(label=_("Agency"))
+    place = forms.CharField(label=_("Compound code"), max_length=40)
+    starts_on = forms.DateField(label=_("From"), widget=DateInput)
+    ends_on = forms.DateField(
+        label=_("Until (blank: until ended)"), widget=DateInput, required=False
+    )
+
+    def __init__(self, *args: Any, agencies: Sequence[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.agencies = {str(a.pk): a for a in agencies}
+        self.fields["agency"].choices = [("", "—")] + [
+            (a.pk, f"{a.name} ({a.code})") for a in agencies
+        ]
+
+    def clean_agency(self) -> Any:
+        """The chosen agency itself (one of the choices, so it is there)."""
+        return self.agencies[self.cleaned_data["agency"]]

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -506,3 +506,27 @@ def active_enlistment(staff: Staff) -> Enlistment | None:
         .select_related("community")
         .first()
     )
+
+
+def pairings_listed(user: User | AnonymousUser) -> QuerySet[Pairing]:
+    """The pairings page: those with compounds in the user's places, and an agency
+    coordinator's own agency's (past and future ones too); running ones first."""
+    agencies = agency_scope_for(user, Capability.VIEW_STAFF)
+    seen = scope_for(user, Capability.VIEW_MOBILIZATION).q("place")
+    if agencies.ids:
+        seen |= Q(agency_id__in=sorted(agencies.ids))
+    return (
+        Pairing.objects.filter(seen)
+        .select_related("agency", "place", "place__parent")
+        .order_by(F("ends_on").desc(nulls_first=True), "-starts_on", "pk")
+    )
+
+
+def get_pairing_for(user: User | AnonymousUser, pk: object) -> Pairing:
+    """One pairing the user sees, or 404."""
+    return get_for(pairings_listed(user), pk, what="pairing")
+
+
+def agencies_listed() -> QuerySet[Agency]:
+    """Every agency, by code (agencies serve the whole city)."""
+    return Agency.objects.order_by("code")

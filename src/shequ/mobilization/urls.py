@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from shequ.mobilization.views import board, dispatch, staff, teams
+from shequ.mobilization.views import board, dispatch, pairings, staff, teams
 
 app_name = "mobilization"
 urlpatterns = [
@@ -25,6 +25,8 @@ urlpatterns = [
     path("teams/", teams.teams_page, name="teams"),
     path("batches/", dispatch.batches_page, name="batches"),
     path("moves/", dispatch.moves_page, name="moves"),
+    path("pairings/", pairings.pairings_page, name="pairings"),
+    path("pairings/<int:pairing_id>/end/", pairings.pairing_end, name="pairing_end"),
     path("teams/drafts/<int:draft_id>/", teams.draft_page, name="draft"),
     path("orders/<int:order_id>/teams.xlsx", teams.teams_export, name="teams_export"),
 ]

@@ -158,6 +158,7 @@ ITEMS: tuple[NavItem, ...] = (
     ),
     NavItem("mobilization", "mobilization:board", _("Mobilization"), Facts.mobilized),
     NavItem("duty", "duty:home", _("Duty"), Facts.duty_desk),
+    NavItem("users", "core_users:list", _("Users"), lambda f: f.may(Capability.MANAGE_USERS)),
 )
 
 
