@@ -258,3 +258,17 @@ def test_the_staff_page_and_the_api_refuse_the_same_enlisting_in_the_same_words(
     )
     assert escape(refusal) in page.content.decode()
     assert not Enlistment.objects.filter(staff=new).exists()  # nobody enlisted without them
+
+
+def test_the_check_in_counter_keeps_its_total_while_a_search_narrows_the_list(
+    personas, mob, login
+):
+    services.report_in(actor=personas.staff_a, enlistment=mob.e["甲一"])
+    client = login(personas.staff_a)
+    everyone = client.get("/mobilization/check-in/").content.decode()
+    assert 'data-testid="arrived">1<' in everyone
+    searched = client.get("/mobilization/check-in/", {"q": "甲二"}).content.decode()
+    assert "甲二" in searched
+    assert "甲一" not in searched  # the list is narrowed …
+    assert 'data-testid="arrived">1<' in searched  # … the counter is not
+    assert 'data-testid="found">1 match' in searched

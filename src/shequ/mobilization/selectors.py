@@ -280,7 +280,8 @@ def my_duty(user: User | AnonymousUser) -> list[Enlistment]:
 
 def arrivals(user: User | AnonymousUser, text: str = "") -> tuple[QuerySet[Enlistment], int]:
     """People heading to (or living in) the user's check-in communities under open orders,
-    found by name or exact phone; and how many of them have arrived."""
+    found by name or exact phone; and how many of all of them have arrived (the counter
+    keeps its total while a search narrows the list)."""
     scope = scope_for(user, Capability.CHECK_IN)
     qs = (
         enlistments_for(user)
@@ -288,13 +289,14 @@ def arrivals(user: User | AnonymousUser, text: str = "") -> tuple[QuerySet[Enlis
         .filter(order__closed_at__isnull=True)
         .order_by("state", "staff__name")
     )
+    arrived = qs.filter(state__in=ACTIVE_STATES).count()
     if text:
         phone = pii.normalize_phone(text)
         if len(phone) == 11:
             qs = qs.filter(staff__phone_hmac=pii.blind_index(phone, kind="phone"))
         else:
             qs = qs.filter(staff__name__icontains=text)
-    return qs, qs.filter(state__in=ACTIVE_STATES).count()
+    return qs, arrived
 
 
 def needs_listed(user: User | AnonymousUser) -> QuerySet[Need]:
