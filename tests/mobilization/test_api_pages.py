@@ -260,9 +260,7 @@ def test_the_staff_page_and_the_api_refuse_the_same_enlisting_in_the_same_words(
     assert not Enlistment.objects.filter(staff=new).exists()  # nobody enlisted without them
 
 
-def test_the_check_in_counter_keeps_its_total_while_a_search_narrows_the_list(
-    personas, mob, login
-):
+def test_the_check_in_counter_keeps_its_total_while_a_search_narrows_the_list(personas, mob, login):
     services.report_in(actor=personas.staff_a, enlistment=mob.e["甲一"])
     client = login(personas.staff_a)
     everyone = client.get("/mobilization/check-in/").content.decode()

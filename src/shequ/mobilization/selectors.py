@@ -454,15 +454,19 @@ def get_draft_for(user: User | AnonymousUser, pk: object) -> TeamDraft:
 
 @dataclass
 class DraftView:
-    """A draft's teams as the page shows them, and everyone in it (for the swap lists)."""
+    """A draft's teams as the page shows them (also the swap lists, grouped by team)."""
 
     rows: list[dict]
-    everyone: list[Staff]
 
 
 def draft_view(draft: TeamDraft) -> DraftView:
     ids = {t["leader"] for t in draft.teams} | {m for t in draft.teams for m in t["members"]}
-    people = {s.pk: s for s in Staff.objects.filter(pk__in=ids).defer("id_number", "phone")}
+    people = {
+        s.pk: s
+        for s in Staff.objects.filter(pk__in=ids)
+        .select_related("agency", "residence_community")
+        .defer("id_number", "phone")
+    }
     places = Place.objects.in_bulk({t["community"] for t in draft.teams if t["community"]})
     year = timezone.localdate().year
     rows = [
@@ -476,7 +480,7 @@ def draft_view(draft: TeamDraft) -> DraftView:
         }
         for n, t in enumerate(draft.teams, 1)
     ]
-    return DraftView(rows=rows, everyone=sorted(people.values(), key=lambda s: s.name))
+    return DraftView(rows=rows)
 
 
 def batches_for(user: User | AnonymousUser, order: Order) -> QuerySet[Batch]:
