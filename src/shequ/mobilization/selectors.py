@@ -351,16 +351,49 @@ def enlistments_by_ids(
     return list(qs)
 
 
-def on_duty_in(user: User | AnonymousUser, order: Order) -> list[Enlistment]:
-    """People on duty under `order` in the communities the user manages (who may be sent)."""
-    return list(
+ON_DUTY_SHOWN = 300
+
+
+def on_duty_in(user: User | AnonymousUser, order: Order, text: str = "") -> list[Enlistment]:
+    """People on duty under `order` in the communities the user manages (who may be sent),
+    by community; only names containing `text` if given; at most ON_DUTY_SHOWN."""
+    qs = (
         enlistments_for(user, order=order)
         .filter(state__in=ACTIVE_STATES)
         .filter(scope_for(user, Capability.MANAGE_NEEDS).q("community"))
-        .select_related("staff", "community")
-        .defer("staff__id_number", "staff__phone")
-        .order_by("community__path", "staff__name")[:300]
     )
+    if text:
+        qs = qs.filter(staff__name__icontains=text)
+    return list(
+        qs.select_related("staff", "staff__agency", "community")
+        .defer("staff__id_number", "staff__phone")
+        .order_by("community__path", "staff__name")[:ON_DUTY_SHOWN]
+    )
+
+
+BATCH_PLACES_SHOWN = 1000
+
+
+def batch_places(user: User | AnonymousUser) -> list[Place]:
+    """Communities and compounds the user may send a batch to, in tree order (a compound
+    right after its community): the batches page's place picker."""
+    return list(
+        Place.objects.filter(
+            scope_for(user, Capability.MANAGE_NEEDS).q(),
+            kind__in=[PlaceKind.COMMUNITY, PlaceKind.COMPOUND],
+        ).order_by("path")[:BATCH_PLACES_SHOWN]
+    )
+
+
+def batch_place_for(user: User | AnonymousUser, pk: object) -> Place | None:
+    """The picked place if it is one of `batch_places` (None for anything else)."""
+    if not str(pk).isdigit():
+        return None
+    return Place.objects.filter(
+        scope_for(user, Capability.MANAGE_NEEDS).q(),
+        kind__in=[PlaceKind.COMMUNITY, PlaceKind.COMPOUND],
+        pk=int(str(pk)),
+    ).first()
 
 
 def on_duty_at(
@@ -393,10 +426,6 @@ def community_by_code(code: str) -> Place | None:
     if not code:
         return None
     return Place.objects.filter(code=code, kind=PlaceKind.COMMUNITY).first()
-
-
-def place_by_code(code: str) -> Place | None:
-    return Place.objects.filter(code=code.strip()).first() if code.strip() else None
 
 
 def teams_listed(user: User | AnonymousUser, order: Order) -> QuerySet[Team]:
@@ -495,6 +524,21 @@ def batches_for(user: User | AnonymousUser, order: Order) -> QuerySet[Batch]:
         .prefetch_related("members")
         .order_by("place__path", "starts_at")
     )
+
+
+def batches_matching(batches: Iterable[Batch], text: str) -> list[Batch]:
+    """The batches whose name, place or one of whose people contains `text` (members
+    prefetched, as `batches_for` does)."""
+    if not text:
+        return list(batches)
+    needle = text.casefold()
+    return [
+        b
+        for b in batches
+        if needle in b.name.casefold()
+        or needle in b.place.name.casefold()
+        or any(needle in m.name.casefold() for m in b.members.all())
+    ]
 
 
 def pairings_for(user: User | AnonymousUser) -> QuerySet[Pairing]:
