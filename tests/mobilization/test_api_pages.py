@@ -270,3 +270,21 @@ def test_the_check_in_counter_keeps_its_total_while_a_search_narrows_the_list(pe
     assert "甲一" not in searched  # the list is narrowed …
     assert 'data-testid="arrived">1<' in searched  # … the counter is not
     assert 'data-testid="found">1 match' in searched
+
+
+def test_the_board_chart_has_axes_and_numbers(personas, mob, login):
+    import re
+
+    from django.utils import timezone
+
+    for name in ("甲一", "甲二"):
+        services.report_in(actor=personas.staff_a, enlistment=mob.e[name])
+    page = login(personas.hq).get("/mobilization/").content.decode()
+    chart = page.split('data-testid="chart"')[1].split("</svg>")[0]
+    zero, half, top = (int(t) for t in re.findall(r'data-testid="y-tick">(\d+)<', chart))
+    assert (zero, half * 2) == (0, top)  # the y axis: 0, half way, the top …
+    assert top >= 2  # … reaching the most in an hour
+    assert re.findall(r'data-testid="bar-count">(\d+)<', chart) == ["2"]  # over the bar
+    hour = timezone.localtime().strftime("%H")
+    assert f'data-testid="x-hour">{hour}<' in chart  # the hour below it
+    assert timezone.localtime().strftime("%m-%d") in chart  # and its day
