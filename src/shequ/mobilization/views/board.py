@@ -76,7 +76,7 @@ def _chart(series: dict[str, int], signups: dict[str, int] | None = None) -> dic
             }
         )
         day_before = day
-    width = LEFT + len(hours) * SLOT + 8
+    width = LEFT + max(len(hours), 6) * SLOT + 8  # one lonely hour is not a full-width bar
     ticks = [{"v": v, "y": base - round(PLOT * v / top)} for v in (0, top // 2, top)]
     return {
         "bars": bars,
