@@ -4,6 +4,7 @@ what other communities cannot see."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone, translation
@@ -90,6 +91,24 @@ def test_log_lists_the_days_passages_with_reasons(login, personas, gates, day) -
     assert "甲一" not in refused
 
 
+def test_log_cells_carry_their_column_so_a_phone_shows_them_as_cards(
+    login, personas, gates, day
+) -> None:
+    _results, when = day
+    page = login(personas.staff_a).get("/checkpoints/passages/", {"day": when.isoformat()})
+    html = page.content.decode()
+    assert 'class="sq-table sq-cards" data-testid="passages"' in html
+    rows = re.findall(r"<tr[^>]*>\s*<td.*?</tr>", html.split('data-testid="passages"')[1], re.S)
+    assert len(rows) == 5
+    for row in rows:
+        cells = re.findall(r"<td([^>]*)>", row)
+        assert len(cells) == 6
+        assert all("data-label=" in c for c in cells)  # each value says its column
+    with translation.override("zh-hans"):
+        who = translation.gettext("Who")
+    assert f'data-label="{who}" data-testid="who">访客甲' in html
+
+
 def test_another_communitys_staff_cannot_see_the_log_or_a_passage(login, personas, day) -> None:
     results, when = day
     client = login(personas.staff_b)
@@ -124,6 +143,7 @@ def test_figures_count_per_hour_and_list_who_is_not_back(login, personas, city, 
         .content.decode()
     )
     hours = page.split('data-testid="gate-hours"')[1].split("</table>")[0]
+    hours = re.sub(r"<td data-label=[^>]*>", "<td>", hours)  # the labels are for phones
     assert "<td>08:00</td><td>1</td><td>2</td><td>1</td>" in hours  # in 1, out 2, refused 1
     assert "<td>09:00</td><td>1</td><td>0</td><td>0</td>" in hours
     went_out = page.split('data-testid="went-out"')[1].split("</table>")[0]
@@ -143,5 +163,6 @@ def test_a_corrected_passage_counts_once_and_links_its_correction(login, persona
     assert f"/checkpoints/passages/{r2.id}/" in page
     figures = client.get("/checkpoints/figures/", {"community": gates.gate.community_id})
     hours = figures.content.decode().split('data-testid="gate-hours"')[1].split("</table>")[0]
+    hours = re.sub(r"<td data-label=[^>]*>", "<td>", hours)
     assert hours.count("<tr>") == 2  # header row + one hour; the corrected row is left out
     assert "<td>0</td><td>1</td><td>0</td>" in hours

@@ -13,6 +13,7 @@ from django.utils import translation
 
 from shequ.duty import planning
 from shequ.duty.models import Assignment, Post, Roster, RosterStatus
+from shequ.mobilization.models import Agency
 
 pytestmark = pytest.mark.django_db
 
@@ -200,3 +201,13 @@ def test_a_new_roster_starts_after_the_published_one_by_default(
     planning.roster_publish(actor=personas.staff_a, roster=published)
     after = tomorrow + dt.timedelta(days=7)
     assert f'name="starts_on" value="{after:%Y-%m-%d}"' in home.get("/duty/").content.decode()
+
+
+def test_the_add_a_person_list_shows_agency_and_community(client, login, personas, city, duty):
+    roster = _generate(client, login, personas, city, duty)
+    day_shift = duty.gate.shifts.get(name="白班")
+    cell = reverse("duty:roster_cell", args=[roster.pk, day_shift.pk, duty.tomorrow.isoformat()])
+    page = client.get(cell).content.decode()
+    picker = page.split('name="staff"')[1].split("</select>")[0]
+    agency = Agency.objects.get(code="AG1")
+    assert f" · {agency.name} · {city.a.name}" in picker

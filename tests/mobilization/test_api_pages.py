@@ -258,3 +258,33 @@ def test_the_staff_page_and_the_api_refuse_the_same_enlisting_in_the_same_words(
     )
     assert escape(refusal) in page.content.decode()
     assert not Enlistment.objects.filter(staff=new).exists()  # nobody enlisted without them
+
+
+def test_the_check_in_counter_keeps_its_total_while_a_search_narrows_the_list(personas, mob, login):
+    services.report_in(actor=personas.staff_a, enlistment=mob.e["甲一"])
+    client = login(personas.staff_a)
+    everyone = client.get("/mobilization/check-in/").content.decode()
+    assert 'data-testid="arrived">1<' in everyone
+    searched = client.get("/mobilization/check-in/", {"q": "甲二"}).content.decode()
+    assert "甲二" in searched
+    assert "甲一" not in searched  # the list is narrowed …
+    assert 'data-testid="arrived">1<' in searched  # … the counter is not
+    assert 'data-testid="found">1 ' in searched  # one person matches the search
+
+
+def test_the_board_chart_has_axes_and_numbers(personas, mob, login):
+    import re
+
+    from django.utils import timezone
+
+    for name in ("甲一", "甲二"):
+        services.report_in(actor=personas.staff_a, enlistment=mob.e[name])
+    page = login(personas.hq).get("/mobilization/").content.decode()
+    chart = page.split('data-testid="chart"')[1].split("</svg>")[0]
+    zero, half, top = (int(t) for t in re.findall(r'data-testid="y-tick">(\d+)<', chart))
+    assert (zero, half * 2) == (0, top)  # the y axis: 0, half way, the top …
+    assert top >= 2  # … reaching the most in an hour
+    assert re.findall(r'data-testid="bar-count">(\d+)<', chart) == ["2"]  # over the bar
+    hour = timezone.localtime().strftime("%H")
+    assert f'data-testid="x-hour">{hour}<' in chart  # the hour below it
+    assert timezone.localtime().strftime("%m-%d") in chart  # and its day

@@ -151,7 +151,7 @@ def test_sending_and_relieving_a_batch_on_the_page(personas, city, mob, on_duty,
     url = f"/mobilization/batches/?order={mob.order.pk}"
     form = {
         "name": "第一批",
-        "place": "KA",
+        "place": city.ka.pk,
         "starts_at": "2026-12-01T08:00",
         "ends_at": "2026-12-03T08:00",
         "staff": [on_duty[0].pk],
@@ -222,7 +222,7 @@ def test_the_batches_page_and_the_api_refuse_the_same_people_in_the_same_words(
         f"/mobilization/batches/?order={mob.order.pk}",
         {
             "name": "第一批",
-            "place": "KA",
+            "place": city.ka.pk,
             "starts_at": "2026-12-01T08:00",
             "ends_at": "2026-12-03T08:00",
             "staff": chosen,
@@ -247,7 +247,7 @@ def test_the_batches_page_and_the_api_refuse_the_same_people_in_the_same_words(
         f"/mobilization/batches/?order={mob.order.pk}",
         {
             "name": "第一批",
-            "place": "KA",
+            "place": city.ka.pk,
             "starts_at": "2026-12-01T08:00",
             "ends_at": "2026-12-03T08:00",
             "staff": stranger,
@@ -287,7 +287,7 @@ def test_a_batch_with_a_tampered_person_is_refused_not_sent_without_them(
     url = f"/mobilization/batches/?order={mob.order.pk}"
     form = {
         "name": "第一批",
-        "place": "KA",
+        "place": city.ka.pk,
         "starts_at": "2026-12-01T08:00",
         "ends_at": "2026-12-03T08:00",
         "staff": [on_duty[0].pk, "1; drop"],
@@ -299,3 +299,60 @@ def test_a_batch_with_a_tampered_person_is_refused_not_sent_without_them(
     assert "不是有效的编号：“1; drop”。" in html
     assert 'value="第一批"' in html
     assert not mob.order.batches.exists()
+
+
+def test_the_batches_page_picks_a_place_in_scope_from_a_list(personas, city, mob, on_duty, login):
+    client = login(personas.staff_a)
+    url = f"/mobilization/batches/?order={mob.order.pk}"
+    html = client.get(url).content.decode()
+    picker = html.split('name="place"')[1].split("</select>")[0]
+    assert f'value="{city.a.pk}">甲社区' in picker
+    assert f'value="{city.ka.pk}">' in picker
+    assert "甲小区" in picker
+    assert "乙小区" not in picker  # community B is not staff A's
+    form = {
+        "name": "第一批",
+        "place": city.kb.pk,  # tampered: a compound outside the user's places
+        "starts_at": "2026-12-01T08:00",
+        "ends_at": "2026-12-03T08:00",
+        "staff": [on_duty[0].pk],
+    }
+    refused = client.post(url, form)
+    assert _field_has_error(refused, "place")
+    assert f'value="{on_duty[0].pk}" checked' in refused.content.decode()  # still ticked
+    assert not mob.order.batches.exists()
+
+
+def test_the_batches_page_search_narrows_batches_and_people(personas, city, mob, on_duty, login):
+    start = timezone.now() - dt.timedelta(hours=1)
+    for name, who in (("第一批", on_duty[0]), ("第二批", on_duty[1])):
+        dispatch.batch_dispatch(
+            actor=personas.staff_a,
+            order=mob.order,
+            name=name,
+            place=city.ka,
+            staff=[who],
+            starts_at=start,
+            ends_at=start + dt.timedelta(days=2),
+        )
+    client = login(personas.staff_a)
+    url = f"/mobilization/batches/?order={mob.order.pk}"
+    everything = client.get(url).content.decode()
+    listed = everything.split('data-testid="batches"')[1].split("</section>")[0]
+    assert "第一批" in listed
+    assert "第二批" in listed
+    assert 'data-testid="section-now"' in listed  # sections: on duty now …
+    people = everything.split('data-testid="who-goes"')[1]
+    assert "甲一" in people
+    assert "甲二" in people
+    assert 'data-testid="people-group"' in people  # … and people by community
+    narrowed = client.get(url, {"q": "甲二"}).content.decode()
+    listed = narrowed.split('data-testid="batches"')[1].split("</section>")[0]
+    assert "第二批" in listed  # 甲二 went with the second batch
+    assert "第一批" not in listed
+    people = narrowed.split('data-testid="who-goes"')[1]
+    assert f'name="staff" value="{on_duty[1].pk}"' in people
+    assert f'name="staff" value="{on_duty[0].pk}"' not in people
+    assert "甲一" not in people
+    by_name = client.get(url, {"q": "第一"}).content.decode()
+    assert "第二批" not in by_name.split('data-testid="batches"')[1].split("</section>")[0]

@@ -222,3 +222,16 @@ def test_an_unknown_action_on_the_draft_page_is_refused(personas, mob, pool, log
     assert "编组草案页面上没有这个操作。" in response.content.decode()
     draft.refresh_from_db()
     assert draft.status == "draft"
+
+
+def test_the_swap_lists_name_agency_and_community_once_per_person(personas, city, mob, pool, login):
+    draft = formation.team_draft_create(
+        actor=personas.hq, order=mob.order, rules=formation.rules_from(time_limit_s=5)
+    )
+    page = login(personas.hq).get(f"/mobilization/teams/drafts/{draft.pk}/").content.decode()
+    first = page.split('data-testid="swap-first"')[1].split("</select>")[0]
+    assert f"队员1 · {mob.agency.name} · {city.a.name}</option>" in first
+    in_draft = [p for t in draft.teams for p in (t["leader"], *t["members"])]
+    for person in in_draft:
+        assert first.count(f'value="{person}"') == 1  # nobody twice
+    assert first.count("<optgroup") == len(draft.teams)  # grouped by team

@@ -140,6 +140,8 @@ EXPECT: dict[str, Row | Act] = {
     "web:logout": Row(ok=EVERYONE, code=405, own={ANONYMOUS: 405}, post=ALL),
     "web:language": Row(ok=EVERYONE, code=405, own={ANONYMOUS: 405}, post=ALL),
     "web:inbox": Row(ok=EVERYONE),
+    # The header's search: for roles that see places or residents, each list in their scope.
+    "web:search": Row(ok=PLACE_VIEWERS, deny=403, other_ok=PLACE_VIEWERS),
     "web:inbox_badge": Row(ok=EVERYONE),
     # A message opens (302 to where it points) for its addressee only.
     "web:inbox_open": Row(ok={STAFF}, code=302, other_ok=set()),

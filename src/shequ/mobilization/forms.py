@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from shequ.core.access import MAX_ID
 from shequ.core.widgets import DateInput, DateTimeInput
 from shequ.mobilization.models import Rank, Skill
+from shequ.places.models import PlaceKind
 
 if TYPE_CHECKING:
     from shequ.mobilization.models import Batch
@@ -147,7 +148,9 @@ class BatchForm(forms.Form):
 
     name = forms.CharField(label=_("Batch name"), initial="第一批", required=False)
     current = forms.CharField(label=_("Relieves"), required=False, widget=forms.Select)
-    place = forms.CharField(label=_("Place code (community or compound)"), required=False)
+    place = forms.CharField(
+        label=_("Sent to (community or compound)"), required=False, widget=forms.Select
+    )
     starts_at = forms.DateTimeField(
         label=_("From"),
         widget=DateTimeInput,
@@ -165,10 +168,20 @@ class BatchForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, batches: Sequence[Batch] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        batches: Sequence[Batch] = (),
+        places: Sequence[Place] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["current"].widget.choices = [("", _("— a new place —"))] + [
             (b.pk, f"{b.name} → {b.place.name}") for b in batches
+        ]
+        # Picked, not typed: a community, then its compounds indented under it (tree order).
+        self.fields["place"].widget.choices = [("", "—")] + [
+            (p.pk, p.name if p.kind == PlaceKind.COMMUNITY else f"\u3000└ {p.name}") for p in places
         ]
 
 

@@ -144,6 +144,15 @@ class Staff(BlindIndexedModel):
         return self.name
 
     @property
+    def picker_label(self) -> str:
+        """Name · agency · home community: what a drop-down shows, so two people of the same
+        name can be told apart (select_related agency and residence_community for lists)."""
+        parts = [self.name, self.agency.name if self.agency else str(_("Volunteer"))]
+        if self.residence_community:
+            parts.append(self.residence_community.name)
+        return " · ".join(parts)
+
+    @property
     def rank_level(self) -> int:
         return RANK_LEVELS[self.rank]
 

@@ -280,7 +280,8 @@ def my_duty(user: User | AnonymousUser) -> list[Enlistment]:
 
 def arrivals(user: User | AnonymousUser, text: str = "") -> tuple[QuerySet[Enlistment], int]:
     """People heading to (or living in) the user's check-in communities under open orders,
-    found by name or exact phone; and how many of them have arrived."""
+    found by name or exact phone; and how many of all of them have arrived (the counter
+    keeps its total while a search narrows the list)."""
     scope = scope_for(user, Capability.CHECK_IN)
     qs = (
         enlistments_for(user)
@@ -288,13 +289,14 @@ def arrivals(user: User | AnonymousUser, text: str = "") -> tuple[QuerySet[Enlis
         .filter(order__closed_at__isnull=True)
         .order_by("state", "staff__name")
     )
+    arrived = qs.filter(state__in=ACTIVE_STATES).count()
     if text:
         phone = pii.normalize_phone(text)
         if len(phone) == 11:
             qs = qs.filter(staff__phone_hmac=pii.blind_index(phone, kind="phone"))
         else:
             qs = qs.filter(staff__name__icontains=text)
-    return qs, qs.filter(state__in=ACTIVE_STATES).count()
+    return qs, arrived
 
 
 def needs_listed(user: User | AnonymousUser) -> QuerySet[Need]:
@@ -349,16 +351,49 @@ def enlistments_by_ids(
     return list(qs)
 
 
-def on_duty_in(user: User | AnonymousUser, order: Order) -> list[Enlistment]:
-    """People on duty under `order` in the communities the user manages (who may be sent)."""
-    return list(
+ON_DUTY_SHOWN = 300
+
+
+def on_duty_in(user: User | AnonymousUser, order: Order, text: str = "") -> list[Enlistment]:
+    """People on duty under `order` in the communities the user manages (who may be sent),
+    by community; only names containing `text` if given; at most ON_DUTY_SHOWN."""
+    qs = (
         enlistments_for(user, order=order)
         .filter(state__in=ACTIVE_STATES)
         .filter(scope_for(user, Capability.MANAGE_NEEDS).q("community"))
-        .select_related("staff", "community")
-        .defer("staff__id_number", "staff__phone")
-        .order_by("community__path", "staff__name")[:300]
     )
+    if text:
+        qs = qs.filter(staff__name__icontains=text)
+    return list(
+        qs.select_related("staff", "staff__agency", "community")
+        .defer("staff__id_number", "staff__phone")
+        .order_by("community__path", "staff__name")[:ON_DUTY_SHOWN]
+    )
+
+
+BATCH_PLACES_SHOWN = 1000
+
+
+def batch_places(user: User | AnonymousUser) -> list[Place]:
+    """Communities and compounds the user may send a batch to, in tree order (a compound
+    right after its community): the batches page's place picker."""
+    return list(
+        Place.objects.filter(
+            scope_for(user, Capability.MANAGE_NEEDS).q(),
+            kind__in=[PlaceKind.COMMUNITY, PlaceKind.COMPOUND],
+        ).order_by("path")[:BATCH_PLACES_SHOWN]
+    )
+
+
+def batch_place_for(user: User | AnonymousUser, pk: object) -> Place | None:
+    """The picked place if it is one of `batch_places` (None for anything else)."""
+    if not str(pk).isdigit():
+        return None
+    return Place.objects.filter(
+        scope_for(user, Capability.MANAGE_NEEDS).q(),
+        kind__in=[PlaceKind.COMMUNITY, PlaceKind.COMPOUND],
+        pk=int(str(pk)),
+    ).first()
 
 
 def on_duty_at(
@@ -391,10 +426,6 @@ def community_by_code(code: str) -> Place | None:
     if not code:
         return None
     return Place.objects.filter(code=code, kind=PlaceKind.COMMUNITY).first()
-
-
-def place_by_code(code: str) -> Place | None:
-    return Place.objects.filter(code=code.strip()).first() if code.strip() else None
 
 
 def teams_listed(user: User | AnonymousUser, order: Order) -> QuerySet[Team]:
@@ -452,15 +483,19 @@ def get_draft_for(user: User | AnonymousUser, pk: object) -> TeamDraft:
 
 @dataclass
 class DraftView:
-    """A draft's teams as the page shows them, and everyone in it (for the swap lists)."""
+    """A draft's teams as the page shows them (also the swap lists, grouped by team)."""
 
     rows: list[dict]
-    everyone: list[Staff]
 
 
 def draft_view(draft: TeamDraft) -> DraftView:
     ids = {t["leader"] for t in draft.teams} | {m for t in draft.teams for m in t["members"]}
-    people = {s.pk: s for s in Staff.objects.filter(pk__in=ids).defer("id_number", "phone")}
+    people = {
+        s.pk: s
+        for s in Staff.objects.filter(pk__in=ids)
+        .select_related("agency", "residence_community")
+        .defer("id_number", "phone")
+    }
     places = Place.objects.in_bulk({t["community"] for t in draft.teams if t["community"]})
     year = timezone.localdate().year
     rows = [
@@ -474,7 +509,7 @@ def draft_view(draft: TeamDraft) -> DraftView:
         }
         for n, t in enumerate(draft.teams, 1)
     ]
-    return DraftView(rows=rows, everyone=sorted(people.values(), key=lambda s: s.name))
+    return DraftView(rows=rows)
 
 
 def batches_for(user: User | AnonymousUser, order: Order) -> QuerySet[Batch]:
@@ -489,6 +524,21 @@ def batches_for(user: User | AnonymousUser, order: Order) -> QuerySet[Batch]:
         .prefetch_related("members")
         .order_by("place__path", "starts_at")
     )
+
+
+def batches_matching(batches: Iterable[Batch], text: str) -> list[Batch]:
+    """The batches whose name, place or one of whose people contains `text` (members
+    prefetched, as `batches_for` does)."""
+    if not text:
+        return list(batches)
+    needle = text.casefold()
+    return [
+        b
+        for b in batches
+        if needle in b.name.casefold()
+        or needle in b.place.name.casefold()
+        or any(needle in m.name.casefold() for m in b.members.all())
+    ]
 
 
 def pairings_for(user: User | AnonymousUser) -> QuerySet[Pairing]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequ.web import views
+from shequ.web import search_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/badge/", views.inbox_badge, name="inbox_badge"),
     path("inbox/<int:note_id>/", views.inbox_open, name="inbox_open"),
+    path("search/", search_views.search, name="search"),
 ]

@@ -102,6 +102,7 @@ def pool(place: Place) -> list[Staff]:
             available=True,
         )
         .distinct()
+        .select_related("agency", "residence_community")
         .order_by("pk")
     )
 

@@ -110,7 +110,8 @@ def _my_shifts(
                 messages.error(request, message)
     mates: list[Staff] = []
     if later:
-        mates = [p for p in planning.pool(later[0].roster.place) if p.pk != staff.pk]
+        pool = planning.pool(later[0].roster.place)
+        mates = sorted((p for p in pool if p.pk != staff.pk), key=lambda p: (p.name, p.pk))
     return render(
         request,
         "duty/me.html",

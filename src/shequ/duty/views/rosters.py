@@ -130,7 +130,8 @@ def _cell_context(
 ) -> dict[str, Any]:
     crew = selectors.cell_crew(roster, shift, day)
     on = {a.staff_id for a in crew}
-    candidates = [s for s in planning.pool(roster.place) if s.pk not in on]
+    pool = planning.pool(roster.place)
+    candidates = sorted((s for s in pool if s.pk not in on), key=lambda s: (s.name, s.pk))
     return {
         "roster": roster,
         "shift": shift,

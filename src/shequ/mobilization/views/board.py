@@ -26,34 +26,70 @@ from shequ.places.models import PlaceKind
 BOARD_LEVELS = (PlaceKind.COMMUNITY, PlaceKind.STREET, PlaceKind.DISTRICT)
 
 
-def _bars(series: dict[str, int], signups: dict[str, int] | None = None) -> list[dict]:
-    """Bars (0–100 high) per hour for report-ins, with sign-ups as a paler bar beside each,
-    drawn as inline SVG (works without JS)."""
+# The chart's geometry in px: a slot per hour (a sign-up bar and a report-in bar side by
+# side), the y axis's numbers on the left, the hours (and the day where it changes) below.
+SLOT, BAR, LEFT, TOP, PLOT, BOTTOM = 32, 12, 30, 16, 120, 34
+
+
+def _nice_top(most: int) -> int:
+    """The axis's top: two equal steps of 1, 2 or 5 × 10ⁿ that reach `most`."""
+    step = 1
+    while step * 2 < most:
+        for factor in (2, 2.5, 2):  # 1 → 2 → 5 → 10 → 20 → 50 …
+            step = int(step * factor)
+            if step * 2 >= most:
+                break
+    return step * 2
+
+
+def _chart(series: dict[str, int], signups: dict[str, int] | None = None) -> dict | None:
+    """Report-ins per hour with sign-ups as a paler bar beside each, the count over each bar,
+    a y axis with its numbers and the hours below: an inline SVG (works without JS)."""
     signups = signups or {}
     hours = sorted(set(series) | set(signups))[-24:]
-    top = max([*series.values(), *signups.values(), 1])
-    bars = []
+    if not hours:
+        return None
+    top = _nice_top(max([*series.values(), *signups.values(), 1]))
+    base = TOP + PLOT
+    bars, day_before = [], ""
     for i, label in enumerate(hours):
+        day, hour = label.split(" ")  # "11-28 09:00"
         n, s = series.get(label, 0), signups.get(label, 0)
-        h, hs = round(100 * n / top), round(100 * s / top)
+        h, hs = round(PLOT * n / top), round(PLOT * s / top)
+        x = LEFT + i * SLOT
         bars.append(
             {
                 "label": label,
                 "n": n,
-                "x": i * 10 + 5,
-                "y": 100 - h,
-                "h": h,
                 "s": s,
-                "xs": i * 10 + 1,
-                "ys": 100 - hs,
+                "xs": x + 3,
+                "ys": base - hs,
                 "hs": hs,
+                "x": x + 3 + BAR + 1,
+                "y": base - h,
+                "h": h,
+                "tx_s": x + 3 + BAR // 2,
+                "tx": x + 4 + BAR + BAR // 2,
+                "mid": x + SLOT // 2,
+                "hour": hour[:2],
+                "day": day if day != day_before else "",
             }
         )
-    return bars
-
-
-def _chart_width(bars: list[dict]) -> int:
-    return max(len(bars), 12) * 10
+        day_before = day
+    width = LEFT + max(len(hours), 6) * SLOT + 8  # one lonely hour is not a full-width bar
+    ticks = [{"v": v, "y": base - round(PLOT * v / top)} for v in (0, top // 2, top)]
+    return {
+        "bars": bars,
+        "ticks": ticks,
+        "width": width,
+        "height": base + BOTTOM,
+        "left": LEFT,
+        "right": width - 4,
+        "base": base,
+        "hour_y": base + 14,
+        "day_y": base + 28,
+        "bar": BAR,
+    }
 
 
 @login_required
@@ -73,10 +109,10 @@ def board_page(request: HttpRequest) -> HttpResponse:
     }
     if order is not None:
         result = counts.board(request.user, order=order, level=level)
-        bars = _bars(
+        chart = _chart(
             counts.hour_labels(result.per_hour), counts.signups_by_hour(request.user, order)
         )
-        context.update(board=result, bars=bars, chart_width=_chart_width(bars))
+        context.update(board=result, chart=chart)
     template = "mobilization/board.html#counts" if request.htmx else "mobilization/board.html"
     return render(request, template, context)
 

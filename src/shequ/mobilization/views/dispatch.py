@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import PermissionDenied, ValidationError
@@ -19,17 +21,48 @@ from shequ.mobilization.forms import (
     MoveForm,
     StaffChosenForm,
 )
+from shequ.mobilization.models import Batch, Enlistment
 from shequ.mobilization.views._common import open_order
+from shequ.places.models import Place
+
+BATCHES_PER_PAGE = 30
+
+
+def _batch_sections(batches: list[Batch]) -> list[tuple[str, str, list[Batch]]]:
+    """(key, title, batches) for the batches on duty now, coming and ended (empty ones left out)."""
+    now = timezone.now()
+    sections = [
+        ("now", _("On duty now"), [b for b in batches if b.starts_at <= now < b.ends_at]),
+        ("coming", _("Coming"), [b for b in batches if b.starts_at > now]),
+        ("ended", _("Ended"), [b for b in batches if b.ends_at <= now]),
+    ]
+    return [s for s in sections if s[2]]
+
+
+def _by_community(on_duty: list[Enlistment]) -> list[tuple[Place | None, list[Enlistment]]]:
+    """The people who may be sent, one section per community they are on duty in."""
+    groups: dict[int | None, tuple[Place | None, list[Enlistment]]] = {}
+    for e in on_duty:
+        groups.setdefault(e.community_id, (e.community, []))[1].append(e)
+    return list(groups.values())
 
 
 @login_required
 def batches_page(request: HttpRequest) -> HttpResponse:
-    """Batches (第一批, 第二批…) sent to communities or compounds, rotation, and pairings."""
+    """Batches (第一批, 第二批…) sent to communities or compounds, rotation, and pairings.
+
+    `?q=` narrows the batches (by name, place or person) and the people who may be sent (by
+    name); both are shown in sections (batches by now / coming / ended, people by community)."""
     order, _orders = open_order(request)
-    on_duty = selectors.on_duty_in(request.user, order)
+    text = request.GET.get("q", "").strip()[:50]
+    on_duty = selectors.on_duty_in(request.user, order, text)
     batches = list(selectors.batches_for(request.user, order))
+    places = selectors.batch_places(request.user)
     form = BatchForm(
-        request.POST if request.method == "POST" else None, auto_id="%s", batches=batches
+        request.POST if request.method == "POST" else None,
+        auto_id="%s",
+        batches=batches,
+        places=places,
     )
     chosen = StaffChosenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and not chosen.is_valid():
@@ -48,9 +81,9 @@ def batches_page(request: HttpRequest) -> HttpResponse:
                     handover_note=data["handover_note"],
                 )
             else:
-                place = selectors.place_by_code(data["place"])
+                place = selectors.batch_place_for(request.user, data["place"])
                 if place is None:
-                    raise ValidationError({"place": _("No place with this code.")})
+                    raise ValidationError({"place": _("Choose the place from the list.")})
                 if data["starts_at"] is None:
                     raise ValidationError({"starts_at": DATES_AS_SHOWN})
                 dispatch.batch_send(
@@ -67,14 +100,24 @@ def batches_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Batch sent."))
             return redirect(f"{reverse('mobilization:batches')}?order={order.pk}")
+    ticked = set(chosen.cleaned_data["staff"]) if chosen.is_bound and chosen.is_valid() else set()
+    shown = Paginator(selectors.batches_matching(batches, text), BATCHES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "mobilization/batches.html",
         {
             "order": order,
-            "batches": batches,
+            "q": text,
+            "page": shown,
+            "sections": _batch_sections(list(shown.object_list)),
             "pairings": selectors.pairings_for(request.user),
             "on_duty": on_duty,
+            "groups": _by_community(on_duty),
+            "capped": len(on_duty) >= selectors.ON_DUTY_SHOWN,
+            "ticked": ticked,
+            "may_send": bool(places),
             "form": form,
         },
     )

@@ -81,7 +81,7 @@ def draft_page(request: HttpRequest, draft_id: int) -> HttpResponse:
     return render(
         request,
         "mobilization/draft.html",
-        {"draft": draft, "page": page, "error": error, "everyone": shown.everyone},
+        {"draft": draft, "page": page, "error": error, "teams": shown.rows},
     )
 
 
