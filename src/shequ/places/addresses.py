@@ -74,20 +74,20 @@ def address_labels(
     extra = [w if isinstance(w, str) else w.path for w in within if w]
     paths = {pk: _ids(p.path) for pk, p in items.items()}
     span = _common([*paths.values(), *(_ids(path) for path in extra if path)])
-    wanted = {i for ids in paths.values() for i in ids} | set(span[-1:])
-    known = {
-        pk: (kind, name)
-        for pk, kind, name in Place.objects.filter(pk__in=wanted).values_list("id", "kind", "name")
-    }
+    # The places themselves are in hand: only their ancestors are fetched.
+    known = {pk: (p.kind, p.name) for pk, p in items.items()}
+    wanted = ({i for ids in paths.values() for i in ids[:-1]} | set(span[-1:])) - known.keys()
+    if wanted:
+        rows = Place.objects.filter(pk__in=wanted).values_list("id", "kind", "name")
+        known.update({pk: (kind, name) for pk, kind, name in rows})
     span_kind = known[span[-1]][0] if span and span[-1] in known else None
     prefix = PREFIX_BY_SPAN.get(span_kind, ())
     shown = (*prefix, *NAMED_BELOW)
     labels: dict[int, str] = {}
     for pk, ids in paths.items():
-        own = items[pk]
         parts = []
         for i in ids:
-            kind, name = (own.kind, own.name) if i == pk else known.get(i, ("", ""))
+            kind, name = known.get(i, ("", ""))
             # The place itself is always named (a community on a street's board).
             if kind in shown or i == pk:
                 parts.append(name)
