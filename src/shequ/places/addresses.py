@@ -17,7 +17,7 @@ materialized paths), whatever its length (docs/places.md, "Addresses").
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
@@ -29,6 +29,18 @@ if TYPE_CHECKING:
     from shequ.core.models import User
 
 T = TypeVar("T")
+
+
+class PlaceLike(Protocol):
+    """A place, or a row that carries one's id, path, kind and name (a coverage row)."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    path: str
+    kind: str
+    name: str
+
 
 # The kinds an address names below its prefix: the compound and what lies under it.
 NAMED_BELOW = (PlaceKind.COMPOUND, PlaceKind.BUILDING, PlaceKind.HOUSEHOLD)
@@ -64,7 +76,7 @@ def scope_paths(user: User | AnonymousUser, capability: str | None = None) -> tu
 
 
 def address_labels(
-    places: Iterable[Place | None], *, within: Iterable[str | Place | None] = ()
+    places: Iterable[PlaceLike | None], *, within: Iterable[str | Place | None] = ()
 ) -> dict[int, str]:
     """{place id: label} for `places` (any kinds), seen from the span of the places and
     `within` (paths or places). One query, for the ancestors of all of them."""
@@ -97,7 +109,7 @@ def address_labels(
 
 def attach_addresses(
     rows: Iterable[T],
-    place_of: Callable[[T], Place | None],
+    place_of: Callable[[T], PlaceLike | None],
     *,
     within: Iterable[str | Place | None] = (),
     attr: str = "address",
