@@ -16,9 +16,7 @@ from tests.residents.factories import ResidentFactory
 ADDRESS = "甲小区 1号楼 101室"
 
 
-def test_home_names_the_gates_compound_and_the_streets_communities(
-    login, personas, gates
-) -> None:
+def test_home_names_the_gates_compound_and_the_streets_communities(login, personas, gates) -> None:
     page = login(personas.staff_a).get("/checkpoints/").content.decode()
     assert "北门 · 甲小区" in page
     street = login(personas.district).get("/checkpoints/").content.decode()
@@ -36,7 +34,10 @@ def test_gates_api_names_the_compound(api, personas, gates) -> None:
 
 
 def test_passage_log_and_passage_name_the_home_of_each_resident(
-    login, personas, gates, day  # noqa: F811 - the fixture imported above
+    login,
+    personas,
+    gates,
+    day,  # noqa: F811 - the fixture imported above
 ) -> None:
     results, when = day
     client = login(personas.staff_a)

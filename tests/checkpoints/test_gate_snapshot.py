@@ -138,6 +138,7 @@ def test_gate_search_data_names_the_compound_of_each_resident_and_pass(
 ) -> None:
     """Two compounds both have a 1号楼: the gate's search results say which one."""
     snap = api(personas.staff_a).get(url(gates.gate)).json()
-    assert snap["residents"] and snap["passes"]
+    assert snap["residents"]
+    assert snap["passes"]
     for row in (*snap["residents"], *snap["passes"]):
         assert row["address"].startswith("甲小区 1号楼 "), row

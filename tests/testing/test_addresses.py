@@ -41,9 +41,7 @@ def test_missed_api_names_the_compound(api, personas, rnd, city) -> None:
     assert {row["address"] for row in rows} == {"甲小区 1号楼 101室", "甲小区 1号楼 102室"}
 
 
-def test_recall_page_and_api_name_each_members_compound(
-    login, api, personas, rnd, recall
-) -> None:
+def test_recall_page_and_api_name_each_members_compound(login, api, personas, rnd, recall) -> None:
     page = login(personas.staff_a).get(f"/testing/recalls/{recall.pk}/").content.decode()
     assert page.count('data-testid="address">甲小区 1号楼 10') == 10
     body = api(personas.staff_a).get(f"{API}/recalls/{recall.pk}").json()

@@ -266,7 +266,9 @@ def recall_members(recall: Recall) -> list[dict]:
         retests[s.resident_id].append(s)
     samples = list(samples)
     # Pooled tubes take people of several compounds: each member's address says which.
-    addresses = address_labels([s.resident.household for s in samples], within=[recall.tube.community])
+    addresses = address_labels(
+        [s.resident.household for s in samples], within=[recall.tube.community]
+    )
     return [
         {
             "resident": s.resident,
