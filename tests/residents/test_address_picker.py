@@ -180,3 +180,14 @@ def test_the_edit_form_shows_the_residents_flat_picked(personas, city, login):
     html = login(personas.staff_a).get(f"/residents/{resident.pk}/edit/").content.decode()
     assert re.search(rf'<option value="{city.ha1.pk}" selected>101室</option>', html)
     assert options(html, "household") == ["101室", "102室"]
+
+
+def test_the_resident_list_and_page_say_the_address_not_the_code(personas, city, login):
+    resident = ResidentFactory(household=city.ha1, name="张三")
+    staff = login(personas.staff_a).get("/residents/").content.decode()
+    assert 'data-testid="address">甲小区 1号楼 101室<' in staff
+    street = login(personas.street).get("/residents/").content.decode()
+    assert 'data-testid="address">甲社区 甲小区 1号楼 101室<' in street
+    page = login(personas.staff_a).get(f"/residents/{resident.pk}/").content.decode()
+    assert 'data-testid="address">甲小区 1号楼 101室<' in page
+    assert page.index("甲小区 1号楼 101室") < page.index(city.ha1.code)  # the code: small print

@@ -11,7 +11,7 @@ The span is the lowest place holding every place of the list together with `with
 place the page is filtered to, or the roots of the viewer's scope): so a street officer sees
 the community on every row, even on a page that happens to hold one community only, and a
 community worker never does. One query fetches the ancestors of a whole page (from the
-materialized paths), whatever its length (docs/places.md, "Addresses").
+materialized paths), whatever its length (docs/residents.md, "Addresses you can tell apart").
 """
 
 from __future__ import annotations

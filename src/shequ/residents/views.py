@@ -21,12 +21,18 @@ from shequ.core.exports import xlsx_response
 from shequ.core.import_views import ImportPage
 from shequ.core.roles import Capability, refusal
 from shequ.core.scopes import scope_for
-from shequ.places.households import household_address
+from shequ.places.addresses import address_labels, attach_addresses, scope_paths
 from shequ.places.models import Place
 from shequ.residents import picker, privacy, selectors, services
 from shequ.residents.forms import ImportForm, ResidentForm, StatusForm
 from shequ.residents.import_template import template_workbook
 from shequ.residents.models import HealthStatus, Tag
+
+
+def _address(request: HttpRequest, household: Place) -> str:
+    """The flat's address as the user's lists say it (with the community above one)."""
+    within = scope_paths(request.user, Capability.VIEW_RESIDENTS)
+    return address_labels([household], within=within)[household.pk]
 
 
 def _why(request: HttpRequest) -> str:
@@ -55,7 +61,11 @@ def resident_list(request: HttpRequest) -> HttpResponse:
         status=status if status in HealthStatus.values else None,
     )
     page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    people = list(page.object_list)
+    people = attach_addresses(
+        page.object_list,
+        lambda r: r.household,
+        within=scope_paths(request.user, Capability.VIEW_RESIDENTS),
+    )
     shown = privacy.residents_shown(
         request.user,
         people,
@@ -94,7 +104,7 @@ def resident_detail(request: HttpRequest, resident_id: int) -> HttpResponse:
         "residents/detail.html",
         {
             "resident": resident,
-            "address": household_address(resident.household),
+            "address": _address(request, resident.household),
             "shown": shown[resident.pk],
             "members": [(m, shown[m.pk]) for m in others],
             "history": selectors.status_history(resident)[:50],
@@ -210,7 +220,7 @@ def resident_edit(request: HttpRequest, resident_id: int) -> HttpResponse:
     return render(
         request,
         "residents/form.html",
-        {"form": form, "resident": resident, "address": household_address(resident.household)},
+        {"form": form, "resident": resident, "address": _address(request, resident.household)},
     )
 
 
