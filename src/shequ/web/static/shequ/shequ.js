@@ -30,7 +30,7 @@
     var refresh = box.querySelector("[data-cascade-refresh]");
     var selects = Array.prototype.slice.call(box.querySelectorAll("select[data-cascade]"));
     if (!window.fetch || !selects.length) return;
-    if (refresh) refresh.hidden = true;
+    if (refresh) refresh.classList.add("sq-cascade-js");
     selects.forEach(function (select, i) {
       select.addEventListener("change", function () {
         var later = selects.slice(i + 1);
@@ -53,7 +53,7 @@
             });
           });
         }).catch(function () {
-          if (refresh) refresh.hidden = false;  // the form can still fetch them itself
+          if (refresh) refresh.classList.remove("sq-cascade-js");  // the form can still send for them
         });
       });
     });
