@@ -119,6 +119,5 @@ def attach_addresses(
     labels = address_labels((place_of(r) for r in rows), within=within)
     for row in rows:
         place = place_of(row)
-        target: Any = row
-        setattr(target, attr, labels.get(place.pk, "") if place is not None else "")
+        setattr(row, attr, labels.get(place.pk, "") if place is not None else "")
     return rows
