@@ -77,7 +77,9 @@ def test_on_shift_the_cadre_gets_their_compound_until_the_shift_ends(
     assert entry_pass.pk not in {p["id"] for p in snap["passes"]}
     assert resident.pk not in {p["id"] for p in snap["residents"]}
     # Only what the decision needs: no phone, no ID number beyond its last 4.
-    assert set(snap["residents"][0]) == {"id", "name", "last4", "status", "household_id", "path"}
+    assert set(snap["residents"][0]) == {
+        "id", "name", "last4", "status", "household_id", "path", "address",
+    }  # fmt: skip
     text = r.content.decode()
     for person in (gates.a1, gates.a2, gates.a3):
         person.refresh_from_db()
@@ -129,3 +131,14 @@ def test_those_who_guard_gates_get_it_at_any_time_and_others_never_see_it(
     assert api(personas.street).get(url(gates.gate)).status_code == 200
     assert api(personas.staff_b).get(url(gates.gate)).status_code == 404
     assert api(personas.outsider).get(url(gates.gate)).status_code == 404
+
+
+def test_gate_search_data_names_the_compound_of_each_resident_and_pass(
+    api, personas, gates
+) -> None:
+    """Two compounds both have a 1号楼: the gate's search results say which one."""
+    snap = api(personas.staff_a).get(url(gates.gate)).json()
+    assert snap["residents"]
+    assert snap["passes"]
+    for row in (*snap["residents"], *snap["passes"]):
+        assert row["address"].startswith("甲小区 1号楼 "), row

@@ -19,6 +19,7 @@ from shequ.core.imports import run_import
 from shequ.core.models import ImportJob, ImportStatus
 from shequ.core.pii import mask
 from shequ.residents.models import HealthStatus, Resident, StatusPeriod, Tag, tags_to_bits
+from shequ.residents.picker import picked_of
 from tests.residents.factories import ResidentFactory, id_number, phone
 from tests.residents.sheets import CN_HEADER, write_csv
 
@@ -204,7 +205,7 @@ def _form(resident, **changes) -> dict:
         "document_type": resident.document_type,
         "document_number": resident.document_number,
         "phone": resident.phone,
-        "household": resident.household.code,
+        **picked_of(resident.household),
         "relation": resident.relation,
         "occupancy": resident.occupancy,
         "tags": resident.tag_list,
@@ -237,7 +238,7 @@ def test_the_edit_form_refuses_another_residents_document(personas, city, zhang,
 
 
 def test_the_edit_form_saves_and_moves_the_resident(personas, city, zhang, login):
-    form = _form(zhang, notes="每周送药", household="KA-1-102")
+    form = _form(zhang, notes="每周送药", household=str(city.ha2.pk))
     response = login(personas.staff_a).post(f"/residents/{zhang.pk}/edit/", form)
     assert response.status_code == 302
     assert response["Location"] == f"/residents/{zhang.pk}/"
@@ -246,8 +247,8 @@ def test_the_edit_form_saves_and_moves_the_resident(personas, city, zhang, login
     assert fresh.household == city.ha2
 
 
-def test_the_edit_form_cannot_move_a_resident_out_of_scope(personas, zhang, login):
-    form = _form(zhang, household="KB-1-101")
+def test_the_edit_form_cannot_move_a_resident_out_of_scope(personas, city, zhang, login):
+    form = _form(zhang, **picked_of(city.hb1))
     response = login(personas.staff_a).post(f"/residents/{zhang.pk}/edit/", form)
     assert response.status_code == 200
     assert "sq-field-error" in response.content.decode()
@@ -262,7 +263,10 @@ def test_registering_a_resident_on_the_page(personas, city, login):
         "document_type": "resident_id",
         "document_number": LI,
         "phone": "",
-        "household": "KA-1-102",
+        "compound": str(city.ka.pk),
+        "building": str(city.ka1.pk),
+        "unit": "",
+        "household": str(city.ha2.pk),
         "relation": "head",
         "occupancy": "owner",
         "tags": ["elderly_alone"],

@@ -13,6 +13,7 @@ import pytest
 from shequ.core import services as core_services
 from shequ.core.models import AuditEvent
 from shequ.residents.models import Resident
+from shequ.residents.picker import picked_of
 from tests.duty.conftest import duty  # noqa: F401 - a gate of community A
 from tests.residents.factories import ResidentFactory, id_number, phone
 
@@ -196,7 +197,7 @@ def test_a_masked_editor_still_edits_the_other_fields(personas, zhang, call, log
         "name": "张叁",
         "gender": "male",
         "document_type": "resident_id",
-        "household": "KA-1-101",
+        **picked_of(zhang.household),
         "relation": "head",
         "occupancy": "owner",
         "notes": "x",

@@ -82,6 +82,7 @@ def test_positive_pool_recalls_its_ten_members(personas, rnd, sent) -> None:
     note = Notification.objects.get(user=personas.staff_a, kind="recall")
     assert "T0000001" in note.title
     assert "a0" in note.title
+    assert "a0（甲小区 1号楼 101室）" in note.title  # the staff can tell where a0 lives
     assert not Notification.objects.filter(user=personas.staff_b).exists()
     # The gate now refuses their exit, with the community's default rules.
     facts = {

@@ -31,6 +31,7 @@ from shequ.core.pagination import Pages
 from shequ.core.roles import Capability
 from shequ.core.schemas import errors
 from shequ.core.times import Day
+from shequ.places.addresses import attach_addresses, scope_paths
 from shequ.places.models import Place, PlaceKind
 from shequ.places.selectors import get_place_for
 
@@ -49,8 +50,14 @@ def passages_batch(request: HttpRequest, payload: PassageBatchIn) -> HttpRespons
 def gates(request: HttpRequest) -> list[dict]:
     """Gates where you may record passages."""
     return [
-        {"id": g.pk, "name": g.name, "community_id": g.community_id, "community": g.community.name}
-        for g in selectors.gates_for(request.user)
+        {
+            "id": g.pk,
+            "name": g.name,
+            "community_id": g.community_id,
+            "community": g.community.name,
+            "address": g.address,
+        }
+        for g in attach_addresses(selectors.gates_for(request.user), lambda g: g.place)
     ]
 
 
@@ -70,8 +77,18 @@ def _pass(request: HttpRequest, pass_id: int) -> EntryPass:
     return selectors.get_pass_for(request.user, pass_id)
 
 
+def _pass_addresses(request: HttpRequest, items: list[EntryPass]) -> None:
+    within = scope_paths(request.user, Capability.ISSUE_PASSES)
+    attach_addresses(items, lambda p: p.household, within=within)
+
+
+def _passage_addresses(request: HttpRequest, items: list[Passage]) -> None:
+    within = scope_paths(request.user, Capability.VIEW_PASSAGES)
+    attach_addresses(items, selectors.home_of, within=within)
+
+
 @router.get("/passes", response=list[PassOut])
-@paginate(Pages, page_size=100)
+@paginate(Pages, page_size=100, each_page=_pass_addresses)
 def passes(request: HttpRequest, community_id: int | None = None) -> QuerySet[EntryPass]:
     """Entry passes you issue, optionally of one community."""
     return selectors.passes_by_id(request.user, community_id)
@@ -149,7 +166,7 @@ def rules_set(request: HttpRequest, community_id: int, payload: RulesIn) -> dict
 
 
 @router.get("/passages", response=list[PassageOut])
-@paginate(Pages, page_size=100)
+@paginate(Pages, page_size=100, each_page=_passage_addresses)
 def passages(
     request: HttpRequest,
     community_id: int | None = None,

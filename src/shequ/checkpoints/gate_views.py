@@ -24,6 +24,7 @@ from shequ.checkpoints.decisions import reason_text
 from shequ.checkpoints.forms import PlainPassageForm
 from shequ.checkpoints.services import current_rules
 from shequ.core.offline import worker_response
+from shequ.places.addresses import attach_addresses
 from shequ.places.selectors import current_zone
 from shequ.residents.models import HealthStatus
 
@@ -126,7 +127,7 @@ def _strings() -> dict[str, str]:
         "no_holders": _("This pass has no holders."),
         "no_match": _("Nobody found."),
         "no_pass": _("no entry pass"),
-        "household_pass": _("Pass %(household)s · %(building)s · valid %(from)s – %(until)s"),
+        "household_pass": _("Pass %(household)s · valid %(from)s – %(until)s"),
         "pass_status": _("pass: %(status)s"),
         "camera_failed": _("The camera could not start: type or paste the code instead."),
         "camera_stop": _("Stop camera"),
@@ -152,7 +153,7 @@ def _strings() -> dict[str, str]:
 @login_required
 def gate_list(request: HttpRequest) -> HttpResponse:
     """The gates the user guards; with only one, that gate's page."""
-    gates = list(selectors.gates_for(request.user))
+    gates = attach_addresses(selectors.gates_for(request.user), lambda g: g.place)
     if len(gates) == 1:
         return redirect("checkpoints:gate", gate_id=gates[0].pk)
     return render(request, "checkpoints/gate_list.html", {"gates": gates})

@@ -35,6 +35,7 @@ from shequ.checkpoints.passes import pass_token
 from shequ.core.errors import ValidationError
 from shequ.core.qr import qr_svg_response
 from shequ.core.roles import Capability
+from shequ.places.addresses import address_labels, attach_addresses, scope_paths
 from shequ.places.models import Place, PlaceKind
 
 HISTORY_ACTIONS = {
@@ -72,6 +73,12 @@ def _status_of(value: str) -> str:
 # -- passes ---------------------------------------------------------------------------------
 
 
+def _address(request: HttpRequest, household: Place) -> str:
+    """The household's address as the user's lists say it (with the community above one)."""
+    within = scope_paths(request.user, Capability.ISSUE_PASSES)
+    return address_labels([household], within=within)[household.pk]
+
+
 @login_required
 def pass_list(request: HttpRequest) -> HttpResponse:
     """Passes in scope by community and building, filtered by status and text (household name
@@ -92,6 +99,8 @@ def pass_list(request: HttpRequest) -> HttpResponse:
         request.user, community=community, building=building, status=status, text=text
     )
     page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    within = [community] if community else scope_paths(request.user, Capability.ISSUE_PASSES)
+    page.object_list = attach_addresses(page.object_list, lambda p: p.household, within=within)
     without: list[Place] = []
     if building is not None:
         without = list(selectors.households_without_pass(building)[:200])
@@ -105,6 +114,9 @@ def pass_list(request: HttpRequest) -> HttpResponse:
         "statuses": PassStatus.choices,
         "q": text,
         "without": without,
+        "building_address": address_labels([building], within=within).get(building.pk)
+        if building
+        else "",
     }
     template = (
         "checkpoints/pass_list.html#results" if request.htmx else "checkpoints/pass_list.html"
@@ -194,7 +206,12 @@ def pass_issue_household(request: HttpRequest, household_id: int) -> HttpRespons
     return render(
         request,
         "checkpoints/pass_issue_household.html",
-        {"form": form, "household": household, "residents": residents},
+        {
+            "form": form,
+            "household": household,
+            "address": _address(request, household),
+            "residents": residents,
+        },
         status=status,
     )
 
@@ -246,6 +263,7 @@ def pass_detail(request: HttpRequest, pass_id: int) -> HttpResponse:
         {
             "entry_pass": entry_pass,
             "building": entry_pass.household.parent,
+            "address": _address(request, entry_pass.household),
             "holders": list(entry_pass.holders.all()),
             "history": _pass_history(entry_pass),
             "number": pdf.pass_number(entry_pass),

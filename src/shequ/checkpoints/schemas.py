@@ -11,6 +11,7 @@ from shequ.checkpoints.passes import pass_token
 from shequ.core import pii
 from shequ.core.batches import MAX_ITEMS
 from shequ.core.device_items import DeviceItem
+from shequ.places.addresses import address_labels
 
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
@@ -43,6 +44,7 @@ class GateOut(Schema):
     name: str
     community_id: int
     community: str
+    address: str  # where the gate is: places/addresses.py
 
 
 class PassIn(Schema):
@@ -64,6 +66,7 @@ class PassOut(Schema):
     id: int
     household_id: int
     household: str
+    address: str
     version: int
     status: str
     valid_from: dt.date
@@ -74,6 +77,12 @@ class PassOut(Schema):
     @staticmethod
     def resolve_household(obj: Any) -> str:
         return obj.household.name
+
+    @staticmethod
+    def resolve_address(obj: Any) -> str:
+        # A list's page carries its addresses (api.py, each_page); one pass costs one query.
+        known = getattr(obj, "address", None)
+        return known if known is not None else address_labels([obj.household])[obj.household_id]
 
     @staticmethod
     def resolve_holder_ids(obj: Any) -> list[int]:
@@ -116,6 +125,7 @@ class PassageOut(Schema):
     device_decision: str
     disagrees: bool
     corrects_id: int | None
+    address: str = ""  # the home of the resident or the pass, when there is one
 
     @staticmethod
     def resolve_client_uuid(obj: Any) -> str:

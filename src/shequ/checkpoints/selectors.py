@@ -29,6 +29,7 @@ from shequ.core.scopes import Scope, scope_for
 from shequ.duty.changes import active_assignments
 from shequ.duty.models import Post, PostKind
 from shequ.mobilization.models import ACTIVE_STATES, Enlistment
+from shequ.places.addresses import address_labels
 from shequ.places.models import Place, PlaceKind
 from shequ.residents.models import Resident
 
@@ -287,7 +288,9 @@ def passage_log(
 ) -> QuerySet[Passage]:
     """The passage log the user sees, newest first, narrowed by whichever filters are given
     (`day`: the local day of the device's time)."""
-    qs = passages_for(user).select_related("gate", "resident", "recorded_by")
+    qs = passages_for(user).select_related(
+        "gate", "resident__household", "entry_pass__household", "recorded_by"
+    )
     if community_id is not None:
         qs = qs.filter(community_id=community_id)
     if gate_id is not None:
@@ -305,6 +308,16 @@ def passage_log(
     return qs.order_by("-device_time", "-id")
 
 
+def home_of(passage: Passage) -> Place | None:
+    """The household a passage is about: the resident's, else the pass's (none for visitors
+    and vehicles). Select resident__household and entry_pass__household with the passages."""
+    if passage.resident_id is not None:
+        return passage.resident.household
+    if passage.entry_pass_id is not None:
+        return passage.entry_pass.household
+    return None
+
+
 def corrected_among(passages: list[Passage]) -> set[int]:
     """The ids of these passages that a later passage corrects."""
     return set(
@@ -319,7 +332,11 @@ def get_passage_for(user: User | AnonymousUser, pk: Any) -> Passage:
     page shows."""
     return get_for(
         passages_for(user).select_related(
-            "gate", "resident", "resident__household", "entry_pass", "recorded_by", "corrects"
+            "gate",
+            "resident__household",
+            "entry_pass__household",
+            "recorded_by",
+            "corrects",
         ),
         pk,
         what="passage",
@@ -394,6 +411,7 @@ class Outing:
     building: str
     went_out: dt.datetime
     came_back: dt.datetime | None
+    address: str = ""  # "甲小区 1号楼 101室" (places/addresses.py)
 
 
 def outings(community: Place, first_day: dt.date, last_day: dt.date | None = None) -> list[Outing]:
@@ -424,6 +442,7 @@ def outings(community: Place, first_day: dt.date, last_day: dt.date | None = Non
             back[resident_id] = when
     people = Resident.objects.filter(pk__in=out).select_related("household", "household__parent")
     by_id = {r.pk: r for r in people}
+    addresses = address_labels([r.household for r in by_id.values()], within=[community])
     return sorted(
         (
             Outing(
@@ -433,6 +452,7 @@ def outings(community: Place, first_day: dt.date, last_day: dt.date | None = Non
                 by_id[rid].household.parent.name if by_id[rid].household.parent else "",
                 when,
                 back[rid],
+                addresses.get(by_id[rid].household_id, ""),
             )
             for rid, when in out.items()
             if rid in by_id

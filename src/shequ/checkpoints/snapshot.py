@@ -20,6 +20,7 @@ from shequ.core.errors import PermissionDenied
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.duty.selectors import OFFLINE_DATA_LEAD, on_duty_at_until
+from shequ.places.addresses import address_labels
 from shequ.places.models import ZoneDesignation
 from shequ.residents.models import Resident
 
@@ -83,7 +84,21 @@ def gate_snapshot(gate: Post, *, until: dt.datetime | None = None) -> dict[str, 
     residents = (
         Resident.objects.filter(household__path__startswith=served)
         .select_related("household")
-        .only("pk", "name", "health_status", "household_id", "household__path", "document_number")
+        .only(
+            "pk",
+            "name",
+            "health_status",
+            "household_id",
+            "household__path",
+            "household__name",
+            "household__kind",
+            "document_number",
+        )
+    )
+    residents = list(residents)
+    # Addresses within the community: "甲小区 1号楼 101室" (gate.js shows and searches them).
+    addresses = address_labels(
+        [*(p.household for p in passes), *(r.household for r in residents)], within=[community]
     )
     zones = ZoneDesignation.objects.filter(
         Q(ends_at__isnull=True) | Q(ends_at__gt=now),
@@ -112,6 +127,7 @@ def gate_snapshot(gate: Post, *, until: dt.datetime | None = None) -> dict[str, 
                 "household": p.household.name,
                 "building": p.household.parent.name if p.household.parent else "",
                 "path": p.household.path,
+                "address": addresses.get(p.household_id, ""),
                 "holders": holders[p.pk],
                 "exit_dates": exits[p.pk],
             }
@@ -125,6 +141,7 @@ def gate_snapshot(gate: Post, *, until: dt.datetime | None = None) -> dict[str, 
                 "status": r.health_status,
                 "household_id": r.household_id,
                 "path": r.household.path,
+                "address": addresses.get(r.household_id, ""),
             }
             for r in residents
         ],

@@ -20,6 +20,7 @@ from shequ.checkpoints.services import current_rules
 from shequ.core import pii
 from shequ.core.bidi import neutral
 from shequ.core.roles import Capability
+from shequ.places.addresses import address_labels, attach_addresses, scope_paths
 from shequ.places.models import Place
 
 
@@ -45,8 +46,12 @@ def _day(request: HttpRequest) -> dt.date:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Where each kind of user starts: the gate page, passes and rules, the log and figures."""
-    gates = list(selectors.gates_for(request.user)[:50])
-    communities = list(selectors.communities_for(request.user)[:50])
+    gates = attach_addresses(selectors.gates_for(request.user)[:50], lambda g: g.place)
+    communities = attach_addresses(
+        selectors.communities_for(request.user)[:50],
+        lambda c: c,
+        within=scope_paths(request.user, Capability.VIEW_PASSAGES),
+    )
     issuing = list(selectors.communities_for(request.user, Capability.ISSUE_PASSES)[:50])
     counts = selectors.today_counts(request.user) if communities else None
     if not (gates or communities or issuing):
@@ -89,6 +94,7 @@ def log(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     corrected = selectors.corrected_among(list(page.object_list))
+    within = [community] if community else scope_paths(request.user, Capability.VIEW_PASSAGES)
     rows = [
         {
             "p": p,
@@ -96,7 +102,7 @@ def log(request: HttpRequest) -> HttpResponse:
             "reasons": _reason_labels(p.reasons),
             "corrected": p.pk in corrected,
         }
-        for p in page.object_list
+        for p in attach_addresses(page.object_list, selectors.home_of, within=within)
     ]
     return render(
         request,
@@ -122,6 +128,14 @@ def _who(p: Passage) -> str:
     return p.plate or "—"
 
 
+def _home_address(request: HttpRequest, p: Passage) -> str:
+    home = selectors.home_of(p)
+    if home is None:
+        return ""
+    within = scope_paths(request.user, Capability.VIEW_PASSAGES)
+    return address_labels([home], within=within)[home.pk]
+
+
 @login_required
 def passage(request: HttpRequest, passage_id: int) -> HttpResponse:
     """One passage as recorded, with the server's reasons and any corrections of it."""
@@ -133,6 +147,7 @@ def passage(request: HttpRequest, passage_id: int) -> HttpResponse:
         {
             "p": p,
             "who": _who(p),
+            "address": _home_address(request, p),
             "phone": pii.mask(p.visitor_phone),
             "reasons": _reason_labels(p.reasons, current_rules(p.community)[1]),
             "corrections": corrections,

@@ -150,6 +150,7 @@ def board(request: HttpRequest, order_id: int, level: str = "community") -> dict
         return {
             "place_id": r.place.pk,
             "name": r.place.name,
+            "address": r.address or r.place.name,
             "need": r.need,
             "signed_up": r.signed_up,
             "reported": r.reported,

@@ -17,6 +17,7 @@ from django.utils import timezone
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.mobilization.models import Enlistment, EnlistmentState, Need, Order
+from shequ.places.addresses import attach_addresses
 from shequ.places.models import Place, PlaceKind
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ class BoardRow:
     signed_up: int = 0
     reported: int = 0
     assigned: int = 0
+    # The place as the viewer tells it apart: "一街道 甲社区" on a district's board.
+    address: str = ""
 
     @property
     def gap(self) -> int:
@@ -100,6 +103,7 @@ def board(
             row.assigned += n
     # Worst gap first (then in the tree's order): the board is read for where people are short.
     rows = sorted(groups.values(), key=lambda r: (-r.gap, r.place.path))
+    attach_addresses(rows, lambda r: r.place, within=scope.paths)
     total = BoardRow(
         place=order.scope,
         need=sum(r.need for r in rows),

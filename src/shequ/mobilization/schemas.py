@@ -116,6 +116,7 @@ class MoveIn(Schema):
 class BoardRowOut(Schema):
     place_id: int
     name: str
+    address: str  # the name, with the street (and community) above it as the viewer needs
     need: int
     signed_up: int
     reported: int

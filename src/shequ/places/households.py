@@ -11,10 +11,6 @@ can never be the same household as flat 801 of unit 3. See docs/residents.md.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from shequ.places.models import Place
 
 UNIT_MAX = 10
 ROOM_SUFFIX = re.compile(r"(室|号|户)$")
@@ -87,13 +83,3 @@ def unit_in_name(name: str) -> tuple[str, str] | None:
         return None
     unit = normalize_unit(match.group("unit"))
     return (unit, match.group("room").strip()) if unit and len(unit) <= UNIT_MAX else None
-
-
-def household_address(household: Place) -> str:
-    """'甲小区 1号楼 1单元801室': compound, building and household (unit and room in its name).
-
-    Give households with parent__parent selected, or this costs two queries.
-    """
-    building = household.parent
-    compound = building.parent if building is not None else None
-    return " ".join(p.name for p in (compound, building, household) if p is not None)

@@ -16,7 +16,7 @@ from shequ.core.models import ImportJob, ImportRowError
 from shequ.core.pagination import Pages
 from shequ.core.roles import Capability
 from shequ.core.schemas import errors
-from shequ.places.households import household_address
+from shequ.places.addresses import address_labels, scope_paths
 from shequ.places.models import Place, PlaceKind
 from shequ.places.selectors import get_place_for
 from shequ.residents import privacy, selectors, services
@@ -37,7 +37,13 @@ from shequ.residents.selectors import import_target
 router = Router(tags=["residents"])
 
 
-def _out(resident: Resident, shown: Shown) -> dict:
+def _addresses(request: HttpRequest, people: list[Resident]) -> dict[int, str]:
+    """The people's addresses as the user tells them apart (places/addresses.py)."""
+    within = scope_paths(request.user, Capability.VIEW_RESIDENTS)
+    return address_labels([r.household for r in people], within=within)
+
+
+def _out(resident: Resident, shown: Shown, address: str) -> dict:
     return {
         "id": resident.pk,
         "name": resident.name,
@@ -49,7 +55,7 @@ def _out(resident: Resident, shown: Shown) -> dict:
         "phone": shown.phone,
         "household_id": resident.household_id,
         "household": str(resident.household.code),
-        "address": household_address(resident.household),
+        "address": address,
         "relation": resident.relation,
         "occupancy": resident.occupancy,
         "tags": resident.tag_list,
@@ -60,7 +66,9 @@ def _out(resident: Resident, shown: Shown) -> dict:
 
 def _one(request: HttpRequest, resident: Resident, *, where: str, why: str = "") -> dict:
     shown = privacy.residents_shown(request.user, [resident], where=where, why=why)
-    return _out(resident, shown[resident.pk])
+    return _out(
+        resident, shown[resident.pk], _addresses(request, [resident])[resident.household_id]
+    )
 
 
 @router.get("", response={200: list[ResidentOut], **errors(404)})
@@ -98,7 +106,8 @@ def list_residents(request: HttpRequest, filters: Query[ResidentFilter]) -> "_Pa
             why=filters.why or "",
             search=search if search.exact else None,
         )
-        return [_out(r, shown[r.pk]) for r in people]
+        addresses = _addresses(request, people)
+        return [_out(r, shown[r.pk], addresses[r.household_id]) for r in people]
 
     return _Page(qs, page)
 

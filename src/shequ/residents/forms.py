@@ -19,6 +19,7 @@ from shequ.residents.models import (
     Relation,
     Tag,
 )
+from shequ.residents.picker import LEVELS, AddressChoices
 
 
 class ResidentForm(forms.Form):
@@ -30,13 +31,24 @@ class ResidentForm(forms.Form):
     document_type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices)
     document_number = forms.CharField(label=_("Document number"), max_length=40)
     phone = forms.CharField(label=_("Mobile phone"), max_length=30, required=False)
-    household = forms.CharField(
-        label=_("Household code"),
-        max_length=40,
-        help_text=_(
-            "The code shown on the household's page: it says the unit, e.g. "
-            "990102001001-G1-C1-B1-U2-101 is unit 2, flat 101 (2单元101室)."
-        ),
+    # Where the resident lives, picked step by step (residents/picker.py): the flat is what is
+    # saved; compound, building and unit narrow its choices.
+    compound = forms.ChoiceField(label=_("Compound"), required=False)
+    building = forms.ChoiceField(label=_("Building"), required=False)
+    unit = forms.ChoiceField(
+        label=_("Unit (单元)"),
+        required=False,
+        help_text=_("Only narrows the flats of a building with units."),
+    )
+    household = forms.ChoiceField(
+        label=_("Flat"),
+        error_messages={
+            "required": _("Choose the flat: compound, building, then flat."),
+            "invalid_choice": _(
+                "This flat is not among the places where you may register residents, or not "
+                "in the chosen building: choose it from the list."
+            ),
+        },
     )
     relation = forms.ChoiceField(label=_("Relation to head"), choices=Relation.choices)
     occupancy = forms.ChoiceField(label=_("Occupancy"), choices=Occupancy.choices)
@@ -47,6 +59,15 @@ class ResidentForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     notes = forms.CharField(label=_("Notes"), max_length=500, required=False)
+
+    def __init__(self, *args: Any, address: AddressChoices | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        address = address or AddressChoices()
+        for level in LEVELS:
+            field = self.fields[level]
+            field.choices = [("", "—"), *getattr(address, level)]
+            # shequ.js refills the later lists when one changes (without JS: the "show" button).
+            field.widget.attrs["data-cascade"] = level
 
 
 class StatusForm(forms.Form):

@@ -6,6 +6,7 @@ app_name = "residents"
 urlpatterns = [
     path("", views.resident_list, name="list"),
     path("new/", views.resident_new, name="new"),
+    path("address-choices/", views.address_choices, name="address_choices"),
     path("<int:resident_id>/", views.resident_detail, name="detail"),
     path("<int:resident_id>/edit/", views.resident_edit, name="edit"),
     path("<int:resident_id>/status/", views.resident_status, name="status"),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,12 +21,18 @@ from shequ.core.exports import xlsx_response
 from shequ.core.import_views import ImportPage
 from shequ.core.roles import Capability, refusal
 from shequ.core.scopes import scope_for
-from shequ.places.households import household_address
+from shequ.places.addresses import address_labels, attach_addresses, scope_paths
 from shequ.places.models import Place
-from shequ.residents import privacy, selectors, services
+from shequ.residents import picker, privacy, selectors, services
 from shequ.residents.forms import ImportForm, ResidentForm, StatusForm
 from shequ.residents.import_template import template_workbook
 from shequ.residents.models import HealthStatus, Tag
+
+
+def _address(request: HttpRequest, household: Place) -> str:
+    """The flat's address as the user's lists say it (with the community above one)."""
+    within = scope_paths(request.user, Capability.VIEW_RESIDENTS)
+    return address_labels([household], within=within)[household.pk]
 
 
 def _why(request: HttpRequest) -> str:
@@ -53,7 +61,11 @@ def resident_list(request: HttpRequest) -> HttpResponse:
         status=status if status in HealthStatus.values else None,
     )
     page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    people = list(page.object_list)
+    people = attach_addresses(
+        page.object_list,
+        lambda r: r.household,
+        within=scope_paths(request.user, Capability.VIEW_RESIDENTS),
+    )
     shown = privacy.residents_shown(
         request.user,
         people,
@@ -92,7 +104,7 @@ def resident_detail(request: HttpRequest, resident_id: int) -> HttpResponse:
         "residents/detail.html",
         {
             "resident": resident,
-            "address": household_address(resident.household),
+            "address": _address(request, resident.household),
             "shown": shown[resident.pk],
             "members": [(m, shown[m.pk]) for m in others],
             "history": selectors.status_history(resident)[:50],
@@ -101,11 +113,39 @@ def resident_detail(request: HttpRequest, resident_id: int) -> HttpResponse:
     )
 
 
-def _household_by_code(request: HttpRequest, code: str) -> Place:
-    place = selectors.household_by_code(request.user, code)
-    if place is None:
-        raise ValidationError({"household": _("No household with this code in your places.")})
+def _household(request: HttpRequest, pk: str) -> Place:
+    place = picker.registrable_household(request.user, pk)
+    if place is None:  # the list offered only these: the flat left the user's scope meanwhile
+        raise ValidationError(
+            {"household": _("This flat is not among the places where you may register residents.")}
+        )
     return place
+
+
+def _picked_in(data: Any) -> dict[str, str]:
+    return {level: str(data.get(level, "")).strip()[:20] for level in picker.LEVELS}
+
+
+def _address_form(request: HttpRequest, initial: dict[str, Any]) -> tuple[ResidentForm, bool]:
+    """The resident form with the address steps for what is picked so far, and whether the
+    post only asked for the next step's choices (the "show" button, without JavaScript): then
+    the form comes back unsaved, every value kept, no error shown yet."""
+    posted = request.method == "POST"
+    picked = _picked_in(request.POST if posted else initial)
+    choices = picker.address_choices(
+        request.user,
+        compound=picked["compound"],
+        building=picked["building"],
+        unit=picked["unit"],
+    )
+    if posted and "pick" in request.POST:
+        kept = {
+            name: request.POST.getlist(name) if name == "tags" else request.POST.get(name, "")
+            for name in ResidentForm.base_fields
+        }
+        return ResidentForm(initial={**kept, **choices.picked}, address=choices), True
+    form = ResidentForm(request.POST if posted else None, initial=initial, address=choices)
+    return form, False
 
 
 def _resident_fields(data: dict) -> dict:
@@ -116,12 +156,12 @@ def _resident_fields(data: dict) -> dict:
 def resident_new(request: HttpRequest) -> HttpResponse:
     if not selectors.may_import(request.user):
         raise PermissionDenied(_("Your role may not register residents."))
-    form = ResidentForm(
-        request.POST or None, initial={"household": request.GET.get("household", "")}
-    )
-    if request.method == "POST" and form.is_valid():
+    # ?household=<id> (from a flat's page) starts with that flat picked.
+    start = picker.registrable_household(request.user, request.GET.get("household", ""))
+    form, picking = _address_form(request, picker.picked_of(start) if start else {})
+    if request.method == "POST" and not picking and form.is_valid():
         try:
-            household = _household_by_code(request, form.cleaned_data["household"])
+            household = _household(request, form.cleaned_data["household"])
             resident = services.resident_create(
                 actor=request.user, household=household, **_resident_fields(form.cleaned_data)
             )
@@ -151,20 +191,20 @@ def resident_edit(request: HttpRequest, resident_id: int) -> HttpResponse:
             )
         },
         "document_number": resident.document_number,
-        "household": resident.household.code,
+        **picker.picked_of(resident.household),
         "tags": resident.tag_list,
     }
-    form = ResidentForm(request.POST or None, initial=initial)
+    form, picking = _address_form(request, initial)
     full = selectors.may_see_pii(request.user, resident)
     if not full:
         # Whoever may not read the ID number, phone and birth date may not see them in a form
         # either (nor change them: the service refuses, see privacy.FULL_VIEW_FIELDS).
         for field in privacy.FULL_VIEW_FIELDS:
             del form.fields[field]
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not picking and form.is_valid():
         fields = _resident_fields(form.cleaned_data)
         try:
-            household = _household_by_code(request, form.cleaned_data["household"])
+            household = _household(request, form.cleaned_data["household"])
             resident = services.resident_update(actor=request.user, resident=resident, **fields)
             if household.pk != resident.household_id:
                 resident = services.resident_move(
@@ -180,8 +220,24 @@ def resident_edit(request: HttpRequest, resident_id: int) -> HttpResponse:
     return render(
         request,
         "residents/form.html",
-        {"form": form, "resident": resident, "address": household_address(resident.household)},
+        {"form": form, "resident": resident, "address": _address(request, resident.household)},
     )
+
+
+@login_required
+def address_choices(request: HttpRequest) -> JsonResponse:
+    """The next steps' choices for what is picked so far, as JSON for shequ.js (the form's
+    lists refill without sending the form): {"building": [[id, label], …], "unit": …}."""
+    if not selectors.may_import(request.user):
+        raise PermissionDenied(_("Your role may not register residents."))
+    picked = _picked_in(request.GET)
+    choices = picker.address_choices(
+        request.user,
+        compound=picked["compound"],
+        building=picked["building"],
+        unit=picked["unit"],
+    )
+    return JsonResponse({level: getattr(choices, level) for level in picker.LEVELS})
 
 
 @login_required

@@ -10,6 +10,7 @@ from shequ.core.device_items import batch_answers
 from shequ.core.pagination import Pages
 from shequ.core.roles import Capability
 from shequ.core.schemas import errors
+from shequ.places.addresses import address_labels
 from shequ.places.models import Place, PlaceKind
 from shequ.places.selectors import get_place_for
 from shequ.residents.selectors import get_resident_for
@@ -93,14 +94,17 @@ def coverage(
 def missed(request: HttpRequest, round_id: int, place_id: int) -> list[dict]:
     """Residents under `place_id` not sampled and not exempt (phones masked unless your role
     shows them)."""
-    people = list(selectors.missed(_round(request, round_id), _within(request, place_id)))
+    place = _within(request, place_id)
+    people = list(selectors.missed(_round(request, round_id), place))
     phones = services.phones_for(request.user, people)
+    addresses = address_labels([r.household for r in people], within=[place])
     return [
         {
             "id": r.pk,
             "name": r.name,
             "household": r.household.name,
             "building": r.household.parent.name if r.household.parent else "",
+            "address": addresses.get(r.household_id, ""),
             "phone": phones[r.pk],
         }
         for r in people
@@ -217,6 +221,7 @@ def recall(request: HttpRequest, recall_id: int) -> dict:
                 "name": m["resident"].name,
                 "household": m["resident"].household.name,
                 "building": m["resident"].household.parent.name,
+                "address": m["address"],
                 "phone": phones[m["resident"].pk],
                 "retested": bool(m["retests"]),
             }

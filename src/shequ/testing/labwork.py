@@ -22,6 +22,7 @@ from shequ.core.errors import ValidationError
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for, users_with
 from shequ.notify import notify
+from shequ.places.addresses import address_labels
 from shequ.places.models import Place
 from shequ.residents.models import HealthStatus, Resident
 from shequ.residents.services import residents_set_status_by_result
@@ -249,9 +250,8 @@ def recall_start(*, actor: User, tube: Tube) -> Recall:
 
 def _alert_recall(recall: Recall, members: list[Resident]) -> None:
     staff = users_with(Capability.RUN_TESTING, recall.tube.community, inherited=False)
-    names = "、".join(
-        f"{neutral(r.name)}（{r.household.parent.name}{r.household.name}）" for r in members
-    )
+    addresses = address_labels([r.household for r in members], within=[recall.tube.community])
+    names = "、".join(f"{neutral(r.name)}（{addresses[r.household_id]}）" for r in members)
     if recall.kind == RecallKind.POSITIVE:
         title = _("Positive pool %(tube)s: %(n)d to retest at home — %(names)s")
     else:

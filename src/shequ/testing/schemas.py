@@ -52,6 +52,7 @@ class MissedOut(Schema):
     name: str
     household: str
     building: str
+    address: str  # "甲小区 1号楼 101室" (places/addresses.py)
     phone: str
 
 
@@ -151,6 +152,7 @@ class RecallMemberOut(Schema):
     name: str
     household: str
     building: str
+    address: str
     phone: str
     retested: bool
 

@@ -18,6 +18,7 @@ from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.duty.changes import active_assignments
 from shequ.mobilization.models import ACTIVE_STATES, Enlistment
+from shequ.places.addresses import address_labels
 from shequ.places.models import Place, PlaceKind
 from shequ.places.selectors import get_place_for
 from shequ.residents.models import HealthStatus, Resident
@@ -166,6 +167,11 @@ class Coverage:
     exempt: int = 0
 
     @property
+    def pk(self) -> int:
+        """The place's id: a row is labelled like a place (places/addresses.py)."""
+        return self.place_id
+
+    @property
     def missed(self) -> int:
         return self.residents - self.sampled - self.exempt
 
@@ -260,8 +266,19 @@ def recall_members(recall: Recall) -> list[dict]:
         round=recall.round, retest=True, resident__in=[x.resident_id for x in samples]
     ).select_related("tube"):
         retests[s.resident_id].append(s)
+    samples = list(samples)
+    # Pooled tubes take people of several compounds: each member's address says which.
+    addresses = address_labels(
+        [s.resident.household for s in samples], within=[recall.tube.community]
+    )
     return [
-        {"resident": s.resident, "sample": s, "retests": retests[s.resident_id]} for s in samples
+        {
+            "resident": s.resident,
+            "sample": s,
+            "retests": retests[s.resident_id],
+            "address": addresses.get(s.resident.household_id, ""),
+        }
+        for s in samples
     ]
 
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from shequ.core.errors import ValidationError
 from shequ.core.exports import xlsx_response
+from shequ.places.addresses import address_labels, attach_addresses
 from shequ.places.models import PlaceKind
 from shequ.residents.models import Resident
 from shequ.testing import exports, ingest, selectors, services, snapshot, walk_pdf
@@ -33,9 +34,12 @@ def _person_rows(request: HttpRequest, round_: Round, people: list[Resident]) ->
     phones = services.phones_for(request.user, people)
     latest = snapshot.latest_outcomes(round_, people)
     home = snapshot.home_requested(round_, people)
+    # One building's people: "甲小区 1号楼 101室" (the compound, as on every list).
+    addresses = address_labels([r.household for r in people], within=[])
     return [
         {
             "resident": r,
+            "address": addresses.get(r.household_id, ""),
             "phone": phones[r.pk],
             "outcome": latest.get(r.pk),
             "outcome_label": snapshot.OUTCOME_LABELS.get(getattr(latest.get(r.pk), "outcome", "")),
@@ -66,6 +70,7 @@ def missed(request: HttpRequest, round_id: int) -> HttpResponse:
         place, choices = within(request, round_, seen)
         rows = [c for c in selectors.coverage(round_, place, PlaceKind.BUILDING) if c.missed > 0]
         page = Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+        page.object_list = attach_addresses(page.object_list, lambda c: c, within=[place])
         context.update(
             within=place,
             choices=choices,
@@ -77,6 +82,7 @@ def missed(request: HttpRequest, round_id: int) -> HttpResponse:
     context.update(
         page=page,
         people=_person_rows(request, round_, list(page.object_list)),
+        building_address=address_labels([building], within=[building])[building.pk],
     )
     return render(request, "testing/missed.html", context)
 

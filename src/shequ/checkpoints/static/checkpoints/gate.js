@@ -183,12 +183,19 @@
     return result;
   }
 
+  // The household's address within the community ("甲小区 1号楼 101室"); data kept from before
+  // the address was sent says building and flat only.
+  function addressOf(p) {
+    if (!p) return "";
+    return p.address || (p.building + " " + p.household);
+  }
+
   function subjectLabel() {
     if (form.subject === "visitor") return fmt(T.visitor, { name: form.visitorName.trim() });
     if (form.subject === "vehicle") return fmt(T.vehicle, { plate: form.plate.trim().toUpperCase() });
     var parts = [];
     if (form.resident) parts.push(form.resident.name);
-    if (form.pass && form.pass.status !== "unknown") parts.push(form.pass.building + " " + form.pass.household);
+    if (form.pass && form.pass.status !== "unknown") parts.push(addressOf(form.pass));
     if (form.pass && form.pass.status === "unknown") parts.push(T.not_found);
     return parts.join(" · ");
   }
@@ -240,15 +247,15 @@
     q = q.trim().toLowerCase();
     if (!q || !snap) return;
     var hits = snap.residents.filter(function (r) {
-      var p = index.byHousehold[r.household_id];
-      var where = p ? (p.building + " " + p.household).toLowerCase() : "";
+      var where = (r.address || addressOf(index.byHousehold[r.household_id])).toLowerCase();
       return r.name.toLowerCase().indexOf(q) !== -1 || where.indexOf(q) !== -1 ||
         (q.length === 4 && r.last4.toLowerCase() === q);
     }).slice(0, 20);
     if (!hits.length) list.appendChild(el("li", { className: "sq-help", text: T.no_match }));
     hits.forEach(function (r) {
       var p = index.byHousehold[r.household_id];
-      var where = p ? p.building + " " + p.household : T.no_pass;
+      var where = r.address || addressOf(p);
+      if (!p) where = where ? where + " · " + T.no_pass : T.no_pass;
       list.appendChild(el("li", {}, [el("button", {
         type: "button", className: "sq-gate-pick", "data-testid": "gate-result",
         onclick: function () { pickResident(r); }
@@ -475,7 +482,7 @@
     if (p) {
       who.appendChild(el("p", {
         text: fmt(T.household_pass, {
-          household: p.household, building: p.building, from: p.valid_from, until: p.valid_until
+          household: addressOf(p), from: p.valid_from, until: p.valid_until
         })
       }));
       if (p.status !== "active") {
