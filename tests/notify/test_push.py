@@ -18,7 +18,7 @@ from django_tasks_db.models import DBTaskResult
 from shequ.core.models import Notification
 from shequ.notify import notify
 from shequ.notify.models import Channel, Delivery, DeliveryStatus, PushSubscription
-from shequ.notify.sending import send_deliveries
+from shequ.notify.sending import requeue_stale, send_deliveries
 
 TASK = "shequ.notify.tasks.send_deliveries_task"
 ENDPOINT = "https://push.example.test/send/abc123"
@@ -304,3 +304,25 @@ def test_a_rolled_back_event_sends_nothing(
     assert callbacks == []
     assert not Delivery.objects.exists()
     assert not _queued_tasks()
+
+
+def test_a_delivery_whose_task_was_lost_is_queued_again(
+    personas, vapid, service, subscribe, django_capture_on_commit_callbacks
+):
+    subscribe(personas.staff_a)
+    ids = _notify_after_commit(
+        django_capture_on_commit_callbacks, [personas.staff_a], kind="order", title="集结令"
+    )
+    DBTaskResult.objects.all().delete()  # the enqueue was lost
+    assert requeue_stale() == 0  # not yet overdue
+    later = timezone.now() + timedelta(minutes=6)
+    # A worker that claimed one and died: it stays "sending" until the sweep.
+    Delivery.objects.filter(pk=ids[0]).update(
+        status=DeliveryStatus.SENDING, claimed_at=timezone.now()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requeue_stale(now=later) == 1
+    assert _queued_tasks()[-1].args_kwargs["args"] == [ids]
+    send_deliveries(ids)
+    assert Delivery.objects.get().status == DeliveryStatus.SENT
+    assert requeue_stale(now=later + timedelta(minutes=10)) == 0  # a sent one stays sent

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,12 +28,39 @@ class Gone(Exception):
     """No way to reach this person by this channel: trying again will not help."""
 
 
+# A delivery queued, or being sent, this long past its time has lost its task (the enqueue
+# failed, the worker died mid-send): `requeue_stale` queues it again.
+STALE_AFTER = timedelta(minutes=5)
+
+
 def _claim(pk: int) -> bool:
     return bool(
         Delivery.objects.filter(pk=pk, status=DeliveryStatus.QUEUED).update(
-            status=DeliveryStatus.SENDING, attempts=F("attempts") + 1
+            status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now()
         )
     )
+
+
+def requeue_stale(*, now: datetime | None = None) -> int:
+    """Queue again the deliveries no task will send: queued and overdue by STALE_AFTER, or
+    claimed that long ago by a worker that never finished (it may then go twice: better than
+    an alert that never goes). Run by the worker's heartbeat; returns how many."""
+    now = now or timezone.now()
+    cutoff = now - STALE_AFTER
+    queued = Q(status=DeliveryStatus.QUEUED)
+    stale = Delivery.objects.filter(
+        (queued & Q(next_attempt_at__lte=cutoff))
+        | (queued & Q(next_attempt_at__isnull=True, created_at__lte=cutoff))
+        | Q(status=DeliveryStatus.SENDING, claimed_at__lte=cutoff)
+    )
+    ids = list(stale.values_list("pk", flat=True)[:1000])
+    if not ids:
+        return 0
+    # The same conditions again: one that ended meanwhile is left as it ended.
+    stale.filter(pk__in=ids).update(status=DeliveryStatus.QUEUED, next_attempt_at=now)
+    enqueue_sending(ids)
+    logger.warning("notify: %d deliveries had lost their task; queued again", len(ids))
+    return len(ids)
 
 
 def _send_push(delivery: Delivery) -> None:
