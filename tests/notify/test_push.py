@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from shequ.core.models import Notification
+from shequ.core.models import AuditEvent, Notification
 from shequ.notify import notify
 from shequ.notify.models import Channel, Delivery, DeliveryStatus, PushSubscription
 from shequ.notify.sending import requeue_stale, send_deliveries
@@ -60,6 +60,7 @@ def test_a_phone_subscribes_and_the_subscription_is_stored(login, personas, phon
     assert answer.status_code == 201
     sub = PushSubscription.objects.get()
     assert (sub.user, sub.endpoint, sub.p256dh) == (personas.staff_a, ENDPOINT, phone.p256dh)
+    assert AuditEvent.objects.filter(action="notify.push.subscribe", actor=personas.staff_a)
     # The inbox now says this phone is on.
     page = client.get("/inbox/").content.decode()
     assert 'data-subscribed="1"' in page

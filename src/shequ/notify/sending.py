@@ -65,8 +65,12 @@ def requeue_stale(*, now: datetime | None = None) -> int:
 
 def _send_push(delivery: Delivery) -> None:
     note = delivery.notification
+    if note is None:
+        raise Gone("the message was deleted")
+    if not push.push_enabled():
+        raise Gone("Web Push is off (no VAPID keys)")
     subs = list(PushSubscription.objects.filter(user_id=delivery.user_id))
-    if not subs or note is None or not push.push_enabled():
+    if not subs:
         raise Gone("no push subscription")
     message = push.PushMessage(
         title=note.title,

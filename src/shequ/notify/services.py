@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from shequ.core import audit
 from shequ.core.errors import ValidationError
 from shequ.core.models import Notification, User
 from shequ.notify.models import Channel, Delivery, PushSubscription
@@ -195,12 +196,21 @@ def push_subscribe(
             )
     except IntegrityError:  # the same phone subscribing twice at once: the other one won
         sub = PushSubscription.objects.get(endpoint=endpoint)
+    audit.record(
+        actor=user, action="notify.push.subscribe", obj=sub, changes={"browser": sub.user_agent}
+    )
     return sub
 
 
+@transaction.atomic
 def push_unsubscribe(*, user: User, endpoint: str) -> int:
     """Forget this phone for `user` (their own subscriptions only); returns how many."""
-    return PushSubscription.objects.filter(user=user, endpoint=endpoint).delete()[0]
+    sub = PushSubscription.objects.filter(user=user, endpoint=endpoint).first()
+    if sub is None:
+        return 0
+    audit.record(actor=user, action="notify.push.unsubscribe", obj=sub)
+    sub.delete()
+    return 1
 
 
 def forget_device_at_logout(
