@@ -1,4 +1,5 @@
-"""The `shequ` command: demo, serve, seed, createuser, token, and Django's own commands."""
+"""The `shequ` command: demo, serve, seed, createuser, token, vapid-keys, and Django's own
+commands."""
 
 from __future__ import annotations
 
@@ -486,6 +487,17 @@ def purge(
     for key, count in counts.items():
         typer.echo(f"{verb} {count:>10,}  {key}")
     typer.echo(f"{verb} {sum(counts.values()):>10,}  in all (before {cutoff})")
+
+
+@app.command("vapid-keys")
+def vapid_keys() -> None:
+    """Print a new Web Push (VAPID) key pair as the two settings to set (docs/notifications.md).
+    A new pair makes phones subscribed with the old one silent until they subscribe again."""
+    from shequ.notify.keys import generate_vapid_keys
+
+    public, private = generate_vapid_keys()
+    typer.echo(f"SHEQU_VAPID_PUBLIC_KEY={public}")
+    typer.echo(f"SHEQU_VAPID_PRIVATE_KEY={private}")
 
 
 def _named_user(username: str, role: str) -> User:

@@ -7,7 +7,8 @@ What goes, and why each kind (docs/operations.md has the same list for operators
 - of testing rounds finished with their last day before it: the swabs (who was in which
   tube), exemptions (hospital, isolation), home-sampling tasks and door-to-door outcomes;
   tubes, results, transfers and recalls stay, so the lab's ledger still adds up;
-- inbox messages sent before it (gate alerts name a resident and a fever or a red code);
+- inbox messages sent before it (gate alerts name a resident and a fever or a red code), and
+  the log of their pushes and texts;
 - the bad-row reports of imports started before it (they repeat the sheet's cells in clear).
 
 What stays: the registry itself, entry passes, duty attendance and hours (ledgers and pay
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from shequ.checkpoints.models import Passage
@@ -34,6 +35,7 @@ from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.models import AuditEvent, ImportRowError, Notification, User
 from shequ.core.roles import Capability, refusal
 from shequ.core.scopes import scope_for
+from shequ.notify.models import Delivery
 from shequ.residents.models import StatusPeriod
 from shequ.testing.models import DoorOutcome, Exemption, HomeTask, Round, RoundStatus, Sample
 
@@ -99,6 +101,14 @@ RULES: tuple[Rule, ...] = (
         "testing.dooroutcome",
         DoorOutcome,
         lambda at, day: DoorOutcome.objects.filter(task__round__in=_finished_rounds(day)),
+    ),
+    # The message log goes before the inbox rows its deliveries point at.
+    Rule(
+        "notify.delivery",
+        Delivery,
+        lambda at, day: Delivery.objects.filter(
+            Q(created_at__lt=at) | Q(notification__created_at__lt=at)
+        ),
     ),
     Rule(
         "core.notification",

@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "shequ.duty",
     "shequ.checkpoints",
     "shequ.testing",
+    "shequ.notify",
     "shequ.web",
 ]
 
@@ -269,6 +270,35 @@ WORKER_HEARTBEAT_SECONDS = env_int("SHEQU_WORKER_HEARTBEAT_SECONDS", 5)
 WORKER_STALE_SECONDS = env_int("SHEQU_WORKER_STALE_SECONDS", 120)
 WORKER_QUEUE_ALERT_SECONDS = env_int("SHEQU_WORKER_QUEUE_ALERT_SECONDS", 300)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- messages out of the app (docs/notifications.md) ---------------------------------------
+# Every message lands in the inbox. Urgent kinds also go by Web Push, and by SMS to whom has no
+# phone subscribed (or whose push failed); push kinds also go by Web Push. Others: inbox only.
+NOTIFY_URGENT_KINDS = env_list("SHEQU_NOTIFY_URGENT_KINDS", "urgent_call,gate_alert,recall")
+NOTIFY_PUSH_KINDS = env_list("SHEQU_NOTIFY_PUSH_KINDS", "order,urgent_call_filled,shift_change")
+# A push or SMS that fails is tried again after RETRY, 2×RETRY, 4×RETRY… seconds, at most
+# MAX_ATTEMPTS times in all, then logged as failed.
+NOTIFY_MAX_ATTEMPTS = env_int("SHEQU_NOTIFY_MAX_ATTEMPTS", 4)
+NOTIFY_RETRY_SECONDS = env_int("SHEQU_NOTIFY_RETRY_SECONDS", 30)
+# Web Push (VAPID): make the pair with `shequ vapid-keys`; without it push is off.
+VAPID_PUBLIC_KEY = env_str("SHEQU_VAPID_PUBLIC_KEY")
+VAPID_PRIVATE_KEY = env_str("SHEQU_VAPID_PRIVATE_KEY")
+VAPID_SUBJECT = env_str("SHEQU_VAPID_SUBJECT", "mailto:admin@localhost")
+PUSH_TIMEOUT_SECONDS = env_int("SHEQU_PUSH_TIMEOUT_SECONDS", 10)
+# SMS: "console" (the worker's log), "file" (var/sms.log), "http" (a provider: SMS_URL,
+# SMS_TOKEN), or "off".
+SMS_BACKEND = env_str("SHEQU_SMS_BACKEND", "console")
+SMS_FILE = VAR_DIR / "sms.log"
+SMS_URL = env_str("SHEQU_SMS_URL")
+SMS_TOKEN = env_str("SHEQU_SMS_TOKEN")
+SMS_SENDER = env_str("SHEQU_SMS_SENDER")
+SMS_TIMEOUT_SECONDS = env_int("SHEQU_SMS_TIMEOUT_SECONDS", 10)
+if SMS_BACKEND not in {"console", "file", "http", "off"}:
+    raise ImproperlyConfigured(
+        f"SHEQU_SMS_BACKEND must be console, file, http or off, not {SMS_BACKEND!r}"
+    )
+if SMS_BACKEND == "http" and not (SMS_URL and SMS_TOKEN):
+    raise ImproperlyConfigured("SHEQU_SMS_BACKEND=http needs SHEQU_SMS_URL and SHEQU_SMS_TOKEN")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- Content-Security-Policy (django-csp) ---------------------------------------------------

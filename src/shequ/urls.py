@@ -14,6 +14,7 @@ urlpatterns = [
     path("checkpoints/", include("shequ.checkpoints.urls")),
     path("testing/", include("shequ.testing.urls")),
     path("users/", include("shequ.core.users.urls")),
+    path("notify/", include("shequ.notify.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -16,6 +16,7 @@ from shequ.checkpoints.models import Passage
 from shequ.cli import app
 from shequ.core.errors import ValidationError
 from shequ.core.models import AuditEvent, ImportJob, ImportRowError, Notification
+from shequ.notify.models import Delivery
 from shequ.residents.models import StatusPeriod
 from shequ.testing.models import (
     DoorOutcome,
@@ -113,8 +114,10 @@ def history(personas, city, duty):  # noqa: F811
         ends_on=TODAY - dt.timedelta(days=3), name="recent",
     )  # fmt: skip
 
-    Notification.objects.create(user=staff, kind="gate_alert", title="发热", created_at=OLD)
-    Notification.objects.create(user=staff, kind="gate_alert", title="发热", created_at=RECENT)
+    for at in (OLD, RECENT):
+        note = Notification.objects.create(user=staff, kind="gate_alert", title="热", created_at=at)
+        # Its text to a phone, logged (notify.Delivery): the old one's fallback came later.
+        Delivery.objects.create(user=staff, notification=note, channel="sms", created_at=RECENT)
     for at, n in ((OLD, 2), (RECENT, 1)):
         job = ImportJob.objects.create(
             kind="residents", actor=staff, filename="x.csv", stored_path="", created_at=at
@@ -134,6 +137,7 @@ EXPECTED = {
     "testing.sample": 2,
     "testing.exemption": 1,
     "testing.dooroutcome": 1,
+    "notify.delivery": 1,
     "core.notification": 1,
     "core.importrowerror": 2,
 }
@@ -163,7 +167,8 @@ def test_purge_deletes_what_is_past_retention_and_keeps_the_rest(personas, histo
         assert Sample.objects.filter(round=rnd).count() == 2
         assert Exemption.objects.filter(round=rnd).count() == 1
         assert DoorOutcome.objects.filter(task__round=rnd).count() == 1
-    assert Notification.objects.count() == 1
+    [alert] = Notification.objects.filter(kind="gate_alert")  # the recent one
+    assert Delivery.objects.get().notification == alert
     assert ImportRowError.objects.count() == 1
 
 
@@ -260,5 +265,5 @@ def test_the_purge_command(personas, history) -> None:
     done = runner.invoke(app, ["purge", "--before", CUTOFF.isoformat(), "--user", "hq"])
     assert done.exit_code == 0, done.output
     assert "deleted          2  testing.sample" in done.output
-    assert "deleted         13  in all" in done.output
+    assert "deleted         14  in all" in done.output
     assert AuditEvent.objects.get(action=retention.PURGE_ACTION).actor == personas.hq

@@ -243,6 +243,10 @@ EXPECT: dict[str, Row | Act] = {
     ),
     "checkpoints:gate": Row(ok={*PLANNERS, CADRE}),  # the cadre is on the gate's roster
     "checkpoints:gate_sw": Row(ok=EVERYONE, own={ANONYMOUS: 200}),
+    # Web Push: the worker that shows pushes, and a user turning their own phone on or off.
+    "notify:service_worker": Row(ok=EVERYONE, own={ANONYMOUS: 200}),
+    "notify:push_subscribe": Row(ok=EVERYONE, code=405, post=EVERYONE),
+    "notify:push_unsubscribe": Row(ok=EVERYONE, code=405, post=EVERYONE),
     "checkpoints:pass_list": Row(ok=PLANNERS, deny=403),
     "checkpoints:pass_issue_building": Row(ok=PLANNERS, deny=403),
     "checkpoints:pass_issue_household": Row(ok=PLANNERS, code=302, deny=403),

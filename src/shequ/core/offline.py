@@ -63,7 +63,8 @@ class OfflineStore:
     """What an offline page keeps on a phone: its IndexedDB database (Dexie), the tables of it
     holding what the server sent (residents, passes: dropped at logout), and the prefix of its
     service worker's caches (dropped too). Tables not named — the queue of records not yet
-    sent — stay for the same user's next login: dropping them would lose work."""
+    sent — stay for the same user's next login: dropping them would lose work. A worker
+    without a database names none ("")."""
 
     database: str
     forget: tuple[str, ...]
@@ -75,6 +76,8 @@ class OfflineStore:
 OFFLINE_STORES: tuple[OfflineStore, ...] = (
     OfflineStore(database="shequ-gate", forget=("snapshots",), cache="shequ-gate"),
     OfflineStore(database="shequ-station", forget=("snapshots",), cache="shequ-station"),
+    # The Web Push worker (notify/views.py) keeps no database, and only static files cached.
+    OfflineStore(database="", forget=(), cache="shequ-notify"),
 )
 
 

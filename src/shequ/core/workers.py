@@ -191,6 +191,9 @@ class Heartbeat:
             )
 
     def reap(self) -> None:
+        from shequ.notify.sending import requeue_stale
+
+        requeue_stale()  # pushes and texts whose task was lost
         reaped = stop_orphaned_work()
         if reaped.jobs or reaped.tasks or reaped.workers:
             logger.warning(

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,6 +47,7 @@ from shequ.mobilization.models import (
 )
 from shequ.mobilization.report_ins import ReportIn, ReportInResult, read_report_in, report_ins
 from shequ.mobilization.rules import staff_problems
+from shequ.notify import notify
 from shequ.places.models import Place, PlaceKind
 
 if TYPE_CHECKING:
@@ -233,6 +235,14 @@ def enlist(
         action="mobilization.enlistment.create",
         objs=created,
         changes=[{"state": state}] * len(created),
+    )
+    # The order reaches each enlisted person who has a login: inbox, and their phone by push.
+    notify(
+        [s.user_id for s in staff if s.pk not in existing],
+        kind="order",
+        title=_("Order: %(title)s, report by %(deadline)s")
+        % {"title": order.title, "deadline": city_time(order.deadline).strftime("%m-%d %H:%M")},
+        url=reverse("mobilization:me"),
     )
     return created
 

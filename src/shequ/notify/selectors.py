@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from shequ.core.access import get_for
 from shequ.core.models import Notification
+from shequ.notify.models import PushSubscription
 
 if TYPE_CHECKING:
     from shequ.core.models import User
@@ -21,3 +22,8 @@ def inbox_for(user: User) -> QuerySet[Notification]:
 def get_notification_for(user: User, pk: int) -> Notification:
     """One of the user's own messages; anyone else's is 404."""
     return get_for(inbox_for(user), pk, what="message")
+
+
+def push_subscribed(user: User) -> bool:
+    """Whether any phone shows this user's notifications."""
+    return PushSubscription.objects.filter(user=user).exists()

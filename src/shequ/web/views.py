@@ -23,7 +23,9 @@ from django.views.decorators.http import require_POST
 from shequ.core import offline
 from shequ.core.models import Language
 from shequ.core.services import notifications_mark_read, user_set_language
+from shequ.notify.push import push_enabled
 from shequ.notify.selectors import get_notification_for, inbox_for
+from shequ.notify.services import SESSION_ENDPOINT
 from shequ.web.home import home_for
 from shequ.web.middleware import database_busy, is_database_locked
 
@@ -137,7 +139,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
         notifications_mark_read(user=request.user)
         return redirect("web:inbox")
     page = Paginator(inbox_for(request.user), settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "web/inbox.html", {"page": page})
+    push = None
+    if push_enabled():  # the "turn on notifications on this phone" box (shequ/push.js)
+        push = {
+            "key": settings.VAPID_PUBLIC_KEY,
+            "scope": reverse("notify:service_worker").rpartition("/")[0] + "/",
+            "subscribed": bool(request.session.get(SESSION_ENDPOINT)),
+        }
+    return render(request, "web/inbox.html", {"page": page, "push": push})
 
 
 @login_required

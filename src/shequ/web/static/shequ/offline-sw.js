@@ -111,3 +111,31 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(staticCacheFirst(request));
   }
 });
+
+// ---- Web Push (shequ.notify; served for it at /notify/sw.js) --------------------------------
+// The server sends {title, body, url, tag}; the phone shows it even when locked and no page is
+// open. A tap opens (or focuses) the page it links, through the inbox so it is marked read.
+self.addEventListener("push", function (event) {
+  var data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (e) { data = { title: event.data.text() }; }
+  event.waitUntil(self.registration.showNotification(data.title || "Shequ", {
+    body: data.body || "",
+    tag: data.tag || undefined,
+    data: { url: data.url || "/inbox/" },
+    icon: "/static/shequ/favicon.svg",
+    renotify: Boolean(data.tag),
+    requireInteraction: true
+  }));
+});
+
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  var url = new URL((event.notification.data && event.notification.data.url) || "/inbox/", self.location.origin);
+  if (url.origin !== self.location.origin) return;
+  event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (windows) {
+    for (var i = 0; i < windows.length; i++) {
+      if (windows[i].url === url.href && "focus" in windows[i]) return windows[i].focus();
+    }
+    return self.clients.openWindow(url.href);
+  }));
+});
