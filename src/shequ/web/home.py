@@ -25,6 +25,7 @@ from shequ.duty import calls
 from shequ.duty import selectors as duty
 from shequ.duty.models import PostKind
 from shequ.mobilization.selectors import active_enlistment
+from shequ.places.addresses import attach_addresses
 from shequ.places.models import PlaceKind
 from shequ.places.selectors import scope_counts, scope_roots
 from shequ.residents.selectors import periods_ending
@@ -128,6 +129,8 @@ def _duty_card(user: User, staff: Any) -> DutyCard:
 def _community_card(user: User, communities: list[Place]) -> CommunityCard:
     today = timezone.localdate()
     ending, first_ending = periods_ending(user, through=today + dt.timedelta(days=1))
+    # Each resident's home named as the community's staff tell it apart (compound, building).
+    attach_addresses(first_ending, lambda p: p.resident.household, within=communities[:1])
     gaps, first_gaps = duty.roster_gaps(communities[:5], limit=8)
     return CommunityCard(
         communities=communities,
