@@ -14,6 +14,7 @@ from shequ.core.imports import CREATED, UNCHANGED, UPDATED, Checked, Importer, R
 from shequ.core.roles import Capability
 from shequ.core.scopes import agency_scope_for, scope_for
 from shequ.core.tabular import Column, HeaderMap
+from shequ.mobilization.accounts import bind_logins, logins_by_phone
 from shequ.mobilization.models import (
     Agency,
     Fitness,
@@ -114,6 +115,8 @@ class StaffImporter(Importer):
             p.code: p.pk for p in Place.objects.filter(kind=PlaceKind.COMMUNITY).only("pk", "code")
         }
         self.today = timezone.localdate()
+        # The row each phone was first seen in: one login per phone, so one person per phone.
+        self.phone_rows: dict[str, int] = {}
 
     def check(
         self, rows: Sequence[tuple[int, list[str]]], header: HeaderMap
@@ -192,12 +195,41 @@ class StaffImporter(Importer):
         existing = {
             s["id_hmac"]: s
             for s in Staff.objects.filter(id_hmac__in=[d["id_hmac"] for _, d in parsed]).values(
-                "pk", "id_hmac", "phone_hmac", *FIELDS
+                "pk", "id_hmac", "phone_hmac", "user_id", *FIELDS
             )
         }
+        logins = logins_by_phone(d["phone"] for _, d in parsed)
         checked = []
         for number, data in parsed:
             found = existing.get(data["id_hmac"])
+            phone = data["phone"]
+            if phone:
+                first = self.phone_rows.setdefault(phone, number)
+                login = logins.get(phone)
+                if first != number:
+                    errors.append(
+                        RowError(
+                            number,
+                            LABELS["phone"],
+                            pii.mask(phone),
+                            _("The same phone already appears in row %d; one phone per person.")
+                            % first,
+                        )
+                    )
+                    continue
+                if login is not None and login.staff_id not in (
+                    None,
+                    found["pk"] if found else None,
+                ):
+                    errors.append(
+                        RowError(
+                            number,
+                            LABELS["phone"],
+                            pii.mask(phone),
+                            _("This phone is already the login of another person."),
+                        )
+                    )
+                    continue
             if found is not None and "agency" not in self.header_fields:
                 # No agency column: the file says nothing about it, so it stays as registered.
                 data["agency_id"], data["kind"] = found["agency_id"], found["kind"]
@@ -276,6 +308,16 @@ class StaffImporter(Importer):
             if "phone_hmac" in present:
                 fields += ["phone", "phone_hmac"]
             Staff.objects.bulk_update(changed, fields, batch_size=500)
+        # Everyone with a phone gets their login (the phone) in the same transaction; a
+        # re-import links those still without one and never makes a second.
+        new_pks = iter(s.pk for s in fresh)
+        accounts = []
+        for c, outcome in zip(items, outcomes, strict=True):
+            d = c.item
+            pk = next(new_pks) if outcome == CREATED else d["_existing"]["pk"]
+            if d["phone"] and (outcome == CREATED or d["_existing"]["user_id"] is None):
+                accounts.append((pk, d["phone"], d["name"]))
+        bind_logins(accounts)
 
     def duplicate_errors(self, first: int, again: int, label: str) -> tuple[RowError, RowError]:
         column = LABELS["id_number"]
