@@ -72,13 +72,10 @@ def _check_rate(phone_hmac: str, client: str, now: dt.datetime) -> None:
     last = mine.order_by("-created_at").values_list("created_at", flat=True).first()
     if last is not None and now - last < PHONE_GAP:
         wait = int((PHONE_GAP - (now - last)).total_seconds()) + 1
-        raise TooManyCodes(
-            {"phone": _("A code was just sent; wait %(s)d seconds before asking again.") % {"s": wait}}
-        )
+        message = _("A code was just sent; wait %(s)d seconds before asking again.")
+        raise TooManyCodes({"phone": message % {"s": wait}})
     if mine.count() >= PHONE_PER_HOUR:
-        raise TooManyCodes(
-            {"phone": _("Too many codes for this number; try again in an hour.")}
-        )
+        raise TooManyCodes({"phone": _("Too many codes for this number; try again in an hour.")})
     if OneTimeCode.objects.filter(client_hmac=client, created_at__gte=hour).count() >= (
         CLIENT_PER_HOUR
     ):

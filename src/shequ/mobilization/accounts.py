@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core import audit, otp, pii
+from shequ.core.access import get_for
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.models import CodePurpose, User
 from shequ.core.roles import Capability
@@ -282,9 +284,10 @@ def volunteer_register(
         phone = otp.check_mobile(phone)
     except ValidationError as exc:
         errors.update(exc.errors)
-    if "id_number" not in errors and Staff.objects.filter(
-        id_hmac=pii.blind_index(id_number, kind="document")
-    ).exists():
+    if (
+        "id_number" not in errors
+        and Staff.objects.filter(id_hmac=pii.blind_index(id_number, kind="document")).exists()
+    ):
         errors["id_number"] = _(
             "Someone with this ID number is already registered; ask the community."
         )
@@ -353,3 +356,76 @@ def volunteer_vet_with_reason(
     volunteer.vetting_note = "" if approve else reason.strip()
     volunteer.save(update_fields=["vetting_note"])
     return volunteer
+
+
+# --- reads for the pages -----------------------------------------------------------------------
+
+
+def invitable_staff(user: User | AnonymousUser) -> QuerySet[Staff]:
+    """Whom the user may send a sign-in link: their agency's staff (coordinators, the HQ),
+    their community's volunteers (community staff). Nobody else's, not even to look."""
+    if not getattr(user, "is_authenticated", False):
+        return Staff.objects.none()
+    visible = agency_scope_for(user, Capability.MANAGE_STAFF).q("agency")
+    check_in = scope_for(user, Capability.CHECK_IN)
+    if not check_in.is_empty:
+        visible |= check_in.q("residence_community") & Q(kind=StaffKind.VOLUNTEER)
+    return Staff.objects.filter(visible).select_related("agency", "residence_community", "user")
+
+
+def get_invitable_staff_for(user: User | AnonymousUser, pk: object) -> Staff:
+    return get_for(invitable_staff(user), pk, what="person")
+
+
+def invitation_problem(token: str) -> str:
+    """Why a link would not sign anyone in ('' when it would), without using it: the page
+    shows this before the person taps "Sign in" (chat apps open links to preview them)."""
+    invitation = (
+        Invitation.objects.select_related("staff").filter(digest=_digest(token or "")).first()
+    )
+    if invitation is None:
+        return _("This link is not valid. Check it was copied whole, or ask your coordinator.")
+    if invitation.used_at is not None:
+        return _("This link was already used. Ask your coordinator for a new one.")
+    if invitation.revoked_at is not None or invitation.expires_at <= timezone.now():
+        return _("This link has expired or was replaced. Ask your coordinator for a new one.")
+    return ""
+
+
+def signup_community(code: str) -> Place:
+    """The community behind a public sign-up address (/v/<code>/); 404 for anything else."""
+    community = Place.objects.filter(code=code, kind=PlaceKind.COMMUNITY).first()
+    if community is None:
+        raise Http404("No such community")
+    return community
+
+
+def vetting_queue(user: User | AnonymousUser) -> QuerySet[Staff]:
+    """Volunteers of the user's communities waiting for vetting, oldest first."""
+    scope = scope_for(user, Capability.CHECK_IN)
+    return (
+        Staff.objects.filter(
+            scope.q("residence_community"), kind=StaffKind.VOLUNTEER, vetting=Vetting.PENDING
+        )
+        .select_related("residence_community")
+        .order_by("created_at", "pk")
+    )
+
+
+def get_pending_volunteer_for(user: User | AnonymousUser, pk: object) -> Staff:
+    return get_for(vetting_queue(user), pk, what="volunteer")
+
+
+def poster_community_for(user: User | AnonymousUser, pk: object) -> Place:
+    """A community whose volunteers the user vets (and so may print its poster)."""
+    qs = Place.objects.filter(scope_for(user, Capability.CHECK_IN).q(), kind=PlaceKind.COMMUNITY)
+    return get_for(qs, pk, what="community")
+
+
+def vetting_communities(user: User | AnonymousUser) -> list[Place]:
+    """The communities whose volunteers the user vets (for their posters), at most 50."""
+    return list(
+        Place.objects.filter(
+            scope_for(user, Capability.CHECK_IN).q(), kind=PlaceKind.COMMUNITY
+        ).order_by("path")[:50]
+    )

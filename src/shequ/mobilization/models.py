@@ -156,6 +156,18 @@ class Staff(BlindIndexedModel):
     def skill_list(self) -> list[str]:
         return bits_to_skills(self.skills)
 
+    @property
+    def skill_labels(self) -> list[str]:
+        return [str(Skill(s).label) for s in self.skill_list]
+
+    @property
+    def phone_masked(self) -> str:
+        return pii.mask(self.phone)
+
+    @property
+    def id_masked(self) -> str:
+        return pii.mask(self.id_number)
+
 
 class Order(models.Model):
     """An HQ or district order to mobilize: who (scope), by when, and what to tell them."""

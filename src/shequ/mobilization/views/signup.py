@@ -1,0 +1,55 @@
+"""The public page where a resident volunteers for their community (/v/<community code>/),
+reached from the community's poster. No login: the phone is proved by a one-time code, the
+codes are rate limited per phone and per address, and nothing says whether a phone is known."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from shequ.core.errors import ValidationError
+from shequ.mobilization import accounts
+from shequ.mobilization.forms import VolunteerSignupForm
+from shequ.web.signin_views import SENT, client_address
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest, code: str) -> HttpResponse:
+    """Ask for a code, then send the form with it: the volunteer waits for vetting."""
+    community = accounts.signup_community(code)
+    form = VolunteerSignupForm(request.POST or None)
+    note = ""
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if request.POST.get("action") == "send":
+                accounts.volunteer_code_send(phone=data["phone"], client=client_address(request))
+                note = str(SENT)
+            else:
+                accounts.volunteer_register(
+                    community=community,
+                    name=data["name"],
+                    phone=data["phone"],
+                    code=data["code"],
+                    id_number=data["id_number"],
+                    skills=data["skills"],
+                    availability=data["availability"],
+                    organisation=data["organisation"],
+                )
+                return render(request, "mobilization/signup_done.html", {"community": community})
+        except ValidationError as exc:
+            exc.apply_to_form(form)
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    response = render(
+        request,
+        "mobilization/signup.html",
+        {"community": community, "form": form, "note": note, "title": _("Volunteer")},
+        status=status,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
