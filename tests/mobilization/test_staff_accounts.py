@@ -80,7 +80,8 @@ def test_a_phone_that_is_someone_elses_login_is_a_bad_row(personas, city):
     error = job.row_errors.get()
     assert (error.row, error.column) == (2, "手机号码")
     assert "login of another person" in error.reason
-    assert error.value.endswith("0044") and "13900000044" not in error.value  # masked
+    assert error.value.endswith("0044")
+    assert "13900000044" not in error.value
     assert not Staff.objects.filter(name="乙").exists()
 
 
@@ -123,11 +124,7 @@ def test_every_kind_of_bad_row_is_named_and_nothing_lands(personas, city):
 
 
 def test_skip_invalid_lands_the_good_rows_with_their_logins(personas, city):
-    sheet = (
-        "姓名,身份证号,手机号码\n"
-        f"甲,{id_number()},13900000060\n"
-        f"乙,{id_number()},13900000060\n"
-    )
+    sheet = f"姓名,身份证号,手机号码\n甲,{id_number()},13900000060\n乙,{id_number()},13900000060\n"
     job = _import(personas.coordinator, sheet, skip_invalid=True)
     assert job.status == ImportStatus.DONE
     assert (job.created, job.rejected) == (1, 1)

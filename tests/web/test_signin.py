@@ -45,7 +45,8 @@ def _signed_in_as(client) -> str:
 def test_a_cadre_signs_in_with_a_code_sent_to_their_phone(personas, city, client, outbox):
     staff = _import_cadre(personas.coordinator, "张干部", "13900000101")
     page = client.get("/login/").text
-    assert 'href="/login/code/"' in page and 'href="/login/forgot/"' in page
+    assert 'href="/login/code/"' in page
+    assert 'href="/login/forgot/"' in page
     sent = client.post("/login/code/", {"phone": "139 0000 0101", "action": "send"})
     assert "a 6-digit code is on its way" in sent.text
     code = last_code(outbox, "13900000101")
@@ -80,7 +81,8 @@ def test_office_users_with_a_password_cannot_sign_in_by_code(personas, city, cli
 def test_asking_too_often_is_refused_next_to_the_phone(personas, city, client, outbox):
     client.post("/login/code/", {"phone": "13900000103", "action": "send"})
     again = client.post("/login/code/", {"phone": "13900000103", "action": "send"})
-    assert "wait" in again.text and "sq-field-error" in again.text
+    assert "wait" in again.text
+    assert "sq-field-error" in again.text
 
 
 def test_forgot_password_sets_a_new_one_through_a_code(personas, city, client, outbox):
@@ -112,11 +114,13 @@ def test_an_invitation_link_signs_in_once_and_binds_the_login(personas, city, cl
     staff = _import_cadre(personas.coordinator, "李干部")  # no phone: no login yet
     assert staff.user is None
     coordinator = login(personas.coordinator)
-    assert f'href="/mobilization/staff/{staff.pk}/invite/"' in coordinator.get(
-        "/mobilization/staff/"
-    ).text
+    assert (
+        f'href="/mobilization/staff/{staff.pk}/invite/"'
+        in coordinator.get("/mobilization/staff/").text
+    )
     page = coordinator.post(f"/mobilization/staff/{staff.pk}/invite/").text
-    assert 'data-testid="invite-qr"' in page and "data:image/svg+xml;base64," in page
+    assert 'data-testid="invite-qr"' in page
+    assert "data:image/svg+xml;base64," in page
     link = page.split('data-testid="invite-link"')[0].rsplit('value="', 1)[1].split('"')[0]
     path = link.removeprefix("http://testserver")
     assert path.startswith("/i/")
@@ -144,8 +148,8 @@ def test_a_new_link_replaces_the_old_one(personas, city, login, client):
 
 
 def test_another_agency_cannot_see_or_make_this_agencys_invitation(personas, city, login):
-    from shequ.mobilization.models import Agency
     from shequ.core.roles import Role
+    from shequ.mobilization.models import Agency
 
     staff = _import_cadre(personas.coordinator, "赵干部", "13900000106")
     other = Agency.objects.create(code="AG2", name="另一厅", level="province")
