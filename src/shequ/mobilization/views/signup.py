@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from shequ.core.errors import ValidationError
@@ -48,7 +47,7 @@ def signup(request: HttpRequest, code: str) -> HttpResponse:
     response = render(
         request,
         "mobilization/signup.html",
-        {"community": community, "form": form, "note": note, "title": _("Volunteer")},
+        {"community": community, "form": form, "note": note},
         status=status,
     )
     response["Cache-Control"] = "private, no-store"
