@@ -77,24 +77,15 @@ def unusable_password() -> str:
     return make_password(None)
 
 
-def bind_logins(rows: Sequence[tuple[int, str, str]]) -> int:
-    """Give each staff record (pk, normalized phone, name) without a login the login of its
-    phone: an existing free one, else a new one named by the phone, with no password. Bulk:
-    one lookup, one insert, one update. Call inside the writer's transaction. Returns how
-    many logins were created."""
-    rows = [r for r in rows if r[1]]
-    if not rows:
-        return 0
-    bound = set(
-        Staff.objects.filter(pk__in=[r[0] for r in rows], user__isnull=False).values_list(
-            "pk", flat=True
-        )
-    )
-    rows = [r for r in rows if r[0] not in bound]
-    existing = logins_by_phone(r[1] for r in rows)
+def logins_for(people: Iterable[tuple[str, str]]) -> dict[str, PhoneLogin]:
+    """Each (normalized phone, name)'s login: the existing one of the phone, else one made
+    now, named by the phone, with no password. Bulk: one lookup and one insert for the lot;
+    the phone's blind index is computed once. Call inside the writer's transaction."""
+    wanted = {phone: name for phone, name in people if phone}
+    found = logins_by_phone(wanted)
     fresh: dict[str, User] = {}
-    for _pk, phone, name in rows:
-        if phone in existing or phone in fresh:
+    for phone, name in wanted.items():
+        if phone in found:
             continue
         user = User(
             username=phone,
@@ -106,19 +97,28 @@ def bind_logins(rows: Sequence[tuple[int, str, str]]) -> int:
         user._blind_index_for = {"phone_hmac": phone}  # computed above: no second HMAC
         fresh[phone] = user
     User.objects.bulk_create(fresh.values(), batch_size=1000)
-    if len(fresh) and any(u.pk is None for u in fresh.values()):  # a backend without RETURNING
+    if any(u.pk is None for u in fresh.values()):  # a database that returns no ids
         ids = dict(User.objects.filter(username__in=fresh).values_list("username", "pk"))
         for phone, user in fresh.items():
             user.pk = ids[phone]
-    links = []
-    for pk, phone, _name in rows:
-        login = existing.get(phone)
-        if login is not None and login.staff_id not in (None, pk):
-            continue  # someone else's login: the import's checks refused such a row
-        user_id = login.user_id if login is not None else fresh[phone].pk
-        links.append(Staff(pk=pk, user_id=user_id))
-    Staff.objects.bulk_update(links, ["user"], batch_size=1000)
-    return len(fresh)
+    return {**found, **{phone: PhoneLogin(u.pk, None) for phone, u in fresh.items()}}
+
+
+def bind_logins(rows: Sequence[tuple[int, str, str]]) -> int:
+    """Give each staff record (pk, normalized phone, name) that has no login the login of its
+    phone (`logins_for`); a login already bound to someone else is left alone (the import's
+    checks refuse such a row). Returns how many records were bound."""
+    rows = [r for r in rows if r[1]]
+    if not rows:
+        return 0
+    logins = logins_for((phone, name) for _pk, phone, name in rows)
+    links = [
+        Staff(pk=pk, user_id=logins[phone].user_id)
+        for pk, phone, _name in rows
+        if logins[phone].staff_id in (None, pk)
+    ]
+    Staff.objects.bulk_update(links, ["user"], batch_size=500)
+    return len(links)
 
 
 # --- invitation links ----------------------------------------------------------------------

@@ -14,7 +14,7 @@ from shequ.core.imports import CREATED, UNCHANGED, UPDATED, Checked, Importer, R
 from shequ.core.roles import Capability
 from shequ.core.scopes import agency_scope_for, scope_for
 from shequ.core.tabular import Column, HeaderMap
-from shequ.mobilization.accounts import bind_logins, logins_by_phone
+from shequ.mobilization.accounts import bind_logins, logins_by_phone, logins_for
 from shequ.mobilization.models import (
     Agency,
     Fitness,
@@ -283,17 +283,33 @@ class StaffImporter(Importer):
 
     def write(self, items: Sequence[Checked], outcomes: Sequence[str]) -> None:
         present = self._columns_present()
-        fresh, changed = [], []
+        # Everyone with a phone gets their login (the phone) in the same transaction: made
+        # first, so new records are inserted already bound; a re-import links those still
+        # without one and never makes a second.
+        logins = logins_for(
+            (c.item["phone"], c.item["name"])
+            for c, outcome in zip(items, outcomes, strict=True)
+            if outcome == CREATED
+        )
+        fresh, changed, unbound = [], [], []
         for c, outcome in zip(items, outcomes, strict=True):
             d = c.item
             values = {f: d[f] for f in FIELDS}
             if outcome == CREATED:
+                login = logins.get(d["phone"])
                 fresh.append(
                     Staff(
-                        **values, id_number=d["id_number"], phone=d["phone"], vetting=d["vetting"]
+                        **values,
+                        id_number=d["id_number"],
+                        phone=d["phone"],
+                        vetting=d["vetting"],
+                        user_id=login.user_id if login and login.staff_id is None else None,
                     )
                 )
-            elif outcome == UPDATED:
+                continue
+            if d["phone"] and d["_existing"]["user_id"] is None:
+                unbound.append((d["_existing"]["pk"], d["phone"], d["name"]))
+            if outcome == UPDATED:
                 changed.append(
                     Staff(
                         pk=d["_existing"]["pk"],
@@ -308,16 +324,7 @@ class StaffImporter(Importer):
             if "phone_hmac" in present:
                 fields += ["phone", "phone_hmac"]
             Staff.objects.bulk_update(changed, fields, batch_size=500)
-        # Everyone with a phone gets their login (the phone) in the same transaction; a
-        # re-import links those still without one and never makes a second.
-        new_pks = iter(s.pk for s in fresh)
-        accounts = []
-        for c, outcome in zip(items, outcomes, strict=True):
-            d = c.item
-            pk = next(new_pks) if outcome == CREATED else d["_existing"]["pk"]
-            if d["phone"] and (outcome == CREATED or d["_existing"]["user_id"] is None):
-                accounts.append((pk, d["phone"], d["name"]))
-        bind_logins(accounts)
+        bind_logins(unbound)
 
     def duplicate_errors(self, first: int, again: int, label: str) -> tuple[RowError, RowError]:
         column = LABELS["id_number"]
