@@ -24,7 +24,7 @@ from pathlib import Path
 HEADER = ["姓名", "身份证号", "手机号码", "职级", "党员", "技能"]
 
 
-def make_rows(n: int):
+def make_rows(n: int, phones: bool = True):
     import datetime as dt
 
     from shequ.residents.idcard import check_char
@@ -35,20 +35,20 @@ def make_rows(n: int):
         yield [
             f"干部{i}",
             first17 + check_char(first17),
-            f"199{i:08d}",
+            f"199{i:08d}" if phones else "",
             "科员" if i % 7 else "县处级",
             "是" if i % 3 else "否",
             "驾驶" if i % 5 == 0 else "",
         ]
 
 
-def write_file(n: int, folder: Path, xlsx: bool) -> Path:
+def write_file(n: int, folder: Path, xlsx: bool, phones: bool = True) -> Path:
     if not xlsx:
         path = folder / "staff.csv"
         with path.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(HEADER)
-            writer.writerows(make_rows(n))
+            writer.writerows(make_rows(n, phones))
         return path
     import xlsxwriter
 
@@ -56,7 +56,7 @@ def write_file(n: int, folder: Path, xlsx: bool) -> Path:
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     sheet = book.add_worksheet()
     sheet.write_row(0, 0, HEADER)
-    for r, row in enumerate(make_rows(n), 1):
+    for r, row in enumerate(make_rows(n, phones), 1):
         sheet.write_row(r, 0, row)
     book.close()
     return path
@@ -78,6 +78,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--xlsx", action="store_true", help="import an .xlsx (default .csv)")
+    parser.add_argument(
+        "--no-phones", action="store_true", help="leave the phones out: no logins (a baseline)"
+    )
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequ.settings")
     with tempfile.TemporaryDirectory() as tmp:
@@ -99,9 +102,10 @@ def main() -> int:
             "bench-coord", None
         )
         role_grant(actor=None, user=user, role="agency_coordinator", agency=agency)
-        path = write_file(args.rows, folder, args.xlsx)
+        path = write_file(args.rows, folder, args.xlsx, not args.no_phones)
         database = django.db.connection.vendor
-        print(f"{args.rows:,} rows ({path.suffix}), {database}")
+        phones = "without phones" if args.no_phones else "with phones"
+        print(f"{args.rows:,} rows ({path.suffix}, {phones}), {database}")
         logins_before = User.objects.count()
         seconds, job = run(path, user)
         assert job.status == "done", (job.status, job.message, list(job.row_errors.all()[:5]))
