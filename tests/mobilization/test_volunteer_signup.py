@@ -65,6 +65,17 @@ def test_a_wrong_id_number_is_named_and_the_input_kept_without_using_the_code(ci
     assert 'data-testid="signup-done"' in good.text
 
 
+def test_asking_for_a_code_needs_only_the_phone(city, client, outbox):
+    response = client.post("/v/A/", {"phone": PHONE, "action": "send"})
+    assert response.status_code == 200
+    assert "sq-field-error" not in response.text
+    assert "on its way" in response.text
+    assert [t.phone for t in outbox] == [PHONE]
+    bad = client.post("/v/A/", {"phone": "12345", "action": "send"})
+    assert bad.status_code == 400
+    assert "11-digit" in bad.text
+
+
 def test_a_wrong_code_registers_nobody(city, client, outbox):
     client.post("/v/A/", {"name": "x", "phone": PHONE, "action": "send"})
     code = last_code(outbox, PHONE)

@@ -132,6 +132,7 @@ def test_an_invitation_link_signs_in_once_and_binds_the_login(personas, city, cl
     assert staff.user is not None
     assert _signed_in_as(client) == staff.user.username
     client.post("/logout/")
+    client.cookies["shequ_language"] = "en"  # signing in chose the login's language
     again = client.post(path)
     assert again.status_code == 410
     assert "already used. Ask your coordinator for a new one." in again.text

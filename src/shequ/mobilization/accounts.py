@@ -197,8 +197,8 @@ def invitation_accept(*, token: str) -> User:
     in. Works once; a used, replaced or expired link says to ask for a new one."""
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update()
-            .select_related("staff", "staff__user")
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("staff")
             .filter(digest=_digest(token or ""))
             .first()
         )

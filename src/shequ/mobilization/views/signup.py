@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from shequ.core.errors import ValidationError
 from shequ.mobilization import accounts
 from shequ.mobilization.forms import VolunteerSignupForm
-from shequ.web.signin_views import SENT, client_address
+from shequ.web.signin_views import client_address
 
 
 @require_http_methods(["GET", "POST"])
@@ -21,24 +22,34 @@ def signup(request: HttpRequest, code: str) -> HttpResponse:
     form = VolunteerSignupForm(request.POST or None)
     note = ""
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if request.POST.get("action") == "send":
+        # Asking for a code needs only the phone: the rest may still be blank.
+        form.is_valid()
+        for field in [f for f in form.errors if f != "phone"]:
+            del form.errors[field]
+        try:
+            accounts.volunteer_code_send(
+                phone=request.POST.get("phone", ""), client=client_address(request)
+            )
+            note = _("A 6-digit code is on its way to this number. It is valid for 5 minutes.")
+        except ValidationError as exc:
+            form.errors.pop("phone", None)
+            exc.apply_to_form(form)
+            status = 400
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            if request.POST.get("action") == "send":
-                accounts.volunteer_code_send(phone=data["phone"], client=client_address(request))
-                note = str(SENT)
-            else:
-                accounts.volunteer_register(
-                    community=community,
-                    name=data["name"],
-                    phone=data["phone"],
-                    code=data["code"],
-                    id_number=data["id_number"],
-                    skills=data["skills"],
-                    availability=data["availability"],
-                    organisation=data["organisation"],
-                )
-                return render(request, "mobilization/signup_done.html", {"community": community})
+            accounts.volunteer_register(
+                community=community,
+                name=data["name"],
+                phone=data["phone"],
+                code=data["code"],
+                id_number=data["id_number"],
+                skills=data["skills"],
+                availability=data["availability"],
+                organisation=data["organisation"],
+            )
+            return render(request, "mobilization/signup_done.html", {"community": community})
         except ValidationError as exc:
             exc.apply_to_form(form)
             status = 400
