@@ -163,3 +163,22 @@ def api(client):
         return _Api(secret)
 
     return _for
+
+
+@pytest.fixture
+def outbox():
+    """The texts sent to phones during the test (shequ.notify.phone), emptied first."""
+    from shequ.notify.phone import OUTBOX
+
+    OUTBOX.clear()
+    yield OUTBOX
+    OUTBOX.clear()
+
+
+def last_code(outbox, phone: str) -> str:
+    """The 6-digit code in the latest text to `phone`."""
+    import re
+
+    texts = [t.text for t in outbox if t.phone == phone]
+    assert texts, f"no text was sent to {phone}"
+    return re.search(r"\b(\d{6})\b", texts[-1]).group(1)

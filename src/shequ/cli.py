@@ -237,14 +237,12 @@ def import_residents(
 ) -> None:
     """Import residents. Exits 1 when the file is refused, 2 on bad arguments."""
     _setup()
-    import json
     from pathlib import Path
 
     from django.utils import translation
 
     from shequ.core import imports
     from shequ.core.errors import PermissionDenied, ValidationError
-    from shequ.core.models import ImportStatus
     from shequ.residents.selectors import import_target
 
     path = Path(file)
@@ -270,7 +268,17 @@ def import_residents(
             typer.secho(f"error: {field}: {message}", fg=typer.colors.RED, err=True)
         # A refused file (wrong type, empty) exits 1 like a refused import; bad arguments 2.
         raise typer.Exit(code=1 if "file" in exc.errors else 2) from None
-    job = imports.run_import(job.pk)
+    _finish_import(job.pk, as_json)
+
+
+def _finish_import(job_id: object, as_json: bool) -> None:
+    """Run a queued import here and print its summary and problems; exit 1 unless done."""
+    import json
+
+    from shequ.core import imports
+    from shequ.core.models import ImportStatus
+
+    job = imports.run_import(job_id)
     errors = [
         {"row": e.row, "column": e.column, "value": e.value, "reason": e.reason}
         for e in job.row_errors.all()
@@ -300,6 +308,74 @@ def import_residents(
             typer.echo(f"  … and {len(errors) - 50} more (use --json for all)")
     if job.status != ImportStatus.DONE:
         raise typer.Exit(code=1)
+
+
+def _import_file(
+    kind: str, file: str, user: str, dry_run: bool, skip_invalid: bool, as_json: bool
+) -> None:
+    """Queue `file` as an import of `kind` by --user and run it here."""
+    from pathlib import Path
+
+    from django.utils import translation
+
+    from shequ.core import imports
+    from shequ.core.errors import ValidationError
+
+    path = Path(file)
+    if not path.is_file():
+        raise _fail(f"no file {file!r}")
+    actor = _named_user(user, "the login whose scope and audit the import runs under")
+    translation.activate(actor.language)
+    try:
+        with path.open("rb") as fh:
+            job = imports.import_job_create(
+                actor=actor,
+                kind=kind,
+                upload=fh,
+                filename=path.name,
+                options={"skip_invalid": skip_invalid, "dry_run": dry_run},
+                enqueue=False,
+            )
+    except ValidationError as exc:
+        for field, message in exc.errors.items():
+            typer.secho(f"error: {field}: {message}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1 if "file" in exc.errors else 2) from None
+    _finish_import(job.pk, as_json)
+
+
+FileArg = Annotated[str, typer.Argument(help="The .xlsx or .csv file.")]
+UserOpt = Annotated[str, typer.Option(help="Whose import this is (required: scope and audit).")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Check only; save nothing.")]
+SkipInvalid = Annotated[
+    bool, typer.Option("--skip-invalid", help="Land the good rows, report the rest.")
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
+
+
+@import_app.command("agencies")
+def import_agencies(
+    file: FileArg,
+    user: UserOpt = "",
+    dry_run: DryRun = False,
+    skip_invalid: SkipInvalid = False,
+    as_json: AsJson = False,
+) -> None:
+    """Import agencies (name, code, level, parent code); HQ only. Exits 1 when refused."""
+    _setup()
+    _import_file("agencies", file, user, dry_run, skip_invalid, as_json)
+
+
+@import_app.command("staff")
+def import_staff(
+    file: FileArg,
+    user: UserOpt = "",
+    dry_run: DryRun = False,
+    skip_invalid: SkipInvalid = False,
+    as_json: AsJson = False,
+) -> None:
+    """Import staff with their phone logins (coordinators, HQ). Exits 1 when refused."""
+    _setup()
+    _import_file("staff", file, user, dry_run, skip_invalid, as_json)
 
 
 @teams_app.command("form")

@@ -10,6 +10,7 @@ urlpatterns = [
     path("places/", include("shequ.places.urls")),
     path("residents/", include("shequ.residents.urls")),
     path("mobilization/", include("shequ.mobilization.urls")),
+    path("v/", include("shequ.mobilization.public_urls")),
     path("duty/", include("shequ.duty.urls")),
     path("checkpoints/", include("shequ.checkpoints.urls")),
     path("testing/", include("shequ.testing.urls")),

@@ -14,6 +14,7 @@ from django.utils import timezone
 from shequ.checkpoints import pdf, services
 from shequ.checkpoints.models import EntryPass
 from shequ.checkpoints.passes import pass_token
+from shequ.core import qr
 from tests.conftest import make_place
 from tests.residents.factories import ResidentFactory
 
@@ -75,7 +76,7 @@ def test_the_qr_drawn_on_the_sheet_encodes_each_cards_token(personas, gates, mon
         drawn.append(content)
         return real(content, *args, **kwargs)
 
-    monkeypatch.setattr(pdf.segno, "make", spy)
+    monkeypatch.setattr(qr.segno, "make", spy)
     services.pass_reissue(actor=personas.staff_a, entry_pass=gates.p2)
     passes = list(_passes(community=gates.p1.community))
     pdf.passes_sheet(passes)

@@ -133,3 +133,23 @@ def test_sms_off_sends_no_text(personas, settings, django_capture_on_commit_call
     with django_capture_on_commit_callbacks(execute=True):
         notify([personas.staff_a], kind="urgent_call", title="急")
     assert not Delivery.objects.exists()
+
+
+def test_a_one_time_code_goes_through_the_same_backend(settings, tmp_path, caplog):
+    """send_text (codes, invitations: no user to queue for) hands the text to the backend at
+    once; a gateway that fails is logged, not raised into the sign-in page."""
+    from shequ.notify.phone import send_text
+
+    settings.SMS_BACKEND = "file"
+    settings.SMS_FILE = tmp_path / "sms.log"
+    send_text("139 0000 0008", "验证码 123456")
+    line = json.loads(settings.SMS_FILE.read_text(encoding="utf-8").splitlines()[-1])
+    assert (line["to"], line["text"]) == ("13900000008", "验证码 123456")
+
+    settings.SMS_BACKEND = "http"
+    settings.SMS_URL = "http://127.0.0.1:9/"  # nothing listens on the discard port
+    settings.SMS_TOKEN = "t"
+    settings.SMS_TIMEOUT_SECONDS = 2
+    send_text("13900000008", "验证码 654321")
+    assert "failed" in caplog.text
+    assert "13900000008" not in caplog.text  # masked

@@ -137,6 +137,10 @@ EXPECT: dict[str, Row | Act] = {
     # --- pages: web, the admin, the API's own pages -----------------------------------------
     "web:home": Row(ok=EVERYONE),
     "web:login": Row(ok=EVERYONE, own={ANONYMOUS: 200}),
+    "web:code_login": Row(ok=EVERYONE, own={ANONYMOUS: 200}),
+    "web:forgot_password": Row(ok=EVERYONE, own={ANONYMOUS: 200}),
+    # A personal sign-in link: the world's token is no invitation, so 410 "not valid" to all.
+    "web:invitation": Row(ok=EVERYONE, code=410, own={ANONYMOUS: 410}, other_ok=ALL, post=ALL),
     "web:logout": Row(ok=EVERYONE, code=405, own={ANONYMOUS: 405}, post=ALL),
     "web:language": Row(ok=EVERYONE, code=405, own={ANONYMOUS: 405}, post=ALL),
     "web:inbox": Row(ok=EVERYONE),
@@ -198,6 +202,16 @@ EXPECT: dict[str, Row | Act] = {
     # An import job is its starter's alone (the world's job is community staff's).
     "mobilization:staff_import_job": Row(ok={STAFF}, other_ok=set()),
     "mobilization:staff_import_errors": Row(ok={STAFF}, other_ok=set()),
+    # A sign-in link for a staff member: their agency's coordinator and the HQ.
+    "mobilization:staff_invite": Row(ok={HQ, COORDINATOR}),
+    "mobilization:agency_import": Row(ok={HQ}, deny=403),
+    "mobilization:agency_import_job": Row(ok={STAFF}, other_ok=set()),
+    "mobilization:agency_import_errors": Row(ok={STAFF}, other_ok=set()),
+    # Vetting volunteers and their community's poster: who checks people in there.
+    "mobilization:vetting": Row(ok=PLANNERS, deny=403),
+    "mobilization:volunteer_poster": Row(ok=PLANNERS),
+    # The public sign-up page of any community, for anyone (it names the community).
+    "volunteer:signup": Row(ok=EVERYONE, own={ANONYMOUS: 200}, other_ok=ALL, shows_other=True),
     "mobilization:teams": Row(ok=MOBILIZED, post={HQ}),  # the open order is side B's
     "mobilization:batches": Row(ok=MOBILIZED),
     "mobilization:moves": Row(ok={HQ, DISTRICT, STREET, STAFF}, deny=403,
@@ -309,6 +323,7 @@ EXPECT: dict[str, Row | Act] = {
     "GET /api/v1/mobilization/staff": Row(ok=EVERYONE),
     "POST /api/v1/mobilization/staff": Act(ok={HQ, COORDINATOR}),
     "POST /api/v1/mobilization/staff/import": Act(ok={HQ, COORDINATOR}),
+    "POST /api/v1/mobilization/agencies/import": Act(ok={HQ}),
     "GET /api/v1/mobilization/staff/{staff_id}/history": Row(ok={*VIEWERS, COORDINATOR, CADRE}),
     "GET /api/v1/mobilization/volunteers/pending": Row(ok=EVERYONE),
     "POST /api/v1/mobilization/volunteers/{staff_id}/vet": Act(ok=PLANNERS),

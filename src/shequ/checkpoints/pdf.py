@@ -11,7 +11,6 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import segno
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -22,6 +21,7 @@ from shequ.checkpoints.models import EntryPass
 from shequ.checkpoints.passes import pass_token
 from shequ.core.bidi import neutral
 from shequ.core.pdf import CJK_FONT, cjk_font
+from shequ.core.qr import draw_qr
 
 FONT = CJK_FONT
 COLUMNS, ROWS = 2, 4
@@ -88,30 +88,6 @@ def _wrap(text: str, size: float, width: float, max_lines: int) -> list[str]:
     return lines
 
 
-def _draw_qr(c: canvas.Canvas, text: str, x: float, y: float, size: float) -> None:
-    """The QR code of `text` as black squares in the box (x, y, size), quiet zone included."""
-    qr = segno.make(text, error="m")
-    rows = [list(row) for row in qr.matrix_iter(border=2)]
-    module = size / len(rows)
-    # One filled path of one rectangle per run of dark modules: a small file, and each row
-    # overlaps the next a little so that no hairline shows between rows when printed.
-    bleed = module * 0.04
-    path = c.beginPath()
-    for i, row in enumerate(rows):
-        top = y + size - (i + 1) * module
-        j = 0
-        while j < len(row):
-            if row[j]:
-                start = j
-                while j < len(row) and row[j]:
-                    j += 1
-                path.rect(x + start * module, top - bleed, (j - start) * module, module + bleed)
-            else:
-                j += 1
-    c.setFillColorRGB(0, 0, 0)
-    c.drawPath(path, stroke=0, fill=1)
-
-
 def _draw_card(c: canvas.Canvas, card: PassCard, x: float, y: float, w: float, h: float) -> None:
     c.setStrokeColorRGB(0.6, 0.6, 0.6)
     c.setLineWidth(0.6)
@@ -132,7 +108,7 @@ def _draw_card(c: canvas.Canvas, card: PassCard, x: float, y: float, w: float, h
 
     qr_x = x + w - pad - QR_SIZE
     qr_y = y + pad + 6 * mm
-    _draw_qr(c, card.token, qr_x, qr_y, QR_SIZE)
+    draw_qr(c, card.token, qr_x, qr_y, QR_SIZE)
     c.setFillColorRGB(0.3, 0.3, 0.3)
     c.setFont(FONT, 8)
     c.drawCentredString(

@@ -282,3 +282,33 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CodePurpose(models.TextChoices):
+    SIGN_IN = "sign_in", _("Sign in")
+    VOLUNTEER = "volunteer", _("Volunteer registration")
+    PASSWORD_RESET = "password_reset", _("Password reset")
+
+
+class OneTimeCode(models.Model):
+    """A 6-digit code sent to a phone (core/otp.py). Only a keyed hash of the code is kept;
+    the rows also count the codes asked for, per phone and per address (rate limits)."""
+
+    phone_hmac = models.CharField(max_length=64)
+    purpose = models.CharField(max_length=20, choices=CodePurpose.choices)
+    code_hash = models.CharField(max_length=64)
+    # A keyed hash of the client's address: the per-address limit without keeping addresses.
+    client_hmac = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["phone_hmac", "purpose", "-created_at"]),
+            models.Index(fields=["client_hmac", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} code {self.pk}"

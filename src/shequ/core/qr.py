@@ -1,4 +1,5 @@
-"""QR codes as SVG responses: a post's check-in code, a report-in code, an entry pass."""
+"""QR codes: as SVG responses (a post's check-in code, a report-in code, an entry pass) and
+drawn into a PDF (printed passes, a volunteer poster)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import io
 
 import segno
 from django.http import HttpResponse
+from reportlab.pdfgen import canvas
 
 
 def qr_svg(text: str, *, scale: int = 8, border: int = 2) -> bytes:
@@ -22,3 +24,27 @@ def qr_svg_response(text: str, *, scale: int = 8, border: int = 2) -> HttpRespon
     response = HttpResponse(qr_svg(text, scale=scale, border=border), content_type="image/svg+xml")
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def draw_qr(c: canvas.Canvas, text: str, x: float, y: float, size: float) -> None:
+    """The QR code of `text` as black squares in the box (x, y, size), quiet zone included."""
+    qr = segno.make(text, error="m")
+    rows = [list(row) for row in qr.matrix_iter(border=2)]
+    module = size / len(rows)
+    # One filled path of one rectangle per run of dark modules: a small file, and each row
+    # overlaps the next a little so that no hairline shows between rows when printed.
+    bleed = module * 0.04
+    path = c.beginPath()
+    for i, row in enumerate(rows):
+        top = y + size - (i + 1) * module
+        j = 0
+        while j < len(row):
+            if row[j]:
+                start = j
+                while j < len(row) and row[j]:
+                    j += 1
+                path.rect(x + start * module, top - bleed, (j - start) * module, module + bleed)
+            else:
+                j += 1
+    c.setFillColorRGB(0, 0, 0)
+    c.drawPath(path, stroke=0, fill=1)

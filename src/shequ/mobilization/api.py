@@ -18,6 +18,7 @@ from shequ.core.schemas import errors
 from shequ.core.times import Instant
 from shequ.mobilization import board as board_counts
 from shequ.mobilization import dispatch, formation, selectors, services
+from shequ.mobilization.agency_import import may_import_agencies
 from shequ.mobilization.board import BoardRow
 from shequ.mobilization.models import (
     Batch,
@@ -87,6 +88,27 @@ def import_staff(
     job = imports.import_job_create(
         actor=request.user,
         kind="staff",
+        upload=file,
+        filename=file.name or "",
+        options={"skip_invalid": skip_invalid, "dry_run": dry_run},
+    )
+    return Status(202, {"id": str(job.pk), "status": job.status})
+
+
+@router.post("/agencies/import", response={202: dict, **errors(403)})
+def import_agencies(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    skip_invalid: Form[bool] = False,
+    dry_run: Form[bool] = False,
+) -> Status[dict]:
+    """Upload the agency list (name, code, level, parent code; HQ only); poll
+    GET /api/v1/imports/{id}."""
+    if not may_import_agencies(request.user):
+        raise PermissionDenied(_("Only the HQ imports the list of agencies."))
+    job = imports.import_job_create(
+        actor=request.user,
+        kind="agencies",
         upload=file,
         filename=file.name or "",
         options={"skip_invalid": skip_invalid, "dry_run": dry_run},

@@ -9,6 +9,8 @@ class MobilizationConfig(AppConfig):
 
     def ready(self) -> None:
         from shequ.core import imports
+        from shequ.mobilization.agency_import import AgencyImporter
         from shequ.mobilization.importers import StaffImporter
 
         imports.register(StaffImporter)
+        imports.register(AgencyImporter)

@@ -265,3 +265,44 @@ class PairingForm(forms.Form):
     def clean_agency(self) -> Any:
         """The chosen agency itself (one of the choices, so it is there)."""
         return self.agencies[self.cleaned_data["agency"]]
+
+
+class VolunteerSignupForm(forms.Form):
+    """A resident volunteering on their community's public page (checked by the service)."""
+
+    name = forms.CharField(label=_("Name"), max_length=50)
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    code = forms.CharField(
+        label=_("Code from the text message"),
+        max_length=6,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+    id_number = forms.CharField(label=_("ID number"), max_length=18, required=False)
+    skills = forms.MultipleChoiceField(
+        label=_("Skills"),
+        choices=Skill.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    availability = forms.CharField(
+        label=_("When you can help"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. evenings and weekends")}),
+    )
+    organisation = forms.CharField(
+        label=_("Organisation"),
+        max_length=100,
+        required=False,
+        help_text=_("If you come with one: 社工委, veterans, a civic group…"),
+    )
+
+
+class VetForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "approve"), ("reject", "reject")])
+    reason = forms.CharField(label=_("Reason (when rejecting)"), max_length=200, required=False)

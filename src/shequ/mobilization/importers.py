@@ -14,6 +14,7 @@ from shequ.core.imports import CREATED, UNCHANGED, UPDATED, Checked, Importer, R
 from shequ.core.roles import Capability
 from shequ.core.scopes import agency_scope_for, scope_for
 from shequ.core.tabular import Column, HeaderMap
+from shequ.mobilization.accounts import bind_logins, logins_by_phone, logins_for
 from shequ.mobilization.models import (
     Agency,
     Fitness,
@@ -114,6 +115,8 @@ class StaffImporter(Importer):
             p.code: p.pk for p in Place.objects.filter(kind=PlaceKind.COMMUNITY).only("pk", "code")
         }
         self.today = timezone.localdate()
+        # The row each phone was first seen in: one login per phone, so one person per phone.
+        self.phone_rows: dict[str, int] = {}
 
     def check(
         self, rows: Sequence[tuple[int, list[str]]], header: HeaderMap
@@ -192,12 +195,41 @@ class StaffImporter(Importer):
         existing = {
             s["id_hmac"]: s
             for s in Staff.objects.filter(id_hmac__in=[d["id_hmac"] for _, d in parsed]).values(
-                "pk", "id_hmac", "phone_hmac", *FIELDS
+                "pk", "id_hmac", "phone_hmac", "user_id", *FIELDS
             )
         }
+        logins = logins_by_phone(d["phone"] for _, d in parsed)
         checked = []
         for number, data in parsed:
             found = existing.get(data["id_hmac"])
+            phone = data["phone"]
+            if phone:
+                first = self.phone_rows.setdefault(phone, number)
+                login = logins.get(phone)
+                if first != number:
+                    errors.append(
+                        RowError(
+                            number,
+                            LABELS["phone"],
+                            pii.mask(phone),
+                            _("The same phone already appears in row %d; one phone per person.")
+                            % first,
+                        )
+                    )
+                    continue
+                if login is not None and login.staff_id not in (
+                    None,
+                    found["pk"] if found else None,
+                ):
+                    errors.append(
+                        RowError(
+                            number,
+                            LABELS["phone"],
+                            pii.mask(phone),
+                            _("This phone is already the login of another person."),
+                        )
+                    )
+                    continue
             if found is not None and "agency" not in self.header_fields:
                 # No agency column: the file says nothing about it, so it stays as registered.
                 data["agency_id"], data["kind"] = found["agency_id"], found["kind"]
@@ -251,17 +283,33 @@ class StaffImporter(Importer):
 
     def write(self, items: Sequence[Checked], outcomes: Sequence[str]) -> None:
         present = self._columns_present()
-        fresh, changed = [], []
+        # Everyone with a phone gets their login (the phone) in the same transaction: made
+        # first, so new records are inserted already bound; a re-import links those still
+        # without one and never makes a second.
+        logins = logins_for(
+            (c.item["phone"], c.item["name"])
+            for c, outcome in zip(items, outcomes, strict=True)
+            if outcome == CREATED
+        )
+        fresh, changed, unbound = [], [], []
         for c, outcome in zip(items, outcomes, strict=True):
             d = c.item
             values = {f: d[f] for f in FIELDS}
             if outcome == CREATED:
+                login = logins.get(d["phone"])
                 fresh.append(
                     Staff(
-                        **values, id_number=d["id_number"], phone=d["phone"], vetting=d["vetting"]
+                        **values,
+                        id_number=d["id_number"],
+                        phone=d["phone"],
+                        vetting=d["vetting"],
+                        user_id=login.user_id if login and login.staff_id is None else None,
                     )
                 )
-            elif outcome == UPDATED:
+                continue
+            if d["phone"] and d["_existing"]["user_id"] is None:
+                unbound.append((d["_existing"]["pk"], d["phone"], d["name"]))
+            if outcome == UPDATED:
                 changed.append(
                     Staff(
                         pk=d["_existing"]["pk"],
@@ -276,6 +324,7 @@ class StaffImporter(Importer):
             if "phone_hmac" in present:
                 fields += ["phone", "phone_hmac"]
             Staff.objects.bulk_update(changed, fields, batch_size=500)
+        bind_logins(unbound)
 
     def duplicate_errors(self, first: int, again: int, label: str) -> tuple[RowError, RowError]:
         column = LABELS["id_number"]

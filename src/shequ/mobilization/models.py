@@ -118,6 +118,11 @@ class Staff(BlindIndexedModel):
     vetted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Why a volunteer was rejected (told to them if they ask).
+    vetting_note = models.CharField(_("reason"), max_length=200, blank=True)
+    # A self-registered volunteer's own words: when they can help, who they come with.
+    availability = models.CharField(_("availability"), max_length=100, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=100, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -159,6 +164,18 @@ class Staff(BlindIndexedModel):
     @property
     def skill_list(self) -> list[str]:
         return bits_to_skills(self.skills)
+
+    @property
+    def skill_labels(self) -> list[str]:
+        return [str(Skill(s).label) for s in self.skill_list]
+
+    @property
+    def phone_masked(self) -> str:
+        return pii.mask(self.phone)
+
+    @property
+    def id_masked(self) -> str:
+        return pii.mask(self.id_number)
 
 
 class Order(models.Model):
@@ -427,3 +444,26 @@ class Pairing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} ↔ {self.place}"
+
+
+class Invitation(models.Model):
+    """A personal sign-in link (or its QR code) for one staff member, made by their
+    coordinator: opening it signs the person in and binds their login to the record. Only the
+    token's SHA-256 is stored; it works once, until `expires_at`."""
+
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="invitations")
+    digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    # A newer link for the same person replaces this one.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"invitation for {self.staff_id}"

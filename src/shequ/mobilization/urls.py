@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from shequ.mobilization.views import board, dispatch, pairings, staff, teams
+from shequ.mobilization.views import accounts, board, dispatch, pairings, staff, teams
 
 app_name = "mobilization"
 urlpatterns = [
@@ -20,6 +20,20 @@ urlpatterns = [
         "staff/import/<uuid:job_id>/errors.xlsx",
         staff.staff_import_errors,
         name="staff_import_errors",
+    ),
+    path("staff/<int:staff_id>/invite/", accounts.staff_invite, name="staff_invite"),
+    path("agencies/import/", accounts.agency_import, name="agency_import"),
+    path("agencies/import/<uuid:job_id>/", accounts.agency_import_job, name="agency_import_job"),
+    path(
+        "agencies/import/<uuid:job_id>/errors.xlsx",
+        accounts.agency_import_errors,
+        name="agency_import_errors",
+    ),
+    path("volunteers/", accounts.vetting_page, name="vetting"),
+    path(
+        "volunteers/poster/<int:place_id>.pdf",
+        accounts.volunteer_poster_pdf,
+        name="volunteer_poster",
     ),
     path("orders/<int:order_id>/reported.xlsx", board.reported_export, name="reported_export"),
     path("teams/", teams.teams_page, name="teams"),

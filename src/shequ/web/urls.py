@@ -1,11 +1,14 @@
 from django.urls import path
 
-from shequ.web import search_views, views
+from shequ.web import search_views, signin_views, views
 
 app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.login_view, name="login"),
+    path("login/code/", signin_views.code_login, name="code_login"),
+    path("login/forgot/", signin_views.forgot_password, name="forgot_password"),
+    path("i/<str:token>/", signin_views.invitation, name="invitation"),
     path("logout/", views.logout_view, name="logout"),
     path("language/", views.switch_language, name="language"),
     path("inbox/", views.inbox, name="inbox"),

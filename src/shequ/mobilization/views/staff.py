@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from shequ.core import import_views, imports
 from shequ.core.errors import ValidationError
 from shequ.mobilization import selectors, services
+from shequ.mobilization.agency_import import may_import_agencies
 from shequ.mobilization.forms import StaffChosenForm, StaffImportForm
 from shequ.mobilization.views._common import current_order
 
@@ -46,6 +47,7 @@ def staff_page(request: HttpRequest) -> HttpResponse:
             "order": order,
             "enlisted": selectors.enlisted_ids(request.user, order),
             "may_import": selectors.may_import_staff(request.user),
+            "may_import_agencies": may_import_agencies(request.user),
         },
     )
 
