@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -34,11 +35,14 @@ from shequ.places.import_columns import (
     DEPTH,
     LABELS,
     LEVELS,
+    ChainReader,
     Spec,
-    read_chain,
 )
 from shequ.places.models import Place, PlaceKind
 from shequ.places.services import paths_fill_new, subtree_move
+
+# Flats of every building are named alike (1单元101室, …): each name is parsed once.
+_household_key = lru_cache(maxsize=8192)(household_key)
 
 INSERT_FIELDS = (
     "kind",
@@ -94,6 +98,7 @@ class PlaceImporter(Importer):
         if city is None or city.kind != PlaceKind.CITY or not scope.covers(city):
             raise TableRefused(str(refusal(Capability.MANAGE_PLACES)))
         self.city = city
+        self.reader = ChainReader(header, city.code)
         self._new_pass()
 
     def _new_pass(self) -> None:
@@ -102,11 +107,13 @@ class PlaceImporter(Importer):
         self.pks: dict[str, int] = {"": self.city.pk}
         # code → (row, spec) of the first row naming it: later rows must agree.
         self.declared: dict[str, tuple[int, Spec]] = {}
-        # codes whose creation or change a row has been counted for (in this pass).
+        # codes a row has already been counted for (created, changed or not) in this pass.
         self.counted: set[str] = set()
         # building id → {(unit, room): household id}
         self.households: dict[int, dict[tuple[str, str], int]] = {}
         self.key_kind: dict[str, str] = {}  # a row's deepest code → its kind (for errors)
+        # numbers (ChainReader) of the chains above households that agreed in this pass
+        self.agreed: set[int] = set()
         self.last_row = 0
 
     # -- reading what the database holds ------------------------------------------------------
@@ -132,7 +139,7 @@ class PlaceImporter(Importer):
             for pk, parent_id, unit, name in Place.objects.filter(
                 parent_id__in=missing, kind=PlaceKind.HOUSEHOLD
             ).values_list("pk", "parent_id", "unit", "name"):
-                self.households[parent_id][household_key(unit, name)] = pk
+                self.households[parent_id][_household_key(unit, name)] = pk
 
     def _household_pk(self, spec: Spec) -> int | None:
         building = self.pks.get(spec.parent)
@@ -148,24 +155,36 @@ class PlaceImporter(Importer):
             self._new_pass()  # the runner reads the rows again to write them
         if rows:
             self.last_row = rows[-1][0]
-        read: list[tuple[int, list[Spec], RowProblems]] = []
+        read: list[tuple[int, list[Spec], int | None, RowProblems]] = []
         for number, cells in rows:
             problems = RowProblems(number, COLUMNS_BY_FIELD)
-            read.append((number, read_chain(cells, header, problems.bad, self.city.code), problems))
-        self._load({s.code for _n, chain, _p in read for s in chain if s.kind in LEVELS})
+            chain, key = self.reader.read(cells, problems.bad)
+            read.append((number, chain, key, problems))
+        self._load(
+            {
+                s.code
+                for _n, chain, key, _p in read
+                if key not in self.agreed
+                for s in chain
+                if s.kind in LEVELS
+            }
+        )
         buildings = {
             self.pks[s.parent]
-            for _n, chain, _p in read
-            for s in chain
+            for _n, chain, _k, _p in read
+            for s in chain[-1:]
             if s.kind == PlaceKind.HOUSEHOLD and s.parent in self.pks
         }
         self._load_households(buildings)
         checked: list[Checked] = []
         errors: list[RowError] = []
-        for number, chain, problems in read:
-            for spec in chain:
-                if spec.kind != PlaceKind.HOUSEHOLD:
-                    self._agrees(number, spec, problems)
+        for number, chain, key, problems in read:
+            if key not in self.agreed:
+                for spec in chain:
+                    if spec.kind != PlaceKind.HOUSEHOLD:
+                        self._agrees(number, spec, problems)
+                if key is not None and not problems:
+                    self.agreed.add(key)
             errors.extend(problems)
             if chain and not problems:
                 checked.append(Checked(row=number, key=chain[-1].code, item=chain, label=""))
@@ -238,14 +257,13 @@ class PlaceImporter(Importer):
                 key = spec.code
                 if key in self.counted:
                     continue
+                self.counted.add(key)
                 if self._is_new(spec):
-                    self.counted.add(key)
                     if spec is chain[-1]:
                         outcome = CREATED
                     continue
                 known = self.known.get(key)
                 if known is not None and _differs(known, spec):
-                    self.counted.add(key)
                     outcome = UPDATED if outcome == UNCHANGED else outcome
             outcomes.append(outcome)
         return outcomes
