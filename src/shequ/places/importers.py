@@ -103,7 +103,7 @@ class PlaceImporter(Importer):
 
     def _new_pass(self) -> None:
         # code → the place in the database (None: not there), loaded chunk by chunk.
-        self.known: dict[str, Known | None] = {self.city.code: None}
+        self.known: dict[str, Known | None] = {}
         self.pks: dict[str, int] = {"": self.city.pk}
         # code → (row, spec) of the first row naming it: later rows must agree.
         self.declared: dict[str, tuple[int, Spec]] = {}
