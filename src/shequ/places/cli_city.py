@@ -70,13 +70,14 @@ def init(
     typer.echo(f"Created the city {place.name} ({place.code}) and its HQ login {user.username}.")
     typer.echo("")
     typer.echo("Next:")
-    typer.echo("  1. Places: fill in the template (download it from Places › Import places once")
-    typer.echo("     serving), then")
+    typer.echo("  1. Places: write the template, fill it in (one row per household), import it:")
+    typer.echo("       shequ import places-template places.xlsx")
     typer.echo(f"       shequ import places places.xlsx --user {user.username}")
     typer.echo("  2. Residents, per community or for the city:")
     typer.echo(f"       shequ import residents residents.xlsx --user {user.username}")
-    typer.echo("  3. Agencies and their staff: create each agency (admin pages, /admin/), then")
-    typer.echo("     import staff on Mobilization › Staff › Import; more logins:")
+    typer.echo("  3. Agencies and their staff: create each agency in /admin/ (as a superuser:")
+    typer.echo("     shequ manage createsuperuser), then import its staff on Mobilization ›")
+    typer.echo("     Staff › Import. More logins:")
     typer.echo("       shequ createuser NAME --role street_officer --place CODE")
     typer.echo("  4. Serve (with the background worker that runs imports):")
     typer.echo("       shequ serve --host 0.0.0.0 --port 8000")
@@ -110,7 +111,29 @@ def import_places(
     )
 
 
+def places_template(
+    file: Annotated[str, typer.Argument(help="Where to write the .xlsx.")],
+) -> None:
+    """Write the places template: the columns, example rows under the city (they import as
+    they are) and a sheet explaining each column."""
+    from shequ.cli import _fail, _setup
+
+    _setup()
+    from shequ.places.import_template import template_workbook
+    from shequ.places.selectors import the_city
+
+    path = Path(file)
+    if path.exists():
+        raise _fail(f"{file!r} exists already; name a new file")
+    if path.suffix.lower() != ".xlsx":
+        raise _fail("name an .xlsx file")
+    city = the_city()
+    path.write_bytes(template_workbook(city.code if city is not None else ""))
+    typer.echo(f"wrote {path}: fill in one row per household, then `shequ import places {path}`")
+
+
 def register(app: typer.Typer, import_app: typer.Typer) -> None:
-    """Add `init` and `import places` to the `shequ` command."""
+    """Add `init`, `import places` and `import places-template` to the `shequ` command."""
     app.command("init")(init)
     import_app.command("places")(import_places)
+    import_app.command("places-template")(places_template)

@@ -7,7 +7,8 @@ from __future__ import annotations
 from shequ.core.exports import Sheet, xlsx_workbook
 from shequ.places.import_columns import CODE_OPTIONAL, COLUMNS, WORDS
 
-# A made-up district (region 6299 does not exist), in the columns' order.
+# A made-up district (region 6299, and district 99 of any city, do not exist), in the columns'
+# order; "6299" becomes the city's own first 4 digits (`template_workbook`).
 EXAMPLE_ROWS = [
     # district code, district, street code, street, word, community code, community, word,
     # grid code, grid, compound code, compound, word, no property management,
@@ -23,12 +24,25 @@ EXAMPLE_ROWS = [
 ]  # fmt: skip
 
 
-def template_workbook() -> bytes:
-    """The import template: header row, example rows, and the notes sheet."""
+def example_rows(city_code: str = "") -> list[list[str]]:
+    """The example rows under a city with this code: its district 99 (none has that number),
+    so the template imports as it is, to try the import before filling it in."""
+    if not (city_code.isdigit() and len(city_code) in (6, 12)):
+        return EXAMPLE_ROWS
+    prefix = city_code[:4]
+    return [
+        [cell.replace("629901", f"{prefix}99", 1) if cell.startswith("629901") else cell
+         for cell in row]
+        for row in EXAMPLE_ROWS
+    ]  # fmt: skip
+
+
+def template_workbook(city_code: str = "") -> bytes:
+    """The import template: header row, example rows (under `city_code`), and the notes."""
     places = Sheet(
         "地点 Places",
         [column.label for column in COLUMNS],
-        EXAMPLE_ROWS,
+        example_rows(city_code),
         widths=[14 if column.field.endswith("code") else 12 for column in COLUMNS],
         required={i for i, column in enumerate(COLUMNS) if column.required},
         text_columns=True,

@@ -188,3 +188,11 @@ def city_summary() -> str | None:
         "This database already holds %(what)s; init only sets up an empty one. Log in with an "
         "existing HQ login, or point DATABASE_URL (or SHEQU_VAR_DIR) at a new database."
     ) % {"what": what}
+
+
+def the_city() -> Place | None:
+    """The deployment's city (the first, should there be several): for the command line,
+    which acts for nobody in particular."""
+    from shequ.places.models import PlaceKind
+
+    return Place.objects.filter(kind=PlaceKind.CITY).order_by("pk").first()

@@ -186,8 +186,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def import_template(request: HttpRequest) -> HttpResponse:
-    selectors.import_city(request.user)
-    return xlsx_response(template_workbook(), "places-template.xlsx")
+    city = selectors.import_city(request.user)
+    return xlsx_response(template_workbook(city.code), "places-template.xlsx")
 
 
 @login_required
