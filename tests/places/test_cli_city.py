@@ -99,3 +99,21 @@ def test_the_places_command_refuses_anyone_but_the_hq(personas, city, tmp_path):
     assert result.exit_code == 2
     assert "city HQ" in result.output or "市指挥部" in result.output
     assert not Place.objects.filter(code="620102000000").exists()
+
+
+def test_the_template_command_writes_examples_that_import_under_a_new_city(db, tmp_path):
+    secret = tmp_path / "pw"
+    secret.write_text(PASSWORD)
+    runner.invoke(
+        app, ["init", "--city", "兰州市", "--code", "620100", "--password-file", str(secret)]
+    )
+    path = tmp_path / "places.xlsx"
+    result = runner.invoke(app, ["import", "places-template", str(path)])
+    assert result.exit_code == 0, result.output
+    again = runner.invoke(app, ["import", "places-template", str(path)])
+    assert again.exit_code == 2  # never overwrites a file
+    imported = runner.invoke(app, ["import", "places", str(path), "--user", "hq", "--json"])
+    assert imported.exit_code == 0, imported.output
+    village = Place.objects.get(name="红星村")
+    assert village.code == "620199100201"  # district 99 of 兰州市 (6201…)
+    assert village.level_label() in ("村", "Village")
