@@ -155,6 +155,12 @@ EXPECT: dict[str, Row | Act] = {
         other={STAFF: 404, CADRE: 404, VOLUNTEER: 404, INSPECTOR: 404},
     ),
     "places:lift_zone": Row(ok=EVERYONE, code=405, post=ZONE_SETTERS),
+    # The city's place tree from a sheet: the city HQ only (manage_places).
+    "places:import": Row(ok={HQ}, deny=403),
+    "places:import_template": Row(ok={HQ}, deny=403),
+    # An import job is its starter's alone (the world's job is community staff's).
+    "places:import_job": Row(ok={STAFF}, other_ok=set()),
+    "places:import_errors": Row(ok={STAFF}, other_ok=set()),
     # --- residents ---------------------------------------------------------------------------
     "residents:list": Row(ok=VIEWERS, deny=403),  # no filter form for roles that see no one
     "residents:new": Row(ok=PLANNERS, deny=403),
@@ -270,6 +276,9 @@ EXPECT: dict[str, Row | Act] = {
     "GET /api/v1/places/{place_id}/current-zone": Row(ok=PLACE_VIEWERS),
     "POST /api/v1/places/{place_id}/zones": Act(ok=ZONE_SETTERS),
     "POST /api/v1/places/{place_id}/zones/lift": Act(ok=ZONE_SETTERS),
+    "POST /api/v1/places/import": Act(ok={HQ}),
+    "GET /api/v1/places/import/{job_id}": Row(ok={STAFF}, other_ok=set()),
+    "GET /api/v1/places/import/{job_id}/errors": Row(ok={STAFF}, other_ok=set()),
     # --- API: residents and imports ------------------------------------------------------------
     "GET /api/v1/residents": Row(ok=EVERYONE),
     "POST /api/v1/residents": Act(ok=PLANNERS),
