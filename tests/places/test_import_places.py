@@ -103,11 +103,15 @@ def test_a_city_with_towns_and_villages_is_loaded_and_shown_with_their_words(
     for place in Place.objects.filter(code__startswith="6201").select_related("parent"):
         assert place.path == f"{place.parent.path}{place.pk}/"
         assert place.depth == place.parent.depth + 1
-    # The pages name the level with its own word.
+    # The pages name the level with its own word: the town's page, and its district's list.
     client.force_login(personas.hq)
-    page = client.get(reverse("places:detail", args=[town.parent.pk])).content.decode()
-    assert "青石镇" in page
-    assert "镇" in page
+    page = client.get(reverse("places:detail", args=[town.pk])).content.decode()
+    assert '<span class="sq-badge">镇</span>' in page
+    listing = client.get(reverse("places:detail", args=[town.parent.pk])).content.decode()
+    assert "<small>镇 · 620102100000</small>" in listing
+    assert "<small>街道 · 620102001000</small>" in listing
+    village_page = client.get(reverse("places:detail", args=[town.pk])).content.decode()
+    assert "<small>村 · 620102100201</small>" in village_page
     with translation.override("zh-hans"):
         assert town.level_label() == "镇"
         assert village.level_label() == "村"
