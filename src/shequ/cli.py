@@ -1,10 +1,11 @@
-"""The `shequ` command: demo, serve, seed, createuser, token, vapid-keys, and Django's own
-commands."""
+"""The `shequ` command: demo, init, serve, seed, createuser, token, import, vapid-keys, and
+Django's own commands (`init` and `import places` live in places/cli_city.py)."""
 
 from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -237,110 +238,37 @@ def import_residents(
 ) -> None:
     """Import residents. Exits 1 when the file is refused, 2 on bad arguments."""
     _setup()
-    from pathlib import Path
-
-    from django.utils import translation
-
-    from shequ.core import imports
-    from shequ.core.errors import PermissionDenied, ValidationError
+    from shequ.core.cli_imports import run_import_file
     from shequ.residents.selectors import import_target
 
-    path = Path(file)
-    if not path.is_file():
+    if not Path(file).is_file():
         raise _fail(f"no file {file!r}")
     actor = _named_user(user, "the login whose scope and audit the import runs under")
-    translation.activate(actor.language)
-    try:
-        with path.open("rb") as fh:
-            job = imports.import_job_create(
-                actor=actor,
-                kind="residents",
-                upload=fh,
-                filename=path.name,
-                place=import_target(actor, community),
-                options={"skip_invalid": skip_invalid, "dry_run": dry_run},
-                enqueue=False,
-            )
-    except PermissionDenied as exc:
-        raise _fail(f"--user {user}: {exc}") from None
-    except ValidationError as exc:
-        for field, message in exc.errors.items():
-            typer.secho(f"error: {field}: {message}", fg=typer.colors.RED, err=True)
-        # A refused file (wrong type, empty) exits 1 like a refused import; bad arguments 2.
-        raise typer.Exit(code=1 if "file" in exc.errors else 2) from None
-    _finish_import(job.pk, as_json)
-
-
-def _finish_import(job_id: object, as_json: bool) -> None:
-    """Run a queued import here and print its summary and problems; exit 1 unless done."""
-    import json
-
-    from shequ.core import imports
-    from shequ.core.models import ImportStatus
-
-    job = imports.run_import(job_id)
-    errors = [
-        {"row": e.row, "column": e.column, "value": e.value, "reason": e.reason}
-        for e in job.row_errors.all()
-    ]
-    columns = job.options.get("columns", {"read": [], "ignored": []})
-    if as_json:
-        typer.echo(
-            json.dumps(
-                {**job.summary(), "status": job.status, "columns": columns, "errors": errors},
-                ensure_ascii=False,
-            )
-        )
-    else:
-        typer.echo(f"{job.get_status_display()}: {job.message}".rstrip(": "))
-        typer.echo(
-            f"created {job.created}, updated {job.updated}, unchanged {job.unchanged}, "
-            f"rejected {job.rejected}"
-        )
-        for c in columns["read"]:
-            typer.echo(f"  column {c['header']} → {c['column']}")
-        for c in columns["ignored"]:
-            why = f" ({c['column']} is read from another column)" if c["column"] else ""
-            typer.echo(f"  column {c['header']} was ignored{why}")
-        for e in errors[:50]:
-            typer.echo(f"  row {e['row']} {e['column']} {e['value']}: {e['reason']}")
-        if len(errors) > 50:
-            typer.echo(f"  … and {len(errors) - 50} more (use --json for all)")
-    if job.status != ImportStatus.DONE:
-        raise typer.Exit(code=1)
+    run_import_file(
+        kind="residents",
+        file=file,
+        actor=actor,
+        target=lambda who: import_target(who, community),
+        options={"skip_invalid": skip_invalid, "dry_run": dry_run},
+        as_json=as_json,
+    )
 
 
 def _import_file(
     kind: str, file: str, user: str, dry_run: bool, skip_invalid: bool, as_json: bool
 ) -> None:
-    """Queue `file` as an import of `kind` by --user and run it here."""
-    from pathlib import Path
+    """Import `file` as a list of `kind` by --user, here (no place: agencies, staff)."""
+    from shequ.core.cli_imports import run_import_file
 
-    from django.utils import translation
-
-    from shequ.core import imports
-    from shequ.core.errors import ValidationError
-
-    path = Path(file)
-    if not path.is_file():
-        raise _fail(f"no file {file!r}")
     actor = _named_user(user, "the login whose scope and audit the import runs under")
-    translation.activate(actor.language)
-    try:
-        with path.open("rb") as fh:
-            job = imports.import_job_create(
-                actor=actor,
-                kind=kind,
-                upload=fh,
-                filename=path.name,
-                options={"skip_invalid": skip_invalid, "dry_run": dry_run},
-                enqueue=False,
-            )
-    except ValidationError as exc:
-        for field, message in exc.errors.items():
-            typer.secho(f"error: {field}: {message}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=1 if "file" in exc.errors else 2) from None
-    _finish_import(job.pk, as_json)
+    run_import_file(
+        kind=kind,
+        file=file,
+        actor=actor,
+        target=lambda who: None,
+        options={"skip_invalid": skip_invalid, "dry_run": dry_run},
+        as_json=as_json,
+    )
 
 
 FileArg = Annotated[str, typer.Argument(help="The .xlsx or .csv file.")]
@@ -598,6 +526,15 @@ def manage(ctx: typer.Context) -> None:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["shequ manage", *ctx.args])
+
+
+def _register_city_commands() -> None:
+    from shequ.places.cli_city import register
+
+    register(app, import_app)
+
+
+_register_city_commands()
 
 
 def main() -> None:

@@ -173,6 +173,12 @@ EXPECT: dict[str, Row | Act] = {
     "core_users:set_password": Row(
         ok=EVERYONE, own={ANONYMOUS: 200}, other_ok=EVERYONE, post=ALL
     ),
+    # The city's place tree from a sheet: the city HQ only (manage_places).
+    "places:import": Row(ok={HQ}, deny=403),
+    "places:import_template": Row(ok={HQ}, deny=403),
+    # An import job is its starter's alone (the world's job is community staff's).
+    "places:import_job": Row(ok={STAFF}, other_ok=set()),
+    "places:import_errors": Row(ok={STAFF}, other_ok=set()),
     # --- residents ---------------------------------------------------------------------------
     "residents:list": Row(ok=VIEWERS, deny=403),  # no filter form for roles that see no one
     "residents:new": Row(ok=PLANNERS, deny=403),
@@ -307,6 +313,9 @@ EXPECT: dict[str, Row | Act] = {
     "GET /api/v1/places/{place_id}/current-zone": Row(ok=PLACE_VIEWERS),
     "POST /api/v1/places/{place_id}/zones": Act(ok=ZONE_SETTERS),
     "POST /api/v1/places/{place_id}/zones/lift": Act(ok=ZONE_SETTERS),
+    "POST /api/v1/places/import": Act(ok={HQ}),
+    "GET /api/v1/places/import/{job_id}": Row(ok={STAFF}, other_ok=set()),
+    "GET /api/v1/places/import/{job_id}/errors": Row(ok={STAFF}, other_ok=set()),
     # --- API: residents and imports ------------------------------------------------------------
     "GET /api/v1/residents": Row(ok=EVERYONE),
     "POST /api/v1/residents": Act(ok=PLANNERS),

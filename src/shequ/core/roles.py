@@ -26,6 +26,7 @@ class Role(models.TextChoices):
 class Capability(models.TextChoices):
     VIEW_PLACES = "view_places", _("See places")
     ADD_PLACES = "add_places", _("Add places to the place tree")
+    MANAGE_PLACES = "manage_places", _("Import the place tree from a sheet (move, rename places)")
     SET_ZONE = "set_zone", _("Set lockdown, control and precaution zones")
     VIEW_PII = "view_pii", _("See ID numbers and phones in full")
     VIEW_RESIDENTS = "view_residents", _("See residents")
@@ -94,6 +95,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.PLAN_DUTY,
             Capability.VIEW_PLACES,
             Capability.ADD_PLACES,
+            # The place tree from a sheet: the whole city's (`scope.is_citywide`), HQ only.
+            Capability.MANAGE_PLACES,
             Capability.SET_ZONE,
             Capability.VIEW_PII,
             Capability.VIEW_RESIDENTS,
@@ -190,6 +193,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 REFUSALS: dict[str, Promise] = {
     Capability.SET_ZONE: _("Only street officers and above may set or lift zones here."),
     Capability.ADD_PLACES: _("You may not add places here."),
+    Capability.MANAGE_PLACES: _("Only the city HQ may import the city's places."),
     Capability.EDIT_RESIDENTS: _("Your role may not register, edit or import residents here."),
     Capability.VIEW_PII: _("Only the city HQ and the resident's own community see this in full."),
     Capability.PURGE_DATA: _("Only the city HQ may delete data past retention."),

@@ -94,9 +94,7 @@ class GenerateForm(forms.Form):
 
     def __init__(self, *args: Any, places: Iterable[Place] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["place"].choices = [
-            (p.pk, f"{p.name} ({p.get_kind_display()})") for p in places
-        ]
+        self.fields["place"].choices = [(p.pk, f"{p.name} ({p.level_label()})") for p in places]
         self.fields["starts_on"].initial = timezone.localdate() + dt.timedelta(days=1)
 
 

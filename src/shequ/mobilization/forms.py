@@ -34,9 +34,7 @@ class OrderForm(forms.Form):
     def __init__(self, *args: Any, places: Sequence[Place] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.places = {str(p.pk): p for p in places}
-        self.fields["scope"].choices = [
-            (p.pk, f"{p.name} ({p.get_kind_display()})") for p in places
-        ]
+        self.fields["scope"].choices = [(p.pk, f"{p.name} ({p.level_label()})") for p in places]
 
     def clean_scope(self) -> Place:
         """The chosen place itself (one of the choices, so it is there)."""

@@ -11,8 +11,8 @@ class PlaceAdmin(admin.ModelAdmin):
     """Names and flags only: the tree's shape (parent, path) changes through services, or
     scopes would silently cover the wrong places."""
 
-    list_display = ["code", "name", "kind", "unit", "no_property_management"]
-    list_filter = ["kind", "no_property_management"]
+    list_display = ["code", "name", "kind", "level_word", "unit", "no_property_management"]
+    list_filter = ["kind", "level_word", "no_property_management"]
     search_fields = ["code", "name"]
     # A household's unit is part of its identity and code (places/households.py).
     readonly_fields = ["kind", "parent", "path", "depth", "unit"]

@@ -3,12 +3,15 @@
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import File, Form, Query, Router, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from shequ.core import imports
+from shequ.core.models import ImportJob, ImportRowError
 from shequ.core.pagination import Pages
 from shequ.core.roles import Capability
-from shequ.core.schemas import errors
+from shequ.core.schemas import ImportErrorOut, ImportJobOut, errors
 from shequ.core.scopes import scope_for
 from shequ.places import selectors, services
 from shequ.places.models import Place, ZoneDesignation
@@ -23,6 +26,36 @@ def list_places(request: HttpRequest, filters: Query[PlaceFilter]) -> QuerySet[P
     """Places in your scope, filtered by kind, parent or text; SHEQU_API_PAGE_SIZE a page."""
     parent = selectors.get_place_for(request.user, filters.parent) if filters.parent else None
     return selectors.places_for(request.user, kind=filters.kind, parent=parent, text=filters.q)
+
+
+@router.post("/import", response={202: ImportJobOut, **errors(403)})
+def create_import(
+    request: HttpRequest, file: File[UploadedFile], dry_run: Form[bool] = False
+) -> Status[ImportJob]:
+    """Upload the city's place sheet (.xlsx or .csv; city HQ only); it is imported in the
+    background: poll the job. Columns and rules: docs/places.md."""
+    job = imports.import_job_create(
+        actor=request.user,
+        kind="places",
+        upload=file,
+        filename=file.name or "",
+        place=selectors.import_city(request.user),
+        options={"dry_run": dry_run},
+    )
+    return Status(202, job)
+
+
+@router.get("/import/{uuid:job_id}", response={200: ImportJobOut, **errors(404)})
+def import_status(request: HttpRequest, job_id: str) -> ImportJob:
+    """Progress and, once finished, the summary."""
+    return imports.get_import_job_for(request.user, job_id)
+
+
+@router.get("/import/{uuid:job_id}/errors", response={200: list[ImportErrorOut], **errors(404)})
+@paginate(Pages, page_size=100)
+def import_errors(request: HttpRequest, job_id: str) -> QuerySet[ImportRowError]:
+    """Every problem found, by row."""
+    return imports.job_problems(imports.get_import_job_for(request.user, job_id))
 
 
 @router.get("/{place_id}", response={200: PlaceOut, **errors(404)})

@@ -6,3 +6,9 @@ class PlacesConfig(AppConfig):
     name = "shequ.places"
     label = "places"
     verbose_name = _("Places")
+
+    def ready(self) -> None:
+        from shequ.core import imports
+        from shequ.places.importers import PlaceImporter
+
+        imports.register(PlaceImporter)

@@ -24,3 +24,11 @@ class ZoneForm(forms.Form):
         help_text=_("Leave empty until it is lifted."),
     )
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class PlaceImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Spreadsheet (.xlsx or .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+    dry_run = forms.BooleanField(label=_("Check only (dry run)"), required=False)

@@ -37,6 +37,25 @@ KIND_ORDER = list(PARENT_KIND)
 ZONABLE_KINDS = (PlaceKind.COMPOUND, PlaceKind.BUILDING)
 
 
+class LevelWord(models.TextChoices):
+    """The word a level goes by when it is not its kind's usual one: a town (镇) or township
+    (乡) is a street's level, a village (村) a community's, a courtyard (院落) a compound's.
+    Empty: the kind's own word (街道, 社区, 小区)."""
+
+    TOWN = "town", _("Town")
+    TOWNSHIP = "township", _("Township")
+    VILLAGE = "village", _("Village")
+    COURTYARD = "courtyard", _("Courtyard")
+
+
+# Which words each kind may go by (besides its own).
+KIND_WORDS: dict[str, tuple[str, ...]] = {
+    PlaceKind.STREET: (LevelWord.TOWN, LevelWord.TOWNSHIP),
+    PlaceKind.COMMUNITY: (LevelWord.VILLAGE,),
+    PlaceKind.COMPOUND: (LevelWord.COURTYARD,),
+}
+
+
 class Place(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=PlaceKind.choices, db_index=True)
     parent = models.ForeignKey(
@@ -55,6 +74,11 @@ class Place(models.Model):
     # A household's unit (单元) in its building: part of its identity, name and code (see
     # places/households.py). Empty for buildings without units and for every other kind.
     unit = models.CharField(_("unit (单元)"), max_length=10, blank=True, default="")
+    # What the UI calls this place's level when not its kind's own word: 镇 and 乡 (streets),
+    # 村 (communities), 院落 (compounds). Same level, same rules; only the word differs.
+    level_word = models.CharField(
+        _("level word"), max_length=16, choices=LevelWord.choices, blank=True, default=""
+    )
 
     class Meta:
         verbose_name = _("place")
@@ -74,6 +98,13 @@ class Place(models.Model):
                 condition=Q(parent__isnull=False) | Q(kind=PlaceKind.CITY),
             ),
             models.CheckConstraint(
+                name="level_word_fits_the_kind",
+                condition=Q(level_word="")
+                | Q(kind=PlaceKind.STREET, level_word__in=["town", "township"])
+                | Q(kind=PlaceKind.COMMUNITY, level_word="village")
+                | Q(kind=PlaceKind.COMPOUND, level_word="courtyard"),
+            ),
+            models.CheckConstraint(
                 name="only_households_have_units",
                 condition=Q(unit="") | Q(kind=PlaceKind.HOUSEHOLD),
             ),
@@ -87,6 +118,13 @@ class Place(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def level_label(self) -> str:
+        """The word for this place's level as people say it: 镇 for a town, 村 for a village,
+        else the kind's own (街道, 社区, …). Use it wherever a page names a place's level."""
+        if self.level_word:
+            return str(LevelWord(self.level_word).label)
+        return str(self.get_kind_display())
 
     def ancestor_ids(self) -> list[int]:
         return [int(part) for part in self.path.strip("/").split("/")[:-1] if part]

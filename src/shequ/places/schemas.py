@@ -19,6 +19,15 @@ class PlaceOut(Schema):
     parent_id: int | None
     no_property_management: bool
     unit: str = Field(description="A household's unit (单元); empty for other places.")
+    level_word: str = Field(
+        description="town / township (a street's level), village (a community's), courtyard "
+        "(a compound's); empty: the kind's own word."
+    )
+    level: str = Field(description="The level as the UI names it: 街道, 镇, 村, 小区, …")
+
+    @staticmethod
+    def resolve_level(obj: Any) -> str:
+        return obj.level_label()
 
 
 class PlaceFilter(Schema):

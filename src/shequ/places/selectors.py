@@ -135,3 +135,64 @@ def own_open_zone(place: Place) -> ZoneDesignation | None:
         .order_by("-starts_at")
         .first()
     )
+
+
+def import_city(user: User | AnonymousUser) -> Place:
+    """The city whose places the user may import (the city HQ's own); PermissionDenied with
+    the reason for anyone else."""
+    from shequ.core.errors import PermissionDenied
+    from shequ.core.roles import refusal
+    from shequ.places.models import PlaceKind
+
+    scope = scope_for(user, Capability.MANAGE_PLACES)
+    city = (
+        Place.objects.filter(path__in=scope.paths, kind=PlaceKind.CITY).order_by("pk").first()
+        if scope.is_citywide
+        else None
+    )
+    if city is None:
+        raise PermissionDenied(refusal(Capability.MANAGE_PLACES))
+    return city
+
+
+def place_changes(place: Place) -> QuerySet[Any]:
+    """What imports changed on this place (renamed, moved, re-worded), newest first."""
+    from shequ.core.models import AuditEvent
+
+    return (
+        AuditEvent.objects.filter(
+            object_type="places.place", object_id=str(place.pk), action="places.place.update"
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")
+    )
+
+
+def city_summary() -> str | None:
+    """Why `shequ init` would be refused (the database holds a city, places or logins), in
+    words; None on an empty database."""
+    from django.utils.translation import gettext as _
+
+    from shequ.core.models import User as UserModel
+    from shequ.places.models import PlaceKind
+
+    city = Place.objects.filter(kind=PlaceKind.CITY).order_by("pk").first()
+    if city is None and not Place.objects.exists() and not UserModel.objects.exists():
+        return None
+    what = (
+        _("the city %(name)s (%(code)s)") % {"name": city.name, "code": city.code}
+        if city is not None
+        else _("places or logins")
+    )
+    return _(
+        "This database already holds %(what)s; init only sets up an empty one. Log in with an "
+        "existing HQ login, or point DATABASE_URL (or SHEQU_VAR_DIR) at a new database."
+    ) % {"what": what}
+
+
+def the_city() -> Place | None:
+    """The deployment's city (the first, should there be several): for the command line,
+    which acts for nobody in particular."""
+    from shequ.places.models import PlaceKind
+
+    return Place.objects.filter(kind=PlaceKind.CITY).order_by("pk").first()

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import CharField, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Concat, Substr
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -56,6 +57,38 @@ def places_insert(rows: list[Place]) -> list[Place]:
         place.depth = place.parent.depth + 1
     Place.objects.bulk_update(created, ["path", "depth"], batch_size=1000)
     return created
+
+
+def paths_fill_new() -> int:
+    """Give every place inserted without a path (`path=""`) its own: its parent's path and
+    its id. One UPDATE, however many rows (imports insert rows with `core.bulk`, level by
+    level, parents first); inside the caller's transaction."""
+    parent_path = Place.objects.filter(pk=OuterRef("parent_id")).values("path")[:1]
+    return Place.objects.filter(path="").update(
+        path=Concat(
+            Subquery(parent_path),
+            Cast("pk", output_field=CharField()),
+            Value("/"),
+            output_field=CharField(),
+        )
+    )
+
+
+def subtree_move(*, place_id: int, parent: Place) -> tuple[str, str]:
+    """Hang a place (and everything below it) under `parent`: its parent, and the path of
+    each place of its subtree, in two UPDATEs. Ids stay, so residents, zones, passes and
+    history stay with their places. Inside the caller's transaction; the caller audits.
+    Returns the subtree's (old, new) path prefix."""
+    old = Place.objects.filter(pk=place_id).values_list("path", flat=True).get()
+    new = f"{parent.path}{place_id}/"
+    if new.startswith(old):
+        raise ValidationError({"parent": _("A place cannot move under itself.")})
+    Place.objects.filter(pk=place_id).update(parent=parent)
+    Place.objects.filter(path__startswith=old).update(
+        path=Concat(Value(new), Substr("path", len(old) + 1), output_field=CharField()),
+        depth=F("depth") + (parent.depth + 1 - old.count("/") + 2),
+    )
+    return old, new
 
 
 @transaction.atomic
@@ -162,7 +195,7 @@ def zone_set(
     errors: dict[str, str] = {}
     if place.kind not in ZONABLE_KINDS:
         errors["place"] = _("Zones are set on a compound or a building, not a %s.") % (
-            place.get_kind_display()
+            place.level_label()
         )
     if level not in ZoneLevel.values:
         errors["level"] = _("Choose lockdown, control or precaution.")
@@ -272,3 +305,38 @@ def zone_lift(*, actor: User, place: Place, at: datetime | None = None) -> ZoneD
         },
     )
     return current
+
+
+@transaction.atomic
+def city_init(
+    *,
+    city_name: str,
+    city_code: str,
+    username: str,
+    password: str,
+    display_name: str = "",
+    language: str = "zh-hans",
+) -> tuple[Place, User]:
+    """A new deployment's first rows: the city and its first HQ administrator (`shequ init`).
+
+    Refused on a database that already holds places or logins: init runs once, on an empty
+    database, and never touches a city that is there."""
+    from shequ.core import services as core_services
+    from shequ.core.roles import Role
+    from shequ.places.selectors import city_summary
+
+    if (held := city_summary()) is not None:
+        raise ValidationError({"database": held})
+    city_name, city_code = (city_name or "").strip(), (city_code or "").strip()
+    if not city_name:
+        raise ValidationError({"city": _("Give the city's name, e.g. 兰州市.")})
+    city = place_create(actor=None, kind=PlaceKind.CITY, code=city_code, name=city_name)
+    user = core_services.user_create(
+        actor=None,
+        username=username,
+        password=password,
+        display_name=display_name or _("%s HQ") % city_name,
+        language=language,
+    )
+    core_services.role_grant(actor=None, user=user, role=Role.CITY_HQ, place=city)
+    return city, user

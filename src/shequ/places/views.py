@@ -10,14 +10,20 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from shequ.core import import_views, imports
 from shequ.core.errors import ValidationError
+from shequ.core.exports import xlsx_response
+from shequ.core.import_views import ImportPage
 from shequ.core.roles import Capability
 from shequ.places import selectors, services
-from shequ.places.forms import ZoneForm
+from shequ.places.forms import PlaceImportForm, ZoneForm
+from shequ.places.import_template import template_workbook
 from shequ.places.models import ZONABLE_KINDS, Place, PlaceKind, ZoneLevel
 
 
@@ -60,6 +66,7 @@ def detail(request: HttpRequest, place_id: int) -> HttpResponse:
         "own_zone": selectors.own_open_zone(place),
         "history": selectors.zone_history(place)[:50],
         "may_set_zone": selectors.may_set_zone(request.user, place),
+        "changes": selectors.place_changes(place)[:20],
     }
     template = "places/detail.html#children" if partial_wanted(request) else "places/detail.html"
     response = render(request, template, context)
@@ -73,7 +80,7 @@ def _zonable(request: HttpRequest, place_id: int) -> Place:
     place = selectors.get_place_for(request.user, place_id, Capability.SET_ZONE)
     if place.kind not in ZONABLE_KINDS:
         raise PermissionDenied(
-            _("Zones are set on a compound or a building, not a %s.") % place.get_kind_display()
+            _("Zones are set on a compound or a building, not a %s.") % place.level_label()
         )
     return place
 
@@ -140,3 +147,56 @@ def lift_zone(request: HttpRequest, place_id: int) -> HttpResponse:
     else:
         messages.success(request, _("The zone on %s is lifted.") % place.name)
     return redirect("places:detail", place_id=place.pk)
+
+
+IMPORT = ImportPage(
+    kind="places",
+    title=gettext_lazy("Import places"),
+    intro=gettext_lazy(
+        "Upload the city's places as .xlsx or .csv: one row per deepest place (household, "
+        "building, … or a community with nothing below yet), with every level above it. "
+        "Districts, streets and communities take their 12-digit statistical division codes "
+        "(统计用区划代码) or the city's own. A town (镇) or township (乡) is a street's level, a "
+        "village (村) a community's. Every row is checked first; if any row is wrong nothing "
+        "is imported. Importing again renames or moves places found by their code (their "
+        "residents stay); the same file again changes nothing."
+    ),
+    upload_url="places:import",
+    job_url="places:import_job",
+    errors_url="places:import_errors",
+    errors_filename="places-import-errors",
+    template_url="places:import_template",
+    back=(gettext_lazy("Places"), "places:tree"),
+    form_testid="places-import-form",
+)
+
+
+@login_required
+def import_upload(request: HttpRequest) -> HttpResponse:
+    """The city HQ's upload of the place sheet (403 for anyone else)."""
+    city = selectors.import_city(request.user)
+    form = PlaceImportForm(request.POST or None, request.FILES or None)
+    return import_views.upload_page(
+        request,
+        IMPORT,
+        form,
+        job_args=lambda data: {"place": city, "options": {"dry_run": data["dry_run"]}},
+    )
+
+
+@login_required
+def import_template(request: HttpRequest) -> HttpResponse:
+    city = selectors.import_city(request.user)
+    return xlsx_response(template_workbook(city.code), "places-template.xlsx")
+
+
+@login_required
+def import_job(request: HttpRequest, job_id: str) -> HttpResponse:
+    job = imports.get_import_job_for(request.user, job_id)
+    done = [import_views.Link(_("See the places"), reverse("places:tree"))]
+    return import_views.job_page(request, IMPORT, job, done=done)
+
+
+@login_required
+def import_errors(request: HttpRequest, job_id: str) -> HttpResponse:
+    return import_views.errors_download(request, IMPORT, job_id)

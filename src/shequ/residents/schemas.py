@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 from ninja import Field, Schema
 
-from shequ.core.models import ImportJob
+# The import job answers are shared by every import (core.schemas); re-exported here.
+from shequ.core.schemas import (  # noqa: F401 - re-exported for older imports
+    ColumnIgnoredOut,
+    ColumnReadOut,
+    ImportColumnsOut,
+    ImportErrorOut,
+    ImportJobOut,
+)
 from shequ.core.times import Instant
 from shequ.residents.models import DocumentType, Gender, HealthStatus, Occupancy, Relation, Tag
 
@@ -92,51 +98,3 @@ class ResidentFilter(Schema):
     household: int | None = None
     tag: Tag | None = None
     status: HealthStatus | None = None
-
-
-class ColumnReadOut(Schema):
-    header: str = Field(description="The header as written in the file.")
-    field: str
-    column: str = Field(description="The template's name of the column it was read as.")
-
-
-class ColumnIgnoredOut(Schema):
-    header: str
-    because: str = Field(description="Empty: unknown header; else the field read elsewhere.")
-    column: str = Field(description="That field's column name, when read from another column.")
-
-
-class ImportColumnsOut(Schema):
-    read: list[ColumnReadOut]
-    ignored: list[ColumnIgnoredOut]
-
-
-class ImportJobOut(Schema):
-    id: uuid.UUID
-    status: str
-    filename: str
-    message: str
-    total_rows: int
-    processed_rows: int
-    percent: int
-    created: int
-    updated: int
-    unchanged: int
-    rejected: int
-    finished: bool
-    columns: ImportColumnsOut = Field(
-        description="How each header of the file was read, and the headers ignored."
-    )
-
-    @staticmethod
-    def resolve_columns(obj: ImportJob) -> dict:
-        return obj.options.get("columns") or {"read": [], "ignored": []}
-
-    saved: bool  # false while the counts say what would change (checking, a dry run)
-
-
-class ImportErrorOut(Schema):
-    row: int
-    column: str
-    value: str
-    reason: str

@@ -49,10 +49,7 @@ EDITABLE = (
 def _check_household(actor: User, household: Place) -> None:
     if household.kind != PlaceKind.HOUSEHOLD:
         raise ValidationError(
-            {
-                "household": _("Choose a household (a flat), not a %s.")
-                % (household.get_kind_display())
-            }
+            {"household": _("Choose a household (a flat), not a %s.") % (household.level_label())}
         )
     if not scope_for(actor, Capability.EDIT_RESIDENTS).covers(household):
         raise PermissionDenied(_("You may not register residents in this household."))

@@ -37,7 +37,7 @@ class RoundForm(forms.Form):
     def __init__(self, *args: Any, places: Sequence[Place] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["places"].choices = [
-            (p.pk, f"{'　' * max(p.depth - 1, 0)}{p.name} · {p.get_kind_display()}") for p in places
+            (p.pk, f"{'　' * max(p.depth - 1, 0)}{p.name} · {p.level_label()}") for p in places
         ]
         today = timezone.localdate()
         self.fields["starts_on"].initial = today
