@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -54,6 +55,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _fast_hashing(settings: pytest.FixtureRequest) -> None:
     # Argon2 is the real hasher (tested in tests/core/test_users.py); MD5 keeps setup fast.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _audit_needs_its_own_transaction(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test's own transaction does not count as the service's (core.audit): audit rows
+    written outside a service's transaction.atomic() fail here as in production."""
+    from django.db import connection
+
+    from shequ.core import audit
+
+    if "db" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("db")
+    audit.OUTER_ATOMIC_BLOCKS = len(connection.atomic_blocks)
+    yield
+    audit.OUTER_ATOMIC_BLOCKS = 0
 
 
 def make_place(kind: str, code: str, name: str, parent: Place | None = None, **kw) -> Place:

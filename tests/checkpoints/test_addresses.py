@@ -64,7 +64,7 @@ def test_figures_name_the_home_of_who_went_out(login, personas, city, day) -> No
         "/checkpoints/figures/", {"community": city.a.pk, "day": when.isoformat()}
     )
     went_out = page.content.decode().split('data-testid="went-out"')[1].split("</table>")[0]
-    assert f"<td>{ADDRESS}</td>" in went_out
+    assert f">{ADDRESS}</td>" in went_out
 
 
 def test_pass_list_and_pass_page_name_the_compound(login, personas, gates) -> None:

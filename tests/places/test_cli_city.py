@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from shequ.cli import app
-from shequ.core.models import RoleAssignment, User
+from shequ.core.models import AuditEvent, RoleAssignment, User
 from shequ.core.roles import Role
 from shequ.places.models import Place, PlaceKind
 from tests.places.test_import_places import lanzhou_rows
@@ -42,6 +42,10 @@ def test_init_creates_the_city_and_its_first_hq_login_and_says_what_next(db, tmp
     assert "shequ import places" in result.output
     assert "shequ serve" in result.output
     assert PASSWORD not in result.output
+    # Each of its writes is audited (city_init is made of audited services).
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {"core.user.create", "core.role.grant"} <= actions
+    assert AuditEvent.objects.filter(object_id=str(city.pk)).exists()
 
 
 def test_init_asks_for_the_password_twice_without_echoing_it(db):

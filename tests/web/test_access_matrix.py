@@ -145,7 +145,10 @@ EXPECT: dict[str, Row | Act] = {
     "web:language": Row(ok=EVERYONE, code=405, own={ANONYMOUS: 405}, post=ALL),
     "web:inbox": Row(ok=EVERYONE),
     # The header's search: for roles that see places or residents, each list in their scope.
-    "web:search": Row(ok=PLACE_VIEWERS, deny=403, other_ok=PLACE_VIEWERS),
+    # A coordinator sees the compounds their agency is paired with: they may search them.
+    "web:search": Row(
+        ok=PLACE_VIEWERS | {COORDINATOR}, deny=403, other_ok=PLACE_VIEWERS | {COORDINATOR}
+    ),
     "web:inbox_badge": Row(ok=EVERYONE),
     # A message opens (302 to where it points) for its addressee only.
     "web:inbox_open": Row(ok={STAFF}, code=302, other_ok=set()),
@@ -182,6 +185,8 @@ EXPECT: dict[str, Row | Act] = {
     # --- residents ---------------------------------------------------------------------------
     "residents:list": Row(ok=VIEWERS, deny=403),  # no filter form for roles that see no one
     "residents:new": Row(ok=PLANNERS, deny=403),
+    # The address picker's next lists (JSON), for whom may register residents.
+    "residents:address_choices": Row(ok=PLANNERS, deny=403),
     "residents:detail": Row(ok=VIEWERS),
     # Those who see the resident but may not change them are told why (docs/access.md).
     "residents:edit": Row(

@@ -8,6 +8,11 @@ from django.db import models, transaction
 
 from shequ.core.models import AuditEvent, User
 
+# Atomic blocks that are not a service's own: a test case's transaction (tests/conftest.py
+# sets it), so that a service which forgot its transaction.atomic() fails in the unit tests
+# as it would in production, not only in the browser tests.
+OUTER_ATOMIC_BLOCKS = 0
+
 
 def record(
     *,
@@ -22,7 +27,7 @@ def record(
     Why refuse: an audit row written outside the change's transaction can survive a
     rolled-back change, or be lost when the change lands.
     """
-    if not transaction.get_connection().in_atomic_block:
+    if len(transaction.get_connection().atomic_blocks) <= OUTER_ATOMIC_BLOCKS:
         raise RuntimeError("audit.record must run inside the service's transaction.atomic()")
     return AuditEvent.objects.create(
         actor=actor,
@@ -43,7 +48,7 @@ def record_many(
     changes: list[dict[str, Any]] | None = None,
 ) -> None:
     """One audit row per object in one INSERT, for batch services (same rules as `record`)."""
-    if not transaction.get_connection().in_atomic_block:
+    if len(transaction.get_connection().atomic_blocks) <= OUTER_ATOMIC_BLOCKS:
         raise RuntimeError("audit.record_many must run inside the service's transaction.atomic()")
     AuditEvent.objects.bulk_create(
         [

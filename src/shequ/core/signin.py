@@ -64,7 +64,8 @@ def sign_in_by_code(*, phone: str, code: str) -> User:
     user = code_user(phone)
     if user is None:  # vetted away, or deactivated, since the code was sent
         raise ValidationError({"code": _("This number may not sign in; ask your coordinator.")})
-    audit.record(actor=user, action="core.user.sign_in_code", obj=user)
+    with transaction.atomic():
+        audit.record(actor=user, action="core.user.sign_in_code", obj=user)
     return user
 
 

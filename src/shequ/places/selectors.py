@@ -196,3 +196,8 @@ def the_city() -> Place | None:
     from shequ.places.models import PlaceKind
 
     return Place.objects.filter(kind=PlaceKind.CITY).order_by("pk").first()
+
+
+def place_by_code(code: str) -> Place | None:
+    """The place with this code, or None (a form's typed code; the caller checks scope)."""
+    return Place.objects.filter(code=code.strip()).first() if code.strip() else None

@@ -192,11 +192,6 @@ def grant_places(actor: User | AnonymousUser, *, limit: int = 500) -> list[Any]:
     )
 
 
-def place_by_code(code: str) -> Any:
-    """The place with this code, or None."""
-    return PLACE_MODEL.objects.filter(code=code.strip()).first() if code.strip() else None
-
-
 def agencies_for_roles(actor: User | AnonymousUser) -> list[Any]:
     """The agencies an agency role may be bound to: every one, for a manager over a city."""
     if not citywide_rank(actor):

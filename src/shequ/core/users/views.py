@@ -23,6 +23,7 @@ from shequ.core.models import User
 from shequ.core.roles import Capability, Role, refusal
 from shequ.core.users import selectors, services
 from shequ.core.users.forms import GrantForm
+from shequ.places.selectors import place_by_code
 
 ACTIONS = {
     "core.role.grant": gettext_lazy("Role granted"),
@@ -116,7 +117,7 @@ def role_add(request: HttpRequest, user_id: int) -> HttpResponse:
     data = form.cleaned_data
     place = None
     if data["place"]:
-        place = selectors.place_by_code(data["place"])
+        place = place_by_code(data["place"])
         if place is None:
             form.add_error("place", _("No place with this code."))
             return _user_page(request, user, form=form, status=400)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.mobilization import dispatch, selectors
 from shequ.mobilization.forms import PairingForm
+from shequ.places.selectors import place_by_code
 
 
 def _require_viewer(request: HttpRequest) -> None:
@@ -45,7 +46,7 @@ def pairings_page(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _page(request, form, status=400)
     data = form.cleaned_data
-    place = selectors.place_by_code(data["place"])
+    place = place_by_code(data["place"])
     if place is None:
         form.add_error("place", _("No place with this code."))
         return _page(request, form, status=400)
