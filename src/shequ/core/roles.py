@@ -43,14 +43,25 @@ class Capability(models.TextChoices):
     RUN_TESTING = "run_testing", _("Run testing rounds: sites, exemptions, sampling, recalls")
     RECORD_RESULTS = "record_results", _("Receive tubes at the lab and enter results")
     PURGE_DATA = "purge_data", _("Delete personal data past its retention period")
+    VIEW_REPORTS = "view_reports", _("See daily reports and their roll-ups")
+    SUBMIT_REPORTS = "submit_reports", _("Compile, correct and submit a community's daily report")
     # Agency capabilities: their scope is a set of agencies, not of places
     # (core.scopes.agency_scope_for). A role bound to an agency has them over that agency; a
     # role bound to a place that has one has it over every agency (agencies serve the city).
     VIEW_STAFF = "view_staff", _("See an agency's staff, where they reported and their hours")
     MANAGE_STAFF = "manage_staff", _("Register and import an agency's staff, sign them up")
+    FILE_AGENCY_REPORTS = "file_agency_reports", _("File an agency's own daily report")
+    VIEW_AGENCY_REPORTS = "view_agency_reports", _("See agencies' own daily reports")
 
 
-AGENCY_CAPABILITIES = frozenset({Capability.VIEW_STAFF, Capability.MANAGE_STAFF})
+AGENCY_CAPABILITIES = frozenset(
+    {
+        Capability.VIEW_STAFF,
+        Capability.MANAGE_STAFF,
+        Capability.FILE_AGENCY_REPORTS,
+        Capability.VIEW_AGENCY_REPORTS,
+    }
+)
 
 # Roles bound to an agency rather than a place. Their place scope comes from the places
 # their agency is paired with (mobilization), not from the binding itself.
@@ -82,6 +93,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.MANAGE_STAFF,
             # `shequ purge`: only over the whole city (core.scopes.Scope.is_citywide).
             Capability.PURGE_DATA,
+            Capability.VIEW_REPORTS,
+            Capability.SUBMIT_REPORTS,
+            # Every agency's own daily report (a place-bound role covers every agency).
+            Capability.VIEW_AGENCY_REPORTS,
         }
     ),
     Role.DISTRICT_OFFICER: frozenset(
@@ -96,6 +111,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.ISSUE_ORDERS,
             Capability.VIEW_MOBILIZATION,
             Capability.MANAGE_NEEDS,
+            Capability.VIEW_REPORTS,
         }
     ),
     # "street officer or above" sets zones (issue #3).
@@ -116,6 +132,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_MOBILIZATION,
             Capability.CHECK_IN,
             Capability.MANAGE_NEEDS,
+            Capability.VIEW_REPORTS,
         }
     ),
     # Full ID numbers and phones: city HQ and the staff of the resident's own community (#4).
@@ -135,10 +152,19 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_MOBILIZATION,
             Capability.CHECK_IN,
             Capability.MANAGE_NEEDS,
+            Capability.VIEW_REPORTS,
+            Capability.SUBMIT_REPORTS,
         }
     ),
     # Sees and registers their own agency's staff (bound to the agency, not a place).
-    Role.AGENCY_COORDINATOR: frozenset({Capability.VIEW_STAFF, Capability.MANAGE_STAFF}),
+    Role.AGENCY_COORDINATOR: frozenset(
+        {
+            Capability.VIEW_STAFF,
+            Capability.MANAGE_STAFF,
+            Capability.FILE_AGENCY_REPORTS,
+            Capability.VIEW_AGENCY_REPORTS,
+        }
+    ),
     # Cadres and volunteers see places; residents reach them through their tasks, not the registry.
     Role.CADRE: frozenset({Capability.VIEW_PLACES}),
     Role.VOLUNTEER: frozenset({Capability.VIEW_PLACES}),
@@ -150,6 +176,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_PLACES,
             Capability.VIEW_RESIDENTS,
             Capability.VIEW_MOBILIZATION,
+            Capability.VIEW_REPORTS,
         }
     ),
     Role.LAB_OPERATOR: frozenset({Capability.RECORD_RESULTS}),
