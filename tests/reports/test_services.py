@@ -137,7 +137,8 @@ def test_late_and_missing_reports_are_listed_for_the_street(seeded, city, person
     today = timezone.localdate()
     with override_settings(REPORT_DEADLINE_HOUR=24):
         later = selectors.rollup(city.s2, today + dt.timedelta(days=1))
-    assert later.missing == [] and {s.state for s in later.standings} == {"pending"}
+    assert later.missing == []
+    assert {s.state for s in later.standings} == {"pending"}
 
 
 def test_a_street_sees_only_its_communities(seeded, city, personas):
@@ -171,7 +172,7 @@ def test_an_agency_coordinator_files_and_sees_only_their_agency(seeded, personas
         )  # fmt: skip
     seen = list(selectors.agency_reports_for(personas.coordinator, seeded.day))
     assert [(r.agency.code, r.hours) for r in seen] == [("AG1", 81)]
-    assert list(selectors.agency_reports_for(personas.hq, seeded.day))[0].agency == own
+    assert next(iter(selectors.agency_reports_for(personas.hq, seeded.day))).agency == own
     assert list(selectors.agency_reports_for(personas.street, seeded.day)) == []
 
 

@@ -129,3 +129,18 @@ def test_move_people_button_only_for_roles_that_may_move_people(db, world: World
     order = world.a.objects["order"]
     html = world.clients[role].get(f"/mobilization/?order={order.pk}").content.decode()
     assert ("/mobilization/moves/" in html) is shown
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [
+        (Role.CITY_HQ, True),
+        (Role.STREET_OFFICER, True),
+        (Role.COMMUNITY_STAFF, True),
+        (Role.AGENCY_COORDINATOR, True),
+        (Role.CADRE, False),
+        (Role.LAB_OPERATOR, False),
+    ],
+)
+def test_daily_reports_are_shown_to_those_who_see_or_file_them(db, world: World, role, shown):
+    assert ("reports" in _shown(world, role)) is shown

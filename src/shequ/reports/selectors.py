@@ -14,9 +14,10 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from shequ.core.access import get_for
+from shequ.core.access import get_for, require
 from shequ.core.roles import Capability
 from shequ.core.scopes import agency_scope_for, scope_for
+from shequ.duty.reports import DutyBreakdown, daily_breakdown
 from shequ.mobilization.models import Agency
 from shequ.places.models import Place, PlaceKind
 from shequ.reports.figures import Figure, all_figures
@@ -50,9 +51,51 @@ def report_communities(user: User | AnonymousUser) -> QuerySet[Place]:
     return Place.objects.filter(scope.q(), kind=PlaceKind.COMMUNITY)
 
 
-def get_report_community_for(user: User | AnonymousUser, pk: object) -> Place:
-    """A community whose reports the user sees; 404 otherwise."""
-    return get_for(report_communities(user), pk, what="community")
+def get_report_community_for(
+    user: User | AnonymousUser, pk: object, capability: str = Capability.VIEW_REPORTS
+) -> Place:
+    """A community whose reports the user sees (404 otherwise), where they have `capability`
+    (403 otherwise)."""
+    community = get_for(report_communities(user), pk, what="community")
+    if capability != Capability.VIEW_REPORTS:
+        require(user, capability, community)
+    return community
+
+
+def may_see_reports(user: User | AnonymousUser) -> bool:
+    """Whether the reports pages have anything for the user: reports of places, or agencies'
+    own reports to file or read."""
+    return (
+        not scope_for(user, Capability.VIEW_REPORTS).is_empty
+        or not agency_scope_for(user, Capability.FILE_AGENCY_REPORTS).is_empty
+        or not agency_scope_for(user, Capability.VIEW_AGENCY_REPORTS).is_empty
+    )
+
+
+def may_submit(user: User | AnonymousUser, community: Place) -> bool:
+    return scope_for(user, Capability.SUBMIT_REPORTS).covers(community)
+
+
+def rollup_roots(user: User | AnonymousUser) -> QuerySet[Place]:
+    """The places the user's report scope starts at (their roll-ups)."""
+    scope = scope_for(user, Capability.VIEW_REPORTS)
+    return Place.objects.filter(path__in=scope.paths, kind__in=ROLLUP_KINDS).order_by("path")
+
+
+def text_of(report: DailyReport | None) -> dict[str, str]:
+    if report is None:
+        return {}
+    return {
+        "difficulties": report.difficulties,
+        "needs": report.needs,
+        "good_practice": report.good_practice,
+    }
+
+
+def duty_breakdown(community: Place, day: dt.date) -> list[DutyBreakdown]:
+    """The people, person-times and hours of the day by agency and by team (duty's own
+    selector: live, not part of the stored figures)."""
+    return daily_breakdown([community.pk], day)
 
 
 def report_of(community: Place, day: dt.date) -> DailyReport | None:
@@ -157,9 +200,21 @@ class Rollup:
     worst: dict[str, list[Worst]]
     standings: list[Standing] = field(default_factory=list)
 
-    def shown(self, key: str) -> str:
-        figure = next(f for f in self.figures if f.key == key)
-        return _shown(figure, self.totals.get(key, 0))
+    @property
+    def table(self) -> list[tuple[Figure, str, list[str]]]:
+        """Per figure: its total and each part's sum, as shown."""
+        return [
+            (
+                f,
+                _shown(f, self.totals.get(f.key, 0)),
+                [_shown(f, values.get(f.key, 0)) for _part, values in self.parts],
+            )
+            for f in self.figures
+        ]
+
+    @property
+    def worst_table(self) -> list[tuple[Figure, list[Worst]]]:
+        return [(f, self.worst[f.key]) for f in self.figures if self.worst.get(f.key)]
 
     @property
     def late(self) -> list[Standing]:
@@ -232,6 +287,10 @@ def agencies_filing(user: User | AnonymousUser) -> QuerySet[Agency]:
     return Agency.objects.filter(scope.q("pk")).order_by("name")
 
 
+def files_agency_reports(user: User | AnonymousUser) -> bool:
+    return not agency_scope_for(user, Capability.FILE_AGENCY_REPORTS).is_empty
+
+
 def agency_reports_for(user: User | AnonymousUser, day: dt.date) -> QuerySet[AgencyDailyReport]:
     """Agencies' own reports of `day` that the user may read."""
     scope = agency_scope_for(user, Capability.VIEW_AGENCY_REPORTS)
@@ -242,8 +301,13 @@ def agency_reports_for(user: User | AnonymousUser, day: dt.date) -> QuerySet[Age
     )
 
 
-def agency_report_of(agency: Agency, day: dt.date) -> AgencyDailyReport | None:
-    return AgencyDailyReport.objects.filter(agency=agency, day=day).first()
+def filed_by_agencies(agencies: list[Agency], day: dt.date) -> list[AgencyDailyReport]:
+    """The reports of `day` these agencies filed."""
+    return list(
+        AgencyDailyReport.objects.filter(agency__in=agencies, day=day)
+        .select_related("agency", "filed_by")
+        .order_by("agency__name")
+    )
 
 
 def get_filing_agency_for(user: User | AnonymousUser, code: str) -> Agency:
