@@ -27,7 +27,7 @@ def add_demo_reports(*, hq: User) -> dict[str, int]:
         services.compile_reports(community_ids=ids, day=today - dt.timedelta(days=back), actor=hq)
     street = Place.objects.filter(kind=PlaceKind.STREET).order_by("code").first()
     submitted = 0
-    if street is not None:
+    if street is not None and not before:  # a rerun leaves the review as it was
         drafts = DailyReport.objects.filter(
             community__path__startswith=street.path,
             day__lt=today,
@@ -49,7 +49,8 @@ def add_demo_reports(*, hq: User) -> dict[str, int]:
                 good_practice="楼栋长协助组织核酸采样" if i == 1 else "",
             )
             submitted += 1
-    return {"daily report": DailyReport.objects.count() - before, "submitted": submitted}
+    added = {"daily report": DailyReport.objects.count() - before, "submitted report": submitted}
+    return {kind: n for kind, n in added.items() if n}
 
 
 def _first(report: DailyReport) -> int:
