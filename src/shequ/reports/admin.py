@@ -1,30 +1,35 @@
+"""Daily reports in the admin: shown only (compiling, corrections and submitting go through
+reports.services, which keep the history and the audit)."""
+
 from django.contrib import admin
 
+from shequ.core.admin import ReadOnlyAdmin
 from shequ.reports.models import AgencyDailyReport, DailyReport, FigureCorrection, ReportFigure
 
 
 class FigureInline(admin.TabularInline):
     model = ReportFigure
     extra = 0
-    readonly_fields = ("key", "value", "compiled_value", "corrected")
+    fields = ("key", "value", "compiled_value", "corrected")
+    readonly_fields = fields
     can_delete = False
+
+    def has_add_permission(self, request: object, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(DailyReport)
-class DailyReportAdmin(admin.ModelAdmin):
+class DailyReportAdmin(ReadOnlyAdmin):
     list_display = ("community", "day", "status", "compiled_at", "submitted_at")
     list_filter = ("status", "day")
-    raw_id_fields = ("community", "submitted_by")
     inlines = [FigureInline]
 
 
 @admin.register(FigureCorrection)
-class FigureCorrectionAdmin(admin.ModelAdmin):
+class FigureCorrectionAdmin(ReadOnlyAdmin):
     list_display = ("figure", "old_value", "new_value", "reason", "by", "at")
-    raw_id_fields = ("figure", "by")
 
 
 @admin.register(AgencyDailyReport)
-class AgencyDailyReportAdmin(admin.ModelAdmin):
+class AgencyDailyReportAdmin(ReadOnlyAdmin):
     list_display = ("agency", "day", "deployed", "hours", "unwell", "filed_at")
-    raw_id_fields = ("agency", "filed_by")

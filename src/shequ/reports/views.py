@@ -68,7 +68,7 @@ def community(request: HttpRequest, community_id: int, day: str) -> HttpResponse
         try:
             if action == "compile":
                 services.compile_report(actor=request.user, community=place, day=the_day)
-                messages.success(request, _("The report is compiled from today's records."))
+                messages.success(request, _("The report is compiled from the records."))
                 return redirect(request.path)
             if report is None:
                 raise ValidationError({"action": _("Compile the report first.")})
