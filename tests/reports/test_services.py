@@ -121,9 +121,10 @@ def test_rollup_lists_the_worst_communities_by_gap(seeded, city):
     services.compile_reports(community_ids=[city.a.pk, city.b.pk], day=seeded.day)
     up = selectors.rollup(city.c, seeded.day)
     # A: 10 needed, 8 reported in: short of 2; B needs nobody.
-    assert [(w.community.name, w.gap) for w in up.worst["needed"]] == [("甲社区", 2)]
+    assert [(w.community.name, w.gap) for w in up.worst["reported_in"]] == [("甲社区", 2)]
     assert [(w.community.name, w.gap) for w in up.worst["no_shows"]] == [("甲社区", 1)]
     assert "passages" not in up.worst
+    assert "needed" not in up.worst
 
 
 def test_late_and_missing_reports_are_listed_for_the_street(seeded, city, personas):

@@ -68,8 +68,9 @@ PROVIDERS: list[Provider] = [
     Provider(
         "mobilization",
         (
+            # One list for the shortfall, under "reported in" (not twice).
             Figure("reported_in", _("Reported in"), _short_of_need),
-            Figure("needed", _("Needed"), _short_of_need),
+            Figure("needed", _("Needed")),
         ),
         mobilization.daily_figures,
     ),
