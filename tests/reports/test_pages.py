@@ -124,3 +124,14 @@ def test_an_agency_coordinator_files_on_the_page(login, personas, seeded):
     assert response.status_code == 302
     assert "9 deployed, 70 hours, 1 unwell" in client.get(url).content.decode()
     assert login(personas.street).get(url).status_code == 403
+
+
+def test_the_reports_home_lists_only_the_communities_in_scope(login, personas, city, seeded):
+    services.compile_reports(community_ids=[city.a.pk, city.b.pk], day=seeded.day)
+    page = login(personas.street).get(f"/reports/?day={seeded.day.isoformat()}").content.decode()
+    assert "甲社区" in page
+    assert "乙社区" not in page
+    assert "Draft" in page
+    assert login(personas.cadre).get("/reports/").status_code == 403
+    page = login(personas.coordinator).get("/reports/").content.decode()
+    assert "File the agency&#x27;s report" in page or "File the agency's report" in page

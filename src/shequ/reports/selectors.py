@@ -46,9 +46,9 @@ def deadline(day: dt.date) -> dt.datetime:
 
 
 def report_communities(user: User | AnonymousUser) -> QuerySet[Place]:
-    """The communities whose reports the user may see."""
+    """The communities whose reports the user may see, in tree order."""
     scope = scope_for(user, Capability.VIEW_REPORTS)
-    return Place.objects.filter(scope.q(), kind=PlaceKind.COMMUNITY)
+    return Place.objects.filter(scope.q(), kind=PlaceKind.COMMUNITY).order_by("path")
 
 
 def get_report_community_for(
@@ -144,15 +144,19 @@ def figure_rows(report: DailyReport) -> list[FigureRow]:
     ]
 
 
-def reports_listed(
-    user: User | AnonymousUser, day: dt.date
-) -> list[tuple[Place, DailyReport | None]]:
-    """Every community the user sees reports of, with its report of `day` (None: none yet)."""
-    communities = list(report_communities(user).order_by("path")[:500])
+def with_reports(communities: list[Place], day: dt.date) -> list[tuple[Place, DailyReport | None]]:
+    """Each of these communities with its report of `day` (None: not compiled). One query."""
     reports = {
         r.community_id: r for r in DailyReport.objects.filter(community__in=communities, day=day)
     }
     return [(c, reports.get(c.pk)) for c in communities]
+
+
+def reports_listed(
+    user: User | AnonymousUser, day: dt.date
+) -> list[tuple[Place, DailyReport | None]]:
+    """Every community the user sees reports of, with its report of `day`. Two queries."""
+    return with_reports(list(report_communities(user)), day)
 
 
 # --- roll-ups -------------------------------------------------------------------------------

@@ -37,14 +37,16 @@ def home(request: HttpRequest) -> HttpResponse:
         day = dt.date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
         day = timezone.localdate()
+    page = Paginator(selectors.report_communities(request.user), settings.PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    page.object_list = selectors.with_reports(list(page.object_list), day)
     return render(
         request,
         "reports/home.html",
         {
             "day": day,
-            "page": Paginator(
-                selectors.reports_listed(request.user, day), settings.PAGE_SIZE
-            ).get_page(request.GET.get("page")),
+            "page": page,
             "roots": selectors.rollup_roots(request.user),
             "files_agency": selectors.files_agency_reports(request.user),
             "agency_reports": selectors.agency_reports_for(request.user, day),
