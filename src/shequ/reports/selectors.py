@@ -232,20 +232,18 @@ class Rollup:
 def rollup(place: Place, day: dt.date) -> Rollup:
     """The reports of `day` of every community under `place` summed (each figure is the sum
     of its parts, the level below), the WORST communities by gap per figure, and each
-    community's standing against the deadline. Three queries, whatever the size."""
+    community's standing against the deadline. Four queries, whatever the size."""
     communities = list(
         Place.objects.filter(path__startswith=place.path, kind=PlaceKind.COMMUNITY).order_by("path")
     )
-    reports = {
-        r.community_id: r
-        for r in DailyReport.objects.filter(community__in=communities, day=day).prefetch_related(
-            "figures"
-        )
-    }
+    under = {"community__path__startswith": place.path, "community__kind": PlaceKind.COMMUNITY}
+    reports = {r.community_id: r for r in DailyReport.objects.filter(day=day, **under)}
     figures = all_figures()
-    values: dict[int, dict[str, int]] = {
-        pk: {f.key: f.value for f in r.figures.all()} for pk, r in reports.items()
-    }
+    values: dict[int, dict[str, int]] = defaultdict(dict)
+    for community_id, key, value in ReportFigure.objects.filter(
+        report__day=day, **{f"report__{k}": v for k, v in under.items()}
+    ).values_list("report__community_id", "key", "value"):
+        values[community_id][key] = value
     totals = {f.key: sum(v.get(f.key, 0) for v in values.values()) for f in figures}
     # The level right below the place: its children's sums (a community: itself).
     below = place.depth + 1
