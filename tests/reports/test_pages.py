@@ -92,6 +92,11 @@ def test_the_api_reads_corrects_and_submits(api, personas, city, seeded):
     body = staff.post(f"{base}/compile").json()
     figures = {f["key"]: f["value"] for f in body["figures"]}
     assert figures["person_times"] == 4
+    by_agency = [b for b in body["on_duty_by"] if b["by"] == "agency"]
+    assert sum(b["person_times"] for b in by_agency) == 4
+    assert sum(b["minutes"] for b in by_agency) == 1195
+    by_team = [b for b in body["on_duty_by"] if b["by"] == "team"]
+    assert sum(b["person_times"] for b in by_team) == 4
     answer = staff.post(f"{base}/corrections", {"key": "person_times", "value": 6, "reason": ""})
     assert answer.status_code == 400
     assert [e["field"] for e in answer.json()["errors"]] == ["reason"]

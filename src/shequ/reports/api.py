@@ -62,6 +62,16 @@ def _report(community: Place, day: Any, report: DailyReport | None) -> dict[str,
             }
             for r in rows
         ],
+        "on_duty_by": [
+            {
+                "by": b.by,
+                "name": b.name,
+                "people": b.people,
+                "person_times": b.person_times,
+                "minutes": b.minutes,
+            }
+            for b in selectors.duty_breakdown(community, day)
+        ],
     }
 
 

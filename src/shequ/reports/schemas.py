@@ -24,6 +24,14 @@ class FigureOut(Schema):
     corrections: list[CorrectionOut]
 
 
+class DutyByOut(Schema):
+    by: str  # agency / team
+    name: str
+    people: int
+    person_times: int
+    minutes: int
+
+
 class ReportOut(Schema):
     community_id: int
     community: str
@@ -37,6 +45,7 @@ class ReportOut(Schema):
     needs: str = ""
     good_practice: str = ""
     figures: list[FigureOut]
+    on_duty_by: list[DutyByOut]  # live detail of the duty figures, by agency and by team
 
 
 class ReportListOut(Schema):
