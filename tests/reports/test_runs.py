@@ -48,3 +48,19 @@ def test_the_demo_submits_some_reports_and_leaves_one_missing(city, personas):
     up = selectors.rollup(city.s1, yesterday)
     assert {s.state for s in up.standings} <= {"late", "missing"}
     assert add_demo_reports(hq=personas.hq) == {}  # a rerun adds nothing
+
+
+def test_a_failed_set_hour_compile_is_tried_again(city, monkeypatch):
+    from shequ.reports import services
+    from shequ.reports.models import CompileRun
+
+    def broken(**kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(services, "compile_reports", broken)
+    with override_settings(REPORT_HOUR=0), pytest.raises(RuntimeError):
+        compile_if_due()
+    assert not CompileRun.objects.exists()
+    monkeypatch.undo()
+    with override_settings(REPORT_HOUR=0):
+        assert compile_if_due() == 2

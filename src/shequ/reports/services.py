@@ -230,6 +230,10 @@ def compile_if_due(*, now: dt.datetime | None = None) -> int:
         run, created = CompileRun.objects.get_or_create(day=day, defaults={"ran_at": now})
         if not created:  # another worker took it
             return 0
-    count = compile_reports(community_ids=selectors.all_community_ids(), day=day)
+    try:
+        count = compile_reports(community_ids=selectors.all_community_ids(), day=day)
+    except Exception:
+        CompileRun.objects.filter(pk=run.pk).delete()  # the next beat tries again
+        raise
     CompileRun.objects.filter(pk=run.pk).update(reports=count)
     return count
