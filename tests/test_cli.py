@@ -79,6 +79,7 @@ def _wipe():
     from shequ.checkpoints import models as c
     from shequ.duty import models as d
     from shequ.mobilization import models as m
+    from shequ.reports import models as r
     from shequ.testing import models as t
 
     # The passage log refuses deletes (ORM, and a trigger on PostgreSQL); a wipe goes under it.
@@ -90,6 +91,11 @@ def _wipe():
         else:
             cursor.execute("DELETE FROM checkpoints_passage")
     for model in (
+        r.FigureCorrection,
+        r.ReportFigure,
+        r.DailyReport,
+        r.AgencyDailyReport,
+        r.CompileRun,
         t.DoorOutcome,
         t.DoorTask,
         t.HomeTask,

@@ -31,6 +31,7 @@ from shequ.core.schemas import ErrorOut
 from shequ.duty.api import router as duty_router
 from shequ.mobilization.api import router as mobilization_router
 from shequ.places.api import router as places_router
+from shequ.reports.api import router as reports_router
 from shequ.residents.api import router as residents_router
 from shequ.testing.api import router as testing_router
 from shequ.web.middleware import RETRY_AFTER, is_database_locked, too_large
@@ -272,3 +273,4 @@ api.add_router("/imports", imports_router)
 api.add_router("/duty", duty_router)
 api.add_router("/checkpoints", checkpoints_router)
 api.add_router("/testing", testing_router)
+api.add_router("/reports", reports_router)

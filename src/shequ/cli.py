@@ -26,6 +26,8 @@ teams_app = typer.Typer(help="Teams of mobilized cadres.", no_args_is_help=True)
 app.add_typer(teams_app, name="teams")
 roster_app = typer.Typer(help="Duty rosters.", no_args_is_help=True)
 app.add_typer(roster_app, name="roster")
+reports_app = typer.Typer(help="Daily reports.", no_args_is_help=True)
+app.add_typer(reports_app, name="reports")
 
 DEMO_HOST = "127.0.0.1"
 DEMO_PORT = 8000
@@ -221,6 +223,29 @@ def worker(
     from shequ.core.workers import run_worker
 
     run_worker(batch=batch)
+
+
+@reports_app.command("compile")
+def reports_compile(
+    day: Annotated[
+        str, typer.Option(help="The local day, YYYY-MM-DD (default: today in city time).")
+    ] = "",
+) -> None:
+    """Compile every community's daily report of a day from the records (again if it was:
+    corrections and submitted reports keep their values)."""
+    _setup()
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from shequ.reports import selectors, services
+
+    try:
+        the_day = dt.date.fromisoformat(day) if day else timezone.localdate()
+    except ValueError:
+        raise _fail(f"--day {day!r} is not a date like 2026-04-01") from None
+    count = services.compile_reports(community_ids=selectors.all_community_ids(), day=the_day)
+    typer.echo(f"Compiled {count} daily reports of {the_day.isoformat()}.")
 
 
 @import_app.command("residents")

@@ -18,6 +18,7 @@ from shequ.mobilization.demo import add_demo_mobilization, link_demo_person
 from shequ.mobilization.models import Agency, AgencyLevel
 from shequ.places.demo import build_demo_city, designate_demo_zones
 from shequ.places.models import Place, PlaceKind
+from shequ.reports.demo import add_demo_reports
 from shequ.residents.demo import add_demo_residents
 from shequ.testing.demo import add_demo_testing
 
@@ -162,6 +163,9 @@ def demo(
         counts.update(added)
         with steps.step("testing: sites, rounds, results") as added:
             added.update(add_demo_testing(hq=hq, seed=seed))
+        counts.update(added)
+        with steps.step("daily reports") as added:
+            added.update(add_demo_reports(hq=hq))
         counts.update(added)
     steps.finished()
     return ScenarioSummary(

@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "shequ.checkpoints",
     "shequ.testing",
     "shequ.notify",
+    "shequ.reports",
     "shequ.web",
 ]
 
@@ -269,6 +270,10 @@ IMPORT_MAX_UNZIPPED_MB = env_int("SHEQU_IMPORT_MAX_UNZIPPED_MB", 500)
 WORKER_HEARTBEAT_SECONDS = env_int("SHEQU_WORKER_HEARTBEAT_SECONDS", 5)
 WORKER_STALE_SECONDS = env_int("SHEQU_WORKER_STALE_SECONDS", 120)
 WORKER_QUEUE_ALERT_SECONDS = env_int("SHEQU_WORKER_QUEUE_ALERT_SECONDS", 300)
+# Daily reports (docs/reports.md): compiled for the day at this local hour, due by the deadline
+# hour of the same day (24 = midnight); one submitted later is late.
+REPORT_HOUR = env_int("SHEQU_REPORT_HOUR", 20)
+REPORT_DEADLINE_HOUR = env_int("SHEQU_REPORT_DEADLINE_HOUR", 22)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- messages out of the app (docs/notifications.md) ---------------------------------------

@@ -16,6 +16,7 @@ urlpatterns = [
     path("testing/", include("shequ.testing.urls")),
     path("users/", include("shequ.core.users.urls")),
     path("notify/", include("shequ.notify.urls")),
+    path("reports/", include("shequ.reports.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

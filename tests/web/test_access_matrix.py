@@ -420,6 +420,19 @@ EXPECT: dict[str, Row | Act] = {
     "POST /api/v1/testing/transfers/{transfer_id}/receive": Act(ok={HQ, LAB}),
     "POST /api/v1/testing/rounds/{round_id}/results": Act(ok={HQ, LAB}),
     "GET /api/v1/testing/recalls/{recall_id}": Row(ok=VIEWERS),
+    # --- daily reports (issue #19) ------------------------------------------------------------
+    "reports:home": Row(ok={*VIEWERS, COORDINATOR}, deny=403),
+    "reports:community": Row(ok=VIEWERS, post={HQ, STAFF}),
+    "reports:rollup": Row(ok=VIEWERS),
+    "reports:agency": Row(ok={COORDINATOR}, deny=403, other_ok={COORDINATOR}),
+    "GET /api/v1/reports/communities": Row(ok=EVERYONE),
+    "GET /api/v1/reports/communities/{community_id}/{day}": Row(ok=VIEWERS),
+    "POST /api/v1/reports/communities/{community_id}/{day}/compile": Act(ok={HQ, STAFF}),
+    "POST /api/v1/reports/communities/{community_id}/{day}/corrections": Act(ok={HQ, STAFF}),
+    "POST /api/v1/reports/communities/{community_id}/{day}/submit": Act(ok={HQ, STAFF}),
+    "GET /api/v1/reports/places/{place_id}/{day}": Row(ok=VIEWERS),
+    "GET /api/v1/reports/agencies": Row(ok=EVERYONE),
+    "POST /api/v1/reports/agencies/{day}": Act(ok={COORDINATOR}),
 }
 # fmt: on
 

@@ -136,3 +136,18 @@ def test_users_is_shown_to_the_hq_and_street_officers_only(db, world: World, rol
     shown = "users" in _shown(world, role)
     assert shown is (role in (Role.CITY_HQ, Role.STREET_OFFICER))
     assert (world.clients[role].get("/users/").status_code == 200) is shown
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [
+        (Role.CITY_HQ, True),
+        (Role.STREET_OFFICER, True),
+        (Role.COMMUNITY_STAFF, True),
+        (Role.AGENCY_COORDINATOR, True),
+        (Role.CADRE, False),
+        (Role.LAB_OPERATOR, False),
+    ],
+)
+def test_daily_reports_are_shown_to_those_who_see_or_file_them(db, world: World, role, shown):
+    assert ("reports" in _shown(world, role)) is shown

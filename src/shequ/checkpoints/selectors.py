@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -465,3 +466,28 @@ def not_back(community: Place, today: dt.date, days: int = 14) -> list[Outing]:
     """Residents whose last passage through the community's gates in `days` days was out."""
     first = today - dt.timedelta(days=days - 1)
     return [o for o in outings(community, first, today) if o.came_back is None]
+
+
+def daily_figures(community_ids: Collection[int], day: dt.date) -> dict[int, dict[str, int]]:
+    """Per community on local day `day` (the gate's time): passages, refusals and alerts
+    (corrected rows count once, as in `gate_hours`). One query for all the communities."""
+    start, end = local_day_bounds(day)
+    figures = {pk: {"passages": 0, "refusals": 0, "gate_alerts": 0} for pk in community_ids}
+    rows = (
+        Passage.objects.filter(
+            community_id__in=community_ids, device_time__gte=start, device_time__lt=end
+        )
+        .exclude(pk__in=Passage.objects.filter(corrects__isnull=False).values("corrects_id"))
+        .values("community_id")
+        .annotate(
+            total=Count("id"),
+            refused=Count("id", filter=Q(decision=Decision.REFUSE)),
+            alerts=Count("id", filter=Q(alert=True)),
+        )
+        .order_by()
+    )
+    for row in rows:
+        figures[row["community_id"]].update(
+            passages=row["total"], refusals=row["refused"], gate_alerts=row["alerts"]
+        )
+    return figures

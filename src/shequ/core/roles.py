@@ -48,14 +48,25 @@ class Capability(models.TextChoices):
         "manage_users",
         _("Find users; grant and remove roles, lock and reset sign-in, within one's places"),
     )
+    VIEW_REPORTS = "view_reports", _("See daily reports and their roll-ups")
+    SUBMIT_REPORTS = "submit_reports", _("Compile, correct and submit a community's daily report")
     # Agency capabilities: their scope is a set of agencies, not of places
     # (core.scopes.agency_scope_for). A role bound to an agency has them over that agency; a
     # role bound to a place that has one has it over every agency (agencies serve the city).
     VIEW_STAFF = "view_staff", _("See an agency's staff, where they reported and their hours")
     MANAGE_STAFF = "manage_staff", _("Register and import an agency's staff, sign them up")
+    FILE_AGENCY_REPORTS = "file_agency_reports", _("File an agency's own daily report")
+    VIEW_AGENCY_REPORTS = "view_agency_reports", _("See agencies' own daily reports")
 
 
-AGENCY_CAPABILITIES = frozenset({Capability.VIEW_STAFF, Capability.MANAGE_STAFF})
+AGENCY_CAPABILITIES = frozenset(
+    {
+        Capability.VIEW_STAFF,
+        Capability.MANAGE_STAFF,
+        Capability.FILE_AGENCY_REPORTS,
+        Capability.VIEW_AGENCY_REPORTS,
+    }
+)
 
 # Roles bound to an agency rather than a place. Their place scope comes from the places
 # their agency is paired with (mobilization), not from the binding itself.
@@ -111,6 +122,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             # `shequ purge`: only over the whole city (core.scopes.Scope.is_citywide).
             Capability.PURGE_DATA,
             Capability.MANAGE_USERS,
+            Capability.VIEW_REPORTS,
+            Capability.SUBMIT_REPORTS,
+            # Every agency's own daily report (a place-bound role covers every agency).
+            Capability.VIEW_AGENCY_REPORTS,
         }
     ),
     Role.DISTRICT_OFFICER: frozenset(
@@ -125,6 +140,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.ISSUE_ORDERS,
             Capability.VIEW_MOBILIZATION,
             Capability.MANAGE_NEEDS,
+            Capability.VIEW_REPORTS,
         }
     ),
     # "street officer or above" sets zones (issue #3).
@@ -147,6 +163,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.MANAGE_NEEDS,
             # The street's own users: community staff, cadres, volunteers… (not above them).
             Capability.MANAGE_USERS,
+            Capability.VIEW_REPORTS,
         }
     ),
     # Full ID numbers and phones: city HQ and the staff of the resident's own community (#4).
@@ -166,10 +183,19 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_MOBILIZATION,
             Capability.CHECK_IN,
             Capability.MANAGE_NEEDS,
+            Capability.VIEW_REPORTS,
+            Capability.SUBMIT_REPORTS,
         }
     ),
     # Sees and registers their own agency's staff (bound to the agency, not a place).
-    Role.AGENCY_COORDINATOR: frozenset({Capability.VIEW_STAFF, Capability.MANAGE_STAFF}),
+    Role.AGENCY_COORDINATOR: frozenset(
+        {
+            Capability.VIEW_STAFF,
+            Capability.MANAGE_STAFF,
+            Capability.FILE_AGENCY_REPORTS,
+            Capability.VIEW_AGENCY_REPORTS,
+        }
+    ),
     # Cadres and volunteers see places; residents reach them through their tasks, not the registry.
     Role.CADRE: frozenset({Capability.VIEW_PLACES}),
     Role.VOLUNTEER: frozenset({Capability.VIEW_PLACES}),
@@ -181,6 +207,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_PLACES,
             Capability.VIEW_RESIDENTS,
             Capability.VIEW_MOBILIZATION,
+            Capability.VIEW_REPORTS,
         }
     ),
     Role.LAB_OPERATOR: frozenset({Capability.RECORD_RESULTS}),

@@ -41,6 +41,10 @@ from shequ.core.models import ImportJob, ImportStatus, WorkerHeartbeat
 logger = logging.getLogger(__name__)
 
 REAP_EVERY = 6  # beats between two looks for orphaned work
+# Jobs that run at set times of day (the daily reports' compile): apps add theirs from their
+# AppConfig.ready() (core cannot import them). Each is called every REAP_EVERY beats and
+# decides itself whether it is due, once per day across every worker.
+PERIODIC: list[Callable[[], object]] = []
 HOST = socket.gethostname()[:80]
 _current: dict[str, str] = {}  # this process's worker id, while its heartbeat runs
 
@@ -204,6 +208,16 @@ class Heartbeat:
                 reaped.workers,
             )
 
+    def run_periodic(self) -> None:
+        """Run the apps' periodic jobs (each says itself whether it is due)."""
+        for job in PERIODIC:
+            try:
+                job()
+            except OperationalError:
+                raise
+            except Exception:
+                logger.exception("worker %s: periodic job %s failed", self.worker_id, job)
+
     def start(self, *, thread: bool = True) -> None:
         _current["worker"] = self.worker_id
         self.beat()
@@ -224,6 +238,7 @@ class Heartbeat:
                     self.beat()
                     if beats % REAP_EVERY == 0:
                         self.reap()
+                        self.run_periodic()
                 except OperationalError as exc:  # a locked or unreachable database: next beat
                     # On SQLite an import's write pass holds the one write lock for a while.
                     level = logging.INFO if is_locked_database_exception(exc) else logging.WARNING

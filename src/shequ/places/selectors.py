@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from shequ.core.access import get_for, require
@@ -201,3 +202,26 @@ def the_city() -> Place | None:
 def place_by_code(code: str) -> Place | None:
     """The place with this code, or None (a form's typed code; the caller checks scope)."""
     return Place.objects.filter(code=code.strip()).first() if code.strip() else None
+
+
+@dataclass(frozen=True)
+class CommunityOf:
+    """A filter for rows whose place lies in one of some communities, and an expression
+    naming that community's id: group by it to count per community in one query."""
+
+    q: Q
+    community: Case
+
+
+def community_of(place_field: str, community_ids: Collection[int]) -> CommunityOf:
+    """`CommunityOf` rows whose place is reached through `place_field` (a household, a
+    building: anything at or under a community). One query, for the communities' paths."""
+    paths = dict(
+        Place.objects.filter(pk__in=community_ids, kind="community").values_list("pk", "path")
+    )
+    lookup = f"{place_field}__path__startswith"
+    q = Q(pk__in=[])
+    for path in paths.values():
+        q |= Q(**{lookup: path})
+    whens = [When(Q(**{lookup: path}), then=Value(pk)) for pk, path in paths.items()]
+    return CommunityOf(q=q, community=Case(*whens, default=None, output_field=IntegerField()))

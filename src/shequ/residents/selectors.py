@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
 
 from shequ.core import pii
 from shequ.core.access import get_for, require
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.places.models import Place, PlaceKind
-from shequ.places.selectors import places_for
+from shequ.places.selectors import community_of, places_for
 from shequ.residents.models import TAG_BITS, HealthStatus, Resident, StatusPeriod
 
 if TYPE_CHECKING:
@@ -224,3 +226,37 @@ def periods_ending(
         .order_by("planned_end", "resident__household__path", "pk")[:limit]
     )
     return (periods.count() if len(first) == limit else len(first)), first
+
+
+# The statuses a daily report counts (everyone else is "normal").
+REPORTED_STATUSES = [s for s in HealthStatus.values if s != HealthStatus.NORMAL]
+
+
+def daily_figures(community_ids: Collection[int], day: dt.date) -> dict[int, dict[str, int]]:
+    """Per community at the end of local day `day`: residents in each health status other
+    than normal (`status_<status>`), and status changes that began that day
+    (`status_changes`). Three queries whatever the number of communities."""
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    end = start + dt.timedelta(days=1)
+    keys = [f"status_{s}" for s in REPORTED_STATUSES]
+    figures = {pk: dict.fromkeys([*keys, "status_changes"], 0) for pk in community_ids}
+    within = community_of("resident__household", community_ids)
+    periods = StatusPeriod.objects.filter(within.q).annotate(in_community=within.community)
+    current = (
+        periods.filter(starts_at__lt=end, status__in=REPORTED_STATUSES)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=end))
+        .values("in_community", "status")
+        .annotate(n=Count("resident_id", distinct=True))
+        .order_by()
+    )
+    for row in current:
+        figures[row["in_community"]][f"status_{row['status']}"] = row["n"]
+    changes = (
+        periods.filter(starts_at__gte=start, starts_at__lt=end)
+        .values("in_community")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in changes:
+        figures[row["in_community"]]["status_changes"] = row["n"]
+    return figures

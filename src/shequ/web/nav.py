@@ -106,6 +106,12 @@ class Facts:
             return False
         return bool(self._once("called", lambda: my_enlistments(self.user).exists()))
 
+    def reports(self) -> bool:
+        """Whether the daily reports open: reports of places, or agencies' own reports."""
+        from shequ.reports.selectors import may_see_reports
+
+        return bool(self._once("reports", lambda: may_see_reports(self.user)))
+
     def mobilized(self) -> bool:
         """Whether the mobilization board shows orders to the user."""
         from shequ.mobilization.selectors import has_mobilization_role
@@ -159,6 +165,7 @@ ITEMS: tuple[NavItem, ...] = (
     NavItem("mobilization", "mobilization:board", _("Mobilization"), Facts.mobilized),
     NavItem("duty", "duty:home", _("Duty"), Facts.duty_desk),
     NavItem("users", "core_users:list", _("Users"), lambda f: f.may(Capability.MANAGE_USERS)),
+    NavItem("reports", "reports:home", _("Daily reports"), Facts.reports),
 )
 
 

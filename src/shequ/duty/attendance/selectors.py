@@ -4,9 +4,10 @@ posts a person may check in at or record others at, a post by its QR token."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -73,12 +74,8 @@ def attendance_for(user: User | AnonymousUser) -> QuerySet[Attendance]:
     )
 
 
-def no_shows(
-    community: Place, day: dt.date, *, now: dt.datetime | None = None
-) -> QuerySet[Assignment]:
-    """Published shifts at the community's posts on `day` that began more than the 'late
-    after' minutes ago with nobody of them checked in."""
-    cutoff = (now or timezone.now()) - dt.timedelta(minutes=rules_for(community).late_after_minutes)
+def _not_come(day: dt.date, cutoff: dt.datetime) -> QuerySet[Assignment]:
+    """Published shifts of `day` that began before `cutoff` with nobody of them checked in."""
     came = Attendance.objects.filter(
         staff_id=OuterRef("staff_id"),
         post_id=OuterRef("shift__post_id"),
@@ -87,13 +84,52 @@ def no_shows(
     attached = Attendance.objects.filter(assignment_id=OuterRef("pk"))
     return (
         active_assignments()
-        .filter(shift__post__community=community, day=day, starts_at__lt=cutoff)
+        .filter(day=day, starts_at__lt=cutoff)
         .exclude(Exists(came))
         .exclude(Exists(attached))
+    )
+
+
+def no_shows(
+    community: Place, day: dt.date, *, now: dt.datetime | None = None
+) -> QuerySet[Assignment]:
+    """Published shifts at the community's posts on `day` that began more than the 'late
+    after' minutes ago with nobody of them checked in."""
+    cutoff = (now or timezone.now()) - dt.timedelta(minutes=rules_for(community).late_after_minutes)
+    return (
+        _not_come(day, cutoff)
+        .filter(shift__post__community=community)
         .select_related("staff", "shift__post")
         .defer(*STAFF_PII)
         .order_by("starts_at", "shift__post__name", "staff__name")
     )
+
+
+def no_show_counts(
+    community_ids: Collection[int], day: dt.date, *, now: dt.datetime | None = None
+) -> dict[int, int]:
+    """`no_shows` counted for many communities: community id → no-shows on `day` (those with
+    none left out). One query per distinct 'late after' rule among them, plus one for the rules."""
+    now = now or timezone.now()
+    rules = dict(
+        DutyRules.objects.filter(community_id__in=community_ids).values_list(
+            "community_id", "late_after_minutes"
+        )
+    )
+    by_rule: dict[int, list[int]] = {}
+    for community_id in community_ids:
+        by_rule.setdefault(rules.get(community_id, LATE_AFTER_DEFAULT), []).append(community_id)
+    counts: dict[int, int] = {}
+    for late_after, ids in by_rule.items():
+        rows = (
+            _not_come(day, now - dt.timedelta(minutes=late_after))
+            .filter(shift__post__community_id__in=ids)
+            .values("shift__post__community_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        counts.update({row["shift__post__community_id"]: row["n"] for row in rows})
+    return counts
 
 
 def check_in_posts(user: User | AnonymousUser) -> QuerySet[Post]:
