@@ -8,12 +8,11 @@ counts are in board.py.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,7 +39,6 @@ from shequ.mobilization.models import (
     TeamMember,
 )
 from shequ.places.models import Place, PlaceKind
-from shequ.places.selectors import community_of
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -582,33 +580,3 @@ def get_pairing_for(user: User | AnonymousUser, pk: object) -> Pairing:
 def agencies_listed() -> QuerySet[Agency]:
     """Every agency, by code (agencies serve the whole city)."""
     return Agency.objects.order_by("code")
-
-
-def daily_figures(community_ids: Collection[int], day: dt.date) -> dict[int, dict[str, int]]:
-    """Per community on local day `day`: people reported in there (a posting at the
-    community or a place in it that overlaps the day) and people needed (the needs covering
-    the day, summed). Three queries whatever the number of communities."""
-
-    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-    end = start + dt.timedelta(days=1)
-    figures = {pk: {"reported_in": 0, "needed": 0} for pk in community_ids}
-    within = community_of("place", community_ids)
-    postings = (
-        Posting.objects.filter(within.q, starts_at__lt=end)
-        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=start))
-        .annotate(in_community=within.community)
-        .values("in_community")
-        .annotate(n=Count("staff_id", distinct=True))
-        .order_by()
-    )
-    for row in postings:
-        figures[row["in_community"]]["reported_in"] = row["n"]
-    needs = (
-        Need.objects.filter(community_id__in=community_ids, starts_on__lte=day, ends_on__gte=day)
-        .values("community_id")
-        .annotate(n=Sum("people_per_day"))
-        .order_by()
-    )
-    for row in needs:
-        figures[row["community_id"]]["needed"] = row["n"] or 0
-    return figures

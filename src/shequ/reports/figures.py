@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.checkpoints import selectors as checkpoints
 from shequ.duty import reports as duty
-from shequ.mobilization import selectors as mobilization
+from shequ.mobilization import reports as mobilization
 from shequ.residents import selectors as residents
 from shequ.residents.models import HealthStatus
 from shequ.testing import selectors as testing
