@@ -305,30 +305,29 @@ SkipInvalid = Annotated[
 AsJson = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
 
 
-@import_app.command("agencies")
-def import_agencies(
-    file: FileArg,
-    user: UserOpt = "",
-    dry_run: DryRun = False,
-    skip_invalid: SkipInvalid = False,
-    as_json: AsJson = False,
-) -> None:
-    """Import agencies (name, code, level, parent code); HQ only. Exits 1 when refused."""
-    _setup()
-    _import_file("agencies", file, user, dry_run, skip_invalid, as_json)
+def _list_import(kind: str, doc: str) -> None:
+    """Register `shequ import <kind> FILE`: a list imported with no place (agencies, staff)."""
+
+    def command(
+        file: FileArg,
+        user: UserOpt = "",
+        dry_run: DryRun = False,
+        skip_invalid: SkipInvalid = False,
+        as_json: AsJson = False,
+    ) -> None:
+        _setup()
+        _import_file(kind, file, user, dry_run, skip_invalid, as_json)
+
+    command.__doc__ = doc
+    import_app.command(kind)(command)
 
 
-@import_app.command("staff")
-def import_staff(
-    file: FileArg,
-    user: UserOpt = "",
-    dry_run: DryRun = False,
-    skip_invalid: SkipInvalid = False,
-    as_json: AsJson = False,
-) -> None:
-    """Import staff with their phone logins (coordinators, HQ). Exits 1 when refused."""
-    _setup()
-    _import_file("staff", file, user, dry_run, skip_invalid, as_json)
+_list_import(
+    "agencies", "Import agencies (name, code, level, parent code); HQ only. Exits 1 when refused."
+)
+_list_import(
+    "staff", "Import staff with their phone logins (coordinators, HQ). Exits 1 when refused."
+)
 
 
 @teams_app.command("form")

@@ -281,36 +281,21 @@ class PlaceImporter(Importer):
         self._insert_households([s for s in households.values() if self._is_new(s)])
 
     def _insert(self, specs: list[Spec]) -> None:
-        if not specs:
-            return
-        rows = [
-            (
-                s.kind,
-                self.pks[s.parent],
-                s.code,
-                s.name,
-                "",
-                DEPTH[s.kind],
-                s.no_property_management,
-                "",
-                s.word,
-            )
-            for s in specs
-        ]
-        created = insert_new_rows(Place, INSERT_FIELDS, rows, key="code")
-        if len(created) != len(rows):
-            taken = next(s.code for s in specs if s.code not in created)
-            raise ValueError(_("code %s is already taken") % taken)
-        paths_fill_new()
-        for s in specs:
-            self.pks[s.code] = created[s.code]
+        for s, pk in self._insert_rows(specs, household=False):
+            self.pks[s.code] = pk
             self.known[s.code] = Known(
-                created[s.code], s.kind, s.name, s.parent, s.word, s.no_property_management
+                pk, s.kind, s.name, s.parent, s.word, s.no_property_management
             )
 
     def _insert_households(self, specs: list[Spec]) -> None:
+        for s, pk in self._insert_rows(specs, household=True):
+            self.households.setdefault(self.pks[s.parent], {})[(s.unit, s.room)] = pk
+
+    def _insert_rows(self, specs: list[Spec], *, household: bool) -> list[tuple[Spec, int]]:
+        """Insert new places in bulk (their paths filled after); {spec: new id}. A household
+        keeps its unit; the places above keep their level word and property management."""
         if not specs:
-            return
+            return []
         rows = [
             (
                 s.kind,
@@ -319,9 +304,9 @@ class PlaceImporter(Importer):
                 s.name,
                 "",
                 DEPTH[s.kind],
-                False,
-                s.unit,
-                "",
+                False if household else s.no_property_management,
+                s.unit if household else "",
+                "" if household else s.word,
             )
             for s in specs
         ]
@@ -330,8 +315,7 @@ class PlaceImporter(Importer):
             taken = next(s.code for s in specs if s.code not in created)
             raise ValueError(_("code %s is already taken") % taken)
         paths_fill_new()
-        for s in specs:
-            self.households.setdefault(self.pks[s.parent], {})[(s.unit, s.room)] = created[s.code]
+        return [(s, created[s.code]) for s in specs]
 
     def _change(self, specs: list[Spec]) -> None:
         """Rename, re-word or move known places (ids kept), each change audited."""
