@@ -24,7 +24,7 @@ from shequ.duty import reports as duty
 from shequ.mobilization import reports as mobilization
 from shequ.residents import selectors as residents
 from shequ.residents.models import HealthStatus
-from shequ.testing import selectors as testing
+from shequ.testing import reports as testing
 
 Read = Callable[[Collection[int], dt.date], dict[int, dict[str, int]]]
 Gap = Callable[[dict[str, int]], int]

@@ -6,15 +6,12 @@ routes, the lab's transfers, a community's closed tubes)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from shequ.core.access import get_for
 from shequ.core.roles import Capability
@@ -36,8 +33,6 @@ from shequ.testing.models import (
     Site,
     Station,
     Transfer,
-    Tube,
-    TubeResult,
 )
 
 if TYPE_CHECKING:
@@ -468,57 +463,3 @@ def missed_counts(user: User | AnonymousUser, communities: list[Place]) -> list[
             if any(community.path.startswith(p) or p.startswith(community.path) for p in paths):
                 found.append(Missed(round_, community, missed(round_, community).count()))
     return found
-
-
-def daily_figures(community_ids: Collection[int], day: dt.date) -> dict[int, dict[str, int]]:
-    """Per community (the tube's) on local day `day`: residents sampled (first samples, not
-    retests), positive tubes resulted that day, and recalls open at the day's end (a member
-    of the recalled tube not sampled again by then). Three queries for all the communities."""
-    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-    end = start + dt.timedelta(days=1)
-    figures = {pk: {"sampled": 0, "positives": 0, "recalls_open": 0} for pk in community_ids}
-    sampled = (
-        Sample.objects.filter(
-            tube__community_id__in=community_ids,
-            retest=False,
-            sampled_at__gte=start,
-            sampled_at__lt=end,
-        )
-        .values("tube__community_id")
-        .annotate(n=Count("resident_id", distinct=True))
-        .order_by()
-    )
-    for row in sampled:
-        figures[row["tube__community_id"]]["sampled"] = row["n"]
-    positives = (
-        Tube.objects.filter(
-            community_id__in=community_ids,
-            result=TubeResult.POSITIVE,
-            result_at__gte=start,
-            result_at__lt=end,
-        )
-        .values("community_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in positives:
-        figures[row["community_id"]]["positives"] = row["n"]
-    retested = Sample.objects.filter(
-        round_id=OuterRef("round_id"),
-        resident_id=OuterRef("resident_id"),
-        retest=True,
-        sampled_at__lt=end,
-    )
-    waiting = Sample.objects.filter(tube_id=OuterRef("tube_id"), retest=False).exclude(
-        Exists(retested)
-    )
-    recalls = (
-        Recall.objects.filter(tube__community_id__in=community_ids, created_at__lt=end)
-        .filter(Exists(waiting))
-        .values("tube__community_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in recalls:
-        figures[row["tube__community_id"]]["recalls_open"] = row["n"]
-    return figures
