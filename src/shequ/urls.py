@@ -13,6 +13,7 @@ urlpatterns = [
     path("duty/", include("shequ.duty.urls")),
     path("checkpoints/", include("shequ.checkpoints.urls")),
     path("testing/", include("shequ.testing.urls")),
+    path("help/", include("shequ.assistance.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
