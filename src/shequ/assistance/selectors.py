@@ -153,3 +153,7 @@ def community_counts(user: User | AnonymousUser) -> dict[str, int]:
 
 def may(user: User | AnonymousUser, capability: str, request: HelpRequest) -> bool:
     return scope_for(user, capability).covers(request.community)
+
+
+def may_claim_somewhere(user: User | AnonymousUser) -> bool:
+    return not scope_for(user, Capability.CLAIM_HELP).is_empty
