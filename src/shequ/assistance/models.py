@@ -173,6 +173,10 @@ class HelpRequest(models.Model):
         return self.is_open and self.due_at < (now or timezone.now())
 
     @property
+    def has_receipt(self) -> bool:
+        return bool(self.receipt_path)
+
+    @property
     def address(self) -> str:
         """The household's address label: its building and its room."""
         return f"{self.building.name} {self.household.name}"

@@ -58,8 +58,12 @@ def queue_page(request: HttpRequest) -> HttpResponse:
             "grids": selectors.filter_places(request.user, PlaceKind.GRID),
             "compounds": selectors.filter_places(request.user, PlaceKind.COMPOUND),
             "kinds": HelpKind.choices,
-            "statuses": [("open", _("Open")), ("overdue", _("Overdue")), ("all", _("All"))]
-            + list(HelpStatus.choices),
+            "statuses": [
+                ("open", _("Open")),
+                ("overdue", _("Overdue")),
+                ("all", _("All")),
+                *list(HelpStatus.choices),
+            ],
             "now": timezone.now(),
             "query": request.GET.urlencode(),
         },
