@@ -191,6 +191,7 @@ class Heartbeat:
             )
 
     def reap(self) -> None:
+        self.periodic()
         reaped = stop_orphaned_work()
         if reaped.jobs or reaped.tasks or reaped.workers:
             logger.warning(
@@ -199,6 +200,25 @@ class Heartbeat:
                 reaped.jobs,
                 reaped.tasks,
                 reaped.workers,
+            )
+
+    def periodic(self) -> None:
+        """The jobs run every REAP_EVERY beats: overdue help requests climb (assistance)."""
+        from shequ.assistance.escalation import escalate_overdue
+
+        try:
+            done = escalate_overdue()
+        except OperationalError:
+            raise
+        except Exception:
+            logger.exception("worker %s: help escalation failed", self.worker_id)
+            return
+        if done.community or done.street:
+            logger.info(
+                "worker %s: %d help requests escalated to communities, %d to streets",
+                self.worker_id,
+                done.community,
+                done.street,
             )
 
     def start(self, *, thread: bool = True) -> None:
