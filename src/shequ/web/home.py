@@ -1,10 +1,11 @@
 """The home page's cards: what each role starts its work with.
 
-A cadre or a volunteer sees the help requests they claimed, by building, then their shift now (check in, open their gate or station), the next
-one, or why they have none; open urgent calls; home-sampling tasks given to their team. A lab
-operator sees the transfers waiting to be received. Community staff see new and overdue help requests, today's gate alerts,
-isolation periods ending, residents not yet tested and the roster's gaps. Officers and HQ keep
-the figures of their scope (their "today" page comes with the daily reports).
+A cadre or a volunteer sees the help requests they claimed, by building; their shift now
+(check in, open their gate or station), the next one, or why they have none; open urgent
+calls; home-sampling tasks given to their team. A lab operator sees the transfers waiting to be
+received. Community staff see new and overdue help requests, today's gate alerts, isolation
+periods ending, residents not yet tested and the roster's gaps. Officers and HQ keep the
+figures of their scope (their "today" page comes with the daily reports).
 
 Every read is a selector of the app that owns the data, narrowed to what the user may see; the
 page costs a handful of queries whatever the data's size (tests/web/test_home.py counts them).
