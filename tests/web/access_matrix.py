@@ -122,6 +122,7 @@ PARAMS: dict[str, Callable[[Side], Any]] = {
     "staff_id": lambda s: s.objects["staff"].pk,
     "change_id": lambda s: s.objects["change"].pk,
     "transfer_id": lambda s: s.objects["transfer"].pk,
+    "request_id": lambda s: s.objects["help_request"].pk,
 }
 
 
@@ -174,6 +175,8 @@ def _field_value(name: str, side: Side) -> Any:
         "gender": lambda: "male",
         "handover_note": lambda: "交接",
         "household_id": lambda: side.household.pk,
+        "household_code": lambda: side.household.code,
+        "details": lambda: "矩阵",
         "name": lambda: "矩阵",
         "needed": lambda: 1,
         "people_per_day": lambda: 1,

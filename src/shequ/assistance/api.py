@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
@@ -58,9 +58,8 @@ def open_request(request: HttpRequest, payload: RequestIn) -> Status[HelpRequest
     """Open a request for a household (by its code)."""
     household = selectors.household_for(request.user, payload.household_code)
     if household is None:
-        raise ValidationError(
-            {"household_code": _("No household with this code where you may open help requests.")}
-        )
+        # Unknown, or not where the user may open requests: the same answer (docs/access.md).
+        raise Http404("No such household")
     created = services.help_open(
         actor=request.user,
         household=household,
@@ -155,7 +154,7 @@ def cancel(request: HttpRequest, request_id: int, payload: ReasonIn) -> HelpRequ
 def purchase(
     request: HttpRequest,
     request_id: int,
-    amount: Form[Decimal],
+    amount: Form[Decimal | None] = None,
     receipt: File[UploadedFile] | None = None,
 ) -> HelpRequest:
     """What was paid (multipart: amount, optional receipt photo JPEG/PNG/WebP ≤ 5 MB)."""
@@ -164,6 +163,7 @@ def purchase(
         request=selectors.get_request_for(request.user, request_id),
         amount=amount,
         receipt=receipt,
+        receipt_name=receipt.name if receipt else "",
     )
 
 

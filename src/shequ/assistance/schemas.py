@@ -8,14 +8,16 @@ from typing import Annotated
 
 from ninja import Field, Schema
 
+from shequ.assistance.models import Channel, HelpKind
+
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class RequestIn(Schema):
     household_code: str = Field(..., min_length=1, max_length=60)
-    kind: str = Field(..., max_length=16)
+    kind: HelpKind
     details: str = Field(..., max_length=500)
-    channel: str = Field("hotline", max_length=16)
+    channel: Channel = Channel.HOTLINE
     urgent: bool = False
     for_ledger: bool = False
 

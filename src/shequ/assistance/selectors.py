@@ -19,7 +19,7 @@ from shequ.assistance.models import (
 )
 from shequ.core.access import get_for
 from shequ.core.roles import Capability
-from shequ.core.scopes import scope_for
+from shequ.core.scopes import Scope, _outermost, scope_for
 from shequ.places.models import Place, PlaceKind
 
 if TYPE_CHECKING:
@@ -31,13 +31,15 @@ SEEING = (Capability.VIEW_HELP, Capability.MANAGE_HELP, Capability.CLAIM_HELP)
 STATUS_FILTERS = ("open", "overdue", "all", *HelpStatus.values)
 
 
+def _help_scope(user: User | AnonymousUser) -> Scope:
+    """The places where the user sees, manages or claims help, as one scope (community staff
+    hold all three over the same community: one filter, not three)."""
+    paths = {path for capability in SEEING for path in scope_for(user, capability).paths}
+    return Scope(paths=_outermost(paths))
+
+
 def _visible(user: User | AnonymousUser) -> Q:
-    query = Q(pk__in=[])
-    for capability in SEEING:
-        scope = scope_for(user, capability)
-        if not scope.is_empty:
-            query |= scope.q("community")
-    return query
+    return _help_scope(user).q("community")
 
 
 def may_see_help(user: User | AnonymousUser) -> bool:
@@ -94,12 +96,7 @@ def filter_places(user: User | AnonymousUser, kind: str, limit: int = 300) -> li
 
 
 def _visible_places(user: User | AnonymousUser) -> Q:
-    query = Q(pk__in=[])
-    for capability in SEEING:
-        scope = scope_for(user, capability)
-        if not scope.is_empty:
-            query |= scope.q()
-    return query
+    return _help_scope(user).q()
 
 
 def household_for(user: User | AnonymousUser, code: str) -> Place | None:
@@ -157,3 +154,11 @@ def may(user: User | AnonymousUser, capability: str, request: HelpRequest) -> bo
 
 def may_claim_somewhere(user: User | AnonymousUser) -> bool:
     return not scope_for(user, Capability.CLAIM_HELP).is_empty
+
+
+def may_open_help(user: User | AnonymousUser) -> bool:
+    """Whether the user may open help requests somewhere (manage or claim them)."""
+    return not (
+        scope_for(user, Capability.MANAGE_HELP).is_empty
+        and scope_for(user, Capability.CLAIM_HELP).is_empty
+    )

@@ -330,7 +330,7 @@ def purchase_record(
     *,
     actor: User,
     request: HelpRequest,
-    amount: Decimal,
+    amount: Decimal | None,
     receipt: IO[bytes] | None = None,
     receipt_name: str = "",
 ) -> HelpRequest:

@@ -73,6 +73,8 @@ def queue_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def new_page(request: HttpRequest) -> HttpResponse:
     """Open a request for a household: staff at the hotline or office, a cadre at the door."""
+    if not selectors.may_open_help(request.user):
+        raise PermissionDenied(_("Only community staff and its cadres open help requests."))
     form = OpenForm(request.POST or None, initial={"channel": request.GET.get("channel", "")})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -142,6 +144,11 @@ def request_page(request: HttpRequest, request_id: int) -> HttpResponse:
         request.FILES if request.POST.get("do") == "purchase" else None,
     )
     reason = ReasonForm(request.POST or None)
+    user = request.user
+    may_claim = selectors.may(user, Capability.CLAIM_HELP, help_request)
+    may_manage = selectors.may(user, Capability.MANAGE_HELP, help_request)
+    if request.method == "POST" and not (may_claim or may_manage):
+        raise PermissionDenied(_("Your role sees this request but may not change it."))
     if request.method == "POST":
         try:
             done = _act(request, help_request, purchase)
@@ -155,7 +162,6 @@ def request_page(request: HttpRequest, request_id: int) -> HttpResponse:
                 messages.success(request, done)
                 return redirect("assistance:request", help_request.pk)
         help_request = selectors.get_request_for(request.user, request_id)
-    user = request.user
     return render(
         request,
         "assistance/request.html",
@@ -165,8 +171,8 @@ def request_page(request: HttpRequest, request_id: int) -> HttpResponse:
             "purchase": purchase,
             "reason": reason,
             "mine": help_request.claimed_by_id == user.pk,
-            "may_claim": selectors.may(user, Capability.CLAIM_HELP, help_request),
-            "may_manage": selectors.may(user, Capability.MANAGE_HELP, help_request),
+            "may_claim": may_claim,
+            "may_manage": may_manage,
             "overdue": help_request.is_overdue(),
         },
     )
