@@ -116,3 +116,12 @@ def test_figures_count_per_community_with_a_chart_and_excel(personas, city, logi
     assert rows[1][:5] == ("甲社区", "All", 2, 1, 0)
     street = client.get("/help/figures/?level=street").content.decode()
     assert "一街道" in street
+
+
+def test_the_queue_export_writes_a_formula_like_request_as_text(personas, city, login):
+    hostile = '=HYPERLINK("http://x","y")'
+    open_request(personas.staff_a, city.ha1, details=hostile)
+    content = login(personas.staff_a).get("/help/?format=xlsx").content
+    sheet = load_workbook(io.BytesIO(content)).active
+    cell = next(c for row in sheet.iter_rows() for c in row if c.value == hostile)
+    assert cell.data_type == "s"  # text, not a formula
