@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from shequ.assistance import services
-from shequ.assistance.models import HelpRequest, HelpStatus
+from shequ.assistance.models import HelpKind, HelpRequest, HelpStatus
 from tests.assistance.conftest import open_request
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -125,3 +125,15 @@ def test_the_queue_export_writes_a_formula_like_request_as_text(personas, city, 
     sheet = load_workbook(io.BytesIO(content)).active
     cell = next(c for row in sheet.iter_rows() for c in row if c.value == hostile)
     assert cell.data_type == "s"  # text, not a formula
+
+
+def test_the_request_page_speaks_chinese(personas, city, client):
+    from django.conf import settings
+
+    request = open_request(personas.staff_a, city.ha1, HelpKind.MEDICAL)
+    client.force_login(personas.cadre)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    text = client.get(f"/help/{request.pk}/").content.decode()
+    assert "就医或送医" in text
+    assert "我来" in text
+    assert "进度" in text
