@@ -55,6 +55,7 @@ def add_demo_help(*, hq: User, seed: int = 42, communities: int = 6) -> dict[str
     now = timezone.now()
     cadre = User.objects.filter(username="cadre").first()
     rows: list[HelpRequest] = []
+    households_of: dict[int, list[Place]] = {}
     for community in Place.objects.filter(kind=PlaceKind.COMMUNITY).order_by("code")[:communities]:
         households = list(
             Place.objects.filter(path__startswith=community.path, kind=PlaceKind.HOUSEHOLD)
@@ -63,6 +64,7 @@ def add_demo_help(*, hq: User, seed: int = 42, communities: int = 6) -> dict[str
         )
         if not households:
             continue
+        households_of[community.pk] = households
         helpers = _helpers(community) or [hq.pk]
         staff = next(
             iter(
@@ -104,11 +106,13 @@ def add_demo_help(*, hq: User, seed: int = 42, communities: int = 6) -> dict[str
                 row.ended_at = row.delivered_at
             rows.append(row)
     if cadre is not None and rows:
+        # Two doors of one building for the 'cadre' login: my tasks groups them.
         first = [r for r in rows if r.community_id == rows[0].community_id][:2]
-        for row in first:
+        doors = households_of[rows[0].community_id][:2]
+        for row, household in zip(first, doors, strict=False):
             row.status, row.claimed_by_id = HelpStatus.CLAIMED, cadre.pk
             row.claimed_at, row.delivered_at, row.ended_at = now, None, None
-            row.building, row.household = first[0].building, first[0].household
+            row.building, row.household = household.parent, household
     HelpRequest.objects.bulk_create(rows)
     events = []
     for row in rows:

@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from shequ.assistance import exports, figures, selectors, services
 from shequ.assistance.forms import OpenForm, PurchaseForm, ReasonForm
@@ -59,7 +60,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
             "compounds": selectors.filter_places(request.user, PlaceKind.COMPOUND),
             "kinds": HelpKind.choices,
             "statuses": [
-                ("open", _("Open")),
+                ("open", pgettext("help requests", "Open")),
                 ("overdue", _("Overdue")),
                 ("all", _("All")),
                 *list(HelpStatus.choices),
