@@ -67,3 +67,21 @@ def test_figures_by_street(personas, city, api):
     rows = api(personas.hq).get("/api/v1/help/figures", level="street").json()
     assert [(r["place"], r["total"]["opened"]) for r in rows] == [("一街道", 1)]
     assert api(personas.hq).get("/api/v1/help/figures", days=0).status_code == 400
+
+
+def test_a_request_names_its_resident_who_must_live_there(personas, city, api):
+    from tests.residents.factories import ResidentFactory
+
+    resident = ResidentFactory(name="王奶奶", household=city.ha1)
+    staff = api(personas.staff_a)
+    body = {"household_code": "KA-1-101", "kind": "meals", "details": "午餐"}
+    made = staff.post("/api/v1/help/requests", {**body, "resident_id": resident.pk})
+    assert made.status_code == 201
+    assert made.json()["resident_id"] == resident.pk
+    elsewhere = staff.post(
+        "/api/v1/help/requests", {**body, "household_code": "KA-1-102", "resident_id": resident.pk}
+    )
+    assert elsewhere.status_code == 400
+    assert elsewhere.json()["errors"][0]["field"] == "resident"
+    other = ResidentFactory(name="乙居民", household=city.hb1)
+    assert staff.post("/api/v1/help/requests", {**body, "resident_id": other.pk}).status_code == 404

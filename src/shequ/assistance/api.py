@@ -29,6 +29,7 @@ from shequ.assistance.schemas import (
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.pagination import Pages
 from shequ.core.schemas import errors
+from shequ.residents.selectors import get_resident_for
 
 router = Router(tags=["help"])
 
@@ -60,6 +61,7 @@ def open_request(request: HttpRequest, payload: RequestIn) -> Status[HelpRequest
     if household is None:
         # Unknown, or not where the user may open requests: the same answer (docs/access.md).
         raise Http404("No such household")
+    resident = get_resident_for(request.user, payload.resident_id) if payload.resident_id else None
     created = services.help_open(
         actor=request.user,
         household=household,
@@ -68,6 +70,7 @@ def open_request(request: HttpRequest, payload: RequestIn) -> Status[HelpRequest
         channel=payload.channel,
         urgent=payload.urgent,
         for_ledger=payload.for_ledger,
+        resident=resident,
     )
     return Status(201, created)
 

@@ -20,6 +20,8 @@ class RequestIn(Schema):
     channel: Channel = Channel.HOTLINE
     urgent: bool = False
     for_ledger: bool = False
+    # The resident it is for (optional; those who see residents: community staff and up).
+    resident_id: Id | None = None
 
 
 class RequestOut(Schema):
@@ -27,6 +29,7 @@ class RequestOut(Schema):
     community_id: int
     building_id: int
     household_id: int
+    resident_id: int | None
     address: str
     kind: str
     urgent: bool
