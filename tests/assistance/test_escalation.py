@@ -9,7 +9,7 @@ import pytest
 
 from shequ.assistance import services
 from shequ.assistance.escalation import escalate_overdue
-from shequ.assistance.models import EventAction, HelpKind, RequestEvent
+from shequ.assistance.models import EventAction, HelpKind, HelpRequest, RequestEvent
 from shequ.core.models import Notification
 from tests.assistance.conftest import open_request
 
@@ -61,3 +61,14 @@ def test_a_claimed_but_late_request_still_climbs(personas, city):
     assert done.community == 1
     note = Notification.objects.get(kind="help_overdue_community")
     assert note.url == f"/help/{request.pk}/"
+
+
+def test_the_workers_heartbeat_runs_the_escalation(personas, city):
+    from shequ.core.workers import Heartbeat
+
+    request = open_request(personas.staff_a, city.ha1, HelpKind.MEDICAL)
+    HelpRequest.objects.filter(pk=request.pk).update(
+        due_at=request.created_at - dt.timedelta(minutes=1)
+    )
+    Heartbeat("test-worker").periodic()
+    assert _told("help_overdue_community") == ["staff_a"]

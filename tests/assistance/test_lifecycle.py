@@ -253,3 +253,30 @@ def test_staff_mark_a_request_for_the_supplies_ledger(personas, city):
     assert request.for_ledger
     with pytest.raises(PermissionDenied):
         services.ledger_mark(actor=personas.cadre, request=request, for_ledger=False)
+
+
+@pytest.mark.parametrize(
+    ("step", "who"),
+    [
+        ("help_release", "cadre"),
+        ("help_set_off", "cadre"),
+        ("help_deliver", "cadre"),
+        ("help_confirm", "staff_a"),
+    ],
+)
+def test_steps_on_a_new_request_are_refused(personas, city, step, who):
+    request = open_request(personas.staff_a, city.ha1)
+    with pytest.raises((ValidationError, PermissionDenied)):
+        getattr(services, step)(actor=getattr(personas, who), request=request)
+    request.refresh_from_db()
+    assert request.status == HelpStatus.NEW
+    assert _actions(request) == [EventAction.CREATED]
+
+
+@pytest.mark.parametrize("step", ["help_claim", "help_cancel", "help_release"])
+def test_nothing_moves_a_cancelled_request(personas, city, step):
+    request = open_request(personas.staff_a, city.ha1)
+    services.help_cancel(actor=personas.staff_a, request=request)
+    with pytest.raises(ValidationError) as caught:
+        getattr(services, step)(actor=personas.staff_a, request=request)
+    assert "Cancelled" in caught.value.errors["status"]

@@ -137,3 +137,38 @@ def test_the_request_page_speaks_chinese(personas, city, client):
     assert "就医或送医" in text
     assert "我来" in text
     assert "进度" in text
+
+
+def test_the_receipt_photo_opens_for_those_who_see_the_request(
+    personas, city, login, helpers, settings, tmp_path
+):
+    from decimal import Decimal
+
+    from PIL import Image
+
+    settings.VAR_DIR = tmp_path
+    request = open_request(personas.staff_a, city.ha1)
+    services.help_claim(actor=personas.cadre, request=request)
+    photo = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(photo, "JPEG")
+    photo.seek(0)
+    photo.name = "receipt.jpg"
+    response = login(personas.cadre).post(
+        f"/help/{request.pk}/", {"do": "purchase", "amount": "12.50", "receipt": photo}
+    )
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.amount == Decimal("12.50")
+    shown = login(personas.staff_a).get(f"/help/{request.pk}/receipt/")
+    assert shown.status_code == 200
+    assert shown["Content-Type"] == "image/jpeg"
+    assert shown.content == photo.getvalue()
+    assert login(helpers.cadre_b).get(f"/help/{request.pk}/receipt/").status_code == 404
+
+
+def test_a_purchase_without_an_amount_keeps_the_form_and_says_so(personas, city, login):
+    request = open_request(personas.staff_a, city.ha1)
+    services.help_claim(actor=personas.cadre, request=request)
+    response = login(personas.cadre).post(f"/help/{request.pk}/", {"do": "purchase"})
+    assert response.status_code == 200
+    assert "Give the amount paid in yuan." in response.content.decode()
