@@ -76,6 +76,7 @@ def _snapshot():
 def _wipe():
     from django.db import connection
 
+    from shequ.assistance.models import HelpRequest
     from shequ.checkpoints import models as c
     from shequ.duty import models as d
     from shequ.mobilization import models as m
@@ -96,6 +97,7 @@ def _wipe():
         r.DailyReport,
         r.AgencyDailyReport,
         r.CompileRun,
+        HelpRequest,
         t.DoorOutcome,
         t.DoorTask,
         t.HomeTask,
@@ -267,3 +269,17 @@ def test_the_demo_reports_cadres_in_batches_a_device_may_send(db, monkeypatch):
     monkeypatch.setattr(batches, "MAX_ITEMS", 10)
     add_demo_mobilization(seed=5, hq=User.objects.get(username="hq"), cadres=60)
     assert Enlistment.objects.filter(reported_at__isnull=False).count() > 10
+
+
+def test_the_demo_has_open_claimed_delivered_and_overdue_help_requests(demo_city):
+    from django.utils import timezone
+
+    from shequ.assistance.models import OPEN_STATES, HelpRequest
+
+    assert demo_city.counts["help request"] == HelpRequest.objects.count() == 72
+    states = set(HelpRequest.objects.values_list("status", flat=True))
+    assert {"new", "claimed", "delivered", "confirmed"} <= states
+    assert HelpRequest.objects.filter(status__in=OPEN_STATES, due_at__lt=timezone.now()).exists()
+    mine = HelpRequest.objects.filter(claimed_by__username="cadre", status="claimed")
+    assert mine.count() >= 2
+    assert mine.values("building").distinct().count() == 1  # one trip, several doors

@@ -23,6 +23,7 @@ from ninja.errors import ValidationError as SchemaValidationError
 from ninja.openapi.schema import OpenAPISchema
 
 import shequ
+from shequ.assistance.api import router as help_router
 from shequ.checkpoints.api import router as checkpoints_router
 from shequ.core.api import router as imports_router
 from shequ.core.api_auth import SessionAuth, TokenAuth
@@ -274,3 +275,4 @@ api.add_router("/duty", duty_router)
 api.add_router("/checkpoints", checkpoints_router)
 api.add_router("/testing", testing_router)
 api.add_router("/reports", reports_router)
+api.add_router("/help", help_router)

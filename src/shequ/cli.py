@@ -248,6 +248,17 @@ def reports_compile(
     typer.echo(f"Compiled {count} daily reports of {the_day.isoformat()}.")
 
 
+@app.command("help-escalate")
+def help_escalate() -> None:
+    """Tell community staff of help requests past due, and the street of those still open
+    SHEQU_HELP_STREET_AFTER_MINUTES later; each once (the worker also runs this)."""
+    _setup()
+    from shequ.assistance.escalation import escalate_overdue
+
+    done = escalate_overdue()
+    typer.echo(f"escalated: {done.community} to community staff, {done.street} to streets")
+
+
 @import_app.command("residents")
 def import_residents(
     file: Annotated[str, typer.Argument(help="The .xlsx or .csv file.")],

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from shequ.assistance.demo import add_demo_help
 from shequ.checkpoints.demo import add_demo_checkpoints
 from shequ.core import services as core_services
 from shequ.core.models import User
@@ -166,6 +167,8 @@ def demo(
         counts.update(added)
         with steps.step("daily reports") as added:
             added.update(add_demo_reports(hq=hq))
+        with steps.step("help requests") as added:
+            added.update(add_demo_help(hq=hq, seed=seed))
         counts.update(added)
     steps.finished()
     return ScenarioSummary(

@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "shequ.testing",
     "shequ.notify",
     "shequ.reports",
+    "shequ.assistance",
     "shequ.web",
 ]
 
@@ -334,6 +335,9 @@ API_PAGE_SIZE = env_int("SHEQU_API_PAGE_SIZE", 50)
 # The API's docs page and schema (/api/v1/docs, /api/v1/openapi.json) need a login unless set.
 API_DOCS_PUBLIC = env_bool("SHEQU_API_DOCS_PUBLIC", False)
 PAGE_SIZE = env_int("SHEQU_PAGE_SIZE", 25)
+# Help requests: an overdue request still open this long after its community was told goes
+# up to the street (docs/assistance.md).
+HELP_STREET_AFTER_MINUTES = env_int("SHEQU_HELP_STREET_AFTER_MINUTES", 120)
 # Seconds the roster solver may spend on one roster or re-plan (it returns its best by then).
 ROSTER_SECONDS = float(env_str("SHEQU_ROSTER_SECONDS", "5"))
 # `shequ purge` refuses a cut-off less than this many days ago (docs/operations.md).

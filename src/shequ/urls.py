@@ -17,6 +17,7 @@ urlpatterns = [
     path("users/", include("shequ.core.users.urls")),
     path("notify/", include("shequ.notify.urls")),
     path("reports/", include("shequ.reports.urls")),
+    path("help/", include("shequ.assistance.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

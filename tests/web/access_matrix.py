@@ -129,6 +129,7 @@ PARAMS: dict[str, Callable[[Side], Any]] = {
     "user_id": lambda s: s.staff_user.pk,
     "role_id": lambda s: s.staff_user.role_assignments.get().pk,
     "pairing_id": lambda s: s.objects["pairing"].pk,
+    "request_id": lambda s: s.objects["help_request"].pk,
 }
 
 
@@ -181,6 +182,8 @@ def _field_value(name: str, side: Side) -> Any:
         "gender": lambda: "male",
         "handover_note": lambda: "交接",
         "household_id": lambda: side.household.pk,
+        "household_code": lambda: side.household.code,
+        "details": lambda: "矩阵",
         "name": lambda: "矩阵",
         "needed": lambda: 1,
         "people_per_day": lambda: 1,

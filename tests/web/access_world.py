@@ -19,6 +19,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from shequ.assistance import services as help_services
 from shequ.checkpoints import services as checkpoint_services
 from shequ.checkpoints.ingest import passages_batch
 from shequ.checkpoints.models import Passage
@@ -222,6 +223,10 @@ def _side(hq: User, city: Place, tag: str, today: dt.date) -> Side:
     )  # fmt: skip
     ImportRowError.objects.create(job=o["lab_job"], row=2, column="管码", reason="未知管码")
     o["note"] = Notification.objects.create(user=staff_user, kind="test", title="通知")
+    o["help_request"] = help_services.help_open(
+        actor=staff_user, household=household, kind="water", details=f"{tag}送水",
+        channel="hotline",
+    )  # fmt: skip
     return side
 
 

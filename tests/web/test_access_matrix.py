@@ -67,6 +67,7 @@ MOBILIZED = {*VIEWERS, COORDINATOR, CADRE, VOLUNTEER}  # have a mobilization rol
 ZONE_SETTERS = {HQ, DISTRICT, STREET}
 ISSUERS = {HQ, DISTRICT}  # issue orders
 MANAGERS = {HQ, STREET}  # manage users
+HELPERS = {STAFF, CADRE, VOLUNTEER}  # open and claim help requests (claim_help)
 
 
 @dataclass(frozen=True)
@@ -244,6 +245,14 @@ EXPECT: dict[str, Row | Act] = {
     "duty:scan": Row(ok=EVERYONE, other_ok=EVERYONE, shows_other=True),
     "duty:post_qr": Row(ok=VIEWERS),
     "duty:changes": Row(ok=EVERYONE, post=set()),
+    # --- help requests -----------------------------------------------------------------------
+    "assistance:queue": Row(ok=PLACE_VIEWERS, deny=403),
+    "assistance:new": Row(ok=HELPERS, deny=403),
+    "assistance:mine": Row(ok=EVERYONE),
+    "assistance:figures": Row(ok=PLACE_VIEWERS, deny=403),
+    "assistance:request": Row(ok=PLACE_VIEWERS, post=HELPERS),
+    # The world's request has no receipt: 404 for everyone (tests/assistance test the photo).
+    "assistance:receipt": Row(ok=set()),
     "duty:calls": Row(ok=EVERYONE, post=PLANNERS),
     "duty:call": Row(ok={*VIEWERS, CADRE}, post={*PLANNERS, CADRE}),  # the cadre is on duty
     "duty:hours": Row(ok=EVERYONE),
@@ -375,6 +384,24 @@ EXPECT: dict[str, Row | Act] = {
     "POST /api/v1/duty/attendance/batch": Act(ok={CADRE, VOLUNTEER}, batch=True),
     "GET /api/v1/duty/attendance": Row(ok=EVERYONE),
     "GET /api/v1/duty/no-shows": Row(ok=VIEWERS),
+    # --- help requests (docs/assistance.md): seen by place viewers; claimed by the
+    # community's cadres, volunteers and staff; managed by its staff. Steps only the claimer
+    # takes are refused by the request's state, not the role, for those who may claim.
+    "GET /api/v1/help/requests": Row(ok=PLACE_VIEWERS, deny=403),
+    "POST /api/v1/help/requests": Act(ok=HELPERS),
+    "GET /api/v1/help/requests/mine": Row(ok=EVERYONE),
+    "GET /api/v1/help/requests/{request_id}": Row(ok=PLACE_VIEWERS),
+    "POST /api/v1/help/requests/{request_id}/claim": Act(ok=HELPERS),
+    "POST /api/v1/help/requests/{request_id}/set-off": Act(ok=HELPERS),
+    "POST /api/v1/help/requests/{request_id}/release": Act(ok=HELPERS),
+    "POST /api/v1/help/requests/{request_id}/deliver": Act(ok=HELPERS),
+    "POST /api/v1/help/requests/{request_id}/confirm": Act(ok={STAFF}),
+    "POST /api/v1/help/requests/{request_id}/close": Act(ok={STAFF}),
+    "POST /api/v1/help/requests/{request_id}/cancel": Act(ok={STAFF}),
+    "POST /api/v1/help/requests/{request_id}/purchase": Act(ok={STAFF}),
+    "POST /api/v1/help/requests/{request_id}/repaid": Act(ok={STAFF}),
+    "POST /api/v1/help/requests/{request_id}/ledger": Act(ok={STAFF}),
+    "GET /api/v1/help/figures": Row(ok=PLACE_VIEWERS, deny=403),
     "POST /api/v1/duty/calls": Act(ok=PLANNERS),
     "GET /api/v1/duty/calls": Row(ok=EVERYONE),
     "GET /api/v1/duty/calls/open": Row(ok=EVERYONE),

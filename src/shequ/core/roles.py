@@ -43,6 +43,9 @@ class Capability(models.TextChoices):
     VIEW_TESTING = "view_testing", _("See testing rounds, coverage, missed lists and recalls")
     RUN_TESTING = "run_testing", _("Run testing rounds: sites, exemptions, sampling, recalls")
     RECORD_RESULTS = "record_results", _("Receive tubes at the lab and enter results")
+    VIEW_HELP = "view_help", _("See help requests, their queue and figures")
+    MANAGE_HELP = "manage_help", _("Open, close and cancel help requests; record repayments")
+    CLAIM_HELP = "claim_help", _("Take help requests (我来) and deliver them; open one at a door")
     PURGE_DATA = "purge_data", _("Delete personal data past its retention period")
     MANAGE_USERS = (
         "manage_users",
@@ -96,6 +99,7 @@ ROLE_RANK: dict[str, int] = {
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CITY_HQ: frozenset(
         {
+            Capability.VIEW_HELP,
             Capability.VIEW_TESTING,
             Capability.RUN_TESTING,
             Capability.RECORD_RESULTS,
@@ -130,6 +134,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.DISTRICT_OFFICER: frozenset(
         {
+            Capability.VIEW_HELP,
             Capability.VIEW_TESTING,
             Capability.VIEW_PASSAGES,
             Capability.VIEW_DUTY,
@@ -146,6 +151,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # "street officer or above" sets zones (issue #3).
     Role.STREET_OFFICER: frozenset(
         {
+            Capability.VIEW_HELP,
             Capability.VIEW_TESTING,
             Capability.RUN_TESTING,
             Capability.VIEW_PASSAGES,
@@ -169,6 +175,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # Full ID numbers and phones: city HQ and the staff of the resident's own community (#4).
     Role.COMMUNITY_STAFF: frozenset(
         {
+            Capability.VIEW_HELP,
+            Capability.MANAGE_HELP,
+            Capability.CLAIM_HELP,
             Capability.VIEW_TESTING,
             Capability.RUN_TESTING,
             Capability.VIEW_PASSAGES,
@@ -197,10 +206,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         }
     ),
     # Cadres and volunteers see places; residents reach them through their tasks, not the registry.
-    Role.CADRE: frozenset({Capability.VIEW_PLACES}),
-    Role.VOLUNTEER: frozenset({Capability.VIEW_PLACES}),
+    # ... and the help requests of the community they serve (claimed, delivered at the door).
+    Role.CADRE: frozenset({Capability.VIEW_PLACES, Capability.CLAIM_HELP}),
+    Role.VOLUNTEER: frozenset({Capability.VIEW_PLACES, Capability.CLAIM_HELP}),
     Role.INSPECTOR: frozenset(
         {
+            Capability.VIEW_HELP,
             Capability.VIEW_TESTING,
             Capability.VIEW_PASSAGES,
             Capability.VIEW_DUTY,
@@ -226,6 +237,10 @@ REFUSALS: dict[str, Promise] = {
     Capability.PURGE_DATA: _("Only the city HQ may delete data past retention."),
     Capability.MANAGE_USERS: _(
         "Only the city HQ and street officers manage users, in their places."
+    ),
+    Capability.MANAGE_HELP: _("Only the community's staff may do this to a help request."),
+    Capability.CLAIM_HELP: _(
+        "Only cadres, volunteers and staff of this community take its help requests."
     ),
 }
 

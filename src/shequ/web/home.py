@@ -1,10 +1,11 @@
 """The home page's cards: what each role starts its work with.
 
-A cadre or a volunteer sees their shift now (check in, open their gate or station), the next
-one, or why they have none; open urgent calls; home-sampling tasks given to their team. A lab
-operator sees the transfers waiting to be received. Community staff see today's gate alerts,
-isolation periods ending, residents not yet tested and the roster's gaps. Officers and HQ keep
-the figures of their scope (their "today" page comes with the daily reports).
+A cadre or a volunteer sees the help requests they claimed, by building; their shift now
+(check in, open their gate or station), the next one, or why they have none; open urgent
+calls; home-sampling tasks given to their team. A lab operator sees the transfers waiting to be
+received. Community staff see new and overdue help requests, today's gate alerts, isolation
+periods ending, residents not yet tested and the roster's gaps. Officers and HQ keep the
+figures of their scope (their "today" page comes with the daily reports).
 
 Every read is a selector of the app that owns the data, narrowed to what the user may see; the
 page costs a handful of queries whatever the data's size (tests/web/test_home.py counts them).
@@ -18,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
+from shequ.assistance import selectors as assistance
 from shequ.checkpoints.selectors import today_counts
-from shequ.core.roles import Role
-from shequ.core.scopes import roles_of
+from shequ.core.roles import Capability, Role
+from shequ.core.scopes import roles_of, scope_for
 from shequ.duty import calls
 from shequ.duty import selectors as duty
 from shequ.duty.models import PostKind
@@ -83,6 +85,9 @@ class Home:
     community: CommunityCard | None = None
     counts: Any = None
     roots: list[Place] = field(default_factory=list)
+    # Help requests in hand, by building (who claims them), and a community's new / overdue.
+    help_tasks: list[assistance.BuildingTasks] = field(default_factory=list)
+    help_counts: dict[str, int] | None = None
 
 
 def home_for(user: User) -> Home:
@@ -102,6 +107,10 @@ def home_for(user: User) -> Home:
     ]
     if communities:
         home.community = _community_card(user, communities)
+    if not scope_for(user, Capability.CLAIM_HELP).is_empty:
+        home.help_tasks = assistance.my_tasks(user, limit=20)
+    if not scope_for(user, Capability.MANAGE_HELP).is_empty:
+        home.help_counts = assistance.community_counts(user)
     if kinds & OVERSEERS:
         home.counts = scope_counts(user)
         home.roots = list(scope_roots(user)[:10])

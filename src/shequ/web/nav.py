@@ -98,6 +98,13 @@ class Facts:
             )
         )
 
+    def helps(self) -> bool:
+        """Whether the help queue has a community for the user: they see, manage or claim
+        help requests somewhere."""
+        from shequ.assistance.selectors import SEEING
+
+        return any(self.may(capability) for capability in SEEING)
+
     def called(self) -> bool:
         """Whether an order has called the user (their own mobilization page lists it)."""
         from shequ.mobilization.selectors import my_enlistments
@@ -155,6 +162,7 @@ ITEMS: tuple[NavItem, ...] = (
     NavItem("gates", "checkpoints:home", _("Gates"), Facts.gates),
     NavItem("lab", "testing:lab", _("Lab"), lambda f: f.may(Capability.RECORD_RESULTS)),
     NavItem("inbox", "web:inbox", _("Messages"), _always, badge=True),
+    NavItem("help", "assistance:queue", _("Help requests"), Facts.helps),
     NavItem("home", "web:home", _("Home"), _always),
     NavItem("testing", "testing:home", _("Testing"), Facts.testing),
     NavItem("my-duty", "mobilization:me", _("My duty"), Facts.called),

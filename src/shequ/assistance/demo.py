@@ -1,0 +1,151 @@
+"""Demo help requests: in the first communities of each street, a few open, claimed, on the
+way, delivered, confirmed and overdue, over the last days, so the queue, my tasks, the
+figures and their chart have something to show. The 'cadre' login holds two claimed requests
+in one building (my tasks groups them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.utils import timezone
+
+from shequ.assistance.models import (
+    DEFAULT_TARGET_HOURS,
+    Channel,
+    EventAction,
+    HelpKind,
+    HelpRequest,
+    HelpStatus,
+    RequestEvent,
+)
+from shequ.core.models import User
+from shequ.core.roles import Role
+from shequ.core.scopes import roles_with
+from shequ.places.models import Place, PlaceKind
+
+DETAILS = {
+    HelpKind.WATER: "两桶饮用水",
+    HelpKind.GAS: "换一罐液化气",
+    HelpKind.FOOD: "米面油和鸡蛋",
+    HelpKind.MEDICINE: "代购降压药",
+    HelpKind.MEDICAL: "透析，需送医院",
+    HelpKind.RUBBISH: "垃圾两袋待清运",
+    HelpKind.MEALS: "独居老人午餐",
+    HelpKind.OTHER: "帮忙修水管",
+}
+PER_COMMUNITY = 12
+
+
+def _helpers(community: Place) -> list[int]:
+    from shequ.core.models import RoleAssignment
+
+    return list(
+        RoleAssignment.objects.filter(
+            place=community, role__in=roles_with("claim_help")
+        ).values_list("user_id", flat=True)
+    )
+
+
+def add_demo_help(*, hq: User, seed: int = 42, communities: int = 6) -> dict[str, int]:
+    """Help requests in the first `communities` communities; nothing if there are some."""
+    if HelpRequest.objects.exists():
+        return {}
+    rng = random.Random(seed)  # noqa: S311 - synthetic demo data, not a secret
+    now = timezone.now()
+    cadre = User.objects.filter(username="cadre").first()
+    rows: list[HelpRequest] = []
+    households_of: dict[int, list[Place]] = {}
+    for community in Place.objects.filter(kind=PlaceKind.COMMUNITY).order_by("code")[:communities]:
+        households = list(
+            Place.objects.filter(path__startswith=community.path, kind=PlaceKind.HOUSEHOLD)
+            .select_related("parent")
+            .order_by("code")[:60]
+        )
+        if not households:
+            continue
+        households_of[community.pk] = households
+        helpers = _helpers(community) or [hq.pk]
+        staff = next(
+            iter(
+                User.objects.filter(
+                    role_assignments__place=community,
+                    role_assignments__role=Role.COMMUNITY_STAFF,
+                ).values_list("pk", flat=True)
+            ),
+            hq.pk,
+        )
+        for i in range(PER_COMMUNITY):
+            kind = rng.choice(HelpKind.values)
+            household = households[i * 5 % len(households)]
+            hours = DEFAULT_TARGET_HOURS[kind]
+            created = now - dt.timedelta(hours=rng.uniform(0.2, 70))
+            status = rng.choice(
+                [HelpStatus.NEW, HelpStatus.CLAIMED, HelpStatus.ON_THE_WAY]
+                + [HelpStatus.DELIVERED, HelpStatus.CONFIRMED] * 2
+            )
+            row = HelpRequest(
+                community=community,
+                building=household.parent,
+                household=household,
+                kind=kind,
+                details=DETAILS[kind],
+                channel=rng.choice(Channel.values),
+                status=status,
+                created_by_id=staff,
+                created_at=created,
+                due_at=created + dt.timedelta(hours=hours),
+            )
+            if status != HelpStatus.NEW:
+                row.claimed_by_id = rng.choice(helpers)
+                row.claimed_at = created + dt.timedelta(minutes=rng.randint(3, 40))
+            if status in (HelpStatus.DELIVERED, HelpStatus.CONFIRMED):
+                took = dt.timedelta(hours=rng.uniform(0.5, hours * 1.3))
+                row.delivered_at = min(created + took, now)
+            if status == HelpStatus.CONFIRMED:
+                row.ended_at = row.delivered_at
+            rows.append(row)
+    if cadre is not None and rows:
+        # Two doors of one building for the 'cadre' login: my tasks groups them.
+        first = [r for r in rows if r.community_id == rows[0].community_id][:2]
+        doors = households_of[rows[0].community_id][:2]
+        for row, household in zip(first, doors, strict=False):
+            row.status, row.claimed_by_id = HelpStatus.CLAIMED, cadre.pk
+            row.claimed_at, row.delivered_at, row.ended_at = now, None, None
+            row.building, row.household = household.parent, household
+    HelpRequest.objects.bulk_create(rows)
+    events = []
+    for row in rows:
+        events.append(
+            RequestEvent(
+                request=row,
+                action=EventAction.CREATED,
+                to_status="new",
+                by_id=row.created_by_id,
+                at=row.created_at,
+            )
+        )
+        if row.claimed_at:
+            events.append(
+                RequestEvent(
+                    request=row,
+                    action=EventAction.CLAIMED,
+                    from_status="new",
+                    to_status="claimed",
+                    by_id=row.claimed_by_id,
+                    at=row.claimed_at,
+                )
+            )
+        if row.delivered_at:
+            events.append(
+                RequestEvent(
+                    request=row,
+                    action=EventAction.DELIVERED,
+                    from_status="claimed",
+                    to_status="delivered",
+                    by_id=row.claimed_by_id,
+                    at=row.delivered_at,
+                )
+            )
+    RequestEvent.objects.bulk_create(events)
+    return {"help request": len(rows)}

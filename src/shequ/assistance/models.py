@@ -1,0 +1,201 @@
+"""Help requests: a household needs water, gas, food, medicine, a ride to hospital...; a cadre
+claims it (我来), goes, delivers; the resident confirms or staff close it. Every step is a
+RequestEvent (who, when, from → to)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class HelpKind(models.TextChoices):
+    WATER = "water", _("Drinking water")
+    GAS = "gas", _("Gas")
+    FOOD = "food", _("Food and daily goods")
+    MEDICINE = "medicine", _("Medicine")
+    MEDICAL = "medical", _("Medical visit or hospital transport")
+    RUBBISH = "rubbish", _("Rubbish")
+    MEALS = "meals", _("Meals")
+    OTHER = "other", _("Other")
+
+
+class HelpStatus(models.TextChoices):
+    NEW = "new", _("New")
+    CLAIMED = "claimed", _("Claimed")
+    ON_THE_WAY = "on_the_way", _("On the way")
+    DELIVERED = "delivered", _("Delivered")
+    CONFIRMED = "confirmed", _("Confirmed by the resident")
+    CLOSED = "closed", _("Closed by staff")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Channel(models.TextChoices):
+    HOTLINE = "hotline", _("Hotline")
+    COMMUNITY = "community", _("Community office")
+    DOOR = "door", _("At the door (by a cadre)")
+
+
+class EventAction(models.TextChoices):
+    CREATED = "created", _("Opened")
+    CLAIMED = "claimed", _("Claimed")
+    SET_OFF = "set_off", _("On the way")
+    DELIVERED = "delivered", _("Delivered")
+    CONFIRMED = "confirmed", _("Confirmed by the resident")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+    RELEASED = "released", _("Given back to the queue")
+    PURCHASE = "purchase", _("Purchase recorded")
+    REPAID = "repaid", _("Paid back by the resident")
+    ESCALATED_COMMUNITY = "escalated_community", _("Overdue: community staff told")
+    ESCALATED_STREET = "escalated_street", _("Overdue: street told")
+
+
+OPEN_STATES = (HelpStatus.NEW, HelpStatus.CLAIMED, HelpStatus.ON_THE_WAY)
+IN_HAND_STATES = (HelpStatus.CLAIMED, HelpStatus.ON_THE_WAY)
+DONE_STATES = (HelpStatus.DELIVERED, HelpStatus.CONFIRMED)
+
+# Hours from opening to delivery, by kind, unless the city sets its own (HelpTarget).
+DEFAULT_TARGET_HOURS: dict[str, int] = {
+    HelpKind.MEDICAL: 2,
+    HelpKind.MEDICINE: 12,
+    HelpKind.WATER: 24,
+    HelpKind.GAS: 24,
+    HelpKind.FOOD: 24,
+    HelpKind.RUBBISH: 24,
+    HelpKind.MEALS: 24,
+    HelpKind.OTHER: 24,
+}
+URGENT_HOURS = 2  # a request marked urgent is due within this, whatever its kind
+
+
+class HelpTarget(models.Model):
+    """A city's own target time for a kind of request (hours from opening to delivery)."""
+
+    city = models.ForeignKey("places.Place", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=HelpKind.choices)
+    hours = models.PositiveSmallIntegerField(_("target (hours)"))
+
+    class Meta:
+        verbose_name = _("target time")
+        verbose_name_plural = _("target times")
+        constraints = [
+            models.UniqueConstraint(fields=["city", "kind"], name="one_help_target_per_kind"),
+            models.CheckConstraint(
+                name="help_target_hours_1_to_168", condition=Q(hours__gte=1, hours__lte=168)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.hours} h"
+
+
+class HelpRequest(models.Model):
+    community = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    building = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        "places.Place", on_delete=models.PROTECT, related_name="help_requests"
+    )
+    resident = models.ForeignKey(
+        "residents.Resident",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="help_requests",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=HelpKind.choices)
+    urgent = models.BooleanField(_("urgent"), default=False)
+    details = models.CharField(_("what is needed"), max_length=500)
+    channel = models.CharField(_("received by"), max_length=16, choices=Channel.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=HelpStatus.choices, default=HelpStatus.NEW
+    )
+    for_ledger = models.BooleanField(_("for the supplies ledger"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(_("due"))
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    set_off_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)  # confirmed, closed or cancelled
+    end_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    escalated_community_at = models.DateTimeField(null=True, blank=True)
+    escalated_street_at = models.DateTimeField(null=True, blank=True)
+    # A paid purchase: what it cost, who paid, the receipt, whether the resident paid back.
+    amount = models.DecimalField(
+        _("amount (yuan)"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    receipt_path = models.CharField(max_length=255, blank=True)
+    receipt_type = models.CharField(max_length=20, blank=True)
+    repaid_at = models.DateTimeField(_("paid back"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("help request")
+        verbose_name_plural = _("help requests")
+        ordering = ["due_at", "created_at"]
+        indexes = [
+            models.Index(fields=["community", "status", "due_at"]),
+            models.Index(fields=["claimed_by", "status"]),
+            models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["community", "created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="help_claimed_has_claimer",
+                condition=Q(status=HelpStatus.NEW)
+                | Q(status=HelpStatus.CANCELLED)
+                | Q(status=HelpStatus.CLOSED)
+                | Q(claimed_by__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="help_amount_not_negative", condition=Q(amount__isnull=True) | Q(amount__gte=0)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind} {self.household_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATES
+
+    def is_overdue(self, now: object = None) -> bool:
+        return self.is_open and self.due_at < (now or timezone.now())
+
+    @property
+    def has_receipt(self) -> bool:
+        return bool(self.receipt_path)
+
+    @property
+    def address(self) -> str:
+        """The household's address label: its building and its room."""
+        return f"{self.building.name} {self.household.name}"
+
+
+class RequestEvent(models.Model):
+    request = models.ForeignKey(HelpRequest, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=24, choices=EventAction.choices)
+    from_status = models.CharField(max_length=16, choices=HelpStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=HelpStatus.choices, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["request", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.action}"

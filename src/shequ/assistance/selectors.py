@@ -1,0 +1,170 @@
+"""Reads on help requests, narrowed to what the user may see: the queue, one request and its
+timeline, a cadre's tasks by building, the counts of a community's home card."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from shequ.assistance.models import (
+    IN_HAND_STATES,
+    OPEN_STATES,
+    HelpKind,
+    HelpRequest,
+    HelpStatus,
+    RequestEvent,
+)
+from shequ.core.access import get_for
+from shequ.core.roles import Capability
+from shequ.core.scopes import Scope, _outermost, scope_for
+from shequ.places.models import Place, PlaceKind
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from shequ.core.models import User
+
+SEEING = (Capability.VIEW_HELP, Capability.MANAGE_HELP, Capability.CLAIM_HELP)
+STATUS_FILTERS = ("open", "overdue", "all", *HelpStatus.values)
+
+
+def _help_scope(user: User | AnonymousUser) -> Scope:
+    """The places where the user sees, manages or claims help, as one scope (community staff
+    hold all three over the same community: one filter, not three)."""
+    paths = {path for capability in SEEING for path in scope_for(user, capability).paths}
+    return Scope(paths=_outermost(paths))
+
+
+def _visible(user: User | AnonymousUser) -> Q:
+    # Through the communities' ids, not a join on their paths: the planner then walks the
+    # (community, status, due_at) index of the few communities instead of every request.
+    scope = _help_scope(user)
+    if scope.is_empty:
+        return Q(pk__in=[])
+    communities = Place.objects.filter(scope.q(), kind=PlaceKind.COMMUNITY).values("pk")
+    return Q(community_id__in=communities)
+
+
+def may_see_help(user: User | AnonymousUser) -> bool:
+    """Whether the user sees any help request's place (the queue opens for them)."""
+    return any(not scope_for(user, c).is_empty for c in SEEING)
+
+
+def requests_for(user: User | AnonymousUser) -> QuerySet[HelpRequest]:
+    """The requests of the communities the user sees, claims or manages help in."""
+    return HelpRequest.objects.filter(_visible(user)).select_related(
+        "community", "building", "household", "claimed_by"
+    )
+
+
+def get_request_for(user: User | AnonymousUser, pk: Any) -> HelpRequest:
+    """One request the user may see; 404 otherwise."""
+    return get_for(requests_for(user), pk, what="help request")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    community: int | None = None
+    grid: int | None = None
+    compound: int | None = None
+    kind: str = ""
+    status: str = "open"
+
+
+def queue(user: User | AnonymousUser, filters: QueueFilter | None = None) -> QuerySet[HelpRequest]:
+    """The queue: most urgent (soonest due) first, then oldest; filtered by place, kind and
+    status ("open" by default; "overdue": open and past due)."""
+    f = filters or QueueFilter()
+    rows = requests_for(user)
+    if f.community:
+        rows = rows.filter(community_id=f.community)
+    for place_id in (f.grid, f.compound):
+        if place_id:
+            place = Place.objects.filter(pk=place_id).only("path").first()
+            rows = rows.filter(building__path__startswith=place.path) if place else rows.none()
+    if f.kind in HelpKind.values:
+        rows = rows.filter(kind=f.kind)
+    if f.status == "open":
+        rows = rows.filter(status__in=OPEN_STATES)
+    elif f.status == "overdue":
+        rows = rows.filter(status__in=OPEN_STATES, due_at__lt=timezone.now())
+    elif f.status in HelpStatus.values:
+        rows = rows.filter(status=f.status)
+    return rows.order_by("due_at", "created_at", "pk")
+
+
+def filter_places(user: User | AnonymousUser, kind: str, limit: int = 300) -> list[Place]:
+    """Communities, grids or compounds in the user's help scope, for the queue's filters."""
+    return list(Place.objects.filter(_visible_places(user), kind=kind).order_by("path")[:limit])
+
+
+def _visible_places(user: User | AnonymousUser) -> Q:
+    return _help_scope(user).q()
+
+
+def household_for(user: User | AnonymousUser, code: str) -> Place | None:
+    """A household (by code) where the user may open a help request."""
+    query = scope_for(user, Capability.MANAGE_HELP).q() | scope_for(user, Capability.CLAIM_HELP).q()
+    return (
+        Place.objects.filter(query, kind=PlaceKind.HOUSEHOLD, code=code.strip())
+        .select_related("parent")
+        .first()
+    )
+
+
+def timeline(request: HelpRequest) -> QuerySet[RequestEvent]:
+    """Every step of the request, oldest first, with who took it."""
+    return request.events.select_related("by").order_by("at", "id")
+
+
+@dataclass
+class BuildingTasks:
+    building: Place
+    requests: list[HelpRequest]
+
+
+def my_tasks(user: User | AnonymousUser, limit: int = 200) -> list[BuildingTasks]:
+    """The user's claimed and on-the-way requests, grouped by building (one trip serves
+    several doors), the building with the soonest due first."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    rows = (
+        HelpRequest.objects.filter(claimed_by=user, status__in=IN_HAND_STATES)
+        .select_related("building", "household", "community")
+        .order_by("due_at", "pk")[:limit]
+    )
+    groups: dict[int, BuildingTasks] = {}
+    for row in rows:
+        groups.setdefault(row.building_id, BuildingTasks(row.building, [])).requests.append(row)
+    return list(groups.values())
+
+
+def community_counts(user: User | AnonymousUser) -> dict[str, int]:
+    """New and overdue requests in the communities the user manages help for."""
+    scope = scope_for(user, Capability.MANAGE_HELP)
+    if scope.is_empty:
+        return {"new": 0, "overdue": 0}
+    now = timezone.now()
+    return HelpRequest.objects.filter(scope.q("community"), status__in=OPEN_STATES).aggregate(
+        new=Count("pk", filter=Q(status=HelpStatus.NEW)),
+        overdue=Count("pk", filter=Q(due_at__lt=now)),
+    )
+
+
+def may(user: User | AnonymousUser, capability: str, request: HelpRequest) -> bool:
+    return scope_for(user, capability).covers(request.community)
+
+
+def may_claim_somewhere(user: User | AnonymousUser) -> bool:
+    return not scope_for(user, Capability.CLAIM_HELP).is_empty
+
+
+def may_open_help(user: User | AnonymousUser) -> bool:
+    """Whether the user may open help requests somewhere (manage or claim them)."""
+    return not (
+        scope_for(user, Capability.MANAGE_HELP).is_empty
+        and scope_for(user, Capability.CLAIM_HELP).is_empty
+    )

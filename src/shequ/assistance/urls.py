@@ -1,0 +1,16 @@
+"""Pages of help requests: the queue, one request, my tasks, figures."""
+
+from django.urls import path
+
+from shequ.assistance import views
+
+app_name = "assistance"
+
+urlpatterns = [
+    path("", views.queue_page, name="queue"),
+    path("new/", views.new_page, name="new"),
+    path("mine/", views.mine_page, name="mine"),
+    path("figures/", views.figures_page, name="figures"),
+    path("<int:request_id>/", views.request_page, name="request"),
+    path("<int:request_id>/receipt/", views.receipt_page, name="receipt"),
+]

@@ -1,0 +1,27 @@
+"""The demo's help requests: open, claimed, delivered and overdue across the city."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from shequ.assistance.demo import add_demo_help
+from shequ.assistance.models import HelpRequest, HelpStatus
+from tests.conftest import make_place
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_has_requests_in_every_state_and_the_cadre_holds_two(personas, city):
+    for i in range(3, 9):
+        make_place("household", f"KA-1-{i}", f"{i}01室", city.ka1)
+    added = add_demo_help(hq=personas.hq)
+    assert added["help request"] == 24  # 12 in each of A and B
+    states = set(HelpRequest.objects.values_list("status", flat=True))
+    assert {HelpStatus.NEW, HelpStatus.CLAIMED, HelpStatus.DELIVERED} <= states
+    assert HelpRequest.objects.filter(
+        status__in=("new", "claimed", "on_the_way"), due_at__lt=timezone.now()
+    ).exists()
+    mine = HelpRequest.objects.filter(claimed_by=personas.cadre, status="claimed")
+    assert mine.count() >= 2
+    assert add_demo_help(hq=personas.hq) == {}  # once
