@@ -454,10 +454,12 @@ EXPECT: dict[str, Row | Act] = {
     "reports:agency": Row(ok={COORDINATOR}, deny=403, other_ok={COORDINATOR}),
     "GET /api/v1/reports/communities": Row(ok=EVERYONE),
     "GET /api/v1/reports/communities/{community_id}/{day}": Row(ok=VIEWERS),
+    "GET /api/v1/reports/communities/{community_id}/{day}/export": Row(ok=VIEWERS),
     "POST /api/v1/reports/communities/{community_id}/{day}/compile": Act(ok={HQ, STAFF}),
     "POST /api/v1/reports/communities/{community_id}/{day}/corrections": Act(ok={HQ, STAFF}),
     "POST /api/v1/reports/communities/{community_id}/{day}/submit": Act(ok={HQ, STAFF}),
     "GET /api/v1/reports/places/{place_id}/{day}": Row(ok=VIEWERS),
+    "GET /api/v1/reports/places/{place_id}/{day}/export": Row(ok=VIEWERS),
     "GET /api/v1/reports/agencies": Row(ok=EVERYONE),
     "POST /api/v1/reports/agencies/{day}": Act(ok={COORDINATOR}),
 }
