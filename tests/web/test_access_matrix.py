@@ -461,6 +461,19 @@ EXPECT: dict[str, Row | Act] = {
     "GET /api/v1/reports/places/{place_id}/{day}": Row(ok=VIEWERS),
     "GET /api/v1/reports/places/{place_id}/{day}/export": Row(ok=VIEWERS),
     "GET /api/v1/reports/agencies": Row(ok=EVERYONE),
+    # --- inspections (issue #19 item 3) --------------------------------------------------------
+    "inspections:home": Row(ok={HQ, INSPECTOR, STAFF}, deny=403),
+    "inspections:new": Row(ok={HQ, INSPECTOR}, deny=403),
+    "inspections:visit": Row(ok={HQ, INSPECTOR}),
+    "inspections:tasks": Row(ok={HQ, INSPECTOR, STAFF}, deny=403),
+    "inspections:task": Row(ok={HQ, INSPECTOR, STAFF}),
+    "inspections:summary": Row(ok={HQ, INSPECTOR}, deny=403),
+    "GET /api/v1/inspections/visits": Row(ok=EVERYONE),
+    "GET /api/v1/inspections/rectifications": Row(ok=EVERYONE),
+    "POST /api/v1/inspections/rectifications/{rectification_id}/follow-ups": Act(
+        ok={HQ, INSPECTOR, STAFF}
+    ),
+    "POST /api/v1/inspections/rectifications/{rectification_id}/close": Act(ok={HQ, INSPECTOR}),
     "POST /api/v1/reports/agencies/{day}": Act(ok={COORDINATOR}),
 }
 # fmt: on
