@@ -58,7 +58,11 @@ def test_the_lifecycle_on_the_pages_with_an_overdue_task(login, personas, city, 
     deadline = timezone.localdate() + dt.timedelta(days=2)
     answer = client.post(
         answer["Location"],
-        {"what": "补全出入登记", "owner": personas.staff_a.pk, "deadline": deadline.isoformat()},
+        {
+            "what": "补全出入登记",
+            "owner": f"u:{personas.staff_a.pk}",
+            "deadline": deadline.isoformat(),
+        },
     )
     assert answer.status_code == 302
     task = Rectification.objects.get()
@@ -150,3 +154,42 @@ def test_community_staff_see_only_their_rectifications(login, api, personas, cit
         f"/api/v1/inspections/rectifications/{task_a.pk}/close", {"accept": True}
     )
     assert closed.json()["status"] == "closed"
+
+
+def test_a_posted_cadre_can_own_a_task_and_follow_it_up(login, personas, city, insp):
+    from shequ.mobilization.models import Agency, Posting
+    from tests.mobilization.conftest import make_staff
+
+    agency = Agency.objects.create(code="AGI", name="督导厅", level="province")
+    cadre = make_staff(personas.hq, agency, city.a, "下沉甲")
+    Posting.objects.create(
+        staff=cadre, place=city.ka, starts_at=timezone.now() - dt.timedelta(days=1), reason="派驻"
+    )
+    far = make_staff(personas.hq, agency, city.b, "下沉乙")
+    Posting.objects.create(
+        staff=far, place=city.kb, starts_at=timezone.now() - dt.timedelta(days=1), reason="派驻"
+    )
+    cadre.user = personas.cadre
+    cadre.save(update_fields=["user"])
+    visit = _visit(insp, place=city.a)
+    client = login(insp.inspector)
+    page = client.get(f"/inspections/v/{visit.pk}/").content.decode()
+    assert "下沉甲" in page
+    assert "下沉乙" not in page  # posted in another community
+    deadline = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    answer = client.post(
+        f"/inspections/v/{visit.pk}/",
+        {"what": "补登记", "owner": f"s:{cadre.pk}", "deadline": deadline},
+    )
+    assert answer.status_code == 302
+    task = Rectification.objects.get()
+    assert task.owner == "下沉甲"
+    refused = client.post(
+        f"/inspections/v/{visit.pk}/", {"what": "x", "owner": f"s:{far.pk}", "deadline": deadline}
+    )
+    assert refused.status_code == 400  # not a choice: the form says so
+    assert Rectification.objects.count() == 1
+    mine = login(personas.cadre)
+    assert "补登记" in mine.get("/inspections/tasks/").content.decode()
+    done = mine.post(f"/inspections/tasks/{task.pk}/", {"action": "done", "note": "已补"})
+    assert done.status_code == 302

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 class RectificationForm(forms.Form):
     what = forms.CharField(label=_("What to put right"), max_length=500)
-    owner = forms.TypedChoiceField(label=_("Owner"), coerce=int)
+    owner = forms.ChoiceField(label=_("Owner"))
     deadline = forms.DateField(
         label=_("Deadline"),
         input_formats=["%Y-%m-%d"],
@@ -23,7 +23,7 @@ class RectificationForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        owners: list[tuple[int, str]],
+        owners: list[tuple[str, str]],
         problems: list[tuple[int, str]],
         **kwargs: Any,
     ) -> None:

@@ -26,6 +26,7 @@ from shequ.inspections.models import (
     Visit,
 )
 from shequ.inspections.services import TARGET_KINDS, may_follow_up
+from shequ.mobilization.models import Posting, Staff
 from shequ.places.models import Place, PlaceKind
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def may_see(user: User | AnonymousUser) -> bool:
     return (
         may_inspect(user)
         or not scope_for(user, Capability.RECTIFY).is_empty
-        or Rectification.objects.filter(owner_user=user).exists()
+        or Rectification.objects.filter(Q(owner_user=user) | Q(owner_staff__user=user)).exists()
     )
 
 
@@ -118,6 +119,7 @@ def rectifications_for(user: User | AnonymousUser) -> QuerySet[Rectification]:
         scope_for(user, Capability.INSPECT).q("place")
         | scope_for(user, Capability.RECTIFY).q("place")
         | Q(owner_user=user)
+        | Q(owner_staff__user=user)
     )
     return Rectification.objects.filter(seen).select_related(
         "place", "owner_user", "owner_staff", "visit__premises", "visit__place"
@@ -220,8 +222,35 @@ def summary(user: User | AnonymousUser, today: dt.date | None = None) -> list[Su
     ]
 
 
-def get_owner_for(visit: Visit, pk: object) -> User:
-    return get_for(owner_choices(visit), pk, what="user")
+def staff_choices(visit: Visit) -> QuerySet[Staff]:
+    """People of the staff posted now at the visit's community (or a place in it)."""
+    community = (
+        Place.objects.filter(
+            pk__in=[*visit.place.ancestor_ids(), visit.place.pk], kind=PlaceKind.COMMUNITY
+        )
+        .order_by("-depth")
+        .first()
+    )
+    if community is None:
+        return Staff.objects.none()
+    now = timezone.now()
+    posted = Posting.objects.filter(place__path__startswith=community.path, starts_at__lte=now)
+    posted = posted.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+    return Staff.objects.filter(pk__in=posted.values("staff_id")).order_by("name")[:200]
+
+
+def owners(visit: Visit) -> list[tuple[str, str]]:
+    """The owners to choose from: `u:<id>` users, `s:<id>` people of the staff."""
+    users = [(f"u:{u.pk}", u.display_name or u.username) for u in owner_choices(visit)]
+    return users + [(f"s:{s.pk}", s.name) for s in staff_choices(visit)]
+
+
+def get_owner_for(visit: Visit, value: str) -> tuple[User | None, Staff | None]:
+    """The owner named by an `owners` value; Http404 for anything else."""
+    kind, _sep, pk = value.partition(":")
+    if kind == "s":
+        return None, get_for(Staff.objects.filter(pk__in=staff_choices(visit).values("pk")), pk)
+    return get_for(owner_choices(visit), pk, what="user"), None
 
 
 def get_finding_for(visit: Visit, pk: object) -> Finding:

@@ -193,6 +193,7 @@ def may_follow_up(user: User, task: Rectification) -> bool:
     """The owner, the place's staff (RECTIFY) and inspectors (INSPECT) follow a task up."""
     return (
         task.owner_user_id == user.pk
+        or (task.owner_staff is not None and task.owner_staff.user_id == user.pk)
         or scope_for(user, Capability.RECTIFY).covers(task.place)
         or scope_for(user, Capability.INSPECT).covers(task.place)
     )

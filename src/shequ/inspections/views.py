@@ -105,20 +105,22 @@ def visit(request: HttpRequest, visit_id: int) -> HttpResponse:
     """A visit's findings and rectifications; an inspector sets a rectification here."""
     the_visit = selectors.get_visit_for(request.user, visit_id)
     findings = selectors.findings_of(the_visit)
-    owners = [(u.pk, u.display_name or u.username) for u in selectors.owner_choices(the_visit)]
+    owners = selectors.owners(the_visit)
     problems = [(f.pk, f.item.text) for f in findings if f.result == Result.PROBLEM]
     form = RectificationForm(owners=owners, problems=problems)
     if request.method == "POST":
         form = RectificationForm(request.POST, owners=owners, problems=problems)
         if form.is_valid():
             data = form.cleaned_data
+            owner_user, owner_staff = selectors.get_owner_for(the_visit, data["owner"])
             try:
                 services.rectification_create(
                     actor=request.user,
                     visit=the_visit,
                     what=data["what"],
                     deadline=data["deadline"],
-                    owner_user=selectors.get_owner_for(the_visit, data["owner"]),
+                    owner_user=owner_user,
+                    owner_staff=owner_staff,
                     finding=selectors.get_finding_for(the_visit, data["finding"])
                     if data["finding"]
                     else None,
