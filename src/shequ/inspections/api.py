@@ -7,45 +7,14 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router
 
 from shequ.core.schemas import errors
 from shequ.inspections import selectors, services
 from shequ.inspections.models import Rectification
+from shequ.inspections.schemas import CloseIn, FollowUpIn, TaskOut, VisitOut
 
 router = Router(tags=["inspections"])
-
-
-class VisitOut(Schema):
-    id: int
-    plan: str
-    place_id: int
-    target: str
-    inspector: str
-    visited_at: dt.datetime
-    problems: int
-
-
-class TaskOut(Schema):
-    id: int
-    visit_id: int
-    place_id: int
-    place: str
-    what: str
-    owner: str
-    deadline: dt.date
-    status: str
-    overdue: bool
-
-
-class FollowUpIn(Schema):
-    note: str
-    done: bool = False
-
-
-class CloseIn(Schema):
-    accept: bool
-    note: str = ""
 
 
 @router.get("/visits", response=list[VisitOut])
