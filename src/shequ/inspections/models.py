@@ -106,7 +106,7 @@ class Visit(models.Model):
 
 
 class Result(models.TextChoices):
-    OK = "ok", _("OK")
+    OK = "ok", _("In order")
     PROBLEM = "problem", _("Problem")
 
 
@@ -127,9 +127,9 @@ class Finding(models.Model):
 
 
 class TaskStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", _("To put right")
     REPORTED = "reported", _("Reported done")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", _("Closed off")
 
 
 class Rectification(models.Model):
@@ -180,7 +180,7 @@ class FollowUpKind(models.TextChoices):
     NOTE = "note", _("Follow-up")
     REPORTED = "reported", _("Reported done")
     REOPENED = "reopened", _("Sent back")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", _("Closed off")
 
 
 class FollowUp(models.Model):
