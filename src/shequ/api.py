@@ -30,6 +30,7 @@ from shequ.core.api_auth import SessionAuth, TokenAuth
 from shequ.core.errors import ValidationError
 from shequ.core.schemas import ErrorOut
 from shequ.duty.api import router as duty_router
+from shequ.inspections.api import router as inspections_router
 from shequ.mobilization.api import router as mobilization_router
 from shequ.places.api import router as places_router
 from shequ.reports.api import router as reports_router
@@ -276,3 +277,4 @@ api.add_router("/checkpoints", checkpoints_router)
 api.add_router("/testing", testing_router)
 api.add_router("/reports", reports_router)
 api.add_router("/help", help_router)
+api.add_router("/inspections", inspections_router)

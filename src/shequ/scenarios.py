@@ -15,6 +15,7 @@ from shequ.core import services as core_services
 from shequ.core.models import User
 from shequ.core.roles import Role
 from shequ.duty.demo import add_demo_duty
+from shequ.inspections.demo import add_demo_inspections
 from shequ.mobilization.demo import add_demo_mobilization, link_demo_person
 from shequ.mobilization.models import Agency, AgencyLevel
 from shequ.places.demo import build_demo_city, designate_demo_zones
@@ -169,6 +170,9 @@ def demo(
             added.update(add_demo_reports(hq=hq))
         with steps.step("help requests") as added:
             added.update(add_demo_help(hq=hq, seed=seed))
+        counts.update(added)
+        with steps.step("inspections") as added:
+            added.update(add_demo_inspections(hq=hq))
         counts.update(added)
     steps.finished()
     return ScenarioSummary(

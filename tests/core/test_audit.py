@@ -20,6 +20,8 @@ from shequ.duty import services as duty_services
 from shequ.duty.attendance import services as attendance_services
 from shequ.duty.models import Attendance, RosterStatus
 from shequ.duty.planning import services as planning_services
+from shequ.inspections import services as inspection_services
+from shequ.inspections.models import Checklist, ChecklistItem, Section
 from shequ.mobilization import dispatch, formation
 from shequ.mobilization import services as mob_services
 from shequ.mobilization.models import Agency
@@ -43,6 +45,53 @@ def _writes(personas, city):
         token, _secret = services.api_token_create(actor=hq, user=hq, name="scanner")
         held["token"] = token
         return token
+
+    def checklist():
+        if "checklist" not in held:
+            held["checklist"] = Checklist.objects.create(name="表")
+            held["item"] = ChecklistItem.objects.create(
+                checklist=held["checklist"], section=Section.LOOK, text="卡口"
+            )
+        return held["checklist"]
+
+    def visit(fresh=False):
+        if "visit" not in held:
+            plan = inspection_services.plan_create(
+                actor=hq, name="督导", checklist=checklist(), place=city.d1,
+                starts_on=timezone.localdate(),
+            )  # fmt: skip
+            if fresh:
+                AuditEvent.objects.all().delete()
+            held["visit"] = inspection_services.visit_record(
+                actor=hq, plan=plan, place=city.a, results={held["item"].pk: ("problem", "无人")}
+            )
+        return held["visit"]
+
+    def task(fresh=False):
+        if "task" not in held:
+            the_visit = visit()
+            if fresh:
+                AuditEvent.objects.all().delete()
+            held["task"] = inspection_services.rectification_create(
+                actor=hq, visit=the_visit, what="整改", owner_user=personas.staff_a,
+                deadline=timezone.localdate(),
+            )  # fmt: skip
+        return held["task"]
+
+    def follow_up():
+        the_task = task()
+        AuditEvent.objects.all().delete()
+        inspection_services.rectification_follow_up(
+            actor=hq, rectification=the_task, note="已整改", done=True
+        )
+        return the_task
+
+    def close():
+        the_task = task()
+        AuditEvent.objects.all().delete()
+        return inspection_services.rectification_close(
+            actor=hq, rectification=the_task, accept=True
+        )
 
     def lift():
         place_services.zone_set(
@@ -550,6 +599,36 @@ def _writes(personas, city):
             ),
             city.ha2,
         ),
+        "plan_create": (
+            "inspections.plan_create",
+            lambda: inspection_services.plan_create(
+                actor=hq,
+                name="督导",
+                checklist=checklist(),
+                place=city.d1,
+                starts_on=timezone.localdate(),
+            ),
+            city.d1,
+        ),
+        "premises_create": (
+            "inspections.premises_create",
+            lambda: inspection_services.premises_create(
+                actor=hq, name="超市", address="一路", place=city.ka
+            ),
+            city.ka,
+        ),
+        "visit_record": ("inspections.visit_record", lambda: visit(fresh=True), city.a),
+        "rectification_create": (
+            "inspections.rectification_create",
+            lambda: task(fresh=True),
+            city.a,
+        ),
+        "rectification_follow_up": (
+            "inspections.rectification_follow_up",
+            lambda: follow_up(),
+            city.a,
+        ),
+        "rectification_close": ("inspections.rectification_close", close, city.a),
         "resident_set_status": (
             "residents.resident.status",
             lambda: resident_services.resident_set_status(
@@ -581,6 +660,7 @@ SERVICE_MODULES = [
     calls,
     changes,
     reports,
+    inspection_services,
 ]
 WRITES = [
     "user_create",
@@ -635,6 +715,12 @@ WRITES = [
     "sick_report",
     "change_decide",
     "change_cancel",
+    "plan_create",
+    "premises_create",
+    "visit_record",
+    "rectification_create",
+    "rectification_follow_up",
+    "rectification_close",
 ]
 # Who acts, where not the HQ: people do some things only for themselves.
 BY_THE_CADRE = [

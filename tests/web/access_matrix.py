@@ -130,6 +130,8 @@ PARAMS: dict[str, Callable[[Side], Any]] = {
     "role_id": lambda s: s.staff_user.role_assignments.get().pk,
     "pairing_id": lambda s: s.objects["pairing"].pk,
     "request_id": lambda s: s.objects["help_request"].pk,
+    "visit_id": lambda s: s.objects["visit"].pk,
+    "rectification_id": lambda s: s.objects["rectification"].pk,
 }
 
 

@@ -29,6 +29,8 @@ from shequ.core.roles import Role
 from shequ.duty import calls, changes, planning
 from shequ.duty import services as duty_services
 from shequ.duty.models import PostKind
+from shequ.inspections import services as inspection_services
+from shequ.inspections.models import Checklist, ChecklistItem, Section
 from shequ.mobilization import dispatch, formation
 from shequ.mobilization import services as mob_services
 from shequ.mobilization.models import Agency, AgencyLevel, Rank, StaffKind
@@ -227,6 +229,19 @@ def _side(hq: User, city: Place, tag: str, today: dt.date) -> Side:
         actor=staff_user, household=household, kind="water", details=f"{tag}送水",
         channel="hotline",
     )  # fmt: skip
+    # An inspection of the side's compound with one rectification owned by its staff.
+    checklist = Checklist.objects.create(name=f"{tag}检查表")
+    item = ChecklistItem.objects.create(checklist=checklist, section=Section.LOOK, text="卡口")
+    plan = inspection_services.plan_create(
+        actor=hq, name=f"{tag}督导", checklist=checklist, place=places["district"],
+        starts_on=today,
+    )  # fmt: skip
+    o["visit"] = inspection_services.visit_record(
+        actor=hq, plan=plan, place=places["compound"], results={item.pk: ("problem", "无人")}
+    )
+    o["rectification"] = inspection_services.rectification_create(
+        actor=hq, visit=o["visit"], what=f"{tag}整改", deadline=today, owner_user=staff_user
+    )
     return side
 
 

@@ -454,11 +454,26 @@ EXPECT: dict[str, Row | Act] = {
     "reports:agency": Row(ok={COORDINATOR}, deny=403, other_ok={COORDINATOR}),
     "GET /api/v1/reports/communities": Row(ok=EVERYONE),
     "GET /api/v1/reports/communities/{community_id}/{day}": Row(ok=VIEWERS),
+    "GET /api/v1/reports/communities/{community_id}/{day}/export": Row(ok=VIEWERS),
     "POST /api/v1/reports/communities/{community_id}/{day}/compile": Act(ok={HQ, STAFF}),
     "POST /api/v1/reports/communities/{community_id}/{day}/corrections": Act(ok={HQ, STAFF}),
     "POST /api/v1/reports/communities/{community_id}/{day}/submit": Act(ok={HQ, STAFF}),
     "GET /api/v1/reports/places/{place_id}/{day}": Row(ok=VIEWERS),
+    "GET /api/v1/reports/places/{place_id}/{day}/export": Row(ok=VIEWERS),
     "GET /api/v1/reports/agencies": Row(ok=EVERYONE),
+    # --- inspections (issue #19 item 3) --------------------------------------------------------
+    "inspections:home": Row(ok={HQ, INSPECTOR, STAFF}, deny=403),
+    "inspections:new": Row(ok={HQ, INSPECTOR}, deny=403),
+    "inspections:visit": Row(ok={HQ, INSPECTOR}),
+    "inspections:tasks": Row(ok={HQ, INSPECTOR, STAFF}, deny=403),
+    "inspections:task": Row(ok={HQ, INSPECTOR, STAFF}),
+    "inspections:summary": Row(ok={HQ, INSPECTOR}, deny=403),
+    "GET /api/v1/inspections/visits": Row(ok=EVERYONE),
+    "GET /api/v1/inspections/rectifications": Row(ok=EVERYONE),
+    "POST /api/v1/inspections/rectifications/{rectification_id}/follow-ups": Act(
+        ok={HQ, INSPECTOR, STAFF}
+    ),
+    "POST /api/v1/inspections/rectifications/{rectification_id}/close": Act(ok={HQ, INSPECTOR}),
     "POST /api/v1/reports/agencies/{day}": Act(ok={COORDINATOR}),
 }
 # fmt: on

@@ -132,6 +132,12 @@ def test_move_people_button_only_for_roles_that_may_move_people(db, world: World
 
 
 @pytest.mark.parametrize("role", ROLES)
+def test_inspections_are_shown_to_inspectors_the_hq_and_community_staff(db, world, role) -> None:
+    shown = "inspections" in _shown(world, role)
+    assert shown is (role in (Role.CITY_HQ, Role.INSPECTOR, Role.COMMUNITY_STAFF))
+
+
+@pytest.mark.parametrize("role", ROLES)
 def test_users_is_shown_to_the_hq_and_street_officers_only(db, world: World, role) -> None:
     shown = "users" in _shown(world, role)
     assert shown is (role in (Role.CITY_HQ, Role.STREET_OFFICER))

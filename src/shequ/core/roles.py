@@ -53,6 +53,8 @@ class Capability(models.TextChoices):
     )
     VIEW_REPORTS = "view_reports", _("See daily reports and their roll-ups")
     SUBMIT_REPORTS = "submit_reports", _("Compile, correct and submit a community's daily report")
+    INSPECT = "inspect", _("Plan and record inspections; set, follow and close rectifications")
+    RECTIFY = "rectify", _("See and follow up the rectifications set for one's places")
     # Agency capabilities: their scope is a set of agencies, not of places
     # (core.scopes.agency_scope_for). A role bound to an agency has them over that agency; a
     # role bound to a place that has one has it over every agency (agencies serve the city).
@@ -128,6 +130,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.MANAGE_USERS,
             Capability.VIEW_REPORTS,
             Capability.SUBMIT_REPORTS,
+            Capability.INSPECT,
             # Every agency's own daily report (a place-bound role covers every agency).
             Capability.VIEW_AGENCY_REPORTS,
         }
@@ -194,6 +197,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.MANAGE_NEEDS,
             Capability.VIEW_REPORTS,
             Capability.SUBMIT_REPORTS,
+            Capability.RECTIFY,
         }
     ),
     # Sees and registers their own agency's staff (bound to the agency, not a place).
@@ -219,6 +223,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_RESIDENTS,
             Capability.VIEW_MOBILIZATION,
             Capability.VIEW_REPORTS,
+            Capability.INSPECT,
         }
     ),
     Role.LAB_OPERATOR: frozenset({Capability.RECORD_RESULTS}),

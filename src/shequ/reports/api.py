@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
@@ -15,7 +15,7 @@ from shequ.core.roles import Capability
 from shequ.core.schemas import errors
 from shequ.core.times import Day
 from shequ.places.models import Place
-from shequ.reports import selectors, services
+from shequ.reports import exports, selectors, services
 from shequ.reports.models import AgencyDailyReport, DailyReport
 from shequ.reports.schemas import (
     AgencyReportIn,
@@ -135,6 +135,30 @@ def submit(request: HttpRequest, community_id: int, day: Day, payload: TextIn) -
     community, report = _existing(request, community_id, day)
     services.submit_report(actor=request.user, report=report, **payload.dict())
     return _report(community, day, selectors.report_of(community, day))
+
+
+def _file(download: HttpResponse | None) -> HttpResponse:
+    if download is None:
+        raise ValidationError({"format": _("Choose xlsx or pdf.")})
+    return download
+
+
+@router.get("/communities/{community_id}/{day}/export", response={200: None, **errors(404)})
+def export_report(
+    request: HttpRequest, community_id: int, day: Day, format: str = "xlsx"
+) -> HttpResponse:
+    """The report as a file: `format=xlsx` (Excel) or `format=pdf` (A4)."""
+    community = selectors.get_report_community_for(request.user, community_id)
+    return _file(exports.report_file(community, day, format))
+
+
+@router.get("/places/{place_id}/{day}/export", response={200: None, **errors(404)})
+def export_rollup(
+    request: HttpRequest, place_id: int, day: Day, format: str = "xlsx"
+) -> HttpResponse:
+    """The roll-up as a file: `format=xlsx` (Excel) or `format=pdf` (A4)."""
+    place = selectors.get_rollup_place_for(request.user, place_id)
+    return _file(exports.rollup_file(place, day, format))
 
 
 @router.get("/places/{place_id}/{day}", response={200: RollupOut, **errors(404)})

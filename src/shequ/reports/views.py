@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import ValidationError
-from shequ.reports import selectors, services
+from shequ.reports import exports, selectors, services
 from shequ.reports.forms import AgencyReportForm, CorrectionForm, TextForm
 from shequ.reports.models import ReportStatus
 
@@ -59,6 +59,10 @@ def community(request: HttpRequest, community_id: int, day: str) -> HttpResponse
     """One community's report of a day: figures, corrections, text; compile, correct, submit."""
     place = selectors.get_report_community_for(request.user, community_id)
     the_day = _day(day)
+    if request.method == "GET" and (
+        download := exports.report_file(place, the_day, request.GET.get("format", ""))
+    ):
+        return download
     report = selectors.report_of(place, the_day)
     may_submit = selectors.may_submit(request.user, place)
     correction = CorrectionForm()
@@ -127,6 +131,8 @@ def rollup(request: HttpRequest, place_id: int, day: str) -> HttpResponse:
     """A street's, district's or city's figures summed, the worst five per figure, and which
     communities' reports are late or missing."""
     place = selectors.get_rollup_place_for(request.user, place_id)
+    if download := exports.rollup_file(place, _day(day), request.GET.get("format", "")):
+        return download
     up = selectors.rollup(place, _day(day))
     return render(request, "reports/rollup.html", {"up": up, "place": place, "day": up.day})
 

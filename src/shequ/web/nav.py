@@ -119,6 +119,12 @@ class Facts:
 
         return bool(self._once("reports", lambda: may_see_reports(self.user)))
 
+    def inspections(self) -> bool:
+        """Whether the inspections open: the user inspects, or follows rectifications up."""
+        from shequ.inspections.selectors import may_see
+
+        return bool(self._once("inspections", lambda: may_see(self.user)))
+
     def mobilized(self) -> bool:
         """Whether the mobilization board shows orders to the user."""
         from shequ.mobilization.selectors import has_mobilization_role
@@ -174,6 +180,7 @@ ITEMS: tuple[NavItem, ...] = (
     NavItem("duty", "duty:home", _("Duty"), Facts.duty_desk),
     NavItem("users", "core_users:list", _("Users"), lambda f: f.may(Capability.MANAGE_USERS)),
     NavItem("reports", "reports:home", _("Daily reports"), Facts.reports),
+    NavItem("inspections", "inspections:home", _("Inspections"), Facts.inspections),
 )
 
 

@@ -1,0 +1,280 @@
+"""Reads of inspections, narrowed to what the user may see: INSPECT over a place shows its
+plans, visits and rectifications; RECTIFY (community staff) shows the rectifications of their
+places; a task's owner sees their own task."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from shequ.core.access import get_for
+from shequ.core.roles import Capability
+from shequ.core.scopes import scope_for
+from shequ.inspections.models import (
+    ChecklistItem,
+    Finding,
+    Plan,
+    Premises,
+    Rectification,
+    Result,
+    TaskStatus,
+    Visit,
+)
+from shequ.inspections.services import TARGET_KINDS, may_follow_up
+from shequ.mobilization.models import Posting, Staff
+from shequ.places.models import Place, PlaceKind
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from shequ.core.models import User
+
+
+def may_inspect(user: User | AnonymousUser) -> bool:
+    return not scope_for(user, Capability.INSPECT).is_empty
+
+
+def may_see(user: User | AnonymousUser) -> bool:
+    """Whether the inspections pages have anything for the user."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return (
+        may_inspect(user)
+        or not scope_for(user, Capability.RECTIFY).is_empty
+        or Rectification.objects.filter(Q(owner_user=user) | Q(owner_staff__user=user)).exists()
+    )
+
+
+def plans_for(user: User | AnonymousUser) -> QuerySet[Plan]:
+    """Plans whose area lies in the user's INSPECT scope or covers part of it."""
+    scope = scope_for(user, Capability.INSPECT)
+    if scope.is_empty:
+        return Plan.objects.none()
+    above = Q()
+    for path in scope.paths:
+        parts = path.strip("/").split("/")
+        above |= Q(place__path__in=["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts))])
+    return Plan.objects.filter(scope.q("place") | above).select_related("place", "checklist")
+
+
+def get_plan_for(user: User | AnonymousUser, pk: object) -> Plan:
+    return get_for(plans_for(user), pk, what="plan")
+
+
+def plan_items(plan: Plan) -> list[ChecklistItem]:
+    return list(plan.checklist.items.all())
+
+
+def targets_for(user: User | AnonymousUser, plan: Plan) -> QuerySet[Place]:
+    """Communities and compounds in the plan's area and the user's INSPECT scope."""
+    scope = scope_for(user, Capability.INSPECT)
+    return Place.objects.filter(
+        scope.q(), path__startswith=plan.place.path, kind__in=TARGET_KINDS
+    ).order_by("path")[:500]
+
+
+def premises_for(user: User | AnonymousUser) -> QuerySet[Premises]:
+    return Premises.objects.filter(scope_for(user, Capability.INSPECT).q("place")).select_related(
+        "place"
+    )
+
+
+def get_target_for(user: User | AnonymousUser, pk: object) -> Place:
+    scope = scope_for(user, Capability.INSPECT)
+    return get_for(Place.objects.filter(scope.q(), kind__in=TARGET_KINDS), pk, what="place")
+
+
+def get_premises_for(user: User | AnonymousUser, pk: object) -> Premises:
+    return get_for(premises_for(user), pk, what="premises")
+
+
+def visits_for(user: User | AnonymousUser) -> QuerySet[Visit]:
+    """Visits to places in the user's INSPECT scope, newest first."""
+    return (
+        Visit.objects.filter(scope_for(user, Capability.INSPECT).q("place"))
+        .select_related("place", "premises", "plan", "inspector")
+        .annotate(problems=Count("findings", filter=Q(findings__result=Result.PROBLEM)))
+        .order_by("-visited_at", "-pk")
+    )
+
+
+def get_visit_for(user: User | AnonymousUser, pk: object) -> Visit:
+    return get_for(visits_for(user), pk, what="inspection")
+
+
+def findings_of(visit: Visit) -> list[Finding]:
+    return list(visit.findings.select_related("item"))
+
+
+def rectifications_for(user: User | AnonymousUser) -> QuerySet[Rectification]:
+    """Tasks the user sees: over INSPECT or RECTIFY scope, or their own."""
+    if not getattr(user, "is_authenticated", False):
+        return Rectification.objects.none()
+    seen = (
+        scope_for(user, Capability.INSPECT).q("place")
+        | scope_for(user, Capability.RECTIFY).q("place")
+        | Q(owner_user=user)
+        | Q(owner_staff__user=user)
+    )
+    return Rectification.objects.filter(seen).select_related(
+        "place", "owner_user", "owner_staff", "visit__premises", "visit__place"
+    )
+
+
+def overdue(
+    tasks: QuerySet[Rectification], today: dt.date | None = None
+) -> QuerySet[Rectification]:
+    """Tasks not closed whose deadline (a local day) has passed."""
+    today = today or timezone.localdate()
+    return tasks.exclude(status=TaskStatus.CLOSED).filter(deadline__lt=today)
+
+
+def get_rectification_for(user: User | AnonymousUser, pk: object) -> Rectification:
+    return get_for(rectifications_for(user), pk, what="rectification")
+
+
+def tasks_of(visit: Visit) -> list[Rectification]:
+    return list(visit.rectifications.select_related("owner_user", "owner_staff"))
+
+
+def follow_ups_of(task: Rectification) -> list:
+    return list(task.follow_ups.select_related("by"))
+
+
+def can_follow_up(user: User, task: Rectification) -> bool:
+    return may_follow_up(user, task)
+
+
+def can_close(user: User | AnonymousUser, task: Rectification) -> bool:
+    return scope_for(user, Capability.INSPECT).covers(task.place)
+
+
+def owner_choices(visit: Visit) -> QuerySet:
+    """Users who hold RECTIFY over the visit's place (its community's staff)."""
+    from shequ.core.models import User
+    from shequ.core.roles import CAPABILITIES
+
+    roles = [r for r, caps in CAPABILITIES.items() if Capability.RECTIFY in caps]
+    ancestors = [*visit.place.ancestor_ids(), visit.place.pk]
+    return (
+        User.objects.filter(
+            role_assignments__role__in=roles, role_assignments__place_id__in=ancestors
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    place: Place
+    visits: int
+    problems: int
+    open: int
+    overdue: int
+    closed: int
+
+
+def summary(user: User | AnonymousUser, today: dt.date | None = None) -> list[SummaryRow]:
+    """Per district in the user's INSPECT scope (per street for a district's inspector):
+    visits, problems found, tasks open, overdue and closed. Three queries."""
+    today = today or timezone.localdate()
+    scope = scope_for(user, Capability.INSPECT)
+    areas = list(Place.objects.filter(scope.q(), kind=PlaceKind.DISTRICT).order_by("path")) or list(
+        Place.objects.filter(scope.q(), kind=PlaceKind.STREET).order_by("path")
+    )
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+
+    def area_of(path: str) -> Place | None:
+        return next((a for a in areas if path.startswith(a.path)), None)
+
+    for path, problems in visits_for(user).values_list("place__path", "problems"):
+        area = area_of(path)
+        if area is not None:
+            counts[area.pk]["visits"] += 1
+            counts[area.pk]["problems"] += problems
+    tasks = Rectification.objects.filter(scope.q("place"))
+    for path, status, deadline in tasks.values_list("place__path", "status", "deadline"):
+        area = area_of(path)
+        if area is None:
+            continue
+        if status == TaskStatus.CLOSED:
+            counts[area.pk]["closed"] += 1
+        else:
+            counts[area.pk]["open"] += 1
+            if deadline < today:
+                counts[area.pk]["overdue"] += 1
+    return [
+        SummaryRow(
+            a,
+            counts[a.pk]["visits"],
+            counts[a.pk]["problems"],
+            counts[a.pk]["open"],
+            counts[a.pk]["overdue"],
+            counts[a.pk]["closed"],
+        )
+        for a in areas
+    ]
+
+
+def staff_choices(visit: Visit) -> QuerySet[Staff]:
+    """People of the staff posted now at the visit's community (or a place in it)."""
+    community = (
+        Place.objects.filter(
+            pk__in=[*visit.place.ancestor_ids(), visit.place.pk], kind=PlaceKind.COMMUNITY
+        )
+        .order_by("-depth")
+        .first()
+    )
+    if community is None:
+        return Staff.objects.none()
+    now = timezone.now()
+    posted = Posting.objects.filter(place__path__startswith=community.path, starts_at__lte=now)
+    posted = posted.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+    return Staff.objects.filter(pk__in=posted.values("staff_id")).order_by("name")[:200]
+
+
+def owners(visit: Visit) -> list[tuple[str, str]]:
+    """The owners to choose from: `u:<id>` users, `s:<id>` people of the staff."""
+    users = [(f"u:{u.pk}", u.display_name or u.username) for u in owner_choices(visit)]
+    return users + [(f"s:{s.pk}", s.name) for s in staff_choices(visit)]
+
+
+def get_owner_for(visit: Visit, value: str) -> tuple[User | None, Staff | None]:
+    """The owner named by an `owners` value; Http404 for anything else."""
+    kind, _sep, pk = value.partition(":")
+    if kind == "s":
+        return None, get_for(Staff.objects.filter(pk__in=staff_choices(visit).values("pk")), pk)
+    return get_for(owner_choices(visit), pk, what="user"), None
+
+
+def get_finding_for(visit: Visit, pk: object) -> Finding:
+    return get_for(Finding.objects.filter(visit=visit), pk, what="finding")
+
+
+def premises_in(user: User | AnonymousUser, plan: Plan) -> QuerySet[Premises]:
+    return premises_for(user).filter(place__path__startswith=plan.place.path)
+
+
+def task_list(user: User | AnonymousUser, mode: str = "") -> QuerySet[Rectification]:
+    """`overdue`: only overdue tasks; `all`: closed ones too; else tasks not closed."""
+    rows = rectifications_for(user)
+    if mode == "overdue":
+        return overdue(rows)
+    if mode == "all":
+        return rows
+    return rows.exclude(status=TaskStatus.CLOSED)
+
+
+def open_count(user: User | AnonymousUser) -> int:
+    return task_list(user).count()
+
+
+def today() -> dt.date:
+    """The local day (overdue is counted in local days)."""
+    return timezone.localdate()

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from shequ.inspections import views
+
+app_name = "inspections"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("new/", views.new_visit, name="new"),
+    path("v/<int:visit_id>/", views.visit, name="visit"),
+    path("tasks/", views.tasks, name="tasks"),
+    path("tasks/<int:rectification_id>/", views.task, name="task"),
+    path("summary/", views.summary, name="summary"),
+]
