@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "shequ.notify",
     "shequ.reports",
     "shequ.assistance",
+    "shequ.supplies",
     "shequ.web",
 ]
 

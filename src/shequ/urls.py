@@ -18,6 +18,7 @@ urlpatterns = [
     path("notify/", include("shequ.notify.urls")),
     path("reports/", include("shequ.reports.urls")),
     path("help/", include("shequ.assistance.urls")),
+    path("supplies/", include("shequ.supplies.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
