@@ -58,9 +58,7 @@ class Warehouse(models.Model):
     """A warehouse (city, street) or a community store; its place sets who may use it."""
 
     name = models.CharField(_("name"), max_length=60)
-    place = models.ForeignKey(
-        "places.Place", on_delete=models.PROTECT, related_name="warehouses"
-    )
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="warehouses")
     low_stock = models.PositiveIntegerField(_("low-stock threshold"), default=10)
 
     class Meta:
@@ -89,6 +87,9 @@ class Stock(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["warehouse", "item"])]
+
+    def __str__(self) -> str:
+        return f"{self.warehouse_id}/{self.batch_id}: {self.quantity}"
 
 
 class MovementKind(models.TextChoices):
@@ -147,6 +148,9 @@ class Transfer(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.source_id} → {self.destination_id}: {self.quantity_sent}"
+
     @property
     def discrepancy(self) -> int | None:
         """Units sent but not received (negative: more arrived than were sent)."""
@@ -192,3 +196,6 @@ class Movement(models.Model):
     class Meta:
         indexes = [models.Index(fields=["warehouse", "at"])]
         constraints = [models.CheckConstraint(condition=~Q(delta=0), name="supplies_delta_nonzero")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.delta:+d}"

@@ -51,14 +51,23 @@ def get_warehouse_for(user: User | AnonymousUser, pk: Any) -> Warehouse:
     return get_for(warehouses_for(user), pk, what="warehouse")
 
 
-def destinations() -> QuerySet[Warehouse]:
-    """Every warehouse, as a transfer's destination (goods go up and across the tree)."""
-    return Warehouse.objects.select_related("place")
+def destinations_for(user: User | AnonymousUser) -> QuerySet[Warehouse]:
+    """Where the user may send goods: the warehouses of their places and those above them
+    (goods go down to communities and back up the chain, not across to others' places)."""
+    from shequ.places.models import Place
+
+    scope = scope_for(user, Capability.MOVE_STOCK)
+    above = {
+        pk for root in Place.objects.filter(path__in=scope.paths) for pk in root.ancestor_ids()
+    }
+    return Warehouse.objects.filter(scope.q("place") | Q(place_id__in=above)).select_related(
+        "place"
+    )
 
 
-def get_destination(pk: Any) -> Warehouse:
-    """A transfer's destination by id; 404 for an unknown one."""
-    return get_for(destinations(), pk, what="warehouse")
+def get_destination_for(user: User | AnonymousUser, pk: Any) -> Warehouse:
+    """A transfer's destination the user may send to; 404 otherwise."""
+    return get_for(destinations_for(user), pk, what="warehouse")
 
 
 def items() -> QuerySet[Item]:
@@ -89,9 +98,7 @@ class StockFilter:
     low: bool = False
 
 
-def stock_for(
-    user: User | AnonymousUser, filters: StockFilter | None = None
-) -> QuerySet[Stock]:
+def stock_for(user: User | AnonymousUser, filters: StockFilter | None = None) -> QuerySet[Stock]:
     """Stock rows of the user's warehouses (non-zero), by warehouse, item, expiry first."""
     f = filters or StockFilter()
     rows = Stock.objects.filter(
@@ -179,3 +186,56 @@ def stock_total(warehouse: Warehouse, item: Item) -> int:
     return (
         Stock.objects.filter(warehouse=warehouse, item=item).aggregate(n=Sum("quantity"))["n"] or 0
     )
+
+
+def post_near(warehouse: Warehouse, pk: Any) -> Any:
+    """A post (gate, sampling site, team post) in the warehouse's area, or None."""
+    from shequ.duty.models import Post
+
+    if not isinstance(pk, int):
+        return None
+    return Post.objects.filter(pk=pk, community__path__startswith=warehouse.place.path).first()
+
+
+def household_near(warehouse: Warehouse, code: str) -> Any:
+    """A household in the warehouse's area by its code, or None."""
+    from shequ.places.models import Place, PlaceKind
+
+    code = (code or "").strip()
+    if not code:
+        return None
+    return Place.objects.filter(
+        code=code, kind=PlaceKind.HOUSEHOLD, path__startswith=warehouse.place.path
+    ).first()
+
+
+def request_near(warehouse: Warehouse, pk: Any) -> Any:
+    """A help request of the warehouse's area, or None."""
+    from shequ.assistance.models import HelpRequest
+
+    if not isinstance(pk, int):
+        return None
+    return (
+        HelpRequest.objects.filter(pk=pk, community__path__startswith=warehouse.place.path)
+        .select_related("household")
+        .first()
+    )
+
+
+def stock_choices(user: User | AnonymousUser) -> QuerySet[Stock]:
+    """Stock rows where the user moves stock, soonest expiry first within each item (FEFO)."""
+    return (
+        Stock.objects.filter(warehouse__in=stocked_warehouses_for(user), quantity__gt=0)
+        .select_related("warehouse", "item", "batch")
+        .order_by("warehouse__name", "item__name", F("batch__expires_on").asc(nulls_last=True))
+    )
+
+
+def get_stock_for(user: User | AnonymousUser, pk: Any) -> Stock:
+    """One stock row where the user moves stock; 404 otherwise."""
+    return get_for(stock_choices(user), pk, what="stock")
+
+
+def may_move_stock(user: User | AnonymousUser) -> bool:
+    """Whether the user keeps any place's warehouses (the movement forms open for them)."""
+    return not scope_for(user, Capability.MOVE_STOCK).is_empty

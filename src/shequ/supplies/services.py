@@ -78,9 +78,9 @@ def _add(warehouse: Warehouse, batch: Batch, quantity: int) -> None:
 
 def _take(warehouse: Warehouse, batch: Batch, quantity: int) -> None:
     """Take `quantity` units or refuse: one conditional UPDATE, its row count the answer."""
-    taken = Stock.objects.filter(
-        warehouse=warehouse, batch=batch, quantity__gte=quantity
-    ).update(quantity=F("quantity") - quantity)
+    taken = Stock.objects.filter(warehouse=warehouse, batch=batch, quantity__gte=quantity).update(
+        quantity=F("quantity") - quantity
+    )
     if taken != 1:
         left = (
             Stock.objects.filter(warehouse=warehouse, batch=batch)
@@ -327,15 +327,18 @@ def stock_adjust(
 
 
 @transaction.atomic
-def warehouse_create(
-    *, actor: User, place: Place, name: str, low_stock: int = 10
-) -> Warehouse:
+def warehouse_create(*, actor: User, place: Place, name: str, low_stock: int = 10) -> Warehouse:
     """A warehouse at a city, district or street, or a community's store."""
     errors: dict[str, str] = {}
     name = (name or "").strip()
     if not name or len(name) > 60:
         errors["name"] = _("Give the warehouse a name of 1 to 60 characters.")
-    if place.kind not in (PlaceKind.CITY, PlaceKind.DISTRICT, PlaceKind.STREET, PlaceKind.COMMUNITY):
+    if place.kind not in (
+        PlaceKind.CITY,
+        PlaceKind.DISTRICT,
+        PlaceKind.STREET,
+        PlaceKind.COMMUNITY,
+    ):
         errors["place"] = _("A warehouse belongs to a city, district, street or community.")
     if errors:
         raise ValidationError(errors)
