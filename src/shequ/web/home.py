@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 
 from shequ.assistance import selectors as assistance
-from shequ.supplies import selectors as supplies
 from shequ.checkpoints.selectors import today_counts
 from shequ.core.roles import Capability, Role
 from shequ.core.scopes import roles_of, scope_for
@@ -32,6 +31,7 @@ from shequ.places.addresses import attach_addresses
 from shequ.places.models import PlaceKind
 from shequ.places.selectors import scope_counts, scope_roots
 from shequ.residents.selectors import periods_ending
+from shequ.supplies import selectors as supplies
 from shequ.testing import selectors as testing
 
 if TYPE_CHECKING:
