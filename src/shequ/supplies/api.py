@@ -16,15 +16,15 @@ from shequ.core.schemas import errors
 from shequ.supplies import selectors, services
 from shequ.supplies.models import Item, Movement, Stock, Transfer, Warehouse
 from shequ.supplies.schemas import (
-    AdjustIn,
-    IssueIn,
     ItemOut,
     MovementOut,
-    ReceiveIn,
+    ShipmentIn,
+    ShipmentOut,
+    ShipmentReceiveIn,
+    StockAdjustIn,
+    StockIssueIn,
     StockOut,
-    TransferIn,
-    TransferOut,
-    TransferReceiveIn,
+    StockReceiveIn,
     WarehouseOut,
 )
 
@@ -84,7 +84,7 @@ def fefo(request: HttpRequest, warehouse_id: int, item_id: int) -> list[Stock]:
 
 
 @router.post("/receive", response={201: MovementOut, **errors(403, 404)})
-def receive(request: HttpRequest, payload: ReceiveIn) -> Status[Movement]:
+def receive(request: HttpRequest, payload: StockReceiveIn) -> Status[Movement]:
     """Goods come in (allocation, purchase, donation); the item by id or barcode."""
     warehouse = selectors.get_warehouse_for(request.user, payload.warehouse_id)
     if payload.item_id:
@@ -102,7 +102,7 @@ def receive(request: HttpRequest, payload: ReceiveIn) -> Status[Movement]:
 
 
 @router.post("/issue", response={201: MovementOut, **errors(403, 404)})
-def issue(request: HttpRequest, payload: IssueIn) -> Status[Movement]:
+def issue(request: HttpRequest, payload: StockIssueIn) -> Status[Movement]:
     """Goods go out to a household, a help request, a post or a team."""
     stock = selectors.get_stock_for(request.user, payload.stock_id)
     warehouse = stock.warehouse
@@ -130,7 +130,7 @@ def issue(request: HttpRequest, payload: IssueIn) -> Status[Movement]:
     return Status(201, moved)
 
 
-@router.get("/transfers", response={200: list[TransferOut], **errors(403)})
+@router.get("/transfers", response={200: list[ShipmentOut], **errors(403)})
 @paginate(Pages, page_size=100)
 def list_transfers(request: HttpRequest, incoming: bool = False) -> QuerySet[Transfer]:
     """Transfers from and to your warehouses; `incoming`: in transit to those you keep."""
@@ -140,8 +140,8 @@ def list_transfers(request: HttpRequest, incoming: bool = False) -> QuerySet[Tra
     return selectors.transfers_for(request.user)
 
 
-@router.post("/transfers", response={201: TransferOut, **errors(403, 404)})
-def send(request: HttpRequest, payload: TransferIn) -> Status[Transfer]:
+@router.post("/transfers", response={201: ShipmentOut, **errors(403, 404)})
+def send(request: HttpRequest, payload: ShipmentIn) -> Status[Transfer]:
     """Goods leave for another warehouse; in transit until received there."""
     stock = selectors.get_stock_for(request.user, payload.stock_id)
     sent = services.transfer_send(
@@ -155,16 +155,16 @@ def send(request: HttpRequest, payload: TransferIn) -> Status[Transfer]:
     return Status(201, sent)
 
 
-@router.get("/transfers/{int:shipment_id}", response={200: TransferOut, **errors(404)})
+@router.get("/transfers/{int:shipment_id}", response={200: ShipmentOut, **errors(404)})
 def get_transfer(request: HttpRequest, shipment_id: int) -> Transfer:
     return selectors.get_transfer_for(request.user, shipment_id)
 
 
 @router.post(
-    "/transfers/{int:shipment_id}/receive", response={200: TransferOut, **errors(403, 404)}
+    "/transfers/{int:shipment_id}/receive", response={200: ShipmentOut, **errors(403, 404)}
 )
 def receive_transfer(
-    request: HttpRequest, shipment_id: int, payload: TransferReceiveIn
+    request: HttpRequest, shipment_id: int, payload: ShipmentReceiveIn
 ) -> Transfer:
     """The destination counts what arrived; a different count is kept as the discrepancy."""
     return services.transfer_receive(
@@ -176,7 +176,7 @@ def receive_transfer(
 
 
 @router.post("/adjust", response={201: MovementOut, **errors(403, 404)})
-def adjust(request: HttpRequest, payload: AdjustIn) -> Status[Movement]:
+def adjust(request: HttpRequest, payload: StockAdjustIn) -> Status[Movement]:
     """A count correction, damage or expiry, with the reason."""
     stock = selectors.get_stock_for(request.user, payload.stock_id)
     moved = services.stock_adjust(

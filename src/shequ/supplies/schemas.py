@@ -58,7 +58,7 @@ class MovementOut(Schema):
     at: dt.datetime
 
 
-class TransferOut(Schema):
+class ShipmentOut(Schema):
     id: int
     source_id: int
     destination_id: int
@@ -73,7 +73,7 @@ class TransferOut(Schema):
     note: str
 
 
-class ReceiveIn(Schema):
+class StockReceiveIn(Schema):
     warehouse_id: Id
     # The item by id, or by its barcode (scanned).
     item_id: Id | None = None
@@ -85,7 +85,7 @@ class ReceiveIn(Schema):
     note: str = Field("", max_length=200)
 
 
-class IssueIn(Schema):
+class StockIssueIn(Schema):
     stock_id: Id
     quantity: int
     # Who receives (at least one): a household by code, a help request, a post, a team.
@@ -96,19 +96,19 @@ class IssueIn(Schema):
     note: str = Field("", max_length=200)
 
 
-class TransferIn(Schema):
+class ShipmentIn(Schema):
     stock_id: Id
     destination_id: Id
     quantity: int
     note: str = Field("", max_length=200)
 
 
-class TransferReceiveIn(Schema):
+class ShipmentReceiveIn(Schema):
     quantity_received: int
     note: str = Field("", max_length=200)
 
 
-class AdjustIn(Schema):
+class StockAdjustIn(Schema):
     stock_id: Id
     delta: int
     # count, damage or expiry (checked by the service, which names the choices)
