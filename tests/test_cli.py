@@ -81,6 +81,7 @@ def _wipe():
     from shequ.duty import models as d
     from shequ.mobilization import models as m
     from shequ.reports import models as r
+    from shequ.supplies import models as s
     from shequ.testing import models as t
 
     # The passage log refuses deletes (ORM, and a trigger on PostgreSQL); a wipe goes under it.
@@ -92,6 +93,12 @@ def _wipe():
         else:
             cursor.execute("DELETE FROM checkpoints_passage")
     for model in (
+        s.Movement,
+        s.Transfer,
+        s.Stock,
+        s.Batch,
+        s.Warehouse,
+        s.Item,
         r.FigureCorrection,
         r.ReportFigure,
         r.DailyReport,

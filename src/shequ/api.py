@@ -35,6 +35,7 @@ from shequ.mobilization.api import router as mobilization_router
 from shequ.places.api import router as places_router
 from shequ.reports.api import router as reports_router
 from shequ.residents.api import router as residents_router
+from shequ.supplies.api import router as supplies_router
 from shequ.testing.api import router as testing_router
 from shequ.web.middleware import RETRY_AFTER, is_database_locked, too_large
 
@@ -278,3 +279,5 @@ api.add_router("/testing", testing_router)
 api.add_router("/reports", reports_router)
 api.add_router("/help", help_router)
 api.add_router("/inspections", inspections_router)
+
+api.add_router("/supplies", supplies_router)

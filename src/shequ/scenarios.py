@@ -22,6 +22,7 @@ from shequ.places.demo import build_demo_city, designate_demo_zones
 from shequ.places.models import Place, PlaceKind
 from shequ.reports.demo import add_demo_reports
 from shequ.residents.demo import add_demo_residents
+from shequ.supplies.demo import add_demo_supplies
 from shequ.testing.demo import add_demo_testing
 
 DEMO_PASSWORD = "shequ-demo"  # noqa: S105 - the demo's published password, printed by `make demo`
@@ -173,6 +174,9 @@ def demo(
         counts.update(added)
         with steps.step("inspections") as added:
             added.update(add_demo_inspections(hq=hq))
+
+        with steps.step("supplies: warehouses, stock, movements") as added:
+            added.update(add_demo_supplies(hq=hq))
         counts.update(added)
     steps.finished()
     return ScenarioSummary(

@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "shequ.reports",
     "shequ.assistance",
     "shequ.inspections",
+    "shequ.supplies",
     "shequ.web",
 ]
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("reports/", include("shequ.reports.urls")),
     path("help/", include("shequ.assistance.urls")),
     path("inspections/", include("shequ.inspections.urls")),
+    path("supplies/", include("shequ.supplies.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

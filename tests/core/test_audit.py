@@ -30,6 +30,8 @@ from shequ.places.models import PlaceKind, ZoneLevel
 from shequ.residents import services as resident_services
 from shequ.residents.idcard import check_char
 from shequ.residents.models import StatusPeriod
+from shequ.supplies import services as supply_services
+from shequ.supplies.models import Item, Warehouse
 from tests.conftest import make_user
 from tests.duty.conftest import on_duty
 from tests.duty.helpers import day_shift, night_shift, put, roster_for
@@ -306,7 +308,88 @@ def _writes(personas, city):
             AuditEvent.objects.all().delete()
         return held["swap"]
 
-    return {
+    def depot():
+        """The street's warehouse with 20 bags of flour and a community store (not audited)."""
+        if "depot" not in held:
+            street = Warehouse.objects.create(place=city.s1, name="仓库")
+            store = Warehouse.objects.create(place=city.a, name="物资站")
+            flour = Item.objects.create(name="面粉", unit="袋", category="living")
+            moved = supply_services.stock_receive(
+                actor=hq, warehouse=street, item=flour, quantity=20, source="allocation"
+            )
+            held["depot"] = SimpleNamespace(street=street, store=store, flour=flour, m=moved)
+            AuditEvent.objects.all().delete()
+        return held["depot"]
+
+    def shipment():
+        d = depot()
+        sent = supply_services.transfer_send(
+            actor=hq, source=d.street, destination=d.store, batch=d.m.batch, quantity=5
+        )
+        AuditEvent.objects.all().delete()
+        return sent
+
+    supplies = {
+        "stock_receive": (
+            "supplies.stock.receive",
+            lambda: supply_services.stock_receive(
+                actor=hq,
+                warehouse=depot().street,
+                item=depot().flour,
+                quantity=3,
+                source="donation",
+            ),
+            city.s1,
+        ),
+        "stock_issue": (
+            "supplies.stock.issue",
+            lambda: supply_services.stock_issue(
+                actor=hq,
+                warehouse=depot().street,
+                batch=depot().m.batch,
+                quantity=2,
+                household=city.ha1,
+            ),
+            city.s1,
+        ),
+        "stock_adjust": (
+            "supplies.stock.adjust",
+            lambda: supply_services.stock_adjust(
+                actor=hq,
+                warehouse=depot().street,
+                batch=depot().m.batch,
+                delta=-1,
+                reason="damage",
+                note="破损",
+            ),
+            city.s1,
+        ),
+        "transfer_send": (
+            "supplies.transfer.send",
+            lambda: supply_services.transfer_send(
+                actor=hq,
+                source=depot().street,
+                destination=depot().store,
+                batch=depot().m.batch,
+                quantity=4,
+            ),
+            city.s1,
+        ),
+        "transfer_receive": (
+            "supplies.transfer.receive",
+            lambda: supply_services.transfer_receive(
+                actor=hq, transfer=shipment(), quantity_received=4
+            ),
+            city.a,
+        ),
+        "warehouse_create": (
+            "supplies.warehouse.create",
+            lambda: supply_services.warehouse_create(actor=hq, place=city.b, name="乙社区物资站"),
+            city.b,
+        ),
+    }
+
+    return supplies | {
         "post_create": (
             "duty.post_create",
             lambda: duty_services.post_create(
@@ -661,8 +744,15 @@ SERVICE_MODULES = [
     changes,
     reports,
     inspection_services,
+    supply_services,
 ]
 WRITES = [
+    "stock_receive",
+    "stock_issue",
+    "stock_adjust",
+    "transfer_send",
+    "transfer_receive",
+    "warehouse_create",
     "user_create",
     "role_grant",
     "api_token_create",

@@ -132,6 +132,8 @@ PARAMS: dict[str, Callable[[Side], Any]] = {
     "request_id": lambda s: s.objects["help_request"].pk,
     "visit_id": lambda s: s.objects["visit"].pk,
     "rectification_id": lambda s: s.objects["rectification"].pk,
+    "warehouse_id": lambda s: s.objects["warehouse"].pk,
+    "shipment_id": lambda s: s.objects["shipment"].pk,
 }
 
 
@@ -205,6 +207,13 @@ def _field_value(name: str, side: Side) -> Any:
         "to_community_id": lambda: side.community.pk,
         "token": lambda: o["token"],
         "tube": lambda: o["barcode"],
+        "warehouse_id": lambda: o["warehouse"].pk,
+        "stock_id": lambda: o["stock"].pk,
+        "destination_id": lambda: o["store"].pk,
+        "item_id": lambda: o["item"].pk,
+        "quantity": lambda: 1,
+        "quantity_received": lambda: 1,
+        "delta": lambda: -1,
         "kind": lambda: None,  # from the schema's enum
     }
     maker = by_name.get(name)

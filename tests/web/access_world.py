@@ -35,6 +35,8 @@ from shequ.mobilization import dispatch, formation
 from shequ.mobilization import services as mob_services
 from shequ.mobilization.models import Agency, AgencyLevel, Rank, StaffKind
 from shequ.places.models import Place, PlaceKind
+from shequ.supplies import services as supply_services
+from shequ.supplies.models import Category, Item, Stock, Warehouse
 from shequ.testing import labwork as testing_labwork
 from shequ.testing import services as testing_services
 from shequ.testing.ingest import swabs_batch
@@ -242,6 +244,21 @@ def _side(hq: User, city: Place, tag: str, today: dt.date) -> Side:
     o["rectification"] = inspection_services.rectification_create(
         actor=hq, visit=o["visit"], what=f"{tag}整改", deadline=today, owner_user=staff_user
     )
+
+    # Supplies: the street's warehouse and the community's store, flour in transit between.
+    depot = Warehouse.objects.create(place=places["street"], name=f"{tag}街道仓库")
+    store = Warehouse.objects.create(place=community, name=f"{tag}社区物资站")
+    flour, _new = Item.objects.get_or_create(
+        name="面粉", defaults={"unit": "袋", "category": Category.LIVING}
+    )
+    received = supply_services.stock_receive(
+        actor=hq, warehouse=depot, item=flour, quantity=50, source="allocation"
+    )
+    shipment = supply_services.transfer_send(
+        actor=hq, source=depot, destination=store, batch=received.batch, quantity=10
+    )
+    o.update(warehouse=depot, store=store, item=flour, shipment=shipment)
+    o["stock"] = Stock.objects.get(warehouse=depot, batch=received.batch)
     return side
 
 

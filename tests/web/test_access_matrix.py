@@ -68,6 +68,7 @@ ZONE_SETTERS = {HQ, DISTRICT, STREET}
 ISSUERS = {HQ, DISTRICT}  # issue orders
 MANAGERS = {HQ, STREET}  # manage users
 HELPERS = {STAFF, CADRE, VOLUNTEER}  # open and claim help requests (claim_help)
+KEEPERS = {HQ, WAREHOUSE}  # see warehouses and move stock (view_supplies, move_stock)
 
 
 @dataclass(frozen=True)
@@ -247,6 +248,15 @@ EXPECT: dict[str, Row | Act] = {
     "duty:changes": Row(ok=EVERYONE, post=set()),
     # --- help requests -----------------------------------------------------------------------
     "assistance:queue": Row(ok=PLACE_VIEWERS, deny=403),
+    # --- supplies (docs/supplies.md): the HQ and the warehouse keepers of their places ------
+    "supplies:stock": Row(ok=KEEPERS, deny=403),
+    "supplies:receive": Row(ok=KEEPERS, deny=403),
+    "supplies:issue": Row(ok=KEEPERS, deny=403),
+    "supplies:transfer": Row(ok=KEEPERS, deny=403),
+    "supplies:adjust": Row(ok=KEEPERS, deny=403),
+    "supplies:transfers": Row(ok=KEEPERS, deny=403),
+    "supplies:transfer_receive": Row(ok=KEEPERS),
+    "supplies:warehouse": Row(ok=KEEPERS),
     "assistance:new": Row(ok=HELPERS, deny=403),
     "assistance:mine": Row(ok=EVERYONE),
     "assistance:figures": Row(ok=PLACE_VIEWERS, deny=403),
@@ -402,6 +412,19 @@ EXPECT: dict[str, Row | Act] = {
     "POST /api/v1/help/requests/{request_id}/repaid": Act(ok={STAFF}),
     "POST /api/v1/help/requests/{request_id}/ledger": Act(ok={STAFF}),
     "GET /api/v1/help/figures": Row(ok=PLACE_VIEWERS, deny=403),
+    # --- supplies: warehouses and stock outside one's places are 404 ---------------------------
+    "GET /api/v1/supplies/warehouses": Row(ok=KEEPERS, deny=403),
+    "GET /api/v1/supplies/items": Row(ok=KEEPERS, deny=403),
+    "GET /api/v1/supplies/stock": Row(ok=KEEPERS, deny=403),
+    "GET /api/v1/supplies/transfers": Row(ok=KEEPERS, deny=403),
+    "GET /api/v1/supplies/warehouses/{warehouse_id}/movements": Row(ok=KEEPERS),
+    "GET /api/v1/supplies/warehouses/{warehouse_id}/fefo": Row(ok=KEEPERS),
+    "GET /api/v1/supplies/transfers/{shipment_id}": Row(ok=KEEPERS),
+    "POST /api/v1/supplies/receive": Act(ok=KEEPERS),
+    "POST /api/v1/supplies/issue": Act(ok=KEEPERS),
+    "POST /api/v1/supplies/transfers": Act(ok=KEEPERS),
+    "POST /api/v1/supplies/transfers/{shipment_id}/receive": Act(ok=KEEPERS),
+    "POST /api/v1/supplies/adjust": Act(ok=KEEPERS),
     "POST /api/v1/duty/calls": Act(ok=PLANNERS),
     "GET /api/v1/duty/calls": Row(ok=EVERYONE),
     "GET /api/v1/duty/calls/open": Row(ok=EVERYONE),

@@ -46,6 +46,8 @@ class Capability(models.TextChoices):
     VIEW_HELP = "view_help", _("See help requests, their queue and figures")
     MANAGE_HELP = "manage_help", _("Open, close and cancel help requests; record repayments")
     CLAIM_HELP = "claim_help", _("Take help requests (我来) and deliver them; open one at a door")
+    VIEW_SUPPLIES = "view_supplies", _("See warehouses, stock and movements")
+    MOVE_STOCK = "move_stock", _("Receive, issue, transfer and adjust stock in a warehouse")
     PURGE_DATA = "purge_data", _("Delete personal data past its retention period")
     MANAGE_USERS = (
         "manage_users",
@@ -133,6 +135,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.INSPECT,
             # Every agency's own daily report (a place-bound role covers every agency).
             Capability.VIEW_AGENCY_REPORTS,
+            # Every warehouse of the city (docs/supplies.md).
+            Capability.VIEW_SUPPLIES,
+            Capability.MOVE_STOCK,
         }
     ),
     Role.DISTRICT_OFFICER: frozenset(
@@ -227,7 +232,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         }
     ),
     Role.LAB_OPERATOR: frozenset({Capability.RECORD_RESULTS}),
-    Role.WAREHOUSE_KEEPER: frozenset(),
+    # The warehouses at and below their place: a street keeper the street's warehouse and its
+    # community stores, a community keeper their store only (docs/supplies.md).
+    Role.WAREHOUSE_KEEPER: frozenset({Capability.VIEW_SUPPLIES, Capability.MOVE_STOCK}),
 }
 
 
@@ -244,6 +251,7 @@ REFUSALS: dict[str, Promise] = {
         "Only the city HQ and street officers manage users, in their places."
     ),
     Capability.MANAGE_HELP: _("Only the community's staff may do this to a help request."),
+    Capability.MOVE_STOCK: _("Only the warehouse's keepers move its stock."),
     Capability.CLAIM_HELP: _(
         "Only cadres, volunteers and staff of this community take its help requests."
     ),

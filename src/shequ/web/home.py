@@ -31,6 +31,7 @@ from shequ.places.addresses import attach_addresses
 from shequ.places.models import PlaceKind
 from shequ.places.selectors import scope_counts, scope_roots
 from shequ.residents.selectors import periods_ending
+from shequ.supplies import selectors as supplies
 from shequ.testing import selectors as testing
 
 if TYPE_CHECKING:
@@ -88,6 +89,8 @@ class Home:
     # Help requests in hand, by building (who claims them), and a community's new / overdue.
     help_tasks: list[assistance.BuildingTasks] = field(default_factory=list)
     help_counts: dict[str, int] | None = None
+    # A warehouse keeper's warehouses today: low stock, transfers in transit to receive.
+    keeper: supplies.KeeperCard | None = None
 
 
 def home_for(user: User) -> Home:
@@ -111,6 +114,8 @@ def home_for(user: User) -> Home:
         home.help_tasks = assistance.my_tasks(user, limit=20)
     if not scope_for(user, Capability.MANAGE_HELP).is_empty:
         home.help_counts = assistance.community_counts(user)
+    if Role.WAREHOUSE_KEEPER in kinds:
+        home.keeper = supplies.keeper_card(user)
     if kinds & OVERSEERS:
         home.counts = scope_counts(user)
         home.roots = list(scope_roots(user)[:10])

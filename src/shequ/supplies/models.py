@@ -1,0 +1,201 @@
+"""Supplies: a catalogue of items (with batches and expiry), warehouses at city, street and
+community level, stock cached per (warehouse, batch) and every movement that changed it.
+
+Stock never goes negative: a CheckConstraint in the database and, in services, a conditional
+UPDATE (`WHERE quantity >= n`) whose row count says whether the units were there."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.TextChoices):
+    MEDICAL = "medical", _("Medical")
+    LIVING = "living", _("Daily living")
+
+
+class Item(models.Model):
+    """A kind of goods: N95 masks (box), flour (bag), gas cylinder (each)…"""
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    unit = models.CharField(_("unit"), max_length=12)
+    category = models.CharField(_("category"), max_length=8, choices=Category.choices)
+    barcode = models.CharField(_("barcode"), max_length=40, blank=True)
+    tracks_expiry = models.BooleanField(_("has an expiry date"), default=False)
+
+    class Meta:
+        ordering = ("category", "name")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["barcode"], condition=~Q(barcode=""), name="supplies_item_barcode_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Batch(models.Model):
+    """A batch of an item (its code may be empty for goods without one) and its expiry."""
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="batches")
+    code = models.CharField(_("batch"), max_length=40, blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["item", "code"], name="supplies_batch_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.name} {self.code}".strip()
+
+
+class Warehouse(models.Model):
+    """A warehouse (city, street) or a community store; its place sets who may use it."""
+
+    name = models.CharField(_("name"), max_length=60)
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="warehouses")
+    low_stock = models.PositiveIntegerField(_("low-stock threshold"), default=10)
+
+    class Meta:
+        ordering = ("place__path", "name")
+        constraints = [
+            models.UniqueConstraint(fields=["place", "name"], name="supplies_warehouse_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stock(models.Model):
+    """Units of one batch in one warehouse: the sum of its movements, cached."""
+
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="stock")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="+")
+    quantity = models.IntegerField(_("quantity"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["warehouse", "batch"], name="supplies_stock_unique"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=0), name="supplies_stock_never_negative"
+            ),
+        ]
+        indexes = [models.Index(fields=["warehouse", "item"])]
+
+    def __str__(self) -> str:
+        return f"{self.warehouse_id}/{self.batch_id}: {self.quantity}"
+
+
+class MovementKind(models.TextChoices):
+    RECEIVE = "receive", _("Received")
+    ISSUE = "issue", _("Issued")
+    TRANSFER_OUT = "transfer_out", _("Sent to another warehouse")
+    TRANSFER_IN = "transfer_in", _("Received from another warehouse")
+    ADJUST = "adjust", _("Adjusted")
+
+
+class Source(models.TextChoices):
+    ALLOCATION = "allocation", _("Allocation from above")
+    PURCHASE = "purchase", _("Purchase")
+    DONATION = "donation", _("Donation")
+
+
+class AdjustReason(models.TextChoices):
+    COUNT = "count", _("Count correction")
+    DAMAGE = "damage", _("Damaged")
+    EXPIRY = "expiry", _("Expired")
+
+
+class TransferStatus(models.TextChoices):
+    IN_TRANSIT = "in_transit", _("In transit")
+    RECEIVED = "received", _("Received")
+
+
+class Transfer(models.Model):
+    """Units sent from one warehouse to another: in transit until the other receives them;
+    a different count received is kept as the discrepancy."""
+
+    source = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="sent")
+    destination = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="incoming")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="+")
+    quantity_sent = models.PositiveIntegerField(_("sent"))
+    quantity_received = models.PositiveIntegerField(_("received"), null=True, blank=True)
+    status = models.CharField(
+        max_length=12, choices=TransferStatus.choices, default=TransferStatus.IN_TRANSIT
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    sent_at = models.DateTimeField()
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    received_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["destination", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(source=models.F("destination")), name="supplies_transfer_elsewhere"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} → {self.destination_id}: {self.quantity_sent}"
+
+    @property
+    def discrepancy(self) -> int | None:
+        """Units sent but not received (negative: more arrived than were sent)."""
+        if self.quantity_received is None:
+            return None
+        return self.quantity_sent - self.quantity_received
+
+
+class Movement(models.Model):
+    """One change of one stock row: `delta` units (negative when they leave)."""
+
+    kind = models.CharField(max_length=12, choices=MovementKind.choices)
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="movements")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="+")
+    delta = models.IntegerField()
+    source = models.CharField(max_length=12, choices=Source.choices, blank=True)
+    reason = models.CharField(max_length=8, choices=AdjustReason.choices, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    # Where issued units went: a post, a household, a help request, or a team (by name).
+    post = models.ForeignKey(
+        "duty.Post", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    household = models.ForeignKey(
+        "places.Place", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    help_request = models.ForeignKey(
+        "assistance.HelpRequest",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supplies",
+    )
+    team = models.CharField(_("team"), max_length=60, blank=True)
+    transfer = models.ForeignKey(
+        Transfer, on_delete=models.PROTECT, null=True, blank=True, related_name="movements"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["warehouse", "at"])]
+        constraints = [models.CheckConstraint(condition=~Q(delta=0), name="supplies_delta_nonzero")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.delta:+d}"
