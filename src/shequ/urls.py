@@ -18,6 +18,7 @@ urlpatterns = [
     path("notify/", include("shequ.notify.urls")),
     path("reports/", include("shequ.reports.urls")),
     path("help/", include("shequ.assistance.urls")),
+    path("h/", include("shequ.assistance.public_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

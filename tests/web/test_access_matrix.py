@@ -253,6 +253,11 @@ EXPECT: dict[str, Row | Act] = {
     "assistance:request": Row(ok=PLACE_VIEWERS, post=HELPERS),
     # The world's request has no receipt: 404 for everyone (tests/assistance test the photo).
     "assistance:receipt": Row(ok=set()),
+    # A compound's poster of the residents' help page: who manages help there.
+    "assistance:poster": Row(ok={STAFF}, other_ok=set()),
+    # The residents' public help page of any compound, for anyone (it names the compound);
+    # without the household's code it shows nothing else.
+    "help:page": Row(ok=EVERYONE, own={ANONYMOUS: 200}, other_ok=ALL, shows_other=True),
     "duty:calls": Row(ok=EVERYONE, post=PLANNERS),
     "duty:call": Row(ok={*VIEWERS, CADRE}, post={*PLANNERS, CADRE}),  # the cadre is on duty
     "duty:hours": Row(ok=EVERYONE),

@@ -36,6 +36,7 @@ class Channel(models.TextChoices):
     HOTLINE = "hotline", _("Hotline")
     COMMUNITY = "community", _("Community office")
     DOOR = "door", _("At the door (by a cadre)")
+    RESIDENT = "resident", _("By the resident, on the public page")
 
 
 class EventAction(models.TextChoices):
@@ -113,8 +114,9 @@ class HelpRequest(models.Model):
         _("status"), max_length=16, choices=HelpStatus.choices, default=HelpStatus.NEW
     )
     for_ledger = models.BooleanField(_("for the supplies ledger"), default=False)
+    # None when the resident asked on the public page (channel "resident").
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
     due_at = models.DateTimeField(_("due"))

@@ -37,7 +37,7 @@ class RequestOut(Schema):
     channel: str
     status: str
     for_ledger: bool
-    created_by_id: int
+    created_by_id: int | None
     created_at: dt.datetime
     due_at: dt.datetime
     claimed_by_id: int | None

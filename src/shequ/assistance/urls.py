@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/", views.new_page, name="new"),
     path("mine/", views.mine_page, name="mine"),
     path("figures/", views.figures_page, name="figures"),
+    path("poster/<int:place_id>/", views.poster_pdf, name="poster"),
     path("<int:request_id>/", views.request_page, name="request"),
     path("<int:request_id>/receipt/", views.receipt_page, name="receipt"),
 ]
