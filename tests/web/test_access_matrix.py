@@ -254,6 +254,8 @@ EXPECT: dict[str, Row | Act] = {
     # The world's request has no receipt: 404 for everyone (tests/assistance test the photo).
     "assistance:receipt": Row(ok=set()),
     # A compound's poster of the residents' help page: who manages help there.
+    # Who is isolated at home: whoever sees help there; cadres record, staff release.
+    "assistance:isolation": Row(ok=PLACE_VIEWERS, deny=403),
     "assistance:poster": Row(ok={STAFF}, other_ok=set()),
     # The residents' public help page of any compound, for anyone (it names the compound);
     # without the household's code it shows nothing else.

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from shequ.assistance import public
+from shequ.assistance import isolation, public
 from shequ.assistance.models import HelpKind, HelpStatus
 from shequ.core.errors import ValidationError
 from shequ.web.signin_views import client_address
@@ -50,9 +50,11 @@ def help_page(request: HttpRequest, code: str) -> HttpResponse:
         response = redirect("help:page", code=compound.code)
         response.delete_cookie(public.COOKIE, path=_path(compound.code))
         return response
-    elif action in ("ask", "confirm") and households:
+    elif action in ("ask", "confirm", "temp") and households:
         try:
-            if action == "ask":
+            if action == "temp":
+                _report(request, households)
+            elif action == "ask":
                 public.resident_help_open(
                     households=households,
                     household_id=_int(request.POST.get("household")) or 0,
@@ -66,7 +68,7 @@ def help_page(request: HttpRequest, code: str) -> HttpResponse:
                 )
         except ValidationError as exc:
             errors = exc.errors
-    if cookie or (action in ("ask", "confirm") and households and not errors):
+    if cookie or (action in ("ask", "confirm", "temp") and households and not errors):
         response = redirect(reverse("help:page", args=[compound.code]) + "#mine")
         if cookie:
             response.set_cookie(
@@ -84,6 +86,7 @@ def help_page(request: HttpRequest, code: str) -> HttpResponse:
         "verified": bool(households),
         "households": public.household_places(households) if households else [],
         "requests": list(public.household_requests(households)) if households else [],
+        "isolated": isolation.board_rows(isolation.isolated_in(households)) if households else [],
         "kinds": HelpKind.choices,
         "delivered": HelpStatus.DELIVERED,
         "errors": errors,
@@ -98,3 +101,18 @@ def help_page(request: HttpRequest, code: str) -> HttpResponse:
 
 def _path(code: str) -> str:
     return reverse("help:page", args=[code])
+
+
+def _report(request: HttpRequest, households: list[int]) -> None:
+    """A temperature reading of one of the household's residents isolated at home."""
+    wanted = _int(request.POST.get("resident"))
+    resident = next((r for r in isolation.isolated_in(households) if r.pk == wanted), None)
+    if resident is None:
+        raise ValidationError({"resident": _("Choose who is reporting.")})
+    isolation.isolation_report(
+        actor=None,
+        resident=resident,
+        temperature=request.POST.get("temperature", ""),
+        symptoms=request.POST.get("symptoms", ""),
+        households=households,
+    )
