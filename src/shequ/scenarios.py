@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from shequ.assistance.demo import add_demo_help
+from shequ.assistance.demo import add_demo_help, add_demo_isolation
 from shequ.checkpoints.demo import add_demo_checkpoints
 from shequ.core import services as core_services
 from shequ.core.models import User
@@ -169,6 +169,9 @@ def demo(
             added.update(add_demo_reports(hq=hq))
         with steps.step("help requests") as added:
             added.update(add_demo_help(hq=hq, seed=seed))
+        counts.update(added)
+        with steps.step("isolation at home") as added:
+            added.update(add_demo_isolation(hq=hq, seed=seed))
         counts.update(added)
     steps.finished()
     return ScenarioSummary(

@@ -163,6 +163,7 @@ ITEMS: tuple[NavItem, ...] = (
     NavItem("lab", "testing:lab", _("Lab"), lambda f: f.may(Capability.RECORD_RESULTS)),
     NavItem("inbox", "web:inbox", _("Messages"), _always, badge=True),
     NavItem("help", "assistance:queue", _("Help requests"), Facts.helps),
+    NavItem("isolation", "assistance:isolation", _("Isolation at home"), Facts.helps),
     NavItem("home", "web:home", _("Home"), _always),
     NavItem("testing", "testing:home", _("Testing"), Facts.testing),
     NavItem("my-duty", "mobilization:me", _("My duty"), Facts.called),
