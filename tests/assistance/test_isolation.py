@@ -191,3 +191,24 @@ def test_nobody_reports_without_the_households_code(personas, city):
     )
     assert response.status_code == 200  # the code form again
     assert IsolationReport.objects.count() == 0
+
+
+def test_the_api_lists_records_and_releases(personas, city, api):
+    resident = isolate(personas, city.ha1, name="接口者")
+    isolate(personas, city.hb1, name="乙社区的人")
+    staff = api(personas.staff_a)
+    board = staff.get("/api/v1/help/isolation").json()
+    assert [row["name"] for row in board] == ["接口者"]
+    assert board[0]["day_count"] == 4
+    sent = staff.post(f"/api/v1/help/isolation/{resident.pk}/readings", {"temperature": "38.1"})
+    assert sent.status_code == 201
+    assert sent.json()["fever"] is True
+    assert staff.get("/api/v1/help/isolation", show="fever").json()[0]["fever"] is True
+    bad = staff.post(f"/api/v1/help/isolation/{resident.pk}/readings", {"temperature": "48"})
+    assert bad.status_code in (400, 422)
+    other = api(personas.staff_b).post(f"/api/v1/help/isolation/{resident.pk}/release")
+    assert other.status_code == 404
+    done = staff.post(f"/api/v1/help/isolation/{resident.pk}/release")
+    assert done.status_code == 200
+    assert done.json()["health_status"] == "normal"
+    assert staff.get("/api/v1/help/isolation").json() == []

@@ -409,6 +409,10 @@ EXPECT: dict[str, Row | Act] = {
     "POST /api/v1/help/requests/{request_id}/repaid": Act(ok={STAFF}),
     "POST /api/v1/help/requests/{request_id}/ledger": Act(ok={STAFF}),
     "GET /api/v1/help/figures": Row(ok=PLACE_VIEWERS, deny=403),
+    # Isolation at home: the world's resident is not isolated, so one resident is 404 to all.
+    "GET /api/v1/help/isolation": Row(ok=PLACE_VIEWERS, deny=403),
+    "POST /api/v1/help/isolation/{resident_id}/readings": Act(ok=set()),
+    "POST /api/v1/help/isolation/{resident_id}/release": Act(ok=set()),
     "POST /api/v1/duty/calls": Act(ok=PLANNERS),
     "GET /api/v1/duty/calls": Row(ok=EVERYONE),
     "GET /api/v1/duty/calls/open": Row(ok=EVERYONE),
