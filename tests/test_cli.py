@@ -290,3 +290,13 @@ def test_the_demo_has_open_claimed_delivered_and_overdue_help_requests(demo_city
     mine = HelpRequest.objects.filter(claimed_by__username="cadre", status="claimed")
     assert mine.count() >= 2
     assert mine.values("building").distinct().count() == 1  # one trip, several doors
+
+
+def test_the_demo_has_residents_isolated_at_home_one_feverish(demo_city):
+    from shequ.assistance.models import IsolationReport
+    from shequ.residents.models import Resident
+
+    at_home = ("home_isolation", "home_monitoring")
+    assert demo_city.counts["isolated at home"] == 6
+    assert Resident.objects.filter(health_status__in=at_home).count() >= 6
+    assert IsolationReport.objects.filter(fever=True).count() == 1

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from shequ.assistance.demo import add_demo_help
+from shequ.assistance.demo import add_demo_help, add_demo_isolation
 from shequ.checkpoints.demo import add_demo_checkpoints
 from shequ.core import services as core_services
 from shequ.core.models import User
@@ -177,6 +177,9 @@ def demo(
 
         with steps.step("supplies: warehouses, stock, movements") as added:
             added.update(add_demo_supplies(hq=hq))
+
+        with steps.step("isolation at home") as added:
+            added.update(add_demo_isolation(hq=hq, seed=seed))
         counts.update(added)
     steps.finished()
     return ScenarioSummary(

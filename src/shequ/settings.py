@@ -282,7 +282,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- messages out of the app (docs/notifications.md) ---------------------------------------
 # Every message lands in the inbox. Urgent kinds also go by Web Push, and by SMS to whom has no
 # phone subscribed (or whose push failed); push kinds also go by Web Push. Others: inbox only.
-NOTIFY_URGENT_KINDS = env_list("SHEQU_NOTIFY_URGENT_KINDS", "urgent_call,gate_alert,recall")
+NOTIFY_URGENT_KINDS = env_list("SHEQU_NOTIFY_URGENT_KINDS", "urgent_call,gate_alert,recall,fever")
 NOTIFY_PUSH_KINDS = env_list("SHEQU_NOTIFY_PUSH_KINDS", "order,urgent_call_filled,shift_change")
 # A push or SMS that fails is tried again after RETRY, 2×RETRY, 4×RETRY… seconds, at most
 # MAX_ATTEMPTS times in all, then logged as failed.
@@ -340,6 +340,8 @@ PAGE_SIZE = env_int("SHEQU_PAGE_SIZE", 25)
 # Help requests: an overdue request still open this long after its community was told goes
 # up to the street (docs/assistance.md).
 HELP_STREET_AFTER_MINUTES = env_int("SHEQU_HELP_STREET_AFTER_MINUTES", 120)
+# Home isolation: temperature reports a day (2: by noon and by 20:00; 1: by 20:00).
+ISOLATION_REPORTS_PER_DAY = env_int("SHEQU_ISOLATION_REPORTS_PER_DAY", 2)
 # Seconds the roster solver may spend on one roster or re-plan (it returns its best by then).
 ROSTER_SECONDS = float(env_str("SHEQU_ROSTER_SECONDS", "5"))
 # `shequ purge` refuses a cut-off less than this many days ago (docs/operations.md).

@@ -25,3 +25,23 @@ def test_the_demo_has_requests_in_every_state_and_the_cadre_holds_two(personas, 
     mine = HelpRequest.objects.filter(claimed_by=personas.cadre, status="claimed")
     assert mine.count() >= 2
     assert add_demo_help(hq=personas.hq) == {}  # once
+
+
+def test_the_demo_isolates_residents_with_reports_one_feverish_two_missing_today(personas, city):
+    from shequ.assistance.demo import add_demo_isolation
+    from shequ.assistance.isolation import board_rows, isolated_for
+    from shequ.residents import services as resident_services
+    from tests.mobilization.conftest import id_number
+
+    for i in range(4):
+        resident_services.resident_create(
+            actor=personas.hq, household=city.ha1, name=f"演示{i}", document_number=id_number()
+        )
+    added = add_demo_isolation(hq=personas.hq, people=4)
+    assert added["isolated at home"] == 4
+    rows = board_rows(list(isolated_for(personas.staff_a)))
+    assert len(rows) == 4
+    assert sum(1 for r in rows if r.fever) == 1
+    assert sum(1 for r in rows if not r.today) == 2  # the two late ones
+    assert all(r.day_count >= 4 for r in rows)
+    assert add_demo_isolation(hq=personas.hq) == {}

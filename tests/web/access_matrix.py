@@ -83,6 +83,8 @@ SPECIAL_PARAMS: dict[tuple[str, str], Callable[[Side], Any]] = {
     ("duty:ical", "token"): _ical,
     ("duty:scan", "token"): lambda s: s.objects["post_token"],
     ("volunteer:signup", "code"): lambda s: s.community.code,
+    ("help:page", "code"): lambda s: s.compound.code,
+    ("assistance:poster", "place_id"): lambda s: s.compound.pk,
     ("testing:lab_import_job", "job_id"): lambda s: s.objects["lab_job"].pk,
     ("testing:lab_import_errors", "job_id"): lambda s: s.objects["lab_job"].pk,
     ("duty:roster_action", "action"): lambda s: "publish",

@@ -263,6 +263,13 @@ EXPECT: dict[str, Row | Act] = {
     "assistance:request": Row(ok=PLACE_VIEWERS, post=HELPERS),
     # The world's request has no receipt: 404 for everyone (tests/assistance test the photo).
     "assistance:receipt": Row(ok=set()),
+    # A compound's poster of the residents' help page: who manages help there.
+    # Who is isolated at home: whoever sees help there; cadres record, staff release.
+    "assistance:isolation": Row(ok=PLACE_VIEWERS, deny=403),
+    "assistance:poster": Row(ok={STAFF}, other_ok=set()),
+    # The residents' public help page of any compound, for anyone (it names the compound);
+    # without the household's code it shows nothing else.
+    "help:page": Row(ok=EVERYONE, own={ANONYMOUS: 200}, other_ok=ALL, shows_other=True),
     "duty:calls": Row(ok=EVERYONE, post=PLANNERS),
     "duty:call": Row(ok={*VIEWERS, CADRE}, post={*PLANNERS, CADRE}),  # the cadre is on duty
     "duty:hours": Row(ok=EVERYONE),
@@ -425,6 +432,11 @@ EXPECT: dict[str, Row | Act] = {
     "POST /api/v1/supplies/transfers": Act(ok=KEEPERS),
     "POST /api/v1/supplies/transfers/{shipment_id}/receive": Act(ok=KEEPERS),
     "POST /api/v1/supplies/adjust": Act(ok=KEEPERS),
+
+    # Isolation at home: the world's resident is not isolated, so one resident is 404 to all.
+    "GET /api/v1/help/isolation": Row(ok=PLACE_VIEWERS, deny=403),
+    "POST /api/v1/help/isolation/{resident_id}/readings": Act(ok=set()),
+    "POST /api/v1/help/isolation/{resident_id}/release": Act(ok=set()),
     "POST /api/v1/duty/calls": Act(ok=PLANNERS),
     "GET /api/v1/duty/calls": Row(ok=EVERYONE),
     "GET /api/v1/duty/calls/open": Row(ok=EVERYONE),

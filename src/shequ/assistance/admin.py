@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from shequ.assistance.models import HelpRequest, HelpTarget, RequestEvent
+from shequ.assistance.models import HelpRequest, HelpTarget, IsolationReport, RequestEvent
 
 
 class EventInline(admin.TabularInline):
@@ -25,3 +25,10 @@ class HelpRequestAdmin(admin.ModelAdmin):
 class HelpTargetAdmin(admin.ModelAdmin):
     list_display = ("city", "kind", "hours")
     raw_id_fields = ("city",)
+
+
+@admin.register(IsolationReport)
+class IsolationReportAdmin(admin.ModelAdmin):
+    list_display = ("resident", "day", "slot", "temperature", "fever", "channel", "at")
+    list_filter = ("fever", "slot", "channel")
+    raw_id_fields = ("resident", "community", "by")

@@ -217,3 +217,12 @@ def help_figures(
         }
         for row in figures.help_figures(request.user, days=days, level=level)
     ]
+
+
+def _mount_isolation() -> None:
+    from shequ.assistance.isolation_api import router as isolation_router
+
+    router.add_router("/isolation", isolation_router)
+
+
+_mount_isolation()

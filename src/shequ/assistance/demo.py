@@ -90,7 +90,7 @@ def add_demo_help(*, hq: User, seed: int = 42, communities: int = 6) -> dict[str
                 household=household,
                 kind=kind,
                 details=DETAILS[kind],
-                channel=rng.choice(Channel.values),
+                channel=rng.choice([Channel.HOTLINE, Channel.COMMUNITY, Channel.DOOR]),
                 status=status,
                 created_by_id=staff,
                 created_at=created,
@@ -149,3 +149,77 @@ def add_demo_help(*, hq: User, seed: int = 42, communities: int = 6) -> dict[str
             )
     RequestEvent.objects.bulk_create(events)
     return {"help request": len(rows)}
+
+
+def add_demo_isolation(*, hq: User, seed: int = 42, people: int = 6) -> dict[str, int]:
+    """Residents of the first community isolated or monitored at home for a few days, with a
+    report each morning and evening: two have not reported today (late once a deadline has
+    passed), one reported 37.8 °C. Nothing if anyone already reports."""
+    from decimal import Decimal
+
+    from shequ.assistance.isolation import slot_at, slots
+    from shequ.assistance.models import IsolationReport, ReportChannel
+    from shequ.residents.models import HealthStatus, Resident, StatusPeriod
+
+    if IsolationReport.objects.exists():
+        return {}
+    rng = random.Random(seed)  # noqa: S311 - synthetic demo data, not a secret
+    community = Place.objects.filter(kind=PlaceKind.COMMUNITY).order_by("path").first()
+    if community is None:
+        return {}
+    chosen = list(
+        Resident.objects.filter(
+            household__path__startswith=community.path, health_status=HealthStatus.NORMAL
+        )
+        .exclude(pk__in=StatusPeriod.objects.filter(ended_at__isnull=True).values("resident_id"))
+        .order_by("pk")[:people]
+    )
+    now = timezone.now()
+    today = timezone.localtime(now).date()
+    current = slot_at(now)
+    periods, reports = [], []
+    for i, resident in enumerate(chosen):
+        status = HealthStatus.HOME_ISOLATION if i % 3 else HealthStatus.HOME_MONITORING
+        days = 7 - i % 4
+        start = now - dt.timedelta(days=days)
+        periods.append(
+            StatusPeriod(
+                resident=resident,
+                status=status,
+                starts_at=start,
+                planned_end=timezone.localtime(start).date() + dt.timedelta(days=14),
+                reason="演示：居家隔离",
+                set_by=hq,
+            )
+        )
+        for back in range(days, -1, -1):
+            day = today - dt.timedelta(days=back)
+            for slot in slots():
+                if back == 0 and (i in (1, 2) or slots().index(slot) > slots().index(current)):
+                    continue  # the two late ones; and no report yet for a later slot today
+                hot = back == 0 and i == 0
+                temperature = Decimal("37.8") if hot else Decimal(str(rng.choice(TEMPS)))
+                at = timezone.make_aware(
+                    dt.datetime.combine(day, dt.time(8 if slot == "am" else 18, rng.randint(0, 59)))
+                )
+                reports.append(
+                    IsolationReport(
+                        resident=resident,
+                        community=community,
+                        day=day,
+                        slot=slot,
+                        temperature=temperature,
+                        symptoms="乏力" if hot else "",
+                        fever=hot,
+                        channel=ReportChannel.RESIDENT if (i + back) % 2 else ReportChannel.DOOR,
+                        by_id=None if (i + back) % 2 else hq.pk,
+                        at=min(at, now),
+                    )
+                )
+        Resident.objects.filter(pk=resident.pk).update(health_status=status)
+    StatusPeriod.objects.bulk_create(periods)
+    IsolationReport.objects.bulk_create(reports)
+    return {"isolated at home": len(periods), "isolation report": len(reports)}
+
+
+TEMPS = (36.2, 36.4, 36.5, 36.6, 36.7, 36.8, 36.9)

@@ -36,6 +36,7 @@ class Channel(models.TextChoices):
     HOTLINE = "hotline", _("Hotline")
     COMMUNITY = "community", _("Community office")
     DOOR = "door", _("At the door (by a cadre)")
+    RESIDENT = "resident", _("By the resident, on the public page")
 
 
 class EventAction(models.TextChoices):
@@ -113,8 +114,9 @@ class HelpRequest(models.Model):
         _("status"), max_length=16, choices=HelpStatus.choices, default=HelpStatus.NEW
     )
     for_ledger = models.BooleanField(_("for the supplies ledger"), default=False)
+    # None when the resident asked on the public page (channel "resident").
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
     due_at = models.DateTimeField(_("due"))
@@ -199,3 +201,51 @@ class RequestEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.action}"
+
+
+class ReportSlot(models.TextChoices):
+    MORNING = "am", _("Morning (by noon)")
+    EVENING = "pm", _("Evening (by 20:00)")
+
+
+class ReportChannel(models.TextChoices):
+    RESIDENT = "resident", _("By the resident")
+    DOOR = "door", _("At the door (by a cadre)")
+
+
+class IsolationReport(models.Model):
+    """One temperature and symptom report of a resident isolated or monitored at home
+    (assistance/isolation.py): the slot it counts for, who entered it."""
+
+    resident = models.ForeignKey(
+        "residents.Resident", on_delete=models.CASCADE, related_name="isolation_reports"
+    )
+    community = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField(_("day"))
+    slot = models.CharField(_("report"), max_length=2, choices=ReportSlot.choices)
+    temperature = models.DecimalField(_("temperature (°C)"), max_digits=3, decimal_places=1)
+    symptoms = models.CharField(_("symptoms"), max_length=200, blank=True)
+    fever = models.BooleanField(_("fever or symptom"), default=False)
+    channel = models.CharField(max_length=10, choices=ReportChannel.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("isolation report")
+        verbose_name_plural = _("isolation reports")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["resident", "day"]),
+            models.Index(fields=["community", "day"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="isolation_temperature_plausible",
+                condition=Q(temperature__gte=34, temperature__lte=43),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id} {self.day} {self.slot} {self.temperature}"

@@ -37,7 +37,7 @@ class RequestOut(Schema):
     channel: str
     status: str
     for_ledger: bool
-    created_by_id: int
+    created_by_id: int | None
     created_at: dt.datetime
     due_at: dt.datetime
     claimed_by_id: int | None
@@ -97,3 +97,34 @@ class PlaceFiguresOut(Schema):
     place: str
     total: KindFiguresOut
     kinds: list[KindFiguresOut]
+
+
+class ReadingIn(Schema):
+    # Checked by the service (34–43 °C) after the resident is found: out of scope is 404 first.
+    temperature: Decimal
+    symptoms: str = Field("", max_length=200)
+
+
+class ReadingOut(Schema):
+    id: int
+    resident_id: int
+    day: dt.date
+    slot: str
+    temperature: Decimal
+    symptoms: str
+    fever: bool
+    channel: str
+    at: dt.datetime
+
+
+class IsolatedOut(Schema):
+    resident_id: int
+    name: str
+    household_id: int
+    address: str
+    health_status: str
+    day_count: int
+    planned_release: dt.date | None
+    today: dict[str, Decimal]
+    late: list[str]
+    fever: bool

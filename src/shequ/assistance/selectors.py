@@ -168,3 +168,9 @@ def may_open_help(user: User | AnonymousUser) -> bool:
         scope_for(user, Capability.MANAGE_HELP).is_empty
         and scope_for(user, Capability.CLAIM_HELP).is_empty
     )
+
+
+def poster_compound_for(user: User | AnonymousUser, pk: Any) -> Place:
+    """A compound in a community whose help the user manages (its poster may be printed)."""
+    scope = scope_for(user, Capability.MANAGE_HELP)
+    return get_for(Place.objects.filter(scope.q(), kind=PlaceKind.COMPOUND), pk, what="compound")

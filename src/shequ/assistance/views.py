@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -17,6 +18,7 @@ from django.utils.translation import pgettext
 from shequ.assistance import exports, figures, selectors, services
 from shequ.assistance.forms import OpenForm, PurchaseForm, ReasonForm
 from shequ.assistance.models import HelpKind, HelpStatus
+from shequ.assistance.poster import help_poster
 from shequ.assistance.receipts import read_receipt
 from shequ.core.errors import ValidationError
 from shequ.core.exports import xlsx_response
@@ -224,3 +226,15 @@ def figures_page(request: HttpRequest) -> HttpResponse:
         "assistance/figures.html",
         {"rows": rows, "level": level, "days": days, "chart": exports.chart(rows)},
     )
+
+
+@login_required
+def poster_pdf(request: HttpRequest, place_id: int) -> HttpResponse:
+    """The A4 poster with the QR code of a compound's public help page (community staff)."""
+    compound = selectors.poster_compound_for(request.user, place_id)
+    url = request.build_absolute_uri(reverse("help:page", args=[compound.code]))
+    response = HttpResponse(
+        help_poster(compound=compound.name, url=url), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="help-{compound.code}.pdf"'
+    return response

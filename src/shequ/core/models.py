@@ -288,6 +288,7 @@ class CodePurpose(models.TextChoices):
     SIGN_IN = "sign_in", _("Sign in")
     VOLUNTEER = "volunteer", _("Volunteer registration")
     PASSWORD_RESET = "password_reset", _("Password reset")
+    HELP = "help", _("Help request")
 
 
 class OneTimeCode(models.Model):
