@@ -6,12 +6,16 @@ import datetime as dt
 import inspect
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from shequ.assistance import isolation, public
+from shequ.assistance import services as help_services
+from shequ.assistance.models import Channel, HelpKind
 from shequ.core import audit, services
 from shequ.core.models import AuditEvent
 from shequ.core.roles import Role
@@ -29,7 +33,7 @@ from shequ.places import services as place_services
 from shequ.places.models import PlaceKind, ZoneLevel
 from shequ.residents import services as resident_services
 from shequ.residents.idcard import check_char
-from shequ.residents.models import StatusPeriod
+from shequ.residents.models import HealthStatus, StatusPeriod
 from shequ.supplies import services as supply_services
 from shequ.supplies.models import Item, Warehouse
 from tests.conftest import make_user
@@ -329,6 +333,129 @@ def _writes(personas, city):
         AuditEvent.objects.all().delete()
         return sent
 
+    staff_a, cadre = personas.staff_a, personas.cadre
+
+    def asked(status="new", **kw):
+        """A water request of household KA-1-101 opened by A's staff and taken by the cadre
+        as far as `status` (built before the test's write, not audited)."""
+        request = help_services.help_open(
+            actor=staff_a, household=city.ha1, kind=HelpKind.WATER, details="两桶水",
+            channel=Channel.HOTLINE,
+        )  # fmt: skip
+        steps = ["claimed", "on_the_way", "delivered"]
+        for step in steps[: steps.index(status) + 1] if status in steps else []:
+            move = {
+                "claimed": help_services.help_claim,
+                "on_the_way": help_services.help_set_off,
+                "delivered": help_services.help_deliver,
+            }[step]
+            request = move(actor=cadre, request=request)
+        if kw:
+            request = help_services.purchase_record(actor=cadre, request=request, **kw)
+        AuditEvent.objects.all().delete()
+        return request
+
+    def isolated():
+        person = resident()
+        resident_services.resident_set_status(
+            actor=hq, resident=person, status=HealthStatus.HOME_ISOLATION
+        )
+        person.refresh_from_db()
+        AuditEvent.objects.all().delete()
+        return person
+
+    assistance = {
+        "help_open": (
+            "assistance.open",
+            lambda: help_services.help_open(
+                actor=staff_a,
+                household=city.ha1,
+                kind=HelpKind.GAS,
+                details="一罐气",
+                channel=Channel.COMMUNITY,
+            ),
+            city.ha1,
+        ),
+        "help_claim": (
+            "assistance.claimed",
+            lambda: help_services.help_claim(actor=cadre, request=asked()),
+            city.a,
+        ),
+        "help_release": (
+            "assistance.released",
+            lambda: help_services.help_release(actor=cadre, request=asked("claimed")),
+            city.a,
+        ),
+        "help_set_off": (
+            "assistance.set_off",
+            lambda: help_services.help_set_off(actor=cadre, request=asked("claimed")),
+            city.a,
+        ),
+        "help_deliver": (
+            "assistance.delivered",
+            lambda: help_services.help_deliver(actor=cadre, request=asked("on_the_way")),
+            city.a,
+        ),
+        "help_confirm": (
+            "assistance.confirmed",
+            lambda: help_services.help_confirm(actor=staff_a, request=asked("delivered")),
+            city.a,
+        ),
+        "help_close": (
+            "assistance.closed",
+            lambda: help_services.help_close(actor=staff_a, request=asked(), reason="已解决"),
+            city.a,
+        ),
+        "help_cancel": (
+            "assistance.cancelled",
+            lambda: help_services.help_cancel(actor=staff_a, request=asked("claimed")),
+            city.a,
+        ),
+        "purchase_record": (
+            "assistance.purchase",
+            lambda: help_services.purchase_record(
+                actor=cadre, request=asked("claimed"), amount=Decimal("12.50")
+            ),
+            city.a,
+        ),
+        "repaid_mark": (
+            "assistance.repaid",
+            lambda: help_services.repaid_mark(
+                actor=cadre, request=asked("delivered", amount=Decimal("8"))
+            ),
+            city.a,
+        ),
+        "ledger_mark": (
+            "assistance.ledger",
+            lambda: help_services.ledger_mark(actor=staff_a, request=asked(), for_ledger=True),
+            city.a,
+        ),
+        "isolation_report": (
+            "assistance.isolation_report",
+            lambda: isolation.isolation_report(
+                actor=cadre, resident=isolated(), temperature="36.6"
+            ),
+            city.ha1,
+        ),
+        "resident_help_open": (
+            "assistance.open",
+            lambda: public.resident_help_open(
+                households=[city.ha1.pk],
+                household_id=city.ha1.pk,
+                kind=HelpKind.MEDICINE,
+                details="胰岛素",
+            ),
+            city.ha1,
+        ),
+        "resident_confirm": (
+            "assistance.confirmed",
+            lambda: public.resident_confirm(
+                households=[city.ha1.pk], request_id=asked("delivered").pk
+            ),
+            city.a,
+        ),
+    }
+
     supplies = {
         "stock_receive": (
             "supplies.stock.receive",
@@ -389,7 +516,8 @@ def _writes(personas, city):
         ),
     }
 
-    return supplies | {
+    writes = assistance | supplies
+    return writes | {
         "post_create": (
             "duty.post_create",
             lambda: duty_services.post_create(
@@ -745,8 +873,25 @@ SERVICE_MODULES = [
     reports,
     inspection_services,
     supply_services,
+    help_services,
+    isolation,
+    public,
 ]
 WRITES = [
+    "help_open",
+    "help_claim",
+    "help_release",
+    "help_set_off",
+    "help_deliver",
+    "help_confirm",
+    "help_close",
+    "help_cancel",
+    "purchase_record",
+    "repaid_mark",
+    "ledger_mark",
+    "isolation_report",
+    "resident_help_open",
+    "resident_confirm",
     "stock_receive",
     "stock_issue",
     "stock_adjust",
@@ -821,8 +966,24 @@ BY_THE_CADRE = [
     "swap_request",
     "sick_report",
     "change_cancel",
+    "help_claim",
+    "help_release",
+    "help_set_off",
+    "help_deliver",
+    "purchase_record",
+    "repaid_mark",
+    "isolation_report",
 ]
-ACTORS = dict.fromkeys(BY_THE_CADRE, "cadre")
+# Help requests are managed by the community's staff (the city HQ only views them).
+BY_THE_COMMUNITY_STAFF = ["help_open", "help_confirm", "help_close", "help_cancel", "ledger_mark"]
+# The resident's own public page: no login, so the audit row names no actor.
+RESIDENT = "resident"
+BY_THE_RESIDENT = ["resident_help_open", "resident_confirm"]
+ACTORS = (
+    dict.fromkeys(BY_THE_CADRE, "cadre")
+    | dict.fromkeys(BY_THE_COMMUNITY_STAFF, "staff_a")
+    | dict.fromkeys(BY_THE_RESIDENT, RESIDENT)
+)
 # Writes that also run another audited service: a sick report proposes a re-plan.
 ALSO_AUDITED = {
     "sick_report": {"duty.roster_replan"},
@@ -852,7 +1013,8 @@ def test_each_service_write_leaves_exactly_one_matching_audit_event(db, personas
     assert event.action == action
     assert event.object_id == str(obj.pk)
     assert event.object_type == obj._meta.label_lower
-    assert event.actor == getattr(personas, ACTORS.get(name, "hq"))
+    who = ACTORS.get(name, "hq")
+    assert event.actor == (None if who == RESIDENT else getattr(personas, who))
     assert event.place == (obj if place == "self" else place)
 
 
