@@ -35,3 +35,26 @@ def test_the_cjk_font_is_registered_once_and_draws_chinese():
     page.save()
     assert out.getvalue().startswith(b"%PDF")
     assert b"STSong-Light" in out.getvalue()
+
+
+def test_a_qr_poster_is_one_a4_page_with_its_call_place_lines_and_address():
+    import io
+
+    import pypdf
+
+    from shequ.core.qr import qr_poster
+
+    data = qr_poster(
+        title="t",
+        call="志愿者招募",
+        place="甲社区",
+        url="https://shequ.example/v/A/",
+        lines=["扫码报名"],
+    )
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == 1
+    page = reader.pages[0]
+    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
+    text = page.extract_text()
+    for words in ("志愿者招募", "甲社区", "扫码报名", "https://shequ.example/v/A/"):
+        assert words in text

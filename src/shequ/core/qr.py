@@ -48,3 +48,34 @@ def draw_qr(c: canvas.Canvas, text: str, x: float, y: float, size: float) -> Non
                 j += 1
     c.setFillColorRGB(0, 0, 0)
     c.drawPath(path, stroke=0, fill=1)
+
+
+def qr_poster(*, title: str, call: str, place: str, url: str, lines: list[str]) -> bytes:
+    """One A4 page to put up or forward: the call in large words, the place, a large QR code
+    of `url`, a few lines of how-to, and `url` in print (volunteer sign-up, help requests)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+
+    from shequ.core.pdf import cjk_font
+
+    size = 120 * mm
+    font = cjk_font()
+    out = io.BytesIO()
+    c = canvas.Canvas(out, pagesize=A4, pageCompression=1)
+    width, height = A4
+    c.setTitle(title)
+    c.setFont(font, 34)
+    c.drawCentredString(width / 2, height - 45 * mm, call)
+    c.setFont(font, 22)
+    c.drawCentredString(width / 2, height - 62 * mm, place)
+    draw_qr(c, url, (width - size) / 2, height - 70 * mm - size, size)
+    c.setFont(font, 16)
+    y = height - 82 * mm - size
+    for line in lines:
+        c.drawCentredString(width / 2, y, line)
+        y -= 9 * mm
+    c.setFont("Helvetica", 11)
+    c.drawCentredString(width / 2, 20 * mm, url)
+    c.showPage()
+    c.save()
+    return out.getvalue()
