@@ -79,6 +79,7 @@ def _wipe():
     from shequ.assistance.models import HelpRequest
     from shequ.checkpoints import models as c
     from shequ.duty import models as d
+    from shequ.inspections import models as ins
     from shequ.mobilization import models as m
     from shequ.reports import models as r
     from shequ.supplies import models as s
@@ -93,6 +94,14 @@ def _wipe():
         else:
             cursor.execute("DELETE FROM checkpoints_passage")
     for model in (
+        ins.FollowUp,
+        ins.Rectification,
+        ins.Finding,
+        ins.Visit,
+        ins.Premises,
+        ins.Plan,
+        ins.ChecklistItem,
+        ins.Checklist,
         s.Movement,
         s.Transfer,
         s.Stock,

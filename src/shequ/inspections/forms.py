@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.widgets import DateInput
+
 
 class RectificationForm(forms.Form):
     what = forms.CharField(label=_("What to put right"), max_length=500)
     owner = forms.ChoiceField(label=_("Owner"))
-    deadline = forms.DateField(
-        label=_("Deadline"),
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    deadline = forms.DateField(label=_("Deadline"), widget=DateInput)
     finding = forms.TypedChoiceField(
         label=_("Problem found"), coerce=int, required=False, empty_value=None
     )
@@ -23,12 +22,12 @@ class RectificationForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        owners: list[tuple[str, str]],
-        problems: list[tuple[int, str]],
+        owners: Sequence[tuple[str, str]] = (),
+        problems: Sequence[tuple[int, str]] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = owners
+        self.fields["owner"].choices = list(owners)
         self.fields["finding"].choices = [("", "—"), *problems]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core.widgets import DateInput
 from shequ.supplies.models import AdjustReason, Source
 from shequ.supplies.services import MAX_QUANTITY
 
@@ -45,12 +46,14 @@ class ReceiveForm(forms.Form):
     batch_code = forms.CharField(label=_("Batch"), max_length=40, required=False)
     expires_on = forms.DateField(
         label=_("Expires on"), required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d"],
+        widget=DateInput,
     )  # fmt: skip
     note = forms.CharField(**NOTE)
 
-    def __init__(self, *args: Any, warehouses: Any, items: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, warehouses: Any = None, items: Any = None, **kwargs: Any
+    ) -> None:
+        """`warehouses` and `items`: the user's choices (none when not given)."""
         super().__init__(*args, **kwargs)
         self.fields["warehouse"].queryset = warehouses
         self.fields["item"].queryset = items
