@@ -19,7 +19,7 @@ from shequ.assistance.models import (
 )
 from shequ.core.access import get_for
 from shequ.core.roles import Capability
-from shequ.core.scopes import Scope, _outermost, scope_for
+from shequ.core.scopes import Scope, scope_for, scope_for_any
 from shequ.places.models import Place, PlaceKind
 
 if TYPE_CHECKING:
@@ -34,8 +34,7 @@ STATUS_FILTERS = ("open", "overdue", "all", *HelpStatus.values)
 def _help_scope(user: User | AnonymousUser) -> Scope:
     """The places where the user sees, manages or claims help, as one scope (community staff
     hold all three over the same community: one filter, not three)."""
-    paths = {path for capability in SEEING for path in scope_for(user, capability).paths}
-    return Scope(paths=_outermost(paths))
+    return scope_for_any(user, SEEING)
 
 
 def _visible(user: User | AnonymousUser) -> Q:

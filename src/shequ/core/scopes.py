@@ -138,6 +138,16 @@ def scope_for(user: User | AnonymousUser, capability: str = Capability.VIEW_PLAC
     return Scope(paths=_outermost(paths))
 
 
+def scope_for_any(user: User | AnonymousUser, capabilities: Iterable[str]) -> Scope:
+    """The places where the user holds any of `capabilities`, as one scope (a role holding
+    several over the same place gives one filter, not several)."""
+    return Scope(
+        paths=_outermost(
+            {p for capability in capabilities for p in scope_for(user, capability).paths}
+        )
+    )
+
+
 def forget_scope(user: User) -> None:
     """Drop the cached roles, after a role is granted or revoked in the same request."""
     user.__dict__.pop(_CACHE_ATTR, None)
