@@ -199,3 +199,53 @@ class Movement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.delta:+d}"
+
+
+# --- Ledgers, alerts and points of use (issue #20 items 5 and 2; migration 0004_ledgers) ---
+
+
+class AlertKind(models.TextChoices):
+    LOW = "low", _("Low stock")
+    EXPIRY = "expiry", _("Expiring soon")
+    SHORTFALL = "shortfall", _("Short at a point of use")
+
+
+class StockAlert(models.Model):
+    """One alert about one item in one warehouse on one day: the row is the claim, so the
+    keepers are told once per item, kind and day however often the job runs."""
+
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="alerts")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=AlertKind.choices)
+    day = models.DateField()
+    quantity = models.IntegerField(default=0)  # units in stock (or short) when raised
+    detail = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["warehouse", "item", "kind", "day"], name="supplies_alert_once_a_day"
+            )
+        ]
+        indexes = [models.Index(fields=["day", "warehouse"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.warehouse_id}/{self.item_id} {self.day}"
+
+
+class PointOfUse(models.Model):
+    """A post (a sampling site's, a gate's) that uses an item from a warehouse as it works:
+    each sampling tube opened at the site's stations issues one unit (supplies.points)."""
+
+    post = models.ForeignKey("duty.Post", on_delete=models.CASCADE, related_name="+")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="points")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "item"], name="supplies_point_of_use_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post_id}: {self.item_id} ← {self.warehouse_id}"

@@ -4,7 +4,7 @@ first-expiry-first-out suggestions."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import F, Q, QuerySet, Sum
@@ -166,6 +166,7 @@ class KeeperCard:
     warehouses: list[Warehouse]
     low: list[Stock]
     incoming: list[Transfer]
+    alerts: list[Any] = field(default_factory=list)  # today's StockAlerts (supplies.alerts)
 
 
 def keeper_card(user: User | AnonymousUser) -> KeeperCard | None:
@@ -178,7 +179,12 @@ def keeper_card(user: User | AnonymousUser) -> KeeperCard | None:
         .select_related("warehouse", "item", "batch")
         .order_by("quantity", "pk")[:10]
     )
-    return KeeperCard(warehouses=warehouses, low=low, incoming=list(incoming_for(user)[:10]))
+    from shequ.supplies.alerts import alerts_today
+
+    return KeeperCard(
+        warehouses=warehouses, low=low, incoming=list(incoming_for(user)[:10]),
+        alerts=alerts_today(warehouses),
+    )  # fmt: skip
 
 
 def stock_total(warehouse: Warehouse, item: Item) -> int:

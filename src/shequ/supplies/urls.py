@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from shequ.supplies import views
+from shequ.supplies import ledger_views, views
 
 app_name = "supplies"
 
@@ -15,4 +15,10 @@ urlpatterns = [
     path("transfers/", views.transfers_page, name="transfers"),
     path("transfers/<int:shipment_id>/", views.transfer_receive_page, name="transfer_receive"),
     path("warehouses/<int:warehouse_id>/", views.warehouse_page, name="warehouse"),
+    # Ledgers, stock-take, the scanner's barcode lookup (supplies/ledger_views.py).
+    path("ledger/", ledger_views.ledger_page, name="ledger"),
+    path("ledger.xlsx", ledger_views.ledger_xlsx, name="ledger_xlsx"),
+    path("warehouses/<int:warehouse_id>/stocktake/", ledger_views.stocktake_page,
+         name="stocktake"),
+    path("barcode/", ledger_views.barcode_lookup, name="barcode"),
 ]

@@ -1,0 +1,102 @@
+"""Points of use: a post (a sampling site's, a gate's) that draws an item from a warehouse as
+it works. The one caller today is testing: each sampling tube opened at a station of a site
+whose post is a point of use for an item issues one unit of it (docs/supplies.md, "Sampling
+tubes").
+
+The coupling is one way and explicit: `testing.ingest` calls `record_use` after it opened
+tubes; supplies never imports testing. Sampling is never blocked by stock: what the warehouse
+has is issued (first expiry first out) and the rest is a shortfall alert to its keepers,
+in a savepoint, so that nothing here can roll back the swabs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from django.db import DatabaseError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shequ.core import audit
+from shequ.supplies.alerts import claim, tell
+from shequ.supplies.models import (
+    AlertKind,
+    Movement,
+    MovementKind,
+    PointOfUse,
+    Stock,
+)
+
+if TYPE_CHECKING:
+    from shequ.core.models import User
+
+logger = logging.getLogger(__name__)
+
+
+def record_use(*, actor: User | None, uses: Mapping[int, int]) -> int:
+    """`uses`: post id → units used there (tubes opened). Issues them from each post's
+    warehouse, soonest expiry first; what is missing is a shortfall alert. Returns the units
+    issued. Never raises for stock: a failure here is logged and the caller goes on."""
+    uses = {post: n for post, n in uses.items() if post and n > 0}
+    if not uses:
+        return 0
+    try:
+        with transaction.atomic():
+            return _record(actor, uses)
+    except DatabaseError:
+        logger.exception("supplies: recording use at posts %s failed", sorted(uses))
+        return 0
+
+
+def _record(actor: User | None, uses: Mapping[int, int]) -> int:
+    points = list(
+        PointOfUse.objects.filter(post_id__in=list(uses)).select_related(
+            "warehouse__place", "item", "post"
+        )
+    )
+    now = timezone.now()
+    issued = 0
+    short = []
+    for point in points:
+        wanted = uses[point.post_id]
+        left = wanted
+        rows = (
+            Stock.objects.select_for_update(of=("self",))
+            .filter(warehouse=point.warehouse, item=point.item, quantity__gt=0)
+            .order_by(F("batch__expires_on").asc(nulls_last=True), "batch_id")
+        )
+        movements = []
+        for stock in rows:
+            take = min(stock.quantity, left)
+            if not Stock.objects.filter(pk=stock.pk, quantity__gte=take).update(
+                quantity=F("quantity") - take
+            ):
+                continue
+            movements.append(
+                Movement(
+                    kind=MovementKind.ISSUE, warehouse=point.warehouse, item=point.item,
+                    batch_id=stock.batch_id, delta=-take, post=point.post, by=actor, at=now,
+                    note=_("Used at sampling"),
+                )  # fmt: skip
+            )
+            left -= take
+            if not left:
+                break
+        Movement.objects.bulk_create(movements)
+        issued += wanted - left
+        if movements:
+            audit.record(
+                actor=actor, action="supplies.point.use", obj=point, place=point.warehouse.place,
+                changes={"item": point.item.name, "used": wanted, "issued": wanted - left},
+            )  # fmt: skip
+        if left:
+            alert = claim(
+                warehouse=point.warehouse, item=point.item, kind=AlertKind.SHORTFALL,
+                day=timezone.localdate(now), quantity=left, detail=point.post.name,
+            )  # fmt: skip
+            if alert is not None:
+                short.append(alert)
+    tell(short)
+    return issued
