@@ -35,7 +35,8 @@ from shequ.residents import services as resident_services
 from shequ.residents.idcard import check_char
 from shequ.residents.models import HealthStatus, StatusPeriod
 from shequ.supplies import services as supply_services
-from shequ.supplies.models import Item, Warehouse
+from shequ.supplies import stocktake
+from shequ.supplies.models import Item, Stock, Warehouse
 from tests.conftest import make_user
 from tests.duty.conftest import on_duty
 from tests.duty.helpers import day_shift, night_shift, put, roster_for
@@ -325,6 +326,9 @@ def _writes(personas, city):
             AuditEvent.objects.all().delete()
         return held["depot"]
 
+    def stock_of(d):
+        return Stock.objects.get(warehouse=d.street, batch=d.m.batch).pk
+
     def shipment():
         d = depot()
         sent = supply_services.transfer_send(
@@ -508,6 +512,19 @@ def _writes(personas, city):
                 actor=hq, transfer=shipment(), quantity_received=4
             ),
             city.a,
+        ),
+        # A stock-take is audited once, on its warehouse (its adjustments are its changes).
+        "stocktake_apply": (
+            "supplies.stocktake.apply",
+            lambda: (
+                stocktake.stocktake_apply(
+                    actor=hq,
+                    warehouse=depot().street,
+                    counts=[stocktake.Count(stock_of(depot()), 20, 18)],
+                )
+                and depot().street
+            ),
+            city.s1,
         ),
         "warehouse_create": (
             "supplies.warehouse.create",
@@ -873,6 +890,7 @@ SERVICE_MODULES = [
     reports,
     inspection_services,
     supply_services,
+    stocktake,
     help_services,
     isolation,
     public,
@@ -897,6 +915,7 @@ WRITES = [
     "stock_adjust",
     "transfer_send",
     "transfer_receive",
+    "stocktake_apply",
     "warehouse_create",
     "user_create",
     "role_grant",

@@ -28,7 +28,9 @@ def test_low_and_expiring_told_once_a_day(depot) -> None:
     soon = timezone.localdate() + dt.timedelta(days=5)
     _receive(depot, depot.flour, 3)  # under the threshold of 10
     _receive(depot, depot.mask, 50, expires_on=soon, code="M1")
-    _receive(depot, depot.flour, 40, warehouse=depot.store_b, actor=depot.keeper_b)  # plenty, not expiring
+    _receive(
+        depot, depot.flour, 40, warehouse=depot.store_b, actor=depot.keeper_b
+    )  # plenty, not expiring
     raised = alerts.raise_alerts()
     assert (raised.low, raised.expiry) == (1, 1)
     kinds = {(a.item_id, a.kind) for a in StockAlert.objects.all()}

@@ -32,9 +32,13 @@ def _movements(depot, spec) -> None:
     }
     Movement.objects.bulk_create(
         Movement(
-            kind=kind, warehouse=depot.street, item_id=batches[item].item_id,
-            batch=batches[item], delta=delta, at=_at(DAY0 + dt.timedelta(days=offset)),
-        )  # fmt: skip
+            kind=kind,
+            warehouse=depot.street,
+            item_id=batches[item].item_id,
+            batch=batches[item],
+            delta=delta,
+            at=_at(DAY0 + dt.timedelta(days=offset)),
+        )
         for offset, kind, delta, item in spec
     )
 
@@ -52,14 +56,18 @@ movement = st.tuples(
 ).map(lambda t: (t[0], t[1], t[2] * (KINDS[t[1]] or (1 if t[4] else -1)), t[3]))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(spec=st.lists(movement, max_size=30), cut=st.integers(0, 19))
 def test_ledger_identity_holds_for_any_period_split(depot, spec, cut) -> None:
     Movement.objects.all().delete()
     _movements(depot, spec)
     whole = ledger.ledger(depot.street, DAY0, DAY0 + dt.timedelta(days=20))
     first = ledger.ledger(depot.street, DAY0, DAY0 + dt.timedelta(days=cut))
-    second = ledger.ledger(depot.street, DAY0 + dt.timedelta(days=cut + 1), DAY0 + dt.timedelta(days=20))
+    second = ledger.ledger(
+        depot.street, DAY0 + dt.timedelta(days=cut + 1), DAY0 + dt.timedelta(days=20)
+    )
     for book in (whole, first, second):
         assert all(line.balances() for line in book.lines)
     closing = {(x.item, x.batch): x.closing for x in first.lines}
@@ -93,7 +101,8 @@ def test_closing_today_is_the_stock(depot, city) -> None:
     assert (line.opening, line.received, line.issued, line.transfer_out, line.adjusted) == (
         0, 100, 30, 20, -5,
     )  # fmt: skip
-    assert line.closing == 45 and line.balances()
+    assert line.closing == 45
+    assert line.balances()
     # Tomorrow's ledger opens with today's close and lists the line though nothing moved.
     (later,) = ledger.ledger(depot.street, today + dt.timedelta(1), today + dt.timedelta(2)).lines
     assert later.opening == later.closing == 45
@@ -153,13 +162,18 @@ def test_ledger_page_defaults_and_scope(depot, client) -> None:
     assert page.status_code == 200
     assert page.context["book"].warehouse == depot.store_b
     # Another place's warehouse is not a choice.
-    other = client.get(reverse("supplies:ledger"), {"warehouse": depot.street.pk,
-                                                    "start": "2026-11-01", "end": "2026-11-02"})
-    assert other.context["book"] is None and "warehouse" in other.context["form"].errors
+    other = client.get(
+        reverse("supplies:ledger"),
+        {"warehouse": depot.street.pk, "start": "2026-11-01", "end": "2026-11-02"},
+    )
+    assert other.context["book"] is None
+    assert "warehouse" in other.context["form"].errors
 
 
 def test_ledger_period_is_checked(depot, client) -> None:
     client.force_login(depot.keeper)
-    page = client.get(reverse("supplies:ledger"), {"warehouse": depot.street.pk,
-                                                   "start": "2026-11-05", "end": "2026-11-01"})
+    page = client.get(
+        reverse("supplies:ledger"),
+        {"warehouse": depot.street.pk, "start": "2026-11-05", "end": "2026-11-01"},
+    )
     assert "end" in page.context["form"].errors

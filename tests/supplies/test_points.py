@@ -44,7 +44,9 @@ def _stock_tubes(depot, item, n, code, expires_on):
 def test_each_tube_opened_issues_one_soonest_expiry_first(depot, station, personas) -> None:
     _stock_tubes(depot, station.tube, 1, "LATE", dt.date(2027, 9, 1))
     _stock_tubes(depot, station.tube, 1, "SOON", dt.date(2027, 3, 1))
-    items = [swab(station, "T0000001", r) for r in station.a[:3]] + [swab(station, "T0000002", station.a[3])]
+    items = [swab(station, "T0000001", r) for r in station.a[:3]] + [
+        swab(station, "T0000002", station.a[3])
+    ]
     swabs_batch(actor=personas.staff_a, items=items)
     issued = Movement.objects.filter(kind="issue", item=station.tube).order_by("batch__code")
     assert [(m.batch.code, m.delta, m.post_id) for m in issued] == [
@@ -70,7 +72,8 @@ def test_short_stock_never_blocks_sampling(depot, station, personas) -> None:
     # More shortfall the same day adds to the alert and tells nobody again.
     swabs_batch(actor=personas.staff_a, items=[swab(station, "T0000009", station.a[5])])
     alert.refresh_from_db()
-    assert alert.quantity == 3 and told.count() == 1
+    assert alert.quantity == 3
+    assert told.count() == 1
 
 
 def test_a_site_without_a_point_of_use_draws_nothing(depot, station, personas) -> None:

@@ -257,6 +257,12 @@ EXPECT: dict[str, Row | Act] = {
     "supplies:transfers": Row(ok=KEEPERS, deny=403),
     "supplies:transfer_receive": Row(ok=KEEPERS),
     "supplies:warehouse": Row(ok=KEEPERS),
+    # Ledgers (the first warehouse seen, this month) and its Excel file; the stock-take sheet.
+    "supplies:ledger": Row(ok=KEEPERS, deny=403),
+    "supplies:ledger_xlsx": Row(ok=KEEPERS, deny=403),
+    "supplies:stocktake": Row(ok=KEEPERS),
+    # The scanner's lookup: asked for no barcode it answers 404 "no such item" to keepers.
+    "supplies:barcode": Row(ok=KEEPERS, code=404, deny=403),
     "assistance:new": Row(ok=HELPERS, deny=403),
     "assistance:mine": Row(ok=EVERYONE),
     "assistance:figures": Row(ok=PLACE_VIEWERS, deny=403),

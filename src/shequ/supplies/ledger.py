@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -78,6 +78,11 @@ def _totals(lines: list[LedgerLine]) -> dict[str, int]:
     return {c: sum(getattr(line, c) for line in lines) for c in COLUMNS}
 
 
+def first_warehouse(warehouses: QuerySet[Warehouse]) -> Warehouse | None:
+    """The ledger page's default: the highest of the reader's warehouses."""
+    return warehouses.order_by("place__path", "name").first()
+
+
 def ledger(warehouse: Warehouse, start: dt.date, end: dt.date) -> Ledger:
     """The ledger of `warehouse` from the first moment of `start` to the last of `end` (local
     days, both included): one aggregate query. Lines with no balance and no movement are left
@@ -91,9 +96,13 @@ def ledger(warehouse: Warehouse, start: dt.date, end: dt.date) -> Ledger:
     rows = (
         Movement.objects.filter(warehouse=warehouse, at__lt=stop)
         .values(
-            "item_id", "item__name", "item__unit", "item__category", "batch__code",
+            "item_id",
+            "item__name",
+            "item__unit",
+            "item__category",
+            "batch__code",
             "batch__expires_on",
-        )  # fmt: skip
+        )
         .annotate(
             opening=Sum("delta", filter=Q(at__lt=begin), default=0),
             received=kind_sum(MovementKind.RECEIVE),
@@ -157,9 +166,7 @@ def ledger_xlsx(book: Ledger) -> bytes:
                 header=headers(),
                 rows=rows,
                 widths=(16, 12, 12, 6),
-                notes=(
-                    f"{book.warehouse.name} {book.start.isoformat()} – {book.end.isoformat()}",
-                ),
+                notes=(f"{book.warehouse.name} {book.start.isoformat()} – {book.end.isoformat()}",),
             )
         )
     if not sheets:

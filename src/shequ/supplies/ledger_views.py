@@ -26,7 +26,7 @@ def _ledger_form(request: HttpRequest) -> LedgerForm:
     warehouses = selectors.warehouses_for(request.user)
     if "warehouse" in request.GET:
         return LedgerForm(request.GET, warehouses=warehouses)
-    first = warehouses.order_by("place__path", "name").first()
+    first = ledgers.first_warehouse(warehouses)
     initial = {**ledger_defaults(), "warehouse": first.pk if first else None}
     return LedgerForm(initial=initial, warehouses=warehouses, data=initial)
 
@@ -62,10 +62,8 @@ def ledger_xlsx(request: HttpRequest) -> HttpResponse:
 @login_required
 def stocktake_page(request: HttpRequest, warehouse_id: int) -> HttpResponse:
     """The stock-take sheet: count each batch; differences become count corrections."""
-    if not selectors.may_move_stock(request.user):
-        raise PermissionDenied(_("Only the warehouse's keepers move its stock."))
     warehouse = selectors.get_warehouse_for(request.user, warehouse_id)
-    if not selectors.stocked_warehouses_for(request.user).filter(pk=warehouse.pk).exists():
+    if not stocktake.keeps(request.user, warehouse):
         raise PermissionDenied(_("Only the warehouse's keepers move its stock."))
     rows = stocktake.sheet(warehouse)
     form = StocktakeForm(request.POST or None)

@@ -76,10 +76,16 @@ def _record(actor: User | None, uses: Mapping[int, int]) -> int:
                 continue
             movements.append(
                 Movement(
-                    kind=MovementKind.ISSUE, warehouse=point.warehouse, item=point.item,
-                    batch_id=stock.batch_id, delta=-take, post=point.post, by=actor, at=now,
+                    kind=MovementKind.ISSUE,
+                    warehouse=point.warehouse,
+                    item=point.item,
+                    batch_id=stock.batch_id,
+                    delta=-take,
+                    post=point.post,
+                    by=actor,
+                    at=now,
                     note=_("Used at sampling"),
-                )  # fmt: skip
+                )
             )
             left -= take
             if not left:

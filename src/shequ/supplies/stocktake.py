@@ -23,6 +23,8 @@ from shequ.supplies.models import AdjustReason, Movement, MovementKind, Stock, W
 from shequ.supplies.services import MAX_QUANTITY, _check_note
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from shequ.core.models import User
 
 
@@ -42,6 +44,13 @@ class StockChanged(ValidationError):
     def __init__(self, message: str, changed: list[int]):
         super().__init__({"__all__": message})
         self.changed = changed
+
+
+def keeps(user: User | AnonymousUser, warehouse: Warehouse) -> bool:
+    """Whether the user moves this warehouse's stock (counts it)."""
+    from shequ.supplies.selectors import stocked_warehouses_for
+
+    return stocked_warehouses_for(user).filter(pk=warehouse.pk).exists()
 
 
 def sheet(warehouse: Warehouse) -> list[Stock]:
@@ -106,10 +115,16 @@ def stocktake_apply(
         Stock.objects.filter(pk=pk, quantity=c.book).update(quantity=c.counted)
         movements.append(
             Movement(
-                kind=MovementKind.ADJUST, warehouse=warehouse, item_id=stock.item_id,
-                batch_id=stock.batch_id, delta=delta, reason=AdjustReason.COUNT, note=text,
-                by=actor, at=now,
-            )  # fmt: skip
+                kind=MovementKind.ADJUST,
+                warehouse=warehouse,
+                item_id=stock.item_id,
+                batch_id=stock.batch_id,
+                delta=delta,
+                reason=AdjustReason.COUNT,
+                note=text,
+                by=actor,
+                at=now,
+            )
         )
     Movement.objects.bulk_create(movements)
     audit.record(

@@ -18,7 +18,6 @@ urlpatterns = [
     # Ledgers, stock-take, the scanner's barcode lookup (supplies/ledger_views.py).
     path("ledger/", ledger_views.ledger_page, name="ledger"),
     path("ledger.xlsx", ledger_views.ledger_xlsx, name="ledger_xlsx"),
-    path("warehouses/<int:warehouse_id>/stocktake/", ledger_views.stocktake_page,
-         name="stocktake"),
+    path("warehouses/<int:warehouse_id>/stocktake/", ledger_views.stocktake_page, name="stocktake"),
     path("barcode/", ledger_views.barcode_lookup, name="barcode"),
 ]
