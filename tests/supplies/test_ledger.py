@@ -177,3 +177,19 @@ def test_ledger_period_is_checked(depot, client) -> None:
         {"warehouse": depot.street.pk, "start": "2026-11-05", "end": "2026-11-01"},
     )
     assert "end" in page.context["form"].errors
+
+
+def test_api_gives_the_same_ledger(depot, client) -> None:
+    _movements(depot, [(0, MovementKind.RECEIVE, 40, "mask"), (2, MovementKind.ISSUE, -7, "mask")])
+    start, end = DAY0 + dt.timedelta(1), DAY0 + dt.timedelta(5)
+    client.force_login(depot.keeper)
+    url = f"/api/v1/supplies/warehouses/{depot.street.pk}/ledger"
+    got = client.get(url, {"start": start.isoformat(), "end": end.isoformat()})
+    assert got.status_code == 200
+    (line,) = got.json()["lines"]
+    assert (line["opening"], line["issued"], line["closing"]) == (40, 7, 33)
+    assert got.json()["totals"] == ledger.ledger(depot.street, start, end).totals
+    bad = client.get(url, {"start": end.isoformat(), "end": start.isoformat()})
+    assert bad.status_code == 400
+    client.force_login(depot.keeper_b)
+    assert client.get(url).status_code == 404

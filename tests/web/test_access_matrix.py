@@ -432,6 +432,7 @@ EXPECT: dict[str, Row | Act] = {
     "GET /api/v1/supplies/transfers": Row(ok=KEEPERS, deny=403),
     "GET /api/v1/supplies/warehouses/{warehouse_id}/movements": Row(ok=KEEPERS),
     "GET /api/v1/supplies/warehouses/{warehouse_id}/fefo": Row(ok=KEEPERS),
+    "GET /api/v1/supplies/warehouses/{warehouse_id}/ledger": Row(ok=KEEPERS),
     "GET /api/v1/supplies/transfers/{shipment_id}": Row(ok=KEEPERS),
     "POST /api/v1/supplies/receive": Act(ok=KEEPERS),
     "POST /api/v1/supplies/issue": Act(ok=KEEPERS),

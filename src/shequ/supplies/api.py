@@ -4,6 +4,9 @@ issue, transfer (send, receive) and adjust. Warehouses and stock outside the use
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -13,7 +16,10 @@ from ninja.pagination import paginate
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.pagination import Pages
 from shequ.core.schemas import errors
+from shequ.supplies import ledger as ledgers
 from shequ.supplies import selectors, services
+from shequ.supplies.ledger_forms import MAX_DAYS, ledger_defaults
+from shequ.supplies.ledger_schemas import StockLedgerOut
 from shequ.supplies.models import Item, Movement, Stock, Transfer, Warehouse
 from shequ.supplies.schemas import (
     ItemOut,
@@ -184,3 +190,30 @@ def adjust(request: HttpRequest, payload: StockAdjustIn) -> Status[Movement]:
         reason=payload.reason, note=payload.note,
     )  # fmt: skip
     return Status(201, moved)
+
+
+@router.get(
+    "/warehouses/{int:warehouse_id}/ledger", response={200: StockLedgerOut, **errors(400, 404)}
+)
+def warehouse_ledger(
+    request: HttpRequest,
+    warehouse_id: int,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> dict[str, Any]:
+    """The ledger (台账) from `start` to `end` (local days, both included, at most a year;
+    default this month so far): per item and batch, opening + received − issued +
+    transferred in − transferred out + adjusted = closing; the same numbers as the page and
+    its Excel file."""
+    warehouse = selectors.get_warehouse_for(request.user, warehouse_id)
+    start = start or ledger_defaults()["start"]
+    end = end or ledger_defaults()["end"]
+    if end < start:
+        raise ValidationError({"end": _("The end comes on or after the start.")})
+    if (end - start).days >= MAX_DAYS:
+        raise ValidationError({"end": _("Choose a period of at most a year.")})
+    book = ledgers.ledger(warehouse, start, end)
+    return {
+        "warehouse_id": warehouse.pk, "start": start, "end": end,
+        "lines": [vars(line) for line in book.lines], "totals": book.totals,
+    }  # fmt: skip
