@@ -91,3 +91,22 @@ def test_barcode_lookup(depot, client) -> None:
     page = client.get(reverse("supplies:issue"))
     assert 'data-testid="scan"' in page.content.decode()
     assert "supplies/scan.js" in page.content.decode()
+
+
+def test_a_typed_barcode_narrows_the_forms_without_javascript(depot, client) -> None:
+    for item, code in ((depot.mask, "M1"), (depot.flour, "")):
+        services.stock_receive(
+            actor=depot.keeper_a, warehouse=depot.store_a, item=item, quantity=5,
+            source="allocation", batch_code=code, expires_on=dt.date(2027, 1, 1),
+        )  # fmt: skip
+    client.force_login(depot.keeper_a)
+    for name in ("supplies:issue", "supplies:transfer", "supplies:adjust"):
+        page = client.get(reverse(name), {"barcode": "690001"})
+        choices = page.context["form"].fields["stock"].queryset
+        assert [s.item for s in choices] == [depot.mask]
+        assert page.context["form"].initial["stock"] == choices[0].pk
+    receive = client.get(reverse("supplies:receive"), {"barcode": "690001"})
+    assert receive.context["form"].initial["item"] == depot.mask.pk
+    unknown = client.get(reverse("supplies:issue"), {"barcode": "000"})
+    assert "No item with this barcode: 000" in unknown.content.decode()
+    assert len(unknown.context["form"].fields["stock"].queryset) == 2

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import ValidationError
-from shequ.supplies import selectors, services
+from shequ.supplies import scanning, selectors, services
 from shequ.supplies.forms import (
     AdjustForm,
     IssueForm,
@@ -82,6 +82,13 @@ def warehouse_page(request: HttpRequest, warehouse_id: int) -> HttpResponse:
     )
 
 
+def scanned(request: HttpRequest) -> scanning.Scanned:
+    """The barcode typed in the form's barcode box (supplies/scanning.py)."""
+    scan = scanning.scanned(request.GET)
+    request.scan = scan  # shown by the movement page
+    return scan
+
+
 def _movement_page(
     request: HttpRequest, form: Form, title: str, act: Callable[[dict[str, Any]], str]
 ) -> HttpResponse:
@@ -93,15 +100,18 @@ def _movement_page(
         else:
             messages.success(request, done)
             return redirect("supplies:stock")
-    return render(request, "supplies/movement.html", {"form": form, "title": title})
+    scan = getattr(request, "scan", None)
+    return render(request, "supplies/movement.html", {"form": form, "title": title, "scan": scan})
 
 
 @login_required
 def receive_page(request: HttpRequest) -> HttpResponse:
     """Goods come in: allocation, purchase or donation; a scanned barcode names the item."""
     _keeping(request)
+    scan = scanned(request)
     form = ReceiveForm(
         request.POST or None,
+        initial={"item": scan.item.pk, "barcode": scan.code} if scan.item else {},
         warehouses=selectors.stocked_warehouses_for(request.user),
         items=selectors.items(),
     )
@@ -127,10 +137,11 @@ def receive_page(request: HttpRequest) -> HttpResponse:
 def issue_page(request: HttpRequest) -> HttpResponse:
     """Goods go out to a household, a help request, a team or a post."""
     _keeping(request)
+    stock, chosen = scanning.narrow(selectors.stock_choices(request.user), scanned(request))
     form = IssueForm(
         request.POST or None,
-        stock=selectors.stock_choices(request.user),
-        initial={"help_request": _id(request.GET.get("help_request"))},
+        stock=stock,
+        initial={"help_request": _id(request.GET.get("help_request")), **chosen},
     )
 
     def act(data: dict[str, Any]) -> str:
@@ -163,10 +174,12 @@ def issue_page(request: HttpRequest) -> HttpResponse:
 def transfer_page(request: HttpRequest) -> HttpResponse:
     """Goods leave for another warehouse; in transit until received there."""
     _keeping(request)
+    stock, chosen = scanning.narrow(selectors.stock_choices(request.user), scanned(request))
     form = TransferForm(
         request.POST or None,
-        stock=selectors.stock_choices(request.user),
+        stock=stock,
         destinations=selectors.destinations_for(request.user),
+        initial=chosen,
     )
 
     def act(data: dict[str, Any]) -> str:
@@ -187,7 +200,8 @@ def transfer_page(request: HttpRequest) -> HttpResponse:
 def adjust_page(request: HttpRequest) -> HttpResponse:
     """A count correction, damage or expiry, with the reason."""
     _keeping(request)
-    form = AdjustForm(request.POST or None, stock=selectors.stock_choices(request.user))
+    stock, chosen = scanning.narrow(selectors.stock_choices(request.user), scanned(request))
+    form = AdjustForm(request.POST or None, stock=stock, initial=chosen)
 
     def act(data: dict[str, Any]) -> str:
         stock = data["stock"]

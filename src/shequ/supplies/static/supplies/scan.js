@@ -2,12 +2,13 @@
  * A scanned or typed barcode is looked up (GET /supplies/barcode/?code=) and chooses the item:
  * on the receive form the barcode field is filled and the item selected; on the issue,
  * transfer and adjust forms the first (soonest-to-expire) batch of that item is selected.
- * Without JavaScript the receive form still takes a typed barcode (the server looks it up). */
+ * Without JavaScript the barcode box is a GET form: the page comes back with its choices
+ * narrowed to the item (supplies/scanning.py). */
 (function () {
   "use strict";
   var box = document.getElementById("sq-scan");
   if (!box) return;
-  box.hidden = false;
+  box.querySelector("[data-scan-camera]").hidden = false;
   var video = box.querySelector("video");
   var button = box.querySelector("[data-scan-camera]");
   var typed = box.querySelector("[data-scan-code]");
@@ -77,7 +78,8 @@
       button.textContent = box.dataset.stop;
     }).catch(function () { stop(); say(box.dataset.failed); });
   });
-  typed.addEventListener("keydown", function (e) {
-    if (e.key === "Enter") { e.preventDefault(); lookup(typed.value); typed.value = ""; }
+  box.addEventListener("submit", function (e) {
+    e.preventDefault();  // choose in place: what was typed in the movement form stays
+    lookup(typed.value);
   });
 })();
