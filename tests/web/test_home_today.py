@@ -18,7 +18,9 @@ from shequ.reports.today import today_for
 from shequ.testing.models import Round
 from tests.assistance.conftest import open_request
 from tests.conftest import make_place
-from tests.reports.conftest import seeded  # noqa: F401 - the seeded day's fixture
+from tests.reports import conftest as reports_conftest
+
+seeded = reports_conftest.seeded  # the seeded day's fixture (yesterday)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -27,9 +29,10 @@ def _tiles(today) -> dict:
     return {t.key: t for t in today.tiles}
 
 
-def test_each_figure_equals_the_source_data_of_the_seeded_day(seeded, personas, city):  # noqa: F811
+def test_each_figure_equals_the_source_data_of_the_seeded_day(seeded, personas, city):
     today = today_for(personas.hq, day=seeded.day)
-    assert today is not None and today.root == city.c
+    assert today is not None
+    assert today.root == city.c
     tiles = _tiles(today)
     # A: 8 reported in of 10 needed, B: 1 of 0; A: 1 positive tube, 1 recall open; 1 gate
     # alert, 1 refusal.
@@ -44,7 +47,7 @@ def test_each_figure_equals_the_source_data_of_the_seeded_day(seeded, personas, 
     assert today.totals["status_close_contact"] == 1
 
 
-def test_help_backlog_counts_the_open_requests(seeded, personas, city):  # noqa: F811
+def test_help_backlog_counts_the_open_requests(seeded, personas, city):
     for _ in range(2):
         open_request(personas.staff_a, city.ha1)
     open_request(personas.staff_b, city.hb1)
@@ -54,12 +57,13 @@ def test_help_backlog_counts_the_open_requests(seeded, personas, city):  # noqa:
     assert "2 open, 2 not claimed" in str(tiles["help_overdue"].note)
 
 
-def test_trends_come_from_the_compiled_reports_and_today_is_live(seeded, personas, city):  # noqa: F811
+def test_trends_come_from_the_compiled_reports_and_today_is_live(seeded, personas, city):
     services.compile_reports(community_ids=[city.a.pk, city.b.pk], day=seeded.day)
     today = today_for(personas.hq)  # the seeded day is yesterday
     charts = {c.id: c for c in today.charts}
     reported = charts["chart-reported"]
-    assert reported.kind == "line" and len(reported.labels) == 14
+    assert reported.kind == "line"
+    assert len(reported.labels) == 14
     assert reported.labels[-2] == seeded.day.strftime("%m-%d")
     assert reported.series[0].data[-2] == 9  # reported in, from the compiled reports
     assert reported.series[1].data[-2] == 10  # needed
@@ -71,7 +75,7 @@ def test_trends_come_from_the_compiled_reports_and_today_is_live(seeded, persona
     assert _tiles(today)["reports_missing"].value == 2
 
 
-def test_a_street_officer_sees_only_its_streets_communities(seeded, personas, city):  # noqa: F811
+def test_a_street_officer_sees_only_its_streets_communities(seeded, personas, city):
     today = today_for(personas.street, day=seeded.day)
     assert today.root == city.s1
     assert [p.place for p in today.parts] == [city.a]  # by community within a street
@@ -82,7 +86,7 @@ def test_a_street_officer_sees_only_its_streets_communities(seeded, personas, ci
     assert _tiles(other)["isolated"].value == 1
 
 
-def test_the_hq_sees_streets_and_names_communities_with_their_street(seeded, personas, city):  # noqa: F811
+def test_the_hq_sees_streets_and_names_communities_with_their_street(seeded, personas, city):
     today = today_for(personas.hq, day=seeded.day)
     assert [p.place for p in today.parts] == [city.s1, city.s2, city.s3]
     assert today.parts[0].values["reported_in"] == 8
@@ -92,7 +96,7 @@ def test_the_hq_sees_streets_and_names_communities_with_their_street(seeded, per
     assert watch["Reported in"][0].gap == 2
 
 
-def test_the_home_page_shows_today_with_links_to_the_lists(client, login, seeded, personas, city):  # noqa: F811
+def test_the_home_page_shows_today_with_links_to_the_lists(client, login, seeded, personas, city):
     Round.objects.get().places.add(city.c)
     login(personas.hq)
     html = client.get(reverse("web:home")).content.decode()
@@ -108,16 +112,17 @@ def test_the_home_page_shows_today_with_links_to_the_lists(client, login, seeded
     round_ = today_for(personas.hq).round
     assert round_ is not None
     # Coverage by street of the running round: 2 of A's 4 residents sampled.
-    assert [p.coverage for p in today_for(personas.hq).parts][0] == 50.0
+    assert today_for(personas.hq).parts[0].coverage == 50.0
     assert f'href="{reverse("testing:recalls", args=[round_.pk])}"' in html
     # Each chart: a div charts.js draws, its JSON island, and its numbers in a table.
     assert html.count('class="sq-chart') >= 5
     assert 'id="chart-reported" type="application/json"' in html
-    assert "vendor/echarts.min.js" in html and "shequ/charts.js" in html
+    assert "vendor/echarts.min.js" in html
+    assert "shequ/charts.js" in html
     assert html.count("sq-chart-numbers") == html.count('class="sq-chart ')
 
 
-def test_the_links_open_for_the_hq(client, login, seeded, personas):  # noqa: F811
+def test_the_links_open_for_the_hq(client, login, seeded, personas):
     login(personas.hq)
     for tile in today_for(personas.hq).tiles:
         assert client.get(tile.href).status_code == 200, tile.href
@@ -130,7 +135,9 @@ def test_community_staff_and_cadres_have_no_today(client, login, personas):
         assert 'data-testid="home-today"' not in client.get(reverse("web:home")).content.decode()
 
 
-def test_the_page_costs_the_same_queries_for_more_communities(client, login, seeded, personas, city):  # noqa: F811
+def test_the_page_costs_the_same_queries_for_more_communities(
+    client, login, seeded, personas, city
+):
     login(personas.hq)
     client.get(reverse("web:home"))  # warm caches (sessions, content types)
     with CaptureQueriesContext(connection) as few:

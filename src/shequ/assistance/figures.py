@@ -104,10 +104,14 @@ def help_figures(
 def backlog(user: User | AnonymousUser) -> dict[str, int]:
     """Open requests in the user's scope: all, new (not yet claimed), overdue. One query."""
     now = timezone.now()
-    return requests_for(user).filter(status__in=OPEN_STATES).aggregate(
-        open=Count("pk"),
-        new=Count("pk", filter=Q(status=HelpStatus.NEW)),
-        overdue=Count("pk", filter=Q(due_at__lt=now)),
+    return (
+        requests_for(user)
+        .filter(status__in=OPEN_STATES)
+        .aggregate(
+            open=Count("pk"),
+            new=Count("pk", filter=Q(status=HelpStatus.NEW)),
+            overdue=Count("pk", filter=Q(due_at__lt=now)),
+        )
     )
 
 

@@ -108,8 +108,10 @@ def _url(name: str, *args: Any, **query: Any) -> str:
 
 
 def _part_kind(root: Place) -> str:
-    return PlaceKind.STREET if root.kind in (PlaceKind.CITY, PlaceKind.DISTRICT) else (
-        PlaceKind.COMMUNITY
+    return (
+        PlaceKind.STREET
+        if root.kind in (PlaceKind.CITY, PlaceKind.DISTRICT)
+        else (PlaceKind.COMMUNITY)
     )
 
 
@@ -137,25 +139,30 @@ def _trend(user: User | AnonymousUser, days: list[dt.date]) -> dict[dt.date, dic
 
 def _standings(
     user: User | AnonymousUser, days: list[dt.date], n_communities: int
-) -> dict[dt.date, dict[str, int]]:
-    """Per day: reports on time, late, missing (past the deadline, not submitted), pending.
-    One query."""
+) -> dict[dt.date, dict[str, Any]]:
+    """Per day: reports on time, late, missing (past the deadline, not submitted), pending;
+    None for a day before any report was compiled in the scope (Shequ was not yet running:
+    no bar rather than every community "missing"). One query."""
     scope = scope_for(user, Capability.VIEW_REPORTS)
     out = {day: {"on_time": 0, "late": 0, "missing": 0, "pending": 0} for day in days}
     rows = (
         DailyReport.objects.filter(
-            scope.q("community"),
-            community__kind=PlaceKind.COMMUNITY,
-            day__in=days,
-            status=ReportStatus.SUBMITTED,
+            scope.q("community"), community__kind=PlaceKind.COMMUNITY, day__in=days
         )
-        .values_list("day", "submitted_at")
+        .values_list("day", "status", "submitted_at")
         .order_by()
     )
-    for day, submitted_at in rows.iterator():
-        out[day]["late" if submitted_at > deadline(day) else "on_time"] += 1
+    compiled: set[dt.date] = set()
+    for day, status, submitted_at in rows.iterator():
+        compiled.add(day)
+        if status == ReportStatus.SUBMITTED:
+            out[day]["late" if submitted_at > deadline(day) else "on_time"] += 1
+    first = min(compiled, default=days[-1])
     now = timezone.now()
     for day, counts in out.items():
+        if day < first:
+            counts.update(dict.fromkeys(counts, None))
+            continue
         unsubmitted = max(n_communities - counts["on_time"] - counts["late"], 0)
         counts["missing" if now > deadline(day) else "pending"] = unsubmitted
     return out
@@ -217,9 +224,9 @@ def today_for(user: User | AnonymousUser, day: dt.date | None = None) -> Today |
     trend = _trend(user, days[:-1])
     trend[day] = {k: totals.get(k, 0) for k in TREND_KEYS}
     standings = _standings(user, days, len(communities))
-    yesterday = standings[days[-2]]
+    yesterday = {k: v or 0 for k, v in standings[days[-2]].items()}
     watch = _watch(communities, live, scope.paths)
-    today = Today(
+    return Today(
         day=day,
         root=root,
         part_label=_("Street") if part_kind == PlaceKind.STREET else _("Community"),
@@ -230,7 +237,6 @@ def today_for(user: User | AnonymousUser, day: dt.date | None = None) -> Today |
         round=round_,
         totals=totals,
     )
-    return today
 
 
 def _part_of(path: str, parts: dict[str, PartRow]) -> PartRow | None:
@@ -283,7 +289,7 @@ def _tiles(
     isolated = sum(totals.get(k, 0) for k in ISOLATED)
     recalls = _url("testing:recalls", round_.pk) if round_ else _url("testing:home")
     rollup_yesterday = _url("reports:rollup", root.pk, (day - dt.timedelta(days=1)).isoformat())
-    tiles = [
+    return [
         Tile(
             "reported_in",
             _("Reported in"),
@@ -350,14 +356,13 @@ def _tiles(
             _("%(n)s late") % {"n": yesterday["late"]},
         ),
     ]
-    return tiles
 
 
 def _charts(
     days: list[dt.date],
     trend: dict[dt.date, dict[str, int]],
     helped: dict[dt.date, dict[str, int]],
-    standings: dict[dt.date, dict[str, int]],
+    standings: dict[dt.date, dict[str, Any]],
     round_: Round | None,
     parts: list[PartRow],
 ) -> list[Chart]:

@@ -76,7 +76,12 @@
   window.addEventListener("resize", function () {
     clearTimeout(pending);
     pending = setTimeout(function () {
-      drawn.forEach(function (chart) { chart.resize(); });
+      // A chart swapped out by htmx is let go.
+      drawn = drawn.filter(function (chart) {
+        if (chart.getDom().isConnected) { chart.resize(); return true; }
+        chart.dispose();
+        return false;
+      });
     }, 150);
   });
   document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
