@@ -76,6 +76,7 @@ def test_hq_today_draws_every_chart(live_server, browser, world, city, width):
             ("/mobilization/", "board"),
             ("/help/figures/", "help-figures"),
             (f"/checkpoints/figures/?community={city.a.pk}&day={world.day}", "gate-figures"),
+            (f"/testing/rounds/{Round.objects.get().pk}/", "round"),
         )
         for path, name in pages:
             page.goto(live_server.url + path)
