@@ -92,8 +92,8 @@ def test_the_hq_sees_streets_and_names_communities_with_their_street(seeded, per
     assert today.parts[0].values["reported_in"] == 8
     watch = {str(w.label): w.rows for w in today.watch}
     # A is 2 short of need, with 1 positive, 1 recall, 1 alert: named with its street.
-    assert [r.label for r in watch["Reported in"]] == ["一街道 甲社区"]
-    assert watch["Reported in"][0].gap == 2
+    assert [r.label for r in watch["Short of the people needed"]] == ["一街道 甲社区"]
+    assert watch["Short of the people needed"][0].gap == 2
 
 
 def test_the_home_page_shows_today_with_links_to_the_lists(client, login, seeded, personas, city):

@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 DAYS = 14
 WATCHED = ("reported_in", "positives", "recalls_open", "gate_alerts")  # "communities to watch"
 WATCH_ROWS = 5
+# The list's heading where the gap is not the figure itself (reported in: the shortfall).
+WATCH_LABELS = {"reported_in": _("Short of the people needed")}
 ISOLATED = ("status_home_isolation", "status_central_isolation")
 TREND_KEYS = (
     "reported_in",
@@ -261,7 +263,7 @@ def _watch(
             continue
         gaps = [(c, live[c.pk].get(key, 0), figure.gap(live[c.pk])) for c in communities]
         worst = sorted((g for g in gaps if g[2] > 0), key=lambda g: (-g[2], g[0].path))
-        picked.append((figure.label, worst[:WATCH_ROWS]))
+        picked.append((WATCH_LABELS.get(key, figure.label), worst[:WATCH_ROWS]))
     labels = address_labels([c for _label, rows in picked for c, _v, _g in rows], within=within)
     return [
         Watch(
