@@ -8,17 +8,23 @@ selector per app, whatever the number of communities); the 13 days before come f
 compiled daily reports (their corrected values: what the communities stand by), so a trend
 costs one query. Help requests and testing coverage come from their apps' own selectors.
 Nothing here reads another app's tables. The page costs a fixed number of queries whatever
-the scope's size (tests/web/test_home_today.py counts them).
+the scope's size (tests/web/test_home_today.py counts them). Today's live figures and the
+round's coverage by street (seconds to count at a million residents) are kept
+SHEQU_TODAY_CACHE_SECONDS (60) per scope.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -102,6 +108,18 @@ class Today:
     watch: list[Watch]
     round: Round | None = None
     totals: dict[str, int] = field(default_factory=dict)
+
+
+def _kept(key: str, compute: Callable[[], Any]) -> Any:
+    """compute(), kept TODAY_CACHE_SECONDS under `key` (aggregates only: nothing personal)."""
+    seconds = settings.TODAY_CACHE_SECONDS
+    if seconds <= 0:
+        return compute()
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, seconds)
+    return found
 
 
 def _url(name: str, *args: Any, **query: Any) -> str:
@@ -200,7 +218,9 @@ def today_for(user: User | AnonymousUser, day: dt.date | None = None) -> Today |
         for p in Place.objects.filter(scope.q(), kind=part_kind).order_by("path")
     }
     # Today, live: every figure of every community, and its sums per part.
-    live = read_all([c.pk for c in communities], day)
+    ids = [c.pk for c in communities]
+    digest = hashlib.sha1(",".join(map(str, ids)).encode(), usedforsecurity=False).hexdigest()
+    live = _kept(f"sq-today:live:{day}:{digest}", lambda: read_all(ids, day))
     keys = list(figure_by_key())
     totals = dict.fromkeys(keys, 0)
     for row in parts.values():
@@ -216,7 +236,10 @@ def today_for(user: User | AnonymousUser, day: dt.date | None = None) -> Today |
     round_ = _current_round(user)
     coverage_total = None
     if round_ is not None:
-        rows = testing.coverage(round_, root, part_kind)
+        rows = _kept(
+            f"sq-today:coverage:{round_.pk}:{root.pk}:{part_kind}",
+            lambda: testing.coverage(round_, root, part_kind),
+        )
         for c in rows:
             if c.path in parts:
                 parts[c.path].coverage = c.percent
