@@ -1,6 +1,7 @@
 """Benchmark: the city HQ's home page (its "today": reports/today.py), issue #19.
 
-    .venv/bin/python bench/hq_today.py --database sqlite [--residents 72000] [--runs 20]
+    .venv/bin/python bench/hq_today.py --database sqlite [--residents 20000] [--runs 20]
+        [--var DIR]
     .venv/bin/python bench/hq_today.py --database postgres --residents 1000000 [--runs 20]
         [--reuse]
 
@@ -48,19 +49,25 @@ def log(message: str) -> None:
     print(message, flush=True)
 
 
-def seed_sqlite(residents: int) -> None:
-    var = Path(tempfile.mkdtemp(prefix="shequ-today-bench-"))
+def seed_sqlite(residents: int, var: str) -> None:
+    reuse = bool(var)
+    var = var or tempfile.mkdtemp(prefix="shequ-today-bench-")
     os.environ.update(
-        SHEQU_VAR_DIR=str(var), SHEQU_LOCAL_SECRETS="1", DJANGO_SETTINGS_MODULE="shequ.settings"
+        SHEQU_VAR_DIR=var, SHEQU_LOCAL_SECRETS="1", DJANGO_SETTINGS_MODULE="shequ.settings"
     )
     os.environ.pop("DATABASE_URL", None)
+    if reuse:
+        return
     shequ = str(Path(sys.executable).parent / "shequ")
     t = time.perf_counter()
     subprocess.run(  # noqa: S603 - our own command, fixed arguments
         [shequ, "seed", "--scenario", "demo", "--residents", str(residents)],
         env=os.environ, check=True, stdout=subprocess.DEVNULL,
     )  # fmt: skip
-    log(f"seeded the demo city ({residents:,} residents) in {time.perf_counter() - t:.0f} s")
+    log(
+        f"seeded the demo city ({residents:,} residents) in {time.perf_counter() - t:.0f} s "
+        f"(--var {var} reuses it)"
+    )
 
 
 def seed_postgres(residents: int, reuse: bool) -> None:
@@ -153,6 +160,7 @@ def measure(runs: int) -> None:
         queries.append(sql)
         return execute(sql, params, many, context)
 
+    client.get("/places/")  # the process's own warm-up (URLs, templates, catalogues)
     t = time.perf_counter()
     client.get("/")  # the first view: nothing kept yet
     first = (time.perf_counter() - t) * 1000
@@ -181,7 +189,8 @@ def main() -> None:
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--residents", type=int, default=None)
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="postgres: time the kept database")
+    parser.add_argument("--var", default="", help="sqlite: the folder of a demo city seeded before")
     parser.add_argument(
         "--cache-seconds",
         type=int,
@@ -191,7 +200,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["SHEQU_TODAY_CACHE_SECONDS"] = str(args.cache_seconds)
     if args.database == "sqlite":
-        seed_sqlite(args.residents or 20_000)
+        seed_sqlite(args.residents or 20_000, args.var)
         import django
 
         django.setup()
