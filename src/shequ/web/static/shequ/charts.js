@@ -85,6 +85,8 @@
     }, 150);
   });
   document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
-  document.body && document.body.addEventListener("htmx:afterSwap", function (e) { drawAll(e.target); });
+  // After an htmx swap (the board refreshes itself), draw what is new: an outerHTML swap
+  // fires on the element it replaced, so look over the whole page.
+  document.addEventListener("htmx:afterSwap", function () { drawAll(document); });
   if (document.readyState !== "loading") { drawAll(document); }
 })();
