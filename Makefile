@@ -67,6 +67,7 @@ vendor:
 	cp node_modules/weui/dist/style/weui.min.css src/shequ/web/static/vendor/weui.min.css
 	cp node_modules/@zxing/browser/umd/zxing-browser.min.js src/shequ/web/static/vendor/zxing-browser.min.js
 	cp node_modules/dexie/dist/dexie.min.js src/shequ/web/static/vendor/dexie.min.js
+	cp node_modules/echarts/dist/echarts.min.js src/shequ/web/static/vendor/echarts.min.js
 
 # Refresh the zh-Hans catalogue after changing strings (needs GNU gettext).
 messages: $(STAMP)

@@ -99,7 +99,7 @@ def build_places(cursor, households: int) -> dict:
     next_id = 1
     rows: list[tuple] = []
     level_rows: dict[str, list[tuple[int, str, str]]] = {}  # kind → [(id, code, path)]
-    city = (next_id, "city", None, "BT", "基准市", f"/{next_id}/", 0, False)
+    city = (next_id, "city", None, "BT", "基准市", f"/{next_id}/", 0, False, "", "")
     rows.append(city)
     level_rows["city"] = [(next_id, "BT", f"/{next_id}/")]
     next_id += 1
@@ -118,14 +118,17 @@ def build_places(cursor, households: int) -> dict:
             else:
                 code, name = f"{parent_code}-{k}", names[kind].format(k)
             path = f"{parent_path}{next_id}/"
-            rows.append((next_id, kind, parent_id, code, name, path, depth, False))
+            rows.append((next_id, kind, parent_id, code, name, path, depth, False, "", ""))
             mine.append((next_id, code, path))
             next_id += 1
         level_rows[kind] = mine
     _copy(
         cursor,
         "places_place",
-        ["id", "kind", "parent_id", "code", "name", "path", "depth", "no_property_management"],
+        [
+            *("id", "kind", "parent_id", "code", "name", "path", "depth"),
+            *("no_property_management", "unit", "level_word"),
+        ],
         rows,
     )
     _reset_sequence(cursor, "places_place")

@@ -55,6 +55,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _fast_hashing(settings: pytest.FixtureRequest) -> None:
     # Argon2 is the real hasher (tested in tests/core/test_users.py); MD5 keeps setup fast.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The officers' today reads its figures afresh (a cache would outlive a test's data).
+    settings.TODAY_CACHE_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

@@ -277,6 +277,9 @@ WORKER_QUEUE_ALERT_SECONDS = env_int("SHEQU_WORKER_QUEUE_ALERT_SECONDS", 300)
 # hour of the same day (24 = midnight); one submitted later is late.
 REPORT_HOUR = env_int("SHEQU_REPORT_HOUR", 20)
 REPORT_DEADLINE_HOUR = env_int("SHEQU_REPORT_DEADLINE_HOUR", 22)
+# The officers' today (reports/today.py): today's live figures and the round's coverage by
+# street are kept this many seconds per scope (0: read every time).
+TODAY_CACHE_SECONDS = env_int("SHEQU_TODAY_CACHE_SECONDS", 60)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- messages out of the app (docs/notifications.md) ---------------------------------------

@@ -150,7 +150,7 @@ def test_the_board_page_and_the_reported_in_export(personas, mob, login):
     page = login(personas.hq).get("/mobilization/").content.decode()
     assert 'data-testid="total-reported">1<' in page
     assert 'data-testid="chart"' in page
-    assert page.count("<rect") == 2  # this hour: a sign-up bar and a report-in bar
+    assert page.count('<th scope="row">') == 1  # this hour: its sign-ups and report-ins
     export = login(personas.hq).get(f"/mobilization/orders/{mob.order.pk}/reported.xlsx")
     assert export.status_code == 200
     from io import BytesIO
@@ -272,7 +272,8 @@ def test_the_check_in_counter_keeps_its_total_while_a_search_narrows_the_list(pe
     assert 'data-testid="found">1 ' in searched  # one person matches the search
 
 
-def test_the_board_chart_has_axes_and_numbers(personas, mob, login):
+def test_the_board_chart_is_echarts_data_with_its_numbers_in_a_table(personas, mob, login):
+    import json
     import re
 
     from django.utils import timezone
@@ -280,11 +281,14 @@ def test_the_board_chart_has_axes_and_numbers(personas, mob, login):
     for name in ("甲一", "甲二"):
         services.report_in(actor=personas.staff_a, enlistment=mob.e[name])
     page = login(personas.hq).get("/mobilization/").content.decode()
-    chart = page.split('data-testid="chart"')[1].split("</svg>")[0]
-    zero, half, top = (int(t) for t in re.findall(r'data-testid="y-tick">(\d+)<', chart))
-    assert (zero, half * 2) == (0, top)  # the y axis: 0, half way, the top …
-    assert top >= 2  # … reaching the most in an hour
-    assert re.findall(r'data-testid="bar-count">(\d+)<', chart) == ["2"]  # over the bar
-    hour = timezone.localtime().strftime("%H")
-    assert f'data-testid="x-hour">{hour}<' in chart  # the hour below it
-    assert timezone.localtime().strftime("%m-%d") in chart  # and its day
+    assert 'class="sq-chart ' in page
+    assert 'data-chart="chart-per-hour"' in page
+    island = re.search(r'<script id="chart-per-hour" type="application/json">(.*?)</script>', page)
+    spec = json.loads(island.group(1))
+    hour = timezone.localtime().strftime("%m-%d %H:00")
+    assert spec["labels"][-1] == hour  # the hour, with its day
+    reported = spec["series"][1]
+    assert reported["data"][-1] == 2  # two reported in this hour
+    # Without JavaScript: the same numbers in a table under the chart.
+    assert f'<th scope="row">{hour}</th>' in page
+    assert "vendor/echarts.min.js" in page

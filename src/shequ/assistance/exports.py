@@ -1,14 +1,14 @@
-"""Spreadsheets of help requests (through core.exports) and the figures' bar chart data."""
+"""Spreadsheets of help requests (through core.exports) and the figures' chart data."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
 from shequ.assistance.figures import Counts, PlaceFigures
 from shequ.assistance.models import HelpKind, HelpRequest
+from shequ.core.charts import Chart, Series
 from shequ.core.exports import Sheet, xlsx_workbook
 
 
@@ -83,21 +83,9 @@ def figures_xlsx(rows: list[PlaceFigures]) -> bytes:
     return xlsx_workbook(Sheet(_("Help figures"), header, data, widths=(16, 18)))
 
 
-@dataclass
-class Bar:
-    label: str
-    opened: int
-    delivered: int
-    overdue: int
-    y: int
-    opened_w: float
-    delivered_w: float
-    overdue_w: float
-
-
-def chart(rows: list[PlaceFigures], width: float = 200.0) -> list[Bar]:
-    """One bar group per kind over every place shown: opened, delivered, overdue, scaled to
-    `width` (the inline SVG on the figures page)."""
+def chart(rows: list[PlaceFigures]) -> Chart | None:
+    """Opened, delivered and overdue per kind over every place shown (the figures page's
+    chart, drawn by ECharts: core/charts.py)."""
     totals: dict[str, Counts] = {}
     for row in rows:
         for kind, counts in row.kinds.items():
@@ -105,17 +93,17 @@ def chart(rows: list[PlaceFigures], width: float = 200.0) -> list[Bar]:
             into.opened += counts.opened
             into.delivered += counts.delivered
             into.overdue += counts.overdue
-    top = max((c.opened for c in totals.values()), default=0) or 1
-    return [
-        Bar(
-            str(HelpKind(kind).label),
-            c.opened,
-            c.delivered,
-            c.overdue,
-            i * 34,
-            width * c.opened / top,
-            width * c.delivered / top,
-            width * c.overdue / top,
-        )
-        for i, (kind, c) in enumerate(sorted(totals.items()))
-    ]
+    if not totals:
+        return None
+    kinds = sorted(totals.items())
+    return Chart(
+        "chart-help-kinds",
+        _("Opened, delivered and overdue by kind"),
+        [str(HelpKind(kind).label) for kind, _c in kinds],
+        [
+            Series(_("Opened"), [c.opened for _k, c in kinds], "grey"),
+            Series(_("Delivered"), [c.delivered for _k, c in kinds], "green"),
+            Series(_("Overdue"), [c.overdue for _k, c in kinds], "red"),
+        ],
+        kind="hbar",
+    )

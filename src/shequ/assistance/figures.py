@@ -8,9 +8,10 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from shequ.assistance.models import DONE_STATES, OPEN_STATES, HelpKind
+from shequ.assistance.models import DONE_STATES, OPEN_STATES, HelpKind, HelpStatus
 from shequ.assistance.selectors import requests_for
 from shequ.places.models import Place
 
@@ -98,3 +99,43 @@ def help_figures(
     for place in Place.objects.filter(pk__in=list(places)).order_by("path"):
         by_place[place.pk] = PlaceFigures(place, totals[place.pk], places[place.pk])
     return list(by_place.values())
+
+
+def backlog(user: User | AnonymousUser) -> dict[str, int]:
+    """Open requests in the user's scope: all, new (not yet claimed), overdue. One query."""
+    now = timezone.now()
+    return (
+        requests_for(user)
+        .filter(status__in=OPEN_STATES)
+        .aggregate(
+            open=Count("pk"),
+            new=Count("pk", filter=Q(status=HelpStatus.NEW)),
+            overdue=Count("pk", filter=Q(due_at__lt=now)),
+        )
+    )
+
+
+def by_day(user: User | AnonymousUser, days: list[dt.date]) -> dict[dt.date, dict[str, int]]:
+    """Requests opened and delivered on each of `days` (local days) in the user's scope. One
+    query, for the requests opened or delivered in the span."""
+    out = {day: {"opened": 0, "delivered": 0} for day in days}
+    if not days:
+        return out
+    start = timezone.make_aware(dt.datetime.combine(min(days), dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(max(days) + dt.timedelta(days=1), dt.time.min))
+    rows = (
+        requests_for(user)
+        .filter(Q(created_at__gte=start, created_at__lt=end) | Q(delivered_at__gte=start))
+        .filter(created_at__lt=end)
+        .values_list("created_at", "delivered_at", "status")
+        .order_by()
+    )
+    for created, delivered, status in rows.iterator():
+        opened_on = timezone.localdate(created)
+        if opened_on in out:
+            out[opened_on]["opened"] += 1
+        if delivered is not None and status in DONE_STATES:
+            delivered_on = timezone.localdate(delivered)
+            if delivered_on in out:
+                out[delivered_on]["delivered"] += 1
+    return out

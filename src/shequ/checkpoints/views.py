@@ -12,6 +12,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequ.checkpoints import gate_views, selectors
 from shequ.checkpoints.decisions import REASONS, reason_text
@@ -19,6 +21,7 @@ from shequ.checkpoints.models import Decision, Direction, Passage
 from shequ.checkpoints.services import current_rules
 from shequ.core import pii
 from shequ.core.bidi import neutral
+from shequ.core.charts import Chart, Series
 from shequ.core.roles import Capability
 from shequ.places.addresses import address_labels, attach_addresses, scope_paths
 from shequ.places.models import Place
@@ -155,6 +158,24 @@ def passage(request: HttpRequest, passage_id: int) -> HttpResponse:
     )
 
 
+def _hours_chart(hours: list[selectors.GateHour]) -> Chart | None:
+    """In, out and refused per hour (and gate, when there are several), drawn by ECharts."""
+    if not hours:
+        return None
+    several = len({h.gate_id for h in hours}) > 1
+    labels = [f"{h.gate} {h.hour:%H:00}" if several else f"{h.hour:%H:00}" for h in hours]
+    return Chart(
+        "chart-gate-hours",
+        _("Per gate per hour"),
+        labels,
+        [
+            Series(pgettext_lazy("gate direction", "In"), [h.passages_in for h in hours], "green"),
+            Series(pgettext_lazy("gate direction", "Out"), [h.passages_out for h in hours], "blue"),
+            Series(pgettext_lazy("gate decision", "Refused"), [h.refused for h in hours], "red"),
+        ],
+    )
+
+
 @login_required
 def figures(request: HttpRequest) -> HttpResponse:
     """Per gate per hour in / out / refused; who went out on the day; who is not back."""
@@ -163,10 +184,8 @@ def figures(request: HttpRequest) -> HttpResponse:
         raise Http404
     day = _day(request)
     hours = outings = missing = []
-    peak = 1
     if community is not None:
         hours = selectors.gate_hours(community, day)
-        peak = max((h.passages_in + h.passages_out + h.refused for h in hours), default=1) or 1
         outings = selectors.outings(community, day)
         missing = selectors.not_back(community, timezone.localdate())
     return render(
@@ -176,15 +195,8 @@ def figures(request: HttpRequest) -> HttpResponse:
             "communities": communities,
             "community": community,
             "day": day,
-            "hours": [
-                {
-                    "h": h,
-                    "w_in": round(100 * h.passages_in / peak),
-                    "w_out": round(100 * h.passages_out / peak),
-                    "w_refused": round(100 * h.refused / peak),
-                }
-                for h in hours
-            ],
+            "hours": hours,
+            "chart": _hours_chart(hours),
             "outings": outings,
             "missing": missing,
             "totals": {

@@ -4,8 +4,9 @@ A cadre or a volunteer sees the help requests they claimed, by building; their s
 (check in, open their gate or station), the next one, or why they have none; open urgent
 calls; home-sampling tasks given to their team. A lab operator sees the transfers waiting to be
 received. Community staff see new and overdue help requests, today's gate alerts, isolation
-periods ending, residents not yet tested and the roster's gaps. Officers and HQ keep the
-figures of their scope (their "today" page comes with the daily reports).
+periods ending, residents not yet tested and the roster's gaps. The city HQ and the district
+and street officers see the picture of their scope today (reports/today.py: each figure a
+link to its list, the last 14 days as charts), then the figures of their places.
 
 Every read is a selector of the app that owns the data, narrowed to what the user may see; the
 page costs a handful of queries whatever the data's size (tests/web/test_home.py counts them).
@@ -30,6 +31,7 @@ from shequ.mobilization.selectors import active_enlistment
 from shequ.places.addresses import attach_addresses
 from shequ.places.models import PlaceKind
 from shequ.places.selectors import scope_counts, scope_roots
+from shequ.reports.today import Today, today_for
 from shequ.residents.selectors import periods_ending
 from shequ.supplies import selectors as supplies
 from shequ.testing import selectors as testing
@@ -45,6 +47,8 @@ OVERSEERS = frozenset(
     {Role.CITY_HQ, Role.DISTRICT_OFFICER, Role.STREET_OFFICER, Role.INSPECTOR, Role.COMMUNITY_STAFF}
 )
 ON_DUTY = frozenset({Role.CADRE, Role.VOLUNTEER})
+# Roles whose home is the picture of their scope today.
+OFFICERS = frozenset({Role.CITY_HQ, Role.DISTRICT_OFFICER, Role.STREET_OFFICER})
 
 
 @dataclass
@@ -91,6 +95,7 @@ class Home:
     help_counts: dict[str, int] | None = None
     # A warehouse keeper's warehouses today: low stock, transfers in transit to receive.
     keeper: supplies.KeeperCard | None = None
+    today: Today | None = None  # an officer's or the HQ's scope today
 
 
 def home_for(user: User) -> Home:
@@ -116,6 +121,8 @@ def home_for(user: User) -> Home:
         home.help_counts = assistance.community_counts(user)
     if Role.WAREHOUSE_KEEPER in kinds:
         home.keeper = supplies.keeper_card(user)
+    if kinds & OFFICERS:
+        home.today = today_for(user)
     if kinds & OVERSEERS:
         home.counts = scope_counts(user)
         home.roots = list(scope_roots(user)[:10])

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from shequ.core.charts import Chart, Series
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.exports import xlsx_response, xlsx_table
 from shequ.core.qr import qr_svg_response
@@ -26,70 +27,22 @@ from shequ.places.models import PlaceKind
 BOARD_LEVELS = (PlaceKind.COMMUNITY, PlaceKind.STREET, PlaceKind.DISTRICT)
 
 
-# The chart's geometry in px: a slot per hour (a sign-up bar and a report-in bar side by
-# side), the y axis's numbers on the left, the hours (and the day where it changes) below.
-SLOT, BAR, LEFT, TOP, PLOT, BOTTOM = 32, 12, 30, 16, 120, 34
-
-
-def _nice_top(most: int) -> int:
-    """The axis's top: two equal steps of 1, 2 or 5 × 10ⁿ that reach `most`."""
-    step = 1
-    while step * 2 < most:
-        for factor in (2, 2.5, 2):  # 1 → 2 → 5 → 10 → 20 → 50 …
-            step = int(step * factor)
-            if step * 2 >= most:
-                break
-    return step * 2
-
-
-def _chart(series: dict[str, int], signups: dict[str, int] | None = None) -> dict | None:
-    """Report-ins per hour with sign-ups as a paler bar beside each, the count over each bar,
-    a y axis with its numbers and the hours below: an inline SVG (works without JS)."""
+def _chart(series: dict[str, int], signups: dict[str, int] | None = None) -> Chart | None:
+    """Report-ins per hour with sign-ups beside them (the last 24 hours that have any), drawn
+    by ECharts (core/charts.py); the numbers stand in a table under it without JavaScript."""
     signups = signups or {}
     hours = sorted(set(series) | set(signups))[-24:]
     if not hours:
         return None
-    top = _nice_top(max([*series.values(), *signups.values(), 1]))
-    base = TOP + PLOT
-    bars, day_before = [], ""
-    for i, label in enumerate(hours):
-        day, hour = label.split(" ")  # "11-28 09:00"
-        n, s = series.get(label, 0), signups.get(label, 0)
-        h, hs = round(PLOT * n / top), round(PLOT * s / top)
-        x = LEFT + i * SLOT
-        bars.append(
-            {
-                "label": label,
-                "n": n,
-                "s": s,
-                "xs": x + 3,
-                "ys": base - hs,
-                "hs": hs,
-                "x": x + 3 + BAR + 1,
-                "y": base - h,
-                "h": h,
-                "tx_s": x + 3 + BAR // 2,
-                "tx": x + 4 + BAR + BAR // 2,
-                "mid": x + SLOT // 2,
-                "hour": hour[:2],
-                "day": day if day != day_before else "",
-            }
-        )
-        day_before = day
-    width = LEFT + max(len(hours), 6) * SLOT + 8  # one lonely hour is not a full-width bar
-    ticks = [{"v": v, "y": base - round(PLOT * v / top)} for v in (0, top // 2, top)]
-    return {
-        "bars": bars,
-        "ticks": ticks,
-        "width": width,
-        "height": base + BOTTOM,
-        "left": LEFT,
-        "right": width - 4,
-        "base": base,
-        "hour_y": base + 14,
-        "day_y": base + 28,
-        "bar": BAR,
-    }
+    return Chart(
+        "chart-per-hour",
+        _("Sign-ups and report-ins per hour"),
+        hours,  # "11-28 09:00"
+        [
+            Series(_("signed up"), [signups.get(h, 0) for h in hours], "green", faint=True),
+            Series(_("reported in"), [series.get(h, 0) for h in hours], "green"),
+        ],
+    )
 
 
 @login_required

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shequ.core.charts import Chart, Series
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
@@ -112,6 +113,23 @@ def site_new(request: HttpRequest) -> HttpResponse:
     return render(request, "testing/form.html", {"form": form, "title": _("New sampling site")})
 
 
+CHART_ROWS = 40  # more rows (a street's buildings): the list alone, no chart
+
+
+def _coverage_chart(rows: list[selectors.Coverage], place: object) -> Chart | None:
+    """Per place of the level shown: the share of residents tested (ECharts)."""
+    if not rows or len(rows) > CHART_ROWS:
+        return None
+    return Chart(
+        "chart-coverage",
+        _("Coverage in %(place)s") % {"place": getattr(place, "name", "")},
+        [c.name for c in rows],
+        [Series(_("Tested (%)"), [c.percent for c in rows], "green")],
+        kind="hbar",
+        unit="%",
+    )
+
+
 @login_required
 def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
     """The dashboard: coverage per street / community / grid / building with drill-down,
@@ -137,6 +155,7 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
         ],
         "rows": [(c, snapshot.NEXT_LEVEL.get(c.kind, PlaceKind.BUILDING)) for c in rows],
         "total": selectors.totals(rows),
+        "chart": _coverage_chart(rows, place),
         "tubes": snapshot.tube_figures(round_, seen),
         "recalls": snapshot.with_counts(list(recalls[:5])),
         "recall_count": recalls.count(),
