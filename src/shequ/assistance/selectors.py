@@ -218,6 +218,20 @@ def my_tasks(user: User | AnonymousUser, limit: int = 200) -> list[BuildingTasks
     return list(groups.values())
 
 
+def claimable(user: User | AnonymousUser, limit: int = 5) -> list[HelpRequest]:
+    """New requests the user may take (我来) in the communities where they claim help, the
+    soonest due first: the cadre's home card."""
+    scope = scope_for(user, Capability.CLAIM_HELP)
+    if scope.is_empty:
+        return []
+    communities = Place.objects.filter(scope.q(), kind=PlaceKind.COMMUNITY).values("pk")
+    return list(
+        HelpRequest.objects.filter(community_id__in=communities, status=HelpStatus.NEW)
+        .select_related("building", "household")
+        .order_by("due_at", "pk")[:limit]
+    )
+
+
 def community_counts(user: User | AnonymousUser) -> dict[str, int]:
     """New and overdue requests in the communities the user manages help for."""
     scope = scope_for(user, Capability.MANAGE_HELP)

@@ -249,10 +249,17 @@ def figures_page(request: HttpRequest) -> HttpResponse:
     rows = figures.help_figures(request.user, days=days, level=level)
     if request.GET.get("format") == "xlsx":
         return xlsx_response(exports.figures_xlsx(rows), "help-figures.xlsx")
+    chart = exports.chart(rows)
     return render(
         request,
         "assistance/figures.html",
-        {"rows": rows, "level": level, "days": days, "chart": exports.chart(rows)},
+        {
+            "rows": rows,
+            "level": level,
+            "days": days,
+            "chart": chart,
+            "chart_height": max(len(chart), 1) * 34,
+        },
     )
 
 
