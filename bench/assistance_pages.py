@@ -59,12 +59,12 @@ def build_requests(cursor, open_requests: int, seed: int) -> dict:
     """M open requests over every community's households (a tenth of the first community's
     claimed by its cadres) and as many delivered ones, COPYed."""
     from django.utils import timezone
+    from testing_scale import _copy, _reset_sequence
 
     from shequ.assistance.models import HelpKind
     from shequ.core.models import User
     from shequ.core.services import role_grant
     from shequ.places.models import Place
-    from testing_scale import _copy, _reset_sequence
 
     communities = list(Place.objects.filter(kind="community").order_by("pk"))
     first = communities[0]
@@ -132,7 +132,7 @@ def _column_defaults() -> None:
                 if not isinstance(default, str | int | bool):
                     continue
                 cursor.execute(
-                    f"ALTER TABLE {model._meta.db_table} "  # noqa: S608 - our names
+                    f"ALTER TABLE {model._meta.db_table} "
                     f"ALTER COLUMN {field.column} SET DEFAULT %s",
                     [default],
                 )

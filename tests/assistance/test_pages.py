@@ -191,10 +191,12 @@ def test_staff_search_a_name_without_javascript_then_pick_and_open(personas, cit
     searched = client.post("/help/new/", {**form, "household": "张", "action": "search"})
     html = searched.content.decode()
     assert searched.status_code == 200
-    assert "张阿姨" in html and "张大爷" in html
+    assert "张阿姨" in html
+    assert "张大爷" in html
     assert "张乙" not in html  # community B's resident is not offered
     assert "胰岛素两盒" in html  # what was typed is kept
-    assert "This field is required" not in html and 'role="alert"' not in html
+    assert "This field is required" not in html
+    assert 'role="alert"' not in html
     from shequ.residents.models import Resident
 
     aunt = Resident.objects.get(name="张阿姨")
@@ -252,7 +254,8 @@ def test_htmx_gets_only_the_matches(personas, city, login):
     response = client.get("/help/new/", {"household": "张阿"}, headers={"HX-Request": "true"})
     html = response.content.decode()
     assert html.lstrip().startswith('<div class="sq-field sq-matches" id="matches"')
-    assert "张阿姨" in html and "<form" not in html
+    assert "张阿姨" in html
+    assert "<form" not in html
 
 
 def test_the_picker_speaks_chinese(personas, city, login):
@@ -261,7 +264,13 @@ def test_the_picker_speaks_chinese(personas, city, login):
     client.cookies["shequ_language"] = "zh-hans"
     html = client.post(
         "/help/new/",
-        {"household": "张", "kind": "food", "details": "米面", "channel": "hotline", "action": "open"},
+        {
+            "household": "张",
+            "kind": "food",
+            "details": "米面",
+            "channel": "hotline",
+            "action": "open",
+        },
     ).content.decode()
     assert "请从下面的列表中选择需要帮助的人。" in html
     assert "米面" in html

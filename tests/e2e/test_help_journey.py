@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from shequ.assistance.models import HelpRequest, HelpStatus
 from tests.assistance.conftest import open_request
-from tests.assistance.test_public import PHONE, families  # noqa: F401  (the fixture)
+from tests.assistance.test_public import PHONE
 from tests.conftest import last_code
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_browser import _log_in
