@@ -21,8 +21,9 @@ times each after one warm-up:
 * `/help/mine/` — a cadre's claimed requests grouped by building;
 * `/help/isolation/` — the isolation board of the community.
 
-Prints p50 / p95 / max in ms and the load average before and after (the machine may be
-shared: say so when you record the figures in bench/README.md).
+Prints p50 / p95 / max in ms, the page's size, and for one more run its SQL statements and
+the time they took as Django saw it (round trips included), and the load average before and
+after (the machine may be shared: say so when you record the figures in bench/README.md).
 """
 
 from __future__ import annotations
@@ -171,7 +172,9 @@ def build(residents: int, open_requests: int, seed: int) -> None:
 
 
 def measure(runs: int) -> list[tuple[str, list[float], int]]:
+    from django.db import connection
     from django.test import Client
+    from django.test.utils import CaptureQueriesContext
 
     from shequ.core.models import User
     from shequ.places.models import Place
@@ -203,7 +206,10 @@ def measure(runs: int) -> list[tuple[str, list[float], int]]:
             t = time.perf_counter()
             response = client.get(url)
             times.append((time.perf_counter() - t) * 1000)
-        results.append((label, times, len(response.content)))
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(url)
+        sql = sum(float(q["time"]) for q in ctx.captured_queries) * 1000
+        results.append((label, times, len(response.content), len(ctx.captured_queries), sql))
     return results
 
 
@@ -258,12 +264,12 @@ def main() -> int:
         load = os.getloadavg()
         log(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} after timing")
         print()
-        print("| page | runs | p50 ms | p95 ms | max ms | bytes |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: |")
-        for label, times, size in results:
+        print("| page | runs | p50 ms | p95 ms | max ms | bytes | queries | SQL ms |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for label, times, size, queries, sql in results:
             print(
                 f"| {label} | {len(times)} | {statistics.median(times):.1f} | "
-                f"{_pct(times, 0.95):.1f} | {max(times):.1f} | {size:,} |"
+                f"{_pct(times, 0.95):.1f} | {max(times):.1f} | {size:,} | {queries} | {sql:.0f} |"
             )
     finally:
         from django.db import connections

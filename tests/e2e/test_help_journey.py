@@ -101,3 +101,25 @@ def test_insulin_from_the_residents_phone_to_the_communitys_figures(
     assert staff.inner_text(f"[data-testid=delivered-{city.a.code}]") == "1"
     _shot(staff, "help-09-figures-zh")
     staff_context.close()
+
+
+def test_staff_pick_the_resident_by_typing_a_name_on_a_phone(
+    live_server, personas, city, families, phone
+):
+    """With htmx the matches come as one types (no Search press, nothing reloaded)."""
+    phone.set_default_timeout(60_000)
+    _log_in(phone, live_server, "staff_a")
+    phone.goto(f"{live_server.url}/help/new/")
+    phone.fill("textarea[name=details]", "降压药一盒")
+    phone.type("input[name=household]", "张阿")
+    phone.wait_for_selector("#matches input[type=radio]")
+    assert "张阿姨" in phone.inner_text("#matches")
+    assert phone.input_value("textarea[name=details]") == "降压药一盒"  # nothing was reloaded
+    phone.check("#matches input[type=radio]")
+    phone.select_option("select[name=kind]", "medicine")
+    _shot(phone, "help-10-staff-picker-zh")
+    phone.click("[data-testid=open-request]")
+    phone.wait_for_selector("[data-testid=request]")
+    created = HelpRequest.objects.get()
+    assert created.household == city.ha1
+    assert created.resident.name == "张阿姨"
