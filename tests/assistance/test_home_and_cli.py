@@ -48,7 +48,7 @@ def test_the_cli_escalates_once(personas, city, transactional_db):
 
 def test_a_cadres_home_lists_new_requests_with_a_claim_button(personas, city, login, helpers):
     mine = open_request(personas.staff_a, city.ha1, details="两桶水")
-    open_request(personas.staff_b, city.hb1, details="乙的水")  # community B: not offered
+    theirs = open_request(personas.staff_b, city.hb1, details="乙的水")  # B's: not offered
     client = login(personas.cadre)
     html = client.get("/").content.decode()
     assert 'data-testid="home-help-new-list"' in html
@@ -57,7 +57,9 @@ def test_a_cadres_home_lists_new_requests_with_a_claim_button(personas, city, lo
     response = client.post(f"/help/{mine.pk}/", {"do": "claim"})
     assert response.status_code == 302
     assert 'data-testid="home-help-new-list"' not in client.get("/").content.decode()
-    assert 'data-testid="home-help-new-list"' not in login(helpers.cadre_b).get("/").text
+    of_b = login(helpers.cadre_b).get("/").text
+    assert f'data-testid="home-claim-{theirs.pk}"' in of_b
+    assert "两桶水" not in of_b
 
 
 def test_the_cli_tells_late_isolation_reports(personas, city, transactional_db):
