@@ -37,6 +37,7 @@ SCREENS = ARTIFACTS / "screens"
 
 def _shot(page, name: str) -> None:
     SCREENS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")  # else the sticky header is drawn mid-page
     page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360, name
 
