@@ -259,6 +259,16 @@ def help_escalate() -> None:
     typer.echo(f"escalated: {done.community} to community staff, {done.street} to streets")
 
 
+@app.command("isolation-late")
+def isolation_late() -> None:
+    """Tell community staff of residents at home isolation who missed today's passed report
+    deadlines (noon, 20:00); each resident and deadline once (the worker also runs this)."""
+    _setup()
+    from shequ.assistance.late_reports import notify_late_reports
+
+    typer.echo(f"late isolation reports told: {notify_late_reports()}")
+
+
 @import_app.command("residents")
 def import_residents(
     file: Annotated[str, typer.Argument(help="The .xlsx or .csv file.")],

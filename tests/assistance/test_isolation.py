@@ -212,3 +212,31 @@ def test_the_api_lists_records_and_releases(personas, city, api):
     assert done.status_code == 200
     assert done.json()["health_status"] == "normal"
     assert staff.get("/api/v1/help/isolation").json() == []
+
+
+def test_the_board_exports_to_excel_with_its_filter_and_scope(personas, city, login):
+    import io
+
+    from openpyxl import load_workbook
+
+    feverish = isolate(personas, city.ha1, name="发烧者")
+    isolate(personas, city.ha2, name="未报者")
+    isolate(personas, city.hb1, name="乙社区的人")
+    isolation.isolation_report(actor=personas.cadre, resident=feverish, temperature="38.2")
+    client = login(personas.staff_a)
+    assert "format=xlsx" in client.get("/help/isolation/").text
+    response = client.get("/help/isolation/?format=xlsx")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="isolation-')
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0][:3] == ["Name", "Address", "Status"]
+    names = {r[0] for r in rows[1:]}
+    assert names == {"发烧者", "未报者"}
+    fever_row = next(r for r in rows if r[0] == "发烧者")
+    assert "38.2 °C" in fever_row
+    assert fever_row[-1] == "yes"
+    fever_only = load_workbook(
+        io.BytesIO(client.get("/help/isolation/?show=fever&format=xlsx").content)
+    ).active
+    assert [r[0].value for r in fever_only.iter_rows(min_row=2)] == ["发烧者"]

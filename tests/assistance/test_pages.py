@@ -172,3 +172,109 @@ def test_a_purchase_without_an_amount_keeps_the_form_and_says_so(personas, city,
     response = login(personas.cadre).post(f"/help/{request.pk}/", {"do": "purchase"})
     assert response.status_code == 200
     assert "Give the amount paid in yuan." in response.content.decode()
+
+
+def _families(personas, city):
+    from shequ.residents import services as resident_services
+    from tests.mobilization.conftest import id_number
+
+    for household, name in ((city.ha1, "张阿姨"), (city.ha2, "张大爷"), (city.hb1, "张乙")):
+        resident_services.resident_create(
+            actor=personas.hq, household=household, name=name, document_number=id_number(1950)
+        )
+
+
+def test_staff_search_a_name_without_javascript_then_pick_and_open(personas, city, login):
+    _families(personas, city)
+    client = login(personas.staff_a)
+    form = {"kind": "medicine", "details": "胰岛素两盒", "channel": "hotline", "urgent": "on"}
+    searched = client.post("/help/new/", {**form, "household": "张", "action": "search"})
+    html = searched.content.decode()
+    assert searched.status_code == 200
+    assert "张阿姨" in html
+    assert "张大爷" in html
+    assert "张乙" not in html  # community B's resident is not offered
+    assert "胰岛素两盒" in html  # what was typed is kept
+    assert "This field is required" not in html
+    assert 'role="alert"' not in html
+    from shequ.residents.models import Resident
+
+    aunt = Resident.objects.get(name="张阿姨")
+    assert f'value="r{aunt.pk}"' in html
+    # Submitted without a pick: it asks for one and keeps the input.
+    unpicked = client.post("/help/new/", {**form, "household": "张", "action": "open"})
+    assert "Pick who needs help from the list below." in unpicked.content.decode()
+    assert "胰岛素两盒" in unpicked.content.decode()
+    opened = client.post(
+        "/help/new/", {**form, "household": "张", "pick": f"r{aunt.pk}", "action": "open"}
+    )
+    assert opened.status_code == 302
+    created = HelpRequest.objects.get()
+    assert (created.household, created.resident, created.urgent) == (city.ha1, aunt, True)
+
+
+def test_a_flat_is_found_by_building_and_room_and_picked(personas, city, login):
+    client = login(personas.staff_a)
+    page = client.get("/help/new/", {"household": "1-102"})
+    assert f'value="h{city.ha2.pk}"' in page.content.decode()
+    response = client.post(
+        "/help/new/",
+        {
+            "household": "1-102",
+            "pick": f"h{city.ha2.pk}",
+            "kind": "water",
+            "details": "两桶水",
+            "channel": "community",
+        },
+    )
+    assert response.status_code == 302
+    assert HelpRequest.objects.get().household == city.ha2
+
+
+def test_a_pick_outside_the_users_places_is_refused(personas, city, login):
+    client = login(personas.staff_a)
+    response = client.post(
+        "/help/new/",
+        {
+            "household": "KB",
+            "pick": f"h{city.hb1.pk}",
+            "kind": "water",
+            "details": "两桶水",
+            "channel": "community",
+        },
+    )
+    assert response.status_code == 200
+    assert "No household with this code where you may open help requests." in response.text
+    assert HelpRequest.objects.count() == 0
+
+
+def test_htmx_gets_only_the_matches(personas, city, login):
+    _families(personas, city)
+    client = login(personas.staff_a)
+    response = client.get("/help/new/", {"household": "张阿"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div class="sq-field sq-matches" id="matches"')
+    assert "张阿姨" in html
+    assert "<form" not in html
+
+
+def test_the_picker_speaks_chinese(personas, city, login):
+    _families(personas, city)
+    client = login(personas.staff_a)
+    client.cookies["shequ_language"] = "zh-hans"
+    html = client.post(
+        "/help/new/",
+        {
+            "household": "张",
+            "kind": "food",
+            "details": "米面",
+            "channel": "hotline",
+            "action": "open",
+        },
+    ).content.decode()
+    assert "请从下面的列表中选择需要帮助的人。" in html
+    assert "米面" in html
+    html = client.post(
+        "/help/new/", {"household": "无此人", "details": "米面", "action": "search"}
+    ).content.decode()
+    assert "没有找到" in html

@@ -47,4 +47,5 @@ def phone(browser):
     context.close()
 
 
+from tests.assistance.test_public import families  # noqa: E402, F401  (the help journey)
 from tests.duty.conftest import duty  # noqa: E402, F401  (the duty journey's community)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.utils.translation import gettext as _
 
 from shequ.assistance.figures import Counts, PlaceFigures
+from shequ.assistance.isolation import BoardRow
 from shequ.assistance.models import HelpKind, HelpRequest
 from shequ.core.charts import Chart, Series
 from shequ.core.exports import Sheet, xlsx_workbook
@@ -81,6 +82,43 @@ def figures_xlsx(rows: list[PlaceFigures]) -> bytes:
         data.append([row.place.name, _("All"), *_figure_cells(row.total)])
         data.extend([row.place.name, label, *_figure_cells(c)] for label, c in row.by_kind())
     return xlsx_workbook(Sheet(_("Help figures"), header, data, widths=(16, 18)))
+
+
+def isolation_xlsx(rows: Iterable[BoardRow]) -> bytes:
+    """The isolation board: who, where, status, day N, planned release, today's readings by
+    slot (or "late"), fever."""
+    slot_names = {"am": _("Morning"), "pm": _("Evening")}
+    rows = list(rows)
+    slots = [s for s, _r, _l in rows[0].slots] if rows else []
+    header = [
+        _("Name"),
+        _("Address"),
+        _("Status"),
+        _("Day"),
+        _("Planned release"),
+        *(slot_names.get(s, s) for s in slots),
+        _("Fever or symptom"),
+    ]
+
+    def reading(report: object, late: bool) -> object:
+        if report is None:
+            return _("late") if late else ""
+        text = f"{report.temperature} °C"
+        return f"{text} {report.symptoms}" if report.symptoms else text
+
+    data = (
+        [
+            row.resident.name,
+            f"{row.resident.household.parent.name} {row.resident.household.name}",
+            row.resident.get_health_status_display(),
+            row.day_count or "",
+            _when(row.planned_release),
+            *(reading(report, late) for _s, report, late in row.slots),
+            _("yes") if row.fever else "",
+        ]
+        for row in rows
+    )
+    return xlsx_workbook(Sheet(_("Isolation at home"), header, data, widths=(10, 18, 14)))
 
 
 def chart(rows: list[PlaceFigures]) -> Chart | None:

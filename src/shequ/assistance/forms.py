@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from shequ.assistance.models import Channel, HelpKind
@@ -10,12 +11,27 @@ from shequ.assistance.receipts import RECEIPT_MAX_MB
 
 
 class OpenForm(forms.Form):
+    """`household` is what is searched (a name, a flat like 1-101, a household code);
+    `pick` the resident (r<id>) or flat (h<id>) chosen among the matches. Without JavaScript
+    the Search button shows the matches; with htmx they refresh as one types."""
+
     household = forms.CharField(
-        label=_("Household code"),
+        label=_("Who needs help"),
         max_length=60,
-        help_text=_("As on the door plate list, e.g. KA-1-101."),
-        error_messages={"required": _("Give the household's code (e.g. KA-1-101).")},
+        help_text=_("A name, a flat (e.g. 1-101) or the household code (KA-1-101)."),
+        error_messages={"required": _("Type a name, a flat (1-101) or a household code.")},
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "autocomplete": "off",
+                "hx-get": reverse_lazy("assistance:new"),
+                "hx-trigger": "input changed delay:400ms, search",
+                "hx-target": "#matches",
+                "hx-swap": "outerHTML",
+            }
+        ),
     )
+    pick = forms.CharField(required=False, max_length=12, widget=forms.HiddenInput)
     kind = forms.ChoiceField(
         label=_("What is needed"),
         choices=HelpKind.choices,

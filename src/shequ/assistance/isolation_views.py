@@ -13,10 +13,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.assistance import isolation, selectors
+from shequ.assistance import exports, isolation, selectors
 from shequ.core.errors import ValidationError
+from shequ.core.exports import xlsx_response
 
 SHOWS = ("all", "late", "fever")
+EXPORT_MAX = 10_000
 
 
 def _act(request: HttpRequest) -> dict[str, str]:
@@ -51,7 +53,8 @@ def _act(request: HttpRequest) -> dict[str, str]:
 
 @login_required
 def isolation_board(request: HttpRequest) -> HttpResponse:
-    """The board, late and feverish first to find: filter ?show=late|fever."""
+    """The board, late and feverish first to find: filter ?show=late|fever; the same rows as
+    Excel with ?format=xlsx."""
     if not selectors.may_see_help(request.user):
         raise PermissionDenied(_("Your role does not see people isolated at home."))
     errors: dict[str, str] = {}
@@ -63,6 +66,10 @@ def isolation_board(request: HttpRequest) -> HttpResponse:
     show = show if show in SHOWS else "all"
     now = timezone.now()
     everyone = isolation.isolated_for(request.user)
+    if request.GET.get("format") == "xlsx":
+        shown = list(isolation.filtered(everyone, show, now)[:EXPORT_MAX])
+        data = exports.isolation_xlsx(isolation.board_rows(shown, now))
+        return xlsx_response(data, f"isolation-{timezone.localdate(now).isoformat()}.xlsx")
     page = Paginator(isolation.filtered(everyone, show, now), 25).get_page(request.GET.get("page"))
     context = {
         "page": page,

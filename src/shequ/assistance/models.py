@@ -249,3 +249,26 @@ class IsolationReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resident_id} {self.day} {self.slot} {self.temperature}"
+
+
+class LateNotice(models.Model):
+    """That the community's staff were told a resident at home isolation missed a report
+    deadline (assistance/late_reports.py): one row per resident, day and slot, so the
+    message goes once whoever runs the job and however often."""
+
+    resident = models.ForeignKey("residents.Resident", on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    slot = models.CharField(max_length=2, choices=ReportSlot.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident", "day", "slot"], name="late_notice_once_per_deadline"
+            ),
+        ]
+        indexes = [models.Index(fields=["day", "slot"])]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id} {self.day} {self.slot} late"

@@ -92,7 +92,15 @@ def queue(user: User | AnonymousUser, filters: QueueFilter | None = None) -> Que
         rows = rows.filter(status__in=OPEN_STATES, due_at__lt=timezone.now())
     elif f.status in HelpStatus.values:
         rows = rows.filter(status=f.status)
-    return rows.order_by("due_at", "created_at", "pk")
+    # The page's 25 rows are sorted out of a community's open requests before their building
+    # and household are read (two small queries by id): joined first, PostgreSQL looked up
+    # every open request's building and household, then sorted (bench/README.md).
+    return (
+        rows.select_related(None)
+        .select_related("community", "claimed_by")
+        .prefetch_related("building", "household")
+        .order_by("due_at", "created_at", "pk")
+    )
 
 
 def filter_places(user: User | AnonymousUser, kind: str, limit: int = 300) -> list[Place]:
@@ -104,14 +112,91 @@ def _visible_places(user: User | AnonymousUser) -> Q:
     return _help_scope(user).q()
 
 
+def _open_q(user: User | AnonymousUser, field: str = "") -> Q:
+    """Where the user may open help requests: where they manage or claim help."""
+    return scope_for(user, Capability.MANAGE_HELP).q(field) | scope_for(
+        user, Capability.CLAIM_HELP
+    ).q(field)
+
+
 def household_for(user: User | AnonymousUser, code: str) -> Place | None:
     """A household (by code) where the user may open a help request."""
-    query = scope_for(user, Capability.MANAGE_HELP).q() | scope_for(user, Capability.CLAIM_HELP).q()
     return (
-        Place.objects.filter(query, kind=PlaceKind.HOUSEHOLD, code=code.strip())
+        Place.objects.filter(_open_q(user), kind=PlaceKind.HOUSEHOLD, code=code.strip())
         .select_related("parent")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class Match:
+    """One answer of the new request's picker: a resident (r<id>) or a flat (h<id>)."""
+
+    value: str
+    label: str
+
+
+def household_matches(user: User | AnonymousUser, text: str, limit: int = 20) -> list[Match]:
+    """Residents (by name) and flats (by household code, "1-101" or the room's name) where
+    the user may open help requests; residents only where the user also sees residents."""
+    from shequ.residents.models import Resident
+
+    text = (text or "").strip()
+    if not text or len(text) > 60:
+        return []
+    matches: list[Match] = []
+    residents = (
+        Resident.objects.filter(
+            _open_q(user, "household"),
+            scope_for(user, Capability.VIEW_RESIDENTS).q("household"),
+            name__icontains=text,
+        )
+        .select_related("household", "household__parent")
+        .order_by("household__path", "pk")[:limit]
+    )
+    for r in residents:
+        where = f"{r.household.parent.name} {r.household.name}"
+        matches.append(Match(f"r{r.pk}", f"{r.name} · {where} ({r.household.code})"))
+    flats = (
+        Place.objects.filter(
+            Q(code__iexact=text) | Q(code__iendswith=f"-{text}") | Q(name__icontains=text),
+            _open_q(user),
+            kind=PlaceKind.HOUSEHOLD,
+        )
+        .select_related("parent")
+        .order_by("path")[: max(limit - len(matches), 0)]
+    )
+    matches.extend(Match(f"h{h.pk}", f"{h.parent.name} {h.name} ({h.code})") for h in flats)
+    return matches
+
+
+def open_target(user: User | AnonymousUser, pick: str) -> tuple[Place | None, Any]:
+    """The household (and resident, when one was picked) a picker value names, if the user
+    may open help requests there; (None, None) otherwise."""
+    from shequ.residents.models import Resident
+
+    pick = (pick or "").strip()
+    if len(pick) < 2 or len(pick) > 12 or not pick[1:].isdigit():
+        return None, None
+    if pick[0] == "r":
+        resident = (
+            Resident.objects.filter(
+                _open_q(user, "household"),
+                scope_for(user, Capability.VIEW_RESIDENTS).q("household"),
+                pk=int(pick[1:]),
+            )
+            .select_related("household", "household__parent")
+            .first()
+        )
+        return (resident.household, resident) if resident else (None, None)
+    if pick[0] == "h":
+        household = (
+            Place.objects.filter(_open_q(user), kind=PlaceKind.HOUSEHOLD, pk=int(pick[1:]))
+            .select_related("parent")
+            .first()
+        )
+        return household, None
+    return None, None
 
 
 def timeline(request: HelpRequest) -> QuerySet[RequestEvent]:
@@ -139,6 +224,20 @@ def my_tasks(user: User | AnonymousUser, limit: int = 200) -> list[BuildingTasks
     for row in rows:
         groups.setdefault(row.building_id, BuildingTasks(row.building, [])).requests.append(row)
     return list(groups.values())
+
+
+def claimable(user: User | AnonymousUser, limit: int = 5) -> list[HelpRequest]:
+    """New requests the user may take (我来) in the communities where they claim help, the
+    soonest due first: the cadre's home card."""
+    scope = scope_for(user, Capability.CLAIM_HELP)
+    if scope.is_empty:
+        return []
+    communities = Place.objects.filter(scope.q(), kind=PlaceKind.COMMUNITY).values("pk")
+    return list(
+        HelpRequest.objects.filter(community_id__in=communities, status=HelpStatus.NEW)
+        .select_related("building", "household")
+        .order_by("due_at", "pk")[:limit]
+    )
 
 
 def community_counts(user: User | AnonymousUser) -> dict[str, int]:

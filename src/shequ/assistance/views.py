@@ -75,26 +75,54 @@ def queue_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def new_page(request: HttpRequest) -> HttpResponse:
-    """Open a request for a household: staff at the hotline or office, a cadre at the door."""
-    if not selectors.may_open_help(request.user):
+    """Open a request for a household: staff at the hotline or office, a cadre at the door.
+    Who needs help is searched (name, flat, code) and picked; without JavaScript the Search
+    button shows the matches (keeping what was typed), with htmx they refresh as one types."""
+    user = request.user
+    if not selectors.may_open_help(user):
         raise PermissionDenied(_("Only community staff and its cadres open help requests."))
-    form = OpenForm(request.POST or None, initial={"channel": request.GET.get("channel", "")})
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        household = selectors.household_for(request.user, data.pop("household"))
+    data = request.POST if request.method == "POST" else request.GET
+    text = data.get("household", "")[:60]
+    picked = data.get("pick", "")[:12]
+    matches = selectors.household_matches(user, text)
+    if request.htmx and request.method == "GET":
+        return render(
+            request,
+            "assistance/new.html#matches",
+            {"matches": matches, "text": text, "picked": picked},
+        )
+    if request.method == "POST" and request.POST.get("action") == "search":
+        form = OpenForm(initial=request.POST.dict())  # what was typed, no errors yet
+    else:
+        initial = {"channel": request.GET.get("channel", ""), "household": text}
+        form = OpenForm(request.POST or None, initial=initial)
+    if request.method == "POST" and request.POST.get("action") != "search" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        code, pick = fields.pop("household"), fields.pop("pick")
+        household, resident = selectors.open_target(user, pick)
+        if household is None and not pick:
+            household = selectors.household_for(user, code)
         if household is None:
-            form.add_error(
-                "household", _("No household with this code where you may open help requests.")
-            )
+            if pick or not matches:
+                message = _("No household with this code where you may open help requests.")
+            else:
+                message = _("Pick who needs help from the list below.")
+            form.add_error("household", message)
         else:
             try:
-                created = services.help_open(actor=request.user, household=household, **data)
+                created = services.help_open(
+                    actor=user, household=household, resident=resident, **fields
+                )
             except ValidationError as exc:
                 exc.apply_to_form(form)
             else:
                 messages.success(request, _("Request #%d opened.") % created.pk)
                 return redirect("assistance:request", created.pk)
-    return render(request, "assistance/new.html", {"form": form})
+    return render(
+        request,
+        "assistance/new.html",
+        {"form": form, "matches": matches, "text": text, "picked": picked},
+    )
 
 
 STEPS = {

@@ -92,6 +92,7 @@ class Home:
     roots: list[Place] = field(default_factory=list)
     # Help requests in hand, by building (who claims them), and a community's new / overdue.
     help_tasks: list[assistance.BuildingTasks] = field(default_factory=list)
+    help_new: list[Any] = field(default_factory=list)  # new requests to take (我来)
     help_counts: dict[str, int] | None = None
     # A warehouse keeper's warehouses today: low stock, transfers in transit to receive.
     keeper: supplies.KeeperCard | None = None
@@ -117,6 +118,7 @@ def home_for(user: User) -> Home:
         home.community = _community_card(user, communities)
     if not scope_for(user, Capability.CLAIM_HELP).is_empty:
         home.help_tasks = assistance.my_tasks(user, limit=20)
+        home.help_new = assistance.claimable(user, limit=5)
     if not scope_for(user, Capability.MANAGE_HELP).is_empty:
         home.help_counts = assistance.community_counts(user)
     if Role.WAREHOUSE_KEEPER in kinds:
