@@ -184,3 +184,12 @@ def adjust(request: HttpRequest, payload: StockAdjustIn) -> Status[Movement]:
         reason=payload.reason, note=payload.note,
     )  # fmt: skip
     return Status(201, moved)
+
+
+def _mount_donations() -> None:
+    from shequ.supplies.donation_api import router as donations_router
+
+    router.add_router("/donations", donations_router)
+
+
+_mount_donations()

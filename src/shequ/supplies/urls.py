@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from shequ.supplies import donation_views as donations
 from shequ.supplies import views
 
 app_name = "supplies"
@@ -15,4 +16,18 @@ urlpatterns = [
     path("transfers/", views.transfers_page, name="transfers"),
     path("transfers/<int:shipment_id>/", views.transfer_receive_page, name="transfer_receive"),
     path("warehouses/<int:warehouse_id>/", views.warehouse_page, name="warehouse"),
+    # Donations (supplies/donation_views.py)
+    path("donations/", donations.donations_page, name="donations"),
+    path("donations/export/", donations.donations_export, name="donations_export"),
+    path("donations/trace/", donations.donations_trace_page, name="donations_trace"),
+    path("donations/goods/", donations.donation_goods_page, name="donation_goods"),
+    path("donations/cash/", donations.donation_cash_page, name="donation_cash"),
+    path("donations/<int:donation_id>/", donations.donation_page, name="donation"),
+    path(
+        "donations/<int:donation_id>/receipt.pdf",
+        donations.donation_receipt,
+        name="donation_receipt",
+    ),
+    path("donations/<int:donation_id>/purchase/", donations.purchase_page, name="purchase"),
+    path("donors/new/", donations.donor_new_page, name="donor_new"),
 ]
