@@ -45,6 +45,14 @@ def _keeping(request: HttpRequest) -> None:
         raise PermissionDenied(_("Only the warehouse's keepers record donations."))
 
 
+def _date(text: str) -> dt.date | None:
+    """An ISO date from a query parameter (YYYY-MM-DD); None when empty or no date."""
+    try:
+        return dt.date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+
+
 def _donors_out(request: HttpRequest, donors: list[Donor]) -> list[dict[str, Any]]:
     shown = reads.donors_shown(request.user, donors, where="api")
     return [
@@ -118,13 +126,15 @@ def list_donations(
     kind: str = "",
     place_id: int | None = None,
     q: str = "",
-    since: dt.date | None = None,
-    until: dt.date | None = None,
+    since: str = "",
+    until: str = "",
 ) -> list[dict[str, Any]]:
-    """The donation register of your places; filters: kind, place, donor or receipt no., dates."""
+    """The donation register of your places; filters: kind, place, donor or receipt no.,
+    `since` and `until` (YYYY-MM-DD)."""
     _seeing(request)
     rows = reads.donations_for(
-        request.user, reads.DonationFilter(kind, place_id, q[:60], since, until)
+        request.user,
+        reads.DonationFilter(kind, place_id, q[:60], _date(since), _date(until)),
     )
     return [_donation_out(d) for d in rows[:5000]]
 

@@ -24,6 +24,7 @@ from shequ.core.errors import ValidationError
 from shequ.core.roles import Capability
 from shequ.places.models import Place, PlaceKind
 from shequ.supplies.models import (
+    Batch,
     Donation,
     DonationKind,
     DonationLine,
@@ -36,7 +37,7 @@ from shequ.supplies.models import (
     Source,
     Warehouse,
 )
-from shequ.supplies.services import MAX_QUANTITY, NOTE_MAX, stock_receive
+from shequ.supplies.services import MAX_QUANTITY, NOTE_MAX, receive_batch
 
 if TYPE_CHECKING:
     from shequ.core.models import User
@@ -110,6 +111,16 @@ def _check_lines(lines: list[Any], errors: dict[str, str], *, priced: bool) -> N
             p = line.unit_price_fen
             if isinstance(p, bool) or not isinstance(p, int) or not 0 < p <= MAX_FEN:
                 errors[f"unit_price_{n}"] = _("Give the unit price in yuan, more than 0.")
+
+
+def _own_batch(line: GoodsLine | BoughtLine, code: str) -> Batch:
+    """A new batch for the line's units alone (its code is reserved: stock_receive refuses
+    it), so every movement of it is a movement of these units."""
+    if Batch.objects.filter(item=line.item, code=code).exists():
+        raise ValidationError(
+            {"lines": _("Batch %s exists already; ask the administrator.") % code}
+        )
+    return Batch.objects.create(item=line.item, code=code, expires_on=line.expires_on)
 
 
 @transaction.atomic
@@ -191,10 +202,9 @@ def donation_receive_goods(
         warehouse=warehouse, note=note, recorded_by=actor, recorded_at=timezone.now(),
     )  # fmt: skip
     for n, line in enumerate(lines, 1):
-        moved = stock_receive(
-            actor=actor, warehouse=warehouse, item=line.item, quantity=line.quantity,
-            source=Source.DONATION, batch_code=f"JZ{donation.pk}-{n}",
-            expires_on=line.expires_on, note=donor.name[:NOTE_MAX],
+        moved = receive_batch(
+            actor=actor, warehouse=warehouse, batch=_own_batch(line, f"JZ{donation.pk}-{n}"),
+            quantity=line.quantity, source=Source.DONATION, note=donor.name[:NOTE_MAX],
         )  # fmt: skip
         DonationLine.objects.create(
             donation=donation, item=line.item, quantity=line.quantity, movement=moved
@@ -303,10 +313,9 @@ def donation_purchase(
         total_fen=total, invoice_no=invoice_no, recorded_by=actor, recorded_at=timezone.now(),
     )  # fmt: skip
     for n, line in enumerate(lines, 1):
-        moved = stock_receive(
-            actor=actor, warehouse=warehouse, item=line.item, quantity=line.quantity,
-            source=Source.PURCHASE, batch_code=f"CG{purchase.pk}-{n}",
-            expires_on=line.expires_on, note=supplier[:NOTE_MAX],
+        moved = receive_batch(
+            actor=actor, warehouse=warehouse, batch=_own_batch(line, f"CG{purchase.pk}-{n}"),
+            quantity=line.quantity, source=Source.PURCHASE, note=supplier[:NOTE_MAX],
         )  # fmt: skip
         PurchaseLine.objects.create(
             purchase=purchase, item=line.item, quantity=line.quantity,
