@@ -550,7 +550,7 @@ def _writes(personas, city):
                 warehouse=depot().store,
                 received_on=timezone.localdate(),
                 lines=[donation_services.GoodsLine(depot().flour, 10)],
-            ),  # fmt: skip
+            ),
             city.a,
         ),
         "donation_receive_cash": (
@@ -563,7 +563,7 @@ def _writes(personas, city):
                 amount_fen=545000,
                 channel="wechat",
                 receipt_no="SJ-9",
-            ),  # fmt: skip
+            ),
             city.a,
         ),
         "donation_purchase": (
@@ -575,7 +575,7 @@ def _writes(personas, city):
                 supplier="康安",
                 bought_on=timezone.localdate(),
                 lines=[donation_services.BoughtLine(depot().flour, 10, 5000)],
-            ),  # fmt: skip
+            ),
             city.a,
         ),
     }
