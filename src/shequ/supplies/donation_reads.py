@@ -350,3 +350,13 @@ def get_keeper_warehouse(user: User | AnonymousUser, pk: Any) -> Warehouse:
 def get_purchase_warehouse(user: User | AnonymousUser, donation: Donation, pk: Any) -> Warehouse:
     """A warehouse the user keeps under the donation's place; 404 otherwise."""
     return get_for(warehouses_under(user, donation.place), pk, what="warehouse")
+
+
+def may_buy(user: User | AnonymousUser, donation: Donation) -> bool:
+    """Whether the user may record a purchase from the donation: cash with money left, and a
+    warehouse they keep under its place."""
+    return (
+        donation.kind == DonationKind.CASH
+        and donation.remaining_fen > 0
+        and warehouses_under(user, donation.place).exists()
+    )

@@ -121,11 +121,6 @@ def donation_page(request: HttpRequest, donation_id: int) -> HttpResponse:
     given, the purchases paid from it, and where every unit went."""
     donation = reads.get_donation_for(request.user, donation_id)
     shown = reads.donors_shown(request.user, [donation.donor], where="donation page")
-    may_buy = (
-        donation.kind == DonationKind.CASH
-        and donation.remaining_fen > 0
-        and reads.warehouses_under(request.user, donation.place).exists()
-    )
     return render(
         request,
         "supplies/donation_detail.html",
@@ -134,7 +129,7 @@ def donation_page(request: HttpRequest, donation_id: int) -> HttpResponse:
             "contact": shown[donation.donor.pk],
             "purchases": reads.purchases_of(donation),
             "trace": reads.trace(request.user, [donation]),
-            "may_buy": may_buy,
+            "may_buy": reads.may_buy(request.user, donation),
         },
     )
 
