@@ -382,3 +382,36 @@ def test_amounts_in_capitals() -> None:
     assert rmb_upper(Decimal("1200.50")) == "壹仟贰佰元伍角整"
     assert donations.yuan_to_fen("5,450.5") == 545050
     assert donations.yuan_to_fen("1.234") is None
+
+
+def test_the_goods_form_receives_each_line_and_the_register_filters(client, depot, gear) -> None:
+    donor = _donor(depot, depot.street.place, "市红十字会")
+    client.force_login(depot.keeper)
+    response = client.post(
+        "/supplies/donations/goods/",
+        {"donor": donor.pk, "warehouse": depot.street.pk, "received_on": "2026-12-01",
+         "item_1": depot.flour.pk, "quantity_1": "50",
+         "item_2": depot.mask.pk, "quantity_2": "20"},
+    )  # fmt: skip
+    html = response.content.decode()
+    assert response.status_code == 200  # masks need their expiry date: kept, named
+    assert "Give the expiry date printed on the box." in html
+    assert not Donation.objects.exists()
+    response = client.post(
+        "/supplies/donations/goods/",
+        {"donor": donor.pk, "warehouse": depot.street.pk, "received_on": "2026-12-01",
+         "item_1": depot.flour.pk, "quantity_1": "50",
+         "item_2": depot.mask.pk, "quantity_2": "20", "expires_on_2": "2027-06-01"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    stock = {s.item.name: s.quantity for s in Stock.objects.filter(warehouse=depot.street)}
+    assert stock == {"面粉": 50, "N95口罩": 20}
+    _cash(depot, _donor(depot, depot.store_a.place, "王建国", kind="person"),
+          depot.store_a.place, 10, "SJ-1")  # fmt: skip
+    page = client.get("/supplies/donations/", {"kind": "goods"}).content.decode()
+    assert "市红十字会" in page
+    assert "王建国" not in page
+    assert "面粉 ×50袋" in page
+    page = client.get("/supplies/donations/", {"q": "SJ-1"}).content.decode()
+    assert "王建国" in page
+    assert "市红十字会" not in page
