@@ -34,6 +34,7 @@ from shequ.places.models import PlaceKind, ZoneLevel
 from shequ.residents import services as resident_services
 from shequ.residents.idcard import check_char
 from shequ.residents.models import HealthStatus, StatusPeriod
+from shequ.supplies import donations as donation_services
 from shequ.supplies import services as supply_services
 from shequ.supplies import stocktake
 from shequ.supplies.models import Item, Stock, Warehouse
@@ -533,7 +534,70 @@ def _writes(personas, city):
         ),
     }
 
-    writes = assistance | supplies
+    def donor():
+        if "donor" not in held:
+            held["donor"] = donation_services.donor_register(
+                actor=hq, place=city.a, kind="organisation", name="星河科技", phone="13900001111"
+            )
+            AuditEvent.objects.all().delete()
+        return held["donor"]
+
+    def gift():
+        if "gift" not in held:
+            held["gift"] = donation_services.donation_receive_cash(
+                actor=hq, donor=donor(), place=city.a, received_on=timezone.localdate(),
+                amount_fen=100000, channel="bank", receipt_no="SJ-1",
+            )  # fmt: skip
+            AuditEvent.objects.all().delete()
+        return held["gift"]
+
+    donations = {
+        "donor_register": (
+            "supplies.donor.register",
+            lambda: donation_services.donor_register(
+                actor=hq, place=city.a, kind="person", name="王建国", phone="13900002222"
+            ),
+            city.a,
+        ),
+        "donation_receive_goods": (
+            "supplies.donation.goods",
+            lambda: donation_services.donation_receive_goods(
+                actor=hq,
+                donor=donor(),
+                warehouse=depot().store,
+                received_on=timezone.localdate(),
+                lines=[donation_services.GoodsLine(depot().flour, 10)],
+            ),
+            city.a,
+        ),
+        "donation_receive_cash": (
+            "supplies.donation.cash",
+            lambda: donation_services.donation_receive_cash(
+                actor=hq,
+                donor=donor(),
+                place=city.a,
+                received_on=timezone.localdate(),
+                amount_fen=545000,
+                channel="wechat",
+                receipt_no="SJ-9",
+            ),
+            city.a,
+        ),
+        "donation_purchase": (
+            "supplies.donation.purchase",
+            lambda: donation_services.donation_purchase(
+                actor=hq,
+                donation=gift(),
+                warehouse=depot().store,
+                supplier="康安",
+                bought_on=timezone.localdate(),
+                lines=[donation_services.BoughtLine(depot().flour, 10, 5000)],
+            ),
+            city.a,
+        ),
+    }
+
+    writes = assistance | supplies | donations
     return writes | {
         "post_create": (
             "duty.post_create",
@@ -891,6 +955,7 @@ SERVICE_MODULES = [
     inspection_services,
     supply_services,
     stocktake,
+    donation_services,
     help_services,
     isolation,
     public,
@@ -917,6 +982,10 @@ WRITES = [
     "transfer_receive",
     "stocktake_apply",
     "warehouse_create",
+    "donor_register",
+    "donation_receive_goods",
+    "donation_receive_cash",
+    "donation_purchase",
     "user_create",
     "role_grant",
     "api_token_create",
@@ -1007,6 +1076,9 @@ ACTORS = (
 ALSO_AUDITED = {
     "sick_report": {"duty.roster_replan"},
     "pairing_end": {"mobilization.pairing.create"},
+    # Each line of a donation in kind or a purchase is a receipt into the warehouse.
+    "donation_receive_goods": {"supplies.stock.receive"},
+    "donation_purchase": {"supplies.stock.receive"},
 }
 # Services made only of other audited services, checked where they are tested: `shequ init`
 # (place_create, user_create, role_grant) runs on an empty database only

@@ -24,3 +24,23 @@ def test_the_demo_has_a_street_warehouse_three_stores_and_stock_that_adds_up(db)
     assert card is not None
     assert len(card.warehouses) == 4
     assert len(card.incoming) == 1
+
+
+def test_the_demo_tells_the_5450_yuan_story_and_traces_it_to_the_posts(db) -> None:
+    from shequ.supplies import donation_reads as reads
+    from shequ.supplies.models import Donation, DonationKind
+
+    scenarios.demo(seed=42, residents=50, cadres=20)
+    cash = list(Donation.objects.filter(kind=DonationKind.CASH))
+    assert len(cash) == 3
+    assert sum(d.amount_fen for d in cash) == 545000
+    assert sum(d.spent_fen for d in cash) == 545000  # spent to the fen
+    keeper = User.objects.get(username="warehouse")
+    trace = reads.trace(keeper, cash)
+    assert {line.item.name for line in trace.lines} == {"医用外科口罩", "医用手套", "消毒液"}
+    assert sum(line.cost_fen for line in trace.lines) == 545000
+    assert all(line.balanced for line in trace.lines)
+    assert any(r.kind == "post" for r in trace.recipients)
+    goods = Donation.objects.filter(kind=DonationKind.GOODS)
+    given = {ln.item.name for d in goods for ln in d.lines.all()}
+    assert {"防护服", "行军床", "方便食品"} <= given

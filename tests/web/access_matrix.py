@@ -136,6 +136,7 @@ PARAMS: dict[str, Callable[[Side], Any]] = {
     "rectification_id": lambda s: s.objects["rectification"].pk,
     "warehouse_id": lambda s: s.objects["warehouse"].pk,
     "shipment_id": lambda s: s.objects["shipment"].pk,
+    "donation_id": lambda s: s.objects["donation"].pk,
 }
 
 
@@ -211,6 +212,9 @@ def _field_value(name: str, side: Side) -> Any:
         "tube": lambda: o["barcode"],
         "warehouse_id": lambda: o["warehouse"].pk,
         "stock_id": lambda: o["stock"].pk,
+        "donor_id": lambda: o["donor"].pk,
+        "received_on": lambda: today.isoformat(),
+        "bought_on": lambda: today.isoformat(),
         "destination_id": lambda: o["store"].pk,
         "item_id": lambda: o["item"].pk,
         "quantity": lambda: 1,

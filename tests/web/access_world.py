@@ -35,6 +35,7 @@ from shequ.mobilization import dispatch, formation
 from shequ.mobilization import services as mob_services
 from shequ.mobilization.models import Agency, AgencyLevel, Rank, StaffKind
 from shequ.places.models import Place, PlaceKind
+from shequ.supplies import donations as donation_services
 from shequ.supplies import services as supply_services
 from shequ.supplies.models import Category, Item, Stock, Warehouse
 from shequ.testing import labwork as testing_labwork
@@ -259,6 +260,19 @@ def _side(hq: User, city: Place, tag: str, today: dt.date) -> Side:
     )
     o.update(warehouse=depot, store=store, item=flour, shipment=shipment)
     o["stock"] = Stock.objects.get(warehouse=depot, batch=received.batch)
+    # Donations: a company's 500 yuan to the community, spent on flour for its store.
+    o["donor"] = donation_services.donor_register(
+        actor=hq, place=community, kind="organisation", name=f"{tag}捐赠公司",
+        contact_name=f"{tag}经理", phone="13900001111",
+    )  # fmt: skip
+    o["donation"] = donation_services.donation_receive_cash(
+        actor=hq, donor=o["donor"], place=community, received_on=today, amount_fen=50000,
+        channel="bank", receipt_no=f"{tag}-SJ-1",
+    )  # fmt: skip
+    donation_services.donation_purchase(
+        actor=hq, donation=o["donation"], warehouse=store, supplier=f"{tag}粮店",
+        bought_on=today, lines=[donation_services.BoughtLine(flour, 10, 3000)],
+    )  # fmt: skip
     return side
 
 

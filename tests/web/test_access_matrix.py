@@ -263,6 +263,15 @@ EXPECT: dict[str, Row | Act] = {
     "supplies:stocktake": Row(ok=KEEPERS),
     # The scanner's lookup: asked for no barcode it answers 404 "no such item" to keepers.
     "supplies:barcode": Row(ok=KEEPERS, code=404, deny=403),
+    "supplies:donations": Row(ok=KEEPERS, deny=403),
+    "supplies:donations_export": Row(ok=KEEPERS, deny=403),
+    "supplies:donations_trace": Row(ok=KEEPERS, deny=403),
+    "supplies:donation_goods": Row(ok=KEEPERS, deny=403),
+    "supplies:donation_cash": Row(ok=KEEPERS, deny=403),
+    "supplies:donor_new": Row(ok=KEEPERS, deny=403),
+    "supplies:donation": Row(ok=KEEPERS),
+    "supplies:donation_receipt": Row(ok=KEEPERS),
+    "supplies:purchase": Row(ok=KEEPERS),
     "assistance:new": Row(ok=HELPERS, deny=403),
     "assistance:mine": Row(ok=EVERYONE),
     "assistance:figures": Row(ok=PLACE_VIEWERS, deny=403),
@@ -439,6 +448,16 @@ EXPECT: dict[str, Row | Act] = {
     "POST /api/v1/supplies/transfers": Act(ok=KEEPERS),
     "POST /api/v1/supplies/transfers/{shipment_id}/receive": Act(ok=KEEPERS),
     "POST /api/v1/supplies/adjust": Act(ok=KEEPERS),
+    # --- donations: donors' contacts masked for keepers; others' donations are 404 ---------
+    "GET /api/v1/supplies/donations/donors": Row(ok=KEEPERS, deny=403),
+    "GET /api/v1/supplies/donations": Row(ok=KEEPERS, deny=403),
+    "GET /api/v1/supplies/donations/{donation_id}": Row(ok=KEEPERS),
+    "GET /api/v1/supplies/donations/{donation_id}/purchases": Row(ok=KEEPERS),
+    "GET /api/v1/supplies/donations/{donation_id}/trace": Row(ok=KEEPERS),
+    "POST /api/v1/supplies/donations/donors": Act(ok=KEEPERS),
+    "POST /api/v1/supplies/donations/goods": Act(ok=KEEPERS),
+    "POST /api/v1/supplies/donations/cash": Act(ok=KEEPERS),
+    "POST /api/v1/supplies/donations/{donation_id}/purchases": Act(ok=KEEPERS),
 
     # Isolation at home: the world's resident is not isolated, so one resident is 404 to all.
     "GET /api/v1/help/isolation": Row(ok=PLACE_VIEWERS, deny=403),

@@ -217,3 +217,12 @@ def warehouse_ledger(
         "warehouse_id": warehouse.pk, "start": start, "end": end,
         "lines": [vars(line) for line in book.lines], "totals": book.totals,
     }  # fmt: skip
+
+
+def _mount_donations() -> None:
+    from shequ.supplies.donation_api import router as donations_router
+
+    router.add_router("/donations", donations_router)
+
+
+_mount_donations()

@@ -104,4 +104,10 @@ def add_demo_supplies(*, hq: User) -> dict[str, int]:
         actor=hq, warehouse=depot, batch=received["消毒液"].batch, delta=-3, reason="damage",
         note="搬运时破损",
     )  # fmt: skip
-    return {"warehouse": 1 + len(stores), "item": len(items), "movement": moves + len(items) + 2}
+    counts = {"warehouse": 1 + len(stores), "item": len(items), "movement": moves + len(items) + 2}
+    if stores:  # the 5,450-yuan story and agencies' gifts in kind (supplies/donation_demo.py)
+        from shequ.supplies.donation_demo import add_demo_donations
+
+        for key, n in add_demo_donations(hq=hq, depot=depot, store=stores[0]).items():
+            counts[key] = counts.get(key, 0) + n
+    return counts

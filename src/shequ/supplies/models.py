@@ -11,6 +11,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from shequ.core import pii
+from shequ.core.fields import BlindIndexedModel, BlindIndexField, EncryptedTextField
+
 
 class Category(models.TextChoices):
     MEDICAL = "medical", _("Medical")
@@ -249,3 +252,157 @@ class PointOfUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.post_id}: {self.item_id} ← {self.warehouse_id}"
+
+
+# --- Donations (issue #20, item 4): donors, donations in kind and in cash, purchases ----------
+
+
+class DonorKind(models.TextChoices):
+    PERSON = "person", _("Person")
+    ORGANISATION = "organisation", _("Organisation")
+
+
+class Donor(BlindIndexedModel):
+    """A person or an organisation that gives. The contact's name, phone and ID number are
+    personal data: encrypted at rest, masked on screen like residents' (supplies.donation_reads)."""
+
+    kind = models.CharField(_("donor is a"), max_length=12, choices=DonorKind.choices)
+    name = models.CharField(_("donor"), max_length=100)
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="donors")
+    contact_name = EncryptedTextField(_("contact person"))
+    phone = EncryptedTextField(_("phone"), normalize=pii.normalize_phone)
+    phone_hmac = BlindIndexField(source="phone", kind="phone")
+    document_number = EncryptedTextField(_("ID number"), normalize=pii.normalize_document)
+    document_hmac = BlindIndexField(source="document_number", kind="document")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("name", "pk")
+        indexes = [models.Index(fields=["place", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DonationKind(models.TextChoices):
+    GOODS = "goods", _("In kind")
+    CASH = "cash", _("In cash")
+
+
+class PayChannel(models.TextChoices):
+    BANK = "bank", _("Bank transfer")
+    WECHAT = "wechat", _("WeChat Pay")
+    ALIPAY = "alipay", _("Alipay")
+    CASH = "cash", _("Cash")
+
+
+class Donation(models.Model):
+    """A gift received by a place: goods (received into `warehouse`, one line per item) or
+    cash (`amount_fen`, spent on purchases: `spent_fen` never passes the amount)."""
+
+    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="donations")
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=8, choices=DonationKind.choices)
+    received_on = models.DateField(_("received on"))
+    warehouse = models.ForeignKey(
+        Warehouse, on_delete=models.PROTECT, null=True, blank=True, related_name="donations"
+    )
+    amount_fen = models.BigIntegerField(_("amount (fen)"), default=0)
+    spent_fen = models.BigIntegerField(_("spent (fen)"), default=0)
+    channel = models.CharField(_("channel"), max_length=8, choices=PayChannel.choices, blank=True)
+    receipt_no = models.CharField(_("receipt no."), max_length=40, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("-received_on", "-pk")
+        indexes = [models.Index(fields=["place", "received_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(spent_fen__gte=0) & Q(spent_fen__lte=models.F("amount_fen")),
+                name="supplies_donation_spent_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="cash") | Q(amount_fen__gt=0),
+                name="supplies_donation_cash_amount",
+            ),
+            models.UniqueConstraint(
+                fields=["place", "receipt_no"],
+                condition=~Q(receipt_no=""),
+                name="supplies_donation_receipt_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.donor_id} {self.kind} {self.received_on}"
+
+    @property
+    def remaining_fen(self) -> int:
+        return self.amount_fen - self.spent_fen
+
+    @property
+    def number(self) -> str:
+        """The thank-you receipt's number: JZ + year + id."""
+        return f"JZ{self.received_on:%Y}-{self.pk:05d}"
+
+
+class DonationLine(models.Model):
+    """One item of a donation in kind and the receipt (source=donation) it became."""
+
+    donation = models.ForeignKey(Donation, on_delete=models.PROTECT, related_name="lines")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    movement = models.OneToOneField(
+        Movement, on_delete=models.PROTECT, related_name="donation_line"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.donation_id}: {self.item_id} × {self.quantity}"
+
+
+class Purchase(models.Model):
+    """Goods bought with a cash donation; each line a receipt (source=purchase) of its own
+    batch, so every later movement of those units leads back here."""
+
+    donation = models.ForeignKey(Donation, on_delete=models.PROTECT, related_name="purchases")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    supplier = models.CharField(_("supplier"), max_length=100)
+    bought_on = models.DateField(_("bought on"))
+    total_fen = models.BigIntegerField(_("total (fen)"))
+    invoice_no = models.CharField(_("invoice no."), max_length=40, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("bought_on", "pk")
+        constraints = [
+            models.CheckConstraint(condition=Q(total_fen__gt=0), name="supplies_purchase_total")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supplier} {self.bought_on}: {self.total_fen}"
+
+
+class PurchaseLine(models.Model):
+    purchase = models.ForeignKey(Purchase, on_delete=models.PROTECT, related_name="lines")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price_fen = models.BigIntegerField(_("unit price (fen)"))
+    movement = models.OneToOneField(
+        Movement, on_delete=models.PROTECT, related_name="purchase_line"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.purchase_id}: {self.item_id} × {self.quantity}"
+
+    @property
+    def total_fen(self) -> int:
+        return self.quantity * self.unit_price_fen

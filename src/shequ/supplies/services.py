@@ -9,6 +9,7 @@ through and ten refusals naming `quantity`; no read-then-write. The CheckConstra
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -40,6 +41,9 @@ if TYPE_CHECKING:
     from shequ.duty.models import Post
 
 MAX_QUANTITY = 1_000_000
+# Batches of donations in kind (JZ<donation>-<line>) and purchases (CG<purchase>-<line>): their
+# own, so that every movement of them is traced to the gift (supplies.donation_reads).
+RESERVED_BATCH = re.compile(r"^(CG|JZ)\d+-\d+$", re.IGNORECASE)
 NOTE_MAX = 200
 BATCH_MAX = 40
 
@@ -148,11 +152,26 @@ def stock_receive(
         errors["batch_code"] = _("Keep the batch under %d characters.") % BATCH_MAX
     if item.tracks_expiry and expires_on is None:
         errors["expires_on"] = _("Give the expiry date printed on the box.")
+    if RESERVED_BATCH.match(batch_code):
+        errors["batch_code"] = _(
+            "Batch codes like CG12-1 and JZ12-1 are given to purchases and donations; "
+            "use the code printed on the box."
+        )
     note = _check_note(note, errors)
     if errors:
         raise ValidationError(errors)
     require(actor, Capability.MOVE_STOCK, warehouse.place)
     batch = batch_for(item=item, code=batch_code, expires_on=expires_on)
+    return receive_batch(
+        actor=actor, warehouse=warehouse, batch=batch, quantity=quantity, source=source, note=note
+    )
+
+
+def receive_batch(
+    *, actor: User, warehouse: Warehouse, batch: Batch, quantity: int, source: str, note: str = ""
+) -> Movement:
+    """Units of `batch` come in, inside the caller's transaction (checked by the caller):
+    stock_receive, and the donations' own batches (supplies.donations)."""
     _add(warehouse, batch, quantity)
     movement = _movement(
         kind=MovementKind.RECEIVE, warehouse=warehouse, batch=batch, delta=quantity, by=actor,
@@ -160,7 +179,8 @@ def stock_receive(
     )  # fmt: skip
     audit.record(
         actor=actor, action="supplies.stock.receive", obj=movement, place=warehouse.place,
-        changes={"item": item.name, "batch": batch.code, "quantity": quantity, "source": source},
+        changes={"item": batch.item.name, "batch": batch.code, "quantity": quantity,
+                 "source": source},
     )  # fmt: skip
     return movement
 

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from shequ.supplies import donation_views as donations
 from shequ.supplies import ledger_views, views
 
 app_name = "supplies"
@@ -20,4 +21,18 @@ urlpatterns = [
     path("ledger.xlsx", ledger_views.ledger_xlsx, name="ledger_xlsx"),
     path("warehouses/<int:warehouse_id>/stocktake/", ledger_views.stocktake_page, name="stocktake"),
     path("barcode/", ledger_views.barcode_lookup, name="barcode"),
+    # Donations (supplies/donation_views.py)
+    path("donations/", donations.donations_page, name="donations"),
+    path("donations/export/", donations.donations_export, name="donations_export"),
+    path("donations/trace/", donations.donations_trace_page, name="donations_trace"),
+    path("donations/goods/", donations.donation_goods_page, name="donation_goods"),
+    path("donations/cash/", donations.donation_cash_page, name="donation_cash"),
+    path("donations/<int:donation_id>/", donations.donation_page, name="donation"),
+    path(
+        "donations/<int:donation_id>/receipt.pdf",
+        donations.donation_receipt,
+        name="donation_receipt",
+    ),
+    path("donations/<int:donation_id>/purchase/", donations.purchase_page, name="purchase"),
+    path("donors/new/", donations.donor_new_page, name="donor_new"),
 ]

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('duty', '0004_attendance_event_field'),
-        ('supplies', '0001_initial'),
+        ('supplies', '0003_donations'),
     ]
 
     operations = [
