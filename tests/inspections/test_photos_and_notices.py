@@ -60,9 +60,7 @@ def test_a_finding_takes_photos_within_the_caps(insp, city, settings, tmp_path):
         services.finding_photo_add(actor=insp.inspector, finding=finding, upload=io.BytesIO(data))
     assert "at most" in caught.value.errors["photo"]
     with pytest.raises((PermissionDenied, Exception)):
-        services.finding_photo_add(
-            actor=insp.inspector2, finding=finding, upload=io.BytesIO(data)
-        )
+        services.finding_photo_add(actor=insp.inspector2, finding=finding, upload=io.BytesIO(data))
     assert FindingPhoto.objects.count() == photos.PER_FINDING
 
 
@@ -73,7 +71,8 @@ def test_photos_on_the_visit_page_and_their_scope(login, insp, city, settings, t
     client = login(insp.inspector)
     url = f"/inspections/v/{visit.pk}/"
     page = client.get(url).content.decode()
-    assert 'data-testid="photo-form"' in page and 'enctype="multipart/form-data"' in page
+    assert 'data-testid="photo-form"' in page
+    assert 'enctype="multipart/form-data"' in page
     upload = SimpleUploadedFile("p.png", _png(), content_type="image/png")
     response = client.post(url, {"action": "photo", "finding": finding.pk, "photo": upload})
     assert response.status_code == 302
@@ -81,7 +80,8 @@ def test_photos_on_the_visit_page_and_their_scope(login, insp, city, settings, t
     photo_url = f"/inspections/v/{visit.pk}/photos/{photo.pk}/"
     assert photo_url in client.get(url).content.decode()
     shown = client.get(photo_url)
-    assert shown.status_code == 200 and shown["Content-Type"] == "image/png"
+    assert shown.status_code == 200
+    assert shown["Content-Type"] == "image/png"
     bad = SimpleUploadedFile("p.txt", b"hello", content_type="text/plain")
     refused = client.post(url, {"action": "photo", "finding": finding.pk, "photo": bad})
     assert refused.status_code == 400
@@ -89,9 +89,7 @@ def test_photos_on_the_visit_page_and_their_scope(login, insp, city, settings, t
     assert login(insp.inspector2).get(photo_url).status_code == 404  # another district
 
 
-def test_the_owner_is_told_when_a_task_is_set_and_once_when_overdue(
-    insp, city, personas, frozen
-):
+def test_the_owner_is_told_when_a_task_is_set_and_once_when_overdue(insp, city, personas, frozen):
     visit = _visit(insp, place=city.a)
     today = timezone.localdate()
     task = services.rectification_create(
@@ -99,7 +97,8 @@ def test_the_owner_is_told_when_a_task_is_set_and_once_when_overdue(
         deadline=today, finding=_problem(visit),
     )  # fmt: skip
     [told] = Notification.objects.filter(user=personas.staff_a, kind=services.TASK_KIND)
-    assert "补齐登记" in told.title and told.url == f"/inspections/tasks/{task.pk}/"
+    assert "补齐登记" in told.title
+    assert told.url == f"/inspections/tasks/{task.pk}/"
     assert notify_overdue() == 0  # due today: not overdue yet
     frozen(timezone.now() + dt.timedelta(days=2))
     assert notify_overdue() == 1

@@ -43,7 +43,9 @@ def test_a_street_officer_sets_up_a_checklist_a_plan_and_premises(login, persona
     assert client.post("/inspections/setup/", shop).status_code == 302
     assert Premises.objects.get(name="甲药店").place == city.ka
     page = client.get("/inspections/setup/").content.decode()
-    assert "一街道督导" in page and "甲药店" in page and "街道自查表" in page
+    assert "一街道督导" in page
+    assert "甲药店" in page
+    assert "街道自查表" in page
 
 
 def test_a_checklist_needs_items_and_others_may_not_set_up(login, personas, city):

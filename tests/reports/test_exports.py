@@ -93,7 +93,8 @@ def test_the_pdf_draws_the_14_day_trend(login, personas, city, seeded):
     and passages (reportlab graphics in the PDF), its legend and day labels in the text."""
     services.compile_reports(community_ids=[city.a.pk, city.b.pk], day=seeded.day)
     series = selectors.trend(city.a, seeded.day)
-    assert len(series) == 14 and series[-1][0] == seeded.day
+    assert len(series) == 14
+    assert series[-1][0] == seeded.day
     assert series[-1][1] == {"on_duty": 3, "passages": 3}
     assert selectors.trend(city.c, seeded.day)[-1][1]["on_duty"] == 4  # A 3 + B 1
     client = login(personas.hq)

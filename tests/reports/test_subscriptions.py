@@ -65,7 +65,8 @@ def test_the_page_subscribes_and_unsubscribes(login, personas, city):
     )
     assert response.status_code == 200
     sub = ReportSubscription.objects.get(user=personas.street)
-    assert sub.format == "xlsx" and sub.place == city.s1
+    assert sub.format == "xlsx"
+    assert sub.place == city.s1
     assert city.s1.name in response.content.decode()
     other = client.post("/reports/subscriptions/", {"place": 10**9, "format": "pdf"})
     assert other.status_code == 404

@@ -57,8 +57,9 @@ class Capability(models.TextChoices):
     SUBMIT_REPORTS = "submit_reports", _("Compile, correct and submit a community's daily report")
     INSPECT = "inspect", _("Plan and record inspections; set, follow and close rectifications")
     RECTIFY = "rectify", _("See and follow up the rectifications set for one's places")
-    PLAN_INSPECTIONS = "plan_inspections", _(
-        "Set up inspections: checklists, plans over one's area, premises to inspect"
+    PLAN_INSPECTIONS = (
+        "plan_inspections",
+        _("Set up inspections: checklists, plans over one's area, premises to inspect"),
     )
     # Agency capabilities: their scope is a set of agencies, not of places
     # (core.scopes.agency_scope_for). A role bound to an agency has them over that agency; a

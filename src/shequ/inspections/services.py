@@ -54,7 +54,9 @@ def checklist_create(*, actor: User, name: str, items: list[tuple[str, str]]) ->
     """A checklist with its items, each `(section, text)` under 问 ask, 查 check records or
     看 look on site, in the order given."""
     if scope_for(actor, Capability.PLAN_INSPECTIONS).is_empty:
-        raise PermissionDenied(_("Only the HQ, district and street officers and inspectors set up inspections."))
+        raise PermissionDenied(
+            _("Only the HQ, district and street officers and inspectors set up inspections.")
+        )
     errors: dict[str, str] = {}
     if not (name or "").strip():
         errors["name"] = _("Give the checklist a name.")
@@ -255,9 +257,7 @@ def finding_photo_add(*, actor: User, finding: Finding, upload: IO[bytes]) -> Fi
     visit = finding.visit
     require(actor, Capability.INSPECT, visit.place)
     if FindingPhoto.objects.filter(finding=finding).count() >= photos.PER_FINDING:
-        raise ValidationError(
-            {"photo": _("A finding has at most %d photos.") % photos.PER_FINDING}
-        )
+        raise ValidationError({"photo": _("A finding has at most %d photos.") % photos.PER_FINDING})
     name, content_type = photos.store_photo(visit.pk, upload)
     photo = FindingPhoto.objects.create(
         finding=finding,

@@ -24,8 +24,8 @@ from shequ.inspections.forms import (
     PremisesForm,
     RectificationForm,
 )
-from shequ.inspections.photos import read_photo
 from shequ.inspections.models import Result, Section, TaskStatus
+from shequ.inspections.photos import read_photo
 
 
 def _inspector(request: HttpRequest) -> None:
@@ -261,13 +261,17 @@ def setup(request: HttpRequest) -> HttpResponse:
     """Set up inspections (the HQ, district and street officers, inspectors): a checklist with
     its items under 问/查/看, a plan over one's area, premises to inspect."""
     if not selectors.may_plan(request.user):
-        raise PermissionDenied(_("Only the HQ, district and street officers and inspectors set up inspections."))
+        raise PermissionDenied(
+            _("Only the HQ, district and street officers and inspectors set up inspections.")
+        )
     lists = [(c.pk, c.name) for c in selectors.checklists()[:200]]
     areas = [(p.pk, p.name) for p in selectors.plan_areas(request.user)]
     places = [(p.pk, p.name) for p in selectors.premises_places(request.user)]
     forms = {
         "checklist": ChecklistForm(),
-        "plan": PlanForm(checklists=lists, areas=areas, initial={"starts_on": timezone.localdate()}),
+        "plan": PlanForm(
+            checklists=lists, areas=areas, initial={"starts_on": timezone.localdate()}
+        ),
         "premises": PremisesForm(places=places),
     }
     action = request.POST.get("action", "")

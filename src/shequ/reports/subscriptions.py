@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from shequ.core import audit
-from shequ.core.errors import ValidationError
+from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.models import User
 from shequ.notify.services import notify
 from shequ.places.models import Place, PlaceKind
@@ -35,18 +35,25 @@ def subscribe(*, actor: User, place: Place, format: str) -> ReportSubscription:
             user=actor, place=place, defaults={"format": format}
         )
         audit.record(
-            actor=actor, action="reports.subscribe", obj=sub, place=place, changes={"format": format}
+            actor=actor,
+            action="reports.subscribe",
+            obj=sub,
+            place=place,
+            changes={"format": format},
         )
     return sub
 
 
-def unsubscribe(*, actor: User, subscription: ReportSubscription) -> None:
+def unsubscribe(*, actor: User, subscription: ReportSubscription) -> ReportSubscription:
     """Stop one of one's own subscriptions."""
+    if subscription.user_id != actor.pk:
+        raise PermissionDenied(_("Only its subscriber stops a subscription."))
     with transaction.atomic():
         audit.record(
             actor=actor, action="reports.unsubscribe", obj=subscription, place=subscription.place
         )
-        ReportSubscription.objects.filter(pk=subscription.pk, user=actor).delete()
+        ReportSubscription.objects.filter(pk=subscription.pk).delete()
+    return subscription
 
 
 def file_url(place: Place, day: dt.date, format: str) -> str:

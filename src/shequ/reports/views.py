@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import ValidationError
-from shequ.reports import exports, selectors, services, subscriptions as subs
+from shequ.reports import exports, selectors, services
+from shequ.reports import subscriptions as subs
 from shequ.reports.forms import AgencyReportForm, CorrectionForm, SubscribeForm, TextForm
 from shequ.reports.models import ReportStatus
 
@@ -176,9 +177,9 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
         request,
         "reports/subscriptions.html",
         {
-            "page": Paginator(selectors.subscriptions_of(request.user), settings.PAGE_SIZE).get_page(
-                request.GET.get("page")
-            )
+            "page": Paginator(
+                selectors.subscriptions_of(request.user), settings.PAGE_SIZE
+            ).get_page(request.GET.get("page"))
         },
     )
 
