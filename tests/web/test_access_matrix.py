@@ -513,6 +513,8 @@ EXPECT: dict[str, Row | Act] = {
         ok={HQ, INSPECTOR, STAFF}
     ),
     "POST /api/v1/inspections/rectifications/{rectification_id}/close": Act(ok={HQ, INSPECTOR}),
+    "GET /api/v1/inspections/plans": Row(ok=EVERYONE),
+    "POST /api/v1/inspections/visits": Act(ok={HQ, INSPECTOR}),
     "POST /api/v1/reports/agencies/{day}": Act(ok={COORDINATOR}),
 }
 # fmt: on

@@ -91,6 +91,8 @@ class Visit(models.Model):
     )
     visited_at = models.DateTimeField(_("visited at"))
     notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    # The phone's id of a visit recorded offline and synced later (a resend is the same visit).
+    client_uuid = models.UUIDField(null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-visited_at", "-pk"]

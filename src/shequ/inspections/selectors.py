@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shequ.core.access import get_for
+from shequ.core.errors import PermissionDenied
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.inspections.models import (
@@ -343,3 +345,34 @@ def plans_made(user: User | AnonymousUser) -> QuerySet[Plan]:
 def premises_listed(user: User | AnonymousUser) -> QuerySet[Premises]:
     scope = scope_for(user, Capability.PLAN_INSPECTIONS)
     return Premises.objects.filter(scope.q("place")).select_related("place").order_by("-pk")
+
+
+# --- the inspector's phone --------------------------------------------------------------------
+
+
+def require_inspector(user: User | AnonymousUser) -> None:
+    if not may_inspect(user):
+        raise PermissionDenied(_("Only inspectors and the city HQ record inspections."))
+
+
+def problems_of(visit: Visit) -> int:
+    return visit.findings.filter(result=Result.PROBLEM).count()
+
+
+def phone_plans(user: User | AnonymousUser) -> list[dict[str, object]]:
+    """The plans the user inspects under (up to 50), each with its items and the targets
+    (places and premises in the plan's area and the user's scope): the phone's snapshot."""
+    plans = list(plans_for(user).prefetch_related("checklist__items").order_by("-starts_on")[:50])
+    out: list[dict[str, object]] = []
+    for plan in plans:
+        targets = [
+            {"kind": "place", "id": p.pk, "name": p.name} for p in targets_for(user, plan)
+        ] + [
+            {"kind": "premises", "id": p.pk, "name": f"{p.name} ({p.place.name})"}
+            for p in premises_in(user, plan)[:500]
+        ]
+        items = [
+            {"id": i.pk, "section": i.section, "text": i.text} for i in plan.checklist.items.all()
+        ]
+        out.append({"id": plan.pk, "name": plan.name, "items": items, "targets": targets})
+    return out

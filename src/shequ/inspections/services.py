@@ -8,6 +8,7 @@ owner follows a rectification up and reports it done."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import IO, TYPE_CHECKING
 
 from django.db import transaction
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 TARGET_KINDS = (PlaceKind.COMMUNITY, PlaceKind.COMPOUND)
 NOTE_MAX = 500
 ITEMS_MAX = 60
+OFFLINE_DAYS = 7  # how old a visit recorded offline may be when it is synced
 TASK_KIND = "rectification"
 
 
@@ -138,9 +140,31 @@ def visit_record(
     premises: Premises | None = None,
     results: dict[int, tuple[str, str]],
     notes: str = "",
+    client_uuid: uuid.UUID | None = None,
+    visited_at: dt.datetime | None = None,
 ) -> Visit:
     """A visit to `place` (a community or compound) or to `premises`, with a result per item
-    of the plan's checklist: `results[item_id] = (ok|problem, note)`; a problem needs a note."""
+    of the plan's checklist: `results[item_id] = (ok|problem, note)`; a problem needs a note.
+
+    Recorded offline on a phone and synced later: `client_uuid` names it (sent again, the
+    same visit comes back and nothing is written twice) and `visited_at` is the phone's time
+    (not in the future, at most OFFLINE_DAYS old)."""
+    if client_uuid is not None:
+        known = Visit.objects.filter(client_uuid=client_uuid).first()
+        if known is not None:
+            if known.inspector_id != actor.pk:
+                raise ValidationError({"client_uuid": _("This id is another visit's.")})
+            return known
+    now = timezone.now()
+    if visited_at is not None and not (
+        now - dt.timedelta(days=OFFLINE_DAYS) <= visited_at <= now + dt.timedelta(minutes=5)
+    ):
+        raise ValidationError(
+            {
+                "visited_at": _("The time of the visit is not within the last %d days.")
+                % OFFLINE_DAYS
+            }
+        )
     if premises is not None:
         place = premises.place
     if place is None:
@@ -169,8 +193,9 @@ def visit_record(
         place=place,
         premises=premises,
         inspector=actor,
-        visited_at=timezone.now(),
+        visited_at=visited_at or now,
         notes=(notes or "").strip(),
+        client_uuid=client_uuid,
     )
     Finding.objects.bulk_create(
         [
