@@ -36,7 +36,8 @@ def test_the_phone_keeps_the_plans_and_syncs_a_visit_once(api, insp, city):
     [plan] = client.get("/api/v1/inspections/plans").json()
     assert [i["section"] for i in plan["items"]] == ["ask", "check", "look"]
     names = {t["name"] for t in plan["targets"]}
-    assert "甲社区" in names and "乙小区" in names
+    assert "甲社区" in names
+    assert "乙小区" in names
     assert any(t["kind"] == "premises" for t in plan["targets"])
     body = _body(insp, city.a)
     first = client.post("/api/v1/inspections/visits", body)
@@ -59,7 +60,8 @@ def test_a_sync_names_the_item_without_an_answer_and_keeps_the_scope(api, insp, 
     assert f"item_{insp.look.pk}" in missing.content.decode()
     old = _body(insp, city.a, visited_at=(timezone.now() - dt.timedelta(days=30)).isoformat())
     late = client.post("/api/v1/inspections/visits", old)
-    assert late.status_code == 400 and "visited_at" in late.content.decode()
+    assert late.status_code == 400
+    assert "visited_at" in late.content.decode()
     other = api(insp.inspector2)  # another district: the plan is not theirs
     refused = other.post("/api/v1/inspections/visits", _body(insp, city.a))
     assert refused.status_code == 404
