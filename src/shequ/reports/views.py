@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import ValidationError
+from shequ.places.models import Place
 from shequ.reports import exports, selectors, services
 from shequ.reports import subscriptions as subs
 from shequ.reports.forms import AgencyReportForm, CorrectionForm, SubscribeForm, TextForm
@@ -143,7 +144,7 @@ def rollup(request: HttpRequest, place_id: int, day: str) -> HttpResponse:
     )
 
 
-def _subscribe_context(request: HttpRequest, place: object) -> dict[str, object]:
+def _subscribe_context(request: HttpRequest, place: Place) -> dict[str, object]:
     current = selectors.subscription_to(request.user, place)
     initial = {"place": place.pk, "format": current.format if current else "pdf"}
     return {"subscription": current, "subscribe_form": SubscribeForm(initial=initial)}
