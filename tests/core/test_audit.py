@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import io
+import tempfile
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -11,7 +13,9 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
+from PIL import Image
 
 from shequ.assistance import isolation, public
 from shequ.assistance import services as help_services
@@ -24,6 +28,7 @@ from shequ.duty import services as duty_services
 from shequ.duty.attendance import services as attendance_services
 from shequ.duty.models import Attendance, RosterStatus
 from shequ.duty.planning import services as planning_services
+from shequ.inspections import reminders as inspection_reminders
 from shequ.inspections import services as inspection_services
 from shequ.inspections.models import Checklist, ChecklistItem, Section
 from shequ.mobilization import dispatch, formation
@@ -31,6 +36,8 @@ from shequ.mobilization import services as mob_services
 from shequ.mobilization.models import Agency
 from shequ.places import services as place_services
 from shequ.places.models import PlaceKind, ZoneLevel
+from shequ.reports import subscriptions as report_subscriptions
+from shequ.reports.models import ReportSubscription
 from shequ.residents import services as resident_services
 from shequ.residents.idcard import check_char
 from shequ.residents.models import HealthStatus, StatusPeriod
@@ -74,6 +81,28 @@ def _writes(personas, city):
                 actor=hq, plan=plan, place=city.a, results={held["item"].pk: ("problem", "无人")}
             )
         return held["visit"]
+
+    def photo():
+        the_visit = visit()
+        AuditEvent.objects.all().delete()
+        image = io.BytesIO()
+        Image.new("RGB", (4, 4)).save(image, "PNG")
+        image.seek(0)
+        with override_settings(VAR_DIR=tempfile.mkdtemp()):
+            return inspection_services.finding_photo_add(
+                actor=hq, finding=the_visit.findings.get(), upload=image
+            )
+
+    def overdue():
+        the_task = task()
+        AuditEvent.objects.all().delete()
+        inspection_reminders.notify_overdue(now=timezone.now() + timedelta(days=3))
+        return the_task
+
+    def deliver():
+        sub = ReportSubscription.objects.create(user=hq, place=city.a, format="pdf")
+        report_subscriptions.deliver(day=timezone.localdate())
+        return sub
 
     def task(fresh=False):
         if "task" not in held:
@@ -910,6 +939,29 @@ def _writes(personas, city):
             city.ka,
         ),
         "visit_record": ("inspections.visit_record", lambda: visit(fresh=True), city.a),
+        "checklist_create": (
+            "inspections.checklist_create",
+            lambda: inspection_services.checklist_create(
+                actor=hq, name="表", items=[("ask", "问"), ("look", "看")]
+            ),
+            None,
+        ),
+        "finding_photo_add": ("inspections.photo_add", photo, city.a),
+        "notify_overdue": ("inspections.overdue_notify", overdue, city.a),
+        "subscribe": (
+            "reports.subscribe",
+            lambda: report_subscriptions.subscribe(actor=hq, place=city.s1, format="xlsx"),
+            city.s1,
+        ),
+        "unsubscribe": (
+            "reports.unsubscribe",
+            lambda: report_subscriptions.unsubscribe(
+                actor=hq,
+                subscription=ReportSubscription.objects.create(user=hq, place=city.s1),
+            ),
+            city.s1,
+        ),
+        "deliver": ("reports.deliver", deliver, city.a),
         "rectification_create": (
             "inspections.rectification_create",
             lambda: task(fresh=True),
@@ -953,6 +1005,8 @@ SERVICE_MODULES = [
     changes,
     reports,
     inspection_services,
+    inspection_reminders,
+    report_subscriptions,
     supply_services,
     stocktake,
     donation_services,
@@ -1044,6 +1098,12 @@ WRITES = [
     "rectification_create",
     "rectification_follow_up",
     "rectification_close",
+    "checklist_create",
+    "finding_photo_add",
+    "notify_overdue",
+    "subscribe",
+    "unsubscribe",
+    "deliver",
 ]
 # Who acts, where not the HQ: people do some things only for themselves.
 BY_THE_CADRE = [
@@ -1067,8 +1127,11 @@ BY_THE_COMMUNITY_STAFF = ["help_open", "help_confirm", "help_close", "help_cance
 # The resident's own public page: no login, so the audit row names no actor.
 RESIDENT = "resident"
 BY_THE_RESIDENT = ["resident_help_open", "resident_confirm"]
+# The worker's periodic jobs: no actor either.
+BY_THE_WORKER = ["notify_overdue", "deliver"]
 ACTORS = (
     dict.fromkeys(BY_THE_CADRE, "cadre")
+    | dict.fromkeys(BY_THE_WORKER, RESIDENT)
     | dict.fromkeys(BY_THE_COMMUNITY_STAFF, "staff_a")
     | dict.fromkeys(BY_THE_RESIDENT, RESIDENT)
 )

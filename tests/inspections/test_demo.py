@@ -1,4 +1,5 @@
-"""The demo's inspection: two problems, two open rectifications its community's staff see."""
+"""The demo's inspection: two problems, two open rectifications its community's staff see,
+one of them overdue."""
 
 from __future__ import annotations
 
@@ -20,5 +21,7 @@ def test_the_demo_has_one_inspection_with_two_open_rectifications(personas, city
     assert visit.problems == 2
     tasks = list(selectors.task_list(staff))
     assert [t.status for t in tasks] == [TaskStatus.OPEN, TaskStatus.OPEN]
+    [late] = selectors.task_list(staff, "overdue")  # one of them overdue
+    assert late.deadline < selectors.today()
     assert not selectors.task_list(personas.staff_b).exists()
     assert add_demo_inspections(hq=personas.hq) == {}  # once

@@ -86,3 +86,23 @@ def test_exports_keep_the_scope(login, api, personas, city, seeded):
     assert "甲社区" in [c.value for c in _book(up.content).worksheets[1]["A"]]
     bad = street.get(f"/api/v1/reports/places/{city.s1.pk}/{day}/export?format=doc")
     assert bad.status_code == 400
+
+
+def test_the_pdf_draws_the_14_day_trend(login, personas, city, seeded):
+    """The report's PDF and the roll-up's carry one chart: the last 14 days of people on duty
+    and passages (reportlab graphics in the PDF), its legend and day labels in the text."""
+    services.compile_reports(community_ids=[city.a.pk, city.b.pk], day=seeded.day)
+    series = selectors.trend(city.a, seeded.day)
+    assert len(series) == 14
+    assert series[-1][0] == seeded.day
+    assert series[-1][1] == {"on_duty": 3, "passages": 3}
+    assert selectors.trend(city.c, seeded.day)[-1][1]["on_duty"] == 4  # A 3 + B 1
+    client = login(personas.hq)
+    day = seeded.day.isoformat()
+    for url in (f"/reports/c/{city.a.pk}/{day}/", f"/reports/p/{city.c.pk}/{day}/"):
+        data = client.get(url + "?format=pdf").content
+        text = _pdf_text(data)
+        assert "近14天" in text.replace(" ", "")
+        assert "在岗人数" in text or "在岗" in text
+        assert seeded.day.strftime("%m-%d") in text
+        assert len(pypdf.PdfReader(io.BytesIO(data)).pages) >= 1

@@ -39,14 +39,26 @@ def test_the_cli_compiles_a_given_day(city):
     assert bad.exit_code == 2
 
 
-def test_the_demo_submits_some_reports_and_leaves_one_missing(city, personas):
+def test_the_demo_has_two_weeks_corrections_and_a_late_community(city, personas):
     added = add_demo_reports(hq=personas.hq)
-    assert added["daily report"] == 6  # 2 communities × 3 days
-    assert DailyReport.objects.filter(status=ReportStatus.SUBMITTED).exists()
-    assert FigureCorrection.objects.count() == 1
-    yesterday = timezone.localdate() - dt.timedelta(days=1)
-    up = selectors.rollup(city.s1, yesterday)
-    assert {s.state for s in up.standings} <= {"late", "missing"}
+    assert added["daily report"] == 28  # 2 communities × 14 days
+    assert added["correction"] == 4
+    today = timezone.localdate()
+    yesterday = today - dt.timedelta(days=1)
+    # corrections with their reasons, one figure corrected twice (history kept)
+    assert FigureCorrection.objects.exclude(reason="").count() == 4
+    twice = FigureCorrection.objects.filter(
+        figure__report__community=city.a, figure__report__day=yesterday, figure__key="on_duty"
+    )
+    assert twice.count() == 2
+    # the late community: yesterday missing, three days ago late; the others on time
+    up = selectors.rollup(city.c, yesterday)
+    states = {s.community.pk: s.state for s in up.standings}
+    assert states == {city.a.pk: "on_time", city.b.pk: "missing"}
+    earlier = selectors.rollup(city.c, today - dt.timedelta(days=3))
+    assert {s.community.pk: s.state for s in earlier.standings}[city.b.pk] == "late"
+    assert DailyReport.objects.filter(day=today, status=ReportStatus.DRAFT).count() == 2
+    assert len(selectors.trend(city.c, today)) == 14
     assert add_demo_reports(hq=personas.hq) == {}  # a rerun adds nothing
 
 

@@ -133,6 +133,7 @@ PARAMS: dict[str, Callable[[Side], Any]] = {
     "pairing_id": lambda s: s.objects["pairing"].pk,
     "request_id": lambda s: s.objects["help_request"].pk,
     "visit_id": lambda s: s.objects["visit"].pk,
+    "photo_id": lambda s: s.objects["photo"].pk,
     "rectification_id": lambda s: s.objects["rectification"].pk,
     "warehouse_id": lambda s: s.objects["warehouse"].pk,
     "shipment_id": lambda s: s.objects["shipment"].pk,

@@ -30,7 +30,7 @@ from shequ.duty import calls, changes, planning
 from shequ.duty import services as duty_services
 from shequ.duty.models import PostKind
 from shequ.inspections import services as inspection_services
-from shequ.inspections.models import Checklist, ChecklistItem, Section
+from shequ.inspections.models import Checklist, ChecklistItem, FindingPhoto, Section
 from shequ.mobilization import dispatch, formation
 from shequ.mobilization import services as mob_services
 from shequ.mobilization.models import Agency, AgencyLevel, Rank, StaffKind
@@ -245,6 +245,11 @@ def _side(hq: User, city: Place, tag: str, today: dt.date) -> Side:
     o["rectification"] = inspection_services.rectification_create(
         actor=hq, visit=o["visit"], what=f"{tag}整改", deadline=today, owner_user=staff_user
     )
+    # A photo row without its file (tests/inspections test the photo itself).
+    o["photo"] = FindingPhoto.objects.create(
+        finding=o["visit"].findings.get(), path="missing", content_type="image/png",
+        uploaded_by=hq, uploaded_at=timezone.now(),
+    )  # fmt: skip
 
     # Supplies: the street's warehouse and the community's store, flour in transit between.
     depot = Warehouse.objects.create(place=places["street"], name=f"{tag}街道仓库")

@@ -513,6 +513,7 @@ EXPECT: dict[str, Row | Act] = {
     "reports:community": Row(ok=VIEWERS, post={HQ, STAFF}),
     "reports:rollup": Row(ok=VIEWERS),
     "reports:agency": Row(ok={COORDINATOR}, deny=403, other_ok={COORDINATOR}),
+    "reports:subscriptions": Row(ok={*VIEWERS, COORDINATOR}, deny=403),
     "GET /api/v1/reports/communities": Row(ok=EVERYONE),
     "GET /api/v1/reports/communities/{community_id}/{day}": Row(ok=VIEWERS),
     "GET /api/v1/reports/communities/{community_id}/{day}/export": Row(ok=VIEWERS),
@@ -523,18 +524,23 @@ EXPECT: dict[str, Row | Act] = {
     "GET /api/v1/reports/places/{place_id}/{day}/export": Row(ok=VIEWERS),
     "GET /api/v1/reports/agencies": Row(ok=EVERYONE),
     # --- inspections (issue #19 item 3) --------------------------------------------------------
-    "inspections:home": Row(ok={HQ, INSPECTOR, STAFF}, deny=403),
+    "inspections:home": Row(ok={HQ, DISTRICT, STREET, INSPECTOR, STAFF}, deny=403),
     "inspections:new": Row(ok={HQ, INSPECTOR}, deny=403),
     "inspections:visit": Row(ok={HQ, INSPECTOR}),
-    "inspections:tasks": Row(ok={HQ, INSPECTOR, STAFF}, deny=403),
+    "inspections:tasks": Row(ok={HQ, DISTRICT, STREET, INSPECTOR, STAFF}, deny=403),
     "inspections:task": Row(ok={HQ, INSPECTOR, STAFF}),
     "inspections:summary": Row(ok={HQ, INSPECTOR}, deny=403),
+    "inspections:setup": Row(ok={HQ, DISTRICT, STREET, INSPECTOR}, deny=403),
+    # The world's photo row has no file: 404 for everyone (tests/inspections test the photo).
+    "inspections:photo": Row(ok=set()),
     "GET /api/v1/inspections/visits": Row(ok=EVERYONE),
     "GET /api/v1/inspections/rectifications": Row(ok=EVERYONE),
     "POST /api/v1/inspections/rectifications/{rectification_id}/follow-ups": Act(
         ok={HQ, INSPECTOR, STAFF}
     ),
     "POST /api/v1/inspections/rectifications/{rectification_id}/close": Act(ok={HQ, INSPECTOR}),
+    "GET /api/v1/inspections/plans": Row(ok=EVERYONE),
+    "POST /api/v1/inspections/visits": Act(ok={HQ, INSPECTOR}),
     "POST /api/v1/reports/agencies/{day}": Act(ok={COORDINATOR}),
 }
 # fmt: on

@@ -132,9 +132,20 @@ def test_move_people_button_only_for_roles_that_may_move_people(db, world: World
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_inspections_are_shown_to_inspectors_the_hq_and_community_staff(db, world, role) -> None:
+def test_inspections_are_shown_to_inspectors_the_hq_officers_and_community_staff(
+    db, world, role
+) -> None:
     shown = "inspections" in _shown(world, role)
-    assert shown is (role in (Role.CITY_HQ, Role.INSPECTOR, Role.COMMUNITY_STAFF))
+    assert shown is (
+        role
+        in (
+            Role.CITY_HQ,
+            Role.DISTRICT_OFFICER,
+            Role.STREET_OFFICER,
+            Role.INSPECTOR,
+            Role.COMMUNITY_STAFF,
+        )
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)

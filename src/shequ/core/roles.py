@@ -57,6 +57,10 @@ class Capability(models.TextChoices):
     SUBMIT_REPORTS = "submit_reports", _("Compile, correct and submit a community's daily report")
     INSPECT = "inspect", _("Plan and record inspections; set, follow and close rectifications")
     RECTIFY = "rectify", _("See and follow up the rectifications set for one's places")
+    PLAN_INSPECTIONS = (
+        "plan_inspections",
+        _("Set up inspections: checklists, plans over one's area, premises to inspect"),
+    )
     # Agency capabilities: their scope is a set of agencies, not of places
     # (core.scopes.agency_scope_for). A role bound to an agency has them over that agency; a
     # role bound to a place that has one has it over every agency (agencies serve the city).
@@ -131,6 +135,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.PURGE_DATA,
             Capability.MANAGE_USERS,
             Capability.VIEW_REPORTS,
+            Capability.PLAN_INSPECTIONS,
             Capability.SUBMIT_REPORTS,
             Capability.INSPECT,
             # Every agency's own daily report (a place-bound role covers every agency).
@@ -154,6 +159,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_MOBILIZATION,
             Capability.MANAGE_NEEDS,
             Capability.VIEW_REPORTS,
+            Capability.PLAN_INSPECTIONS,
         }
     ),
     # "street officer or above" sets zones (issue #3).
@@ -178,6 +184,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             # The street's own users: community staff, cadres, volunteers… (not above them).
             Capability.MANAGE_USERS,
             Capability.VIEW_REPORTS,
+            Capability.PLAN_INSPECTIONS,
         }
     ),
     # Full ID numbers and phones: city HQ and the staff of the resident's own community (#4).
@@ -228,6 +235,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_RESIDENTS,
             Capability.VIEW_MOBILIZATION,
             Capability.VIEW_REPORTS,
+            Capability.PLAN_INSPECTIONS,
             Capability.INSPECT,
         }
     ),

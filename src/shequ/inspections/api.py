@@ -1,5 +1,7 @@
 """/api/v1/inspections: visits and rectifications in scope (out of scope is 404), follow-ups
-and closure. Plans, checklists and premises are set up in the admin."""
+and closure; the plans an inspector's phone keeps, and the sync of visits recorded on it
+(offline) with their answers per item. Plans, checklists and premises are set up at
+/inspections/setup/."""
 
 from __future__ import annotations
 
@@ -12,7 +14,15 @@ from ninja import Router
 from shequ.core.schemas import errors
 from shequ.inspections import selectors, services
 from shequ.inspections.models import Rectification
-from shequ.inspections.schemas import CloseIn, FollowUpIn, TaskOut, VisitOut
+from shequ.inspections.schemas import (
+    CloseIn,
+    FollowUpIn,
+    InspectionPlanOut,
+    InspectionVisitIn,
+    InspectionVisitSynced,
+    TaskOut,
+    VisitOut,
+)
 
 router = Router(tags=["inspections"])
 
@@ -79,3 +89,43 @@ def close(request: HttpRequest, rectification_id: int, payload: CloseIn) -> dict
         actor=request.user, rectification=task, accept=payload.accept, note=payload.note
     )
     return _task(selectors.get_rectification_for(request.user, task.pk), selectors.today())
+
+
+@router.get("/plans", response=list[InspectionPlanOut])
+def list_plans(request: HttpRequest) -> list[dict[str, Any]]:
+    """The plans you inspect under, each with its checklist's items and the places and
+    premises you may visit under it: what a phone keeps to record visits offline."""
+    return selectors.phone_plans(request.user)
+
+
+@router.post("/visits", response={200: InspectionVisitSynced, **errors(400, 403, 404)})
+def sync_visit(request: HttpRequest, payload: InspectionVisitIn) -> dict[str, Any]:
+    """A visit recorded on the phone, with one answer (ok | problem, note) per item of the
+    plan's checklist. Sending the same `client_uuid` again returns the same visit."""
+    selectors.require_inspector(request.user)
+    plan = selectors.get_plan_for(request.user, payload.plan_id)
+    place = (
+        selectors.get_target_for(request.user, payload.place_id)
+        if payload.place_id is not None
+        else None
+    )
+    premises = (
+        selectors.get_premises_for(request.user, payload.premises_id)
+        if payload.premises_id is not None
+        else None
+    )
+    visit = services.visit_record(
+        actor=request.user,
+        plan=plan,
+        place=place,
+        premises=premises,
+        results={a.item_id: (a.result, a.note) for a in payload.answers},
+        notes=payload.notes,
+        client_uuid=payload.client_uuid,
+        visited_at=payload.visited_at,
+    )
+    return {
+        "id": visit.pk,
+        "client_uuid": visit.client_uuid,
+        "problems": selectors.problems_of(visit),
+    }

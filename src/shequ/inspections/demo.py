@@ -1,5 +1,6 @@
 """Demo inspections: a checklist (问/查/看), a plan over the city, and one inspection of the
-first community with two problems and two open rectifications owned by its staff login."""
+first community four days ago with two problems and two open rectifications owned by its
+staff login, one of them overdue (its deadline was two days ago)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from shequ.core.models import User
 from shequ.inspections import services
-from shequ.inspections.models import Checklist, ChecklistItem, Section, Visit
+from shequ.inspections.models import Checklist, ChecklistItem, Rectification, Section, Visit
 from shequ.places.models import Place, PlaceKind
 
 ITEMS = (
@@ -44,7 +45,7 @@ def add_demo_inspections(*, hq: User) -> dict[str, int]:
     results = {i.pk: ("problem", problems[i.pk]) if i.pk in problems else ("ok", "") for i in items}
     visit = services.visit_record(actor=hq, plan=plan, place=community, results=results)
     findings = {f.item_id: f for f in visit.findings.all()}
-    for days, item in ((1, items[2]), (3, items[4])):
+    tasks = [
         services.rectification_create(
             actor=hq,
             visit=visit,
@@ -53,4 +54,13 @@ def add_demo_inspections(*, hq: User) -> dict[str, int]:
             owner_user=owner,
             deadline=today + dt.timedelta(days=days),
         )
+        for days, item in ((0, items[2]), (3, items[4]))
+    ]
+    # The visit was four days ago and the first task was due two days ago: overdue now.
+    back = timezone.now() - dt.timedelta(days=4)
+    Visit.objects.filter(pk=visit.pk).update(visited_at=back)
+    Rectification.objects.filter(pk=tasks[0].pk).update(
+        created_at=back, deadline=today - dt.timedelta(days=2)
+    )
+    Rectification.objects.filter(pk=tasks[1].pk).update(created_at=back)
     return {"inspection": 1, "rectification": 2}

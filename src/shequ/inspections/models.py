@@ -91,6 +91,8 @@ class Visit(models.Model):
     )
     visited_at = models.DateTimeField(_("visited at"))
     notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    # The phone's id of a visit recorded offline and synced later (a resend is the same visit).
+    client_uuid = models.UUIDField(null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-visited_at", "-pk"]
@@ -126,6 +128,25 @@ class Finding(models.Model):
         return f"{self.item} · {self.result}"
 
 
+class FindingPhoto(models.Model):
+    """A photo of a finding: checked to be a JPEG, PNG or WebP under the size cap, kept sealed
+    under var/inspections, read back only through the visit's page (inspections/photos.py)."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="photos")
+    path = models.CharField(max_length=64)
+    content_type = models.CharField(max_length=20)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.path
+
+
 class TaskStatus(models.TextChoices):
     OPEN = "open", _("To put right")
     REPORTED = "reported", _("Reported done")
@@ -157,6 +178,8 @@ class Rectification(models.Model):
     )
     created_at = models.DateTimeField(_("created at"))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # When the owner was told it is overdue (the periodic job tells them once).
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["deadline", "pk"]

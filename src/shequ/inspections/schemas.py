@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from ninja import Schema
 
@@ -37,3 +38,46 @@ class FollowUpIn(Schema):
 class CloseIn(Schema):
     accept: bool
     note: str = ""
+
+
+class InspectionAnswerIn(Schema):
+    item_id: int
+    result: str  # ok | problem
+    note: str = ""
+
+
+class InspectionVisitIn(Schema):
+    """A visit recorded on the phone (offline, synced later): one answer per checklist item."""
+
+    client_uuid: uuid.UUID
+    plan_id: int
+    place_id: int | None = None
+    premises_id: int | None = None
+    visited_at: dt.datetime | None = None
+    answers: list[InspectionAnswerIn]
+    notes: str = ""
+
+
+class InspectionVisitSynced(Schema):
+    id: int
+    client_uuid: uuid.UUID
+    problems: int
+
+
+class InspectionItemOut(Schema):
+    id: int
+    section: str
+    text: str
+
+
+class InspectionTargetOut(Schema):
+    kind: str  # place | premises
+    id: int
+    name: str
+
+
+class InspectionPlanOut(Schema):
+    id: int
+    name: str
+    items: list[InspectionItemOut]
+    targets: list[InspectionTargetOut]

@@ -9,15 +9,19 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shequ.core.access import get_for
+from shequ.core.errors import PermissionDenied
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.inspections.models import (
+    Checklist,
     ChecklistItem,
     Finding,
+    FindingPhoto,
     Plan,
     Premises,
     Rectification,
@@ -40,11 +44,12 @@ def may_inspect(user: User | AnonymousUser) -> bool:
 
 
 def may_see(user: User | AnonymousUser) -> bool:
-    """Whether the inspections pages have anything for the user."""
+    """Whether the inspections pages have anything for the user (set-up for officers)."""
     if not getattr(user, "is_authenticated", False):
         return False
     return (
         may_inspect(user)
+        or may_plan(user)
         or not scope_for(user, Capability.RECTIFY).is_empty
         or Rectification.objects.filter(Q(owner_user=user) | Q(owner_staff__user=user)).exists()
     )
@@ -108,7 +113,14 @@ def get_visit_for(user: User | AnonymousUser, pk: object) -> Visit:
 
 
 def findings_of(visit: Visit) -> list[Finding]:
-    return list(visit.findings.select_related("item"))
+    photos = Prefetch("photos", queryset=FindingPhoto.objects.order_by("uploaded_at", "pk"))
+    return list(visit.findings.select_related("item").prefetch_related(photos))
+
+
+def get_photo_for(user: User | AnonymousUser, visit_id: object, pk: object) -> FindingPhoto:
+    """A photo of a finding of a visit the user sees; 404 otherwise."""
+    visit = get_visit_for(user, visit_id)
+    return get_for(FindingPhoto.objects.filter(finding__visit=visit), pk, what="photo")
 
 
 def rectifications_for(user: User | AnonymousUser) -> QuerySet[Rectification]:
@@ -278,3 +290,89 @@ def open_count(user: User | AnonymousUser) -> int:
 def today() -> dt.date:
     """The local day (overdue is counted in local days)."""
     return timezone.localdate()
+
+
+# --- set-up: checklists, plans, premises ------------------------------------------------------
+
+AREA_KINDS = (PlaceKind.CITY, PlaceKind.DISTRICT, PlaceKind.STREET)
+
+
+def may_plan(user: User | AnonymousUser) -> bool:
+    return not scope_for(user, Capability.PLAN_INSPECTIONS).is_empty
+
+
+def plan_areas(user: User | AnonymousUser) -> QuerySet[Place]:
+    """The city, districts and streets a plan may cover: in the user's PLAN_INSPECTIONS scope."""
+    scope = scope_for(user, Capability.PLAN_INSPECTIONS)
+    return Place.objects.filter(scope.q(), kind__in=AREA_KINDS).order_by("path")[:300]
+
+
+def premises_places(user: User | AnonymousUser) -> QuerySet[Place]:
+    """Communities and compounds premises may lie in (the user's PLAN_INSPECTIONS scope)."""
+    scope = scope_for(user, Capability.PLAN_INSPECTIONS)
+    return Place.objects.filter(scope.q(), kind__in=TARGET_KINDS).order_by("path")[:1000]
+
+
+def checklists() -> QuerySet[Checklist]:
+    """Every checklist (shared: a checklist holds no place's data), with its item count."""
+    return Checklist.objects.annotate(items_count=Count("items")).order_by("-pk")
+
+
+def get_checklist(pk: object) -> Checklist:
+    return get_for(Checklist.objects.all(), pk, what="checklist")
+
+
+def get_area_for(user: User | AnonymousUser, pk: object) -> Place:
+    scope = scope_for(user, Capability.PLAN_INSPECTIONS)
+    return get_for(Place.objects.filter(scope.q(), kind__in=AREA_KINDS), pk, what="place")
+
+
+def get_premises_place_for(user: User | AnonymousUser, pk: object) -> Place:
+    scope = scope_for(user, Capability.PLAN_INSPECTIONS)
+    return get_for(Place.objects.filter(scope.q(), kind__in=TARGET_KINDS), pk, what="place")
+
+
+def plans_made(user: User | AnonymousUser) -> QuerySet[Plan]:
+    """Plans over an area in the user's PLAN_INSPECTIONS scope, newest first."""
+    scope = scope_for(user, Capability.PLAN_INSPECTIONS)
+    return (
+        Plan.objects.filter(scope.q("place"))
+        .select_related("place", "checklist")
+        .order_by("-starts_on", "-pk")
+    )
+
+
+def premises_listed(user: User | AnonymousUser) -> QuerySet[Premises]:
+    scope = scope_for(user, Capability.PLAN_INSPECTIONS)
+    return Premises.objects.filter(scope.q("place")).select_related("place").order_by("-pk")
+
+
+# --- the inspector's phone --------------------------------------------------------------------
+
+
+def require_inspector(user: User | AnonymousUser) -> None:
+    if not may_inspect(user):
+        raise PermissionDenied(_("Only inspectors and the city HQ record inspections."))
+
+
+def problems_of(visit: Visit) -> int:
+    return visit.findings.filter(result=Result.PROBLEM).count()
+
+
+def phone_plans(user: User | AnonymousUser) -> list[dict[str, object]]:
+    """The plans the user inspects under (up to 50), each with its items and the targets
+    (places and premises in the plan's area and the user's scope): the phone's snapshot."""
+    plans = list(plans_for(user).prefetch_related("checklist__items").order_by("-starts_on")[:50])
+    out: list[dict[str, object]] = []
+    for plan in plans:
+        targets = [
+            {"kind": "place", "id": p.pk, "name": p.name} for p in targets_for(user, plan)
+        ] + [
+            {"kind": "premises", "id": p.pk, "name": f"{p.name} ({p.place.name})"}
+            for p in premises_in(user, plan)[:500]
+        ]
+        items = [
+            {"id": i.pk, "section": i.section, "text": i.text} for i in plan.checklist.items.all()
+        ]
+        out.append({"id": plan.pk, "name": plan.name, "items": items, "targets": targets})
+    return out

@@ -8,9 +8,11 @@ owner follows a rectification up and reports it done."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+import uuid
+from typing import IO, TYPE_CHECKING
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,18 +21,23 @@ from shequ.core.access import require
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
+from shequ.inspections import photos
 from shequ.inspections.models import (
     Checklist,
+    ChecklistItem,
     Finding,
+    FindingPhoto,
     FollowUp,
     FollowUpKind,
     Plan,
     Premises,
     Rectification,
     Result,
+    Section,
     TaskStatus,
     Visit,
 )
+from shequ.notify.services import notify
 from shequ.places.models import Place, PlaceKind
 
 if TYPE_CHECKING:
@@ -39,6 +46,45 @@ if TYPE_CHECKING:
 
 TARGET_KINDS = (PlaceKind.COMMUNITY, PlaceKind.COMPOUND)
 NOTE_MAX = 500
+ITEMS_MAX = 60
+OFFLINE_DAYS = 7  # how old a visit recorded offline may be when it is synced
+TASK_KIND = "rectification"
+
+
+@transaction.atomic
+def checklist_create(*, actor: User, name: str, items: list[tuple[str, str]]) -> Checklist:
+    """A checklist with its items, each `(section, text)` under 问 ask, 查 check records or
+    看 look on site, in the order given."""
+    if scope_for(actor, Capability.PLAN_INSPECTIONS).is_empty:
+        raise PermissionDenied(
+            _("Only the HQ, district and street officers and inspectors set up inspections.")
+        )
+    errors: dict[str, str] = {}
+    if not (name or "").strip():
+        errors["name"] = _("Give the checklist a name.")
+    rows = [(section, (text or "").strip()) for section, text in items if (text or "").strip()]
+    if not rows:
+        errors["items"] = _("Write at least one item under ask, check records or look on site.")
+    elif len(rows) > ITEMS_MAX:
+        errors["items"] = _("Keep the checklist to %d items.") % ITEMS_MAX
+    elif any(section not in Section.values for section, _text in rows):
+        errors["items"] = _("Put each item under ask, check records or look on site.")
+    elif any(len(text) > 200 for _section, text in rows):
+        errors["items"] = _("Keep each item under 200 characters.")
+    if errors:
+        raise ValidationError(errors)
+    checklist = Checklist.objects.create(name=name.strip()[:100])
+    ChecklistItem.objects.bulk_create(
+        [
+            ChecklistItem(checklist=checklist, section=section, text=text, position=n)
+            for n, (section, text) in enumerate(rows, 1)
+        ]
+    )
+    audit.record(
+        actor=actor, action="inspections.checklist_create", obj=checklist,
+        changes={"items": len(rows)},
+    )  # fmt: skip
+    return checklist
 
 
 @transaction.atomic
@@ -52,7 +98,7 @@ def plan_create(
     ends_on: dt.date | None = None,
 ) -> Plan:
     """A plan over an area with its checklist."""
-    require(actor, Capability.INSPECT, place)
+    require(actor, Capability.PLAN_INSPECTIONS, place)
     errors: dict[str, str] = {}
     if not (name or "").strip():
         errors["name"] = _("Give the plan a name.")
@@ -75,7 +121,7 @@ def plan_create(
 @transaction.atomic
 def premises_create(*, actor: User, name: str, address: str, place: Place) -> Premises:
     """Premises (a shop, a market…) in a community or compound, to inspect."""
-    require(actor, Capability.INSPECT, place)
+    require(actor, Capability.PLAN_INSPECTIONS, place)
     if not (name or "").strip():
         raise ValidationError({"name": _("Give the premises a name.")})
     if place.kind not in TARGET_KINDS:
@@ -94,9 +140,31 @@ def visit_record(
     premises: Premises | None = None,
     results: dict[int, tuple[str, str]],
     notes: str = "",
+    client_uuid: uuid.UUID | None = None,
+    visited_at: dt.datetime | None = None,
 ) -> Visit:
     """A visit to `place` (a community or compound) or to `premises`, with a result per item
-    of the plan's checklist: `results[item_id] = (ok|problem, note)`; a problem needs a note."""
+    of the plan's checklist: `results[item_id] = (ok|problem, note)`; a problem needs a note.
+
+    Recorded offline on a phone and synced later: `client_uuid` names it (sent again, the
+    same visit comes back and nothing is written twice) and `visited_at` is the phone's time
+    (not in the future, at most OFFLINE_DAYS old)."""
+    if client_uuid is not None:
+        known = Visit.objects.filter(client_uuid=client_uuid).first()
+        if known is not None:
+            if known.inspector_id != actor.pk:
+                raise ValidationError({"client_uuid": _("This id is another visit's.")})
+            return known
+    now = timezone.now()
+    if visited_at is not None and not (
+        now - dt.timedelta(days=OFFLINE_DAYS) <= visited_at <= now + dt.timedelta(minutes=5)
+    ):
+        raise ValidationError(
+            {
+                "visited_at": _("The time of the visit is not within the last %d days.")
+                % OFFLINE_DAYS
+            }
+        )
     if premises is not None:
         place = premises.place
     if place is None:
@@ -125,8 +193,9 @@ def visit_record(
         place=place,
         premises=premises,
         inspector=actor,
-        visited_at=timezone.now(),
+        visited_at=visited_at or now,
         notes=(notes or "").strip(),
+        client_uuid=client_uuid,
     )
     Finding.objects.bulk_create(
         [
@@ -186,7 +255,44 @@ def rectification_create(
     audit.record(
         actor=actor, action="inspections.rectification_create", obj=task, place=visit.place
     )
+    tell_owner(
+        task,
+        _("Rectification for you: %(what)s") % {"what": task.what},
+        _("Put it right by %(day)s.") % {"day": task.deadline.isoformat()},
+    )
     return task
+
+
+def owner_login(task: Rectification) -> int | None:
+    """The id of the task's owner's login: the user, or the person of the staff's, if any."""
+    return task.owner_user_id or (task.owner_staff.user_id if task.owner_staff_id else None)
+
+
+def tell_owner(task: Rectification, title: str, body: str, *also: int | None) -> int:
+    """A message in the inbox of the task's owner (and of `also`), once each, in the caller's
+    transaction."""
+    url = reverse("inspections:task", args=[task.pk])
+    return notify([owner_login(task), *also], kind=TASK_KIND, title=title, body=body, url=url)
+
+
+@transaction.atomic
+def finding_photo_add(*, actor: User, finding: Finding, upload: IO[bytes]) -> FindingPhoto:
+    """A photo of a finding (JPEG, PNG or WebP under photos.PHOTO_MAX_MB; at most
+    photos.PER_FINDING per finding), sealed on disk."""
+    visit = finding.visit
+    require(actor, Capability.INSPECT, visit.place)
+    if FindingPhoto.objects.filter(finding=finding).count() >= photos.PER_FINDING:
+        raise ValidationError({"photo": _("A finding has at most %d photos.") % photos.PER_FINDING})
+    name, content_type = photos.store_photo(visit.pk, upload)
+    photo = FindingPhoto.objects.create(
+        finding=finding,
+        path=name,
+        content_type=content_type,
+        uploaded_by=actor,
+        uploaded_at=timezone.now(),
+    )
+    audit.record(actor=actor, action="inspections.photo_add", obj=photo, place=visit.place)
+    return photo
 
 
 def may_follow_up(user: User, task: Rectification) -> bool:

@@ -11,4 +11,6 @@ urlpatterns = [
     path("tasks/", views.tasks, name="tasks"),
     path("tasks/<int:rectification_id>/", views.task, name="task"),
     path("summary/", views.summary, name="summary"),
+    path("setup/", views.setup, name="setup"),
+    path("v/<int:visit_id>/photos/<int:photo_id>/", views.photo, name="photo"),
 ]

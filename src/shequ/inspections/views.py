@@ -9,15 +9,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import ValidationError
 from shequ.inspections import selectors, services
-from shequ.inspections.forms import FollowUpForm, RectificationForm
+from shequ.inspections.forms import (
+    ChecklistForm,
+    FollowUpForm,
+    PhotoForm,
+    PlanForm,
+    PremisesForm,
+    RectificationForm,
+)
 from shequ.inspections.models import Result, Section, TaskStatus
+from shequ.inspections.photos import read_photo
 
 
 def _inspector(request: HttpRequest) -> None:
@@ -39,6 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "may_inspect": selectors.may_inspect(request.user),
+            "may_plan": selectors.may_plan(request.user),
             "overdue": list(selectors.task_list(request.user, "overdue")[:20]),
             "open_count": selectors.open_count(request.user),
         },
@@ -108,7 +117,24 @@ def visit(request: HttpRequest, visit_id: int) -> HttpResponse:
     owners = selectors.owners(the_visit)
     problems = [(f.pk, f.item.text) for f in findings if f.result == Result.PROBLEM]
     form = RectificationForm(owners=owners, problems=problems)
-    if request.method == "POST":
+    photo_errors: dict[int, str] = {}
+    if request.method == "POST" and request.POST.get("action") == "photo":
+        photo = PhotoForm(request.POST, request.FILES)
+        finding_id = photo.data.get("finding", "")
+        finding = selectors.get_finding_for(the_visit, finding_id)
+        if photo.is_valid():
+            try:
+                services.finding_photo_add(
+                    actor=request.user, finding=finding, upload=photo.cleaned_data["photo"]
+                )
+            except ValidationError as exc:
+                photo_errors[finding.pk] = exc.errors.get("photo", "")
+            else:
+                messages.success(request, _("The photo is added."))
+                return redirect(request.path)
+        else:
+            photo_errors[finding.pk] = _("Choose a photo to send.")
+    elif request.method == "POST":
         form = RectificationForm(request.POST, owners=owners, problems=problems)
         if form.is_valid():
             data = form.cleaned_data
@@ -139,6 +165,8 @@ def visit(request: HttpRequest, visit_id: int) -> HttpResponse:
             "tasks": selectors.tasks_of(the_visit),
             "form": form,
             "today": timezone.localdate(),
+            "photo_errors": photo_errors,
+            "may_add_photos": selectors.may_inspect(request.user),
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -212,3 +240,89 @@ def summary(request: HttpRequest) -> HttpResponse:
     rectifications open, overdue and closed."""
     _inspector(request)
     return render(request, "inspections/summary.html", {"rows": selectors.summary(request.user)})
+
+
+@login_required
+def photo(request: HttpRequest, visit_id: int, photo_id: int) -> HttpResponse:
+    """A finding's photo, for those who see the visit."""
+    found = selectors.get_photo_for(request.user, visit_id, photo_id)
+    try:
+        data = read_photo(found.finding.visit_id, found.path)
+    except (FileNotFoundError, ValueError):
+        raise Http404("No such photo") from None
+    response = HttpResponse(data, content_type=found.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def setup(request: HttpRequest) -> HttpResponse:
+    """Set up inspections (the HQ, district and street officers, inspectors): a checklist with
+    its items under 问/查/看, a plan over one's area, premises to inspect."""
+    if not selectors.may_plan(request.user):
+        raise PermissionDenied(
+            _("Only the HQ, district and street officers and inspectors set up inspections.")
+        )
+    lists = [(c.pk, c.name) for c in selectors.checklists()[:200]]
+    areas = [(p.pk, p.name) for p in selectors.plan_areas(request.user)]
+    places = [(p.pk, p.name) for p in selectors.premises_places(request.user)]
+    forms = {
+        "checklist": ChecklistForm(),
+        "plan": PlanForm(
+            checklists=lists, areas=areas, initial={"starts_on": timezone.localdate()}
+        ),
+        "premises": PremisesForm(places=places),
+    }
+    action = request.POST.get("action", "")
+    if request.method == "POST" and action in forms:
+        if action == "checklist":
+            form = forms[action] = ChecklistForm(request.POST)
+        elif action == "plan":
+            form = forms[action] = PlanForm(request.POST, checklists=lists, areas=areas)
+        else:
+            form = forms[action] = PremisesForm(request.POST, places=places)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if action == "checklist":
+                    services.checklist_create(
+                        actor=request.user, name=data["name"], items=form.items()
+                    )
+                elif action == "plan":
+                    services.plan_create(
+                        actor=request.user,
+                        name=data["name"],
+                        checklist=selectors.get_checklist(data["checklist"]),
+                        place=selectors.get_area_for(request.user, data["place"]),
+                        starts_on=data["starts_on"],
+                        ends_on=data["ends_on"],
+                    )
+                else:
+                    services.premises_create(
+                        actor=request.user,
+                        name=data["name"],
+                        address=data["address"],
+                        place=selectors.get_premises_place_for(request.user, data["place"]),
+                    )
+            except ValidationError as exc:
+                exc.apply_to_form(form)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(request.path)
+    elif request.method == "POST":
+        messages.error(request, _("Choose what to do."))
+    plans = Paginator(selectors.plans_made(request.user), settings.PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "inspections/setup.html",
+        {
+            "forms": forms,
+            "plans": plans,
+            "checklists": selectors.checklists()[:50],
+            "premises": selectors.premises_listed(request.user)[:50],
+        },
+        status=400 if request.method == "POST" else 200,
+    )

@@ -1,4 +1,5 @@
-"""The reports app: its set-hour compile joins the worker's periodic jobs."""
+"""The reports app: its set-hour compile and the delivery to subscribers join the worker's
+periodic jobs."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,8 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from shequ.core.workers import PERIODIC
         from shequ.reports.services import compile_if_due
+        from shequ.reports.subscriptions import deliver_if_due
 
-        if compile_if_due not in PERIODIC:
-            PERIODIC.append(compile_if_due)
+        for job in (compile_if_due, deliver_if_due):  # delivered after the day's compile
+            if job not in PERIODIC:
+                PERIODIC.append(job)

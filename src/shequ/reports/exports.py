@@ -19,9 +19,18 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from shequ.core.exports import Sheet, xlsx_response, xlsx_workbook
 from shequ.core.pdf import CJK_FONT, cjk_font
 from shequ.places.models import Place
-from shequ.reports.figures import Figure
+from shequ.reports.figures import Figure, all_figures
 from shequ.reports.models import DailyReport
-from shequ.reports.selectors import FigureRow, Rollup, figure_rows, report_of, rollup
+from shequ.reports.pdfchart import trend_chart
+from shequ.reports.selectors import (
+    TREND_KEYS,
+    FigureRow,
+    Rollup,
+    figure_rows,
+    report_of,
+    rollup,
+    trend,
+)
 
 MARGIN = 15 * mm
 PARTS_PER_TABLE = 5  # a roll-up's columns per table on A4 portrait
@@ -149,10 +158,17 @@ def _document(title: str, story: list[object]) -> bytes:
     return out.getvalue()
 
 
+def _chart(place: Place, day: dt.date, width: float) -> list[object]:
+    """The 14-day trend of people on duty and passages under `place`, up to `day`."""
+    labels = {f.key: str(f.label) for f in all_figures() if f.key in TREND_KEYS}
+    return [Spacer(1, 4 * mm), trend_chart(trend(place, day), labels, width)]
+
+
 def report_pdf(
-    community: Place, day: object, report: DailyReport | None, rows: Sequence[FigureRow]
+    community: Place, day: dt.date, report: DailyReport | None, rows: Sequence[FigureRow]
 ) -> bytes:
-    """The report on A4: heading, status, the figures' table, the free text."""
+    """The report on A4: heading, status, the figures' table, the free text, the chart of
+    the last 14 days."""
     s = _styles()
     title = _("Daily report %(place)s %(day)s") % {"place": community.name, "day": day}
     width = A4[0] - 2 * MARGIN
@@ -182,12 +198,13 @@ def report_pdf(
             if text:
                 story.append(Paragraph(_escape(label), s["h2"]))
                 story.append(Paragraph(_escape(text).replace("\n", "<br/>"), s["text"]))
+    story += _chart(community, day, width)
     return _document(title, story)
 
 
 def rollup_pdf(up: Rollup) -> bytes:
-    """The roll-up on A4: totals with the parts (five to a table), late and missing reports,
-    the largest gaps."""
+    """The roll-up on A4: totals with the parts (five to a table), the chart of the last 14
+    days, late and missing reports, the largest gaps."""
     s = _styles()
     title = _("Roll-up %(place)s %(day)s") % {"place": up.place.name, "day": up.day}
     width = A4[0] - 2 * MARGIN
@@ -211,6 +228,7 @@ def rollup_pdf(up: Rollup) -> bytes:
         if n:
             story.append(Spacer(1, 4 * mm))
         story.append(_table(data, [first] + [rest] * (len(chunk) + 1)))
+    story += _chart(up.place, up.day, width)
     states = _states()
     listed = up.missing + up.late
     if listed:

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shequ.reports.figures import all_figures
+from shequ.reports.models import FileFormat
 from shequ.reports.services import MAX_FIGURE, TEXT_MAX
 
 
@@ -63,3 +64,10 @@ class AgencyReportForm(forms.Form):
     def __init__(self, *args: Any, agencies: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["agency"].choices = agencies
+
+
+class SubscribeForm(forms.Form):
+    """Have a place's report or roll-up in one's inbox each day."""
+
+    place = forms.IntegerField(widget=forms.HiddenInput)
+    format = forms.ChoiceField(label=_("Format"), choices=FileFormat.choices)

@@ -121,3 +121,33 @@ class CompileRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}"
+
+
+class FileFormat(models.TextChoices):
+    PDF = "pdf", _("PDF")
+    XLSX = "xlsx", _("Excel")
+
+
+class ReportSubscription(models.Model):
+    """A user who wants the daily report (a community's) or the roll-up (a street's,
+    district's or city's) of a place in their inbox each day, as PDF or Excel. `last_day` is
+    the last day delivered: a day is delivered once, however many workers run."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_subscriptions"
+    )
+    place = models.ForeignKey("places.Place", on_delete=models.CASCADE, related_name="+")
+    format = models.CharField(
+        _("format"), max_length=4, choices=FileFormat.choices, default=FileFormat.PDF
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_day = models.DateField(_("last delivered"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["user", "place"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "place"], name="one_subscription_per_place"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.place_id} {self.format}"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -28,6 +28,7 @@ from shequ.reports.models import (
     FigureCorrection,
     ReportFigure,
     ReportStatus,
+    ReportSubscription,
 )
 
 if TYPE_CHECKING:
@@ -332,3 +333,53 @@ def due_for_compile(day: dt.date, at: dt.datetime) -> bool:
 def all_community_ids() -> list[int]:
     """Every community of every city (the set-hour compile covers them all)."""
     return list(Place.objects.filter(kind=PlaceKind.COMMUNITY).values_list("pk", flat=True))
+
+
+TREND_DAYS = 14
+TREND_KEYS = ("on_duty", "passages")  # the figures the PDF's chart draws
+
+
+def trend(
+    place: Place, day: dt.date, keys: tuple[str, ...] = TREND_KEYS, days: int = TREND_DAYS
+) -> list[tuple[dt.date, dict[str, int]]]:
+    """The `days` days up to `day`, each with `keys` summed over the compiled reports of the
+    communities under `place` (a day without reports: 0). One query."""
+    first = day - dt.timedelta(days=days - 1)
+    sums: dict[dt.date, dict[str, int]] = {
+        first + dt.timedelta(days=n): dict.fromkeys(keys, 0) for n in range(days)
+    }
+    rows = (
+        ReportFigure.objects.filter(
+            report__community__path__startswith=place.path,
+            report__community__kind=PlaceKind.COMMUNITY,
+            report__day__range=(first, day),
+            key__in=keys,
+        )
+        .values_list("report__day", "key")
+        .annotate(total=Sum("value"))
+        .order_by()
+    )
+    for the_day, key, total in rows:
+        sums[the_day][key] = total or 0
+    return sorted(sums.items())
+
+
+def rollup_roots_cover(user: User | AnonymousUser, place: Place) -> bool:
+    """Whether the user may read the report or roll-up of `place` (a subscription's check)."""
+    return scope_for(user, Capability.VIEW_REPORTS).covers(place)
+
+
+def subscriptions_of(user: User | AnonymousUser) -> QuerySet[ReportSubscription]:
+    """The user's own subscriptions, with their places."""
+    if not getattr(user, "is_authenticated", False):
+        return ReportSubscription.objects.none()
+    return ReportSubscription.objects.filter(user=user).select_related("place").order_by("pk")
+
+
+def get_subscription_for(user: User | AnonymousUser, pk: object) -> ReportSubscription:
+    """One of the user's own subscriptions; 404 otherwise."""
+    return get_for(subscriptions_of(user), pk, what="subscription")
+
+
+def subscription_to(user: User | AnonymousUser, place: Place) -> ReportSubscription | None:
+    return subscriptions_of(user).filter(place=place).first()

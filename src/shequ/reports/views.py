@@ -16,8 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import ValidationError
+from shequ.places.models import Place
 from shequ.reports import exports, selectors, services
-from shequ.reports.forms import AgencyReportForm, CorrectionForm, TextForm
+from shequ.reports import subscriptions as subs
+from shequ.reports.forms import AgencyReportForm, CorrectionForm, SubscribeForm, TextForm
 from shequ.reports.models import ReportStatus
 
 
@@ -121,6 +123,7 @@ def community(request: HttpRequest, community_id: int, day: str) -> HttpResponse
             "correction": correction,
             "text": text,
             "deadline": selectors.deadline(the_day),
+            **_subscribe_context(request, place),
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -134,7 +137,52 @@ def rollup(request: HttpRequest, place_id: int, day: str) -> HttpResponse:
     if download := exports.rollup_file(place, _day(day), request.GET.get("format", "")):
         return download
     up = selectors.rollup(place, _day(day))
-    return render(request, "reports/rollup.html", {"up": up, "place": place, "day": up.day})
+    return render(
+        request,
+        "reports/rollup.html",
+        {"up": up, "place": place, "day": up.day, **_subscribe_context(request, place)},
+    )
+
+
+def _subscribe_context(request: HttpRequest, place: Place) -> dict[str, object]:
+    current = selectors.subscription_to(request.user, place)
+    initial = {"place": place.pk, "format": current.format if current else "pdf"}
+    return {"subscription": current, "subscribe_form": SubscribeForm(initial=initial)}
+
+
+@login_required
+def subscriptions(request: HttpRequest) -> HttpResponse:
+    """One's subscriptions (the day's file in the inbox); subscribe from a report's or a
+    roll-up's page, unsubscribe here."""
+    if not selectors.may_see_reports(request.user):
+        raise PermissionDenied(_("Your role may not see daily reports."))
+    if request.method == "POST":
+        if request.POST.get("action") == "unsubscribe":
+            sub = selectors.get_subscription_for(request.user, request.POST.get("subscription"))
+            subs.unsubscribe(actor=request.user, subscription=sub)
+            messages.success(request, _("Unsubscribed."))
+            return redirect("reports:subscriptions")
+        form = SubscribeForm(request.POST)
+        if not form.is_valid():
+            raise Http404("No such place")
+        place = selectors.get_rollup_place_for(request.user, form.cleaned_data["place"])
+        try:
+            subs.subscribe(actor=request.user, place=place, format=form.cleaned_data["format"])
+        except ValidationError as exc:
+            for message in exc.errors.values():
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Each day's file will be in your inbox."))
+        return redirect("reports:subscriptions")
+    return render(
+        request,
+        "reports/subscriptions.html",
+        {
+            "page": Paginator(
+                selectors.subscriptions_of(request.user), settings.PAGE_SIZE
+            ).get_page(request.GET.get("page"))
+        },
+    )
 
 
 @login_required
