@@ -1,5 +1,6 @@
 """The assistance app's configuration (label `assistance`): residents' help requests. Its
-escalation of overdue requests joins the worker's periodic jobs."""
+escalation of overdue requests and the watch list's daily checks (made, and escalated in
+the evening) join the worker's periodic jobs."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +13,9 @@ class AssistanceConfig(AppConfig):
 
     def ready(self) -> None:
         from shequ.assistance.escalation import escalate_overdue
+        from shequ.assistance.watch import watch_run
         from shequ.core.workers import PERIODIC
 
-        if escalate_overdue not in PERIODIC:
-            PERIODIC.append(escalate_overdue)
+        for job in (escalate_overdue, watch_run):
+            if job not in PERIODIC:
+                PERIODIC.append(job)
