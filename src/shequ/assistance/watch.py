@@ -49,13 +49,13 @@ NAMES_IN_MESSAGE = 20
 
 
 def checks_for(user: User | AnonymousUser) -> QuerySet[WatchCheck]:
-    """Checks of the communities where the user sees, manages or claims help (a cadre: their
-    own community's whole list)."""
+    """Checks in the places where the user sees, manages or claims help (a cadre of a
+    community: its whole list; of a grid: the grid's)."""
     scope = _help_scope(user)
     if scope.is_empty:
         return WatchCheck.objects.none()
-    communities = Place.objects.filter(scope.q(), kind=PlaceKind.COMMUNITY).values("pk")
-    return WatchCheck.objects.filter(community_id__in=communities).select_related(
+    # Through the building's path: a cadre bound to a grid or a building sees its checks too.
+    return WatchCheck.objects.filter(scope.q("building")).select_related(
         "resident", "resident__household", "building", "compound", "community", "assigned_to"
     )
 
