@@ -135,7 +135,8 @@ def test_reached_is_recorded_with_who_and_when(personas, world, checks) -> None:
         actor=personas.cadre, check=checks[world.old.pk], outcome="reached", note="一切正常"
     )
     assert (done.outcome, done.checked_by, done.note) == ("reached", personas.cadre, "一切正常")
-    assert done.checked_at is not None and done.help_request is None
+    assert done.checked_at is not None
+    assert done.help_request is None
     assert AuditEvent.objects.filter(action="assistance.watch.record", object_id=str(done.pk))
     with pytest.raises(ValidationError) as refused:
         watch.watch_record(actor=personas.cadre, check=done, outcome="not_reached")
@@ -175,7 +176,8 @@ def test_needs_help_opens_a_help_request_for_the_household(personas, city, world
 def test_needs_help_in_one_tap_takes_the_note_or_a_default(personas, world, checks) -> None:
     watch.watch_record(actor=personas.cadre, check=checks[world.bedridden.pk], outcome="needs_help")
     request = HelpRequest.objects.get()
-    assert request.kind == HelpKind.OTHER and request.details
+    assert request.kind == HelpKind.OTHER
+    assert request.details
 
 
 def test_a_wrong_outcome_or_too_long_note_is_refused_naming_the_field(
@@ -225,7 +227,9 @@ def test_not_reached_by_evening_tells_the_community_staff_once(
     told = Notification.objects.filter(kind="watch_unreached").order_by("user__username")
     assert [n.user.username for n in told] == ["staff_a", "staff_b"]  # not the street, not HQ
     mine = told[0]
-    assert "李阿姨" in mine.body and "王大爷" not in mine.body and "赵宝宝" not in mine.body
+    assert "李阿姨" in mine.body
+    assert "王大爷" not in mine.body
+    assert "赵宝宝" not in mine.body
     assert mine.url == "/help/watch/?outcome=open"
     assert WatchCheck.objects.get(pk=checks[world.old.pk].pk).escalated_at is None
 
@@ -276,10 +280,10 @@ def test_the_page_of_another_community_shows_nothing_of_ours(
 ) -> None:
     client = login(personas.staff_b)
     html = client.get("/help/watch/").content.decode()
-    assert "赵宝宝" in html and "王大爷" not in html and "李阿姨" not in html
-    response = client.post(
-        "/help/watch/", {"check": checks[world.old.pk].pk, "outcome": "reached"}
-    )
+    assert "赵宝宝" in html
+    assert "王大爷" not in html
+    assert "李阿姨" not in html
+    response = client.post("/help/watch/", {"check": checks[world.old.pk].pk, "outcome": "reached"})
     assert response.status_code == 404
     assert WatchCheck.objects.get(pk=checks[world.old.pk].pk).outcome == "pending"
 
@@ -298,7 +302,8 @@ def test_the_page_in_chinese_lists_todays_checks_with_their_tags(
     client.cookies["shequ_language"] = "zh-hans"
     html = client.get("/help/watch/").content.decode()
     assert "关注名单" in html
-    assert "王大爷" in html and "李阿姨" in html
+    assert "王大爷" in html
+    assert "李阿姨" in html
     assert 'data-testid="tag">独居老人<' in html  # the tag, not only the name
     assert "行动不便" in html
     assert 'value="reached"' in html  # one-tap buttons for whoever records
@@ -310,7 +315,9 @@ def test_the_page_in_english_and_one_tap_records_the_outcome(
     client = login(personas.cadre)
     client.cookies["shequ_language"] = "en"
     html = client.get("/help/watch/").content.decode()
-    assert "Watch list" in html and "Elderly living alone" in html and "Immobile" in html
+    assert "Watch list" in html
+    assert "Elderly living alone" in html
+    assert "Immobile" in html
     check = checks[world.bedridden.pk]
     response = client.post("/help/watch/?outcome=open", {"check": check.pk, "outcome": "reached"})
     assert response.status_code == 302
@@ -328,9 +335,11 @@ def test_the_page_filters_by_compound_and_mine(personas, city, world, checks, lo
     WatchCheck.objects.filter(resident=world.old).update(assigned_to=grid_cadre)
     client = login(grid_cadre)
     html = client.get("/help/watch/?mine=1").content.decode()
-    assert "王大爷" in html and "李阿姨" not in html
+    assert "王大爷" in html
+    assert "李阿姨" not in html
     html = client.get(f"/help/watch/?compound={city.kb.pk}").content.decode()
-    assert "王大爷" not in html and "赵宝宝" not in html
+    assert "王大爷" not in html
+    assert "赵宝宝" not in html
 
 
 def test_the_excel_opens_with_a_row_per_check(personas, world, checks, login) -> None:
@@ -352,17 +361,20 @@ def test_the_api_lists_and_records(personas, city, world, checks, api) -> None:
     rows = client.get("/api/v1/help/watch").json()
     assert {r["name"] for r in rows} == {"王大爷", "李阿姨"}
     old = next(r for r in rows if r["name"] == "王大爷")
-    assert old["tags"] == ["elderly_alone", "chronic_illness"] and old["zone"] == "lockdown"
+    assert old["tags"] == ["elderly_alone", "chronic_illness"]
+    assert old["zone"] == "lockdown"
     done = client.post(
         f"/api/v1/help/watch/{old['id']}/outcome",
         {"outcome": "needs_help", "kind": "food", "details": "米面油"},
     )
     assert done.status_code == 200, done.content
-    assert done.json()["outcome"] == "needs_help" and done.json()["help_request_id"]
+    assert done.json()["outcome"] == "needs_help"
+    assert done.json()["help_request_id"]
     assert HelpRequest.objects.get().kind == "food"
     assert client.get("/api/v1/help/watch", outcome="open").json()[0]["name"] == "李阿姨"
     again = client.post(f"/api/v1/help/watch/{old['id']}/outcome", {"outcome": "reached"})
     assert again.status_code == 400
     infant = checks[world.infant.pk].pk
-    assert client.post(f"/api/v1/help/watch/{infant}/outcome", {"outcome": "reached"}).status_code == 404
+    other = client.post(f"/api/v1/help/watch/{infant}/outcome", {"outcome": "reached"})
+    assert other.status_code == 404
     assert api(personas.outsider).get("/api/v1/help/watch").status_code == 403

@@ -23,7 +23,8 @@ def _round(personas, places, name="第二轮"):
 
 
 def test_opening_a_round_gives_immobile_residents_a_home_task_at_once(personas, city) -> None:
-    bedridden = ResidentFactory(name="卧床老人", household=city.ha1, tags=tags_to_bits(["immobile"]))
+    immobile = tags_to_bits(["immobile"])
+    bedridden = ResidentFactory(name="卧床老人", household=city.ha1, tags=immobile)
     ResidentFactory(name="独居老人", household=city.ha1, tags=tags_to_bits(["elderly_alone"]))
     ResidentFactory(name="乙卧床", household=city.hb1, tags=tags_to_bits(["immobile"]))
     round_ = _round(personas, [city.a])
