@@ -76,7 +76,7 @@ def _snapshot():
 def _wipe():
     from django.db import connection
 
-    from shequ.assistance.models import HelpRequest
+    from shequ.assistance.models import HelpRequest, WatchCheck
     from shequ.checkpoints import models as c
     from shequ.duty import models as d
     from shequ.inspections import models as ins
@@ -113,6 +113,7 @@ def _wipe():
         r.DailyReport,
         r.AgencyDailyReport,
         r.CompileRun,
+        WatchCheck,
         HelpRequest,
         t.DoorOutcome,
         t.DoorTask,

@@ -265,7 +265,7 @@ def watch_run() -> None:
     from SHEQU_WATCH_EVENING_HOUR, tell community staff who is still not reached; each once
     (the worker also runs this)."""
     _setup()
-    from shequ.assistance.watch import watch_run as run
+    from shequ.assistance.watch_jobs import watch_run as run
 
     made, told = run()
     typer.echo(f"watch list: {made} checks made, {told} not reached told to community staff")

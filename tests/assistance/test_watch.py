@@ -16,7 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 from typer.testing import CliRunner
 
-from shequ.assistance import watch
+from shequ.assistance import watch, watch_jobs
 from shequ.assistance.models import Channel, HelpKind, HelpRequest, WatchCheck, WatchOutcome
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.models import AuditEvent, Notification
@@ -77,7 +77,7 @@ def _checks(**kw):
 def test_everyone_at_risk_in_lockdown_and_control_zones_gets_one_check_a_day(
     personas, city, world
 ) -> None:
-    assert watch.watch_checks_create() == 3
+    assert watch_jobs.watch_checks_create() == 3
     checks = _checks(day=timezone.localdate())
     assert set(checks) == {world.old.pk, world.bedridden.pk, world.infant.pk}  # no foreigner
     assert checks[world.old.pk].zone == "lockdown"
@@ -85,7 +85,7 @@ def test_everyone_at_risk_in_lockdown_and_control_zones_gets_one_check_a_day(
     assert checks[world.old.pk].community == city.a
     assert (checks[world.old.pk].compound, checks[world.old.pk].building) == (city.ka, city.ka1)
     assert checks[world.old.pk].outcome == WatchOutcome.PENDING
-    assert watch.watch_checks_create() == 0  # whoever runs it again, however often
+    assert watch_jobs.watch_checks_create() == 0  # whoever runs it again, however often
     assert WatchCheck.objects.count() == 3
     assert AuditEvent.objects.filter(action="assistance.watch.create").count() == 3
 
@@ -94,15 +94,15 @@ def test_a_precaution_zone_or_no_zone_gives_no_check(personas, city) -> None:
     zone(personas, city.ka, "precaution")
     person(city.ha1, "elderly_alone")
     person(city.hb1, "immobile")  # KB: no zone at all
-    assert watch.watch_checks_create() == 0
+    assert watch_jobs.watch_checks_create() == 0
 
 
 def test_a_lifted_zone_gives_no_new_check(personas, city) -> None:
     designation = zone(personas, city.ka, "lockdown", start=at(0) - dt.timedelta(days=3))
     person(city.ha1, "pregnant")
-    assert watch.watch_checks_create(now=at(9)) == 1
+    assert watch_jobs.watch_checks_create(now=at(9)) == 1
     place_services.zone_lift(actor=personas.hq, place=designation.place, at=at(10))
-    assert watch.watch_checks_create(now=at(9) + dt.timedelta(days=1)) == 0
+    assert watch_jobs.watch_checks_create(now=at(9) + dt.timedelta(days=1)) == 0
 
 
 def test_a_cadre_of_the_building_then_the_grid_is_given_the_check_else_community_staff(
@@ -113,7 +113,7 @@ def test_a_cadre_of_the_building_then_the_grid_is_given_the_check_else_community
     other = person(make_place("household", "KA-2-101", "101室", city.ka2), "disabled")
     grid_cadre = make_user("grid_cadre", Role.CADRE, city.ga)
     building_cadre = make_user("building_cadre", Role.VOLUNTEER, city.ka1)
-    watch.watch_checks_create()
+    watch_jobs.watch_checks_create()
     checks = _checks()
     assert checks[world.old.pk].assigned_to == building_cadre  # KA-1 has its own
     assert checks[world.bedridden.pk].assigned_to == building_cadre
@@ -126,7 +126,7 @@ def test_a_cadre_of_the_building_then_the_grid_is_given_the_check_else_community
 
 @pytest.fixture
 def checks(world):
-    watch.watch_checks_create()
+    watch_jobs.watch_checks_create()
     return _checks()
 
 
@@ -212,7 +212,7 @@ def test_not_reached_by_evening_tells_the_community_staff_once(
     for designation in city.kb.zone_designations.all():
         designation.starts_at = at(0) - dt.timedelta(days=3)
         designation.save()
-    assert watch.watch_checks_create(now=at(8)) == 3
+    assert watch_jobs.watch_checks_create(now=at(8)) == 3
     checks = _checks(day=DAY)
     monkeypatch.setattr(watch.timezone, "now", lambda: at(10))
     watch.watch_record(actor=personas.cadre, check=checks[world.old.pk], outcome="reached")
@@ -220,10 +220,10 @@ def test_not_reached_by_evening_tells_the_community_staff_once(
         actor=personas.cadre, check=checks[world.bedridden.pk], outcome="not_reached"
     )
 
-    assert watch.escalate_unreached(now=at(17, 59)) == 0
+    assert watch_jobs.escalate_unreached(now=at(17, 59)) == 0
     assert not Notification.objects.filter(kind="watch_unreached").exists()
 
-    assert watch.escalate_unreached(now=at(18, 1)) == 2  # A's bedridden, B's infant
+    assert watch_jobs.escalate_unreached(now=at(18, 1)) == 2  # A's bedridden, B's infant
     told = Notification.objects.filter(kind="watch_unreached").order_by("user__username")
     assert [n.user.username for n in told] == ["staff_a", "staff_b"]  # not the street, not HQ
     mine = told[0]
@@ -233,8 +233,8 @@ def test_not_reached_by_evening_tells_the_community_staff_once(
     assert mine.url == "/help/watch/?outcome=open"
     assert WatchCheck.objects.get(pk=checks[world.old.pk].pk).escalated_at is None
 
-    assert watch.escalate_unreached(now=at(19)) == 0  # each check once
-    assert watch.escalate_unreached(now=at(23)) == 0
+    assert watch_jobs.escalate_unreached(now=at(19)) == 0  # each check once
+    assert watch_jobs.escalate_unreached(now=at(23)) == 0
     assert Notification.objects.filter(kind="watch_unreached").count() == 2
 
 
@@ -243,16 +243,16 @@ def test_the_evening_hour_is_configurable(personas, city, world, settings) -> No
     for designation in city.ka.zone_designations.all():
         designation.starts_at = at(0) - dt.timedelta(days=3)
         designation.save()
-    watch.watch_checks_create(now=at(8))
-    assert watch.escalate_unreached(now=at(19, 59)) == 0
-    assert watch.escalate_unreached(now=at(20, 0)) == 3
+    watch_jobs.watch_checks_create(now=at(8))
+    assert watch_jobs.escalate_unreached(now=at(19, 59)) == 0
+    assert watch_jobs.escalate_unreached(now=at(20, 0)) == 3
 
 
 def test_the_worker_and_the_cli_run_the_watch_list(personas, city, world) -> None:
     from shequ.cli import app
     from shequ.core.workers import PERIODIC
 
-    assert watch.watch_run in PERIODIC
+    assert watch_jobs.watch_run in PERIODIC
     result = CliRunner().invoke(app, ["watch-run"])
     assert result.exit_code == 0, result.output
     assert "3 checks made" in result.output

@@ -13,7 +13,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from shequ.assistance import isolation, public
+from shequ.assistance import isolation, public, watch, watch_jobs
 from shequ.assistance import services as help_services
 from shequ.assistance.models import Channel, HelpKind
 from shequ.core import audit, services
@@ -364,7 +364,23 @@ def _writes(personas, city):
         AuditEvent.objects.all().delete()
         return person
 
+    def watched():
+        """Today's watch-list check of a resident living alone in a locked-down compound."""
+        from shequ.residents.models import Resident, tags_to_bits
+
+        person = resident()
+        Resident.objects.filter(pk=person.pk).update(tags=tags_to_bits(["elderly_alone"]))
+        place_services.zone_set(actor=hq, place=city.ka, level=ZoneLevel.LOCKDOWN)
+        watch_jobs.watch_checks_create()
+        AuditEvent.objects.all().delete()
+        return watch.checks_for(hq).get(resident=person)
+
     assistance = {
+        "watch_record": (
+            "assistance.watch.record",
+            lambda: watch.watch_record(actor=cadre, check=watched(), outcome="reached"),
+            city.ka1,
+        ),
         "help_open": (
             "assistance.open",
             lambda: help_services.help_open(
@@ -876,6 +892,7 @@ SERVICE_MODULES = [
     help_services,
     isolation,
     public,
+    watch,
 ]
 WRITES = [
     "help_open",
@@ -890,6 +907,7 @@ WRITES = [
     "repaid_mark",
     "ledger_mark",
     "isolation_report",
+    "watch_record",
     "resident_help_open",
     "resident_confirm",
     "stock_receive",
@@ -973,6 +991,7 @@ BY_THE_CADRE = [
     "purchase_record",
     "repaid_mark",
     "isolation_report",
+    "watch_record",
 ]
 # Help requests are managed by the community's staff (the city HQ only views them).
 BY_THE_COMMUNITY_STAFF = ["help_open", "help_confirm", "help_close", "help_cancel", "ledger_mark"]

@@ -13,7 +13,7 @@ class AssistanceConfig(AppConfig):
 
     def ready(self) -> None:
         from shequ.assistance.escalation import escalate_overdue
-        from shequ.assistance.watch import watch_run
+        from shequ.assistance.watch_jobs import watch_run
         from shequ.core.workers import PERIODIC
 
         for job in (escalate_overdue, watch_run):
