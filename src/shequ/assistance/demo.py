@@ -197,7 +197,7 @@ def add_demo_isolation(*, hq: User, seed: int = 42, people: int = 6) -> dict[str
             for slot in slots():
                 if back == 0 and (i in (1, 2) or slots().index(slot) > slots().index(current)):
                     continue  # the two late ones; and no report yet for a later slot today
-                hot = back == 0 and i == 0
+                hot = back == 0 and i == 0 and slot == current  # one feverish reading
                 temperature = Decimal("37.8") if hot else Decimal(str(rng.choice(TEMPS)))
                 at = timezone.make_aware(
                     dt.datetime.combine(day, dt.time(8 if slot == "am" else 18, rng.randint(0, 59)))
