@@ -76,7 +76,7 @@ def _snapshot():
 def _wipe():
     from django.db import connection
 
-    from shequ.assistance.models import HelpRequest
+    from shequ.assistance.models import HelpRequest, WatchCheck
     from shequ.checkpoints import models as c
     from shequ.duty import models as d
     from shequ.inspections import models as ins
@@ -120,6 +120,7 @@ def _wipe():
         r.DailyReport,
         r.AgencyDailyReport,
         r.CompileRun,
+        WatchCheck,
         HelpRequest,
         t.DoorOutcome,
         t.DoorTask,
@@ -299,13 +300,24 @@ def test_the_demo_has_open_claimed_delivered_and_overdue_help_requests(demo_city
 
     from shequ.assistance.models import OPEN_STATES, HelpRequest
 
-    assert demo_city.counts["help request"] == HelpRequest.objects.count() == 72
+    assert demo_city.counts["help request"] == 72
+    assert HelpRequest.objects.count() == 72 + 1  # and the watch list's "needs help"
     states = set(HelpRequest.objects.values_list("status", flat=True))
     assert {"new", "claimed", "delivered", "confirmed"} <= states
     assert HelpRequest.objects.filter(status__in=OPEN_STATES, due_at__lt=timezone.now()).exists()
     mine = HelpRequest.objects.filter(claimed_by__username="cadre", status="claimed")
     assert mine.count() >= 2
     assert mine.values("building").distinct().count() == 1  # one trip, several doors
+
+
+def test_the_demo_has_a_watch_list_the_cadre_sees(demo_city):
+    from shequ.assistance.models import WatchCheck
+    from shequ.assistance.watch import watch_list
+
+    assert demo_city.counts["watch-list check"] == WatchCheck.objects.count() >= 4
+    outcomes = set(WatchCheck.objects.values_list("outcome", flat=True))
+    assert {"reached", "not_reached", "needs_help", "pending"} <= outcomes
+    assert watch_list(User.objects.get(username="cadre")).count() >= 4
 
 
 def test_the_demo_has_residents_isolated_at_home_one_feverish(demo_city):

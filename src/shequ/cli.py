@@ -269,6 +269,18 @@ def isolation_late() -> None:
     typer.echo(f"late isolation reports told: {notify_late_reports()}")
 
 
+@app.command("watch-run")
+def watch_run() -> None:
+    """Make today's watch-list checks (people at risk in lockdown and control zones) and,
+    from SHEQU_WATCH_EVENING_HOUR, tell community staff who is still not reached; each once
+    (the worker also runs this)."""
+    _setup()
+    from shequ.assistance.watch_jobs import watch_run as run
+
+    made, told = run()
+    typer.echo(f"watch list: {made} checks made, {told} not reached told to community staff")
+
+
 @import_app.command("residents")
 def import_residents(
     file: Annotated[str, typer.Argument(help="The .xlsx or .csv file.")],

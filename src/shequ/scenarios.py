@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from shequ.assistance.demo import add_demo_help, add_demo_isolation
+from shequ.assistance.demo import add_demo_help, add_demo_isolation, add_demo_watch
 from shequ.checkpoints.demo import add_demo_checkpoints
 from shequ.core import services as core_services
 from shequ.core.models import User
@@ -180,6 +180,9 @@ def demo(
 
         with steps.step("isolation at home") as added:
             added.update(add_demo_isolation(hq=hq, seed=seed))
+        counts.update(added)
+        with steps.step("watch list") as added:
+            added.update(add_demo_watch(hq=hq))
         counts.update(added)
     steps.finished()
     return ScenarioSummary(

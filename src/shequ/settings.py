@@ -345,6 +345,9 @@ PAGE_SIZE = env_int("SHEQU_PAGE_SIZE", 25)
 HELP_STREET_AFTER_MINUTES = env_int("SHEQU_HELP_STREET_AFTER_MINUTES", 120)
 # Home isolation: temperature reports a day (2: by noon and by 20:00; 1: by 20:00).
 ISOLATION_REPORTS_PER_DAY = env_int("SHEQU_ISOLATION_REPORTS_PER_DAY", 2)
+# The watch list: from this hour (city time) the day's checks still not done or not reached
+# are told to the community's staff (docs/assistance.md).
+WATCH_EVENING_HOUR = env_int("SHEQU_WATCH_EVENING_HOUR", 18)
 # Seconds the roster solver may spend on one roster or re-plan (it returns its best by then).
 ROSTER_SECONDS = float(env_str("SHEQU_ROSTER_SECONDS", "5"))
 # `shequ purge` refuses a cut-off less than this many days ago (docs/operations.md).

@@ -45,3 +45,23 @@ def test_the_demo_isolates_residents_with_reports_one_feverish_two_missing_today
     assert sum(1 for r in rows if not r.today) == 2  # the two late ones
     assert all(r.day_count >= 4 for r in rows)
     assert add_demo_isolation(hq=personas.hq) == {}
+
+
+def test_the_demo_has_a_watch_list_with_each_outcome(personas, city):
+    from shequ.assistance.demo import add_demo_watch
+    from shequ.assistance.models import WatchCheck
+    from shequ.assistance.watch import watch_list
+    from tests.residents.factories import ResidentFactory
+
+    make_user_community = personas.staff_a
+    make_user_community.username = "community"
+    make_user_community.save()
+    for i in range(5):
+        ResidentFactory(name=f"演示{i}", household=city.ha1 if i < 3 else city.ha2)
+    added = add_demo_watch(hq=personas.hq)
+    assert added["watch-list check"] == 4  # four of A's first compound tagged at risk
+    outcomes = set(WatchCheck.objects.values_list("outcome", flat=True))
+    assert outcomes == {"reached", "not_reached", "needs_help", "pending"}
+    assert HelpRequest.objects.filter(kind="medicine", details="降压药快吃完了").exists()
+    assert watch_list(personas.cadre).count() == 4  # the cadre's community's list
+    assert add_demo_watch(hq=personas.hq) == {}  # once

@@ -78,7 +78,7 @@ def test_on_shift_the_cadre_gets_their_compound_until_the_shift_ends(
     assert resident.pk not in {p["id"] for p in snap["residents"]}
     # Only what the decision needs: no phone, no ID number beyond its last 4.
     assert set(snap["residents"][0]) == {
-        "id", "name", "last4", "status", "household_id", "path", "address",
+        "id", "name", "last4", "status", "tags", "household_id", "path", "address",
     }  # fmt: skip
     text = r.content.decode()
     for person in (gates.a1, gates.a2, gates.a3):
@@ -142,3 +142,22 @@ def test_gate_search_data_names_the_compound_of_each_resident_and_pass(
     assert snap["passes"]
     for row in (*snap["residents"], *snap["passes"]):
         assert row["address"].startswith("甲小区 1号楼 "), row
+
+
+def test_residents_at_risk_carry_their_watch_tags_to_the_gate(api, personas, gates) -> None:
+    """Elderly living alone, immobile…: the gate's search shows them as badges (gate.js);
+    other tags (foreigner) are not the gate's business."""
+    from shequ.residents.models import tags_to_bits
+
+    type(gates.a1).objects.filter(pk=gates.a1.pk).update(
+        tags=tags_to_bits(["elderly_alone", "immobile", "foreigner"])
+    )
+    snap = api(personas.staff_a).get(url(gates.gate)).json()
+    tags = {p["name"]: p["tags"] for p in snap["residents"]}
+    assert tags == {"甲一": ["elderly_alone", "immobile"], "甲二": [], "甲三": []}
+
+
+def test_the_gate_page_carries_the_tag_names_for_its_script(login, personas, gates) -> None:
+    page = login(personas.staff_a).get(f"/checkpoints/gate/{gates.gate.pk}/")
+    assert page.status_code == 200
+    assert '"tag_immobile"' in page.content.decode()

@@ -17,7 +17,7 @@ from django.test import override_settings
 from django.utils import timezone
 from PIL import Image
 
-from shequ.assistance import isolation, public
+from shequ.assistance import isolation, public, watch, watch_jobs
 from shequ.assistance import services as help_services
 from shequ.assistance.models import Channel, HelpKind
 from shequ.core import audit, services
@@ -398,7 +398,23 @@ def _writes(personas, city):
         AuditEvent.objects.all().delete()
         return person
 
+    def watched():
+        """Today's watch-list check of a resident living alone in a locked-down compound."""
+        from shequ.residents.models import Resident, tags_to_bits
+
+        person = resident()
+        Resident.objects.filter(pk=person.pk).update(tags=tags_to_bits(["elderly_alone"]))
+        place_services.zone_set(actor=hq, place=city.ka, level=ZoneLevel.LOCKDOWN)
+        watch_jobs.watch_checks_create()
+        AuditEvent.objects.all().delete()
+        return watch.checks_for(hq).get(resident=person)
+
     assistance = {
+        "watch_record": (
+            "assistance.watch.record",
+            lambda: watch.watch_record(actor=cadre, check=watched(), outcome="reached"),
+            city.ka1,
+        ),
         "help_open": (
             "assistance.open",
             lambda: help_services.help_open(
@@ -1013,6 +1029,7 @@ SERVICE_MODULES = [
     help_services,
     isolation,
     public,
+    watch,
 ]
 WRITES = [
     "help_open",
@@ -1027,6 +1044,7 @@ WRITES = [
     "repaid_mark",
     "ledger_mark",
     "isolation_report",
+    "watch_record",
     "resident_help_open",
     "resident_confirm",
     "stock_receive",
@@ -1121,6 +1139,7 @@ BY_THE_CADRE = [
     "purchase_record",
     "repaid_mark",
     "isolation_report",
+    "watch_record",
 ]
 # Help requests are managed by the community's staff (the city HQ only views them).
 BY_THE_COMMUNITY_STAFF = ["help_open", "help_confirm", "help_close", "help_cancel", "ledger_mark"]

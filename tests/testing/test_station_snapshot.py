@@ -91,3 +91,19 @@ def test_the_list_holds_only_the_residents_the_running_rounds_cover(
     assert names == {f"a{i}" for i in range(12)}  # KA-1's people only: not KA-2's
     services.round_finish(actor=personas.staff_a, round_=building_round)
     assert client.get(url(site.station)).json()["residents"] == []  # no round, no list
+
+
+def test_the_station_list_carries_watch_tags_without_a_query_per_person(
+    personas, site, rnd, login, django_assert_max_num_queries
+) -> None:
+    from shequ.residents.models import Resident, tags_to_bits
+
+    Resident.objects.filter(pk=rnd.a[0].pk).update(tags=tags_to_bits(["immobile", "returnee"]))
+    client = login(personas.staff_a)
+    with django_assert_max_num_queries(20):
+        snap = client.get(url(site.station)).json()
+    tags = {p["id"]: p["tags"] for p in snap["residents"]}
+    assert tags[rnd.a[0].pk] == ["immobile"]
+    assert tags[rnd.a[1].pk] == []
+    page = client.get(f"/testing/stations/{site.station.pk}/").content.decode()
+    assert '"tag_immobile"' in page

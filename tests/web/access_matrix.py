@@ -132,6 +132,7 @@ PARAMS: dict[str, Callable[[Side], Any]] = {
     "role_id": lambda s: s.staff_user.role_assignments.get().pk,
     "pairing_id": lambda s: s.objects["pairing"].pk,
     "request_id": lambda s: s.objects["help_request"].pk,
+    "check_id": lambda s: s.objects["watch_check"].pk,
     "visit_id": lambda s: s.objects["visit"].pk,
     "photo_id": lambda s: s.objects["photo"].pk,
     "rectification_id": lambda s: s.objects["rectification"].pk,

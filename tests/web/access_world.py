@@ -20,6 +20,7 @@ from typing import Any
 from django.utils import timezone
 
 from shequ.assistance import services as help_services
+from shequ.assistance.models import WatchCheck
 from shequ.checkpoints import services as checkpoint_services
 from shequ.checkpoints.ingest import passages_batch
 from shequ.checkpoints.models import Passage
@@ -231,6 +232,11 @@ def _side(hq: User, city: Place, tag: str, today: dt.date) -> Side:
     o["help_request"] = help_services.help_open(
         actor=staff_user, household=household, kind="water", details=f"{tag}送水",
         channel="hotline",
+    )  # fmt: skip
+    # Today's watch-list check of a resident at risk (made as the worker makes them).
+    o["watch_check"] = WatchCheck.objects.create(
+        resident=residents[1], community=community, compound=places["compound"],
+        building=household.parent, day=today, zone="lockdown", tags=1, assigned_to=staff_user,
     )  # fmt: skip
     # An inspection of the side's compound with one rectification owned by its staff.
     checklist = Checklist.objects.create(name=f"{tag}检查表")

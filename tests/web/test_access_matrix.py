@@ -281,6 +281,7 @@ EXPECT: dict[str, Row | Act] = {
     # A compound's poster of the residents' help page: who manages help there.
     # Who is isolated at home: whoever sees help there; cadres record, staff release.
     "assistance:isolation": Row(ok=PLACE_VIEWERS, deny=403),
+    "assistance:watch": Row(ok=PLACE_VIEWERS, deny=403),
     "assistance:poster": Row(ok={STAFF}, other_ok=set()),
     # The residents' public help page of any compound, for anyone (it names the compound);
     # without the household's code it shows nothing else.
@@ -463,6 +464,8 @@ EXPECT: dict[str, Row | Act] = {
     "GET /api/v1/help/isolation": Row(ok=PLACE_VIEWERS, deny=403),
     "POST /api/v1/help/isolation/{resident_id}/readings": Act(ok=set()),
     "POST /api/v1/help/isolation/{resident_id}/release": Act(ok=set()),
+    "GET /api/v1/help/watch": Row(ok=PLACE_VIEWERS, deny=403),
+    "POST /api/v1/help/watch/{check_id}/outcome": Act(ok=HELPERS),
     "POST /api/v1/duty/calls": Act(ok=PLANNERS),
     "GET /api/v1/duty/calls": Row(ok=EVERYONE),
     "GET /api/v1/duty/calls/open": Row(ok=EVERYONE),

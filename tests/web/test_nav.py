@@ -168,3 +168,14 @@ def test_users_is_shown_to_the_hq_and_street_officers_only(db, world: World, rol
 )
 def test_daily_reports_are_shown_to_those_who_see_or_file_them(db, world: World, role, shown):
     assert ("reports" in _shown(world, role)) is shown
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_watch_list_is_shown_to_whoever_sees_help(db, world, role) -> None:
+    """Community staff and cadres (and those above who see help) find the watch list."""
+    shown = "watch" in _shown(world, role)
+    seeing = {
+        Role.CITY_HQ, Role.DISTRICT_OFFICER, Role.STREET_OFFICER, Role.COMMUNITY_STAFF,
+        Role.CADRE, Role.VOLUNTEER, Role.INSPECTOR,
+    }  # fmt: skip
+    assert shown is (role in seeing)

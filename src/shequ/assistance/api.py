@@ -221,8 +221,10 @@ def help_figures(
 
 def _mount_isolation() -> None:
     from shequ.assistance.isolation_api import router as isolation_router
+    from shequ.assistance.watch_api import router as watch_router
 
     router.add_router("/isolation", isolation_router)
+    router.add_router("/watch", watch_router)
 
 
 _mount_isolation()

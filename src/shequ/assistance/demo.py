@@ -223,3 +223,68 @@ def add_demo_isolation(*, hq: User, seed: int = 42, people: int = 6) -> dict[str
 
 
 TEMPS = (36.2, 36.4, 36.5, 36.6, 36.7, 36.8, 36.9)
+
+
+def add_demo_watch(*, hq: User) -> dict[str, int]:
+    """Today's watch list: the checks of everyone at risk in the demo's lockdown and control
+    zones. The first community (the 'community', 'cadre' and 'volunteer' logins) gets a control
+    zone on its first compound if it has none, and a few of its residents there the tags of
+    people at risk; of its checks one is reached, one not reached, one needs help (a medicine
+    request), the rest still to do. Nothing if there are checks already."""
+    from shequ.assistance.models import WatchCheck
+    from shequ.assistance.watch import watch_record
+    from shequ.assistance.watch_jobs import residents_at_risk, watch_checks_create
+    from shequ.places.models import ZoneLevel
+    from shequ.places.selectors import current_zone
+    from shequ.places.services import zone_set
+    from shequ.residents.models import Resident, Tag, tags_to_bits
+
+    if WatchCheck.objects.exists():
+        return {}
+    community = Place.objects.filter(kind=PlaceKind.COMMUNITY).order_by("code").first()
+    compound = (
+        Place.objects.filter(path__startswith=community.path, kind=PlaceKind.COMPOUND)
+        .order_by("code")
+        .first()
+        if community
+        else None
+    )
+    if compound is not None:
+        zone = current_zone(compound)
+        if zone is None or zone.level not in (ZoneLevel.LOCKDOWN, ZoneLevel.CONTROL):
+            zone_set(
+                actor=hq,
+                place=compound,
+                level=ZoneLevel.CONTROL,
+                starts_at=timezone.now() - dt.timedelta(days=1),
+                reason="演示：重点人群关注",
+            )
+        inside = Resident.objects.filter(household__path__startswith=compound.path)
+        at_risk = [
+            r for r, _zone in residents_at_risk() if r.household.path.startswith(compound.path)
+        ]
+        wanted = [Tag.ELDERLY_ALONE, Tag.IMMOBILE, Tag.CHRONIC_ILLNESS, Tag.DISABLED]
+        for resident, tag in zip(
+            inside.exclude(pk__in=[r.pk for r in at_risk]).order_by("pk")[:4],
+            wanted[: max(0, 4 - len(at_risk))],
+            strict=False,
+        ):
+            Resident.objects.filter(pk=resident.pk).update(tags=resident.tags | tags_to_bits([tag]))
+    made = watch_checks_create()
+    staff = User.objects.filter(username="community").first()
+    done = 0
+    if community is not None and staff is not None:
+        mine = list(
+            WatchCheck.objects.filter(community=community, tags__gt=0)
+            .select_related("resident", "resident__household", "community", "building")
+            .order_by("building__path", "resident_id")[:3]
+        )
+        steps = [
+            {"outcome": "reached", "note": "电话联系，一切正常"},
+            {"outcome": "not_reached", "note": "敲门无人应答"},
+            {"outcome": "needs_help", "kind": HelpKind.MEDICINE, "details": "降压药快吃完了"},
+        ]
+        for check, step in zip(mine, steps, strict=False):
+            watch_record(actor=check.assigned_to or staff, check=check, **step)
+            done += 1
+    return {"watch-list check": made, "watch-list outcome": done}

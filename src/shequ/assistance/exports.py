@@ -8,9 +8,12 @@ from django.utils.translation import gettext as _
 
 from shequ.assistance.figures import Counts, PlaceFigures
 from shequ.assistance.isolation import BoardRow
-from shequ.assistance.models import HelpKind, HelpRequest
+from shequ.assistance.models import HelpKind, HelpRequest, WatchCheck
 from shequ.core.charts import Chart, Series
 from shequ.core.exports import Sheet, xlsx_workbook
+from shequ.places.models import ZoneLevel
+
+ZONE_LABELS = dict(ZoneLevel.choices)
 
 
 def _when(value: object) -> object:
@@ -55,6 +58,42 @@ def requests_xlsx(rows: Iterable[HelpRequest]) -> bytes:
         for r in rows
     )
     return xlsx_workbook(Sheet(_("Help requests"), header, data, widths=(6, 14, 18, 14)))
+
+
+def watch_xlsx(rows: Iterable[WatchCheck]) -> bytes:
+    """The watch list: who, where, why at risk, who checks, the outcome, the request opened."""
+    from shequ.residents.models import watch_tag_labels
+
+    header = [
+        _("Day"),
+        _("Name"),
+        _("Address"),
+        _("Special populations"),
+        _("Zone"),
+        _("Checked by (assigned)"),
+        _("Outcome"),
+        _("Note"),
+        _("Checked at"),
+        _("Help request"),
+        _("Community told"),
+    ]
+    data = (
+        [
+            c.day,
+            c.resident.name,
+            f"{c.compound.name} {c.building.name} {c.resident.household.name}",
+            "、".join(watch_tag_labels(c.tags)),
+            str(ZONE_LABELS.get(c.zone, c.zone)),
+            (c.assigned_to.display_name or c.assigned_to.username) if c.assigned_to else "",
+            c.get_outcome_display(),
+            c.note,
+            _when(c.checked_at),
+            c.help_request_id or "",
+            _when(c.escalated_at),
+        ]
+        for c in rows
+    )
+    return xlsx_workbook(Sheet(_("Watch list"), header, data, widths=(11, 10, 24, 20)))
 
 
 def _figure_cells(counts: Counts) -> list[object]:

@@ -272,3 +272,63 @@ class LateNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resident_id} {self.day} {self.slot} late"
+
+
+class WatchOutcome(models.TextChoices):
+    PENDING = "pending", _("Not checked yet")
+    REACHED = "reached", _("Reached, all well")
+    NOT_REACHED = "not_reached", _("Not reached")
+    NEEDS_HELP = "needs_help", _("Needs help")
+
+
+class WatchCheck(models.Model):
+    """Today's contact check of one resident at risk (elderly living alone, immobile, ill,
+    disabled, pregnant, infant) in a lockdown or control zone (assistance/watch.py): who
+    checks, the outcome, the help request it opened, when the community was told it was
+    still not reached in the evening."""
+
+    resident = models.ForeignKey(
+        "residents.Resident", on_delete=models.CASCADE, related_name="watch_checks"
+    )
+    community = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    compound = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    building = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField(_("day"))
+    zone = models.CharField(_("zone"), max_length=16)
+    tags = models.PositiveIntegerField(_("special populations"), default=0)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(
+        _("outcome"), max_length=12, choices=WatchOutcome.choices, default=WatchOutcome.PENDING
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    help_request = models.ForeignKey(
+        HelpRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("watch-list check")
+        verbose_name_plural = _("watch-list checks")
+        ordering = ["building__path", "resident_id"]
+        indexes = [
+            models.Index(fields=["community", "day", "outcome"]),
+            models.Index(fields=["assigned_to", "day"]),
+            models.Index(fields=["day", "outcome", "escalated_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["resident", "day"], name="one_watch_check_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id} {self.day} {self.outcome}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome in (WatchOutcome.PENDING, WatchOutcome.NOT_REACHED)

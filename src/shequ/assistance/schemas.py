@@ -128,3 +128,28 @@ class IsolatedOut(Schema):
     today: dict[str, Decimal]
     late: list[str]
     fever: bool
+
+
+class WatchCheckOut(Schema):
+    id: int
+    day: dt.date
+    resident_id: int
+    name: str
+    address: str
+    tags: list[str]
+    zone: str
+    compound_id: int
+    assigned_to: str
+    outcome: str
+    note: str
+    checked_at: dt.datetime | None
+    help_request_id: int | None
+    escalated_at: dt.datetime | None
+
+
+class WatchOutcomeIn(Schema):
+    # Checked by the service (reached / not_reached / needs_help) after the check is found.
+    outcome: str
+    note: str = Field("", max_length=200)
+    kind: str = "other"
+    details: str = Field("", max_length=500)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from shequ.assistance import isolation_views, views
+from shequ.assistance import isolation_views, views, watch_views
 
 app_name = "assistance"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("mine/", views.mine_page, name="mine"),
     path("figures/", views.figures_page, name="figures"),
     path("isolation/", isolation_views.isolation_board, name="isolation"),
+    path("watch/", watch_views.watch_page, name="watch"),
     path("poster/<int:place_id>/", views.poster_pdf, name="poster"),
     path("<int:request_id>/", views.request_page, name="request"),
     path("<int:request_id>/receipt/", views.receipt_page, name="receipt"),

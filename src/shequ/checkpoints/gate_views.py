@@ -26,7 +26,7 @@ from shequ.checkpoints.services import current_rules
 from shequ.core.offline import worker_response
 from shequ.places.addresses import attach_addresses
 from shequ.places.selectors import current_zone
-from shequ.residents.models import HealthStatus
+from shequ.residents.models import HealthStatus, watch_tag_strings
 
 if TYPE_CHECKING:
     from shequ.duty.models import Post
@@ -147,6 +147,7 @@ def _strings() -> dict[str, str]:
         "bad_temperature": _("A body temperature is between 34 and 43 °C: measure again."),
         "remove": _("Remove"),
         "state_waiting": _("waiting"),
+        **watch_tag_strings(),
     }
 
 

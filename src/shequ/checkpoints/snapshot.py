@@ -22,7 +22,7 @@ from shequ.core.scopes import scope_for
 from shequ.duty.selectors import OFFLINE_DATA_LEAD, on_duty_at_until
 from shequ.places.addresses import address_labels
 from shequ.places.models import ZoneDesignation
-from shequ.residents.models import Resident
+from shequ.residents.models import Resident, watch_tags
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -88,6 +88,7 @@ def gate_snapshot(gate: Post, *, until: dt.datetime | None = None) -> dict[str, 
             "pk",
             "name",
             "health_status",
+            "tags",
             "household_id",
             "household__path",
             "household__name",
@@ -139,6 +140,7 @@ def gate_snapshot(gate: Post, *, until: dt.datetime | None = None) -> dict[str, 
                 "name": neutral(r.name),  # shown by gate.js: no bidi controls
                 "last4": (r.document_number or "")[-4:],
                 "status": r.health_status,
+                "tags": watch_tags(r.tags),  # at risk: badges by the name (gate.js)
                 "household_id": r.household_id,
                 "path": r.household.path,
                 "address": addresses.get(r.household_id, ""),

@@ -59,6 +59,34 @@ TAG_BITS = TAG_SET.bits
 tags_to_bits = TAG_SET.to_bits
 bits_to_tags = TAG_SET.to_list
 
+# The special populations checked on every day in lockdown and control zones (the watch list,
+# docs/assistance.md) and shown as badges on the gate, station and missed lists.
+WATCH_TAGS = (
+    Tag.ELDERLY_ALONE,
+    Tag.IMMOBILE,
+    Tag.CHRONIC_ILLNESS,
+    Tag.DISABLED,
+    Tag.PREGNANT,
+    Tag.INFANT,
+)
+WATCH_BITS = tags_to_bits(WATCH_TAGS)
+
+
+def watch_tags(bits: int) -> list[str]:
+    """The watch-list tags among `bits` (a Resident.tags value), in declaration order."""
+    return bits_to_tags(bits & WATCH_BITS)
+
+
+def watch_tag_strings() -> dict[str, str]:
+    """Each watch tag's name in the active language, keyed "tag_<value>", for the scripts of
+    the offline pages (gate, station) that show the tags from their cached lists."""
+    return {f"tag_{t}": str(Tag(t).label) for t in WATCH_TAGS}
+
+
+def watch_tag_labels(bits: int) -> list[str]:
+    """The watch-list tags among `bits` by their names, in the active language."""
+    return [str(Tag(t).label) for t in watch_tags(bits)]
+
 
 class HealthStatus(models.TextChoices):
     NORMAL = "normal", _("Normal")
@@ -126,6 +154,11 @@ class Resident(BlindIndexedModel):
 
     def get_tag_labels(self) -> list[str]:
         return [str(Tag(t).label) for t in self.tag_list]
+
+    @property
+    def watch_tag_labels(self) -> list[str]:
+        """Badges for the gate, station and missed lists (no query: the tags are a column)."""
+        return watch_tag_labels(self.tags)
 
 
 class StatusPeriod(models.Model):

@@ -11,6 +11,7 @@ from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from shequ.core import audit
@@ -20,7 +21,7 @@ from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.mobilization.models import Team
 from shequ.places.models import Place, PlaceKind
-from shequ.residents.models import Resident
+from shequ.residents.models import TAG_BITS, Resident, Tag
 from shequ.residents.privacy import residents_shown
 from shequ.testing import selectors
 from shequ.testing.models import (
@@ -105,7 +106,38 @@ def round_create(
         place=places[0],
         changes={"places": [p.pk for p in places], "pool_size": pool_size},
     )
+    immobile_home_tasks(actor=actor, round_=round_)
     return round_
+
+
+def immobile_home_tasks(*, actor: User, round_: Round) -> list[HomeTask]:
+    """Home sampling at once for every resident tagged immobile in the round's places: they
+    cannot come to a site, so they are never left to be "missed" first (issue #18). Called
+    when the round opens, inside its transaction; residents who have an open task already
+    are skipped."""
+    bit = TAG_BITS[Tag.IMMOBILE]
+    residents = list(
+        Resident.objects.alias(immobile=F("tags").bitand(bit))
+        .filter(selectors.in_scope(round_), immobile__gt=0)
+        .exclude(
+            pk__in=HomeTask.objects.filter(
+                round=round_, reason=HomeReason.IMMOBILE, status=HomeStatus.OPEN
+            ).values("resident_id")
+        )
+        .select_related("household")
+        .only("pk", "household__parent_id")
+    )
+    tasks = HomeTask.objects.bulk_create(
+        HomeTask(
+            round=round_,
+            resident=r,
+            building_id=r.household.parent_id,
+            reason=HomeReason.IMMOBILE,
+        )
+        for r in residents
+    )
+    audit.record_many(actor=actor, action="testing.home.create", objs=list(tasks))
+    return list(tasks)
 
 
 def runs_round(actor: User, round_: Round) -> bool:

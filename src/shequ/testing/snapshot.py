@@ -25,7 +25,7 @@ from shequ.core.scopes import scope_for
 from shequ.duty.selectors import OFFLINE_DATA_LEAD, on_duty_at_until
 from shequ.mobilization.models import Team
 from shequ.places.models import Place, PlaceKind
-from shequ.residents.models import Resident
+from shequ.residents.models import Resident, watch_tags
 from shequ.testing import selectors
 from shequ.testing.models import (
     DoorOutcome,
@@ -122,6 +122,7 @@ def station_snapshot(station: Station, *, until: dt.datetime | None = None) -> d
             "pk",
             "name",
             "document_number",
+            "tags",
             "household__name",
             "household__path",
             "household__parent__name",
@@ -152,6 +153,7 @@ def station_snapshot(station: Station, *, until: dt.datetime | None = None) -> d
                 "last4": (r.document_number or "")[-4:],
                 "building": r.household.parent.name if r.household.parent else "",
                 "household": r.household.name,
+                "tags": watch_tags(r.tags),  # at risk: badges by the name (station.js)
             }
             for r in residents
         ],

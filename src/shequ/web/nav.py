@@ -171,6 +171,7 @@ ITEMS: tuple[NavItem, ...] = (
     NavItem("help", "assistance:queue", _("Help requests"), Facts.helps),
     NavItem("supplies", "supplies:stock", _("Supplies"), lambda f: f.may(Capability.VIEW_SUPPLIES)),
     NavItem("isolation", "assistance:isolation", _("Isolation at home"), Facts.helps),
+    NavItem("watch", "assistance:watch", _("Watch list"), Facts.helps),
     NavItem("home", "web:home", _("Home"), _always),
     NavItem("testing", "testing:home", _("Testing"), Facts.testing),
     NavItem("my-duty", "mobilization:me", _("My duty"), Facts.called),

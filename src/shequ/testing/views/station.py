@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 
 from shequ.core.errors import PermissionDenied
 from shequ.core.offline import worker_response
+from shequ.residents.models import watch_tag_strings
 from shequ.testing import ingest, selectors, snapshot
 from shequ.testing.forms import StationSwabForm
 from shequ.testing.models import Round, Station
@@ -70,6 +71,7 @@ def _station_strings() -> dict[str, str]:
         "remove": _("Remove"),
         "choose_round": _("Choose the round first."),
         "home_mode": _("Home visit: %(who)s"),
+        **watch_tag_strings(),
     }
 
 

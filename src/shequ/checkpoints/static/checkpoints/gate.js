@@ -241,6 +241,13 @@
     render();
   }
 
+  // Badges for the special populations at risk (the watch list's tags) by a resident's name.
+  function tagBadges(r) {
+    return (r.tags || []).map(function (t) {
+      return el("span", { className: "sq-badge sq-tag", "data-testid": "watch-tag", text: T["tag_" + t] || t });
+    });
+  }
+
   function search(q) {
     var list = $("gate-results");
     list.innerHTML = "";
@@ -259,7 +266,7 @@
       list.appendChild(el("li", {}, [el("button", {
         type: "button", className: "sq-gate-pick", "data-testid": "gate-result",
         onclick: function () { pickResident(r); }
-      }, [el("strong", { text: r.name }), el("small", { text: where + " · ****" + r.last4 })])]));
+      }, [el("strong", { text: r.name })].concat(tagBadges(r), [el("small", { text: where + " · ****" + r.last4 })]))]));
     });
   }
 
@@ -501,7 +508,7 @@
             type: "button", className: "sq-gate-holder", "data-testid": "gate-holder",
             "aria-pressed": String(form.resident === r),
             onclick: function () { form.resident = r; render(); }
-          }, [el("strong", { text: r.name }), el("small", { text: "****" + r.last4 })]));
+          }, [el("strong", { text: r.name })].concat(tagBadges(r), [el("small", { text: "****" + r.last4 })])));
         });
         who.appendChild(box);
       }

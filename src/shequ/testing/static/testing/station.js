@@ -247,6 +247,13 @@
     return db.queue.put(row);
   }
 
+  // Badges for the special populations at risk (the watch list's tags) by a resident's name.
+  function tagBadges(r) {
+    return (r.tags || []).map(function (t) {
+      return el("span", { className: "sq-badge sq-tag", "data-testid": "watch-tag", text: T["tag_" + t] || t });
+    });
+  }
+
   function search(q) {
     var list = $("st-results");
     list.innerHTML = "";
@@ -262,7 +269,7 @@
       list.appendChild(el("li", {}, [el("button", {
         type: "button", className: "sq-gate-pick", "data-testid": "st-result",
         onclick: function () { swab({ resident_id: r.id }, describe(r), "r" + r.id); }
-      }, [el("strong", { text: r.name }), el("small", { text: r.building + " " + r.household + " · ****" + r.last4 })])]));
+      }, [el("strong", { text: r.name })].concat(tagBadges(r), [el("small", { text: r.building + " " + r.household + " · ****" + r.last4 })]))]));
     });
   }
 
