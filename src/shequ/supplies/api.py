@@ -184,3 +184,14 @@ def adjust(request: HttpRequest, payload: StockAdjustIn) -> Status[Movement]:
         reason=payload.reason, note=payload.note,
     )  # fmt: skip
     return Status(201, moved)
+
+
+def _mount() -> None:
+    """Requisitions and the one-tap issue to a help request live in their own module."""
+    from shequ.supplies.requisition_api import help_router, router as requisition_router
+
+    router.add_router("/requisitions", requisition_router)
+    router.add_router("/help-requests", help_router)
+
+
+_mount()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from shequ.supplies import views
+from shequ.supplies import requisition_views, views
 
 app_name = "supplies"
 
@@ -15,4 +15,12 @@ urlpatterns = [
     path("transfers/", views.transfers_page, name="transfers"),
     path("transfers/<int:shipment_id>/", views.transfer_receive_page, name="transfer_receive"),
     path("warehouses/<int:warehouse_id>/", views.warehouse_page, name="warehouse"),
+    path("requisitions/", requisition_views.board_page, name="requisitions"),
+    path("requisitions/new/", requisition_views.new_page, name="requisition_new"),
+    path(
+        "requisitions/<int:requisition_id>/",
+        requisition_views.requisition_page,
+        name="requisition",
+    ),
+    path("help/<int:request_id>/issue/", requisition_views.help_issue_page, name="help_issue"),
 ]
