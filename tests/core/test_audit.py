@@ -35,7 +35,9 @@ from shequ.residents import services as resident_services
 from shequ.residents.idcard import check_char
 from shequ.residents.models import HealthStatus, StatusPeriod
 from shequ.supplies import services as supply_services
-from shequ.supplies.models import Item, Warehouse
+from shequ.supplies import help_stock
+from shequ.supplies import requisitions as requisition_services
+from shequ.supplies.models import Item, Stock, Warehouse
 from tests.conftest import make_user
 from tests.duty.conftest import on_duty
 from tests.duty.helpers import day_shift, night_shift, put, roster_for
@@ -333,6 +335,19 @@ def _writes(personas, city):
         AuditEvent.objects.all().delete()
         return sent
 
+    def requisition(status="draft"):
+        """Community A's requisition of 5 bags of flour, as far as `status` (not audited)."""
+        d = depot()
+        r = requisition_services.requisition_create(
+            actor=hq, place=city.a, lines=[(d.flour, 5)], submit=status != "draft"
+        )
+        if status in ("approved", "shipped"):
+            requisition_services.requisition_decide(actor=hq, requisition=r, approved={})
+        if status == "shipped":
+            requisition_services.requisition_ship(actor=hq, requisition=r)
+        AuditEvent.objects.all().delete()
+        return r
+
     staff_a, cadre = personas.staff_a, personas.cadre
 
     def asked(status="new", **kw):
@@ -516,7 +531,60 @@ def _writes(personas, city):
         ),
     }
 
-    writes = assistance | supplies
+    rs = requisition_services
+    requisitions = {
+        "requisition_create": (
+            "supplies.requisition.create",
+            lambda: rs.requisition_create(actor=hq, place=city.a, lines=[(depot().flour, 2)]),
+            city.a,
+        ),
+        "requisition_edit": (
+            "supplies.requisition.edit",
+            lambda: rs.requisition_edit(
+                actor=hq, requisition=requisition(), lines=[(depot().flour, 3)]
+            ),
+            city.a,
+        ),
+        "requisition_submit": (
+            "supplies.requisition.submit",
+            lambda: rs.requisition_submit(actor=hq, requisition=requisition()),
+            city.a,
+        ),
+        "requisition_decide": (
+            "supplies.requisition.decide",
+            lambda: rs.requisition_decide(
+                actor=hq, requisition=requisition("submitted"), approved={}
+            ),
+            city.a,
+        ),
+        "requisition_ship": (
+            "supplies.requisition.ship",
+            lambda: rs.requisition_ship(actor=hq, requisition=requisition("approved")),
+            city.a,
+        ),
+        "requisition_receive": (
+            "supplies.requisition.receive",
+            lambda: rs.requisition_receive(actor=hq, requisition=requisition("shipped")),
+            city.a,
+        ),
+        "requisition_cancel": (
+            "supplies.requisition.cancel",
+            lambda: rs.requisition_cancel(actor=hq, requisition=requisition("submitted")),
+            city.a,
+        ),
+        "help_issue_from_stock": (
+            "supplies.help_request.issue",
+            lambda: help_stock.help_issue_from_stock(
+                actor=hq,
+                help_request=asked(),
+                stock=Stock.objects.get(warehouse=depot().street, batch=depot().m.batch),
+                quantity=1,
+            ),
+            city.s1,
+        ),
+    }
+
+    writes = assistance | supplies | requisitions
     return writes | {
         "post_create": (
             "duty.post_create",
@@ -873,6 +941,8 @@ SERVICE_MODULES = [
     reports,
     inspection_services,
     supply_services,
+    requisition_services,
+    help_stock,
     help_services,
     isolation,
     public,
@@ -898,6 +968,14 @@ WRITES = [
     "transfer_send",
     "transfer_receive",
     "warehouse_create",
+    "requisition_create",
+    "requisition_edit",
+    "requisition_submit",
+    "requisition_decide",
+    "requisition_ship",
+    "requisition_receive",
+    "requisition_cancel",
+    "help_issue_from_stock",
     "user_create",
     "role_grant",
     "api_token_create",
@@ -988,6 +1066,11 @@ ACTORS = (
 ALSO_AUDITED = {
     "sick_report": {"duty.roster_replan"},
     "pairing_end": {"mobilization.pairing.create"},
+    # Shipping and receiving a requisition send and receive its transfers; the one-tap issue
+    # to a help request is a stock issue.
+    "requisition_ship": {"supplies.transfer.send"},
+    "requisition_receive": {"supplies.transfer.receive"},
+    "help_issue_from_stock": {"supplies.stock.issue"},
 }
 # Services made only of other audited services, checked where they are tested: `shequ init`
 # (place_create, user_create, role_grant) runs on an empty database only

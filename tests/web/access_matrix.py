@@ -136,6 +136,7 @@ PARAMS: dict[str, Callable[[Side], Any]] = {
     "rectification_id": lambda s: s.objects["rectification"].pk,
     "warehouse_id": lambda s: s.objects["warehouse"].pk,
     "shipment_id": lambda s: s.objects["shipment"].pk,
+    "requisition_id": lambda s: s.objects["requisition"].pk,
 }
 
 

@@ -35,6 +35,7 @@ from shequ.mobilization import dispatch, formation
 from shequ.mobilization import services as mob_services
 from shequ.mobilization.models import Agency, AgencyLevel, Rank, StaffKind
 from shequ.places.models import Place, PlaceKind
+from shequ.supplies import requisitions
 from shequ.supplies import services as supply_services
 from shequ.supplies.models import Category, Item, Stock, Warehouse
 from shequ.testing import labwork as testing_labwork
@@ -258,6 +259,10 @@ def _side(hq: User, city: Place, tag: str, today: dt.date) -> Side:
         actor=hq, source=depot, destination=store, batch=received.batch, quantity=10
     )
     o.update(warehouse=depot, store=store, item=flour, shipment=shipment)
+    # The community asks its street for 5 bags of flour (submitted, waiting).
+    o["requisition"] = requisitions.requisition_create(
+        actor=staff_user, place=community, lines=[(flour, 5)], submit=True
+    )
     o["stock"] = Stock.objects.get(warehouse=depot, batch=received.batch)
     return side
 
