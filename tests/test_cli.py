@@ -102,6 +102,8 @@ def _wipe():
         ins.Plan,
         ins.ChecklistItem,
         ins.Checklist,
+        s.RequisitionLine,
+        s.Requisition,
         s.Movement,
         s.Transfer,
         s.Stock,

@@ -24,3 +24,16 @@ def test_the_demo_has_a_street_warehouse_three_stores_and_stock_that_adds_up(db)
     assert card is not None
     assert len(card.warehouses) == 4
     assert len(card.incoming) == 1
+
+
+def test_the_demo_has_two_requisitions_one_received_one_waiting(db) -> None:
+    from shequ.supplies.models import Requisition
+
+    scenarios.demo(seed=42, residents=50, cadres=20)
+    statuses = sorted(Requisition.objects.values_list("status", flat=True))
+    assert statuses == ["received", "submitted"]
+    done = Requisition.objects.get(status="received")
+    assert done.lines.get(item__name="饮用水").quantity_approved == 8
+    assert {u.username for u in (done.submitted_by, done.decided_by, done.shipped_by)} == {
+        "community", "street", "warehouse",
+    }  # fmt: skip
