@@ -34,9 +34,9 @@ from shequ.places.models import PlaceKind, ZoneLevel
 from shequ.residents import services as resident_services
 from shequ.residents.idcard import check_char
 from shequ.residents.models import HealthStatus, StatusPeriod
-from shequ.supplies import services as supply_services
 from shequ.supplies import help_stock
 from shequ.supplies import requisitions as requisition_services
+from shequ.supplies import services as supply_services
 from shequ.supplies.models import Item, Stock, Warehouse
 from tests.conftest import make_user
 from tests.duty.conftest import on_duty

@@ -273,7 +273,9 @@ REFUSALS: dict[str, Promise] = {
     ),
     Capability.MANAGE_HELP: _("Only the community's staff may do this to a help request."),
     Capability.MOVE_STOCK: _("Only the warehouse's keepers move its stock."),
-    Capability.REQUEST_SUPPLIES: _("Only the staff and keepers of this place ask for its supplies."),
+    Capability.REQUEST_SUPPLIES: _(
+        "Only the staff and keepers of this place ask for its supplies."
+    ),
     Capability.APPROVE_REQUISITIONS: _(
         "Only the officers of the level above approve this requisition."
     ),

@@ -114,7 +114,7 @@ def help_issue_from_stock(
                 "unit": stock.item.unit,
                 "item": stock.item.name,
                 "warehouse": stock.warehouse.name,
-            },  # fmt: skip
+            },
         )
     audit.record(
         actor=actor, action="supplies.help_request.issue", obj=movement,

@@ -135,7 +135,9 @@ def _seeing(request: HttpRequest) -> None:
         raise PermissionDenied(_("Your role sees no requisitions."))
 
 
-def _filters(status: str, direction: str, place_id: int | None, item_id: int | None):
+def _filters(
+    status: str, direction: str, place_id: int | None, item_id: int | None
+) -> reqs.BoardFilter:
     return reqs.BoardFilter(
         status=status[:12],
         direction=direction if direction in reqs.DIRECTIONS else "",

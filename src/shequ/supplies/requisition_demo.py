@@ -27,7 +27,9 @@ def add_demo_requisitions(*, hq: User) -> dict[str, int]:
     )
     if len(stores) < 2 or not Warehouse.objects.filter(place=stores[0].place.parent).exists():
         return {}
-    items = {i.name: i for i in Item.objects.filter(name__in=["面粉", "饮用水", "N95口罩", "消毒液"])}
+    items = {
+        i.name: i for i in Item.objects.filter(name__in=["面粉", "饮用水", "N95口罩", "消毒液"])
+    }
     if len(items) < 4:
         return {}
     first, second = stores[0].place, stores[1].place

@@ -8,8 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shequ.supplies.forms import NOTE, StockChoice, _quantity
 from shequ.places.models import Place
+from shequ.supplies.forms import NOTE, StockChoice, _quantity
 from shequ.supplies.models import Item, Warehouse
 
 LINES = 8

@@ -51,7 +51,7 @@ def _board_xlsx(rows: Iterable[Requisition], totals: list[reqs.ItemTotal]) -> by
             _("Approved"),
             _("Why less"),
             _("Reason"),
-        ],  # fmt: skip
+        ],
         (
             [
                 r.pk,
@@ -65,7 +65,7 @@ def _board_xlsx(rows: Iterable[Requisition], totals: list[reqs.ItemTotal]) -> by
                 line.quantity_approved if line.quantity_approved is not None else "",
                 line.approve_note,
                 r.reason,
-            ]  # fmt: skip
+            ]
             for r in rows
             for line in r.lines.all()
         ),
@@ -242,7 +242,7 @@ def help_issue_page(request: HttpRequest, request_id: int) -> HttpResponse:
                     "unit": data["stock"].item.unit,
                     "item": data["stock"].item.name,
                     "no": help_request.pk,
-                },  # fmt: skip
+                },
             )
             return redirect("assistance:request", help_request.pk)
     return render(

@@ -310,7 +310,7 @@ def requisition_ship(
             "need": line.quantity_approved,
             "unit": line.item.unit,
             "left": left,
-        }  # fmt: skip
+        }
         for line in lines
         if (left := selectors.stock_total(source, line.item)) < (line.quantity_approved or 0)
     ]
