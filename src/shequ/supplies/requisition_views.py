@@ -105,7 +105,10 @@ def board_page(request: HttpRequest) -> HttpResponse:
             "page": page,
             "filters": filters,
             "totals": totals,
-            "statuses": [("open", _("Open")), *RequisitionStatus.choices],
+            "statuses": [
+                ("open", _("Under way (submitted to shipped)")),
+                *RequisitionStatus.choices,
+            ],
             "places": reqs.board_places(request.user),
             "items": selectors.items(),
             "may_request": reqs.may_request(request.user),
