@@ -109,6 +109,8 @@ def _wipe():
         s.DonationLine,
         s.Donation,
         s.Donor,
+        s.RequisitionLine,
+        s.Requisition,
         s.Movement,
         s.Transfer,
         s.Stock,

@@ -23,6 +23,7 @@ from shequ.places.models import Place, PlaceKind
 from shequ.reports.demo import add_demo_reports
 from shequ.residents.demo import add_demo_residents
 from shequ.supplies.demo import add_demo_supplies
+from shequ.supplies.requisition_demo import add_demo_requisitions
 from shequ.testing.demo import add_demo_testing
 
 DEMO_PASSWORD = "shequ-demo"  # noqa: S105 - the demo's published password, printed by `make demo`
@@ -177,6 +178,7 @@ def demo(
 
         with steps.step("supplies: warehouses, stock, movements") as added:
             added.update(add_demo_supplies(hq=hq))
+            added.update(add_demo_requisitions(hq=hq))
 
         with steps.step("isolation at home") as added:
             added.update(add_demo_isolation(hq=hq, seed=seed))

@@ -42,8 +42,9 @@ from shequ.residents import services as resident_services
 from shequ.residents.idcard import check_char
 from shequ.residents.models import HealthStatus, StatusPeriod
 from shequ.supplies import donations as donation_services
+from shequ.supplies import help_stock, stocktake
+from shequ.supplies import requisitions as requisition_services
 from shequ.supplies import services as supply_services
-from shequ.supplies import stocktake
 from shequ.supplies.models import Item, Stock, Warehouse
 from tests.conftest import make_user
 from tests.duty.conftest import on_duty
@@ -367,6 +368,19 @@ def _writes(personas, city):
         AuditEvent.objects.all().delete()
         return sent
 
+    def requisition(status="draft"):
+        """Community A's requisition of 5 bags of flour, as far as `status` (not audited)."""
+        d = depot()
+        r = requisition_services.requisition_create(
+            actor=hq, place=city.a, lines=[(d.flour, 5)], submit=status != "draft"
+        )
+        if status in ("approved", "shipped"):
+            requisition_services.requisition_decide(actor=hq, requisition=r, approved={})
+        if status == "shipped":
+            requisition_services.requisition_ship(actor=hq, requisition=r)
+        AuditEvent.objects.all().delete()
+        return r
+
     staff_a, cadre = personas.staff_a, personas.cadre
 
     def asked(status="new", **kw):
@@ -642,7 +656,60 @@ def _writes(personas, city):
         ),
     }
 
-    writes = assistance | supplies | donations
+    rs = requisition_services
+    requisitions = {
+        "requisition_create": (
+            "supplies.requisition.create",
+            lambda: rs.requisition_create(actor=hq, place=city.a, lines=[(depot().flour, 2)]),
+            city.a,
+        ),
+        "requisition_edit": (
+            "supplies.requisition.edit",
+            lambda: rs.requisition_edit(
+                actor=hq, requisition=requisition(), lines=[(depot().flour, 3)]
+            ),
+            city.a,
+        ),
+        "requisition_submit": (
+            "supplies.requisition.submit",
+            lambda: rs.requisition_submit(actor=hq, requisition=requisition()),
+            city.a,
+        ),
+        "requisition_decide": (
+            "supplies.requisition.decide",
+            lambda: rs.requisition_decide(
+                actor=hq, requisition=requisition("submitted"), approved={}
+            ),
+            city.a,
+        ),
+        "requisition_ship": (
+            "supplies.requisition.ship",
+            lambda: rs.requisition_ship(actor=hq, requisition=requisition("approved")),
+            city.a,
+        ),
+        "requisition_receive": (
+            "supplies.requisition.receive",
+            lambda: rs.requisition_receive(actor=hq, requisition=requisition("shipped")),
+            city.a,
+        ),
+        "requisition_cancel": (
+            "supplies.requisition.cancel",
+            lambda: rs.requisition_cancel(actor=hq, requisition=requisition("submitted")),
+            city.a,
+        ),
+        "help_issue_from_stock": (
+            "supplies.help_request.issue",
+            lambda: help_stock.help_issue_from_stock(
+                actor=hq,
+                help_request=asked(),
+                stock=Stock.objects.get(warehouse=depot().street, batch=depot().m.batch),
+                quantity=1,
+            ),
+            city.s1,
+        ),
+    }
+
+    writes = assistance | supplies | donations | requisitions
     return writes | {
         "post_create": (
             "duty.post_create",
@@ -1026,6 +1093,8 @@ SERVICE_MODULES = [
     supply_services,
     stocktake,
     donation_services,
+    requisition_services,
+    help_stock,
     help_services,
     isolation,
     public,
@@ -1058,6 +1127,14 @@ WRITES = [
     "donation_receive_goods",
     "donation_receive_cash",
     "donation_purchase",
+    "requisition_create",
+    "requisition_edit",
+    "requisition_submit",
+    "requisition_decide",
+    "requisition_ship",
+    "requisition_receive",
+    "requisition_cancel",
+    "help_issue_from_stock",
     "user_create",
     "role_grant",
     "api_token_create",
@@ -1161,6 +1238,11 @@ ALSO_AUDITED = {
     # Each line of a donation in kind or a purchase is a receipt into the warehouse.
     "donation_receive_goods": {"supplies.stock.receive"},
     "donation_purchase": {"supplies.stock.receive"},
+    # Shipping and receiving a requisition send and receive its transfers; the one-tap issue
+    # to a help request is a stock issue.
+    "requisition_ship": {"supplies.transfer.send"},
+    "requisition_receive": {"supplies.transfer.receive"},
+    "help_issue_from_stock": {"supplies.stock.issue"},
 }
 # Services made only of other audited services, checked where they are tested: `shequ init`
 # (place_create, user_create, role_grant) runs on an empty database only

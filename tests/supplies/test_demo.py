@@ -44,3 +44,16 @@ def test_the_demo_tells_the_5450_yuan_story_and_traces_it_to_the_posts(db) -> No
     goods = Donation.objects.filter(kind=DonationKind.GOODS)
     given = {ln.item.name for d in goods for ln in d.lines.all()}
     assert {"防护服", "行军床", "方便食品"} <= given
+
+
+def test_the_demo_has_two_requisitions_one_received_one_waiting(db) -> None:
+    from shequ.supplies.models import Requisition
+
+    scenarios.demo(seed=42, residents=50, cadres=20)
+    statuses = sorted(Requisition.objects.values_list("status", flat=True))
+    assert statuses == ["received", "submitted"]
+    done = Requisition.objects.get(status="received")
+    assert done.lines.get(item__name="饮用水").quantity_approved == 8
+    assert {u.username for u in (done.submitted_by, done.decided_by, done.shipped_by)} == {
+        "community", "street", "warehouse",
+    }  # fmt: skip

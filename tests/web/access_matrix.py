@@ -139,6 +139,7 @@ PARAMS: dict[str, Callable[[Side], Any]] = {
     "warehouse_id": lambda s: s.objects["warehouse"].pk,
     "shipment_id": lambda s: s.objects["shipment"].pk,
     "donation_id": lambda s: s.objects["donation"].pk,
+    "requisition_id": lambda s: s.objects["requisition"].pk,
 }
 
 

@@ -37,6 +37,7 @@ from shequ.mobilization import services as mob_services
 from shequ.mobilization.models import Agency, AgencyLevel, Rank, StaffKind
 from shequ.places.models import Place, PlaceKind
 from shequ.supplies import donations as donation_services
+from shequ.supplies import requisitions
 from shequ.supplies import services as supply_services
 from shequ.supplies.models import Category, Item, Stock, Warehouse
 from shequ.testing import labwork as testing_labwork
@@ -270,6 +271,10 @@ def _side(hq: User, city: Place, tag: str, today: dt.date) -> Side:
         actor=hq, source=depot, destination=store, batch=received.batch, quantity=10
     )
     o.update(warehouse=depot, store=store, item=flour, shipment=shipment)
+    # The community asks its street for 5 bags of flour (submitted, waiting).
+    o["requisition"] = requisitions.requisition_create(
+        actor=staff_user, place=community, lines=[(flour, 5)], submit=True
+    )
     o["stock"] = Stock.objects.get(warehouse=depot, batch=received.batch)
     # Donations: a company's 500 yuan to the community, spent on flour for its store.
     o["donor"] = donation_services.donor_register(

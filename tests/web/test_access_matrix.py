@@ -69,6 +69,11 @@ ISSUERS = {HQ, DISTRICT}  # issue orders
 MANAGERS = {HQ, STREET}  # manage users
 HELPERS = {STAFF, CADRE, VOLUNTEER}  # open and claim help requests (claim_help)
 KEEPERS = {HQ, WAREHOUSE}  # see warehouses and move stock (view_supplies, move_stock)
+# Ask the level above for supplies and see requisitions (request_supplies…); approve them.
+REQUISITIONERS = {HQ, DISTRICT, STREET, STAFF, WAREHOUSE}
+APPROVERS = {HQ, DISTRICT, STREET}
+# Those who see a help request but keep no store serving it: refused the one-tap issue.
+HELP_SEERS = {DISTRICT, STREET, STAFF, INSPECTOR, CADRE, VOLUNTEER}
 
 
 @dataclass(frozen=True)
@@ -272,6 +277,14 @@ EXPECT: dict[str, Row | Act] = {
     "supplies:donation": Row(ok=KEEPERS),
     "supplies:donation_receipt": Row(ok=KEEPERS),
     "supplies:purchase": Row(ok=KEEPERS),
+    # Requisitions: the board and one requisition for whoever asks, approves or keeps stock.
+    "supplies:requisitions": Row(ok=REQUISITIONERS, deny=403),
+    "supplies:requisition_new": Row(ok=REQUISITIONERS, deny=403),
+    "supplies:requisition": Row(ok=REQUISITIONERS),
+    # The one-tap issue to a help request: who sees it and keeps a store serving it.
+    "supplies:help_issue": Row(
+        ok={HQ}, own=dict.fromkeys(HELP_SEERS, 403), other=dict.fromkeys(HELP_SEERS, 404)
+    ),
     "assistance:new": Row(ok=HELPERS, deny=403),
     "assistance:mine": Row(ok=EVERYONE),
     "assistance:figures": Row(ok=PLACE_VIEWERS, deny=403),
@@ -459,6 +472,16 @@ EXPECT: dict[str, Row | Act] = {
     "POST /api/v1/supplies/donations/goods": Act(ok=KEEPERS),
     "POST /api/v1/supplies/donations/cash": Act(ok=KEEPERS),
     "POST /api/v1/supplies/donations/{donation_id}/purchases": Act(ok=KEEPERS),
+    "GET /api/v1/supplies/requisitions": Row(ok=REQUISITIONERS, deny=403),
+    "GET /api/v1/supplies/requisitions/totals": Row(ok=REQUISITIONERS, deny=403),
+    "GET /api/v1/supplies/requisitions/{requisition_id}": Row(ok=REQUISITIONERS),
+    "POST /api/v1/supplies/requisitions": Act(ok=REQUISITIONERS),
+    "POST /api/v1/supplies/requisitions/{requisition_id}/submit": Act(ok=REQUISITIONERS),
+    "POST /api/v1/supplies/requisitions/{requisition_id}/decide": Act(ok=APPROVERS),
+    "POST /api/v1/supplies/requisitions/{requisition_id}/ship": Act(ok=KEEPERS),
+    "POST /api/v1/supplies/requisitions/{requisition_id}/receive": Act(ok=KEEPERS),
+    "POST /api/v1/supplies/requisitions/{requisition_id}/cancel": Act(ok=REQUISITIONERS),
+    "POST /api/v1/supplies/help-requests/{request_id}/issue": Act(ok={HQ}),
 
     # Isolation at home: the world's resident is not isolated, so one resident is 404 to all.
     "GET /api/v1/help/isolation": Row(ok=PLACE_VIEWERS, deny=403),

@@ -24,6 +24,8 @@ from shequ.core.errors import ValidationError
 from shequ.core.exports import xlsx_response
 from shequ.core.roles import Capability
 from shequ.places.models import PlaceKind
+from shequ.supplies import help_stock
+from shequ.supplies.requisition_forms import HelpIssueForm
 
 
 def _id(value: str | None) -> int | None:
@@ -205,6 +207,10 @@ def request_page(request: HttpRequest, request_id: int) -> HttpResponse:
             "may_claim": may_claim,
             "may_manage": may_manage,
             "overdue": help_request.is_overdue(),
+            # One tap from stock, for who keeps a store serving the community (supplies).
+            "stock_form": HelpIssueForm(stock=help_stock.stock_for_request(user, help_request))
+            if help_stock.may_issue_to(user, help_request)
+            else None,
         },
     )
 

@@ -48,6 +48,14 @@ class Capability(models.TextChoices):
     CLAIM_HELP = "claim_help", _("Take help requests (我来) and deliver them; open one at a door")
     VIEW_SUPPLIES = "view_supplies", _("See warehouses, stock and movements")
     MOVE_STOCK = "move_stock", _("Receive, issue, transfer and adjust stock in a warehouse")
+    REQUEST_SUPPLIES = (
+        "request_supplies",
+        _("Ask the level above for supplies (requisitions) and follow them"),
+    )
+    APPROVE_REQUISITIONS = (
+        "approve_requisitions",
+        _("Approve or reject the requisitions of the places below"),
+    )
     PURGE_DATA = "purge_data", _("Delete personal data past its retention period")
     MANAGE_USERS = (
         "manage_users",
@@ -143,6 +151,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             # Every warehouse of the city (docs/supplies.md).
             Capability.VIEW_SUPPLIES,
             Capability.MOVE_STOCK,
+            Capability.REQUEST_SUPPLIES,
+            Capability.APPROVE_REQUISITIONS,
         }
     ),
     Role.DISTRICT_OFFICER: frozenset(
@@ -160,6 +170,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.MANAGE_NEEDS,
             Capability.VIEW_REPORTS,
             Capability.PLAN_INSPECTIONS,
+            # Requisitions: ask the city, approve the streets' (docs/supplies.md).
+            Capability.REQUEST_SUPPLIES,
+            Capability.APPROVE_REQUISITIONS,
         }
     ),
     # "street officer or above" sets zones (issue #3).
@@ -185,6 +198,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.MANAGE_USERS,
             Capability.VIEW_REPORTS,
             Capability.PLAN_INSPECTIONS,
+            # Requisitions: ask the district, approve the communities' (docs/supplies.md).
+            Capability.REQUEST_SUPPLIES,
+            Capability.APPROVE_REQUISITIONS,
         }
     ),
     # Full ID numbers and phones: city HQ and the staff of the resident's own community (#4).
@@ -210,6 +226,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_REPORTS,
             Capability.SUBMIT_REPORTS,
             Capability.RECTIFY,
+            # Ask the street for supplies (requisitions, docs/supplies.md).
+            Capability.REQUEST_SUPPLIES,
         }
     ),
     # Sees and registers their own agency's staff (bound to the agency, not a place).
@@ -242,7 +260,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.LAB_OPERATOR: frozenset({Capability.RECORD_RESULTS}),
     # The warehouses at and below their place: a street keeper the street's warehouse and its
     # community stores, a community keeper their store only (docs/supplies.md).
-    Role.WAREHOUSE_KEEPER: frozenset({Capability.VIEW_SUPPLIES, Capability.MOVE_STOCK}),
+    # They ask for what their store lacks too (requisitions); shipping one is moving stock.
+    Role.WAREHOUSE_KEEPER: frozenset(
+        {Capability.VIEW_SUPPLIES, Capability.MOVE_STOCK, Capability.REQUEST_SUPPLIES}
+    ),
 }
 
 
@@ -260,6 +281,12 @@ REFUSALS: dict[str, Promise] = {
     ),
     Capability.MANAGE_HELP: _("Only the community's staff may do this to a help request."),
     Capability.MOVE_STOCK: _("Only the warehouse's keepers move its stock."),
+    Capability.REQUEST_SUPPLIES: _(
+        "Only the staff and keepers of this place ask for its supplies."
+    ),
+    Capability.APPROVE_REQUISITIONS: _(
+        "Only the officers of the level above approve this requisition."
+    ),
     Capability.CLAIM_HELP: _(
         "Only cadres, volunteers and staff of this community take its help requests."
     ),

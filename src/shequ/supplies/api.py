@@ -226,3 +226,15 @@ def _mount_donations() -> None:
 
 
 _mount_donations()
+
+
+def _mount() -> None:
+    """Requisitions and the one-tap issue to a help request live in their own module."""
+    from shequ.supplies.requisition_api import help_router
+    from shequ.supplies.requisition_api import router as requisition_router
+
+    router.add_router("/requisitions", requisition_router)
+    router.add_router("/help-requests", help_router)
+
+
+_mount()

@@ -406,3 +406,96 @@ class PurchaseLine(models.Model):
     @property
     def total_fen(self) -> int:
         return self.quantity * self.unit_price_fen
+
+
+# --- requisitions (上报所需物资明细): a place asks the level above for goods ------------------
+
+
+class RequisitionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    PARTLY_APPROVED = "partly", _("Partly approved")
+    REJECTED = "rejected", _("Rejected")
+    SHIPPED = "shipped", _("Shipped")
+    RECEIVED = "received", _("Received")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Requisition(models.Model):
+    """A community (street, district) asks the level above (`supplier`, its parent place) for
+    goods into its store (`destination`); shipped from the supplier's warehouse (`source`) as
+    transfers (docs/supplies.md, "Requisitions"). Each step says who and when."""
+
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    supplier = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    destination = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    source = models.ForeignKey(
+        Warehouse, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=10, choices=RequisitionStatus.choices, default=RequisitionStatus.DRAFT
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    shipped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    received_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["supplier", "status"]),
+            models.Index(fields=["place", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.place_id} → {self.supplier_id}: {self.status}"
+
+
+class RequisitionLine(models.Model):
+    """One item asked for; what the level above approved (≤ asked; a note when less) and the
+    transfers that shipped it (one per batch, first expiry first)."""
+
+    requisition = models.ForeignKey(Requisition, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    quantity_asked = models.PositiveIntegerField(_("asked"))
+    quantity_approved = models.PositiveIntegerField(_("approved"), null=True, blank=True)
+    approve_note = models.CharField(_("why less"), max_length=200, blank=True)
+    transfers = models.ManyToManyField(Transfer, blank=True, related_name="requisition_lines")
+
+    class Meta:
+        ordering = ("pk",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requisition", "item"], name="supplies_requisition_line_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_approved__isnull=True)
+                | Q(quantity_approved__lte=models.F("quantity_asked")),
+                name="supplies_requisition_approved_le_asked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.quantity_asked}"

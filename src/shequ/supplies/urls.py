@@ -3,7 +3,7 @@
 from django.urls import path
 
 from shequ.supplies import donation_views as donations
-from shequ.supplies import ledger_views, views
+from shequ.supplies import ledger_views, requisition_views, views
 
 app_name = "supplies"
 
@@ -35,4 +35,12 @@ urlpatterns = [
     ),
     path("donations/<int:donation_id>/purchase/", donations.purchase_page, name="purchase"),
     path("donors/new/", donations.donor_new_page, name="donor_new"),
+    path("requisitions/", requisition_views.board_page, name="requisitions"),
+    path("requisitions/new/", requisition_views.new_page, name="requisition_new"),
+    path(
+        "requisitions/<int:requisition_id>/",
+        requisition_views.requisition_page,
+        name="requisition",
+    ),
+    path("help/<int:request_id>/issue/", requisition_views.help_issue_page, name="help_issue"),
 ]

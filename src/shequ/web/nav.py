@@ -170,6 +170,19 @@ ITEMS: tuple[NavItem, ...] = (
     NavItem("inbox", "web:inbox", _("Messages"), _always, badge=True),
     NavItem("help", "assistance:queue", _("Help requests"), Facts.helps),
     NavItem("supplies", "supplies:stock", _("Supplies"), lambda f: f.may(Capability.VIEW_SUPPLIES)),
+    NavItem(
+        "requisitions",
+        "supplies:requisitions",
+        _("Requisitions"),
+        lambda f: any(
+            f.may(c)
+            for c in (
+                Capability.REQUEST_SUPPLIES,
+                Capability.APPROVE_REQUISITIONS,
+                Capability.VIEW_SUPPLIES,
+            )
+        ),
+    ),
     NavItem("isolation", "assistance:isolation", _("Isolation at home"), Facts.helps),
     NavItem("watch", "assistance:watch", _("Watch list"), Facts.helps),
     NavItem("home", "web:home", _("Home"), _always),

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('places', '0003_place_level_word'),
-        ('supplies', '0001_initial'),
+        ('supplies', '0002_requisitions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
