@@ -101,8 +101,8 @@
   function itemRow(i) {
     var name = "ip-r" + i.id;
     function choice(value, label, testid) {
-      return el("label", { className: "sq-ip-choice sq-ip-" + value }, [
-        el("input", { type: "radio", name: name, value: value, "data-testid": testid }),
+      return el("label", { className: "sq-ip-choice sq-ip-" + value, "data-testid": testid }, [
+        el("input", { type: "radio", name: name, value: value }),
         el("span", { text: label })
       ]);
     }
