@@ -62,9 +62,7 @@ def test_visits_recorded_offline_then_synced_one_refused(live_server, insp, phon
 
     # A problem without a note is not kept: the page names the item.
     phone.select_option("[data-testid=ip-target]", label="甲社区")
-    phone.locator("[data-testid=ip-item]").nth(1).locator(
-        "[data-testid=ip-problem-choice]"
-    ).click()
+    phone.locator("[data-testid=ip-item]").nth(1).locator("[data-testid=ip-problem-choice]").click()
     phone.click("[data-testid=ip-record]")
     assert phone.is_visible("[data-testid=ip-form-error]")
 

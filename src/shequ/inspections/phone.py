@@ -20,10 +20,10 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.core.models import User
-from shequ.core.batches import DUPLICATE, REJECTED, ItemAnswer, read_batch
+from shequ.core.batches import DUPLICATE, ItemAnswer, read_batch
 from shequ.core.device_items import BadItem, id_field, text_field, time_field
 from shequ.core.errors import PermissionDenied, ValidationError
+from shequ.core.models import User
 from shequ.inspections import selectors, services
 
 __all__ = ["VisitAnswer", "visits_batch"]
@@ -59,8 +59,7 @@ def _read(raw: dict[str, Any], client_uuid: uuid.UUID, now: dt.datetime) -> _Vis
         max_age=dt.timedelta(days=services.OFFLINE_DAYS),
         not_iso=_("Send the time of the visit as ISO 8601."),
         in_future=_("The time of the visit is in the future: check the phone's clock."),
-        too_old=_("The time of the visit is not within the last %d days.")
-        % services.OFFLINE_DAYS,
+        too_old=_("The time of the visit is not within the last %d days.") % services.OFFLINE_DAYS,
     )
     answers = raw.get("answers")
     if not isinstance(answers, list) or not answers:
@@ -133,8 +132,4 @@ def visits_batch(*, actor: User, items: Sequence[Any]) -> list[VisitAnswer]:
             answer.problems = selectors.problems_of(known)
             continue
         _record(actor, v, answer)
-    for answer in batch.answers:
-        if answer.status == REJECTED:
-            answer.id = None
     return batch.finish()
-

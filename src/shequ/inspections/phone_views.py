@@ -50,7 +50,7 @@ def _strings() -> dict[str, str]:
         "state_rejected": _("not accepted"),
         "fix": _("Correct"),
         "remove": _("Remove"),
-        "problems": _("%(n)s problems"),
+        "problems": _("problems: %(n)s"),
         "item_error": _("Item “%(item)s”: %(message)s"),
         "ok": _("In order"),
         "problem": _("Problem"),

@@ -263,6 +263,13 @@
   }
 
   // ---- drawing ------------------------------------------------------------------------
+  // "HH:MM" today, "MM-DD HH:MM" another day (a visit kept on the phone for days).
+  function when(iso) {
+    var d = new Date(iso), now = new Date();
+    if (d.toDateString() === now.toDateString()) return clock(iso);
+    return O.isoWithOffset(d).slice(5, 10) + " " + clock(iso);
+  }
+
   function render() {
     var list = $("ip-rows");
     list.textContent = "";
@@ -294,7 +301,7 @@
           })
         ]),
         el("small", {
-          text: clock(row.item.visited_at) + " · " + row.label.plan +
+          text: when(row.item.visited_at) + " · " + row.label.plan +
             (problems ? " · " + fmt(T.problems, { n: problems }) : "")
         }),
         bad ? el("p", { className: "sq-field-msg", "data-testid": "ip-error", text: explain(row) }) : null,
