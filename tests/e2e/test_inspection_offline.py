@@ -139,6 +139,9 @@ def test_a_refused_visit_is_corrected_and_sent_again(live_server, insp, phone) -
     bad.wait_for()
     assert "出入登记是否完整" in bad.locator("[data-testid=ip-error]").inner_text()
     assert Visit.objects.count() == 0
+    phone.wait_for_selector("[data-testid=ip-refreshed][data-fetched]")
+    phone.evaluate("document.querySelector('[data-testid=ip-rows]').scrollIntoView()")
+    phone.screenshot(path=str(ARTIFACTS / "inspection-refused-360.png"))
 
     bad.locator("[data-testid=ip-fix]").click()
     assert (
