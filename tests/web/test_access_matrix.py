@@ -552,6 +552,8 @@ EXPECT: dict[str, Row | Act] = {
     # --- inspections (issue #19 item 3) --------------------------------------------------------
     "inspections:home": Row(ok={HQ, DISTRICT, STREET, INSPECTOR, STAFF}, deny=403),
     "inspections:new": Row(ok={HQ, INSPECTOR}, deny=403),
+    "inspections:phone": Row(ok={HQ, INSPECTOR}, deny=403),
+    "inspections:phone_sw": Row(ok=EVERYONE, own={ANONYMOUS: 200}),
     "inspections:visit": Row(ok={HQ, INSPECTOR}),
     "inspections:tasks": Row(ok={HQ, DISTRICT, STREET, INSPECTOR, STAFF}, deny=403),
     "inspections:task": Row(ok={HQ, INSPECTOR, STAFF}),
@@ -567,6 +569,7 @@ EXPECT: dict[str, Row | Act] = {
     "POST /api/v1/inspections/rectifications/{rectification_id}/close": Act(ok={HQ, INSPECTOR}),
     "GET /api/v1/inspections/plans": Row(ok=EVERYONE),
     "POST /api/v1/inspections/visits": Act(ok={HQ, INSPECTOR}),
+    "POST /api/v1/inspections/visits:batch": Act(ok={HQ, INSPECTOR}, batch=True),
     "POST /api/v1/reports/agencies/{day}": Act(ok={COORDINATOR}),
 }
 # fmt: on

@@ -1,6 +1,6 @@
 """The one contract of the batch endpoints that offline devices send to: gate passages
-(checkpoints), swabs (testing), check-ins and check-outs (duty) and report-ins
-(mobilization).
+(checkpoints), swabs (testing), check-ins and check-outs (duty), report-ins
+(mobilization) and inspection visits recorded on a phone (inspections/phone.py).
 
 - A batch is a JSON list of at most `MAX_ITEMS` items; each item carries the device's
   `client_uuid`. A request that is not such a list is refused whole (4xx with a JSON body);

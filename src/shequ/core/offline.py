@@ -76,6 +76,8 @@ class OfflineStore:
 OFFLINE_STORES: tuple[OfflineStore, ...] = (
     OfflineStore(database="shequ-gate", forget=("snapshots",), cache="shequ-gate"),
     OfflineStore(database="shequ-station", forget=("snapshots",), cache="shequ-station"),
+    # The inspector's phone page (inspections/phone_views.py): the plans go, the visits stay.
+    OfflineStore(database="shequ-inspect", forget=("snapshots",), cache="shequ-inspect"),
     # The Web Push worker (notify/views.py) keeps no database, and only static files cached.
     OfflineStore(database="", forget=(), cache="shequ-notify"),
 )

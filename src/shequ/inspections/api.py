@@ -8,16 +8,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
+from shequ.core.device_items import batch_answers
 from shequ.core.schemas import errors
-from shequ.inspections import selectors, services
+from shequ.inspections import phone, selectors, services
 from shequ.inspections.models import Rectification
 from shequ.inspections.schemas import (
     CloseIn,
     FollowUpIn,
     InspectionPlanOut,
+    InspectionVisitAnswerOut,
+    InspectionVisitBatchIn,
     InspectionVisitIn,
     InspectionVisitSynced,
     TaskOut,
@@ -129,3 +132,11 @@ def sync_visit(request: HttpRequest, payload: InspectionVisitIn) -> dict[str, An
         "client_uuid": visit.client_uuid,
         "problems": selectors.problems_of(visit),
     }
+
+
+@router.post("/visits:batch", response={200: list[InspectionVisitAnswerOut], **errors(403)})
+def sync_visits(request: HttpRequest, payload: InspectionVisitBatchIn) -> HttpResponse:
+    """Visits recorded on the phone (the offline phone page), each answered in order:
+    created, duplicate (sent before) or rejected with the field to fix and why; a rejected
+    visit does not stop the others (core/batches.py)."""
+    return batch_answers(phone.visits_batch(actor=request.user, items=payload.items))

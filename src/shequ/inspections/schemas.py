@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from ninja import Schema
+from ninja import Field, Schema
+
+from shequ.core.batches import MAX_ITEMS
+from shequ.core.device_items import DeviceItem
 
 
 class VisitOut(Schema):
@@ -81,3 +84,19 @@ class InspectionPlanOut(Schema):
     name: str
     items: list[InspectionItemOut]
     targets: list[InspectionTargetOut]
+
+
+class InspectionVisitBatchIn(Schema):
+    """Visits recorded on a phone, checked one by one: each is an InspectionVisitIn (its
+    `visited_at` required)."""
+
+    items: list[DeviceItem] = Field(..., max_length=MAX_ITEMS)
+
+
+class InspectionVisitAnswerOut(Schema):
+    client_uuid: str
+    status: str  # created | duplicate | rejected
+    id: int | None = None
+    field: str = ""
+    message: str = ""
+    problems: int = 0

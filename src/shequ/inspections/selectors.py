@@ -5,6 +5,7 @@ places; a task's owner sees their own task."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -376,3 +377,11 @@ def phone_plans(user: User | AnonymousUser) -> list[dict[str, object]]:
         ]
         out.append({"id": plan.pk, "name": plan.name, "items": items, "targets": targets})
     return out
+
+
+def visits_by_uuid(user: User | AnonymousUser, uuids: list[uuid.UUID]) -> dict[uuid.UUID, Visit]:
+    """The user's own visits recorded before under these client UUIDs (a phone's resend)."""
+    if not uuids or not user.is_authenticated:
+        return {}
+    found = Visit.objects.filter(inspector=user, client_uuid__in=uuids)
+    return {v.client_uuid: v for v in found}

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from shequ.inspections import views
+from shequ.inspections import phone_views, views
 
 app_name = "inspections"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("new/", views.new_visit, name="new"),
+    path("phone/", phone_views.phone, name="phone"),
+    path("phone/sw.js", phone_views.phone_sw, name="phone_sw"),
     path("v/<int:visit_id>/", views.visit, name="visit"),
     path("tasks/", views.tasks, name="tasks"),
     path("tasks/<int:rectification_id>/", views.task, name="task"),

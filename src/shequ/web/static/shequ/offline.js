@@ -1,4 +1,5 @@
-/* What the offline-first phone pages share (checkpoints/gate.js, testing/station.js).
+/* What the offline-first phone pages share (checkpoints/gate.js, testing/station.js,
+ * inspections/phone.js).
  *
  * A page keeps its snapshot and its queue in IndexedDB (Dexie) itself. This module gives it
  * small helpers and `link`, which sends the queued items in batches to the API (each item
@@ -7,8 +8,10 @@
  * line, follows the network coming and going with a retry timer, and registers the service
  * worker (shequ/offline-sw.js, served by the page's view under the page's path).
  *
- * Every item the server answered leaves the queue: the page drops what was recorded and shows
- * what was rejected with its reason, never sending it again. Only a batch that got no answer
+ * Every item the server answered leaves the waiting queue: the page drops what was recorded
+ * and shows what was rejected with its reason, never sending it again as it is (a page may keep
+ * a rejected item aside for the user to correct — inspections/phone.js does — and put it back
+ * among the waiting ones, same client UUID, once corrected: it was not recorded). Only a batch that got no answer
  * (no network, a 5xx, an answer that is not one per item) stays to be sent again; a batch the
  * server refused whole (a 4xx: it will refuse it again) stays too, with the error shown, and
  * is tried again only after a pause that doubles each time (up to an hour) or when the user
