@@ -170,6 +170,21 @@ def test_ledger_page_defaults_and_scope(depot, client) -> None:
     assert "warehouse" in other.context["form"].errors
 
 
+def test_a_link_naming_only_the_warehouse_means_this_month(depot, client) -> None:
+    """`ledger.xlsx?warehouse=7` downloads this month so far (it used to bounce to the page)."""
+    services.stock_receive(
+        actor=depot.keeper_a, warehouse=depot.store_a, item=depot.flour, quantity=12,
+        source="donation",
+    )  # fmt: skip
+    client.force_login(depot.keeper_a)
+    response = client.get(reverse("supplies:ledger_xlsx"), {"warehouse": depot.store_a.pk})
+    assert response.status_code == 200
+    rows = [r for rows in _read(response.content).values() for r in rows]
+    assert any(r[0] == depot.flour.name and int(r[5]) == 12 for r in rows)
+    page = client.get(reverse("supplies:ledger"), {"warehouse": depot.store_a.pk})
+    assert page.context["book"].totals["received"] == 12
+
+
 def test_ledger_period_is_checked(depot, client) -> None:
     client.force_login(depot.keeper)
     page = client.get(

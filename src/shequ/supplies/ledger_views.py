@@ -25,7 +25,9 @@ def _ledger_form(request: HttpRequest) -> LedgerForm:
         raise PermissionDenied(_("Your role sees no warehouse."))
     warehouses = selectors.warehouses_for(request.user)
     if "warehouse" in request.GET:
-        return LedgerForm(request.GET, warehouses=warehouses)
+        # A link naming only the warehouse (`ledger.xlsx?warehouse=7`) means this month so far.
+        data = {**ledger_defaults(), **request.GET.dict()}
+        return LedgerForm(data, warehouses=warehouses)
     first = ledgers.first_warehouse(warehouses)
     initial = {**ledger_defaults(), "warehouse": first.pk if first else None}
     return LedgerForm(initial=initial, warehouses=warehouses, data=initial)
