@@ -248,39 +248,6 @@ def reports_compile(
     typer.echo(f"Compiled {count} daily reports of {the_day.isoformat()}.")
 
 
-@app.command("help-escalate")
-def help_escalate() -> None:
-    """Tell community staff of help requests past due, and the street of those still open
-    SHEQU_HELP_STREET_AFTER_MINUTES later; each once (the worker also runs this)."""
-    _setup()
-    from shequ.assistance.escalation import escalate_overdue
-
-    done = escalate_overdue()
-    typer.echo(f"escalated: {done.community} to community staff, {done.street} to streets")
-
-
-@app.command("isolation-late")
-def isolation_late() -> None:
-    """Tell community staff of residents at home isolation who missed today's passed report
-    deadlines (noon, 20:00); each resident and deadline once (the worker also runs this)."""
-    _setup()
-    from shequ.assistance.late_reports import notify_late_reports
-
-    typer.echo(f"late isolation reports told: {notify_late_reports()}")
-
-
-@app.command("watch-run")
-def watch_run() -> None:
-    """Make today's watch-list checks (people at risk in lockdown and control zones) and,
-    from SHEQU_WATCH_EVENING_HOUR, tell community staff who is still not reached; each once
-    (the worker also runs this)."""
-    _setup()
-    from shequ.assistance.watch_jobs import watch_run as run
-
-    made, told = run()
-    typer.echo(f"watch list: {made} checks made, {told} not reached told to community staff")
-
-
 @import_app.command("residents")
 def import_residents(
     file: Annotated[str, typer.Argument(help="The .xlsx or .csv file.")],
@@ -586,9 +553,11 @@ def manage(ctx: typer.Context) -> None:
 
 
 def _register_city_commands() -> None:
+    from shequ.assistance.cli_jobs import register as register_care
     from shequ.places.cli_city import register
 
     register(app, import_app)
+    register_care(app)
 
 
 _register_city_commands()
