@@ -36,7 +36,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO))
-PG_DB = "shequ_bench_today"
+PG_DB = os.environ.get("SHEQU_BENCH_PG_DB", "shequ_bench_today")  # a scratch database
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
