@@ -70,8 +70,9 @@ def test_coverage_equals_a_recount_after_retests_exemptions_and_a_move(personas,
         actor=personas.staff_a,
         items=[swab(rnd, "T0000003", c[2]), swab(rnd, "T0000003", rnd.b0)],
     )
-    # a1, sampled, moves to building 2.
+    # a1, sampled, moves to building 2; a2, sampled, goes to hospital (sampled, not exempt).
     Resident.objects.filter(pk=rnd.a[1].pk).update(household=hc)
+    Resident.objects.filter(pk=rnd.a[2].pk).update(health_status=HealthStatus.HOSPITAL)
     assert Sample.objects.filter(round=rnd.round).count() == 14  # 12 first + retest + b0
 
     for within, level in (
