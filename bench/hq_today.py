@@ -8,10 +8,10 @@
 sqlite: seeds the demo city (`shequ seed --scenario demo`) into a fresh SQLite database in a
 temp folder. postgres: builds the city of bench/testing_scale.py (districts → streets of
 ~110,000 residents → communities → … → households, N residents loaded with COPY, a running
-round over the city with ~60 % sampled) into the scratch database `shequ_bench_today` on
-127.0.0.1:5432, then 13 days of compiled daily reports for every community (their figure rows
-bulk-inserted: what the set-hour compile leaves behind). `--reuse` times a database built by
-an earlier run.
+round over the city with ~60 % sampled) into the scratch database `shequ_bench_today` (or
+`SHEQU_BENCH_PG_DB`) on 127.0.0.1:5432, then 13 days of compiled daily reports for every
+community (their figure rows bulk-inserted: what the set-hour compile leaves behind).
+`--reuse` times a database built by an earlier run.
 
 Then it GETs `/` as the city HQ through Django's test client, a warm-up and --runs timed
 runs, and prints the first view's milliseconds, p50 / p95 / max of the runs and the page's
@@ -36,7 +36,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO))
-PG_DB = "shequ_bench_today"
+PG_DB = os.environ.get("SHEQU_BENCH_PG_DB", "shequ_bench_today")  # a scratch database
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 

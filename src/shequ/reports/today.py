@@ -9,7 +9,8 @@ compiled daily reports (their corrected values: what the communities stand by), 
 costs one query. Help requests and testing coverage come from their apps' own selectors.
 Nothing here reads another app's tables. The page costs a fixed number of queries whatever
 the scope's size (tests/web/test_home_today.py counts them). Today's live figures and the
-round's coverage by street (seconds to count at a million residents) are kept
+round's coverage by street (about 2 s to count at a million residents on a busy machine:
+bench/README.md) are kept
 SHEQU_TODAY_CACHE_SECONDS (60) per scope.
 """
 

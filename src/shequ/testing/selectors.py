@@ -10,7 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from shequ.core.access import get_for
@@ -184,46 +185,56 @@ class Coverage:
 LEVELS = (PlaceKind.STREET, PlaceKind.COMMUNITY, PlaceKind.GRID, PlaceKind.BUILDING)
 
 
+def _per_building(
+    round_: Round, residents: QuerySet[Resident]
+) -> list[tuple[int, str, int, int, int]]:
+    """(building id, its path, residents, sampled, exempt) for `residents`, in one pass: the
+    residents joined to their households, LEFT JOINed to the round's first samples and its
+    exemption rows (at most one of each per resident: `one_sample_per_round`,
+    `one_exemption_per_round`), counted per building, then the buildings' paths. Exempt: not
+    sampled, and an exemption row or in hospital / centralized isolation (once). At a
+    million residents this reads each resident once (bench/README.md, "The HQ's today");
+    grouped counts (all, then sampled through a semi-join, then the exempt) read them more."""
+    q = connection.ops.quote_name
+    inner, params = (
+        residents.values(rid=F("pk"), bid=F("household__parent_id"), hs=F("health_status"))
+        .order_by()
+        .query.sql_with_params()
+    )
+    sample, exemption = q(Sample._meta.db_table), q(Exemption._meta.db_table)
+    place = q(Place._meta.db_table)
+    statuses = ", ".join(["%s"] * len(EXEMPT_STATUSES))
+    # Only names from the models' metadata and the ORM's own SQL go into the text; values are
+    # parameters.
+    sql = f"""
+        SELECT g.bid, b.path, g.n, g.s, g.e FROM (
+            SELECT r.bid AS bid, COUNT(*) AS n, COUNT(s.resident_id) AS s,
+                SUM(CASE WHEN s.resident_id IS NULL
+                    AND (x.resident_id IS NOT NULL OR r.hs IN ({statuses}))
+                    THEN 1 ELSE 0 END) AS e
+            FROM ({inner}) AS r
+            LEFT JOIN {sample} AS s
+                ON s.round_id = %s AND s.retest = %s AND s.resident_id = r.rid
+            LEFT JOIN {exemption} AS x ON x.round_id = %s AND x.resident_id = r.rid
+            GROUP BY r.bid
+        ) AS g JOIN {place} AS b ON b.id = g.bid
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*EXEMPT_STATUSES, *params, round_.pk, False, round_.pk))
+        return [tuple(row) for row in cursor.fetchall()]
+
+
 def coverage(round_: Round, within: Place, level: str = PlaceKind.BUILDING) -> list[Coverage]:
     """Residents, sampled, exempt and missed per place of `level` under `within` (a street,
     community, grid or compound), counted by the database per building and summed up."""
     base = scope_residents(round_, within)
-    # Grouped counts, each a plain join the planner can walk by index: a per-row subquery
-    # (IN or EXISTS) inside one aggregate makes PostgreSQL hash every sample of the round (or
-    # probe per resident past work_mem) and, costed high, JIT-compile the query.
-    per_building: dict[int, dict[str, int]] = defaultdict(lambda: {"n": 0, "s": 0, "e": 0})
-    for building_id, n in (
-        base.values("household__parent_id")
-        .annotate(n=Count("*"))
-        .order_by()
-        .values_list("household__parent_id", "n")
-    ):
-        per_building[building_id]["n"] = n
-    # Sampled (retests aside): a semi-join on the (round, resident) index.
-    for building_id, n in (
-        base.filter(was_sampled(round_))
-        .values("household__parent_id")
-        .annotate(n=Count("*"))
-        .order_by()
-        .values_list("household__parent_id", "n")
-    ):
-        per_building[building_id]["s"] = n
-    # The exempt are few: those in hospital or centralized isolation and those with an
-    # exemption row, each found by its own index, not sampled; a person in both counts once.
-    not_sampled = base.filter(~was_sampled(round_))
-    exempt_people = set(
-        not_sampled.filter(health_status__in=EXEMPT_STATUSES).values_list(
-            "pk", "household__parent_id"
-        )
-    ) | set(
-        not_sampled.filter(
-            pk__in=Exemption.objects.filter(round=round_).values("resident_id")
-        ).values_list("pk", "household__parent_id")
-    )
-    for _pk, building_id in exempt_people:
-        per_building[building_id]["e"] += 1
+    per_building: dict[int, dict[str, int]] = {}
+    paths: dict[int, str] = {}
+    for building_id, path, n, s, e in _per_building(round_, base):
+        per_building[building_id] = {"n": n, "s": s, "e": int(e or 0)}
+        paths[building_id] = path
     counts = per_building
-    buildings = Place.objects.filter(pk__in=counts).values_list("pk", "path")
+    buildings = list(paths.items())
     targets = {
         p.path: Coverage(p.pk, p.name, p.kind, p.path)
         for p in Place.objects.filter(path__startswith=within.path, kind=level)
