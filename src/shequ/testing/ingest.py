@@ -56,6 +56,7 @@ from shequ.testing.models import (
     Tube,
     TubeStatus,
 )
+from shequ.testing.tube_stock import tubes_used
 
 if TYPE_CHECKING:
     from shequ.core.models import User
@@ -400,21 +401,7 @@ def _record(
     empty = [t["pk"] for key, t in tubes.items() if key in opened and t["n"] == 0]
     if empty:
         Tube.objects.filter(pk__in=empty, samples__isnull=True).delete()
-    _tubes_used(batch, tubes, opened)
-
-
-def _tubes_used(batch: _Batch, tubes: dict[tuple[int, str], dict], opened: set) -> None:
-    """Each tube opened at a station draws one from the stock of its site's post, when that
-    post is a supplies point of use (docs/supplies.md); never blocks sampling."""
-    from shequ.supplies.points import record_use
-
-    used: dict[int, int] = {}
-    for key, t in tubes.items():
-        station = batch.stations.get(t["station_id"]) if t["station_id"] else None
-        if key in opened and t["n"] > 0 and station is not None and station.site.post_id:
-            used[station.site.post_id] = used.get(station.site.post_id, 0) + 1
-    if used:
-        record_use(actor=batch.actor, uses=used)
+    tubes_used(stations=batch.stations, actor=batch.actor, tubes=tubes, opened=opened)
 
 
 def _swab(
