@@ -36,8 +36,8 @@ def test_donation_to_help_request_to_ledger_excel_on_a_phone(
     live_server,
     personas,
     city,
-    depot,
-    phone,  # noqa: F811
+    depot,  # noqa: F811 - the fixture imported from tests/supplies/conftest.py
+    phone,
 ):
     phone.set_default_timeout(60_000)  # a shared, loaded machine
     water = Item.objects.create(name="饮用水", unit="桶", category=Category.LIVING)
