@@ -42,16 +42,24 @@ def _record(page, target: str, problem_note: str = "") -> None:
     page.click("[data-testid=ip-record]")
 
 
+def _wait_for_worker(page) -> None:
+    """Until the service worker controls the page and its cache holds the page itself (what
+    an offline reload reads)."""
+    page.wait_for_selector("[data-testid=ip-refreshed][data-fetched]")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.wait_for_function(
+        """() => caches.keys().then((keys) => Promise.all(
+            keys.filter((k) => k.startsWith("shequ-inspect-"))
+                .map((k) => caches.open(k).then((c) => c.match(location.href)))
+        )).then((hits) => hits.some(Boolean))"""
+    )
+
+
 def test_visits_recorded_offline_then_synced_one_refused(live_server, insp, phone) -> None:  # noqa: F811 - the fixture imported above
     _log_in(phone, live_server, "inspector")
     url = f"{live_server.url}/inspections/phone/"
     phone.goto(url)
-    phone.wait_for_selector("[data-testid=ip-refreshed][data-fetched]")
-    phone.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    phone.wait_for_function(
-        "() => caches.keys().then((keys) => keys.some((k) => k.startsWith('shequ-inspect-')))"
-    )
-    phone.wait_for_timeout(500)
+    _wait_for_worker(phone)
 
     phone.context.set_offline(True)
     phone.reload()
@@ -124,7 +132,7 @@ NO_NOTE = """(uuid) => {
 def test_a_refused_visit_is_corrected_and_sent_again(live_server, insp, phone) -> None:  # noqa: F811 - the fixture imported above
     _log_in(phone, live_server, "inspector")
     phone.goto(f"{live_server.url}/inspections/phone/")
-    phone.wait_for_selector("[data-testid=ip-refreshed][data-fetched]")
+    _wait_for_worker(phone)
     phone.context.set_offline(True)
     phone.wait_for_selector("[data-testid=ip-net][data-online=false]")
     _record(phone, "甲社区", problem_note="登记缺页")
