@@ -56,3 +56,20 @@ def test_my_tasks_group_doors_by_building(personas, city):
     groups = selectors.my_tasks(personas.cadre)
     assert [(g.building, len(g.requests)) for g in groups] == [(city.ka1, 2)]
     assert selectors.my_tasks(personas.staff_a) == []
+
+
+def test_a_cadre_bound_to_a_grid_sees_the_requests_of_their_grid_only(personas, city, two):
+    from tests.conftest import make_place, make_user
+
+    in_a, _in_b = two
+    other_grid = make_place("grid", "GA2", "丙网格", city.a)
+    compound = make_place("compound", "KA3", "丙小区", other_grid)
+    building = make_place("building", "KA3-1", "1号楼", compound)
+    flat = make_place("household", "KA3-1-101", "101室", building)
+    elsewhere = open_request(personas.staff_a, flat)
+    grid_cadre = make_user("grid_cadre", "cadre", city.ga)
+    assert list(selectors.queue(grid_cadre)) == [in_a]
+    assert selectors.get_request_for(grid_cadre, in_a.pk) == in_a
+    with pytest.raises(Http404):
+        selectors.get_request_for(grid_cadre, elsewhere.pk)
+    assert set(selectors.queue(personas.cadre)) == {in_a, elsewhere}

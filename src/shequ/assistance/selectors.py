@@ -20,7 +20,7 @@ from shequ.assistance.models import (
 from shequ.core.access import get_for
 from shequ.core.roles import Capability
 from shequ.core.scopes import Scope, scope_for, scope_for_any
-from shequ.places.models import Place, PlaceKind
+from shequ.places.models import KIND_ORDER, Place, PlaceKind
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 SEEING = (Capability.VIEW_HELP, Capability.MANAGE_HELP, Capability.CLAIM_HELP)
 STATUS_FILTERS = ("open", "overdue", "all", *HelpStatus.values)
+# A community's path ("/city/district/street/community/") has this many slashes.
+_COMMUNITY_SLASHES = KIND_ORDER.index(PlaceKind.COMMUNITY) + 2
 
 
 def _help_scope(user: User | AnonymousUser) -> Scope:
@@ -40,11 +42,15 @@ def _help_scope(user: User | AnonymousUser) -> Scope:
 def _visible(user: User | AnonymousUser) -> Q:
     # Through the communities' ids, not a join on their paths: the planner then walks the
     # (community, status, due_at) index of the few communities instead of every request.
+    # A role bound below a community (a grid, a compound, a building) sees the requests of the
+    # buildings it covers, not the whole community's nor none at all.
     scope = _help_scope(user)
     if scope.is_empty:
         return Q(pk__in=[])
     communities = Place.objects.filter(scope.q(), kind=PlaceKind.COMMUNITY).values("pk")
-    return Q(community_id__in=communities)
+    visible = Q(community_id__in=communities)
+    below = Scope(tuple(p for p in scope.paths if p.count("/") > _COMMUNITY_SLASHES))
+    return visible | below.q("building") if not below.is_empty else visible
 
 
 def may_see_help(user: User | AnonymousUser) -> bool:
