@@ -26,7 +26,7 @@ from shequ.core.roles import Role
 from shequ.duty import attendance, calls, changes, planning, reports
 from shequ.duty import services as duty_services
 from shequ.duty.attendance import services as attendance_services
-from shequ.duty.models import Attendance, RosterStatus
+from shequ.duty.models import Attendance, Post, RosterStatus
 from shequ.duty.planning import services as planning_services
 from shequ.inspections import reminders as inspection_reminders
 from shequ.inspections import services as inspection_services
@@ -42,10 +42,10 @@ from shequ.residents import services as resident_services
 from shequ.residents.idcard import check_char
 from shequ.residents.models import HealthStatus, StatusPeriod
 from shequ.supplies import donations as donation_services
-from shequ.supplies import help_stock, stocktake
+from shequ.supplies import help_stock, points, stocktake
 from shequ.supplies import requisitions as requisition_services
 from shequ.supplies import services as supply_services
-from shequ.supplies.models import Item, Stock, Warehouse
+from shequ.supplies.models import Item, PointOfUse, Stock, Warehouse
 from tests.conftest import make_user
 from tests.duty.conftest import on_duty
 from tests.duty.helpers import day_shift, night_shift, put, roster_for
@@ -357,6 +357,21 @@ def _writes(personas, city):
             AuditEvent.objects.all().delete()
         return held["depot"]
 
+    def post():
+        if "post" not in held:
+            held["post"] = Post.objects.create(
+                community=city.a, place=city.a, name="甲采样点", kind="sampling"
+            )
+        return held["post"]
+
+    def point():
+        """The sampling post drawing flour (for the test) from the street's warehouse."""
+        if "point" not in held:
+            held["point"] = PointOfUse.objects.create(
+                post=post(), warehouse=depot().street, item=depot().flour
+            )
+        return held["point"]
+
     def stock_of(d):
         return Stock.objects.get(warehouse=d.street, batch=d.m.batch).pk
 
@@ -590,6 +605,23 @@ def _writes(personas, city):
             "supplies.warehouse.create",
             lambda: supply_services.warehouse_create(actor=hq, place=city.b, name="乙社区物资站"),
             city.b,
+        ),
+        "point_set": (
+            "supplies.point.set",
+            lambda: points.point_set(
+                actor=hq, warehouse=depot().street, post=post(), item=depot().flour
+            ),
+            city.s1,
+        ),
+        "point_remove": (
+            "supplies.point.remove",
+            lambda: points.point_remove(actor=hq, point=point()),
+            city.s1,
+        ),
+        "record_use": (
+            "supplies.point.use",
+            lambda: points.record_use(actor=hq, uses={point().post_id: 2}) and point(),
+            city.s1,
         ),
     }
 
@@ -1095,6 +1127,7 @@ SERVICE_MODULES = [
     donation_services,
     requisition_services,
     help_stock,
+    points,
     help_services,
     isolation,
     public,
@@ -1123,6 +1156,9 @@ WRITES = [
     "transfer_receive",
     "stocktake_apply",
     "warehouse_create",
+    "point_set",
+    "point_remove",
+    "record_use",
     "donor_register",
     "donation_receive_goods",
     "donation_receive_cash",

@@ -17,13 +17,15 @@ from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.pagination import Pages
 from shequ.core.schemas import errors
 from shequ.supplies import ledger as ledgers
-from shequ.supplies import selectors, services
+from shequ.supplies import points, selectors, services
 from shequ.supplies.ledger_forms import MAX_DAYS, ledger_defaults
 from shequ.supplies.ledger_schemas import StockLedgerOut
-from shequ.supplies.models import Item, Movement, Stock, Transfer, Warehouse
+from shequ.supplies.models import Item, Movement, PointOfUse, Stock, Transfer, Warehouse
 from shequ.supplies.schemas import (
     ItemOut,
     MovementOut,
+    PointIn,
+    PointOut,
     ShipmentIn,
     ShipmentOut,
     ShipmentReceiveIn,
@@ -238,3 +240,37 @@ def _mount() -> None:
 
 
 _mount()
+
+
+@router.get("/warehouses/{warehouse_id}/points", response={200: list[PointOut], **errors(403, 404)})
+def list_points(request: HttpRequest, warehouse_id: int) -> QuerySet[PointOfUse]:
+    """The posts that draw an item from this warehouse as they work (a sampling site's tubes)."""
+    _seeing(request)
+    return selectors.points_of(selectors.get_warehouse_for(request.user, warehouse_id))
+
+
+@router.post(
+    "/warehouses/{warehouse_id}/points", response={201: PointOut, **errors(400, 403, 404)}
+)
+def set_point(request: HttpRequest, warehouse_id: int, payload: PointIn) -> Status[PointOfUse]:
+    """A post of the warehouse's area draws the item from here; 400 naming `post_id` when the
+    post is not in its area."""
+    warehouse = selectors.get_warehouse_for(request.user, warehouse_id)
+    post = selectors.post_near(warehouse, payload.post_id)
+    if post is None:
+        raise ValidationError({"post_id": _("No post with this id in this warehouse's area.")})
+    item = selectors.get_item(payload.item_id)
+    return Status(
+        201, points.point_set(actor=request.user, warehouse=warehouse, post=post, item=item)
+    )
+
+
+@router.delete(
+    "/warehouses/{warehouse_id}/points/{point_id}", response={204: None, **errors(403, 404)}
+)
+def remove_point(request: HttpRequest, warehouse_id: int, point_id: int) -> Status[None]:
+    """The post stops drawing the item from here."""
+    warehouse = selectors.get_warehouse_for(request.user, warehouse_id)
+    point = selectors.get_point_for(request.user, warehouse, point_id)
+    points.point_remove(actor=request.user, point=point)
+    return Status(204, None)

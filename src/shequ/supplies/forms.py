@@ -107,3 +107,26 @@ class AdjustForm(forms.Form):
 class TransferReceiveForm(forms.Form):
     quantity_received = _quantity(_("Count received"), minimum=0)
     note = forms.CharField(**NOTE)
+
+
+class PostChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.community.name} · {obj.name}"
+
+
+class PointForm(forms.Form):
+    """A post that draws an item from this warehouse as it works (a sampling site's tubes)."""
+
+    post = PostChoice(
+        label=_("Post"), queryset=None,
+        error_messages={"required": _("Choose the post that uses the item.")},
+    )  # fmt: skip
+    item = forms.ModelChoiceField(
+        label=_("Item"), queryset=None,
+        error_messages={"required": _("Choose the item the post uses.")},
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, posts: Any = None, items: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["post"].queryset = posts
+        self.fields["item"].queryset = items

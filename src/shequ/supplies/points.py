@@ -20,19 +20,67 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core import audit
+from shequ.core.access import require
+from shequ.core.errors import ValidationError
+from shequ.core.roles import Capability
 from shequ.supplies.alerts import claim, tell
 from shequ.supplies.models import (
     AlertKind,
     Movement,
     MovementKind,
+    Item,
     PointOfUse,
     Stock,
+    Warehouse,
 )
 
 if TYPE_CHECKING:
     from shequ.core.models import User
+    from shequ.duty.models import Post
 
 logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def point_set(*, actor: User, warehouse: Warehouse, post: Post, item: Item) -> PointOfUse:
+    """The post draws `item` from `warehouse` as it works (a sampling site's tubes). The post
+    must be in the warehouse's area (a community at or below its place); one warehouse per
+    (post, item): setting another moves the point there."""
+    require(actor, Capability.MOVE_STOCK, warehouse.place)
+    if not post.community.path.startswith(warehouse.place.path):
+        raise ValidationError(
+            {"post": _("Choose a post of a community this warehouse serves (%(place)s).")
+             % {"place": warehouse.place.name}}
+        )  # fmt: skip
+    point = PointOfUse.objects.select_for_update().filter(post=post, item=item).first()
+    before = point.warehouse_id if point else None
+    if point is None:
+        point = PointOfUse.objects.create(post=post, warehouse=warehouse, item=item)
+    elif before != warehouse.pk:
+        require(actor, Capability.MOVE_STOCK, point.warehouse.place)
+        point.warehouse = warehouse
+        point.save(update_fields=["warehouse"])
+    else:
+        raise ValidationError({"item": _("This post already draws this item from here.")})
+    audit.record(
+        actor=actor, action="supplies.point.set", obj=point, place=warehouse.place,
+        changes={"post": post.name, "item": item.name, "warehouse": [before, warehouse.pk]},
+    )  # fmt: skip
+    return point
+
+
+@transaction.atomic
+def point_remove(*, actor: User, point: PointOfUse) -> PointOfUse:
+    """The post stops drawing the item: its use is no longer issued from stock."""
+    require(actor, Capability.MOVE_STOCK, point.warehouse.place)
+    audit.record(
+        actor=actor, action="supplies.point.remove", obj=point, place=point.warehouse.place,
+        changes={"post": point.post.name, "item": point.item.name},
+    )  # fmt: skip
+    removed = point.pk
+    point.delete()
+    point.pk = removed  # the caller names what was removed
+    return point
 
 
 def record_use(*, actor: User | None, uses: Mapping[int, int]) -> int:

@@ -114,3 +114,17 @@ class StockAdjustIn(Schema):
     # count, damage or expiry (checked by the service, which names the choices)
     reason: str = Field(..., max_length=12)
     note: str = Field(..., max_length=200)
+
+
+class PointIn(Schema):
+    post_id: int
+    item_id: int
+
+
+class PointOut(Schema):
+    id: int
+    warehouse_id: int
+    post_id: int
+    post_name: str = Field(alias="post.name")
+    item_id: int
+    item_name: str = Field(alias="item.name")

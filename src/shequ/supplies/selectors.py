@@ -17,6 +17,7 @@ from shequ.supplies.models import (
     Category,
     Item,
     Movement,
+    PointOfUse,
     Stock,
     Transfer,
     TransferStatus,
@@ -203,6 +204,28 @@ def post_near(warehouse: Warehouse, pk: Any) -> Any:
     return Post.objects.filter(pk=pk, community__path__startswith=warehouse.place.path).first()
 
 
+def posts_near(warehouse: Warehouse) -> QuerySet[Any]:
+    """The active posts of the warehouse's area, the choices of a point of use."""
+    from shequ.duty.models import Post
+
+    return Post.objects.filter(
+        community__path__startswith=warehouse.place.path, active=True
+    ).select_related("community")
+
+
+def points_of(warehouse: Warehouse) -> QuerySet[PointOfUse]:
+    """The posts that draw an item from the warehouse as they work."""
+    return PointOfUse.objects.filter(warehouse=warehouse).select_related(
+        "post__community", "item"
+    ).order_by("post__community__code", "post__name", "item__name")
+
+
+def get_point_for(user: User | AnonymousUser, warehouse: Warehouse, pk: Any) -> PointOfUse:
+    """One point of use of a warehouse the user sees; 404 otherwise."""
+    rows = points_of(warehouse).filter(warehouse__in=warehouses_for(user))
+    return get_for(rows, pk, what="point of use")
+
+
 def household_near(warehouse: Warehouse, code: str) -> Any:
     """A household in the warehouse's area by its code, or None."""
     from shequ.places.models import Place, PlaceKind
@@ -240,6 +263,11 @@ def stock_choices(user: User | AnonymousUser) -> QuerySet[Stock]:
 def get_stock_for(user: User | AnonymousUser, pk: Any) -> Stock:
     """One stock row where the user moves stock; 404 otherwise."""
     return get_for(stock_choices(user), pk, what="stock")
+
+
+def keeps(user: User | AnonymousUser, warehouse: Warehouse) -> bool:
+    """Whether the user moves this warehouse's stock."""
+    return scope_for(user, Capability.MOVE_STOCK).covers(warehouse.place)
 
 
 def may_move_stock(user: User | AnonymousUser) -> bool:

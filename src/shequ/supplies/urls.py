@@ -3,7 +3,7 @@
 from django.urls import path
 
 from shequ.supplies import donation_views as donations
-from shequ.supplies import ledger_views, requisition_views, views
+from shequ.supplies import ledger_views, point_views, requisition_views, views
 
 app_name = "supplies"
 
@@ -17,6 +17,12 @@ urlpatterns = [
     path("transfers/<int:shipment_id>/", views.transfer_receive_page, name="transfer_receive"),
     path("warehouses/<int:warehouse_id>/", views.warehouse_page, name="warehouse"),
     # Ledgers, stock-take, the scanner's barcode lookup (supplies/ledger_views.py).
+    path("warehouses/<int:warehouse_id>/points/", point_views.points_page, name="points"),
+    path(
+        "warehouses/<int:warehouse_id>/points/<int:point_id>/remove/",
+        point_views.point_remove,
+        name="point_remove",
+    ),
     path("ledger/", ledger_views.ledger_page, name="ledger"),
     path("ledger.xlsx", ledger_views.ledger_xlsx, name="ledger_xlsx"),
     path("warehouses/<int:warehouse_id>/stocktake/", ledger_views.stocktake_page, name="stocktake"),

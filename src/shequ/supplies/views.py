@@ -78,7 +78,12 @@ def warehouse_page(request: HttpRequest, warehouse_id: int) -> HttpResponse:
     return render(
         request,
         "supplies/warehouse.html",
-        {"warehouse": warehouse, "page": page, "stock": stock[:200]},
+        {
+            "warehouse": warehouse,
+            "page": page,
+            "stock": stock[:200],
+            "keeper": selectors.keeps(request.user, warehouse),
+        },
     )
 
 
