@@ -137,6 +137,7 @@ PARAMS: dict[str, Callable[[Side], Any]] = {
     "photo_id": lambda s: s.objects["photo"].pk,
     "rectification_id": lambda s: s.objects["rectification"].pk,
     "warehouse_id": lambda s: s.objects["warehouse"].pk,
+    "point_id": lambda s: s.objects["point"].pk,
     "shipment_id": lambda s: s.objects["shipment"].pk,
     "donation_id": lambda s: s.objects["donation"].pk,
     "requisition_id": lambda s: s.objects["requisition"].pk,

@@ -39,7 +39,7 @@ from shequ.places.models import Place, PlaceKind
 from shequ.supplies import donations as donation_services
 from shequ.supplies import requisitions
 from shequ.supplies import services as supply_services
-from shequ.supplies.models import Category, Item, Stock, Warehouse
+from shequ.supplies.models import Category, Item, PointOfUse, Stock, Warehouse
 from shequ.testing import labwork as testing_labwork
 from shequ.testing import services as testing_services
 from shequ.testing.ingest import swabs_batch
@@ -271,6 +271,8 @@ def _side(hq: User, city: Place, tag: str, today: dt.date) -> Side:
         actor=hq, source=depot, destination=store, batch=received.batch, quantity=10
     )
     o.update(warehouse=depot, store=store, item=flour, shipment=shipment)
+    tubes = Item.objects.create(name=f"{tag}采样管", unit="支", category=Category.MEDICAL)
+    o["point"] = PointOfUse.objects.create(post=gate, warehouse=depot, item=tubes)
     # The community asks its street for 5 bags of flour (submitted, waiting).
     o["requisition"] = requisitions.requisition_create(
         actor=staff_user, place=community, lines=[(flour, 5)], submit=True

@@ -266,6 +266,9 @@ EXPECT: dict[str, Row | Act] = {
     "supplies:ledger": Row(ok=KEEPERS, deny=403),
     "supplies:ledger_xlsx": Row(ok=KEEPERS, deny=403),
     "supplies:stocktake": Row(ok=KEEPERS),
+    # Points of use (which posts draw from the warehouse): its keepers; removing is a POST.
+    "supplies:points": Row(ok=KEEPERS),
+    "supplies:point_remove": Row(ok=EVERYONE, code=405, post=KEEPERS),
     # The scanner's lookup: asked for no barcode it answers 404 "no such item" to keepers.
     "supplies:barcode": Row(ok=KEEPERS, code=404, deny=403),
     "supplies:donations": Row(ok=KEEPERS, deny=403),
@@ -456,12 +459,15 @@ EXPECT: dict[str, Row | Act] = {
     "GET /api/v1/supplies/warehouses/{warehouse_id}/movements": Row(ok=KEEPERS),
     "GET /api/v1/supplies/warehouses/{warehouse_id}/fefo": Row(ok=KEEPERS),
     "GET /api/v1/supplies/warehouses/{warehouse_id}/ledger": Row(ok=KEEPERS),
+    "GET /api/v1/supplies/warehouses/{warehouse_id}/points": Row(ok=KEEPERS),
     "GET /api/v1/supplies/transfers/{shipment_id}": Row(ok=KEEPERS),
     "POST /api/v1/supplies/receive": Act(ok=KEEPERS),
     "POST /api/v1/supplies/issue": Act(ok=KEEPERS),
     "POST /api/v1/supplies/transfers": Act(ok=KEEPERS),
     "POST /api/v1/supplies/transfers/{shipment_id}/receive": Act(ok=KEEPERS),
     "POST /api/v1/supplies/adjust": Act(ok=KEEPERS),
+    "POST /api/v1/supplies/warehouses/{warehouse_id}/points": Act(ok=KEEPERS),
+    "POST /api/v1/supplies/warehouses/{warehouse_id}/points/{point_id}/remove": Act(ok=KEEPERS),
     # --- donations: donors' contacts masked for keepers; others' donations are 404 ---------
     "GET /api/v1/supplies/donations/donors": Row(ok=KEEPERS, deny=403),
     "GET /api/v1/supplies/donations": Row(ok=KEEPERS, deny=403),

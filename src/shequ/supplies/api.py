@@ -242,16 +242,13 @@ def _mount() -> None:
 _mount()
 
 
-@router.get("/warehouses/{warehouse_id}/points", response={200: list[PointOut], **errors(403, 404)})
+@router.get("/warehouses/{warehouse_id}/points", response={200: list[PointOut], **errors(404)})
 def list_points(request: HttpRequest, warehouse_id: int) -> QuerySet[PointOfUse]:
     """The posts that draw an item from this warehouse as they work (a sampling site's tubes)."""
-    _seeing(request)
     return selectors.points_of(selectors.get_warehouse_for(request.user, warehouse_id))
 
 
-@router.post(
-    "/warehouses/{warehouse_id}/points", response={201: PointOut, **errors(400, 403, 404)}
-)
+@router.post("/warehouses/{warehouse_id}/points", response={201: PointOut, **errors(400, 403, 404)})
 def set_point(request: HttpRequest, warehouse_id: int, payload: PointIn) -> Status[PointOfUse]:
     """A post of the warehouse's area draws the item from here; 400 naming `post_id` when the
     post is not in its area."""
@@ -265,12 +262,12 @@ def set_point(request: HttpRequest, warehouse_id: int, payload: PointIn) -> Stat
     )
 
 
-@router.delete(
-    "/warehouses/{warehouse_id}/points/{point_id}", response={204: None, **errors(403, 404)}
+@router.post(
+    "/warehouses/{warehouse_id}/points/{point_id}/remove",
+    response={200: PointOut, **errors(403, 404)},
 )
-def remove_point(request: HttpRequest, warehouse_id: int, point_id: int) -> Status[None]:
-    """The post stops drawing the item from here."""
+def remove_point(request: HttpRequest, warehouse_id: int, point_id: int) -> PointOfUse:
+    """The post stops drawing the item from here; answers the point removed."""
     warehouse = selectors.get_warehouse_for(request.user, warehouse_id)
     point = selectors.get_point_for(request.user, warehouse, point_id)
-    points.point_remove(actor=request.user, point=point)
-    return Status(204, None)
+    return points.point_remove(actor=request.user, point=point)

@@ -26,9 +26,9 @@ from shequ.core.roles import Capability
 from shequ.supplies.alerts import claim, tell
 from shequ.supplies.models import (
     AlertKind,
+    Item,
     Movement,
     MovementKind,
-    Item,
     PointOfUse,
     Stock,
     Warehouse,

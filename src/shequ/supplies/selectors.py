@@ -215,9 +215,11 @@ def posts_near(warehouse: Warehouse) -> QuerySet[Any]:
 
 def points_of(warehouse: Warehouse) -> QuerySet[PointOfUse]:
     """The posts that draw an item from the warehouse as they work."""
-    return PointOfUse.objects.filter(warehouse=warehouse).select_related(
-        "post__community", "item"
-    ).order_by("post__community__code", "post__name", "item__name")
+    return (
+        PointOfUse.objects.filter(warehouse=warehouse)
+        .select_related("post__community", "item")
+        .order_by("post__community__code", "post__name", "item__name")
+    )
 
 
 def get_point_for(user: User | AnonymousUser, warehouse: Warehouse, pk: Any) -> PointOfUse:
