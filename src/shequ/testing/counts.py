@@ -19,6 +19,8 @@ that) after moves, retests, exemptions and status changes, on SQLite and Postgre
 (tests/testing/test_coverage_counts.py).
 """
 
+# ruff: noqa: S608 - the SQL here is built only from the models' table names and fixed text
+# (the triggers' NEW./OLD. columns); every value is a parameter.
 from __future__ import annotations
 
 import datetime as dt
@@ -121,8 +123,10 @@ TRIGGERS: list[tuple[str, str, str, str, list[str]]] = [
     ("res_del", RES, "DELETE", "", _residents_add("OLD.household_id", "-")),
     ("res_move", RES, "UPDATE OF household_id", "OLD.household_id <> NEW.household_id",
      _resident_moved()),
-    ("smp_ins", SAMPLE, "INSERT", "NOT NEW.retest", _sampled_add("NEW.round_id", "NEW.resident_id", "+")),
-    ("smp_del", SAMPLE, "DELETE", "NOT OLD.retest", _sampled_add("OLD.round_id", "OLD.resident_id", "-")),
+    ("smp_ins", SAMPLE, "INSERT", "NOT NEW.retest",
+     _sampled_add("NEW.round_id", "NEW.resident_id", "+")),
+    ("smp_del", SAMPLE, "DELETE", "NOT OLD.retest",
+     _sampled_add("OLD.round_id", "OLD.resident_id", "-")),
     ("smp_upd_old", SAMPLE, "UPDATE OF round_id, resident_id, retest", "NOT OLD.retest",
      _sampled_add("OLD.round_id", "OLD.resident_id", "-")),
     ("smp_upd_new", SAMPLE, "UPDATE OF round_id, resident_id, retest", "NOT NEW.retest",
@@ -183,15 +187,15 @@ def recount() -> None:
     """Rebuild every count from the rows (inside the caller's transaction): the migration's
     backfill, and bench loads that COPY with the triggers off."""
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {RT}")  # noqa: S608 - table names from the models
+        cursor.execute(f"DELETE FROM {RT}")
         cursor.execute(
-            f"INSERT INTO {RT} (building_id, residents) SELECT h.parent_id, COUNT(*) "  # noqa: S608
+            f"INSERT INTO {RT} (building_id, residents) SELECT h.parent_id, COUNT(*) "
             f"FROM {RES} r JOIN {PLACE} h ON h.id = r.household_id "
             f"WHERE h.parent_id IS NOT NULL GROUP BY h.parent_id"
         )
-        cursor.execute(f"DELETE FROM {ST}")  # noqa: S608
+        cursor.execute(f"DELETE FROM {ST}")
         cursor.execute(
-            f"INSERT INTO {ST} (round_id, building_id, sampled) "  # noqa: S608
+            f"INSERT INTO {ST} (round_id, building_id, sampled) "
             f"SELECT s.round_id, h.parent_id, COUNT(*) FROM {SAMPLE} s "
             f"JOIN {RES} r ON r.id = s.resident_id JOIN {PLACE} h ON h.id = r.household_id "
             f"WHERE NOT s.retest AND h.parent_id IS NOT NULL GROUP BY s.round_id, h.parent_id"
@@ -352,7 +356,7 @@ def per_building(round_: Round, within: Place, residents: QuerySet[Resident]) ->
         FROM {RT} t JOIN {PLACE} b ON b.id = t.building_id
         LEFT JOIN {ST} s ON s.building_id = t.building_id AND s.round_id = %s
         WHERE {where}
-    """  # noqa: S608 - names from the models' metadata; values are parameters
+    """
     with connection.cursor() as cursor:
         cursor.execute(sql, [round_.pk, *params])
         rows = cursor.fetchall()
