@@ -143,12 +143,13 @@ def build(residents: int, open_requests: int, seed: int) -> None:
     import math
 
     from django.db import connection, transaction
-    from testing_scale import build_places, build_residents
+    from testing_scale import build_places, build_residents, counts_off, counts_on
 
     households = math.ceil(residents / 3.0 * 1.03)
     _column_defaults()
     with transaction.atomic():
         cursor = connection.cursor().cursor  # psycopg's, for COPY
+        counts_off(cursor)
         t = time.perf_counter()
         tree = build_places(cursor, households)
         log(
@@ -165,6 +166,7 @@ def build(residents: int, open_requests: int, seed: int) -> None:
             f"help requests: {got['requests']:,} (half open) over {got['communities']} "
             f"communities in {time.perf_counter() - t:.1f} s"
         )
+        counts_on(cursor)
     t = time.perf_counter()
     with connection.cursor() as c:
         c.execute("VACUUM ANALYZE")
