@@ -84,6 +84,7 @@ def _reset_sequence(cursor, table: str) -> None:
 
 def build_places(cursor, households: int) -> dict:
     """The tree with ids given here (paths need them), COPYed level by level."""
+    column_defaults("places.Place")
     levels = ["city", "district", "street", "community", "grid", "compound", "building"]
     counts = {"household": households}
     counts["building"] = math.ceil(households / HOUSEHOLDS_PER_BUILDING)
@@ -138,6 +139,7 @@ def build_places(cursor, households: int) -> dict:
 def build_residents(cursor, n: int, households: list[tuple[int, str, str]], seed: int):
     """N residents, household by household; their PII encrypted as EncryptedTextField does
     (AES-GCM bound to the column, "v1:" token) and blind-indexed as BlindIndexField does."""
+    column_defaults("residents.Resident")
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
     from django.conf import settings
     from django.utils import timezone
@@ -326,6 +328,30 @@ def build_round(cursor, tree: dict, people, share: float, seed: int) -> dict:
         batch_size=2000,
     )  # fmt: skip
     return {"tubes": len(tubes), "samples": len(samples), "exempt": len(exempt)}
+
+
+def column_defaults(*labels: str) -> None:
+    """Give the COPYed tables' NOT NULL columns their model's plain default in the database
+    too, so a COPY that does not list a column a model gained since (places_place.unit, ...)
+    still loads. Django keeps defaults in Python only; these stay on the scratch database."""
+    from django.apps import apps
+    from django.db import connection
+    from django.db.models import NOT_PROVIDED
+
+    with connection.cursor() as cursor:
+        for label in labels:
+            model = apps.get_model(label)
+            for field in model._meta.concrete_fields:
+                default = field.default
+                if field.null or default is NOT_PROVIDED or callable(default):
+                    continue
+                if not isinstance(default, str | int | bool):
+                    continue
+                cursor.execute(
+                    f"ALTER TABLE {model._meta.db_table} "
+                    f"ALTER COLUMN {field.column} SET DEFAULT %s",
+                    [default],
+                )
 
 
 def counts_off(cursor) -> None:
