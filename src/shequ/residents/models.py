@@ -141,9 +141,9 @@ class Resident(BlindIndexedModel):
         indexes = [
             models.Index(fields=["name"]),
             models.Index(fields=["household", "name"]),
-            # Who is in isolation / hospital, by household: the isolation board, and the
-            # exempt of a testing round's coverage (testing/counts.py), read from the index
-            # alone on PostgreSQL (`include`; SQLite indexes the two fields).
+            # Who is in hospital / isolation, by household: the exempt of a testing round's
+            # coverage (testing/counts.py), read from the index alone on PostgreSQL
+            # (`include`; SQLite indexes the two fields). bench/README.md, "The HQ's today".
             models.Index(
                 fields=["health_status", "household"],
                 include=["id"],
