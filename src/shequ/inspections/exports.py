@@ -48,7 +48,14 @@ def _tables(data: SummaryExport) -> list[tuple[str, list[str], list[list[object]
         ),
         (
             _("Inspections recorded"),
-            [_("Visited at"), _("Place"), _("Plan"), _("Inspector"), _("Problems found"), _("Notes")],
+            [
+                _("Visited at"),
+                _("Place"),
+                _("Plan"),
+                _("Inspector"),
+                _("Problems found"),
+                _("Notes"),
+            ],
             [
                 [_when(v.visited_at), v.label, v.plan, v.inspector, v.problems, v.notes]
                 for v in data.visits
