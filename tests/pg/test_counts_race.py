@@ -1,7 +1,9 @@
 """PostgreSQL-only: swab batches at once keep the coverage counts (testing/counts.py) exact.
-Batches touching the same two buildings in opposite orders all land (their tally rows are
-locked in one order first, so the triggers never deadlock); one resident swabbed in two
-rounds by two stations at the same moment counts once among the day's sampled."""
+Batches touching the same two buildings in opposite orders all land (the ingest locks their
+tally rows in one order first, `counts.lock_building_tallies`: by reasoning, the triggers
+cannot deadlock; this test did not reproduce a deadlock without it either); one resident
+swabbed in two rounds by two stations at the same moment counts once among the day's
+sampled."""
 
 from __future__ import annotations
 
