@@ -183,9 +183,12 @@ def uninstall_sql(vendor: str) -> list[str]:
     return out
 
 
-def recount() -> None:
+def recount(apps: Any = None) -> None:
     """Rebuild every count from the rows (inside the caller's transaction): the migration's
-    backfill, and bench loads that COPY with the triggers off."""
+    backfill (`apps`: its historical models), and bench loads that COPY with the triggers
+    off."""
+    day_sampled = apps.get_model("testing", "DaySampled") if apps else DaySampled
+    sample = apps.get_model("testing", "Sample") if apps else Sample
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {RT}")
         cursor.execute(
@@ -200,17 +203,17 @@ def recount() -> None:
             f"JOIN {RES} r ON r.id = s.resident_id JOIN {PLACE} h ON h.id = r.household_id "
             f"WHERE NOT s.retest AND h.parent_id IS NOT NULL GROUP BY s.round_id, h.parent_id"
         )
-    DaySampled.objects.all().delete()
+    day_sampled.objects.all().delete()
     rows = (
-        Sample.objects.filter(retest=False)
+        sample.objects.filter(retest=False)
         .annotate(day=TruncDate("sampled_at"))
         .values("tube__community_id", "day")
         .annotate(n=Count("resident_id", distinct=True))
         .order_by()
     )
-    DaySampled.objects.bulk_create(
+    day_sampled.objects.bulk_create(
         [
-            DaySampled(community_id=r["tube__community_id"], day=r["day"], sampled=r["n"])
+            day_sampled(community_id=r["tube__community_id"], day=r["day"], sampled=r["n"])
             for r in rows
         ],
         batch_size=2000,

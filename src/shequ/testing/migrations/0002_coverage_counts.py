@@ -4,12 +4,13 @@ from django.db import migrations, models
 
 
 def install(apps, schema_editor):
-    """The counting triggers (testing/counts.py), then the counts of what is there already."""
+    """The counting triggers (testing/counts.py), then the counts of what is there already
+    (through this migration's models: a later change to the models cannot break it)."""
     from shequ.testing import counts
 
     for statement in counts.install_sql(schema_editor.connection.vendor):
         schema_editor.execute(statement)
-    counts.recount()
+    counts.recount(apps)
 
 
 def uninstall(apps, schema_editor):
