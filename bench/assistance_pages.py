@@ -42,7 +42,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 sys.path.insert(0, str(HERE))
 
-PG_DB = "shequ_bench_help"
+PG_DB = os.environ.get("SHEQU_BENCH_PG_DB", "shequ_bench_help")  # a scratch database
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 CADRES = 20
 
@@ -115,40 +115,23 @@ def build_requests(cursor, open_requests: int, seed: int) -> dict:
     return {"requests": count, "communities": len(communities)}
 
 
-def _column_defaults() -> None:
-    """Give the COPYed tables' NOT NULL columns their model's plain default in the database
-    too, so the COPY helpers of bench/testing_scale.py keep working when a model gains a
-    column (places_place.unit, ...) they do not list."""
-    from django.apps import apps
-    from django.db import connection
-    from django.db.models import NOT_PROVIDED
-
-    with connection.cursor() as cursor:
-        for label in ("places.Place", "residents.Resident", "assistance.HelpRequest"):
-            model = apps.get_model(label)
-            for field in model._meta.concrete_fields:
-                default = field.default
-                if field.null or default is NOT_PROVIDED or callable(default):
-                    continue
-                if not isinstance(default, str | int | bool):
-                    continue
-                cursor.execute(
-                    f"ALTER TABLE {model._meta.db_table} "
-                    f"ALTER COLUMN {field.column} SET DEFAULT %s",
-                    [default],
-                )
-
-
 def build(residents: int, open_requests: int, seed: int) -> None:
     import math
 
     from django.db import connection, transaction
-    from testing_scale import build_places, build_residents
+    from testing_scale import (
+        build_places,
+        build_residents,
+        column_defaults,
+        counts_off,
+        counts_on,
+    )
 
     households = math.ceil(residents / 3.0 * 1.03)
-    _column_defaults()
+    column_defaults("assistance.HelpRequest")  # its own COPY below; places, residents: build
     with transaction.atomic():
         cursor = connection.cursor().cursor  # psycopg's, for COPY
+        counts_off(cursor)
         t = time.perf_counter()
         tree = build_places(cursor, households)
         log(
@@ -165,6 +148,7 @@ def build(residents: int, open_requests: int, seed: int) -> None:
             f"help requests: {got['requests']:,} (half open) over {got['communities']} "
             f"communities in {time.perf_counter() - t:.1f} s"
         )
+        counts_on(cursor)
     t = time.perf_counter()
     with connection.cursor() as c:
         c.execute("VACUUM ANALYZE")

@@ -11,7 +11,8 @@ temp folder. postgres: builds the city of bench/testing_scale.py (districts → 
 round over the city with ~60 % sampled) into the scratch database `shequ_bench_today` (or
 `SHEQU_BENCH_PG_DB`) on 127.0.0.1:5432, then 13 days of compiled daily reports for every
 community (their figure rows bulk-inserted: what the set-hour compile leaves behind).
-`--reuse` times a database built by an earlier run.
+`--reuse` times a database built by an earlier run (migrated first: the coverage counts of
+testing/counts.py are backfilled once).
 
 Then it GETs `/` as the city HQ through Django's test client, a warm-up and --runs timed
 runs, and prints the first view's milliseconds, p50 / p95 / max of the runs and the page's
@@ -88,7 +89,8 @@ def seed_postgres(residents: int, reuse: bool) -> None:
     from django.core.management import call_command
 
     django.setup()
-    if reuse:
+    if reuse:  # a database kept from an older schema gets today's (and its counts' backfill)
+        call_command("migrate", verbosity=0)
         return
     from bench import testing_scale
 

@@ -14,6 +14,7 @@ from shequ.checkpoints.models import Passage
 from shequ.duty import attendance
 from shequ.mobilization.models import Need, Posting
 from shequ.residents.models import Resident, StatusPeriod
+from shequ.testing import counts
 from shequ.testing.models import Recall, Round, Sample, Tube
 from tests.duty.conftest import duty_world
 from tests.duty.helpers import day_shift, put, roster_for
@@ -96,7 +97,7 @@ def seeded(personas, city) -> SimpleNamespace:
         result="negative", result_at=local(y, 18),
     )  # fmt: skip
     for resident, tube in ((residents[0], positive), (residents[1], clean)):
-        Sample.objects.create(
+        sample = Sample.objects.create(
             client_uuid=uuid.uuid4(),
             round=round_,
             tube=tube,
@@ -104,6 +105,7 @@ def seeded(personas, city) -> SimpleNamespace:
             sampled_at=local(y, 9),
             operator=a,
         )
+        counts.day_sampled_add([sample.pk])  # what the ingest does with each swab it records
     Recall.objects.create(round=round_, tube=positive, kind="positive", created_at=local(y, 19))
 
     def status(resident, value, start, end=None):

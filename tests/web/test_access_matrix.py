@@ -564,6 +564,8 @@ EXPECT: dict[str, Row | Act] = {
     "inspections:tasks": Row(ok={HQ, DISTRICT, STREET, INSPECTOR, STAFF}, deny=403),
     "inspections:task": Row(ok={HQ, INSPECTOR, STAFF}),
     "inspections:summary": Row(ok={HQ, INSPECTOR}, deny=403),
+    "inspections:summary_xlsx": Row(ok={HQ, INSPECTOR}, deny=403),
+    "inspections:summary_pdf": Row(ok={HQ, INSPECTOR}, deny=403),
     "inspections:setup": Row(ok={HQ, DISTRICT, STREET, INSPECTOR}, deny=403),
     # The world's photo row has no file: 404 for everyone (tests/inspections test the photo).
     "inspections:photo": Row(ok=set()),

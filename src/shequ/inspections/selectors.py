@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -385,3 +385,110 @@ def visits_by_uuid(user: User | AnonymousUser, uuids: list[uuid.UUID]) -> dict[u
         return {}
     found = Visit.objects.filter(inspector=user, client_uuid__in=uuids)
     return {v.client_uuid: v for v in found}
+
+
+# -- the summary as files (inspections/exports.py) -------------------------------------------
+
+EXPORT_MAX = 5000  # rows of each list in one file
+
+
+@dataclass(frozen=True)
+class VisitLine:
+    visited_at: dt.datetime
+    label: str
+    plan: str
+    inspector: str
+    problems: int
+    notes: str
+
+
+@dataclass(frozen=True)
+class FindingLine:
+    visited_at: dt.datetime
+    label: str
+    section: str
+    item: str
+    result: str
+    note: str
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    label: str
+    what: str
+    owner: str
+    deadline: dt.date
+    status: str
+    overdue: bool
+    closed_at: dt.datetime | None
+
+
+@dataclass
+class SummaryExport:
+    at: dt.datetime
+    summary: list[SummaryRow]
+    visits: list[VisitLine]
+    findings: list[FindingLine]
+    tasks: list[TaskLine]
+    limit: int
+    cut: bool
+
+
+def summary_export(user: User | AnonymousUser, limit: int = EXPORT_MAX) -> SummaryExport:
+    """The summary by area, and the visits (newest first), their findings and the
+    rectifications (open first, by deadline) the user sees, each list at most `limit` rows.
+    Five queries."""
+    today = timezone.localdate()
+    visits = list(visits_for(user).select_related("inspector")[: limit + 1])
+    findings = list(
+        Finding.objects.filter(visit__in=[v.pk for v in visits[:limit]])
+        .select_related("item", "visit", "visit__place", "visit__premises")
+        .order_by("-visit__visited_at", "-visit_id", "item__section", "item__position", "pk")[
+            : limit + 1
+        ]
+    )
+    tasks = list(
+        rectifications_for(user)
+        .select_related("owner_staff", "owner_user", "visit__place", "visit__premises")
+        .order_by(F("closed_at").asc(nulls_first=True), "deadline", "pk")[: limit + 1]
+    )
+    return SummaryExport(
+        at=timezone.now(),
+        summary=summary(user, today),
+        visits=[
+            VisitLine(
+                v.visited_at,
+                v.target,
+                v.plan.name,
+                v.inspector.display_name or v.inspector.username,
+                v.problems,
+                v.notes,
+            )
+            for v in visits[:limit]
+        ],
+        findings=[
+            FindingLine(
+                f.visit.visited_at,
+                f.visit.target,
+                f.item.get_section_display(),
+                f.item.text,
+                f.get_result_display(),
+                f.note,
+            )
+            for f in findings[:limit]
+        ],
+        tasks=[
+            TaskLine(
+                t.visit.target,
+                t.what,
+                t.owner,
+                t.deadline,
+                t.get_status_display(),
+                t.status != TaskStatus.CLOSED and t.deadline < today,
+                t.closed_at,
+            )
+            for t in tasks[:limit]
+        ],
+        limit=limit,
+        cut=max(len(visits), len(findings), len(tasks)) > limit,
+    )

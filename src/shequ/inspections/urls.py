@@ -13,6 +13,8 @@ urlpatterns = [
     path("tasks/", views.tasks, name="tasks"),
     path("tasks/<int:rectification_id>/", views.task, name="task"),
     path("summary/", views.summary, name="summary"),
+    path("summary.xlsx", views.summary_xlsx, name="summary_xlsx"),
+    path("summary.pdf", views.summary_pdf, name="summary_pdf"),
     path("setup/", views.setup, name="setup"),
     path("v/<int:visit_id>/photos/<int:photo_id>/", views.photo, name="photo"),
 ]

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import ValidationError
-from shequ.inspections import selectors, services
+from shequ.core.exports import xlsx_response
+from shequ.inspections import exports, selectors, services
 from shequ.inspections.forms import (
     ChecklistForm,
     FollowUpForm,
@@ -240,6 +241,28 @@ def summary(request: HttpRequest) -> HttpResponse:
     rectifications open, overdue and closed."""
     _inspector(request)
     return render(request, "inspections/summary.html", {"rows": selectors.summary(request.user)})
+
+
+@login_required
+def summary_xlsx(request: HttpRequest) -> HttpResponse:
+    """The summary, the visits, their findings and the rectifications of the user's scope as
+    an Excel workbook."""
+    _inspector(request)
+    data = selectors.summary_export(request.user)
+    name = f"inspections-{timezone.localdate():%Y%m%d}.xlsx"
+    return xlsx_response(exports.summary_xlsx(data), name)
+
+
+@login_required
+def summary_pdf(request: HttpRequest) -> HttpResponse:
+    """The same as an A4 PDF."""
+    _inspector(request)
+    data = selectors.summary_export(request.user)
+    content = exports.summary_pdf(data, _("Inspection summary"))
+    response = HttpResponse(content, content_type="application/pdf")
+    name = f"inspections-{timezone.localdate():%Y%m%d}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @login_required

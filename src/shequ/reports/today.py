@@ -8,10 +8,11 @@ selector per app, whatever the number of communities); the 13 days before come f
 compiled daily reports (their corrected values: what the communities stand by), so a trend
 costs one query. Help requests and testing coverage come from their apps' own selectors.
 Nothing here reads another app's tables. The page costs a fixed number of queries whatever
-the scope's size (tests/web/test_home_today.py counts them). Today's live figures and the
-round's coverage by street (about 2 s to count at a million residents on a busy machine:
-bench/README.md) are kept
-SHEQU_TODAY_CACHE_SECONDS (60) per scope.
+the scope's size (tests/web/test_home_today.py counts them). The round's coverage and the
+residents sampled today come from the counts the testing app keeps as swabs arrive
+(testing/counts.py: a row per building or community, not a pass over every resident), so an
+uncached view stays under a second at a million residents (bench/README.md); today's live
+figures and the coverage are still kept SHEQU_TODAY_CACHE_SECONDS (60) per scope.
 """
 
 from __future__ import annotations

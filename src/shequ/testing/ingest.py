@@ -41,7 +41,7 @@ from shequ.core.device_items import BadItem, id_field, plain_text, time_field
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.residents.models import Resident
-from shequ.testing import selectors, services
+from shequ.testing import counts, selectors, services
 from shequ.testing.barcodes import tube_barcode_problem
 from shequ.testing.models import (
     HomeReason,
@@ -374,7 +374,10 @@ def _record(
             rows.append((n, row))
             if item.home_task_id:
                 done_tasks[item.home_task_id] = n
+    at = [FIELDS.index(f) for f in ("round", "resident", "retest")]
+    counts.lock_building_tallies([tuple(r[k] for k in at) for _n, r in rows])
     created, refused = insert_each(Sample, FIELDS, [r for _n, r in rows], key="client_uuid")
+    counts.day_sampled_add(created.values())
     by_pk = {t["pk"]: t for t in tubes.values()}
     for k, name in refused.items():
         n, row = rows[k]

@@ -243,6 +243,58 @@ class Sample(models.Model):
         return f"{self.tube_id}:{self.resident_id}"
 
 
+# -- counts kept by the database (testing/counts.py): coverage and "sampled today" read a row
+# per building or community instead of a million residents. Plain ids, no foreign keys: the
+# triggers write them, and a deleted place or round leaves a row nobody reads.
+
+
+class ResidentTally(models.Model):
+    """Residents whose household hangs under this building (kept by triggers on residents
+    and places)."""
+
+    building_id = models.BigIntegerField(primary_key=True)
+    residents = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.building_id}: {self.residents}"
+
+
+class SampledTally(models.Model):
+    """Residents of this building (now) with a first sample in the round (kept by triggers
+    on samples, residents and places)."""
+
+    round_id = models.BigIntegerField()
+    building_id = models.BigIntegerField()
+    sampled = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round_id", "building_id"], name="one_tally_per_building"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}/{self.building_id}: {self.sampled}"
+
+
+class DaySampled(models.Model):
+    """Residents with a first sample in a tube of this community on this local day, each
+    once (kept by the ingest: samples never change)."""
+
+    community_id = models.BigIntegerField()
+    day = models.DateField()
+    sampled = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["community_id", "day"], name="one_count_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community_id} {self.day}: {self.sampled}"
+
+
 class RecallKind(models.TextChoices):
     POSITIVE = "positive", _("Positive pool: single-tube retest")
     INVALID = "invalid", _("Invalid sample: sample again")

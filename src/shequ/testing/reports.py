@@ -9,29 +9,21 @@ from collections.abc import Collection
 from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
+from shequ.testing import counts
 from shequ.testing.models import Recall, Sample, Tube, TubeResult
 
 
 def daily_figures(community_ids: Collection[int], day: dt.date) -> dict[int, dict[str, int]]:
     """Per community (the tube's) on local day `day`: residents sampled (first samples, not
-    retests), positive tubes resulted that day, and recalls open at the day's end (a member
-    of the recalled tube not sampled again by then). Three queries for all the communities."""
+    retests; each once: the count the ingest keeps, testing/counts.py), positive tubes resulted
+    that day, and recalls open at the day's end (a member of the recalled tube not sampled
+    again by then). Three queries for all the communities."""
     start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
     end = start + dt.timedelta(days=1)
     figures = {pk: {"sampled": 0, "positives": 0, "recalls_open": 0} for pk in community_ids}
-    sampled = (
-        Sample.objects.filter(
-            tube__community_id__in=community_ids,
-            retest=False,
-            sampled_at__gte=start,
-            sampled_at__lt=end,
-        )
-        .values("tube__community_id")
-        .annotate(n=Count("resident_id", distinct=True))
-        .order_by()
-    )
-    for row in sampled:
-        figures[row["tube__community_id"]]["sampled"] = row["n"]
+    for pk, n in counts.sampled_on(community_ids, day).items():
+        if pk in figures:
+            figures[pk]["sampled"] = n
     positives = (
         Tube.objects.filter(
             community_id__in=community_ids,

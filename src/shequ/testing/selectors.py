@@ -23,6 +23,7 @@ from shequ.places.addresses import address_labels
 from shequ.places.models import Place, PlaceKind
 from shequ.places.selectors import get_place_for
 from shequ.residents.models import HealthStatus, Resident
+from shequ.testing import counts
 from shequ.testing.models import (
     Exemption,
     HomeStatus,
@@ -224,16 +225,21 @@ def _per_building(
         return [tuple(row) for row in cursor.fetchall()]
 
 
-def coverage(round_: Round, within: Place, level: str = PlaceKind.BUILDING) -> list[Coverage]:
+def coverage(
+    round_: Round, within: Place, level: str = PlaceKind.BUILDING, *, exact: bool = False
+) -> list[Coverage]:
     """Residents, sampled, exempt and missed per place of `level` under `within` (a street,
-    community, grid or compound), counted by the database per building and summed up."""
+    community, grid, compound or building), per building from the counts the database keeps
+    (testing/counts.py) and summed up; `exact` counts every resident instead (the tests'
+    reference: `_per_building`)."""
     base = scope_residents(round_, within)
     per_building: dict[int, dict[str, int]] = {}
     paths: dict[int, str] = {}
-    for building_id, path, n, s, e in _per_building(round_, base):
+    by_tally = not exact and within.kind != PlaceKind.HOUSEHOLD
+    found = counts.per_building(round_, within, base) if by_tally else _per_building(round_, base)
+    for building_id, path, n, s, e in found:
         per_building[building_id] = {"n": n, "s": s, "e": int(e or 0)}
         paths[building_id] = path
-    counts = per_building
     buildings = list(paths.items())
     targets = {
         p.path: Coverage(p.pk, p.name, p.kind, p.path)
@@ -244,7 +250,7 @@ def coverage(round_: Round, within: Place, level: str = PlaceKind.BUILDING) -> l
     by_prefix: dict[str, Coverage] = targets
     for building_id, path in buildings:
         parts = path.strip("/").split("/")
-        row = counts[building_id]
+        row = per_building[building_id]
         for depth in range(1, len(parts) + 1):
             prefix = "/" + "/".join(parts[:depth]) + "/"
             c = by_prefix.get(prefix)
