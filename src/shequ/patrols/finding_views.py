@@ -44,7 +44,7 @@ def findings(request: HttpRequest) -> HttpResponse:
 
 
 def _assignee_choices(place: object) -> list[tuple[int, str]]:
-    return [(u.pk, u.get_full_name() or u.username) for u in selectors.assignees(place)[:100]]
+    return [(u.pk, u.display_name or u.username) for u in selectors.assignees(place)[:100]]
 
 
 @login_required

@@ -252,8 +252,10 @@ def places_for(user: User | AnonymousUser, capability: str, kinds: Collection[st
 
 
 def get_place_for(user: User | AnonymousUser, pk: Any, capability: str) -> Place:
-    """A place where the user may do `capability`; 404 otherwise."""
-    return get_for(Place.objects.filter(scope_for(user, capability).q()), pk, what="place")
+    """A place the user sees (404 otherwise) where they may do `capability` (403 otherwise)."""
+    place = get_for(Place.objects.filter(scope_for(user).q()), pk, what="place")
+    require(user, capability, place)
+    return place
 
 
 def assignees(place: Place) -> QuerySet[Any]:

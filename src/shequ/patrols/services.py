@@ -9,8 +9,9 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from shequ.core import audit
@@ -207,7 +208,8 @@ def areas_for_buildings(
     buildings = list(compound.children.filter(kind=PlaceKind.BUILDING).order_by("code"))
     if not buildings:
         raise ValidationError({"place": _("This compound has no buildings yet.")})
-    label = AreaKind(kind).label
+    with translation.override(settings.LANGUAGE_CODE):  # names in the city's language
+        label = str(AreaKind(kind).label)
     names = {b.pk: f"{b.name}{label}" for b in buildings}
     taken = set(
         Area.objects.filter(place__in=buildings, name__in=names.values()).values_list(
