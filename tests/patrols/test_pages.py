@@ -28,20 +28,23 @@ def test_the_checklist_shows_the_missed_slot_in_red_and_records_a_tap(pt, frozen
     client = login(pt.cadre)
     page = client.get("/patrols/").content.decode()
     assert "1号楼楼道" in page
-    assert 'data-status="missed"' in page and "sq-pt-has-missed" in page
+    assert 'data-status="missed"' in page
+    assert "sq-pt-has-missed" in page
     assert 'data-status="due"' in page
     resp = client.post("/patrols/", {"area": pt.area.pk, "quantity": "3", "note": "楼道消杀"})
     assert resp.status_code == 302
     the_round = Round.objects.get()
     assert (the_round.quantity, the_round.note, the_round.by) == (3, "楼道消杀", pt.cadre)
     page = client.get(resp.url).content.decode()
-    assert 'data-status="done"' in page and "Round recorded" in page
+    assert 'data-status="done"' in page
+    assert "Round recorded" in page
 
 
 def test_a_cadre_sees_only_their_community_and_not_anothers(pt, login):
     client = login(pt.cadre_b)
     page = client.get("/patrols/").content.decode()
-    assert "乙小区大门" in page and "1号楼楼道" not in page
+    assert "乙小区大门" in page
+    assert "1号楼楼道" not in page
     assert client.get(f"/patrols/?community={pt.area.community_id}").status_code == 404
     resp = client.post("/patrols/", {"area": pt.area.pk})
     assert resp.status_code == 404
@@ -71,7 +74,8 @@ def test_a_bad_schedule_keeps_the_input_and_names_the_field(pt, login, city):
     )  # fmt: skip
     assert resp.status_code == 400
     page = resp.content.decode()
-    assert "HH:MM" in page and 'value="2号楼电梯"' in page
+    assert "HH:MM" in page
+    assert 'value="2号楼电梯"' in page
     assert not Area.objects.filter(name="2号楼电梯").exists()
 
 
@@ -85,9 +89,11 @@ def test_the_history_has_the_weeks_chart_and_excel(pt, frozen, login):
     frozen(local(2026, 3, 3, 12))
     client = login(pt.staff)
     page = client.get("/patrols/rounds/").content.decode()
-    assert 'id="patrols-week"' in page and "03-02" in page
+    assert 'id="patrols-week"' in page
+    assert "03-02" in page
     rows = _sheet(client.get("/patrols/rounds/?format=xlsx"))
-    assert rows[1][2] == "1号楼楼道" and rows[1][7] == "=cmd|' /C calc'!A0"  # text, not a formula
+    assert rows[1][2] == "1号楼楼道"
+    assert rows[1][7] == "=cmd|' /C calc'!A0"
 
 
 def test_a_finding_with_a_photo_is_followed_up_and_resolved(pt, login, city, frozen):
@@ -111,13 +117,16 @@ def test_a_finding_with_a_photo_is_followed_up_and_resolved(pt, login, city, fro
     staff = login(pt.staff)
     assert "兴旺超市" in staff.get("/patrols/findings/").content.decode()
     resp = staff.post(f"/patrols/findings/{finding.pk}/", {"action": "resolve", "resolution": ""})
-    assert resp.status_code == 400 and "This field is required" in resp.content.decode()
+    assert resp.status_code == 400
+    assert "This field is required" in resp.content.decode()
     staff.post(f"/patrols/findings/{finding.pk}/", {"action": "resolve", "resolution": "已关门"})
     finding.refresh_from_db()
-    assert finding.resolution == "已关门" and finding.resolved_by == pt.staff
+    assert finding.resolution == "已关门"
+    assert finding.resolved_by == pt.staff
     assert "兴旺超市" not in staff.get("/patrols/findings/").content.decode()
     rows = _sheet(staff.get("/patrols/findings/?all=1&format=xlsx"))
-    assert rows[1][3] == "兴旺超市" and rows[1][10] == "已关门"
+    assert rows[1][3] == "兴旺超市"
+    assert rows[1][10] == "已关门"
 
 
 def test_a_finding_names_the_field_it_lacks(pt, login, city):
@@ -142,8 +151,10 @@ def test_the_api_gives_the_checklist_and_takes_areas_and_findings(pt, api, city,
     )  # fmt: skip
     assert resp.status_code == 200, resp.json()
     assert resp.json()["times"] == ["06:00", "10:00", "14:00", "18:00", "22:00"]
-    resp = api(pt.cadre).post("/api/v1/patrols/areas", {"place_id": city.ka2.pk, "kind": "lift",
-                                                        "name": "x", "times": ["08:00"]})  # fmt: skip
+    resp = api(pt.cadre).post(
+        "/api/v1/patrols/areas",
+        {"place_id": city.ka2.pk, "kind": "lift", "name": "x", "times": ["08:00"]},
+    )
     assert resp.status_code == 403
     resp = api(pt.cadre_b).post(
         "/api/v1/patrols/findings", {"place_id": city.ka.pk, "kind": "crowd", "note": "聚集"}
@@ -152,7 +163,8 @@ def test_the_api_gives_the_checklist_and_takes_areas_and_findings(pt, api, city,
     resp = api(pt.cadre).post(
         "/api/v1/patrols/findings", {"place_id": city.ka.pk, "kind": "crowd", "note": "聚集"}
     )
-    assert resp.status_code == 200 and resp.json()["resolved_at"] is None
+    assert resp.status_code == 200
+    assert resp.json()["resolved_at"] is None
     assert [f["note"] for f in api(pt.staff).get("/api/v1/patrols/findings?open=true").json()] == [
         "聚集"
     ]

@@ -97,7 +97,8 @@ def test_the_batch_answers_each_kind_of_bad_item_and_records_the_good_ones(pt, f
     assert "晚于当前时间" in answers[3].message  # "in the future", in zh-Hans
     assert Round.objects.count() == 1
     assert Round.objects.get().photo  # the good one's photo is kept, sealed
-    assert answers[0].drawn == 2 and _stock(pt) == 8
+    assert answers[0].drawn == 2
+    assert _stock(pt) == 8
 
 
 def test_a_batch_sent_again_is_answered_duplicate_and_writes_nothing(pt, frozen):
@@ -108,7 +109,8 @@ def test_a_batch_sent_again_is_answered_duplicate_and_writes_nothing(pt, frozen)
     assert [a.status for a in first] == ["created", "created"]
     assert [a.status for a in second] == ["duplicate", "duplicate"]
     assert [a.id for a in second] == [a.id for a in first]
-    assert Round.objects.count() == 2 and _stock(pt) == 6
+    assert Round.objects.count() == 2
+    assert _stock(pt) == 6
 
 
 def test_another_persons_uuid_is_refused_not_revealed(pt, frozen, personas):
