@@ -19,7 +19,14 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src" / "shequ"
 APPS = [
-    "places", "residents", "mobilization", "duty", "testing", "checkpoints", "reports", "patrols",
+    "places",
+    "residents",
+    "mobilization",
+    "duty",
+    "testing",
+    "checkpoints",
+    "reports",
+    "patrols",
 ]
 APP_FILES = ["models.py", "selectors.py", "services.py", "urls.py", "admin.py", "api.py"]
 MAX_LINES = 600

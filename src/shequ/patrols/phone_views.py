@@ -13,6 +13,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 
 from shequ.core.offline import worker_response
@@ -42,13 +43,13 @@ def _strings() -> dict[str, str]:
         "login": _("Your login has expired: log in again to send the waiting rounds."),
         "sync_failed": _("Sending failed; will retry."),
         "no_areas": _("No areas to disinfect here yet."),
-        "done": _("Done"),
+        "done": pgettext("disinfection", "Done"),
         "queued": _("Round kept on this phone: %(area)s"),
         "state_waiting": _("waiting"),
         "state_rejected": _("not accepted"),
         "remove": _("Remove"),
         "status_done": _("done"),
-        "status_missed": _("missed"),
+        "status_missed": pgettext("disinfection", "missed"),
         "status_due": _("due now"),
         "status_later": _("later"),
         "status_queued": _("done (waiting to send)"),
