@@ -22,18 +22,18 @@ from shequ.core.schemas import errors
 from shequ.patrols import batch, schedule, selectors, services
 from shequ.patrols.models import Area, Finding, Round
 from shequ.patrols.schemas import (
-    AreaIn,
-    AreaOut,
-    AssignIn,
-    ChecklistOut,
-    DayOut,
-    FindingIn,
-    FindingOut,
-    ResolveIn,
-    RoundAnswerOut,
-    RoundBatchIn,
-    RoundIn,
-    RoundOut,
+    PatrolAreaIn,
+    PatrolAreaOut,
+    PatrolAssignIn,
+    PatrolChecklistOut,
+    PatrolDayOut,
+    PatrolFindingIn,
+    PatrolFindingOut,
+    PatrolResolveIn,
+    PatrolRoundAnswerOut,
+    PatrolRoundBatchIn,
+    PatrolRoundIn,
+    PatrolRoundOut,
 )
 
 router = Router(tags=["patrols"])
@@ -97,13 +97,13 @@ def _photo(data: str) -> bytes | None:
         ) from None
 
 
-@router.get("/areas", response=list[AreaOut])
+@router.get("/areas", response=list[PatrolAreaOut])
 def list_areas(request: HttpRequest) -> list[dict[str, Any]]:
     """Areas at your places (up to 500), in each community's walking order."""
     return [_area(a) for a in selectors.areas_listed(request.user)[:500]]
 
 
-def _area_args(request: HttpRequest, payload: AreaIn, place: Any) -> dict[str, Any]:
+def _area_args(request: HttpRequest, payload: PatrolAreaIn, place: Any) -> dict[str, Any]:
     times = services.times_from(", ".join(payload.times), payload.every_hours, payload.start)
     agent = selectors.get_agent(payload.agent_id) if payload.agent_id else None
     warehouse = (
@@ -120,8 +120,8 @@ def _area_args(request: HttpRequest, payload: AreaIn, place: Any) -> dict[str, A
     }
 
 
-@router.post("/areas", response={200: AreaOut, **errors(400, 403, 404)})
-def create_area(request: HttpRequest, payload: AreaIn) -> dict[str, Any]:
+@router.post("/areas", response={200: PatrolAreaOut, **errors(400, 403, 404)})
+def create_area(request: HttpRequest, payload: PatrolAreaIn) -> dict[str, Any]:
     """An area to disinfect on a schedule (community staff, their street, the HQ)."""
     place = selectors.get_place_for(request.user, payload.place_id, Capability.MANAGE_PATROLS)
     area = services.area_create(
@@ -130,8 +130,8 @@ def create_area(request: HttpRequest, payload: AreaIn) -> dict[str, Any]:
     return _area(selectors.get_area_for(request.user, area.pk))
 
 
-@router.post("/areas:buildings", response={200: list[AreaOut], **errors(400, 403, 404)})
-def create_areas_for_buildings(request: HttpRequest, payload: AreaIn) -> list[dict[str, Any]]:
+@router.post("/areas:buildings", response={200: list[PatrolAreaOut], **errors(400, 403, 404)})
+def create_areas_for_buildings(request: HttpRequest, payload: PatrolAreaIn) -> list[dict[str, Any]]:
     """One area of the kind in every building of the compound `place_id` ("every stairwell
     of this compound"), named by building; buildings that have it already are left out."""
     place = selectors.get_place_for(request.user, payload.place_id, Capability.MANAGE_PATROLS)
@@ -141,7 +141,7 @@ def create_areas_for_buildings(request: HttpRequest, payload: AreaIn) -> list[di
     return [_area(selectors.get_area_for(request.user, a.pk)) for a in made]
 
 
-@router.get("/checklist", response={200: ChecklistOut, **errors(404)})
+@router.get("/checklist", response={200: PatrolChecklistOut, **errors(404)})
 def checklist(
     request: HttpRequest, community_id: int | None = None, day: dt.date | None = None
 ) -> dict[str, Any]:
@@ -183,15 +183,15 @@ def checklist(
     }
 
 
-@router.get("/rounds", response=list[RoundOut])
+@router.get("/rounds", response=list[PatrolRoundOut])
 def list_rounds(request: HttpRequest, community_id: int | None = None) -> list[dict[str, Any]]:
     """Rounds at your places, newest first (up to 500)."""
     community = selectors.get_community_for(request.user, community_id) if community_id else None
     return [_round(r) for r in selectors.rounds_for(request.user, community)[:500]]
 
 
-@router.post("/rounds", response={200: RoundOut, **errors(400, 403, 404)})
-def record_round(request: HttpRequest, payload: RoundIn) -> dict[str, Any]:
+@router.post("/rounds", response={200: PatrolRoundOut, **errors(400, 403, 404)})
+def record_round(request: HttpRequest, payload: PatrolRoundIn) -> dict[str, Any]:
     """A round done at an area (now, or `done_at`); the agent's units drawn from stock."""
     area = selectors.get_area_for(request.user, payload.area_id)
     the_round = services.round_record(
@@ -206,29 +206,29 @@ def record_round(request: HttpRequest, payload: RoundIn) -> dict[str, Any]:
     return _round(selectors.get_round_for(request.user, the_round.pk))
 
 
-@router.post("/rounds:batch", response={200: list[RoundAnswerOut], **errors(403)})
-def record_rounds(request: HttpRequest, payload: RoundBatchIn) -> HttpResponse:
+@router.post("/rounds:batch", response={200: list[PatrolRoundAnswerOut], **errors(403)})
+def record_rounds(request: HttpRequest, payload: PatrolRoundBatchIn) -> HttpResponse:
     """Rounds recorded on the phone (offline), each answered in order: created, duplicate
     (sent before) or rejected with the field to fix and why (core/batches.py)."""
     return batch_answers(batch.rounds_batch(actor=request.user, items=payload.items))
 
 
-@router.get("/week", response={200: list[DayOut], **errors(404)})
+@router.get("/week", response={200: list[PatrolDayOut], **errors(404)})
 def week(request: HttpRequest, community_id: int) -> list[dict[str, Any]]:
     """Rounds done and missed per day, the last seven days, in one community."""
     community = selectors.get_community_for(request.user, community_id)
     return [{"day": d.day, "done": d.done, "missed": d.missed} for d in selectors.week(community)]
 
 
-@router.get("/findings", response=list[FindingOut])
+@router.get("/findings", response=list[PatrolFindingOut])
 def list_findings(request: HttpRequest, open: bool = False) -> list[dict[str, Any]]:
     """Patrol findings at your places or assigned to you, newest first (up to 500);
     `open=true`: only those not resolved."""
     return [_finding(f) for f in selectors.findings_for(request.user, open_only=open)[:500]]
 
 
-@router.post("/findings", response={200: FindingOut, **errors(400, 403, 404)})
-def record_finding(request: HttpRequest, payload: FindingIn) -> dict[str, Any]:
+@router.post("/findings", response={200: PatrolFindingOut, **errors(400, 403, 404)})
+def record_finding(request: HttpRequest, payload: PatrolFindingIn) -> dict[str, Any]:
     """What was found on patrol, with a photo and, optionally, who follows it up by when."""
     place = selectors.get_place_for(request.user, payload.place_id, Capability.RECORD_ROUNDS)
     assignee = (
@@ -247,8 +247,12 @@ def record_finding(request: HttpRequest, payload: FindingIn) -> dict[str, Any]:
     return _finding(selectors.get_finding_for(request.user, finding.pk))
 
 
-@router.post("/findings/{finding_id}/assign", response={200: FindingOut, **errors(400, 403, 404)})
-def assign_finding(request: HttpRequest, finding_id: int, payload: AssignIn) -> dict[str, Any]:
+@router.post(
+    "/findings/{finding_id}/assign", response={200: PatrolFindingOut, **errors(400, 403, 404)}
+)
+def assign_finding(
+    request: HttpRequest, finding_id: int, payload: PatrolAssignIn
+) -> dict[str, Any]:
     """Who follows the finding up, by when (community staff)."""
     finding = selectors.get_finding_for(request.user, finding_id)
     assignee = (
@@ -262,8 +266,12 @@ def assign_finding(request: HttpRequest, finding_id: int, payload: AssignIn) -> 
     return _finding(selectors.get_finding_for(request.user, finding.pk))
 
 
-@router.post("/findings/{finding_id}/resolve", response={200: FindingOut, **errors(400, 403, 404)})
-def resolve_finding(request: HttpRequest, finding_id: int, payload: ResolveIn) -> dict[str, Any]:
+@router.post(
+    "/findings/{finding_id}/resolve", response={200: PatrolFindingOut, **errors(400, 403, 404)}
+)
+def resolve_finding(
+    request: HttpRequest, finding_id: int, payload: PatrolResolveIn
+) -> dict[str, Any]:
     """The finding is put right, with a note (its assignee or the community's staff)."""
     finding = selectors.get_finding_for(request.user, finding_id)
     services.finding_resolve(actor=request.user, finding=finding, note=payload.note)

@@ -11,7 +11,7 @@ from shequ.core.batches import MAX_ITEMS
 from shequ.core.device_items import DeviceItem
 
 
-class AreaIn(Schema):
+class PatrolAreaIn(Schema):
     place_id: int = Field(description="A community, a compound or a building.")
     kind: str = Field(description="stairwell | gate | lift | rubbish | vehicle | other")
     name: str = Field("", description="Required for one area; the bulk names each by building.")
@@ -26,7 +26,7 @@ class AreaIn(Schema):
     dose: int = Field(0, description="Units of the agent a round usually uses.")
 
 
-class AreaOut(Schema):
+class PatrolAreaOut(Schema):
     id: int
     name: str
     kind: str
@@ -40,31 +40,31 @@ class AreaOut(Schema):
     active: bool
 
 
-class SlotOut(Schema):
+class PatrolSlotOut(Schema):
     at: dt.datetime
     opens: dt.datetime
     closes: dt.datetime
     status: str  # done | missed | due | later
 
 
-class ChecklistAreaOut(Schema):
+class PatrolChecklistAreaOut(Schema):
     id: int
     name: str
     kind: str
     place: str
     agent: str
     dose: int
-    slots: list[SlotOut]
+    slots: list[PatrolSlotOut]
 
 
-class ChecklistOut(Schema):
+class PatrolChecklistOut(Schema):
     community_id: int
     community: str
     day: dt.date
-    areas: list[ChecklistAreaOut]
+    areas: list[PatrolChecklistAreaOut]
 
 
-class RoundIn(Schema):
+class PatrolRoundIn(Schema):
     client_uuid: uuid.UUID | None = None
     area_id: int
     done_at: dt.datetime | None = None
@@ -73,7 +73,7 @@ class RoundIn(Schema):
     photo: str = Field("", description="Base64 (or a data: URL) of a JPEG, PNG or WebP.")
 
 
-class RoundOut(Schema):
+class PatrolRoundOut(Schema):
     id: int
     area_id: int
     area: str
@@ -85,14 +85,14 @@ class RoundOut(Schema):
     has_photo: bool
 
 
-class RoundBatchIn(Schema):
-    """Rounds recorded on a phone, checked one by one: each is a RoundIn with its
+class PatrolRoundBatchIn(Schema):
+    """Rounds recorded on a phone, checked one by one: each is a PatrolRoundIn with its
     `client_uuid` and `done_at` required."""
 
     items: list[DeviceItem] = Field(..., max_length=MAX_ITEMS)
 
 
-class RoundAnswerOut(Schema):
+class PatrolRoundAnswerOut(Schema):
     client_uuid: str
     status: str  # created | duplicate | rejected
     id: int | None = None
@@ -101,13 +101,13 @@ class RoundAnswerOut(Schema):
     drawn: int = 0
 
 
-class DayOut(Schema):
+class PatrolDayOut(Schema):
     day: dt.date
     done: int
     missed: int
 
 
-class FindingIn(Schema):
+class PatrolFindingIn(Schema):
     place_id: int
     kind: str = Field(description="shop_open | crowd | no_mask | other")
     note: str
@@ -117,7 +117,7 @@ class FindingIn(Schema):
     due_on: dt.date | None = None
 
 
-class FindingOut(Schema):
+class PatrolFindingOut(Schema):
     id: int
     place_id: int
     place: str
@@ -132,10 +132,10 @@ class FindingOut(Schema):
     resolution: str
 
 
-class AssignIn(Schema):
+class PatrolAssignIn(Schema):
     assignee_id: int | None = None
     due_on: dt.date | None = None
 
 
-class ResolveIn(Schema):
+class PatrolResolveIn(Schema):
     note: str
