@@ -90,3 +90,26 @@ def test_a_round_tapped_offline_is_recorded_when_the_network_is_back(
     assert (the_round.area, the_round.by) == (area, personas.cadre)
     assert phone.locator("[data-testid=pt-queued]").count() == 0
     phone.screenshot(path=str(ARTIFACTS / "patrols-synced-360.png"), full_page=True)
+
+
+def test_every_patrol_page_fits_a_small_phone(live_server, personas, city, phone):
+    area = _area(personas, city)
+    services.round_record(actor=personas.cadre, area=area, note="楼道扶手、按钮全面消杀")
+    finding = services.finding_record(
+        actor=personas.cadre, place=city.ka, kind="shop_open", spot="兴旺超市",
+        note="店内堂食，未按规定暂停营业", assignee=personas.staff_a,
+    )  # fmt: skip
+    _log_in(phone, live_server, "staff_a")
+    pages = {
+        "setup": "/patrols/setup/",
+        "history": "/patrols/rounds/",
+        "findings": "/patrols/findings/",
+        "new-finding": "/patrols/findings/new/",
+        "finding": f"/patrols/findings/{finding.pk}/",
+    }
+    for name, path in pages.items():
+        phone.goto(f"{live_server.url}{path}")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 360, name
+        phone.screenshot(path=str(ARTIFACTS / f"patrols-{name}-360.png"), full_page=True)
+    phone.goto(f"{live_server.url}/patrols/rounds/")
+    phone.wait_for_selector("[data-testid=chart] svg, [data-testid=chart] canvas")

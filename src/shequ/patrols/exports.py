@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from shequ.core.charts import Chart, Series
 from shequ.core.exports import xlsx_table
@@ -124,7 +125,7 @@ def week_chart(days: list[DayCount]) -> Chart:
         labels=[d.day.strftime("%m-%d") for d in days],
         series=[
             Series(_("Done"), [d.done for d in days], colour="green"),
-            Series(_("Missed"), [d.missed for d in days], colour="red"),
+            Series(pgettext("disinfection", "Missed"), [d.missed for d in days], colour="red"),
         ],
         stack=True,
     )
