@@ -216,7 +216,8 @@ def findings_for(
     user: User | AnonymousUser, *, open_only: bool = False, community: Place | None = None
 ) -> QuerySet[Finding]:
     """Findings at the user's places (or assigned to them), open ones first, newest first."""
-    rows = Finding.objects.filter(_seen(user).q("place") | Q(assignee_id=getattr(user, "pk", 0)))
+    mine = Q(assignee_id=getattr(user, "pk", None) or 0)  # the anonymous: no one's
+    rows = Finding.objects.filter(_seen(user).q("place") | mine)
     if open_only:
         rows = rows.filter(resolved_at__isnull=True)
     if community is not None:
