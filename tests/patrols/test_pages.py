@@ -180,3 +180,11 @@ def test_the_daily_figures_count_rounds_done_missed_and_findings_open(pt, frozen
     figures = reports.daily_figures([city.a.pk, city.b.pk], dt.date(2026, 3, 2))
     assert figures[city.a.pk] == {"rounds_done": 1, "rounds_missed": 1, "findings_open": 1}
     assert figures[city.b.pk]["rounds_missed"] == 1
+
+
+def test_the_daily_report_lists_the_patrol_figures():
+    from shequ.reports.figures import figure_by_key
+
+    figures = figure_by_key()
+    assert {"rounds_done", "rounds_missed", "findings_open"} <= set(figures)
+    assert figures["rounds_missed"].gap({"rounds_missed": 2}) == 2  # in the worst-five list
