@@ -188,3 +188,19 @@ def test_the_daily_report_lists_the_patrol_figures():
     figures = figure_by_key()
     assert {"rounds_done", "rounds_missed", "findings_open"} <= set(figures)
     assert figures["rounds_missed"].gap({"rounds_missed": 2}) == 2  # in the worst-five list
+
+
+def test_the_assignee_is_told_of_a_finding_once_and_again_when_reassigned(pt, city, personas):
+    from shequ.core.models import Notification
+
+    finding = services.finding_record(
+        actor=pt.cadre, place=city.ka, kind="shop_open", spot="兴旺超市", note="店内堂食",
+        assignee=pt.staff,
+    )  # fmt: skip
+    [note] = Notification.objects.filter(kind="patrols_finding")
+    assert (note.user, note.url) == (pt.staff, f"/patrols/findings/{finding.pk}/")
+    assert "兴旺超市" in note.title
+    services.finding_assign(actor=pt.staff, finding=finding, assignee=pt.staff, due_on=None)
+    assert Notification.objects.filter(kind="patrols_finding").count() == 1  # same person
+    services.finding_assign(actor=pt.staff, finding=finding, assignee=pt.cadre, due_on=None)
+    assert Notification.objects.filter(kind="patrols_finding", user=pt.cadre).count() == 1

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -19,6 +20,7 @@ from shequ.core.access import require
 from shequ.core.errors import ValidationError
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for_any
+from shequ.notify.services import notify
 from shequ.patrols import photos, schedule
 from shequ.patrols.models import Area, AreaKind, Finding, FindingKind, Round
 from shequ.places.models import Place, PlaceKind
@@ -333,6 +335,20 @@ def round_record(
     return the_round
 
 
+def _tell_assignee(finding: Finding, by: User) -> None:
+    """The assignee's inbox: the finding to follow up (not when they assigned it themselves)."""
+    if finding.assignee_id is None or finding.assignee_id == by.pk:
+        return
+    notify(
+        [finding.assignee_id],
+        kind="patrols_finding",
+        title=_("Patrol finding for you: %(what)s") % {"what": finding.spot or finding.place.name},
+        body=finding.note
+        + (_(" · due %(day)s") % {"day": finding.due_on.isoformat()} if finding.due_on else ""),
+        url=reverse("patrols:finding", args=[finding.pk]),
+    )
+
+
 def _follow_up(assignee: User | None, due_on: dt.date | None, place: Place) -> dict[str, str]:
     errors: dict[str, str] = {}
     if assignee is not None and not scope_for_any(
@@ -390,6 +406,7 @@ def finding_record(
         assignee=assignee,
         due_on=due_on,
     )
+    _tell_assignee(finding, actor)
     audit.record(
         actor=actor,
         action="patrols.finding_record",
@@ -414,6 +431,8 @@ def finding_assign(
     before = {"assignee": finding.assignee_id, "due_on": str(finding.due_on or "")}
     Finding.objects.filter(pk=finding.pk).update(assignee=assignee, due_on=due_on)
     finding.assignee, finding.due_on = assignee, due_on
+    if assignee is not None and (assignee.pk != before["assignee"]):
+        _tell_assignee(finding, actor)
     audit.record(
         actor=actor,
         action="patrols.finding_assign",
