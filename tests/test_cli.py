@@ -81,6 +81,7 @@ def _wipe():
     from shequ.duty import models as d
     from shequ.inspections import models as ins
     from shequ.mobilization import models as m
+    from shequ.patrols import models as pt
     from shequ.reports import models as r
     from shequ.supplies import models as s
     from shequ.testing import models as t
@@ -94,6 +95,10 @@ def _wipe():
         else:
             cursor.execute("DELETE FROM checkpoints_passage")
     for model in (
+        pt.MissedSlot,
+        pt.Round,
+        pt.Finding,
+        pt.Area,
         ins.FollowUp,
         ins.Rectification,
         ins.Finding,
@@ -333,3 +338,16 @@ def test_the_demo_has_residents_isolated_at_home_one_feverish(demo_city):
     assert demo_city.counts["isolated at home"] == 6
     assert Resident.objects.filter(health_status__in=at_home).count() >= 6
     assert IsolationReport.objects.filter(fever=True).count() == 1
+
+
+def test_the_demo_has_a_week_of_disinfection_with_two_missed_rounds(demo_city):
+    from shequ.patrols import selectors
+    from shequ.patrols.models import Area, Finding, Round
+
+    assert demo_city.counts["disinfection area"] == Area.objects.count() == 3
+    assert demo_city.counts["disinfection round"] == Round.objects.count() > 30
+    assert demo_city.counts["patrol finding"] == Finding.objects.count() == 3
+    [community] = {a.community for a in Area.objects.all()}
+    assert sum(d.missed for d in selectors.week(community)) == 2
+    cadre = User.objects.get(username="cadre")
+    assert selectors.first_community(cadre) == community  # the cadre's own checklist

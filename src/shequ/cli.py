@@ -554,10 +554,12 @@ def manage(ctx: typer.Context) -> None:
 
 def _register_city_commands() -> None:
     from shequ.assistance.cli_jobs import register as register_care
+    from shequ.patrols.cli_jobs import register as register_patrols
     from shequ.places.cli_city import register
 
     register(app, import_app)
     register_care(app)
+    register_patrols(app)
 
 
 _register_city_commands()

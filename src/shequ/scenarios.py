@@ -18,6 +18,7 @@ from shequ.duty.demo import add_demo_duty
 from shequ.inspections.demo import add_demo_inspections
 from shequ.mobilization.demo import add_demo_mobilization, link_demo_person
 from shequ.mobilization.models import Agency, AgencyLevel
+from shequ.patrols.demo import add_demo_patrols
 from shequ.places.demo import build_demo_city, designate_demo_zones
 from shequ.places.models import Place, PlaceKind
 from shequ.reports.demo import add_demo_reports
@@ -185,6 +186,9 @@ def demo(
         counts.update(added)
         with steps.step("watch list") as added:
             added.update(add_demo_watch(hq=hq))
+        counts.update(added)
+        with steps.step("disinfection and patrols") as added:
+            added.update(add_demo_patrols(hq=hq))
         counts.update(added)
     steps.finished()
     return ScenarioSummary(

@@ -34,6 +34,8 @@ from shequ.inspections.models import Checklist, ChecklistItem, Section
 from shequ.mobilization import dispatch, formation
 from shequ.mobilization import services as mob_services
 from shequ.mobilization.models import Agency
+from shequ.patrols import missed as patrol_missed_jobs
+from shequ.patrols import services as patrol_services
 from shequ.places import services as place_services
 from shequ.places.models import PlaceKind, ZoneLevel
 from shequ.reports import subscriptions as report_subscriptions
@@ -99,6 +101,34 @@ def _writes(personas, city):
         AuditEvent.objects.all().delete()
         inspection_reminders.notify_overdue(now=timezone.now() + timedelta(days=3))
         return the_task
+
+    def patrol_area():
+        if "area" not in held:
+            held["area"] = patrol_services.area_create(
+                actor=hq, place=city.ka1, kind="stairwell", name="楼道", times=[8 * 60, 16 * 60]
+            )
+        return held["area"]
+
+    def patrol_finding():
+        if "finding" not in held:
+            held["finding"] = patrol_services.finding_record(
+                actor=hq, place=city.ka, kind="crowd", note="聚集"
+            )
+        return held["finding"]
+
+    def clean(obj):  # what the write acts on, made before it: its audit rows go
+        AuditEvent.objects.all().delete()
+        return obj
+
+    def patrol_missed():
+        # One slot two hours from now, flagged four hours from now: one missed slot.
+        soon = timezone.localtime() + timedelta(hours=2)
+        area = patrol_services.area_create(
+            actor=hq, place=city.ka2, kind="gate", name="门", times=[soon.hour * 60 + soon.minute]
+        )
+        AuditEvent.objects.all().delete()
+        patrol_missed_jobs.flag_missed(now=timezone.now() + timedelta(hours=4))
+        return area.missed.get()
 
     def deliver():
         sub = ReportSubscription.objects.create(user=hq, place=city.a, format="pdf")
@@ -1095,6 +1125,43 @@ def _writes(personas, city):
             ),
             city.ha1,
         ),
+        "area_create": ("patrols.area_create", patrol_area, city.ka1),
+        "areas_for_buildings": (
+            "patrols.areas_for_buildings",
+            lambda: (
+                patrol_services.areas_for_buildings(
+                    actor=hq, compound=city.ka, kind="lift", times=[9 * 60]
+                )
+                and city.ka
+            ),
+            "self",
+        ),
+        "area_retire": (
+            "patrols.area_retire",
+            lambda: patrol_services.area_retire(actor=hq, area=clean(patrol_area())),
+            city.ka1,
+        ),
+        "round_record": (
+            "patrols.round_record",
+            lambda: patrol_services.round_record(actor=hq, area=clean(patrol_area())),
+            city.ka1,
+        ),
+        "finding_record": ("patrols.finding_record", patrol_finding, city.ka),
+        "finding_assign": (
+            "patrols.finding_assign",
+            lambda: patrol_services.finding_assign(
+                actor=hq, finding=clean(patrol_finding()), assignee=personas.staff_a, due_on=None
+            ),
+            city.ka,
+        ),
+        "finding_resolve": (
+            "patrols.finding_resolve",
+            lambda: patrol_services.finding_resolve(
+                actor=hq, finding=clean(patrol_finding()), note="已处理"
+            ),
+            city.ka,
+        ),
+        "flag_missed": ("patrols.missed_notify", patrol_missed, city.ka2),
     }
 
 
@@ -1132,6 +1199,8 @@ SERVICE_MODULES = [
     isolation,
     public,
     watch,
+    patrol_services,
+    patrol_missed_jobs,
 ]
 WRITES = [
     "help_open",
@@ -1232,6 +1301,14 @@ WRITES = [
     "checklist_create",
     "finding_photo_add",
     "notify_overdue",
+    "area_create",
+    "areas_for_buildings",
+    "area_retire",
+    "round_record",
+    "finding_record",
+    "finding_assign",
+    "finding_resolve",
+    "flag_missed",
     "subscribe",
     "unsubscribe",
     "deliver",
@@ -1260,7 +1337,7 @@ BY_THE_COMMUNITY_STAFF = ["help_open", "help_confirm", "help_close", "help_cance
 RESIDENT = "resident"
 BY_THE_RESIDENT = ["resident_help_open", "resident_confirm"]
 # The worker's periodic jobs: no actor either.
-BY_THE_WORKER = ["notify_overdue", "deliver"]
+BY_THE_WORKER = ["notify_overdue", "deliver", "flag_missed"]
 ACTORS = (
     dict.fromkeys(BY_THE_CADRE, "cadre")
     | dict.fromkeys(BY_THE_WORKER, RESIDENT)

@@ -35,6 +35,7 @@ from shequ.inspections.models import Checklist, ChecklistItem, FindingPhoto, Sec
 from shequ.mobilization import dispatch, formation
 from shequ.mobilization import services as mob_services
 from shequ.mobilization.models import Agency, AgencyLevel, Rank, StaffKind
+from shequ.patrols import services as patrol_services
 from shequ.places.models import Place, PlaceKind
 from shequ.supplies import donations as donation_services
 from shequ.supplies import requisitions
@@ -257,6 +258,16 @@ def _side(hq: User, city: Place, tag: str, today: dt.date) -> Side:
         finding=o["visit"].findings.get(), path="missing", content_type="image/png",
         uploaded_by=hq, uploaded_at=timezone.now(),
     )  # fmt: skip
+
+    # Disinfection and patrols: the compound's gate twice a day, a round there, an open finding.
+    o["area"] = patrol_services.area_create(
+        actor=hq, place=places["compound"], kind="gate", name=f"{tag}小区大门",
+        times=[8 * 60, 16 * 60],
+    )  # fmt: skip
+    o["patrol_round"] = patrol_services.round_record(actor=hq, area=o["area"], note=f"{tag}消杀")
+    o["finding"] = patrol_services.finding_record(
+        actor=hq, place=places["compound"], kind="crowd", note=f"{tag}广场聚集"
+    )
 
     # Supplies: the street's warehouse and the community's store, flour in transit between.
     depot = Warehouse.objects.create(place=places["street"], name=f"{tag}街道仓库")

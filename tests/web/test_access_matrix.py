@@ -74,6 +74,10 @@ REQUISITIONERS = {HQ, DISTRICT, STREET, STAFF, WAREHOUSE}
 APPROVERS = {HQ, DISTRICT, STREET}
 # Those who see a help request but keep no store serving it: refused the one-tap issue.
 HELP_SEERS = {DISTRICT, STREET, STAFF, INSPECTOR, CADRE, VOLUNTEER}
+# Disinfection and patrols: who sees them, records rounds and findings, sets areas up.
+PATROL_VIEWERS = {HQ, DISTRICT, STREET, STAFF, INSPECTOR, CADRE, VOLUNTEER}
+PATROLLERS = {HQ, STAFF, CADRE, VOLUNTEER}
+PATROL_MANAGERS = {HQ, STREET, STAFF}
 
 
 @dataclass(frozen=True)
@@ -578,6 +582,30 @@ EXPECT: dict[str, Row | Act] = {
     "GET /api/v1/inspections/plans": Row(ok=EVERYONE),
     "POST /api/v1/inspections/visits": Act(ok={HQ, INSPECTOR}),
     "POST /api/v1/inspections/visits:batch": Act(ok={HQ, INSPECTOR}, batch=True),
+    # --- disinfection and patrols (issue #21 part 3, docs/patrols.md) ----------------------------
+    "patrols:checklist": Row(ok=PATROL_VIEWERS, deny=403),
+    "patrols:phone": Row(ok=PATROLLERS, deny=403),
+    "patrols:phone_sw": Row(ok=EVERYONE, own={ANONYMOUS: 200}),
+    "patrols:setup": Row(ok=PATROL_MANAGERS, deny=403),
+    "patrols:history": Row(ok=PATROL_VIEWERS, deny=403),
+    # The world's round has no photo: 404 for everyone (tests/patrols test the photo).
+    "patrols:round_photo": Row(ok=set()),
+    "patrols:findings": Row(ok=PATROL_VIEWERS, deny=403),
+    "patrols:new_finding": Row(ok=PATROLLERS, deny=403),
+    "patrols:finding": Row(ok=PATROL_VIEWERS),
+    "patrols:finding_photo": Row(ok=set()),
+    "GET /api/v1/patrols/areas": Row(ok=EVERYONE),
+    "POST /api/v1/patrols/areas": Act(ok=PATROL_MANAGERS),
+    "POST /api/v1/patrols/areas:buildings": Act(ok=PATROL_MANAGERS),
+    "GET /api/v1/patrols/checklist": Row(ok=EVERYONE),
+    "GET /api/v1/patrols/rounds": Row(ok=EVERYONE),
+    "POST /api/v1/patrols/rounds": Act(ok=PATROLLERS),
+    "POST /api/v1/patrols/rounds:batch": Act(ok=PATROLLERS, batch=True),
+    "GET /api/v1/patrols/week": Row(ok=PATROL_VIEWERS),
+    "GET /api/v1/patrols/findings": Row(ok=EVERYONE),
+    "POST /api/v1/patrols/findings": Act(ok=PATROLLERS),
+    "POST /api/v1/patrols/findings/{finding_id}/assign": Act(ok=PATROL_MANAGERS),
+    "POST /api/v1/patrols/findings/{finding_id}/resolve": Act(ok=PATROL_MANAGERS),
     "POST /api/v1/reports/agencies/{day}": Act(ok={COORDINATOR}),
 }
 # fmt: on

@@ -173,3 +173,25 @@ def test_the_needs_form_keeps_its_dates_when_shown_again(personas, city, login, 
     assert response.status_code == 302, response.content.decode()[:2000]
     need = Need.objects.get(community=city.a)
     assert (need.starts_on, need.ends_on) == (starts, ends)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_patrol_findings_due_day_is_kept_when_its_follow_up_is_saved_again(
+    personas, city, login, language
+):
+    from shequ.patrols import services as patrol_services
+
+    due = timezone.localdate() + dt.timedelta(days=2)
+    finding = patrol_services.finding_record(
+        actor=personas.cadre, place=city.ka, kind="crowd", note="聚集",
+        assignee=personas.staff_a, due_on=due,
+    )  # fmt: skip
+    client = login(personas.staff_a)
+    _language(client, language)
+    page = client.get(f"/patrols/findings/{finding.pk}/").content.decode()
+    data, inputs = read_form(page, action="")
+    assert inputs["due_on"]["value"] == due.isoformat()
+    response = client.post(f"/patrols/findings/{finding.pk}/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    finding.refresh_from_db()
+    assert (finding.due_on, finding.assignee) == (due, personas.staff_a)

@@ -179,3 +179,20 @@ def test_the_watch_list_is_shown_to_whoever_sees_help(db, world, role) -> None:
         Role.CADRE, Role.VOLUNTEER, Role.INSPECTOR,
     }  # fmt: skip
     assert shown is (role in seeing)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_disinfection_is_shown_to_those_who_see_or_record_it(db, world, role) -> None:
+    shown = "patrols" in _shown(world, role)
+    assert shown is (
+        role
+        in (
+            Role.CITY_HQ,
+            Role.DISTRICT_OFFICER,
+            Role.STREET_OFFICER,
+            Role.INSPECTOR,
+            Role.COMMUNITY_STAFF,
+            Role.CADRE,
+            Role.VOLUNTEER,
+        )
+    )

@@ -78,6 +78,9 @@ OFFLINE_STORES: tuple[OfflineStore, ...] = (
     OfflineStore(database="shequ-station", forget=("snapshots",), cache="shequ-station"),
     # The inspector's phone page (inspections/phone_views.py): the plans go, the visits stay.
     OfflineStore(database="shequ-inspect", forget=("snapshots",), cache="shequ-inspect"),
+    # The cadre's disinfection checklist (patrols/phone_views.py): the checklist goes, the
+    # rounds not yet sent stay.
+    OfflineStore(database="shequ-patrols", forget=("snapshots",), cache="shequ-patrols"),
     # The Web Push worker (notify/views.py) keeps no database, and only static files cached.
     OfflineStore(database="", forget=(), cache="shequ-notify"),
 )

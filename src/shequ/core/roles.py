@@ -69,6 +69,18 @@ class Capability(models.TextChoices):
         "plan_inspections",
         _("Set up inspections: checklists, plans over one's area, premises to inspect"),
     )
+    VIEW_PATROLS = (
+        "view_patrols",
+        _("See disinfection checklists, rounds and patrol findings"),
+    )
+    RECORD_ROUNDS = (
+        "record_rounds",
+        _("Record disinfection rounds and patrol findings"),
+    )
+    MANAGE_PATROLS = (
+        "manage_patrols",
+        _("Set up disinfection areas and their schedules; follow up patrol findings"),
+    )
     # Agency capabilities: their scope is a set of agencies, not of places
     # (core.scopes.agency_scope_for). A role bound to an agency has them over that agency; a
     # role bound to a place that has one has it over every agency (agencies serve the city).
@@ -153,6 +165,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.MOVE_STOCK,
             Capability.REQUEST_SUPPLIES,
             Capability.APPROVE_REQUISITIONS,
+            Capability.VIEW_PATROLS,
+            Capability.RECORD_ROUNDS,
+            Capability.MANAGE_PATROLS,
         }
     ),
     Role.DISTRICT_OFFICER: frozenset(
@@ -173,6 +188,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             # Requisitions: ask the city, approve the streets' (docs/supplies.md).
             Capability.REQUEST_SUPPLIES,
             Capability.APPROVE_REQUISITIONS,
+            Capability.VIEW_PATROLS,
         }
     ),
     # "street officer or above" sets zones (issue #3).
@@ -201,6 +217,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             # Requisitions: ask the district, approve the communities' (docs/supplies.md).
             Capability.REQUEST_SUPPLIES,
             Capability.APPROVE_REQUISITIONS,
+            Capability.VIEW_PATROLS,
+            Capability.MANAGE_PATROLS,
         }
     ),
     # Full ID numbers and phones: city HQ and the staff of the resident's own community (#4).
@@ -228,6 +246,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.RECTIFY,
             # Ask the street for supplies (requisitions, docs/supplies.md).
             Capability.REQUEST_SUPPLIES,
+            Capability.VIEW_PATROLS,
+            Capability.RECORD_ROUNDS,
+            Capability.MANAGE_PATROLS,
         }
     ),
     # Sees and registers their own agency's staff (bound to the agency, not a place).
@@ -241,8 +262,23 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     # Cadres and volunteers see places; residents reach them through their tasks, not the registry.
     # ... and the help requests of the community they serve (claimed, delivered at the door).
-    Role.CADRE: frozenset({Capability.VIEW_PLACES, Capability.CLAIM_HELP}),
-    Role.VOLUNTEER: frozenset({Capability.VIEW_PLACES, Capability.CLAIM_HELP}),
+    # ... and record the disinfection rounds and patrol findings of their community (patrols).
+    Role.CADRE: frozenset(
+        {
+            Capability.VIEW_PLACES,
+            Capability.CLAIM_HELP,
+            Capability.VIEW_PATROLS,
+            Capability.RECORD_ROUNDS,
+        }
+    ),
+    Role.VOLUNTEER: frozenset(
+        {
+            Capability.VIEW_PLACES,
+            Capability.CLAIM_HELP,
+            Capability.VIEW_PATROLS,
+            Capability.RECORD_ROUNDS,
+        }
+    ),
     Role.INSPECTOR: frozenset(
         {
             Capability.VIEW_HELP,
@@ -255,6 +291,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_REPORTS,
             Capability.PLAN_INSPECTIONS,
             Capability.INSPECT,
+            Capability.VIEW_PATROLS,
         }
     ),
     Role.LAB_OPERATOR: frozenset({Capability.RECORD_RESULTS}),
@@ -289,6 +326,12 @@ REFUSALS: dict[str, Promise] = {
     ),
     Capability.CLAIM_HELP: _(
         "Only cadres, volunteers and staff of this community take its help requests."
+    ),
+    Capability.RECORD_ROUNDS: _(
+        "Only cadres, volunteers and staff of this community record its rounds and patrols."
+    ),
+    Capability.MANAGE_PATROLS: _(
+        "Only the community's staff and its street set up disinfection and follow up patrols."
     ),
 }
 

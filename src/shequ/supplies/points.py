@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError, transaction
 from django.db.models import F
@@ -98,6 +98,76 @@ def record_use(*, actor: User | None, uses: Mapping[int, int]) -> int:
         return 0
 
 
+def _issue(
+    actor: User | None, warehouse: Warehouse, item: Item, wanted: int, now: Any, **where: Any
+) -> tuple[list[Movement], int]:
+    """Take up to `wanted` units of `item` from `warehouse`, soonest expiry first, each stock
+    row by one conditional UPDATE: (the movements written, the units left short)."""
+    left = wanted
+    rows = (
+        Stock.objects.select_for_update(of=("self",))
+        .filter(warehouse=warehouse, item=item, quantity__gt=0)
+        .order_by(F("batch__expires_on").asc(nulls_last=True), "batch_id")
+    )
+    movements = []
+    for stock in rows:
+        take = min(stock.quantity, left)
+        if not Stock.objects.filter(pk=stock.pk, quantity__gte=take).update(
+            quantity=F("quantity") - take
+        ):
+            continue
+        movements.append(
+            Movement(
+                kind=MovementKind.ISSUE,
+                warehouse=warehouse,
+                item=item,
+                batch_id=stock.batch_id,
+                delta=-take,
+                by=actor,
+                at=now,
+                **where,
+            )
+        )
+        left -= take
+        if not left:
+            break
+    Movement.objects.bulk_create(movements)
+    return movements, left
+
+
+def record_area_use(
+    *, actor: User | None, warehouse: Warehouse, item: Item, quantity: int, detail: str
+) -> int:
+    """Units of an agent used at a disinfection area (patrols: a round recorded there),
+    issued from `warehouse` soonest expiry first; what is missing is a shortfall alert.
+    Returns the units issued. Never raises for stock, as `record_use`: disinfecting is never
+    blocked by the store."""
+    if quantity <= 0:
+        return 0
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            note = (_("Disinfection: %s") % detail)[:200]
+            movements, left = _issue(actor, warehouse, item, quantity, now, note=note)
+            if movements:
+                audit.record(
+                    actor=actor, action="supplies.area.use", obj=movements[0],
+                    place=warehouse.place,
+                    changes={"item": item.name, "used": quantity, "issued": quantity - left},
+                )  # fmt: skip
+            if left:
+                alert = claim(
+                    warehouse=warehouse, item=item, kind=AlertKind.SHORTFALL,
+                    day=timezone.localdate(now), quantity=left, detail=detail[:200],
+                )  # fmt: skip
+                if alert is not None:
+                    tell([alert])
+            return quantity - left
+    except DatabaseError:
+        logger.exception("supplies: recording use of %s at %s failed", item.pk, detail)
+        return 0
+
+
 def _record(actor: User | None, uses: Mapping[int, int]) -> int:
     points = list(
         PointOfUse.objects.filter(post_id__in=list(uses)).select_related(
@@ -109,36 +179,10 @@ def _record(actor: User | None, uses: Mapping[int, int]) -> int:
     short = []
     for point in points:
         wanted = uses[point.post_id]
-        left = wanted
-        rows = (
-            Stock.objects.select_for_update(of=("self",))
-            .filter(warehouse=point.warehouse, item=point.item, quantity__gt=0)
-            .order_by(F("batch__expires_on").asc(nulls_last=True), "batch_id")
-        )
-        movements = []
-        for stock in rows:
-            take = min(stock.quantity, left)
-            if not Stock.objects.filter(pk=stock.pk, quantity__gte=take).update(
-                quantity=F("quantity") - take
-            ):
-                continue
-            movements.append(
-                Movement(
-                    kind=MovementKind.ISSUE,
-                    warehouse=point.warehouse,
-                    item=point.item,
-                    batch_id=stock.batch_id,
-                    delta=-take,
-                    post=point.post,
-                    by=actor,
-                    at=now,
-                    note=_("Used at sampling"),
-                )
-            )
-            left -= take
-            if not left:
-                break
-        Movement.objects.bulk_create(movements)
+        movements, left = _issue(
+            actor, point.warehouse, point.item, wanted, now, post=point.post,
+            note=_("Used at sampling"),
+        )  # fmt: skip
         issued += wanted - left
         if movements:
             audit.record(

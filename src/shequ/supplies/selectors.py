@@ -275,3 +275,14 @@ def keeps(user: User | AnonymousUser, warehouse: Warehouse) -> bool:
 def may_move_stock(user: User | AnonymousUser) -> bool:
     """Whether the user keeps any place's warehouses (the movement forms open for them)."""
     return not scope_for(user, Capability.MOVE_STOCK).is_empty
+
+
+def warehouses_serving(place: Any) -> QuerySet[Warehouse]:
+    """The warehouses at a place or above it (its community's store, its street's depot):
+    where what is used there may be drawn from (patrols: the agent of a disinfection area)."""
+    ids = [*place.ancestor_ids(), place.pk]
+    return (
+        Warehouse.objects.filter(place_id__in=ids)
+        .select_related("place")
+        .order_by("-place__depth", "name")
+    )

@@ -125,6 +125,12 @@ class Facts:
 
         return bool(self._once("inspections", lambda: may_see(self.user)))
 
+    def patrols(self) -> bool:
+        """Whether the disinfection checklist opens: the user sees a community's rounds."""
+        from shequ.patrols.selectors import may_see
+
+        return bool(self._once("patrols", lambda: may_see(self.user)))
+
     def mobilized(self) -> bool:
         """Whether the mobilization board shows orders to the user."""
         from shequ.mobilization.selectors import has_mobilization_role
@@ -197,6 +203,7 @@ ITEMS: tuple[NavItem, ...] = (
     NavItem("users", "core_users:list", _("Users"), lambda f: f.may(Capability.MANAGE_USERS)),
     NavItem("reports", "reports:home", _("Daily reports"), Facts.reports),
     NavItem("inspections", "inspections:home", _("Inspections"), Facts.inspections),
+    NavItem("patrols", "patrols:checklist", _("Disinfection and patrols"), Facts.patrols),
 )
 
 
