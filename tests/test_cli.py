@@ -80,6 +80,7 @@ def _wipe():
     from shequ.checkpoints import models as c
     from shequ.duty import models as d
     from shequ.inspections import models as ins
+    from shequ.notices import models as nt
     from shequ.mobilization import models as m
     from shequ.reports import models as r
     from shequ.supplies import models as s
@@ -94,6 +95,9 @@ def _wipe():
         else:
             cursor.execute("DELETE FROM checkpoints_passage")
     for model in (
+        nt.HotlineCall,
+        nt.Answer,
+        nt.Notice,
         ins.FollowUp,
         ins.Rectification,
         ins.Finding,

@@ -16,6 +16,7 @@ from shequ.core.models import User
 from shequ.core.roles import Role
 from shequ.duty.demo import add_demo_duty
 from shequ.inspections.demo import add_demo_inspections
+from shequ.notices.demo import add_demo_notices
 from shequ.mobilization.demo import add_demo_mobilization, link_demo_person
 from shequ.mobilization.models import Agency, AgencyLevel
 from shequ.places.demo import build_demo_city, designate_demo_zones
@@ -185,6 +186,9 @@ def demo(
         counts.update(added)
         with steps.step("watch list") as added:
             added.update(add_demo_watch(hq=hq))
+        counts.update(added)
+        with steps.step("notices, policy answers, hotline") as added:
+            added.update(add_demo_notices(hq=hq))
         counts.update(added)
     steps.finished()
     return ScenarioSummary(

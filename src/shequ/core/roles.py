@@ -69,6 +69,15 @@ class Capability(models.TextChoices):
         "plan_inspections",
         _("Set up inspections: checklists, plans over one's area, premises to inspect"),
     )
+    PUBLISH_NOTICES = (
+        "publish_notices",
+        _("Write, publish and withdraw notices to residents of one's places"),
+    )
+    TAKE_HOTLINE = (
+        "take_hotline",
+        _("Log hotline questions, see the policy answers, propose new ones"),
+    )
+    KEEP_ANSWERS = "keep_answers", _("Keep the city's policy answers current")
     # Agency capabilities: their scope is a set of agencies, not of places
     # (core.scopes.agency_scope_for). A role bound to an agency has them over that agency; a
     # role bound to a place that has one has it over every agency (agencies serve the city).
@@ -115,6 +124,9 @@ ROLE_RANK: dict[str, int] = {
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CITY_HQ: frozenset(
         {
+            Capability.PUBLISH_NOTICES,
+            Capability.TAKE_HOTLINE,
+            Capability.KEEP_ANSWERS,
             Capability.VIEW_HELP,
             Capability.VIEW_TESTING,
             Capability.RUN_TESTING,
@@ -157,6 +169,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.DISTRICT_OFFICER: frozenset(
         {
+            Capability.PUBLISH_NOTICES,
+            Capability.TAKE_HOTLINE,
             Capability.VIEW_HELP,
             Capability.VIEW_TESTING,
             Capability.VIEW_PASSAGES,
@@ -178,6 +192,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # "street officer or above" sets zones (issue #3).
     Role.STREET_OFFICER: frozenset(
         {
+            Capability.PUBLISH_NOTICES,
+            Capability.TAKE_HOTLINE,
             Capability.VIEW_HELP,
             Capability.VIEW_TESTING,
             Capability.RUN_TESTING,
@@ -206,6 +222,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # Full ID numbers and phones: city HQ and the staff of the resident's own community (#4).
     Role.COMMUNITY_STAFF: frozenset(
         {
+            Capability.PUBLISH_NOTICES,
+            Capability.TAKE_HOTLINE,
             Capability.VIEW_HELP,
             Capability.MANAGE_HELP,
             Capability.CLAIM_HELP,
@@ -290,6 +308,10 @@ REFUSALS: dict[str, Promise] = {
     Capability.CLAIM_HELP: _(
         "Only cadres, volunteers and staff of this community take its help requests."
     ),
+    Capability.PUBLISH_NOTICES: _(
+        "Only the staff and officers of the whole place publish notices to it."
+    ),
+    Capability.KEEP_ANSWERS: _("Only the city HQ keeps the city's policy answers."),
 }
 
 
