@@ -160,7 +160,7 @@ def list_calls(request: HttpRequest, follow_up: bool = False) -> QuerySet[Hotlin
 def suggest(request: HttpRequest, place_id: int, question: str) -> list[dict[str, Any]]:
     """The current answers of the caller's city matching `question`, best first."""
     _refused_unless(selectors.may_take_calls(request.user), "Only hotline staff.")
-    place = selectors.call_place_for(request.user, str(place_id))
+    place = selectors.get_call_place_for(request.user, place_id)
     return [_answer(a) for a in selectors.suggestions(place, question[:500])]
 
 
@@ -172,7 +172,7 @@ def log_call(request: HttpRequest, payload: CallIn) -> HotlineCall:
     )
     return answers.hotline_log(
         actor=request.user,
-        place=selectors.call_place_for(request.user, str(payload.place_id)),
+        place=selectors.get_call_place_for(request.user, payload.place_id),
         question=payload.question,
         answer_given=payload.answer_given,
         answer=answer,

@@ -295,6 +295,14 @@ def call_places(user: User | AnonymousUser, limit: int = 300) -> list[Place]:
     )
 
 
+def get_call_place_for(user: User | AnonymousUser, pk: Any) -> Place:
+    """A caller's area in the user's hotline scope, by id (404 otherwise)."""
+    place = call_place_for(user, str(pk))
+    if place is None:
+        raise Http404("No such place")
+    return place
+
+
 def call_place_for(user: User | AnonymousUser, value: str) -> Place | None:
     """The caller's area named in the form if it lies in the user's hotline scope."""
     value = (value or "").strip()
