@@ -80,8 +80,8 @@ def _wipe():
     from shequ.checkpoints import models as c
     from shequ.duty import models as d
     from shequ.inspections import models as ins
-    from shequ.notices import models as nt
     from shequ.mobilization import models as m
+    from shequ.notices import models as nt
     from shequ.reports import models as r
     from shequ.supplies import models as s
     from shequ.testing import models as t

@@ -16,9 +16,9 @@ from shequ.core.models import User
 from shequ.core.roles import Role
 from shequ.duty.demo import add_demo_duty
 from shequ.inspections.demo import add_demo_inspections
-from shequ.notices.demo import add_demo_notices
 from shequ.mobilization.demo import add_demo_mobilization, link_demo_person
 from shequ.mobilization.models import Agency, AgencyLevel
+from shequ.notices.demo import add_demo_notices
 from shequ.places.demo import build_demo_city, designate_demo_zones
 from shequ.places.models import Place, PlaceKind
 from shequ.reports.demo import add_demo_reports

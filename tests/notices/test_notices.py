@@ -153,7 +153,8 @@ def test_the_compound_page_shows_only_published_notices_of_its_places(personas, 
         services.notice_publish(actor=n.created_by, notice=n)
     services.notice_withdraw(actor=personas.staff_a, notice=gone)
     page = Client().get(f"/h/{city.ka.code}/").content.decode()
-    assert "街道通知" in page and "1号楼通知" in page
+    assert "街道通知" in page
+    assert "1号楼通知" in page
     assert "草稿不应出现" not in page
     assert "乙小区通知" not in page
     assert "已撤回通知" not in page
@@ -194,7 +195,8 @@ def test_editing_a_published_notice_keeps_each_version(personas, city, login):
     versions = list(selectors.versions_of(notice))
     assert [(v.number, v.title) for v in versions] == [(2, "时间改为8点"), (1, "草稿改")]
     page = login(personas.staff_a).get(f"/notices/{notice.pk}/").content.decode()
-    assert "v1" in page and "v2" in page
+    assert "v1" in page
+    assert "v2" in page
     assert "8点开始" in Client().get(f"/n/{notice.token}/").content.decode()
 
 
@@ -257,9 +259,7 @@ def test_a_place_with_more_phones_than_the_cap_is_refused(personas, city):
     assert not NoticeText.objects.exists()
 
 
-def test_staff_within_the_place_get_it_in_their_inbox_and_reads_are_counted(
-    personas, city, login
-):
+def test_staff_within_the_place_get_it_in_their_inbox_and_reads_are_counted(personas, city, login):
     notice = _notice(personas.street, city.s1, to_staff=True)
     published = services.notice_publish(actor=personas.street, notice=notice)
     told = set(Notification.objects.filter(kind="notice").values_list("user__username", flat=True))
@@ -303,7 +303,9 @@ def test_the_api_writes_publishes_and_refuses_another_place(personas, city, api)
         "/api/v1/notices/notices", {"place_id": city.a.pk, "title": "t", "body": "b"}
     )
     assert cadre.status_code == 403  # the cadre sees the community but publishes nothing
-    unseen = staff.post("/api/v1/notices/notices", {"place_id": city.b.pk, "title": "t", "body": "b"})
+    unseen = staff.post(
+        "/api/v1/notices/notices", {"place_id": city.b.pk, "title": "t", "body": "b"}
+    )
     assert unseen.status_code == 404
     empty = staff.post("/api/v1/notices/notices", {"place_id": city.a.pk, "title": "", "body": "b"})
     assert empty.status_code == 400

@@ -31,13 +31,13 @@ from shequ.duty import calls, changes, planning
 from shequ.duty import services as duty_services
 from shequ.duty.models import PostKind
 from shequ.inspections import services as inspection_services
-from shequ.notices import answers as answer_services
-from shequ.notices import services as notice_services
-from shequ.notices.models import NoticeAttachment
 from shequ.inspections.models import Checklist, ChecklistItem, FindingPhoto, Section
 from shequ.mobilization import dispatch, formation
 from shequ.mobilization import services as mob_services
 from shequ.mobilization.models import Agency, AgencyLevel, Rank, StaffKind
+from shequ.notices import answers as answer_services
+from shequ.notices import services as notice_services
+from shequ.notices.models import NoticeAttachment
 from shequ.places.models import Place, PlaceKind
 from shequ.supplies import donations as donation_services
 from shequ.supplies import requisitions

@@ -58,7 +58,7 @@ def answer_edit(request: HttpRequest, answer_id: int | None = None) -> HttpRespo
     """Write or change a policy answer (the HQ); `checked` marks it right as of today."""
     _answerer(request)
     answer = selectors.get_answer_for(request.user, answer_id) if answer_id else None
-    cities = [c for c in selectors.answer_cities(request.user)]
+    cities = selectors.answer_cities(request.user)
     keeper_cities = [c for c in cities if selectors.may_keep_answers(request.user, c)]
     if not keeper_cities:
         raise PermissionDenied(_("Only the city HQ keeps the city's policy answers."))

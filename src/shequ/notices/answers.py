@@ -196,4 +196,3 @@ def answer_from_call(*, actor: User, call: HotlineCall) -> Answer:
         changes={"call": call.pk},
     )
     return draft
-

@@ -90,17 +90,13 @@ def withdraw_notice(request: HttpRequest, notice_id: int) -> Notice:
     return selectors.get_notice_for(request.user, notice_id)
 
 
-@router.get(
-    "/notices/{notice_id}/versions", response={200: list[NoticeVersionOut], **errors(404)}
-)
+@router.get("/notices/{notice_id}/versions", response={200: list[NoticeVersionOut], **errors(404)})
 def notice_versions(request: HttpRequest, notice_id: int) -> QuerySet[Any]:
     """What the notice said at publication and after each edit, newest first."""
     return selectors.versions_of(selectors.get_notice_for(request.user, notice_id))
 
 
-@router.post(
-    "/notices/{notice_id}/attachments", response={200: AttachmentOut, **errors(403, 404)}
-)
+@router.post("/notices/{notice_id}/attachments", response={200: AttachmentOut, **errors(403, 404)})
 def attach(request: HttpRequest, notice_id: int, file: UploadedFile = File(...)) -> Any:  # noqa: B008 - ninja's way of declaring a file
     """A PDF or an image (JPEG, PNG, WebP) of at most 5 MB."""
     notice = selectors.get_notice_for(request.user, notice_id)
@@ -108,9 +104,7 @@ def attach(request: HttpRequest, notice_id: int, file: UploadedFile = File(...))
 
 
 def _answer(a: Answer) -> dict[str, Any]:
-    stale = bool(
-        a.status == "current" and a.checked_on and a.checked_on < selectors.stale_before()
-    )
+    stale = bool(a.status == "current" and a.checked_on and a.checked_on < selectors.stale_before())
     return {
         "id": a.pk, "city_id": a.city_id, "topic": a.topic, "question": a.question,
         "answer": a.answer, "status": a.status, "checked_on": a.checked_on, "stale": stale,
@@ -181,9 +175,7 @@ def log_call(request: HttpRequest, payload: CallIn) -> HotlineCall:
     )
 
 
-@router.post(
-    "/hotline/calls/{call_id}/propose", response={200: AnswerOut, **errors(403, 404)}
-)
+@router.post("/hotline/calls/{call_id}/propose", response={200: AnswerOut, **errors(403, 404)})
 def propose(request: HttpRequest, call_id: int) -> dict[str, Any]:
     """A draft policy answer from a call no answer covered, for the HQ to check."""
     call = selectors.get_call_for(request.user, call_id)

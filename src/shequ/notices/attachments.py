@@ -23,10 +23,7 @@ def check_attachment(data: bytes) -> str:
     """The attachment's content type, or ValidationError naming the field `attachment`."""
     if len(data) > ATTACHMENT_MAX_MB * MB:
         raise ValidationError(
-            {
-                "attachment": _("The file is over %d MB; attach a smaller one.")
-                % ATTACHMENT_MAX_MB
-            }
+            {"attachment": _("The file is over %d MB; attach a smaller one.") % ATTACHMENT_MAX_MB}
         )
     if data.startswith(b"%PDF-"):
         return PDF

@@ -23,9 +23,17 @@ def notices_xlsx(rows: Iterable[Notice]) -> bytes:
         header,
         (
             [
-                n.title, n.place.name, n.get_status_display(), n.to_public, n.to_staff,
-                n.to_sms, n.published_at, n.opens, n.staff_told, getattr(n, "texts_sent", 0),
-            ]  # fmt: skip
+                n.title,
+                n.place.name,
+                n.get_status_display(),
+                n.to_public,
+                n.to_staff,
+                n.to_sms,
+                n.published_at,
+                n.opens,
+                n.staff_told,
+                getattr(n, "texts_sent", 0),
+            ]
             for n in rows
         ),
     )
@@ -38,9 +46,13 @@ def answers_xlsx(rows: Iterable[Answer]) -> bytes:
         header,
         (
             [
-                a.topic, a.question, a.answer, a.get_status_display(), a.checked_on,
+                a.topic,
+                a.question,
+                a.answer,
+                a.get_status_display(),
+                a.checked_on,
                 (a.checked_by.display_name or a.checked_by.username) if a.checked_by else "",
-            ]  # fmt: skip
+            ]
             for a in rows
         ),
     )
@@ -56,10 +68,14 @@ def calls_xlsx(rows: Iterable[HotlineCall]) -> bytes:
         header,
         (
             [
-                c.taken_at, c.place.name, c.question, c.answer_given,
+                c.taken_at,
+                c.place.name,
+                c.question,
+                c.answer_given,
                 c.answer.question if c.answer else "",
-                c.taken_by.display_name or c.taken_by.username, c.follow_up,
-            ]  # fmt: skip
+                c.taken_by.display_name or c.taken_by.username,
+                c.follow_up,
+            ]
             for c in rows
         ),
     )

@@ -109,6 +109,9 @@ class NoticeOpen(models.Model):
             models.UniqueConstraint(fields=["notice", "day", "device"], name="notice_open_once")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.notice_id} {self.day}"
+
 
 class TextStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
@@ -129,6 +132,9 @@ class NoticeText(models.Model):
             models.UniqueConstraint(fields=["notice", "resident"], name="notice_text_once")
         ]
         indexes = [models.Index(fields=["notice", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id} → {self.resident_id}: {self.status}"
 
 
 class AnswerStatus(models.TextChoices):

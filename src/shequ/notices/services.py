@@ -233,9 +233,12 @@ def _texts_for(notice: Notice) -> list[NoticeText]:
     household gets one), or ValidationError past the cap."""
     seen: set[str] = set()
     texts = []
-    for resident_id, phone_hmac in reachable_by_phone(notice.place).values_list(
-        "pk", "phone_hmac"
-    ).order_by("pk").iterator(chunk_size=2000):
+    for resident_id, phone_hmac in (
+        reachable_by_phone(notice.place)
+        .values_list("pk", "phone_hmac")
+        .order_by("pk")
+        .iterator(chunk_size=2000)
+    ):
         if phone_hmac in seen:
             continue
         seen.add(phone_hmac)

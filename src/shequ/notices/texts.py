@@ -35,9 +35,7 @@ def send_notice_texts(*, batch: int | None = None) -> int:
 
     batch = batch or settings.NOTICES_SMS_BATCH
     queued = (
-        NoticeText.objects.filter(
-            status=TextStatus.QUEUED, notice__status=NoticeStatus.PUBLISHED
-        )
+        NoticeText.objects.filter(status=TextStatus.QUEUED, notice__status=NoticeStatus.PUBLISHED)
         .select_related("notice", "resident")
         .order_by("pk")[:batch]
     )

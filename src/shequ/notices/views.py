@@ -19,7 +19,7 @@ from shequ.core.exports import xlsx_response
 from shequ.notices import selectors, services
 from shequ.notices.attachments import read_attachment
 from shequ.notices.exports import MAX_ROWS, notices_xlsx
-from shequ.notices.models import NoticeStatus
+from shequ.notices.models import Notice, NoticeAttachment, NoticeStatus
 from shequ.notices.poster import notice_poster
 
 
@@ -159,7 +159,7 @@ def notice_file(request: HttpRequest, notice_id: int, file_id: int) -> HttpRespo
     return file_response(notice, selectors.get_attachment_for(notice, file_id))
 
 
-def file_response(notice, attachment) -> HttpResponse:  # type: ignore[no-untyped-def]
+def file_response(notice: Notice, attachment: NoticeAttachment) -> HttpResponse:
     """The sealed file's bytes, shown inline as its checked type, never sniffed."""
     try:
         data = read_attachment(notice.pk, attachment.path)

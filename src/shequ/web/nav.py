@@ -197,9 +197,7 @@ ITEMS: tuple[NavItem, ...] = (
     NavItem("users", "core_users:list", _("Users"), lambda f: f.may(Capability.MANAGE_USERS)),
     NavItem("reports", "reports:home", _("Daily reports"), Facts.reports),
     NavItem("inspections", "inspections:home", _("Inspections"), Facts.inspections),
-    NavItem(
-        "notices", "notices:list", _("Notices"), lambda f: f.may(Capability.PUBLISH_NOTICES)
-    ),
+    NavItem("notices", "notices:list", _("Notices"), lambda f: f.may(Capability.PUBLISH_NOTICES)),
 )
 
 
