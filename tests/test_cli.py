@@ -334,3 +334,11 @@ def test_the_demo_has_residents_isolated_at_home_one_feverish(demo_city):
     assert demo_city.counts["isolated at home"] == 6
     assert Resident.objects.filter(health_status__in=at_home).count() >= 6
     assert IsolationReport.objects.filter(fever=True).count() == 1
+
+
+def test_the_demo_has_a_notice_policy_answers_and_hotline_calls(demo_city):
+    from shequ.notices.models import Answer, HotlineCall, Notice
+
+    assert demo_city.counts["notice"] == Notice.objects.count() == 1
+    assert demo_city.counts["policy answer"] == Answer.objects.count() == 10
+    assert demo_city.counts["hotline call"] == HotlineCall.objects.count() == 4
