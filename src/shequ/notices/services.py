@@ -87,13 +87,25 @@ def notice_create(
     to_sms: bool = False,
 ) -> Notice:
     """A draft notice to everyone in `place`; nobody sees it before it is published."""
+    errors: dict[str, str] = {}
     if place is None:
-        raise ValidationError({"place": _("Choose where the notice goes (city … building).")})
-    require(actor, Capability.PUBLISH_NOTICES, place)
-    if place.kind not in NOTICE_KINDS:
-        raise ValidationError({"place": _("Choose a place from the city down to a building.")})
+        errors["place"] = _("Choose where the notice goes (city … building).")
+    else:
+        require(actor, Capability.PUBLISH_NOTICES, place)
+        if place.kind not in NOTICE_KINDS:
+            errors["place"] = _("Choose a place from the city down to a building.")
+    # Every field's message at once, so the editor shows them all on one return.
+    for check in (
+        lambda: _check_text(title, body),
+        lambda: _check_channels(to_public, to_staff, to_sms),
+    ):
+        try:
+            check()
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
     title, body = _check_text(title, body)
-    _check_channels(to_public, to_staff, to_sms)
     notice = Notice.objects.create(
         token=secrets.token_urlsafe(8)[:10],
         place=place,
