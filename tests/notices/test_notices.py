@@ -311,3 +311,14 @@ def test_the_api_writes_publishes_and_refuses_another_place(personas, city, api)
     assert empty.status_code == 400
     assert empty.json()["errors"][0]["field"] == "title"
     assert api(personas.staff_b).get(f"/api/v1/notices/notices/{notice_id}").status_code == 404
+
+
+def test_the_editor_s_messages_are_in_the_user_s_language(personas, city, client, login):
+    login(personas.staff_a)
+    posted = {"place": city.a.pk, "title": "", "body": "", "to_public": "on"}
+    chinese = client.post("/notices/new/", posted).content.decode()
+    assert "请填写告知标题" in chinese
+    assert "请填写告知内容" in chinese
+    client.cookies["shequ_language"] = "en"
+    english = client.post("/notices/new/", posted, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Give the notice a title." in english
