@@ -18,15 +18,15 @@ from shequ.core.schemas import errors
 from shequ.notices import answers, selectors, services
 from shequ.notices.models import Answer, HotlineCall, Notice
 from shequ.notices.schemas import (
-    AnswerIn,
-    AnswerOut,
-    AttachmentOut,
-    CallIn,
-    CallOut,
+    HotlineCallIn,
+    HotlineCallOut,
+    NoticeAttachmentOut,
     NoticeIn,
     NoticeOut,
     NoticePatch,
     NoticeVersionOut,
+    PolicyAnswerIn,
+    PolicyAnswerOut,
 )
 
 router = Router(tags=["notices"])
@@ -96,7 +96,9 @@ def notice_versions(request: HttpRequest, notice_id: int) -> QuerySet[Any]:
     return selectors.versions_of(selectors.get_notice_for(request.user, notice_id))
 
 
-@router.post("/notices/{notice_id}/attachments", response={200: AttachmentOut, **errors(403, 404)})
+@router.post(
+    "/notices/{notice_id}/attachments", response={200: NoticeAttachmentOut, **errors(403, 404)}
+)
 def attach(request: HttpRequest, notice_id: int, file: UploadedFile = File(...)) -> Any:  # noqa: B008 - ninja's way of declaring a file
     """A PDF or an image (JPEG, PNG, WebP) of at most 5 MB."""
     notice = selectors.get_notice_for(request.user, notice_id)
@@ -111,7 +113,7 @@ def _answer(a: Answer) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@router.get("/answers", response={200: list[AnswerOut], **errors(403)})
+@router.get("/answers", response={200: list[PolicyAnswerOut], **errors(403)})
 def list_answers(request: HttpRequest, q: str = "", stale: bool = False) -> list[dict[str, Any]]:
     """Policy answers of your cities (drafts too); `q` finds those sharing words with it, best
     first; `stale=true`: current ones not checked for SHEQU_NOTICES_STALE_DAYS."""
@@ -120,8 +122,8 @@ def list_answers(request: HttpRequest, q: str = "", stale: bool = False) -> list
     return [_answer(a) for a in selectors.search(rows, q[:100], limit=200)]
 
 
-@router.post("/answers", response={200: AnswerOut, **errors(403, 404)})
-def create_answer(request: HttpRequest, payload: AnswerIn) -> dict[str, Any]:
+@router.post("/answers", response={200: PolicyAnswerOut, **errors(403, 404)})
+def create_answer(request: HttpRequest, payload: PolicyAnswerIn) -> dict[str, Any]:
     """A policy answer of a city (the HQ); `checked`: right as of today, shown to residents."""
     city = selectors.answer_city_for(request.user, payload.city_id)
     answer = answers.answer_save(
@@ -135,14 +137,14 @@ def create_answer(request: HttpRequest, payload: AnswerIn) -> dict[str, Any]:
     return _answer(answer)
 
 
-@router.post("/answers/{answer_id}/check", response={200: AnswerOut, **errors(403, 404)})
+@router.post("/answers/{answer_id}/check", response={200: PolicyAnswerOut, **errors(403, 404)})
 def check_answer(request: HttpRequest, answer_id: int) -> dict[str, Any]:
     """The answer is still right today (last checked today, by you)."""
     answer = selectors.get_answer_for(request.user, answer_id)
     return _answer(answers.answer_check(actor=request.user, answer=answer))
 
 
-@router.get("/hotline/calls", response={200: list[CallOut], **errors(403)})
+@router.get("/hotline/calls", response={200: list[HotlineCallOut], **errors(403)})
 @paginate(Pages, page_size=100)
 def list_calls(request: HttpRequest, follow_up: bool = False) -> QuerySet[HotlineCall]:
     """Hotline calls from your places, newest first; `follow_up=true`: those to call back."""
@@ -150,7 +152,7 @@ def list_calls(request: HttpRequest, follow_up: bool = False) -> QuerySet[Hotlin
     return selectors.calls_for(request.user, follow_up=follow_up)
 
 
-@router.get("/hotline/suggestions", response={200: list[AnswerOut], **errors(403, 404)})
+@router.get("/hotline/suggestions", response={200: list[PolicyAnswerOut], **errors(403, 404)})
 def suggest(request: HttpRequest, place_id: int, question: str) -> list[dict[str, Any]]:
     """The current answers of the caller's city matching `question`, best first."""
     _refused_unless(selectors.may_take_calls(request.user), "Only hotline staff.")
@@ -158,8 +160,8 @@ def suggest(request: HttpRequest, place_id: int, question: str) -> list[dict[str
     return [_answer(a) for a in selectors.suggestions(place, question[:500])]
 
 
-@router.post("/hotline/calls", response={200: CallOut, **errors(403, 404)})
-def log_call(request: HttpRequest, payload: CallIn) -> HotlineCall:
+@router.post("/hotline/calls", response={200: HotlineCallOut, **errors(403, 404)})
+def log_call(request: HttpRequest, payload: HotlineCallIn) -> HotlineCall:
     """A question taken on the hotline, with the answer given (from `answer_id`, or in words)."""
     answer = (
         selectors.get_answer_for(request.user, payload.answer_id) if payload.answer_id else None
@@ -175,7 +177,9 @@ def log_call(request: HttpRequest, payload: CallIn) -> HotlineCall:
     )
 
 
-@router.post("/hotline/calls/{call_id}/propose", response={200: AnswerOut, **errors(403, 404)})
+@router.post(
+    "/hotline/calls/{call_id}/propose", response={200: PolicyAnswerOut, **errors(403, 404)}
+)
 def propose(request: HttpRequest, call_id: int) -> dict[str, Any]:
     """A draft policy answer from a call no answer covered, for the HQ to check."""
     call = selectors.get_call_for(request.user, call_id)

@@ -50,14 +50,14 @@ class NoticeVersionOut(Schema):
     at: dt.datetime
 
 
-class AttachmentOut(Schema):
+class NoticeAttachmentOut(Schema):
     id: int
     name: str
     content_type: str
     size: int
 
 
-class AnswerIn(Schema):
+class PolicyAnswerIn(Schema):
     city_id: int
     topic: str
     question: str
@@ -65,7 +65,7 @@ class AnswerIn(Schema):
     checked: bool = False
 
 
-class AnswerOut(Schema):
+class PolicyAnswerOut(Schema):
     id: int
     city_id: int
     topic: str
@@ -76,7 +76,7 @@ class AnswerOut(Schema):
     stale: bool = False
 
 
-class CallIn(Schema):
+class HotlineCallIn(Schema):
     place_id: int
     question: str
     answer_given: str = ""
@@ -85,7 +85,7 @@ class CallIn(Schema):
     taken_at: dt.datetime | None = None
 
 
-class CallOut(Schema):
+class HotlineCallOut(Schema):
     id: int
     place_id: int
     taken_at: dt.datetime
