@@ -47,3 +47,40 @@ def test_a_notice_from_the_editor_to_a_resident_s_phone(live_server, personas, c
     phone.reload()
     resident.close()
     assert Notice.objects.get().opens == 1
+
+
+def test_answers_on_a_phone_and_the_hotline_log_fit_360(live_server, personas, city, browser):
+    from shequ.notices import answers
+
+    answers.answer_save(
+        actor=personas.hq, city=city.c, topic="核酸检测", question="封控期间还要做核酸吗？",
+        text="要做。每天一次，在楼下采样点排队。", checked=True,
+    )  # fmt: skip
+    resident = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    phone = resident.new_page()
+    phone.goto(f"{live_server.url}/n/q/{city.c.code}/")
+    phone.fill("#q", "做核酸")
+    phone.click("button[type=submit].weui-btn")  # a plain GET form: no script needed
+    phone.wait_for_url("**q=*")
+    assert "每天一次" in phone.inner_text("[data-testid=answers-public]")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    phone.screenshot(path=str(ARTIFACTS / "notice-answers-360.png"), full_page=True)
+    resident.close()
+
+    desk = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    page = desk.new_page()
+    _log_in(page, live_server, "staff_a")
+    page.goto(f"{live_server.url}/notices/hotline/")
+    page.select_option("#place", label=city.a.name)
+    page.fill("#question", "要不要做核酸")
+    page.click("[data-testid=suggest]")
+    page.wait_for_selector("[data-testid=suggested]")
+    page.select_option("#answer", index=1)
+    page.click("[data-testid=log]")
+    page.wait_for_selector("[data-testid=call-list] a")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(ARTIFACTS / "notice-hotline-360.png"), full_page=True)
+    desk.close()
+    from shequ.notices.models import HotlineCall
+
+    assert HotlineCall.objects.get().answer_given == "要做。每天一次，在楼下采样点排队。"

@@ -87,11 +87,21 @@ def test_stale_answers_are_flagged_for_the_hq(qa, personas, login):
 
 def test_logging_a_call_suggests_the_matching_answer(qa, personas, city, login):
     assert selectors.suggestions(city.ka, "家里老人要做核酸怎么办")[0] == qa["old"]
-    page = login(personas.staff_a).get(
-        "/notices/hotline/", {"place": city.ka.pk, "question": "外地回来要报备吗"}
+    client = login(personas.staff_a)
+    page = client.post(
+        "/notices/hotline/",
+        {"place": city.ka.pk, "question": "外地回来要报备吗", "action": "suggest"},
     )
     assert 'data-testid="suggested"' in page.content.decode()
     assert "提前一天报备" in page.content.decode()
+    assert not HotlineCall.objects.exists()  # finding answers logs nothing
+    logged = client.post(
+        "/notices/hotline/",
+        {"place": city.ka.pk, "question": "外地回来要报备吗", "answer": qa["travel"].pk,
+         "action": "log"},
+    )  # fmt: skip
+    assert logged.status_code == 302
+    assert HotlineCall.objects.get().answer == qa["travel"]
 
 
 def test_a_call_from_an_answer_keeps_its_text_so_the_same_question_gets_the_same_answer(
@@ -156,7 +166,7 @@ def test_a_draft_answer_is_not_given_on_the_phone(qa, personas, city):
 
 def test_the_hotline_page_keeps_the_input_on_error(personas, city, login):
     response = login(personas.staff_a).post(
-        "/notices/hotline/", {"place": "", "question": "保留的问题"}
+        "/notices/hotline/", {"place": "", "question": "保留的问题", "action": "log"}
     )
     assert response.status_code == 400
     assert "保留的问题" in response.content.decode()

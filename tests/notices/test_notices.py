@@ -322,3 +322,12 @@ def test_the_editor_s_messages_are_in_the_user_s_language(personas, city, client
     client.cookies["shequ_language"] = "en"
     english = client.post("/notices/new/", posted, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Give the notice a title." in english
+
+
+def test_the_editor_takes_a_building_by_its_code(personas, city, login):
+    response = login(personas.staff_a).post(
+        "/notices/new/",
+        {"place_code": city.ka1.code, "title": "1号楼停水", "body": "明天停水", "to_public": "on"},
+    )
+    assert response.status_code == 302
+    assert selectors.notices_for(personas.staff_a).get().place == city.ka1

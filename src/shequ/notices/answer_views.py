@@ -95,8 +95,9 @@ def answer_edit(request: HttpRequest, answer_id: int | None = None) -> HttpRespo
 
 @login_required
 def call_list(request: HttpRequest) -> HttpResponse:
-    """The hotline log: log a call (the answers matching its question are suggested: `?question=`
-    or after a first try), the calls taken in one's places; Excel with `?format=xlsx`."""
+    """The hotline log: log a call (one form: "find matching answers" shows the current answers
+    matching the question, "log the call" writes it), the calls taken in one's places; Excel
+    with `?format=xlsx`."""
     if not selectors.may_take_calls(request.user):
         raise PermissionDenied(_("Only staff who take hotline calls keep this log."))
     follow_up = request.GET.get("follow_up") == "1"
@@ -107,7 +108,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     place = selectors.call_place_for(request.user, data.get("place", ""))
     question = data.get("question", "")
-    if request.method == "POST":
+    if request.method == "POST" and data.get("action") == "log":
         chosen = data.get("answer", "")
         try:
             answer = selectors.get_answer_for(request.user, chosen) if chosen else None

@@ -62,7 +62,10 @@ def notice_new(request: HttpRequest) -> HttpResponse:
         try:
             notice = services.notice_create(
                 actor=request.user,
-                place=selectors.place_for_notice(request.user, request.POST.get("place", "")),
+                place=selectors.place_for_notice(
+                    request.user,
+                    request.POST.get("place_code", "").strip() or request.POST.get("place", ""),
+                ),
                 title=request.POST.get("title", ""),
                 body=request.POST.get("body", ""),
                 **_channels(request.POST),
