@@ -30,10 +30,10 @@ def test_a_notice_from_the_editor_to_a_resident_s_phone(live_server, personas, c
     page.screenshot(path=str(ARTIFACTS / "notice-editor-360.png"), full_page=True)
     page.click("[data-testid=publish]")
     page.wait_for_selector("[data-testid=withdraw]")
-    for path in ("/notices/", "/notices/answers/"):
+    for name, path in (("list", "/notices/"), ("answers-staff", "/notices/answers/")):
         page.goto(f"{live_server.url}{path}")
         assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
-    page.screenshot(path=str(ARTIFACTS / "notice-list-360.png"), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / f"notice-{name}-360.png"), full_page=True)
     staff.close()
 
     resident = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
