@@ -81,6 +81,7 @@ def _wipe():
     from shequ.duty import models as d
     from shequ.inspections import models as ins
     from shequ.mobilization import models as m
+    from shequ.notices import models as nt
     from shequ.patrols import models as pt
     from shequ.reports import models as r
     from shequ.supplies import models as s
@@ -99,6 +100,9 @@ def _wipe():
         pt.Round,
         pt.Finding,
         pt.Area,
+        nt.HotlineCall,
+        nt.Answer,
+        nt.Notice,
         ins.FollowUp,
         ins.Rectification,
         ins.Finding,
@@ -351,3 +355,11 @@ def test_the_demo_has_a_week_of_disinfection_with_two_missed_rounds(demo_city):
     assert sum(d.missed for d in selectors.week(community)) == 2
     cadre = User.objects.get(username="cadre")
     assert selectors.first_community(cadre) == community  # the cadre's own checklist
+
+
+def test_the_demo_has_a_notice_policy_answers_and_hotline_calls(demo_city):
+    from shequ.notices.models import Answer, HotlineCall, Notice
+
+    assert demo_city.counts["notice"] == Notice.objects.count() == 1
+    assert demo_city.counts["policy answer"] == Answer.objects.count() == 10
+    assert demo_city.counts["hotline call"] == HotlineCall.objects.count() == 4

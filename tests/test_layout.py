@@ -27,6 +27,7 @@ APPS = [
     "checkpoints",
     "reports",
     "patrols",
+    "notices",
 ]
 APP_FILES = ["models.py", "selectors.py", "services.py", "urls.py", "admin.py", "api.py"]
 MAX_LINES = 600

@@ -18,6 +18,7 @@ from shequ.duty.demo import add_demo_duty
 from shequ.inspections.demo import add_demo_inspections
 from shequ.mobilization.demo import add_demo_mobilization, link_demo_person
 from shequ.mobilization.models import Agency, AgencyLevel
+from shequ.notices.demo import add_demo_notices
 from shequ.patrols.demo import add_demo_patrols
 from shequ.places.demo import build_demo_city, designate_demo_zones
 from shequ.places.models import Place, PlaceKind
@@ -189,6 +190,8 @@ def demo(
         counts.update(added)
         with steps.step("disinfection and patrols") as added:
             added.update(add_demo_patrols(hq=hq))
+        with steps.step("notices, policy answers, hotline") as added:
+            added.update(add_demo_notices(hq=hq))
         counts.update(added)
     steps.finished()
     return ScenarioSummary(

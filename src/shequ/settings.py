@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "shequ.inspections",
     "shequ.supplies",
     "shequ.patrols",
+    "shequ.notices",
     "shequ.web",
 ]
 
@@ -353,6 +354,16 @@ WATCH_EVENING_HOUR = env_int("SHEQU_WATCH_EVENING_HOUR", 18)
 ROSTER_SECONDS = float(env_str("SHEQU_ROSTER_SECONDS", "5"))
 # `shequ purge` refuses a cut-off less than this many days ago (docs/operations.md).
 RETENTION_MIN_DAYS = env_int("SHEQU_RETENTION_MIN_DAYS", 28)
+
+# --- notices and answers (docs/notices.md) ---------------------------------------------------
+# The site's address as residents reach it: the link in a notice's SMS (sent by the worker,
+# which has no request to read it from).
+SITE_URL = env_str("SHEQU_SITE_URL", "http://localhost:8000")
+# At most this many texts for one notice (past it, send to smaller places), and sent per beat.
+NOTICES_SMS_MAX = env_int("SHEQU_NOTICES_SMS_MAX", 20_000)
+NOTICES_SMS_BATCH = env_int("SHEQU_NOTICES_SMS_BATCH", 200)
+# A policy answer not checked for this many days is flagged to the HQ as stale.
+NOTICES_STALE_DAYS = env_int("SHEQU_NOTICES_STALE_DAYS", 30)
 
 # --- testing --------------------------------------------------------------------------------
 # What a sampling tube's barcode looks like (a regular expression that Python and the station

@@ -22,6 +22,8 @@ urlpatterns = [
     path("supplies/", include("shequ.supplies.urls")),
     path("patrols/", include("shequ.patrols.urls")),
     path("h/", include("shequ.assistance.public_urls")),
+    path("notices/", include("shequ.notices.urls")),
+    path("n/", include("shequ.notices.public_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -34,6 +34,8 @@ from shequ.inspections.models import Checklist, ChecklistItem, Section
 from shequ.mobilization import dispatch, formation
 from shequ.mobilization import services as mob_services
 from shequ.mobilization.models import Agency
+from shequ.notices import answers as answer_services
+from shequ.notices import services as notice_services
 from shequ.patrols import missed as patrol_missed_jobs
 from shequ.patrols import services as patrol_services
 from shequ.places import services as place_services
@@ -771,7 +773,87 @@ def _writes(personas, city):
         ),
     }
 
-    writes = assistance | supplies | donations | requisitions
+    # Notices, policy answers, the hotline log (issue #21 part 2).
+    def notice(published=False):
+        n = notice_services.notice_create(actor=hq, place=city.a, title="告知书", body="正文")
+        if published:
+            notice_services.notice_publish(actor=hq, notice=n)
+        AuditEvent.objects.all().delete()
+        return n
+
+    def qa(checked=True):
+        a = answer_services.answer_save(
+            actor=hq, city=city.c, topic="核酸", question="要做吗", text="要", checked=checked
+        )
+        AuditEvent.objects.all().delete()
+        return a
+
+    def hotline_call():
+        c = answer_services.hotline_log(actor=hq, place=city.a, question="新问题")
+        AuditEvent.objects.all().delete()
+        return c
+
+    def attach():
+        n = notice()
+        with override_settings(VAR_DIR=tempfile.mkdtemp()):
+            return notice_services.notice_attach(
+                actor=hq, notice=n, upload=io.BytesIO(b"%PDF-1.4"), name="a.pdf"
+            )
+
+    notices = {
+        "notice_create": (
+            "notices.notice_create",
+            lambda: notice_services.notice_create(actor=hq, place=city.a, title="t", body="b"),
+            city.a,
+        ),
+        "notice_edit": (
+            "notices.notice_edit",
+            lambda: notice_services.notice_edit(
+                actor=hq, notice=notice(published=True), title="改", body="改过"
+            ),
+            city.a,
+        ),
+        "notice_attach": ("notices.notice_attach", attach, city.a),
+        "notice_publish": (
+            "notices.notice_publish",
+            lambda: notice_services.notice_publish(actor=hq, notice=notice()),
+            city.a,
+        ),
+        "notice_withdraw": (
+            "notices.notice_withdraw",
+            lambda: notice_services.notice_withdraw(actor=hq, notice=notice(published=True)),
+            city.a,
+        ),
+        "answer_save": (
+            "notices.answer_save",
+            lambda: answer_services.answer_save(
+                actor=hq, city=city.c, topic="t", question="q", text="a", checked=True
+            ),
+            city.c,
+        ),
+        "answer_check": (
+            "notices.answer_check",
+            lambda: answer_services.answer_check(actor=hq, answer=qa()),
+            city.c,
+        ),
+        "answer_retire": (
+            "notices.answer_retire",
+            lambda: answer_services.answer_retire(actor=hq, answer=qa()),
+            city.c,
+        ),
+        "hotline_log": (
+            "notices.hotline_log",
+            lambda: answer_services.hotline_log(actor=hq, place=city.a, question="问"),
+            city.a,
+        ),
+        "answer_from_call": (
+            "notices.answer_from_call",
+            lambda: answer_services.answer_from_call(actor=hq, call=hotline_call()),
+            city.c,
+        ),
+    }
+
+    writes = assistance | supplies | donations | requisitions | notices
     return writes | {
         "post_create": (
             "duty.post_create",
@@ -1201,6 +1283,8 @@ SERVICE_MODULES = [
     watch,
     patrol_services,
     patrol_missed_jobs,
+    notice_services,
+    answer_services,
 ]
 WRITES = [
     "help_open",
@@ -1312,6 +1396,16 @@ WRITES = [
     "subscribe",
     "unsubscribe",
     "deliver",
+    "notice_create",
+    "notice_edit",
+    "notice_attach",
+    "notice_publish",
+    "notice_withdraw",
+    "answer_save",
+    "answer_check",
+    "answer_retire",
+    "hotline_log",
+    "answer_from_call",
 ]
 # Who acts, where not the HQ: people do some things only for themselves.
 BY_THE_CADRE = [

@@ -84,6 +84,13 @@ SPECIAL_PARAMS: dict[tuple[str, str], Callable[[Side], Any]] = {
     ("duty:scan", "token"): lambda s: s.objects["post_token"],
     ("volunteer:signup", "code"): lambda s: s.community.code,
     ("help:page", "code"): lambda s: s.compound.code,
+    ("notice:answers", "code"): lambda s: "C",  # the city's code: one city for both sides
+    ("notice:page", "token"): lambda s: s.objects["notice"].token,
+    ("notice:file", "token"): lambda s: s.objects["notice"].token,
+    ("notices:call", "call_id"): lambda s: s.objects["hotline_call"].pk,
+    ("POST /api/v1/notices/hotline/calls/{call_id}/propose", "call_id"): (
+        lambda s: s.objects["hotline_call"].pk
+    ),
     ("assistance:poster", "place_id"): lambda s: s.compound.pk,
     ("testing:lab_import_job", "job_id"): lambda s: s.objects["lab_job"].pk,
     ("testing:lab_import_errors", "job_id"): lambda s: s.objects["lab_job"].pk,
@@ -144,6 +151,9 @@ PARAMS: dict[str, Callable[[Side], Any]] = {
     "shipment_id": lambda s: s.objects["shipment"].pk,
     "donation_id": lambda s: s.objects["donation"].pk,
     "requisition_id": lambda s: s.objects["requisition"].pk,
+    "notice_id": lambda s: s.objects["notice"].pk,
+    "file_id": lambda s: s.objects["notice_file"].pk,
+    "answer_id": lambda s: s.objects["answer"].pk,
 }
 
 

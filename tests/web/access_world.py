@@ -35,6 +35,9 @@ from shequ.inspections.models import Checklist, ChecklistItem, FindingPhoto, Sec
 from shequ.mobilization import dispatch, formation
 from shequ.mobilization import services as mob_services
 from shequ.mobilization.models import Agency, AgencyLevel, Rank, StaffKind
+from shequ.notices import answers as answer_services
+from shequ.notices import services as notice_services
+from shequ.notices.models import NoticeAttachment
 from shequ.patrols import services as patrol_services
 from shequ.places.models import Place, PlaceKind
 from shequ.supplies import donations as donation_services
@@ -302,6 +305,22 @@ def _side(hq: User, city: Place, tag: str, today: dt.date) -> Side:
         actor=hq, donation=o["donation"], warehouse=store, supplier=f"{tag}粮店",
         bought_on=today, lines=[donation_services.BoughtLine(flour, 10, 3000)],
     )  # fmt: skip
+    # Notices: a published notice to the side's compound (with a file row without its file:
+    # tests/notices test the file itself), a policy answer of the city, a hotline call.
+    o["notice"] = notice_services.notice_create(
+        actor=staff_user, place=places["compound"], title=f"{tag}告知书", body="核酸检测"
+    )
+    notice_services.notice_publish(actor=staff_user, notice=o["notice"])
+    o["notice_file"] = NoticeAttachment.objects.create(
+        notice=o["notice"], name="a.pdf", path="missing", content_type="application/pdf",
+        size=1, uploaded_by=staff_user, uploaded_at=timezone.now(),
+    )  # fmt: skip
+    o["answer"] = answer_services.answer_save(
+        actor=hq, city=city, topic="核酸", question=f"{tag}要做核酸吗", text="要", checked=True
+    )
+    o["hotline_call"] = answer_services.hotline_log(
+        actor=staff_user, place=community, question=f"{tag}热线问题"
+    )
     return side
 
 

@@ -78,6 +78,8 @@ HELP_SEERS = {DISTRICT, STREET, STAFF, INSPECTOR, CADRE, VOLUNTEER}
 PATROL_VIEWERS = {HQ, DISTRICT, STREET, STAFF, INSPECTOR, CADRE, VOLUNTEER}
 PATROLLERS = {HQ, STAFF, CADRE, VOLUNTEER}
 PATROL_MANAGERS = {HQ, STREET, STAFF}
+# Publish notices and take hotline calls over their places (publish_notices, take_hotline).
+PUBLISHERS = {HQ, DISTRICT, STREET, STAFF}
 
 
 @dataclass(frozen=True)
@@ -607,6 +609,38 @@ EXPECT: dict[str, Row | Act] = {
     "POST /api/v1/patrols/findings/{finding_id}/assign": Act(ok=PATROL_MANAGERS),
     "POST /api/v1/patrols/findings/{finding_id}/resolve": Act(ok=PATROL_MANAGERS),
     "POST /api/v1/reports/agencies/{day}": Act(ok={COORDINATOR}),
+    # --- notices, policy answers, hotline (issue #21 part 2) ----------------------------------
+    "notices:list": Row(ok=PUBLISHERS, deny=403),
+    "notices:new": Row(ok=PUBLISHERS, deny=403),
+    "notices:detail": Row(ok=PUBLISHERS),
+    "notices:poster": Row(ok=PUBLISHERS),
+    # The world's file row has no file: 404 for everyone (tests/notices test the file).
+    "notices:file": Row(ok=set()),
+    "notices:answers": Row(ok=PUBLISHERS, deny=403),
+    # Answers are the city's (both sides'): only the HQ keeps them.
+    "notices:answer_new": Row(ok={HQ}, deny=403),
+    "notices:answer": Row(ok={HQ}, deny=403),
+    "notices:calls": Row(ok=PUBLISHERS, deny=403),
+    "notices:call": Row(ok=PUBLISHERS),
+    # The residents' pages: a published notice and the city's answers, for anyone.
+    "notice:page": Row(ok=EVERYONE, own={ANONYMOUS: 200}, other_ok=ALL, shows_other=True),
+    "notice:file": Row(ok=set(), own={ANONYMOUS: 404}),
+    "notice:answers": Row(ok=EVERYONE, own={ANONYMOUS: 200}, other_ok=ALL, shows_other=True),
+    "GET /api/v1/notices/notices": Row(ok=PUBLISHERS, deny=403),
+    "POST /api/v1/notices/notices": Act(ok=PUBLISHERS),
+    "GET /api/v1/notices/notices/{notice_id}": Row(ok=PUBLISHERS),
+    "PATCH /api/v1/notices/notices/{notice_id}": Act(ok=PUBLISHERS),
+    "POST /api/v1/notices/notices/{notice_id}/publish": Act(ok=PUBLISHERS),
+    "POST /api/v1/notices/notices/{notice_id}/withdraw": Act(ok=PUBLISHERS),
+    "GET /api/v1/notices/notices/{notice_id}/versions": Row(ok=PUBLISHERS),
+    "POST /api/v1/notices/notices/{notice_id}/attachments": Act(ok=PUBLISHERS),
+    "GET /api/v1/notices/answers": Row(ok=PUBLISHERS, deny=403),
+    "POST /api/v1/notices/answers": Act(ok={HQ}),
+    "POST /api/v1/notices/answers/{answer_id}/check": Act(ok={HQ}),
+    "GET /api/v1/notices/hotline/calls": Row(ok=PUBLISHERS, deny=403),
+    "GET /api/v1/notices/hotline/suggestions": Row(ok=PUBLISHERS, deny=403),
+    "POST /api/v1/notices/hotline/calls": Act(ok=PUBLISHERS),
+    "POST /api/v1/notices/hotline/calls/{call_id}/propose": Act(ok=PUBLISHERS),
 }
 # fmt: on
 

@@ -196,3 +196,11 @@ def test_disinfection_is_shown_to_those_who_see_or_record_it(db, world, role) ->
             Role.VOLUNTEER,
         )
     )
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_notices_are_shown_to_community_staff_and_the_officers_above(db, world, role) -> None:
+    shown = "notices" in _shown(world, role)
+    publishers = {Role.CITY_HQ, Role.DISTRICT_OFFICER, Role.STREET_OFFICER, Role.COMMUNITY_STAFF}
+    assert shown is (role in publishers)
+    assert (world.clients[role].get("/notices/").status_code == 200) is shown

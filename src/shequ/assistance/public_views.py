@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from shequ.assistance import isolation, public
 from shequ.assistance.models import HelpKind, HelpStatus
 from shequ.core.errors import ValidationError
+from shequ.core.public_pages import compound_sections
 from shequ.web.signin_views import client_address
 
 
@@ -92,6 +93,8 @@ def help_page(request: HttpRequest, code: str) -> HttpResponse:
         "errors": errors,
         "note": note,
         "post": request.POST,
+        # Other apps' sections (the compound's notices): core.public_pages.
+        "sections": compound_sections(request, compound),
     }
     status = 400 if errors else 200
     response = render(request, "assistance/public.html", context, status=status)

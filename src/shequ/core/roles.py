@@ -81,6 +81,15 @@ class Capability(models.TextChoices):
         "manage_patrols",
         _("Set up disinfection areas and their schedules; follow up patrol findings"),
     )
+    PUBLISH_NOTICES = (
+        "publish_notices",
+        _("Write, publish and withdraw notices to residents of one's places"),
+    )
+    TAKE_HOTLINE = (
+        "take_hotline",
+        _("Log hotline questions, see the policy answers, propose new ones"),
+    )
+    KEEP_ANSWERS = "keep_answers", _("Keep the city's policy answers current")
     # Agency capabilities: their scope is a set of agencies, not of places
     # (core.scopes.agency_scope_for). A role bound to an agency has them over that agency; a
     # role bound to a place that has one has it over every agency (agencies serve the city).
@@ -127,6 +136,9 @@ ROLE_RANK: dict[str, int] = {
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CITY_HQ: frozenset(
         {
+            Capability.PUBLISH_NOTICES,
+            Capability.TAKE_HOTLINE,
+            Capability.KEEP_ANSWERS,
             Capability.VIEW_HELP,
             Capability.VIEW_TESTING,
             Capability.RUN_TESTING,
@@ -172,6 +184,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.DISTRICT_OFFICER: frozenset(
         {
+            Capability.PUBLISH_NOTICES,
+            Capability.TAKE_HOTLINE,
             Capability.VIEW_HELP,
             Capability.VIEW_TESTING,
             Capability.VIEW_PASSAGES,
@@ -194,6 +208,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # "street officer or above" sets zones (issue #3).
     Role.STREET_OFFICER: frozenset(
         {
+            Capability.PUBLISH_NOTICES,
+            Capability.TAKE_HOTLINE,
             Capability.VIEW_HELP,
             Capability.VIEW_TESTING,
             Capability.RUN_TESTING,
@@ -224,6 +240,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # Full ID numbers and phones: city HQ and the staff of the resident's own community (#4).
     Role.COMMUNITY_STAFF: frozenset(
         {
+            Capability.PUBLISH_NOTICES,
+            Capability.TAKE_HOTLINE,
             Capability.VIEW_HELP,
             Capability.MANAGE_HELP,
             Capability.CLAIM_HELP,
@@ -333,6 +351,10 @@ REFUSALS: dict[str, Promise] = {
     Capability.MANAGE_PATROLS: _(
         "Only the community's staff and its street set up disinfection and follow up patrols."
     ),
+    Capability.PUBLISH_NOTICES: _(
+        "Only the staff and officers of the whole place publish notices to it."
+    ),
+    Capability.KEEP_ANSWERS: _("Only the city HQ keeps the city's policy answers."),
 }
 
 

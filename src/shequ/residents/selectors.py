@@ -260,3 +260,9 @@ def daily_figures(community_ids: Collection[int], day: dt.date) -> dict[int, dic
     for row in changes:
         figures[row["in_community"]]["status_changes"] = row["n"]
     return figures
+
+
+def reachable_by_phone(place: Place) -> QuerySet[Resident]:
+    """The residents living in `place` (any level down to a household) whose phone the registry
+    holds, for a text to everyone there (notices); their phones stay encrypted until read."""
+    return Resident.objects.filter(household__path__startswith=place.path).exclude(phone_hmac="")

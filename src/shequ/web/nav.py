@@ -204,6 +204,7 @@ ITEMS: tuple[NavItem, ...] = (
     NavItem("reports", "reports:home", _("Daily reports"), Facts.reports),
     NavItem("inspections", "inspections:home", _("Inspections"), Facts.inspections),
     NavItem("patrols", "patrols:checklist", _("Disinfection and patrols"), Facts.patrols),
+    NavItem("notices", "notices:list", _("Notices"), lambda f: f.may(Capability.PUBLISH_NOTICES)),
 )
 
 
