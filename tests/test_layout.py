@@ -73,18 +73,3 @@ def test_no_module_grows_past_the_limit() -> None:
     assert not too_long, f"split these along their seams (over {MAX_LINES} lines): {too_long}"
     done = [m for m in LONG_TODAY if lengths.get(m, 0) <= MAX_LINES]
     assert not done, f"{done} within {MAX_LINES} lines now: drop them from LONG_TODAY"
-
-
-def test_api_schemas_have_names_of_their_own() -> None:
-    """The OpenAPI components are keyed by class name: two `RoundIn` schemas in two apps make
-    one of them describe (and the access matrix send) the other's body."""
-    import re
-    from collections import Counter
-
-    names = Counter(
-        name
-        for path in SRC.rglob("*.py")
-        for name in re.findall(r"^class (\w+)\(Schema\)", path.read_text(encoding="utf-8"), re.M)
-    )
-    twice = sorted(name for name, n in names.items() if n > 1)
-    assert not twice, f"rename these API schemas so each name is one app's: {twice}"

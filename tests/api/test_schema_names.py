@@ -21,4 +21,5 @@ def test_no_two_schemas_share_a_class_name() -> None:
                 for base in node.bases
             ):
                 names[node.name] += 1
-    assert not [name for name, n in names.items() if n > 1]
+    twice = sorted(name for name, n in names.items() if n > 1)
+    assert not twice, f"rename these API schemas so each name is one app's: {twice}"
