@@ -190,6 +190,7 @@ def demo(
         counts.update(added)
         with steps.step("disinfection and patrols") as added:
             added.update(add_demo_patrols(hq=hq))
+        counts.update(added)
         with steps.step("notices, policy answers, hotline") as added:
             added.update(add_demo_notices(hq=hq))
         counts.update(added)

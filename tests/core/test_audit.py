@@ -49,7 +49,7 @@ from shequ.supplies import donations as donation_services
 from shequ.supplies import help_stock, points, stocktake
 from shequ.supplies import requisitions as requisition_services
 from shequ.supplies import services as supply_services
-from shequ.supplies.models import Item, PointOfUse, Stock, Warehouse
+from shequ.supplies.models import Item, Movement, PointOfUse, Stock, Warehouse
 from tests.conftest import make_user
 from tests.duty.conftest import on_duty
 from tests.duty.helpers import day_shift, night_shift, put, roster_for
@@ -648,6 +648,20 @@ def _writes(personas, city):
         "point_remove": (
             "supplies.point.remove",
             lambda: points.point_remove(actor=hq, point=point()),
+            city.s1,
+        ),
+        "record_area_use": (
+            "supplies.area.use",
+            lambda: (
+                points.record_area_use(
+                    actor=hq,
+                    warehouse=depot().street,
+                    item=depot().flour,
+                    quantity=2,
+                    detail="1号楼楼道",
+                )
+                and Movement.objects.filter(kind="issue").get()
+            ),
             city.s1,
         ),
         "record_use": (
@@ -1312,6 +1326,7 @@ WRITES = [
     "point_set",
     "point_remove",
     "record_use",
+    "record_area_use",
     "donor_register",
     "donation_receive_goods",
     "donation_receive_cash",
