@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "shequ.assistance",
     "shequ.inspections",
     "shequ.supplies",
+    "shequ.outreach",
     "shequ.web",
 ]
 
