@@ -36,8 +36,9 @@ from shequ.core.models import AuditEvent, ImportRowError, Notification, User
 from shequ.core.roles import Capability, refusal
 from shequ.core.scopes import scope_for
 from shequ.notify.models import Delivery
+from shequ.outreach.models import Task
 from shequ.residents.models import StatusPeriod
-from shequ.testing.models import DoorOutcome, Exemption, HomeTask, Round, RoundStatus, Sample
+from shequ.testing.models import Exemption, Round, RoundStatus, Sample
 
 BATCH = 5000  # rows per delete: one short transaction each, so gates keep writing meanwhile
 PURGE_ACTION = "retention.purge"
@@ -64,8 +65,8 @@ def _finished_rounds(day: dt.date) -> QuerySet:
     return Round.objects.filter(status=RoundStatus.FINISHED, ends_on__lt=day).values("pk")
 
 
-# In delete order: a row goes before the rows it points at (home tasks before their swabs;
-# a passage only once no correction points at it).
+# In delete order: a row goes before the rows it points at (a passage only once no
+# correction points at it).
 RULES: tuple[Rule, ...] = (
     # A corrected passage goes in a later batch than its correction (the correction points
     # at it); one whose correction is newer than the cut-off stays with it.
@@ -83,11 +84,6 @@ RULES: tuple[Rule, ...] = (
         lambda at, day: StatusPeriod.objects.filter(ended_at__lt=at),
     ),
     Rule(
-        "testing.hometask",
-        HomeTask,
-        lambda at, day: HomeTask.objects.filter(round__in=_finished_rounds(day)),
-    ),
-    Rule(
         "testing.sample",
         Sample,
         lambda at, day: Sample.objects.filter(round__in=_finished_rounds(day)),
@@ -97,10 +93,11 @@ RULES: tuple[Rule, ...] = (
         Exemption,
         lambda at, day: Exemption.objects.filter(round__in=_finished_rounds(day)),
     ),
+    # A finished round's door-to-door tasks (missed walk, home sampling) with their visits.
     Rule(
-        "testing.dooroutcome",
-        DoorOutcome,
-        lambda at, day: DoorOutcome.objects.filter(task__round__in=_finished_rounds(day)),
+        "outreach.roundtask",
+        Task,
+        lambda at, day: Task.objects.filter(campaign__round__in=_finished_rounds(day)),
     ),
     # The message log goes before the inbox rows its deliveries point at.
     Rule(

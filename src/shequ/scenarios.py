@@ -18,6 +18,7 @@ from shequ.duty.demo import add_demo_duty
 from shequ.inspections.demo import add_demo_inspections
 from shequ.mobilization.demo import add_demo_mobilization, link_demo_person
 from shequ.mobilization.models import Agency, AgencyLevel
+from shequ.outreach.round_demo import add_demo_round_doors
 from shequ.places.demo import build_demo_city, designate_demo_zones
 from shequ.places.models import Place, PlaceKind
 from shequ.reports.demo import add_demo_reports
@@ -167,6 +168,9 @@ def demo(
         counts.update(added)
         with steps.step("testing: sites, rounds, results") as added:
             added.update(add_demo_testing(hq=hq, seed=seed))
+        counts.update(added)
+        with steps.step("testing: the missed walk") as added:
+            added.update(add_demo_round_doors(hq=hq))
         counts.update(added)
         with steps.step("daily reports") as added:
             added.update(add_demo_reports(hq=hq))

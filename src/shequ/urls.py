@@ -14,6 +14,7 @@ urlpatterns = [
     path("duty/", include("shequ.duty.urls")),
     path("checkpoints/", include("shequ.checkpoints.urls")),
     path("testing/", include("shequ.testing.urls")),
+    path("outreach/rounds/", include("shequ.outreach.round_urls")),
     path("users/", include("shequ.core.users.urls")),
     path("notify/", include("shequ.notify.urls")),
     path("reports/", include("shequ.reports.urls")),

@@ -28,6 +28,7 @@ from shequ.duty import calls
 from shequ.duty import selectors as duty
 from shequ.duty.models import PostKind
 from shequ.mobilization.selectors import active_enlistment
+from shequ.outreach import round_selectors as round_doors
 from shequ.places.addresses import attach_addresses
 from shequ.places.models import PlaceKind
 from shequ.places.selectors import scope_counts, scope_roots
@@ -39,8 +40,9 @@ from shequ.testing import selectors as testing
 if TYPE_CHECKING:
     from shequ.core.models import User
     from shequ.duty.models import Assignment, UrgentCall
+    from shequ.outreach.models import Task
     from shequ.places.models import Place
-    from shequ.testing.models import HomeTask, Station
+    from shequ.testing.models import Round, Station
 
 # Roles whose home shows the figures of their scope (places, zones): those who oversee places.
 OVERSEERS = frozenset(
@@ -67,7 +69,8 @@ class DutyCard:
     calls: list[UrgentCall]
     answered: dict[int, bool]  # {call id: accepted} of the calls they answered
     tasks: int  # open home-sampling tasks of their team
-    first_tasks: list[HomeTask]
+    first_tasks: list[Task]
+    doors: list[Round]  # running rounds with missed-walk buildings given to their team
 
 
 @dataclass
@@ -145,8 +148,9 @@ def _duty_card(user: User, staff: Any) -> DutyCard:
     ]
     open_calls = calls.open_calls_for(user) if staff is not None else []
     answered = duty.my_answers(user, open_calls) if open_calls else {}
-    n_tasks, first_tasks = testing.my_home_tasks(user) if staff is not None else (0, [])
-    return DutyCard(mine, now, open_calls, answered, n_tasks, first_tasks)
+    n_tasks, first_tasks = round_doors.my_home_tasks(user) if staff is not None else (0, [])
+    doors = round_doors.my_door_rounds(user) if staff is not None else []
+    return DutyCard(mine, now, open_calls, answered, n_tasks, first_tasks, doors)
 
 
 def _community_card(user: User, communities: list[Place]) -> CommunityCard:

@@ -3,7 +3,12 @@ and where their view of it starts (`?place=`)."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest
+from collections.abc import Callable
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from shequ.core.errors import PermissionDenied
@@ -37,3 +42,15 @@ def within(request: HttpRequest, round_: Round, scope: Scope) -> tuple[Place, li
             raise Http404("place")
         place = choices[0]
     return place, choices
+
+
+def moved(name: str) -> Callable[..., HttpResponse]:
+    """A view that sends an old /testing/ address of a page outreach now serves (the missed
+    list, home sampling: `outreach_rounds:<name>`) to its new one, query string kept."""
+
+    def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        url = reverse(f"outreach_rounds:{name}", kwargs=kwargs)
+        query = request.META.get("QUERY_STRING", "")
+        return redirect(f"{url}?{query}" if query else url, permanent=True)
+
+    return view
