@@ -35,6 +35,8 @@ from shequ.inspections.models import Checklist, ChecklistItem, FindingPhoto, Sec
 from shequ.mobilization import dispatch, formation
 from shequ.mobilization import services as mob_services
 from shequ.mobilization.models import Agency, AgencyLevel, Rank, StaffKind
+from shequ.outreach import rounds as outreach_rounds
+from shequ.outreach.models import Task
 from shequ.places.models import Place, PlaceKind
 from shequ.supplies import donations as donation_services
 from shequ.supplies import requisitions
@@ -43,7 +45,7 @@ from shequ.supplies.models import Category, Item, Stock, Warehouse
 from shequ.testing import labwork as testing_labwork
 from shequ.testing import services as testing_services
 from shequ.testing.ingest import swabs_batch
-from shequ.testing.models import HomeTask, Recall
+from shequ.testing.models import Recall
 from tests.conftest import make_place, make_user
 from tests.mobilization.conftest import make_staff
 from tests.residents.factories import ResidentFactory
@@ -207,9 +209,13 @@ def _side(hq: User, city: Place, tag: str, today: dt.date) -> Side:
     )
     testing_labwork.transfer_receive(actor=hq, transfer=transfer, received_count=1)
     testing_labwork.results_record(actor=hq, round_=round_, results=[(barcode, "positive")])
-    task = HomeTask.objects.filter(round=round_).order_by("pk").first()
+    task = (
+        Task.objects.filter(campaign__round=round_, campaign__kind="home_sampling")
+        .order_by("pk")
+        .first()
+    )
     if task is None:
-        [task] = testing_services.home_tasks_create(
+        [task] = outreach_rounds.home_tasks_create(
             actor=hq, round_=round_, residents=[residents[2]], reason="immobile"
         )
     o.update(round=round_, site=site, station=station, transfer=transfer, task=task)
