@@ -248,17 +248,43 @@ def get_home_task_for(user: User | AnonymousUser, pk: Any) -> Task:
     return get_for(tasks, pk, what="home task")
 
 
-def my_home_tasks(user: User | AnonymousUser, limit: int = 5) -> tuple[int, list[Task]]:
-    """Pending home visits in buildings given to a team the user is in (or to them): how
-    many, and the first few by building and walking order."""
+@dataclass
+class MyRoundWork:
+    """A cadre's door-to-door work of testing rounds: pending home visits in buildings given
+    to their team (how many, the first few in walking order) and the running rounds with a
+    missed-walk building given to it."""
+
+    tasks: int
+    first_tasks: list[Task]
+    doors: list[Round]
+
+
+def my_round_work(user: User | AnonymousUser, limit: int = 5) -> MyRoundWork:
+    """The user's round work (one query when their team was given nothing)."""
     if not getattr(user, "is_authenticated", False):
-        return 0, []
-    given = Assignment.objects.filter(
+        return MyRoundWork(0, [], [])
+    given = list(
+        Assignment.objects.filter(
+            _mine(user),
+            campaign__kind__in=(CampaignKind.HOME_SAMPLING, CampaignKind.MISSED_TEST),
+            campaign__round__isnull=False,
+        ).values_list("campaign__kind", "campaign__round_id", "campaign__round__status")[:500]
+    )
+    door_ids = {
+        r for kind, r, status in given
+        if kind == CampaignKind.MISSED_TEST and status == RoundStatus.RUNNING
+    }  # fmt: skip
+    doors = []
+    if door_ids:
+        doors = list(Round.objects.filter(pk__in=door_ids).order_by("-starts_on", "-id")[:3])
+    if not any(kind == CampaignKind.HOME_SAMPLING for kind, _r, _s in given):
+        return MyRoundWork(0, [], doors)
+    mine = Assignment.objects.filter(
         _mine(user), campaign=OuterRef("campaign"), building=OuterRef("building")
     )
     tasks = (
         Task.objects.filter(campaign__kind=CampaignKind.HOME_SAMPLING, status__in=PENDING)
-        .alias(given=Exists(given))
+        .alias(given=Exists(mine))
         .filter(given=True)
     )
     first = list(
@@ -269,9 +295,5 @@ def my_home_tasks(user: User | AnonymousUser, limit: int = 5) -> tuple[int, list
     labels = dict(HomeReason.choices)
     for t in first:
         t.reason_label = labels.get(t.reason, t.reason)
-    return (tasks.count() if len(first) == limit else len(first)), first
-
-
-def my_door_rounds(user: User | AnonymousUser) -> list[Round]:
-    """Running rounds with a missed-walk building given to the user's team (or to them)."""
-    return list(assigned_rounds(user).filter(status=RoundStatus.RUNNING)[:3])
+    n = tasks.count() if len(first) == limit else len(first)
+    return MyRoundWork(n, first, doors)

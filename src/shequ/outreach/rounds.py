@@ -218,31 +218,32 @@ def door_outcome_record(
     not found): a visit of their task in the round's missed campaign (made now if the
     building was never sent to the door, by whoever runs testing there). The latest visit is
     the one the list shows."""
+    task = rs.missed_task_of(round_, resident)
+    household = resident.household
+    community_id = testing.community_id_of(household)
+    if task is None:  # never sent to the door: whoever runs testing there, or its team
+        campaign = rs.round_campaign_of(round_, community_id, CampaignKind.MISSED_TEST)
+        if campaign is None or not rs.assigned_to(actor, campaign.pk, household.parent_id):
+            require(actor, Capability.RUN_TESTING, household)
+    elif not may_record(actor, task):
+        raise _refuse(task)
+    _running(round_)
     errors: dict[str, str] = {}
     if outcome not in Outcome.values:
         errors["outcome"] = _("Choose an outcome from the list.")
     note = (note or "").strip()
     if len(note) > 200:
         errors["note"] = _("At most 200 characters.")
+    if task is None and not testing.path_in_scope(round_, household.path):
+        errors["resident"] = _("This resident is not in the round's scope.")
     if errors:
         raise ValidationError(errors)
-    _running(round_)
-    task = rs.missed_task_of(round_, resident)
     if task is None:
-        household = resident.household
-        community_id = testing.community_id_of(household)
-        campaign = rs.round_campaign_of(round_, community_id, CampaignKind.MISSED_TEST)
-        if campaign is None or not rs.assigned_to(actor, campaign.pk, household.parent_id):
-            require(actor, Capability.RUN_TESTING, household)
-        if not testing.path_in_scope(round_, household.path):
-            raise ValidationError({"resident": _("This resident is not in the round's scope.")})
         campaign = round_campaign(
             actor=actor, round_=round_, community_id=community_id, kind=CampaignKind.MISSED_TEST
         )
         task = _new_task(campaign, resident, timezone.now(), reason=HomeReason.MISSED)
         task.save()
-    elif not may_record(actor, task):
-        raise _refuse(task)
     return _visit(actor, task, DOOR_TO_STATUS[outcome], {"door": outcome}, note, client_uuid)
 
 

@@ -148,9 +148,10 @@ def _duty_card(user: User, staff: Any) -> DutyCard:
     ]
     open_calls = calls.open_calls_for(user) if staff is not None else []
     answered = duty.my_answers(user, open_calls) if open_calls else {}
-    n_tasks, first_tasks = round_doors.my_home_tasks(user) if staff is not None else (0, [])
-    doors = round_doors.my_door_rounds(user) if staff is not None else []
-    return DutyCard(mine, now, open_calls, answered, n_tasks, first_tasks, doors)
+    work = round_doors.my_round_work(user) if staff is not None else None
+    if work is None:
+        return DutyCard(mine, now, open_calls, answered, 0, [], [])
+    return DutyCard(mine, now, open_calls, answered, work.tasks, work.first_tasks, work.doors)
 
 
 def _community_card(user: User, communities: list[Place]) -> CommunityCard:
