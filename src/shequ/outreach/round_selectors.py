@@ -74,6 +74,24 @@ def assigned_rounds(user: User | AnonymousUser) -> QuerySet[Round]:
     return Round.objects.filter(pk__in=campaigns).order_by("-starts_on", "-id")
 
 
+def has_assignments(user: User | AnonymousUser) -> bool:
+    """Whether a missed-walk building of some round was given to the user's team (or them)."""
+    return assigned_rounds(user).exists()
+
+
+def get_assigned_round_for(user: User | AnonymousUser, pk: Any) -> Round:
+    """A round with a missed-walk building given to the user's team; 404 otherwise."""
+    return get_for(assigned_rounds(user), pk, what="round")
+
+
+def get_resident_in(building_ids: list[int], pk: Any) -> Resident:
+    """A resident living in one of these buildings; 404 otherwise."""
+    residents = Resident.objects.filter(household__parent_id__in=building_ids).select_related(
+        "household", "household__parent"
+    )
+    return get_for(residents, pk, what="resident")
+
+
 def missed_task_of(round_: Round, resident: Resident) -> Task | None:
     """The resident's task in the round's missed walk, if they were sent to the door."""
     return (

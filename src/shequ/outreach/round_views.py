@@ -25,7 +25,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from shequ.core.access import get_for
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.exports import xlsx_response
 from shequ.core.roles import Capability
@@ -56,10 +55,9 @@ class Door:
             except Http404:
                 self.seen = None
         if self.round is None:
-            assigned = rs.assigned_rounds(user)
-            if self.seen is None and not assigned.exists() and found.is_empty:
+            if found.is_empty and not rs.has_assignments(user):
                 raise PermissionDenied(_("Your role does not see testing rounds."))
-            self.round = get_for(assigned, round_id, what="round")
+            self.round = rs.get_assigned_round_for(user, round_id)
         self.mine = {b.pk: b for b in rs.assigned_buildings(user, self.round)}
 
     def building(self, value: Any) -> Place | None:
@@ -80,13 +78,7 @@ class Door:
                 return selectors.get_round_resident_for(self.round, self.seen, pk)
             except Http404:
                 pass
-        return get_for(
-            Resident.objects.filter(household__parent_id__in=list(self.mine)).select_related(
-                "household", "household__parent"
-            ),
-            pk,
-            what="resident",
-        )
+        return rs.get_resident_in(list(self.mine), pk)
 
     def may_record(self, request: HttpRequest, building: Place) -> bool:
         return building.pk in self.mine or selectors.runs_testing_at(request.user, building)
