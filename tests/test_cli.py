@@ -81,6 +81,7 @@ def _wipe():
     from shequ.duty import models as d
     from shequ.inspections import models as ins
     from shequ.mobilization import models as m
+    from shequ.outreach import models as o
     from shequ.reports import models as r
     from shequ.supplies import models as s
     from shequ.testing import models as t
@@ -124,9 +125,11 @@ def _wipe():
         r.CompileRun,
         WatchCheck,
         HelpRequest,
-        t.DoorOutcome,
-        t.DoorTask,
-        t.HomeTask,
+        o.Proposal,
+        o.Visit,
+        o.Task,
+        o.Assignment,
+        o.Campaign,
         t.Recall,
         t.Sample,
         t.Tube,

@@ -83,6 +83,12 @@ RULES: tuple[Rule, ...] = (
         StatusPeriod,
         lambda at, day: StatusPeriod.objects.filter(ended_at__lt=at),
     ),
+    # A finished round's door-to-door tasks (missed walk, home sampling) with their visits.
+    Rule(
+        "outreach.roundtask",
+        Task,
+        lambda at, day: Task.objects.filter(campaign__round__in=_finished_rounds(day)),
+    ),
     Rule(
         "testing.sample",
         Sample,
@@ -92,12 +98,6 @@ RULES: tuple[Rule, ...] = (
         "testing.exemption",
         Exemption,
         lambda at, day: Exemption.objects.filter(round__in=_finished_rounds(day)),
-    ),
-    # A finished round's door-to-door tasks (missed walk, home sampling) with their visits.
-    Rule(
-        "outreach.roundtask",
-        Task,
-        lambda at, day: Task.objects.filter(campaign__round__in=_finished_rounds(day)),
     ),
     # The message log goes before the inbox rows its deliveries point at.
     Rule(
