@@ -36,7 +36,7 @@ from shequ.core.models import AuditEvent, ImportRowError, Notification, User
 from shequ.core.roles import Capability, refusal
 from shequ.core.scopes import scope_for
 from shequ.notify.models import Delivery
-from shequ.outreach.models import Task
+from shequ.outreach.models import Proposal, Task, Visit
 from shequ.residents.models import StatusPeriod
 from shequ.testing.models import Exemption, Round, RoundStatus, Sample
 
@@ -83,7 +83,18 @@ RULES: tuple[Rule, ...] = (
         StatusPeriod,
         lambda at, day: StatusPeriod.objects.filter(ended_at__lt=at),
     ),
-    # A finished round's door-to-door tasks (missed walk, home sampling) with their visits.
+    # A finished round's door-to-door tasks (missed walk, home sampling): the registry
+    # proposals and visits at their doors first, then the tasks.
+    Rule(
+        "outreach.roundproposal",
+        Proposal,
+        lambda at, day: Proposal.objects.filter(task__campaign__round__in=_finished_rounds(day)),
+    ),
+    Rule(
+        "outreach.roundvisit",
+        Visit,
+        lambda at, day: Visit.objects.filter(task__campaign__round__in=_finished_rounds(day)),
+    ),
     Rule(
         "outreach.roundtask",
         Task,

@@ -139,6 +139,8 @@ def history(personas, city, duty):  # noqa: F811
 EXPECTED = {
     "checkpoints.passage": 4,
     "residents.statusperiod": 1,
+    "outreach.roundproposal": 0,
+    "outreach.roundvisit": 2,
     "outreach.roundtask": 2,
     "testing.sample": 2,
     "testing.exemption": 1,
@@ -197,8 +199,8 @@ def test_a_purge_stopped_half_way_is_audited_with_what_it_deleted(
         raise RuntimeError("disk full")
 
     rules = list(retention.RULES)
-    at = next(i for i, r in enumerate(rules) if r.key == "outreach.roundtask")
-    rules[at] = retention.Rule("outreach.roundtask", Task, broken)
+    at = next(i for i, r in enumerate(rules) if r.key == "outreach.roundproposal")
+    rules[at] = retention.Rule("outreach.roundproposal", Task, broken)
     monkeypatch.setattr(retention, "RULES", tuple(rules))
 
     with pytest.raises(RuntimeError, match="disk full"):
@@ -271,5 +273,5 @@ def test_the_purge_command(personas, history) -> None:
     done = runner.invoke(app, ["purge", "--before", CUTOFF.isoformat(), "--user", "hq"])
     assert done.exit_code == 0, done.output
     assert "deleted          2  testing.sample" in done.output
-    assert "deleted         14  in all" in done.output
+    assert "deleted         16  in all" in done.output
     assert AuditEvent.objects.get(action=retention.PURGE_ACTION).actor == personas.hq
