@@ -20,8 +20,10 @@ from tests.mobilization.conftest import make_staff
 from tests.residents.factories import ResidentFactory
 
 SCREENING = [
-    {"key": "present", "label": {"zh": "是否在家", "en": "At home"}, "type": "yes_no", "required": True},
-    {"key": "new_arrivals", "label": {"zh": "有无新住入人员", "en": "New arrivals"}, "type": "yes_no"},
+    {"key": "present", "label": {"zh": "是否在家", "en": "At home"}, "type": "yes_no",
+     "required": True},
+    {"key": "new_arrivals", "label": {"zh": "有无新住入人员", "en": "New arrivals"},
+     "type": "yes_no"},
     {"key": "symptoms", "label": {"zh": "有无发热等症状", "en": "Symptoms"}, "type": "choice",
      "choices": ["无", "发热", "咳嗽"]},
     {"key": "people", "label": "常住人数", "type": "number"},

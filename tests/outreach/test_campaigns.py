@@ -68,7 +68,8 @@ def test_each_outcome_sets_the_door_and_keeps_a_visit(door, city, personas):
         1,
         1,
     )
-    assert totals["open"] == 1 and totals["finished"] == 3
+    assert totals["open"] == 1
+    assert totals["finished"] == 3
 
 
 def test_nobody_home_counts_revisits_and_the_door_stays_to_knock(door, city, personas):
@@ -89,7 +90,8 @@ def test_a_cadre_of_the_assigned_team_records_and_another_team_is_refused(door, 
     services.outcome_record(actor=personas.cadre, task=task, outcome="done", answers=DONE)
     with pytest.raises(PermissionDenied) as refused:
         services.outcome_record(actor=door.cadre2, task=task, outcome="done", answers=DONE)
-    assert "1号楼" in str(refused.value) and "队员甲" in str(refused.value)
+    assert "1号楼" in str(refused.value)
+    assert "队员甲" in str(refused.value)
     # … but the other cadre records their own building.
     other = task_of(door.campaign, door.h301)
     services.outcome_record(actor=door.cadre2, task=other, outcome="nobody_home")
@@ -108,7 +110,8 @@ def test_bad_answers_are_each_named_by_their_question(door, city, personas):
     assert "是否在家" in errors["answers.present"] or "At home" in errors["answers.present"]
     assert "发热" in errors["answers.symptoms"]
     task.refresh_from_db()
-    assert task.status == TaskStatus.OPEN and not Visit.objects.exists()
+    assert task.status == TaskStatus.OPEN
+    assert not Visit.objects.exists()
 
 
 def test_bad_questions_are_refused_with_the_question_named(personas, city):
