@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -142,11 +142,10 @@ def require_record(user: User | AnonymousUser, campaign: Campaign, building: Pla
 
 
 def tasks_for(user: User | AnonymousUser) -> QuerySet[Task]:
-    """Tasks in communities the user sees, and those of buildings given to the user."""
-    given = Assignment.objects.filter(
-        _assigned(user), campaign=OuterRef("campaign"), building=OuterRef("building")
-    )
-    return Task.objects.filter(scope_for(user, VIEW).q("household") | Q(Exists(given)))
+    """Tasks in communities the user sees, and those of campaigns with a building given to the
+    user (a cadre of another team sees the door, and is told whose it is when recording)."""
+    given = Assignment.objects.filter(_assigned(user)).values("campaign_id")
+    return Task.objects.filter(scope_for(user, VIEW).q("household") | Q(campaign_id__in=given))
 
 
 def get_task_for(user: User | AnonymousUser, pk: Any) -> Task:
@@ -360,3 +359,35 @@ def get_proposal_for(user: User | AnonymousUser, pk: Any) -> Proposal:
 
 def proposals_of(task: Task) -> QuerySet[Proposal]:
     return Proposal.objects.filter(task=task)
+
+
+def building_snapshot(
+    user: User | AnonymousUser, campaign: Campaign, building: Place
+) -> dict[str, Any]:
+    """One building's doors in walking order with the campaign's questions, as the phone keeps
+    them (the API and the doors page)."""
+    tasks = [
+        {
+            "id": t.pk,
+            "household_id": t.household_id,
+            "household": t.household.name,
+            "resident": t.resident.name if t.resident_id else "",
+            "unit": t.unit,
+            "floor": t.floor,
+            "status": t.status,
+            "visits": t.visits,
+            "answers": t.answers,
+            "reason": t.reason,
+        }
+        for t in building_tasks(campaign, building)
+    ]
+    return {
+        "campaign_id": campaign.pk,
+        "campaign": campaign.name,
+        "building_id": building.pk,
+        "building": building.name,
+        "may_record": campaign.status == CampaignStatus.OPEN
+        and may_record(user, campaign, building),
+        "questions": campaign.questions,
+        "tasks": tasks,
+    }
