@@ -116,9 +116,14 @@ def test_staff_create_a_campaign_and_assign_buildings(api, door, city, personas)
     staff = api(personas.staff_a)
     r = staff.post(
         "/api/v1/outreach/campaigns",
-        {"name": "疫苗接种", "kind": "vaccination", "community_id": city.a.pk, "place_ids": [city.ka1.pk],
-         "questions": [{"key": "doses", "label": "已接种剂次", "type": "number", "required": True}]},
-    )  # fmt: skip
+        {
+            "name": "疫苗接种",
+            "kind": "vaccination",
+            "community_id": city.a.pk,
+            "place_ids": [city.ka1.pk],
+            "questions": [{"key": "doses", "label": "剂次", "type": "number", "required": True}],
+        },
+    )
     assert r.status_code == 201, r.content
     cid = r.json()["id"]
     r = staff.post(

@@ -71,7 +71,8 @@ def test_rejected_proposal_leaves_the_registry_alone(door, city, personas):
 def test_returnee_gets_the_tag_and_home_monitoring_once_approved(door, city, personas):
     services.outcome_record(
         actor=personas.cadre, task=task_of(door.campaign, city.ha1), outcome="done",
-        answers={"present": True}, people=[{"kind": "returnee", "name": "住户甲", "came_from": "武汉"}],
+        answers={"present": True},
+        people=[{"kind": "returnee", "name": "住户甲", "came_from": "武汉"}],
     )  # fmt: skip
     proposal = selectors.proposals_for(personas.staff_a).get()
     assert proposal.proposed_status == HealthStatus.HOME_MONITORING
