@@ -375,6 +375,7 @@ def building_snapshot(
             "unit": t.unit,
             "floor": t.floor,
             "status": t.status,
+            "status_label": str(TaskStatus(t.status).label),
             "visits": t.visits,
             "answers": t.answers,
             "reason": t.reason,
@@ -391,3 +392,38 @@ def building_snapshot(
         "questions": campaign.questions,
         "tasks": tasks,
     }
+
+
+def managed_communities(user: User | AnonymousUser) -> list[Place]:
+    """The communities where the user runs campaigns (the new-campaign form), up to 500."""
+    from shequ.places import selectors as places
+    from shequ.places.models import PlaceKind
+
+    return list(
+        places.places_for(user, kind=PlaceKind.COMMUNITY).filter(scope_for(user, MANAGE).q())[:500]
+    )
+
+
+def scope_choices(user: User | AnonymousUser, community: Place) -> list[Place]:
+    """The compounds and buildings of a community a campaign may cover (up to 500)."""
+    from shequ.places import selectors as places
+    from shequ.places.models import PlaceKind
+
+    return list(
+        places.places_for(user)
+        .filter(path__startswith=community.path, kind__in=[PlaceKind.COMPOUND, PlaceKind.BUILDING])
+        .order_by("path")[:500]
+    )
+
+
+def campaign_tasks(campaign: Campaign) -> QuerySet[Task]:
+    """Every task of a campaign, building by building in walking order (the Excel list)."""
+    return (
+        Task.objects.filter(campaign=campaign)
+        .select_related("building", "building__parent", "household", "resident", "updated_by")
+        .order_by("building__path", "unit", "floor", "room", "pk")
+    )
+
+
+def open_proposals_count(user: User | AnonymousUser) -> int:
+    return proposals_for(user).count()
