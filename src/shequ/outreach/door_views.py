@@ -72,6 +72,8 @@ def _strings() -> dict[str, str]:
         "arrival_name": _("Write the new arrival's name."),
         "returnee_from": _("Write where the returnee came back from."),
         "back": _("Back to the doors"),
+        "floor": _("Floor %(n)s"),
+        "unit": _("Unit %(u)s"),
         "may_not_record": _(
             "You may look at these doors; recording is for the team they are given to."
         ),

@@ -40,7 +40,7 @@ PRESETS: dict[str, list[dict[str, Any]]] = {
 
 class CampaignForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
-    kind = forms.ChoiceField(label=_("For"), choices=CampaignKind.choices)
+    kind = forms.ChoiceField(label=_("What for"), choices=CampaignKind.choices)
     unit = forms.ChoiceField(label=_("One task"), choices=CampaignUnit.choices)
     community = forms.TypedChoiceField(label=_("Community"), coerce=int)
     places = forms.TypedMultipleChoiceField(

@@ -61,9 +61,9 @@ def _read(raw: dict[str, Any], client_uuid: uuid.UUID, now: dt.datetime) -> _Out
         "at",
         now,
         max_age=dt.timedelta(days=services.OFFLINE_DAYS),
-        not_iso=_("Send the time of the visit as ISO 8601."),
-        in_future=_("The time of the visit is in the future: check the phone's clock."),
-        too_old=_("The time of the visit is not within the last %d days.") % services.OFFLINE_DAYS,
+        not_iso=_("Send the time of the door visit as ISO 8601."),
+        in_future=_("The time of the door visit is in the future: check the phone's clock."),
+        too_old=_("The door visit is older than %d days: record it again.") % services.OFFLINE_DAYS,
     )
     return _Outcome(
         client_uuid=client_uuid,

@@ -31,7 +31,7 @@ def type_labels() -> dict[str, str]:
     return {
         "yes_no": _("Yes / no"),
         "choice": _("One of a list"),
-        "number": _("Number"),
+        "number": _("A number"),
         "text": _("Text"),
         "date": _("Date"),
     }

@@ -51,7 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
              timezone.localtime(c.created_at).strftime("%Y-%m-%d %H:%M")]
             for c in campaigns[:10000]
         )  # fmt: skip
-        header = [_("Name"), _("For"), _("Community"), _("Status"), _("Created")]
+        header = [_("Name"), _("What for"), _("Community"), _("Status"), _("Created")]
         return xlsx_response(xlsx_table(_("Campaigns"), header, rows), "campaigns.xlsx")
     page = Paginator(campaigns, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -145,7 +145,7 @@ def _chart(buildings: list[dict[str, Any]]) -> Chart:
         series=[
             Series(_("Done"), [b["done"] for b in buildings], "green"),
             Series(_("Nobody home"), [b["nobody_home"] for b in buildings], "orange"),
-            Series(_("Refused"), [b["refused"] for b in buildings], "red"),
+            Series(_("Refused to answer"), [b["refused"] for b in buildings], "red"),
             Series(_("Moved away"), [b["moved"] for b in buildings], "purple"),
             Series(_("To visit"), [b["open"] for b in buildings], "grey"),
         ],

@@ -72,7 +72,7 @@
     if (q && q.state === "rejected") return { cls: "sq-od-s-refused", text: T.state_rejected, q: q };
     if (q) return { cls: "sq-od-s-waiting", text: T["status_" + q.item.outcome] + " · " + T.state_waiting, q: q };
     var text = T["status_" + t.status] || t.status;
-    if (t.visits) text += " · " + fmt(T.visits, { n: t.visits });
+    if (t.visits) text = t.status === "nobody_home" ? text + " ×" + t.visits : text + " · " + fmt(T.visits, { n: t.visits });
     return { cls: "sq-od-s-" + t.status, text: text, q: null };
   }
 
@@ -83,7 +83,10 @@
     tasks().forEach(function (t) {
       var group = (t.unit ? t.unit + "·" : "") + t.floor;
       if (group !== lastGroup) {
-        list.appendChild(el("p", { className: "sq-od-floor", text: (t.unit ? t.unit + " · " : "") + "F" + t.floor }));
+        list.appendChild(el("p", {
+          className: "sq-od-floor",
+          text: (t.unit ? fmt(T.unit, { u: t.unit }) + " · " : "") + fmt(T.floor, { n: t.floor })
+        }));
         ul = el("ul", { className: "sq-od-doors" });
         list.appendChild(ul);
         lastGroup = group;
