@@ -351,7 +351,7 @@ def test_the_demo_has_a_screening_campaign_half_done_and_a_vaccination_drive(dem
     assert totals["nobody_home"] >= 1
     assert Proposal.objects.filter(status="proposed").count() == 2
     cadre = User.objects.get(username="cadre")
-    assert [b.assignment.campaign for b in outreach.my_buildings(cadre)][0] == screening
+    assert next(b.assignment.campaign for b in outreach.my_buildings(cadre)) == screening
     drive = Campaign.objects.get(kind="vaccination")
     assert [q["key"] for q in drive.questions] == ["doses", "willing", "reason"]
     assert drive.unit == "resident"
