@@ -1131,6 +1131,16 @@ def _outreach_writes(hq, city):
             lambda: outreach_services.outcome_record(actor=hq, task=door(), outcome="refused"),
             city.ha1,
         ),
+        "tasks_add": (
+            "outreach.tasks_add",
+            lambda: _returning(
+                campaign(),
+                lambda c: outreach_services.tasks_add(
+                    actor=hq, campaign=c, households=[city.ha1], reason="漏检"
+                ),
+            ),
+            city.a,
+        ),
         "task_cancel": (
             "outreach.task_cancel",
             lambda: outreach_services.task_cancel(actor=hq, task=door()),
@@ -1296,6 +1306,7 @@ WRITES = [
     "buildings_assign",
     "outcome_record",
     "task_cancel",
+    "tasks_add",
     "proposal_confirm",
     "proposal_reject",
 ]

@@ -9,6 +9,7 @@ from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.outreach import selectors, services
 from shequ.outreach.models import TaskStatus, Visit
 from tests.outreach.conftest import SCREENING, task_of
+from tests.residents.factories import ResidentFactory
 
 DONE = {"present": True, "symptoms": "无", "people": 3}
 
@@ -159,3 +160,23 @@ def test_progress_per_building_team_and_compound(door, city, personas):
     assert (teams[1]["done"], teams[1]["total"], teams[2]["total"]) == (1, 2, 3)
     (compound,) = selectors.progress_by_compound(door.campaign)
     assert (compound["done"], compound["total"], compound["percent"]) == (1, 5, 20)
+
+
+def test_tasks_for_chosen_doors_only_keep_their_reason_and_come_once(door, city, personas):
+    campaign = services.campaign_create(
+        actor=personas.staff_a, name="漏检上门", kind="missed_test", community=city.a,
+        places=[city.ka1], unit="resident",
+    )  # fmt: skip
+    services.task_cancel(actor=personas.staff_a, task=campaign.tasks.get())
+    other = ResidentFactory(name="住户乙", household=city.ha2)
+    made = services.tasks_add(
+        actor=personas.staff_a, campaign=campaign, residents=[door.resident, other],
+        reason="卧床", ref="R-1",
+    )  # fmt: skip
+    assert [t.resident.name for t in made] == ["住户甲", "住户乙"]
+    assert made[1].reason == "卧床"
+    again = services.tasks_add(actor=personas.staff_a, campaign=campaign, residents=[other])
+    assert [t.pk for t in again] == [made[1].pk]
+    assert campaign.tasks.count() == 2
+    with pytest.raises(ValidationError):
+        services.tasks_add(actor=personas.staff_a, campaign=campaign, residents=[])

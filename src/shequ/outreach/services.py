@@ -200,6 +200,60 @@ def campaign_add_tasks(*, actor: User, campaign: Campaign) -> int:
 
 
 @transaction.atomic
+def tasks_add(
+    *,
+    actor: User,
+    campaign: Campaign,
+    households: Sequence[Place] = (),
+    residents: Sequence[Any] = (),
+    reason: str = "",
+    ref: str = "",
+) -> list[Task]:
+    """Tasks for chosen doors only (a missed-test list, home sampling): per household for a
+    household campaign, per resident for a resident campaign, each with its `reason` and
+    `ref`; a door that has its task keeps it (none twice). The tasks made, in order."""
+    require(actor, selectors.MANAGE, campaign.community)
+    if campaign.status == CampaignStatus.CLOSED:
+        raise ValidationError({"status": _("The campaign is closed: open a new one.")})
+    reason, ref = (reason or "").strip(), (ref or "").strip()
+    if len(reason) > 200 or len(ref) > 64:
+        raise ValidationError({"reason": _("Keep the reason under 200 characters.")})
+    per_resident = campaign.unit == CampaignUnit.RESIDENT
+    pairs = [(r.household, r.pk) for r in residents] if per_resident else [
+        (h, None) for h in households
+    ]  # fmt: skip
+    if not pairs:
+        raise ValidationError(
+            {"residents" if per_resident else "households": _("Choose at least one door.")}
+        )
+    stray = [h for h, _r in pairs if not h.path.startswith(campaign.community.path)]
+    if stray or any(h.kind != PlaceKind.HOUSEHOLD for h, _r in pairs):
+        raise ValidationError(
+            {"households": _("Choose households of %s.") % campaign.community.name}
+        )
+    now = timezone.now()
+    tasks = []
+    for household, resident_id in pairs:
+        unit, floor, room = walking_keys(household)
+        tasks.append(
+            Task(
+                campaign=campaign, building_id=household.parent_id, household=household,
+                resident_id=resident_id, unit=unit, floor=floor, room=room, reason=reason,
+                ref=ref, updated_at=now,
+            )
+        )  # fmt: skip
+    Task.objects.bulk_create(tasks, batch_size=1000, ignore_conflicts=True)
+    key = "resident_id__in" if per_resident else "household_id__in"
+    ids = [r for _h, r in pairs] if per_resident else [h.pk for h, _r in pairs]
+    made = list(Task.objects.filter(campaign=campaign, **{key: ids}).order_by("pk"))
+    audit.record(
+        actor=actor, action="outreach.tasks_add", obj=campaign, place=campaign.community,
+        changes={"tasks": len(made), "reason": reason},
+    )  # fmt: skip
+    return made
+
+
+@transaction.atomic
 def campaign_set_status(*, actor: User, campaign: Campaign, status: str) -> Campaign:
     """Open a draft, or close a campaign (closed: no more outcomes)."""
     require(actor, selectors.MANAGE, campaign.community)
@@ -360,4 +414,5 @@ __all__ = [
     "campaign_set_status",
     "outcome_record",
     "task_cancel",
+    "tasks_add",
 ]
