@@ -81,7 +81,7 @@ def _wipe():
     from shequ.duty import models as d
     from shequ.inspections import models as ins
     from shequ.mobilization import models as m
-    from shequ.outreach import models as o
+    from shequ.outreach import models as door
     from shequ.reports import models as r
     from shequ.supplies import models as s
     from shequ.testing import models as t
@@ -95,6 +95,11 @@ def _wipe():
         else:
             cursor.execute("DELETE FROM checkpoints_passage")
     for model in (
+        door.Proposal,
+        door.Visit,
+        door.Task,
+        door.Assignment,
+        door.Campaign,
         ins.FollowUp,
         ins.Rectification,
         ins.Finding,
@@ -125,11 +130,6 @@ def _wipe():
         r.CompileRun,
         WatchCheck,
         HelpRequest,
-        o.Proposal,
-        o.Visit,
-        o.Task,
-        o.Assignment,
-        o.Campaign,
         t.Recall,
         t.Sample,
         t.Tube,
@@ -333,3 +333,24 @@ def test_the_demo_has_residents_isolated_at_home_one_feverish(demo_city):
     assert demo_city.counts["isolated at home"] == 6
     assert Resident.objects.filter(health_status__in=at_home).count() >= 6
     assert IsolationReport.objects.filter(fever=True).count() == 1
+
+
+def test_the_demo_has_a_screening_campaign_half_done_and_a_vaccination_drive(demo_city):
+    from shequ.outreach import selectors as outreach
+    from shequ.outreach.models import Campaign, Proposal
+
+    screening = Campaign.objects.get(kind="screening")
+    totals = outreach.progress_totals(screening)
+    assert totals["total"] > 10
+    assert totals["finished"] + totals["nobody_home"] == totals["total"] // 2
+    assert totals["refused"] == 1
+    assert totals["moved"] == 1
+    assert totals["nobody_home"] >= 1
+    assert Proposal.objects.filter(status="proposed").count() == 2
+    cadre = User.objects.get(username="cadre")
+    assert next(b.assignment.campaign for b in outreach.my_buildings(cadre)) == screening
+    drive = Campaign.objects.get(kind="vaccination")
+    assert [q["key"] for q in drive.questions] == ["doses", "willing", "reason"]
+    assert drive.unit == "resident"
+    assert outreach.progress_totals(drive)["done"] == 6
+    assert demo_city.counts["campaign"] == 2

@@ -18,7 +18,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src" / "shequ"
-APPS = ["places", "residents", "mobilization", "duty", "testing", "checkpoints", "reports"]
+APPS = [
+    "places",
+    "residents",
+    "mobilization",
+    "duty",
+    "testing",
+    "checkpoints",
+    "reports",
+    "outreach",
+]
 APP_FILES = ["models.py", "selectors.py", "services.py", "urls.py", "admin.py", "api.py"]
 MAX_LINES = 600
 # Modules over MAX_LINES today, with their length: only ever shorter, until split.

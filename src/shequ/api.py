@@ -32,6 +32,7 @@ from shequ.core.schemas import ErrorOut
 from shequ.duty.api import router as duty_router
 from shequ.inspections.api import router as inspections_router
 from shequ.mobilization.api import router as mobilization_router
+from shequ.outreach.api import router as outreach_router
 from shequ.places.api import router as places_router
 from shequ.reports.api import router as reports_router
 from shequ.residents.api import router as residents_router
@@ -279,5 +280,6 @@ api.add_router("/testing", testing_router)
 api.add_router("/reports", reports_router)
 api.add_router("/help", help_router)
 api.add_router("/inspections", inspections_router)
+api.add_router("/outreach", outreach_router)
 
 api.add_router("/supplies", supplies_router)

@@ -19,6 +19,7 @@ from shequ.inspections.demo import add_demo_inspections
 from shequ.mobilization.demo import add_demo_mobilization, link_demo_person
 from shequ.mobilization.models import Agency, AgencyLevel
 from shequ.outreach.round_demo import add_demo_round_doors
+from shequ.outreach.demo import add_demo_outreach
 from shequ.places.demo import build_demo_city, designate_demo_zones
 from shequ.places.models import Place, PlaceKind
 from shequ.reports.demo import add_demo_reports
@@ -179,6 +180,9 @@ def demo(
         counts.update(added)
         with steps.step("inspections") as added:
             added.update(add_demo_inspections(hq=hq))
+        with steps.step("door-to-door campaigns") as added:
+            added.update(add_demo_outreach(hq=hq))
+        counts.update(added)
 
         with steps.step("supplies: warehouses, stock, movements") as added:
             added.update(add_demo_supplies(hq=hq))

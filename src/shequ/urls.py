@@ -21,6 +21,7 @@ urlpatterns = [
     path("help/", include("shequ.assistance.urls")),
     path("inspections/", include("shequ.inspections.urls")),
     path("supplies/", include("shequ.supplies.urls")),
+    path("outreach/", include("shequ.outreach.urls")),
     path("h/", include("shequ.assistance.public_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

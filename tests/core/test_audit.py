@@ -33,7 +33,9 @@ from shequ.inspections import services as inspection_services
 from shequ.inspections.models import Checklist, ChecklistItem, Section
 from shequ.mobilization import dispatch, formation
 from shequ.mobilization import services as mob_services
-from shequ.mobilization.models import Agency
+from shequ.mobilization.models import Agency, Staff
+from shequ.outreach import registry as outreach_registry
+from shequ.outreach import services as outreach_services
 from shequ.places import services as place_services
 from shequ.places.models import PlaceKind, ZoneLevel
 from shequ.reports import subscriptions as report_subscriptions
@@ -709,7 +711,7 @@ def _writes(personas, city):
         ),
     }
 
-    writes = assistance | supplies | donations | requisitions
+    writes = assistance | supplies | donations | requisitions | _outreach_writes(hq, city)
     return writes | {
         "post_create": (
             "duty.post_create",
@@ -1066,6 +1068,103 @@ def _writes(personas, city):
     }
 
 
+def _outreach_writes(hq, city):
+    """Door-to-door writes (outreach): a campaign over 甲小区 made without an audit row, then
+    each write on it."""
+    from shequ.outreach.models import Assignment as DoorAssignment
+    from shequ.outreach.models import Campaign, Proposal, ProposalKind
+    from shequ.outreach.models import Task as DoorTask
+
+    def campaign():
+        made = Campaign.objects.create(
+            name="入户排查", kind="screening", community=city.a, created_at=timezone.now()
+        )
+        outreach_services._add_tasks(hq, made)
+        return made
+
+    def door():
+        return DoorTask.objects.get(campaign=campaign(), household=city.ha1)
+
+    def assign():
+        made = campaign()
+        staff = Staff.objects.create(
+            kind="volunteer", name="队员", id_number=ID_NUMBER_3, phone="", birth_year=1980,
+            gender="male",
+        )  # fmt: skip
+        outreach_services.buildings_assign(
+            actor=hq, campaign=made, buildings=[city.ka1], cadre=staff
+        )
+        return DoorAssignment.objects.get(campaign=made)
+
+    def proposal(kind=ProposalKind.NEW_ARRIVAL):
+        task = door()
+        return Proposal.objects.create(
+            task=task, kind=kind, household=city.ha2, name="新来的", document_number=ID_NUMBER_2,
+            came_from="上海", created_at=timezone.now(),
+        )  # fmt: skip
+
+    return {
+        "campaign_create": (
+            "outreach.campaign_create",
+            lambda: outreach_services.campaign_create(
+                actor=hq, name="疫苗", kind="vaccination", community=city.a, places=[city.ka]
+            ),
+            city.a,
+        ),
+        "campaign_add_tasks": (
+            "outreach.campaign_add_tasks",
+            lambda: _returning(
+                campaign(), lambda c: outreach_services.campaign_add_tasks(actor=hq, campaign=c)
+            ),
+            city.a,
+        ),
+        "campaign_set_status": (
+            "outreach.campaign_status",
+            lambda: outreach_services.campaign_set_status(
+                actor=hq, campaign=campaign(), status="closed"
+            ),
+            city.a,
+        ),
+        "buildings_assign": ("outreach.building_assign", assign, city.ka1),
+        "outcome_record": (
+            "outreach.outcome",
+            lambda: outreach_services.outcome_record(actor=hq, task=door(), outcome="refused"),
+            city.ha1,
+        ),
+        "tasks_add": (
+            "outreach.tasks_add",
+            lambda: _returning(
+                campaign(),
+                lambda c: outreach_services.tasks_add(
+                    actor=hq, campaign=c, households=[city.ha1], reason="漏检"
+                ),
+            ),
+            city.a,
+        ),
+        "task_cancel": (
+            "outreach.task_cancel",
+            lambda: outreach_services.task_cancel(actor=hq, task=door()),
+            city.ha1,
+        ),
+        "proposal_confirm": (
+            "outreach.proposal_confirm",
+            lambda: outreach_registry.proposal_confirm(actor=hq, proposal=proposal()),
+            city.ha2,
+        ),
+        "proposal_reject": (
+            "outreach.proposal_reject",
+            lambda: outreach_registry.proposal_reject(actor=hq, proposal=proposal()),
+            city.ha2,
+        ),
+    }
+
+
+def _returning(obj, call):
+    """Run `call(obj)` and answer `obj` (a write that answers a count, audited on `obj`)."""
+    call(obj)
+    return obj
+
+
 def _first17(born: str, seq: str) -> str:
     first17 = f"629999{born}{seq}"
     return first17 + check_char(first17)
@@ -1090,6 +1189,8 @@ SERVICE_MODULES = [
     inspection_services,
     inspection_reminders,
     report_subscriptions,
+    outreach_services,
+    outreach_registry,
     supply_services,
     stocktake,
     donation_services,
@@ -1199,6 +1300,15 @@ WRITES = [
     "subscribe",
     "unsubscribe",
     "deliver",
+    "campaign_create",
+    "campaign_add_tasks",
+    "campaign_set_status",
+    "buildings_assign",
+    "outcome_record",
+    "task_cancel",
+    "tasks_add",
+    "proposal_confirm",
+    "proposal_reject",
 ]
 # Who acts, where not the HQ: people do some things only for themselves.
 BY_THE_CADRE = [
@@ -1243,6 +1353,8 @@ ALSO_AUDITED = {
     "requisition_ship": {"supplies.transfer.send"},
     "requisition_receive": {"supplies.transfer.receive"},
     "help_issue_from_stock": {"supplies.stock.issue"},
+    # Confirming a new arrival registers the resident.
+    "proposal_confirm": {"residents.resident.create"},
 }
 # Services made only of other audited services, checked where they are tested: `shequ init`
 # (place_create, user_create, role_grant) runs on an empty database only

@@ -37,6 +37,8 @@ from shequ.mobilization import services as mob_services
 from shequ.mobilization.models import Agency, AgencyLevel, Rank, StaffKind
 from shequ.outreach import rounds as outreach_rounds
 from shequ.outreach.models import Task
+from shequ.outreach import selectors as outreach_selectors
+from shequ.outreach import services as outreach_services
 from shequ.places.models import Place, PlaceKind
 from shequ.supplies import donations as donation_services
 from shequ.supplies import requisitions
@@ -263,6 +265,25 @@ def _side(hq: User, city: Place, tag: str, today: dt.date) -> Side:
         finding=o["visit"].findings.get(), path="missing", content_type="image/png",
         uploaded_by=hq, uploaded_at=timezone.now(),
     )  # fmt: skip
+
+    # Door-to-door: a screening campaign over the community, its building given to the
+    # side's cadre, and a new arrival found at the household (a proposal to confirm).
+    campaign = outreach_services.campaign_create(
+        actor=hq, name=f"{tag}入户排查", kind="screening", community=community,
+        questions=[{"key": "present", "label": "在家", "type": "yes_no"}],
+    )  # fmt: skip
+    outreach_services.buildings_assign(
+        actor=hq, campaign=campaign, buildings=[household.parent], cadre=o["staff"]
+    )
+    o["campaign"] = campaign
+    o["door"] = outreach_selectors.building_tasks(campaign, household.parent).get(
+        household=household
+    )
+    visit = outreach_services.outcome_record(
+        actor=hq, task=o["door"], outcome="done", answers={"present": True},
+        people=[{"kind": "new_arrival", "name": f"{tag}新住户", "came_from": "上海"}],
+    )  # fmt: skip
+    o["proposal"] = visit.proposals.get()
 
     # Supplies: the street's warehouse and the community's store, flour in transit between.
     depot = Warehouse.objects.create(place=places["street"], name=f"{tag}街道仓库")

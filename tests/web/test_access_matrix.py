@@ -74,6 +74,10 @@ REQUISITIONERS = {HQ, DISTRICT, STREET, STAFF, WAREHOUSE}
 APPROVERS = {HQ, DISTRICT, STREET}
 # Those who see a help request but keep no store serving it: refused the one-tap issue.
 HELP_SEERS = {DISTRICT, STREET, STAFF, INSPECTOR, CADRE, VOLUNTEER}
+# Door-to-door: who sees a campaign (residents' viewers, the cadre given the building) and who
+# records at its doors (those who edit residents, that cadre).
+DOOR_SEERS = {*VIEWERS, CADRE}
+DOOR_RECORDERS = {*PLANNERS, CADRE}
 
 
 @dataclass(frozen=True)
@@ -577,6 +581,31 @@ EXPECT: dict[str, Row | Act] = {
     "POST /api/v1/inspections/visits": Act(ok={HQ, INSPECTOR}),
     "POST /api/v1/inspections/visits:batch": Act(ok={HQ, INSPECTOR}, batch=True),
     "POST /api/v1/reports/agencies/{day}": Act(ok={COORDINATOR}),
+    # --- door-to-door (outreach, issue #21): seen by those who see residents and by the cadre
+    # the side's building is given to; run (and recorded at any door) by those who edit them.
+    "outreach:home": Row(ok=DOOR_SEERS, deny=403),
+    "outreach:new": Row(ok=PLANNERS, deny=403),
+    "outreach:board": Row(ok=DOOR_SEERS, post=PLANNERS),
+    "outreach:tasks_export": Row(ok=DOOR_SEERS),
+    "outreach:doors": Row(ok=DOOR_SEERS),
+    "outreach:task": Row(ok=DOOR_SEERS, post=DOOR_RECORDERS),
+    "outreach:mine": Row(ok=DOOR_SEERS, deny=403),
+    "outreach:proposals": Row(ok=PLANNERS, deny=403),
+    "outreach:sw": Row(ok=EVERYONE, own={ANONYMOUS: 200}),
+    "GET /api/v1/outreach/campaigns": Row(ok=EVERYONE),
+    "POST /api/v1/outreach/campaigns": Act(ok=PLANNERS),
+    "GET /api/v1/outreach/campaigns/{campaign_id}": Row(ok=DOOR_SEERS),
+    "POST /api/v1/outreach/campaigns/{campaign_id}/assignments": Act(ok=PLANNERS),
+    "GET /api/v1/outreach/campaigns/{campaign_id}/progress": Row(ok=DOOR_SEERS),
+    "GET /api/v1/outreach/campaigns/{campaign_id}/buildings/{building_id}/tasks": Row(
+        ok=DOOR_SEERS
+    ),
+    "GET /api/v1/outreach/my-buildings": Row(ok=EVERYONE),
+    "POST /api/v1/outreach/tasks/{task_id}/outcome": Act(ok=DOOR_RECORDERS),
+    "POST /api/v1/outreach/visits:batch": Act(ok=DOOR_RECORDERS, batch=True),
+    "GET /api/v1/outreach/proposals": Row(ok=EVERYONE),
+    "POST /api/v1/outreach/proposals/{proposal_id}/confirm": Act(ok=PLANNERS),
+    "POST /api/v1/outreach/proposals/{proposal_id}/reject": Act(ok=PLANNERS),
 }
 # fmt: on
 

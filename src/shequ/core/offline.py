@@ -78,6 +78,8 @@ OFFLINE_STORES: tuple[OfflineStore, ...] = (
     OfflineStore(database="shequ-station", forget=("snapshots",), cache="shequ-station"),
     # The inspector's phone page (inspections/phone_views.py): the plans go, the visits stay.
     OfflineStore(database="shequ-inspect", forget=("snapshots",), cache="shequ-inspect"),
+    # A building's doors on a cadre's phone (outreach/door_views.py): the doors go, outcomes stay.
+    OfflineStore(database="shequ-doors", forget=("snapshots",), cache="shequ-doors"),
     # The Web Push worker (notify/views.py) keeps no database, and only static files cached.
     OfflineStore(database="", forget=(), cache="shequ-notify"),
 )

@@ -580,3 +580,17 @@ def get_pairing_for(user: User | AnonymousUser, pk: object) -> Pairing:
 def agencies_listed() -> QuerySet[Agency]:
     """Every agency, by code (agencies serve the whole city)."""
     return Agency.objects.order_by("code")
+
+
+def teams_of(user: User | AnonymousUser) -> list[int]:
+    """The teams the user is on, as member or leader (door-to-door work given to a team)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    members = TeamMember.objects.filter(staff__user=user).values_list("team_id", flat=True)
+    return sorted({*members, *Team.objects.filter(leader__user=user).values_list("pk", flat=True)})
+
+
+def community_teams(community_ids: Iterable[int]) -> QuerySet[Team]:
+    """The teams sent to these communities, with their leaders (to give work to)."""
+    ids = list(community_ids)
+    return Team.objects.filter(community_id__in=ids).select_related("leader", "order")

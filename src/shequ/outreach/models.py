@@ -35,7 +35,7 @@ class CampaignUnit(models.TextChoices):
 
 class CampaignStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    OPEN = "open", _("Open")
+    OPEN = "open", _("Under way")
     CLOSED = "closed", _("Closed")
 
 
@@ -123,7 +123,7 @@ class TaskStatus(models.TextChoices):
     OPEN = "open", _("To visit")
     DONE = "done", _("Done")
     NOBODY_HOME = "nobody_home", _("Nobody home")
-    REFUSED = "refused", _("Refused")
+    REFUSED = "refused", _("Refused to answer")
     MOVED = "moved", _("Moved away")
     CANCELLED = "cancelled", _("Cancelled")
 
@@ -144,7 +144,7 @@ class Task(models.Model):
         "residents.Resident", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     # Walking order in the building: unit, floor, room (from the household's address).
-    unit = models.CharField(_("unit"), max_length=10, blank=True, default="")
+    unit = models.CharField(_("unit (单元)"), max_length=10, blank=True, default="")
     floor = models.SmallIntegerField(_("floor"), default=0)
     room = models.CharField(_("room"), max_length=20, blank=True, default="")
     status = models.CharField(

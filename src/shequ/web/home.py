@@ -29,6 +29,7 @@ from shequ.duty import selectors as duty
 from shequ.duty.models import PostKind
 from shequ.mobilization.selectors import active_enlistment
 from shequ.outreach import round_selectors as round_doors
+from shequ.outreach import selectors as outreach
 from shequ.places.addresses import attach_addresses
 from shequ.places.models import PlaceKind
 from shequ.places.selectors import scope_counts, scope_roots
@@ -100,6 +101,8 @@ class Home:
     # A warehouse keeper's warehouses today: low stock, transfers in transit to receive.
     keeper: supplies.KeeperCard | None = None
     today: Today | None = None  # an officer's or the HQ's scope today
+    # Buildings of door-to-door campaigns given to a cadre's team or to them (outreach).
+    doors: list[outreach.MyBuilding] = field(default_factory=list)
 
 
 def home_for(user: User) -> Home:
@@ -110,6 +113,7 @@ def home_for(user: User) -> Home:
     staff = duty.my_staff(user)
     if staff is not None or kinds & ON_DUTY:
         home.duty = _duty_card(user, staff)
+        home.doors = [b for b in outreach.my_buildings(user) if b.pending][:10]
     if Role.LAB_OPERATOR in kinds:
         home.lab = testing.transfers_waiting(user)
     communities = [

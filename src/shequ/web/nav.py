@@ -125,6 +125,12 @@ class Facts:
 
         return bool(self._once("inspections", lambda: may_see(self.user)))
 
+    def outreach(self) -> bool:
+        """Whether the door-to-door pages open: campaigns in scope, or buildings given."""
+        from shequ.outreach.selectors import may_see
+
+        return bool(self._once("outreach", lambda: may_see(self.user)))
+
     def mobilized(self) -> bool:
         """Whether the mobilization board shows orders to the user."""
         from shequ.mobilization.selectors import has_mobilization_role
@@ -197,6 +203,7 @@ ITEMS: tuple[NavItem, ...] = (
     NavItem("users", "core_users:list", _("Users"), lambda f: f.may(Capability.MANAGE_USERS)),
     NavItem("reports", "reports:home", _("Daily reports"), Facts.reports),
     NavItem("inspections", "inspections:home", _("Inspections"), Facts.inspections),
+    NavItem("outreach", "outreach:home", _("Door-to-door"), Facts.outreach),
 )
 
 
