@@ -18,8 +18,8 @@ from shequ.duty.demo import add_demo_duty
 from shequ.inspections.demo import add_demo_inspections
 from shequ.mobilization.demo import add_demo_mobilization, link_demo_person
 from shequ.mobilization.models import Agency, AgencyLevel
-from shequ.outreach.round_demo import add_demo_round_doors
 from shequ.outreach.demo import add_demo_outreach
+from shequ.outreach.round_demo import add_demo_round_doors
 from shequ.places.demo import build_demo_city, designate_demo_zones
 from shequ.places.models import Place, PlaceKind
 from shequ.reports.demo import add_demo_reports

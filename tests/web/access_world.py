@@ -36,9 +36,9 @@ from shequ.mobilization import dispatch, formation
 from shequ.mobilization import services as mob_services
 from shequ.mobilization.models import Agency, AgencyLevel, Rank, StaffKind
 from shequ.outreach import rounds as outreach_rounds
-from shequ.outreach.models import Task
 from shequ.outreach import selectors as outreach_selectors
 from shequ.outreach import services as outreach_services
+from shequ.outreach.models import Task
 from shequ.places.models import Place, PlaceKind
 from shequ.supplies import donations as donation_services
 from shequ.supplies import requisitions

@@ -43,13 +43,12 @@ from shequ.outreach.models import (
     TaskStatus,
     Visit,
 )
-from shequ.places.households import room_key, room_of
+from shequ.outreach.services import walking_keys
 from shequ.places.models import Place, PlaceKind
 from shequ.residents.models import Resident
 from shequ.testing import selectors as testing
 from shequ.testing.models import HomeReason, Outcome, Round, RoundStatus
 from shequ.testing.signals import HomeVisit
-from shequ.testing.walk_pdf import floor_of
 
 if TYPE_CHECKING:
     from shequ.core.models import User
@@ -66,7 +65,7 @@ DOOR_TO_STATUS = {
 # The missed campaign's one question: what happened at the door.
 DOOR_QUESTION = {
     "key": "door",
-    "label": "Door outcome",
+    "label": {"zh": "上门结果", "en": "Door outcome"},
     "type": "choice",
     "choices": list(Outcome.values),
     "required": True,
@@ -111,10 +110,9 @@ def round_campaign(*, actor: User | None, round_: Round, community_id: int, kind
 
 
 def _walk(household: Place) -> dict[str, Any]:
-    """A household's place in the walking order: unit, floor, room."""
-    room = room_key(room_of(household.name, household.unit))
-    floor = floor_of(room)
-    return {"unit": household.unit[:10], "floor": floor or 0, "room": room[:20]}
+    """A household's place in the walking order: unit, floor, room (as every campaign's)."""
+    unit, floor, room = walking_keys(household)
+    return {"unit": unit, "floor": floor, "room": room}
 
 
 def _new_task(campaign: Campaign, resident: Resident, now: dt.datetime, **kw: Any) -> Task:

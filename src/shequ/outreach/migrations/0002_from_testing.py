@@ -8,7 +8,7 @@ import re
 
 from django.db import migrations
 
-DIGITS = re.compile(r"^(\d+)")
+FLOOR_DIGITS = re.compile(r"(\d+)")
 ROOM_SUFFIX = re.compile(r"(室|号|户)$")
 NAMED_UNIT = re.compile(r"^\s*(?P<unit>[0-9A-Za-z一二三四五六七八九十]{1,6})\s*单元\s*(?P<room>\S.*)$")
 DOOR_TO_STATUS = {
@@ -22,7 +22,7 @@ NAMES = {"missed_test": "missed tests", "home_sampling": "home sampling"}
 HOME_STATUS = {"open": "open", "done": "done", "cancelled": "cancelled"}
 DOOR_QUESTION = {
     "key": "door",
-    "label": "Door outcome",
+    "label": {"zh": "上门结果", "en": "Door outcome"},
     "type": "choice",
     "choices": list(DOOR_TO_STATUS),
     "required": True,
@@ -30,16 +30,19 @@ DOOR_QUESTION = {
 
 
 def _walk(household):
-    """Unit, floor and room of a household (as outreach.rounds._walk, frozen here)."""
+    """Unit, floor and room of a household (outreach.services.walking_keys, frozen here)."""
     name, unit = household.name or "", household.unit or ""
     room = name
     match = NAMED_UNIT.match(name)
     if unit and match:
         room = match.group("room").strip()
     room = ROOM_SUFFIX.sub("", room.strip()).upper()
-    digits = DIGITS.match(room)
-    floor = int(digits.group(1)[:-2]) if digits and len(digits.group(1)) >= 3 else 0
-    return {"unit": unit[:10], "floor": floor, "room": room[:20]}
+    digits = FLOOR_DIGITS.search(room)
+    floor = 0
+    if digits:
+        d = digits.group(1)
+        floor = int(d[:-2]) if len(d) >= 3 else int(d) if len(d) == 1 else 0
+    return {"unit": unit, "floor": min(floor, 999), "room": room.rjust(6)[:20]}
 
 
 def forward(apps, schema_editor):
