@@ -35,6 +35,7 @@ from shequ.mobilization import dispatch, formation
 from shequ.mobilization import services as mob_services
 from shequ.mobilization.models import Agency, Staff
 from shequ.outreach import registry as outreach_registry
+from shequ.outreach import rounds as round_doors
 from shequ.outreach import services as outreach_services
 from shequ.places import services as place_services
 from shequ.places.models import PlaceKind, ZoneLevel
@@ -712,6 +713,7 @@ def _writes(personas, city):
     }
 
     writes = assistance | supplies | donations | requisitions | _outreach_writes(hq, city)
+    writes |= _round_door_writes(hq, city)
     return writes | {
         "post_create": (
             "duty.post_create",
@@ -1068,6 +1070,37 @@ def _writes(personas, city):
     }
 
 
+def _round_door_writes(hq, city):
+    """A testing round's door-to-door writes (outreach/rounds.py): a round over 甲社区 and a
+    missed resident's task in its missed campaign, made without an audit row."""
+    from shequ.outreach.models import Campaign
+    from shequ.outreach.models import Task as DoorTask
+    from shequ.residents.models import Resident
+    from shequ.testing.models import Round
+
+    def task():
+        today = timezone.localdate()
+        made = Round.objects.create(name="轮", starts_on=today, ends_on=today, created_by=hq)
+        made.places.set([city.a])
+        walk = Campaign.objects.create(
+            name="漏检", kind="missed_test", unit="resident", community=city.a, round=made,
+            created_at=timezone.now(),
+        )  # fmt: skip
+        person = Resident.objects.create(household=city.ha1, name="漏检者")
+        return DoorTask.objects.create(
+            campaign=walk, building=city.ka1, household=city.ha1, resident=person,
+            updated_at=timezone.now(),
+        )  # fmt: skip
+
+    def knock():
+        door = task()
+        return round_doors.door_outcome_record(
+            actor=hq, round_=door.campaign.round, resident=door.resident, outcome="reminded"
+        )
+
+    return {"door_outcome_record": ("outreach.visit.record", knock, city.ka1)}
+
+
 def _outreach_writes(hq, city):
     """Door-to-door writes (outreach): a campaign over 甲小区 made without an audit row, then
     each write on it."""
@@ -1191,6 +1224,7 @@ SERVICE_MODULES = [
     report_subscriptions,
     outreach_services,
     outreach_registry,
+    round_doors,
     supply_services,
     stocktake,
     donation_services,
@@ -1306,6 +1340,7 @@ WRITES = [
     "buildings_assign",
     "outcome_record",
     "task_cancel",
+    "door_outcome_record",
     "tasks_add",
     "proposal_confirm",
     "proposal_reject",
@@ -1359,7 +1394,10 @@ ALSO_AUDITED = {
 # Services made only of other audited services, checked where they are tested: `shequ init`
 # (place_create, user_create, role_grant) runs on an empty database only
 # (tests/places/test_cli_city.py).
-COMPOSED = {"city_init"}
+# Writes made of several audited rows: sending a building's missed to the door and asking
+# for home visits make the round's campaign (once) and a task each (one row each, checked in
+# tests/outreach and tests/testing); giving a route to a team sets its building's assignment.
+COMPOSED = {"city_init", "missed_send", "home_tasks_create", "home_tasks_assign"}
 
 
 @pytest.mark.parametrize("name", WRITES)
