@@ -104,8 +104,10 @@ def _record(actor: User, o: _Outcome, answer: OutcomeAnswer) -> None:
         answer.task_status, answer.visits = visit.task.status, visit.task.visits
 
 
+@transaction.atomic
 def visits_batch(*, actor: User, items: Sequence[Any]) -> list[OutcomeAnswer]:
-    """Record up to 1,000 door outcomes, each once per client UUID, in order."""
+    """Record up to 1,000 door outcomes, each once per client UUID, in order: one transaction
+    (one commit for the batch), each outcome in a savepoint of its own."""
     batch = read_batch(items, _read, OutcomeAnswer, timezone.now())
     earlier = selectors.visits_by_uuid(batch.uuids)
     for n, o in batch.fresh:

@@ -357,7 +357,8 @@ def outcome_record(
     found = registry.read_people(people) if outcome == TaskStatus.DONE else []
     at = at or timezone.now()
     # Lock the task: two phones at one door at once count one revisit each, none lost.
-    task = Task.objects.select_for_update().get(pk=task.pk)
+    locked = Task.objects.select_for_update().only("status", "visits").get(pk=task.pk)
+    task.status, task.visits = locked.status, locked.visits
     before = task.status
     task.status = outcome
     if outcome == TaskStatus.NOBODY_HOME:
