@@ -582,12 +582,12 @@ def agencies_listed() -> QuerySet[Agency]:
     return Agency.objects.order_by("code")
 
 
-def teams_of(user: User | AnonymousUser) -> list[int]:
-    """The teams the user is on, as member or leader (door-to-door work given to a team)."""
+def teams_of(user: User | AnonymousUser) -> QuerySet[Team]:
+    """The ids of the teams the user is on, as member or leader (a subquery: door-to-door
+    work given to a team)."""
     if not getattr(user, "is_authenticated", False):
-        return []
-    members = TeamMember.objects.filter(staff__user=user).values_list("team_id", flat=True)
-    return sorted({*members, *Team.objects.filter(leader__user=user).values_list("pk", flat=True)})
+        return Team.objects.none().values("pk")
+    return Team.objects.filter(Q(members__staff__user=user) | Q(leader__user=user)).values("pk")
 
 
 def community_teams(community_ids: Iterable[int]) -> QuerySet[Team]:

@@ -76,6 +76,11 @@ def _read(raw: dict[str, Any], client_uuid: uuid.UUID, now: dt.datetime) -> _Out
     )
 
 
+def _duplicate(answer: OutcomeAnswer, known: Any) -> None:
+    answer.status, answer.id, answer.task_id = DUPLICATE, known.pk, known.task_id
+    answer.task_status, answer.visits = known.task.status, known.task.visits
+
+
 def _record(actor: User, o: _Outcome, answer: OutcomeAnswer) -> None:
     """One outcome in a savepoint of its own; a refusal is the answer's, named by its field."""
     answer.task_id = o.task_id
@@ -93,6 +98,11 @@ def _record(actor: User, o: _Outcome, answer: OutcomeAnswer) -> None:
                 at=o.at,
             )
     except ValidationError as exc:
+        # Another phone's batch recorded this very outcome meanwhile: the same visit.
+        known = selectors.visits_by_uuid([o.client_uuid]).get(o.client_uuid)
+        if "client_uuid" in exc.errors and known is not None:
+            _duplicate(answer, known)
+            return
         field, message = next(iter(exc.errors.items()))
         answer.reject(field, str(message))
     except Http404:
@@ -104,16 +114,17 @@ def _record(actor: User, o: _Outcome, answer: OutcomeAnswer) -> None:
         answer.task_status, answer.visits = visit.task.status, visit.task.visits
 
 
+@transaction.atomic
 def visits_batch(*, actor: User, items: Sequence[Any]) -> list[OutcomeAnswer]:
-    """Record up to 1,000 door outcomes, each once per client UUID, in order."""
+    """Record up to 1,000 door outcomes, each once per client UUID, in order: one transaction
+    (one commit for the batch), each outcome in a savepoint of its own."""
     batch = read_batch(items, _read, OutcomeAnswer, timezone.now())
     earlier = selectors.visits_by_uuid(batch.uuids)
     for n, o in batch.fresh:
         answer = batch.answers[n]
         known = earlier.get(o.client_uuid)
         if known is not None:
-            answer.status, answer.id, answer.task_id = DUPLICATE, known.pk, known.task_id
-            answer.task_status, answer.visits = known.task.status, known.task.visits
+            _duplicate(answer, known)
             continue
         _record(actor, o, answer)
     return batch.finish()

@@ -26,6 +26,23 @@ TEXT_MAX = 200
 NUMBER_MAX = 1000
 
 
+def bad_text(value: str) -> bool:
+    """Text no database may store: a NUL character, or a lone surrogate (no UTF-8 at all)."""
+    if "\x00" in value:
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _texts(label: Any) -> list[str]:
+    if isinstance(label, dict):
+        return [v for v in label.values() if isinstance(v, str)]
+    return [label] if isinstance(label, str) else []
+
+
 def type_labels() -> dict[str, str]:
     """Each question type by its name in the active language (the question builder)."""
     return {
@@ -88,7 +105,7 @@ def check_questions(questions: Any) -> list[dict[str, Any]]:
                 {field: _("Question %(n)d: the key %(key)s is used twice.") % {"n": n, "key": key}}
             )
         seen.add(key)
-        if not _label_ok(q.get("label")):
+        if not _label_ok(q.get("label")) or any(bad_text(t) for t in _texts(q.get("label"))):
             raise ValidationError(
                 {field: _("Question %(n)d: write its question (at most %(max)d characters).")
                  % {"n": n, "max": LABEL_MAX}}
@@ -99,7 +116,9 @@ def check_questions(questions: Any) -> list[dict[str, Any]]:
             raise ValidationError({field: message % {"n": n, "types": ", ".join(TYPES)}})
         item: dict[str, Any] = {
             "key": key,
-            "label": q["label"],
+            "label": q["label"]
+            if isinstance(q["label"], str)
+            else {k: v for k, v in q["label"].items() if k in ("zh", "en")},
             "type": kind,
             "required": bool(q.get("required", False)),
         }
@@ -112,6 +131,7 @@ def check_questions(questions: Any) -> list[dict[str, Any]]:
                     isinstance(c, str) and c.strip() and len(c) <= LABEL_MAX for c in choices
                 )
                 or len(set(choices)) != len(choices)
+                or any(bad_text(c) for c in choices)
             ):
                 raise ValidationError(
                     {field: _("Question %(n)d: list 2 to %(max)d different choices.")
@@ -151,7 +171,7 @@ def _answer(q: dict[str, Any], value: Any) -> Any:
     if not isinstance(value, str):
         raise ValueError(_("give text"))
     value = value.strip()
-    if len(value) > TEXT_MAX or "\x00" in value:
+    if len(value) > TEXT_MAX or bad_text(value):
         raise ValueError(_("keep it under %d characters") % TEXT_MAX)
     return value
 

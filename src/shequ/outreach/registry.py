@@ -19,6 +19,7 @@ from shequ.core.access import require
 from shequ.core.errors import ValidationError
 from shequ.core.roles import Capability
 from shequ.outreach.models import Proposal, ProposalKind, ProposalStatus, Task, Visit
+from shequ.outreach.questions import bad_text
 from shequ.residents import selectors as residents
 from shequ.residents import services as residents_services
 from shequ.residents.models import HealthStatus, Tag
@@ -45,7 +46,7 @@ class Person:
 
 def _text(raw: dict[str, Any], key: str, limit: int, field: str) -> str:
     value = raw.get(key) or ""
-    if not isinstance(value, str) or len(value.strip()) > limit or "\x00" in value:
+    if not isinstance(value, str) or len(value.strip()) > limit or bad_text(value):
         raise ValidationError({field: _("At most %d characters of text.") % limit})
     return value.strip()
 
@@ -214,7 +215,7 @@ def proposal_reject(*, actor: User, proposal: Proposal, note: str = "") -> Propo
     require(actor, MANAGE, proposal.household)
     _open(proposal)
     note = (note or "").strip()
-    if len(note) > 200:
+    if len(note) > 200 or bad_text(note):
         raise ValidationError({"note": _("Keep the note under 200 characters.")})
     proposal.status, proposal.decision_note = ProposalStatus.REJECTED, note
     proposal.decided_by, proposal.decided_at = actor, timezone.now()

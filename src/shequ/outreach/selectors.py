@@ -44,15 +44,17 @@ if TYPE_CHECKING:
 # them (making campaigns, giving buildings out, recording at any door, confirming proposals).
 VIEW = Capability.VIEW_RESIDENTS
 MANAGE = Capability.EDIT_RESIDENTS
+# Whether the user has buildings of open campaigns, once my_buildings has looked (the home
+# page's card, then the nav item: one query, not two).
+_HAS = "_shequ_outreach_has_buildings"
 
 
 def _assigned(user: User | AnonymousUser, prefix: str = "") -> Q:
     """Assignments given to the user's teams or to the user as a cadre."""
     if not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
-    return Q(**{f"{prefix}team_id__in": mobilization.teams_of(user)}) | Q(
-        **{f"{prefix}cadre__user": user}
-    )
+    teams = mobilization.teams_of(user)  # a subquery, not a query of its own
+    return Q(**{f"{prefix}team_id__in": teams}) | Q(**{f"{prefix}cadre__user": user})
 
 
 def may_run(user: User | AnonymousUser) -> bool:
@@ -68,6 +70,9 @@ def may_see(user: User | AnonymousUser) -> bool:
 
 
 def has_buildings(user: User | AnonymousUser) -> bool:
+    known = getattr(user, _HAS, None)
+    if known is not None:
+        return bool(known)
     return Assignment.objects.filter(_assigned(user), campaign__status=CampaignStatus.OPEN).exists()
 
 
@@ -211,6 +216,8 @@ def my_buildings(user: User | AnonymousUser) -> list[MyBuilding]:
         .select_related("campaign", "building", "building__parent", "team", "cadre")
         .order_by("-campaign__created_at", "building__path")
     )
+    if getattr(user, "is_authenticated", False):
+        setattr(user, _HAS, bool(given))
     if not given:
         return []
     counts = {

@@ -36,7 +36,7 @@ from shequ.outreach.models import (
     TaskStatus,
     Visit,
 )
-from shequ.outreach.questions import check_answers, check_questions
+from shequ.outreach.questions import bad_text, check_answers, check_questions
 from shequ.places import selectors as places
 from shequ.places.households import room_key, room_of
 from shequ.places.models import PlaceKind
@@ -106,7 +106,7 @@ def campaign_create(
     )
     errors: dict[str, str] = {}
     name = (name or "").strip()
-    if not name:
+    if not name or bad_text(name):
         errors["name"] = _("Give the campaign a name.")
     elif len(name) > NAME_MAX:
         errors["name"] = _("Keep the name under %d characters.") % NAME_MAX
@@ -216,7 +216,7 @@ def tasks_add(
     if campaign.status == CampaignStatus.CLOSED:
         raise ValidationError({"status": _("The campaign is closed: open a new one.")})
     reason, ref = (reason or "").strip(), (ref or "").strip()
-    if len(reason) > 200 or len(ref) > 64:
+    if len(reason) > 200 or len(ref) > 64 or bad_text(reason) or bad_text(ref):
         raise ValidationError({"reason": _("Keep the reason under 200 characters.")})
     per_resident = campaign.unit == CampaignUnit.RESIDENT
     pairs = [(r.household, r.pk) for r in residents] if per_resident else [
@@ -322,6 +322,8 @@ def buildings_assign(
 
 
 def _check_outcome(outcome: str, note: str) -> None:
+    if bad_text(note):
+        raise ValidationError({"note": _("Remove the NUL character (\\u0000) from the text.")})
     if outcome not in OUTCOMES:
         raise ValidationError(
             {"outcome": _("Choose what happened: done, nobody home, refused or moved away.")}
@@ -357,7 +359,8 @@ def outcome_record(
     found = registry.read_people(people) if outcome == TaskStatus.DONE else []
     at = at or timezone.now()
     # Lock the task: two phones at one door at once count one revisit each, none lost.
-    task = Task.objects.select_for_update().get(pk=task.pk)
+    locked = Task.objects.select_for_update().only("status", "visits").get(pk=task.pk)
+    task.status, task.visits = locked.status, locked.visits
     before = task.status
     task.status = outcome
     if outcome == TaskStatus.NOBODY_HOME:
