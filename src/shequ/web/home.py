@@ -112,8 +112,10 @@ def home_for(user: User) -> Home:
     home = Home(roles=roles)
     staff = duty.my_staff(user)
     if staff is not None or kinds & ON_DUTY:
-        home.duty = _duty_card(user, staff)
-        home.doors = [b for b in outreach.my_buildings(user) if b.pending][:10]
+        given = outreach.my_buildings(user)
+        # A testing round's walk and home visits are campaigns too: none given, none to read.
+        home.duty = _duty_card(user, staff, given=bool(given))
+        home.doors = [b for b in given if b.pending][:10]
     if Role.LAB_OPERATOR in kinds:
         home.lab = testing.transfers_waiting(user)
     communities = [
@@ -138,7 +140,7 @@ def home_for(user: User) -> Home:
     return home
 
 
-def _duty_card(user: User, staff: Any) -> DutyCard:
+def _duty_card(user: User, staff: Any, *, given: bool = True) -> DutyCard:
     enlistment = active_enlistment(staff) if staff is not None else None
     mine = duty.my_duty(user, staff, enlistment.community if enlistment else None)
     stations = testing.stations_at_posts([a.shift.post_id for a in mine.now])
@@ -152,7 +154,7 @@ def _duty_card(user: User, staff: Any) -> DutyCard:
     ]
     open_calls = calls.open_calls_for(user) if staff is not None else []
     answered = duty.my_answers(user, open_calls) if open_calls else {}
-    work = round_doors.my_round_work(user) if staff is not None else None
+    work = round_doors.my_round_work(user) if staff is not None and given else None
     if work is None:
         return DutyCard(mine, now, open_calls, answered, 0, [], [])
     return DutyCard(mine, now, open_calls, answered, work.tasks, work.first_tasks, work.doors)
