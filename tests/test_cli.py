@@ -82,6 +82,7 @@ def _wipe():
     from shequ.inspections import models as ins
     from shequ.mobilization import models as m
     from shequ.notices import models as nt
+    from shequ.outreach import models as door
     from shequ.patrols import models as pt
     from shequ.reports import models as r
     from shequ.supplies import models as s
@@ -103,6 +104,11 @@ def _wipe():
         nt.HotlineCall,
         nt.Answer,
         nt.Notice,
+        door.Proposal,
+        door.Visit,
+        door.Task,
+        door.Assignment,
+        door.Campaign,
         ins.FollowUp,
         ins.Rectification,
         ins.Finding,
@@ -133,9 +139,6 @@ def _wipe():
         r.CompileRun,
         WatchCheck,
         HelpRequest,
-        t.DoorOutcome,
-        t.DoorTask,
-        t.HomeTask,
         t.Recall,
         t.Sample,
         t.Tube,
@@ -363,3 +366,24 @@ def test_the_demo_has_a_notice_policy_answers_and_hotline_calls(demo_city):
     assert demo_city.counts["notice"] == Notice.objects.count() == 1
     assert demo_city.counts["policy answer"] == Answer.objects.count() == 10
     assert demo_city.counts["hotline call"] == HotlineCall.objects.count() == 4
+
+
+def test_the_demo_has_a_screening_campaign_half_done_and_a_vaccination_drive(demo_city):
+    from shequ.outreach import selectors as outreach
+    from shequ.outreach.models import Campaign, Proposal
+
+    screening = Campaign.objects.get(kind="screening")
+    totals = outreach.progress_totals(screening)
+    assert totals["total"] > 10
+    assert totals["finished"] + totals["nobody_home"] == totals["total"] // 2
+    assert totals["refused"] == 1
+    assert totals["moved"] == 1
+    assert totals["nobody_home"] >= 1
+    assert Proposal.objects.filter(status="proposed").count() == 2
+    cadre = User.objects.get(username="cadre")
+    assert next(b.assignment.campaign for b in outreach.my_buildings(cadre)) == screening
+    drive = Campaign.objects.get(kind="vaccination")
+    assert [q["key"] for q in drive.questions] == ["doses", "willing", "reason"]
+    assert drive.unit == "resident"
+    assert outreach.progress_totals(drive)["done"] == 6
+    assert demo_city.counts["campaign"] == 2

@@ -28,6 +28,7 @@ APPS = [
     "reports",
     "patrols",
     "notices",
+    "outreach",
 ]
 APP_FILES = ["models.py", "selectors.py", "services.py", "urls.py", "admin.py", "api.py"]
 MAX_LINES = 600

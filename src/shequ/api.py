@@ -33,6 +33,7 @@ from shequ.duty.api import router as duty_router
 from shequ.inspections.api import router as inspections_router
 from shequ.mobilization.api import router as mobilization_router
 from shequ.notices.api import router as notices_router
+from shequ.outreach.api import router as outreach_router
 from shequ.patrols.api import router as patrols_router
 from shequ.places.api import router as places_router
 from shequ.reports.api import router as reports_router
@@ -281,6 +282,7 @@ api.add_router("/testing", testing_router)
 api.add_router("/reports", reports_router)
 api.add_router("/help", help_router)
 api.add_router("/inspections", inspections_router)
+api.add_router("/outreach", outreach_router)
 
 api.add_router("/supplies", supplies_router)
 api.add_router("/patrols", patrols_router)

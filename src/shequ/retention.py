@@ -36,8 +36,9 @@ from shequ.core.models import AuditEvent, ImportRowError, Notification, User
 from shequ.core.roles import Capability, refusal
 from shequ.core.scopes import scope_for
 from shequ.notify.models import Delivery
+from shequ.outreach.models import Proposal, Task, Visit
 from shequ.residents.models import StatusPeriod
-from shequ.testing.models import DoorOutcome, Exemption, HomeTask, Round, RoundStatus, Sample
+from shequ.testing.models import Exemption, Round, RoundStatus, Sample
 
 BATCH = 5000  # rows per delete: one short transaction each, so gates keep writing meanwhile
 PURGE_ACTION = "retention.purge"
@@ -64,8 +65,8 @@ def _finished_rounds(day: dt.date) -> QuerySet:
     return Round.objects.filter(status=RoundStatus.FINISHED, ends_on__lt=day).values("pk")
 
 
-# In delete order: a row goes before the rows it points at (home tasks before their swabs;
-# a passage only once no correction points at it).
+# In delete order: a row goes before the rows it points at (a passage only once no
+# correction points at it).
 RULES: tuple[Rule, ...] = (
     # A corrected passage goes in a later batch than its correction (the correction points
     # at it); one whose correction is newer than the cut-off stays with it.
@@ -82,10 +83,22 @@ RULES: tuple[Rule, ...] = (
         StatusPeriod,
         lambda at, day: StatusPeriod.objects.filter(ended_at__lt=at),
     ),
+    # A finished round's door-to-door tasks (missed walk, home sampling): the registry
+    # proposals and visits at their doors first, then the tasks.
     Rule(
-        "testing.hometask",
-        HomeTask,
-        lambda at, day: HomeTask.objects.filter(round__in=_finished_rounds(day)),
+        "outreach.roundproposal",
+        Proposal,
+        lambda at, day: Proposal.objects.filter(task__campaign__round__in=_finished_rounds(day)),
+    ),
+    Rule(
+        "outreach.roundvisit",
+        Visit,
+        lambda at, day: Visit.objects.filter(task__campaign__round__in=_finished_rounds(day)),
+    ),
+    Rule(
+        "outreach.roundtask",
+        Task,
+        lambda at, day: Task.objects.filter(campaign__round__in=_finished_rounds(day)),
     ),
     Rule(
         "testing.sample",
@@ -96,11 +109,6 @@ RULES: tuple[Rule, ...] = (
         "testing.exemption",
         Exemption,
         lambda at, day: Exemption.objects.filter(round__in=_finished_rounds(day)),
-    ),
-    Rule(
-        "testing.dooroutcome",
-        DoorOutcome,
-        lambda at, day: DoorOutcome.objects.filter(task__round__in=_finished_rounds(day)),
     ),
     # The message log goes before the inbox rows its deliveries point at.
     Rule(

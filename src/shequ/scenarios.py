@@ -19,6 +19,8 @@ from shequ.inspections.demo import add_demo_inspections
 from shequ.mobilization.demo import add_demo_mobilization, link_demo_person
 from shequ.mobilization.models import Agency, AgencyLevel
 from shequ.notices.demo import add_demo_notices
+from shequ.outreach.demo import add_demo_outreach
+from shequ.outreach.round_demo import add_demo_round_doors
 from shequ.patrols.demo import add_demo_patrols
 from shequ.places.demo import build_demo_city, designate_demo_zones
 from shequ.places.models import Place, PlaceKind
@@ -170,6 +172,9 @@ def demo(
         with steps.step("testing: sites, rounds, results") as added:
             added.update(add_demo_testing(hq=hq, seed=seed))
         counts.update(added)
+        with steps.step("testing: the missed walk") as added:
+            added.update(add_demo_round_doors(hq=hq))
+        counts.update(added)
         with steps.step("daily reports") as added:
             added.update(add_demo_reports(hq=hq))
         with steps.step("help requests") as added:
@@ -177,6 +182,9 @@ def demo(
         counts.update(added)
         with steps.step("inspections") as added:
             added.update(add_demo_inspections(hq=hq))
+        with steps.step("door-to-door campaigns") as added:
+            added.update(add_demo_outreach(hq=hq))
+        counts.update(added)
 
         with steps.step("supplies: warehouses, stock, movements") as added:
             added.update(add_demo_supplies(hq=hq))

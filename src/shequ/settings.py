@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "shequ.supplies",
     "shequ.patrols",
     "shequ.notices",
+    "shequ.outreach",
     "shequ.web",
 ]
 

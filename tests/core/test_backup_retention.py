@@ -17,12 +17,10 @@ from shequ.cli import app
 from shequ.core.errors import ValidationError
 from shequ.core.models import AuditEvent, ImportJob, ImportRowError, Notification
 from shequ.notify.models import Delivery
+from shequ.outreach.models import Campaign, Task, Visit
 from shequ.residents.models import StatusPeriod
 from shequ.testing.models import (
-    DoorOutcome,
-    DoorTask,
     Exemption,
-    HomeTask,
     Round,
     RoundStatus,
     Sample,
@@ -68,13 +66,21 @@ def _round(actor, community, building, residents, *, status, ends_on, name):
         )
         for r in residents[:2]
     ]  # fmt: skip
-    HomeTask.objects.create(
-        round=rnd, resident=residents[0], building=building, reason="immobile", sample=samples[0],
-        status="done",
-    )  # fmt: skip
     Exemption.objects.create(round=rnd, resident=residents[2], reason="hospital", by=actor)
-    task = DoorTask.objects.create(round=rnd, building=building, created_by=actor)
-    DoorOutcome.objects.create(task=task, resident=residents[2], outcome="away", by=actor)
+    # Its door-to-door work (outreach): a home visit done with its sample, a missed door.
+    for kind, resident, answers in (
+        ("home_sampling", residents[0], {"sample_id": samples[0].pk}),
+        ("missed_test", residents[2], {"door": "away"}),
+    ):
+        campaign = Campaign.objects.create(
+            name=f"{name} {kind}", kind=kind, unit="resident", community=community, round=rnd,
+            created_at=OLD,
+        )  # fmt: skip
+        task = Task.objects.create(
+            campaign=campaign, building=building, household=resident.household,
+            resident=resident, status="done", answers=answers, updated_at=OLD,
+        )  # fmt: skip
+        Visit.objects.create(task=task, outcome="done", answers=answers, by=actor, at=OLD)
     return rnd
 
 
@@ -133,10 +139,11 @@ def history(personas, city, duty):  # noqa: F811
 EXPECTED = {
     "checkpoints.passage": 4,
     "residents.statusperiod": 1,
-    "testing.hometask": 1,
+    "outreach.roundproposal": 0,
+    "outreach.roundvisit": 2,
+    "outreach.roundtask": 2,
     "testing.sample": 2,
     "testing.exemption": 1,
-    "testing.dooroutcome": 1,
     "notify.delivery": 1,
     "core.notification": 1,
     "core.importrowerror": 2,
@@ -159,14 +166,15 @@ def test_purge_deletes_what_is_past_retention_and_keeps_the_rest(personas, histo
     }
     # The finished old round keeps its tube (the lab's ledger); its people are gone.
     assert Tube.objects.filter(round=history.finished_old).count() == 1
-    for model in (Sample, HomeTask, Exemption):
+    for model in (Sample, Exemption):
         assert not model.objects.filter(round=history.finished_old).exists()
-    assert not DoorOutcome.objects.filter(task__round=history.finished_old).exists()
+    assert not Task.objects.filter(campaign__round=history.finished_old).exists()
+    assert not Visit.objects.filter(task__campaign__round=history.finished_old).exists()
     # A running round and a recent one keep everything.
     for rnd in (history.running_old, history.finished_recent):
         assert Sample.objects.filter(round=rnd).count() == 2
         assert Exemption.objects.filter(round=rnd).count() == 1
-        assert DoorOutcome.objects.filter(task__round=rnd).count() == 1
+        assert Visit.objects.filter(task__campaign__round=rnd).count() == 2
     [alert] = Notification.objects.filter(kind="gate_alert")  # the recent one
     assert Delivery.objects.get().notification == alert
     assert ImportRowError.objects.count() == 1
@@ -191,8 +199,8 @@ def test_a_purge_stopped_half_way_is_audited_with_what_it_deleted(
         raise RuntimeError("disk full")
 
     rules = list(retention.RULES)
-    at = next(i for i, r in enumerate(rules) if r.key == "testing.hometask")
-    rules[at] = retention.Rule("testing.hometask", HomeTask, broken)
+    at = next(i for i, r in enumerate(rules) if r.key == "outreach.roundproposal")
+    rules[at] = retention.Rule("outreach.roundproposal", Task, broken)
     monkeypatch.setattr(retention, "RULES", tuple(rules))
 
     with pytest.raises(RuntimeError, match="disk full"):
@@ -265,5 +273,5 @@ def test_the_purge_command(personas, history) -> None:
     done = runner.invoke(app, ["purge", "--before", CUTOFF.isoformat(), "--user", "hq"])
     assert done.exit_code == 0, done.output
     assert "deleted          2  testing.sample" in done.output
-    assert "deleted         14  in all" in done.output
+    assert "deleted         16  in all" in done.output
     assert AuditEvent.objects.get(action=retention.PURGE_ACTION).actor == personas.hq

@@ -88,3 +88,10 @@ def send_to_lab(actor, rnd, *, a10: bool = True) -> Transfer:
 def sent(personas, rnd) -> Transfer:
     """T0000001 (a0–a9) and T0000002 (a10), closed and sent to the lab under J-1."""
     return send_to_lab(personas.staff_a, rnd)
+
+
+def home_tasks(**filters):
+    """Home-sampling visits (outreach tasks of a round's home_sampling campaign)."""
+    from shequ.outreach.models import CampaignKind, Task
+
+    return Task.objects.filter(campaign__kind=CampaignKind.HOME_SAMPLING, **filters)

@@ -25,9 +25,9 @@ def test_missed_buildings_and_a_buildings_missed_list_name_the_compound(
     login, personas, rnd, city
 ) -> None:
     client = login(personas.staff_a)
-    page = client.get(f"/testing/rounds/{rnd.round.pk}/missed/").content.decode()
+    page = client.get(f"/outreach/rounds/{rnd.round.pk}/missed/").content.decode()
     assert 'data-testid="address">甲小区 1号楼<' in page
-    one = client.get(f"/testing/rounds/{rnd.round.pk}/missed/", {"building": city.ka1.pk})
+    one = client.get(f"/outreach/rounds/{rnd.round.pk}/missed/", {"building": city.ka1.pk})
     html = one.content.decode()
     assert '<h1 class="sq-h1">甲小区 1号楼 ' in html
     assert 'data-testid="address">甲小区 1号楼 101室<' in html

@@ -13,7 +13,7 @@ from tests.testing.conftest import send_to_lab, swab
 
 MODELS = [
     models.Round, models.Exemption, models.Site, models.Tube, models.Sample, models.Transfer,
-    models.Recall, models.HomeTask, models.DoorTask, models.DoorOutcome,
+    models.Recall,
 ]  # fmt: skip
 
 

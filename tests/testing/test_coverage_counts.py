@@ -13,10 +13,10 @@ from shequ.places.models import Place, PlaceKind
 from shequ.residents.models import HealthStatus, Resident
 from shequ.testing import labwork, selectors, services
 from shequ.testing.ingest import swabs_batch
-from shequ.testing.models import Exemption, HomeReason, HomeTask, Sample
+from shequ.testing.models import Exemption, HomeReason, Sample
 from tests.conftest import make_place
 from tests.residents.factories import ResidentFactory
-from tests.testing.conftest import send_to_lab, swab
+from tests.testing.conftest import home_tasks, send_to_lab, swab
 
 
 def _recount(round_, within: Place, level: str) -> dict[str, tuple[int, int, int]]:
@@ -59,7 +59,7 @@ def test_coverage_equals_a_recount_after_retests_exemptions_and_a_move(personas,
     sent = send_to_lab(personas.staff_a, rnd)
     labwork.transfer_receive(actor=rnd.lab, transfer=sent, received_count=2)
     labwork.results_record(actor=rnd.lab, round_=rnd.round, results=[("T0000001", "positive")])
-    task = HomeTask.objects.get(resident=rnd.a[0], reason=HomeReason.RETEST)
+    task = home_tasks(resident=rnd.a[0], reason=HomeReason.RETEST).get()
     [r] = swabs_batch(
         actor=personas.staff_a,
         items=[swab(rnd, "R-000001", rnd.a[0], station_id=None, home_task_id=task.pk)],

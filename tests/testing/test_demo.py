@@ -6,14 +6,12 @@ from __future__ import annotations
 import pytest
 
 from shequ import scenarios
+from shequ.outreach.models import TaskStatus, Visit
 from shequ.residents.models import HealthStatus, Resident
 from shequ.testing import selectors
 from shequ.testing.models import (
-    DoorOutcome,
     Exemption,
     HomeReason,
-    HomeStatus,
-    HomeTask,
     Recall,
     RecallKind,
     Round,
@@ -23,6 +21,7 @@ from shequ.testing.models import (
     TubeResult,
     TubeStatus,
 )
+from tests.testing.conftest import home_tasks
 
 
 @pytest.fixture
@@ -70,7 +69,7 @@ def test_a_finished_round_and_a_running_one(demo) -> None:
     assert total.missed > 0
     statuses = set(Tube.objects.filter(round=running).values_list("status", flat=True))
     assert {TubeStatus.OPEN, TubeStatus.CLOSED, TubeStatus.RESULTED} <= statuses
-    assert DoorOutcome.objects.filter(task__round=running).exists()
+    assert Visit.objects.filter(task__campaign__round=running, answers__has_key="door").exists()
 
 
 def test_one_positive_pool_recalls_ten_members_pending_retest(demo) -> None:
@@ -82,9 +81,9 @@ def test_one_positive_pool_recalls_ten_members_pending_retest(demo) -> None:
     assert len(members) == 10
     statuses = set(Resident.objects.filter(pk__in=members).values_list("health_status", flat=True))
     assert statuses == {HealthStatus.PENDING_RETEST}
-    tasks = HomeTask.objects.filter(recall=recall)
+    tasks = home_tasks(ref=str(recall.pk))
     assert set(tasks.values_list("resident_id", flat=True)) == members
-    assert set(tasks.values_list("reason", "status")) == {(HomeReason.RETEST, HomeStatus.OPEN)}
+    assert set(tasks.values_list("reason", "status")) == {(HomeReason.RETEST, TaskStatus.OPEN)}
     assert Tube.objects.filter(result=TubeResult.POSITIVE).count() == 1
     # Seeding again adds no round.
     scenarios.demo(seed=42, residents=300, cadres=100)

@@ -9,11 +9,12 @@ import pytest
 from shequ.checkpoints.decisions import decide
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.models import Notification
+from shequ.outreach.models import TaskStatus
 from shequ.residents.models import HealthStatus, Resident
 from shequ.testing import labwork
 from shequ.testing.ingest import swabs_batch
-from shequ.testing.models import HomeReason, HomeStatus, HomeTask, Recall, Tube, TubeStatus
-from tests.testing.conftest import swab
+from shequ.testing.models import HomeReason, Recall, Tube, TubeStatus
+from tests.testing.conftest import home_tasks, swab
 
 
 def test_transfer_needs_closed_tubes_of_this_community(personas, rnd) -> None:
@@ -76,7 +77,7 @@ def test_positive_pool_recalls_its_ten_members(personas, rnd, sent) -> None:
     statuses = set(Resident.objects.filter(pk__in=members).values_list("health_status", flat=True))
     assert statuses == {HealthStatus.PENDING_RETEST}
     assert Resident.objects.get(pk=rnd.a[10].pk).health_status == HealthStatus.NORMAL
-    tasks = HomeTask.objects.filter(recall=recall)
+    tasks = home_tasks(ref=str(recall.pk))
     assert tasks.count() == 10
     assert set(tasks.values_list("reason", flat=True)) == {HomeReason.RETEST}
     note = Notification.objects.get(user=personas.staff_a, kind="recall")
@@ -119,21 +120,21 @@ def test_invalid_tube_recalls_for_resampling_without_control(rnd, sent) -> None:
     recall = Recall.objects.get(pk=a.recall_id)
     assert recall.kind == "invalid"
     assert Resident.objects.get(pk=rnd.a[10].pk).health_status == HealthStatus.NORMAL
-    [task] = HomeTask.objects.filter(recall=recall)
+    [task] = home_tasks(ref=str(recall.pk))
     assert (task.resident, task.reason) == (rnd.a[10], HomeReason.RESAMPLE)
 
 
 def test_retest_in_a_single_tube_at_home_and_negative_ends_the_wait(personas, rnd, sent) -> None:
     labwork.transfer_receive(actor=rnd.lab, transfer=sent, received_count=2)
     labwork.results_record(actor=rnd.lab, round_=rnd.round, results=[("T0000001", "positive")])
-    task = HomeTask.objects.get(resident=rnd.a[0], reason=HomeReason.RETEST)
+    task = home_tasks(resident=rnd.a[0], reason=HomeReason.RETEST).get()
     [r] = swabs_batch(
         actor=personas.staff_a,
         items=[swab(rnd, "R-000001", rnd.a[0], station_id=None, home_task_id=task.pk)],
     )
     assert (r.status, r.retest, r.tube_closed) == ("created", True, True)  # a single tube
     task.refresh_from_db()
-    assert task.status == HomeStatus.DONE
+    assert task.status == TaskStatus.DONE
     tube = Tube.objects.get(barcode="R-000001")
     assert (tube.pool_size, tube.retest) == (1, True)
     # A recalled person into a pooled tube is refused; a new tube of theirs is a single tube.

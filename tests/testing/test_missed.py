@@ -11,10 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shequ.core.errors import PermissionDenied, ValidationError
+from shequ.outreach import round_selectors, rounds
+from shequ.outreach.models import Visit
 from shequ.places.models import PlaceKind
 from shequ.testing import selectors, services
 from shequ.testing.ingest import swabs_batch
-from shequ.testing.models import DoorOutcome, HomeReason, HomeTask, Outcome
+from shequ.testing.models import HomeReason, Outcome, Sample
 from tests.testing.conftest import swab
 
 N = 12  # residents of A in the fixture; a11 is in hospital
@@ -80,27 +82,26 @@ def test_coverage_per_building_and_the_missed_list_of_one(personas, rnd, city) -
 
 
 def test_door_outcomes_and_home_requests(personas, rnd, city) -> None:
-    task = services.door_task_create(
-        actor=personas.staff_a, round_=rnd.round, building=city.ka1, team=None
-    )
-    row = services.door_outcome_record(
-        actor=personas.staff_a, task=task, resident=rnd.a[5], outcome=Outcome.AWAY, note="出差"
-    )
-    assert DoorOutcome.objects.get(pk=row.pk).outcome == "away"
-    with pytest.raises(ValidationError) as err:
-        services.door_outcome_record(
-            actor=personas.staff_a, task=task, resident=rnd.b0, outcome=Outcome.REMINDED
+    rounds.missed_send(actor=personas.staff_a, round_=rnd.round, building=city.ka1)
+    visit = rounds.door_outcome_record(
+        actor=personas.staff_a, round_=rnd.round, resident=rnd.a[5], outcome=Outcome.AWAY,
+        note="出差",
+    )  # fmt: skip
+    assert Visit.objects.get(pk=visit.pk).answers == {"door": "away"}
+    assert round_selectors.latest_outcomes(rnd.round, [rnd.a[5]])[rnd.a[5].pk].outcome == "away"
+    with pytest.raises(PermissionDenied):  # a resident of another community: not staff_a's
+        rounds.door_outcome_record(
+            actor=personas.staff_a, round_=rnd.round, resident=rnd.b0, outcome=Outcome.REMINDED
         )
-    assert "resident" in err.value.errors
     with pytest.raises(ValidationError):
-        services.door_outcome_record(
-            actor=personas.staff_a, task=task, resident=rnd.a[5], outcome="vanished"
+        rounds.door_outcome_record(
+            actor=personas.staff_a, round_=rnd.round, resident=rnd.a[5], outcome="vanished"
         )
-    [t] = services.home_tasks_create(
+    [t] = rounds.home_tasks_create(
         actor=personas.staff_a, round_=rnd.round, residents=[rnd.a[6]], reason=HomeReason.IMMOBILE
     )
     assert (
-        services.home_tasks_create(
+        rounds.home_tasks_create(
             actor=personas.staff_a,
             round_=rnd.round,
             residents=[rnd.a[6]],
@@ -115,7 +116,7 @@ def test_door_outcomes_and_home_requests(personas, rnd, city) -> None:
     assert r.status == "created"
     t.refresh_from_db()
     assert t.status == "done"
-    assert HomeTask.objects.get(pk=t.pk).sample.at_home
+    assert Sample.objects.get(pk=t.answers["sample_id"]).at_home
 
 
 def test_exemption_bad_input(personas, rnd) -> None:

@@ -24,7 +24,7 @@ def _text(data: bytes) -> str:
 
 
 def _url(rnd, building) -> str:
-    return f"/testing/rounds/{rnd.round.pk}/missed/{building.pk}.pdf"
+    return f"/outreach/rounds/{rnd.round.pk}/missed/{building.pk}.pdf"
 
 
 def test_floors_of_room_numbers() -> None:
@@ -52,7 +52,7 @@ def test_a_buildings_missed_list_prints_door_by_door_with_phones_masked(
     swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T0000001", r) for r in rnd.a[:5]])
     client = login(personas.staff_a)
     page = client.get(
-        f"/testing/rounds/{rnd.round.pk}/missed/", {"building": city.ka1.pk}
+        f"/outreach/rounds/{rnd.round.pk}/missed/", {"building": city.ka1.pk}
     ).content.decode()
     assert f'href="{_url(rnd, city.ka1)}"' in page
     response = client.get(_url(rnd, city.ka1))

@@ -14,13 +14,12 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from shequ.mobilization.models import Team
-from shequ.testing import labwork, services
+from shequ.outreach import rounds
+from shequ.outreach.models import Assignment, TaskStatus, Visit
+from shequ.testing import labwork
 from shequ.testing.ingest import swabs_batch
 from shequ.testing.models import (
-    DoorOutcome,
     HomeReason,
-    HomeStatus,
-    HomeTask,
     Recall,
     Round,
     RoundStatus,
@@ -28,16 +27,17 @@ from shequ.testing.models import (
     Tube,
 )
 from tests.duty.conftest import duty  # noqa: F401 - the fixture, for teams and a cadre on duty
-from tests.testing.conftest import send_to_lab, swab
+from tests.testing.conftest import home_tasks, send_to_lab, swab
 
 
 def _round_urls(r: Round, building_id: int) -> list[str]:
     base = f"/testing/rounds/{r.pk}"
+    doors = f"/outreach/rounds/{r.pk}"  # the missed walk and home sampling are outreach's
     return [
         f"{base}/",
-        f"{base}/missed/",
-        f"{base}/missed/?building={building_id}",
-        f"{base}/home/",
+        f"{doors}/missed/",
+        f"{doors}/missed/?building={building_id}",
+        f"{doors}/home/",
         f"{base}/recalls/",
     ]
 
@@ -69,7 +69,7 @@ def test_another_community_gets_404_and_roles_without_testing_get_403(
     for url in _round_urls(rnd.round, city.ka1.pk):
         assert client.get(url).status_code == 404, url
     assert client.get(f"/testing/rounds/{rnd.round.pk}/summary.pdf").status_code == 404
-    assert client.get(f"/testing/rounds/{rnd.round.pk}/missed.xlsx").status_code == 404
+    assert client.get(f"/outreach/rounds/{rnd.round.pk}/missed.xlsx").status_code == 404
     assert client.get(f"/testing/stations/{rnd.s1.pk}/").status_code == 404
     for who in ("cadre", "outsider"):
         client = login(getattr(personas, who))
@@ -85,7 +85,9 @@ def test_a_place_outside_the_users_area_is_404_on_the_dashboard(personas, rnd, c
     assert client.get(url, {"place": city.b.pk}).status_code == 404
     assert client.get(url, {"place": "x"}).status_code == 404
     assert (
-        client.get(f"/testing/rounds/{rnd.round.pk}/missed/", {"building": city.kb1.pk}).status_code
+        client.get(
+            f"/outreach/rounds/{rnd.round.pk}/missed/", {"building": city.kb1.pk}
+        ).status_code
         == 404
     )
 
@@ -174,12 +176,12 @@ def test_missed_outcome_buttons_record_the_latest_outcome(personas, rnd, city, l
     swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T0000001", r) for r in rnd.a[:9]])
     client = login(personas.staff_a)
     html = client.get(
-        f"/testing/rounds/{rnd.round.pk}/missed/", {"building": city.ka1.pk}
+        f"/outreach/rounds/{rnd.round.pk}/missed/", {"building": city.ka1.pk}
     ).content.decode()
     # Whole names only: "a0" may occur inside the CSRF token or an id.
     assert _names_in(html) >= {"a9", "a10"}
     assert not _names_in(html) & {"a0", "a11"}  # a0 sampled; a11 in hospital: exempt
-    url = f"/testing/rounds/{rnd.round.pk}/missed/{rnd.a[9].pk}/outcome/"
+    url = f"/outreach/rounds/{rnd.round.pk}/missed/{rnd.a[9].pk}/outcome/"
     response = client.post(url, {"outcome": "away"})
     assert response.status_code == 302
     response = client.post(url, {"outcome": "reminded"}, headers={"HX-Request": "true"})
@@ -187,18 +189,17 @@ def test_missed_outcome_buttons_record_the_latest_outcome(personas, rnd, city, l
     partial = response.content.decode()
     assert "<html" not in partial
     assert 'data-outcome="reminded"' in partial
-    assert list(
-        DoorOutcome.objects.filter(resident=rnd.a[9]).values_list("outcome", flat=True)
-    ) == ["reminded", "away"]
+    visits = Visit.objects.filter(task__resident=rnd.a[9]).order_by("-at", "-pk")
+    assert [v.answers["door"] for v in visits] == ["reminded", "away"]
     # A wrong outcome records nothing; other communities and cadres may not.
     assert client.post(url, {"outcome": "gone"}, headers={"HX-Request": "true"}).status_code == 400
-    assert DoorOutcome.objects.count() == 2
+    assert Visit.objects.count() == 2
     assert login(personas.staff_b).post(url, {"outcome": "away"}).status_code == 404
     assert login(personas.cadre).post(url, {"outcome": "away"}).status_code == 403
     # Street officers see the list and may record (they run testing for the street).
     html = (
         login(personas.street)
-        .get(f"/testing/rounds/{rnd.round.pk}/missed/", {"building": city.ka1.pk})
+        .get(f"/outreach/rounds/{rnd.round.pk}/missed/", {"building": city.ka1.pk})
         .content.decode()
     )
     assert 'data-outcome="reminded"' in html
@@ -206,12 +207,12 @@ def test_missed_outcome_buttons_record_the_latest_outcome(personas, rnd, city, l
 
 def test_request_home_sampling_from_the_missed_list(personas, rnd, city, login) -> None:
     client = login(personas.staff_a)
-    url = f"/testing/rounds/{rnd.round.pk}/missed/{rnd.a[3].pk}/home/"
+    url = f"/outreach/rounds/{rnd.round.pk}/missed/{rnd.a[3].pk}/home/"
     response = client.post(url, headers={"HX-Request": "true"})
     assert 'data-testid="home-requested"' in response.content.decode()
-    task = HomeTask.objects.get(resident=rnd.a[3])
+    task = home_tasks(resident=rnd.a[3]).get()
     assert task.reason == HomeReason.MISSED
-    html = client.get(f"/testing/rounds/{rnd.round.pk}/home/").content.decode()
+    html = client.get(f"/outreach/rounds/{rnd.round.pk}/home/").content.decode()
     assert "a3" in html
     assert 'data-testid="route"' in html
 
@@ -219,7 +220,7 @@ def test_request_home_sampling_from_the_missed_list(personas, rnd, city, login) 
 def test_missed_list_excel_opens_and_has_the_missed_names(personas, rnd, city, login) -> None:
     swabs_batch(actor=personas.staff_a, items=[swab(rnd, "T0000001", r) for r in rnd.a[:5]])
     client = login(personas.staff_a)
-    response = client.get(f"/testing/rounds/{rnd.round.pk}/missed.xlsx", {"building": city.ka1.pk})
+    response = client.get(f"/outreach/rounds/{rnd.round.pk}/missed.xlsx", {"building": city.ka1.pk})
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
     names = [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)]
@@ -227,7 +228,7 @@ def test_missed_list_excel_opens_and_has_the_missed_names(personas, rnd, city, l
     phones = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert all(p and "*" not in p for p in phones)  # community staff see phones in full
     masked = login(personas.street).get(
-        f"/testing/rounds/{rnd.round.pk}/missed.xlsx", {"building": city.ka1.pk}
+        f"/outreach/rounds/{rnd.round.pk}/missed.xlsx", {"building": city.ka1.pk}
     )
     sheet = load_workbook(io.BytesIO(masked.content)).worksheets[0]
     assert all("*" in row[3] for row in sheet.iter_rows(min_row=2, values_only=True))
@@ -250,35 +251,38 @@ def test_home_routes_are_given_to_a_team_of_the_community(
     login,
     duty,  # noqa: F811 - the fixture imported above
 ) -> None:
-    services.home_tasks_create(
+    rounds.home_tasks_create(
         actor=personas.staff_a, round_=rnd.round, residents=rnd.a[:2], reason=HomeReason.IMMOBILE
     )
     team = Team.objects.create(order=duty.order, number=3, leader=duty.people[0], community=city.a)
     other = Team.objects.create(order=duty.order, number=4, leader=duty.b1, community=city.b)
     client = login(personas.staff_a)
-    html = client.get(f"/testing/rounds/{rnd.round.pk}/home/").content.decode()
+    html = client.get(f"/outreach/rounds/{rnd.round.pk}/home/").content.decode()
     assert f'value="{team.pk}"' in html
     assert f'value="{other.pk}"' not in html
-    url = f"/testing/rounds/{rnd.round.pk}/home/assign/"
+    url = f"/outreach/rounds/{rnd.round.pk}/home/assign/"
     client.post(url, {"building": city.ka1.pk, "team": other.pk})
-    assert not HomeTask.objects.filter(team__isnull=False).exists()
+    assert not Assignment.objects.exists()
     client.post(url, {"building": city.ka1.pk, "team": team.pk})
-    assert set(HomeTask.objects.values_list("team_id", flat=True)) == {team.pk}
+    [given] = Assignment.objects.all()
+    assert (given.building, given.team, given.campaign.kind) == (city.ka1, team, "home_sampling")
+    html = client.get(f"/outreach/rounds/{rnd.round.pk}/home/").content.decode()
+    assert "第 3 组" in html  # the route shows the team it was given to
 
 
 def test_a_home_swab_form_records_the_visit(personas, rnd, login) -> None:
-    [task] = services.home_tasks_create(
+    [task] = rounds.home_tasks_create(
         actor=personas.staff_a, round_=rnd.round, residents=[rnd.a[0]], reason=HomeReason.IMMOBILE
     )
     client = login(personas.staff_a)
-    response = client.post(f"/testing/home/{task.pk}/", {"tube": ""})
+    response = client.post(f"/outreach/rounds/home/{task.pk}/", {"tube": ""})
     assert re.search(r'sq-field-error">\s*<label for="id_tube"', response.content.decode())
-    response = client.post(f"/testing/home/{task.pk}/", {"tube": "H0000001", "close": "on"})
+    response = client.post(f"/outreach/rounds/home/{task.pk}/", {"tube": "H0000001", "close": "on"})
     assert response.status_code == 302
     task.refresh_from_db()
-    assert task.status == HomeStatus.DONE
+    assert task.status == TaskStatus.DONE
     assert Tube.objects.get(barcode="H0000001").status == "closed"
-    assert login(personas.staff_b).get(f"/testing/home/{task.pk}/").status_code == 404
+    assert login(personas.staff_b).get(f"/outreach/rounds/home/{task.pk}/").status_code == 404
 
 
 def test_station_page_and_its_snapshot_without_full_id_numbers(personas, rnd, login) -> None:
@@ -401,11 +405,11 @@ def test_a_lab_post_with_an_unknown_action_is_refused(rnd, login, sent) -> None:
 
 
 def test_a_home_swab_keeps_its_key_and_refuses_a_malformed_one(personas, rnd, login) -> None:
-    [task] = services.home_tasks_create(
+    [task] = rounds.home_tasks_create(
         actor=personas.staff_a, round_=rnd.round, residents=[rnd.a[0]], reason=HomeReason.IMMOBILE
     )
     client = login(personas.staff_a)
-    url = f"/testing/home/{task.pk}/"
+    url = f"/outreach/rounds/home/{task.pk}/"
     key = re.search(r'name="client_uuid" value="([^"]+)"', client.get(url).content.decode())
     assert key is not None
     response = client.post(url, {"tube": "H0000001", "client_uuid": "not-a-key", "close": "on"})

@@ -14,10 +14,11 @@ import pytest
 from django.utils import timezone
 
 from shequ.core.errors import PermissionDenied
+from shequ.outreach.models import Visit
 from shequ.places.models import PlaceKind
 from shequ.testing import services
 from shequ.testing.ingest import swabs_batch
-from shequ.testing.models import DoorOutcome, Round, RoundStatus, Tube
+from shequ.testing.models import Round, RoundStatus, Tube
 from tests.conftest import make_place
 from tests.residents.factories import ResidentFactory
 from tests.testing.conftest import swab
@@ -104,13 +105,15 @@ def test_community_staff_still_work_their_part_of_a_street_round(
 ) -> None:
     round_id = street_round.round.pk
     client = login(personas.staff_a)
-    html = client.get(f"/testing/rounds/{round_id}/missed/?building={city.ka1.pk}").content
+    html = client.get(f"/outreach/rounds/{round_id}/missed/?building={city.ka1.pk}").content
     assert b'name="outcome"' in html  # the one-tap outcome buttons of their own building
     r = client.post(
-        f"/testing/rounds/{round_id}/missed/{rnd.a[0].pk}/outcome/", {"outcome": "reminded"}
+        f"/outreach/rounds/{round_id}/missed/{rnd.a[0].pk}/outcome/", {"outcome": "reminded"}
     )
     assert r.status_code == 302
-    assert DoorOutcome.objects.filter(resident=rnd.a[0], task__round_id=round_id).exists()
+    assert Visit.objects.filter(
+        task__resident=rnd.a[0], task__campaign__round_id=round_id, answers__door="reminded"
+    ).exists()
     # Sampling at A's site for the street round, and sending A's tubes to the lab.
     items = [swab(rnd, "TS000001", r, round_id=round_id) for r in rnd.a[:3]]
     close = {**items[0], "client_uuid": str(uuid.uuid4()), "kind": "close"}

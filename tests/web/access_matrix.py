@@ -103,6 +103,9 @@ SPECIAL_PARAMS: dict[tuple[str, str], Callable[[Side], Any]] = {
     ("places:lift_zone", "place_id"): lambda s: s.compound.pk,
     ("POST /api/v1/places/{place_id}/zones", "place_id"): lambda s: s.compound.pk,
     ("POST /api/v1/places/{place_id}/zones/lift", "place_id"): lambda s: s.compound.pk,
+    # A door of a door-to-door campaign (testing's task_id is a home-sampling task).
+    ("outreach:task", "task_id"): lambda s: s.objects["door"].pk,
+    ("POST /api/v1/outreach/tasks/{task_id}/outcome", "task_id"): lambda s: s.objects["door"].pk,
     ("POST /api/v1/mobilization/volunteers/{staff_id}/vet", "staff_id"): (
         lambda s: s.objects["volunteer"].pk
     ),
@@ -154,6 +157,8 @@ PARAMS: dict[str, Callable[[Side], Any]] = {
     "notice_id": lambda s: s.objects["notice"].pk,
     "file_id": lambda s: s.objects["notice_file"].pk,
     "answer_id": lambda s: s.objects["answer"].pk,
+    "campaign_id": lambda s: s.objects["campaign"].pk,
+    "proposal_id": lambda s: s.objects["proposal"].pk,
 }
 
 
@@ -238,6 +243,8 @@ def _field_value(name: str, side: Side) -> Any:
         "quantity_received": lambda: 1,
         "delta": lambda: -1,
         "kind": lambda: None,  # from the schema's enum
+        "outcome": lambda: "refused",
+        "building_ids": lambda: [side.building.pk],
     }
     maker = by_name.get(name)
     return maker() if maker else None

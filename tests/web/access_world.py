@@ -38,6 +38,10 @@ from shequ.mobilization.models import Agency, AgencyLevel, Rank, StaffKind
 from shequ.notices import answers as answer_services
 from shequ.notices import services as notice_services
 from shequ.notices.models import NoticeAttachment
+from shequ.outreach import rounds as outreach_rounds
+from shequ.outreach import selectors as outreach_selectors
+from shequ.outreach import services as outreach_services
+from shequ.outreach.models import Task
 from shequ.patrols import services as patrol_services
 from shequ.places.models import Place, PlaceKind
 from shequ.supplies import donations as donation_services
@@ -47,7 +51,7 @@ from shequ.supplies.models import Category, Item, PointOfUse, Stock, Warehouse
 from shequ.testing import labwork as testing_labwork
 from shequ.testing import services as testing_services
 from shequ.testing.ingest import swabs_batch
-from shequ.testing.models import HomeTask, Recall
+from shequ.testing.models import Recall
 from tests.conftest import make_place, make_user
 from tests.mobilization.conftest import make_staff
 from tests.residents.factories import ResidentFactory
@@ -211,9 +215,13 @@ def _side(hq: User, city: Place, tag: str, today: dt.date) -> Side:
     )
     testing_labwork.transfer_receive(actor=hq, transfer=transfer, received_count=1)
     testing_labwork.results_record(actor=hq, round_=round_, results=[(barcode, "positive")])
-    task = HomeTask.objects.filter(round=round_).order_by("pk").first()
+    task = (
+        Task.objects.filter(campaign__round=round_, campaign__kind="home_sampling")
+        .order_by("pk")
+        .first()
+    )
     if task is None:
-        [task] = testing_services.home_tasks_create(
+        [task] = outreach_rounds.home_tasks_create(
             actor=hq, round_=round_, residents=[residents[2]], reason="immobile"
         )
     o.update(round=round_, site=site, station=station, transfer=transfer, task=task)
@@ -271,6 +279,24 @@ def _side(hq: User, city: Place, tag: str, today: dt.date) -> Side:
     o["finding"] = patrol_services.finding_record(
         actor=hq, place=places["compound"], kind="crowd", note=f"{tag}广场聚集"
     )
+    # Door-to-door: a screening campaign over the community, its building given to the
+    # side's cadre, and a new arrival found at the household (a proposal to confirm).
+    campaign = outreach_services.campaign_create(
+        actor=hq, name=f"{tag}入户排查", kind="screening", community=community,
+        questions=[{"key": "present", "label": "在家", "type": "yes_no"}],
+    )  # fmt: skip
+    outreach_services.buildings_assign(
+        actor=hq, campaign=campaign, buildings=[household.parent], cadre=o["staff"]
+    )
+    o["campaign"] = campaign
+    o["door"] = outreach_selectors.building_tasks(campaign, household.parent).get(
+        household=household
+    )
+    visit = outreach_services.outcome_record(
+        actor=hq, task=o["door"], outcome="done", answers={"present": True},
+        people=[{"kind": "new_arrival", "name": f"{tag}新住户", "came_from": "上海"}],
+    )  # fmt: skip
+    o["proposal"] = visit.proposals.get()
 
     # Supplies: the street's warehouse and the community's store, flour in transit between.
     depot = Warehouse.objects.create(place=places["street"], name=f"{tag}街道仓库")

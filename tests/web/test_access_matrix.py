@@ -80,6 +80,10 @@ PATROLLERS = {HQ, STAFF, CADRE, VOLUNTEER}
 PATROL_MANAGERS = {HQ, STREET, STAFF}
 # Publish notices and take hotline calls over their places (publish_notices, take_hotline).
 PUBLISHERS = {HQ, DISTRICT, STREET, STAFF}
+# Door-to-door: who sees a campaign (residents' viewers, the cadre given the building) and who
+# records at its doors (those who edit residents, that cadre).
+DOOR_SEERS = {*VIEWERS, CADRE}
+DOOR_RECORDERS = {*PLANNERS, CADRE}
 
 
 @dataclass(frozen=True)
@@ -352,14 +356,20 @@ EXPECT: dict[str, Row | Act] = {
     "testing:site_new": Row(ok=PLANNERS, deny=403),
     "testing:round": Row(ok=VIEWERS, deny=403),
     "testing:round_finish": Row(ok=EVERYONE, code=405, post=PLANNERS),
-    "testing:missed": Row(ok=VIEWERS, deny=403),
-    "testing:missed_xlsx": Row(ok=VIEWERS, deny=403),
-    "testing:missed_pdf": Row(ok=VIEWERS, deny=403),
-    "testing:outcome": Row(ok=EVERYONE, code=405, post=PLANNERS),
-    "testing:home_request": Row(ok=EVERYONE, code=405, post=PLANNERS),
-    "testing:home_tasks": Row(ok=VIEWERS, deny=403),
-    "testing:home_assign": Row(ok=EVERYONE, code=405, post=PLANNERS),
-    "testing:home_swab": Row(ok=PLANNERS),
+    # The missed walk and home sampling moved to outreach: the old addresses redirect.
+    "testing:missed": Row(ok=EVERYONE, code=301, other_ok=EVERYONE),
+    "testing:home_tasks": Row(ok=EVERYONE, code=301, other_ok=EVERYONE),
+    "testing:home_swab": Row(ok=EVERYONE, code=301, other_ok=EVERYONE),
+    # A cadre or volunteer opens only the buildings given to their team (none here: 403).
+    "outreach_rounds:missed": Row(ok=VIEWERS, deny=403),
+    "outreach_rounds:missed_send": Row(ok=EVERYONE, code=405, post=PLANNERS),
+    "outreach_rounds:missed_xlsx": Row(ok=VIEWERS, deny=403),
+    "outreach_rounds:missed_pdf": Row(ok=VIEWERS, deny=403),
+    "outreach_rounds:outcome": Row(ok=EVERYONE, code=405, post=PLANNERS),
+    "outreach_rounds:home_request": Row(ok=EVERYONE, code=405, post=PLANNERS),
+    "outreach_rounds:home_tasks": Row(ok=VIEWERS, deny=403),
+    "outreach_rounds:home_assign": Row(ok=EVERYONE, code=405, post=PLANNERS),
+    "outreach_rounds:home_swab": Row(ok=PLANNERS),
     "testing:recalls": Row(ok=VIEWERS, deny=403),
     "testing:recall": Row(ok=VIEWERS, deny=403),
     "testing:summary_pdf": Row(ok=VIEWERS, deny=403),
@@ -641,6 +651,31 @@ EXPECT: dict[str, Row | Act] = {
     "GET /api/v1/notices/hotline/suggestions": Row(ok=PUBLISHERS, deny=403),
     "POST /api/v1/notices/hotline/calls": Act(ok=PUBLISHERS),
     "POST /api/v1/notices/hotline/calls/{call_id}/propose": Act(ok=PUBLISHERS),
+    # --- door-to-door (outreach, issue #21): seen by those who see residents and by the cadre
+    # the side's building is given to; run (and recorded at any door) by those who edit them.
+    "outreach:home": Row(ok=DOOR_SEERS, deny=403),
+    "outreach:new": Row(ok=PLANNERS, deny=403),
+    "outreach:board": Row(ok=DOOR_SEERS, post=PLANNERS),
+    "outreach:tasks_export": Row(ok=DOOR_SEERS),
+    "outreach:doors": Row(ok=DOOR_SEERS),
+    "outreach:task": Row(ok=DOOR_SEERS, post=DOOR_RECORDERS),
+    "outreach:mine": Row(ok=DOOR_SEERS, deny=403),
+    "outreach:proposals": Row(ok=PLANNERS, deny=403),
+    "outreach:sw": Row(ok=EVERYONE, own={ANONYMOUS: 200}),
+    "GET /api/v1/outreach/campaigns": Row(ok=EVERYONE),
+    "POST /api/v1/outreach/campaigns": Act(ok=PLANNERS),
+    "GET /api/v1/outreach/campaigns/{campaign_id}": Row(ok=DOOR_SEERS),
+    "POST /api/v1/outreach/campaigns/{campaign_id}/assignments": Act(ok=PLANNERS),
+    "GET /api/v1/outreach/campaigns/{campaign_id}/progress": Row(ok=DOOR_SEERS),
+    "GET /api/v1/outreach/campaigns/{campaign_id}/buildings/{building_id}/tasks": Row(
+        ok=DOOR_SEERS
+    ),
+    "GET /api/v1/outreach/my-buildings": Row(ok=EVERYONE),
+    "POST /api/v1/outreach/tasks/{task_id}/outcome": Act(ok=DOOR_RECORDERS),
+    "POST /api/v1/outreach/visits:batch": Act(ok=DOOR_RECORDERS, batch=True),
+    "GET /api/v1/outreach/proposals": Row(ok=EVERYONE),
+    "POST /api/v1/outreach/proposals/{proposal_id}/confirm": Act(ok=PLANNERS),
+    "POST /api/v1/outreach/proposals/{proposal_id}/reject": Act(ok=PLANNERS),
 }
 # fmt: on
 

@@ -164,7 +164,7 @@ ROUTES = [
 
 def test_the_url_conf_walk_finds_the_pages():
     urls = {url for _route, url in ROUTES}
-    assert {"/residents/", "/duty/", "/api/v1/places", "/testing/rounds/1/missed.xlsx"} <= urls
+    assert {"/residents/", "/duty/", "/api/v1/places", "/outreach/rounds/1/missed.xlsx"} <= urls
     assert len(ROUTES) > 100
 
 

@@ -81,6 +81,8 @@ OFFLINE_STORES: tuple[OfflineStore, ...] = (
     # The cadre's disinfection checklist (patrols/phone_views.py): the checklist goes, the
     # rounds not yet sent stay.
     OfflineStore(database="shequ-patrols", forget=("snapshots",), cache="shequ-patrols"),
+    # A building's doors on a cadre's phone (outreach/door_views.py): the doors go, outcomes stay.
+    OfflineStore(database="shequ-doors", forget=("snapshots",), cache="shequ-doors"),
     # The Web Push worker (notify/views.py) keeps no database, and only static files cached.
     OfflineStore(database="", forget=(), cache="shequ-notify"),
 )

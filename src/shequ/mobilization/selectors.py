@@ -580,3 +580,17 @@ def get_pairing_for(user: User | AnonymousUser, pk: object) -> Pairing:
 def agencies_listed() -> QuerySet[Agency]:
     """Every agency, by code (agencies serve the whole city)."""
     return Agency.objects.order_by("code")
+
+
+def teams_of(user: User | AnonymousUser) -> QuerySet[Team]:
+    """The ids of the teams the user is on, as member or leader (a subquery: door-to-door
+    work given to a team)."""
+    if not getattr(user, "is_authenticated", False):
+        return Team.objects.none().values("pk")
+    return Team.objects.filter(Q(members__staff__user=user) | Q(leader__user=user)).values("pk")
+
+
+def community_teams(community_ids: Iterable[int]) -> QuerySet[Team]:
+    """The teams sent to these communities, with their leaders (to give work to)."""
+    ids = list(community_ids)
+    return Team.objects.filter(community_id__in=ids).select_related("leader", "order")

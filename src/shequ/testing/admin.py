@@ -9,10 +9,7 @@ from django.http import HttpRequest
 
 from shequ.core.admin import ReadOnlyAdmin
 from shequ.testing.models import (
-    DoorOutcome,
-    DoorTask,
     Exemption,
-    HomeTask,
     Recall,
     Round,
     Sample,
@@ -90,20 +87,3 @@ class TransferAdmin(ReadOnlyAdmin):
 class RecallAdmin(ReadOnlyAdmin):
     list_display = ["tube", "round", "kind", "created_at"]
     list_filter = ["kind"]
-
-
-@admin.register(HomeTask)
-class HomeTaskAdmin(ReadOnlyAdmin):
-    list_display = ["round", "resident", "building", "reason", "status", "team"]
-    list_filter = ["reason", "status"]
-
-
-@admin.register(DoorTask)
-class DoorTaskAdmin(ReadOnlyAdmin):
-    list_display = ["round", "building", "team", "created_by"]
-
-
-@admin.register(DoorOutcome)
-class DoorOutcomeAdmin(ReadOnlyAdmin):
-    list_display = ["task", "resident", "outcome", "by", "at"]
-    list_filter = ["outcome"]

@@ -2,8 +2,8 @@
 first street; yesterday's round over that street, finished (nearly everyone sampled, tubes
 sent, received and negative, a few exemptions); today's round over the same communities,
 running: about half sampled so far, tubes open, closed and at the lab, one positive pool
-recalled (its ten members await a single-tube retest at home), and a team knocking on the
-doors of one building's missed residents.
+recalled (its ten members await a single-tube retest at home). The team knocking on the
+doors of one building's missed residents is outreach's (`outreach/round_demo.py`).
 
 Everything goes through the services and the swab batch ingest, as the devices send it, so
 the demo holds exactly what users would produce.
@@ -20,14 +20,12 @@ from django.db.models import Count
 from django.utils import timezone
 
 from shequ.core.models import User
-from shequ.mobilization.models import Team
 from shequ.places.models import Place, PlaceKind
 from shequ.residents.models import Resident
-from shequ.testing import labwork, selectors, services
+from shequ.testing import labwork, services
 from shequ.testing.ingest import swabs_batch
 from shequ.testing.models import (
     ExemptReason,
-    Outcome,
     Round,
     Station,
     Tube,
@@ -41,7 +39,6 @@ POOL = 10
 EXEMPT_PER_COMMUNITY = 3
 FINISHED_SHARE = 0.985  # of those due, sampled in yesterday's round
 RUNNING_SHARE = (0.40, 0.70)  # today's, per community
-DOOR_OUTCOMES = [Outcome.REMINDED, Outcome.AWAY, Outcome.REMINDED, Outcome.NOT_FOUND]
 
 
 def _community_people(community: Place) -> list[tuple[int, str]]:
@@ -267,28 +264,9 @@ def add_demo_testing(*, hq: User, seed: int = 42) -> dict[str, int]:
                 results = [(b, TubeResult.POSITIVE if b == positive else r) for b, r in results]
         labwork.results_record(actor=lab, round_=running, results=results)
 
-    # Door to door: the first community's first building with people still missed.
-    door_outcomes = 0
-    first = communities[0]
-    missed = list(selectors.missed(running, first)[:200])
-    if missed:
-        building = missed[0].household.parent
-        team = Team.objects.filter(community=first).order_by("pk").first()
-        task = services.door_task_create(actor=hq, round_=running, building=building, team=team)
-        at_door = [r for r in missed if r.household.parent_id == building.pk][:4]
-        for k, resident in enumerate(at_door):
-            services.door_outcome_record(
-                actor=hq,
-                task=task,
-                resident=resident,
-                outcome=DOOR_OUTCOMES[k % len(DOOR_OUTCOMES)],
-                note="已电话联系" if k == 0 else "",
-            )
-            door_outcomes += 1
     return {
         "testing_round": 2,
         "sampling_site": len(communities),
         "swab": finished.samples.count() + running.samples.count(),
         "recall": running.recalls.count(),
-        "door_outcome": door_outcomes,
     }

@@ -38,15 +38,10 @@ from shequ.core.batches import (
     refused_message,
 )
 from shequ.core.device_items import BadItem, id_field, plain_text, time_field
-from shequ.core.roles import Capability
-from shequ.core.scopes import scope_for
 from shequ.residents.models import Resident
 from shequ.testing import counts, selectors, services
 from shequ.testing.barcodes import tube_barcode_problem
 from shequ.testing.models import (
-    HomeReason,
-    HomeStatus,
-    HomeTask,
     PoolSize,
     Round,
     RoundStatus,
@@ -56,6 +51,7 @@ from shequ.testing.models import (
     Tube,
     TubeStatus,
 )
+from shequ.testing.signals import HomeVisit, home_swabs_recorded, home_visits
 from shequ.testing.tube_stock import tubes_used
 
 if TYPE_CHECKING:
@@ -162,13 +158,8 @@ class _Batch:
                 pk__any=list({i.station_id for i in items if i.station_id}), site__in=sites
             ).select_related("site", "site__community")
         }
-        self.tasks = {
-            t.pk: t
-            for t in HomeTask.objects.filter(
-                pk__any=list({i.home_task_id for i in items if i.home_task_id})
-            ).select_related("building")
-        }
-        self.run_scope = scope_for(actor, Capability.RUN_TESTING)
+        # Home visits are outreach's tasks: asked for by signal, only those the actor may use.
+        self.tasks = home_visits(actor, {i.home_task_id for i in items if i.home_task_id})
         by_hmac = {i.id_hmac for i in items if i.id_hmac}
         people = (
             Resident.objects.filter(
@@ -185,19 +176,25 @@ class _Batch:
         self.sampled: dict[tuple[int, int], dict] = {
             (s["round_id"], s["resident_id"]): s for s in _sampled_before(round_ids, ids)
         }
-        self.recalled = {
-            (t["round_id"], t["resident_id"]): t["pk"]
-            for t in HomeTask.objects.filter(
+        # Recalled: a member of a recalled pool of the round, not retested since.
+        members = set(
+            Sample.objects.filter(
                 round_id__in=round_ids,
                 resident__pk__any=ids,
-                status=HomeStatus.OPEN,
-                reason__in=(HomeReason.RETEST, HomeReason.RESAMPLE),
-            ).values("pk", "round_id", "resident_id")
-        }
+                retest=False,
+                tube__recall__isnull=False,
+            ).values_list("round_id", "resident_id")
+        )
+        retested = set(
+            Sample.objects.filter(
+                round_id__in=round_ids, resident__pk__any=ids, retest=True
+            ).values_list("round_id", "resident_id")
+        )
+        self.recalled = members - retested
 
-    def community_of(self, task: HomeTask | None) -> int | None:
+    def community_of(self, task: HomeVisit | None) -> int | None:
         """The community of a home visit's building (where its tubes belong)."""
-        return selectors.community_id_of(task.building) if task is not None else None
+        return task.community_id if task is not None else None
 
     def resident_of(self, item: _Item) -> dict:
         pk = item.resident_id if item.resident_id else self.by_hmac.get(item.id_hmac)
@@ -310,14 +307,14 @@ def _tubes(
         task = batch.tasks.get(item.home_task_id) if item.home_task_id else None
         community_id = station.site.community_id if station else None
         if community_id is None and task is not None:
-            community_id = selectors.community_id_of(task.building)
+            community_id = task.community_id
         if community_id is None:
             continue  # the item is rejected below
         opening.add(key)
         round_ = batch.rounds[item.round_id]
         person = batch.residents.get(item.resident_id or batch.by_hmac.get(item.id_hmac, 0))
         retest = bool(person and (item.round_id, person["pk"]) in batch.recalled) or bool(
-            task and task.reason in (HomeReason.RETEST, HomeReason.RESAMPLE)
+            task and task.retest
         )
         rows.append(
             Tube(
@@ -395,11 +392,9 @@ def _record(
             results[n].id = pk
     if to_close:
         services.tubes_close(actor=actor, tube_ids=to_close, at=now)
-    for task_id, n in done_tasks.items():
-        if results[n].id:
-            HomeTask.objects.filter(pk=task_id, status=HomeStatus.OPEN).update(
-                status=HomeStatus.DONE, sample_id=results[n].id, done_at=now
-            )
+    done = {task_id: results[n].id for task_id, n in done_tasks.items() if results[n].id}
+    if done:
+        home_swabs_recorded.send(sender=HomeVisit, actor=actor, done=done, at=now)
     # A tube opened by a swab that was then refused holds nobody: it was never really opened.
     empty = [t["pk"] for key, t in tubes.items() if key in opened and t["n"] == 0]
     if empty:
@@ -425,11 +420,7 @@ def _swab(
     task = batch.tasks.get(item.home_task_id) if item.home_task_id else None
     if item.station_id and station is None:
         raise BadItem("station_id", _("Unknown station, or not one where you sample."))
-    if item.home_task_id and (
-        task is None
-        or task.round_id != round_.pk
-        or not (batch.run_scope.covers(task.building) or _team_member(batch.actor, task))
-    ):
+    if item.home_task_id and (task is None or task.round_id != round_.pk):
         raise BadItem("home_task_id", _("Unknown home-sampling task, or not yours."))
     if station is None and task is None:
         raise BadItem("station_id", _("Say at which station (or for which home visit) you sample."))
@@ -487,7 +478,3 @@ def _swab(
         item.client_uuid, round_.pk, tube["pk"], person["pk"], retest, task is not None, out,
         item.at, now, batch.actor.pk,
     ]  # fmt: skip
-
-
-def _team_member(actor: User, task: HomeTask) -> bool:
-    return task.team_id is not None and task.team.members.filter(staff__user=actor).exists()

@@ -28,7 +28,6 @@ from shequ.residents.models import HealthStatus, Resident
 from shequ.residents.services import residents_set_status_by_result
 from shequ.testing.models import (
     HomeReason,
-    HomeTask,
     Recall,
     RecallKind,
     Round,
@@ -37,6 +36,7 @@ from shequ.testing.models import (
     TubeResult,
     TubeStatus,
 )
+from shequ.testing.signals import home_sampling_wanted
 
 if TYPE_CHECKING:
     from shequ.core.models import User
@@ -227,15 +227,14 @@ def recall_start(*, actor: User, tube: Tube) -> Recall:
             reason=_("Pool %s positive: single-tube retest") % tube.barcode,
         )
     reason = HomeReason.RETEST if kind == RecallKind.POSITIVE else HomeReason.RESAMPLE
-    HomeTask.objects.bulk_create(
-        HomeTask(
-            round=tube.round,
-            resident=r,
-            building_id=r.household.parent_id,
-            reason=reason,
-            recall=recall,
-        )
-        for r in members
+    # Their home visits are outreach's tasks (testing/signals.py).
+    home_sampling_wanted.send(
+        sender=Recall,
+        actor=actor,
+        round=tube.round,
+        residents=members,
+        reason=reason,
+        recall=recall,
     )
     _alert_recall(recall, members)
     audit.record(

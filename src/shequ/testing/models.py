@@ -1,6 +1,8 @@
 """Mass testing (核酸检测): rounds over places, sampling sites and stations, pooled tubes and
 the swabs in them, transfers to the lab (交接单), results, recalls of positive and invalid
-pools, exemptions, home sampling (上门采样) and door-to-door reminders for those missed (漏检).
+pools, exemptions. Home sampling (上门采样) and door-to-door reminders for those missed (漏检) are
+tasks of `outreach`'s campaigns; their words (`HomeReason`, the door `Outcome`) are here, and
+testing asks for home visits through `signals.py`.
 
 A resident is sampled at most once per round (retests of a recalled pool are separate: single
 tubes flagged `retest`). Who is missed is never stored: it is the round's scope minus the
@@ -316,6 +318,8 @@ class Recall(models.Model):
 
 
 class HomeReason(models.TextChoices):
+    """Why a resident is sampled at home (an outreach home-sampling task's `reason`)."""
+
     IMMOBILE = "immobile", _("Cannot go out (immobile)")
     ISOLATED = "isolated", _("In home isolation")
     RETEST = "retest", _("Single-tube retest after a positive pool")
@@ -323,92 +327,11 @@ class HomeReason(models.TextChoices):
     MISSED = "missed", _("Missed at the site")
 
 
-class HomeStatus(models.TextChoices):
-    OPEN = "open", _("To do")
-    DONE = "done", _("Sampled")
-    CANCELLED = "cancelled", _("Cancelled")
-
-
-class HomeTask(models.Model):
-    """Sample a resident at home (上门采样); routes group tasks by building."""
-
-    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="home_tasks")
-    resident = models.ForeignKey("residents.Resident", on_delete=models.PROTECT, related_name="+")
-    building = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
-    reason = models.CharField(_("reason"), max_length=10, choices=HomeReason.choices)
-    recall = models.ForeignKey(
-        Recall, on_delete=models.PROTECT, null=True, blank=True, related_name="home_tasks"
-    )
-    team = models.ForeignKey(
-        "mobilization.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    status = models.CharField(
-        _("status"), max_length=10, choices=HomeStatus.choices, default=HomeStatus.OPEN
-    )
-    sample = models.OneToOneField(
-        Sample, on_delete=models.PROTECT, null=True, blank=True, related_name="home_task"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    done_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["building", "resident"]
-        indexes = [models.Index(fields=["round", "status", "building"])]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["round", "resident", "reason"],
-                condition=Q(status="open"),
-                name="one_open_home_task",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.resident_id} {self.reason}"
-
-
 class Outcome(models.TextChoices):
+    """What happened at a missed resident's door (kept in the visit's answers, `door`)."""
+
     REMINDED = "reminded", pgettext_lazy("door outcome", "Reminded")
     SAMPLED_HOME = "sampled_home", pgettext_lazy("door outcome", "Sampled at home")
     AWAY = "away", pgettext_lazy("door outcome", "Away")
     REFUSED = "refused", pgettext_lazy("door outcome", "Refused")
     NOT_FOUND = "not_found", pgettext_lazy("door outcome", "Not found")
-
-
-class DoorTask(models.Model):
-    """Knock on the doors of one building's missed residents (提醒漏检), given to a team."""
-
-    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="door_tasks")
-    building = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
-    team = models.ForeignKey(
-        "mobilization.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["round", "building"], name="one_door_task_per_building")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.round_id} {self.building_id}"
-
-
-class DoorOutcome(models.Model):
-    """What happened at one missed resident's door (the latest row counts)."""
-
-    task = models.ForeignKey(DoorTask, on_delete=models.CASCADE, related_name="outcomes")
-    resident = models.ForeignKey("residents.Resident", on_delete=models.PROTECT, related_name="+")
-    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
-    note = models.CharField(_("note"), max_length=200, blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["task", "resident"])]
-
-    def __str__(self) -> str:
-        return f"{self.resident_id} {self.outcome}"

@@ -26,8 +26,6 @@ from shequ.residents.models import HealthStatus, Resident
 from shequ.testing import counts
 from shequ.testing.models import (
     Exemption,
-    HomeStatus,
-    HomeTask,
     Recall,
     Round,
     RoundStatus,
@@ -327,16 +325,6 @@ def get_station_for(user: User | AnonymousUser, pk: Any) -> Station:
     return get_for(stations, pk, what="station")
 
 
-def get_home_task_for(user: User | AnonymousUser, pk: Any) -> HomeTask:
-    """A home-sampling task in the user's RUN_TESTING places, or given to a team they are in;
-    404 otherwise."""
-    scope = scope_for(user, Capability.RUN_TESTING)
-    tasks = HomeTask.objects.filter(
-        scope.q("building") | Q(team__members__staff__user=user)
-    ).select_related("round", "resident", "resident__household", "building")
-    return get_for(tasks.distinct(), pk, what="home task")
-
-
 def get_transfer_for(user: User | AnonymousUser, pk: Any, *, pending: bool = False) -> Transfer:
     """A transfer to a lab that records results for its community (with `pending`, one not
     received yet); 404 otherwise."""
@@ -433,21 +421,6 @@ def stations_at_posts(post_ids: list[int]) -> list[Station]:
         .select_related("site")
         .order_by("site__name", "name")[:10]
     )
-
-
-def my_home_tasks(user: User | AnonymousUser, limit: int = 5) -> tuple[int, list[HomeTask]]:
-    """Open home-sampling tasks given to a team the user is in: how many, and the first few
-    by building."""
-    if not getattr(user, "is_authenticated", False):
-        return 0, []
-    tasks = HomeTask.objects.filter(
-        status=HomeStatus.OPEN,
-        pk__in=HomeTask.objects.filter(team__members__staff__user=user).values("pk"),
-    )
-    first = list(
-        tasks.select_related("building", "resident").order_by("building__path", "pk")[:limit]
-    )
-    return (tasks.count() if len(first) == limit else len(first)), first
 
 
 def transfers_waiting(user: User | AnonymousUser) -> dict[str, Any]:

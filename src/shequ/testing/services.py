@@ -1,8 +1,8 @@
-"""Writes for mass testing: rounds, sites and stations, exemptions, closing tubes, home
-sampling tasks and door-to-door outcomes. Swabs are recorded in `ingest.py`, which closes tubes
-through the one rule and writer here (`tube_close_refusal`, `tubes_close`); transfers to the
-lab, results and recalls are in `labwork.py`. Each service is one transaction with its audit
-row."""
+"""Writes for mass testing: rounds, sites and stations, exemptions, closing tubes. Home
+sampling tasks and door-to-door outcomes are outreach's (asked for through `signals.py`).
+Swabs are recorded in `ingest.py`, which closes tubes through the one rule and writer here
+(`tube_close_refusal`, `tubes_close`); transfers to the lab, results and recalls are in
+`labwork.py`. Each service is one transaction with its audit row."""
 
 from __future__ import annotations
 
@@ -19,20 +19,14 @@ from shequ.core.access import require
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
-from shequ.mobilization.models import Team
 from shequ.places.models import Place, PlaceKind
 from shequ.residents.models import TAG_BITS, Resident, Tag
 from shequ.residents.privacy import residents_shown
 from shequ.testing import selectors
 from shequ.testing.models import (
-    DoorOutcome,
-    DoorTask,
     Exemption,
     ExemptReason,
     HomeReason,
-    HomeStatus,
-    HomeTask,
-    Outcome,
     PoolSize,
     Round,
     RoundStatus,
@@ -41,6 +35,7 @@ from shequ.testing.models import (
     Tube,
     TubeStatus,
 )
+from shequ.testing.signals import home_sampling_wanted
 
 if TYPE_CHECKING:
     from shequ.core.models import User
@@ -110,34 +105,28 @@ def round_create(
     return round_
 
 
-def immobile_home_tasks(*, actor: User, round_: Round) -> list[HomeTask]:
+def immobile_home_tasks(*, actor: User, round_: Round) -> list[Resident]:
     """Home sampling at once for every resident tagged immobile in the round's places: they
     cannot come to a site, so they are never left to be "missed" first (issue #18). Called
-    when the round opens, inside its transaction; residents who have an open task already
-    are skipped."""
+    when the round opens, inside its transaction; the tasks are outreach's (a receiver of
+    `signals.home_sampling_wanted` skips who has an open one). The residents asked for."""
     bit = TAG_BITS[Tag.IMMOBILE]
     residents = list(
         Resident.objects.alias(immobile=F("tags").bitand(bit))
         .filter(selectors.in_scope(round_), immobile__gt=0)
-        .exclude(
-            pk__in=HomeTask.objects.filter(
-                round=round_, reason=HomeReason.IMMOBILE, status=HomeStatus.OPEN
-            ).values("resident_id")
-        )
         .select_related("household")
-        .only("pk", "household__parent_id")
+        .only("pk", "name", "household__parent_id", "household__path")
     )
-    tasks = HomeTask.objects.bulk_create(
-        HomeTask(
+    if residents:
+        home_sampling_wanted.send(
+            sender=Round,
+            actor=actor,
             round=round_,
-            resident=r,
-            building_id=r.household.parent_id,
+            residents=residents,
             reason=HomeReason.IMMOBILE,
+            recall=None,
         )
-        for r in residents
-    )
-    audit.record_many(actor=actor, action="testing.home.create", objs=list(tasks))
-    return list(tasks)
+    return residents
 
 
 def runs_round(actor: User, round_: Round) -> bool:
@@ -270,109 +259,6 @@ def tubes_close(*, actor: User, tube_ids: Collection[int], at: dt.datetime) -> i
         places=[t.community for t in tubes],
     )
     return len(tubes)
-
-
-@transaction.atomic
-def home_tasks_create(
-    *, actor: User, round_: Round, residents: Sequence[Resident], reason: str
-) -> list[HomeTask]:
-    """Ask for home sampling of residents who cannot come (immobile, isolated, missed)."""
-    if reason not in (HomeReason.IMMOBILE, HomeReason.ISOLATED, HomeReason.MISSED):
-        raise ValidationError({"reason": _("Choose immobile, isolated or missed.")})
-    _running(round_)
-    for r in residents:
-        require(actor, Capability.RUN_TESTING, r.household)
-        if not selectors.path_in_scope(round_, r.household.path):
-            raise ValidationError({"residents": _("%s is not in the round's scope.") % r.name})
-    open_ = set(
-        HomeTask.objects.filter(
-            round=round_, reason=reason, status=HomeStatus.OPEN, resident__in=residents
-        ).values_list("resident_id", flat=True)
-    )
-    tasks = HomeTask.objects.bulk_create(
-        HomeTask(round=round_, resident=r, building_id=r.household.parent_id, reason=reason)
-        for r in residents
-        if r.pk not in open_
-    )
-    audit.record_many(actor=actor, action="testing.home.create", objs=list(tasks))
-    return list(tasks)
-
-
-@transaction.atomic
-def home_tasks_assign(*, actor: User, tasks: Sequence[HomeTask], team: Team) -> int:
-    """Give open home-sampling tasks (a route: usually one building's) to a sampling team."""
-    for t in tasks:
-        require(actor, Capability.RUN_TESTING, t.building)
-        if t.status != HomeStatus.OPEN:
-            raise ValidationError({"tasks": _("Only open tasks can be given to a team.")})
-    n = HomeTask.objects.filter(pk__in=[t.pk for t in tasks]).update(team=team)
-    audit.record_many(
-        actor=actor,
-        action="testing.home.assign",
-        objs=list(tasks),
-        changes=[{"team": [t.team_id, team.pk]} for t in tasks],
-    )
-    return n
-
-
-@transaction.atomic
-def door_task_create(*, actor: User, round_: Round, building: Place, team: Team | None) -> DoorTask:
-    """Give one building's missed residents to a team to knock on their doors."""
-    if building.kind != PlaceKind.BUILDING:
-        raise ValidationError({"building": _("Choose a building.")})
-    require(actor, Capability.RUN_TESTING, building)
-    _running(round_)
-    if not selectors.path_in_scope(round_, building.path):
-        raise ValidationError({"building": _("This building is not in the round's scope.")})
-    task, created = DoorTask.objects.get_or_create(
-        round=round_, building=building, defaults={"team": team, "created_by": actor}
-    )
-    if not created and team is not None and task.team_id != team.pk:
-        task.team = team
-        task.save(update_fields=["team"])
-    audit.record(
-        actor=actor,
-        action="testing.door.task",
-        obj=task,
-        place=building,
-        changes={"team": [None, team.pk if team else None]},
-    )
-    return task
-
-
-@transaction.atomic
-def door_outcome_record(
-    *, actor: User, task: DoorTask, resident: Resident, outcome: str, note: str = ""
-) -> DoorOutcome:
-    """What happened at a missed resident's door; the latest outcome is the one shown."""
-    if not _in_team(actor, task):  # the team knocking on the doors, or the community's staff
-        require(actor, Capability.RUN_TESTING, task.building)
-    errors: dict[str, str] = {}
-    if outcome not in Outcome.values:
-        errors["outcome"] = _("Choose an outcome from the list.")
-    if resident.household.parent_id != task.building_id:
-        errors["resident"] = _("This resident does not live in this building.")
-    if len(note) > 200:
-        errors["note"] = _("At most 200 characters.")
-    if errors:
-        raise ValidationError(errors)
-    row = DoorOutcome.objects.create(
-        task=task, resident=resident, outcome=outcome, note=note.strip(), by=actor
-    )
-    audit.record(
-        actor=actor,
-        action="testing.door.outcome",
-        obj=row,
-        place=task.building,
-        changes={"outcome": [None, outcome]},
-    )
-    return row
-
-
-def _in_team(actor: User, task: DoorTask) -> bool:
-    if task.team_id is None:
-        return False
-    return task.team.members.filter(staff__user=actor).exists()
 
 
 def phones_for(

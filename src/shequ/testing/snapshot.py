@@ -2,8 +2,8 @@
 offline work (running rounds over its community, the residents they cover there without full
 ID numbers, its open tubes) and who may take it, the figures of a round's dashboard (tubes by
 status, sample→result turnaround) narrowed to the places the user sees, and the lists the
-pages show (missed people's outcomes, home-sampling routes, the lab's transfers, a
-community's closed tubes). Reads the API shares with the pages are in `selectors`."""
+pages show (the lab's transfers, a community's closed tubes). Reads the API shares with the
+pages are in `selectors`."""
 
 from __future__ import annotations
 
@@ -23,15 +23,10 @@ from shequ.core.errors import PermissionDenied
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.duty.selectors import OFFLINE_DATA_LEAD, on_duty_at_until
-from shequ.mobilization.models import Team
 from shequ.places.models import Place, PlaceKind
 from shequ.residents.models import Resident, watch_tags
 from shequ.testing import selectors
 from shequ.testing.models import (
-    DoorOutcome,
-    DoorTask,
-    HomeStatus,
-    HomeTask,
     Outcome,
     Recall,
     Round,
@@ -266,90 +261,6 @@ def crumbs(within: Place, scope: Scope) -> list[Place]:
     """The places above `within` (and itself) that lie in `scope`, from the top."""
     above = Place.objects.filter(pk__in=within.ancestor_ids()).order_by("depth")
     return [p for p in above if scope.covers(p)]
-
-
-def latest_outcomes(round_: Round, residents: Sequence[Resident]) -> dict[int, DoorOutcome]:
-    """Each resident's latest door-to-door outcome in the round."""
-    latest: dict[int, DoorOutcome] = {}
-    for row in DoorOutcome.objects.filter(
-        task__round=round_, resident__in=[r.pk for r in residents]
-    ).order_by("resident_id", "-at", "-id"):
-        latest.setdefault(row.resident_id, row)
-    return latest
-
-
-def home_requested(round_: Round, residents: Sequence[Resident]) -> set[int]:
-    """The ids of these residents with an open home-sampling task in the round."""
-    return set(
-        HomeTask.objects.filter(
-            round=round_, resident__in=residents, status=HomeStatus.OPEN
-        ).values_list("resident_id", flat=True)
-    )
-
-
-def door_task_of(round_: Round, building: Place) -> DoorTask | None:
-    return DoorTask.objects.filter(round=round_, building=building).first()
-
-
-def home_route_buildings(round_: Round, scope: Scope) -> list[int]:
-    """The buildings (ids, in tree order) with open home-sampling tasks in `scope`."""
-    tasks = HomeTask.objects.filter(scope.q("building"), round=round_, status=HomeStatus.OPEN)
-    return list(tasks.order_by("building__path").values_list("building_id", flat=True).distinct())
-
-
-@dataclass
-class Route:
-    """One building's open home-sampling tasks and the teams of its community."""
-
-    building: Place
-    tasks: list[HomeTask]
-    teams: list[Team]
-
-
-def home_routes(round_: Round, scope: Scope, building_ids: Sequence[int]) -> list[Route]:
-    """A route per building of `building_ids` (in that order): its open tasks in `scope` with
-    their resident and team, and the teams its community may give them to."""
-    buildings = {
-        b.pk: b for b in Place.objects.filter(pk__in=list(building_ids)).select_related("parent")
-    }
-    tasks = HomeTask.objects.filter(
-        scope.q("building"),
-        round=round_,
-        status=HomeStatus.OPEN,
-        building_id__in=list(buildings),
-    ).select_related("resident", "resident__household", "team", "team__leader")
-    communities = {
-        c.path: c
-        for c in Place.objects.filter(
-            kind=PlaceKind.COMMUNITY,
-            pk__in={a for b in buildings.values() for a in b.ancestor_ids()},
-        )
-    }
-    teams_by_community: dict[int, list[Team]] = {}
-    for team in Team.objects.filter(community__in=communities.values()).select_related("leader"):
-        teams_by_community.setdefault(team.community_id, []).append(team)
-    routes: dict[int, Route] = {}
-    for b_id in building_ids:
-        b = buildings[b_id]
-        community = next((c for p, c in communities.items() if b.path.startswith(p)), None)
-        teams = teams_by_community.get(community.pk, []) if community else []
-        routes[b_id] = Route(building=b, tasks=[], teams=teams)
-    for t in tasks:
-        routes[t.building_id].tasks.append(t)
-    return list(routes.values())
-
-
-def community_team(building: Place, team_id: Any) -> Team | None:
-    """The team `team_id` of the building's community, or None."""
-    if not str(team_id).isdigit():
-        return None
-    return Team.objects.filter(
-        community_id=selectors.community_id_of(building), pk=int(team_id)
-    ).first()
-
-
-def open_home_tasks(round_: Round, building: Place) -> list[HomeTask]:
-    return list(HomeTask.objects.filter(round=round_, building=building, status=HomeStatus.OPEN))
 
 
 def lab_rounds(user: User | AnonymousUser) -> list[Round]:

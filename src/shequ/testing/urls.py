@@ -3,7 +3,8 @@ feature)."""
 
 from django.urls import path
 
-from shequ.testing.views import lab, missed, rounds, station, transfers
+from shequ.testing.views import lab, rounds, station, transfers
+from shequ.testing.views.common import moved
 
 app_name = "testing"
 urlpatterns = [
@@ -12,27 +13,13 @@ urlpatterns = [
     path("sites/new/", rounds.site_new, name="site_new"),
     path("rounds/<int:round_id>/", rounds.round_detail, name="round"),
     path("rounds/<int:round_id>/finish/", rounds.round_finish, name="round_finish"),
-    path("rounds/<int:round_id>/missed/", missed.missed, name="missed"),
-    path("rounds/<int:round_id>/missed.xlsx", missed.missed_xlsx, name="missed_xlsx"),
-    path(
-        "rounds/<int:round_id>/missed/<int:building_id>.pdf", missed.missed_pdf, name="missed_pdf"
-    ),
-    path(
-        "rounds/<int:round_id>/missed/<int:resident_id>/outcome/",
-        missed.outcome_record,
-        name="outcome",
-    ),
-    path(
-        "rounds/<int:round_id>/missed/<int:resident_id>/home/",
-        missed.home_request,
-        name="home_request",
-    ),
-    path("rounds/<int:round_id>/home/", missed.home_tasks, name="home_tasks"),
-    path("rounds/<int:round_id>/home/assign/", missed.home_assign, name="home_assign"),
+    # The missed list and home sampling are outreach's pages now: the old addresses redirect.
+    path("rounds/<int:round_id>/missed/", moved("missed"), name="missed"),
+    path("rounds/<int:round_id>/home/", moved("home_tasks"), name="home_tasks"),
     path("rounds/<int:round_id>/transfers/", transfers.transfers, name="transfers"),
     path("rounds/<int:round_id>/recalls/", rounds.recalls, name="recalls"),
     path("rounds/<int:round_id>/summary.pdf", rounds.summary_pdf, name="summary_pdf"),
-    path("home/<int:task_id>/", missed.home_swab, name="home_swab"),
+    path("home/<int:task_id>/", moved("home_swab"), name="home_swab"),
     path("recalls/<int:recall_id>/", rounds.recall, name="recall"),
     path("stations/sw.js", station.station_sw, name="station_sw"),
     path("stations/<int:station_id>/", station.station, name="station"),

@@ -28,6 +28,8 @@ from shequ.duty import calls
 from shequ.duty import selectors as duty
 from shequ.duty.models import PostKind
 from shequ.mobilization.selectors import active_enlistment
+from shequ.outreach import round_selectors as round_doors
+from shequ.outreach import selectors as outreach
 from shequ.places.addresses import attach_addresses
 from shequ.places.models import PlaceKind
 from shequ.places.selectors import scope_counts, scope_roots
@@ -39,8 +41,9 @@ from shequ.testing import selectors as testing
 if TYPE_CHECKING:
     from shequ.core.models import User
     from shequ.duty.models import Assignment, UrgentCall
+    from shequ.outreach.models import Task
     from shequ.places.models import Place
-    from shequ.testing.models import HomeTask, Station
+    from shequ.testing.models import Round, Station
 
 # Roles whose home shows the figures of their scope (places, zones): those who oversee places.
 OVERSEERS = frozenset(
@@ -67,7 +70,8 @@ class DutyCard:
     calls: list[UrgentCall]
     answered: dict[int, bool]  # {call id: accepted} of the calls they answered
     tasks: int  # open home-sampling tasks of their team
-    first_tasks: list[HomeTask]
+    first_tasks: list[Task]
+    doors: list[Round]  # running rounds with missed-walk buildings given to their team
 
 
 @dataclass
@@ -97,6 +101,8 @@ class Home:
     # A warehouse keeper's warehouses today: low stock, transfers in transit to receive.
     keeper: supplies.KeeperCard | None = None
     today: Today | None = None  # an officer's or the HQ's scope today
+    # Buildings of door-to-door campaigns given to a cadre's team or to them (outreach).
+    doors: list[outreach.MyBuilding] = field(default_factory=list)
 
 
 def home_for(user: User) -> Home:
@@ -106,7 +112,10 @@ def home_for(user: User) -> Home:
     home = Home(roles=roles)
     staff = duty.my_staff(user)
     if staff is not None or kinds & ON_DUTY:
-        home.duty = _duty_card(user, staff)
+        given = outreach.my_buildings(user)
+        # A testing round's walk and home visits are campaigns too: none given, none to read.
+        home.duty = _duty_card(user, staff, given=bool(given))
+        home.doors = [b for b in given if b.pending][:10]
     if Role.LAB_OPERATOR in kinds:
         home.lab = testing.transfers_waiting(user)
     communities = [
@@ -131,7 +140,7 @@ def home_for(user: User) -> Home:
     return home
 
 
-def _duty_card(user: User, staff: Any) -> DutyCard:
+def _duty_card(user: User, staff: Any, *, given: bool = True) -> DutyCard:
     enlistment = active_enlistment(staff) if staff is not None else None
     mine = duty.my_duty(user, staff, enlistment.community if enlistment else None)
     stations = testing.stations_at_posts([a.shift.post_id for a in mine.now])
@@ -145,8 +154,10 @@ def _duty_card(user: User, staff: Any) -> DutyCard:
     ]
     open_calls = calls.open_calls_for(user) if staff is not None else []
     answered = duty.my_answers(user, open_calls) if open_calls else {}
-    n_tasks, first_tasks = testing.my_home_tasks(user) if staff is not None else (0, [])
-    return DutyCard(mine, now, open_calls, answered, n_tasks, first_tasks)
+    work = round_doors.my_round_work(user) if staff is not None and given else None
+    if work is None:
+        return DutyCard(mine, now, open_calls, answered, 0, [], [])
+    return DutyCard(mine, now, open_calls, answered, work.tasks, work.first_tasks, work.doors)
 
 
 def _community_card(user: User, communities: list[Place]) -> CommunityCard:

@@ -131,6 +131,12 @@ class Facts:
 
         return bool(self._once("patrols", lambda: may_see(self.user)))
 
+    def outreach(self) -> bool:
+        """Whether the door-to-door pages open: campaigns in scope, or buildings given."""
+        from shequ.outreach.selectors import may_see
+
+        return bool(self._once("outreach", lambda: may_see(self.user)))
+
     def mobilized(self) -> bool:
         """Whether the mobilization board shows orders to the user."""
         from shequ.mobilization.selectors import has_mobilization_role
@@ -205,6 +211,7 @@ ITEMS: tuple[NavItem, ...] = (
     NavItem("inspections", "inspections:home", _("Inspections"), Facts.inspections),
     NavItem("patrols", "patrols:checklist", _("Disinfection and patrols"), Facts.patrols),
     NavItem("notices", "notices:list", _("Notices"), lambda f: f.may(Capability.PUBLISH_NOTICES)),
+    NavItem("outreach", "outreach:home", _("Door-to-door"), Facts.outreach),
 )
 
 

@@ -3,8 +3,15 @@ and where their view of it starts (`?place=`)."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from shequ.core.errors import PermissionDenied
 from shequ.core.roles import Capability
@@ -37,3 +44,17 @@ def within(request: HttpRequest, round_: Round, scope: Scope) -> tuple[Place, li
             raise Http404("place")
         place = choices[0]
     return place, choices
+
+
+def moved(name: str) -> Callable[..., HttpResponse]:
+    """A view that sends an old /testing/ address of a page outreach now serves (the missed
+    list, home sampling: `outreach_rounds:<name>`) to its new one, query string kept."""
+
+    @login_required
+    @require_GET
+    def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        url = reverse(f"outreach_rounds:{name}", kwargs=kwargs)
+        query = request.META.get("QUERY_STRING", "")
+        return redirect(f"{url}?{query}" if query else url, permanent=True)
+
+    return view
