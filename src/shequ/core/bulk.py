@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 import uuid
 import zlib
 from collections.abc import Callable, Sequence
@@ -132,6 +133,46 @@ def insert_rows(
             chunk = rows[start : start + CHUNK]
             # One statement per chunk: SQLite has no pipeline, so fewer statements is faster.
             cursor.execute(head + ", ".join([one] * len(chunk)), _params(preparers, chunk))
+
+
+def db_value(model: type[models.Model], field: str, value: Any) -> Any:
+    """`value` as the database takes it for `model.field` (one value used on many rows of
+    `copy_rows`, such as the import's timestamp)."""
+    connection = connections[router.db_for_write(model)]
+    return model._meta.get_field(field).get_db_prep_save(value, connection)
+
+
+def copy_rows(
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """INSERT `rows` whose values are already as the database takes them (text, numbers,
+    None, ISO dates, `db_value`s; encrypted columns already encrypted): nothing is prepared
+    per value. PostgreSQL: COPY (psycopg formats the rows in C); SQLite: one multi-row
+    INSERT per chunk. The caller's transaction holds them: all land or none."""
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    table = quote(model._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Only quoted identifiers from the model's metadata go into the text.
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        head = f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608 - identifiers only
+        one = "(" + ", ".join(["?"] * len(fields)) + ")"
+        size = max(1, min(CHUNK, 30_000 // len(fields)))  # SQLite takes 32,766 parameters
+        full = head + ", ".join([one] * size)
+        # sqlite3's own execute, with its placeholders: Django's wrappers would rewrite the
+        # statement of thousands of placeholders on every call (sqlite3 caches it as it is).
+        raw, execute = cursor.cursor, sqlite3.Cursor.execute
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            sql = full if len(chunk) == size else head + ", ".join([one] * len(chunk))
+            execute(raw, sql, [v for row in chunk for v in row])
 
 
 _SEQUENCES: dict[tuple[str, str], str] = {}  # (database alias, table) → its id sequence

@@ -12,6 +12,7 @@ import hmac
 import os
 import re
 import threading
+from collections.abc import Callable, Sequence
 from functools import cache
 
 from cryptography.hazmat.primitives import hashes
@@ -65,6 +66,39 @@ def blind_index(value: str, *, kind: str) -> str:
     """Keyed hash of a normalized value, for `WHERE x_hmac = ?` lookups without plaintext."""
     _, key = _keys(settings.PII_KEY)
     return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def encrypt_many(values: Sequence[str], *, context: str) -> list[str]:
+    """`encrypt` of each value ("" stays ""), for bulk writes: one cipher, one context, one
+    draw of fresh nonces for all (each value still gets its own)."""
+    encrypt_one = _cipher(settings.PII_KEY).encrypt
+    associated = context.encode()
+    nonces = os.urandom(NONCE_BYTES * len(values))
+    b64 = base64.urlsafe_b64encode
+    out = []
+    for i, value in enumerate(values):
+        if value:
+            nonce = nonces[i * NONCE_BYTES : (i + 1) * NONCE_BYTES]
+            out.append(
+                TOKEN_PREFIX + b64(nonce + encrypt_one(nonce, value.encode(), associated)).decode()
+            )
+        else:
+            out.append(value)
+    return out
+
+
+def blind_indexer(kind: str) -> Callable[[str], str]:
+    """`blind_index(value, kind=kind)` for many values: the keyed hash is set up once and
+    copied per value (the same digests, in about half the time)."""
+    _, key = _keys(settings.PII_KEY)
+    keyed = hmac.new(key, f"{kind}:".encode(), hashlib.sha256)
+
+    def digest(value: str) -> str:
+        h = keyed.copy()
+        h.update(value.encode())
+        return h.hexdigest()
+
+    return digest
 
 
 def normalize_phone(value: str) -> str:

@@ -9,6 +9,7 @@ template workbook is in `import_template`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.core import pii
+from shequ.core import bulk, pii
 from shequ.core.bidi import neutral
 from shequ.core.import_rows import RowProblems
 from shequ.core.imports import CREATED, UNCHANGED, UPDATED, Checked, Importer, RowError
@@ -42,6 +43,37 @@ from shequ.residents.rules import resident_problems
 
 # Compared field by field to tell "updated" from "unchanged" (the phone through its HMAC).
 ROW_FIELDS = ("name", "gender", "birth_date", "document_type", "relation", "occupancy", "notes")
+
+# What a new resident's row is written with (`write`), in this order; every other column gets
+# its default (`_constants`).
+INSERTED = (
+    "name",
+    "gender",
+    "birth_date",
+    "document_type",
+    "document_number",
+    "document_hmac",
+    "phone",
+    "phone_hmac",
+    "household",
+    "relation",
+    "occupancy",
+    "tags",
+    "notes",
+)
+DOCUMENT = Resident._meta.get_field("document_number").context
+PHONE = Resident._meta.get_field("phone").context
+
+
+def _constants(now: Any) -> dict[str, Any]:
+    """The columns a new resident's row takes the same value in: its defaults, and the time."""
+    values = {}
+    for field in Resident._meta.concrete_fields:
+        if field.primary_key or field.name in INSERTED:
+            continue
+        value = now if field.name in ("created_at", "updated_at") else field.get_default()
+        values[field.name] = bulk.db_value(Resident, field.name, value)
+    return values
 
 
 class ResidentImporter(Importer):
@@ -74,9 +106,13 @@ class ResidentImporter(Importer):
         # (compound name, building name) → building, within the area; buildings are few.
         self.buildings: dict[tuple[str, str], Place] = {}
         self.buildings_by_name: dict[str, list[Place]] = {}
+        self.buildings_by_pk: dict[int, Place] = {}
         for b in Place.objects.filter(self.area, kind=PlaceKind.BUILDING).select_related("parent"):
             self.buildings[(b.parent.name, b.name)] = b
             self.buildings_by_name.setdefault(b.name, []).append(b)
+            self.buildings_by_pk[b.pk] = b
+        self.document_digest = pii.blind_indexer("document")
+        self.phone_digest = pii.blind_indexer("phone")
         # building id → {(unit, room): household id}; and the buildings whose flats have units.
         self.households: dict[int, dict[tuple[str, str], int]] = {}
         self.with_units: set[int] = set()
@@ -167,26 +203,13 @@ class ResidentImporter(Importer):
             else {}
         )
         self._households_of({w[1].pk for *_r, w in pending if w is not None and w[0] == "room"})
+        document_digest, phone_digest = self.document_digest, self.phone_digest
         for _n, data, _e, _w in pending:
-            data["document_hmac"] = (
-                pii.blind_index(data["document_number"], kind="document")
-                if data["document_number"]
-                else ""
-            )
-        digests = [d["document_hmac"] for _n, d, _e, _w in pending if d["document_hmac"]]
-        existing = {
-            (r["document_type"], r["document_hmac"]): r
-            for r in Resident.objects.filter(document_hmac__in=digests).values(
-                "pk",
-                "document_type",
-                "document_hmac",
-                "phone_hmac",
-                "household_id",
-                "household__path",
-                "tags",
-                *ROW_FIELDS,
-            )
-        }
+            number, phone = data["document_number"], data["phone"]
+            data["document_hmac"] = document_digest(number) if number else ""
+            data["phone_hmac"] = phone_digest(phone) if phone else ""
+            data["tag_bits"] = tags_to_bits(data["tags"])
+        existing = self._existing(d["document_hmac"] for _n, d, _e, _w in pending)
 
         checked: list[Checked] = []
         errors: list[RowError] = []
@@ -194,9 +217,6 @@ class ResidentImporter(Importer):
             if where is not None:
                 self._place(number, data, where, by_code, row_errors)
             digest = data["document_hmac"]
-            data["phone_hmac"] = (
-                pii.blind_index(data["phone"], kind="phone") if data["phone"] else ""
-            )
             label = pii.mask(data["document_number"])
             found = existing.get((data["document_type"], digest)) if digest else None
             if found is not None and not self._in_area(found["household__path"]):
@@ -224,6 +244,97 @@ class ResidentImporter(Importer):
             if key and self.first_copy[key][0] == number:
                 self.first_copy[key][1] = not row_errors
         return checked, errors
+
+    def _existing(self, digests: Any) -> dict[tuple[str, str], dict[str, Any]]:
+        """The registered residents with these document digests, by (type, digest)."""
+        digests = [d for d in digests if d]
+        if not digests:
+            return {}
+        return {
+            (r["document_type"], r["document_hmac"]): r
+            for r in Resident.objects.filter(document_hmac__any=digests).values(
+                "pk",
+                "document_type",
+                "document_hmac",
+                "phone_hmac",
+                "household_id",
+                "household__path",
+                "tags",
+                *ROW_FIELDS,
+            )
+        }
+
+    # -- pass 2: the checked rows set aside, looked up again --------------------------------
+    sets_aside_checked = True
+
+    def set_aside(self, item: Checked) -> list[Any]:
+        d = item.item
+        new = d["_new_household"]
+        birth = d["birth_date"]
+        return [
+            item.key,
+            *(d[f] for f in ("name", "gender", "document_type", "relation", "occupancy")),
+            birth.isoformat() if birth else "",
+            d["notes"],
+            d["document_number"],
+            d["document_hmac"],
+            d["phone"],
+            d["phone_hmac"],
+            d["tag_bits"],
+            [new[0].pk, *new[1:]] if new is not None else d["household_id"],
+        ]
+
+    def take_back(
+        self, rows: Sequence[tuple[int, list[Any]]], header: HeaderMap
+    ) -> tuple[list[Checked], list[RowError]]:
+        """Only what another user may have changed since pass 1 is looked at again: the
+        person registered meanwhile (or moved out of the area), the household removed."""
+        items: list[Checked] = []
+        for number, values in rows:
+            (key, name, gender, document_type, relation, occupancy, birth, notes) = values[:8]
+            (document_number, document_hmac, phone, phone_hmac, tag_bits, where) = values[8:]
+            data = {
+                "name": name,
+                "gender": gender,
+                "document_type": document_type,
+                "relation": relation,
+                "occupancy": occupancy,
+                "birth_date": dt.date.fromisoformat(birth) if birth else None,
+                "notes": notes,
+                "document_number": document_number,
+                "document_hmac": document_hmac,
+                "phone": phone,
+                "phone_hmac": phone_hmac,
+                "tag_bits": tag_bits,
+                "household_id": None if isinstance(where, list) else where,
+                "_new_household": (
+                    (self.buildings_by_pk[where[0]], *where[1:])
+                    if isinstance(where, list)
+                    else None
+                ),
+            }
+            items.append(Checked(row=number, key=key, item=data))
+        existing = self._existing(c.item["document_hmac"] for c in items)
+        wanted = {c.item["household_id"] for c in items if c.item["household_id"]}
+        households = (
+            set(
+                Place.objects.filter(pk__any=list(wanted), kind=PlaceKind.HOUSEHOLD).values_list(
+                    "pk", flat=True
+                )
+            )
+            if wanted
+            else set()
+        )
+        errors: list[RowError] = []
+        for c in items:
+            d = c.item
+            found = existing.get((d["document_type"], d["document_hmac"]))
+            d["_existing"] = found
+            if found is not None and not self._in_area(found["household__path"]):
+                errors.append(RowError(c.row, LABELS["document_number"], "", ""))
+            if d["household_id"] and d["household_id"] not in households:
+                errors.append(RowError(c.row, LABELS["household_code"], "", ""))
+        return items, errors
 
     def _repeat(
         self, key: str, number: int, label: str, row_errors: list[RowError], errors: list[RowError]
@@ -316,7 +427,7 @@ class ResidentImporter(Importer):
                 (
                     found["household_id"] == d["household_id"],
                     "phone" not in fields or found["phone_hmac"] == d["phone_hmac"],
-                    "tags" not in fields or found["tags"] == tags_to_bits(d["tags"]),
+                    "tags" not in fields or found["tags"] == d["tag_bits"],
                     *(found[f] == d[f] for f in ROW_FIELDS if f in fields),
                 )
             ):
@@ -365,27 +476,50 @@ class ResidentImporter(Importer):
     def write(self, items: Sequence[Checked], outcomes: Sequence[str]) -> None:
         self._create_households(items)
         now = timezone.now()
-        fresh, changed = [], []
-        for c, outcome in zip(items, outcomes, strict=True):
-            d = c.item
-            values = {f: d[f] for f in (*ROW_FIELDS, "phone", "document_number", "household_id")}
-            values.update(
-                tags=tags_to_bits(d["tags"]),
-                document_hmac=d["document_hmac"],
-                phone_hmac=d["phone_hmac"],
-                updated_at=now,
+        fresh = [c.item for c, outcome in zip(items, outcomes, strict=True) if outcome == CREATED]
+        if fresh:
+            # Straight into the table (core.bulk): encrypted in one go per column, no model
+            # instance per row; the digests are those computed when the rows were checked.
+            documents = pii.encrypt_many([d["document_number"] for d in fresh], context=DOCUMENT)
+            phones = pii.encrypt_many([d["phone"] for d in fresh], context=PHONE)
+            constants = _constants(now)
+            bulk.copy_rows(
+                Resident,
+                (*INSERTED, *constants),
+                [
+                    (
+                        d["name"],
+                        d["gender"],
+                        d["birth_date"].isoformat() if d["birth_date"] else None,
+                        d["document_type"],
+                        document,
+                        d["document_hmac"],
+                        phone,
+                        d["phone_hmac"],
+                        d["household_id"],
+                        d["relation"],
+                        d["occupancy"],
+                        d["tag_bits"],
+                        d["notes"],
+                        *constants.values(),
+                    )
+                    for d, document, phone in zip(fresh, documents, phones, strict=True)
+                ],
             )
-            if outcome == CREATED:
-                resident = Resident(**values, created_at=now)
-                # The digests above were computed from these very values: skip recomputing.
-                resident._blind_index_for = {
-                    "document_hmac": values["document_number"],
-                    "phone_hmac": values["phone"],
+        changed = []
+        for c, outcome in zip(items, outcomes, strict=True):
+            if outcome == UPDATED:
+                d = c.item
+                values = {
+                    f: d[f] for f in (*ROW_FIELDS, "phone", "document_number", "household_id")
                 }
-                fresh.append(resident)
-            elif outcome == UPDATED:
+                values.update(
+                    tags=d["tag_bits"],
+                    document_hmac=d["document_hmac"],
+                    phone_hmac=d["phone_hmac"],
+                    updated_at=now,
+                )
                 changed.append(Resident(pk=d["_existing"]["pk"], **values))
-        Resident.objects.bulk_create(fresh, batch_size=1000)
         if changed:
             fields = self._present_fields()
             update = [f for f in ROW_FIELDS if f in fields]
