@@ -357,6 +357,7 @@ def _fresh_database(url: str | None, phase: str, folder: Path) -> dict[str, str]
 
         base, name = url.rsplit("/", 1)
         env["DATABASE_URL"] = f"{base}/{name}_bench_template"
+        env.setdefault("SHEQU_LOCAL_SECRETS", "1")  # the keys in the copied folder
     if not template.exists():
         if postgres:
             with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:

@@ -169,10 +169,11 @@ def copy_rows(
         # sqlite3's own execute, with its placeholders: Django's wrappers would rewrite the
         # statement of thousands of placeholders on every call (sqlite3 caches it as it is).
         raw, execute = cursor.cursor, sqlite3.Cursor.execute
-        for start in range(0, len(rows), size):
-            chunk = rows[start : start + size]
-            sql = full if len(chunk) == size else head + ", ".join([one] * len(chunk))
-            execute(raw, sql, [v for row in chunk for v in row])
+        with connection.wrap_database_errors:  # as Django's errors, as the ORM raises them
+            for start in range(0, len(rows), size):
+                chunk = rows[start : start + size]
+                sql = full if len(chunk) == size else head + ", ".join([one] * len(chunk))
+                execute(raw, sql, [v for row in chunk for v in row])
 
 
 _SEQUENCES: dict[tuple[str, str], str] = {}  # (database alias, table) → its id sequence

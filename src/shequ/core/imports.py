@@ -120,9 +120,9 @@ class Importer(ABC):
     def take_back(
         self, rows: Sequence[tuple[int, list[Any]]], header: HeaderMap
     ) -> tuple[list[Checked], list[RowError]]:
-        """Pass 2: the rows set aside, as good rows again, looked up anew in the database; an
+        """Pass 2: the rows `set_aside`, as good rows again, looked up anew in the database; an
         error for a row the database no longer allows (the import then ends, nothing written)."""
-        return self.check(rows, header)
+        raise NotImplementedError
 
 
 IMPORTERS: dict[str, type[Importer]] = {}
@@ -465,7 +465,8 @@ def _write_pass(
             began = True
             with spooled(rows_path, job) as rows:
                 for chunk in _batched(rows, CHUNK_ROWS):
-                    checked, errors = importer.take_back(chunk, header)
+                    again = importer.take_back if importer.sets_aside_checked else importer.check
+                    checked, errors = again(chunk, header)
                     checked = [c for c in checked if c.key not in duplicate_keys]
                     if errors:
                         raise _DataChanged(
