@@ -75,6 +75,7 @@ CHUNK_ROWS = 2000
 ALLOWED_SUFFIXES = (".xlsx", ".csv")
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 RUNNING = (ImportStatus.CHECKING, ImportStatus.SAVING)
+OUTCOMES, TAKEN_BACK = (CREATED, UPDATED, UNCHANGED), 3
 
 
 class Importer(ABC):
@@ -373,7 +374,9 @@ def _run(job: ImportJob, importer: Importer) -> None:
 
     # Pass 1: read and check every row, report every problem, count what would change, and
     # set the rows that may land aside (encrypted), so the write pass reads no spreadsheet.
-    seen: dict[str, tuple[int, str | None]] = {}
+    # Key → its first row * 4 + its outcome's index (TAKEN_BACK once a copy was found): one
+    # int, not a tuple, per row of a million-row file.
+    seen: dict[str, int] = {}
     duplicate_keys: set[str] = set()
     bad_rows: set[int] = set()
     counts = {CREATED: 0, UPDATED: 0, UNCHANGED: 0}
@@ -391,19 +394,19 @@ def _run(job: ImportJob, importer: Importer) -> None:
                 errors.extend(more)
                 for item, outcome in zip(checked, importer.classify(checked), strict=True):
                     if item.key in seen:
-                        first_row, first_outcome = seen[item.key]
+                        first_row, first_outcome = divmod(seen[item.key], 4)
                         first_error, again_error = importer.duplicate_errors(
                             first_row, item.row, item.label
                         )
                         # The first row was counted good: take it back.
-                        if first_outcome is not None:
-                            counts[first_outcome] -= 1
-                            seen[item.key] = (first_row, None)
+                        if first_outcome < TAKEN_BACK:
+                            counts[OUTCOMES[first_outcome]] -= 1
+                            seen[item.key] = first_row * 4 + TAKEN_BACK
                             errors.append(first_error)
                         errors.append(again_error)
                         duplicate_keys.add(item.key)
                     else:
-                        seen[item.key] = (item.row, outcome)
+                        seen[item.key] = item.row * 4 + OUTCOMES.index(outcome)
                         counts[outcome] += 1
                 bad_rows.update(e.row for e in errors)
                 if importer.sets_aside_checked:

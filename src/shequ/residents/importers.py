@@ -43,6 +43,7 @@ from shequ.residents.rules import resident_problems
 
 # Compared field by field to tell "updated" from "unchanged" (the phone through its HMAC).
 ROW_FIELDS = ("name", "gender", "birth_date", "document_type", "relation", "occupancy", "notes")
+FLATS_KEPT = 50_000  # flats remembered by `_where` (forgotten all at once past that)
 
 # What a new resident's row is written with (`write`), in this order; every other column gets
 # its default (`_constants`).
@@ -117,12 +118,15 @@ class ResidentImporter(Importer):
         self.households: dict[int, dict[tuple[str, str], int]] = {}
         self.with_units: set[int] = set()
         self.today = timezone.localdate()
+        self.flats: dict[tuple[str, ...], tuple] = {}  # the cells of a flat → `_where`'s answer
         self._new_pass()
 
     def _new_pass(self) -> None:
         # Document key → [first row, whether that row was returned good]; rows whose first
         # copy's "appears again" error was already given.
-        self.first_copy: dict[str, list[Any]] = {}
+        # (An int, row * 2 + 1 when that row was good: a list per key would double the memory
+        # of a million-row file.)
+        self.first_copy: dict[str, int] = {}
         self.first_flagged: set[str] = set()
         self.last_row = 0
 
@@ -141,17 +145,39 @@ class ResidentImporter(Importer):
 
     def _where(self, cells: list[str], header: HeaderMap, bad: Any) -> tuple | None:
         """Where the row's resident lives: ("code", code) or ("room", building, unit, room key,
-        room as written); None when that cannot be told (reported through `bad`)."""
+        room as written); None when that cannot be told (reported through `bad`). Members of
+        a household follow each other on a sheet: a flat told once is remembered."""
         get = header.get
         code = get(cells, "household_code")
         if code:
             return ("code", code)
+        written = (get(cells, "compound"), get(cells, "building"), get(cells, "room"))
+        written += (get(cells, "unit"),)
+        known = self.flats.get(written)
+        if known is not None:
+            return known
+        problems: list[Any] = []
+
+        def noted(*args: Any) -> None:
+            problems.append(args)
+            bad(*args)
+
+        where = self._find_flat(*written, noted)
+        if where is not None and not problems:
+            if len(self.flats) > FLATS_KEPT:
+                self.flats.clear()
+            self.flats[written] = where
+        return where
+
+    def _find_flat(
+        self, compound: str, building: str, room: str, unit_text: str, bad: Any
+    ) -> tuple | None:
         # Address parts become place names and codes: no bidi controls in them (core.bidi).
         compound, building, room, unit_text = (
-            neutral(get(cells, "compound")),
-            neutral(get(cells, "building")),
-            neutral(get(cells, "room")),
-            neutral(get(cells, "unit")),
+            neutral(compound),
+            neutral(building),
+            neutral(room),
+            neutral(unit_text),
         )
         unit = normalize_unit(unit_text)
         if not unit and (said := unit_in_name(room)):
@@ -232,7 +258,12 @@ class ResidentImporter(Importer):
                     )
                 )
             data["_existing"] = found
-            key = f"{data['document_type'] or DocumentType.RESIDENT_ID}:{digest}" if digest else ""
+            # 128 bits of the digest tell documents apart, in half the memory of all 256.
+            key = (
+                f"{data['document_type'] or DocumentType.RESIDENT_ID}:{digest[:32]}"
+                if digest
+                else ""
+            )
             repeats_good_row = self._repeat(key, number, label, row_errors, errors)
             errors.extend(row_errors)
             if not row_errors:
@@ -241,8 +272,8 @@ class ResidentImporter(Importer):
                 # The first copy was already counted good: handing this row over too lets the
                 # runner pair the two, report both and take the first one's count back.
                 checked.append(Checked(row=number, key=key, item={"_rejected": True}, label=label))
-            if key and self.first_copy[key][0] == number:
-                self.first_copy[key][1] = not row_errors
+            if key and self.first_copy[key] == number * 2:
+                self.first_copy[key] = number * 2 + (not row_errors)
         return checked, errors
 
     def _existing(self, digests: Any) -> dict[tuple[str, str], dict[str, Any]]:
@@ -349,9 +380,9 @@ class ResidentImporter(Importer):
             return False
         first = self.first_copy.get(key)
         if first is None:
-            self.first_copy[key] = [number, None]
+            self.first_copy[key] = number * 2  # whether it was good: set once it is known
             return False
-        first_row, first_good = first
+        first_row, first_good = divmod(first, 2)
         if first_good:
             return True
         first_error, again_error = self.duplicate_errors(first_row, number, label)
