@@ -242,3 +242,35 @@ def test_copy_rows_lands_all_rows_or_none(personas, city):
     with transaction.atomic():
         bulk.copy_rows(Resident, fields, rows[:-1])
     assert Resident.objects.count() == 1200
+
+
+def test_insert_records_writes_what_bulk_create_writes(personas, city):
+    """core.bulk.insert_records (the staff import's write): defaults filled, numbers and phones
+    normalized and encrypted, blind indexes computed where a record does not carry them."""
+    born = dt.date(1980, 5, 17)
+    one, two, three = (id_number(born, seq=n) for n in (1, 2, 3))
+    spaced = one[:6] + " " + one[6:].lower()
+    records = [
+        {"name": "甲", "document_number": spaced, "phone": "+86 138-0000-0001"},
+        {"name": "乙", "document_number": two, "household_id": city.ha2.pk},
+    ]
+    records[0].update(household=city.ha1, birth_date=born)
+    with transaction.atomic():
+        bulk.insert_records(Resident, records)
+        orm = Resident(name="丙", document_number=three, phone="13800000003", household=city.ha1)
+        Resident.objects.bulk_create([orm])
+    first, second = Resident.objects.get(name="甲"), Resident.objects.get(name="乙")
+    by_orm = Resident.objects.get(name="丙")
+    assert first.document_number == one
+    assert first.phone == "13800000001"
+    assert first.birth_date == born
+    assert first.household == city.ha1
+    assert second.household == city.ha2
+    assert second.phone == ""
+    assert second.phone_hmac == ""
+    assert Resident.objects.get(phone_hmac=pii.blind_index("13800000001", kind="phone")) == first
+    assert Resident.objects.get(document_hmac=pii.blind_index(two, kind="document")) == second
+    for resident in (first, second):
+        for field in ("document_type", "relation", "occupancy", "tags", "notes", "health_status"):
+            assert getattr(resident, field) == getattr(by_orm, field)
+        assert resident.created_at is not None
