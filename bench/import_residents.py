@@ -357,7 +357,6 @@ def _fresh_database(url: str | None, phase: str, folder: Path) -> dict[str, str]
 
         base, name = url.rsplit("/", 1)
         env["DATABASE_URL"] = f"{base}/{name}_bench_template"
-        env.setdefault("SHEQU_LOCAL_SECRETS", "1")  # the keys in the copied folder
     if not template.exists():
         if postgres:
             with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
@@ -412,6 +411,8 @@ def main() -> int:
         print(json.dumps(measure(args.phase, Path(args.file))))
         return 0
     url = os.environ.get("DATABASE_URL")
+    if url and url.startswith("postgres"):
+        os.environ.setdefault("SHEQU_LOCAL_SECRETS", "1")  # keys in the bench's own folder
     phases = [p for p in ("raw", "baseline", "csv", "xlsx", "iexport") if p not in args.skip]
     if "iexport" in phases and not _has_iexport():
         phases.remove("iexport")

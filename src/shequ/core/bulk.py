@@ -15,8 +15,7 @@ import json
 import sqlite3
 import uuid
 import zlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -134,26 +133,6 @@ def insert_rows(
             chunk = rows[start : start + CHUNK]
             # One statement per chunk: SQLite has no pipeline, so fewer statements is faster.
             cursor.execute(head + ", ".join([one] * len(chunk)), _params(preparers, chunk))
-
-
-@contextmanager
-def sqlite_cache(megabytes: int, using: str = "default") -> Iterator[None]:
-    """On SQLite, a page cache of `megabytes` for a big write (then the usual one again): with
-    the default 2 MB, a hundred thousand rows' index pages (digests land all over their
-    b-trees) are written out and read back many times over. Elsewhere, nothing."""
-    connection = connections[using]
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        (usual,) = cursor.fetchone()
-        cursor.execute(f"PRAGMA cache_size = {-1024 * int(megabytes)}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(usual)}")
 
 
 def db_value(model: type[models.Model], field: str, value: Any) -> Any:

@@ -33,7 +33,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from shequ.core import audit, workers
-from shequ.core.bulk import sqlite_cache
 from shequ.core.errors import ValidationError
 from shequ.core.exports import Sheet, xlsx_workbook
 from shequ.core.import_files import (
@@ -77,7 +76,6 @@ ALLOWED_SUFFIXES = (".xlsx", ".csv")
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 RUNNING = (ImportStatus.CHECKING, ImportStatus.SAVING)
 OUTCOMES, TAKEN_BACK = (CREATED, UPDATED, UNCHANGED), 3
-WRITE_CACHE_MB = 64  # SQLite's page cache while the write pass runs (core.bulk.sqlite_cache)
 
 
 class Importer(ABC):
@@ -466,7 +464,7 @@ def _write_pass(
 
     def write() -> None:
         nonlocal began
-        with transaction.atomic(), sqlite_cache(WRITE_CACHE_MB):
+        with transaction.atomic():
             began = True
             with spooled(rows_path, job) as rows:
                 for chunk in _batched(rows, CHUNK_ROWS):
