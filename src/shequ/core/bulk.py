@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 import uuid
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -132,6 +133,96 @@ def insert_rows(
             chunk = rows[start : start + CHUNK]
             # One statement per chunk: SQLite has no pipeline, so fewer statements is faster.
             cursor.execute(head + ", ".join([one] * len(chunk)), _params(preparers, chunk))
+
+
+def db_value(model: type[models.Model], field: str, value: Any) -> Any:
+    """`value` as the database takes it for `model.field` (one value used on many rows of
+    `copy_rows`, such as the import's timestamp)."""
+    connection = connections[router.db_for_write(model)]
+    return model._meta.get_field(field).get_db_prep_save(value, connection)
+
+
+def copy_rows(
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """INSERT `rows` whose values are already as the database takes them (text, numbers,
+    None, ISO dates, `db_value`s; encrypted columns already encrypted): nothing is prepared
+    per value. PostgreSQL: COPY (psycopg formats the rows in C); SQLite: one multi-row
+    INSERT per chunk. The caller's transaction holds them: all land or none."""
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    table = quote(model._meta.db_table)
+    # The driver's own cursor, wrapped so that its errors are Django's, as the ORM raises them.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        if connection.vendor == "postgresql":
+            # Only quoted identifiers from the model's metadata go into the text.
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        head = f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608 - identifiers only
+        one = "(" + ", ".join(["?"] * len(fields)) + ")"
+        size = max(1, min(CHUNK, 30_000 // len(fields)))  # SQLite takes 32,766 parameters
+        full = head + ", ".join([one] * size)
+        # sqlite3's own execute, with its placeholders: Django's wrappers would rewrite the
+        # statement of thousands of placeholders on every call (sqlite3 caches it as it is).
+        raw, execute = cursor.cursor, sqlite3.Cursor.execute
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            sql = full if len(chunk) == size else head + ", ".join([one] * len(chunk))
+            execute(raw, sql, [v for row in chunk for v in row])
+
+
+def insert_records(model: type[models.Model], records: Sequence[Mapping[str, Any]]) -> None:
+    """Create a row of `model` for each record (field name or attname → value; a field left
+    out takes its default), as `bulk_create` would write it but without a model instance per
+    row: each column prepared in one go, an encrypted column encrypted with one cipher
+    (`pii.encrypt_many`), a blind index computed only where the record does not carry it,
+    then `copy_rows`. The caller's transaction holds them."""
+    from shequ.core import pii
+    from shequ.core.fields import BlindIndexField, EncryptedTextField
+
+    if not records:
+        return
+    connection = connections[router.db_for_write(model)]
+    postgres = connection.vendor == "postgresql"
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    plain: dict[str, list[Any]] = {}  # field name → the records' values, as given
+    for f in fields:
+        # As a model instance would have it: a callable default (a UUID) called per row.
+        each = f.has_default() and callable(f.default)
+        default = None if each else f.get_default()
+        values = []
+        for record in records:
+            if f.name in record:
+                value = record[f.name]
+            elif f.attname in record:
+                value = record[f.attname]
+            else:
+                value = f.get_default() if each else default
+            values.append(value.pk if isinstance(value, models.Model) else value)
+        plain[f.name] = values
+    columns = []
+    for f in fields:
+        values = plain[f.name]
+        if isinstance(f, EncryptedTextField):
+            if f.normalize is not None:
+                values = [f.normalize(v) if v else v for v in values]
+            columns.append(pii.encrypt_many(values, context=f.context))
+        elif isinstance(f, BlindIndexField) and not all(f.name in r for r in records):
+            source = model._meta.get_field(f.source)
+            digest = pii.blind_indexer(f.kind)
+            normalize = getattr(source, "normalize", None) or (lambda v: v)
+            columns.append(
+                [digest(n) if (n := normalize(v or "")) else "" for v in plain[f.source]]
+            )
+        else:
+            prepare = _copy_preparer(f, connection) if postgres else _preparer(f, connection)
+            columns.append(values if prepare is None else [prepare(v) for v in values])
+    copy_rows(model, [f.name for f in fields], list(zip(*columns, strict=True)))
 
 
 _SEQUENCES: dict[tuple[str, str], str] = {}  # (database alias, table) → its id sequence

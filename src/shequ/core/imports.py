@@ -15,15 +15,12 @@ become rows created only when that transaction commits, together with the job's 
 
 from __future__ import annotations
 
-import io
 import itertools
-import json
 import logging
 import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, ClassVar, TypeVar
 
@@ -38,6 +35,18 @@ from django.utils.translation import gettext as _
 from shequ.core import audit, workers
 from shequ.core.errors import ValidationError
 from shequ.core.exports import Sheet, xlsx_workbook
+from shequ.core.import_files import (
+    MB,
+    discard_files,
+    job_file,
+    megabytes,
+    open_upload,
+    sealed_context,
+    spool,
+    spooled,
+    upload_dir,
+    upload_size,
+)
 from shequ.core.import_rows import (
     CONTROL,
     Checked,
@@ -49,7 +58,7 @@ from shequ.core.import_rows import (
     write_rows,
 )
 from shequ.core.models import ImportJob, ImportRowError, ImportStatus, User
-from shequ.core.sealed import SealedFileDamaged, TooLarge, open_sealed, seal, write_sealed
+from shequ.core.sealed import SealedFileDamaged, TooLarge, seal
 from shequ.core.tabular import (
     Column,
     HeaderMap,
@@ -66,7 +75,7 @@ CHUNK_ROWS = 2000
 ALLOWED_SUFFIXES = (".xlsx", ".csv")
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 RUNNING = (ImportStatus.CHECKING, ImportStatus.SAVING)
-MB = 1024 * 1024
+OUTCOMES, TAKEN_BACK = (CREATED, UPDATED, UNCHANGED), 3
 
 
 class Importer(ABC):
@@ -99,6 +108,23 @@ class Importer(ABC):
     def duplicate_errors(self, first: int, again: int, label: str) -> tuple[RowError, RowError]:
         """The two errors for a key (shown as `label`) found in rows `first` and `again`."""
 
+    # Pass 2 reads the rows pass 1 set aside. By default those are the row's cells, checked
+    # again from scratch. An importer whose checks are costly (residents: a hundred thousand
+    # rows and more) sets aside what its checks found instead (`set_aside`), and in pass 2
+    # only looks again at what the database may have changed meanwhile (`take_back`).
+    sets_aside_checked: ClassVar[bool] = False
+
+    def set_aside(self, item: Checked) -> list[Any]:
+        """A good row's checked values, as JSON, for `take_back` (if `sets_aside_checked`)."""
+        raise NotImplementedError
+
+    def take_back(
+        self, rows: Sequence[tuple[int, list[Any]]], header: HeaderMap
+    ) -> tuple[list[Checked], list[RowError]]:
+        """Pass 2: the rows `set_aside`, as good rows again, looked up anew in the database; an
+        error for a row the database no longer allows (the import then ends, nothing written)."""
+        raise NotImplementedError
+
 
 IMPORTERS: dict[str, type[Importer]] = {}
 
@@ -112,61 +138,6 @@ def register(importer: type[Importer]) -> type[Importer]:
 def _batched(rows: Iterator[tuple[int, list[str]]], size: int) -> Iterator[list]:
     while chunk := list(itertools.islice(rows, size)):
         yield chunk
-
-
-# --- the files --------------------------------------------------------------------------------
-
-
-def upload_dir() -> Path:
-    """var/imports: the uploads and set-aside rows of running jobs, readable by Shequ only."""
-    path = Path(settings.VAR_DIR) / "imports"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if path.stat().st_mode & 0o077:
-        path.chmod(0o700)  # made 0755 by older versions
-    return path
-
-
-def _file(job: ImportJob, role: str) -> Path:
-    return upload_dir() / f"{job.pk}.{role}"
-
-
-def _context(job_id: Any, role: str) -> str:
-    """What a job's file is sealed to: its own job, and its role (upload, rows)."""
-    return f"import {job_id} {role}"
-
-
-def _open_upload(job: ImportJob) -> IO[bytes]:
-    path = Path(job.stored_path)
-    if path.suffix == ".upload":
-        return open_sealed(path, context=_context(job.pk, "upload"))
-    return path.open("rb")  # queued by a version that kept uploads as they came
-
-
-def discard_files(job: ImportJob) -> None:
-    """Delete a job's upload and set-aside rows (its errors stay, with personal data masked)."""
-    for path in (Path(job.stored_path) if job.stored_path else None, _file(job, "rows")):
-        if path is not None:
-            path.unlink(missing_ok=True)
-    if job.stored_path:
-        ImportJob.objects.filter(pk=job.pk).update(stored_path="")
-        job.stored_path = ""
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / MB:,.1f}"
-
-
-def _upload_size(upload: IO[bytes]) -> int | None:
-    size = getattr(upload, "size", None)  # Django's and django-ninja's uploaded files
-    if isinstance(size, int):
-        return size
-    try:
-        here = upload.tell()
-        end = upload.seek(0, io.SEEK_END)
-        upload.seek(here)
-    except (AttributeError, OSError, ValueError):
-        return None
-    return end - here
 
 
 # --- queueing ---------------------------------------------------------------------------------
@@ -192,7 +163,7 @@ def import_job_create(
             {"file": _("Only .xlsx and .csv files can be imported (got %s).") % (suffix or "?")}
         )
     limit = settings.IMPORT_MAX_MB * MB
-    size = _upload_size(upload)
+    size = upload_size(upload)
     if size is not None and size > limit:
         raise _too_large(size, limit)
     if size == 0:
@@ -200,7 +171,7 @@ def import_job_create(
     job_id = uuid.uuid4()
     stored = upload_dir() / f"{job_id}.upload"
     try:
-        size = seal(stored, upload, context=_context(job_id, "upload"), limit=limit)
+        size = seal(stored, upload, context=sealed_context(job_id, "upload"), limit=limit)
     except TooLarge as exc:
         raise _too_large(exc.size, limit) from None
     if size == 0:
@@ -238,7 +209,7 @@ def _too_large(size: int, limit: int) -> ValidationError:
                 "The file is %(size)s MB; Shequ imports files of at most %(limit)s MB. "
                 "Split it and upload the parts."
             )
-            % {"size": _megabytes(size), "limit": f"{limit // MB:,}"}
+            % {"size": megabytes(size), "limit": f"{limit // MB:,}"}
         }
     )
 
@@ -398,45 +369,52 @@ def _save_errors(job: ImportJob, errors: Iterable[RowError], header: HeaderMap |
 
 def _run(job: ImportJob, importer: Importer) -> None:
     limits = Limits.from_settings()
-    rows_path = _file(job, "rows")
+    rows_path = job_file(job, "rows")
     rows_path.unlink(missing_ok=True)
 
     # Pass 1: read and check every row, report every problem, count what would change, and
     # set the rows that may land aside (encrypted), so the write pass reads no spreadsheet.
-    seen: dict[str, tuple[int, str | None]] = {}
+    # Key → its first row * 4 + its outcome's index (TAKEN_BACK once a copy was found): one
+    # int, not a tuple, per row of a million-row file.
+    seen: dict[str, int] = {}
     duplicate_keys: set[str] = set()
     bad_rows: set[int] = set()
     counts = {CREATED: 0, UPDATED: 0, UNCHANGED: 0}
     processed = 0
-    with _open_upload(job) as source:
+    with open_upload(job) as source:
         total = max(estimate_rows(source, filename=job.filename, limits=limits) - 1, 0)
         _progress(job, total_rows=total)
         header_row, rows = numbered_rows(source, filename=job.filename, limits=limits)
         header = map_header(header_row, importer.columns)
         importer.prepare(header)
-        with _spool(rows_path, job) as spool:
+        with spool(rows_path, job) as spooler:
             for chunk in _batched(rows, CHUNK_ROWS):
                 good, errors = screen(chunk, header, limits)
                 checked, more = check_rows(importer, good, header)
                 errors.extend(more)
                 for item, outcome in zip(checked, importer.classify(checked), strict=True):
                     if item.key in seen:
-                        first_row, first_outcome = seen[item.key]
+                        first_row, first_outcome = divmod(seen[item.key], 4)
                         first_error, again_error = importer.duplicate_errors(
                             first_row, item.row, item.label
                         )
                         # The first row was counted good: take it back.
-                        if first_outcome is not None:
-                            counts[first_outcome] -= 1
-                            seen[item.key] = (first_row, None)
+                        if first_outcome < TAKEN_BACK:
+                            counts[OUTCOMES[first_outcome]] -= 1
+                            seen[item.key] = first_row * 4 + TAKEN_BACK
                             errors.append(first_error)
                         errors.append(again_error)
                         duplicate_keys.add(item.key)
                     else:
-                        seen[item.key] = (item.row, outcome)
+                        seen[item.key] = item.row * 4 + OUTCOMES.index(outcome)
                         counts[outcome] += 1
                 bad_rows.update(e.row for e in errors)
-                spool.writerows([n, *cells] for n, cells in good if n not in bad_rows)
+                if importer.sets_aside_checked:
+                    spooler.writerows(
+                        [c.row, *importer.set_aside(c)] for c in checked if c.row not in bad_rows
+                    )
+                else:
+                    spooler.writerows([n, *cells] for n, cells in good if n not in bad_rows)
                 _patiently(lambda errors=errors: _save_errors(job, errors, header))
                 processed += len(chunk)
                 _progress(
@@ -488,9 +466,10 @@ def _write_pass(
         nonlocal began
         with transaction.atomic():
             began = True
-            with _spooled(rows_path, job) as rows:
+            with spooled(rows_path, job) as rows:
                 for chunk in _batched(rows, CHUNK_ROWS):
-                    checked, errors = importer.check(chunk, header)
+                    again = importer.take_back if importer.sets_aside_checked else importer.check
+                    checked, errors = again(chunk, header)
                     checked = [c for c in checked if c.key not in duplicate_keys]
                     if errors:
                         raise _DataChanged(
@@ -534,35 +513,6 @@ def _write_pass(
             logger.warning("import %s: database is locked; trying again in %.1f s", job.pk, delay)
             time.sleep(delay)
             delay *= 2
-
-
-@contextmanager
-def _spool(path: Path, job: ImportJob) -> Iterator[_RowSpool]:
-    """A writer into the job's set-aside rows (encrypted): one JSON list a line, the row
-    number first, then the cells (never a spreadsheet: nobody opens it but pass 2)."""
-    with (
-        write_sealed(path, context=_context(job.pk, "rows")) as raw,
-        io.TextIOWrapper(raw, encoding="utf-8", errors="surrogatepass", newline="\n") as text,
-    ):
-        yield _RowSpool(text)
-
-
-class _RowSpool:
-    def __init__(self, text: IO[str]) -> None:
-        self.text = text
-
-    def writerows(self, rows: Iterable[list[Any]]) -> None:
-        self.text.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-
-
-@contextmanager
-def _spooled(path: Path, job: ImportJob) -> Iterator[Iterator[tuple[int, list[str]]]]:
-    """The rows set aside by pass 1, as (row number, cells)."""
-    with (
-        open_sealed(path, context=_context(job.pk, "rows")) as raw,
-        io.TextIOWrapper(raw, encoding="utf-8", errors="surrogatepass", newline="\n") as text,
-    ):
-        yield ((row[0], row[1:]) for row in map(json.loads, text))
 
 
 def errors_workbook(job: ImportJob) -> bytes:

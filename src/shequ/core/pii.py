@@ -12,6 +12,7 @@ import hmac
 import os
 import re
 import threading
+from collections.abc import Callable, Sequence
 from functools import cache
 
 from cryptography.hazmat.primitives import hashes
@@ -21,6 +22,8 @@ from django.conf import settings
 
 TOKEN_PREFIX = "v1:"  # noqa: S105 - a format marker, not a secret
 NONCE_BYTES = 12
+# Compiled once: an import normalizes every row's phone and document number twice.
+_NOT_DIGITS, _SPACES = re.compile(r"\D"), re.compile(r"\s")
 
 
 @cache
@@ -67,9 +70,42 @@ def blind_index(value: str, *, kind: str) -> str:
     return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
+def encrypt_many(values: Sequence[str], *, context: str) -> list[str]:
+    """`encrypt` of each value ("" stays ""), for bulk writes: one cipher, one context, one
+    draw of fresh nonces for all (each value still gets its own)."""
+    encrypt_one = _cipher(settings.PII_KEY).encrypt
+    associated = context.encode()
+    nonces = os.urandom(NONCE_BYTES * len(values))
+    b64 = base64.urlsafe_b64encode
+    out = []
+    for i, value in enumerate(values):
+        if value:
+            nonce = nonces[i * NONCE_BYTES : (i + 1) * NONCE_BYTES]
+            out.append(
+                TOKEN_PREFIX + b64(nonce + encrypt_one(nonce, value.encode(), associated)).decode()
+            )
+        else:
+            out.append(value)
+    return out
+
+
+def blind_indexer(kind: str) -> Callable[[str], str]:
+    """`blind_index(value, kind=kind)` for many values: the keyed hash is set up once and
+    copied per value (the same digests, in about half the time)."""
+    _, key = _keys(settings.PII_KEY)
+    keyed = hmac.new(key, f"{kind}:".encode(), hashlib.sha256)
+
+    def digest(value: str) -> str:
+        h = keyed.copy()
+        h.update(value.encode())
+        return h.hexdigest()
+
+    return digest
+
+
 def normalize_phone(value: str) -> str:
     """Digits only, without a leading +86/0086 country code: '+86 138-0013-8000' → 13800138000."""
-    digits = re.sub(r"\D", "", value or "")
+    digits = _NOT_DIGITS.sub("", value or "")
     if len(digits) == 13 and digits.startswith("86"):
         digits = digits[2:]
     elif len(digits) == 15 and digits.startswith("0086"):
@@ -79,7 +115,7 @@ def normalize_phone(value: str) -> str:
 
 def normalize_document(value: str) -> str:
     """Upper case without spaces, so '11010119900307123x' and '…123X' are one number."""
-    return re.sub(r"\s", "", value or "").upper()
+    return _SPACES.sub("", value or "").upper()
 
 
 def mask_phone(value: str) -> str:

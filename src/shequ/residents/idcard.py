@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from operator import mul
 
 from django.utils.translation import gettext as _
 
@@ -58,7 +59,9 @@ SHAPE = re.compile(r"^\d{17}[\dX]$")
 
 def check_char(first17: str) -> str:
     """The 18th character for the first 17 digits."""
-    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True))
+    if len(first17) != len(WEIGHTS):
+        raise ValueError(first17)
+    total = sum(map(mul, map(int, first17), WEIGHTS))
     return CHECK_CHARS[total % 11]
 
 

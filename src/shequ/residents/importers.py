@@ -9,6 +9,7 @@ template workbook is in `import_template`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.core import pii
+from shequ.core import bulk, pii
 from shequ.core.bidi import neutral
 from shequ.core.import_rows import RowProblems
 from shequ.core.imports import CREATED, UNCHANGED, UPDATED, Checked, Importer, RowError
@@ -42,6 +43,38 @@ from shequ.residents.rules import resident_problems
 
 # Compared field by field to tell "updated" from "unchanged" (the phone through its HMAC).
 ROW_FIELDS = ("name", "gender", "birth_date", "document_type", "relation", "occupancy", "notes")
+FLATS_KEPT = 50_000  # flats remembered by `_where` (forgotten all at once past that)
+
+# What a new resident's row is written with (`write`), in this order; every other column gets
+# its default (`_constants`).
+INSERTED = (
+    "name",
+    "gender",
+    "birth_date",
+    "document_type",
+    "document_number",
+    "document_hmac",
+    "phone",
+    "phone_hmac",
+    "household",
+    "relation",
+    "occupancy",
+    "tags",
+    "notes",
+)
+DOCUMENT = Resident._meta.get_field("document_number").context
+PHONE = Resident._meta.get_field("phone").context
+
+
+def _constants(now: Any) -> dict[str, Any]:
+    """The columns a new resident's row takes the same value in: its defaults, and the time."""
+    values = {}
+    for field in Resident._meta.concrete_fields:
+        if field.primary_key or field.name in INSERTED:
+            continue
+        value = now if field.name in ("created_at", "updated_at") else field.get_default()
+        values[field.name] = bulk.db_value(Resident, field.name, value)
+    return values
 
 
 class ResidentImporter(Importer):
@@ -74,19 +107,26 @@ class ResidentImporter(Importer):
         # (compound name, building name) → building, within the area; buildings are few.
         self.buildings: dict[tuple[str, str], Place] = {}
         self.buildings_by_name: dict[str, list[Place]] = {}
+        self.buildings_by_pk: dict[int, Place] = {}
         for b in Place.objects.filter(self.area, kind=PlaceKind.BUILDING).select_related("parent"):
             self.buildings[(b.parent.name, b.name)] = b
             self.buildings_by_name.setdefault(b.name, []).append(b)
+            self.buildings_by_pk[b.pk] = b
+        self.document_digest = pii.blind_indexer("document")
+        self.phone_digest = pii.blind_indexer("phone")
         # building id → {(unit, room): household id}; and the buildings whose flats have units.
         self.households: dict[int, dict[tuple[str, str], int]] = {}
         self.with_units: set[int] = set()
         self.today = timezone.localdate()
+        self.flats: dict[tuple[str, ...], tuple] = {}  # the cells of a flat → `_where`'s answer
         self._new_pass()
 
     def _new_pass(self) -> None:
         # Document key → [first row, whether that row was returned good]; rows whose first
         # copy's "appears again" error was already given.
-        self.first_copy: dict[str, list[Any]] = {}
+        # (An int, row * 2 + 1 when that row was good: a list per key would double the memory
+        # of a million-row file.)
+        self.first_copy: dict[str, int] = {}
         self.first_flagged: set[str] = set()
         self.last_row = 0
 
@@ -105,17 +145,39 @@ class ResidentImporter(Importer):
 
     def _where(self, cells: list[str], header: HeaderMap, bad: Any) -> tuple | None:
         """Where the row's resident lives: ("code", code) or ("room", building, unit, room key,
-        room as written); None when that cannot be told (reported through `bad`)."""
+        room as written); None when that cannot be told (reported through `bad`). Members of
+        a household follow each other on a sheet: a flat told once is remembered."""
         get = header.get
         code = get(cells, "household_code")
         if code:
             return ("code", code)
+        written = (get(cells, "compound"), get(cells, "building"), get(cells, "room"))
+        written += (get(cells, "unit"),)
+        known = self.flats.get(written)
+        if known is not None:
+            return known
+        problems: list[Any] = []
+
+        def noted(*args: Any) -> None:
+            problems.append(args)
+            bad(*args)
+
+        where = self._find_flat(*written, noted)
+        if where is not None and not problems:
+            if len(self.flats) > FLATS_KEPT:
+                self.flats.clear()
+            self.flats[written] = where
+        return where
+
+    def _find_flat(
+        self, compound: str, building: str, room: str, unit_text: str, bad: Any
+    ) -> tuple | None:
         # Address parts become place names and codes: no bidi controls in them (core.bidi).
         compound, building, room, unit_text = (
-            neutral(get(cells, "compound")),
-            neutral(get(cells, "building")),
-            neutral(get(cells, "room")),
-            neutral(get(cells, "unit")),
+            neutral(compound),
+            neutral(building),
+            neutral(room),
+            neutral(unit_text),
         )
         unit = normalize_unit(unit_text)
         if not unit and (said := unit_in_name(room)):
@@ -167,26 +229,13 @@ class ResidentImporter(Importer):
             else {}
         )
         self._households_of({w[1].pk for *_r, w in pending if w is not None and w[0] == "room"})
+        document_digest, phone_digest = self.document_digest, self.phone_digest
         for _n, data, _e, _w in pending:
-            data["document_hmac"] = (
-                pii.blind_index(data["document_number"], kind="document")
-                if data["document_number"]
-                else ""
-            )
-        digests = [d["document_hmac"] for _n, d, _e, _w in pending if d["document_hmac"]]
-        existing = {
-            (r["document_type"], r["document_hmac"]): r
-            for r in Resident.objects.filter(document_hmac__in=digests).values(
-                "pk",
-                "document_type",
-                "document_hmac",
-                "phone_hmac",
-                "household_id",
-                "household__path",
-                "tags",
-                *ROW_FIELDS,
-            )
-        }
+            number, phone = data["document_number"], data["phone"]
+            data["document_hmac"] = document_digest(number) if number else ""
+            data["phone_hmac"] = phone_digest(phone) if phone else ""
+            data["tag_bits"] = tags_to_bits(data["tags"])
+        existing = self._existing(d["document_hmac"] for _n, d, _e, _w in pending)
 
         checked: list[Checked] = []
         errors: list[RowError] = []
@@ -194,9 +243,6 @@ class ResidentImporter(Importer):
             if where is not None:
                 self._place(number, data, where, by_code, row_errors)
             digest = data["document_hmac"]
-            data["phone_hmac"] = (
-                pii.blind_index(data["phone"], kind="phone") if data["phone"] else ""
-            )
             label = pii.mask(data["document_number"])
             found = existing.get((data["document_type"], digest)) if digest else None
             if found is not None and not self._in_area(found["household__path"]):
@@ -212,7 +258,12 @@ class ResidentImporter(Importer):
                     )
                 )
             data["_existing"] = found
-            key = f"{data['document_type'] or DocumentType.RESIDENT_ID}:{digest}" if digest else ""
+            # 128 bits of the digest tell documents apart, in half the memory of all 256.
+            key = (
+                f"{data['document_type'] or DocumentType.RESIDENT_ID}:{digest[:32]}"
+                if digest
+                else ""
+            )
             repeats_good_row = self._repeat(key, number, label, row_errors, errors)
             errors.extend(row_errors)
             if not row_errors:
@@ -221,9 +272,100 @@ class ResidentImporter(Importer):
                 # The first copy was already counted good: handing this row over too lets the
                 # runner pair the two, report both and take the first one's count back.
                 checked.append(Checked(row=number, key=key, item={"_rejected": True}, label=label))
-            if key and self.first_copy[key][0] == number:
-                self.first_copy[key][1] = not row_errors
+            if key and self.first_copy[key] == number * 2:
+                self.first_copy[key] = number * 2 + (not row_errors)
         return checked, errors
+
+    def _existing(self, digests: Any) -> dict[tuple[str, str], dict[str, Any]]:
+        """The registered residents with these document digests, by (type, digest)."""
+        digests = [d for d in digests if d]
+        if not digests:
+            return {}
+        return {
+            (r["document_type"], r["document_hmac"]): r
+            for r in Resident.objects.filter(document_hmac__any=digests).values(
+                "pk",
+                "document_type",
+                "document_hmac",
+                "phone_hmac",
+                "household_id",
+                "household__path",
+                "tags",
+                *ROW_FIELDS,
+            )
+        }
+
+    # -- pass 2: the checked rows set aside, looked up again --------------------------------
+    sets_aside_checked = True
+
+    def set_aside(self, item: Checked) -> list[Any]:
+        d = item.item
+        new = d["_new_household"]
+        birth = d["birth_date"]
+        return [
+            item.key,
+            *(d[f] for f in ("name", "gender", "document_type", "relation", "occupancy")),
+            birth.isoformat() if birth else "",
+            d["notes"],
+            d["document_number"],
+            d["document_hmac"],
+            d["phone"],
+            d["phone_hmac"],
+            d["tag_bits"],
+            [new[0].pk, *new[1:]] if new is not None else d["household_id"],
+        ]
+
+    def take_back(
+        self, rows: Sequence[tuple[int, list[Any]]], header: HeaderMap
+    ) -> tuple[list[Checked], list[RowError]]:
+        """Only what another user may have changed since pass 1 is looked at again: the
+        person registered meanwhile (or moved out of the area), the household removed."""
+        items: list[Checked] = []
+        for number, values in rows:
+            (key, name, gender, document_type, relation, occupancy, birth, notes) = values[:8]
+            (document_number, document_hmac, phone, phone_hmac, tag_bits, where) = values[8:]
+            data = {
+                "name": name,
+                "gender": gender,
+                "document_type": document_type,
+                "relation": relation,
+                "occupancy": occupancy,
+                "birth_date": dt.date.fromisoformat(birth) if birth else None,
+                "notes": notes,
+                "document_number": document_number,
+                "document_hmac": document_hmac,
+                "phone": phone,
+                "phone_hmac": phone_hmac,
+                "tag_bits": tag_bits,
+                "household_id": None if isinstance(where, list) else where,
+                "_new_household": (
+                    (self.buildings_by_pk[where[0]], *where[1:])
+                    if isinstance(where, list)
+                    else None
+                ),
+            }
+            items.append(Checked(row=number, key=key, item=data))
+        existing = self._existing(c.item["document_hmac"] for c in items)
+        wanted = {c.item["household_id"] for c in items if c.item["household_id"]}
+        households = (
+            set(
+                Place.objects.filter(pk__any=list(wanted), kind=PlaceKind.HOUSEHOLD).values_list(
+                    "pk", flat=True
+                )
+            )
+            if wanted
+            else set()
+        )
+        errors: list[RowError] = []
+        for c in items:
+            d = c.item
+            found = existing.get((d["document_type"], d["document_hmac"]))
+            d["_existing"] = found
+            if found is not None and not self._in_area(found["household__path"]):
+                errors.append(RowError(c.row, LABELS["document_number"], "", ""))
+            if d["household_id"] and d["household_id"] not in households:
+                errors.append(RowError(c.row, LABELS["household_code"], "", ""))
+        return items, errors
 
     def _repeat(
         self, key: str, number: int, label: str, row_errors: list[RowError], errors: list[RowError]
@@ -238,9 +380,9 @@ class ResidentImporter(Importer):
             return False
         first = self.first_copy.get(key)
         if first is None:
-            self.first_copy[key] = [number, None]
+            self.first_copy[key] = number * 2  # whether it was good: set once it is known
             return False
-        first_row, first_good = first
+        first_row, first_good = divmod(first, 2)
         if first_good:
             return True
         first_error, again_error = self.duplicate_errors(first_row, number, label)
@@ -316,7 +458,7 @@ class ResidentImporter(Importer):
                 (
                     found["household_id"] == d["household_id"],
                     "phone" not in fields or found["phone_hmac"] == d["phone_hmac"],
-                    "tags" not in fields or found["tags"] == tags_to_bits(d["tags"]),
+                    "tags" not in fields or found["tags"] == d["tag_bits"],
                     *(found[f] == d[f] for f in ROW_FIELDS if f in fields),
                 )
             ):
@@ -365,27 +507,50 @@ class ResidentImporter(Importer):
     def write(self, items: Sequence[Checked], outcomes: Sequence[str]) -> None:
         self._create_households(items)
         now = timezone.now()
-        fresh, changed = [], []
-        for c, outcome in zip(items, outcomes, strict=True):
-            d = c.item
-            values = {f: d[f] for f in (*ROW_FIELDS, "phone", "document_number", "household_id")}
-            values.update(
-                tags=tags_to_bits(d["tags"]),
-                document_hmac=d["document_hmac"],
-                phone_hmac=d["phone_hmac"],
-                updated_at=now,
+        fresh = [c.item for c, outcome in zip(items, outcomes, strict=True) if outcome == CREATED]
+        if fresh:
+            # Straight into the table (core.bulk): encrypted in one go per column, no model
+            # instance per row; the digests are those computed when the rows were checked.
+            documents = pii.encrypt_many([d["document_number"] for d in fresh], context=DOCUMENT)
+            phones = pii.encrypt_many([d["phone"] for d in fresh], context=PHONE)
+            constants = _constants(now)
+            bulk.copy_rows(
+                Resident,
+                (*INSERTED, *constants),
+                [
+                    (
+                        d["name"],
+                        d["gender"],
+                        d["birth_date"].isoformat() if d["birth_date"] else None,
+                        d["document_type"],
+                        document,
+                        d["document_hmac"],
+                        phone,
+                        d["phone_hmac"],
+                        d["household_id"],
+                        d["relation"],
+                        d["occupancy"],
+                        d["tag_bits"],
+                        d["notes"],
+                        *constants.values(),
+                    )
+                    for d, document, phone in zip(fresh, documents, phones, strict=True)
+                ],
             )
-            if outcome == CREATED:
-                resident = Resident(**values, created_at=now)
-                # The digests above were computed from these very values: skip recomputing.
-                resident._blind_index_for = {
-                    "document_hmac": values["document_number"],
-                    "phone_hmac": values["phone"],
+        changed = []
+        for c, outcome in zip(items, outcomes, strict=True):
+            if outcome == UPDATED:
+                d = c.item
+                values = {
+                    f: d[f] for f in (*ROW_FIELDS, "phone", "document_number", "household_id")
                 }
-                fresh.append(resident)
-            elif outcome == UPDATED:
+                values.update(
+                    tags=d["tag_bits"],
+                    document_hmac=d["document_hmac"],
+                    phone_hmac=d["phone_hmac"],
+                    updated_at=now,
+                )
                 changed.append(Resident(pk=d["_existing"]["pk"], **values))
-        Resident.objects.bulk_create(fresh, batch_size=1000)
         if changed:
             fields = self._present_fields()
             update = [f for f in ROW_FIELDS if f in fields]
