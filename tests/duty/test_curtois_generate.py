@@ -51,8 +51,13 @@ def test_the_rules_bind_as_in_the_published_instances(days, staff, types):
         line = made.hidden[person.id]
         minutes = sum(lengths[s] for s in line if s)
         assert person.min_total_minutes <= minutes <= person.max_total_minutes
-        # The minutes window is at most about two and a half shifts wide, around the line.
-        if person.max_total_minutes - person.min_total_minutes <= 2.5 * max(lengths.values()):
+        # The minutes window is at most two and a half shifts wide and reaches at most half a
+        # shift above the line: nobody can simply work more to fill a gap.
+        unit = max(lengths.values())
+        if (
+            person.max_total_minutes - person.min_total_minutes <= 2.5 * unit
+            and person.max_total_minutes - minutes <= unit / 2
+        ):
             tight_minutes += 1
         weekends = sum(1 for w in range(days // 7) if line[7 * w + 5] or line[7 * w + 6])
         at_weekend_limit += weekends == person.max_weekends
@@ -64,7 +69,7 @@ def test_the_rules_bind_as_in_the_published_instances(days, staff, types):
         # Fixed days off fall on the hidden line's days off.
         assert all(not line[d] for d in instance.days_off.get(person.id, ()))
     assert tight_minutes == staff
-    assert at_weekend_limit >= 0.7 * staff
+    assert at_weekend_limit >= 0.6 * staff
     assert at_max_run >= 0.5 * staff
     # Cover is what the hidden roster provides, give or take one: high utilisation.
     assert sum(c.requirement for c in instance.cover) >= 0.95 * sum(

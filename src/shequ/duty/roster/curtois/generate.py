@@ -219,12 +219,14 @@ def generate(*, days: int, staff: int, shift_types: int, seed: int = 0) -> Gener
                 caps.append(f"{s}={days}")
         minutes = sum(length[s] for s in line if s)
         unit = max(length[s] for s in allowed)
-        lo = max(0, minutes - int(rng.uniform(0.2, 1.2) * unit) // 60 * 60)
-        hi = minutes + int(rng.uniform(0.2, 1.2) * unit) // 60 * 60
+        # The window reaches about two shifts below the line but hardly above it: nobody can
+        # simply work more to fill a gap, as in the published instances.
+        lo = max(0, minutes - int(rng.uniform(0.8, 2.0) * unit) // 60 * 60)
+        hi = minutes + (0 if rng.random() < 0.6 else 60 * rng.randint(1, max(1, unit // 120)))
         runs = _runs(line)
         max_run = max([contract.max_run - rng.choice((0, 0, 1))] + [r for r in runs if r > 0])
         worked_weekends = sum(1 for w in range(weeks) if line[7 * w + 5] or line[7 * w + 6])
-        max_weekends = worked_weekends + (1 if rng.random() < 0.2 else 0)
+        max_weekends = worked_weekends + (1 if rng.random() < 0.15 else 0)
         staff_rows.append(
             f"{name},{'|'.join(caps)},{hi},{lo},{max_run},{contract.min_run},"
             f"{contract.min_off},{max_weekends}"
@@ -267,7 +269,7 @@ def generate(*, days: int, staff: int, shift_types: int, seed: int = 0) -> Gener
             if x == 0:
                 req = 1 if nudge < 0.03 else 0
             else:
-                req = x + 1 if nudge < 0.12 else x - 1 if nudge < 0.2 else x
+                req = x + 1 if nudge < 0.12 else x - 1 if nudge < 0.16 else x
             cover.append((d, s, req, 100, 1))
 
     objective = _penalty(hidden, on, off, cover)
