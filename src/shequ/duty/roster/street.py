@@ -6,7 +6,9 @@ a page's wait. People are enlisted in one community and staff its posts, so the 
 along its communities (`Person.group`, `Slot.group`): each community's roster is made as a
 community's is (`best.best_roster`: the greedy roster, then CP-SAT from it), one after the
 other within the time, and what is still short afterwards is filled by anyone in the street
-who breaks no rule (`check.added_violations`, against the whole street's roster). The result
+who breaks no rule (`check.added_violations`, against the whole street's roster). Then each
+community's part is improved by neighbourhoods (`lns.improve`: CP-SAT on a few days at a time,
+the rest fixed), the communities that miss the most first, while the time lasts. The result
 is re-checked as a whole by the independent checker: it is only offered when it breaks no rule.
 
 Small problems (one community, or few enough pairs) go to `best_roster` whole.
@@ -21,6 +23,8 @@ from collections.abc import Callable
 
 from shequ.duty.roster import check
 from shequ.duty.roster.best import GREEDY, Best, best_roster
+from shequ.duty.roster.greedy import greedy_roster
+from shequ.duty.roster.lns import improve
 from shequ.duty.roster.problem import Problem
 
 WHOLE_MAX_PAIRS = 60_000
@@ -109,7 +113,13 @@ def street_roster(
     threads: int = 2,
     progress: Progress = _quiet,
 ) -> Best:
-    """The best roster found within `time_limit_s` (see the module docstring)."""
+    """The best roster found within `time_limit_s` (see the module docstring).
+
+    By parts: first every community's greedy roster and the help across communities (a
+    complete roster that breaks no rule, within seconds), then CP-SAT on one community at a
+    time from its part of that roster, the communities that miss the most first, each kept
+    when the checker finds it no worse, until the time is up.
+    """
     started = time.perf_counter()
     deadline = started + time_limit_s
     parts = _parts(problem)
@@ -118,27 +128,47 @@ def street_roster(
         result = best_roster(problem, time_limit_s=time_limit_s, threads=threads)
         progress(1.0, "whole")
         return result
-    pairs: set[tuple[int, str]] = set()
-    statuses: set[str] = set()
-    order = sorted(parts, key=lambda g: -len(parts[g][1]))
-    total = sum(len(parts[g][1]) for g in order) or 1
-    done = 0
-    for i, group in enumerate(order):
-        people, slots = parts[group]
-        left = max(0.2, deadline - time.perf_counter() - 0.5)
-        share = left * len(slots) / max(1, sum(len(parts[g][1]) for g in order[i:]))
-        sub = _sub_problem(problem, people, slots)
-        found = best_roster(sub, time_limit_s=max(0.2, share), threads=threads)
-        if found.feasible:
-            pairs |= found.assignment
-            statuses.add(found.status)
-        done += len(slots)
-        progress(0.95 * done / total, group)
+    subs = {g: _sub_problem(problem, *parts[g]) for g in sorted(parts)}
+    mine: dict[str, frozenset[tuple[int, str]]] = {}
+    for i, (group, sub) in enumerate(subs.items()):
+        mine[group] = greedy_roster(sub)
+        progress(0.3 * (i + 1) / len(subs), group)
+    pairs = set().union(*mine.values())
     _help(problem, pairs)
+    helped = pairs - set().union(*mine.values())
+    status = GREEDY
+    # Improve the communities that miss the most first (their part of the penalty).
+    costs = {g: check.penalty(sub, mine[g]).total for g, sub in subs.items()}
+    order = sorted(subs, key=lambda g: -costs[g])
+    for i, group in enumerate(order):
+        left = deadline - time.perf_counter() - _RESERVE_S
+        if left < 0.5:
+            break
+        sub = subs[group]
+        share = max(0.5, left / (len(order) - i))
+        found, _objective = improve(sub, mine[group], time_limit_s=share, threads=threads)
+        if found != mine[group] and not check.violations(sub, found):
+            candidate = (pairs - mine[group]) | found
+            if check.penalty(sub, found).total <= costs[group] and not _clashes(
+                problem, candidate, helped
+            ):
+                pairs, mine[group] = candidate, found
+                status = "FEASIBLE"
+        progress(0.3 + 0.65 * (i + 1) / len(order), group)
     chosen = frozenset(pairs)
     seconds = time.perf_counter() - started
-    progress(1.0, "help")
+    progress(1.0, "done")
     if check.violations(problem, chosen):
         return Best("INFEASIBLE", frozenset(), None, seconds)
-    status = "OPTIMAL" if statuses == {"OPTIMAL"} else "FEASIBLE" if statuses else GREEDY
     return Best(status, chosen, check.penalty(problem, chosen).total, seconds)
+
+
+_RESERVE_S = 2.0
+"""Kept back from the limit for the final check of the whole street's roster."""
+
+
+def _clashes(problem: Problem, pairs: set[tuple[int, str]], helped: set[tuple[int, str]]) -> bool:
+    """Whether a re-planned community now breaks a rule with the help given across parts
+    (a helper's own community may have moved them next to the shift they help on)."""
+    people = {p for p, _ in helped}
+    return any(check.violations(problem, pairs, person=p) for p in people)
