@@ -103,3 +103,20 @@ def test_roster_generate_refuses_a_shape_outside_the_range_naming_the_option():
     result = CliRunner().invoke(app, ["roster", "generate", "--days", "3"])
     assert result.exit_code == 2
     assert "days" in result.output
+
+
+@pytest.mark.parametrize(
+    ("days", "staff", "types", "seconds"),
+    [(14, 8, 1, 3), (28, 30, 4, 5), (84, 40, 5, 8), (182, 50, 6, 10)],
+)
+def test_the_solver_returns_a_roster_the_evaluator_finds_feasible(days, staff, types, seconds):
+    from shequ.duty.roster.curtois import solve
+
+    made = generate(days=days, staff=staff, shift_types=types, seed=1)
+    instance = parse_instance(made.text)
+    solution = solve(instance, time_limit_s=seconds, threads=2)
+    assert solution.feasible
+    assert solution.first_seconds is not None
+    checked = evaluate(instance, solution.roster)
+    assert checked.feasible, checked.violations[:5]
+    assert checked.penalty == solution.objective

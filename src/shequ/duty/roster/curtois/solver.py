@@ -51,6 +51,10 @@ it the neighbourhood search gets `_SEARCH_SHARE` of it first."""
 _SEARCH_SHARE = 0.9
 
 
+_BUILD_S_PER_VAR = 5e-5
+"""Seconds `build_model` takes per shift Boolean on this machine, quiet (2026-12-07)."""
+
+
 _RESERVE_S = 0.3
 """Kept back from the time limit for reading the roster out after the search stops."""
 
@@ -103,7 +107,9 @@ def _solve(
     The best roster found is what comes back, whichever step found it.
     """
     started = time.perf_counter()
-    deadline = started + max(0.1, time_limit_s - _RESERVE_S)
+    # Larger models take longer to stop and read out: keep back a little more for them.
+    reserve = _RESERVE_S + min(2.0, _size(instance) * 3e-5)
+    deadline = started + max(0.1, time_limit_s - reserve)
     rng = random.Random(seed)  # noqa: S311 - a seeded, reproducible search, not security
     size = _size(instance)
     h = _prepare(instance)
@@ -114,7 +120,10 @@ def _solve(
         return Solution(False, None, {}, time.perf_counter() - started, status)
     workers = max(1, threads)
 
-    if size > _FULL_MODEL_MAX_VARS:
+    # Building the full model takes about _BUILD_S_PER_VAR a Boolean: too late for it, the
+    # search goes on by neighbourhoods as on the large instances.
+    late = deadline - time.perf_counter() < 3 * _BUILD_S_PER_VAR * size
+    if size > _FULL_MODEL_MAX_VARS or (late and size > _SMALL_MODEL_VARS):
         if lines is None:
             return Solution(False, None, {}, time.perf_counter() - started, status)
         # The full model is too large for CP-SAT within a minute: re-plan one person at a
