@@ -3,13 +3,14 @@
 A street's pool can be thousands of people and its posts hundreds of shifts a day: one model
 of every (person, shift) pair would be millions of Booleans, far beyond what CP-SAT builds in
 a page's wait. People are enlisted in one community and staff its posts, so the street splits
-along its communities (`Person.group`, `Slot.group`): each community's roster is made as a
-community's is (`best.best_roster`: the greedy roster, then CP-SAT from it), one after the
-other within the time, and what is still short afterwards is filled by anyone in the street
-who breaks no rule (`check.added_violations`, against the whole street's roster). Then each
-community's part is improved by neighbourhoods (`lns.improve`: CP-SAT on a few days at a time,
-the rest fixed), the communities that miss the most first, while the time lasts. The result
-is re-checked as a whole by the independent checker: it is only offered when it breaks no rule.
+along its communities (`Person.group`, `Slot.group`): each community gets its greedy roster,
+what is still short afterwards is filled by anyone in the street who breaks no rule
+(`check.added_violations`, against the whole street's roster), and people are put on the
+shifts they asked for in place of someone who did not ask (`_grant_wishes`). Then each
+community's part is improved by neighbourhoods (`lns.improve`: CP-SAT on a few days at a
+time, the rest fixed), the communities that miss the most first, while the time lasts. The
+result is re-checked as a whole by the independent checker: it is only offered when it breaks
+no rule.
 
 Small problems (one community, or few enough pairs) go to `best_roster` whole.
 `progress(done, note)` is called as parts finish (done from 0 to 1), for the page.
@@ -25,7 +26,7 @@ from shequ.duty.roster import check
 from shequ.duty.roster.best import GREEDY, Best, best_roster
 from shequ.duty.roster.greedy import greedy_roster
 from shequ.duty.roster.lns import improve
-from shequ.duty.roster.problem import Problem
+from shequ.duty.roster.problem import PREFER, Problem
 
 WHOLE_MAX_PAIRS = 60_000
 """Up to this many (person, slot) pairs the problem is solved whole."""
@@ -106,6 +107,47 @@ def _help(problem: Problem, pairs: set[tuple[int, str]]) -> None:
             wanted -= 1
 
 
+def _grant_wishes(problem: Problem, pairs: set[tuple[int, str]]) -> None:
+    """Put people on the shifts they asked for in place of someone who did not (in place),
+    where no rule breaks and no party member or wished-for person is taken off."""
+    crews: dict[str, set[int]] = defaultdict(set)
+    minutes: dict[int, int] = defaultdict(int)
+    mine: dict[int, set[tuple[int, str]]] = defaultdict(set)
+    for person, slot_id in pairs:
+        crews[slot_id].add(person)
+        minutes[person] += problem.slot(slot_id).minutes
+        mine[person].add((person, slot_id))
+    wished = {(r.person, r.slot) for r in problem.requests if r.kind == PREFER and r.slot}
+    for r in sorted(problem.requests, key=lambda r: -r.weight):
+        if r.kind != PREFER or r.slot is None or (r.person, r.slot) in pairs:
+            continue
+        if r.slot in problem.frozen:
+            continue
+        slot = problem.slot(r.slot)
+        person = problem.person(r.person)
+        if slot.day in person.unavailable:
+            continue
+        crew = crews[slot.id]
+        party_left = sum(1 for c in crew if problem.person(c).party)
+        for other in sorted(crew, key=lambda c: (-minutes[c], c)):
+            if (other, slot.id) in wished:
+                continue
+            if slot.party and problem.person(other).party and party_left == 1 and not person.party:
+                continue
+            local = mine[r.person] | {(c, slot.id) for c in crew if c != other}
+            if check.added_violations(problem, local, r.person, slot):
+                continue
+            pairs.discard((other, slot.id))
+            mine[other].discard((other, slot.id))
+            crew.discard(other)
+            minutes[other] -= slot.minutes
+            pairs.add((r.person, slot.id))
+            mine[r.person].add((r.person, slot.id))
+            crew.add(r.person)
+            minutes[r.person] += slot.minutes
+            break
+
+
 def street_roster(
     problem: Problem,
     *,
@@ -135,6 +177,11 @@ def street_roster(
         progress(0.3 * (i + 1) / len(subs), group)
     pairs = set().union(*mine.values())
     _help(problem, pairs)
+    _grant_wishes(problem, pairs)
+    for group, sub in subs.items():
+        where = {s.id for s in sub.slots}
+        members = {p.id for p in sub.people}
+        mine[group] = frozenset((p, s) for p, s in pairs if s in where and p in members)
     helped = pairs - set().union(*mine.values())
     status = GREEDY
     # Improve the communities that miss the most first (their part of the penalty).
@@ -163,7 +210,7 @@ def street_roster(
     return Best(status, chosen, check.penalty(problem, chosen).total, seconds)
 
 
-_RESERVE_S = 2.0
+_RESERVE_S = 3.0
 """Kept back from the limit for the final check of the whole street's roster."""
 
 
