@@ -14,9 +14,9 @@ from shequ.duty.roster.problem import Problem
 
 GREEDY = "GREEDY"
 
-LNS_MIN_PAIRS = 20_000
-"""From this many (person, shift) pairs on, the greedy roster is improved by windows of days
-(`lns.improve`) rather than by CP-SAT on the whole model."""
+LNS_MIN_PAIRS = 5_000
+"""Beyond a week and from this many (person, shift) pairs on, the greedy roster is improved by
+windows of days (`lns.improve`) rather than by CP-SAT on the whole model."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Best:
 def best_roster(problem: Problem, *, time_limit_s: float, threads: int = 2) -> Best:
     started = time.perf_counter()
     first = greedy_roster(problem)
-    if len(problem.people) * len(problem.slots) > LNS_MIN_PAIRS:
+    if problem.days > 7 and len(problem.people) * len(problem.slots) > LNS_MIN_PAIRS:
         # Tens of people over weeks: the whole model rarely improves on the greedy roster
         # within seconds; windows of days re-planned from it do (roster/lns.py).
         left = max(0.1, time_limit_s - (time.perf_counter() - started))
