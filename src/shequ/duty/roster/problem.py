@@ -108,6 +108,10 @@ class Problem:
     def person(self, person_id: int) -> Person:
         return self._people[person_id]
 
+    def knows(self, person_id: int, slot_id: str) -> bool:
+        """Whether both the person and the slot are in the problem."""
+        return person_id in self._people and slot_id in self._slots
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "_slots", {s.id: s for s in self.slots})
         object.__setattr__(self, "_people", {p.id: p for p in self.people})

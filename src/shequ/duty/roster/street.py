@@ -192,7 +192,10 @@ def street_roster(
         if left < 0.5:
             break
         sub = subs[group]
-        share = max(0.5, left / (len(order) - i))
+        # A few seconds each or nothing: less than that only builds the model.
+        share = max(_MIN_PART_S, left / (len(order) - i))
+        if share > left:
+            break
         found, _objective = improve(sub, mine[group], time_limit_s=share, threads=threads)
         if found != mine[group] and not check.violations(sub, found):
             candidate = (pairs - mine[group]) | found
@@ -211,6 +214,9 @@ def street_roster(
 
 
 _RESERVE_S = 3.0
+
+_MIN_PART_S = 4.0
+"""The least time a community's improvement gets; with less, only the best-missing ones get it."""
 """Kept back from the limit for the final check of the whole street's roster."""
 
 
