@@ -11,6 +11,13 @@ penalty, the planner's roster (`roster.best.best_roster`: CP-SAT from the greedy
 number of short person-shifts, then a re-plan after one rostered person falls ill for two
 days: wall time and number of changes. Every roster is re-checked by the independent rule
 checker (violations must be 0). No database is involved.
+
+    .venv/bin/python bench/roster_community.py --street 30 90
+
+(issue #22) only a street of 40 such communities of 50 people each (2,000 people, 28 days),
+solved as the background job solves it (`roster.street.street_roster`: community by
+community, greedy then CP-SAT, then help across communities) at each limit: the penalty and
+its parts, rule violations (must be 0), when the first community was done and the wall time.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from shequ.duty.roster import check
 from shequ.duty.roster.best import best_roster
 from shequ.duty.roster.greedy import greedy_roster
 from shequ.duty.roster.problem import DAY, PREFER, Person, Problem, Request, Slot
+from shequ.duty.roster.street import street_roster
 
 # post, shift, start minute, minutes, people, party, night rule
 SHAPE = [
@@ -109,11 +117,71 @@ def run(people: int, days: int, seconds: float, threads: int) -> None:
     )
 
 
+def street(communities: int, people: int, days: int, seed: int) -> Problem:
+    """`communities` communities shaped as `community`, each with its own people (group)."""
+    parts = [community(people, days, seed + c) for c in range(communities)]
+    persons = tuple(
+        replace(p, id=c * 100_000 + p.id, name=f"C{c}-{p.name}", group=str(c))
+        for c, part in enumerate(parts)
+        for p in part.people
+    )
+    slots = tuple(
+        replace(s, id=f"{c}:{s.id}", post=f"{c}{s.post}", group=str(c))
+        for c, part in enumerate(parts)
+        for s in part.slots
+    )
+    requests = tuple(
+        replace(r, person=c * 100_000 + r.person, slot=f"{c}:{r.slot}")
+        for c, part in enumerate(parts)
+        for r in part.requests
+    )
+    return Problem(days=days, people=persons, slots=slots, requests=requests)
+
+
+def run_street(communities: int, people: int, days: int, seconds: float, threads: int) -> None:
+    """A street's roster as the worker makes it (`street.street_roster`), with its progress."""
+    problem = street(communities, people, days, seed=7)
+    marks: list[tuple[float, float]] = []
+    t0 = time.perf_counter()
+
+    def progress(done: float, note: str) -> None:
+        marks.append((time.perf_counter() - t0, done))
+
+    result = street_roster(problem, time_limit_s=seconds, threads=threads, progress=progress)
+    wall = time.perf_counter() - t0
+    penalty = check.penalty(problem, result.assignment)
+    violations = len(check.violations(problem, result.assignment))
+    first = next((t for t, done in marks if done > 0), wall)
+    needed = sum(s.min_people for s in problem.slots)
+    print(
+        f"street {communities} communities × {people} people = {len(problem.people)} people, "
+        f"{days} days, {len(problem.slots)} shifts ({needed} person-shifts needed); "
+        f"limit {seconds:g} s, load {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        f"  {result.status}: penalty {penalty.total} (short {sum(penalty.short.values())}, "
+        f"no party member {len(penalty.no_party)}, requests broken "
+        f"{len(penalty.broken_requests)} of {len(problem.requests)}, spread "
+        f"{penalty.spread_half_hours / 2:g} h), {violations} rule violations; "
+        f"first community done at {first:.1f} s, all at {wall:.1f} s"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--street",
+        type=float,
+        nargs="*",
+        help="only the street of 40 communities x 50 people, 28 days, at these limits (s)",
+    )
     args = parser.parse_args()
+    if args.street is not None:
+        for limit in args.street or [30.0]:
+            run_street(40, 50, 28, limit, args.threads)
+        return
     print(
         f"# {platform.node()} · {os.cpu_count()} CPUs · Python {sys.version.split()[0]} · "
         f"OR-Tools {version('ortools')} · limit {args.seconds} s · {args.threads} threads"

@@ -7,3 +7,4 @@ os.environ.setdefault("SHEQU_LOCAL_SECRETS", "1")
 from shequ.settings import *  # noqa: F403
 
 ROSTER_SECONDS = 2.0
+ROSTER_JOB_SECONDS = 2.0

@@ -554,12 +554,14 @@ def manage(ctx: typer.Context) -> None:
 
 def _register_city_commands() -> None:
     from shequ.assistance.cli_jobs import register as register_care
+    from shequ.duty.cli_roster import register as register_roster
     from shequ.patrols.cli_jobs import register as register_patrols
     from shequ.places.cli_city import register
 
     register(app, import_app)
     register_care(app)
     register_patrols(app)
+    register_roster(roster_app)
 
 
 _register_city_commands()

@@ -353,6 +353,9 @@ ISOLATION_REPORTS_PER_DAY = env_int("SHEQU_ISOLATION_REPORTS_PER_DAY", 2)
 WATCH_EVENING_HOUR = env_int("SHEQU_WATCH_EVENING_HOUR", 18)
 # Seconds the roster solver may spend on one roster or re-plan (it returns its best by then).
 ROSTER_SECONDS = float(env_str("SHEQU_ROSTER_SECONDS", "5"))
+# Seconds a roster made in the background (the roster page's form, solved by the worker) may
+# take: a street of 40 communities and 2,000 people within it (bench/roster_community.py).
+ROSTER_JOB_SECONDS = float(env_str("SHEQU_ROSTER_JOB_SECONDS", "60"))
 # `shequ purge` refuses a cut-off less than this many days ago (docs/operations.md).
 RETENTION_MIN_DAYS = env_int("SHEQU_RETENTION_MIN_DAYS", 28)
 

@@ -27,6 +27,7 @@ from shequ.duty import attendance, calls, changes, planning, reports
 from shequ.duty import services as duty_services
 from shequ.duty.attendance import services as attendance_services
 from shequ.duty.models import Attendance, Post, RosterStatus
+from shequ.duty.planning import jobs as planning_jobs
 from shequ.duty.planning import services as planning_services
 from shequ.inspections import reminders as inspection_reminders
 from shequ.inspections import services as inspection_services
@@ -917,6 +918,14 @@ def _writes(personas, city):
             ),
             city.a,
         ),
+        "roster_job_start": (
+            "duty.roster_job_start",
+            lambda: (
+                duty()
+                and planning.roster_job_start(actor=hq, place=city.a, starts_on=tomorrow, days=1)
+            ),
+            city.a,
+        ),
         "roster_publish": (
             "duty.roster_publish",
             lambda: planning.roster_publish(actor=hq, roster=roster(RosterStatus.DRAFT)),
@@ -1411,6 +1420,7 @@ SERVICE_MODULES = [
     dispatch,
     duty_services,
     planning_services,
+    planning_jobs,
     attendance_services,
     calls,
     changes,
@@ -1511,6 +1521,7 @@ WRITES = [
     "rules_set",
     "duty_request_add",
     "roster_generate",
+    "roster_job_start",
     "roster_publish",
     "roster_discard",
     "roster_replan",

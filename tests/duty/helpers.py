@@ -74,3 +74,11 @@ def attendance_item(kind: str, staff_id: int, at: dt.datetime, **kw) -> dict:
         "at": at.isoformat(),
         **kw,
     }
+
+
+def run_roster_jobs() -> list:
+    """Solve every queued roster job here, as the worker would (the page's form only queues)."""
+    from shequ.duty.models import RosterJob, RosterJobStatus
+
+    queued = RosterJob.objects.filter(status=RosterJobStatus.QUEUED).order_by("pk")
+    return [planning.run_roster_job(pk) for pk in queued.values_list("pk", flat=True)]

@@ -14,6 +14,7 @@ from django.utils import translation
 from shequ.duty import planning
 from shequ.duty.models import Assignment, Post, Roster, RosterStatus
 from shequ.mobilization.models import Agency
+from tests.duty.helpers import run_roster_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +26,7 @@ def _generate(client, login, personas, city, duty):
         {"place": city.a.pk, "starts_on": duty.tomorrow.isoformat(), "days": 7},
     )
     assert response.status_code == 302
+    run_roster_jobs()
     return Roster.objects.get(place=city.a)
 
 

@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from shequ.duty.models import Roster, RosterStatus
+from tests.duty.helpers import run_roster_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +22,7 @@ def _roster(client, login, personas, city, duty, days: int = 7, publish: bool = 
         reverse("duty:roster_new"),
         {"place": city.a.pk, "starts_on": duty.tomorrow.isoformat(), "days": days},
     )
+    run_roster_jobs()
     roster = Roster.objects.get(place=city.a)
     if publish:
         client.post(reverse("duty:roster_action", args=[roster.pk, "publish"]))

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from shequ.duty import services
 from shequ.duty.models import Attendance, Post, RequestKind, Roster
+from tests.duty.helpers import run_roster_jobs
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_browser import _log_in
 
@@ -40,6 +41,15 @@ def test_staff_roster_then_cadre_checks_in(live_server, personas, city, duty, br
     desk.fill("input[name=starts_on]", now.date().isoformat())
     desk.fill("input[name=days]", "1")
     desk.click("[data-testid=generate]")
+    # The roster is made in the background: the job page follows it until the draft is there.
+    desk.wait_for_selector("[data-testid=roster-job][data-status=queued]")
+    job_page = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
+    _log_in(job_page, live_server, "staff_a")
+    job_page.goto(desk.url)
+    job_page.wait_for_selector("[data-testid=roster-job]")
+    job_page.screenshot(path=str(ARTIFACTS / "roster-job-360.png"), full_page=True)
+    assert job_page.evaluate("document.documentElement.scrollWidth") <= 360
+    run_roster_jobs()  # the worker's turn
     desk.wait_for_selector("[data-testid=roster-grid]")
     assert duty.people[0].name in desk.inner_text("[data-testid=roster-grid]")
     desk.click("[data-testid=publish]")

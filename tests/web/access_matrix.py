@@ -95,6 +95,7 @@ SPECIAL_PARAMS: dict[tuple[str, str], Callable[[Side], Any]] = {
     ("testing:lab_import_job", "job_id"): lambda s: s.objects["lab_job"].pk,
     ("testing:lab_import_errors", "job_id"): lambda s: s.objects["lab_job"].pk,
     ("duty:roster_action", "action"): lambda s: "publish",
+    ("duty:roster_job", "job_id"): lambda s: s.objects["roster_job"].pk,
     # Zones are set on compounds and buildings.
     ("places:set_zone", "place_id"): lambda s: s.compound.pk,
     # A link from a sign-in reset that is no link (the page says so, to anyone).

@@ -29,7 +29,7 @@ from shequ.core.models import ImportJob, ImportRowError, ImportStatus, Notificat
 from shequ.core.roles import Role
 from shequ.duty import calls, changes, planning
 from shequ.duty import services as duty_services
-from shequ.duty.models import PostKind
+from shequ.duty.models import PostKind, RosterJob, RosterJobStatus
 from shequ.inspections import services as inspection_services
 from shequ.inspections.models import Checklist, ChecklistItem, FindingPhoto, Section
 from shequ.mobilization import dispatch, formation
@@ -153,6 +153,10 @@ def _side(hq: User, city: Place, tag: str, today: dt.date) -> Side:
         actor=hq, place=community, starts_on=today + dt.timedelta(days=1), days=2, time_limit=1
     )
     planning.roster_publish(actor=hq, roster=roster)
+    o["roster_job"] = RosterJob.objects.create(
+        place=community, starts_on=roster.starts_on, days=2, created_by=hq,
+        status=RosterJobStatus.DONE, percent=100, roster=roster,
+    )  # fmt: skip
     # The solver decides who works when (and may decide differently on each engine): pick
     # by person. The first person (side A's cadre login) reports sick for one of their
     # shifts; the API bodies name a shift of someone else.

@@ -316,6 +316,7 @@ EXPECT: dict[str, Row | Act] = {
     "duty:call": Row(ok={*VIEWERS, CADRE}, post={*PLANNERS, CADRE}),  # the cadre is on duty
     "duty:hours": Row(ok=EVERYONE),
     "duty:roster_new": Row(ok=EVERYONE, code=405, post=PLANNERS),
+    "duty:roster_job": Row(ok=PLANNERS, post=set()),  # a roster made in the background
     "duty:roster": Row(ok=VIEWERS),
     "duty:roster_action": Row(ok=EVERYONE, code=405, post=PLANNERS),
     "duty:roster_export": Row(ok=VIEWERS),

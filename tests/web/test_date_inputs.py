@@ -20,6 +20,7 @@ import shequ
 from shequ.duty.models import Roster
 from shequ.mobilization.models import Need
 from tests.duty import conftest as duty_conftest
+from tests.duty.helpers import run_roster_jobs
 from tests.residents.factories import ResidentFactory
 from tests.web.forms_in_pages import read_form
 
@@ -147,6 +148,7 @@ def test_the_roster_form_on_the_duty_page_keeps_its_first_day(
     data["place"] = [str(city.a.pk)]
     response = client.post("/duty/rosters/new/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
+    run_roster_jobs()  # the page only queues the roster; the worker makes it
     assert Roster.objects.get(place=city.a).starts_on == tomorrow
 
 

@@ -257,6 +257,46 @@ class Roster(models.Model):
         return [self.starts_on + dt.timedelta(days=i) for i in range(self.days)]
 
 
+class RosterJobStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting for the solver")
+    SOLVING = "solving", _("Solving")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Could not be made")
+
+
+class RosterJob(models.Model):
+    """A roster being made in the background (the task queue): its progress for the page."""
+
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    starts_on = models.DateField(_("from"))
+    days = models.PositiveSmallIntegerField(_("days"))
+    status = models.CharField(
+        max_length=12, choices=RosterJobStatus.choices, default=RosterJobStatus.QUEUED
+    )
+    percent = models.PositiveSmallIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+    seconds = models.FloatField(default=0)  # the solver's time limit
+    roster = models.ForeignKey(
+        Roster, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.place} {self.starts_on:%m-%d} +{self.days} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (RosterJobStatus.DONE, RosterJobStatus.FAILED)
+
+
 class Assignment(models.Model):
     """One person on one shift of one day in a roster."""
 

@@ -26,6 +26,7 @@ from shequ.duty.models import (
     ChangeStatus,
     Post,
     Roster,
+    RosterJob,
     RosterStatus,
     Shift,
     ShiftChange,
@@ -67,6 +68,12 @@ def rosters_for(user: User | AnonymousUser) -> QuerySet[Roster]:
 def get_roster_for(user: User | AnonymousUser, pk: int) -> Roster:
     """A roster the user sees duty for; 404 otherwise."""
     return get_for(rosters_for(user), pk, what="roster")
+
+
+def get_roster_job_for(user: User | AnonymousUser, pk: int) -> RosterJob:
+    """A background roster job of a place the user plans duty for; 404 otherwise."""
+    jobs = RosterJob.objects.filter(scope_for(user, Capability.PLAN_DUTY).q("place"))
+    return get_for(jobs.select_related("place", "roster"), pk, what="roster job")
 
 
 def get_post_for(user: User | AnonymousUser, pk: int) -> Post:

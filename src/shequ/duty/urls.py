@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from shequ.duty.views import calls, changes, hours, me, rosters, setup
+from shequ.duty.views import calls, changes, hours, me, roster_jobs, rosters, setup
 
 app_name = "duty"
 urlpatterns = [
@@ -16,6 +16,7 @@ urlpatterns = [
     path("calls/<int:call_id>/", calls.call_page, name="call"),
     path("hours/", hours.hours_page, name="hours"),
     path("rosters/new/", rosters.roster_new, name="roster_new"),
+    path("rosters/jobs/<int:job_id>/", roster_jobs.roster_job, name="roster_job"),
     path("rosters/<int:roster_id>/", rosters.roster_page, name="roster"),
     path("rosters/<int:roster_id>/<str:action>/", rosters.roster_action, name="roster_action"),
     path("rosters/<int:roster_id>/roster.xlsx", rosters.roster_export, name="roster_export"),

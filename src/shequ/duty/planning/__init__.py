@@ -3,7 +3,8 @@
 - `context`: the database turned into a `roster.problem.Problem` (here and only here; the
   solver and the independent checker never see a model instance), and who may be rostered;
 - `explain`: what a roster misses and why, and the rule a hand edit would break, in words;
-- `services`: the writes (generate, re-plan, publish, discard, add or take off a person).
+- `services`: the writes (generate, re-plan, publish, discard, add or take off a person);
+- `jobs`: a roster made in the background by the task queue, with its progress.
 
 The names other modules use are re-exported here: `planning.roster_generate(...)`.
 """
@@ -23,10 +24,12 @@ from shequ.duty.planning.explain import (
     explanation_text,
     violation_text,
 )
+from shequ.duty.planning.jobs import roster_job_start, run_roster_job
 from shequ.duty.planning.services import (
     Replan,
     assignment_add,
     assignment_remove,
+    keep_generated,
     replan_save,
     replan_solve,
     roster_discard,
@@ -45,6 +48,7 @@ __all__ = [
     "check_add",
     "explain",
     "explanation_text",
+    "keep_generated",
     "origin",
     "pool",
     "replan_save",
@@ -52,8 +56,10 @@ __all__ = [
     "roster_context",
     "roster_discard",
     "roster_generate",
+    "roster_job_start",
     "roster_publish",
     "roster_replan",
+    "run_roster_job",
     "slot_key",
     "violation_text",
 ]

@@ -32,7 +32,7 @@ from shequ.duty.roster.problem import (
     Slot,
 )
 from shequ.duty.services import rules_for
-from shequ.mobilization.models import ACTIVE_STATES, Fitness, Staff
+from shequ.mobilization.models import ACTIVE_STATES, Enlistment, Fitness, Staff
 from shequ.places.models import Place, PlaceKind
 
 MAX_DAYS = 28
@@ -155,6 +155,7 @@ def build_context(
                         and RequirementRule.NOT_ONLY_WOMEN_AT_NIGHT in req.rules
                         and shift.is_night
                     ),
+                    group=str(shift.post.community_id),
                 )
             )
     staff = {s.pk: s for s in pool(place)}
@@ -203,6 +204,16 @@ def build_context(
         staff[s.pk] = s
         unavailable[s.pk] = set(range(days))
     frozen = {key: frozenset(crew) for key, crew in frozen_sets.items()}
+    # The community each person is enlisted in: a street's roster is solved by its parts.
+    home: dict[int, str] = {}
+    for staff_id, community_id in (
+        Enlistment.objects.filter(
+            staff__in=staff, state__in=ACTIVE_STATES, community__path__startswith=place.path
+        )
+        .order_by("pk")
+        .values_list("staff_id", "community_id")
+    ):
+        home.setdefault(staff_id, str(community_id))
     people = tuple(
         Person(
             id=s.pk,
@@ -211,6 +222,7 @@ def build_context(
             party=s.party_member,
             skills=s.skills,
             unavailable=frozenset(unavailable.get(s.pk, ())),
+            group=home.get(s.pk, ""),
         )
         for s in staff.values()
     )

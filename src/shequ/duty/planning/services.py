@@ -21,6 +21,7 @@ from shequ.duty.planning.context import MAX_DAYS, Context, build_context, origin
 from shequ.duty.planning.explain import check_add, explain, input_problems, violation_text
 from shequ.duty.roster import check
 from shequ.duty.roster.best import Best, best_roster
+from shequ.duty.roster.street import Progress, street_roster
 from shequ.duty.services import require_planner
 from shequ.mobilization.models import RANK_LEVELS, Staff
 from shequ.notify import notify
@@ -42,13 +43,19 @@ def _validate_horizon(place: Place, starts_on: dt.date, days: int) -> None:
         raise ValidationError(errors)
 
 
-def _solve(ctx: Context, time_limit: float | None) -> tuple[Best, list[dict[str, Any]]]:
+def _solve(
+    ctx: Context, time_limit: float | None, progress: Progress | None = None
+) -> tuple[Best, list[dict[str, Any]]]:
     time_limit = time_limit or settings.ROSTER_SECONDS
     if not ctx.shifts:
         raise ValidationError(
             {"place": _("%s has no active post with shifts; add a post first.") % ctx.place.name}
         )
-    result = best_roster(ctx.problem, time_limit_s=time_limit)
+    if progress is None:
+        result = best_roster(ctx.problem, time_limit_s=time_limit)
+    else:
+        # A street's thousands of people: solved community by community (roster/street.py).
+        result = street_roster(ctx.problem, time_limit_s=time_limit, progress=progress)
     if not result.feasible:
         frozen = frozenset((p, s) for s, crew in ctx.problem.frozen.items() for p in crew)
         broken = check.violations(ctx.problem, frozen)
@@ -121,24 +128,36 @@ def roster_generate(
     ctx = build_context(place, starts_on, days)
     result, explanation = _solve(ctx, time_limit)
     with transaction.atomic():
-        roster = Roster.objects.create(
-            place=place,
-            starts_on=starts_on,
-            days=days,
-            created_by=actor,
-            solver_status=result.status,
-            objective=result.penalty,
-            seconds=round(result.seconds, 2),
-            explanation=explanation,
-        )
-        _save(ctx, roster, result.assignment)
-        audit.record(
-            actor=actor,
-            action="duty.roster_generate",
-            obj=roster,
-            place=place,
-            changes={"days": days, "starts_on": starts_on.isoformat(), "status": result.status},
-        )
+        return keep_generated(ctx, result, explanation, by=actor)
+
+
+def keep_generated(
+    ctx: Context, result: Best, explanation: list[dict[str, Any]], *, by: User
+) -> Roster:
+    """Keep a solved roster as a draft (inside the caller's transaction), with its audit row;
+    also what a background roster job does when its solve ends (planning/jobs.py)."""
+    roster = Roster.objects.create(
+        place=ctx.place,
+        starts_on=ctx.starts_on,
+        days=ctx.days,
+        created_by=by,
+        solver_status=result.status,
+        objective=result.penalty,
+        seconds=round(result.seconds, 2),
+        explanation=explanation,
+    )
+    _save(ctx, roster, result.assignment)
+    audit.record(
+        actor=by,
+        action="duty.roster_generate",
+        obj=roster,
+        place=ctx.place,
+        changes={
+            "days": ctx.days,
+            "starts_on": ctx.starts_on.isoformat(),
+            "status": result.status,
+        },
+    )
     return roster
 
 

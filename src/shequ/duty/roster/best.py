@@ -8,10 +8,15 @@ from dataclasses import dataclass
 
 from shequ.duty.roster import check
 from shequ.duty.roster.greedy import greedy_roster
-from shequ.duty.roster.model import solve
+from shequ.duty.roster.lns import improve
+from shequ.duty.roster.model import Result, solve
 from shequ.duty.roster.problem import Problem
 
 GREEDY = "GREEDY"
+
+LNS_MIN_PAIRS = 5_000
+"""Beyond a week and from this many (person, shift) pairs on, the greedy roster is improved by
+windows of days (`lns.improve`) rather than by CP-SAT on the whole model."""
 
 
 @dataclass(frozen=True)
@@ -29,7 +34,14 @@ class Best:
 def best_roster(problem: Problem, *, time_limit_s: float, threads: int = 2) -> Best:
     started = time.perf_counter()
     first = greedy_roster(problem)
-    found = solve(problem, time_limit_s=time_limit_s, threads=threads, hint=first)
+    if problem.days > 7 and len(problem.people) * len(problem.slots) > LNS_MIN_PAIRS:
+        # Tens of people over weeks: the whole model rarely improves on the greedy roster
+        # within seconds; windows of days re-planned from it do (roster/lns.py).
+        left = max(0.1, time_limit_s - (time.perf_counter() - started))
+        chosen, objective = improve(problem, first, time_limit_s=left, threads=threads)
+        found = Result("FEASIBLE" if objective is not None else "UNKNOWN", chosen, objective)
+    else:
+        found = solve(problem, time_limit_s=time_limit_s, threads=threads, hint=first)
     options = []  # (penalty, tie-break: the solver's first, status, roster)
     # Both candidates go through the checker: a roster that breaks a rule is never offered.
     if found.feasible and not check.violations(problem, found.assignment):

@@ -96,9 +96,7 @@ def violations(
         mine = {s for p, s in pairs if p == person}
         pairs = {(p, s) for p, s in pairs if s in mine}
     found: list[Violation] = []
-    slot_ids = {s.id for s in problem.slots}
-    people = {p.id for p in problem.people}
-    bad = {(p, s) for p, s in pairs if p not in people or s not in slot_ids}
+    bad = {(p, s) for p, s in pairs if not problem.knows(p, s)}
     found.extend(Violation(UNKNOWN, p, s) for p, s in sorted(bad))
     pairs -= bad
 
@@ -152,12 +150,13 @@ def violations(
             run = run + 1 if day in worked else 0
             if day >= 0 and run > rules.max_consecutive_days:
                 found.append(Violation(CONSECUTIVE_DAYS, who, None, day, {"run": run}))
+        # Every 7-day window [first, first + 7) touching the horizon, summed as it slides.
+        shifts = sum(shifts_on.get(d, 0) for d in range(-7, 0))
+        days = sum(1 for d in range(-7, 0) if d in worked)
         for first in range(-6, problem.days):
-            window = range(first, first + 7)
-            if window[-1] < 0:
-                continue
-            shifts = sum(shifts_on.get(d, 0) for d in window)
-            days = sum(1 for d in window if d in worked)
+            gone, new = first - 1, first + 6
+            shifts += shifts_on.get(new, 0) - shifts_on.get(gone, 0)
+            days += (new in worked) - (gone in worked)
             if shifts > rules.max_shifts_per_week:
                 found.append(Violation(SHIFTS_PER_WEEK, who, None, first, {"shifts": shifts}))
             if days > 7 - rules.min_days_off_per_week:

@@ -1,4 +1,6 @@
-"""A quick first roster: fill shifts in time order with the least-worked person who breaks no rule.
+"""A quick first roster: fill shifts in time order with the least-worked person who breaks no rule
+(a party member first where the shift still needs one, then who asked for the shift or day,
+and last who asked to avoid it).
 
 It gives the solver a complete starting point (a hint) and is the answer of last resort when
 the solver finds nothing within its time (a very large street, a very slow machine). Every
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from shequ.duty.roster import check
-from shequ.duty.roster.problem import Person, Problem, Slot
+from shequ.duty.roster.problem import PREFER, Person, Problem, Slot
 
 
 def greedy_roster(problem: Problem) -> frozenset[tuple[int, str]]:
@@ -28,6 +30,11 @@ def greedy_roster(problem: Problem) -> frozenset[tuple[int, str]]:
     crews: dict[str, set[int]] = defaultdict(set)
     for person, slot_id in pairs:
         crews[slot_id].add(person)
+    # Wishes: (person, slot) and (person, day) -> +1 prefer / -1 avoid, the heavier first.
+    wish: dict[tuple[int, object], int] = {}
+    for r in problem.requests:
+        key = (r.person, r.slot if r.slot is not None else r.day)
+        wish[key] = wish.get(key, 0) + (r.weight if r.kind == PREFER else -r.weight)
     for slot in sorted(problem.slots, key=lambda s: (s.start, s.id)):
         if slot.id in problem.frozen:
             continue
@@ -36,9 +43,10 @@ def greedy_roster(problem: Problem) -> frozenset[tuple[int, str]]:
         if wanted <= 0:
             continue
 
-        def rank(p: Person, crew: set[int] = crew, slot: Slot = slot) -> tuple[bool, int, int]:
+        def rank(p: Person, crew: set[int] = crew, slot: Slot = slot) -> tuple[bool, int, int, int]:
             needs_party = slot.party and not any(problem.person(c).party for c in crew)
-            return (not (needs_party and p.party), minutes[p.id], p.id)
+            wished = wish.get((p.id, slot.id), 0) + wish.get((p.id, slot.day), 0)
+            return (not (needs_party and p.party), -wished, minutes[p.id], p.id)
 
         for person in sorted(problem.people, key=rank):
             if wanted <= 0:

@@ -43,6 +43,7 @@ class Person:
     party: bool = False
     skills: int = 0
     unavailable: frozenset[int] = frozenset()  # day indices the person cannot work at all
+    group: str = ""  # the community the person is enlisted in (a street roster's part)
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class Slot:
     party: bool = False  # at least one party member (党员先锋岗)
     skills: int = 0  # every bit here held by at least one person on the shift
     not_only_women: bool = False  # a staffed shift has at least one man (night safety rule)
+    group: str = ""  # the community of the slot's post (a street roster's part)
 
     @property
     def minutes(self) -> int:
@@ -105,6 +107,10 @@ class Problem:
 
     def person(self, person_id: int) -> Person:
         return self._people[person_id]
+
+    def knows(self, person_id: int, slot_id: str) -> bool:
+        """Whether both the person and the slot are in the problem."""
+        return person_id in self._people and slot_id in self._slots
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_slots", {s.id: s for s in self.slots})

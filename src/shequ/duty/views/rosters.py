@@ -34,14 +34,15 @@ from shequ.duty.models import Roster, RosterStatus, Shift
 @login_required
 @require_POST
 def roster_new(request: HttpRequest) -> HttpResponse:
-    """Make a draft roster from the home page's form (planners only)."""
+    """Queue a draft roster from the home page's form (planners only); see roster_jobs.py."""
     services.require_plans_somewhere(request.user)
     places = selectors.planning_places(request.user)
     form = GenerateForm(request.POST, places=places[:500])
     if form.is_valid():
         place = get_for(places, form.cleaned_data["place"], what="place")
         try:
-            roster = planning.roster_generate(
+            # Solved by the worker, not in this request: the job page shows the progress.
+            job = planning.roster_job_start(
                 actor=request.user,
                 place=place,
                 starts_on=form.cleaned_data["starts_on"],
@@ -50,8 +51,7 @@ def roster_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             exc.apply_to_form(form)
         else:
-            messages.success(request, _("Draft roster made; check it and publish."))
-            return redirect("duty:roster", roster.pk)
+            return redirect("duty:roster_job", job.pk)
     page = Paginator(selectors.live_rosters_for(request.user), settings.PAGE_SIZE).get_page(1)
     return render(
         request,

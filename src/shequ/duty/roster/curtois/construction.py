@@ -270,13 +270,19 @@ class _LineBuilder:
 
 
 def _solve_line(
-    instance: Instance, person: Staff, cost: list[list[int]], hint: list[int] | None, seconds: float
+    instance: Instance,
+    person: Staff,
+    cost: list[list[int]] | None,
+    hint: list[int] | None,
+    seconds: float,
 ) -> tuple[str, list[int] | None]:
     """One person's cheapest line by CP-SAT, with the solver's status ("INFEASIBLE": none)."""
     model = cp_model.CpModel()
     x, _ = _person(model, instance, person, _allowed(instance, person))
-    terms = [(v, cost[d][s]) for d, day in enumerate(x) for s, v in day.items()]
-    model.minimize(cp_model.LinearExpr.weighted_sum([v for v, _ in terms], [c for _, c in terms]))
+    if cost is not None:  # None: any valid line, found by feasibility search alone
+        terms = [(v, cost[d][s]) for d, day in enumerate(x) for s, v in day.items()]
+        weights = [c for _, c in terms]
+        model.minimize(cp_model.LinearExpr.weighted_sum([v for v, _ in terms], weights))
     if hint is not None:
         for d, day in enumerate(x):
             for s, v in day.items():
@@ -333,7 +339,12 @@ def _first_roster(
             left = deadline - time.perf_counter()
             if left <= 0:
                 return None, "UNKNOWN"
-            status, line = _solve_line(instance, person, cost, None, left)
+            # A first valid line quickly (CP-SAT would otherwise spend all the time left
+            # making this one person's line cheaper); the improvement comes later anyway.
+            status, line = _solve_line(instance, person, cost, None, min(left, 2.0))
+            if line is None and status != "INFEASIBLE" and left > 2.0:
+                left = deadline - time.perf_counter()
+                status, line = _solve_line(instance, person, None, None, left)
             if line is None:
                 return None, status
         h.costs.add(line, +1)

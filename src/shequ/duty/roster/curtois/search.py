@@ -19,6 +19,11 @@ from ortools.sat.python import cp_model
 from shequ.duty.roster.curtois.construction import _Heuristic
 from shequ.duty.roster.curtois.instance import Instance
 from shequ.duty.roster.curtois.model import Var, _person
+from shequ.duty.roster.curtois.window import WINDOW_MODEL_MIN_HORIZON, _window_model
+
+_SUB_MODEL_BOOLS = 6_000
+"""A window neighbourhood re-plans at most about this many shift Booleans (people x days x
+allowed shifts), so that one sub-problem solves within its second on large instances too."""
 
 
 def _sub_model(
@@ -177,18 +182,26 @@ def _search(
         return
     lock = threading.Lock()
     busy: set[int] = set()
-    size = {"people": 2, "window": 7}
-    limit = {"people": people // max(1, threads), "window": instance.horizon}
+    # On long horizons a window re-plans a crew of people whose size adapts like the window's
+    # (a share of everybody, as on short ones, is far too many to solve within a second).
+    long_horizon = instance.horizon >= WINDOW_MODEL_MIN_HORIZON
+    size = {"people": 2, "window": 7, "crew": 6}
+    limit = {
+        "people": people // max(1, threads),
+        "window": instance.horizon,
+        "crew": max(2, people // max(1, threads)),
+    }
     share = max(2, -(-people // max(1, threads)))
     rate = {"people": 0.0, "window": 0.0}  # recent penalty decrease per second of CP-SAT
     seeds = [rng.randrange(1 << 30) for _ in range(max(1, threads))]
+    per_day = max(1, sum(len(r.allowed) for r in h.rules) // people)
 
     def loop(seed: int) -> None:
         own = random.Random(seed)  # noqa: S311 - a seeded, reproducible search, not security
         step = 0
         while True:
             left = deadline - time.perf_counter()
-            if left <= 0.05:
+            if left <= (0.3 if long_horizon else 0.05):
                 return
             with lock:
                 pool = [e for e in range(people) if e not in busy]
@@ -197,16 +210,24 @@ def _search(
                 kind = "people" if own.random() < _people_share(rate) else "window"
                 if kind == "people":
                     count, window = min(size[kind], len(pool)), None
+                elif long_horizon:
+                    count, window = min(size["crew"], len(pool)), size[kind]
                 else:
-                    count, window = min(share, len(pool)), size[kind]
+                    fits = max(2, _SUB_MODEL_BOOLS // max(1, size[kind] * per_day))
+                    count, window = min(share, fits, len(pool)), size[kind]
                 free, days = _neighbourhood(instance, h, lines, pool, count, window, own)
                 busy.update(free)
-                model, xs = _sub_model(instance, h, lines, free, days)
+                if days is not None and instance.horizon >= WINDOW_MODEL_MIN_HORIZON:
+                    model, xs, span = _window_model(instance, h, lines, free, days)
+                else:
+                    model, xs = _sub_model(instance, h, lines, free, days)
+                    span = range(instance.horizon)
             step += 1
             solver = cp_model.CpSolver()
             params = solver.parameters
             params.num_workers = 1
             params.random_seed = seed + step
+            left = deadline - time.perf_counter()  # building the model took some of it
             params.max_time_in_seconds = seconds = max(0.01, min(1.0, left))
             params.linearization_level = 2  # cuts prove these small sub-problems much faster
             started = time.perf_counter()
@@ -216,13 +237,14 @@ def _search(
             with lock:
                 busy.difference_update(free)
                 if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                    new = [
-                        [
-                            next((si for si, v in d.items() if solver.boolean_value(v)), -1)
-                            for d in x
-                        ]
-                        for x in xs
-                    ]
+                    new = []
+                    for e, x in zip(free, xs, strict=True):
+                        line = list(lines[e])
+                        for d, day in zip(span, x, strict=True):
+                            line[d] = next(
+                                (si for si, v in day.items() if solver.boolean_value(v)), -1
+                            )
+                        new.append(line)
                     change = _delta(h, lines, free, new)
                     if change <= 0:
                         gain = -change
@@ -231,11 +253,14 @@ def _search(
                             lines[e] = line
                             h.costs.add(line, +1)
                 rate[kind] = 0.9 * rate[kind] + 0.1 * gain / max(took, 0.01)
+                grow = kind
+                if kind == "window" and long_horizon and own.random() < 0.5:
+                    grow = "crew"
                 if took < 0.3 * seconds:
                     if own.random() < 0.3:
-                        size[kind] = min(limit[kind], size[kind] + 1)
+                        size[grow] = min(limit[grow], size[grow] + 1)
                 else:
-                    size[kind] = max(2, size[kind] - 1)
+                    size[grow] = max(2, size[grow] - 1)
 
     workers = [threading.Thread(target=loop, args=(seed,)) for seed in seeds[1:]]
     for worker in workers:

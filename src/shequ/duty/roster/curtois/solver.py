@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
@@ -34,6 +34,8 @@ class Solution:
     roster: dict[str, list[str]]
     seconds: float
     status: str
+    first_seconds: float | None = None
+    """When the first feasible roster was in hand (the construction's), None without one."""
 
 
 _FULL_MODEL_MAX_VARS = 40_000
@@ -47,6 +49,10 @@ it the neighbourhood search gets `_SEARCH_SHARE` of it first."""
 
 
 _SEARCH_SHARE = 0.9
+
+
+_BUILD_S_PER_VAR = 5e-5
+"""Seconds `build_model` takes per shift Boolean on this machine, quiet (2026-12-07)."""
 
 
 _RESERVE_S = 0.3
@@ -73,6 +79,16 @@ def _lines_roster(instance: Instance, lines: list[list[int]]) -> dict[str, list[
 def solve(
     instance: Instance, *, time_limit_s: float = 60, threads: int = 2, seed: int = 0
 ) -> Solution:
+    """Solve `instance` within `time_limit_s` seconds (see `_solve`); `first_seconds` says when
+    the first feasible roster was in hand."""
+    marks: dict[str, float] = {}
+    result = _solve(instance, time_limit_s, threads, seed, marks)
+    return replace(result, first_seconds=marks.get("first") if result.feasible else None)
+
+
+def _solve(
+    instance: Instance, time_limit_s: float, threads: int, seed: int, marks: dict[str, float]
+) -> Solution:
     """Solve `instance` within `time_limit_s` seconds, model building included in `seconds`.
 
     1. Construct a roster person by person (`_construct`; CP-SAT on one person where that
@@ -84,29 +100,37 @@ def solve(
        time, then CP-SAT on the full model
        from the best roster so far, to improve it and prove optimality where it can. Without
        a constructed roster the full model is searched from scratch.
-    4. Larger: re-plan one person at a time (construction, then CP-SAT on one person) until
-       the time is up or nobody can improve alone.
+    4. Larger: re-plan one person at a time by the construction (a tenth of the time at
+       most), then neighbourhood search for the rest of it, its windows of days solved as
+       small models of the window alone (`window._window_model`).
 
     The best roster found is what comes back, whichever step found it.
     """
     started = time.perf_counter()
-    deadline = started + max(0.1, time_limit_s - _RESERVE_S)
+    # Larger models take longer to stop and read out: keep back a little more for them.
+    reserve = _RESERVE_S + min(2.0, _size(instance) * 3e-5)
+    deadline = started + max(0.1, time_limit_s - reserve)
     rng = random.Random(seed)  # noqa: S311 - a seeded, reproducible search, not security
     size = _size(instance)
     h = _prepare(instance)
     lines, status = _first_roster(instance, h, rng, deadline)
+    if lines is not None:
+        marks["first"] = time.perf_counter() - started
     if lines is None and status == "INFEASIBLE":
         return Solution(False, None, {}, time.perf_counter() - started, status)
     workers = max(1, threads)
 
-    if size > _FULL_MODEL_MAX_VARS:
+    # Building the full model takes about _BUILD_S_PER_VAR a Boolean: too late for it, the
+    # search goes on by neighbourhoods as on the large instances.
+    late = deadline - time.perf_counter() < 3 * _BUILD_S_PER_VAR * size
+    if size > _FULL_MODEL_MAX_VARS or (late and size > _SMALL_MODEL_VARS):
         if lines is None:
             return Solution(False, None, {}, time.perf_counter() - started, status)
-        # Sub-problems of several people over a long horizon are too slow for CP-SAT within a
-        # minute: re-plan one person at a time, by the construction until that stops paying,
-        # then also by CP-SAT on that person alone.
-        _improve(instance, h, lines, rng, deadline, exact_seconds=0.0)
-        _improve(instance, h, lines, rng, deadline, exact_seconds=2.0)
+        # The full model is too large for CP-SAT within a minute: re-plan one person at a
+        # time by the construction while that pays, then by neighbourhoods (a few people, or
+        # a share of them over a window of days, by CP-SAT: `search`, `window`).
+        _improve(instance, h, lines, rng, _share(deadline, 0.1), exact_seconds=0.0)
+        _search(instance, h, lines, rng, deadline, workers)
         return _lines_solution(instance, h, lines, started)
 
     if size <= _SMALL_MODEL_VARS:
