@@ -11,6 +11,7 @@ from django.db import transaction
 
 from shequ.assistance.demo import add_demo_help, add_demo_isolation, add_demo_watch
 from shequ.checkpoints.demo import add_demo_checkpoints
+from shequ.citygen import CITY_LOGINS
 from shequ.core import services as core_services
 from shequ.core.models import User
 from shequ.core.roles import Role
@@ -195,4 +196,23 @@ def demo(
     )
 
 
-SCENARIOS: dict[str, Callable[..., ScenarioSummary]] = {"demo": demo}
+def city(
+    *, seed: int = 42, residents: int = 1_000_000, cadres: int = 0, say: Say = _silent
+) -> ScenarioSummary:
+    """A city of millions on PostgreSQL, loaded with COPY (shequ/citygen); `cadres` is not
+    used: a city's cadres are 0.5 % of its residents."""
+    from shequ.citygen import build_city
+
+    say(f"  city of {residents:,} residents (COPY, one community at a time) …")
+    result = build_city(residents=residents, seed=seed, password=DEMO_PASSWORD, say=say)
+    if result.created:
+        say(f"  seeded in {result.seconds:.0f} s, peak RSS {result.peak_rss_mb:.0f} MB")
+    logins = [
+        DemoLogin(username, DEMO_PASSWORD, role, level)
+        for username, _name, role, level in CITY_LOGINS
+    ]
+    return ScenarioSummary(name="city", created=result.created, counts=result.counts,
+                           logins=logins)  # fmt: skip
+
+
+SCENARIOS: dict[str, Callable[..., ScenarioSummary]] = {"demo": demo, "city": city}
