@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -204,7 +205,10 @@ def city(
     from shequ.citygen import build_city
 
     say(f"  city of {residents:,} residents (COPY, one community at a time) …")
-    result = build_city(residents=residents, seed=seed, password=DEMO_PASSWORD, say=say)
+    workers = int(os.environ.get("SHEQU_SEED_WORKERS", "2"))  # processes building communities
+    result = build_city(
+        residents=residents, seed=seed, password=DEMO_PASSWORD, say=say, workers=workers
+    )
     if result.created:
         say(f"  seeded in {result.seconds:.0f} s, peak RSS {result.peak_rss_mb:.0f} MB")
     logins = [

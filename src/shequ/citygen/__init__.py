@@ -16,9 +16,14 @@ import resource
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from shequ.citygen.shape import CityPlan
+    from shequ.places.models import Place
 
 CITY_LOGINS = [  # (username, display name, role, level of the place)
     ("city-hq", "全市指挥部值班员", "city_hq", "city"),
@@ -39,11 +44,15 @@ class CityResult:
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """The largest resident set of this process or of any worker it waited for, in MB."""
+    return max(
+        resource.getrusage(who).ru_maxrss / 1024
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
 
 
 def build_city(
-    *, residents: int, seed: int, password: str, say: Callable[[str], None]
+    *, residents: int, seed: int, password: str, say: Callable[[str], None], workers: int = 2
 ) -> CityResult:
     """Build the city in one transaction (nothing is left half-built); nothing if the city is
     there already."""
@@ -59,13 +68,16 @@ def build_city(
         return CityResult(created=False)
     began = time.monotonic()
     with transaction.atomic():
-        counts = _build(residents=residents, seed=seed, password=password, say=say)
+        counts = _build(residents=residents, seed=seed, password=password, workers=workers, say=say)
     took = time.monotonic() - began
     return CityResult(created=True, counts=counts, seconds=took, peak_rss_mb=peak_rss_mb())
 
 
-def _build(*, residents: int, seed: int, password: str, say: Callable[[str], None]) -> dict:
+def _build(
+    *, residents: int, seed: int, password: str, workers: int, say: Callable[[str], None]
+) -> dict:
     from shequ.citygen import community as gen
+    from shequ.citygen import parallel
     from shequ.citygen.loading import Loader
     from shequ.citygen.shape import plan
 
@@ -80,10 +92,10 @@ def _build(*, residents: int, seed: int, password: str, say: Callable[[str], Non
     loader.fast_session()
     tables = list(gen.COLUMNS)
     loader.set_aside(["places_place", *gen.BIG_TABLES])
-    ids = gen.Ids({table: loader.next_id(table) for table in tables})
+    starts = {table: loader.next_id(table) for table in tables}
     ctx = gen.Context(
-        ids=ids,
-        sealer=gen.Sealer(_pii_key()),
+        ids=gen.Ids({}),
+        sealer=None,
         hq=top["hq"],
         lab=top["lab"],
         gate_user=top["hq"],
@@ -95,33 +107,19 @@ def _build(*, residents: int, seed: int, password: str, say: Callable[[str], Non
     )
     say(f"  city, districts, streets, logins, rounds ({time.monotonic() - t:.1f} s)")
     t = time.monotonic()
-    streets = top["streets"]
-    step = max(1, len(the_plan.people) // 20)
-    from shequ.citygen.shape import COMMUNITY_WORDS, word
-
-    firsts: dict[int, int] = {}
-    for number, people in enumerate(the_plan.people):
-        s = the_plan.street_of(number)
-        k = number - firsts.setdefault(s, number)
-        street = streets[s]
-        rows = gen.build_community(
-            ctx,
-            seed=seed,
-            number=number,
-            people=people,
-            street=street,
-            district_id=top["district_of_street"][s],
-            name=f"{word(COMMUNITY_WORDS, k)}社区",
-            code=f"{street[1]}{k + 1:03d}",
-        )
+    jobs = _jobs(the_plan, top)
+    step = max(1, len(jobs) // 20)
+    residents_done = 0
+    for number, tables_text in parallel.run(ctx, starts, seed, _pii_key(), jobs, workers):
         for table in tables:
-            if rows.tables.get(table):
-                loader.copy(table, gen.COLUMNS[table], rows.tables[table])
-        if (number + 1) % step == 0 or number + 1 == len(the_plan.people):
+            if table in tables_text:
+                count, text = tables_text[table]
+                loader.copy_text(table, gen.COLUMNS[table], count, text)
+        residents_done += jobs[number].people
+        if (number + 1) % step == 0 or number + 1 == len(jobs):
             say(
-                f"    {number + 1:,}/{len(the_plan.people):,} communities, "
-                f"{ctx.resident_seq[0]:,} residents ({time.monotonic() - t:.0f} s, "
-                f"peak RSS {peak_rss_mb():.0f} MB)"
+                f"    {number + 1:,}/{len(jobs):,} communities, {residents_done:,} residents "
+                f"({time.monotonic() - t:.0f} s, peak RSS {peak_rss_mb():.0f} MB)"
             )
     load_s = time.monotonic() - t
     t = time.monotonic()
@@ -134,7 +132,7 @@ def _build(*, residents: int, seed: int, password: str, say: Callable[[str], Non
     for table in tables:
         loader.execute(f"ANALYZE {table}")
     say(f"  logins, analyze ({time.monotonic() - t:.0f} s); COPY took {load_s:.0f} s")
-    counts = {
+    return {
         "district": the_plan.districts,
         "street": the_plan.streets,
         "community": len(the_plan.people),
@@ -146,7 +144,27 @@ def _build(*, residents: int, seed: int, password: str, say: Callable[[str], Non
         "sample": loader.rows.get("testing_sample", 0),
         "passage": loader.rows.get("checkpoints_passage", 0),
     }
-    return counts
+
+
+def _jobs(the_plan: CityPlan, top: dict) -> list:
+    """Each community's street, name, code and where its people's numbering starts."""
+    from shequ.citygen.community import CADRE_SHARE
+    from shequ.citygen.parallel import Job
+    from shequ.citygen.shape import COMMUNITY_WORDS, word
+
+    jobs, firsts, residents, cadres = [], {}, 0, 0
+    for number, people in enumerate(the_plan.people):
+        s = the_plan.street_of(number)
+        k = number - firsts.setdefault(s, number)
+        street = top["streets"][s]
+        jobs.append(Job(
+            number=number, people=people, street=street,
+            district_id=top["district_of_street"][s], name=f"{word(COMMUNITY_WORDS, k)}社区",
+            code=f"{street[1]}{k + 1:03d}", resident_base=residents, cadre_base=cadres,
+        ))  # fmt: skip
+        residents += people
+        cadres += round(people * CADRE_SHARE)
+    return jobs
 
 
 def _pii_key() -> str:
@@ -155,7 +173,7 @@ def _pii_key() -> str:
     return settings.PII_KEY
 
 
-def _top(the_plan, password: str) -> dict:
+def _top(the_plan: CityPlan, password: str) -> dict:
     """City, districts and streets (through places' services), the HQ and lab logins,
     agencies, the order that enlists the cadres, and the three rounds."""
     from shequ.citygen.community import RoundSpec
@@ -237,7 +255,7 @@ def _top(the_plan, password: str) -> dict:
     }  # fmt: skip
 
 
-def _logins(city, password: str) -> dict:
+def _logins(city: Place, password: str) -> dict:
     """The city-wide logins now; the district/street/community ones once those exist."""
     from shequ.core import services as core_services
     from shequ.core.models import User
@@ -257,7 +275,7 @@ def _logins(city, password: str) -> dict:
     return made
 
 
-def _finish(top: dict, the_plan) -> None:
+def _finish(top: dict, the_plan: CityPlan) -> None:
     """Logins for the first district, street and community."""
     from shequ.core import services as core_services
     from shequ.core.models import User

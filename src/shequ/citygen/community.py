@@ -12,7 +12,6 @@ import hmac
 import os
 import random
 import secrets
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,11 +46,19 @@ class Sealer:
         return hmac.new(self.mac_key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
+BLOCK = 100_000  # ids per community and table: community n takes start + n * BLOCK onwards
+
+
 @dataclass
 class Ids:
-    """The next free id of each table (ids are given here: paths and keys need them)."""
+    """The next free id of each table in one community's block (ids are given here: paths
+    and keys need them; blocks let communities be built in any order, in any process)."""
 
     next: dict[str, int]
+
+    @classmethod
+    def block(cls, starts: dict[str, int], number: int) -> Ids:
+        return cls({table: start + number * BLOCK for table, start in starts.items()})
 
     def take(self, table: str) -> int:
         value = self.next[table]
@@ -75,7 +82,7 @@ class Context:
     """What every community needs: ids, users, rounds, times, the sealer."""
 
     ids: Ids
-    sealer: Sealer
+    sealer: Sealer | None
     hq: int
     lab: int
     gate_user: int
@@ -86,6 +93,8 @@ class Context:
     today: dt.date
     resident_seq: list[int] = field(default_factory=lambda: [0])  # residents so far (ID no.)
     cadre_seq: list[int] = field(default_factory=lambda: [0])
+    starts: dict[str, int] = field(default_factory=dict)  # each table's first id
+    seed: int = 0
 
 
 @dataclass
@@ -139,8 +148,13 @@ COLUMNS: dict[str, list[str]] = {
 BIG_TABLES = list(COLUMNS)[4:]  # residents onwards: indexes set aside while loading
 
 
-def _uuid(rng: random.Random) -> uuid.UUID:
-    return uuid.UUID(int=rng.getrandbits(128), version=4)
+_V4_CLEAR = ~((0xF << 76) | (0x3 << 62))
+_V4_SET = (0x4 << 76) | (0x2 << 62)
+
+
+def _uuid(rng: random.Random) -> str:
+    """A random (version 4) UUID as 32 hex digits, as uuid.UUID(int=…, version=4) makes it."""
+    return f"{rng.getrandbits(128) & _V4_CLEAR | _V4_SET:032x}"
 
 
 def build_community(
@@ -155,19 +169,13 @@ def build_community(
     code: str,
 ) -> Rows:
     """All rows of community `number` (deterministic for the seed and the number)."""
-    rng = random.Random(f"city-{seed}-community-{number}")
+    rng = random.Random(f"city-{seed}-community-{number}")  # noqa: S311 - synthetic data
     rows = Rows()
     ids = ctx.ids
     street_id, _street_code, street_path = street
     cid = ids.take("places_place")
     cpath = f"{street_path}{cid}/"
     rows.add("places_place", (cid, "community", street_id, code, name, cpath, 3, False, "", ""))
-    gates = []
-    for gate_name in ("东门", "西门"):
-        gid = ids.take("duty_post")
-        gates.append(gid)
-        rows.add("duty_post", (gid, gate_name, "checkpoint", dt.time(0), dt.time(0), True,
-                               secrets.token_urlsafe(16), ctx.now, cid, cid))  # fmt: skip
     site = ids.take("testing_site")
     rows.add("testing_site", (site, "广场采样点", dt.time(7), dt.time(20), True, cid, None))
     stations = [ids.take("testing_station") for _ in range(2)]
@@ -175,9 +183,9 @@ def build_community(
         rows.add("testing_station", (station, f"{n}号台", site))
 
     residents: list[tuple[int, str]] = []  # (id, health status)
-    passes: list[tuple[int, list[int]]] = []  # (pass id, holders)
+    passes: list[tuple[int, int, list[int]]] = []  # (pass id, gate, holders)
     households = _households(ctx, rows, rng, cid, cpath, code, name, people)
-    for household_id, size in households:
+    for household_id, size, gate in households:
         members = _residents(ctx, rows, rng, household_id, size)
         residents.extend(members)
         pass_id = ids.take("checkpoints_entrypass")
@@ -188,23 +196,24 @@ def build_community(
         for resident_id, _status in members:
             rows.add("checkpoints_entrypass_holders",
                      (ids.take("checkpoints_entrypass_holders"), pass_id, resident_id))  # fmt: skip
-        passes.append((pass_id, [r for r, _s in members]))
+        passes.append((pass_id, gate, [r for r, _s in members]))
     _cadres(ctx, rows, rng, cid, people)
     for spec in ctx.rounds:
         if district_id in spec.districts:
             _round(ctx, rows, rng, spec, cid, stations, residents)
-    _passages(ctx, rows, rng, cid, gates, passes)
+    _passages(ctx, rows, rng, cid, passes)
     return rows
 
 
 def _households(
     ctx: Context, rows: Rows, rng: random.Random, cid: int, cpath: str, code: str, name: str,
     people: int,
-) -> list[tuple[int, int]]:  # fmt: skip
-    """Grids → compounds → buildings (1–6 units, 6–18 floors, 2 flats a floor) → households,
-    until the community's people have homes: [(household id, people in it)]."""
+) -> list[tuple[int, int, int]]:  # fmt: skip
+    """Grids → compounds (each with its gate) → buildings (1–6 units, 6–18 floors, 2 flats a
+    floor) → households, until the community's people have homes: [(household id, people in
+    it, its compound's gate)]."""
     ids = ctx.ids
-    out: list[tuple[int, int]] = []
+    out: list[tuple[int, int, int]] = []
     grids = max(1, round(people / PEOPLE_PER_GRID))
     per_grid = [people * (g + 1) // grids - people * g // grids for g in range(grids)]
     short = name.removesuffix("社区")
@@ -222,6 +231,11 @@ def _households(
             rows.add("places_place", (
                 pid, "compound", gid, pcode, f"{short}{g}-{k}号{word}", ppath, 5,
                 word in ("家属院", "庭院") or rng.random() < 0.15, "", "",
+            ))  # fmt: skip
+            gate = ids.take("duty_post")
+            rows.add("duty_post", (
+                gate, f"{g}-{k}号门", "checkpoint", dt.time(0), dt.time(0), True,
+                secrets.token_urlsafe(16), ctx.now, cid, pid,
             ))  # fmt: skip
             for b in range(1, rng.randint(2, 8) + 1):
                 if placed >= quota:
@@ -246,7 +260,7 @@ def _households(
                             if placed >= quota or rng.random() < VACANT:
                                 continue
                             size = min(rng.choices(*HOUSEHOLD_SIZES)[0], quota - placed)
-                            out.append((hid, size))
+                            out.append((hid, size, gate))
                             placed += size
     return out
 
@@ -255,6 +269,7 @@ def _residents(
     ctx: Context, rows: Rows, rng: random.Random, household_id: int, size: int
 ) -> list[tuple[int, str]]:
     sealer = ctx.sealer
+    assert sealer is not None
     out = []
     for member in range(size):
         i = ctx.resident_seq[0]
@@ -289,6 +304,7 @@ def _cadres(ctx: Context, rows: Rows, rng: random.Random, cid: int, people: int)
     """0.5 % of the people: agencies' cadres living here, enlisted by the city's order and
     reported in at their community (most of them)."""
     sealer = ctx.sealer
+    assert sealer is not None
     for _ in range(round(people * CADRE_SHARE)):
         i = ctx.cadre_seq[0]
         ctx.cadre_seq[0] = i + 1
@@ -364,8 +380,8 @@ def _round(
 
 
 def _passages(
-    ctx: Context, rows: Rows, rng: random.Random, cid: int, gates: list[int],
-    passes: list[tuple[int, list[int]]],
+    ctx: Context, rows: Rows, rng: random.Random, cid: int,
+    passes: list[tuple[int, int, list[int]]],
 ) -> None:  # fmt: skip
     """A week at the gates: each day about one household in seven sends someone out and
     back a few hours later."""
@@ -374,7 +390,7 @@ def _passages(
     midnight = dt.datetime.combine(ctx.today, dt.time(0), tzinfo=ctx.now.tzinfo)
     for back in range(7, 0, -1):
         day = midnight - dt.timedelta(days=back - 1)
-        for pass_id, holders in passes:
+        for pass_id, gate, holders in passes:
             if not holders or rng.random() >= 1 / 7:
                 continue
             resident = rng.choice(holders)
@@ -383,8 +399,10 @@ def _passages(
             for direction, at in (("out", out_at), ("in", in_at)):
                 if at > ctx.now:
                     continue
-                rows.add("checkpoints_passage", _passage(ctx, rng, cid, rng.choice(gates),
-                                                         pass_id, resident, direction, at))  # fmt: skip
+                rows.add(
+                    "checkpoints_passage",
+                    _passage(ctx, rng, cid, gate, pass_id, resident, direction, at),
+                )
 
 
 def _passage(

@@ -42,6 +42,12 @@ class Loader:
         self.rows[table] = self.rows.get(table, 0) + n
         return n
 
+    def copy_text(self, table: str, columns: Sequence[str], count: int, text: bytes) -> None:
+        """COPY rows already in COPY's text format."""
+        with self.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            copy.write(text)
+        self.rows[table] = self.rows.get(table, 0) + count
+
     def reset_sequence(self, table: str) -> None:
         self.cursor.execute(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608

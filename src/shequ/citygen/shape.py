@@ -23,7 +23,8 @@ VACANT = 0.04  # flats with nobody registered
 DISTRICT_WORDS = ["城关", "七里河", "西固", "安宁", "红古", "雁滩", "九州", "和平", "东岗",
                   "兰山", "皋兰", "榆中", "永登", "新区", "秀川", "盐场"]  # fmt: skip
 STREET_WORDS = ["东岗", "雁园", "拱星墩", "西湖", "土门墩", "秀川", "张掖路", "酒泉路",
-                "白银路", "皋兰路", "广武门", "伏龙坪", "五泉", "草场街", "火车站", "铁路东村"]  # fmt: skip
+                "白银路", "皋兰路", "广武门", "伏龙坪", "五泉", "草场街", "火车站",
+                "铁路东村"]  # fmt: skip
 COMMUNITY_WORDS = ["和平", "幸福", "光明", "团结", "建设", "新华", "红星", "兴隆", "东方", "阳光",
                    "长风", "安居", "金城", "滨河", "育才", "民主"]  # fmt: skip
 COMPOUND_WORDS = ["家属院", "小区", "花园", "公寓", "新村", "庭院"]
@@ -45,7 +46,7 @@ class CityPlan:
 
 def plan(residents: int, seed: int) -> CityPlan:
     """Community sizes drawn between 2,000 and 10,000, scaled to sum to `residents`."""
-    rng = random.Random(f"city-plan-{seed}")
+    rng = random.Random(f"city-plan-{seed}")  # noqa: S311 - synthetic data
     low, high = COMMUNITY_PEOPLE
     count = max(1, round(residents / ((low + high) / 2)))
     drawn = [rng.randint(low, high) for _ in range(count)]
