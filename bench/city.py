@@ -103,6 +103,11 @@ def world(calls: int, ingest: int) -> dict:
             c.execute(sql, params)
             return c.fetchall()
 
+    def share(table: str, wanted: int) -> float:
+        """The percentage of `table` to sample for about twice `wanted` rows."""
+        [(total,)] = rows(f"SELECT count(*) FROM {table}", [])  # noqa: S608 - our names
+        return min(100.0, 200.0 * wanted / max(total, 1))
+
     city_path = rows("SELECT path FROM places_place WHERE code = %s", [CITY_CODE])[0][0]
     # A random sample of passes, buildings, streets, communities, received tubes.
     passes = rows(
@@ -112,8 +117,8 @@ def world(calls: int, ingest: int) -> dict:
         "FROM checkpoints_entrypass p JOIN places_place hh ON hh.id = p.household_id "
         "JOIN places_place b ON b.id = hh.parent_id "
         "JOIN duty_post g ON g.place_id = b.parent_id "
-        "WHERE p.id IN (SELECT id FROM checkpoints_entrypass TABLESAMPLE SYSTEM (1) LIMIT %s)",
-        [max(n, ingest // 2)],
+        "WHERE p.id IN (SELECT id FROM checkpoints_entrypass TABLESAMPLE SYSTEM (%s) LIMIT %s)",
+        [share("checkpoints_entrypass", max(n, ingest // 2)), max(n, ingest // 2)],
     )
     rng.shuffle(passes)
     gates = [r[0] for r in rows("SELECT id FROM duty_post ORDER BY random() LIMIT %s", [n])]
@@ -148,8 +153,8 @@ def world(calls: int, ingest: int) -> dict:
         "JOIN testing_station st ON st.site_id = s.id "
         "WHERE r.health_status = 'normal' AND NOT EXISTS (SELECT 1 FROM testing_sample x "
         "  WHERE x.round_id = %s AND x.resident_id = r.id) "
-        "AND r.id IN (SELECT id FROM residents_resident TABLESAMPLE SYSTEM (2)) LIMIT %s",
-        [today.pk, ingest * 2],
+        "AND r.id IN (SELECT id FROM residents_resident TABLESAMPLE SYSTEM (%s)) LIMIT %s",
+        [today.pk, share("residents_resident", ingest * 4), ingest * 2],
     )
     seen, swab_people = set(), []
     for resident, station in missed:
