@@ -177,13 +177,28 @@ def world(calls: int, ingest: int) -> dict:
 # --- serving ---------------------------------------------------------------------------------
 
 
-def serve(port: int, workers: int) -> subprocess.Popen:
+def serve(port: int, workers: int, threads: int) -> subprocess.Popen:
+    """Granian serving shequ.wsgi as `shequ serve` does, with `threads` request threads per
+    worker: each thread holds a database connection, and the server's max_connections (100
+    here, shared) is the limit — with granian's default the 200-user load failed with
+    "too many clients" (bench/README.md)."""
     shequ = str(VENV_BIN / "shequ")
-    proc = subprocess.Popen(  # noqa: S603 - our own command
-        [shequ, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-         "--no-task-worker"],
-        env=os.environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    subprocess.run(  # noqa: S603 - our own command: collectstatic, as `shequ serve` does
+        [str(VENV_BIN / "python"), "-m", "django", "collectstatic", "--noinput", "-v0"],
+        env=os.environ, check=True,
     )  # fmt: skip
+    command = (
+        [shequ, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+         "--no-task-worker"]
+        if not threads
+        else [str(VENV_BIN / "python"), "-m", "granian", "--interface", "wsgi", "--host",
+              "127.0.0.1", "--port", str(port), "--workers", str(workers),
+              "--blocking-threads", str(threads), "--backpressure", str(threads),
+              "shequ.wsgi:application"]
+    )  # fmt: skip
+    proc = subprocess.Popen(  # noqa: S603 - our own command
+        command, env=os.environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     url = f"http://127.0.0.1:{port}/api/v1/health"
     for _ in range(240):
         try:
@@ -301,8 +316,11 @@ def ingest(base: str, w: dict, clients: int = 2) -> list[dict]:
     gate_items = [passage(p, now - dt.timedelta(seconds=rng.randint(60, 3600)), d)
                   for p in w["passes"] for d in ("out", "in")][: len(w["swab_people"])]  # fmt: skip
     swab_items = []
-    for k in range(0, len(w["swab_people"]), 10):
-        pool = w["swab_people"][k : k + 10]
+    by_station: dict[int, list[tuple[int, int]]] = {}
+    for resident, station in w["swab_people"]:
+        by_station.setdefault(station, []).append((resident, station))
+    pools = [q[k : k + 10] for q in by_station.values() for k in range(0, len(q), 10)]
+    for pool in pools:
         barcode = f"BENCH-{uuid.uuid4().hex[:12]}"
         swab_items += [{
             "client_uuid": str(uuid.uuid4()), "kind": "swab", "round_id": w["round"],
@@ -370,6 +388,10 @@ def main() -> int:
     parser.add_argument("--ingest", type=int, default=20000)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--threads", type=int, default=8, help="request threads per worker (0: shequ serve's)"
+    )
+    parser.add_argument("--skip-calls", action="store_true", help="only ingest and locust")
     parser.add_argument("--locust-users", type=int, default=0)
     parser.add_argument("--locust-seconds", type=int, default=60)
     parser.add_argument("--env", action="store_true", help="print the environment and stop")
@@ -378,6 +400,10 @@ def main() -> int:
         print("\n".join(f"export {k}={v}" for k, v in ENV.items()))
         return 0
     os.environ.update(ENV)
+    # The server runs this checkout's code, whatever the virtualenv has installed.
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(REPO / "src"), os.environ.get("PYTHONPATH", "")])
+    )
     os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{args.db}"
     Path(ENV["SHEQU_VAR_DIR"]).mkdir(parents=True, exist_ok=True)
     import django
@@ -387,10 +413,10 @@ def main() -> int:
 
     log(f"{args.db}: {Resident.objects.count():,} residents; {load()}")
     w = world(args.calls, args.ingest)
-    server = serve(args.port, args.workers)
+    server = serve(args.port, args.workers, args.threads)
     base = f"http://127.0.0.1:{args.port}"
     try:
-        rows = calls(base, w)
+        rows = [] if args.skip_calls else calls(base, w)
         log("\n| call | calls | p50 ms | p95 ms | max ms | load (1/5 min) |")
         log("| --- | ---: | ---: | ---: | ---: | --- |")
         for r in rows:
