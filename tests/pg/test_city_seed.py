@@ -109,3 +109,20 @@ def test_seeding_again_adds_nothing(seeded):
     again = scenarios.city(seed=7, residents=N)
     assert not again.created
     assert Resident.objects.count() == N
+
+
+def test_hot_reads_use_indexes_in_the_seeded_city(seeded):
+    """The plans PostgreSQL chooses for a building's missed list and a pass read by its id
+    (the gate check by QR) on the seeded, ANALYZEd city: index reads, no table read whole."""
+    from shequ.testing import selectors as testing_selectors
+
+    round_ = Round.objects.get(status="running")
+    building = Place.objects.filter(kind=PlaceKind.BUILDING).order_by("pk")[3]
+    plan = testing_selectors.missed(round_, building).explain()
+    assert "Seq Scan on residents_resident" not in plan, plan
+    assert "Seq Scan on testing_sample" not in plan, plan
+    entry = EntryPass.objects.order_by("pk")[100]
+    plan = EntryPass.objects.filter(pk=entry.pk).select_related("household").explain()
+    assert "Seq Scan" not in plan, plan
+    plan = Resident.objects.filter(entry_passes=entry).explain()
+    assert "Seq Scan on checkpoints_entrypass_holders" not in plan, plan
