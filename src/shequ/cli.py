@@ -68,9 +68,12 @@ def seed(
         )
     _migrate()
     typer.echo(f"Seeding scenario {scenario} (seed {seed}):")
-    summary = scenarios.SCENARIOS[scenario](
-        seed=seed, residents=residents, cadres=cadres, say=typer.echo
-    )
+    try:
+        summary = scenarios.SCENARIOS[scenario](
+            seed=seed, residents=residents, cadres=cadres, say=typer.echo
+        )
+    except RuntimeError as error:  # e.g. the city scenario on SQLite
+        raise _fail(str(error)) from error
     typer.echo(summary.describe())
 
 

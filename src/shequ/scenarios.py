@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ from django.db import transaction
 
 from shequ.assistance.demo import add_demo_help, add_demo_isolation, add_demo_watch
 from shequ.checkpoints.demo import add_demo_checkpoints
+from shequ.citygen import CITY_LOGINS
 from shequ.core import services as core_services
 from shequ.core.models import User
 from shequ.core.roles import Role
@@ -211,4 +213,26 @@ def demo(
     )
 
 
-SCENARIOS: dict[str, Callable[..., ScenarioSummary]] = {"demo": demo}
+def city(
+    *, seed: int = 42, residents: int = 1_000_000, cadres: int = 0, say: Say = _silent
+) -> ScenarioSummary:
+    """A city of millions on PostgreSQL, loaded with COPY (shequ/citygen); `cadres` is not
+    used: a city's cadres are 0.5 % of its residents."""
+    from shequ.citygen import build_city
+
+    say(f"  city of {residents:,} residents (COPY, one community at a time) …")
+    workers = int(os.environ.get("SHEQU_SEED_WORKERS", "2"))  # processes building communities
+    result = build_city(
+        residents=residents, seed=seed, password=DEMO_PASSWORD, say=say, workers=workers
+    )
+    if result.created:
+        say(f"  seeded in {result.seconds:.0f} s, peak RSS {result.peak_rss_mb:.0f} MB")
+    logins = [
+        DemoLogin(username, DEMO_PASSWORD, role, level)
+        for username, _name, role, level in CITY_LOGINS
+    ]
+    return ScenarioSummary(name="city", created=result.created, counts=result.counts,
+                           logins=logins)  # fmt: skip
+
+
+SCENARIOS: dict[str, Callable[..., ScenarioSummary]] = {"demo": demo, "city": city}

@@ -162,6 +162,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "shequ.web.middleware.HugeIdsAreNotFound",
     "axes.middleware.AxesMiddleware",
+    "shequ.core.replica.PinToPrimaryMiddleware",  # only acts with DATABASE_REPLICA_URL
 ]
 
 ROOT_URLCONF = "shequ.urls"
@@ -208,6 +209,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(
             f"-c {item}" for item in PG_SESSION.split()
         )
+# A read replica (streaming replication) for dashboards, exports and reports; see
+# core/replica.py and docs/operations.md. Writes and read-your-writes stay on default.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["shequ.core.replica.ReplicaRouter"]
+REPLICA_PIN_SECONDS = env_int("SHEQU_REPLICA_PIN_SECONDS", 10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- users and login ------------------------------------------------------------------------

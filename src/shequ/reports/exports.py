@@ -18,6 +18,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from shequ.core.exports import Sheet, xlsx_response, xlsx_workbook
 from shequ.core.pdf import CJK_FONT, cjk_font
+from shequ.core.replica import replica_reads
 from shequ.places.models import Place
 from shequ.reports.figures import Figure, all_figures
 from shequ.reports.models import DailyReport
@@ -255,6 +256,7 @@ def pdf_response(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
+@replica_reads()
 def report_file(place: Place, day: dt.date, fmt: str) -> HttpResponse | None:
     """A community's report of a day as .xlsx or .pdf (None for another format); the caller
     has checked the scope."""
@@ -268,6 +270,7 @@ def report_file(place: Place, day: dt.date, fmt: str) -> HttpResponse | None:
     return None
 
 
+@replica_reads()
 def rollup_file(place: Place, day: dt.date, fmt: str) -> HttpResponse | None:
     """A roll-up as .xlsx or .pdf (None for another format); the caller checked the scope."""
     name = f"rollup-{place.code}-{day.isoformat()}"

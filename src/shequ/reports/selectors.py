@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from shequ.core.access import get_for, require
+from shequ.core.replica import replica_reads
 from shequ.core.roles import Capability
 from shequ.core.scopes import agency_scope_for, scope_for
 from shequ.duty.reports import DutyBreakdown, daily_breakdown
@@ -230,6 +231,7 @@ class Rollup:
         return [s for s in self.standings if s.state == "missing"]
 
 
+@replica_reads()
 def rollup(place: Place, day: dt.date) -> Rollup:
     """The reports of `day` of every community under `place` summed (each figure is the sum
     of its parts, the level below), the WORST communities by gap per figure, and each
@@ -339,6 +341,7 @@ TREND_DAYS = 14
 TREND_KEYS = ("on_duty", "passages")  # the figures the PDF's chart draws
 
 
+@replica_reads()
 def trend(
     place: Place, day: dt.date, keys: tuple[str, ...] = TREND_KEYS, days: int = TREND_DAYS
 ) -> list[tuple[dt.date, dict[str, int]]]:

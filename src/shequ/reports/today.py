@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.assistance import figures as help_figures
 from shequ.core.charts import Chart, Series
+from shequ.core.replica import replica_reads
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.places.addresses import address_labels
@@ -199,6 +200,7 @@ def _current_round(user: User | AnonymousUser) -> Round | None:
     )
 
 
+@replica_reads()
 def today_for(user: User | AnonymousUser, day: dt.date | None = None) -> Today | None:
     """The picture of the user's report scope today (or of `day`, read as if it were
     today); None when they have no report scope."""

@@ -10,11 +10,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from shequ.core.access import get_for
+from shequ.core.replica import replica_reads
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.duty.changes import active_assignments
@@ -218,11 +219,13 @@ def _per_building(
             GROUP BY r.bid
         ) AS g JOIN {place} AS b ON b.id = g.bid
     """  # noqa: S608
-    with connection.cursor() as cursor:
+    # On the replica when the caller reads from it (core/replica.py), as the ORM's reads do.
+    with connections[router.db_for_read(Sample)].cursor() as cursor:
         cursor.execute(sql, (*EXEMPT_STATUSES, *params, round_.pk, False, round_.pk))
         return [tuple(row) for row in cursor.fetchall()]
 
 
+@replica_reads()
 def coverage(
     round_: Round, within: Place, level: str = PlaceKind.BUILDING, *, exact: bool = False
 ) -> list[Coverage]:

@@ -1,0 +1,103 @@
+"""Communities built in worker processes, as COPY text; the parent only sends it on.
+
+Each community is independent given the seed, its number, its id block and where its
+residents' and cadres' numbering starts, so workers build them in any order and the parent
+COPYs them in order. At most a few communities wait in memory: the memory stays bounded
+whatever the size of the city.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from shequ.citygen import community as gen
+
+_CTX: gen.Context | None = None  # the worker's own
+
+
+@dataclass(frozen=True)
+class Job:
+    number: int
+    people: int
+    street: tuple[int, str, str]
+    district_id: int
+    name: str
+    code: str
+    resident_base: int
+    cadre_base: int
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    return str(value)  # no tab, newline or backslash in any generated value
+
+
+def as_copy_text(rows: list[tuple]) -> bytes:
+    """Rows in COPY's text format (str() of dates, times and datetimes is what PostgreSQL
+    reads)."""
+    return "".join("\t".join(map(_text, row)) + "\n" for row in rows).encode()
+
+
+def _init(ctx: gen.Context, starts: dict[str, int], seed: int, master: str) -> None:
+    global _CTX
+    ctx.sealer = gen.Sealer(master)  # keys derived in the worker
+    ctx.starts, ctx.seed = starts, seed
+    _CTX = ctx
+
+
+def build(job: Job) -> tuple[int, dict[str, tuple[int, bytes]]]:
+    """One community: {table: (rows, COPY text)}."""
+    ctx = _CTX
+    assert ctx is not None
+    ctx.ids = gen.Ids.block(ctx.starts, job.number)
+    limits = {t: v + gen.BLOCK for t, v in ctx.ids.next.items()}
+    ctx.resident_seq[0] = job.resident_base
+    ctx.cadre_seq[0] = job.cadre_base
+    rows = gen.build_community(
+        ctx,
+        seed=ctx.seed,
+        number=job.number,
+        people=job.people,
+        street=job.street,
+        district_id=job.district_id,
+        name=job.name,
+        code=job.code,
+    )
+    over = [t for t, v in ctx.ids.next.items() if v > limits[t]]
+    assert not over, f"community {job.number} outgrew its id block in {over}"
+    return job.number, {t: (len(r), as_copy_text(r)) for t, r in rows.tables.items() if r}
+
+
+def run(
+    ctx: gen.Context,
+    starts: dict[str, int],
+    seed: int,
+    master: str,
+    jobs: list[Job],
+    workers: int,
+) -> Iterator[tuple[int, dict[str, tuple[int, bytes]]]]:
+    """The communities' COPY text, in order; `workers` processes (0: in this process)."""
+    if workers <= 0:
+        _init(ctx, starts, seed, master)
+        for job in jobs:
+            yield build(job)
+        return
+    fork = multiprocessing.get_context("fork")  # the workers never touch the database
+    with fork.Pool(workers, initializer=_init, initargs=(ctx, starts, seed, master)) as pool:
+        pending: deque = deque()
+        submit: Callable = pool.apply_async
+        for job in jobs:
+            pending.append(submit(build, (job,)))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()

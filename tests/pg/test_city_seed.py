@@ -1,0 +1,128 @@
+"""PostgreSQL-only: `shequ seed --scenario city` (shequ/citygen) — the shape of the city,
+the people in it readable through the models, its indexes back after the load."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from shequ import scenarios
+from shequ.checkpoints.models import EntryPass, Passage
+from shequ.citygen.shape import plan
+from shequ.core import pii
+from shequ.mobilization.models import Enlistment, Staff
+from shequ.places.models import Place, PlaceKind
+from shequ.residents.models import Resident
+from shequ.testing.models import Round, Sample, Tube
+
+pytestmark = pytest.mark.pg
+
+N = 12_000
+
+
+def _indexes() -> dict[str, int]:
+    with connection.cursor() as c:
+        c.execute(
+            "SELECT tablename, count(*) FROM pg_indexes WHERE tablename IN "
+            "('residents_resident', 'testing_sample', 'checkpoints_passage', 'places_place') "
+            "GROUP BY tablename"
+        )
+        return dict(c.fetchall())
+
+
+@pytest.fixture
+def seeded(transactional_db):
+    before = _indexes()
+    summary = scenarios.city(seed=7, residents=N)
+    return summary, before
+
+
+def test_the_city_has_the_demo_s_shape_and_its_people(seeded):
+    summary, _ = seeded
+    assert summary.created
+    assert summary.counts["resident"] == N
+    assert Resident.objects.count() == N
+    communities = Place.objects.filter(kind=PlaceKind.COMMUNITY)
+    sizes = [
+        Resident.objects.filter(household__path__startswith=c.path).count() for c in communities
+    ]
+    assert sorted(sizes) == sorted(plan(N, 7).people)
+    assert all(2000 <= s <= 10000 for s in sizes)
+    # Buildings have households, some in units (单元), each with a pass for its people.
+    household = Resident.objects.order_by("pk").first().household
+    assert household.parent.kind == PlaceKind.BUILDING
+    assert Place.objects.filter(kind=PlaceKind.HOUSEHOLD).exclude(unit="").exists()
+    entry = EntryPass.objects.get(household=household)
+    assert set(entry.holders.values_list("pk", flat=True)) == set(
+        household.residents.values_list("pk", flat=True)
+    )
+    # PII reads back through the model and is found by its blind index.
+    r = Resident.objects.exclude(phone_hmac="").order_by("pk").first()
+    assert r.document_number.startswith("629998")
+    assert r.phone.startswith("100")
+    found = Resident.objects.get(document_hmac=pii.blind_index(r.document_number, kind="document"))
+    assert found.pk == r.pk
+    # Cadres: 0.5 % of the people, enlisted by the city's order.
+    assert Staff.objects.filter(kind="cadre").count() == round(N * 0.005)
+    assert Enlistment.objects.filter(state="reported_in").exists()
+    assert Staff.objects.first().id_number.startswith("629997")
+
+
+def test_rounds_and_a_week_of_passages(seeded):
+    rounds = {r.status: r for r in Round.objects.all()}
+    assert Round.objects.count() == 3
+    assert set(rounds) == {"finished", "running"}
+    running = rounds["running"]
+    sampled = Sample.objects.filter(round=running).count()
+    assert 0.5 * N < sampled < 0.7 * N
+    assert Tube.objects.filter(round=running, status="received", result="").exists()
+    assert Tube.objects.filter(round=running, status="open").exists()
+    week = timezone.now() - dt.timedelta(days=7)
+    assert Passage.objects.filter(device_time__lt=week).count() == 0
+    days = {p.date() for p in Passage.objects.values_list("device_time", flat=True)}
+    assert len(days) >= 7
+    # Every passage is at the gate of its household's compound.
+    p = Passage.objects.select_related("gate", "entry_pass__household__parent").first()
+    assert p.gate.place_id == p.entry_pass.household.parent.parent_id
+
+
+def test_indexes_and_keys_are_back_after_the_load(seeded):
+    _, before = seeded
+    assert _indexes() == before
+    with connection.cursor() as c:
+        c.execute(
+            "SELECT count(*) FROM residents_resident r LEFT JOIN places_place h "
+            "ON h.id = r.household_id WHERE h.id IS NULL"
+        )
+        assert c.fetchone()[0] == 0
+        c.execute("SELECT current_setting('session_replication_role')")
+        assert c.fetchone()[0] == "origin"
+    # New rows still get fresh ids from the sequences.
+    new = Place.objects.create(kind=PlaceKind.CITY, code="NEW", name="新城", depth=0)
+    assert new.pk > Place.objects.exclude(pk=new.pk).order_by("-pk").first().pk
+
+
+def test_seeding_again_adds_nothing(seeded):
+    again = scenarios.city(seed=7, residents=N)
+    assert not again.created
+    assert Resident.objects.count() == N
+
+
+def test_hot_reads_use_indexes_in_the_seeded_city(seeded):
+    """The plans PostgreSQL chooses for a building's missed list and a pass read by its id
+    (the gate check by QR) on the seeded, ANALYZEd city: index reads, no table read whole."""
+    from shequ.testing import selectors as testing_selectors
+
+    round_ = Round.objects.get(status="running")
+    building = Place.objects.filter(kind=PlaceKind.BUILDING).order_by("pk")[3]
+    plan = testing_selectors.missed(round_, building).explain()
+    assert "Seq Scan on residents_resident" not in plan, plan
+    assert "Seq Scan on testing_sample" not in plan, plan
+    entry = EntryPass.objects.order_by("pk")[100]
+    plan = EntryPass.objects.filter(pk=entry.pk).select_related("household").explain()
+    assert "Seq Scan" not in plan, plan
+    plan = Resident.objects.filter(entry_passes=entry).explain()
+    assert "Seq Scan on checkpoints_entrypass_holders" not in plan, plan
