@@ -9,6 +9,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
@@ -306,3 +307,20 @@ def test_the_migration_moves_home_and_door_tasks_onto_outreach(personas, city) -
     walked = _missed_tasks(world.round).get(resident=world.a[5])
     assert (walked.status, walked.visits, walked.history.count()) == ("done", 1, 2)
     assert round_selectors.home_requested(world.round, [world.a[0], world.a[6]]) == {world.a[6].pk}
+
+
+def test_a_missed_door_on_the_household_page_reads_its_outcomes_in_words(
+    personas, rnd, city, teams, login
+) -> None:
+    rounds.missed_send(actor=personas.staff_a, round_=rnd.round, building=city.ka1, team=teams.mine)
+    task = _missed_tasks(rnd.round).get(resident=rnd.a[4])
+    client = login(personas.cadre)
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    html = client.get(f"/outreach/t/{task.pk}/").content.decode()
+    assert '<option value="sampled_home">已上门采样</option>' in html
+    assert '<option value="away">外出</option>' in html
+    assert ">not_found<" not in html
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(f"/outreach/t/{task.pk}/").content.decode()
+    assert '<option value="sampled_home">Sampled at home</option>' in html
+    assert '<option value="not_found">Not found</option>' in html

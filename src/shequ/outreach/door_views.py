@@ -22,6 +22,7 @@ from shequ.core.offline import worker_response
 from shequ.outreach import selectors, services
 from shequ.outreach.models import OUTCOMES, CampaignStatus, TaskStatus
 from shequ.outreach.questions import label_of, type_labels
+from shequ.testing.models import Outcome
 
 DOORS_STATIC = [
     "vendor/weui.min.css",
@@ -45,8 +46,17 @@ def mine(request: HttpRequest) -> HttpResponse:
     return render(request, "outreach/mine.html", {"buildings": buildings})
 
 
+def _choice_texts(question: dict[str, Any]) -> list[str]:
+    """What each choice reads as: the missed walk's door outcomes are stored as codes
+    (testing's `Outcome`) and shown by their words; a staff-made choice is its own text."""
+    choices = question.get("choices") or []
+    if question.get("key") == "door" and set(choices) <= set(Outcome.values):
+        return [str(Outcome(c).label) for c in choices]
+    return [str(c) for c in choices]
+
+
 def _questions(questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{**q, "text": label_of(q)} for q in questions]
+    return [{**q, "text": label_of(q), "choice_texts": _choice_texts(q)} for q in questions]
 
 
 def _strings() -> dict[str, str]:
@@ -170,6 +180,7 @@ def task(request: HttpRequest, task_id: int) -> HttpResponse:
         {
             **q,
             "text": label_of(q),
+            "options": list(zip(q.get("choices") or [], _choice_texts(q), strict=True)),
             "value": request.POST.get(f"a_{q['key']}", door.answers.get(q["key"], "")),
             "error": errors.get(f"answers.{q['key']}", ""),
         }

@@ -138,7 +138,9 @@
     var field;
     if (q.type === "choice") {
       field = el("select", { id: id }, [el("option", { value: "", text: "—" })].concat(
-        (q.choices || []).map(function (c) { return el("option", { value: c, text: c }); })));
+        (q.choices || []).map(function (c, i) {
+          return el("option", { value: c, text: (q.choice_texts || [])[i] || c });
+        })));
     } else {
       field = el("input", { id: id, type: q.type === "number" ? "number" : q.type === "date" ? "date" : "text" });
     }
