@@ -872,7 +872,7 @@ def _writes(personas, city):
     }
 
     writes = assistance | supplies | donations | requisitions | notices
-    writes = assistance | supplies | donations | requisitions | _outreach_writes(hq, city)
+    writes |= _outreach_writes(hq, city)
     writes |= _round_door_writes(hq, city)
     return writes | {
         "post_create": (
@@ -1631,7 +1631,15 @@ ALSO_AUDITED = {
 # Writes made of several audited rows: sending a building's missed to the door and asking
 # for home visits make the round's campaign (once) and a task each (one row each, checked in
 # tests/outreach and tests/testing); giving a route to a team sets its building's assignment.
-COMPOSED = {"city_init", "missed_send", "home_tasks_create", "home_tasks_assign"}
+# The worker's roster job saves through planning's audited keep_generated (tests/duty/
+# test_roster_jobs.py).
+COMPOSED = {
+    "city_init",
+    "missed_send",
+    "home_tasks_create",
+    "home_tasks_assign",
+    "run_roster_job",
+}
 
 
 @pytest.mark.parametrize("name", WRITES)

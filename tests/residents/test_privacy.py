@@ -315,7 +315,7 @@ def test_the_missed_list_export_is_audited_and_shows_names_neutral(personas, cit
     spoof = ResidentFactory(household=city.ha1, name=f"张三{RLO}阴性")
     plain = ResidentFactory(household=city.ha1, name="李四")
     response = login(personas.staff_a).get(
-        f"/testing/rounds/{round_.pk}/missed.xlsx", {"building": city.ka1.pk}
+        f"/outreach/rounds/{round_.pk}/missed.xlsx", {"building": city.ka1.pk}
     )
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
     names = sorted(row[2] for row in sheet.iter_rows(min_row=2, values_only=True))
@@ -324,7 +324,7 @@ def test_the_missed_list_export_is_audited_and_shows_names_neutral(personas, cit
     assert event.changes["where"] == "testing.missed.xlsx"
     assert event.changes["fields"] == ["phone"]  # the sheet shows phones, no ID numbers
     assert sorted(event.changes["residents"]) == sorted([spoof.pk, plain.pk])
-    login(personas.street).get(f"/testing/rounds/{round_.pk}/missed.xlsx")
+    login(personas.street).get(f"/outreach/rounds/{round_.pk}/missed.xlsx")
     assert pii_events().count() == 1  # masked phones: nothing disclosed
 
 

@@ -19,10 +19,10 @@ from shequ.residents import services as resident_services
 from shequ.residents.models import HealthStatus, Resident
 from shequ.testing import counts, labwork, selectors, services
 from shequ.testing.ingest import swabs_batch
-from shequ.testing.models import DaySampled, HomeTask, Round, Sample
+from shequ.testing.models import DaySampled, Round, Sample
 from tests.conftest import make_place
 from tests.residents.factories import ResidentFactory
-from tests.testing.conftest import send_to_lab, swab
+from tests.testing.conftest import home_tasks, send_to_lab, swab
 
 LEVELS = (PlaceKind.BUILDING, PlaceKind.COMPOUND, PlaceKind.COMMUNITY, PlaceKind.STREET)
 
@@ -90,7 +90,7 @@ def test_counts_equal_the_exact_computation_through_random_changes(personas, rnd
     [retest] = swabs_batch(
         actor=staff,
         items=[swab(rnd, "R-000001", rnd.a[0], station_id=None,
-                    home_task_id=HomeTask.objects.get(resident=rnd.a[0], reason="retest").pk)],
+                    home_task_id=home_tasks(resident=rnd.a[0], reason="retest").get().pk)],
     )  # fmt: skip
     assert retest.retest
     assert retest.id

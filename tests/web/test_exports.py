@@ -61,7 +61,7 @@ def test_the_missed_list_writes_a_formula_like_name_as_text(personas, rnd, city,
         actor=personas.staff_a, items=[testing_conftest.swab(rnd, "T1", r) for r in rnd.a[:2]]
     )
     response = login(personas.staff_a).get(
-        f"/testing/rounds/{rnd.round.pk}/missed.xlsx", {"building": city.ka1.pk}
+        f"/outreach/rounds/{rnd.round.pk}/missed.xlsx", {"building": city.ka1.pk}
     )
     assert response.status_code == 200
     assert_no_formula_and_literal(response.content, HOSTILE)

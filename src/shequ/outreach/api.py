@@ -19,10 +19,10 @@ from shequ.outreach.models import Campaign, Proposal
 from shequ.outreach.schemas import (
     AssignedOut,
     AssignIn,
-    BuildingTasksOut,
     CampaignIn,
     CampaignOut,
     ConfirmIn,
+    DoorsOfBuildingOut,
     MyBuildingOut,
     OutcomeIn,
     OutcomeOut,
@@ -138,7 +138,7 @@ def progress(request: HttpRequest, campaign_id: int) -> dict[str, Any]:
 
 @router.get(
     "/campaigns/{campaign_id}/buildings/{building_id}/tasks",
-    response={200: BuildingTasksOut, **errors(404)},
+    response={200: DoorsOfBuildingOut, **errors(404)},
 )
 def building_tasks(request: HttpRequest, campaign_id: int, building_id: int) -> dict[str, Any]:
     """The doors of one building in walking order (unit, floor, room), with the campaign's

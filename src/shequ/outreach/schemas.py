@@ -76,7 +76,7 @@ class ProgressOut(Schema):
     compounds: list[ProgressRowOut]
 
 
-class TaskOut(Schema):
+class DoorTaskOut(Schema):
     id: int
     household_id: int
     household: str
@@ -89,14 +89,14 @@ class TaskOut(Schema):
     reason: str = ""
 
 
-class BuildingTasksOut(Schema):
+class DoorsOfBuildingOut(Schema):
     campaign_id: int
     campaign: str
     building_id: int
     building: str
     may_record: bool
     questions: list[dict[str, Any]]
-    tasks: list[TaskOut]
+    tasks: list[DoorTaskOut]
 
 
 class MyBuildingOut(Schema):

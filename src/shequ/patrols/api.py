@@ -183,7 +183,7 @@ def checklist(
     }
 
 
-@router.get("/rounds", response=list[PatrolRoundOut])
+@router.get("/rounds", response={200: list[PatrolRoundOut], **errors(404)})
 def list_rounds(request: HttpRequest, community_id: int | None = None) -> list[dict[str, Any]]:
     """Rounds at your places, newest first (up to 500)."""
     community = selectors.get_community_for(request.user, community_id) if community_id else None
