@@ -60,6 +60,18 @@ def _fast_hashing(settings: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the default language (zh-Hans): a request through the locale
+    middleware or a CLI run in another language leaves it active in the thread, and a service
+    called directly in the next test would answer in it."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _audit_needs_its_own_transaction(request: pytest.FixtureRequest) -> Iterator[None]:
     """A test's own transaction does not count as the service's (core.audit): audit rows
     written outside a service's transaction.atomic() fail here as in production."""

@@ -14,7 +14,16 @@ if TYPE_CHECKING:
     from shequ.core.models import User
 
 
-def run_import_file(
+def run_import_file(*, actor: User, **kwargs: Any) -> None:
+    """Import `file` as `kind` under `actor` (see `_run_import_file`), in the actor's
+    language, given back when it returns or exits: the CLI runs in-process in tests too."""
+    from django.utils import translation
+
+    with translation.override(actor.language):
+        _run_import_file(actor=actor, **kwargs)
+
+
+def _run_import_file(
     *,
     kind: str,
     file: str,
@@ -26,8 +35,6 @@ def run_import_file(
     """Import `file` as `kind` under `actor` into `target(actor)` (a place or None), in this
     process, and print the summary, the columns as read and the problems. Exits 1 when the
     file is refused, 2 on bad arguments."""
-    from django.utils import translation
-
     from shequ.core import imports
     from shequ.core.errors import PermissionDenied, ValidationError
     from shequ.core.models import ImportStatus
@@ -36,7 +43,6 @@ def run_import_file(
     if not path.is_file():
         typer.secho(f"error: no file {file!r}", fg=typer.colors.RED, err=True)
         raise typer.Exit(code=2)
-    translation.activate(actor.language)
     try:
         with path.open("rb") as fh:
             job = imports.import_job_create(
