@@ -28,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import Count, F, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -360,7 +360,8 @@ def per_building(round_: Round, within: Place, residents: QuerySet[Resident]) ->
         LEFT JOIN {ST} s ON s.building_id = t.building_id AND s.round_id = %s
         WHERE {where}
     """
-    with connection.cursor() as cursor:
+    # On the replica when the caller reads from it (core/replica.py), as the ORM's reads do.
+    with connections[router.db_for_read(Sample)].cursor() as cursor:
         cursor.execute(sql, [round_.pk, *params])
         rows = cursor.fetchall()
     exempt = exempt_per_building(round_, residents)
