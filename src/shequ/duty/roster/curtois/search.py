@@ -19,7 +19,11 @@ from ortools.sat.python import cp_model
 from shequ.duty.roster.curtois.construction import _Heuristic
 from shequ.duty.roster.curtois.instance import Instance
 from shequ.duty.roster.curtois.model import Var, _person
-from shequ.duty.roster.curtois.window import WINDOW_MODEL_MIN_HORIZON, _window_model
+from shequ.duty.roster.curtois.window import (
+    WINDOW_MODEL_MIN_HORIZON,
+    _minimize_with_cover,
+    _window_model,
+)
 
 _SUB_MODEL_BOOLS = 6_000
 """A window neighbourhood re-plans at most about this many shift Booleans (people x days x
@@ -62,15 +66,7 @@ def _sub_model(
                     weights.append(weight)
                 if costs.under[d][si] or costs.over[d][si]:
                     touched.setdefault((d, si), []).append(var)
-    for (d, si), on in touched.items():
-        fixed = costs.count[d][si] - sum(1 for e in free if lines[e][d] == si)
-        req = costs.req[d][si]
-        under = model.new_int_var(0, max(0, req - fixed), "")
-        over = model.new_int_var(0, len(on) + fixed, "")
-        model.add(cp_model.LinearExpr.sum(on) + under - over == req - fixed)
-        terms.extend((under, over))
-        weights.extend((costs.under[d][si], costs.over[d][si]))
-    model.minimize(cp_model.LinearExpr.weighted_sum(terms, weights))
+    _minimize_with_cover(model, costs, free, lines, touched, terms, weights)
     return model, xs
 
 

@@ -101,6 +101,14 @@ def _window_model(
                     weights.append(weight)
                 if costs.under[d][si] or costs.over[d][si]:
                     touched.setdefault((d, si), []).append(var)
+    _minimize_with_cover(model, costs, free, lines, touched, terms, weights)
+    return model, xs, span
+
+
+def _minimize_with_cover(model, costs, free, lines, touched, terms, weights) -> None:  # noqa: ANN001
+    """Cover of each (day, shift type) the re-planned people touch, counted with the fixed
+    people's lines: its under / over penalties join `terms`, and the model minimizes them all
+    (the window and the crew neighbourhoods share it)."""
     for (d, si), on in touched.items():
         fixed = costs.count[d][si] - sum(1 for e in free if lines[e][d] == si)
         req = costs.req[d][si]
@@ -110,4 +118,3 @@ def _window_model(
         terms.extend((under, over))
         weights.extend((costs.under[d][si], costs.over[d][si]))
     model.minimize(cp_model.LinearExpr.weighted_sum(terms, weights))
-    return model, xs, span
