@@ -437,3 +437,43 @@ def test_a_batch_refused_whole_is_kept_shown_and_not_resent_in_a_loop(
     phone.click("[data-testid=gate-sync]")
     phone.wait_for_selector("[data-testid=gate-waiting][data-count='0']", state="attached")
     assert Passage.objects.get().resident == gates.a1
+
+
+def test_a_scan_made_while_the_last_passage_is_kept_is_not_lost(
+    live_server,
+    personas,
+    gates,  # noqa: F811 - the fixture imported above
+    on_shift,  # noqa: F811 - the fixture imported above
+    phone,
+) -> None:
+    """At a busy gate the guard taps Record and scans the next person at once, before the phone
+    has finished keeping the first passage: the next person's form stays on screen, and a
+    double tap on Record keeps one passage, not two."""
+    _log_in(phone, live_server, "cadre")
+    phone.goto(f"{live_server.url}/checkpoints/gate/{gates.gate.pk}/")
+    phone.wait_for_selector("[data-testid=gate-refreshed][data-fetched]")
+    phone.context.set_offline(True)
+    phone.wait_for_selector("[data-testid=gate-net][data-online=false]")
+    _scan(phone, qr(gates.p1))
+    phone.click("[data-testid=gate-holder]:has-text('甲一')")
+    _checks(phone, "36.5")
+    # One script turn: two taps on Record, then the next pass scanned, all before IndexedDB
+    # answers (its answer comes in a later turn).
+    phone.evaluate(
+        """code => {
+          const record = document.querySelector("[data-testid=gate-record]");
+          record.click();
+          record.click();
+          document.querySelector("[data-testid=gate-scan]").value = code;
+          document.getElementById("gate-scan-form").requestSubmit();
+        }""",
+        qr(gates.p2),
+    )
+    phone.wait_for_selector("[data-testid=gate-waiting][data-count='1']")
+    phone.wait_for_timeout(300)
+    assert _waiting(phone) == 1
+    # 甲三 is the only holder of the second pass: chosen by the scan, still on screen.
+    assert "甲三" in phone.inner_text("#gate-who")
+    phone.context.set_offline(False)
+    phone.wait_for_selector("[data-testid=gate-waiting][data-count='0']", state="attached")
+    assert [p.resident for p in Passage.objects.all()] == [gates.a1]

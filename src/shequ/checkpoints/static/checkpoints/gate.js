@@ -312,8 +312,13 @@
   }
 
   // ---- recording and sending ------------------------------------------------------------
+  // The form being kept on the phone: a second tap while it is saved does not record it twice.
+  var saving = null;
+
   function record() {
-    if (!snap || !identified() || form.temperatureBad) return;
+    if (!snap || !identified() || form.temperatureBad || saving === form) return;
+    var saved = form;
+    saving = form;
     var result = currentDecision();
     var now = new Date();
     var item = {
@@ -359,8 +364,10 @@
       db.queue.add(row);
       if (exitPass) saveSnapshot();
     }).then(function () {
+      saving = null;
       queue.push(row);
-      form = blankForm();
+      // A scan made while this passage was being kept is the next person: keep their form.
+      if (form === saved) form = blankForm();
       // Nothing reaches the community before the passage reaches the server: offline, the
       // alert waits on this phone with it.
       var alertNote = result.alert && !navigator.onLine ? " " + T.alert_waiting : "";
@@ -368,6 +375,9 @@
       render();
       $("gate-scan").focus();
       link.sync();
+    }, function (err) {
+      saving = null;
+      throw err;
     });
   }
 
