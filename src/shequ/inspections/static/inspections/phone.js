@@ -238,20 +238,9 @@
 
   // ---- the server's answers -----------------------------------------------------------
   function applyResults(sent, results) {
-    var writes = [];
-    sent.forEach(function (row, n) {
-      var r = results[n] || {};
-      if (r.status === "created" || r.status === "duplicate") {
-        rows = rows.filter(function (x) { return x !== row; });
-        writes.push(db.queue.delete(row.client_uuid));
-      } else {
-        row.state = "rejected";
-        row.field = r.field || "";
-        row.message = r.message || T.sync_failed;
-        writes.push(db.queue.put(row));
-      }
-    });
-    return Promise.all(writes);
+    var s = O.settle(db.queue, sent, results, T.sync_failed);
+    rows = rows.filter(function (x) { return s.done.indexOf(x) === -1; });
+    return s.written;
   }
 
   // The server's reason, naming the checklist's item when it is about one.

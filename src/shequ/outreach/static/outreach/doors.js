@@ -248,22 +248,13 @@
 
   // ---- the server's answers -----------------------------------------------------------
   function applyResults(sent, results) {
-    var writes = [];
-    sent.forEach(function (row, n) {
-      var r = results[n] || {};
-      if (r.status === "created" || r.status === "duplicate") {
-        rows = rows.filter(function (x) { return x !== row; });
-        writes.push(db.queue.delete(row.client_uuid));
-        var t = task(row.item.task_id);
-        if (t && r.task_status) { t.status = r.task_status; t.visits = r.visits; }
-        if (t && row.item.outcome === "done") t.answers = row.item.answers;
-      } else {
-        row.state = "rejected";
-        row.field = r.field || "";
-        row.message = r.message || T.sync_failed;
-        writes.push(db.queue.put(row));
-      }
+    var s = O.settle(db.queue, sent, results, T.sync_failed, function (row, r) {
+      var t = task(row.item.task_id);
+      if (t && r.task_status) { t.status = r.task_status; t.visits = r.visits; }
+      if (t && row.item.outcome === "done") t.answers = row.item.answers;
     });
+    rows = rows.filter(function (x) { return s.done.indexOf(x) === -1; });
+    var writes = [s.written];
     if (snap) writes.push(db.snapshots.put({ key: KEY, data: snap, fetched_at: fetchedAt }));
     return Promise.all(writes);
   }

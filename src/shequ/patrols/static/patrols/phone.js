@@ -111,21 +111,10 @@
   }
 
   function applyResults(sent, results) {
-    var writes = [];
-    sent.forEach(function (row, n) {
-      var r = results[n] || {};
-      if (r.status === "created" || r.status === "duplicate") {
-        rows = rows.filter(function (x) { return x !== row; });
-        writes.push(db.queue.delete(row.client_uuid));
-      } else {
-        row.state = "rejected";
-        row.field = r.field || "";
-        row.message = r.message || T.sync_failed;
-        writes.push(db.queue.put(row));
-      }
-    });
+    var s = O.settle(db.queue, sent, results, T.sync_failed);
+    rows = rows.filter(function (x) { return s.done.indexOf(x) === -1; });
     // What was recorded changes the slots: fetch them again.
-    return Promise.all(writes).then(function () { return link.refresh(); });
+    return s.written.then(function () { return link.refresh(); });
   }
 
   function label(state) {

@@ -284,6 +284,28 @@
     return self;
   }
 
+  // The server answers each item of a batch in order (results[n] answers sent[n]). A recorded
+  // item (created, or a duplicate of one recorded before) leaves the phone's queue; any other
+  // stays, marked rejected with the server's field and reason, and is not sent again until
+  // the user fixes or removes it. `onDone(row, answer)` sees each recorded one. Answers the
+  // rows recorded and a promise of the queue's writes.
+  function settle(queue, sent, results, fallback, onDone) {
+    var done = [];
+    var writes = sent.map(function (row, n) {
+      var r = results[n] || {};
+      if (r.status === "created" || r.status === "duplicate") {
+        done.push(row);
+        if (onDone) onDone(row, r);
+        return queue.delete(row.client_uuid);
+      }
+      row.state = "rejected";
+      row.field = r.field || "";
+      row.message = r.message || fallback;
+      return queue.put(row);
+    });
+    return { done: done, written: Promise.all(writes) };
+  }
+
   // A page that is only read offline (the checkpoints home) names its worker in a JSON
   // element #sq-offline-worker: {sw_url, sw_scope}.
   var named = document.getElementById("sq-offline-worker");
@@ -303,6 +325,7 @@
     newUuid: newUuid,
     toaster: toaster,
     registerWorker: registerWorker,
-    link: link
+    link: link,
+    settle: settle
   };
 })();
