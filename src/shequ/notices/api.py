@@ -40,7 +40,8 @@ def _refused_unless(allowed: bool, why: str) -> None:
 @router.get("/notices", response={200: list[NoticeOut], **errors(403)})
 @paginate(Pages, page_size=100)
 def list_notices(request: HttpRequest, status: str = "") -> QuerySet[Notice]:
-    """Notices of the places you publish to, newest first; `status`: draft|published|withdrawn."""
+    """Notices of the places you publish to, newest first; `status`: draft|published|withdrawn,
+    or ended (published, past its last day)."""
     _refused_unless(selectors.may_publish(request.user), "Only staff and officers publish.")
     return selectors.notices_for(request.user, status)
 
@@ -57,6 +58,7 @@ def create_notice(request: HttpRequest, payload: NoticeIn) -> Notice:
         to_public=payload.to_public,
         to_staff=payload.to_staff,
         to_sms=payload.to_sms,
+        until=payload.until,
     )
 
 
@@ -68,9 +70,13 @@ def get_notice(request: HttpRequest, notice_id: int) -> Notice:
 
 @router.patch("/notices/{notice_id}", response={200: NoticeOut, **errors(403, 404)})
 def edit_notice(request: HttpRequest, notice_id: int, payload: NoticePatch) -> Notice:
-    """Change the text (a published notice keeps the earlier one as a version)."""
+    """Change the text (a published notice keeps the earlier one as a version) and the last
+    day (`until`; left out: as it is, null: until withdrawn)."""
     notice = selectors.get_notice_for(request.user, notice_id)
-    services.notice_edit(actor=request.user, notice=notice, **payload.dict())
+    fields = payload.dict()
+    if "until" not in payload.model_fields_set:
+        fields["until"] = services.KEEP
+    services.notice_edit(actor=request.user, notice=notice, **fields)
     return selectors.get_notice_for(request.user, notice_id)
 
 

@@ -60,6 +60,7 @@ def add_demo_notices(*, hq: User) -> dict[str, int]:
         ),
         to_public=True,
         to_staff=True,
+        until=timezone.localdate() + dt.timedelta(days=14),
     )
     services.notice_publish(actor=hq, notice=notice)
     rows = [

@@ -16,7 +16,8 @@ MAX_ROWS = 20_000
 def notices_xlsx(rows: Iterable[Notice]) -> bytes:
     header = [
         _("Title"), _("Place"), _("Status"), _("Residents' page"), _("Staff inboxes"),
-        _("SMS"), _("Published at"), _("Opens"), _("Staff told"), _("Texts sent"),
+        _("SMS"), _("Published at"), _("In force until"), _("Opens"), _("Staff told"),
+        _("Texts sent"),
     ]  # fmt: skip
     return xlsx_table(
         _("Notices"),
@@ -30,6 +31,7 @@ def notices_xlsx(rows: Iterable[Notice]) -> bytes:
                 n.to_staff,
                 n.to_sms,
                 n.published_at,
+                n.until,
                 n.opens,
                 n.staff_told,
                 getattr(n, "texts_sent", 0),

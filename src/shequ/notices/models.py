@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -36,6 +37,9 @@ class Notice(models.Model):
     created_at = models.DateTimeField(_("written at"))
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    # The last day the notice holds (a lockdown "until the 20th"); after it, the residents'
+    # pages list it no more and its own page says it has ended. Empty: until withdrawn.
+    until = models.DateField(_("in force until"), null=True, blank=True)
     # Counted as they happen (one conditional update each), not per page view of the list.
     opens = models.PositiveIntegerField(_("opens"), default=0)
     staff_told = models.PositiveIntegerField(_("staff told"), default=0)
@@ -55,6 +59,11 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def ended(self) -> bool:
+        """Published with a last day that has passed (in the city's time zone)."""
+        return self.until is not None and self.until < timezone.localdate()
 
 
 class NoticeVersion(models.Model):

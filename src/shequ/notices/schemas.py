@@ -14,6 +14,7 @@ class NoticeIn(Schema):
     to_public: bool = True
     to_staff: bool = False
     to_sms: bool = False
+    until: dt.date | None = None
 
 
 class NoticePatch(Schema):
@@ -22,6 +23,8 @@ class NoticePatch(Schema):
     to_public: bool | None = None
     to_staff: bool | None = None
     to_sms: bool | None = None
+    # Left out: the last day stays as it is; null: until withdrawn.
+    until: dt.date | None = None
 
 
 class NoticeOut(Schema):
@@ -36,6 +39,8 @@ class NoticeOut(Schema):
     to_staff: bool
     to_sms: bool
     published_at: dt.datetime | None
+    until: dt.date | None
+    ended: bool
     opens: int
     staff_told: int
     texts_queued: int

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
 ANSWER_ROLES = (Capability.TAKE_HOTLINE, Capability.KEEP_ANSWERS)
+# The notices list's filter for published notices past their last day.
+ENDED = "ended"
 SEARCH_LIMIT = 2000  # policy answers of one city scored at most (a city keeps a few hundred)
 
 
@@ -50,6 +52,8 @@ def notices_for(user: User | AnonymousUser, status: str = "") -> QuerySet[Notice
     rows = Notice.objects.filter(scope_for(user, Capability.PUBLISH_NOTICES).q("place"))
     if status in NoticeStatus.values:
         rows = rows.filter(status=status)
+    elif status == ENDED:
+        rows = rows.filter(status=NoticeStatus.PUBLISHED, until__lt=timezone.localdate())
     return (
         rows.select_related("place", "created_by")
         .annotate(texts_sent=Count("texts", filter=Q(texts__status=TextStatus.SENT)))
@@ -148,11 +152,12 @@ def public_notice(token: str) -> Notice:
 
 
 def compound_notices(compound: Place, limit: int = 20) -> list[Notice]:
-    """The published notices for the residents of `compound`: to it, to a place above it, or
-    to one of its buildings; newest first."""
+    """The published notices in force for the residents of `compound`: to it, to a place
+    above it, or to one of its buildings; newest first. One past its last day is not listed."""
     above = [*compound.ancestor_ids(), compound.pk]
     return list(
         Notice.objects.filter(status=NoticeStatus.PUBLISHED, to_public=True)
+        .filter(Q(until__isnull=True) | Q(until__gte=timezone.localdate()))
         .filter(Q(place_id__in=above) | Q(place__path__startswith=compound.path))
         .select_related("place")
         .order_by("-published_at", "-pk")[:limit]

@@ -8,8 +8,9 @@ and queues one text to each phone the registry holds there (sent by the worker: 
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -38,6 +39,10 @@ if TYPE_CHECKING:
     from shequ.core.models import User
 
 TITLE_MAX = 100
+# How far ahead a notice's last day may be set (a year: longer is "until withdrawn").
+UNTIL_MAX_DAYS = 366
+# notice_edit's `until` when the caller leaves the last day as it is.
+KEEP = object()
 BODY_MAX = 5000
 NOTICE_KIND = "notice"
 # A notice goes to a whole place of the tree, from the city down to one building.
@@ -75,6 +80,21 @@ def _check_channels(to_public: bool, to_staff: bool, to_sms: bool) -> None:
         )
 
 
+def _check_until(until: dt.date | None) -> None:
+    """A notice's last day is today or later, within a year (or none: until withdrawn)."""
+    if until is None:
+        return
+    today = timezone.localdate()
+    if until < today:
+        raise ValidationError(
+            {"until": _("The last day is before today; withdraw the notice to end it now.")}
+        )
+    if until > today + dt.timedelta(days=UNTIL_MAX_DAYS):
+        raise ValidationError(
+            {"until": _("The last day is more than a year away; leave it empty instead.")}
+        )
+
+
 @transaction.atomic
 def notice_create(
     *,
@@ -85,6 +105,7 @@ def notice_create(
     to_public: bool = True,
     to_staff: bool = False,
     to_sms: bool = False,
+    until: dt.date | None = None,
 ) -> Notice:
     """A draft notice to everyone in `place`; nobody sees it before it is published."""
     errors: dict[str, str] = {}
@@ -98,6 +119,7 @@ def notice_create(
     for check in (
         lambda: _check_text(title, body),
         lambda: _check_channels(to_public, to_staff, to_sms),
+        lambda: _check_until(until),
     ):
         try:
             check()
@@ -114,6 +136,7 @@ def notice_create(
         to_public=to_public,
         to_staff=to_staff,
         to_sms=to_sms,
+        until=until,
         created_by=actor,
         created_at=timezone.now(),
     )
@@ -131,15 +154,22 @@ def notice_edit(
     to_public: bool | None = None,
     to_staff: bool | None = None,
     to_sms: bool | None = None,
+    until: dt.date | object | None = KEEP,
 ) -> Notice:
-    """Change the text (and, for a draft, the channels). A published notice keeps what it
-    said before: the edit becomes its next version; a withdrawn one is not edited."""
+    """Change the text (and, for a draft, the channels) and the last day (`KEEP`: as it is;
+    a published notice's may be moved, e.g. a lockdown extended). A published notice keeps
+    what it said before: the edit becomes its next version; a withdrawn one is not edited."""
     require(actor, Capability.PUBLISH_NOTICES, notice.place)
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
     if notice.status == NoticeStatus.WITHDRAWN:
         raise ValidationError({"status": _("A withdrawn notice is not edited; write a new one.")})
     title, body = _check_text(title, body)
     changes: dict[str, object] = {}
+    new_until = notice.until if until is KEEP else cast("dt.date | None", until)
+    if new_until != notice.until:
+        _check_until(new_until)
+        changes["until"] = [_iso(notice.until), _iso(new_until)]
+        notice.until = new_until
     if notice.status == NoticeStatus.DRAFT:
         to_public = notice.to_public if to_public is None else to_public
         to_staff = notice.to_staff if to_staff is None else to_staff
@@ -157,6 +187,10 @@ def notice_edit(
         actor=actor, action="notices.notice_edit", obj=notice, place=notice.place, changes=changes
     )
     return notice
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def _version(notice: Notice, actor: User, title: str, body: str) -> int:

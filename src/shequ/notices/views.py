@@ -4,6 +4,8 @@ its files."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -36,6 +38,19 @@ def _channels(post: dict) -> dict[str, bool]:
     }
 
 
+def _until(post: dict) -> dt.date | None:
+    """The last day as a browser's date input sends it (ISO in every language), or none."""
+    text = post.get("until", "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(
+            {"until": _("Give the last day as a date (e.g. 2022-04-20), or leave it empty.")}
+        ) from None
+
+
 @login_required
 def notice_list(request: HttpRequest) -> HttpResponse:
     """Notices of the user's places, newest first; `?status=`; Excel with `?format=xlsx`."""
@@ -49,7 +64,11 @@ def notice_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notices/list.html",
-        {"page": page, "status": status, "statuses": NoticeStatus.choices},
+        {
+            "page": page,
+            "status": status,
+            "statuses": [*NoticeStatus.choices, (selectors.ENDED, _("Ended"))],
+        },
     )
 
 
@@ -68,6 +87,7 @@ def notice_new(request: HttpRequest) -> HttpResponse:
                 ),
                 title=request.POST.get("title", ""),
                 body=request.POST.get("body", ""),
+                until=_until(request.POST),
                 **_channels(request.POST),
             )
         except ValidationError as exc:
@@ -103,6 +123,7 @@ def notice_detail(request: HttpRequest, notice_id: int) -> HttpResponse:
                     notice=notice,
                     title=request.POST.get("title", ""),
                     body=request.POST.get("body", ""),
+                    until=_until(request.POST),
                     **_channels(request.POST),
                 )
                 messages.success(request, _("The notice is saved."))
@@ -149,7 +170,9 @@ def notice_poster_pdf(request: HttpRequest, notice_id: int) -> HttpResponse:
     """The notice's A4 poster with the QR code of its resident page."""
     notice = selectors.get_notice_for(request.user, notice_id)
     url = request.build_absolute_uri(reverse("notice:page", args=[notice.token]))
-    pdf = notice_poster(title=notice.title, place=notice.place.name, body=notice.body, url=url)
+    pdf = notice_poster(
+        title=notice.title, place=notice.place.name, body=notice.body, url=url, until=notice.until
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="notice-{notice.pk}.pdf"'
     return response
