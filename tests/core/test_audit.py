@@ -1349,6 +1349,13 @@ def _outreach_writes(hq, city):
             ),
             city.a,
         ),
+        "campaign_questions_set": (
+            "outreach.campaign_questions_set",
+            lambda: outreach_services.campaign_questions_set(
+                actor=hq, campaign=campaign(), questions=[{"label": "在家吗", "type": "yes_no"}]
+            ),
+            city.a,
+        ),
         "campaign_add_tasks": (
             "outreach.campaign_add_tasks",
             lambda: _returning(

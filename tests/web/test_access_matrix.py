@@ -657,6 +657,13 @@ EXPECT: dict[str, Row | Act] = {
     "outreach:home": Row(ok=DOOR_SEERS, deny=403),
     "outreach:new": Row(ok=PLANNERS, deny=403),
     "outreach:board": Row(ok=DOOR_SEERS, post=PLANNERS),
+    # Seen but not theirs to change: 403; not seen at all: 404.
+    "outreach:questions": Row(
+        ok=PLANNERS,
+        post=PLANNERS,
+        own={r: 403 for r in DOOR_SEERS - PLANNERS},
+        other={r: 404 for r in DOOR_SEERS - PLANNERS},
+    ),
     "outreach:tasks_export": Row(ok=DOOR_SEERS),
     "outreach:doors": Row(ok=DOOR_SEERS),
     "outreach:task": Row(ok=DOOR_SEERS, post=DOOR_RECORDERS),
@@ -667,6 +674,7 @@ EXPECT: dict[str, Row | Act] = {
     "POST /api/v1/outreach/campaigns": Act(ok=PLANNERS),
     "GET /api/v1/outreach/campaigns/{campaign_id}": Row(ok=DOOR_SEERS),
     "POST /api/v1/outreach/campaigns/{campaign_id}/assignments": Act(ok=PLANNERS),
+    "PUT /api/v1/outreach/campaigns/{campaign_id}/questions": Act(ok=PLANNERS),
     "GET /api/v1/outreach/campaigns/{campaign_id}/progress": Row(ok=DOOR_SEERS),
     "GET /api/v1/outreach/campaigns/{campaign_id}/buildings/{building_id}/tasks": Row(
         ok=DOOR_SEERS

@@ -28,6 +28,7 @@ from shequ.outreach.schemas import (
     OutcomeOut,
     ProgressOut,
     ProposalOut,
+    QuestionsIn,
     RejectIn,
     VisitAnswerOut,
     VisitBatchIn,
@@ -84,6 +85,19 @@ def create_campaign(request: HttpRequest, payload: CampaignIn) -> Status:
 
 @router.get("/campaigns/{campaign_id}", response={200: CampaignOut, **errors(404)})
 def get_campaign(request: HttpRequest, campaign_id: int) -> dict[str, Any]:
+    return _campaign(selectors.get_campaign_for(request.user, campaign_id))
+
+
+@router.put(
+    "/campaigns/{campaign_id}/questions", response={200: CampaignOut, **errors(400, 403, 404)}
+)
+def set_questions(request: HttpRequest, campaign_id: int, payload: QuestionsIn) -> dict[str, Any]:
+    """Replace the campaign's questions; those answered at some door keep their key, type and
+    choices (400 naming the question otherwise); new ones are asked from now on."""
+    campaign = selectors.get_campaign_for(request.user, campaign_id, selectors.MANAGE)
+    services.campaign_questions_set(
+        actor=request.user, campaign=campaign, questions=payload.questions
+    )
     return _campaign(selectors.get_campaign_for(request.user, campaign_id))
 
 

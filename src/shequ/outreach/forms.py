@@ -120,6 +120,17 @@ def rows_from(questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def keep_labels(new: list[dict[str, Any]], old: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The builder shows a two-language label by its Chinese words: a question whose words
+    were not changed keeps its English too."""
+    before = {q["key"]: q["label"] for q in old}
+    for q in new:
+        label = before.get(q["key"])
+        if isinstance(label, dict) and label.get("zh", "") == q["label"]:
+            q["label"] = label
+    return new
+
+
 class AssignForm(forms.Form):
     buildings = forms.TypedMultipleChoiceField(
         label=_("Buildings"), coerce=int, widget=forms.CheckboxSelectMultiple

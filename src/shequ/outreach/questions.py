@@ -207,3 +207,33 @@ def check_answers(
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def check_revision(
+    old: list[dict[str, Any]], new: list[dict[str, Any]], answered: set[str]
+) -> None:
+    """A campaign's questions changed after doors were answered: the answers given must stay
+    readable. A question answered at some door stays, with its type and every choice it had
+    (more may be added, the words may change); ValidationError "questions" naming it.
+    Questions nobody answered yet change freely; new ones apply to the doors visited next."""
+    after = {q["key"]: q for q in new}
+    for q in old:
+        if q["key"] not in answered:
+            continue
+        kept = after.get(q["key"])
+        lost = [c for c in q.get("choices", []) if kept and c not in kept.get("choices", [])]
+        if kept is None:
+            problem = _(
+                "“%(question)s” is answered at some doors already: keep it (reword it if needed)."
+            )
+        elif kept["type"] != q["type"]:
+            problem = _("“%(question)s” is answered at some doors already: keep its answer type.")
+        elif lost:
+            problem = _(
+                "“%(question)s” is answered at some doors already: keep the choice "
+                "“%(choice)s” (add others if needed)."
+            )
+        else:
+            continue
+        choice = lost[0] if lost else ""
+        raise ValidationError({"questions": problem % {"question": label_of(q), "choice": choice}})

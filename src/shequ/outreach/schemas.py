@@ -31,6 +31,10 @@ class CampaignIn(Schema):
     status: str = "open"
 
 
+class QuestionsIn(Schema):
+    questions: list[dict[str, Any]]
+
+
 class CampaignOut(Schema):
     id: int
     name: str

@@ -442,3 +442,17 @@ def campaign_tasks(campaign: Campaign) -> QuerySet[Task]:
 
 def open_proposals_count(user: User | AnonymousUser) -> int:
     return proposals_for(user).count()
+
+
+def answered_keys(campaign: Campaign) -> set[str]:
+    """The keys of the campaign's questions answered at one door or more (visits keep every
+    answer given; a task's answers are its last visit's)."""
+    keys: set[str] = set()
+    rows = (
+        Visit.objects.filter(task__campaign=campaign)
+        .exclude(answers={})
+        .values_list("answers", flat=True)
+    )
+    for answers in rows.iterator(chunk_size=2000):
+        keys.update(answers)
+    return keys

@@ -36,7 +36,7 @@ from shequ.outreach.models import (
     TaskStatus,
     Visit,
 )
-from shequ.outreach.questions import bad_text, check_answers, check_questions
+from shequ.outreach.questions import bad_text, check_answers, check_questions, check_revision
 from shequ.places import selectors as places
 from shequ.places.households import room_key, room_of
 from shequ.places.models import PlaceKind
@@ -139,6 +139,39 @@ def campaign_create(
         obj=campaign,
         place=community,
         changes={"kind": kind, "unit": unit, "places": [p.code for p in scope], "tasks": created},
+    )
+    return campaign
+
+
+@transaction.atomic
+def campaign_questions_set(*, actor: User, campaign: Campaign, questions: Any) -> Campaign:
+    """Change a campaign's questions (a typo, a question the street adds on day two). Those
+    already answered at some door stay readable (`questions.check_revision`); new ones are
+    asked at the doors visited from now on. A testing round's campaigns have fixed outcomes."""
+    require(
+        actor,
+        selectors.MANAGE,
+        campaign.community,
+        reason=_("Only the staff of %s run its door-to-door campaigns.") % campaign.community.name,
+    )
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.round_id is not None:
+        raise ValidationError(
+            {"questions": _("A testing round's door list records outcomes, not answers.")}
+        )
+    if campaign.status == CampaignStatus.CLOSED:
+        raise ValidationError({"questions": _("The campaign is closed: reopen it first.")})
+    cleaned = check_questions(questions)
+    check_revision(campaign.questions, cleaned, selectors.answered_keys(campaign))
+    before = [q["key"] for q in campaign.questions]
+    campaign.questions = cleaned
+    campaign.save(update_fields=["questions"])
+    audit.record(
+        actor=actor,
+        action="outreach.campaign_questions_set",
+        obj=campaign,
+        place=campaign.community,
+        changes={"questions": [before, [q["key"] for q in cleaned]]},
     )
     return campaign
 

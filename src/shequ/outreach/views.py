@@ -27,6 +27,7 @@ from shequ.outreach.forms import (
     CampaignForm,
     ConfirmForm,
     QuestionFormSet,
+    keep_labels,
     questions_from,
     rows_from,
 )
@@ -66,7 +67,11 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _question_rows(request: HttpRequest, kind: str) -> Any:
+def _question_rows(
+    request: HttpRequest, kind: str, questions: list[dict[str, Any]] | None = None
+) -> Any:
+    """The builder's rows: posted (plus blank ones on "more rows"), else `questions` or the
+    kind's preset, with blank rows to fill."""
     labels = type_labels()
     if request.method == "POST":
         formset = QuestionFormSet(request.POST, prefix="q", form_kwargs={"type_labels": labels})
@@ -75,7 +80,8 @@ def _question_rows(request: HttpRequest, kind: str) -> Any:
             rows = [*kept, *({} for _n in range(ROWS))]
             return QuestionFormSet(initial=rows, prefix="q", form_kwargs={"type_labels": labels})
         return formset
-    rows = [*rows_from(PRESETS.get(kind, [])), *({} for _n in range(ROWS))]
+    start = PRESETS.get(kind, []) if questions is None else questions
+    rows = [*rows_from(start), *({} for _n in range(ROWS))]
     return QuestionFormSet(initial=rows, prefix="q", form_kwargs={"type_labels": labels})
 
 
@@ -127,6 +133,38 @@ def new(request: HttpRequest) -> HttpResponse:
             )
             return redirect("outreach:board", campaign.pk)
     return render(request, "outreach/new.html", {"form": form, "formset": formset})
+
+
+@login_required
+def questions(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """Edit a campaign's questions with the same builder as a new campaign's; those answered
+    at some door already stay readable (the service says which and why)."""
+    campaign = selectors.get_campaign_for(request.user, campaign_id, selectors.MANAGE)
+    formset = _question_rows(request, campaign.kind, campaign.questions)
+    errors: dict[str, str] = {}
+    if request.method == "POST" and "more" not in request.POST and formset.is_valid():
+        try:
+            services.campaign_questions_set(
+                actor=request.user,
+                campaign=campaign,
+                questions=keep_labels(questions_from(formset), campaign.questions),
+            )
+        except ValidationError as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, _("The questions are saved."))
+            return redirect("outreach:board", campaign.pk)
+    return render(
+        request,
+        "outreach/questions.html",
+        {
+            "campaign": campaign,
+            "formset": formset,
+            "errors": errors,
+            "answered": bool(selectors.answered_keys(campaign)),
+        },
+        status=400 if errors else 200,
+    )
 
 
 def get_for_list(items: list[Any], pk: Any) -> Any:
