@@ -661,8 +661,8 @@ EXPECT: dict[str, Row | Act] = {
     "outreach:questions": Row(
         ok=PLANNERS,
         post=PLANNERS,
-        own={r: 403 for r in DOOR_SEERS - PLANNERS},
-        other={r: 404 for r in DOOR_SEERS - PLANNERS},
+        own=dict.fromkeys(DOOR_SEERS - PLANNERS, 403),
+        other=dict.fromkeys(DOOR_SEERS - PLANNERS, 404),
     ),
     "outreach:tasks_export": Row(ok=DOOR_SEERS),
     "outreach:doors": Row(ok=DOOR_SEERS),
