@@ -13,8 +13,10 @@ Each instance runs in its own process: parse, `curtois.solve` (what `shequ roste
 calls, model building included in its seconds), then the independent `curtois.evaluate`. The
 table shows the best-known value from best_known.csv (upper bound), the solver's objective,
 the evaluator's penalty of the returned roster (they must agree), the gap to the best-known
-value, the solver's status, the solver's seconds and the child process's wall time (Python
-start, parsing and evaluation included). --long-limit adds rows for --long-instances at that
+value, the solver's status, the solver's seconds, the child process's wall time (Python
+start, parsing and evaluation included), its CPU seconds (all threads: on a shared machine
+this says how much of the two cores the row really got) and the 1-minute load average when
+the row ended. --long-limit adds rows for --long-instances at that
 limit; --synthetic adds a generated instance (tests/duty/synthetic_curtois.py, seed 1) of that
 size, which has no best-known value. A summary follows the table: how many rows reach the
 best-known value, the largest ratio objective / best known (and whether every row is within
@@ -55,9 +57,15 @@ BEGIN, END = "<!-- curtois-table:begin -->", "<!-- curtois-table:end -->"
 
 HEADER = (
     "| instance | days × staff × shifts | limit | best known | objective | evaluated "
-    "| gap | status | seconds | wall |\n"
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |"
+    "| gap | status | seconds | wall | cpu | load |\n"
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |"
 )
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process so far, all its threads."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def child(path: str, time_limit: float, threads: int) -> dict:
@@ -76,6 +84,7 @@ def child(path: str, time_limit: float, threads: int) -> dict:
         "status": solution.status,
         "seconds": solution.seconds,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "cpu": _cpu_seconds(),
     }
 
 
@@ -98,7 +107,7 @@ def run(name: str, path: Path, limit: float, threads: int, best: int | None) -> 
     row = (
         f"| {name} | {r['size']} | {limit:g} s | {best if best is not None else '—'} "
         f"| {r['objective']} | {r['evaluated']} | {gap} | {status} "
-        f"| {r['seconds']:.1f} | {wall:.1f} |"
+        f"| {r['seconds']:.1f} | {wall:.1f} | {r['cpu']:.1f} | {os.getloadavg()[0]:.1f} |"
     )
     print(row, flush=True)
     for violation in r["violations"]:

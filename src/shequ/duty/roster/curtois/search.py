@@ -27,7 +27,18 @@ from shequ.duty.roster.curtois.window import (
 
 _SUB_MODEL_BOOLS = 6_000
 """A window neighbourhood re-plans at most about this many shift Booleans (people x days x
-allowed shifts), so that one sub-problem solves within its second on large instances too."""
+allowed shifts), so that one sub-problem solves within its budget on large instances too."""
+
+
+_SUB_DETERMINISTIC = 0.5
+"""Each sub-problem's budget in CP-SAT's deterministic time, about 1.2-1.5 CPU seconds of a
+sub-problem here (measured 0.34-0.42 deterministic units per CPU second, 2026-12-07): about
+what one wall second bought on a quiet machine before. A wall-clock budget shrank the
+neighbourhoods on a busy machine, where a second buys a fraction of the work; sized to this
+budget, the search takes the same steps whatever the load, only more slowly."""
+
+_SUB_WALL_S = 10.0
+"""A wall-clock cap on one sub-problem all the same (never past the deadline either)."""
 
 
 def _sub_model(
@@ -150,7 +161,8 @@ def _neighbourhood(
 
 def _people_share(rate: dict[str, float]) -> float:
     """How often to re-plan people over the whole horizon rather than a window: in proportion
-    to what each kind has recently gained per second, but each at least 30 % of the time."""
+    to what each kind has recently gained per unit of CP-SAT's work, but each at least 30 % of
+    the time."""
     total = rate["people"] + rate["window"]
     return 0.5 if total <= 0 else 0.3 + 0.4 * rate["people"] / total
 
@@ -167,11 +179,12 @@ def _search(
 
     Two kinds of neighbourhood (see `_neighbourhood`): k people over the whole horizon, or a
     share of the people (1/threads of them) over a window of w days, picked at random with
-    odds following what each kind has recently gained per second (`_people_share`).
+    odds following what each kind has recently gained per unit of work (`_people_share`).
     One search loop per thread, each on people the others are not re-planning (CP-SAT lets
-    Python threads run while it solves). Each sub-problem gets at most a second; k and w grow
-    while their sub-problems solve fast and shrink when they run out of time. A new plan is
-    kept when, against the roster as it is by then, it does not make the penalty worse.
+    Python threads run while it solves). Each sub-problem gets `_SUB_DETERMINISTIC` of CP-SAT's
+    deterministic time; k and w grow while their sub-problems solve well within it and shrink
+    when they use it up. A new plan is kept when, against the roster as it is by then, it does
+    not make the penalty worse.
     """
     people = len(lines)
     if people < 2:
@@ -179,7 +192,7 @@ def _search(
     lock = threading.Lock()
     busy: set[int] = set()
     # On long horizons a window re-plans a crew of people whose size adapts like the window's
-    # (a share of everybody, as on short ones, is far too many to solve within a second).
+    # (a share of everybody, as on short ones, is far too many to solve within the budget).
     long_horizon = instance.horizon >= WINDOW_MODEL_MIN_HORIZON
     size = {"people": 2, "window": 7, "crew": 6}
     limit = {
@@ -188,7 +201,10 @@ def _search(
         "crew": max(2, people // max(1, threads)),
     }
     share = max(2, -(-people // max(1, threads)))
-    rate = {"people": 0.0, "window": 0.0}  # recent penalty decrease per second of CP-SAT
+    rate = {
+        "people": 0.0,
+        "window": 0.0,
+    }  # recent penalty decrease per deterministic unit of CP-SAT
     seeds = [rng.randrange(1 << 30) for _ in range(max(1, threads))]
     per_day = max(1, sum(len(r.allowed) for r in h.rules) // people)
 
@@ -224,11 +240,11 @@ def _search(
             params.num_workers = 1
             params.random_seed = seed + step
             left = deadline - time.perf_counter()  # building the model took some of it
-            params.max_time_in_seconds = seconds = max(0.01, min(1.0, left))
+            params.max_time_in_seconds = max(0.01, min(_SUB_WALL_S, left))
+            params.max_deterministic_time = budget = _SUB_DETERMINISTIC
             params.linearization_level = 2  # cuts prove these small sub-problems much faster
-            started = time.perf_counter()
             status = solver.solve(model)
-            took = time.perf_counter() - started
+            took = solver.deterministic_time  # the work done, whatever the machine's load
             gain = 0
             with lock:
                 busy.difference_update(free)
@@ -248,11 +264,11 @@ def _search(
                             h.costs.add(lines[e], -1)
                             lines[e] = line
                             h.costs.add(line, +1)
-                rate[kind] = 0.9 * rate[kind] + 0.1 * gain / max(took, 0.01)
+                rate[kind] = 0.9 * rate[kind] + 0.1 * gain / max(took, 0.001)
                 grow = kind
                 if kind == "window" and long_horizon and own.random() < 0.5:
                     grow = "crew"
-                if took < 0.3 * seconds:
+                if took < 0.3 * budget:
                     if own.random() < 0.3:
                         size[grow] = min(limit[grow], size[grow] + 1)
                 else:
