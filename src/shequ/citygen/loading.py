@@ -31,6 +31,14 @@ class Loader:
         self.cursor.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")  # noqa: S608
         return self.cursor.fetchone()[0]
 
+    def has_column(self, table: str, column: str) -> bool:
+        self.cursor.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = %s AND column_name = %s",
+            [table, column],
+        )
+        return self.cursor.fetchone() is not None
+
     def copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
         """COPY `rows` (tuples in the order of `columns`) into `table`; how many went in."""
         n = 0
