@@ -132,6 +132,8 @@ def _build(
     t = time.monotonic()
     built = loader.restore()
     say(f"  {built} indexes and unique constraints built ({time.monotonic() - t:.0f} s)")
+    for seconds, sql in loader.built[:3]:
+        say(f"    {seconds:.1f} s: {sql}")
     t = time.monotonic()
     for table in tables:
         loader.reset_sequence(table)
