@@ -8,6 +8,7 @@ whatever the size of the city.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -32,6 +33,9 @@ class Job:
 
 def _init(ctx: gen.Context, starts: dict[str, int], seed: int, master: str) -> None:
     global _CTX
+    # What the worker inherits (Django and all) is never garbage: the collector need not walk
+    # it again (nor touch, and so copy, the parent's pages).
+    gc.freeze()
     ctx.sealer = gen.Sealer(master)  # keys derived in the worker
     ctx.starts, ctx.seed = starts, seed
     _CTX = ctx
