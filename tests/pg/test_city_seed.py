@@ -126,3 +126,55 @@ def test_hot_reads_use_indexes_in_the_seeded_city(seeded):
     assert "Seq Scan" not in plan, plan
     plan = Resident.objects.filter(entry_passes=entry).explain()
     assert "Seq Scan on checkpoints_entrypass_holders" not in plan, plan
+
+
+def test_coverage_counts_are_those_a_recount_finds(seeded):
+    """The counts coverage and "sampled today" read (testing/counts.py) come with the city:
+    written by the seed while the counting triggers are off for the load, they equal a
+    recount from the rows, and the running round's coverage is not zero."""
+    from shequ.testing import counts
+    from shequ.testing import selectors as testing_selectors
+    from shequ.testing.models import DaySampled, ResidentTally, SampledTally
+
+    def snapshot():
+        return (
+            set(ResidentTally.objects.values_list("building_id", "residents")),
+            set(SampledTally.objects.values_list("round_id", "building_id", "sampled")),
+            set(DaySampled.objects.values_list("community_id", "day", "sampled")),
+        )
+
+    running = Round.objects.get(status="running")
+    community = Place.objects.filter(kind=PlaceKind.COMMUNITY).order_by("pk").first()
+
+    def seen(exact: bool) -> list[tuple[int, int, int]]:
+        rows = testing_selectors.coverage(running, community, exact=exact)
+        return [(r.place_id, r.residents, r.sampled) for r in rows]
+
+    shown = seen(exact=False)
+    assert sum(sampled for _p, _r, sampled in shown) > 0
+    assert shown == seen(exact=True)
+    seeded_counts = snapshot()
+    assert all(seeded_counts)
+    assert sum(n for _b, n in seeded_counts[0]) == N
+    counts.recount()
+    assert snapshot() == seeded_counts
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_district_id_column_is_filled_with_each_row_s_district():
+    """A big table with a `district_id` column (the PostgreSQL layout for scale keeps one,
+    filled by a trigger that is off during the load) gets each community's district."""
+    with connection.cursor() as c:
+        c.execute("ALTER TABLE residents_resident ADD COLUMN district_id bigint")
+    try:
+        scenarios.city(seed=7, residents=N)
+        with connection.cursor() as c:
+            c.execute(
+                "SELECT count(*), count(*) FILTER (WHERE d.id = r.district_id) "
+                "FROM residents_resident r JOIN places_place h ON h.id = r.household_id "
+                "JOIN places_place d ON d.kind = 'district' AND h.path LIKE d.path || '%%'"
+            )
+            assert c.fetchone() == (N, N)
+    finally:
+        with connection.cursor() as c:
+            c.execute("ALTER TABLE residents_resident DROP COLUMN IF EXISTS district_id")

@@ -91,8 +91,12 @@ def _build(
     loader = Loader(connection.cursor().cursor)
     loader.fast_session()
     tables = list(gen.COLUMNS)
+    columns = {**gen.COLUMNS, **gen.TALLIES}
     loader.set_aside(["places_place", *gen.BIG_TABLES])
     starts = {table: loader.next_id(table) for table in tables}
+    # A table with a `district_id` column (kept by a trigger, off for the load) gets it here.
+    districts = frozenset(t for t in columns if loader.has_column(t, "district_id"))
+    columns = {t: [*c, "district_id"] if t in districts else c for t, c in columns.items()}
     ctx = gen.Context(
         ids=gen.Ids({}),
         sealer=None,
@@ -104,6 +108,9 @@ def _build(
         rounds=top["rounds"],
         now=top["now"],
         today=top["today"],
+        tallies=loader.triggers_off,
+        zone=timezone.get_current_timezone(),
+        district_tables=districts,
     )
     say(f"  city, districts, streets, logins, rounds ({time.monotonic() - t:.1f} s)")
     t = time.monotonic()
@@ -111,10 +118,10 @@ def _build(
     step = max(1, len(jobs) // 20)
     residents_done = 0
     for number, tables_text in parallel.run(ctx, starts, seed, _pii_key(), jobs, workers):
-        for table in tables:
+        for table, names in columns.items():
             if table in tables_text:
                 count, text = tables_text[table]
-                loader.copy_text(table, gen.COLUMNS[table], count, text)
+                loader.copy_text(table, names, count, text)
         residents_done += jobs[number].people
         if (number + 1) % step == 0 or number + 1 == len(jobs):
             say(
@@ -125,11 +132,13 @@ def _build(
     t = time.monotonic()
     built = loader.restore()
     say(f"  {built} indexes and unique constraints built ({time.monotonic() - t:.0f} s)")
+    for seconds, sql in loader.built[:3]:
+        say(f"    {seconds:.1f} s: {sql}")
     t = time.monotonic()
     for table in tables:
         loader.reset_sequence(table)
     _finish(top, the_plan)
-    for table in tables:
+    for table in columns:
         loader.execute(f"ANALYZE {table}")
     say(f"  logins, analyze ({time.monotonic() - t:.0f} s); COPY took {load_s:.0f} s")
     return {

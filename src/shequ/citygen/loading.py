@@ -10,6 +10,7 @@ later write.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -21,6 +22,7 @@ class Loader:
         self.cursor = cursor  # psycopg's own cursor (Django's `.cursor`), for COPY
         self.rows: dict[str, int] = {}
         self._aside: list[tuple[str, str]] = []  # (kind, SQL to recreate)
+        self.built: list[tuple[float, str]] = []  # (seconds, SQL) of each index built
         self.triggers_off = False
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
@@ -30,6 +32,14 @@ class Loader:
         """The first id free in `table` (ids are given here: paths and keys need them)."""
         self.cursor.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")  # noqa: S608
         return self.cursor.fetchone()[0]
+
+    def has_column(self, table: str, column: str) -> bool:
+        self.cursor.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = %s AND column_name = %s",
+            [table, column],
+        )
+        return self.cursor.fetchone() is not None
 
     def copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
         """COPY `rows` (tuples in the order of `columns`) into `table`; how many went in."""
@@ -55,9 +65,11 @@ class Loader:
         )
 
     def fast_session(self) -> None:
-        """Session settings for a bulk load: more memory for index builds, FK triggers off
-        where allowed (a savepoint keeps a refusal from ending the transaction)."""
-        self.cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        """Session settings for a bulk load: more memory for index builds (the sort of a
+        10-million-row index of blind indexes fits in 1 GB and is not spilled to disk), FK
+        triggers off where allowed (a savepoint keeps a refusal from ending the
+        transaction)."""
+        self.cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
         self.cursor.execute("SET LOCAL synchronous_commit = off")
         self.cursor.execute("SAVEPOINT city_triggers")
         try:
@@ -98,10 +110,14 @@ class Loader:
         c.execute("SET CONSTRAINTS ALL DEFERRED")
 
     def restore(self) -> int:
-        """Build every index set aside; foreign keys checked again from here on."""
+        """Build every index set aside; foreign keys checked again from here on. How long
+        each took is kept in `built` (seconds, statement), slowest first."""
         self.cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for _kind, sql in self._aside:
+            began = time.monotonic()
             self.cursor.execute(sql)
+            self.built.append((time.monotonic() - began, sql))
+        self.built.sort(reverse=True)
         built = len(self._aside)
         self._aside.clear()
         if self.triggers_off:

@@ -8,11 +8,11 @@ whatever the size of the city.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from shequ.citygen import community as gen
 
@@ -31,24 +31,11 @@ class Job:
     cadre_base: int
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    return str(value)  # no tab, newline or backslash in any generated value
-
-
-def as_copy_text(rows: list[tuple]) -> bytes:
-    """Rows in COPY's text format (str() of dates, times and datetimes is what PostgreSQL
-    reads)."""
-    return "".join("\t".join(map(_text, row)) + "\n" for row in rows).encode()
-
-
 def _init(ctx: gen.Context, starts: dict[str, int], seed: int, master: str) -> None:
     global _CTX
+    # What the worker inherits (Django and all) is never garbage: the collector need not walk
+    # it again (nor touch, and so copy, the parent's pages).
+    gc.freeze()
     ctx.sealer = gen.Sealer(master)  # keys derived in the worker
     ctx.starts, ctx.seed = starts, seed
     _CTX = ctx
@@ -74,7 +61,14 @@ def build(job: Job) -> tuple[int, dict[str, tuple[int, bytes]]]:
     )
     over = [t for t, v in ctx.ids.next.items() if v > limits[t]]
     assert not over, f"community {job.number} outgrew its id block in {over}"
-    return job.number, {t: (len(r), as_copy_text(r)) for t, r in rows.tables.items() if r}
+    # A table that has a `district_id` column (a later layout) gets the community's district
+    # as its last column: every row of a community is in its district.
+    district = f"\t{job.district_id}"
+    return job.number, {
+        t: (len(r), rows.text(t, district if t in ctx.district_tables else ""))
+        for t, r in rows.tables.items()
+        if r
+    }
 
 
 def run(
