@@ -180,6 +180,7 @@ def street_roster(
     bound = lower_bound(
         problem, time_limit_s=min(_BOUND_MAX_S, 0.15 * time_limit_s), threads=threads
     )
+    progress(0.02, "requests")
     mine: dict[str, frozenset[tuple[int, str]]] = {}
     for i, (group, sub) in enumerate(subs.items()):
         mine[group] = greedy_roster(sub, first=[w for w in bound.wishes if sub.knows(*w)])
