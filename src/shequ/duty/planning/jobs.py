@@ -158,6 +158,8 @@ def run_roster_job(job_id: int) -> RosterJob:
                 finished_at=timezone.now(),
                 message=_("The solver stopped with an error; try again."),
             )
+    if job.status == RosterJobStatus.SOLVING:
+        job.refresh_from_db()  # failed as dead meanwhile: as it is stored
     return job
 
 

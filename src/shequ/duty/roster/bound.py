@@ -46,7 +46,8 @@ def lower_bound(problem: Problem, *, time_limit_s: float = 10.0, threads: int = 
         if r.kind != PREFER:
             continue  # an avoid request is kept by not rostering the person
         person = problem.person(r.person)
-        if r.day in person.unavailable:
+        day = problem.slot(r.slot).day if r.slot is not None else r.day
+        if day in person.unavailable:
             fixed_cost += r.weight
             unavoidable += 1
             continue
@@ -73,7 +74,7 @@ def lower_bound(problem: Problem, *, time_limit_s: float = 10.0, threads: int = 
             men = [granted[(p, slot_id)] for p in people if not problem.person(p).woman]
             # Granted women only: a man must still fit.
             model.add(sum(women) <= room - 1 + room * sum(men))
-        if slot.party:
+        if slot.party and slot.min_people > 0:  # the checker's condition for W_PARTY
             outside = [granted[(p, slot_id)] for p in people if not problem.person(p).party]
             members = [granted[(p, slot_id)] for p in people if problem.person(p).party]
             no_member = model.new_bool_var(f"np{slot_id}")
