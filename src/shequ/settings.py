@@ -366,6 +366,9 @@ ROSTER_SECONDS = float(env_str("SHEQU_ROSTER_SECONDS", "5"))
 # Seconds a roster made in the background (the roster page's form, solved by the worker) may
 # take: a street of 40 communities and 2,000 people within it (bench/roster_community.py).
 ROSTER_JOB_SECONDS = float(env_str("SHEQU_ROSTER_JOB_SECONDS", "60"))
+# A roster job whose heartbeat is silent this many times its time limit (and at least
+# WORKER_STALE_SECONDS) is taken for dead and failed (its worker stopped); docs/duty.md.
+ROSTER_JOB_DEAD_FACTOR = float(env_str("SHEQU_ROSTER_JOB_DEAD_FACTOR", "2"))
 # `shequ purge` refuses a cut-off less than this many days ago (docs/operations.md).
 RETENTION_MIN_DAYS = env_int("SHEQU_RETENTION_MIN_DAYS", 28)
 

@@ -8,8 +8,15 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from shequ.duty import attendance, calls
-from shequ.duty.models import Attendance, AttendanceEvent, Roster, ShiftChange, UrgentAnswer
+from shequ.duty import attendance, calls, planning
+from shequ.duty.models import (
+    Attendance,
+    AttendanceEvent,
+    Roster,
+    RosterJob,
+    ShiftChange,
+    UrgentAnswer,
+)
 from tests.duty.helpers import (
     day_shift,
     login_for,
@@ -69,9 +76,25 @@ def test_roster_generate_detail_publish_and_replan(personas, city, duty, api):
     planner = api(personas.staff_a)
     body = {"place_id": city.a.pk, "starts_on": duty.tomorrow.isoformat(), "days": 2}
     made = planner.post(f"{BASE}/rosters", {**body, "time_limit": 1})
-    assert made.status_code == 201
-    roster_id = made.json()["id"]
-    assert made.json()["status"] == "draft"
+    # Queued, not solved in the request: the job says where to follow it.
+    assert made.status_code == 202
+    job = made.json()
+    assert (job["status"], job["percent"], job["roster_id"], job["seconds"]) == (
+        "queued",
+        0,
+        None,
+        1,
+    )
+    assert job["links"]["job"] == f"{BASE}/roster-jobs/{job['id']}"
+    assert job["links"]["page"] == f"/duty/rosters/jobs/{job['id']}/"
+    assert not Roster.objects.exists()
+    planning.run_roster_job(job["id"])  # what the worker does
+    done = planner.get(job["links"]["job"]).json()
+    assert (done["status"], done["percent"], done["finished"]) == ("done", 100, True)
+    roster_id = done["roster_id"]
+    assert done["links"]["roster"] == f"{BASE}/rosters/{roster_id}"
+    assert done["draft_short"] == 0  # the first complete roster already covered every shift
+    assert planner.get(f"{BASE}/rosters/{roster_id}").json()["status"] == "draft"
     detail = planner.get(f"{BASE}/rosters/{roster_id}").json()
     # Two gate shifts and the patrol, two days, one person each: all covered.
     assert len(detail["assignments"]) == 6
@@ -100,6 +123,7 @@ def test_a_roster_outside_scope_cannot_be_generated(personas, city, duty, api):
     body = {"place_id": city.a.pk, "starts_on": duty.tomorrow.isoformat(), "days": 1}
     assert api(personas.staff_b).post(f"{BASE}/rosters", body).status_code == 404
     assert not Roster.objects.exists()
+    assert not RosterJob.objects.exists()
     too_long = api(personas.staff_a).post(f"{BASE}/rosters", {**body, "days": 29})
     assert too_long.status_code == 422
 

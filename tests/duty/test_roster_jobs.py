@@ -75,13 +75,13 @@ def test_progress_goes_from_queued_through_solving_to_done(
     seen: list[tuple[str, int]] = []
     original = planning_services.street_roster
 
-    def watched(problem, *, time_limit_s, progress):
+    def watched(problem, *, time_limit_s, progress, on_draft):
         def spy(done, note):
             progress(done, note)
             row = RosterJob.objects.get(pk=job.pk)
             seen.append((row.status, row.percent))
 
-        return original(problem, time_limit_s=time_limit_s, progress=spy)
+        return original(problem, time_limit_s=time_limit_s, progress=spy, on_draft=on_draft)
 
     monkeypatch.setattr(planning_services, "street_roster", watched)
     planning.run_roster_job(job.pk)

@@ -8,7 +8,7 @@ import datetime as dt
 from django.utils import timezone
 
 from shequ.duty import services
-from shequ.duty.models import Attendance, Post, RequestKind, Roster
+from shequ.duty.models import Attendance, Post, RequestKind, Roster, RosterJob, RosterJobStatus
 from tests.duty.helpers import run_roster_jobs
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_browser import _log_in
@@ -49,6 +49,23 @@ def test_staff_roster_then_cadre_checks_in(live_server, personas, city, duty, br
     job_page.wait_for_selector("[data-testid=roster-job]")
     job_page.screenshot(path=str(ARTIFACTS / "roster-job-360.png"), full_page=True)
     assert job_page.evaluate("document.documentElement.scrollWidth") <= 360
+    # Mid-solve, as the worker writes it: the first complete roster's figures while it is
+    # improved (the card's poll brings them).
+    job = RosterJob.objects.get()
+    RosterJob.objects.filter(pk=job.pk).update(
+        status=RosterJobStatus.SOLVING,
+        percent=40,
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+        draft_objective=3796,
+        draft_short=0,
+        draft_seconds=4.2,
+    )
+    job_page.wait_for_selector("[data-testid=job-draft]")
+    assert "3796" in job_page.inner_text("[data-testid=job-draft]")
+    job_page.screenshot(path=str(ARTIFACTS / "roster-job-draft-360.png"), full_page=True)
+    assert job_page.evaluate("document.documentElement.scrollWidth") <= 360
+    RosterJob.objects.filter(pk=job.pk).update(status=RosterJobStatus.QUEUED, percent=0)
     run_roster_jobs()  # the worker's turn
     desk.wait_for_selector("[data-testid=roster-grid]")
     assert duty.people[0].name in desk.inner_text("[data-testid=roster-grid]")

@@ -110,6 +110,7 @@ SPECIAL_PARAMS: dict[tuple[str, str], Callable[[Side], Any]] = {
     ("POST /api/v1/mobilization/volunteers/{staff_id}/vet", "staff_id"): (
         lambda s: s.objects["volunteer"].pk
     ),
+    ("GET /api/v1/duty/roster-jobs/{job_id}", "job_id"): lambda s: s.objects["roster_job"].pk,
 }
 PARAMS: dict[str, Callable[[Side], Any]] = {
     "note_id": lambda s: s.objects["note"].pk,

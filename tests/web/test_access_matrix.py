@@ -685,6 +685,8 @@ EXPECT: dict[str, Row | Act] = {
     "GET /api/v1/outreach/proposals": Row(ok=EVERYONE),
     "POST /api/v1/outreach/proposals/{proposal_id}/confirm": Act(ok=PLANNERS),
     "POST /api/v1/outreach/proposals/{proposal_id}/reject": Act(ok=PLANNERS),
+    # A roster made in the background (POST /api/v1/duty/rosters answers 202 with it).
+    "GET /api/v1/duty/roster-jobs/{job_id}": Row(ok=PLANNERS),
 }
 # fmt: on
 

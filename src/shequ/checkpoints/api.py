@@ -165,7 +165,8 @@ def rules_set(request: HttpRequest, community_id: int, payload: RulesIn) -> dict
     return {"community_id": community.pk, "version": version, "rules": full}
 
 
-@router.get("/passages", response=list[PassageOut])
+# 404: a community or gate id beyond 64 bits (SQLite cannot compare with it: "Not found").
+@router.get("/passages", response={200: list[PassageOut], **errors(404)})
 @paginate(Pages, page_size=100, each_page=_passage_addresses)
 def passages(
     request: HttpRequest,

@@ -20,6 +20,7 @@ from shequ.duty.models import (
     AttendanceSource,
     Post,
     Roster,
+    RosterJob,
     ShiftChange,
     UrgentCall,
 )
@@ -43,6 +44,7 @@ from shequ.duty.schemas import (
     ReplanIn,
     RosterDetailOut,
     RosterIn,
+    RosterJobOut,
     RosterOut,
     SickIn,
     SwapIn,
@@ -102,18 +104,27 @@ def list_rosters(
     return selectors.rosters_listed(request.user, place_id=place_id, status=status)
 
 
-@router.post("/rosters", response={201: RosterOut, **errors(403, 404, 409)})
-def generate_roster(request: HttpRequest, payload: RosterIn) -> Status[Roster]:
-    """A draft roster for a community or street, solved and explained (takes seconds)."""
+@router.post("/rosters", response={202: RosterJobOut, **errors(403, 404, 409)})
+def generate_roster(request: HttpRequest, payload: RosterIn) -> Status[RosterJob]:
+    """Queue a draft roster for a community or street: 202 with the job, solved by the worker
+    (not in the request); poll `links.job` until `finished`, then read `roster_id`."""
     place = get_place_for(request.user, payload.place_id)
-    roster = planning.roster_generate(
+    job = planning.roster_job_start(
         actor=request.user,
         place=place,
         starts_on=payload.starts_on,
         days=payload.days,
         time_limit=payload.time_limit,
     )
-    return Status(201, roster)
+    return Status(202, job)
+
+
+@router.get("/roster-jobs/{int:job_id}", response={200: RosterJobOut, **errors(404)})
+def roster_job_detail(request: HttpRequest, job_id: int) -> RosterJob:
+    """A background roster's progress (`percent`), the first complete draft's figures while
+    it improves, and when done the draft (`roster_id`); failed with the reason in `message`
+    (also when its worker stopped)."""
+    return planning.roster_job_now(selectors.get_roster_job_for(request.user, job_id))
 
 
 @router.get("/rosters/{int:roster_id}", response={200: RosterDetailOut, **errors(404)})

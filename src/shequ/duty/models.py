@@ -285,9 +285,17 @@ class RosterJob(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written by the worker at every step of the solve: silent for long, it is taken for dead
+    # (planning/jobs.py, fail_dead_roster_jobs).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The first complete roster that breaks no rule (the greedy one), shown while it improves.
+    draft_objective = models.IntegerField(null=True, blank=True)
+    draft_short = models.IntegerField(null=True, blank=True)  # person-shifts nobody covers
+    draft_seconds = models.FloatField(null=True, blank=True)  # when it was there
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"])]
 
     def __str__(self) -> str:
         return f"{self.place} {self.starts_on:%m-%d} +{self.days} ({self.status})"

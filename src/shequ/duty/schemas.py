@@ -3,6 +3,7 @@
 import datetime as dt
 from typing import Annotated, Any, Literal
 
+from django.urls import reverse
 from ninja import Field, Schema
 from pydantic import model_validator
 
@@ -10,7 +11,7 @@ from shequ.core.batches import MAX_ITEMS
 from shequ.core.device_items import DeviceItem
 from shequ.core.times import CityTime, Day, Instant
 from shequ.duty.attendance import is_late
-from shequ.duty.models import PostKind
+from shequ.duty.models import PostKind, RosterJob
 
 # An id sent by a client: a positive 64-bit integer (larger ones name nothing and would
 # overflow the database driver).
@@ -72,6 +73,46 @@ class RosterOut(Schema):
     changes: int
     created_at: dt.datetime
     published_at: dt.datetime | None
+
+
+class RosterJobLinksOut(Schema):
+    job: str = Field(description="This job in the API: poll it until `finished`.")
+    page: str = Field(description="The job's page, with its progress bar.")
+    roster: str | None = Field(None, description="The draft roster in the API, once done.")
+
+
+class RosterJobOut(Schema):
+    """A roster being made in the background (`POST /rosters` answers 202 with it)."""
+
+    id: int
+    place_id: int
+    starts_on: dt.date
+    days: int
+    status: str = Field(description="queued, solving, done or failed")
+    percent: int
+    message: str = Field(description="Why it failed, or how long it took.")
+    seconds: float = Field(description="The solver's time limit.")
+    finished: bool
+    roster_id: int | None = Field(None, description="The draft roster, once done.")
+    draft_objective: int | None = Field(
+        None, description="Penalty of the first complete roster that breaks no rule."
+    )
+    draft_short: int | None = Field(None, description="Its person-shifts nobody covers.")
+    draft_seconds: float | None = Field(None, description="When it was there (s from start).")
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    links: RosterJobLinksOut
+
+    @staticmethod
+    def resolve_links(obj: RosterJob) -> dict:
+        return {
+            "job": reverse("api:roster_job_detail", args=[obj.pk]),
+            "page": reverse("duty:roster_job", args=[obj.pk]),
+            "roster": (
+                reverse("api:roster_detail", args=[obj.roster_id]) if obj.roster_id else None
+            ),
+        }
 
 
 class AssignmentOut(Schema):

@@ -24,7 +24,12 @@ from shequ.duty.planning.explain import (
     explanation_text,
     violation_text,
 )
-from shequ.duty.planning.jobs import roster_job_start, run_roster_job
+from shequ.duty.planning.jobs import (
+    fail_dead_roster_jobs,
+    roster_job_now,
+    roster_job_start,
+    run_roster_job,
+)
 from shequ.duty.planning.services import (
     Replan,
     assignment_add,
@@ -48,6 +53,7 @@ __all__ = [
     "check_add",
     "explain",
     "explanation_text",
+    "fail_dead_roster_jobs",
     "keep_generated",
     "origin",
     "pool",
@@ -56,6 +62,7 @@ __all__ = [
     "roster_context",
     "roster_discard",
     "roster_generate",
+    "roster_job_now",
     "roster_job_start",
     "roster_publish",
     "roster_replan",

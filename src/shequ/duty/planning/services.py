@@ -21,7 +21,7 @@ from shequ.duty.planning.context import MAX_DAYS, Context, build_context, origin
 from shequ.duty.planning.explain import check_add, explain, input_problems, violation_text
 from shequ.duty.roster import check
 from shequ.duty.roster.best import Best, best_roster
-from shequ.duty.roster.street import Progress, street_roster
+from shequ.duty.roster.street import Found, Progress, street_roster
 from shequ.duty.services import require_planner
 from shequ.mobilization.models import RANK_LEVELS, Staff
 from shequ.notify import notify
@@ -44,7 +44,10 @@ def _validate_horizon(place: Place, starts_on: dt.date, days: int) -> None:
 
 
 def _solve(
-    ctx: Context, time_limit: float | None, progress: Progress | None = None
+    ctx: Context,
+    time_limit: float | None,
+    progress: Progress | None = None,
+    on_draft: Found | None = None,
 ) -> tuple[Best, list[dict[str, Any]]]:
     time_limit = time_limit or settings.ROSTER_SECONDS
     if not ctx.shifts:
@@ -55,7 +58,9 @@ def _solve(
         result = best_roster(ctx.problem, time_limit_s=time_limit)
     else:
         # A street's thousands of people: solved community by community (roster/street.py).
-        result = street_roster(ctx.problem, time_limit_s=time_limit, progress=progress)
+        result = street_roster(
+            ctx.problem, time_limit_s=time_limit, progress=progress, on_draft=on_draft
+        )
     if not result.feasible:
         frozen = frozenset((p, s) for s, crew in ctx.problem.frozen.items() for p in crew)
         broken = check.violations(ctx.problem, frozen)

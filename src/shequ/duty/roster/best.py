@@ -4,6 +4,7 @@ when the solver found nothing better in time; both measured by the independent c
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from shequ.duty.roster import check
@@ -25,15 +26,25 @@ class Best:
     assignment: frozenset[tuple[int, str]]
     penalty: int | None
     seconds: float
+    bound: int | None = None  # proven: no roster of the problem scores below (roster/bound.py)
 
     @property
     def feasible(self) -> bool:
         return self.status != "INFEASIBLE"
 
 
-def best_roster(problem: Problem, *, time_limit_s: float, threads: int = 2) -> Best:
+def best_roster(
+    problem: Problem,
+    *,
+    time_limit_s: float,
+    threads: int = 2,
+    on_draft: Callable[[check.Penalty], None] | None = None,
+) -> Best:
+    """`on_draft` is told the greedy roster's penalty when it breaks no rule, before CP-SAT."""
     started = time.perf_counter()
     first = greedy_roster(problem)
+    if on_draft is not None and not check.violations(problem, first):
+        on_draft(check.penalty(problem, first))
     if problem.days > 7 and len(problem.people) * len(problem.slots) > LNS_MIN_PAIRS:
         # Tens of people over weeks: the whole model rarely improves on the greedy roster
         # within seconds; windows of days re-planned from it do (roster/lns.py).

@@ -10,16 +10,21 @@ person added is checked by `check.added_violations`, so the result breaks no har
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
 from shequ.duty.roster import check
 from shequ.duty.roster.problem import PREFER, Person, Problem, Slot
 
 
-def greedy_roster(problem: Problem) -> frozenset[tuple[int, str]]:
+def greedy_roster(
+    problem: Problem, first: Iterable[tuple[int, str]] = ()
+) -> frozenset[tuple[int, str]]:
+    """`first`: (person, slot) pairs given before the rest where no rule breaks (the wishes
+    that fit together, roster/bound.py)."""
     pairs: set[tuple[int, str]] = {(p, s) for s, crew in problem.frozen.items() for p in crew}
     minutes: dict[int, int] = defaultdict(int)
     # A re-plan starts from what was published, minus what now breaks a rule.
-    for person, slot_id in sorted(problem.published):
+    for person, slot_id in [*sorted(problem.published), *sorted(first)]:
         if slot_id in problem.frozen or (person, slot_id) in pairs:
             continue
         slot = problem.slot(slot_id)

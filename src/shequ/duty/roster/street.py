@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 from shequ.duty.roster import check
 from shequ.duty.roster.best import GREEDY, Best, best_roster
+from shequ.duty.roster.bound import lower_bound
 from shequ.duty.roster.greedy import greedy_roster
 from shequ.duty.roster.lns import improve
 from shequ.duty.roster.problem import PREFER, Problem
@@ -32,6 +33,8 @@ WHOLE_MAX_PAIRS = 60_000
 """Up to this many (person, slot) pairs the problem is solved whole."""
 
 Progress = Callable[[float, str], None]
+Found = Callable[[check.Penalty], None]
+"""Told the first complete roster that breaks no rule (its penalty), before it is improved."""
 
 
 def _quiet(done: float, note: str) -> None:
@@ -154,6 +157,7 @@ def street_roster(
     time_limit_s: float,
     threads: int = 2,
     progress: Progress = _quiet,
+    on_draft: Found | None = None,
 ) -> Best:
     """The best roster found within `time_limit_s` (see the module docstring).
 
@@ -167,13 +171,19 @@ def street_roster(
     parts = _parts(problem)
     if len(parts) < 2 or _pairs(problem) <= WHOLE_MAX_PAIRS:
         progress(0.0, "whole")
-        result = best_roster(problem, time_limit_s=time_limit_s, threads=threads)
+        result = best_roster(problem, time_limit_s=time_limit_s, threads=threads, on_draft=on_draft)
         progress(1.0, "whole")
         return result
     subs = {g: _sub_problem(problem, *parts[g]) for g in sorted(parts)}
+    # Which requests fit together (one small model over the wished shifts only), and the
+    # bound that proves how far any roster is from the best possible.
+    bound = lower_bound(
+        problem, time_limit_s=min(_BOUND_MAX_S, 0.15 * time_limit_s), threads=threads
+    )
+    progress(0.02, "requests")
     mine: dict[str, frozenset[tuple[int, str]]] = {}
     for i, (group, sub) in enumerate(subs.items()):
-        mine[group] = greedy_roster(sub)
+        mine[group] = greedy_roster(sub, first=[w for w in bound.wishes if sub.knows(*w)])
         progress(0.3 * (i + 1) / len(subs), group)
     pairs = set().union(*mine.values())
     _help(problem, pairs)
@@ -183,6 +193,8 @@ def street_roster(
         members = {p.id for p in sub.people}
         mine[group] = frozenset((p, s) for p, s in pairs if s in where and p in members)
     helped = pairs - set().union(*mine.values())
+    if on_draft is not None and not check.violations(problem, pairs):
+        on_draft(check.penalty(problem, pairs))
     status = GREEDY
     # Improve the communities that miss the most first (their part of the penalty).
     costs = {g: check.penalty(sub, mine[g]).total for g, sub in subs.items()}
@@ -209,15 +221,18 @@ def street_roster(
     seconds = time.perf_counter() - started
     progress(1.0, "done")
     if check.violations(problem, chosen):
-        return Best("INFEASIBLE", frozenset(), None, seconds)
-    return Best(status, chosen, check.penalty(problem, chosen).total, seconds)
+        return Best("INFEASIBLE", frozenset(), None, seconds, bound.value)
+    return Best(status, chosen, check.penalty(problem, chosen).total, seconds, bound.value)
 
 
 _RESERVE_S = 3.0
+"""Kept back from the limit for the final check of the whole street's roster."""
+
+_BOUND_MAX_S = 10.0
+"""The most the wishes' model (roster/bound.py) may take; it usually proves its optimum in 1 s."""
 
 _MIN_PART_S = 4.0
 """The least time a community's improvement gets; with less, only the best-missing ones get it."""
-"""Kept back from the limit for the final check of the whole street's roster."""
 
 
 def _clashes(problem: Problem, pairs: set[tuple[int, str]], helped: set[tuple[int, str]]) -> bool:

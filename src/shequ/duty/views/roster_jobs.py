@@ -12,14 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from shequ.duty import selectors
+from shequ.duty import planning, selectors
 from shequ.duty.models import RosterJobStatus
 
 
 @login_required
 @require_GET
 def roster_job(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = selectors.get_roster_job_for(request.user, job_id)
+    job = planning.roster_job_now(selectors.get_roster_job_for(request.user, job_id))
     done = job.status == RosterJobStatus.DONE and job.roster_id is not None
     elapsed = 0
     if job.started_at is not None:
