@@ -1,5 +1,6 @@
 """Writes for entry passes and gate rules (passages are recorded in `ingest.py`), with the two
-reads every write needs: the gate rules in force (`current_rules`) and a place's community.
+reads every write needs: the gate rules in force (`current_rules`, `rules_in_force` for
+many communities at once) and a place's community.
 
 Each write is one transaction with its audit row, and checks the actor's right itself: the
 pages and the API call the same service and are refused in the same words.
@@ -12,6 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,6 +57,23 @@ def current_rules(community: Place) -> tuple[int, dict[str, Any]]:
     if row is None:
         return 0, rules_with_defaults(None)
     return row.version, rules_with_defaults(row.rules)
+
+
+def rules_in_force(community_ids: Iterable[int]) -> dict[int, tuple[int, dict[str, Any]]]:
+    """`current_rules` of each of these communities, in one query (a batch of passages may
+    cross many gates)."""
+    ids = list(community_ids)
+    found = {c: (0, rules_with_defaults(None)) for c in ids}
+    newest = GateRules.objects.filter(community_id=OuterRef("community_id")).order_by("-version")
+    for community_id, version, rules in (
+        GateRules.objects.filter(
+            community__pk__any=ids, version=Subquery(newest.values("version")[:1])
+        )
+        .order_by()
+        .values_list("community_id", "version", "rules")
+    ):
+        found[community_id] = (version, rules_with_defaults(rules))
+    return found
 
 
 def _check_rules(rules: dict[str, Any]) -> dict[str, Any]:
