@@ -106,7 +106,7 @@ class _Batch:
         self.tz = timezone.get_current_timezone()
         gate_ids = {i.gate_id for i in items}
         self.gates: dict[int, Post] = {
-            g.pk: g for g in gates_for(actor).filter(pk__any=list(gate_ids))
+            g.pk: g for g in gates_for(actor).filter(pk__any=list(gate_ids)).order_by()
         }
         communities = {g.community_id: g.community for g in self.gates.values()}
         self.rules = rules_in_force(communities)

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -61,19 +60,18 @@ def current_rules(community: Place) -> tuple[int, dict[str, Any]]:
 
 def rules_in_force(community_ids: Iterable[int]) -> dict[int, tuple[int, dict[str, Any]]]:
     """`current_rules` of each of these communities, in one query (a batch of passages may
-    cross many gates)."""
+    cross many gates): their versions newest first, the first of each kept (a community has
+    a version per change of its rules, a handful)."""
     ids = list(community_ids)
-    found = {c: (0, rules_with_defaults(None)) for c in ids}
-    newest = GateRules.objects.filter(community_id=OuterRef("community_id")).order_by("-version")
+    found: dict[int, tuple[int, dict[str, Any]]] = {}
     for community_id, version, rules in (
-        GateRules.objects.filter(
-            community__pk__any=ids, version=Subquery(newest.values("version")[:1])
-        )
-        .order_by()
+        GateRules.objects.filter(community__pk__any=ids)
+        .order_by("community_id", "-version")
         .values_list("community_id", "version", "rules")
     ):
-        found[community_id] = (version, rules_with_defaults(rules))
-    return found
+        if community_id not in found:
+            found[community_id] = (version, rules_with_defaults(rules))
+    return {c: found.get(c) or (0, rules_with_defaults(None)) for c in ids}
 
 
 def _check_rules(rules: dict[str, Any]) -> dict[str, Any]:
