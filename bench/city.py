@@ -238,7 +238,7 @@ def device_batches(ingest: int, size: int, round_id: int) -> dict:
 # --- serving ---------------------------------------------------------------------------------
 
 
-def serve(port: int, workers: int, threads: int) -> subprocess.Popen:
+def serve(port: int, workers: int, threads: int, backpressure: int) -> subprocess.Popen:
     """Granian serving shequ.wsgi as `shequ serve` does, with `threads` request threads per
     worker: each thread holds a database connection, and the server's max_connections (100
     here, shared) is the limit — with granian's default the 200-user load failed with
@@ -254,7 +254,7 @@ def serve(port: int, workers: int, threads: int) -> subprocess.Popen:
         if not threads
         else [str(VENV_BIN / "python"), "-m", "granian", "--interface", "wsgi", "--host",
               "127.0.0.1", "--port", str(port), "--workers", str(workers),
-              "--blocking-threads", str(threads), "--backpressure", str(threads),
+              "--blocking-threads", str(threads), "--backpressure", str(backpressure),
               "shequ.wsgi:application"]
     )  # fmt: skip
     proc = subprocess.Popen(  # noqa: S603 - our own command
@@ -504,6 +504,11 @@ def main() -> int:
     parser.add_argument(
         "--threads", type=int, default=8, help="request threads per worker (0: shequ serve's)"
     )
+    parser.add_argument(
+        "--backpressure", type=int, default=256,
+        help="connections each worker admits (granian holds one per open keep-alive "
+        "connection, idle or not: with 8, 200 paced users got 1.6 requests/s)",
+    )  # fmt: skip
     parser.add_argument("--skip-calls", action="store_true", help="only ingest and locust")
     parser.add_argument("--locust-users", type=int, default=0)
     parser.add_argument("--locust-seconds", type=int, default=60)
@@ -530,7 +535,7 @@ def main() -> int:
     log(f"{args.db}: {Resident.objects.count():,} residents; {load()}")
     w = world(args.calls)
     w["batches"] = device_batches(args.ingest, args.batch, w["round"])
-    server = serve(args.port, args.workers, args.threads)
+    server = serve(args.port, args.workers, args.threads, args.backpressure)
     base = f"http://127.0.0.1:{args.port}"
     try:
         rows = [] if args.skip_calls else calls(base, w)
