@@ -24,9 +24,11 @@ warm-up, through HTTP (requests, keep-alive):
 * community daily report: GET …/reports/communities/{id}/{today};
 * HQ "today": GET / as the city HQ (a logged-in session);
 
-then ingest: `--ingest` passages and as many swabs, POSTed in batches of 1,000 by 2
-concurrent clients (rows/s); then, with `--locust-users`, a mixed load by locust
-(bench/city_locust.py) headless on 127.0.0.1, its p95 per endpoint and failures.
+then ingest: about `--ingest` passages and as many swabs, as the phones send them (each batch
+from one gate or one station, `--batch` items at most: 200, the phones' own batch size), by 2
+concurrent clients (rows/s, and rows per CPU-second of the server and PostgreSQL); then,
+with `--locust-users`, a mixed load by locust (bench/city_locust.py) headless on 127.0.0.1,
+its p95 per endpoint and failures.
 Prints p50 / p95 / max per endpoint and the load average beside every figure.
 """
 
@@ -78,7 +80,7 @@ def pct(values: list[float], q: float) -> float:
 # --- the world: arguments picked from the database (not timed) -------------------------------
 
 
-def world(calls: int, ingest: int) -> dict:
+def world(calls: int) -> dict:
     """Tokens for the HQ and the lab, and `calls` + 1 arguments of each kind."""
     from django.db import connection
 
@@ -118,7 +120,7 @@ def world(calls: int, ingest: int) -> dict:
         "JOIN places_place b ON b.id = hh.parent_id "
         "JOIN duty_post g ON g.place_id = b.parent_id "
         "WHERE p.id IN (SELECT id FROM checkpoints_entrypass TABLESAMPLE SYSTEM (%s) LIMIT %s)",
-        [share("checkpoints_entrypass", max(n, ingest // 2)), max(n, ingest // 2)],
+        [share("checkpoints_entrypass", max(n, 2000)), max(n, 2000)],
     )
     rng.shuffle(passes)
     gates = [r[0] for r in rows("SELECT id FROM duty_post ORDER BY random() LIMIT %s", [n])]
@@ -145,22 +147,6 @@ def world(calls: int, ingest: int) -> dict:
             [today.pk, n],
         )
     ]
-    missed = rows(
-        "SELECT r.id, st.id FROM residents_resident r "
-        "JOIN places_place h ON h.id = r.household_id "
-        "JOIN testing_site s ON s.community_id = "
-        "  (string_to_array(trim(both '/' from h.path), '/'))[4]::bigint "
-        "JOIN testing_station st ON st.site_id = s.id "
-        "WHERE r.health_status = 'normal' AND NOT EXISTS (SELECT 1 FROM testing_sample x "
-        "  WHERE x.round_id = %s AND x.resident_id = r.id) "
-        "AND r.id IN (SELECT id FROM residents_resident TABLESAMPLE SYSTEM (%s)) LIMIT %s",
-        [today.pk, share("residents_resident", ingest * 4), ingest * 2],
-    )
-    seen, swab_people = set(), []
-    for resident, station in missed:
-        if resident not in seen:
-            seen.add(resident)
-            swab_people.append((resident, station))
     return {
         "tokens": tokens,
         "round": today.pk,
@@ -170,14 +156,89 @@ def world(calls: int, ingest: int) -> dict:
         "streets": [streets[k % len(streets)] for k in range(n)],
         "communities": communities,
         "tubes": tubes,
-        "swab_people": swab_people[:ingest],
     }
+
+
+def device_batches(ingest: int, size: int, round_id: int) -> dict:
+    """What gate phones and sampling-station phones send after being offline: each batch from
+    one device (`size` items at most, the phone's BATCH_SIZE is 200: web/static/shequ/
+    offline.js), so one gate's passages (its compound's households going out and back in, in
+    time order) and one station's swabs (its community's residents not sampled yet, 10 to a
+    tube). About `ingest` items of each, from gates and stations picked at random."""
+    from django.db import connection
+
+    rng = random.Random(7)
+    now = dt.datetime.now(dt.UTC)
+
+    def rows(sql: str, params: list) -> list[tuple]:
+        with connection.cursor() as c:
+            c.execute(sql, params)
+            return c.fetchall()
+
+    from shequ.checkpoints.passes import pass_token
+
+    gates = [g for (g,) in rows("SELECT id FROM duty_post WHERE kind = 'checkpoint' "
+                                "ORDER BY random() LIMIT %s", [max(1, ingest // 150)])]  # fmt: skip
+    by_gate: dict[int, list[dict]] = {}
+    for gate, pk, version, holder in rows(
+        "SELECT g.id, p.id, p.version, (SELECT min(h.resident_id) FROM "
+        " checkpoints_entrypass_holders h WHERE h.entrypass_id = p.id) "
+        "FROM duty_post g JOIN places_place b ON b.parent_id = g.place_id "
+        "JOIN places_place hh ON hh.parent_id = b.id "
+        "JOIN checkpoints_entrypass p ON p.household_id = hh.id "
+        "WHERE g.id = ANY(%s) AND p.status = 'active' ORDER BY g.id, p.id",
+        [gates],
+    ):
+        out = now - dt.timedelta(seconds=rng.randint(1800, 7200))
+        back = out + dt.timedelta(seconds=rng.randint(60, 1700))
+        p = (pk, pass_token(pk, version), 0, 0, gate, holder)
+        by_gate.setdefault(gate, []).extend([passage(p, out, "out"), passage(p, back, "in")])
+    gate_batches: list[list[dict]] = []
+    for items in by_gate.values():
+        items.sort(key=lambda i: i["device_time"])
+        gate_batches += [items[k : k + size] for k in range(0, len(items), size)]
+    stations = rows(
+        "SELECT DISTINCT ON (s.community_id) st.id, c.path FROM testing_station st "
+        "JOIN testing_site s ON s.id = st.site_id JOIN places_place c ON c.id = s.community_id "
+        "ORDER BY s.community_id, st.id", [],
+    )  # fmt: skip
+    rng.shuffle(stations)
+    station_batches: list[list[dict]] = []
+    taken = 0
+    for station, path in stations:
+        if taken >= ingest:
+            break
+        people = [r for (r,) in rows(
+            "SELECT r.id FROM residents_resident r JOIN places_place h ON h.id = r.household_id "
+            "WHERE h.path LIKE %s AND r.health_status = 'normal' AND NOT EXISTS (SELECT 1 "
+            "FROM testing_sample x WHERE x.round_id = %s AND x.resident_id = r.id) "
+            "ORDER BY h.path, r.id LIMIT %s", [path + "%", round_id, min(2000, ingest - taken)],
+        )]  # fmt: skip
+        taken += len(people)
+        at = (now - dt.timedelta(minutes=5)).isoformat()
+        items = []
+        for k in range(0, len(people), 10):
+            barcode = f"BENCH-{uuid.uuid4().hex[:12]}"
+            items += [{
+                "client_uuid": str(uuid.uuid4()), "kind": "swab", "round_id": round_id,
+                "station_id": station, "tube": barcode, "resident_id": resident,
+                "sampled_at": at,
+            } for resident in people[k : k + 10]]  # fmt: skip
+        station_batches += [items[k : k + size] for k in range(0, len(items), size)]
+    rng.shuffle(gate_batches)
+    passages, count = [], 0
+    for body in gate_batches:
+        if count >= ingest:
+            break
+        passages.append(body)
+        count += len(body)
+    return {"passages": passages, "swabs": station_batches}
 
 
 # --- serving ---------------------------------------------------------------------------------
 
 
-def serve(port: int, workers: int, threads: int) -> subprocess.Popen:
+def serve(port: int, workers: int, threads: int, backpressure: int) -> subprocess.Popen:
     """Granian serving shequ.wsgi as `shequ serve` does, with `threads` request threads per
     worker: each thread holds a database connection, and the server's max_connections (100
     here, shared) is the limit — with granian's default the 200-user load failed with
@@ -193,7 +254,7 @@ def serve(port: int, workers: int, threads: int) -> subprocess.Popen:
         if not threads
         else [str(VENV_BIN / "python"), "-m", "granian", "--interface", "wsgi", "--host",
               "127.0.0.1", "--port", str(port), "--workers", str(workers),
-              "--blocking-threads", str(threads), "--backpressure", str(threads),
+              "--blocking-threads", str(threads), "--backpressure", str(backpressure),
               "shequ.wsgi:application"]
     )  # fmt: skip
     proc = subprocess.Popen(  # noqa: S603 - our own command
@@ -309,61 +370,88 @@ def calls(base: str, w: dict) -> list[dict]:
     ]
 
 
-def ingest(base: str, w: dict, clients: int = 2) -> list[dict]:
-    """Passages and swabs, in batches of 1,000, `clients` threads at once."""
-    rng = random.Random(5)
-    now = dt.datetime.now(dt.UTC)
-    gate_items = [passage(p, now - dt.timedelta(seconds=rng.randint(60, 3600)), d)
-                  for p in w["passes"] for d in ("out", "in")][: len(w["swab_people"])]  # fmt: skip
-    swab_items = []
-    by_station: dict[int, list[tuple[int, int]]] = {}
-    for resident, station in w["swab_people"]:
-        by_station.setdefault(station, []).append((resident, station))
-    pools = [q[k : k + 10] for q in by_station.values() for k in range(0, len(q), 10)]
-    for pool in pools:
-        barcode = f"BENCH-{uuid.uuid4().hex[:12]}"
-        swab_items += [{
-            "client_uuid": str(uuid.uuid4()), "kind": "swab", "round_id": w["round"],
-            "station_id": pool[0][1], "tube": barcode, "resident_id": resident,
-            "sampled_at": (now - dt.timedelta(minutes=5)).isoformat(),
-        } for resident, _station in pool]  # fmt: skip
+def _backends(db: str) -> list[int]:
+    """The PostgreSQL backends connected to the bench database (the server's connections)."""
+    from django.db import connection
+
+    with connection.cursor() as c:
+        c.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [db],
+        )
+        return [pid for (pid,) in c.fetchall()]
+
+
+def ingest(base: str, w: dict, server: subprocess.Popen, db: str, clients: int = 2) -> list[dict]:
+    """Passages and swabs as the phones send them (`device_batches`), `clients` devices at
+    once, each sending its batches one after the other; rows/s of wall time, and the CPU the
+    server (granian's processes) and PostgreSQL's backends used for them: on a shared machine
+    rows per CPU-second is the figure that does not depend on the neighbours."""
+    from batch_harness import cpu_seconds, process_tree
+
     out = []
-    for label, path, items in (
-        ("passages", "/api/v1/checkpoints/passages:batch", gate_items),
-        ("swabs", "/api/v1/testing/swabs:batch", swab_items),
+    for label, path in (
+        ("passages", "/api/v1/checkpoints/passages:batch"),
+        ("swabs", "/api/v1/testing/swabs:batch"),
     ):
-        bodies = [items[i : i + 1000] for i in range(0, len(items), 1000)]
+        bodies = w["batches"][label]
+        rows = sum(len(b) for b in bodies)
         counts: dict[str, int] = {}
         lock = threading.Lock()
+        latencies: list[float] = []
 
         def send(mine: list, counts: dict = counts, lock: threading.Lock = lock,
-                 path: str = path) -> None:  # fmt: skip
+                 path: str = path, latencies: list = latencies) -> None:  # fmt: skip
             s = api(base, w["tokens"]["city-hq"])
             for body in mine:
+                t = time.perf_counter()
                 r = s.post(base + path, json={"items": body}, timeout=600)
+                took = time.perf_counter() - t
                 assert r.status_code == 200, (r.status_code, r.text[:300])
                 with lock:
+                    latencies.append(took * 1000)
                     for a in r.json():
                         counts[a["status"]] = counts.get(a["status"], 0) + 1
 
         threads = [threading.Thread(target=send, args=(bodies[c::clients],))
                    for c in range(clients)]  # fmt: skip
-        t = time.perf_counter()
+        app = process_tree(server.pid)
+        app_cpu = cpu_seconds(app)
+        db_cpu = {p: cpu_seconds([p]) for p in _backends(db)}
+        t, before = time.perf_counter(), load()
         for th in threads:
             th.start()
         for th in threads:
             th.join()
         took = time.perf_counter() - t
-        row = {"label": label, "rows": len(items), "seconds": took,
-               "rate": len(items) / took, "counts": counts, "load": load()}  # fmt: skip
-        log(f"  ingest {label}: {len(items):,} in {took:.1f} s = {row['rate']:,.0f} rows/s "
-            f"{counts} ({row['load']})")  # fmt: skip
+        app_cpu = cpu_seconds(app) - app_cpu
+        # Backends that were there before the send, and any that opened during it.
+        db_cpu = sum(cpu_seconds([p]) - db_cpu.get(p, 0.0) for p in _backends(db))
+        cpu = app_cpu + db_cpu
+        row = {"label": label, "rows": rows, "batches": len(bodies), "seconds": took,
+               "rate": rows / took, "counts": counts, "load": f"{before} → {load()}",
+               "p95": pct(latencies, 0.95), "app_cpu": app_cpu, "db_cpu": db_cpu,
+               "per_cpu": rows / cpu if cpu else 0.0}  # fmt: skip
+        log(f"  ingest {label}: {rows:,} in {len(bodies)} batches ({rows / len(bodies):.0f} "
+            f"a batch) in {took:.1f} s = {row['rate']:,.0f} rows/s, batch p95 "
+            f"{row['p95']:.0f} ms, {counts}; CPU: server {app_cpu:.1f} s + PostgreSQL "
+            f"{db_cpu:.1f} s = {1000 * cpu / rows:.3f} ms a row ({row['per_cpu']:,.0f} rows "
+            f"per CPU-second) ({row['load']})")  # fmt: skip
         out.append(row)
     return out
 
 
-def locust(base: str, w: dict, users: int, seconds: int) -> None:
-    """The mixed load: bench/city_locust.py, headless; prints locust's own table."""
+def locust(
+    base: str, w: dict, users: int, seconds: int, server: subprocess.Popen, db: str, wait: str
+) -> None:
+    """The mixed load: bench/city_locust.py, headless, `users` users each pausing `wait`
+    seconds ("min,max") between calls; prints p50 / p95 per endpoint and the failures from
+    locust's CSV, the requests per second, and the CPU that the server, PostgreSQL and locust
+    itself used (on 2 shared cores the load generator competes with the server)."""
+    import csv
+
+    from batch_harness import cpu_seconds, process_tree
+
     exe = os.environ.get("LOCUST", str(VENV_BIN / "locust"))
     args_file = BENCH_DIR / "locust_world.json"
     args_file.write_text(json.dumps({
@@ -371,14 +459,36 @@ def locust(base: str, w: dict, users: int, seconds: int) -> None:
         "gates": w["gates"], "buildings": w["buildings"], "streets": w["streets"],
         "communities": w["communities"], "passes": w["passes"],
     }))  # fmt: skip
-    log(f"locust: {users} users for {seconds} s ({load()})")
-    subprocess.run(  # noqa: S603 - our own command
+    log(f"locust: {users} users for {seconds} s, {wait} s between calls ({load()})")
+    app = process_tree(server.pid)
+    app_cpu = cpu_seconds(app)
+    db_cpu = {p: cpu_seconds([p]) for p in _backends(db)}
+    started = time.perf_counter()
+    proc = subprocess.Popen(  # noqa: S603 - our own command
         [exe, "-f", str(REPO / "bench" / "city_locust.py"), "--headless", "-u", str(users),
          "-r", str(max(1, users // 10)), "-t", f"{seconds}s", "--host", base, "--only-summary",
          "--csv", str(BENCH_DIR / "locust")],
-        env={**os.environ, "CITY_WORLD": str(args_file)}, check=False,
+        env={**os.environ, "CITY_WORLD": str(args_file), "CITY_WAIT": wait},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    log(f"locust done ({load()})")
+    # Polled for the CPU of the load generator (gone once it exits).
+    locust_cpu = 0.0
+    while proc.poll() is None:
+        locust_cpu = max(locust_cpu, cpu_seconds(process_tree(proc.pid)))
+        time.sleep(1)
+    took = time.perf_counter() - started
+    app_cpu = cpu_seconds(app) - app_cpu
+    db_cpu = sum(cpu_seconds([p]) - db_cpu.get(p, 0.0) for p in _backends(db))
+    with open(BENCH_DIR / "locust_stats.csv", encoding="utf-8") as f:
+        stats = list(csv.DictReader(f))
+    log("\n| endpoint | requests | failures | p50 ms | p95 ms | max ms | req/s |")
+    log("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in stats:
+        log(f"| {r['Name']} | {r['Request Count']} | {r['Failure Count']} | "
+            f"{r['50%']} | {r['95%']} | {float(r['Max Response Time']):.0f} | "
+            f"{float(r['Requests/s']):.1f} |")  # fmt: skip
+    log(f"locust done in {took:.0f} s; CPU: server {app_cpu:.1f} s, PostgreSQL {db_cpu:.1f} s, "
+        f"locust {locust_cpu:.1f} s ({load()})")  # fmt: skip
 
 
 def main() -> int:
@@ -386,14 +496,25 @@ def main() -> int:
     parser.add_argument("--db", default="city_1m")
     parser.add_argument("--calls", type=int, default=100)
     parser.add_argument("--ingest", type=int, default=20000)
+    parser.add_argument(
+        "--batch", type=int, default=200, help="items per batch (the phones send 200)"
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
         "--threads", type=int, default=8, help="request threads per worker (0: shequ serve's)"
     )
+    parser.add_argument(
+        "--backpressure", type=int, default=256,
+        help="connections each worker admits (granian holds one per open keep-alive "
+        "connection, idle or not: with 8, 200 paced users got 1.6 requests/s)",
+    )  # fmt: skip
     parser.add_argument("--skip-calls", action="store_true", help="only ingest and locust")
     parser.add_argument("--locust-users", type=int, default=0)
     parser.add_argument("--locust-seconds", type=int, default=60)
+    parser.add_argument(
+        "--locust-wait", default="5,15", help="seconds between a user's calls: min,max"
+    )
     parser.add_argument("--env", action="store_true", help="print the environment and stop")
     args = parser.parse_args()
     if args.env:
@@ -412,8 +533,9 @@ def main() -> int:
     from shequ.residents.models import Resident
 
     log(f"{args.db}: {Resident.objects.count():,} residents; {load()}")
-    w = world(args.calls, args.ingest)
-    server = serve(args.port, args.workers, args.threads)
+    w = world(args.calls)
+    w["batches"] = device_batches(args.ingest, args.batch, w["round"])
+    server = serve(args.port, args.workers, args.threads, args.backpressure)
     base = f"http://127.0.0.1:{args.port}"
     try:
         rows = [] if args.skip_calls else calls(base, w)
@@ -423,9 +545,10 @@ def main() -> int:
             log(f"| {r['label']} | {r['calls']} | {r['p50']:.1f} | {r['p95']:.1f} "
                 f"| {r['max']:.1f} | {r['load']} |")  # fmt: skip
         if args.ingest:
-            ingest(base, w)
+            ingest(base, w, server, args.db)
         if args.locust_users:
-            locust(base, w, args.locust_users, args.locust_seconds)
+            locust(base, w, args.locust_users, args.locust_seconds, server, args.db,
+                   args.locust_wait)  # fmt: skip
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -62,3 +62,12 @@ def test_a_taken_key_is_skipped_and_the_rest_go_in(personas, gates) -> None:
     assert Passage.objects.get(client_uuid=first[0]).note == "first"
     assert Passage.objects.get(pk=created[fresh[0]]).note == "fresh"
     assert Passage.objects.count() == 2
+
+
+def test_json_with_quotes_escapes_and_non_ascii_reads_back_as_written(personas, gates) -> None:
+    # On PostgreSQL COPY carries a JSON column as its text: quotes, backslashes, tabs and
+    # newlines must survive both JSON's and COPY's escaping.
+    reasons = ['引号"', "back\\slash", "tab\there", "line\nbreak", {"nested": [1, None]}]
+    row = _row(gates, personas.cadre, reasons=reasons)
+    created = insert_new_rows(Passage, FIELDS, [row], key="client_uuid")
+    assert Passage.objects.get(pk=created[row[0]]).reasons == reasons

@@ -277,3 +277,23 @@ def test_visitor_phone_is_encrypted_at_rest(personas, gates) -> None:
         [stored] = cursor.fetchone()
     assert "10000000009" not in stored
     assert Passage.objects.get(pk=r.id).visitor_phone == "10000000009"
+
+
+def test_one_batch_over_two_communities_decides_each_by_its_own_rules(personas, gates) -> None:
+    services.rules_set(
+        actor=personas.staff_a, community=gates.gate.community, rules={"fever_at": 37.0}
+    )
+    services.rules_set(
+        actor=personas.staff_a, community=gates.gate.community, rules={"fever_at": 37.1}
+    )
+    here, there = passages_batch(
+        actor=personas.hq,
+        items=[
+            item(gates.gate, pass_code=qr(gates.p1), temperature=37.2),
+            item(gates.gate_b, pass_code=qr(gates.pb), temperature=37.2),
+        ],
+    )
+    assert (here.status, here.decision, here.reasons) == ("created", "refuse", ["fever"])
+    assert (there.status, there.decision, there.reasons) == ("created", "allow", [])
+    rows = Passage.objects.in_bulk([here.id, there.id])
+    assert (rows[here.id].rules_version, rows[there.id].rules_version) == (2, 0)

@@ -37,7 +37,7 @@ from shequ.checkpoints.models import (
 from shequ.checkpoints.passage_items import Item, parse_item
 from shequ.checkpoints.passes import read_pass_token
 from shequ.checkpoints.selectors import gates_for
-from shequ.checkpoints.services import current_rules
+from shequ.checkpoints.services import rules_in_force
 from shequ.core.batches import (
     CREATED,
     DUPLICATE,
@@ -106,10 +106,10 @@ class _Batch:
         self.tz = timezone.get_current_timezone()
         gate_ids = {i.gate_id for i in items}
         self.gates: dict[int, Post] = {
-            g.pk: g for g in gates_for(actor).filter(pk__any=list(gate_ids))
+            g.pk: g for g in gates_for(actor).filter(pk__any=list(gate_ids)).order_by()
         }
         communities = {g.community_id: g.community for g in self.gates.values()}
-        self.rules = {c: current_rules(place) for c, place in communities.items()}
+        self.rules = rules_in_force(communities)
 
         self.token = tokens  # QR text → (pass id, version), or None for no valid code
         pass_ids = {t[0] for t in tokens.values() if t}

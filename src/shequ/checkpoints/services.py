@@ -1,5 +1,6 @@
 """Writes for entry passes and gate rules (passages are recorded in `ingest.py`), with the two
-reads every write needs: the gate rules in force (`current_rules`) and a place's community.
+reads every write needs: the gate rules in force (`current_rules`, `rules_in_force` for
+many communities at once) and a place's community.
 
 Each write is one transaction with its audit row, and checks the actor's right itself: the
 pages and the API call the same service and are refused in the same words.
@@ -55,6 +56,22 @@ def current_rules(community: Place) -> tuple[int, dict[str, Any]]:
     if row is None:
         return 0, rules_with_defaults(None)
     return row.version, rules_with_defaults(row.rules)
+
+
+def rules_in_force(community_ids: Iterable[int]) -> dict[int, tuple[int, dict[str, Any]]]:
+    """`current_rules` of each of these communities, in one query (a batch of passages may
+    cross many gates): their versions newest first, the first of each kept (a community has
+    a version per change of its rules, a handful)."""
+    ids = list(community_ids)
+    found: dict[int, tuple[int, dict[str, Any]]] = {}
+    for community_id, version, rules in (
+        GateRules.objects.filter(community__pk__any=ids)
+        .order_by("community_id", "-version")
+        .values_list("community_id", "version", "rules")
+    ):
+        if community_id not in found:
+            found[community_id] = (version, rules_with_defaults(rules))
+    return {c: found.get(c) or (0, rules_with_defaults(None)) for c in ids}
 
 
 def _check_rules(rules: dict[str, Any]) -> dict[str, Any]:
