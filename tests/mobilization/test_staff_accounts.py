@@ -140,9 +140,12 @@ def test_a_login_made_by_the_import_is_what_create_user_makes(personas, city):
     made = [Staff.objects.select_related("user").get(name=f"干部{i}").user for i in range(3)]
     by_hand = User.objects.create_user("13800000099", phone="13800000099")
     for user in made:
-        assert user.is_active and not user.is_staff and not user.is_superuser
+        assert user.is_active
+        assert not user.is_staff
+        assert not user.is_superuser
         assert user.language == by_hand.language
-        assert user.date_joined is not None and user.last_login is None
+        assert user.date_joined is not None
+        assert user.last_login is None
         assert not user.has_usable_password()
         assert user.password.startswith("!")
     assert made[1].display_name == "干部1"

@@ -293,4 +293,5 @@ def test_insert_new_records_gives_ids_and_leaves_a_taken_key_out(personas, city)
     assert (fresh.username, fresh.display_name, fresh.phone) == ("13900000002", "新", "13900000002")
     assert User.objects.with_phone("139 0000 0002").get() == fresh
     assert User.objects.get(username="13900000001").display_name == "先来"
-    assert fresh.is_active and fresh.date_joined is not None
+    assert fresh.is_active
+    assert fresh.date_joined is not None
