@@ -18,10 +18,12 @@ from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
 from shequ.core.tabular import (
+    Column,
     Limits,
     TableRefused,
     cell_text,
     estimate_rows,
+    map_header,
     numbered_rows,
     read_rows,
 )
@@ -269,3 +271,17 @@ def test_nul_bytes_in_a_csv_are_read_for_the_import_to_name(tmp_path):
 def test_rows_are_read_from_any_seekable_stream(tmp_path):
     stream = io.BytesIO("姓名\n张三\n".encode("gb18030"))
     assert list(read_rows(stream, filename="r.csv", limits=SMALL)) == [(1, ["姓名"]), (2, ["张三"])]
+
+
+def test_a_picker_reads_as_get_does_for_short_rows_and_absent_columns():
+    """`HeaderMap.picker` (the import's hot loop): the same cells as `get`, field by field,
+    "" where the row stops early or the file has no such column."""
+    columns = [Column("name", "姓名"), Column("phone", "手机"), Column("notes", "备注")]
+    header = map_header(["手机", "民族", "姓名"], columns)
+    pick = header.picker(("name", "notes", "phone"))
+    for row in (["139", "汉", "张三"], ["139", "汉", "张三", "extra"], ["139"], []):
+        expected = tuple(header.get(row, f) for f in ("name", "notes", "phone"))
+        assert pick(row) == expected
+    assert pick(["139", "汉", "张三", "extra"]) == ("张三", "", "139")
+    assert pick(["139"]) == ("", "", "139")
+    assert header.picker(("name", "notes", "phone")) is pick

@@ -130,3 +130,23 @@ def test_skip_invalid_lands_the_good_rows_with_their_logins(personas, city):
     assert (job.created, job.rejected) == (1, 1)
     assert Staff.objects.get(name="甲").user.username == "13900000060"
     assert not Staff.objects.filter(name="乙").exists()
+
+
+def test_a_login_made_by_the_import_is_what_create_user_makes(personas, city):
+    """The import writes logins straight into the table (core.bulk): each is what
+    `create_user` without a password would have made, and no two share a password hash."""
+    job = _import(personas.coordinator, _sheet(3))
+    assert job.status == ImportStatus.DONE
+    made = [Staff.objects.select_related("user").get(name=f"干部{i}").user for i in range(3)]
+    by_hand = User.objects.create_user("13800000099", phone="13800000099")
+    for user in made:
+        assert user.is_active
+        assert not user.is_staff
+        assert not user.is_superuser
+        assert user.language == by_hand.language
+        assert user.date_joined is not None
+        assert user.last_login is None
+        assert not user.has_usable_password()
+        assert user.password.startswith("!")
+    assert made[1].display_name == "干部1"
+    assert len({u.password for u in made}) == 3

@@ -274,3 +274,24 @@ def test_insert_records_writes_what_bulk_create_writes(personas, city):
         for field in ("document_type", "relation", "occupancy", "tags", "notes", "health_status"):
             assert getattr(resident, field) == getattr(by_orm, field)
         assert resident.created_at is not None
+
+
+def test_insert_new_records_gives_ids_and_leaves_a_taken_key_out(personas, city):
+    """core.bulk.insert_new_records (the staff import's logins): ids of the rows that went in,
+    a record whose key is already taken left out (not an error), phones encrypted and indexed."""
+    from shequ.core.models import User
+
+    User.objects.create_user("13900000001", phone="13900000001", display_name="先来")
+    records = [
+        {"username": u, "phone": u, "display_name": n, "password": "!x"}
+        for u, n in (("13900000001", "后到"), ("13900000002", "新"))
+    ]
+    with transaction.atomic():
+        made = bulk.insert_new_records(User, records, key="username")
+    assert list(made) == ["13900000002"]
+    fresh = User.objects.get(pk=made["13900000002"])
+    assert (fresh.username, fresh.display_name, fresh.phone) == ("13900000002", "新", "13900000002")
+    assert User.objects.with_phone("139 0000 0002").get() == fresh
+    assert User.objects.get(username="13900000001").display_name == "先来"
+    assert fresh.is_active
+    assert fresh.date_joined is not None

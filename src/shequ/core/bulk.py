@@ -181,19 +181,11 @@ def copy_rows(
             execute(raw, sql, [v for row in chunk for v in row])
 
 
-def insert_records(model: type[models.Model], records: Sequence[Mapping[str, Any]]) -> None:
-    """Create a row of `model` for each record (field name or attname → value; a field left
-    out takes its default), as `bulk_create` would write it but without a model instance per
-    row: each column prepared in one go, an encrypted column encrypted with one cipher
-    (`pii.encrypt_many`), a blind index computed only where the record does not carry it,
-    then `copy_rows`. The caller's transaction holds them."""
-    from shequ.core import pii
-    from shequ.core.fields import BlindIndexField, EncryptedTextField
-
-    if not records:
-        return
-    connection = connections[router.db_for_write(model)]
-    postgres = connection.vendor == "postgresql"
+def _filled(
+    model: type[models.Model], records: Sequence[Mapping[str, Any]]
+) -> tuple[list[models.Field], dict[str, list[Any]]]:
+    """The model's columns (but its id), and each one's values over the records: as given
+    (field name or attname; a model instance as its key), or the field's default."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     plain: dict[str, list[Any]] = {}  # field name → the records' values, as given
     for f in fields:
@@ -210,6 +202,44 @@ def insert_records(model: type[models.Model], records: Sequence[Mapping[str, Any
                 value = f.get_default() if each else default
             values.append(value.pk if isinstance(value, models.Model) else value)
         plain[f.name] = values
+    return fields, plain
+
+
+def _blind_indexes(
+    model: type[models.Model],
+    records: Sequence[Mapping[str, Any]],
+    fields: Sequence[models.Field],
+    plain: dict[str, list[Any]],
+) -> None:
+    """Fill each blind index column that not every record carries, from its source column."""
+    from shequ.core import pii
+    from shequ.core.fields import BlindIndexField
+
+    for f in fields:
+        if isinstance(f, BlindIndexField) and not all(f.name in r for r in records):
+            source = model._meta.get_field(f.source)
+            digest = pii.blind_indexer(f.kind)
+            normalize = getattr(source, "normalize", None) or (lambda v: v)
+            plain[f.name] = [
+                digest(n) if (n := normalize(v or "")) else "" for v in plain[f.source]
+            ]
+
+
+def insert_records(model: type[models.Model], records: Sequence[Mapping[str, Any]]) -> None:
+    """Create a row of `model` for each record (field name or attname → value; a field left
+    out takes its default), as `bulk_create` would write it but without a model instance per
+    row: each column prepared in one go, an encrypted column encrypted with one cipher
+    (`pii.encrypt_many`), a blind index computed only where the record does not carry it,
+    then `copy_rows`. The caller's transaction holds them."""
+    from shequ.core import pii
+    from shequ.core.fields import EncryptedTextField
+
+    if not records:
+        return
+    connection = connections[router.db_for_write(model)]
+    postgres = connection.vendor == "postgresql"
+    fields, plain = _filled(model, records)
+    _blind_indexes(model, records, fields, plain)
     columns = []
     for f in fields:
         values = plain[f.name]
@@ -217,17 +247,27 @@ def insert_records(model: type[models.Model], records: Sequence[Mapping[str, Any
             if f.normalize is not None:
                 values = [f.normalize(v) if v else v for v in values]
             columns.append(pii.encrypt_many(values, context=f.context))
-        elif isinstance(f, BlindIndexField) and not all(f.name in r for r in records):
-            source = model._meta.get_field(f.source)
-            digest = pii.blind_indexer(f.kind)
-            normalize = getattr(source, "normalize", None) or (lambda v: v)
-            columns.append(
-                [digest(n) if (n := normalize(v or "")) else "" for v in plain[f.source]]
-            )
         else:
             prepare = _copy_preparer(f, connection) if postgres else _preparer(f, connection)
             columns.append(values if prepare is None else [prepare(v) for v in values])
     copy_rows(model, [f.name for f in fields], list(zip(*columns, strict=True)))
+
+
+def insert_new_records(
+    model: type[models.Model], records: Sequence[Mapping[str, Any]], *, key: str
+) -> dict[Any, int]:
+    """`insert_records` for rows that need their ids back, skipping a record whose unique
+    `key` is already taken (also by a concurrent transaction; `insert_new_rows`):
+    {key value: new id} of the rows that went in. Defaults and blind indexes are filled as
+    `insert_records` fills them; each value is prepared by its field (encrypted ones too)."""
+    if not records:
+        return {}
+    fields, plain = _filled(model, records)
+    _blind_indexes(model, records, fields, plain)
+    names = [f.name for f in fields]
+    return insert_new_rows(
+        model, names, list(zip(*(plain[n] for n in names), strict=True)), key=key
+    )
 
 
 _SEQUENCES: dict[tuple[str, str], str] = {}  # (database alias, table) → its id sequence

@@ -21,7 +21,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.core import audit, otp, pii
+from shequ.core import audit, bulk, otp, pii
 from shequ.core.access import get_for
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.models import CodePurpose, User
@@ -83,25 +83,29 @@ def logins_for(people: Iterable[tuple[str, str]]) -> dict[str, PhoneLogin]:
     the phone's blind index is computed once. Call inside the writer's transaction."""
     wanted = {phone: name for phone, name in people if phone}
     found = logins_by_phone(wanted)
-    fresh: dict[str, User] = {}
-    for phone, name in wanted.items():
-        if phone in found:
-            continue
-        user = User(
-            username=phone,
-            phone=phone,
-            phone_hmac=pii.blind_index(phone, kind="phone"),
-            display_name=name[:100],
-            password=unusable_password(),
-        )
-        user._blind_index_for = {"phone_hmac": phone}  # computed above: no second HMAC
-        fresh[phone] = user
-    User.objects.bulk_create(fresh.values(), batch_size=1000)
-    if any(u.pk is None for u in fresh.values()):  # a database that returns no ids
-        ids = dict(User.objects.filter(username__in=fresh).values_list("username", "pk"))
-        for phone, user in fresh.items():
-            user.pk = ids[phone]
-    return {**found, **{phone: PhoneLogin(u.pk, None) for phone, u in fresh.items()}}
+    fresh = [phone for phone in wanted if phone not in found]
+    digest = pii.blind_indexer("phone")
+    # Straight into the table (core.bulk), no model instance per login; the password is
+    # Django's own "unusable" hash, one per login, as `create_user` without one makes it.
+    made = bulk.insert_new_records(
+        User,
+        [
+            {
+                "username": phone,
+                "phone": phone,
+                "phone_hmac": digest(phone),
+                "display_name": wanted[phone][:100],
+                "password": unusable_password(),
+            }
+            for phone in fresh
+        ],
+        key="username",
+    )
+    # A login another transaction made for the phone meanwhile is that phone's login.
+    missing = [phone for phone in fresh if phone not in made]
+    if missing:
+        made.update(User.objects.filter(username__in=missing).values_list("username", "pk"))
+    return {**found, **{phone: PhoneLogin(made[phone], None) for phone in fresh}}
 
 
 def bind_logins(rows: Sequence[tuple[int, str, str]]) -> int:

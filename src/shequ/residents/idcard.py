@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]  # 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2
 CHECK_CHARS = "10X98765432"
+_ZERO_WEIGHT = ord("0") * sum(WEIGHTS)
 # First two digits: provinces, autonomous regions, municipalities, HK/Macau/Taiwan residents.
 PROVINCES = frozenset(
     [
@@ -61,7 +62,11 @@ def check_char(first17: str) -> str:
     """The 18th character for the first 17 digits."""
     if len(first17) != len(WEIGHTS):
         raise ValueError(first17)
-    total = sum(map(mul, map(int, first17), WEIGHTS))
+    if first17.isascii() and first17.isdigit():
+        # The digits' bytes are 48 + the digit: one C loop over them, 48 × ΣW taken off.
+        total = sum(map(mul, first17.encode(), WEIGHTS)) - _ZERO_WEIGHT
+    else:
+        total = sum(map(mul, map(int, first17), WEIGHTS))
     return CHECK_CHARS[total % 11]
 
 

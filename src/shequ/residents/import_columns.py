@@ -191,36 +191,63 @@ def read_word(field: str, text: str, default: str) -> tuple[str, str | None]:
     return value, None
 
 
+# The cells `read_row` reads, in the order it takes them (one `HeaderMap.picker` call a row).
+READ = (
+    "name",
+    "notes",
+    "gender",
+    "document_type",
+    "relation",
+    "occupancy",
+    "tags",
+    "birth_date",
+    "document_number",
+    "phone",
+)
+# Each word column's field, its default when empty, and its words (upper case, trimmed).
+_WORDS = (
+    ("gender", "", WORDS["gender"]),
+    ("document_type", DocumentType.RESIDENT_ID, WORDS["document_type"]),
+    ("relation", Relation.OTHER, WORDS["relation"]),
+    ("occupancy", Occupancy.OWNER, WORDS["occupancy"]),
+)
+
+
 def read_row(cells: list[str], header: HeaderMap, bad: Any) -> dict[str, Any]:
     """The row's fields as stored, each problem reported through `bad`."""
-    get = header.get
-    data: dict[str, Any] = {"name": get(cells, "name"), "notes": get(cells, "notes")}
-    for field, default in (
-        ("gender", ""),
-        ("document_type", DocumentType.RESIDENT_ID),
-        ("relation", Relation.OTHER),
-        ("occupancy", Occupancy.OWNER),
-    ):
-        data[field], problem = read_word(field, get(cells, field), default)
-        if problem:
-            bad(field, get(cells, field), problem)
-    tag_text = get(cells, "tags")
-    tags: list[str] = []
-    for piece in filter(None, (p.strip() for p in TAG_SPLIT.split(tag_text))):
-        found = WORDS["tags"].get(piece.lower())
-        words = [found] if found else [WORDS["tags"].get(w.lower()) for w in piece.split()]
-        if not words or None in words:
-            bad("tags", tag_text, _("Unknown special population “%s”.") % piece)
+    return read_fields(header.picker(READ)(cells), bad)
+
+
+def read_fields(cells: tuple[str, ...], bad: Any) -> dict[str, Any]:
+    """`read_row` of the row's cells already picked in the order of READ."""
+    name, notes, *words, tag_text, birth_text, document, phone = cells
+    data: dict[str, Any] = {"name": name, "notes": notes}
+    for (field, default, known), text in zip(_WORDS, words, strict=True):
+        if not text:
+            data[field] = default
+            continue
+        value = known.get(text) or known.get(text.strip().lower())
+        if value is None:
+            data[field], problem = read_word(field, text, default)
+            bad(field, text, problem)
         else:
-            tags.extend(words)
+            data[field] = value
+    tags: list[str] = []
+    if tag_text:
+        for piece in filter(None, (p.strip() for p in TAG_SPLIT.split(tag_text))):
+            found = WORDS["tags"].get(piece.lower())
+            words = [found] if found else [WORDS["tags"].get(w.lower()) for w in piece.split()]
+            if not words or None in words:
+                bad("tags", tag_text, _("Unknown special population “%s”.") % piece)
+            else:
+                tags.extend(words)
     data["tags"] = tags
-    birth_text = get(cells, "birth_date")
     data["birth_date"] = None
     if birth_text:
         try:
             data["birth_date"] = parse_date(birth_text)
         except ValueError:
             bad("birth_date", birth_text, _("Write the date as 1980-05-17."))
-    data["document_number"] = pii.normalize_document(get(cells, "document_number"))
-    data["phone"] = pii.normalize_phone(get(cells, "phone"))
+    data["document_number"] = pii.normalize_document(document)
+    data["phone"] = pii.normalize_phone(phone) if phone else ""
     return data

@@ -37,13 +37,14 @@ from shequ.places.households import (
 )
 from shequ.places.models import Place, PlaceKind
 from shequ.places.services import places_insert
-from shequ.residents.import_columns import COLUMNS, COLUMNS_BY_FIELD, LABELS, read_row
+from shequ.residents.import_columns import COLUMNS, COLUMNS_BY_FIELD, LABELS, READ, read_fields
 from shequ.residents.models import DocumentType, Resident, tags_to_bits
 from shequ.residents.rules import resident_problems
 
 # Compared field by field to tell "updated" from "unchanged" (the phone through its HMAC).
 ROW_FIELDS = ("name", "gender", "birth_date", "document_type", "relation", "occupancy", "notes")
 FLATS_KEPT = 50_000  # flats remembered by `_where` (forgotten all at once past that)
+WHERE = ("household_code", "compound", "building", "room", "unit")  # the cells `_where` reads
 
 # What a new resident's row is written with (`write`), in this order; every other column gets
 # its default (`_constants`).
@@ -143,16 +144,14 @@ class ResidentImporter(Importer):
                 if unit:
                     self.with_units.add(parent_id)
 
-    def _where(self, cells: list[str], header: HeaderMap, bad: Any) -> tuple | None:
+    def _where(self, cells: tuple[str, ...], bad: Any) -> tuple | None:
         """Where the row's resident lives: ("code", code) or ("room", building, unit, room key,
         room as written); None when that cannot be told (reported through `bad`). Members of
         a household follow each other on a sheet: a flat told once is remembered."""
-        get = header.get
-        code = get(cells, "household_code")
+        code, *address = cells  # as picked in the order of WHERE
         if code:
             return ("code", code)
-        written = (get(cells, "compound"), get(cells, "building"), get(cells, "room"))
-        written += (get(cells, "unit"),)
+        written = tuple(address)
         known = self.flats.get(written)
         if known is not None:
             return known
@@ -207,17 +206,20 @@ class ResidentImporter(Importer):
         if rows and rows[0][0] <= self.last_row:
             self._new_pass()  # the runner reads the file again to write it (second pass)
         pending: list[tuple[int, dict[str, Any], list[RowError], tuple | None]] = []
+        read_cells, where_cells = header.picker(READ), header.picker(WHERE)
         for number, cells in rows:
             row_errors = RowProblems(number, COLUMNS_BY_FIELD)
             bad = row_errors.bad
 
-            data = read_row(cells, header, bad)
+            data = read_fields(read_cells(cells), bad)
             # Every problem of the row at once, not one kind per upload.
-            flagged = {e.column for e in row_errors}
-            for field, message in resident_problems(**data, today=self.today).items():
-                if LABELS.get(field) not in flagged:
-                    bad(field, header.get(cells, field), message)
-            pending.append((number, data, row_errors, self._where(cells, header, bad)))
+            problems = resident_problems(**data, today=self.today)
+            if problems:
+                flagged = {e.column for e in row_errors}
+                for field, message in problems.items():
+                    if LABELS.get(field) not in flagged:
+                        bad(field, header.get(cells, field), message)
+            pending.append((number, data, row_errors, self._where(where_cells(cells), bad)))
         if rows:
             self.last_row = rows[-1][0]
 
