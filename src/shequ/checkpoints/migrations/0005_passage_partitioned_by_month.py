@@ -26,6 +26,12 @@ def partition(apps, schema_editor):
     partition_by_month(schema_editor, "checkpoints_passage", "device_time")
 
 
+def keep_the_trigger(apps, schema_editor):
+    # Backwards, the column change rebuilds the SQLite table again: put the trigger back.
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute(SQLITE_TRIGGER)
+
+
 def unpartition(apps, schema_editor):
     from shequ.core.partitions import unpartition
 
@@ -39,6 +45,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(migrations.RunPython.noop, keep_the_trigger),
         migrations.AlterField(
             model_name='passage',
             name='corrects',
