@@ -26,7 +26,7 @@ from tests.duty.conftest import duty  # noqa: F401 - fixture used below
 from tests.residents.factories import ResidentFactory
 
 pytestmark = pytest.mark.pg
-LEAF = ("checkpoints", "0004_passage_retention_purge")
+LEAF = ("checkpoints", "0005_passage_partitioned_by_month")
 
 
 @pytest.fixture
@@ -145,7 +145,7 @@ def test_restore_into_an_empty_database_migrates_an_older_backup(
     applied = _rows(
         scratch,
         "SELECT 1 FROM django_migrations "
-        "WHERE app = 'checkpoints' AND name = '0004_passage_retention_purge'",
+        "WHERE app = 'checkpoints' AND name = '0005_passage_partitioned_by_month'",
     )
     assert applied == [(1,)]
 

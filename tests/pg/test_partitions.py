@@ -175,6 +175,21 @@ def test_a_copy_with_the_same_uuid_and_time_is_refused_by_the_database(personas,
     assert Passage.objects.filter(client_uuid=sent["client_uuid"]).count() == 1
 
 
+def test_the_same_uuid_at_another_time_is_refused_across_partitions(personas, gates) -> None:
+    """The UUID alone stays unique (its side table of keys): a copy 40 days later, in another
+    partition, is refused; once the purge has deleted the row, its UUID is free again."""
+    pk, other = _one(personas, gates), _one(personas, gates)
+    row = Passage.objects.get(pk=pk)
+    later = row.device_time + dt.timedelta(days=40)
+    with pytest.raises(DatabaseError, match="client_uuids_pkey"), transaction.atomic():
+        _copy(other, client_uuid=str(row.client_uuid), device_time=later)
+    with transaction.atomic(), connection.cursor() as c:
+        c.execute("SET LOCAL shequ.retention_purge = 'on'")
+        c.execute("DELETE FROM checkpoints_passage WHERE id = %s", [pk])
+    again = _copy(other, client_uuid=str(row.client_uuid), device_time=later)
+    assert Passage.objects.get(client_uuid=row.client_uuid).pk == again
+
+
 def test_shequ_partitions_ensure_and_list(db) -> None:
     runner = CliRunner()
     result = runner.invoke(app, ["partitions", "ensure", "--months-ahead", "5"])

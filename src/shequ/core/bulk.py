@@ -22,7 +22,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connections, models, router, transaction
 from django.db.models.lookups import In
 
-from shequ.core.partitions import unique_key
+from shequ.core.partitions import SKIP_TAKEN, unique_key
 
 CHUNK = 500  # rows per statement; keeps parameters well under SQLite's limit
 
@@ -318,6 +318,8 @@ def _insert_via_temporary_table(
         with cursor.cursor.copy(f"COPY {temp} ({cols}) FROM STDIN") as copy:
             for row in prepared:
                 copy.write_row(row)
+        # A key taken in another partition is skipped too, not raised (core.partitions).
+        cursor.execute("SELECT set_config(%s, 'on', true)", [SKIP_TAKEN])
         # Moving the rows also empties the table, for a second call in the same transaction.
         cursor.execute(
             f"WITH moved AS (DELETE FROM {temp} RETURNING {cols}) "  # noqa: S608
@@ -326,6 +328,7 @@ def _insert_via_temporary_table(
         )
         for value, pk in cursor.fetchall():
             created[key_field.to_python(value)] = pk
+        cursor.execute("SELECT set_config(%s, 'off', true)", [SKIP_TAKEN])
     return created
 
 

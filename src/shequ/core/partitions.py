@@ -304,6 +304,104 @@ def ensure_partitions(
     return made
 
 
+# A client UUID must stay unique over the whole table, also when two devices send the same
+# event with different clocks: a side table of the keys taken (its primary key), filled by a
+# trigger on every insert, does that across partitions. A taken key raises unique_violation,
+# as a unique index would; inside `core.bulk`'s "skip what is taken" insert (which sets
+# SKIP_TAKEN) the row is left out instead, as ON CONFLICT DO NOTHING would. Inserting into the
+# side table waits for a concurrent transaction holding the same key, as an index does.
+SKIP_TAKEN = "shequ.skip_taken_keys"
+_KEYS_SQL = """
+CREATE TABLE {keys} ({col} {type} PRIMARY KEY);
+INSERT INTO {keys} SELECT {col} FROM {table};
+CREATE FUNCTION {keys}_take() RETURNS trigger AS $$
+BEGIN
+    INSERT INTO {keys} VALUES (NEW.{col}) ON CONFLICT DO NOTHING;
+    IF FOUND THEN
+        RETURN NEW;
+    END IF;
+    IF current_setting('{skip}', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    RAISE unique_violation USING
+        MESSAGE = 'duplicate key value violates unique constraint "{keys}_pkey"',
+        DETAIL = format('Key ({col})=(%s) already exists.', NEW.{col});
+END;
+$$ LANGUAGE plpgsql;
+CREATE FUNCTION {keys}_free() RETURNS trigger AS $$
+BEGIN
+    DELETE FROM {keys} WHERE {col} = OLD.{col};
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+CREATE FUNCTION {keys}_clear() RETURNS trigger AS $$
+BEGIN
+    TRUNCATE {keys};
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER {keys}_take BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION {keys}_take();
+CREATE TRIGGER {keys}_free AFTER DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {keys}_free();
+CREATE TRIGGER {keys}_clear AFTER TRUNCATE ON {table} FOR EACH STATEMENT
+    EXECUTE FUNCTION {keys}_clear();
+"""
+_KEYS_DROP = """
+DROP TRIGGER IF EXISTS {keys}_take ON {table};
+DROP TRIGGER IF EXISTS {keys}_free ON {table};
+DROP TRIGGER IF EXISTS {keys}_clear ON {table};
+DROP FUNCTION IF EXISTS {keys}_take();
+DROP FUNCTION IF EXISTS {keys}_free();
+DROP FUNCTION IF EXISTS {keys}_clear();
+DROP TABLE IF EXISTS {keys};
+"""
+
+
+def keys_table(table: str, column: str) -> str:
+    return f"{table}_{column}s"[:63]
+
+
+def keep_unique_across_partitions(schema_editor: Any, table: str, column: str) -> None:
+    """Migration step (PostgreSQL only): `column` unique over all of `table`'s partitions,
+    through the side table of keys taken (see SKIP_TAKEN)."""
+    connection = schema_editor.connection
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [keys_table(table, column)])
+        if cursor.fetchone()[0] is not None:
+            return  # made already (a migration applied again after a restore)
+        cursor.execute(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+            "WHERE attrelid = %s::regclass AND attname = %s",
+            [_q(connection, table), column],
+        )
+        (kind,) = cursor.fetchone()
+        cursor.execute(
+            _KEYS_SQL.format(
+                keys=keys_table(table, column), col=column, type=kind, table=table, skip=SKIP_TAKEN
+            )
+        )
+
+
+def drop_unique_across_partitions(schema_editor: Any, table: str, column: str) -> None:
+    """Migration step back: the side table of keys and its triggers gone."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(_KEYS_DROP.format(keys=keys_table(table, column), table=table))
+
+
+def refill_keys(connection: Any, table: str, column: str) -> None:
+    """Take the keys of rows written with triggers off (the city seed's COPY)."""
+    keys = keys_table(table, column)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [keys])
+        if cursor.fetchone()[0] is not None:
+            cursor.execute(
+                f"INSERT INTO {keys} SELECT {column} FROM {table} ON CONFLICT DO NOTHING"  # noqa: S608
+            )
+
+
 _CONFLICT_KEYS: dict[tuple[str, str, str], list[str]] = {}
 
 

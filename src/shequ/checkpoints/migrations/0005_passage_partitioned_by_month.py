@@ -5,7 +5,9 @@ docs/operations.md "PostgreSQL layout"); SQLite keeps a plain table.
 The append-only trigger is made again on the partitioned table, which gives it to every
 partition; on SQLite the column change rebuilds the table, which drops the trigger, so it is
 put back as in 0003. The primary key becomes (id, device_time) and the client UUID's unique
-constraint (client_uuid, device_time): a device resends a passage with its time unchanged."""
+constraint (client_uuid, device_time); the UUID alone stays unique over every partition
+through a side table of the UUIDs taken (checkpoints_passage_client_uuids, kept by triggers):
+two devices may send the same passage with different clocks."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -19,11 +21,12 @@ END;
 
 
 def partition(apps, schema_editor):
-    from shequ.core.partitions import partition_by_month
+    from shequ.core.partitions import keep_unique_across_partitions, partition_by_month
 
     if schema_editor.connection.vendor == "sqlite":
         schema_editor.execute(SQLITE_TRIGGER)
     partition_by_month(schema_editor, "checkpoints_passage", "device_time")
+    keep_unique_across_partitions(schema_editor, "checkpoints_passage", "client_uuid")
 
 
 def keep_the_trigger(apps, schema_editor):
@@ -33,8 +36,9 @@ def keep_the_trigger(apps, schema_editor):
 
 
 def unpartition(apps, schema_editor):
-    from shequ.core.partitions import unpartition
+    from shequ.core.partitions import drop_unique_across_partitions, unpartition
 
+    drop_unique_across_partitions(schema_editor, "checkpoints_passage", "client_uuid")
     unpartition(schema_editor, "checkpoints_passage", "device_time")
 
 
