@@ -557,6 +557,7 @@ def manage(ctx: typer.Context) -> None:
 
 def _register_city_commands() -> None:
     from shequ.assistance.cli_jobs import register as register_care
+    from shequ.core.cli_partitions import register as register_partitions
     from shequ.duty.cli_roster import register as register_roster
     from shequ.patrols.cli_jobs import register as register_patrols
     from shequ.places.cli_city import register
@@ -565,6 +566,7 @@ def _register_city_commands() -> None:
     register_care(app)
     register_patrols(app)
     register_roster(roster_app)
+    register_partitions(app)
 
 
 _register_city_commands()

@@ -26,7 +26,7 @@ from tests.duty.conftest import duty  # noqa: F401 - fixture used below
 from tests.residents.factories import ResidentFactory
 
 pytestmark = pytest.mark.pg
-LEAF = ("checkpoints", "0004_passage_retention_purge")
+LEAF = ("checkpoints", "0005_passage_partitioned_by_month")
 
 
 @pytest.fixture
@@ -121,12 +121,20 @@ def test_restore_brings_back_the_data_as_it_was_at_the_backup(registry, tmp_path
     assert result.pii_readable is True
     assert set(Resident.objects.values_list("name", flat=True)) == {"留下", "将删"}
     assert Resident.objects.get(pk=kept.pk).phone == "10012345678"
-    # The append-only trigger came back with the restore.
+    # The append-only trigger came back with the restore, on the partitioned table and so on
+    # each of its monthly partitions.
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT COUNT(*) FROM pg_trigger WHERE tgname = 'checkpoints_passage_no_update'"
+            "SELECT COUNT(*) FROM pg_trigger WHERE tgname = 'checkpoints_passage_no_update' "
+            "AND tgrelid = 'checkpoints_passage'::regclass"
         )
         assert cursor.fetchone()[0] == 1
+        cursor.execute(
+            "SELECT COUNT(*) FROM pg_inherits i LEFT JOIN pg_trigger t ON t.tgrelid = i.inhrelid "
+            "AND t.tgname = 'checkpoints_passage_no_update' "
+            "WHERE i.inhparent = 'checkpoints_passage'::regclass AND t.oid IS NULL"
+        )
+        assert cursor.fetchone()[0] == 0
 
 
 def test_restore_into_an_empty_database_migrates_an_older_backup(
@@ -145,7 +153,7 @@ def test_restore_into_an_empty_database_migrates_an_older_backup(
     applied = _rows(
         scratch,
         "SELECT 1 FROM django_migrations "
-        "WHERE app = 'checkpoints' AND name = '0004_passage_retention_purge'",
+        "WHERE app = 'checkpoints' AND name = '0005_passage_partitioned_by_month'",
     )
     assert applied == [(1,)]
 

@@ -177,8 +177,17 @@ class Passage(models.Model):
     device_decision = models.CharField(max_length=6, choices=Decision.choices, blank=True)
     disagrees = models.BooleanField(default=False)
     rules_version = models.PositiveIntegerField(default=0)
+    # No foreign key in the database: the log is partitioned by month on PostgreSQL
+    # (core.partitions), and a key cannot point at a partitioned table. The ingest only
+    # names a passage it found (by client UUID), and passages are never deleted but by the
+    # retention purge, which takes a correction before the passage it corrects.
     corrects = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        db_constraint=False,
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
 

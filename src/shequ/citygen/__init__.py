@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 from django.db import connection, transaction
 from django.utils import timezone
 
+from shequ.core.partitions import refill_keys
+
 if TYPE_CHECKING:
     from shequ.citygen.shape import CityPlan
     from shequ.places.models import Place
@@ -137,6 +139,8 @@ def _build(
     t = time.monotonic()
     for table in tables:
         loader.reset_sequence(table)
+    # The COPY ran with triggers off: the UUIDs taken go into their side tables now.
+    refill_keys(connection, "checkpoints_passage", "client_uuid")
     _finish(top, the_plan)
     for table in columns:
         loader.execute(f"ANALYZE {table}")

@@ -106,6 +106,9 @@ class Loader:
             )
             for name, definition in c.fetchall():
                 c.execute(f'DROP INDEX "{name}"')
+                # A partitioned table's index reads "ON ONLY <table>", which would build it
+                # on the parent alone (core.partitions): built again, it must cover each part.
+                definition = definition.replace(" ON ONLY ", " ON ", 1)
                 self._aside.append(("index", definition))
         c.execute("SET CONSTRAINTS ALL DEFERRED")
 

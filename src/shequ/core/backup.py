@@ -27,6 +27,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
+from shequ.core.partitions import partitioned_tables
+
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"
 SHOW_AT_MOST = 5  # migration names listed in a refusal
@@ -325,6 +327,9 @@ def _pg_restore(connection: Any, path: Path) -> None:
     # migrations that re-create them after the restore: drop them first.
     in_dump = _pg_tables_in_dump(path)
     extra = sorted(set(connection.introspection.table_names()) - in_dump)
+    # pg_restore --clean drops a partition's inherited keys one by one, which PostgreSQL
+    # refuses: the partitioned tables (core.partitions) go whole first, with their parts.
+    extra += sorted(partitioned_tables(connection))
     if extra:
         with connection.cursor() as cursor:
             for table in extra:

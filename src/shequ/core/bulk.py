@@ -22,6 +22,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connections, models, router, transaction
 from django.db.models.lookups import In
 
+from shequ.core.partitions import SKIP_TAKEN, unique_key
+
 CHUNK = 500  # rows per statement; keeps parameters well under SQLite's limit
 
 # Exact field classes whose database preparation of a value of these exact types is the value
@@ -360,6 +362,8 @@ def _insert_via_temporary_table(
     # One temporary table per model and column list, private to this transaction.
     temp = quote(f"new_{model._meta.db_table}"[:54] + f"_{zlib.crc32(cols.encode()):08x}")
     key_column, pk_column = quote(key_field.column), quote(model._meta.pk.column)
+    # On a table partitioned by time the key's constraint holds the time too (core.partitions).
+    conflict = ", ".join(map(quote, unique_key(connection, model._meta.db_table, key_field.column)))
     created: dict[Any, int] = {}
     # Only quoted identifiers from the model's metadata go into the text; values are COPY data.
     with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cursor:
@@ -370,14 +374,17 @@ def _insert_via_temporary_table(
         with cursor.cursor.copy(f"COPY {temp} ({cols}) FROM STDIN") as copy:
             for row in prepared:
                 copy.write_row(row)
+        # A key taken in another partition is skipped too, not raised (core.partitions).
+        cursor.execute("SELECT set_config(%s, 'on', true)", [SKIP_TAKEN])
         # Moving the rows also empties the table, for a second call in the same transaction.
         cursor.execute(
             f"WITH moved AS (DELETE FROM {temp} RETURNING {cols}) "  # noqa: S608
             f"INSERT INTO {table} ({cols}) SELECT {cols} FROM moved ORDER BY {key_column} "
-            f"ON CONFLICT ({key_column}) DO NOTHING RETURNING {key_column}, {pk_column}"
+            f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {key_column}, {pk_column}"
         )
         for value, pk in cursor.fetchall():
             created[key_field.to_python(value)] = pk
+        cursor.execute("SELECT set_config(%s, 'off', true)", [SKIP_TAKEN])
     return created
 
 

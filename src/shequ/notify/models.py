@@ -52,8 +52,15 @@ class Delivery(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries"
     )
+    # No foreign key in the database: the inbox is partitioned by month on PostgreSQL
+    # (core.partitions), and a key cannot point at a partitioned table. Django still sets it
+    # to NULL when the inbox row goes (the retention purge deletes deliveries first).
     notification = models.ForeignKey(
-        "core.Notification", on_delete=models.SET_NULL, null=True, related_name="deliveries"
+        "core.Notification",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="deliveries",
+        db_constraint=False,
     )
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     kind = models.CharField(_("kind"), max_length=32)
