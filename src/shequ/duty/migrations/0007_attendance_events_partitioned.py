@@ -23,7 +23,7 @@ def unpartition(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('duty', '0005_roster_jobs'),
+        ('duty', '0006_roster_job_heartbeat_and_draft'),
     ]
 
     operations = [migrations.RunPython(partition, unpartition)]
