@@ -520,7 +520,9 @@ def main() -> int:
     if args.env:
         print("\n".join(f"export {k}={v}" for k, v in ENV.items()))
         return 0
-    os.environ.update(ENV)
+    # A city seeded under its own keys (SHEQU_PII_KEY set before `shequ seed`) keeps them.
+    for name, value in ENV.items():
+        os.environ.setdefault(name, value)
     # The server runs this checkout's code, whatever the virtualenv has installed.
     os.environ["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(REPO / "src"), os.environ.get("PYTHONPATH", "")])
