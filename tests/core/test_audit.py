@@ -1352,7 +1352,9 @@ def _outreach_writes(hq, city):
         "campaign_questions_set": (
             "outreach.campaign_questions_set",
             lambda: outreach_services.campaign_questions_set(
-                actor=hq, campaign=campaign(), questions=[{"label": "在家吗", "type": "yes_no"}]
+                actor=hq,
+                campaign=campaign(),
+                questions=[{"key": "home", "label": "在家吗", "type": "yes_no"}],
             ),
             city.a,
         ),
@@ -1577,6 +1579,7 @@ WRITES = [
     "answer_from_call",
     "campaign_create",
     "campaign_add_tasks",
+    "campaign_questions_set",
     "campaign_set_status",
     "buildings_assign",
     "outcome_record",

@@ -161,7 +161,7 @@ def list_requisitions(
     return reqs.board(request.user, _filters(status, direction, place_id, item_id))
 
 
-@router.get("/totals", response={200: list[RequisitionItemTotalOut], **errors(403)})
+@router.get("/totals", response={200: list[RequisitionItemTotalOut], **errors(403, 404)})
 def requisition_totals(
     request: HttpRequest,
     status: str = "",
