@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -79,7 +80,15 @@ def run(
     jobs: list[Job],
     workers: int,
 ) -> Iterator[tuple[int, dict[str, tuple[int, bytes]]]]:
-    """The communities' COPY text, in order; `workers` processes (0: in this process)."""
+    """The communities' COPY text, in order; `workers` processes (0: in this process).
+
+    The workers are forked (they inherit Django and the context, and never touch the
+    database). A fork copies only the calling thread: from a process running other threads
+    (a test runner's I/O thread) a child can inherit a lock one of them held and wait on it
+    forever — a seed under pytest-xdist hung so. Such a process builds in itself instead;
+    `shequ seed` runs single-threaded and forks."""
+    if workers > 0 and threading.active_count() > 1:
+        workers = 0
     if workers <= 0:
         _init(ctx, starts, seed, master)
         for job in jobs:
