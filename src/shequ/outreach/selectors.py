@@ -444,6 +444,11 @@ def open_proposals_count(user: User | AnonymousUser) -> int:
     return proposals_for(user).count()
 
 
+def has_answers(campaign: Campaign) -> bool:
+    """Whether one door of the campaign has answered a question (one indexed probe)."""
+    return Visit.objects.filter(task__campaign=campaign).exclude(answers={}).exists()
+
+
 def answered_keys(campaign: Campaign) -> set[str]:
     """The keys of the campaign's questions answered at one door or more (visits keep every
     answer given; a task's answers are its last visit's)."""

@@ -161,7 +161,7 @@ def questions(request: HttpRequest, campaign_id: int) -> HttpResponse:
             "campaign": campaign,
             "formset": formset,
             "errors": errors,
-            "answered": bool(selectors.answered_keys(campaign)),
+            "answered": selectors.has_answers(campaign),
         },
         status=400 if errors else 200,
     )
