@@ -10,6 +10,7 @@ import datetime as dt
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from shequ.core import bulk, imports, pii
@@ -19,6 +20,7 @@ from shequ.places.models import Place, PlaceKind
 from shequ.residents import selectors, services
 from shequ.residents.importers import ROW_FIELDS, ResidentImporter
 from shequ.residents.models import Resident, Tag, tags_to_bits
+from shequ.testing.models import ResidentTally
 from tests.residents.factories import id_number, phone
 from tests.residents.sheets import write_csv, write_xlsx
 from tests.residents.test_import import import_file, residents_import_audits, snapshot
@@ -223,6 +225,55 @@ def test_a_person_registered_elsewhere_while_the_file_was_checked_stops_the_whol
     assert list(Resident.objects.values_list("name", flat=True)) == ["别处"]
     assert Place.objects.count() == places
     assert residents_import_audits() == 0
+    # The rolled-back load left the counts as they were, and their trigger in place.
+    assert tallies_and_rows() == ({city.kb1.pk: 1}, {city.kb1.pk: 1})
+    services.resident_create(
+        actor=personas.staff_a,
+        household=city.ha1,
+        name="甲新",
+        document_number=id_number(BORN, 902),
+    )
+    assert tallies_and_rows()[0] == {city.kb1.pk: 1, city.ka1.pk: 1}
+
+
+def tallies_and_rows() -> tuple[dict[int, int], dict[int, int]]:
+    """Residents per building as the coverage counts keep them, and counted from the rows."""
+    kept = {b: n for b, n in ResidentTally.objects.values_list("building_id", "residents") if n}
+    rows = dict(
+        Resident.objects.values_list("household__parent_id")
+        .annotate(n=Count("pk"))
+        .values_list("household__parent_id", "n")
+    )
+    return kept, rows
+
+
+def test_a_bulk_import_keeps_the_coverage_counts_and_they_go_on_counting(
+    personas, city, tmp_path, monkeypatch
+):
+    """The load is counted per building at once (SQLite: the per-row trigger is off for the
+    load, PostgreSQL: one statement-level count), and a resident added afterwards is counted
+    again, so the trigger is back."""
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 500)
+    services.resident_create(
+        actor=personas.staff_b,
+        household=city.hb1,
+        name="乙一",
+        document_number=id_number(BORN, 901),
+    )
+    job = import_file(personas.staff_a, write_csv(tmp_path / "r.csv", seeded_rows(1200)))
+    assert job.status == ImportStatus.DONE, job.message
+    kept, rows = tallies_and_rows()
+    assert kept == rows == {city.ka1.pk: 1200, city.kb1.pk: 1}
+    services.resident_create(
+        actor=personas.staff_a,
+        household=city.ha1,
+        name="甲新",
+        document_number=id_number(BORN, 902),
+    )
+    assert tallies_and_rows()[0] == {city.ka1.pk: 1201, city.kb1.pk: 1}
+    Resident.objects.filter(name__in=["居民0", "居民1", "乙一"]).delete()
+    kept, rows = tallies_and_rows()
+    assert kept == rows == {city.ka1.pk: 1199}
 
 
 def test_copy_rows_lands_all_rows_or_none(personas, city):

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, connections, router
@@ -135,6 +136,40 @@ TRIGGERS: list[tuple[str, str, str, str, list[str]]] = [
 ]  # fmt: skip
 
 
+# PostgreSQL counts an INSERT or DELETE of residents or samples once per statement, from its
+# transition table: a COPY of 100,000 residents is one grouped statement, not 200,000 (and a
+# swab batch one, not one per sample). The rows are grouped by building in one order, so two
+# writers at once take the tally rows' locks in the same order. (A trigger with a column list,
+# the moves above, cannot have a transition table: those stay per row.)
+_GROUPED: dict[str, str] = {
+    "res_ins": (
+        f"INSERT INTO {RT} AS t (building_id, residents) SELECT h.parent_id, COUNT(*) "
+        f"FROM changed r JOIN {PLACE} h ON h.id = r.household_id "
+        f"WHERE h.parent_id IS NOT NULL GROUP BY h.parent_id ORDER BY h.parent_id "
+        f"ON CONFLICT (building_id) DO UPDATE SET residents = t.residents + EXCLUDED.residents"
+    ),
+    "res_del": (
+        f"UPDATE {RT} t SET residents = t.residents - d.n FROM (SELECT h.parent_id AS b, "
+        f"COUNT(*) AS n FROM changed r JOIN {PLACE} h ON h.id = r.household_id "
+        f"GROUP BY h.parent_id) d WHERE t.building_id = d.b"
+    ),
+    "smp_ins": (
+        f"INSERT INTO {ST} AS t (round_id, building_id, sampled) "
+        f"SELECT s.round_id, h.parent_id, COUNT(*) FROM changed s "
+        f"JOIN {RES} r ON r.id = s.resident_id JOIN {PLACE} h ON h.id = r.household_id "
+        f"WHERE NOT s.retest AND h.parent_id IS NOT NULL GROUP BY s.round_id, h.parent_id "
+        f"ORDER BY s.round_id, h.parent_id "
+        f"ON CONFLICT (round_id, building_id) DO UPDATE SET sampled = t.sampled + EXCLUDED.sampled"
+    ),
+    "smp_del": (
+        f"UPDATE {ST} t SET sampled = t.sampled - d.n FROM (SELECT s.round_id AS g, "
+        f"h.parent_id AS b, COUNT(*) AS n FROM changed s JOIN {RES} r ON r.id = s.resident_id "
+        f"JOIN {PLACE} h ON h.id = r.household_id WHERE NOT s.retest "
+        f"GROUP BY s.round_id, h.parent_id) d WHERE t.round_id = d.g AND t.building_id = d.b"
+    ),
+}  # fmt: skip
+
+
 def _condition(text: str, vendor: str) -> str:
     distinct = (
         "OLD.parent_id IS DISTINCT FROM NEW.parent_id"
@@ -148,26 +183,29 @@ def install_sql(vendor: str) -> list[str]:
     """The statements creating the triggers on `vendor` ("postgresql" or "sqlite")."""
     out = []
     for name, table, event, when, body in TRIGGERS:
-        trigger = f"testing_tally_{name}"
-        cond = _condition(when, vendor)
-        if vendor == "postgresql":
-            statements = "\n".join(f"    {s};" for s in body)
-            out.append(
-                f"CREATE OR REPLACE FUNCTION {trigger}() RETURNS trigger AS $$\nBEGIN\n"
-                f"{statements}\n    RETURN NULL;\nEND;\n$$ LANGUAGE plpgsql"
-            )
-            out.append(
-                f"CREATE TRIGGER {trigger} AFTER {event} ON {table} FOR EACH ROW "
-                + (f"WHEN ({cond}) " if cond else "")
-                + f"EXECUTE FUNCTION {trigger}()"
-            )
-        else:
+        trigger, cond = f"testing_tally_{name}", _condition(when, vendor)
+        if vendor != "postgresql":
             statements = "\n".join(f"    {s};" for s in body)
             out.append(
                 f"CREATE TRIGGER {trigger} AFTER {event} ON {table} FOR EACH ROW "
                 + (f"WHEN {cond} " if cond else "")
                 + f"BEGIN\n{statements}\nEND"
             )
+            continue
+        if name in _GROUPED:
+            body = [_GROUPED[name]]
+            transition = "NEW" if event == "INSERT" else "OLD"
+            each = f"REFERENCING {transition} TABLE AS changed FOR EACH STATEMENT "
+        else:
+            each = "FOR EACH ROW " + (f"WHEN ({cond}) " if cond else "")
+        statements = "\n".join(f"    {s};" for s in body)
+        out.append(
+            f"CREATE OR REPLACE FUNCTION {trigger}() RETURNS trigger AS $$\nBEGIN\n"
+            f"{statements}\n    RETURN NULL;\nEND;\n$$ LANGUAGE plpgsql"
+        )
+        out.append(
+            f"CREATE TRIGGER {trigger} AFTER {event} ON {table} {each}EXECUTE FUNCTION {trigger}()"
+        )
     return out
 
 
@@ -181,6 +219,36 @@ def uninstall_sql(vendor: str) -> list[str]:
         else:
             out.append(f"DROP TRIGGER IF EXISTS {trigger}")
     return out
+
+
+@contextmanager
+def residents_added_in_bulk() -> Iterator[None]:
+    """Around a bulk load of new residents, inside the caller's transaction: on SQLite (no
+    statement-level triggers) the per-row count is dropped for the load and the loaded rows
+    are counted per building in one statement after it, then the trigger is put back — all
+    in the transaction, so a rollback undoes the three; the load holds SQLite's one write
+    lock from the DROP on, so the rows past the highest id before it are the load's alone.
+    PostgreSQL's trigger already counts a statement at once (`_GROUPED`): nothing to do."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("residents_added_in_bulk() needs the caller's transaction")
+    trigger = next(s for s in install_sql("sqlite") if " testing_tally_res_ins " in s)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER testing_tally_res_ins")
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {RES}")
+        (last,) = cursor.fetchone()
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {RT} (building_id, residents) SELECT h.parent_id, COUNT(*) "
+            f"FROM {RES} r JOIN {PLACE} h ON h.id = r.household_id "
+            f"WHERE r.id > %s AND h.parent_id IS NOT NULL GROUP BY h.parent_id "
+            f"ON CONFLICT (building_id) DO UPDATE SET residents = residents + excluded.residents",
+            [last],
+        )
+        cursor.execute(trigger)
 
 
 def recount(apps: Any = None) -> None:
