@@ -11,9 +11,10 @@ signed with the instance's secret key):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/city_1m shequ seed --scenario city \\
         --residents 1000000
 
-It serves the instance with `shequ serve` (granian, `--workers` processes, no task worker)
-on 127.0.0.1, then, each over `--calls` calls with other arguments each time, after a
-warm-up, through HTTP (requests, keep-alive):
+It serves the instance with `shequ serve` (granian, `--workers` processes) on 127.0.0.1,
+with `shequ worker` beside it (its periodic jobs; `--no-worker` leaves it out), then, each
+over `--calls` calls with other arguments each time, after a warm-up, through HTTP
+(requests, keep-alive):
 
 * gate check by pass QR: POST /api/v1/checkpoints/passages:batch with one passage carrying a
   household's QR text (the server reads the pass, its household and holders, and decides);
@@ -510,6 +511,7 @@ def main() -> int:
         "connection, idle or not: with 8, 200 paced users got 1.6 requests/s)",
     )  # fmt: skip
     parser.add_argument("--skip-calls", action="store_true", help="only ingest and locust")
+    parser.add_argument("--no-worker", action="store_true", help="serve without the task worker")
     parser.add_argument("--locust-users", type=int, default=0)
     parser.add_argument("--locust-seconds", type=int, default=60)
     parser.add_argument(
@@ -538,6 +540,14 @@ def main() -> int:
     w = world(args.calls)
     w["batches"] = device_batches(args.ingest, args.batch, w["round"])
     server = serve(args.port, args.workers, args.threads, args.backpressure)
+    # The task worker beside the server, as `shequ serve` runs one: among its periodic jobs,
+    # the city HQ's home kept fresh in the shared cache (reports/warm.py).
+    worker = None
+    if not args.no_worker:
+        worker = subprocess.Popen(  # noqa: S603 - our own command
+            [str(VENV_BIN / "shequ"), "worker"], env=os.environ,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
     base = f"http://127.0.0.1:{args.port}"
     try:
         rows = [] if args.skip_calls else calls(base, w)
@@ -552,8 +562,10 @@ def main() -> int:
             locust(base, w, args.locust_users, args.locust_seconds, server, args.db,
                    args.locust_wait)  # fmt: skip
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for proc in (server, worker):
+            if proc is not None:
+                proc.terminate()
+                proc.wait(timeout=30)
     return 0
 
 

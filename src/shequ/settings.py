@@ -293,6 +293,15 @@ REPORT_DEADLINE_HOUR = env_int("SHEQU_REPORT_DEADLINE_HOUR", 22)
 # The officers' today (reports/today.py): today's live figures and the round's coverage by
 # street are kept this many seconds per scope (0: read every time).
 TODAY_CACHE_SECONDS = env_int("SHEQU_TODAY_CACHE_SECONDS", 60)
+# The cache every app server and the worker share: a table in the database (core migration
+# 0010), so nothing more to run. Only aggregates go in (core/kept.py).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "shequ_cache",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    }
+}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- messages out of the app (docs/notifications.md) ---------------------------------------

@@ -11,8 +11,9 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from shequ.core.access import get_for, require
+from shequ.core.kept import digest, kept
 from shequ.core.roles import Capability
-from shequ.core.scopes import scope_for
+from shequ.core.scopes import Scope, scope_for
 from shequ.places.models import (
     KIND_ORDER,
     ZONABLE_KINDS,
@@ -107,8 +108,14 @@ class ScopeCounts:
 
 
 def scope_counts(user: User | AnonymousUser) -> ScopeCounts:
-    """What the user's scope holds, for the home page: places by kind and zones in force."""
+    """What the user's scope holds, for the home page: places by kind and zones in force;
+    kept like the HQ's today (core/kept.py: a city's millions of households are counted
+    once a minute, not on each view)."""
     scope = scope_for(user)
+    return kept(f"sq-counts:{digest(sorted(scope.paths))}", lambda: _scope_counts(scope))
+
+
+def _scope_counts(scope: Scope) -> ScopeCounts:
     rows = Place.objects.filter(scope.q()).values("kind").annotate(n=Count("id"))
     by_kind = dict.fromkeys(KIND_ORDER, 0)
     by_kind.update({row["kind"]: row["n"] for row in rows})

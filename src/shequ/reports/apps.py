@@ -1,5 +1,5 @@
-"""The reports app: its set-hour compile and the delivery to subscribers join the worker's
-periodic jobs."""
+"""The reports app: its set-hour compile, the delivery to subscribers and the city home's
+warm-up join the worker's periodic jobs."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +14,9 @@ class ReportsConfig(AppConfig):
         from shequ.core.workers import PERIODIC
         from shequ.reports.services import compile_if_due
         from shequ.reports.subscriptions import deliver_if_due
+        from shequ.reports.warm import warm_city_homes
 
-        for job in (compile_if_due, deliver_if_due):  # delivered after the day's compile
+        # Delivered after the day's compile; the city's home kept fresh (reports/warm.py).
+        for job in (compile_if_due, deliver_if_due, warm_city_homes):
             if job not in PERIODIC:
                 PERIODIC.append(job)

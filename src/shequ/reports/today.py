@@ -12,21 +12,19 @@ the scope's size (tests/web/test_home_today.py counts them). The round's coverag
 residents sampled today come from the counts the testing app keeps as swabs arrive
 (testing/counts.py: a row per building or community, not a pass over every resident), so an
 uncached view stays under a second at a million residents (bench/README.md); today's live
-figures and the coverage are still kept SHEQU_TODAY_CACHE_SECONDS (60) per scope.
+figures and the coverage are still kept SHEQU_TODAY_CACHE_SECONDS (60) per scope, in the
+cache every server shares (core/kept.py); the worker refreshes the city-wide ones before they
+age out (web/home.py, `warm_city_homes`), so no HQ view counts the whole city itself.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shequ.assistance import figures as help_figures
 from shequ.core.charts import Chart, Series
+from shequ.core.kept import digest, kept
 from shequ.core.replica import replica_reads
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
@@ -111,18 +110,6 @@ class Today:
     watch: list[Watch]
     round: Round | None = None
     totals: dict[str, int] = field(default_factory=dict)
-
-
-def _kept(key: str, compute: Callable[[], Any]) -> Any:
-    """compute(), kept TODAY_CACHE_SECONDS under `key` (aggregates only: nothing personal)."""
-    seconds = settings.TODAY_CACHE_SECONDS
-    if seconds <= 0:
-        return compute()
-    found = cache.get(key)
-    if found is None:
-        found = compute()
-        cache.set(key, found, seconds)
-    return found
 
 
 def _url(name: str, *args: Any, **query: Any) -> str:
@@ -223,8 +210,7 @@ def today_for(user: User | AnonymousUser, day: dt.date | None = None) -> Today |
     }
     # Today, live: every figure of every community, and its sums per part.
     ids = [c.pk for c in communities]
-    digest = hashlib.sha1(",".join(map(str, ids)).encode(), usedforsecurity=False).hexdigest()
-    live = _kept(f"sq-today:live:{day}:{digest}", lambda: read_all(ids, day))
+    live = kept(f"sq-today:live:{day}:{digest(ids)}", lambda: read_all(ids, day))
     keys = list(figure_by_key())
     totals = dict.fromkeys(keys, 0)
     for row in parts.values():
@@ -240,7 +226,7 @@ def today_for(user: User | AnonymousUser, day: dt.date | None = None) -> Today |
     round_ = _current_round(user)
     coverage_total = None
     if round_ is not None:
-        rows = _kept(
+        rows = kept(
             f"sq-today:coverage:{round_.pk}:{root.pk}:{part_kind}",
             lambda: testing.coverage(round_, root, part_kind),
         )
