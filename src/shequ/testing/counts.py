@@ -239,7 +239,12 @@ def residents_added_in_bulk() -> Iterator[None]:
         cursor.execute("DROP TRIGGER testing_tally_res_ins")
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {RES}")
         (last,) = cursor.fetchone()
-    yield
+    try:
+        yield
+    except BaseException:
+        with connection.cursor() as cursor:
+            cursor.execute(trigger)  # back in place whatever the caller does with the error
+        raise
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {RT} (building_id, residents) SELECT h.parent_id, COUNT(*) "
