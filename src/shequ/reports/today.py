@@ -236,9 +236,14 @@ def today_for(user: User | AnonymousUser, day: dt.date | None = None) -> Today |
         coverage_total = testing.totals(rows).percent if rows else None
     backlog = help_figures.backlog(user)
     helped = help_figures.by_day(user, days)
-    trend = _trend(user, days[:-1])
+    # The compiled days change only when a community corrects one: kept with today's figures
+    # (a city's 13 days are a quarter of a million figures to sum at ten million residents).
+    scope_key = f"{day}:{digest(ids)}"
+    trend = kept(f"sq-today:trend:{scope_key}", lambda: _trend(user, days[:-1]))
     trend[day] = {k: totals.get(k, 0) for k in TREND_KEYS}
-    standings = _standings(user, days, len(communities))
+    standings = kept(
+        f"sq-today:standings:{scope_key}", lambda: _standings(user, days, len(communities))
+    )
     yesterday = {k: v or 0 for k, v in standings[days[-2]].items()}
     watch = _watch(communities, live, scope.paths)
     return Today(
