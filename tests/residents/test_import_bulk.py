@@ -20,7 +20,6 @@ from shequ.places.models import Place, PlaceKind
 from shequ.residents import selectors, services
 from shequ.residents.importers import ROW_FIELDS, ResidentImporter
 from shequ.residents.models import Resident, Tag, tags_to_bits
-from shequ.testing.counts import residents_added_in_bulk
 from shequ.testing.models import ResidentTally
 from tests.residents.factories import id_number, phone
 from tests.residents.sheets import write_csv, write_xlsx
@@ -251,9 +250,8 @@ def tallies_and_rows() -> tuple[dict[int, int], dict[int, int]]:
 def test_a_bulk_import_keeps_the_coverage_counts_and_they_go_on_counting(
     personas, city, tmp_path, monkeypatch
 ):
-    """The load is counted per building at once (SQLite: the per-row trigger is off for the
-    load, PostgreSQL: one statement-level count), and a resident added afterwards is counted
-    again, so the trigger is back."""
+    """The load is counted per building (PostgreSQL: once for the whole COPY, by a
+    statement-level trigger), and residents added and removed afterwards are counted too."""
     monkeypatch.setattr(imports, "CHUNK_ROWS", 500)
     services.resident_create(
         actor=personas.staff_b,
@@ -275,26 +273,6 @@ def test_a_bulk_import_keeps_the_coverage_counts_and_they_go_on_counting(
     Resident.objects.filter(name__in=["居民0", "居民1", "乙一"]).delete()
     kept, rows = tallies_and_rows()
     assert kept == rows == {city.ka1.pk: 1199}
-
-
-def test_a_load_that_fails_inside_a_transaction_that_goes_on_leaves_the_count_in_place(
-    personas, city
-):
-    """The caller catches the load's error and carries on in the same transaction: what it
-    writes next is still counted (on SQLite the per-row trigger is back at once)."""
-    with transaction.atomic():
-        try:
-            with residents_added_in_bulk():
-                raise IntegrityError("a taken document number")
-        except IntegrityError:
-            pass
-        services.resident_create(
-            actor=personas.staff_a,
-            household=city.ha1,
-            name="甲新",
-            document_number=id_number(BORN, 903),
-        )
-    assert tallies_and_rows() == ({city.ka1.pk: 1}, {city.ka1.pk: 1})
 
 
 def test_copy_rows_lands_all_rows_or_none(personas, city):

@@ -40,7 +40,6 @@ from shequ.places.services import places_insert
 from shequ.residents.import_columns import COLUMNS, COLUMNS_BY_FIELD, LABELS, READ, read_fields
 from shequ.residents.models import DocumentType, Resident, tags_to_bits
 from shequ.residents.rules import resident_problems
-from shequ.testing.counts import residents_added_in_bulk
 
 # Compared field by field to tell "updated" from "unchanged" (the phone through its HMAC).
 ROW_FIELDS = ("name", "gender", "birth_date", "document_type", "relation", "occupancy", "notes")
@@ -517,30 +516,29 @@ class ResidentImporter(Importer):
             documents = pii.encrypt_many([d["document_number"] for d in fresh], context=DOCUMENT)
             phones = pii.encrypt_many([d["phone"] for d in fresh], context=PHONE)
             constants = _constants(now)
-            with residents_added_in_bulk():
-                bulk.copy_rows(
-                    Resident,
-                    (*INSERTED, *constants),
-                    [
-                        (
-                            d["name"],
-                            d["gender"],
-                            d["birth_date"].isoformat() if d["birth_date"] else None,
-                            d["document_type"],
-                            document,
-                            d["document_hmac"],
-                            phone,
-                            d["phone_hmac"],
-                            d["household_id"],
-                            d["relation"],
-                            d["occupancy"],
-                            d["tag_bits"],
-                            d["notes"],
-                            *constants.values(),
-                        )
-                        for d, document, phone in zip(fresh, documents, phones, strict=True)
-                    ],
-                )
+            bulk.copy_rows(
+                Resident,
+                (*INSERTED, *constants),
+                [
+                    (
+                        d["name"],
+                        d["gender"],
+                        d["birth_date"].isoformat() if d["birth_date"] else None,
+                        d["document_type"],
+                        document,
+                        d["document_hmac"],
+                        phone,
+                        d["phone_hmac"],
+                        d["household_id"],
+                        d["relation"],
+                        d["occupancy"],
+                        d["tag_bits"],
+                        d["notes"],
+                        *constants.values(),
+                    )
+                    for d, document, phone in zip(fresh, documents, phones, strict=True)
+                ],
+            )
         changed = []
         for c, outcome in zip(items, outcomes, strict=True):
             if outcome == UPDATED:

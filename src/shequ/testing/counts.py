@@ -25,8 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, connections, router
@@ -219,41 +218,6 @@ def uninstall_sql(vendor: str) -> list[str]:
         else:
             out.append(f"DROP TRIGGER IF EXISTS {trigger}")
     return out
-
-
-@contextmanager
-def residents_added_in_bulk() -> Iterator[None]:
-    """Around a bulk load of new residents, inside the caller's transaction: on SQLite (no
-    statement-level triggers) the per-row count is dropped for the load and the loaded rows
-    are counted per building in one statement after it, then the trigger is put back — all
-    in the transaction, so a rollback undoes the three; the load holds SQLite's one write
-    lock from the DROP on, so the rows past the highest id before it are the load's alone.
-    PostgreSQL's trigger already counts a statement at once (`_GROUPED`): nothing to do."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    if not connection.in_atomic_block:
-        raise RuntimeError("residents_added_in_bulk() needs the caller's transaction")
-    trigger = next(s for s in install_sql("sqlite") if " testing_tally_res_ins " in s)
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER testing_tally_res_ins")
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {RES}")
-        (last,) = cursor.fetchone()
-    try:
-        yield
-    except BaseException:
-        with connection.cursor() as cursor:
-            cursor.execute(trigger)  # back in place whatever the caller does with the error
-        raise
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {RT} (building_id, residents) SELECT h.parent_id, COUNT(*) "
-            f"FROM {RES} r JOIN {PLACE} h ON h.id = r.household_id "
-            f"WHERE r.id > %s AND h.parent_id IS NOT NULL GROUP BY h.parent_id "
-            f"ON CONFLICT (building_id) DO UPDATE SET residents = residents + excluded.residents",
-            [last],
-        )
-        cursor.execute(trigger)
 
 
 def recount(apps: Any = None) -> None:
