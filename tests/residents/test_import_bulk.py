@@ -225,15 +225,16 @@ def test_a_person_registered_elsewhere_while_the_file_was_checked_stops_the_whol
     assert list(Resident.objects.values_list("name", flat=True)) == ["别处"]
     assert Place.objects.count() == places
     assert residents_import_audits() == 0
-    # The rolled-back load left the counts as they were, and their trigger in place.
+    # The rolled-back load left the counts as they were, and they go on counting.
     assert tallies_and_rows() == ({city.kb1.pk: 1}, {city.kb1.pk: 1})
-    services.resident_create(
-        actor=personas.staff_a,
-        household=city.ha1,
-        name="甲新",
-        document_number=id_number(BORN, 902),
-    )
+    register(personas.staff_a, city.ha1, "甲新", 902)
     assert tallies_and_rows()[0] == {city.kb1.pk: 1, city.ka1.pk: 1}
+
+
+def register(staff, household, name: str, seq: int) -> None:
+    services.resident_create(
+        actor=staff, household=household, name=name, document_number=id_number(BORN, seq)
+    )
 
 
 def tallies_and_rows() -> tuple[dict[int, int], dict[int, int]]:
@@ -253,22 +254,12 @@ def test_a_bulk_import_keeps_the_coverage_counts_and_they_go_on_counting(
     """The load is counted per building (PostgreSQL: once for the whole COPY, by a
     statement-level trigger), and residents added and removed afterwards are counted too."""
     monkeypatch.setattr(imports, "CHUNK_ROWS", 500)
-    services.resident_create(
-        actor=personas.staff_b,
-        household=city.hb1,
-        name="乙一",
-        document_number=id_number(BORN, 901),
-    )
+    register(personas.staff_b, city.hb1, "乙一", 901)
     job = import_file(personas.staff_a, write_csv(tmp_path / "r.csv", seeded_rows(1200)))
     assert job.status == ImportStatus.DONE, job.message
     kept, rows = tallies_and_rows()
     assert kept == rows == {city.ka1.pk: 1200, city.kb1.pk: 1}
-    services.resident_create(
-        actor=personas.staff_a,
-        household=city.ha1,
-        name="甲新",
-        document_number=id_number(BORN, 902),
-    )
+    register(personas.staff_a, city.ha1, "甲新", 902)
     assert tallies_and_rows()[0] == {city.ka1.pk: 1201, city.kb1.pk: 1}
     Resident.objects.filter(name__in=["居民0", "居民1", "乙一"]).delete()
     kept, rows = tallies_and_rows()

@@ -6,7 +6,7 @@ every app server and the worker see the same entries, on SQLite and PostgreSQL a
 nothing more to run. Only aggregates go in (counts per community or building, never a
 person's data). `kept()` answers from the cache while the entry is younger than its
 seconds and computes it otherwise; inside `refreshing()` (the worker's periodic warm-up,
-web/home.py) it computes and stores whatever is there, so the views that follow find it
+reports/warm.py) it computes and stores whatever is there, so the views that follow find it
 fresh and none of them pays for the whole city.
 """
 

@@ -14,7 +14,7 @@ residents sampled today come from the counts the testing app keeps as swabs arri
 uncached view stays under a second at a million residents (bench/README.md); today's live
 figures and the coverage are still kept SHEQU_TODAY_CACHE_SECONDS (60) per scope, in the
 cache every server shares (core/kept.py); the worker refreshes the city-wide ones before they
-age out (web/home.py, `warm_city_homes`), so no HQ view counts the whole city itself.
+age out (reports/warm.py, `warm_city_homes`), so no HQ view counts the whole city itself.
 """
 
 from __future__ import annotations
@@ -210,7 +210,8 @@ def today_for(user: User | AnonymousUser, day: dt.date | None = None) -> Today |
     }
     # Today, live: every figure of every community, and its sums per part.
     ids = [c.pk for c in communities]
-    live = kept(f"sq-today:live:{day}:{digest(ids)}", lambda: read_all(ids, day))
+    scope_key = f"{day}:{digest(ids)}"  # what is kept for these communities on this day
+    live = kept(f"sq-today:live:{scope_key}", lambda: read_all(ids, day))
     keys = list(figure_by_key())
     totals = dict.fromkeys(keys, 0)
     for row in parts.values():
@@ -238,7 +239,6 @@ def today_for(user: User | AnonymousUser, day: dt.date | None = None) -> Today |
     helped = help_figures.by_day(user, days)
     # The compiled days change only when a community corrects one: kept with today's figures
     # (a city's 13 days are a quarter of a million figures to sum at ten million residents).
-    scope_key = f"{day}:{digest(ids)}"
     trend = kept(f"sq-today:trend:{scope_key}", lambda: _trend(user, days[:-1]))
     trend[day] = {k: totals.get(k, 0) for k in TREND_KEYS}
     standings = kept(
