@@ -101,7 +101,10 @@ def test_counts_equal_the_exact_computation_through_random_changes(personas, rnd
         action = rng.randrange(7)
         if action in (0, 1):  # swabs, in either round, today or yesterday
             round_ = rng.choice(rounds)
-            at = timezone.now() - dt.timedelta(days=rng.choice((0, 0, 1)), minutes=step)
+            # Today's swabs stay on today's local date even just after midnight.
+            midnight = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time.min))
+            at = max(timezone.now() - dt.timedelta(minutes=step), midnight)
+            at -= dt.timedelta(days=rng.choice((0, 0, 1)))
             item = swab(rnd, f"T{tube:07d}", who, round_id=round_.pk, sampled_at=at.isoformat())
             item["station_id"] = rng.choice((rnd.s1, rnd.s2)).pk
             swabs_batch(actor=staff, items=[item])
