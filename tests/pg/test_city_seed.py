@@ -82,8 +82,13 @@ def test_rounds_and_a_week_of_passages(seeded):
     assert Tube.objects.filter(round=running, status="open").exists()
     week = timezone.now() - dt.timedelta(days=7)
     assert Passage.objects.filter(device_time__lt=week).count() == 0
-    days = {p.date() for p in Passage.objects.values_list("device_time", flat=True)}
-    assert len(days) >= 7
+    # Passages fall on the last seven local days, 06:00 to 18:00, never after now: before
+    # about 06:00 local time today has none yet, but the six days before it always have some.
+    times = Passage.objects.values_list("device_time", flat=True)
+    days = {timezone.localtime(t).date() for t in times}
+    today = timezone.localdate()
+    assert days <= {today - dt.timedelta(days=k) for k in range(7)}
+    assert {today - dt.timedelta(days=k) for k in range(1, 7)} <= days
     # Every passage is at the gate of its household's compound.
     p = Passage.objects.select_related("gate", "entry_pass__household__parent").first()
     assert p.gate.place_id == p.entry_pass.household.parent.parent_id
