@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import CharField, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat, Substr
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from shequ.core import audit
+from shequ.core import audit, districts
 from shequ.core.access import require
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.roles import Capability, refusal
@@ -78,16 +78,19 @@ def subtree_move(*, place_id: int, parent: Place) -> tuple[str, str]:
     """Hang a place (and everything below it) under `parent`: its parent, and the path of
     each place of its subtree, in two UPDATEs. Ids stay, so residents, zones, passes and
     history stay with their places. Inside the caller's transaction; the caller audits.
-    Returns the subtree's (old, new) path prefix."""
+    Returns the subtree's (old, new) path prefix. Under another district, the subtree's
+    rows take that district's id too (PostgreSQL's `district_id`, core/districts.py)."""
     old = Place.objects.filter(pk=place_id).values_list("path", flat=True).get()
     new = f"{parent.path}{place_id}/"
     if new.startswith(old):
         raise ValidationError({"parent": _("A place cannot move under itself.")})
+    district = districts.district_of(connection, place_id)
     Place.objects.filter(pk=place_id).update(parent=parent)
     Place.objects.filter(path__startswith=old).update(
         path=Concat(Value(new), Substr("path", len(old) + 1), output_field=CharField()),
         depth=F("depth") + (parent.depth + 1 - old.count("/") + 2),
     )
+    districts.follow_move(connection, prefix=new, old=district)
     return old, new
 
 
