@@ -9,6 +9,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone, translation
 
@@ -46,7 +47,7 @@ def test_a_last_day_in_the_past_or_too_far_is_refused_naming_the_field(
 def test_the_editor_keeps_the_last_day_as_the_browser_sends_it(personas, city, login, language):
     client = login(personas.staff_a)
     day = timezone.localdate() + dt.timedelta(days=10)
-    client.cookies["django_language"] = language
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     response = client.post(
         "/notices/new/",
         {"place": city.a.pk, "title": "封控告知书", "body": "请居家。", "to_public": "on",
@@ -79,6 +80,56 @@ def test_a_bad_date_keeps_what_the_writer_typed_and_names_the_field(personas, ci
     assert "封控告知书" in page
     assert "sq-field-error" in page.split('for="until"')[0].rsplit("<div", 1)[1]
     assert not Notice.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("zh-hans", ("标题", "渠道", "截止日期")), ("en", ("title", "channel", "last day"))],
+)
+def test_a_bad_date_is_named_with_every_other_mistake_at_once(
+    personas, city, login, language, words
+):
+    """The writer sees all that is wrong in one return, not the date first and the rest on
+    the next try; on the new notice's editor and on an existing draft's."""
+    client = login(personas.staff_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    bad = {"place": city.a.pk, "title": "", "body": "请居家。", "until": "1985/03/12"}
+    response = client.post("/notices/new/", bad)
+    assert response.status_code == 400
+    assert _shown_errors(response.content.decode(), words) == words
+    assert 'value="1985/03/12"' in response.content.decode()
+    assert not Notice.objects.exists()
+    draft = _notice(personas.staff_a, city.a)
+    response = client.post(f"/notices/{draft.pk}/", {"action": "edit", **bad})
+    assert _shown_errors(response.content.decode(), words) == words
+    draft.refresh_from_db()
+    assert (draft.title, draft.until) == ("封控告知书", None)
+    with translation.override(language), pytest.raises(ValidationError) as caught:
+        services.notice_create(
+            actor=personas.staff_a, place=city.a, title="", body="x", to_public=False,
+            until="1985/03/12",
+        )  # fmt: skip
+    text = " ".join(caught.value.errors.values()).lower()
+    assert all(w in text for w in words), text
+
+
+def _shown_errors(page: str, words: tuple[str, ...]) -> tuple[str, ...]:
+    """Which of `words` the page's box of errors says (in the order asked)."""
+    box = page.split('data-testid="errors"', 1)[1].split("</div>", 1)[0].lower()
+    return tuple(w for w in words if w in box)
+
+
+def test_an_ended_notice_s_text_can_still_be_corrected_keeping_its_day(personas, city):
+    notice = _notice(personas.staff_a, city.a, until=timezone.localdate())
+    services.notice_publish(actor=personas.staff_a, notice=notice)
+    _pass_days(notice, 2)
+    ended = Notice.objects.get(pk=notice.pk).until
+    services.notice_edit(
+        actor=personas.staff_a, notice=notice, title=notice.title, body="更正：请居家。",
+        until=ended.isoformat(),
+    )  # fmt: skip
+    notice.refresh_from_db()
+    assert (notice.body, notice.until) == ("更正：请居家。", ended)
 
 
 def test_a_published_notice_s_last_day_is_moved_and_the_audit_says_from_what(personas, city):

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import IO, TYPE_CHECKING, cast
+from collections.abc import Callable
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -80,10 +81,19 @@ def _check_channels(to_public: bool, to_staff: bool, to_sms: bool) -> None:
         )
 
 
-def _check_until(until: dt.date | None) -> None:
-    """A notice's last day is today or later, within a year (or none: until withdrawn)."""
-    if until is None:
-        return
+def _check_until(until: dt.date | str | None, was: dt.date | None = None) -> dt.date | None:
+    """A notice's last day is today or later, within a year (or none: until withdrawn); the
+    one it had (`was`) may stay as it is. As a browser's date input sends it, it is text:
+    ISO in every language, empty for none."""
+    if isinstance(until, str):
+        try:
+            until = dt.date.fromisoformat(until.strip()) if until.strip() else None
+        except ValueError:
+            raise ValidationError(
+                {"until": _("Give the last day as a date (e.g. 2022-04-20), or leave it empty.")}
+            ) from None
+    if until is None or until == was:
+        return until
     today = timezone.localdate()
     if until < today:
         raise ValidationError(
@@ -93,6 +103,7 @@ def _check_until(until: dt.date | None) -> None:
         raise ValidationError(
             {"until": _("The last day is more than a year away; leave it empty instead.")}
         )
+    return until
 
 
 @transaction.atomic
@@ -105,9 +116,10 @@ def notice_create(
     to_public: bool = True,
     to_staff: bool = False,
     to_sms: bool = False,
-    until: dt.date | None = None,
+    until: dt.date | str | None = None,
 ) -> Notice:
-    """A draft notice to everyone in `place`; nobody sees it before it is published."""
+    """A draft notice to everyone in `place`; nobody sees it before it is published. `until`:
+    the last day, a date or a date input's text."""
     errors: dict[str, str] = {}
     if place is None:
         errors["place"] = _("Choose where the notice goes (city … building).")
@@ -116,18 +128,12 @@ def notice_create(
         if place.kind not in NOTICE_KINDS:
             errors["place"] = _("Choose a place from the city down to a building.")
     # Every field's message at once, so the editor shows them all on one return.
-    for check in (
+    title, body, until = _checked(
+        errors,
         lambda: _check_text(title, body),
         lambda: _check_channels(to_public, to_staff, to_sms),
         lambda: _check_until(until),
-    ):
-        try:
-            check()
-        except ValidationError as exc:
-            errors.update(exc.errors)
-    if errors:
-        raise ValidationError(errors)
-    title, body = _check_text(title, body)
+    )
     notice = Notice.objects.create(
         token=secrets.token_urlsafe(8)[:10],
         place=place,
@@ -154,7 +160,7 @@ def notice_edit(
     to_public: bool | None = None,
     to_staff: bool | None = None,
     to_sms: bool | None = None,
-    until: dt.date | object | None = KEEP,
+    until: dt.date | str | object | None = KEEP,
 ) -> Notice:
     """Change the text (and, for a draft, the channels) and the last day (`KEEP`: as it is;
     a published notice's may be moved, e.g. a lockdown extended). A published notice keeps
@@ -163,18 +169,23 @@ def notice_edit(
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
     if notice.status == NoticeStatus.WITHDRAWN:
         raise ValidationError({"status": _("A withdrawn notice is not edited; write a new one.")})
-    title, body = _check_text(title, body)
+    draft = notice.status == NoticeStatus.DRAFT
+    to_public = notice.to_public if to_public is None else to_public
+    to_staff = notice.to_staff if to_staff is None else to_staff
+    to_sms = notice.to_sms if to_sms is None else to_sms
+    # Every field's message at once, as the editor of a new notice shows them.
+    last_day = cast("dt.date | str | None", until)
+    title, body, new_until = _checked(
+        {},
+        lambda: _check_text(title, body),
+        lambda: _check_channels(to_public, to_staff, to_sms) if draft else None,
+        lambda: notice.until if until is KEEP else _check_until(last_day, was=notice.until),
+    )
     changes: dict[str, object] = {}
-    new_until = notice.until if until is KEEP else cast("dt.date | None", until)
     if new_until != notice.until:
-        _check_until(new_until)
         changes["until"] = [_iso(notice.until), _iso(new_until)]
         notice.until = new_until
-    if notice.status == NoticeStatus.DRAFT:
-        to_public = notice.to_public if to_public is None else to_public
-        to_staff = notice.to_staff if to_staff is None else to_staff
-        to_sms = notice.to_sms if to_sms is None else to_sms
-        _check_channels(to_public, to_staff, to_sms)
+    if draft:
         notice.to_public, notice.to_staff, notice.to_sms = to_public, to_staff, to_sms
     elif (title, body) != (notice.title, notice.body):
         number = _version(notice, actor, title, body)
@@ -187,6 +198,21 @@ def notice_edit(
         actor=actor, action="notices.notice_edit", obj=notice, place=notice.place, changes=changes
     )
     return notice
+
+
+def _checked(errors: dict[str, str], *checks: Callable[[], Any]) -> tuple[Any, ...]:
+    """Run the checks of a notice's fields, each one even when another failed, and raise
+    every message (with `errors` found before) at once; else (title, body, last day)."""
+    results: list[Any] = []
+    for check in checks:  # the text's, the channels', the last day's
+        try:
+            results.append(check())
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    (title, body), _channels, day = results
+    return title, body, day
 
 
 def _iso(day: dt.date | None) -> str | None:

@@ -4,8 +4,6 @@ its files."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -36,19 +34,6 @@ def _channels(post: dict) -> dict[str, bool]:
         "to_staff": post.get("to_staff") == "on",
         "to_sms": post.get("to_sms") == "on",
     }
-
-
-def _until(post: dict) -> dt.date | None:
-    """The last day as a browser's date input sends it (ISO in every language), or none."""
-    text = post.get("until", "").strip()
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(
-            {"until": _("Give the last day as a date (e.g. 2022-04-20), or leave it empty.")}
-        ) from None
 
 
 @login_required
@@ -87,7 +72,7 @@ def notice_new(request: HttpRequest) -> HttpResponse:
                 ),
                 title=request.POST.get("title", ""),
                 body=request.POST.get("body", ""),
-                until=_until(request.POST),
+                until=request.POST.get("until", ""),
                 **_channels(request.POST),
             )
         except ValidationError as exc:
@@ -123,7 +108,7 @@ def notice_detail(request: HttpRequest, notice_id: int) -> HttpResponse:
                     notice=notice,
                     title=request.POST.get("title", ""),
                     body=request.POST.get("body", ""),
-                    until=_until(request.POST),
+                    until=request.POST.get("until", ""),
                     **_channels(request.POST),
                 )
                 messages.success(request, _("The notice is saved."))
