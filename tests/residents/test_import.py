@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from shequ.cli import app
-from shequ.core import imports
+from shequ.core import imports, seen_keys
 from shequ.core.errors import ValidationError
 from shequ.core.imports import errors_workbook, import_job_create, run_import
 from shequ.core.models import AuditEvent, ImportRowError, ImportStatus
@@ -418,6 +418,36 @@ def test_duplicates_are_found_across_chunks(personas, city, tmp_path, monkeypatc
     job = import_file(personas.staff_a, write_csv(tmp_path / "r.csv", rows))
     assert [row for row, _column in errors_of(job)] == [2, 5, 6]
     assert job.rejected == 3
+
+
+@pytest.mark.parametrize("spill_at", [1, 10_000])
+def test_repeats_are_found_the_same_when_the_keys_met_spill_to_a_scratch_file(
+    personas, city, tmp_path, monkeypatch, spill_at
+):
+    """Past seen_keys.SPILL_AT keys a pass keeps them in a scratch file (a million-row file
+    in flat memory): the answers are those of a file whose keys stay in memory, for a copy
+    of a good row, a copy of a refused one, and a third copy, across chunks."""
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(seen_keys, "SPILL_AT", spill_at)
+    spilled: list[bool] = []
+    close = seen_keys.SeenKeys.close
+    monkeypatch.setattr(
+        seen_keys.SeenKeys, "close", lambda self: (spilled.append(self.spilled), close(self))
+    )
+    rows = cn_rows()
+    rows.append(["张三丰", "男", "", ZHANG, "", "甲小区", "1号楼", "102", ""])  # row 5: copy of 2
+    rows.append(["", "男", "", WANG, "", "甲小区", "1号楼", "102", ""])  # row 6: bad, copy of 4
+    rows.append(["张三", "男", "", ZHANG, "", "甲小区", "1号楼", "102", ""])  # row 7
+    rows.append(["王六", "男", "", id_number(seq=47), "", "甲小区", "1号楼", "102", ""])
+    job = import_file(personas.staff_a, write_csv(tmp_path / "r.csv", rows))
+    assert job.status == ImportStatus.REFUSED
+    assert errors_of(job) == [
+        (2, "证件号码"), (4, "证件号码"), (5, "证件号码"), (6, "姓名"), (6, "证件号码"),
+        (7, "证件号码"),
+    ]  # fmt: skip
+    assert job.rejected == 5
+    assert any(spilled) == (spill_at == 1)
+    assert not Resident.objects.exists()
 
 
 def test_every_bad_row_is_reported_with_its_column_not_just_the_first(

@@ -59,6 +59,7 @@ from shequ.core.import_rows import (
 )
 from shequ.core.models import ImportJob, ImportRowError, ImportStatus, User
 from shequ.core.sealed import SealedFileDamaged, TooLarge, seal
+from shequ.core.seen_keys import SeenKeys
 from shequ.core.tabular import (
     Column,
     HeaderMap,
@@ -374,9 +375,9 @@ def _run(job: ImportJob, importer: Importer) -> None:
 
     # Pass 1: read and check every row, report every problem, count what would change, and
     # set the rows that may land aside (encrypted), so the write pass reads no spreadsheet.
-    # Key → its first row * 4 + its outcome's index (TAKEN_BACK once a copy was found): one
-    # int, not a tuple, per row of a million-row file.
-    seen: dict[str, int] = {}
+    # Key → its first row * 4 + its outcome's index (TAKEN_BACK once a copy was found); in
+    # memory while few, in a scratch file past seen_keys.SPILL_AT (flat for a million rows).
+    seen = SeenKeys()
     duplicate_keys: set[str] = set()
     bad_rows: set[int] = set()
     counts = {CREATED: 0, UPDATED: 0, UNCHANGED: 0}
@@ -392,22 +393,26 @@ def _run(job: ImportJob, importer: Importer) -> None:
                 good, errors = screen(chunk, header, limits)
                 checked, more = check_rows(importer, good, header)
                 errors.extend(more)
+                known = seen.get_many(item.key for item in checked)
+                changed: set[str] = set()
                 for item, outcome in zip(checked, importer.classify(checked), strict=True):
-                    if item.key in seen:
-                        first_row, first_outcome = divmod(seen[item.key], 4)
+                    changed.add(item.key)
+                    if item.key in known:
+                        first_row, first_outcome = divmod(known[item.key][0], 4)
                         first_error, again_error = importer.duplicate_errors(
                             first_row, item.row, item.label
                         )
                         # The first row was counted good: take it back.
                         if first_outcome < TAKEN_BACK:
                             counts[OUTCOMES[first_outcome]] -= 1
-                            seen[item.key] = first_row * 4 + TAKEN_BACK
+                            known[item.key] = (first_row * 4 + TAKEN_BACK, False)
                             errors.append(first_error)
                         errors.append(again_error)
                         duplicate_keys.add(item.key)
                     else:
-                        seen[item.key] = item.row * 4 + OUTCOMES.index(outcome)
+                        known[item.key] = (item.row * 4 + OUTCOMES.index(outcome), False)
                         counts[outcome] += 1
+                seen.put_many({k: known[k] for k in changed})
                 bad_rows.update(e.row for e in errors)
                 if importer.sets_aside_checked:
                     spooler.writerows(
@@ -424,7 +429,7 @@ def _run(job: ImportJob, importer: Importer) -> None:
                     rejected=len(bad_rows),
                     **counts,
                 )
-    del seen
+    seen.close()
     if processed == 0:
         raise TableRefused(_("The file has a header row but no data rows."))
     if bad_rows and not job.options.get("skip_invalid"):

@@ -24,6 +24,7 @@ from shequ.core.imports import CREATED, UNCHANGED, UPDATED, Checked, Importer, R
 from shequ.core.models import ImportJob
 from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
+from shequ.core.seen_keys import SeenKeys, State
 from shequ.core.tabular import HeaderMap, TableRefused
 from shequ.places.households import (
     UNIT_MAX,
@@ -123,12 +124,12 @@ class ResidentImporter(Importer):
         self._new_pass()
 
     def _new_pass(self) -> None:
-        # Document key → [first row, whether that row was returned good]; rows whose first
-        # copy's "appears again" error was already given.
-        # (An int, row * 2 + 1 when that row was good: a list per key would double the memory
-        # of a million-row file.)
-        self.first_copy: dict[str, int] = {}
-        self.first_flagged: set[str] = set()
+        # Document key → (its first row × 2 + 1 when that row was good, whether that first
+        # copy's "appears again" error was already given): in memory while few, in a scratch
+        # file past core.seen_keys.SPILL_AT (a million-row file in flat memory).
+        if getattr(self, "seen", None) is not None:
+            self.seen.close()
+        self.seen = SeenKeys()
         self.last_row = 0
 
     # -- row checks ------------------------------------------------------------------------
@@ -241,7 +242,16 @@ class ResidentImporter(Importer):
 
         checked: list[Checked] = []
         errors: list[RowError] = []
-        for number, data, row_errors, where in pending:
+        # 128 bits of the digest tell documents apart, in half the memory of all 256.
+        keys = [
+            f"{d['document_type'] or DocumentType.RESIDENT_ID}:{d['document_hmac'][:32]}"
+            if d["document_hmac"]
+            else ""
+            for _n, d, _e, _w in pending
+        ]
+        seen = self.seen.get_many(k for k in keys if k)  # this chunk's keys met before
+        changed: set[str] = set()
+        for (number, data, row_errors, where), key in zip(pending, keys, strict=True):
             if where is not None:
                 self._place(number, data, where, by_code, row_errors)
             digest = data["document_hmac"]
@@ -260,13 +270,7 @@ class ResidentImporter(Importer):
                     )
                 )
             data["_existing"] = found
-            # 128 bits of the digest tell documents apart, in half the memory of all 256.
-            key = (
-                f"{data['document_type'] or DocumentType.RESIDENT_ID}:{digest[:32]}"
-                if digest
-                else ""
-            )
-            repeats_good_row = self._repeat(key, number, label, row_errors, errors)
+            repeats_good_row = self._repeat(seen, key, number, label, row_errors, errors)
             errors.extend(row_errors)
             if not row_errors:
                 checked.append(Checked(row=number, key=key, item=data, label=label))
@@ -274,8 +278,11 @@ class ResidentImporter(Importer):
                 # The first copy was already counted good: handing this row over too lets the
                 # runner pair the two, report both and take the first one's count back.
                 checked.append(Checked(row=number, key=key, item={"_rejected": True}, label=label))
-            if key and self.first_copy[key] == number * 2:
-                self.first_copy[key] = number * 2 + (not row_errors)
+            if key:
+                changed.add(key)
+                if seen[key][0] == number * 2:
+                    seen[key] = (number * 2 + (not row_errors), seen[key][1])
+        self.seen.put_many({k: seen[k] for k in changed})
         return checked, errors
 
     def _existing(self, digests: Any) -> dict[tuple[str, str], dict[str, Any]]:
@@ -370,7 +377,13 @@ class ResidentImporter(Importer):
         return items, errors
 
     def _repeat(
-        self, key: str, number: int, label: str, row_errors: list[RowError], errors: list[RowError]
+        self,
+        seen: dict[str, State],
+        key: str,
+        number: int,
+        label: str,
+        row_errors: list[RowError],
+        errors: list[RowError],
     ) -> bool:
         """Whether row `number` repeats a document number that an earlier row returned good.
 
@@ -380,17 +393,17 @@ class ResidentImporter(Importer):
         """
         if not key:
             return False
-        first = self.first_copy.get(key)
-        if first is None:
-            self.first_copy[key] = number * 2  # whether it was good: set once it is known
+        if key not in seen:
+            seen[key] = (number * 2, False)  # whether it was good: set once it is known
             return False
+        first, flagged = seen[key]
         first_row, first_good = divmod(first, 2)
         if first_good:
             return True
         first_error, again_error = self.duplicate_errors(first_row, number, label)
         row_errors.append(again_error)
-        if key not in self.first_flagged:
-            self.first_flagged.add(key)
+        if not flagged:
+            seen[key] = (first, True)
             errors.append(first_error)
         return False
 
