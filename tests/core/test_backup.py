@@ -21,7 +21,7 @@ runner = CliRunner()
 pytestmark = pytest.mark.skipif(
     connection.vendor != "sqlite", reason="SQLite backups; tests/pg/test_backup.py for PostgreSQL"
 )
-LEAF = ("checkpoints", "0006_district_id")
+LEAF = ("checkpoints", "0007_keys_per_statement")
 
 
 @pytest.fixture
@@ -108,7 +108,7 @@ def test_an_older_backup_is_migrated_forward_after_the_restore(registry, tmp_pat
     _edit_backup(
         file,
         "DELETE FROM django_migrations "
-        "WHERE app = 'checkpoints' AND name = '0006_district_id'",
+        "WHERE app = 'checkpoints' AND name = '0007_keys_per_statement'",
     )
 
     result = backups.restore(path=file, force=True)

@@ -26,7 +26,7 @@ from tests.duty.conftest import duty  # noqa: F401 - fixture used below
 from tests.residents.factories import ResidentFactory
 
 pytestmark = pytest.mark.pg
-LEAF = ("checkpoints", "0006_district_id")
+LEAF = ("checkpoints", "0007_keys_per_statement")
 
 
 @pytest.fixture
@@ -153,7 +153,7 @@ def test_restore_into_an_empty_database_migrates_an_older_backup(
     applied = _rows(
         scratch,
         "SELECT 1 FROM django_migrations "
-        "WHERE app = 'checkpoints' AND name = '0006_district_id'",
+        "WHERE app = 'checkpoints' AND name = '0007_keys_per_statement'",
     )
     assert applied == [(1,)]
 

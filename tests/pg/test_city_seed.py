@@ -163,23 +163,3 @@ def test_coverage_counts_are_those_a_recount_finds(seeded):
     assert sum(n for _b, n in seeded_counts[0]) == N
     counts.recount()
     assert snapshot() == seeded_counts
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_district_id_column_is_filled_with_each_row_s_district():
-    """A big table with a `district_id` column (the PostgreSQL layout for scale keeps one,
-    filled by a trigger that is off during the load) gets each community's district."""
-    with connection.cursor() as c:
-        c.execute("ALTER TABLE residents_resident ADD COLUMN district_id bigint")
-    try:
-        scenarios.city(seed=7, residents=N)
-        with connection.cursor() as c:
-            c.execute(
-                "SELECT count(*), count(*) FILTER (WHERE d.id = r.district_id) "
-                "FROM residents_resident r JOIN places_place h ON h.id = r.household_id "
-                "JOIN places_place d ON d.kind = 'district' AND h.path LIKE d.path || '%%'"
-            )
-            assert c.fetchone() == (N, N)
-    finally:
-        with connection.cursor() as c:
-            c.execute("ALTER TABLE residents_resident DROP COLUMN IF EXISTS district_id")
