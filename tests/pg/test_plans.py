@@ -22,6 +22,7 @@ from django.utils import timezone
 from shequ import scenarios
 from shequ.checkpoints import selectors as gate_selectors
 from shequ.checkpoints.snapshot import gate_snapshot
+from shequ.core.kept import refreshing
 from shequ.core.models import User
 from shequ.core.partitions import Month
 from shequ.duty.models import Post
@@ -41,6 +42,7 @@ LARGE = (
     "testing_sample",
     "checkpoints_entrypass",
     "core_auditevent",
+    "testing_tube",
 )
 
 
@@ -152,3 +154,16 @@ def test_the_testing_queries_have_an_index(city, db, name) -> None:
         ),
     }
     assert _seq_scans(_plans(runs[name], seqscan=False)) == []
+
+
+def test_the_day_s_positive_pools_are_found_by_their_own_index(city, db) -> None:
+    """The HQ's today counts the day's positive pools per community: by the partial index
+    of positive tubes' result times, not by each community's tubes (0.33 s at 10M before)."""
+
+    def fresh() -> None:
+        with refreshing():  # computed, not read from the shared cache
+            today_for(_hq(), timezone.localdate())
+
+    plans = _plans(fresh, seqscan=False)
+    tubes = [p for p in plans if "testing_tube" in p]
+    assert any("using tube_positive_at on testing_tube" in p for p in tubes), tubes

@@ -205,6 +205,11 @@ class Tube(models.Model):
         indexes = [
             models.Index(fields=["round", "status"]),
             models.Index(fields=["round", "community"]),
+            # The day's positive pools (the HQ's today, the daily figures): few rows, found
+            # by their time without reading a city's tubes.
+            models.Index(
+                fields=["result_at"], condition=Q(result="positive"), name="tube_positive_at"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["round", "barcode"], name="tube_barcode_per_round")
