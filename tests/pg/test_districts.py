@@ -6,8 +6,11 @@ the offline batch's COPY — and for a place moved under another district."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 
 from shequ import scenarios
 from shequ.checkpoints.models import Passage
@@ -148,3 +151,43 @@ def test_taking_the_column_away_and_back_fills_what_is_there(city):
     districts.carry(editor, "residents_resident")
     assert [r for r in _wrong().items() if r[1][0]] == []
     assert _wrong()["residents_resident"][1] == 2
+
+
+def test_a_resident_registered_during_a_move_waits_for_it_and_lands_in_the_new_district(
+    transactional_db, city
+):
+    """A street moves to another district in a long transaction (a places sheet's write
+    pass); a household of it gets a new resident meanwhile, from another connection. The
+    resident's row waits for the move (its trigger reads the household FOR KEY SHARE, the
+    move holds the subtree FOR UPDATE) and then takes the new district — it does not keep
+    the old one for good."""
+    moved = threading.Event()
+    done: dict[str, object] = {}
+
+    def move() -> None:
+        try:
+            with transaction.atomic():
+                subtree_move(place_id=city.s2.pk, parent=city.d2)
+                moved.set()
+                time.sleep(1.5)  # the rest of a long import
+        finally:
+            moved.set()
+            connections.close_all()
+
+    def register() -> None:
+        try:
+            moved.wait(10)
+            started = time.monotonic()
+            done["resident"] = ResidentFactory(household=city.hb1).pk
+            done["waited"] = time.monotonic() - started
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=move), threading.Thread(target=register)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert done["waited"] > 1.0  # it waited for the move to commit
+    assert _district("residents_resident", done["resident"]) == city.d2.pk
+    assert {t: wrong for t, (wrong, _n) in _wrong().items() if wrong} == {}

@@ -65,17 +65,22 @@ def _function(table: str) -> str:
 
 
 def _body(carrier: Carrier) -> str:
-    """The trigger function's assignment of NEW.district_id."""
+    """The trigger function's body: NEW.district_id from the anchor, read under the lock a
+    foreign key check takes (FOR KEY SHARE). A move in progress (`follow_move`) holds its
+    subtree's anchors FOR UPDATE, so a row written meanwhile waits for it and then reads
+    the anchor's new district, instead of keeping the old one for good."""
     if carrier.table == PLACES:
         # A district is a child of the city (the one place without a parent).
-        return (
-            "NEW.district_id := COALESCE((SELECT CASE WHEN p.parent_id IS NULL THEN NEW.id "
-            "ELSE p.district_id END FROM places_place p WHERE p.id = NEW.parent_id), 0);"
+        read = (
+            "SELECT CASE WHEN p.parent_id IS NULL THEN NEW.id ELSE p.district_id END "
+            "INTO found FROM places_place p WHERE p.id = NEW.parent_id FOR KEY SHARE;"
         )
-    return (
-        f"NEW.district_id := COALESCE((SELECT v.district_id FROM {carrier.via} v "
-        f"WHERE v.id = NEW.{carrier.anchor}), 0);"
-    )
+    else:
+        read = (
+            f"SELECT v.district_id INTO found FROM {carrier.via} v "
+            f"WHERE v.id = NEW.{carrier.anchor} FOR KEY SHARE;"
+        )
+    return f"DECLARE found integer; BEGIN {read} NEW.district_id := COALESCE(found, 0); "
 
 
 def carry(schema_editor: Any, table: str) -> None:
@@ -91,7 +96,7 @@ def carry(schema_editor: Any, table: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {COLUMN} integer")
         cursor.execute(
-            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$ BEGIN "
+            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$ "
             f"{_body(c)} RETURN NEW; END; $$ LANGUAGE plpgsql"
         )
         cursor.execute(f"DROP TRIGGER IF EXISTS {function} ON {table}")
@@ -157,11 +162,19 @@ def follow_move(connection: Any, *, prefix: str, old: int | None) -> int:
     stayed inside its district, and on SQLite). Inside the caller's transaction.
 
     The tables are visited in CARRIERS' order, so a row whose anchor is another carrying
-    table's row (a pass's holders, a tube's swabs) reads that row's new district."""
+    table's row (a pass's holders, a tube's swabs) reads that row's new district. Each is
+    reached through its anchors' indexed keys, never by reading a whole table. The
+    subtree's anchors are locked FOR UPDATE first: a row being written under one of them
+    (its trigger reads the anchor FOR KEY SHARE) is waited for and then moved too, and one
+    written after waits for this transaction and reads the new district. So the move holds
+    up the subtree's gates and stations until it commits: move places between districts
+    off-hours."""
     if connection.vendor != "postgresql":
         return 0
     changed = 0
     here = set(carriers_here(connection))
+    like = _like_prefix(prefix)
+    subtree = f"SELECT id FROM {PLACES} WHERE path LIKE %s"
     with connection.cursor() as cursor:
         # The moved place: its trigger read the new parent's district.
         cursor.execute(f"SELECT {COLUMN} FROM {PLACES} WHERE path = %s", [prefix])
@@ -169,24 +182,30 @@ def follow_move(connection: Any, *, prefix: str, old: int | None) -> int:
         new = row[0] if row else None
         if new == old:
             return 0
+        cursor.execute(f"{subtree} ORDER BY id FOR UPDATE", [like])
+        for via in sorted({c.via for c in CARRIERS if c.via != PLACES and c.via in here}):
+            cursor.execute(
+                f"SELECT id FROM {via} WHERE {BY_TABLE[via].anchor} IN ({subtree}) "
+                f"ORDER BY id FOR UPDATE",
+                [like],
+            )
         cursor.execute(
             f"UPDATE {PLACES} SET {COLUMN} = %s WHERE path LIKE %s",
-            [new, _like_prefix(prefix)],
+            [new, like],
         )
         changed += cursor.rowcount
         for c in CARRIERS[1:]:
             if c.table not in here:
                 continue
             if c.via == PLACES:
-                scope, params = "v.path LIKE %s", [_like_prefix(prefix)]
-            else:  # its anchor has just moved: now in the new district, still old here
-                scope = f"v.{COLUMN} = %s AND t.{COLUMN} IS NOT DISTINCT FROM %s"
-                params = [new, old]
+                scope = f"v.id IN ({subtree})"
+            else:  # through its anchor's own anchor, a place of the subtree
+                scope = f"v.{BY_TABLE[c.via].anchor} IN ({subtree})"
             cursor.execute(
                 f"UPDATE {c.table} t SET {COLUMN} = v.{COLUMN} FROM {c.via} v "
                 f"WHERE v.id = t.{c.anchor} AND t.{COLUMN} IS DISTINCT FROM v.{COLUMN} "
                 f"AND {scope}",
-                params,
+                [like],
             )
             changed += cursor.rowcount
     return changed

@@ -21,6 +21,7 @@ import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, ClassVar, TypeVar
 
@@ -90,6 +91,9 @@ class Importer(ABC):
 
     def prepare(self, header: HeaderMap) -> None:  # noqa: B027 - optional hook
         """Load what the row checks need (the actor's scope, lookup tables)."""
+
+    def checked_all(self) -> None:  # noqa: B027 - optional hook
+        """Pass 1 is over (also when it failed): let go of what only it needed."""
 
     @abstractmethod
     def check(
@@ -368,6 +372,16 @@ def _save_errors(job: ImportJob, errors: Iterable[RowError], header: HeaderMap |
     )
 
 
+@contextmanager
+def _closing(seen: SeenKeys, importer: Importer) -> Iterator[None]:
+    """Pass 1's memory of keys (and the importer's) let go of when it ends, however."""
+    try:
+        yield
+    finally:
+        seen.close()
+        importer.checked_all()
+
+
 def _run(job: ImportJob, importer: Importer) -> None:
     limits = Limits.from_settings()
     rows_path = job_file(job, "rows")
@@ -388,7 +402,7 @@ def _run(job: ImportJob, importer: Importer) -> None:
         header_row, rows = numbered_rows(source, filename=job.filename, limits=limits)
         header = map_header(header_row, importer.columns)
         importer.prepare(header)
-        with spool(rows_path, job) as spooler:
+        with spool(rows_path, job) as spooler, _closing(seen, importer):
             for chunk in _batched(rows, CHUNK_ROWS):
                 good, errors = screen(chunk, header, limits)
                 checked, more = check_rows(importer, good, header)
@@ -429,7 +443,6 @@ def _run(job: ImportJob, importer: Importer) -> None:
                     rejected=len(bad_rows),
                     **counts,
                 )
-    seen.close()
     if processed == 0:
         raise TableRefused(_("The file has a header row but no data rows."))
     if bad_rows and not job.options.get("skip_invalid"):

@@ -364,6 +364,11 @@ DROP TABLE IF EXISTS {keys};
 # unique_violation on a key taken, as the per-row trigger did, at a fraction of its cost
 # (one PL/pgSQL call per statement, not per row). Only the "skip what is taken" insert,
 # which must leave out the single row whose key is taken, still takes its keys row by row.
+# Two rules follow, kept by every writer today: rows go in through the partitioned table
+# (a statement trigger of the parent does not fire for an INSERT into a partition), and no
+# UPDATE moves a row to another month (that is a DELETE and an INSERT: its key would be
+# freed, not taken again). The passage log is append-only; nothing updates an attendance
+# event's time.
 _KEYS_PER_STATEMENT = """
 CREATE OR REPLACE FUNCTION {keys}_take_all() RETURNS trigger AS $$
 BEGIN

@@ -132,6 +132,9 @@ class ResidentImporter(Importer):
         self.seen = SeenKeys()
         self.last_row = 0
 
+    def checked_all(self) -> None:
+        self.seen.close()  # its scratch file, if it spilled, goes now
+
     # -- row checks ------------------------------------------------------------------------
     def _households_of(self, building_ids: set[int]) -> None:
         missing = [b for b in building_ids if b not in self.households]
