@@ -93,3 +93,31 @@ def test_a_community_comes_out_the_same_for_the_seed_its_people_readable():
     buildings = {r[0] for r in first["places_place"] if r[1] == "building"}
     assert {r[0] for r in first["testing_residenttally"]} <= buildings
     assert sum(int(r[1]) for r in first["testing_residenttally"]) == 2500
+
+
+def test_a_process_with_a_low_level_thread_builds_in_itself_and_never_forks(monkeypatch):
+    """A fork copies only the calling thread; a lock held by another (execnet's I/O thread
+    under pytest-xdist, started with `_thread`, unseen by `threading`) hung a seed's pool.
+    Such a process must not fork, whoever started its threads."""
+    import _thread
+    import threading as threading_module
+
+    from shequ.citygen import parallel
+
+    stop = threading_module.Event()
+    _thread.start_new_thread(stop.wait, (30,))
+    try:
+        assert parallel._threads() >= 2
+
+        def no_fork(*_a, **_k):
+            raise AssertionError("forked from a threaded process")
+
+        monkeypatch.setattr(parallel.multiprocessing, "get_context", no_fork)
+        built = []
+        monkeypatch.setattr(parallel, "_init", lambda *a: None)
+        monkeypatch.setattr(parallel, "build", lambda job: built.append(job) or (job, {}))
+        out = list(parallel.run(None, {}, 1, "", ["a", "b"], workers=2))
+        assert built == ["a", "b"]
+        assert [n for n, _t in out] == ["a", "b"]
+    finally:
+        stop.set()

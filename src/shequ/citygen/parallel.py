@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -72,6 +73,15 @@ def build(job: Job) -> tuple[int, dict[str, tuple[int, bytes]]]:
     }
 
 
+def _threads() -> int:
+    """This process's threads: all of them where the OS lists them (Linux), else those
+    `threading` knows."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
+
+
 def run(
     ctx: gen.Context,
     starts: dict[str, int],
@@ -86,8 +96,10 @@ def run(
     database). A fork copies only the calling thread: from a process running other threads
     (a test runner's I/O thread) a child can inherit a lock one of them held and wait on it
     forever — a seed under pytest-xdist hung so. Such a process builds in itself instead;
-    `shequ seed` runs single-threaded and forks."""
-    if workers > 0 and threading.active_count() > 1:
+    `shequ seed` runs single-threaded and forks. The threads are counted by the OS: a
+    thread started with `_thread` (execnet's, under pytest-xdist) is not in `threading`'s
+    count, and a seed under xdist hung again that way."""
+    if workers > 0 and _threads() > 1:
         workers = 0
     if workers <= 0:
         _init(ctx, starts, seed, master)
