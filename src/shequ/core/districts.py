@@ -24,6 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import migrations
+
 PLACES = "places_place"
 COLUMN = "district_id"
 
@@ -117,6 +119,21 @@ def carry(schema_editor: Any, table: str) -> None:
                 f"WHERE v.id = t.{c.anchor}), 0) WHERE t.{COLUMN} IS NULL"
             )
         cursor.execute(f"ALTER TABLE {table} ALTER COLUMN {COLUMN} SET NOT NULL")
+
+
+def steps(*tables: str) -> migrations.RunPython:
+    """An app's `00xx_district_id` migration operation: `carry` each of `tables` forwards
+    (in this order: a table after the one its anchor is in), `uncarry` them backwards."""
+
+    def forwards(_apps: Any, schema_editor: Any) -> None:
+        for table in tables:
+            carry(schema_editor, table)
+
+    def backwards(_apps: Any, schema_editor: Any) -> None:
+        for table in reversed(tables):
+            uncarry(schema_editor, table)
+
+    return migrations.RunPython(forwards, backwards)
 
 
 def uncarry(schema_editor: Any, table: str) -> None:

@@ -5,21 +5,7 @@ trigger from the row's place. SQLite keeps its tables as they are."""
 
 from django.db import migrations
 
-TABLES = ['assistance_helprequest', 'assistance_isolationreport', 'assistance_watchcheck']
-
-
-def carry(apps, schema_editor):
-    from shequ.core.districts import carry
-
-    for table in TABLES:
-        carry(schema_editor, table)
-
-
-def uncarry(apps, schema_editor):
-    from shequ.core.districts import uncarry
-
-    for table in reversed(TABLES):
-        uncarry(schema_editor, table)
+from shequ.core.districts import steps
 
 
 class Migration(migrations.Migration):
@@ -29,4 +15,4 @@ class Migration(migrations.Migration):
         ('places', '0004_district_id'),
     ]
 
-    operations = [migrations.RunPython(carry, uncarry)]
+    operations = [steps('assistance_helprequest', 'assistance_isolationreport', 'assistance_watchcheck')]

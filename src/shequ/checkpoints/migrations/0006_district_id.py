@@ -6,7 +6,7 @@ passages along). SQLite keeps its tables as they are."""
 
 from django.db import migrations
 
-TABLES = ['checkpoints_entrypass', 'checkpoints_entrypass_holders', 'checkpoints_passage']
+from shequ.core.districts import steps
 
 APPEND_ONLY = """
 CREATE OR REPLACE FUNCTION checkpoints_passage_append_only() RETURNS trigger AS $$
@@ -25,20 +25,12 @@ ONLY_THE_DISTRICT = """IF TG_OP = 'UPDATE'
     """
 
 
-def carry(apps, schema_editor):
-    from shequ.core.districts import carry
-
+def only_the_district(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(APPEND_ONLY.format(district=ONLY_THE_DISTRICT))
-    for table in TABLES:
-        carry(schema_editor, table)
 
 
-def uncarry(apps, schema_editor):
-    from shequ.core.districts import uncarry
-
-    for table in reversed(TABLES):
-        uncarry(schema_editor, table)
+def nothing_at_all(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(APPEND_ONLY.format(district=""))
 
@@ -50,4 +42,8 @@ class Migration(migrations.Migration):
         ('places', '0004_district_id'),
     ]
 
-    operations = [migrations.RunPython(carry, uncarry)]
+    # The log lets the column change before it is filled (backwards: after it is gone).
+    operations = [
+        migrations.RunPython(only_the_district, nothing_at_all),
+        steps('checkpoints_entrypass', 'checkpoints_entrypass_holders', 'checkpoints_passage'),
+    ]

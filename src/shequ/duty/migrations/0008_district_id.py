@@ -5,21 +5,7 @@ are."""
 
 from django.db import migrations
 
-TABLES = ['duty_post', 'duty_attendance', 'duty_attendanceevent']
-
-
-def carry(apps, schema_editor):
-    from shequ.core.districts import carry
-
-    for table in TABLES:
-        carry(schema_editor, table)
-
-
-def uncarry(apps, schema_editor):
-    from shequ.core.districts import uncarry
-
-    for table in reversed(TABLES):
-        uncarry(schema_editor, table)
+from shequ.core.districts import steps
 
 
 class Migration(migrations.Migration):
@@ -29,4 +15,4 @@ class Migration(migrations.Migration):
         ('places', '0004_district_id'),
     ]
 
-    operations = [migrations.RunPython(carry, uncarry)]
+    operations = [steps('duty_post', 'duty_attendance', 'duty_attendanceevent')]

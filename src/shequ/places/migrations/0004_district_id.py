@@ -4,21 +4,7 @@ trigger from the row's place. SQLite keeps its tables as they are."""
 
 from django.db import migrations
 
-TABLES = ['places_place']
-
-
-def carry(apps, schema_editor):
-    from shequ.core.districts import carry
-
-    for table in TABLES:
-        carry(schema_editor, table)
-
-
-def uncarry(apps, schema_editor):
-    from shequ.core.districts import uncarry
-
-    for table in reversed(TABLES):
-        uncarry(schema_editor, table)
+from shequ.core.districts import steps
 
 
 class Migration(migrations.Migration):
@@ -27,4 +13,4 @@ class Migration(migrations.Migration):
         ('places', '0003_place_level_word'),
     ]
 
-    operations = [migrations.RunPython(carry, uncarry)]
+    operations = [steps('places_place')]
