@@ -28,6 +28,7 @@ from shequ.core.partitions import Month
 from shequ.duty.models import Post
 from shequ.places.models import Place, PlaceKind
 from shequ.reports.today import today_for
+from shequ.residents.models import Resident, document_q
 from shequ.testing import selectors as testing_selectors
 from shequ.testing.models import Round
 
@@ -167,3 +168,13 @@ def test_the_day_s_positive_pools_are_found_by_their_own_index(city, db) -> None
     plans = _plans(fresh, seqscan=False)
     tubes = [p for p in plans if "testing_tube" in p]
     assert any("using tube_positive_at on testing_tube" in p for p in tubes), tubes
+
+
+def test_a_document_number_is_found_by_the_unique_index(city, db) -> None:
+    """Residents have no index on the document digest alone (residents 0006): a lookup by
+    digest, whatever the type, goes by the unique (document_type, document_hmac) one."""
+    digests = list(Resident.objects.order_by("pk").values_list("document_hmac", flat=True)[:50])
+    plans = _plans(lambda: list(Resident.objects.filter(document_q(digests))), seqscan=False)
+    assert _seq_scans(plans) == []
+    assert "one_resident_per_document" in plans[0], plans[0]
+    assert Resident.objects.filter(document_q(digests)).count() == len(set(digests))

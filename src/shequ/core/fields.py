@@ -77,6 +77,10 @@ class BlindIndexField(models.CharField):
 
     def deconstruct(self) -> tuple[Any, ...]:
         name, path, args, kwargs = super().deconstruct()
+        # Indexed unless said otherwise (CharField's own default is the opposite).
+        kwargs.pop("db_index", None)
+        if not self.db_index:
+            kwargs["db_index"] = False
         kwargs["source"] = self.source
         kwargs["kind"] = self.kind
         return name, path, args, kwargs

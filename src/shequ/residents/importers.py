@@ -39,7 +39,7 @@ from shequ.places.households import (
 from shequ.places.models import Place, PlaceKind
 from shequ.places.services import places_insert
 from shequ.residents.import_columns import COLUMNS, COLUMNS_BY_FIELD, LABELS, READ, read_fields
-from shequ.residents.models import DocumentType, Resident, tags_to_bits
+from shequ.residents.models import DocumentType, Resident, document_q, tags_to_bits
 from shequ.residents.rules import resident_problems
 
 # Compared field by field to tell "updated" from "unchanged" (the phone through its HMAC).
@@ -295,7 +295,7 @@ class ResidentImporter(Importer):
             return {}
         return {
             (r["document_type"], r["document_hmac"]): r
-            for r in Resident.objects.filter(document_hmac__any=digests).values(
+            for r in Resident.objects.filter(document_q(digests)).values(
                 "pk",
                 "document_type",
                 "document_hmac",

@@ -99,6 +99,13 @@ class HealthStatus(models.TextChoices):
     PENDING_RETEST = "pending_retest", _("Pending single-tube retest (待单管复核)")
 
 
+def document_q(digests: list[str]) -> Q:
+    """Residents with any of these document digests, whatever their document type: the unique
+    (document_type, document_hmac) index answers it (one probe per type and digest), so the
+    digest needs no index of its own, kept up to date on every insert."""
+    return Q(document_type__in=DocumentType.values, document_hmac__any=digests)
+
+
 class Resident(BlindIndexedModel):
     name = models.CharField(_("name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True)
@@ -110,11 +117,13 @@ class Resident(BlindIndexedModel):
         default=DocumentType.RESIDENT_ID,
     )
     document_number = EncryptedTextField(_("document number"), normalize=pii.normalize_document)
-    document_hmac = BlindIndexField(source="document_number", kind="document")
+    # Looked up through the unique (document_type, document_hmac) index: `document_q`.
+    document_hmac = BlindIndexField(source="document_number", kind="document", db_index=False)
     phone = EncryptedTextField(_("phone"), normalize=pii.normalize_phone)
     phone_hmac = BlindIndexField(source="phone", kind="phone")
+    # Indexed by (household, name) below, which serves every lookup by household.
     household = models.ForeignKey(
-        "places.Place", on_delete=models.PROTECT, related_name="residents"
+        "places.Place", on_delete=models.PROTECT, related_name="residents", db_index=False
     )
     relation = models.CharField(
         _("relation to head"), max_length=16, choices=Relation.choices, default=Relation.OTHER
@@ -129,8 +138,7 @@ class Resident(BlindIndexedModel):
         max_length=20,
         choices=HealthStatus.choices,
         default=HealthStatus.NORMAL,
-        db_index=True,
-    )
+    )  # indexed by (health_status, household) below
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

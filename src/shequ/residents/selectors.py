@@ -17,7 +17,7 @@ from shequ.core.roles import Capability
 from shequ.core.scopes import scope_for
 from shequ.places.models import Place, PlaceKind
 from shequ.places.selectors import community_of, places_for
-from shequ.residents.models import TAG_BITS, HealthStatus, Resident, StatusPeriod
+from shequ.residents.models import TAG_BITS, HealthStatus, Resident, StatusPeriod, document_q
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -96,7 +96,7 @@ def residents_for(
         if search.by == BY_PHONE:
             qs = qs.filter(phone_hmac=pii.blind_index(search.value, kind="phone"))
         else:
-            qs = qs.filter(document_hmac=pii.blind_index(search.value, kind="document"))
+            qs = qs.filter(document_q([pii.blind_index(search.value, kind="document")]))
     elif search.text:
         qs = qs.filter(name__icontains=search.text)
     return qs.order_by("household__path", "id")

@@ -38,7 +38,7 @@ from shequ.core.batches import (
     refused_message,
 )
 from shequ.core.device_items import BadItem, id_field, plain_text, time_field
-from shequ.residents.models import Resident
+from shequ.residents.models import Resident, document_q
 from shequ.testing import counts, selectors, services
 from shequ.testing.barcodes import tube_barcode_problem
 from shequ.testing.models import (
@@ -164,7 +164,7 @@ class _Batch:
         people = (
             Resident.objects.filter(
                 Q(pk__any=list({i.resident_id for i in items if i.resident_id}))
-                | Q(document_hmac__any=list(by_hmac))
+                | document_q(list(by_hmac))
             )
             .order_by()
             .values("pk", "name", "document_hmac", "household__path", "health_status")
