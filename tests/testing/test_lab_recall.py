@@ -5,6 +5,8 @@ then single-tube retests."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from shequ.checkpoints.decisions import decide
 from shequ.core.errors import PermissionDenied, ValidationError
@@ -157,3 +159,20 @@ def test_retest_in_a_single_tube_at_home_and_negative_ends_the_wait(personas, rn
     labwork.results_record(actor=rnd.lab, round_=rnd.round, results=[("R-000001", "negative")])
     assert Resident.objects.get(pk=rnd.a[0].pk).health_status == HealthStatus.NORMAL
     assert Resident.objects.get(pk=rnd.a[1].pk).health_status == HealthStatus.PENDING_RETEST
+
+
+def test_a_pool_of_ten_recalls_in_no_more_queries_than_a_pool_of_one(rnd, sent) -> None:
+    """Nothing in a recall is asked of the database per member (a lab posts results one
+    tube at a time while the city waits: bench/README.md, "pool recall")."""
+    labwork.transfer_receive(actor=rnd.lab, transfer=sent, received_count=2)
+    counts = []
+    for barcode in ("T0000002", "T0000001"):  # one member (a10), then ten (a0–a9)
+        with CaptureQueriesContext(connection) as queries:
+            [answer] = labwork.results_record(
+                actor=rnd.lab, round_=rnd.round, results=[(barcode, "positive")]
+            )
+        assert answer.recall_id
+        counts.append(len(queries.captured_queries))
+    one, ten = counts
+    assert ten <= one, (one, ten)
+    assert Resident.objects.filter(health_status=HealthStatus.PENDING_RETEST).count() == 11

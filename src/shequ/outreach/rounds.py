@@ -292,8 +292,12 @@ def _home_tasks(
     now = timezone.now()
     made: list[Task] = []
     by_community: dict[int, list[Resident]] = {}
+    of_building: dict[int, int | None] = {}  # a recalled pool's members share a few buildings
     for r in residents:
-        by_community.setdefault(testing.community_id_of(r.household.parent), []).append(r)
+        building_id = r.household.parent_id
+        if building_id not in of_building:
+            of_building[building_id] = testing.community_id_of(r.household.parent)
+        by_community.setdefault(of_building[building_id], []).append(r)
     for community_id, people in by_community.items():
         campaign = round_campaign(
             actor=actor, round_=round_, community_id=community_id, kind=CampaignKind.HOME_SAMPLING

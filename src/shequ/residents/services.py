@@ -290,8 +290,14 @@ def residents_set_status_by_result(
         return
     now = timezone.now()
     ids = sorted(r.pk for r in residents)
-    # Lock in id order, so two results touching the same people queue up without deadlock.
-    list(Resident.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+    # Lock in id order, so two results touching the same people queue up without deadlock;
+    # the statuses read under the lock are the audit's "before".
+    before = dict(
+        Resident.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "health_status")
+    )
     StatusPeriod.objects.filter(resident_id__in=ids, ended_at__isnull=True).update(ended_at=now)
     StatusPeriod.objects.bulk_create(
         StatusPeriod(
@@ -299,7 +305,6 @@ def residents_set_status_by_result(
         )
         for pk in ids
     )
-    before = dict(Resident.objects.filter(pk__in=ids).values_list("pk", "health_status"))
     Resident.objects.filter(pk__in=ids).update(health_status=status, updated_at=now)
     for r in residents:
         r.health_status = status
