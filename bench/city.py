@@ -258,9 +258,13 @@ def serve(port: int, workers: int, threads: int, backpressure: int) -> subproces
               "--blocking-threads", str(threads), "--backpressure", str(backpressure),
               "shequ.wsgi:application"]
     )  # fmt: skip
+    # The server's log (an error's traceback) goes beside the bench's var folder.
+    server_log = Path(os.environ.get("SHEQU_VAR_DIR", "var")).parent / "server.log"
+    log(f"  server log: {server_log}")
     proc = subprocess.Popen(  # noqa: S603 - our own command
-        command, env=os.environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+        command, env=os.environ, stdout=subprocess.DEVNULL,
+        stderr=server_log.open("w"),  # open while the server runs
+    )  # fmt: skip
     url = f"http://127.0.0.1:{port}/api/v1/health"
     for _ in range(240):
         try:

@@ -125,7 +125,7 @@ def resident_help_open(
         errors["details"] = _("Keep what is needed under %d characters.") % DETAILS_MAX
     if errors:
         raise ValidationError(errors)
-    household = Place.objects.select_for_update().get(pk=household_id)
+    household = Place.objects.select_for_update(no_key=True).get(pk=household_id)
     today = timezone.now() - dt.timedelta(days=1)
     if (
         HelpRequest.objects.filter(

@@ -134,8 +134,9 @@ def rules_set(*, actor: User, community: Place, rules: dict[str, Any]) -> GateRu
     if community.kind != PlaceKind.COMMUNITY:
         raise ValidationError({"community": _("Gate rules are set per community.")})
     _check_rules(rules)
-    # Lock the community so two editors cannot both take the same next version.
-    Place.objects.select_for_update().filter(pk=community.pk).first()
+    # Lock the community so two editors cannot both take the same next version (FOR NO KEY
+    # UPDATE: rows being written there, which take it FOR KEY SHARE, need not wait).
+    Place.objects.select_for_update(no_key=True).filter(pk=community.pk).first()
     version, before = current_rules(community)
     after = rules_with_defaults(rules)
     changed = changed_rules(before, after)

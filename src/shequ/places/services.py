@@ -191,7 +191,7 @@ def zone_set(
     require(actor, Capability.SET_ZONE, place)
     # Lock the place row first, so two officers setting zones at once queue, and "now" is
     # taken after the wait: the later designation then starts after the earlier one.
-    Place.objects.select_for_update().filter(pk=place.pk).first()
+    Place.objects.select_for_update(no_key=True).filter(pk=place.pk).first()
     now = timezone.now()
     starts_at = city_time(starts_at) or now
     ends_at = city_time(ends_at)
@@ -282,7 +282,7 @@ def zone_set(
 def zone_lift(*, actor: User, place: Place, at: datetime | None = None) -> ZoneDesignation:
     """End the designation in force on a place at `at` (now), even one set to end later."""
     require(actor, Capability.SET_ZONE, place)
-    Place.objects.select_for_update().filter(pk=place.pk).first()
+    Place.objects.select_for_update(no_key=True).filter(pk=place.pk).first()
     at = city_time(at) or timezone.now()
     current = (
         ZoneDesignation.objects.filter(

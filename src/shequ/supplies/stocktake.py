@@ -82,7 +82,7 @@ def stocktake_apply(
     wanted = {c.stock_id: c for c in counts}
     rows = {
         s.pk: s
-        for s in Stock.objects.select_for_update()
+        for s in Stock.objects.select_for_update(of=("self",))
         .filter(warehouse=warehouse, pk__in=list(wanted))
         .select_related("item", "batch")
         .order_by("pk")

@@ -156,9 +156,12 @@ def results_record(
     scope = scope_for(actor, Capability.RECORD_RESULTS)
     tubes = {
         t.barcode: t
-        for t in Tube.objects.select_for_update()
+        # The tubes alone, in one order: not their community, which every row written
+        # there takes FOR KEY SHARE (core/districts.py).
+        for t in Tube.objects.select_for_update(of=("self",))
         .filter(round=round_, barcode__in=[b for b, _r in results])
         .select_related("community")
+        .order_by("pk")
     }
     answers: list[ResultAnswer] = []
     now = timezone.now()

@@ -246,7 +246,10 @@ def tubes_close(*, actor: User, tube_ids: Collection[int], at: dt.datetime) -> i
     """Close open tubes so they can go to the lab: those closed by hand (after
     `tube_close_refusal`) and those that got full. One audit row each; how many closed."""
     tubes = list(
-        Tube.objects.select_for_update()
+        # The tubes alone (`of`): FOR UPDATE on their community too would wait for every
+        # swab batch writing there (rows take their place FOR KEY SHARE: core/districts.py)
+        # and deadlock with one that waits for this batch's building counts.
+        Tube.objects.select_for_update(of=("self",))
         .filter(pk__in=list(tube_ids), status=TubeStatus.OPEN)
         .select_related("community")
         .order_by("pk")

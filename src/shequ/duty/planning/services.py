@@ -286,8 +286,10 @@ def roster_publish(*, actor: User, roster: Roster) -> Roster:
     # One publish at a time in a city: the root of the place tree is the lock, so a street's
     # and one of its communities' rosters cannot both go out for the same days.
     root = int(roster.place.path.strip("/").split("/")[0])
-    list(Place.objects.select_for_update().filter(pk=root))
-    roster = Roster.objects.select_for_update().select_related("place").get(pk=roster.pk)
+    list(Place.objects.select_for_update(no_key=True).filter(pk=root))
+    roster = (
+        Roster.objects.select_for_update(of=("self",)).select_related("place").get(pk=roster.pk)
+    )
     if roster.status != RosterStatus.DRAFT:
         raise ValidationError(
             _("This roster is %s; only a draft can be published.") % (roster.get_status_display())
