@@ -46,6 +46,7 @@ from shequ.core.batches import (
     insert_each,
     read_batch,
     refused_message,
+    retried,
 )
 from shequ.core.device_items import (
     BadItem,
@@ -280,6 +281,7 @@ def _answer_duplicate(result: PassageResult, first: dict[str, Any]) -> None:
 COL = {name: n for n, name in enumerate(FIELDS)}
 
 
+@retried
 def passages_batch(*, actor: User, items: Sequence[Any]) -> list[PassageResult]:
     """Record up to 1,000 passages, each once per client UUID: a result per item, in order.
 

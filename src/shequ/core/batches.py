@@ -11,6 +11,9 @@
   `field` and a `message` saying what to fix. A rejected item is not recorded and does not
   stop the others.
 - Device times carry their UTC offset or are city time, and may run `CLOCK_SKEW` ahead.
+- A batch that PostgreSQL chose to end, a deadlock's victim or a serialization failure, is
+  run again whole (`retried`, up to `RETRIES` times): its items are idempotent by client
+  UUID, so the device gets its answers rather than a server error to send again.
 
 `read_batch` is the reading loop (each item read by the engine's own reader, duplicates in
 the batch found once), `stored_answers` finds earlier recordings, and `insert_each` writes an
@@ -23,12 +26,25 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
+import logging
+import random
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, ParamSpec, Protocol, TypeVar
 
-from django.db import DataError, IntegrityError, connections, models, router, transaction
+from django.db import (
+    DataError,
+    IntegrityError,
+    OperationalError,
+    connection,
+    connections,
+    models,
+    router,
+    transaction,
+)
 from django.utils.translation import gettext as _
 
 from shequ.core.bulk import insert_new_rows
@@ -47,10 +63,42 @@ __all__ = [
     "insert_each",
     "read_batch",
     "refused_message",
+    "retried",
 ]
 
 MAX_ITEMS = 1000  # items per request; a device with more sends several batches
 CREATED, DUPLICATE, REJECTED = "created", "duplicate", "rejected"
+# PostgreSQL's SQLSTATEs for a transaction it ended so that another could go on: run it again.
+TRANSIENT = frozenset(("40P01", "40001"))  # deadlock_detected, serialization_failure
+RETRIES = 3
+logger = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def transient(error: BaseException) -> bool:
+    """Whether `error` is a deadlock's victim or a serialization failure (PostgreSQL)."""
+    return getattr(error.__cause__, "sqlstate", None) in TRANSIENT
+
+
+def retried(engine: Callable[P, R]) -> Callable[P, R]:
+    """Run a batch engine again, whole, when PostgreSQL ended its transaction to break a
+    deadlock (or a serialization failure), up to RETRIES times with a short random pause; not
+    when a caller's transaction is around it (there is nothing to run again from)."""
+
+    @functools.wraps(engine)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(1, RETRIES):
+            try:
+                return engine(*args, **kwargs)
+            except OperationalError as error:
+                if not transient(error) or connection.in_atomic_block:
+                    raise
+                logger.warning("%s: %s; running the batch again", engine.__qualname__, error)
+                time.sleep(random.uniform(0.01, 0.05) * attempt)  # noqa: S311 - a pause
+        return engine(*args, **kwargs)  # the last time: whatever happens is the answer
+
+    return run
 
 
 @dataclass

@@ -20,7 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.core.batches import DUPLICATE, ItemAnswer, read_batch
+from shequ.core.batches import DUPLICATE, ItemAnswer, read_batch, retried
 from shequ.core.device_items import BadItem, id_field, text_field, time_field
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.models import User
@@ -119,6 +119,7 @@ def _record(actor: User, v: _Visit, answer: VisitAnswer) -> None:
         answer.id, answer.problems = visit.pk, selectors.problems_of(visit)
 
 
+@retried
 def visits_batch(*, actor: User, items: Sequence[Any]) -> list[VisitAnswer]:
     """Record up to 1,000 visits, each once per client UUID, in order."""
     selectors.require_inspector(actor)

@@ -24,6 +24,7 @@ from shequ.core.batches import (
     DUPLICATE,
     REJECTED,
     read_batch,
+    retried,
 )
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.roles import Capability
@@ -281,6 +282,7 @@ def sign_up(*, actor: User, enlistment: Enlistment) -> Enlistment:
     return enlistment
 
 
+@retried
 @transaction.atomic
 def report_in_batch(*, actor: User, items: Sequence[Any]) -> list[ReportInResult]:
     """Record report-ins from a device exactly once each, in order: a resent UUID gets its

@@ -20,7 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.core.batches import DUPLICATE, ItemAnswer, read_batch
+from shequ.core.batches import DUPLICATE, ItemAnswer, read_batch, retried
 from shequ.core.device_items import BadItem, id_field, text_field, time_field
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.models import User
@@ -114,6 +114,7 @@ def _record(actor: User, o: _Outcome, answer: OutcomeAnswer) -> None:
         answer.task_status, answer.visits = visit.task.status, visit.task.visits
 
 
+@retried
 @transaction.atomic
 def visits_batch(*, actor: User, items: Sequence[Any]) -> list[OutcomeAnswer]:
     """Record up to 1,000 door outcomes, each once per client UUID, in order: one transaction

@@ -20,7 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shequ.core.batches import DUPLICATE, ItemAnswer, read_batch
+from shequ.core.batches import DUPLICATE, ItemAnswer, read_batch, retried
 from shequ.core.device_items import BadItem, id_field, text_field, time_field
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.models import User
@@ -114,6 +114,7 @@ def _record(actor: User, r: _Round, answer: RoundAnswer) -> None:
         answer.id, answer.drawn = the_round.pk, the_round.drawn
 
 
+@retried
 def rounds_batch(*, actor: User, items: Sequence[Any]) -> list[RoundAnswer]:
     """Record up to 1,000 rounds, each once per client UUID, in order."""
     if not selectors.may_record(actor):

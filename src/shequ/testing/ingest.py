@@ -36,6 +36,7 @@ from shequ.core.batches import (
     insert_each,
     read_batch,
     refused_message,
+    retried,
 )
 from shequ.core.device_items import BadItem, id_field, plain_text, time_field
 from shequ.residents.models import Resident, document_q
@@ -257,6 +258,7 @@ def _where(s: dict) -> str:
     }
 
 
+@retried
 @transaction.atomic
 def swabs_batch(*, actor: User, items: Sequence[Any]) -> list[SwabResult]:
     """Record up to 1,000 swabs and tube closings, each once per client UUID, in order."""

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shequ.core import audit
-from shequ.core.batches import CLOCK_SKEW, CREATED, REJECTED, read_batch
+from shequ.core.batches import CLOCK_SKEW, CREATED, REJECTED, read_batch, retried
 from shequ.core.device_items import BadItem, check_time
 from shequ.core.errors import PermissionDenied, ValidationError
 from shequ.core.roles import Capability
@@ -48,6 +48,7 @@ def _raise(result: AttendanceResult) -> None:
     raise ValidationError({_FORM_FIELD.get(result.field, "__all__"): result.message})
 
 
+@retried
 @transaction.atomic
 def attendance_batch(*, actor: User, items: Sequence[Any]) -> list[AttendanceResult]:
     """Record check-ins and check-outs from a device exactly once each, in order: a resent
