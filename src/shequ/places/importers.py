@@ -39,6 +39,7 @@ from shequ.places.import_columns import (
     Spec,
 )
 from shequ.places.models import Place, PlaceKind
+from shequ.places.selectors import flats_load
 from shequ.places.services import paths_fill_new, subtree_move
 
 # Flats of every building are named alike (1单元101室, …): each name is parsed once.
@@ -132,14 +133,7 @@ class PlaceImporter(Importer):
                 self.pks[code] = pk
 
     def _load_households(self, building_ids: set[int]) -> None:
-        missing = [b for b in building_ids if b not in self.households]
-        for b in missing:
-            self.households[b] = {}
-        if missing:
-            for pk, parent_id, unit, name in Place.objects.filter(
-                parent_id__in=missing, kind=PlaceKind.HOUSEHOLD
-            ).values_list("pk", "parent_id", "unit", "name"):
-                self.households[parent_id][_household_key(unit, name)] = pk
+        flats_load(building_ids, self.households, key=_household_key)
 
     def _household_pk(self, spec: Spec) -> int | None:
         building = self.pks.get(spec.parent)

@@ -14,11 +14,13 @@ from shequ.core.access import get_for, require
 from shequ.core.kept import digest, kept
 from shequ.core.roles import Capability
 from shequ.core.scopes import Scope, scope_for
+from shequ.places.households import household_key
 from shequ.places.models import (
     KIND_ORDER,
     ZONABLE_KINDS,
     ZONE_STRICTNESS,
     Place,
+    PlaceKind,
     ZoneDesignation,
 )
 
@@ -232,3 +234,25 @@ def community_of(place_field: str, community_ids: Collection[int]) -> CommunityO
         q |= Q(**{lookup: path})
     whens = [When(Q(**{lookup: path}), then=Value(pk)) for pk, path in paths.items()]
     return CommunityOf(q=q, community=Case(*whens, default=None, output_field=IntegerField()))
+
+
+def flats_load(
+    building_ids: Collection[int],
+    flats: dict[int, dict[tuple[str, str], int]],
+    key: Any = household_key,
+) -> set[int]:
+    """Fill `flats` (building id → {(unit, room): household id}, what the sheet imports look
+    flats up in) for the buildings it does not hold yet, in one query; the ids of those whose
+    households have units."""
+    missing = [b for b in building_ids if b not in flats]
+    for b in missing:
+        flats[b] = {}
+    with_units: set[int] = set()
+    if missing:
+        for pk, parent_id, unit, name in Place.objects.filter(
+            parent_id__in=missing, kind=PlaceKind.HOUSEHOLD
+        ).values_list("pk", "parent_id", "unit", "name"):
+            flats[parent_id][key(unit, name)] = pk
+            if unit:
+                with_units.add(parent_id)
+    return with_units

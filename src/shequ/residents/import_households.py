@@ -25,6 +25,7 @@ from shequ.places.households import (
     unit_in_name,
 )
 from shequ.places.models import Place, PlaceKind
+from shequ.places.selectors import flats_load
 from shequ.places.services import places_insert
 from shequ.residents.import_columns import LABELS
 
@@ -59,16 +60,7 @@ class HouseholdFinder:
         self.flats: dict[tuple[str, ...], tuple] = {}  # the cells of a flat → `_where`'s answer
 
     def _households_of(self, building_ids: set[int]) -> None:
-        missing = [b for b in building_ids if b not in self.households]
-        for b in missing:
-            self.households[b] = {}
-        if missing:
-            for pk, parent_id, unit, name in Place.objects.filter(
-                parent_id__in=missing, kind=PlaceKind.HOUSEHOLD
-            ).values_list("pk", "parent_id", "unit", "name"):
-                self.households[parent_id][household_key(unit, name)] = pk
-                if unit:
-                    self.with_units.add(parent_id)
+        self.with_units |= flats_load(building_ids, self.households)
 
     def _where(self, cells: tuple[str, ...], bad: Any) -> tuple | None:
         """Where the row's resident lives: ("code", code) or ("room", building, unit, room key,
