@@ -6,6 +6,7 @@ rebuild keeps rows, ids and triggers."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import uuid
 
 import pytest
@@ -24,7 +25,10 @@ from shequ.core.partitions import (
     partitions_of,
     unpartition,
 )
+from shequ.testing.ingest import swabs_batch
+from shequ.testing.models import Sample
 from tests.checkpoints.conftest import item, qr
+from tests.testing.conftest import round_world, swab
 
 pytestmark = pytest.mark.pg
 
@@ -33,6 +37,7 @@ EVENT_TABLES = {
     "duty_attendanceevent": "at",
     "core_auditevent": "at",
     "core_notification": "created_at",
+    "testing_sample": "sampled_at",
 }
 
 
@@ -201,3 +206,98 @@ def test_shequ_partitions_ensure_and_list(db) -> None:
     assert "checkpoints_passage (by month of device_time)" in listed.output
     assert f"checkpoints_passage_{month.suffix()}" in listed.output
     assert "core_notification_default" in listed.output
+
+
+SAMPLE_COLUMNS = "round_id, tube_id, resident_id, at_home, out_of_scope, received_at, operator_id"
+
+
+def _swab_copy(pk: int, *, days: int, retest: bool = False, resident: int | None = None) -> int:
+    """INSERT a copy of swab `pk` straight into the table, `days` later (another month's
+    partition for days ≥ 32), with a new UUID (and the resident given): the new id."""
+    columns = SAMPLE_COLUMNS.replace("resident_id, ", "")
+    with connection.cursor() as c:
+        c.execute(
+            "INSERT INTO testing_sample (client_uuid, sampled_at, retest, resident_id, "  # noqa: S608
+            f"{columns}) SELECT %s, sampled_at + make_interval(days => %s), %s, "
+            f"coalesce(%s, resident_id), {columns} FROM testing_sample WHERE id = %s RETURNING id",
+            [str(uuid.uuid4()), days, retest, resident, pk],
+        )
+        return c.fetchone()[0]
+
+
+@pytest.fixture
+def swabbed(personas, city):
+    """A round's first swab of a0, recorded through the ingest: (world, sample)."""
+    world = round_world(personas, city)
+    [answer] = swabs_batch(actor=personas.staff_a, items=[swab(world, "T0000001", world.a[0])])
+    assert answer.status == "created", answer
+    return world, Sample.objects.get(pk=answer.id)
+
+
+def test_one_first_swab_per_round_holds_across_months(swabbed) -> None:
+    """Partitioned by month, the (round, resident) rule moved to its side table: a second
+    first swab 40 days later, in another partition, is refused under the rule's own name; a
+    retest there is let in; a copy made a first swab by an UPDATE is refused too; once the
+    purge has deleted the first swab, the round's first swab of that resident is free."""
+    world, first = swabbed
+    # An UPDATE that changes no key (as a district move's does) leaves the key taken.
+    Sample.objects.filter(pk=first.pk).update(at_home=True)
+    with pytest.raises(DatabaseError, match="one_sample_per_round"), transaction.atomic():
+        _swab_copy(first.pk, days=40)
+    retest = _swab_copy(first.pk, days=40, retest=True)
+    assert _home_of("testing_sample", retest) != _home_of("testing_sample", first.pk)
+    with pytest.raises(DatabaseError, match="one_sample_per_round"), transaction.atomic():
+        Sample.objects.filter(pk=retest).update(retest=False)
+    # Another resident's first swab is no conflict, and moving it onto a0 is.
+    other = _swab_copy(first.pk, days=40, resident=world.a[1].pk)
+    with pytest.raises(DatabaseError, match="one_sample_per_round"), transaction.atomic():
+        Sample.objects.filter(pk=other).update(resident_id=world.a[0].pk)
+    Sample.objects.filter(pk__in=[first.pk, retest]).delete()
+    again = _swab_copy(other, days=1, resident=world.a[0].pk)
+    assert Sample.objects.get(pk=again).resident_id == world.a[0].pk
+    with connection.cursor() as c:
+        c.execute("SELECT resident_id FROM one_sample_per_round_keys ORDER BY 1")
+        assert [r[0] for r in c.fetchall()] == sorted([world.a[0].pk, world.a[1].pk])
+
+
+def test_a_swab_resent_or_sent_twice_is_one_row_in_its_month(swabbed, personas) -> None:
+    """Through the ingest: the same item again is "duplicate"; the resident swabbed again
+    under a new UUID is refused by the service before the database; the swab sits in this
+    month's partition."""
+    world, first = swabbed
+    assert _home_of("testing_sample", first.pk) == f"testing_sample_{_this_month().suffix()}"
+    again = swab(world, "T0000001", world.a[0], client_uuid=str(first.client_uuid))
+    again["sampled_at"] = first.sampled_at.isoformat()
+    [resent] = swabs_batch(actor=personas.staff_a, items=[again])
+    [twice] = swabs_batch(actor=personas.staff_a, items=[swab(world, "T0000001", world.a[0])])
+    assert resent.status == "duplicate"
+    assert (twice.status, twice.field) == ("rejected", "resident_id")
+    assert Sample.objects.filter(resident=world.a[0]).count() == 1
+
+
+def _home_of(table: str, pk: int) -> str:
+    with connection.cursor() as c:
+        c.execute(f"SELECT tableoid::regclass::text FROM {table} WHERE id = %s", [pk])  # noqa: S608
+        return c.fetchone()[0]
+
+
+def test_the_swab_migration_goes_back_and_forth(swabbed) -> None:
+    """testing 0007 both ways on a table with a swab (rolled back at the end): back, a plain
+    table with the partial unique index and no side table; forth, partitioned again with the
+    swab's key taken, so a second first swab is still refused."""
+    _world, first = swabbed
+    migration = importlib.import_module("shequ.testing.migrations.0007_sample_partitioned_by_month")
+    with transaction.atomic(), connection.schema_editor(atomic=False) as editor:
+        migration.unpartition(None, editor)
+        assert not is_partitioned(connection, "testing_sample")
+        with connection.cursor() as c:
+            c.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'one_sample_per_round'")
+            assert "WHERE (NOT retest)" in c.fetchone()[0]
+            c.execute("SELECT to_regclass('one_sample_per_round_keys')")
+            assert c.fetchone()[0] is None
+        migration.partition(None, editor)
+        assert is_partitioned(connection, "testing_sample")
+        assert list(Sample.objects.values_list("pk", flat=True)) == [first.pk]
+        with pytest.raises(DatabaseError, match="one_sample_per_round"), transaction.atomic():
+            _swab_copy(first.pk, days=40)
+        transaction.set_rollback(True)

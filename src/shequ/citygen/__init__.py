@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from shequ.core.partitions import refill_keys
+from shequ.testing.models import FIRST_SAMPLES
 
 if TYPE_CHECKING:
     from shequ.citygen.shape import CityPlan
@@ -141,6 +142,8 @@ def _build(
         loader.reset_sequence(table)
     # The COPY ran with triggers off: the UUIDs taken go into their side tables now.
     refill_keys(connection, "checkpoints_passage", "client_uuid")
+    refill_keys(connection, "testing_sample", "client_uuid")
+    FIRST_SAMPLES.refill(connection)
     _finish(top, the_plan)
     for table in columns:
         loader.execute(f"ANALYZE {table}")

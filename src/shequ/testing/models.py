@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from shequ.core.partial_unique import UniqueWhere
+
 
 class PoolSize(models.IntegerChoices):
     SINGLE = 1, _("Single tube (单管)")
@@ -248,6 +250,17 @@ class Sample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tube_id}:{self.resident_id}"
+
+
+# On PostgreSQL the samples are partitioned by month of `sampled_at` (testing 0007), and a
+# partitioned table cannot keep the partial unique index above: the same rule is kept there
+# by a side table of the (round, resident) first samples taken (core.partial_unique).
+FIRST_SAMPLES = UniqueWhere(
+    table="testing_sample",
+    name="one_sample_per_round",
+    columns=("round_id", "resident_id"),
+    where="NOT retest",
+)
 
 
 # -- counts kept by the database (testing/counts.py): coverage and "sampled today" read a row
