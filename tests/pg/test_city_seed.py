@@ -113,7 +113,8 @@ def test_indexes_and_keys_are_back_after_the_load(seeded):
             "(SELECT count(*) FROM testing_sample_client_uuids)"
         )
         firsts, first_keys, swabs, uuids = c.fetchone()
-        assert firsts and (firsts, swabs) == (first_keys, uuids)
+        assert firsts
+        assert (firsts, swabs) == (first_keys, uuids)
         c.execute("SELECT current_setting('session_replication_role')")
         assert c.fetchone()[0] == "origin"
     # New rows still get fresh ids from the sequences.
