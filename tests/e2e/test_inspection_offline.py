@@ -26,6 +26,10 @@ AGE = """(uuid) => {
 }"""
 
 
+# The phone page tries to send again every 20 s (phone.js, syncEveryMs).
+SYNC_WAIT_MS = 35_000
+
+
 def _waiting(page) -> int:
     return int(page.get_attribute("[data-testid=ip-waiting]", "data-count"))
 
@@ -89,8 +93,12 @@ def test_visits_recorded_offline_then_synced_one_refused(live_server, insp, phon
     phone.reload()
     phone.wait_for_selector("[data-testid=ip-waiting][data-count='2']")
 
+    # The network back, the phone sends at once; a send that meets the network not yet up
+    # is tried again within the page's 20 s: wait that long and more.
     phone.context.set_offline(False)
-    phone.wait_for_selector("[data-testid=ip-waiting][data-count='0']", state="attached")
+    phone.wait_for_selector(
+        "[data-testid=ip-waiting][data-count='0']", state="attached", timeout=SYNC_WAIT_MS
+    )
     bad = phone.locator("[data-testid=ip-queued][data-state=rejected]")
     bad.wait_for()
     assert bad.count() == 1
@@ -144,7 +152,7 @@ def test_a_refused_visit_is_corrected_and_sent_again(live_server, insp, phone) -
 
     phone.context.set_offline(False)
     bad = phone.locator("[data-testid=ip-queued][data-state=rejected]")
-    bad.wait_for()
+    bad.wait_for(timeout=SYNC_WAIT_MS)
     assert "出入登记是否完整" in bad.locator("[data-testid=ip-error]").inner_text()
     assert Visit.objects.count() == 0
     phone.wait_for_selector("[data-testid=ip-refreshed][data-fetched]")

@@ -313,7 +313,6 @@ def ensure_partitions(
 SKIP_TAKEN = "shequ.skip_taken_keys"
 _KEYS_SQL = """
 CREATE TABLE {keys} ({col} {type} PRIMARY KEY);
-INSERT INTO {keys} SELECT {col} FROM {table};
 CREATE FUNCTION {keys}_take() RETURNS trigger AS $$
 BEGIN
     INSERT INTO {keys} VALUES (NEW.{col}) ON CONFLICT DO NOTHING;
@@ -440,6 +439,8 @@ def keep_unique_across_partitions(schema_editor: Any, table: str, column: str) -
                 keys=keys_table(table, column), col=column, type=kind, table=table, skip=SKIP_TAKEN
             )
         )
+    # The keys of the rows there already, by one sort (a table converted with rows in it).
+    fill_side_table(connection, keys_table(table, column), f"SELECT {column} FROM {table}")  # noqa: S608
 
 
 def drop_unique_across_partitions(schema_editor: Any, table: str, column: str) -> None:
