@@ -1,12 +1,11 @@
 """A partial unique index kept over the partitions of a partitioned table (core.partitions,
-docs/operations.md "PostgreSQL layout"), where PostgreSQL cannot keep the index itself."""
+docs/operations.md "PostgreSQL layout"), where PostgreSQL cannot keep the index itself, and
+the filling of such side tables of keys by one sort (also the UUIDs' of core.partitions)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-
-from shequ.core.partitions import fill_side_table
 
 
 @dataclass(frozen=True)
@@ -100,3 +99,24 @@ CREATE TRIGGER {self.keys}_cleared AFTER TRUNCATE ON {self.table}
         cols = ", ".join(self.columns)
         select = f"SELECT {cols} FROM {self.table} WHERE {self.where}"  # noqa: S608
         fill_side_table(connection, self.keys, select)
+
+
+def fill_side_table(connection: Any, keys: str, select: str) -> None:
+    """INSERT the keys `select` gives into the side table `keys`, those not there yet. Into
+    an empty one (a seed's first load) without its primary key, which is built again after
+    by one sort: ten times faster than a million inserts into the index (1.4 M swabs' keys:
+    1.4 s, not 15 s). Only names from the code go into `select`."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {keys})")  # noqa: S608
+        if cursor.fetchone()[0]:
+            cursor.execute(f"INSERT INTO {keys} {select} ON CONFLICT DO NOTHING")
+            return
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'p'",
+            [keys],
+        )
+        name, definition = cursor.fetchone()
+        cursor.execute(f'ALTER TABLE {keys} DROP CONSTRAINT "{name}"')
+        cursor.execute(f"INSERT INTO {keys} {select}")
+        cursor.execute(f'ALTER TABLE {keys} ADD CONSTRAINT "{name}" {definition}')
